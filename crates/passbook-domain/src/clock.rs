@@ -1,0 +1,105 @@
+use std::fmt;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// A point in time in Unix milliseconds: how Passbook stores every time.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+pub struct Timestamp(pub i64);
+
+impl Timestamp {
+    pub fn from_datetime(dt: OffsetDateTime) -> Self {
+        Self((dt.unix_timestamp_nanos() / 1_000_000) as i64)
+    }
+
+    pub fn to_datetime(self) -> OffsetDateTime {
+        OffsetDateTime::from_unix_timestamp_nanos(self.0 as i128 * 1_000_000)
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    }
+
+    pub fn plus_millis(self, ms: i64) -> Self {
+        Self(self.0 + ms)
+    }
+
+    /// Mono's timestamp form: ISO-8601 UTC with exactly three fractional digits.
+    pub fn to_iso(self) -> String {
+        let dt = self.to_datetime();
+        format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+            dt.year(),
+            dt.month() as u8,
+            dt.day(),
+            dt.hour(),
+            dt.minute(),
+            dt.second(),
+            dt.millisecond()
+        )
+    }
+
+    pub fn parse_iso(s: &str) -> Option<Self> {
+        OffsetDateTime::parse(s, &Rfc3339)
+            .ok()
+            .map(Self::from_datetime)
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_iso())
+    }
+}
+
+/// Where the services read the time, so that tests can move it.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> Timestamp;
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        Timestamp::from_datetime(OffsetDateTime::now_utc())
+    }
+}
+
+/// A clock that starts at the real time and can be moved forward.
+#[derive(Debug)]
+pub struct ManualClock(AtomicI64);
+
+impl ManualClock {
+    pub fn new(start: Timestamp) -> Self {
+        Self(AtomicI64::new(start.0))
+    }
+
+    pub fn advance(&self, ms: i64) {
+        self.0.fetch_add(ms, Ordering::SeqCst);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> Timestamp {
+        Timestamp(self.0.load(Ordering::SeqCst))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_has_three_fraction_digits() {
+        assert_eq!(
+            Timestamp(1_712_902_697_117).to_iso(),
+            "2024-04-12T06:18:17.117Z"
+        );
+        assert_eq!(Timestamp(0).to_iso(), "1970-01-01T00:00:00.000Z");
+        assert_eq!(
+            Timestamp::parse_iso("2024-04-12T06:18:17.117Z"),
+            Some(Timestamp(1_712_902_697_117))
+        );
+    }
+}

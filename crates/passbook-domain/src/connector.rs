@@ -1,0 +1,159 @@
+//! The institution port: every bank or platform is reached through a [`Connector`].
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::Timestamp;
+use crate::model::{AuthMethod, Challenge, DiscoveredAccount, Identity, Institution, TxKind};
+
+/// What the user typed into the institution's login or challenge form. Never logged.
+#[derive(Clone, Default)]
+pub struct Credentials(pub BTreeMap<String, String>);
+
+impl Credentials {
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.get(field).map(String::as_str)
+    }
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.0.keys()).finish()?;
+        f.write_str(" (values redacted)")
+    }
+}
+
+/// Where a login stands after the bank answered.
+#[derive(Debug, Clone)]
+pub enum LoginStep {
+    /// The bank asks a question (one-time code, security question).
+    Challenge { state: String, challenge: Challenge },
+    /// Logged in: these are the accounts the user can link.
+    Accounts {
+        state: String,
+        accounts: Vec<DiscoveredAccount>,
+    },
+}
+
+/// Why the bank, or the connector, refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConnectorError {
+    #[error("The login details are incorrect. Check them and try again.")]
+    InvalidCredentials,
+    #[error("The code or answer is incorrect. Try again.")]
+    InvalidAnswer,
+    #[error("Your account is locked at the bank. Contact your bank to unlock it.")]
+    AccountLocked,
+    #[error("The bank is temporarily unavailable. Try again later.")]
+    InstitutionUnavailable,
+    #[error("The bank needs you to log in again.")]
+    ReauthorisationRequired,
+    /// A failure worth retrying soon (timeouts, a dropped connection).
+    #[error("temporary connector failure: {0}")]
+    Transient(String),
+    /// A failure on Passbook's side that retrying will not fix.
+    #[error("connector failure: {0}")]
+    Internal(String),
+}
+
+/// One record of the bank's transaction history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchedTransaction {
+    pub fingerprint: String,
+    pub date: Timestamp,
+    pub narration: String,
+    pub amount: i64,
+    pub kind: TxKind,
+    pub balance: Option<i64>,
+    pub currency: String,
+}
+
+/// What the bank returned for one account; `None` means that part could not be retrieved.
+#[derive(Debug, Clone, Default)]
+pub struct FetchedData {
+    pub balance: Option<i64>,
+    pub identity: Option<Identity>,
+    pub transactions: Option<Vec<FetchedTransaction>>,
+    pub account_type: Option<String>,
+    /// Full BVN from the bank; only the last four digits are kept on the account.
+    pub bvn: Option<String>,
+}
+
+/// A linked account as a connector addresses it.
+#[derive(Debug, Clone)]
+pub struct ConnectorAccount<'a> {
+    pub account_id: &'a str,
+    pub institution_id: &'a str,
+    pub connector_ref: &'a str,
+    pub account_number: &'a str,
+}
+
+#[async_trait]
+pub trait Connector: Send + Sync {
+    /// The institutions this connector serves.
+    fn institutions(&self) -> Vec<Institution>;
+
+    async fn login(
+        &self,
+        institution: &Institution,
+        method: AuthMethod,
+        credentials: &Credentials,
+    ) -> Result<LoginStep, ConnectorError>;
+
+    async fn answer_challenge(
+        &self,
+        institution: &Institution,
+        state: &str,
+        answer: &Credentials,
+    ) -> Result<LoginStep, ConnectorError>;
+
+    async fn fetch(&self, account: ConnectorAccount<'_>) -> Result<FetchedData, ConnectorError>;
+}
+
+/// Every institution Passbook can link, with the connector that serves it.
+pub struct Institutions {
+    entries: Vec<(Institution, Arc<dyn Connector>)>,
+    by_id: HashMap<String, usize>,
+}
+
+impl Institutions {
+    pub fn new(connectors: Vec<Arc<dyn Connector>>) -> Self {
+        let mut entries = Vec::new();
+        for connector in connectors {
+            for institution in connector.institutions() {
+                entries.push((institution, connector.clone()));
+            }
+        }
+        entries.sort_by(|a, b| a.0.name.to_lowercase().cmp(&b.0.name.to_lowercase()));
+        let by_id = entries
+            .iter()
+            .enumerate()
+            .map(|(i, (inst, _))| (inst.id.clone(), i))
+            .collect();
+        Self { entries, by_id }
+    }
+
+    pub fn all(&self) -> impl Iterator<Item = &Institution> {
+        self.entries.iter().map(|(i, _)| i)
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Institution> {
+        self.by_id.get(id).map(|&i| &self.entries[i].0)
+    }
+
+    pub fn connector(&self, id: &str) -> Option<(&Institution, &Arc<dyn Connector>)> {
+        self.by_id
+            .get(id)
+            .map(|&i| (&self.entries[i].0, &self.entries[i].1))
+    }
+
+    /// Institutions whose name or bank code contains `query` (case-insensitive).
+    pub fn search<'a>(&'a self, query: &str) -> impl Iterator<Item = &'a Institution> {
+        let q = query.trim().to_lowercase();
+        self.all().filter(move |i| {
+            q.is_empty() || i.name.to_lowercase().contains(&q) || i.bank_code.contains(&q)
+        })
+    }
+}

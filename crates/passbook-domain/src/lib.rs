@@ -1,0 +1,22 @@
+//! Passbook's domain: the models, the rules and the services that carry out the Connect
+//! flow. It knows nothing of HTTP or SQL: storage is the [`Store`] port, institutions are the
+//! [`Connector`] port, and both are implemented in their own crates.
+
+pub mod categorise;
+pub mod clock;
+pub mod connector;
+pub mod crypto;
+pub mod error;
+pub mod ids;
+pub mod model;
+pub mod services;
+pub mod store;
+pub mod webhook_payloads;
+pub mod webhook_signature;
+
+pub use clock::{Clock, SystemClock, Timestamp};
+pub use connector::{Connector, Institutions};
+pub use crypto::Vault;
+pub use error::{Error, Result};
+pub use services::Passbook;
+pub use store::Store;

@@ -1,0 +1,76 @@
+use serde::{Deserialize, Serialize};
+
+use super::{AuthMethod, DataKind, DataStatus, DiscoveredAccount};
+use crate::Timestamp;
+
+/// A linked account. Its id is permanent.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub id: String,
+    pub app_id: String,
+    pub customer_id: String,
+    pub institution_id: String,
+    pub auth_method: AuthMethod,
+    pub connector_ref: String,
+    pub name: Option<String>,
+    pub account_number: String,
+    pub currency: String,
+    pub kind: Option<String>,
+    /// Last four digits only, as Mono returns it.
+    pub bvn: Option<String>,
+    pub balance: Option<i64>,
+    pub data_status: DataStatus,
+    pub retrieved_data: Vec<DataKind>,
+    pub reference: Option<String>,
+    pub transaction_count: u64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+impl Account {
+    /// Financial endpoints answer an empty payload unless this kind of data was retrieved
+    /// (contract §5.1).
+    pub fn has(&self, kind: DataKind) -> bool {
+        matches!(
+            self.data_status,
+            DataStatus::Available | DataStatus::Partial
+        ) && self.retrieved_data.contains(&kind)
+    }
+}
+
+/// An account to create (or re-link) when a link completes.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub id: String,
+    pub app_id: String,
+    pub customer_id: String,
+    pub institution_id: String,
+    pub auth_method: AuthMethod,
+    pub reference: Option<String>,
+    pub discovered: DiscoveredAccount,
+    pub created_at: Timestamp,
+}
+
+/// Who holds the account, as the bank reports it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    pub full_name: String,
+    pub bvn: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub gender: Option<String>,
+    pub dob: Option<String>,
+    pub address_line1: Option<String>,
+    pub address_line2: Option<String>,
+    pub state_of_origin: Option<String>,
+    pub lga_of_origin: Option<String>,
+    pub marital_status: Option<String>,
+}
+
+/// The identity record with the times it was retrieved.
+#[derive(Debug, Clone)]
+pub struct StoredIdentity {
+    pub identity: Identity,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}

@@ -1,0 +1,111 @@
+use serde::{Deserialize, Serialize};
+
+use super::{AuthMethod, FormField};
+use crate::Timestamp;
+
+/// Where the end user is in the hosted link flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkStep {
+    ChooseInstitution,
+    ChooseAuthMethod,
+    Login,
+    Challenge,
+    SelectAccounts,
+    Linked,
+    Failed,
+}
+
+impl LinkStep {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ChooseInstitution => "choose_institution",
+            Self::ChooseAuthMethod => "choose_auth_method",
+            Self::Login => "login",
+            Self::Challenge => "challenge",
+            Self::SelectAccounts => "select_accounts",
+            Self::Linked => "linked",
+            Self::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Self::ChooseInstitution,
+            Self::ChooseAuthMethod,
+            Self::Login,
+            Self::Challenge,
+            Self::SelectAccounts,
+            Self::Linked,
+            Self::Failed,
+        ]
+        .into_iter()
+        .find(|step| step.as_str() == s)
+    }
+
+    pub fn is_final(self) -> bool {
+        matches!(self, Self::Linked | Self::Failed)
+    }
+}
+
+/// One link: created by `POST /v2/accounts/initiate`, walked through by the end user.
+#[derive(Debug, Clone)]
+pub struct LinkSession {
+    /// SHA-256 of the token in the link URL; the token itself is never stored.
+    pub id: String,
+    pub app_id: String,
+    pub customer_id: String,
+    pub reference: Option<String>,
+    pub redirect_url: Option<String>,
+    pub step: LinkStep,
+    pub flow: LinkFlow,
+    pub login_attempts: u32,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub completed_at: Option<Timestamp>,
+}
+
+/// The parts of a link session that change as the user moves through it. Stored encrypted:
+/// it holds the connector's session with the bank.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct LinkFlow {
+    pub institution_id: Option<String>,
+    pub auth_method: Option<AuthMethod>,
+    /// Set when the app chose the institution in the initiate call.
+    #[serde(default)]
+    pub institution_preselected: bool,
+    pub connector_state: Option<String>,
+    pub challenge: Option<Challenge>,
+    #[serde(default)]
+    pub discovered: Vec<DiscoveredAccount>,
+    /// The last error to show the user on the current step.
+    pub error: Option<String>,
+    pub failure_reason: Option<String>,
+    #[serde(default)]
+    pub linked_account_ids: Vec<String>,
+}
+
+/// A question the bank asks during login.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Challenge {
+    pub kind: ChallengeKind,
+    pub title: String,
+    pub fields: Vec<FormField>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ChallengeKind {
+    Otp,
+    SecurityQuestion,
+}
+
+/// An account the bank showed after login, before it is linked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiscoveredAccount {
+    /// The connector's handle for this account (opaque; kept encrypted).
+    pub connector_ref: String,
+    pub name: String,
+    pub account_number: String,
+    pub kind: String,
+    pub currency: String,
+    pub balance: Option<i64>,
+}

@@ -1,0 +1,101 @@
+//! The things Passbook keeps, as the domain sees them (plaintext; encryption is storage's job).
+mod account;
+mod app;
+mod institution;
+mod link;
+mod transaction;
+
+pub use account::*;
+pub use app::*;
+pub use institution::*;
+pub use link::*;
+pub use transaction::*;
+
+use serde::{Deserialize, Serialize};
+
+/// How the user logs in at the institution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthMethod {
+    InternetBanking,
+    MobileBanking,
+}
+
+impl AuthMethod {
+    pub const ALL: [AuthMethod; 2] = [AuthMethod::InternetBanking, AuthMethod::MobileBanking];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InternetBanking => "internet_banking",
+            Self::MobileBanking => "mobile_banking",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::InternetBanking => "Internet Banking",
+            Self::MobileBanking => "Mobile Banking",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.as_str() == s)
+    }
+}
+
+/// Mono's `data_status` (contract §5.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum DataStatus {
+    Processing,
+    Available,
+    Partial,
+    Unavailable,
+    Failed,
+}
+
+impl DataStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Processing => "PROCESSING",
+            Self::Available => "AVAILABLE",
+            Self::Partial => "PARTIAL",
+            Self::Unavailable => "UNAVAILABLE",
+            Self::Failed => "FAILED",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Self::Processing,
+            Self::Available,
+            Self::Partial,
+            Self::Unavailable,
+            Self::Failed,
+        ]
+        .into_iter()
+        .find(|d| d.as_str() == s)
+    }
+}
+
+/// What a data fetch managed to retrieve: Mono's `meta.retrieved_data` items.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DataKind {
+    Identity,
+    Balance,
+    Transactions,
+}
+
+impl DataKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Identity => "identity",
+            Self::Balance => "balance",
+            Self::Transactions => "transactions",
+        }
+    }
+}
+
+mod outbox;
+pub use outbox::*;

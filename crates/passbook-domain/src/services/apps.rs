@@ -1,0 +1,92 @@
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+
+use super::Passbook;
+use crate::crypto::hash_secret;
+use crate::model::{App, CreatedApp};
+use crate::{Error, Result, ids};
+
+impl Passbook {
+    /// Creates an app with fresh keys. The secret key is returned once and stored only as a
+    /// hash.
+    pub async fn create_app(&self, name: &str, webhook_url: Option<&str>) -> Result<CreatedApp> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(Error::invalid("name", "name must not be empty"));
+        }
+        let webhook_url = webhook_url
+            .map(|u| parse_http_url("webhook_url", u))
+            .transpose()?;
+        let now = self.clock.now();
+        let secret_key = format!("test_sk_{}", ids::random_alnum(32));
+        let app = App {
+            id: ids::object_id(now),
+            name: name.to_string(),
+            secret_key_hash: hash_secret(&secret_key),
+            secret_key_hint: secret_key[..12].to_string(),
+            public_key: format!("test_pk_{}", ids::random_alnum(24)),
+            webhook_url,
+            webhook_secret: format!("whsec_{}", STANDARD.encode(ids::random_bytes::<32>())),
+            created_at: now,
+        };
+        self.store.insert_app(&app).await?;
+        Ok(CreatedApp { app, secret_key })
+    }
+
+    pub async fn list_apps(&self) -> Result<Vec<App>> {
+        self.store.list_apps().await
+    }
+
+    /// Sets (or with `None` clears) where the app's webhooks go.
+    pub async fn set_webhook_url(&self, app_id: &str, url: Option<&str>) -> Result<()> {
+        let url = url.map(|u| parse_http_url("webhook_url", u)).transpose()?;
+        if !self.store.set_webhook_url(app_id, url.as_deref()).await? {
+            return Err(Error::not_found(format!("No app with id '{app_id}'")));
+        }
+        Ok(())
+    }
+
+    /// Creates the sandbox app on a database that has none.
+    pub async fn ensure_sandbox_app(
+        &self,
+        webhook_url: Option<&str>,
+    ) -> Result<Option<CreatedApp>> {
+        if !self.store.list_apps().await?.is_empty() {
+            return Ok(None);
+        }
+        self.create_app("Sandbox app", webhook_url).await.map(Some)
+    }
+
+    /// The app a `mono-sec-key` belongs to.
+    pub async fn authenticate(&self, secret_key: Option<&str>) -> Result<App> {
+        let key = secret_key
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .ok_or_else(|| {
+                Error::Unauthorized(
+                    "Missing mono-sec-key header: send your app's secret key".into(),
+                )
+            })?;
+        self.store
+            .app_by_secret_hash(&hash_secret(key))
+            .await?
+            .ok_or_else(|| {
+                Error::Unauthorized("Invalid mono-sec-key: no app has this secret key".into())
+            })
+    }
+}
+
+/// An absolute http(s) URL, or an error naming `field`.
+pub(crate) fn parse_http_url(field: &str, raw: &str) -> Result<String> {
+    let bad = || {
+        Error::invalid(
+            field,
+            format!("{field} must be an absolute http(s) URL, got '{raw}'"),
+        )
+    };
+    let url = url::Url::parse(raw.trim()).map_err(|_| bad())?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(bad());
+    }
+    Ok(raw.trim().to_string())
+}

@@ -1,0 +1,260 @@
+//! `POST /v2/accounts/initiate`: validate, find or create the customer, open a link session.
+use passbook_types::linking::InitiateRequest;
+
+use super::Passbook;
+use super::apps::parse_http_url;
+use crate::crypto::hash_secret;
+use crate::model::{App, AuthMethod, Customer, LinkFlow, LinkSession, LinkStep};
+use crate::{Error, Institutions, Result, Timestamp, ids};
+
+const MAX_REFERENCE_LEN: usize = 100;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CustomerSpec {
+    Existing(String),
+    New { name: String, email: String },
+}
+
+/// A validated initiate request.
+#[derive(Debug, Clone)]
+pub struct InitiateLink {
+    pub customer: CustomerSpec,
+    pub reference: Option<String>,
+    pub redirect_url: Option<String>,
+    pub institution: Option<(String, Option<AuthMethod>)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct InitiatedLink {
+    pub mono_url: String,
+    pub customer_id: String,
+    pub reference: Option<String>,
+    pub redirect_url: Option<String>,
+    pub created_at: Timestamp,
+}
+
+impl InitiateLink {
+    pub fn parse(req: InitiateRequest, institutions: &Institutions) -> Result<Self> {
+        match req.scope.as_deref().map(str::trim) {
+            None | Some("") => {
+                return Err(Error::invalid(
+                    "scope",
+                    "scope is required; use \"auth\" to link an account",
+                ));
+            }
+            Some("auth") => {}
+            Some("reauth") => {
+                return Err(Error::invalid(
+                    "scope",
+                    "scope \"reauth\" is not supported by this server yet; use \"auth\"",
+                ));
+            }
+            Some(other) => {
+                return Err(Error::invalid(
+                    "scope",
+                    format!("scope \"{other}\" is not supported; use \"auth\""),
+                ));
+            }
+        }
+        let customer = parse_customer(req.customer)?;
+        let reference = req
+            .meta
+            .and_then(|m| m.reference)
+            .map(|r| r.trim().to_string())
+            .filter(|r| !r.is_empty());
+        if reference
+            .as_ref()
+            .is_some_and(|r| r.len() > MAX_REFERENCE_LEN)
+        {
+            return Err(Error::invalid(
+                "meta.ref",
+                format!("meta.ref must be at most {MAX_REFERENCE_LEN} characters"),
+            ));
+        }
+        let redirect_url = req
+            .redirect_url
+            .map(|u| parse_http_url("redirect_url", &u))
+            .transpose()?;
+        let institution = match req.institution {
+            None => None,
+            Some(choice) => {
+                let id = choice
+                    .id
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .ok_or_else(|| {
+                        Error::invalid(
+                            "institution.id",
+                            "institution.id is required when institution is given",
+                        )
+                    })?;
+                let inst = institutions.get(&id).ok_or_else(|| {
+                    Error::invalid("institution.id", format!("institution.id '{id}' is not a known institution; see GET /v3/institutions"))
+                })?;
+                let method = match choice.auth_method.as_deref().map(str::trim) {
+                    None | Some("") => None,
+                    Some(raw) => {
+                        let method = AuthMethod::parse(raw).ok_or_else(|| {
+                            Error::invalid("institution.auth_method", format!("institution.auth_method '{raw}' is not valid; use internet_banking or mobile_banking"))
+                        })?;
+                        if !inst.supports(method) {
+                            let supported: Vec<_> = inst
+                                .auth_methods
+                                .iter()
+                                .map(|a| a.method.as_str())
+                                .collect();
+                            return Err(Error::invalid(
+                                "institution.auth_method",
+                                format!(
+                                    "{} does not support {raw}; it supports {}",
+                                    inst.name,
+                                    supported.join(", ")
+                                ),
+                            ));
+                        }
+                        Some(method)
+                    }
+                };
+                Some((id, method))
+            }
+        };
+        Ok(Self {
+            customer,
+            reference,
+            redirect_url,
+            institution,
+        })
+    }
+}
+
+fn parse_customer(customer: Option<passbook_types::linking::CustomerIn>) -> Result<CustomerSpec> {
+    let customer = customer.ok_or_else(|| {
+        Error::invalid(
+            "customer",
+            "customer is required: an object with name and email",
+        )
+    })?;
+    let clean = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    if let Some(id) = clean(customer.id) {
+        return Ok(CustomerSpec::Existing(id));
+    }
+    let name = clean(customer.name)
+        .ok_or_else(|| Error::invalid("customer.name", "customer.name is required"))?;
+    let email = clean(customer.email)
+        .ok_or_else(|| Error::invalid("customer.email", "customer.email is required"))?;
+    if !is_valid_email(&email) {
+        return Err(Error::invalid(
+            "customer.email",
+            format!("customer.email '{email}' is not a valid email address"),
+        ));
+    }
+    Ok(CustomerSpec::New {
+        name,
+        email: email.to_lowercase(),
+    })
+}
+
+/// A pragmatic check: one `@`, a non-empty local part, a dotted domain, no spaces.
+pub fn is_valid_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        && email.len() <= 254
+}
+
+impl Passbook {
+    pub async fn initiate_link(&self, app: &App, link: InitiateLink) -> Result<InitiatedLink> {
+        let now = self.clock.now();
+        let customer = match link.customer {
+            CustomerSpec::Existing(id) => {
+                self.store.customer(&app.id, &id).await?.ok_or_else(|| {
+                    Error::invalid(
+                        "customer.id",
+                        format!("customer.id '{id}' is not a customer of this app"),
+                    )
+                })?
+            }
+            CustomerSpec::New { name, email } => Customer {
+                id: ids::object_id(now),
+                app_id: app.id.clone(),
+                name,
+                email,
+                created_at: now,
+            },
+        };
+        let token = ids::random_alnum(32);
+        let mut flow = LinkFlow::default();
+        let step = match &link.institution {
+            None => LinkStep::ChooseInstitution,
+            Some((id, method)) => {
+                flow.institution_id = Some(id.clone());
+                flow.institution_preselected = true;
+                flow.auth_method = method.or_else(|| self.only_auth_method(id));
+                if flow.auth_method.is_some() {
+                    LinkStep::Login
+                } else {
+                    LinkStep::ChooseAuthMethod
+                }
+            }
+        };
+        let session = LinkSession {
+            id: hash_secret(&token),
+            app_id: app.id.clone(),
+            customer_id: customer.id.clone(),
+            reference: link.reference.clone(),
+            redirect_url: link.redirect_url.clone(),
+            step,
+            flow,
+            login_attempts: 0,
+            created_at: now,
+            expires_at: now.plus_millis(self.settings.link_ttl_ms),
+            completed_at: None,
+        };
+        let customer = self.store.create_link_session(&customer, &session).await?;
+        Ok(InitiatedLink {
+            mono_url: format!("{}/link/{token}", self.settings.public_url),
+            customer_id: customer.id,
+            reference: link.reference,
+            redirect_url: link.redirect_url,
+            created_at: now,
+        })
+    }
+
+    pub(crate) fn only_auth_method(&self, institution_id: &str) -> Option<AuthMethod> {
+        let inst = self.institutions.get(institution_id)?;
+        match inst.auth_methods.as_slice() {
+            [only] => Some(only.method),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails() {
+        for good in ["samuel@neem.com", "a.b+c@sub.example.ng"] {
+            assert!(is_valid_email(good), "{good}");
+        }
+        for bad in [
+            "",
+            "samuel",
+            "@neem.com",
+            "samuel@",
+            "samuel@neem",
+            "sam uel@neem.com",
+            "a@b@c.com",
+            "a@.com",
+        ] {
+            assert!(!is_valid_email(bad), "{bad}");
+        }
+    }
+}

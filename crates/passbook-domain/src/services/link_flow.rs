@@ -1,0 +1,397 @@
+//! The hosted link flow: what happens when the end user acts on the link page.
+//!
+//! Every action loads the session by token, checks that the session is on the step the action
+//! belongs to (a repeated or stale form post gets a Conflict, and the page shows the current
+//! step), does its work and saves the session.
+use super::Passbook;
+use crate::connector::{ConnectorError, Credentials, LoginStep};
+use crate::crypto::hash_secret;
+use crate::model::*;
+use crate::{Error, Result, ids, webhook_payloads};
+
+/// Why the user was sent back without a linked account: the `reason` of the redirect.
+pub const REASON_CANCELLED: &str = "user_cancelled";
+pub const REASON_TOO_MANY_ATTEMPTS: &str = "too_many_attempts";
+
+impl Passbook {
+    /// The session behind a link token. Expired sessions that never finished are Gone.
+    pub async fn link_session(&self, token: &str) -> Result<LinkSession> {
+        let session = self
+            .store
+            .link_session(&hash_secret(token))
+            .await?
+            .ok_or_else(|| {
+                Error::not_found("This link does not exist. Ask the app for a new one.")
+            })?;
+        if !session.step.is_final() && self.clock.now() > session.expires_at {
+            return Err(Error::Gone(
+                "This link has expired. Ask the app for a new one.".into(),
+            ));
+        }
+        Ok(session)
+    }
+
+    /// The session with the name of the app that asked for it, for the link page.
+    pub async fn link_page(&self, token: &str) -> Result<(LinkSession, String)> {
+        let session = self.link_session(token).await?;
+        let app_name = self
+            .store
+            .app(&session.app_id)
+            .await?
+            .map_or_else(|| "The app".to_string(), |a| a.name);
+        Ok((session, app_name))
+    }
+
+    async fn session_at(&self, token: &str, steps: &[LinkStep]) -> Result<LinkSession> {
+        let session = self.link_session(token).await?;
+        if !steps.contains(&session.step) {
+            return Err(Error::Conflict(format!(
+                "This link is at step {}",
+                session.step.as_str()
+            )));
+        }
+        Ok(session)
+    }
+
+    pub async fn choose_institution(
+        &self,
+        token: &str,
+        institution_id: &str,
+    ) -> Result<LinkSession> {
+        let mut session = self
+            .session_at(
+                token,
+                &[
+                    LinkStep::ChooseInstitution,
+                    LinkStep::ChooseAuthMethod,
+                    LinkStep::Login,
+                ],
+            )
+            .await?;
+        let institution = self.institutions.get(institution_id).ok_or_else(|| {
+            Error::invalid(
+                "institution",
+                format!("Unknown institution '{institution_id}'"),
+            )
+        })?;
+        session.flow = LinkFlow {
+            institution_id: Some(institution.id.clone()),
+            ..LinkFlow::default()
+        };
+        session.flow.auth_method = self.only_auth_method(&institution.id);
+        session.step = if session.flow.auth_method.is_some() {
+            LinkStep::Login
+        } else {
+            LinkStep::ChooseAuthMethod
+        };
+        self.store.save_link_session(&session).await?;
+        Ok(session)
+    }
+
+    pub async fn choose_auth_method(&self, token: &str, method: &str) -> Result<LinkSession> {
+        let mut session = self
+            .session_at(token, &[LinkStep::ChooseAuthMethod, LinkStep::Login])
+            .await?;
+        let institution = self.session_institution(&session)?;
+        let method = AuthMethod::parse(method)
+            .filter(|m| institution.supports(*m))
+            .ok_or_else(|| {
+                Error::invalid(
+                    "auth_method",
+                    format!("{} does not offer '{method}'", institution.name),
+                )
+            })?;
+        session.flow.auth_method = Some(method);
+        session.flow.error = None;
+        session.step = LinkStep::Login;
+        self.store.save_link_session(&session).await?;
+        Ok(session)
+    }
+
+    pub async fn submit_login(&self, token: &str, credentials: Credentials) -> Result<LinkSession> {
+        let mut session = self.session_at(token, &[LinkStep::Login]).await?;
+        let institution = self.session_institution(&session)?.clone();
+        let method = session
+            .flow
+            .auth_method
+            .ok_or_else(|| Error::Conflict("Choose how to log in first".into()))?;
+        let spec = institution
+            .auth_method(method)
+            .ok_or_else(|| Error::Internal("auth method vanished".into()))?;
+        if let Some(missing) = spec
+            .form
+            .iter()
+            .find(|f| credentials.get(&f.name).is_none_or(|v| v.trim().is_empty()))
+        {
+            session.flow.error = Some(format!("Enter your {}.", missing.hint.to_lowercase()));
+            self.store.save_link_session(&session).await?;
+            return Ok(session);
+        }
+        let (_, connector) = self
+            .institutions
+            .connector(&institution.id)
+            .expect("institution has a connector");
+        let outcome = connector.login(&institution, method, &credentials).await;
+        if matches!(outcome, Err(ConnectorError::InvalidCredentials)) {
+            session.login_attempts += 1;
+            if session.login_attempts >= self.settings.max_login_attempts {
+                return self.fail_session(session, REASON_TOO_MANY_ATTEMPTS).await;
+            }
+        }
+        self.apply_login_step(session, outcome).await
+    }
+
+    pub async fn submit_challenge(&self, token: &str, answer: Credentials) -> Result<LinkSession> {
+        let session = self.session_at(token, &[LinkStep::Challenge]).await?;
+        let institution = self.session_institution(&session)?.clone();
+        let state = session.flow.connector_state.clone().unwrap_or_default();
+        let (_, connector) = self
+            .institutions
+            .connector(&institution.id)
+            .expect("institution has a connector");
+        let outcome = connector
+            .answer_challenge(&institution, &state, &answer)
+            .await;
+        self.apply_login_step(session, outcome).await
+    }
+
+    async fn apply_login_step(
+        &self,
+        mut session: LinkSession,
+        outcome: std::result::Result<LoginStep, ConnectorError>,
+    ) -> Result<LinkSession> {
+        session.flow.error = None;
+        match outcome {
+            Ok(LoginStep::Challenge { state, challenge }) => {
+                session.flow.connector_state = Some(state);
+                session.flow.challenge = Some(challenge);
+                session.step = LinkStep::Challenge;
+            }
+            Ok(LoginStep::Accounts { state, accounts }) => {
+                session.flow.connector_state = Some(state);
+                session.flow.challenge = None;
+                match accounts.len() {
+                    0 => {
+                        session.flow.error =
+                            Some("The bank shows no accounts for this login.".into());
+                        session.step = LinkStep::Login;
+                    }
+                    1 => return self.link_accounts(session, accounts).await,
+                    _ => {
+                        session.flow.discovered = accounts;
+                        session.step = LinkStep::SelectAccounts;
+                    }
+                }
+            }
+            Err(err) => {
+                if matches!(
+                    err,
+                    ConnectorError::Transient(_) | ConnectorError::Internal(_)
+                ) {
+                    tracing::warn!(error = %err, "connector failed during login");
+                }
+                session.flow.error = Some(user_message(&err));
+            }
+        }
+        self.store.save_link_session(&session).await?;
+        Ok(session)
+    }
+
+    pub async fn select_accounts(
+        &self,
+        token: &str,
+        connector_refs: &[String],
+    ) -> Result<LinkSession> {
+        let mut session = self.session_at(token, &[LinkStep::SelectAccounts]).await?;
+        let chosen: Vec<DiscoveredAccount> = session
+            .flow
+            .discovered
+            .iter()
+            .filter(|a| connector_refs.contains(&a.connector_ref))
+            .cloned()
+            .collect();
+        if chosen.is_empty() {
+            session.flow.error = Some("Choose at least one account to link.".into());
+            self.store.save_link_session(&session).await?;
+            return Ok(session);
+        }
+        session.flow.error = None;
+        self.link_accounts(session, chosen).await
+    }
+
+    /// Back to the institution list, forgetting the login.
+    pub async fn restart_link(&self, token: &str) -> Result<LinkSession> {
+        let mut session = self
+            .session_at(
+                token,
+                &[
+                    LinkStep::ChooseAuthMethod,
+                    LinkStep::Login,
+                    LinkStep::Challenge,
+                    LinkStep::SelectAccounts,
+                ],
+            )
+            .await?;
+        session.flow = LinkFlow::default();
+        session.step = LinkStep::ChooseInstitution;
+        self.store.save_link_session(&session).await?;
+        Ok(session)
+    }
+
+    /// The user gives up: the session fails and the app hears `status=failed`.
+    pub async fn abandon_link(&self, token: &str) -> Result<LinkSession> {
+        let session = self.link_session(token).await?;
+        if session.step.is_final() {
+            return Ok(session);
+        }
+        self.fail_session(session, REASON_CANCELLED).await
+    }
+
+    async fn fail_session(&self, mut session: LinkSession, reason: &str) -> Result<LinkSession> {
+        session.step = LinkStep::Failed;
+        session.flow.connector_state = None;
+        session.flow.failure_reason = Some(reason.to_string());
+        session.completed_at = Some(self.clock.now());
+        self.store.save_link_session(&session).await?;
+        Ok(session)
+    }
+
+    /// Links the chosen accounts: the accounts, their `account_connected` events and their
+    /// data-fetch jobs are written with the session's completion, in one transaction.
+    async fn link_accounts(
+        &self,
+        mut session: LinkSession,
+        chosen: Vec<DiscoveredAccount>,
+    ) -> Result<LinkSession> {
+        let now = self.clock.now();
+        let institution_id = session
+            .flow
+            .institution_id
+            .clone()
+            .ok_or_else(|| Error::Internal("no institution".into()))?;
+        let auth_method = session
+            .flow
+            .auth_method
+            .ok_or_else(|| Error::Internal("no auth method".into()))?;
+        let mut accounts = Vec::with_capacity(chosen.len());
+        for discovered in chosen {
+            let id = match self
+                .store
+                .find_account_id(
+                    &session.app_id,
+                    &session.customer_id,
+                    &institution_id,
+                    &discovered.account_number,
+                )
+                .await?
+            {
+                Some(existing) => existing,
+                None => ids::object_id(now),
+            };
+            accounts.push(NewAccount {
+                id,
+                app_id: session.app_id.clone(),
+                customer_id: session.customer_id.clone(),
+                institution_id: institution_id.clone(),
+                auth_method,
+                reference: session.reference.clone(),
+                discovered,
+                created_at: now,
+            });
+        }
+        let events: Vec<_> = accounts
+            .iter()
+            .map(|a| webhook_payloads::account_connected(&processing_account(a), now))
+            .collect();
+        let jobs: Vec<_> = accounts
+            .iter()
+            .map(|a| NewJob {
+                id: ids::object_id(now),
+                kind: JobKind::FetchAccount {
+                    account_id: a.id.clone(),
+                },
+                run_at: now,
+            })
+            .collect();
+        session.step = LinkStep::Linked;
+        session.completed_at = Some(now);
+        session.flow.linked_account_ids = accounts.iter().map(|a| a.id.clone()).collect();
+        session.flow.discovered.clear();
+        session.flow.challenge = None;
+        self.store
+            .complete_link_session(&session, &accounts, &events, &jobs)
+            .await?;
+        self.wake_workers();
+        Ok(session)
+    }
+
+    /// Where to send the user's browser once the session is final.
+    pub fn redirect_target(&self, session: &LinkSession) -> Option<String> {
+        let base = session.redirect_url.as_ref()?;
+        let mut url = url::Url::parse(base).ok()?;
+        {
+            let mut query = url.query_pairs_mut();
+            match session.step {
+                LinkStep::Linked => {
+                    query.append_pair("status", "successful");
+                }
+                LinkStep::Failed => {
+                    query.append_pair("status", "failed");
+                    query.append_pair(
+                        "reason",
+                        session
+                            .flow
+                            .failure_reason
+                            .as_deref()
+                            .unwrap_or(REASON_CANCELLED),
+                    );
+                }
+                _ => return None,
+            }
+            query.append_pair("reference", session.reference.as_deref().unwrap_or(""));
+        }
+        Some(url.to_string())
+    }
+
+    pub fn session_institution(&self, session: &LinkSession) -> Result<&Institution> {
+        session
+            .flow
+            .institution_id
+            .as_deref()
+            .and_then(|id| self.institutions.get(id))
+            .ok_or_else(|| Error::Conflict("Choose your bank first".into()))
+    }
+}
+
+fn user_message(err: &ConnectorError) -> String {
+    match err {
+        ConnectorError::Transient(_) | ConnectorError::Internal(_) => {
+            "Something went wrong while talking to the bank. Try again in a moment.".into()
+        }
+        other => other.to_string(),
+    }
+}
+
+/// The account as it stands the moment it is linked, before any data is fetched.
+fn processing_account(new: &NewAccount) -> Account {
+    Account {
+        id: new.id.clone(),
+        app_id: new.app_id.clone(),
+        customer_id: new.customer_id.clone(),
+        institution_id: new.institution_id.clone(),
+        auth_method: new.auth_method,
+        connector_ref: new.discovered.connector_ref.clone(),
+        name: Some(new.discovered.name.clone()),
+        account_number: new.discovered.account_number.clone(),
+        currency: new.discovered.currency.clone(),
+        kind: Some(new.discovered.kind.clone()),
+        bvn: None,
+        balance: None,
+        data_status: DataStatus::Processing,
+        retrieved_data: Vec::new(),
+        reference: new.reference.clone(),
+        transaction_count: 0,
+        created_at: new.created_at,
+        updated_at: new.created_at,
+    }
+}

@@ -1,0 +1,56 @@
+//! The operations Passbook offers, one module per area. Handlers and workers call these;
+//! these call the [`Store`] and the [`Connector`]s.
+mod accounts;
+mod apps;
+mod fetch;
+mod initiate;
+mod institutions;
+mod link_flow;
+mod queries;
+
+use std::sync::Arc;
+
+pub use fetch::JobResult;
+pub use initiate::{CustomerSpec, InitiateLink, InitiatedLink};
+pub use queries::{DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, parse_list_page, parse_transactions_query};
+
+use crate::{Clock, Institutions, Store};
+
+/// Settings the domain needs from the operator's configuration.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Absolute base URL that links and page URLs are built on, without a trailing slash.
+    pub public_url: String,
+    /// How long a link from `POST /v2/accounts/initiate` stays usable.
+    pub link_ttl_ms: i64,
+    /// Failed logins allowed in one link session before it is closed.
+    pub max_login_attempts: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            public_url: "http://127.0.0.1:8080".into(),
+            link_ttl_ms: 24 * 60 * 60 * 1000,
+            max_login_attempts: 5,
+        }
+    }
+}
+
+/// The domain services, shared by the HTTP layer and the workers.
+#[derive(Clone)]
+pub struct Passbook {
+    pub store: Arc<dyn Store>,
+    pub institutions: Arc<Institutions>,
+    pub clock: Arc<dyn Clock>,
+    pub settings: Settings,
+    /// Wakes the background workers when new work is written, so that they need not wait
+    /// for their next poll.
+    pub work: Arc<tokio::sync::Notify>,
+}
+
+impl Passbook {
+    pub(crate) fn wake_workers(&self) {
+        self.work.notify_one();
+    }
+}

@@ -1,0 +1,114 @@
+//! The storage port. Each method is one unit of work: where a change and the webhook event
+//! that reports it must land together, one method writes both in one transaction.
+use async_trait::async_trait;
+
+use crate::Result;
+use crate::Timestamp;
+use crate::model::*;
+
+/// Changes a data fetch makes to an account.
+#[derive(Debug, Clone)]
+pub struct FetchUpdate {
+    pub account_id: String,
+    pub balance: Option<i64>,
+    pub identity: Option<Identity>,
+    pub kind: Option<String>,
+    pub bvn: Option<String>,
+    pub data_status: DataStatus,
+    pub retrieved_data: Vec<DataKind>,
+    pub updated_at: Timestamp,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync {
+    // Apps
+    async fn insert_app(&self, app: &App) -> Result<()>;
+    async fn list_apps(&self) -> Result<Vec<App>>;
+    async fn app(&self, id: &str) -> Result<Option<App>>;
+    async fn app_by_secret_hash(&self, hash: &str) -> Result<Option<App>>;
+    /// Sets or clears the app's webhook URL; false if there is no such app.
+    async fn set_webhook_url(&self, app_id: &str, url: Option<&str>) -> Result<bool>;
+
+    // Customers and link sessions
+    async fn customer(&self, app_id: &str, id: &str) -> Result<Option<Customer>>;
+    /// Finds the app's customer with this e-mail, or creates `customer`, then inserts the
+    /// session for it, in one transaction. A reference already used by the app is a Conflict.
+    async fn create_link_session(
+        &self,
+        customer: &Customer,
+        session: &LinkSession,
+    ) -> Result<Customer>;
+    async fn link_session(&self, id: &str) -> Result<Option<LinkSession>>;
+    /// Saves the session's progress; a Conflict if it was completed meanwhile.
+    async fn save_link_session(&self, session: &LinkSession) -> Result<()>;
+    /// Marks the session finished and, in the same transaction, creates or re-links its
+    /// accounts and writes their events and jobs. A Conflict if it was finished already.
+    async fn complete_link_session(
+        &self,
+        session: &LinkSession,
+        accounts: &[NewAccount],
+        events: &[NewEvent],
+        jobs: &[NewJob],
+    ) -> Result<()>;
+
+    // Accounts
+    /// An account of this app; another app's account is `None`.
+    async fn account(&self, app_id: &str, id: &str) -> Result<Option<Account>>;
+    async fn account_by_id(&self, id: &str) -> Result<Option<Account>>;
+    /// The id of the customer's account with this number at this institution, if linked before.
+    async fn find_account_id(
+        &self,
+        app_id: &str,
+        customer_id: &str,
+        institution_id: &str,
+        account_number: &str,
+    ) -> Result<Option<String>>;
+    async fn list_accounts(
+        &self,
+        app_id: &str,
+        page: PageRequest,
+    ) -> Result<Page<(Account, Customer)>>;
+    async fn identity(&self, account_id: &str) -> Result<Option<StoredIdentity>>;
+    async fn transactions(
+        &self,
+        account_id: &str,
+        filter: &TransactionFilter,
+        page: PageRequest,
+        total_hint: u64,
+    ) -> Result<Page<Transaction>>;
+    /// Applies a fetch: the account's new state, its new transactions (duplicates by
+    /// fingerprint are skipped) and the event that reports it. Returns how many were new.
+    async fn save_fetch(
+        &self,
+        update: &FetchUpdate,
+        transactions: &[Transaction],
+        event: &NewEvent,
+    ) -> Result<u64>;
+
+    // Jobs
+    async fn claim_jobs(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<Job>>;
+    async fn finish_job(&self, id: &str, at: Timestamp) -> Result<()>;
+    async fn retry_job(&self, id: &str, at: Timestamp, error: &str) -> Result<()>;
+    async fn fail_job(&self, id: &str, at: Timestamp, error: &str) -> Result<()>;
+
+    // Webhook outbox
+    /// Claims due events; an event waits while an earlier one about the same account is
+    /// still pending, so that each account's events are delivered in order.
+    async fn claim_events(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<PendingEvent>>;
+    async fn record_delivery(
+        &self,
+        event_id: &str,
+        at: Timestamp,
+        outcome: &DeliveryOutcome,
+    ) -> Result<()>;
+}

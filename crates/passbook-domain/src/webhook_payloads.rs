@@ -1,0 +1,94 @@
+//! Builds the webhook events Passbook sends, in Mono's shapes.
+use passbook_types::webhooks::*;
+use serde::Serialize;
+
+use crate::Timestamp;
+use crate::ids;
+use crate::model::{Account, Institution, NewEvent};
+
+fn event<T: Serialize>(
+    name: &str,
+    app_id: &str,
+    account_id: Option<&str>,
+    now: Timestamp,
+    data: T,
+) -> NewEvent {
+    let id = ids::event_id();
+    let body = WebhookEvent {
+        event: name.to_string(),
+        event_id: id.clone(),
+        timestamp: now.to_iso(),
+        data,
+    };
+    NewEvent {
+        id,
+        app_id: app_id.to_string(),
+        account_id: account_id.map(str::to_string),
+        event: name.to_string(),
+        payload: serde_json::to_string(&body).expect("webhook payloads serialise"),
+        created_at: now,
+    }
+}
+
+/// `mono.events.account_connected`, sent as soon as an account is linked.
+pub fn account_connected(account: &Account, now: Timestamp) -> NewEvent {
+    let data = AccountConnectedData {
+        id: account.id.clone(),
+        customer: account.customer_id.clone(),
+        meta: ConnectedMeta {
+            data_status: account.data_status.as_str().into(),
+            auth_method: account.auth_method.as_str().into(),
+            reference: account.reference.clone(),
+        },
+        app: account.app_id.clone(),
+        business: account.app_id.clone(),
+    };
+    event(
+        ACCOUNT_CONNECTED,
+        &account.app_id,
+        Some(&account.id),
+        now,
+        data,
+    )
+}
+
+/// `mono.events.account_updated`, sent when a data fetch settles the account's data status.
+pub fn account_updated(account: &Account, institution: &Institution, now: Timestamp) -> NewEvent {
+    let data = AccountUpdatedData {
+        account: WebhookAccount {
+            id: account.id.clone(),
+            name: account.name.clone(),
+            account_number: account.account_number.clone(),
+            currency: account.currency.clone(),
+            balance: account.balance,
+            kind: account.kind.clone(),
+            bvn: account.bvn.clone(),
+            auth_method: account.auth_method.as_str().into(),
+            institution: WebhookInstitution {
+                name: institution.name.clone(),
+                bank_code: institution.bank_code.clone(),
+                kind: institution.kind.as_str().into(),
+            },
+            customer: account.customer_id.clone(),
+            created_at: account.created_at.to_iso(),
+            updated_at: account.updated_at.to_iso(),
+        },
+        meta: UpdatedMeta {
+            data_status: account.data_status.as_str().into(),
+            auth_method: account.auth_method.as_str().into(),
+            retrieved_data: account
+                .retrieved_data
+                .iter()
+                .map(|k| k.as_str().to_string())
+                .collect(),
+            reference: account.reference.clone(),
+        },
+    };
+    event(
+        ACCOUNT_UPDATED,
+        &account.app_id,
+        Some(&account.id),
+        now,
+        data,
+    )
+}

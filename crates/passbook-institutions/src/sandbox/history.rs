@@ -1,0 +1,325 @@
+//! A year of realistic transaction history, generated deterministically.
+//!
+//! Each day's activity is drawn from a generator seeded with the account id and the day, and
+//! the history starts 365 days before the account was linked (the time inside its ObjectId)
+//! from an opening balance drawn from the account id. So any fetch of the same account
+//! returns the same records with the same running balances, and a later fetch only adds days.
+use passbook_domain::Timestamp;
+use passbook_domain::connector::FetchedTransaction;
+use passbook_domain::model::TxKind;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use time::Month;
+
+use super::names::*;
+use super::persona::{Persona, pick};
+use super::seed;
+
+const DAY_MS: i64 = 86_400_000;
+const HISTORY_DAYS: i64 = 365;
+
+#[derive(Debug, Clone)]
+pub struct History {
+    pub transactions: Vec<FetchedTransaction>,
+    pub balance: i64,
+}
+
+/// The account's history from a year before `linked_at` up to `now`.
+pub fn generate(
+    account_id: &str,
+    persona: &Persona,
+    linked_at: Timestamp,
+    now: Timestamp,
+) -> History {
+    let account_seed = seed(&["account", account_id]);
+    let mut rng = ChaCha8Rng::seed_from_u64(account_seed);
+    let salary = rng.random_range(150_000..1_500_000) * 100;
+    let mut ledger = Ledger {
+        balance: rng.random_range(20_000..600_000) * 100,
+        out: Vec::new(),
+    };
+    let first_day = linked_at.0.div_euclid(DAY_MS) - HISTORY_DAYS;
+    let last_day = now.0.div_euclid(DAY_MS);
+    for day in first_day..=last_day {
+        let mut rng = ChaCha8Rng::seed_from_u64(
+            account_seed ^ (day as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+        );
+        let mut day_events = day_activity(&mut rng, persona, salary, day);
+        day_events.sort_by_key(|e| e.offset_ms);
+        for (n, event) in day_events.into_iter().enumerate() {
+            let at = Timestamp(day * DAY_MS + event.offset_ms);
+            if at > now {
+                break;
+            }
+            ledger.post(format!("{day}-{n}"), at, event);
+        }
+    }
+    History {
+        balance: ledger.balance,
+        transactions: ledger.out,
+    }
+}
+
+struct Planned {
+    offset_ms: i64,
+    narration: String,
+    amount: i64,
+    kind: TxKind,
+    /// Charges that follow this record (stamp duty, transfer fees).
+    charges: Vec<(String, i64)>,
+}
+
+struct Ledger {
+    balance: i64,
+    out: Vec<FetchedTransaction>,
+}
+
+impl Ledger {
+    fn post(&mut self, fingerprint: String, at: Timestamp, planned: Planned) {
+        let total_debit = planned.amount + planned.charges.iter().map(|c| c.1).sum::<i64>();
+        if planned.kind == TxKind::Debit && total_debit > self.balance {
+            return; // not enough money: the bank declines it
+        }
+        self.push(
+            fingerprint.clone(),
+            at,
+            planned.narration,
+            planned.amount,
+            planned.kind,
+        );
+        for (i, (narration, amount)) in planned.charges.into_iter().enumerate() {
+            if amount <= self.balance {
+                self.push(
+                    format!("{fingerprint}-c{i}"),
+                    Timestamp(at.0 + 1000 * (i as i64 + 1)),
+                    narration,
+                    amount,
+                    TxKind::Debit,
+                );
+            }
+        }
+    }
+
+    fn push(
+        &mut self,
+        fingerprint: String,
+        date: Timestamp,
+        narration: String,
+        amount: i64,
+        kind: TxKind,
+    ) {
+        self.balance += if kind == TxKind::Credit {
+            amount
+        } else {
+            -amount
+        };
+        self.out.push(FetchedTransaction {
+            fingerprint,
+            date,
+            narration,
+            amount,
+            kind,
+            balance: Some(self.balance),
+            currency: "NGN".into(),
+        });
+    }
+}
+
+fn naira(rng: &mut ChaCha8Rng, low: i64, high: i64, step: i64) -> i64 {
+    rng.random_range(low / step..=high / step) * step * 100
+}
+
+fn counterparty(rng: &mut ChaCha8Rng) -> String {
+    format!("{} {}", pick(rng, FIRST_NAMES), pick(rng, LAST_NAMES)).to_uppercase()
+}
+
+/// The NIP fee with VAT, by amount band.
+fn transfer_fee(amount: i64) -> i64 {
+    match amount {
+        a if a <= 5_000_00 => 10_75,
+        a if a <= 50_000_00 => 26_88,
+        _ => 53_75,
+    }
+}
+
+fn stamp_duty(amount: i64) -> Vec<(String, i64)> {
+    if amount >= 10_000_00 {
+        vec![("STAMP DUTY CHARGE".into(), 50_00)]
+    } else {
+        Vec::new()
+    }
+}
+
+fn day_activity(rng: &mut ChaCha8Rng, persona: &Persona, salary: i64, day: i64) -> Vec<Planned> {
+    let date = Timestamp(day * DAY_MS).to_datetime().date();
+    let mut out = Vec::new();
+    let at = |rng: &mut ChaCha8Rng, from_hour: i64, to_hour: i64| {
+        rng.random_range(from_hour * 3_600_000..to_hour * 3_600_000)
+    };
+    let credit = |offset_ms, narration: String, amount| Planned {
+        offset_ms,
+        charges: stamp_duty(amount),
+        narration,
+        amount,
+        kind: TxKind::Credit,
+    };
+    let debit = |offset_ms, narration: String, amount, charges| Planned {
+        offset_ms,
+        narration,
+        amount,
+        kind: TxKind::Debit,
+        charges,
+    };
+
+    if date.day() == 25 {
+        let month = Month::try_from(date.month() as u8)
+            .map(|m| format!("{m}"))
+            .unwrap_or_default()
+            .to_uppercase();
+        out.push(credit(
+            at(rng, 7, 10),
+            format!("SALARY FOR {month} {}", persona.employer),
+            salary,
+        ));
+    }
+    if rng.random_bool(0.15) {
+        let amount = naira(rng, 2_000, 80_000, 500);
+        out.push(credit(
+            at(rng, 8, 22),
+            format!("NIP/TRF FRM {}/{}", counterparty(rng), pick(rng, BANKS)),
+            amount,
+        ));
+    }
+    if rng.random_bool(0.5) {
+        let amount = naira(rng, 1_500, 45_000, 50);
+        out.push(debit(
+            at(rng, 9, 21),
+            format!("POS PURCHASE @ {}", pick(rng, MERCHANTS)),
+            amount,
+            Vec::new(),
+        ));
+    }
+    if rng.random_bool(0.3) {
+        let amount = naira(rng, 1_000, 100_000, 500);
+        let narration = format!("NIP TRF TO {}/{}", counterparty(rng), pick(rng, BANKS));
+        out.push(debit(
+            at(rng, 8, 23),
+            narration,
+            amount,
+            vec![("NIP CHARGE + VAT".into(), transfer_fee(amount))],
+        ));
+    }
+    if rng.random_bool(0.2) {
+        let phone = format!(
+            "{}{:07}",
+            pick(rng, PHONE_PREFIXES),
+            rng.random_range(0..10_000_000)
+        );
+        let amount = naira(rng, 100, 5_000, 100);
+        out.push(debit(
+            at(rng, 6, 23),
+            format!("AIRTIME/{}/{phone}", pick(rng, NETWORKS)),
+            amount,
+            Vec::new(),
+        ));
+    }
+    if rng.random_bool(0.08) {
+        let amount = naira(rng, 1_000, 15_000, 500);
+        out.push(debit(
+            at(rng, 6, 23),
+            format!("DATA BUNDLE/{}/MONTHLY", pick(rng, NETWORKS)),
+            amount,
+            Vec::new(),
+        ));
+    }
+    if rng.random_bool(0.07) {
+        let amount = naira(rng, 5_000, 40_000, 1_000);
+        out.push(debit(
+            at(rng, 7, 22),
+            format!("ATM WDL @ {} BRANCH", pick(rng, BANKS)),
+            amount,
+            Vec::new(),
+        ));
+    }
+    if rng.random_bool(0.05) {
+        let amount = naira(rng, 500, 20_000, 100);
+        out.push(debit(
+            at(rng, 7, 22),
+            format!("USSD TRF TO {}", counterparty(rng)),
+            amount,
+            vec![("NIP CHARGE + VAT".into(), transfer_fee(amount))],
+        ));
+    }
+    if date.day() == 3 || date.day() == 18 {
+        let (biller, low, high) = pick(rng, BILLERS);
+        let amount = naira(rng, low, high, 100);
+        out.push(debit(
+            at(rng, 8, 20),
+            format!(
+                "BILL PAYMENT {biller} {}",
+                rng.random_range(1_000_000..9_999_999)
+            ),
+            amount,
+            Vec::new(),
+        ));
+    }
+    if date.day() == 28 {
+        let month = format!("{}", date.month()).to_uppercase();
+        out.push(debit(
+            at(rng, 23, 24),
+            format!("SMS ALERT CHARGES {month}"),
+            rng.random_range(8_000..20_000),
+            Vec::new(),
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LINKED: Timestamp = Timestamp(1_735_689_600_000); // 2025-01-01
+
+    #[test]
+    fn history_is_deterministic_and_balances_add_up() {
+        let persona = Persona::for_username("user_good");
+        let a = generate("6553f10000000000000000aa", &persona, LINKED, LINKED);
+        let b = generate("6553f10000000000000000aa", &persona, LINKED, LINKED);
+        assert_eq!(a.transactions, b.transactions);
+        assert!(a.transactions.len() > 300, "{}", a.transactions.len());
+        let first = &a.transactions[0];
+        let mut running = first.balance.unwrap() - signed(first);
+        for t in &a.transactions {
+            running += signed(t);
+            assert_eq!(Some(running), t.balance);
+            assert!(running >= 0);
+        }
+        assert_eq!(running, a.balance);
+    }
+
+    #[test]
+    fn a_later_fetch_extends_the_same_history() {
+        let persona = Persona::for_username("user_good");
+        let early = generate("6553f10000000000000000bb", &persona, LINKED, LINKED);
+        let later = generate(
+            "6553f10000000000000000bb",
+            &persona,
+            LINKED,
+            LINKED.plus_millis(10 * DAY_MS),
+        );
+        assert_eq!(
+            &later.transactions[..early.transactions.len()],
+            &early.transactions[..]
+        );
+        assert!(later.transactions.len() > early.transactions.len());
+    }
+
+    fn signed(t: &FetchedTransaction) -> i64 {
+        if t.kind == TxKind::Credit {
+            t.amount
+        } else {
+            -t.amount
+        }
+    }
+}

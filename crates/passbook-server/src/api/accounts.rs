@@ -1,0 +1,160 @@
+use axum::Json;
+use axum::extract::{Path, State};
+use passbook_domain::model::DataKind;
+use passbook_domain::services::{parse_list_page, parse_transactions_query};
+use passbook_types::accounts::*;
+use passbook_types::{ListMeta, PageMeta, Success};
+use serde::Deserialize;
+
+use super::{success, wire};
+use crate::AppState;
+use crate::error::ApiResult;
+use crate::extract::{ApiQuery, AuthApp};
+
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    page: Option<String>,
+}
+
+/// `GET /v2/accounts`
+pub async fn list(
+    State(state): State<AppState>,
+    AuthApp(app): AuthApp,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> ApiResult<Json<Success<Vec<AccountListItem>, ListMeta>>> {
+    let page = parse_list_page(query.page.as_deref())?;
+    let found = state.passbook.list_accounts(&app, page).await?;
+    let institutions = &state.passbook.institutions;
+    let data = found
+        .items
+        .iter()
+        .map(|(a, c)| wire::account_list_item(a, c, institutions.get(&a.institution_id)))
+        .collect();
+    let size = page.limit.unwrap_or(1);
+    let pages = found.total.div_ceil(size);
+    let link = |n: u64| {
+        format!(
+            "{}/v2/accounts?page={n}",
+            state.passbook.settings.public_url
+        )
+    };
+    let meta = ListMeta {
+        total: found.total,
+        pages,
+        previous: (page.page > 1).then(|| link(page.page - 1)),
+        next: (page.page < pages).then(|| link(page.page + 1)),
+    };
+    Ok(Json(
+        success(&state, "Data retrieved successfully", data).with_meta(meta),
+    ))
+}
+
+/// `GET /v2/accounts/{id}`
+pub async fn details(
+    State(state): State<AppState>,
+    AuthApp(app): AuthApp,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Success<AccountDetails>>> {
+    let account = state.passbook.account(&app, &id).await?;
+    let data = wire::account_details(
+        &account,
+        state.passbook.institutions.get(&account.institution_id),
+    );
+    Ok(Json(success(
+        &state,
+        "Request was succesfully completed",
+        data,
+    )))
+}
+
+/// `GET /v2/accounts/{id}/balance`: `data` is null until the balance was retrieved.
+pub async fn balance(
+    State(state): State<AppState>,
+    AuthApp(app): AuthApp,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Success<Option<BalanceOut>>>> {
+    let account = state.passbook.account(&app, &id).await?;
+    let data = account.has(DataKind::Balance).then(|| BalanceOut {
+        id: account.id.clone(),
+        name: account.name.clone(),
+        account_number: account.account_number.clone(),
+        balance: account.balance.unwrap_or_default(),
+        currency: account.currency.clone(),
+    });
+    Ok(Json(success(
+        &state,
+        not_ready_or(&account, "Request was successfully completed"),
+        data,
+    )))
+}
+
+/// `GET /v2/accounts/{id}/identity`: `data` is null until the identity was retrieved.
+pub async fn identity(
+    State(state): State<AppState>,
+    AuthApp(app): AuthApp,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Success<Option<IdentityOut>>>> {
+    let (account, identity) = state.passbook.identity(&app, &id).await?;
+    let data = identity.as_ref().map(wire::identity);
+    Ok(Json(success(
+        &state,
+        not_ready_or(&account, "Request was succesfully completed"),
+        data,
+    )))
+}
+
+/// `GET /v2/accounts/{id}/transactions`
+pub async fn transactions(
+    State(state): State<AppState>,
+    AuthApp(app): AuthApp,
+    Path(id): Path<String>,
+    ApiQuery(query): ApiQuery<TransactionsQuery>,
+) -> ApiResult<Json<Success<Vec<TransactionOut>, PageMeta>>> {
+    let (filter, page) = parse_transactions_query(&query)?;
+    let (account, found) = state
+        .passbook
+        .transactions(&app, &id, &filter, page)
+        .await?;
+    let data = found.items.iter().map(wire::transaction).collect();
+    let pages = page.limit.map_or(1, |l| found.total.div_ceil(l));
+    let link = |n: u64| page_link(&state.passbook.settings.public_url, &account.id, &query, n);
+    let meta = PageMeta {
+        total: found.total,
+        page: page.page,
+        previous: (page.page > 1 && page.limit.is_some()).then(|| link(page.page - 1)),
+        next: (page.page < pages).then(|| link(page.page + 1)),
+    };
+    Ok(Json(
+        success(&state, "Transaction retrieved successfully", data).with_meta(meta),
+    ))
+}
+
+/// The absolute URL of page `n`, keeping every other parameter the client sent.
+fn page_link(base: &str, account_id: &str, q: &TransactionsQuery, n: u64) -> String {
+    let mut url = url::Url::parse(&format!("{base}/v2/accounts/{account_id}/transactions"))
+        .expect("public_url is a valid URL");
+    {
+        let mut pairs = url.query_pairs_mut();
+        pairs.append_pair("page", &n.to_string());
+        for (key, value) in [
+            ("limit", &q.limit),
+            ("start", &q.start),
+            ("end", &q.end),
+            ("narration", &q.narration),
+            ("type", &q.kind),
+        ] {
+            if let Some(v) = value {
+                pairs.append_pair(key, v);
+            }
+        }
+    }
+    url.to_string()
+}
+
+fn not_ready_or<'a>(account: &passbook_domain::model::Account, message: &'a str) -> &'a str {
+    if account.data_status == passbook_domain::model::DataStatus::Processing {
+        "The account's data is still being retrieved (data_status PROCESSING); data is empty until it is AVAILABLE"
+    } else {
+        message
+    }
+}

@@ -1,0 +1,35 @@
+use axum::Json;
+use axum::extract::State;
+use passbook_domain::services::InitiateLink;
+use passbook_types::Success;
+use passbook_types::linking::{InitiateRequest, InitiateResponse, RefMeta};
+
+use super::success;
+use crate::AppState;
+use crate::error::ApiResult;
+use crate::extract::{ApiJson, AuthApp};
+
+/// `POST /v2/accounts/initiate`
+pub async fn initiate(
+    State(state): State<AppState>,
+    AuthApp(app): AuthApp,
+    ApiJson(body): ApiJson<InitiateRequest>,
+) -> ApiResult<Json<Success<InitiateResponse>>> {
+    let link = InitiateLink::parse(body, &state.passbook.institutions)?;
+    let created = state.passbook.initiate_link(&app, link).await?;
+    let data = InitiateResponse {
+        mono_url: created.mono_url,
+        customer: created.customer_id,
+        meta: RefMeta {
+            reference: created.reference,
+        },
+        scope: "auth".into(),
+        redirect_url: created.redirect_url,
+        created_at: created.created_at.to_iso(),
+    };
+    Ok(Json(success(
+        &state,
+        "Request was successfully completed",
+        data,
+    )))
+}

@@ -1,0 +1,152 @@
+//! Domain models to Mono's wire shapes.
+use passbook_domain::model::*;
+use passbook_types::accounts::*;
+use passbook_types::institutions::*;
+
+pub fn institution_ref(inst: Option<&Institution>, id: &str, with_id: bool) -> InstitutionRef {
+    InstitutionRef {
+        id: with_id.then(|| id.to_string()),
+        name: inst.map_or_else(|| "Unknown institution".into(), |i| i.name.clone()),
+        bank_code: inst.map(|i| i.bank_code.clone()).unwrap_or_default(),
+        kind: inst
+            .map_or("PERSONAL_BANKING", |i| i.kind.as_str())
+            .to_string(),
+    }
+}
+
+pub fn account_out(account: &Account, inst: Option<&Institution>) -> AccountOut {
+    AccountOut {
+        id: account.id.clone(),
+        name: account.name.clone(),
+        account_number: account.account_number.clone(),
+        currency: account.currency.clone(),
+        balance: account
+            .has(DataKind::Balance)
+            .then_some(account.balance)
+            .flatten(),
+        kind: account.kind.clone(),
+        bvn: account.bvn.clone(),
+        institution: institution_ref(inst, &account.institution_id, false),
+    }
+}
+
+pub fn account_details(account: &Account, inst: Option<&Institution>) -> AccountDetails {
+    AccountDetails {
+        account: account_out(account, inst),
+        customer: CustomerRef {
+            id: account.customer_id.clone(),
+            name: None,
+            email: None,
+        },
+        meta: AccountMeta {
+            data_status: account.data_status.as_str().into(),
+            auth_method: account.auth_method.as_str().into(),
+            retrieved_data: account
+                .retrieved_data
+                .iter()
+                .map(|k| k.as_str().to_string())
+                .collect(),
+            reference: account.reference.clone(),
+        },
+    }
+}
+
+pub fn account_list_item(
+    account: &Account,
+    customer: &Customer,
+    inst: Option<&Institution>,
+) -> AccountListItem {
+    AccountListItem {
+        id: account.id.clone(),
+        name: account.name.clone(),
+        account_number: account.account_number.clone(),
+        currency: account.currency.clone(),
+        balance: account
+            .has(DataKind::Balance)
+            .then_some(account.balance)
+            .flatten(),
+        auth_method: account.auth_method.as_str().into(),
+        status: account.data_status.as_str().into(),
+        bvn: account.bvn.clone(),
+        kind: account.kind.clone(),
+        institution: institution_ref(inst, &account.institution_id, true),
+        customer: CustomerRef {
+            id: customer.id.clone(),
+            name: Some(customer.name.clone()),
+            email: Some(customer.email.clone()),
+        },
+    }
+}
+
+pub fn transaction(t: &Transaction) -> TransactionOut {
+    TransactionOut {
+        id: t.id.clone(),
+        narration: t.narration.clone(),
+        amount: t.amount,
+        kind: t.kind.as_str().into(),
+        balance: t.balance,
+        date: t.date.to_iso(),
+        category: t.category.clone(),
+        currency: t.currency.clone(),
+    }
+}
+
+pub fn identity(stored: &StoredIdentity) -> IdentityOut {
+    let i = &stored.identity;
+    IdentityOut {
+        full_name: i.full_name.clone(),
+        bvn: i.bvn.clone(),
+        email: i.email.clone(),
+        phone: i.phone.clone(),
+        gender: i.gender.clone(),
+        dob: i.dob.clone(),
+        address_line1: i.address_line1.clone(),
+        address_line2: i.address_line2.clone(),
+        state_of_origin: i.state_of_origin.clone(),
+        lga_of_origin: i.lga_of_origin.clone(),
+        marital_status: i.marital_status.clone(),
+        created_at: stored.created_at.to_iso(),
+        updated_at: stored.updated_at.to_iso(),
+    }
+}
+
+pub fn institution(inst: &Institution) -> InstitutionOut {
+    InstitutionOut {
+        mongo_id: inst.id.clone(),
+        id: inst.id.clone(),
+        name: inst.name.clone(),
+        kind: inst.kind.as_str().into(),
+        icon: inst.icon.clone(),
+        identifier: inst.identifier.clone(),
+        bank_code: inst.bank_code.clone(),
+        nip_code: inst.nip_code.clone(),
+        country: inst.country.clone(),
+        primary_color: inst.primary_color.clone(),
+        status: inst.status.as_str().into(),
+        scope: vec![ScopeOut {
+            name: "Financial Data".into(),
+            kind: "financial_data".into(),
+        }],
+        auth_methods: inst
+            .auth_methods
+            .iter()
+            .map(|a| AuthMethodOut {
+                kind: a.method.as_str().into(),
+                name: a.method.label().into(),
+                ui: LoginUi {
+                    title: a.title.clone(),
+                    form: a
+                        .form
+                        .iter()
+                        .map(|f| FormElement {
+                            kind: "elements.input".into(),
+                            name: f.name.clone(),
+                            hint: f.hint.clone(),
+                            content_type: if f.secret { "password" } else { "string" }.into(),
+                        })
+                        .collect(),
+                },
+            })
+            .collect(),
+    }
+}

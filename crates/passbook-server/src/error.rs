@@ -1,0 +1,115 @@
+//! The one place where failures become HTTP responses: Mono's failed envelope
+//! `{"status":"failed","message":…,"timestamp":…,"data":null}` with the right status code.
+//! Details of server-side failures are logged, never sent.
+use std::any::Any;
+
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use passbook_domain::{Clock, Error, SystemClock};
+use passbook_types::Failure;
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(err: Error) -> Self {
+        let status = match &err {
+            Error::Invalid { .. } => StatusCode::BAD_REQUEST,
+            Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Error::NotFound(_) => StatusCode::NOT_FOUND,
+            Error::Conflict(_) => StatusCode::CONFLICT,
+            Error::Gone(_) => StatusCode::GONE,
+            Error::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
+            Error::Store(_) | Error::Internal(_) => {
+                tracing::error!(error = %err, source = ?std::error::Error::source(&err), "request failed");
+                return Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Internal server error; the failure was logged",
+                );
+            }
+        };
+        Self::new(status, err.to_string())
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        match rejection {
+            JsonRejection::MissingJsonContentType(_) => Self::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "The request body must be JSON, sent with the header Content-Type: application/json",
+            ),
+            JsonRejection::JsonSyntaxError(e) => Self::new(
+                StatusCode::BAD_REQUEST,
+                format!("Malformed JSON body: {}", e.body_text()),
+            ),
+            JsonRejection::JsonDataError(e) => Self::new(
+                StatusCode::BAD_REQUEST,
+                format!("Invalid JSON body: {}", e.body_text()),
+            ),
+            other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => Self::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!(
+                    "The request body is larger than the limit of {} bytes",
+                    crate::MAX_BODY_BYTES
+                ),
+            ),
+            other => Self::new(other.status(), other.body_text()),
+        }
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            format!("Invalid query string: {}", rejection.body_text()),
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = Failure::new(self.message, SystemClock.now().to_iso());
+        (self.status, Json(body)).into_response()
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+pub async fn not_found(uri: axum::http::Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        format!("No route for {}", uri.path()),
+    )
+}
+
+pub async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!("Method {method} is not allowed on {}", uri.path()),
+    )
+}
+
+pub fn panic_response(_panic: Box<dyn Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked");
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Internal server error; the failure was logged",
+    )
+    .into_response()
+}

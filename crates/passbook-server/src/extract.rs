@@ -1,0 +1,51 @@
+//! Extractors that turn requests into domain input, rejecting with the failed envelope.
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use passbook_domain::model::App;
+use serde::de::DeserializeOwned;
+
+use crate::AppState;
+use crate::error::ApiError;
+
+/// The app that the `mono-sec-key` header authenticates.
+pub struct AuthApp(pub App);
+
+impl FromRequestParts<AppState> for AuthApp {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let key = parts
+            .headers
+            .get("mono-sec-key")
+            .and_then(|v| v.to_str().ok());
+        Ok(Self(state.passbook.authenticate(key).await?))
+    }
+}
+
+/// A JSON body; malformed or mistyped bodies become the failed envelope.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::Json(value) = axum::Json::<T>::from_request(req, state).await?;
+        Ok(Self(value))
+    }
+}
+
+/// A query string.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Query(value) =
+            axum::extract::Query::<T>::from_request_parts(parts, state).await?;
+        Ok(Self(value))
+    }
+}

@@ -1,0 +1,169 @@
+//! The hosted link page at `/link/{token}`: server-rendered, works without JavaScript.
+//!
+//! Every form posts to an action under the page's URL and is answered with a redirect back to
+//! the page (post/redirect/get), which shows whatever step the session is now on. A repeated or
+//! stale post therefore just shows the current step.
+mod render;
+mod views;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use passbook_domain::Error;
+use passbook_domain::connector::Credentials;
+use serde::Deserialize;
+
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/link/{token}", get(show))
+        .route("/link/{token}/continue", get(continue_to_app))
+        .route("/link/{token}/institution", post(choose_institution))
+        .route("/link/{token}/auth-method", post(choose_auth_method))
+        .route("/link/{token}/login", post(login))
+        .route("/link/{token}/challenge", post(challenge))
+        .route("/link/{token}/accounts", post(select_accounts))
+        .route("/link/{token}/back", post(back))
+        .route("/link/{token}/cancel", post(cancel))
+}
+
+fn page_url(token: &str) -> String {
+    format!("/link/{token}")
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ShowQuery {
+    q: Option<String>,
+}
+
+async fn show(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    Query(query): Query<ShowQuery>,
+) -> Response {
+    match state.passbook.link_page(&token).await {
+        Ok((session, app_name)) => render::step(
+            &state.passbook,
+            &token,
+            &session,
+            &app_name,
+            query.q.as_deref(),
+        ),
+        Err(err) => render::error(err),
+    }
+}
+
+/// Sends the browser on to the app once the link is finished.
+async fn continue_to_app(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+    match state.passbook.link_session(&token).await {
+        Ok(session) => match state.passbook.redirect_target(&session) {
+            Some(url) => Redirect::to(&url).into_response(),
+            None => Redirect::to(&page_url(&token)).into_response(),
+        },
+        Err(err) => render::error(err),
+    }
+}
+
+/// The fields of a urlencoded form, in order (checkbox names repeat).
+fn form_fields(body: &Bytes) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(body).into_owned().collect()
+}
+
+fn field(body: &Bytes, name: &str) -> String {
+    form_fields(body)
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
+        .unwrap_or_default()
+}
+
+fn credentials(body: &Bytes) -> Credentials {
+    Credentials(form_fields(body).into_iter().collect())
+}
+
+/// After an action: back to the page, which shows the current step. Conflicts (a stale or
+/// repeated post) and bad choices just show the page again.
+fn after<T>(token: &str, result: Result<T, Error>) -> Response {
+    match result {
+        Ok(_) | Err(Error::Conflict(_)) | Err(Error::Invalid { .. }) => {
+            Redirect::to(&page_url(token)).into_response()
+        }
+        Err(err) => render::error(err),
+    }
+}
+
+async fn choose_institution(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    body: Bytes,
+) -> Response {
+    let result = state
+        .passbook
+        .choose_institution(&token, &field(&body, "institution"))
+        .await;
+    after(&token, result)
+}
+
+async fn choose_auth_method(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    body: Bytes,
+) -> Response {
+    let result = state
+        .passbook
+        .choose_auth_method(&token, &field(&body, "auth_method"))
+        .await;
+    after(&token, result)
+}
+
+async fn login(State(state): State<AppState>, Path(token): Path<String>, body: Bytes) -> Response {
+    let result = state
+        .passbook
+        .submit_login(&token, credentials(&body))
+        .await;
+    after(&token, result)
+}
+
+async fn challenge(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    body: Bytes,
+) -> Response {
+    let result = state
+        .passbook
+        .submit_challenge(&token, credentials(&body))
+        .await;
+    after(&token, result)
+}
+
+async fn select_accounts(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    body: Bytes,
+) -> Response {
+    let chosen: Vec<String> = form_fields(&body)
+        .into_iter()
+        .filter(|(k, _)| k == "account")
+        .map(|(_, v)| v)
+        .collect();
+    let result = state.passbook.select_accounts(&token, &chosen).await;
+    after(&token, result)
+}
+
+async fn back(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+    let result = state.passbook.restart_link(&token).await;
+    after(&token, result)
+}
+
+async fn cancel(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+    match state.passbook.abandon_link(&token).await {
+        Ok(session) => match state.passbook.redirect_target(&session) {
+            Some(url) => Redirect::to(&url).into_response(),
+            None => Redirect::to(&page_url(&token)).into_response(),
+        },
+        Err(err) => render::error(err),
+    }
+}

@@ -1,0 +1,118 @@
+-- Passbook schema, SQLite flavour. Times are Unix milliseconds (INTEGER); columns ending in
+-- _sealed hold XChaCha20-Poly1305 ciphertext (see passbook_domain::crypto).
+
+CREATE TABLE apps (
+    id                  TEXT PRIMARY KEY,
+    name                TEXT NOT NULL,
+    secret_key_hash     TEXT NOT NULL UNIQUE,
+    secret_key_hint     TEXT NOT NULL,
+    public_key          TEXT NOT NULL UNIQUE,
+    webhook_url         TEXT,
+    webhook_secret_sealed BLOB NOT NULL,
+    created_at          INTEGER NOT NULL
+);
+
+CREATE TABLE customers (
+    id                  TEXT PRIMARY KEY,
+    app_id              TEXT NOT NULL REFERENCES apps(id),
+    email_index         TEXT NOT NULL,
+    name_sealed         BLOB NOT NULL,
+    email_sealed        BLOB NOT NULL,
+    created_at          INTEGER NOT NULL,
+    UNIQUE (app_id, email_index)
+);
+
+CREATE TABLE link_sessions (
+    id                  TEXT PRIMARY KEY,
+    app_id              TEXT NOT NULL REFERENCES apps(id),
+    customer_id         TEXT NOT NULL REFERENCES customers(id),
+    reference           TEXT,
+    redirect_url        TEXT,
+    step                TEXT NOT NULL,
+    flow_sealed         BLOB NOT NULL,
+    login_attempts      INTEGER NOT NULL DEFAULT 0,
+    created_at          INTEGER NOT NULL,
+    expires_at          INTEGER NOT NULL,
+    completed_at        INTEGER
+);
+CREATE UNIQUE INDEX link_sessions_app_reference ON link_sessions (app_id, reference) WHERE reference IS NOT NULL;
+
+CREATE TABLE accounts (
+    id                  TEXT PRIMARY KEY,
+    app_id              TEXT NOT NULL REFERENCES apps(id),
+    customer_id         TEXT NOT NULL REFERENCES customers(id),
+    institution_id      TEXT NOT NULL,
+    auth_method         TEXT NOT NULL,
+    connector_ref_sealed BLOB NOT NULL,
+    name_sealed         BLOB,
+    account_number      TEXT NOT NULL,
+    currency            TEXT NOT NULL,
+    kind                TEXT,
+    bvn_sealed          BLOB,
+    balance             INTEGER,
+    data_status         TEXT NOT NULL,
+    retrieved_data      TEXT NOT NULL DEFAULT '',
+    reference           TEXT,
+    transaction_count   INTEGER NOT NULL DEFAULT 0,
+    created_at          INTEGER NOT NULL,
+    updated_at          INTEGER NOT NULL,
+    UNIQUE (app_id, customer_id, institution_id, account_number)
+);
+CREATE INDEX accounts_app_created ON accounts (app_id, created_at DESC, id DESC);
+
+CREATE TABLE identities (
+    account_id          TEXT PRIMARY KEY REFERENCES accounts(id),
+    identity_sealed     BLOB NOT NULL,
+    created_at          INTEGER NOT NULL,
+    updated_at          INTEGER NOT NULL
+);
+
+CREATE TABLE transactions (
+    id                  TEXT PRIMARY KEY,
+    account_id          TEXT NOT NULL REFERENCES accounts(id),
+    date                INTEGER NOT NULL,
+    narration           TEXT NOT NULL,
+    amount              INTEGER NOT NULL,
+    kind                TEXT NOT NULL,
+    balance             INTEGER,
+    category            TEXT NOT NULL,
+    currency            TEXT NOT NULL,
+    fingerprint         TEXT NOT NULL,
+    UNIQUE (account_id, fingerprint)
+);
+-- Every transactions page is a range scan of this index.
+CREATE INDEX transactions_account_date ON transactions (account_id, date DESC, id DESC);
+
+-- Background work, claimed with leases.
+CREATE TABLE jobs (
+    id                  TEXT PRIMARY KEY,
+    kind                TEXT NOT NULL,
+    subject             TEXT NOT NULL,
+    run_at              INTEGER NOT NULL,
+    attempts            INTEGER NOT NULL DEFAULT 0,
+    locked_until        INTEGER,
+    last_error          TEXT,
+    done_at             INTEGER,
+    failed_at           INTEGER,
+    created_at          INTEGER NOT NULL
+);
+CREATE INDEX jobs_due ON jobs (run_at) WHERE done_at IS NULL AND failed_at IS NULL;
+
+-- The webhook outbox: written in the same transaction as the change each event reports.
+CREATE TABLE events (
+    id                  TEXT PRIMARY KEY,
+    app_id              TEXT NOT NULL REFERENCES apps(id),
+    account_id          TEXT,
+    sequence            INTEGER NOT NULL,
+    event               TEXT NOT NULL,
+    payload             TEXT NOT NULL,
+    status              TEXT NOT NULL DEFAULT 'pending',
+    attempts            INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at     INTEGER NOT NULL,
+    locked_until        INTEGER,
+    last_error          TEXT,
+    created_at          INTEGER NOT NULL,
+    delivered_at        INTEGER
+);
+CREATE INDEX events_pending ON events (next_attempt_at) WHERE status = 'pending';
+CREATE INDEX events_account_sequence ON events (app_id, account_id, sequence);

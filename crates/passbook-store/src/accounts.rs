@@ -1,0 +1,284 @@
+use passbook_domain::model::*;
+use passbook_domain::store::FetchUpdate;
+use passbook_domain::{Error, Timestamp};
+use sqlx::{FromRow, Sqlite, Transaction as SqlTransaction};
+
+use crate::error::{StoreError, StoreResult};
+use crate::links::CustomerRow;
+use crate::{SqliteStore, events, transactions};
+
+#[derive(FromRow)]
+pub(crate) struct AccountRow {
+    id: String,
+    app_id: String,
+    customer_id: String,
+    institution_id: String,
+    auth_method: String,
+    connector_ref_sealed: Vec<u8>,
+    name_sealed: Option<Vec<u8>>,
+    account_number: String,
+    currency: String,
+    kind: Option<String>,
+    bvn_sealed: Option<Vec<u8>>,
+    balance: Option<i64>,
+    data_status: String,
+    retrieved_data: String,
+    reference: Option<String>,
+    transaction_count: i64,
+    created_at: i64,
+    updated_at: i64,
+}
+
+const COLUMNS: &str = "a.id, a.app_id, a.customer_id, a.institution_id, a.auth_method, a.connector_ref_sealed, a.name_sealed, \
+    a.account_number, a.currency, a.kind, a.bvn_sealed, a.balance, a.data_status, a.retrieved_data, a.reference, \
+    a.transaction_count, a.created_at, a.updated_at";
+
+#[derive(FromRow)]
+struct AccountWithCustomerRow {
+    #[sqlx(flatten)]
+    account: AccountRow,
+    c_id: String,
+    c_app_id: String,
+    c_name_sealed: Vec<u8>,
+    c_email_sealed: Vec<u8>,
+    c_created_at: i64,
+}
+
+fn ctx(column: &str, id: &str) -> String {
+    format!("accounts.{column}:{id}")
+}
+
+impl SqliteStore {
+    fn account_from_row(&self, row: AccountRow) -> StoreResult<Account> {
+        let open_opt = |sealed: Option<Vec<u8>>, column: &str| -> StoreResult<Option<String>> {
+            sealed
+                .map(|s| self.vault.open_str(&s, &ctx(column, &row.id)))
+                .transpose()
+                .map_err(Into::into)
+        };
+        let corrupt = |what: &str| StoreError::Corrupt(format!("account {}: {what}", row.id));
+        Ok(Account {
+            connector_ref: self
+                .vault
+                .open_str(&row.connector_ref_sealed, &ctx("connector_ref", &row.id))?,
+            name: open_opt(row.name_sealed.clone(), "name")?,
+            bvn: open_opt(row.bvn_sealed.clone(), "bvn")?,
+            auth_method: AuthMethod::parse(&row.auth_method)
+                .ok_or_else(|| corrupt("auth_method"))?,
+            data_status: DataStatus::parse(&row.data_status)
+                .ok_or_else(|| corrupt("data_status"))?,
+            retrieved_data: parse_retrieved(&row.retrieved_data),
+            id: row.id,
+            app_id: row.app_id,
+            customer_id: row.customer_id,
+            institution_id: row.institution_id,
+            account_number: row.account_number,
+            currency: row.currency,
+            kind: row.kind,
+            balance: row.balance,
+            reference: row.reference,
+            transaction_count: row.transaction_count as u64,
+            created_at: Timestamp(row.created_at),
+            updated_at: Timestamp(row.updated_at),
+        })
+    }
+}
+
+fn parse_retrieved(text: &str) -> Vec<DataKind> {
+    text.split(',')
+        .filter_map(|k| match k {
+            "identity" => Some(DataKind::Identity),
+            "balance" => Some(DataKind::Balance),
+            "transactions" => Some(DataKind::Transactions),
+            _ => None,
+        })
+        .collect()
+}
+
+fn format_retrieved(kinds: &[DataKind]) -> String {
+    kinds
+        .iter()
+        .map(|k| k.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+pub(crate) async fn upsert_linked(
+    store: &SqliteStore,
+    tx: &mut SqlTransaction<'static, Sqlite>,
+    new: &NewAccount,
+) -> Result<(), Error> {
+    sqlx::query(
+        "INSERT INTO accounts (id, app_id, customer_id, institution_id, auth_method, connector_ref_sealed, name_sealed,
+                               account_number, currency, kind, data_status, retrieved_data, reference, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'PROCESSING', '', $11, $12, $12)
+         ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id, auth_method = excluded.auth_method,
+             connector_ref_sealed = excluded.connector_ref_sealed, name_sealed = excluded.name_sealed,
+             data_status = 'PROCESSING', reference = excluded.reference, updated_at = excluded.updated_at",
+    )
+    .bind(&new.id)
+    .bind(&new.app_id)
+    .bind(&new.customer_id)
+    .bind(&new.institution_id)
+    .bind(new.auth_method.as_str())
+    .bind(store.vault.seal_str(&new.discovered.connector_ref, &ctx("connector_ref", &new.id)))
+    .bind(store.vault.seal_str(&new.discovered.name, &ctx("name", &new.id)))
+    .bind(&new.discovered.account_number)
+    .bind(&new.discovered.currency)
+    .bind(&new.discovered.kind)
+    .bind(&new.reference)
+    .bind(new.created_at.0)
+    .execute(&mut **tx)
+    .await
+    .map_err(StoreError::from)?;
+    Ok(())
+}
+
+pub(crate) async fn scoped(
+    store: &SqliteStore,
+    app_id: &str,
+    id: &str,
+) -> StoreResult<Option<Account>> {
+    let row: Option<AccountRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM accounts a WHERE a.id = $1 AND a.app_id = $2"
+    )))
+    .bind(id)
+    .bind(app_id)
+    .fetch_optional(&store.pool)
+    .await?;
+    row.map(|r| store.account_from_row(r)).transpose()
+}
+
+pub(crate) async fn by_id(store: &SqliteStore, id: &str) -> StoreResult<Option<Account>> {
+    let row: Option<AccountRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM accounts a WHERE a.id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(&store.pool)
+    .await?;
+    row.map(|r| store.account_from_row(r)).transpose()
+}
+
+pub(crate) async fn find_id(
+    store: &SqliteStore,
+    app_id: &str,
+    customer_id: &str,
+    institution_id: &str,
+    account_number: &str,
+) -> StoreResult<Option<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM accounts WHERE app_id = $1 AND customer_id = $2 AND institution_id = $3 AND account_number = $4",
+    )
+    .bind(app_id)
+    .bind(customer_id)
+    .bind(institution_id)
+    .bind(account_number)
+    .fetch_optional(&store.pool)
+    .await?)
+}
+
+pub(crate) async fn list(
+    store: &SqliteStore,
+    app_id: &str,
+    page: PageRequest,
+) -> StoreResult<Page<(Account, Customer)>> {
+    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts WHERE app_id = $1")
+        .bind(app_id)
+        .fetch_one(&store.pool)
+        .await?;
+    let rows: Vec<AccountWithCustomerRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS}, c.id AS c_id, c.app_id AS c_app_id, c.name_sealed AS c_name_sealed,
+                c.email_sealed AS c_email_sealed, c.created_at AS c_created_at
+         FROM accounts a JOIN customers c ON c.id = a.customer_id
+         WHERE a.app_id = $1 ORDER BY a.created_at DESC, a.id DESC LIMIT $2 OFFSET $3"
+    )))
+    .bind(app_id)
+    .bind(page.limit.map_or(-1, |l| l as i64))
+    .bind(page.offset() as i64)
+    .fetch_all(&store.pool)
+    .await?;
+    let items = rows
+        .into_iter()
+        .map(|row| {
+            let customer = store.customer_from_row(CustomerRow {
+                id: row.c_id,
+                app_id: row.c_app_id,
+                name_sealed: row.c_name_sealed,
+                email_sealed: row.c_email_sealed,
+                created_at: row.c_created_at,
+            })?;
+            Ok((store.account_from_row(row.account)?, customer))
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok(Page {
+        items,
+        total: total as u64,
+    })
+}
+
+pub(crate) async fn identity(
+    store: &SqliteStore,
+    account_id: &str,
+) -> StoreResult<Option<StoredIdentity>> {
+    let row: Option<(Vec<u8>, i64, i64)> = sqlx::query_as(
+        "SELECT identity_sealed, created_at, updated_at FROM identities WHERE account_id = $1",
+    )
+    .bind(account_id)
+    .fetch_optional(&store.pool)
+    .await?;
+    let Some((sealed, created_at, updated_at)) = row else {
+        return Ok(None);
+    };
+    let json = store
+        .vault
+        .open(&sealed, &format!("identities.identity:{account_id}"))?;
+    let identity =
+        serde_json::from_slice(&json).map_err(|e| StoreError::Corrupt(format!("identity: {e}")))?;
+    Ok(Some(StoredIdentity {
+        identity,
+        created_at: Timestamp(created_at),
+        updated_at: Timestamp(updated_at),
+    }))
+}
+
+/// Applies a data fetch and writes its event, in one transaction.
+pub(crate) async fn save_fetch(
+    store: &SqliteStore,
+    update: &FetchUpdate,
+    new_transactions: &[Transaction],
+    event: &NewEvent,
+) -> StoreResult<u64> {
+    let mut tx = store.write().await?;
+    let id = &update.account_id;
+    if let Some(identity) = &update.identity {
+        let json = serde_json::to_vec(identity).expect("identity serialises");
+        sqlx::query(
+            "INSERT INTO identities (account_id, identity_sealed, created_at, updated_at) VALUES ($1, $2, $3, $3)
+             ON CONFLICT (account_id) DO UPDATE SET identity_sealed = excluded.identity_sealed, updated_at = excluded.updated_at",
+        )
+        .bind(id)
+        .bind(store.vault.seal(&json, &format!("identities.identity:{id}")))
+        .bind(update.updated_at.0)
+        .execute(&mut *tx)
+        .await?;
+    }
+    let inserted = transactions::insert_batch(&mut tx, new_transactions).await?;
+    sqlx::query(
+        "UPDATE accounts SET balance = COALESCE($2, balance), kind = COALESCE($3, kind), bvn_sealed = COALESCE($4, bvn_sealed),
+             data_status = $5, retrieved_data = $6, transaction_count = transaction_count + $7, updated_at = $8
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(update.balance)
+    .bind(&update.kind)
+    .bind(update.bvn.as_ref().map(|b| store.vault.seal_str(b, &ctx("bvn", id))))
+    .bind(update.data_status.as_str())
+    .bind(format_retrieved(&update.retrieved_data))
+    .bind(inserted as i64)
+    .bind(update.updated_at.0)
+    .execute(&mut *tx)
+    .await?;
+    events::insert(&mut tx, event).await?;
+    tx.commit().await?;
+    Ok(inserted)
+}

@@ -1,0 +1,96 @@
+use passbook_domain::Timestamp;
+use passbook_domain::model::App;
+use sqlx::FromRow;
+
+use crate::SqliteStore;
+use crate::error::StoreResult;
+
+#[derive(FromRow)]
+struct AppRow {
+    id: String,
+    name: String,
+    secret_key_hash: String,
+    secret_key_hint: String,
+    public_key: String,
+    webhook_url: Option<String>,
+    webhook_secret_sealed: Vec<u8>,
+    created_at: i64,
+}
+
+const COLUMNS: &str = "id, name, secret_key_hash, secret_key_hint, public_key, webhook_url, webhook_secret_sealed, created_at";
+
+fn secret_context(app_id: &str) -> String {
+    format!("apps.webhook_secret:{app_id}")
+}
+
+impl SqliteStore {
+    fn app_from_row(&self, row: AppRow) -> StoreResult<App> {
+        Ok(App {
+            webhook_secret: self
+                .vault
+                .open_str(&row.webhook_secret_sealed, &secret_context(&row.id))?,
+            id: row.id,
+            name: row.name,
+            secret_key_hash: row.secret_key_hash,
+            secret_key_hint: row.secret_key_hint,
+            public_key: row.public_key,
+            webhook_url: row.webhook_url,
+            created_at: Timestamp(row.created_at),
+        })
+    }
+}
+
+pub(crate) async fn insert(store: &SqliteStore, app: &App) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO apps (id, name, secret_key_hash, secret_key_hint, public_key, webhook_url, webhook_secret_sealed, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(&app.id)
+    .bind(&app.name)
+    .bind(&app.secret_key_hash)
+    .bind(&app.secret_key_hint)
+    .bind(&app.public_key)
+    .bind(&app.webhook_url)
+    .bind(store.vault.seal_str(&app.webhook_secret, &secret_context(&app.id)))
+    .bind(app.created_at.0)
+    .execute(&store.pool)
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn list(store: &SqliteStore) -> StoreResult<Vec<App>> {
+    let rows: Vec<AppRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM apps ORDER BY created_at, id"
+    )))
+    .fetch_all(&store.pool)
+    .await?;
+    rows.into_iter().map(|r| store.app_from_row(r)).collect()
+}
+
+pub(crate) async fn by_column(
+    store: &SqliteStore,
+    column: &str,
+    value: &str,
+) -> StoreResult<Option<App>> {
+    debug_assert!(matches!(column, "id" | "secret_key_hash" | "public_key"));
+    let row: Option<AppRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM apps WHERE {column} = $1"
+    )))
+    .bind(value)
+    .fetch_optional(&store.pool)
+    .await?;
+    row.map(|r| store.app_from_row(r)).transpose()
+}
+
+pub(crate) async fn set_webhook_url(
+    store: &SqliteStore,
+    app_id: &str,
+    url: Option<&str>,
+) -> StoreResult<bool> {
+    let done = sqlx::query("UPDATE apps SET webhook_url = $2 WHERE id = $1")
+        .bind(app_id)
+        .bind(url)
+        .execute(&store.pool)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}

@@ -1,0 +1,26 @@
+use passbook_domain::Error;
+
+/// What can go wrong below the domain: the database, or data that no longer decrypts.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error(transparent)]
+    Crypto(#[from] passbook_domain::crypto::CryptoError),
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+}
+
+impl From<StoreError> for Error {
+    fn from(err: StoreError) -> Self {
+        Error::store(err)
+    }
+}
+
+pub(crate) fn is_unique_violation(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+pub(crate) type StoreResult<T> = Result<T, StoreError>;

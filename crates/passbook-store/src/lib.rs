@@ -1,0 +1,216 @@
+//! Passbook's storage: the domain's [`Store`](passbook_domain::Store) port on SQLite.
+//!
+//! SQL is written in the subset SQLite and PostgreSQL share (`$N` placeholders,
+//! `ON CONFLICT`, `RETURNING`), so that a PostgreSQL backend can run the same statements.
+//! Personal data and secrets are sealed with the [`Vault`] before they reach a row.
+mod accounts;
+mod apps;
+mod error;
+mod events;
+mod jobs;
+mod links;
+mod transactions;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use passbook_domain::Vault;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Sqlite, SqlitePool, Transaction};
+
+pub use error::StoreError;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// Storage on one SQLite database file.
+#[derive(Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+    vault: Vault,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `url`, e.g. `sqlite://passbook.db`.
+    pub async fn connect(url: &str, vault: Vault) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
+        Ok(Self { pool, vault })
+    }
+
+    /// Applies the migrations that have not run yet.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        SQLITE_MIGRATIONS.run(&self.pool).await?;
+        Ok(())
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// A write transaction that takes the write lock at once, so that two writers never
+    /// deadlock upgrading from a read lock.
+    async fn write(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+}
+
+mod port {
+    use async_trait::async_trait;
+    use passbook_domain::model::*;
+    use passbook_domain::store::FetchUpdate;
+    use passbook_domain::{Result, Store, Timestamp};
+
+    use super::{SqliteStore, accounts, apps, events, jobs, links, transactions};
+
+    #[async_trait]
+    impl Store for SqliteStore {
+        async fn insert_app(&self, app: &App) -> Result<()> {
+            Ok(apps::insert(self, app).await?)
+        }
+
+        async fn list_apps(&self) -> Result<Vec<App>> {
+            Ok(apps::list(self).await?)
+        }
+
+        async fn app(&self, id: &str) -> Result<Option<App>> {
+            Ok(apps::by_column(self, "id", id).await?)
+        }
+
+        async fn app_by_secret_hash(&self, hash: &str) -> Result<Option<App>> {
+            Ok(apps::by_column(self, "secret_key_hash", hash).await?)
+        }
+
+        async fn set_webhook_url(&self, app_id: &str, url: Option<&str>) -> Result<bool> {
+            Ok(apps::set_webhook_url(self, app_id, url).await?)
+        }
+
+        async fn customer(&self, app_id: &str, id: &str) -> Result<Option<Customer>> {
+            Ok(links::customer(self, app_id, id).await?)
+        }
+
+        async fn create_link_session(
+            &self,
+            customer: &Customer,
+            session: &LinkSession,
+        ) -> Result<Customer> {
+            links::create_session(self, customer, session).await
+        }
+
+        async fn link_session(&self, id: &str) -> Result<Option<LinkSession>> {
+            Ok(links::session(self, id).await?)
+        }
+
+        async fn save_link_session(&self, session: &LinkSession) -> Result<()> {
+            links::save_session(self, session).await
+        }
+
+        async fn complete_link_session(
+            &self,
+            session: &LinkSession,
+            accounts: &[NewAccount],
+            events: &[NewEvent],
+            jobs: &[NewJob],
+        ) -> Result<()> {
+            links::complete_session(self, session, accounts, events, jobs).await
+        }
+
+        async fn account(&self, app_id: &str, id: &str) -> Result<Option<Account>> {
+            Ok(accounts::scoped(self, app_id, id).await?)
+        }
+
+        async fn account_by_id(&self, id: &str) -> Result<Option<Account>> {
+            Ok(accounts::by_id(self, id).await?)
+        }
+
+        async fn find_account_id(
+            &self,
+            app_id: &str,
+            customer_id: &str,
+            institution_id: &str,
+            account_number: &str,
+        ) -> Result<Option<String>> {
+            Ok(
+                accounts::find_id(self, app_id, customer_id, institution_id, account_number)
+                    .await?,
+            )
+        }
+
+        async fn list_accounts(
+            &self,
+            app_id: &str,
+            page: PageRequest,
+        ) -> Result<Page<(Account, Customer)>> {
+            Ok(accounts::list(self, app_id, page).await?)
+        }
+
+        async fn identity(&self, account_id: &str) -> Result<Option<StoredIdentity>> {
+            Ok(accounts::identity(self, account_id).await?)
+        }
+
+        async fn transactions(
+            &self,
+            account_id: &str,
+            filter: &TransactionFilter,
+            page: PageRequest,
+            total_hint: u64,
+        ) -> Result<Page<Transaction>> {
+            Ok(transactions::page(self, account_id, filter, page, total_hint).await?)
+        }
+
+        async fn save_fetch(
+            &self,
+            update: &FetchUpdate,
+            transactions: &[Transaction],
+            event: &NewEvent,
+        ) -> Result<u64> {
+            Ok(accounts::save_fetch(self, update, transactions, event).await?)
+        }
+
+        async fn claim_jobs(
+            &self,
+            now: Timestamp,
+            lease_until: Timestamp,
+            limit: u32,
+        ) -> Result<Vec<Job>> {
+            Ok(jobs::claim(self, now, lease_until, limit).await?)
+        }
+
+        async fn finish_job(&self, id: &str, at: Timestamp) -> Result<()> {
+            Ok(jobs::finish(self, id, at).await?)
+        }
+
+        async fn retry_job(&self, id: &str, at: Timestamp, error: &str) -> Result<()> {
+            Ok(jobs::retry(self, id, at, error).await?)
+        }
+
+        async fn fail_job(&self, id: &str, at: Timestamp, error: &str) -> Result<()> {
+            Ok(jobs::fail(self, id, at, error).await?)
+        }
+
+        async fn claim_events(
+            &self,
+            now: Timestamp,
+            lease_until: Timestamp,
+            limit: u32,
+        ) -> Result<Vec<PendingEvent>> {
+            Ok(events::claim(self, now, lease_until, limit).await?)
+        }
+
+        async fn record_delivery(
+            &self,
+            event_id: &str,
+            at: Timestamp,
+            outcome: &DeliveryOutcome,
+        ) -> Result<()> {
+            Ok(events::record(self, event_id, at, outcome).await?)
+        }
+    }
+}

@@ -1,0 +1,225 @@
+use passbook_domain::model::{
+    Customer, LinkFlow, LinkSession, LinkStep, NewAccount, NewEvent, NewJob,
+};
+use passbook_domain::{Error, Timestamp};
+use sqlx::{FromRow, Sqlite, Transaction};
+
+use crate::error::{StoreError, StoreResult, is_unique_violation};
+use crate::{SqliteStore, accounts, events, jobs};
+
+#[derive(FromRow)]
+pub(crate) struct CustomerRow {
+    pub id: String,
+    pub app_id: String,
+    pub name_sealed: Vec<u8>,
+    pub email_sealed: Vec<u8>,
+    pub created_at: i64,
+}
+
+#[derive(FromRow)]
+struct SessionRow {
+    id: String,
+    app_id: String,
+    customer_id: String,
+    reference: Option<String>,
+    redirect_url: Option<String>,
+    step: String,
+    flow_sealed: Vec<u8>,
+    login_attempts: i64,
+    created_at: i64,
+    expires_at: i64,
+    completed_at: Option<i64>,
+}
+
+impl SqliteStore {
+    pub(crate) fn customer_from_row(&self, row: CustomerRow) -> StoreResult<Customer> {
+        Ok(Customer {
+            name: self
+                .vault
+                .open_str(&row.name_sealed, &format!("customers.name:{}", row.id))?,
+            email: self
+                .vault
+                .open_str(&row.email_sealed, &format!("customers.email:{}", row.id))?,
+            id: row.id,
+            app_id: row.app_id,
+            created_at: Timestamp(row.created_at),
+        })
+    }
+
+    fn session_from_row(&self, row: SessionRow) -> StoreResult<LinkSession> {
+        let flow_json = self.vault.open(&row.flow_sealed, &flow_context(&row.id))?;
+        let flow: LinkFlow = serde_json::from_slice(&flow_json)
+            .map_err(|e| StoreError::Corrupt(format!("link flow: {e}")))?;
+        Ok(LinkSession {
+            step: LinkStep::parse(&row.step)
+                .ok_or_else(|| StoreError::Corrupt(format!("link step {}", row.step)))?,
+            id: row.id,
+            app_id: row.app_id,
+            customer_id: row.customer_id,
+            reference: row.reference,
+            redirect_url: row.redirect_url,
+            flow,
+            login_attempts: row.login_attempts as u32,
+            created_at: Timestamp(row.created_at),
+            expires_at: Timestamp(row.expires_at),
+            completed_at: row.completed_at.map(Timestamp),
+        })
+    }
+
+    fn seal_flow(&self, session: &LinkSession) -> Vec<u8> {
+        let json = serde_json::to_vec(&session.flow).expect("link flow serialises");
+        self.vault.seal(&json, &flow_context(&session.id))
+    }
+}
+
+fn flow_context(session_id: &str) -> String {
+    format!("link_sessions.flow:{session_id}")
+}
+
+pub(crate) async fn customer(
+    store: &SqliteStore,
+    app_id: &str,
+    id: &str,
+) -> StoreResult<Option<Customer>> {
+    let row: Option<CustomerRow> = sqlx::query_as(
+        "SELECT id, app_id, name_sealed, email_sealed, created_at FROM customers WHERE app_id = $1 AND id = $2",
+    )
+    .bind(app_id)
+    .bind(id)
+    .fetch_optional(&store.pool)
+    .await?;
+    row.map(|r| store.customer_from_row(r)).transpose()
+}
+
+pub(crate) async fn create_session(
+    store: &SqliteStore,
+    customer: &Customer,
+    session: &LinkSession,
+) -> Result<Customer, Error> {
+    let mut tx = store.write().await?;
+    let email_index = store.vault.blind_index(&customer.email);
+    sqlx::query(
+        "INSERT INTO customers (id, app_id, email_index, name_sealed, email_sealed, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+    )
+    .bind(&customer.id)
+    .bind(&customer.app_id)
+    .bind(&email_index)
+    .bind(
+        store
+            .vault
+            .seal_str(&customer.name, &format!("customers.name:{}", customer.id)),
+    )
+    .bind(
+        store
+            .vault
+            .seal_str(&customer.email, &format!("customers.email:{}", customer.id)),
+    )
+    .bind(customer.created_at.0)
+    .execute(&mut *tx)
+    .await
+    .map_err(StoreError::from)?;
+    let row: CustomerRow = sqlx::query_as(
+        "SELECT id, app_id, name_sealed, email_sealed, created_at FROM customers WHERE app_id = $1 AND email_index = $2",
+    )
+    .bind(&customer.app_id)
+    .bind(&email_index)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(StoreError::from)?;
+    let stored = store.customer_from_row(row)?;
+    let mut session = session.clone();
+    session.customer_id = stored.id.clone();
+    let inserted = sqlx::query(
+        "INSERT INTO link_sessions (id, app_id, customer_id, reference, redirect_url, step, flow_sealed, login_attempts, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(&session.id)
+    .bind(&session.app_id)
+    .bind(&session.customer_id)
+    .bind(&session.reference)
+    .bind(&session.redirect_url)
+    .bind(session.step.as_str())
+    .bind(store.seal_flow(&session))
+    .bind(session.login_attempts as i64)
+    .bind(session.created_at.0)
+    .bind(session.expires_at.0)
+    .execute(&mut *tx)
+    .await;
+    match inserted {
+        Err(e) if is_unique_violation(&e) => {
+            return Err(Error::Conflict(format!(
+                "meta.ref '{}' was already used by this app; send a new reference for each link",
+                session.reference.as_deref().unwrap_or_default()
+            )));
+        }
+        other => other.map_err(StoreError::from)?,
+    };
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(stored)
+}
+
+pub(crate) async fn session(store: &SqliteStore, id: &str) -> StoreResult<Option<LinkSession>> {
+    let row: Option<SessionRow> = sqlx::query_as(
+        "SELECT id, app_id, customer_id, reference, redirect_url, step, flow_sealed, login_attempts, created_at, expires_at, completed_at
+         FROM link_sessions WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&store.pool)
+    .await?;
+    row.map(|r| store.session_from_row(r)).transpose()
+}
+
+async fn update_session(
+    store: &SqliteStore,
+    tx: &mut Transaction<'static, Sqlite>,
+    session: &LinkSession,
+) -> Result<(), Error> {
+    let updated = sqlx::query(
+        "UPDATE link_sessions SET step = $2, flow_sealed = $3, login_attempts = $4, completed_at = $5
+         WHERE id = $1 AND completed_at IS NULL",
+    )
+    .bind(&session.id)
+    .bind(session.step.as_str())
+    .bind(store.seal_flow(session))
+    .bind(session.login_attempts as i64)
+    .bind(session.completed_at.map(|t| t.0))
+    .execute(&mut **tx)
+    .await
+    .map_err(StoreError::from)?;
+    if updated.rows_affected() == 0 {
+        return Err(Error::Conflict(
+            "This link has already been completed".into(),
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) async fn save_session(store: &SqliteStore, session: &LinkSession) -> Result<(), Error> {
+    let mut tx = store.write().await?;
+    update_session(store, &mut tx, session).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(())
+}
+
+pub(crate) async fn complete_session(
+    store: &SqliteStore,
+    session: &LinkSession,
+    new_accounts: &[NewAccount],
+    new_events: &[NewEvent],
+    new_jobs: &[NewJob],
+) -> Result<(), Error> {
+    let mut tx = store.write().await?;
+    update_session(store, &mut tx, session).await?;
+    for account in new_accounts {
+        accounts::upsert_linked(store, &mut tx, account).await?;
+    }
+    for event in new_events {
+        events::insert(&mut tx, event).await?;
+    }
+    for job in new_jobs {
+        jobs::insert(&mut tx, job).await?;
+    }
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(())
+}

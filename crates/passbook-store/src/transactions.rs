@@ -1,0 +1,151 @@
+use passbook_domain::Timestamp;
+use passbook_domain::model::{Page, PageRequest, Transaction, TransactionFilter, TxKind};
+use sqlx::{FromRow, QueryBuilder, Sqlite, Transaction as SqlTransaction};
+
+use crate::SqliteStore;
+use crate::error::{StoreError, StoreResult};
+
+/// Rows per INSERT: 10 parameters each, well under SQLite's limit of 32,766.
+const BATCH_ROWS: usize = 500;
+
+#[derive(FromRow)]
+struct TransactionRow {
+    id: String,
+    account_id: String,
+    date: i64,
+    narration: String,
+    amount: i64,
+    kind: String,
+    balance: Option<i64>,
+    category: String,
+    currency: String,
+    fingerprint: String,
+    #[sqlx(default)]
+    total: Option<i64>,
+}
+
+impl TryFrom<TransactionRow> for Transaction {
+    type Error = StoreError;
+
+    fn try_from(r: TransactionRow) -> StoreResult<Self> {
+        Ok(Transaction {
+            kind: TxKind::parse(&r.kind)
+                .ok_or_else(|| StoreError::Corrupt(format!("transaction kind {}", r.kind)))?,
+            id: r.id,
+            account_id: r.account_id,
+            date: Timestamp(r.date),
+            narration: r.narration,
+            amount: r.amount,
+            balance: r.balance,
+            category: r.category,
+            currency: r.currency,
+            fingerprint: r.fingerprint,
+        })
+    }
+}
+
+/// Inserts in multi-row batches inside the caller's transaction; rows whose fingerprint the
+/// account already has are skipped. Returns how many were new.
+pub(crate) async fn insert_batch(
+    tx: &mut SqlTransaction<'static, Sqlite>,
+    rows: &[Transaction],
+) -> StoreResult<u64> {
+    let mut inserted = 0;
+    for chunk in rows.chunks(BATCH_ROWS) {
+        let mut qb = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO transactions (id, account_id, date, narration, amount, kind, balance, category, currency, fingerprint) ",
+        );
+        qb.push_values(chunk, |mut b, t| {
+            b.push_bind(t.id.clone())
+                .push_bind(t.account_id.clone())
+                .push_bind(t.date.0)
+                .push_bind(t.narration.clone())
+                .push_bind(t.amount)
+                .push_bind(t.kind.as_str())
+                .push_bind(t.balance)
+                .push_bind(t.category.clone())
+                .push_bind(t.currency.clone())
+                .push_bind(t.fingerprint.clone());
+        });
+        qb.push(" ON CONFLICT (account_id, fingerprint) DO NOTHING");
+        inserted += qb.build().execute(&mut **tx).await?.rows_affected();
+    }
+    Ok(inserted)
+}
+
+fn push_filter(qb: &mut QueryBuilder<Sqlite>, account_id: &str, filter: &TransactionFilter) {
+    qb.push(" WHERE account_id = ")
+        .push_bind(account_id.to_string());
+    if let Some(start) = filter.start {
+        qb.push(" AND date >= ").push_bind(start.0);
+    }
+    if let Some(end) = filter.end {
+        qb.push(" AND date < ").push_bind(end.0);
+    }
+    if let Some(kind) = filter.kind {
+        qb.push(" AND kind = ").push_bind(kind.as_str());
+    }
+    if let Some(narration) = &filter.narration {
+        qb.push(" AND LOWER(narration) LIKE ")
+            .push_bind(like_pattern(narration))
+            .push(" ESCAPE '\\'");
+    }
+}
+
+fn like_pattern(needle: &str) -> String {
+    let escaped: String = needle
+        .to_lowercase()
+        .chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    format!("%{escaped}%")
+}
+
+/// One range scan of `transactions_account_date`. Without filters the total is the count
+/// kept on the account; with filters it comes from a window count in the same query.
+pub(crate) async fn page(
+    store: &SqliteStore,
+    account_id: &str,
+    filter: &TransactionFilter,
+    page: PageRequest,
+    total_hint: u64,
+) -> StoreResult<Page<Transaction>> {
+    let filtered = !filter.is_empty();
+    let mut qb = QueryBuilder::<Sqlite>::new(
+        "SELECT id, account_id, date, narration, amount, kind, balance, category, currency, fingerprint",
+    );
+    if filtered {
+        qb.push(", COUNT(*) OVER () AS total");
+    }
+    qb.push(" FROM transactions");
+    push_filter(&mut qb, account_id, filter);
+    qb.push(" ORDER BY date DESC, id DESC LIMIT ")
+        .push_bind(page.limit.map_or(-1, |l| l as i64))
+        .push(" OFFSET ")
+        .push_bind(page.offset() as i64);
+    let rows: Vec<TransactionRow> = qb.build_query_as().fetch_all(&store.pool).await?;
+    let total = match (filtered, rows.first()) {
+        (false, _) => total_hint,
+        (true, Some(first)) => first.total.unwrap_or_default() as u64,
+        (true, None) => count(store, account_id, filter).await?,
+    };
+    let items = rows
+        .into_iter()
+        .map(Transaction::try_from)
+        .collect::<StoreResult<_>>()?;
+    Ok(Page { items, total })
+}
+
+async fn count(
+    store: &SqliteStore,
+    account_id: &str,
+    filter: &TransactionFilter,
+) -> StoreResult<u64> {
+    let mut qb = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM transactions");
+    push_filter(&mut qb, account_id, filter);
+    let total: i64 = qb.build_query_scalar().fetch_one(&store.pool).await?;
+    Ok(total as u64)
+}

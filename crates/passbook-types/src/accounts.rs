@@ -1,0 +1,123 @@
+//! Account, balance, identity and transaction bodies (REST: snake_case, `id`).
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InstitutionRef {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub name: String,
+    pub bank_code: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AccountOut {
+    pub id: String,
+    pub name: Option<String>,
+    pub account_number: String,
+    pub currency: String,
+    pub balance: Option<i64>,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub bvn: Option<String>,
+    pub institution: InstitutionRef,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CustomerRef {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AccountMeta {
+    pub data_status: String,
+    pub auth_method: String,
+    pub retrieved_data: Vec<String>,
+    #[serde(rename = "ref")]
+    pub reference: Option<String>,
+}
+
+/// `GET /v2/accounts/{id}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AccountDetails {
+    pub account: AccountOut,
+    pub customer: CustomerRef,
+    pub meta: AccountMeta,
+}
+
+/// An item of `GET /v2/accounts`; `status` is the data status.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AccountListItem {
+    pub id: String,
+    pub name: Option<String>,
+    pub account_number: String,
+    pub currency: String,
+    pub balance: Option<i64>,
+    pub auth_method: String,
+    pub status: String,
+    pub bvn: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub institution: InstitutionRef,
+    pub customer: CustomerRef,
+}
+
+/// `GET /v2/accounts/{id}/balance`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BalanceOut {
+    pub id: String,
+    pub name: Option<String>,
+    pub account_number: String,
+    pub balance: i64,
+    pub currency: String,
+}
+
+/// `GET /v2/accounts/{id}/identity`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IdentityOut {
+    pub full_name: String,
+    pub bvn: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub gender: Option<String>,
+    pub dob: Option<String>,
+    pub address_line1: Option<String>,
+    pub address_line2: Option<String>,
+    pub state_of_origin: Option<String>,
+    pub lga_of_origin: Option<String>,
+    pub marital_status: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// An item of `GET /v2/accounts/{id}/transactions`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TransactionOut {
+    pub id: String,
+    pub narration: String,
+    pub amount: i64,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub balance: Option<i64>,
+    pub date: String,
+    pub category: String,
+    pub currency: String,
+}
+
+/// The query string of `GET /v2/accounts/{id}/transactions`, as sent; the domain validates it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct TransactionsQuery {
+    pub page: Option<String>,
+    pub limit: Option<String>,
+    pub paginate: Option<String>,
+    pub start: Option<String>,
+    pub end: Option<String>,
+    pub narration: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+}

@@ -1,0 +1,61 @@
+//! `GET /v3/institutions` items.
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InstitutionOut {
+    #[serde(rename = "_id")]
+    pub mongo_id: String,
+    pub id: String,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub icon: Option<String>,
+    pub identifier: String,
+    pub bank_code: String,
+    pub nip_code: String,
+    pub country: String,
+    pub primary_color: String,
+    pub status: String,
+    pub scope: Vec<ScopeOut>,
+    pub auth_methods: Vec<AuthMethodOut>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ScopeOut {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AuthMethodOut {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub name: String,
+    pub ui: LoginUi,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LoginUi {
+    pub title: String,
+    pub form: Vec<FormElement>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FormElement {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub name: String,
+    pub hint: String,
+    #[serde(rename = "contentType")]
+    pub content_type: String,
+}
+
+/// The query string of `GET /v3/institutions`, as sent.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct InstitutionsQuery {
+    pub scope: Option<String>,
+    pub bank_code: Option<String>,
+    pub auth_method: Option<String>,
+    pub name: Option<String>,
+}

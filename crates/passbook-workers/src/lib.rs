@@ -1,0 +1,43 @@
+//! Background workers: the job runner (data fetches) and the webhook dispatcher. Both claim
+//! their work from the database with leases, so several processes can run them and a crashed
+//! worker's work is picked up again once its lease runs out.
+mod dispatcher;
+mod runner;
+mod schedule;
+
+use std::time::Duration;
+
+use passbook_domain::Passbook;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use dispatcher::{Dispatcher, DispatcherOptions};
+pub use runner::JobRunner;
+pub use schedule::{JOB_RETRY_SCHEDULE, WEBHOOK_RETRY_SCHEDULE};
+
+/// How often idle workers look for work that no in-process signal announced (work written by
+/// another process, retries coming due).
+pub const POLL_INTERVAL: Duration = Duration::from_millis(250);
+
+/// Starts both workers; they stop when `shutdown` turns true.
+pub fn spawn(
+    passbook: Passbook,
+    options: DispatcherOptions,
+    shutdown: watch::Receiver<bool>,
+) -> Vec<JoinHandle<()>> {
+    let runner = JobRunner::new(passbook.clone());
+    let dispatcher = Dispatcher::new(passbook, options);
+    vec![
+        tokio::spawn(runner.run(shutdown.clone())),
+        tokio::spawn(dispatcher.run(shutdown)),
+    ]
+}
+
+/// Waits for the poll interval, a wake-up, or shutdown; true when shutting down.
+pub(crate) async fn idle(passbook: &Passbook, shutdown: &mut watch::Receiver<bool>) -> bool {
+    tokio::select! {
+        _ = tokio::time::sleep(POLL_INTERVAL) => false,
+        _ = passbook.work.notified() => false,
+        _ = shutdown.changed() => true,
+    }
+}

@@ -1,0 +1,115 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use passbook_domain::model::Job;
+use passbook_domain::services::JobResult;
+use passbook_domain::{Passbook, Timestamp};
+use tokio::sync::{Semaphore, watch};
+
+use crate::schedule::{JOB_RETRY_SCHEDULE, next_delay};
+
+/// How long a claimed job is ours before another worker may take it over.
+const JOB_LEASE: Duration = Duration::from_secs(120);
+const CONCURRENCY: usize = 8;
+
+/// Runs background jobs (data fetches) with bounded concurrency.
+pub struct JobRunner {
+    passbook: Passbook,
+    slots: Arc<Semaphore>,
+}
+
+impl JobRunner {
+    pub fn new(passbook: Passbook) -> Self {
+        Self {
+            passbook,
+            slots: Arc::new(Semaphore::new(CONCURRENCY)),
+        }
+    }
+
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        loop {
+            if *shutdown.borrow() {
+                return;
+            }
+            let claimed = self.claim().await;
+            if claimed == 0 && crate::idle(&self.passbook, &mut shutdown).await {
+                return;
+            }
+        }
+    }
+
+    async fn claim(&self) -> usize {
+        let free = self.slots.available_permits();
+        if free == 0 {
+            tokio::time::sleep(crate::POLL_INTERVAL).await;
+            return 0;
+        }
+        let now = self.passbook.clock.now();
+        let lease = now.plus_millis(JOB_LEASE.as_millis() as i64);
+        let jobs = match self
+            .passbook
+            .store
+            .claim_jobs(now, lease, free as u32)
+            .await
+        {
+            Ok(jobs) => jobs,
+            Err(err) => {
+                tracing::error!(error = %err, "could not claim jobs");
+                return 0;
+            }
+        };
+        let count = jobs.len();
+        for job in jobs {
+            let permit = self
+                .slots
+                .clone()
+                .acquire_owned()
+                .await
+                .expect("semaphore never closes");
+            let passbook = self.passbook.clone();
+            tokio::spawn(async move {
+                run_one(&passbook, job).await;
+                drop(permit);
+            });
+        }
+        count
+    }
+}
+
+async fn run_one(passbook: &Passbook, job: Job) {
+    let name = job.kind.name();
+    let outcome = passbook.run_job(&job).await;
+    let now = passbook.clock.now();
+    let settled = match outcome {
+        Ok(JobResult::Done) => passbook.store.finish_job(&job.id, now).await,
+        Ok(JobResult::Retry(reason)) => retry_or_give_up(passbook, &job, now, &reason).await,
+        Err(err) => {
+            tracing::error!(job = name, id = %job.id, error = %err, "job failed");
+            retry_or_give_up(passbook, &job, now, &err.to_string()).await
+        }
+    };
+    if let Err(err) = settled {
+        tracing::error!(job = name, id = %job.id, error = %err, "could not record the job's outcome; it runs again after its lease");
+    }
+}
+
+async fn retry_or_give_up(
+    passbook: &Passbook,
+    job: &Job,
+    now: Timestamp,
+    reason: &str,
+) -> passbook_domain::Result<()> {
+    match next_delay(&JOB_RETRY_SCHEDULE, job.attempts) {
+        Some(delay) => {
+            passbook
+                .store
+                .retry_job(&job.id, now.plus_millis(delay.as_millis() as i64), reason)
+                .await
+        }
+        None => {
+            tracing::warn!(job = job.kind.name(), id = %job.id, reason, "job gave up after its last attempt");
+            passbook.job_exhausted(job).await?;
+            passbook.store.fail_job(&job.id, now, reason).await
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! Assembles and runs the server: store, connectors, domain, HTTP and workers.
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use passbook_domain::model::CreatedApp;
+use passbook_domain::services::Settings;
+use passbook_domain::{Connector, Institutions, Passbook};
+use passbook_institutions::SandboxConnector;
+use passbook_store::SqliteStore;
+use passbook_workers::DispatcherOptions;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::{Config, keys};
+
+/// Opens the database (applying migrations) and builds the domain services.
+pub async fn build(config: &Config, public_url: String) -> anyhow::Result<Passbook> {
+    let vault = keys::load_vault(config)?;
+    let store = SqliteStore::connect(&config.database_url, vault)
+        .await
+        .with_context(|| format!("opening the database {}", config.database_url))?;
+    store
+        .migrate()
+        .await
+        .context("applying database migrations")?;
+    let sandbox: Arc<dyn Connector> = Arc::new(SandboxConnector::new(
+        config.sandbox.clone(),
+        config.clock.clone(),
+    ));
+    let passbook = Passbook {
+        store: Arc::new(store),
+        institutions: Arc::new(Institutions::new(vec![sandbox])),
+        clock: config.clock.clone(),
+        settings: Settings {
+            public_url: public_url.trim_end_matches('/').to_string(),
+            link_ttl_ms: config.link_ttl.as_millis() as i64,
+            max_login_attempts: config.max_login_attempts,
+        },
+        work: Default::default(),
+    };
+    // Decrypting every app checks that the master key matches this database.
+    passbook
+        .list_apps()
+        .await
+        .context("reading the apps; is this the master key this database was created with?")?;
+    Ok(passbook)
+}
+
+/// A running server.
+pub struct Server {
+    pub addr: SocketAddr,
+    pub public_url: String,
+    pub passbook: Passbook,
+    /// The sandbox app, when this start created it (its secret key is shown only now).
+    pub created_sandbox_app: Option<CreatedApp>,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Server {
+    /// Stops accepting requests, lets the workers finish what they hold, and waits.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+}
+
+/// Starts serving on `listener`: the API, the link pages and (if configured) the workers.
+pub async fn start(config: Config, listener: TcpListener) -> anyhow::Result<Server> {
+    let addr = listener.local_addr()?;
+    let public_url = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}"));
+    let passbook = build(&config, public_url.clone()).await?;
+    let created_sandbox_app = passbook
+        .ensure_sandbox_app(config.sandbox_webhook_url.as_deref())
+        .await?;
+    let (shutdown, shutdown_rx) = watch::channel(false);
+    let mut tasks = Vec::new();
+    if config.workers {
+        let options = DispatcherOptions {
+            timeout: config.webhook_timeout,
+            ..DispatcherOptions::default()
+        };
+        tasks.extend(passbook_workers::spawn(
+            passbook.clone(),
+            options,
+            shutdown_rx.clone(),
+        ));
+    }
+    let router = passbook_server::router(passbook.clone());
+    let mut http_shutdown = shutdown_rx;
+    tasks.push(tokio::spawn(async move {
+        let stopped = async move {
+            let _ = http_shutdown.wait_for(|stop| *stop).await;
+        };
+        if let Err(err) = axum::serve(listener, router)
+            .with_graceful_shutdown(stopped)
+            .await
+        {
+            tracing::error!(error = %err, "the HTTP server stopped");
+        }
+    }));
+    Ok(Server {
+        addr,
+        public_url,
+        passbook,
+        created_sandbox_app,
+        shutdown,
+        tasks,
+    })
+}

@@ -1,0 +1,48 @@
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use passbook_domain::{Clock, SystemClock};
+use passbook_institutions::SandboxOptions;
+
+/// Everything a running server needs; built from flags and `PASSBOOK_*` variables by the CLI,
+/// or directly by tests.
+#[derive(Clone)]
+pub struct Config {
+    /// `sqlite://path/to/file.db` (created if missing).
+    pub database_url: String,
+    /// The base URL that links and pagination URLs are built on; defaults to
+    /// `http://<listen address>`.
+    pub public_url: Option<String>,
+    /// Base64 of the 32-byte master key. When absent, the key is read from (or created in)
+    /// `master_key_file`.
+    pub master_key: Option<String>,
+    pub master_key_file: Option<PathBuf>,
+    /// Webhook URL of the sandbox app created on an empty database.
+    pub sandbox_webhook_url: Option<String>,
+    /// Run the background workers in this process.
+    pub workers: bool,
+    pub link_ttl: Duration,
+    pub max_login_attempts: u32,
+    pub webhook_timeout: Duration,
+    pub sandbox: SandboxOptions,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Config {
+    pub fn new(database_url: impl Into<String>) -> Self {
+        Self {
+            database_url: database_url.into(),
+            public_url: None,
+            master_key: None,
+            master_key_file: None,
+            sandbox_webhook_url: None,
+            workers: true,
+            link_ttl: Duration::from_secs(24 * 3600),
+            max_login_attempts: 5,
+            webhook_timeout: Duration::from_secs(10),
+            sandbox: SandboxOptions::default(),
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
