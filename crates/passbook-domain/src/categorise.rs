@@ -18,48 +18,18 @@ const RULES: &[(&[&str], &str)] = &[
         "bank_charges",
     ),
     (&["SALARY", "PAYROLL", "SAL/"], "income"),
+    (&["AIRTIME", "DATA BUNDLE", "/DATA/", "RECHARGE"], "airtime_and_data"),
     (
-        &["AIRTIME", "DATA BUNDLE", "/DATA/", "RECHARGE"],
-        "airtime_and_data",
-    ),
-    (
-        &[
-            "DSTV",
-            "GOTV",
-            "IKEDC",
-            "EKEDC",
-            "AEDC",
-            "PHCN",
-            "ELECTRICITY",
-            "LAWMA",
-            "STARTIMES",
-            "BILL PAYMENT",
-        ],
+        &["DSTV", "GOTV", "IKEDC", "EKEDC", "AEDC", "PHCN", "ELECTRICITY", "LAWMA", "STARTIMES", "BILL PAYMENT"],
         "bills_and_utilities",
     ),
+    (&["ATM WDL", "ATM WITHDRAWAL", "CASH WITHDRAWAL"], "atm_withdrawal"),
     (
-        &["ATM WDL", "ATM WITHDRAWAL", "CASH WITHDRAWAL"],
-        "atm_withdrawal",
-    ),
-    (
-        &[
-            "POS",
-            "WEB PURCHASE",
-            "PAYSTACK",
-            "FLUTTERWAVE",
-            "JUMIA",
-            "BOLT",
-            "UBER",
-            "NETFLIX",
-            "SPOTIFY",
-        ],
+        &["POS", "WEB PURCHASE", "PAYSTACK", "FLUTTERWAVE", "JUMIA", "BOLT", "UBER", "NETFLIX", "SPOTIFY"],
         "online_transactions",
     ),
     (&["LOAN", "REPAYMENT"], "loan"),
-    (
-        &["NIP", "TRF", "TRANSFER", "USSD", "FT/", "MOBILE TRF"],
-        "transfer",
-    ),
+    (&["NIP", "TRF", "TRANSFER", "USSD", "FT/", "MOBILE TRF"], "transfer"),
 ];
 
 pub fn categorise(narration: &str, _kind: TxKind) -> &'static str {
@@ -87,11 +57,7 @@ mod tests {
             ("PG00001", "unknown"),
         ];
         for (narration, expected) in cases {
-            assert_eq!(
-                categorise(narration, TxKind::Debit),
-                expected,
-                "{narration}"
-            );
+            assert_eq!(categorise(narration, TxKind::Debit), expected, "{narration}");
         }
     }
 }

@@ -5,9 +5,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 /// A point in time in Unix milliseconds: how Passbook stores every time.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Timestamp(pub i64);
 
 impl Timestamp {
@@ -16,8 +14,7 @@ impl Timestamp {
     }
 
     pub fn to_datetime(self) -> OffsetDateTime {
-        OffsetDateTime::from_unix_timestamp_nanos(self.0 as i128 * 1_000_000)
-            .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+        OffsetDateTime::from_unix_timestamp_nanos(self.0 as i128 * 1_000_000).unwrap_or(OffsetDateTime::UNIX_EPOCH)
     }
 
     pub fn plus_millis(self, ms: i64) -> Self {
@@ -40,9 +37,7 @@ impl Timestamp {
     }
 
     pub fn parse_iso(s: &str) -> Option<Self> {
-        OffsetDateTime::parse(s, &Rfc3339)
-            .ok()
-            .map(Self::from_datetime)
+        OffsetDateTime::parse(s, &Rfc3339).ok().map(Self::from_datetime)
     }
 }
 
@@ -92,14 +87,8 @@ mod tests {
 
     #[test]
     fn iso_has_three_fraction_digits() {
-        assert_eq!(
-            Timestamp(1_712_902_697_117).to_iso(),
-            "2024-04-12T06:18:17.117Z"
-        );
+        assert_eq!(Timestamp(1_712_902_697_117).to_iso(), "2024-04-12T06:18:17.117Z");
         assert_eq!(Timestamp(0).to_iso(), "1970-01-01T00:00:00.000Z");
-        assert_eq!(
-            Timestamp::parse_iso("2024-04-12T06:18:17.117Z"),
-            Some(Timestamp(1_712_902_697_117))
-        );
+        assert_eq!(Timestamp::parse_iso("2024-04-12T06:18:17.117Z"), Some(Timestamp(1_712_902_697_117)));
     }
 }

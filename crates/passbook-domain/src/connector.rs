@@ -31,10 +31,7 @@ pub enum LoginStep {
     /// The bank asks a question (one-time code, security question).
     Challenge { state: String, challenge: Challenge },
     /// Logged in: these are the accounts the user can link.
-    Accounts {
-        state: String,
-        accounts: Vec<DiscoveredAccount>,
-    },
+    Accounts { state: String, accounts: Vec<DiscoveredAccount> },
 }
 
 /// Why the bank, or the connector, refused.
@@ -126,12 +123,8 @@ impl Institutions {
                 entries.push((institution, connector.clone()));
             }
         }
-        entries.sort_by(|a, b| a.0.name.to_lowercase().cmp(&b.0.name.to_lowercase()));
-        let by_id = entries
-            .iter()
-            .enumerate()
-            .map(|(i, (inst, _))| (inst.id.clone(), i))
-            .collect();
+        entries.sort_by_key(|(institution, _)| institution.name.to_lowercase());
+        let by_id = entries.iter().enumerate().map(|(i, (inst, _))| (inst.id.clone(), i)).collect();
         Self { entries, by_id }
     }
 
@@ -144,16 +137,12 @@ impl Institutions {
     }
 
     pub fn connector(&self, id: &str) -> Option<(&Institution, &Arc<dyn Connector>)> {
-        self.by_id
-            .get(id)
-            .map(|&i| (&self.entries[i].0, &self.entries[i].1))
+        self.by_id.get(id).map(|&i| (&self.entries[i].0, &self.entries[i].1))
     }
 
     /// Institutions whose name or bank code contains `query` (case-insensitive).
     pub fn search<'a>(&'a self, query: &str) -> impl Iterator<Item = &'a Institution> {
         let q = query.trim().to_lowercase();
-        self.all().filter(move |i| {
-            q.is_empty() || i.name.to_lowercase().contains(&q) || i.bank_code.contains(&q)
-        })
+        self.all().filter(move |i| q.is_empty() || i.name.to_lowercase().contains(&q) || i.bank_code.contains(&q))
     }
 }

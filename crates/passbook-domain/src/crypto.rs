@@ -45,12 +45,9 @@ impl Vault {
     }
 
     pub fn from_base64(text: &str) -> Result<Self, CryptoError> {
-        let bytes = STANDARD
-            .decode(text.trim())
-            .map_err(|e| CryptoError::BadKey(e.to_string()))?;
-        let master: [u8; 32] = bytes
-            .try_into()
-            .map_err(|b: Vec<u8>| CryptoError::BadKey(format!("got {} bytes", b.len())))?;
+        let bytes = STANDARD.decode(text.trim()).map_err(|e| CryptoError::BadKey(e.to_string()))?;
+        let master: [u8; 32] =
+            bytes.try_into().map_err(|b: Vec<u8>| CryptoError::BadKey(format!("got {} bytes", b.len())))?;
         Ok(Self::new(master))
     }
 
@@ -66,13 +63,7 @@ impl Vault {
         let nonce = XNonce::from(nonce_bytes);
         let sealed = self
             .cipher
-            .encrypt(
-                &nonce,
-                Payload {
-                    msg: plain,
-                    aad: context.as_bytes(),
-                },
-            )
+            .encrypt(&nonce, Payload { msg: plain, aad: context.as_bytes() })
             .expect("XChaCha20-Poly1305 encryption cannot fail for in-memory buffers");
         let mut out = Vec::with_capacity(1 + NONCE_LEN + sealed.len());
         out.push(FORMAT_V1);
@@ -87,13 +78,7 @@ impl Vault {
         }
         let nonce = XNonce::from_slice(&sealed[1..1 + NONCE_LEN]);
         self.cipher
-            .decrypt(
-                nonce,
-                Payload {
-                    msg: &sealed[1 + NONCE_LEN..],
-                    aad: context.as_bytes(),
-                },
-            )
+            .decrypt(nonce, Payload { msg: &sealed[1 + NONCE_LEN..], aad: context.as_bytes() })
             .map_err(|_| CryptoError::Decrypt)
     }
 
@@ -107,8 +92,7 @@ impl Vault {
 
     /// A keyed hash for equality look-ups on an encrypted value.
     pub fn blind_index(&self, value: &str) -> String {
-        let mut mac =
-            <Hmac<Sha256> as Mac>::new_from_slice(&self.index_key).expect("any key length");
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.index_key).expect("any key length");
         mac.update(value.as_bytes());
         hex::encode(mac.finalize().into_bytes())
     }
@@ -143,10 +127,7 @@ mod tests {
     fn blind_index_is_stable_and_keyed() {
         let a = Vault::new([1; 32]);
         assert_eq!(a.blind_index("x@y.z"), a.blind_index("x@y.z"));
-        assert_ne!(
-            a.blind_index("x@y.z"),
-            Vault::new([2; 32]).blind_index("x@y.z")
-        );
+        assert_ne!(a.blind_index("x@y.z"), Vault::new([2; 32]).blind_index("x@y.z"));
     }
 
     #[test]

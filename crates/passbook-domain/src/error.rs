@@ -34,10 +34,7 @@ pub enum Error {
 
 impl Error {
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        Self::Invalid {
-            field: field.to_string(),
-            message: message.into(),
-        }
+        Self::Invalid { field: field.to_string(), message: message.into() }
     }
 
     pub fn not_found(what: impl Into<String>) -> Self {

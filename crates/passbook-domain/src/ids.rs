@@ -27,11 +27,7 @@ pub fn is_object_id(s: &str) -> bool {
 
 /// A random alphanumeric string with about 5.95 bits per character.
 pub fn random_alnum(len: usize) -> String {
-    rand::rng()
-        .sample_iter(&Alphanumeric)
-        .take(len)
-        .map(char::from)
-        .collect()
+    rand::rng().sample_iter(&Alphanumeric).take(len).map(char::from).collect()
 }
 
 pub fn random_bytes<const N: usize>() -> [u8; N] {

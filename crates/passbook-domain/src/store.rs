@@ -33,11 +33,7 @@ pub trait Store: Send + Sync {
     async fn customer(&self, app_id: &str, id: &str) -> Result<Option<Customer>>;
     /// Finds the app's customer with this e-mail, or creates `customer`, then inserts the
     /// session for it, in one transaction. A reference already used by the app is a Conflict.
-    async fn create_link_session(
-        &self,
-        customer: &Customer,
-        session: &LinkSession,
-    ) -> Result<Customer>;
+    async fn create_link_session(&self, customer: &Customer, session: &LinkSession) -> Result<Customer>;
     async fn link_session(&self, id: &str) -> Result<Option<LinkSession>>;
     /// Saves the session's progress; a Conflict if it was completed meanwhile.
     async fn save_link_session(&self, session: &LinkSession) -> Result<()>;
@@ -63,11 +59,7 @@ pub trait Store: Send + Sync {
         institution_id: &str,
         account_number: &str,
     ) -> Result<Option<String>>;
-    async fn list_accounts(
-        &self,
-        app_id: &str,
-        page: PageRequest,
-    ) -> Result<Page<(Account, Customer)>>;
+    async fn list_accounts(&self, app_id: &str, page: PageRequest) -> Result<Page<(Account, Customer)>>;
     async fn identity(&self, account_id: &str) -> Result<Option<StoredIdentity>>;
     async fn transactions(
         &self,
@@ -78,20 +70,10 @@ pub trait Store: Send + Sync {
     ) -> Result<Page<Transaction>>;
     /// Applies a fetch: the account's new state, its new transactions (duplicates by
     /// fingerprint are skipped) and the event that reports it. Returns how many were new.
-    async fn save_fetch(
-        &self,
-        update: &FetchUpdate,
-        transactions: &[Transaction],
-        event: &NewEvent,
-    ) -> Result<u64>;
+    async fn save_fetch(&self, update: &FetchUpdate, transactions: &[Transaction], event: &NewEvent) -> Result<u64>;
 
     // Jobs
-    async fn claim_jobs(
-        &self,
-        now: Timestamp,
-        lease_until: Timestamp,
-        limit: u32,
-    ) -> Result<Vec<Job>>;
+    async fn claim_jobs(&self, now: Timestamp, lease_until: Timestamp, limit: u32) -> Result<Vec<Job>>;
     async fn finish_job(&self, id: &str, at: Timestamp) -> Result<()>;
     async fn retry_job(&self, id: &str, at: Timestamp, error: &str) -> Result<()>;
     async fn fail_job(&self, id: &str, at: Timestamp, error: &str) -> Result<()>;
@@ -99,16 +81,6 @@ pub trait Store: Send + Sync {
     // Webhook outbox
     /// Claims due events; an event waits while an earlier one about the same account is
     /// still pending, so that each account's events are delivered in order.
-    async fn claim_events(
-        &self,
-        now: Timestamp,
-        lease_until: Timestamp,
-        limit: u32,
-    ) -> Result<Vec<PendingEvent>>;
-    async fn record_delivery(
-        &self,
-        event_id: &str,
-        at: Timestamp,
-        outcome: &DeliveryOutcome,
-    ) -> Result<()>;
+    async fn claim_events(&self, now: Timestamp, lease_until: Timestamp, limit: u32) -> Result<Vec<PendingEvent>>;
+    async fn record_delivery(&self, event_id: &str, at: Timestamp, outcome: &DeliveryOutcome) -> Result<()>;
 }

@@ -6,20 +6,9 @@ use crate::Timestamp;
 use crate::ids;
 use crate::model::{Account, Institution, NewEvent};
 
-fn event<T: Serialize>(
-    name: &str,
-    app_id: &str,
-    account_id: Option<&str>,
-    now: Timestamp,
-    data: T,
-) -> NewEvent {
+fn event<T: Serialize>(name: &str, app_id: &str, account_id: Option<&str>, now: Timestamp, data: T) -> NewEvent {
     let id = ids::event_id();
-    let body = WebhookEvent {
-        event: name.to_string(),
-        event_id: id.clone(),
-        timestamp: now.to_iso(),
-        data,
-    };
+    let body = WebhookEvent { event: name.to_string(), event_id: id.clone(), timestamp: now.to_iso(), data };
     NewEvent {
         id,
         app_id: app_id.to_string(),
@@ -43,13 +32,7 @@ pub fn account_connected(account: &Account, now: Timestamp) -> NewEvent {
         app: account.app_id.clone(),
         business: account.app_id.clone(),
     };
-    event(
-        ACCOUNT_CONNECTED,
-        &account.app_id,
-        Some(&account.id),
-        now,
-        data,
-    )
+    event(ACCOUNT_CONNECTED, &account.app_id, Some(&account.id), now, data)
 }
 
 /// `mono.events.account_updated`, sent when a data fetch settles the account's data status.
@@ -76,19 +59,9 @@ pub fn account_updated(account: &Account, institution: &Institution, now: Timest
         meta: UpdatedMeta {
             data_status: account.data_status.as_str().into(),
             auth_method: account.auth_method.as_str().into(),
-            retrieved_data: account
-                .retrieved_data
-                .iter()
-                .map(|k| k.as_str().to_string())
-                .collect(),
+            retrieved_data: account.retrieved_data.iter().map(|k| k.as_str().to_string()).collect(),
             reference: account.reference.clone(),
         },
     };
-    event(
-        ACCOUNT_UPDATED,
-        &account.app_id,
-        Some(&account.id),
-        now,
-        data,
-    )
+    event(ACCOUNT_UPDATED, &account.app_id, Some(&account.id), now, data)
 }

@@ -11,10 +11,7 @@ pub fn sign(secret: &str, id: &str, timestamp_secs: i64, body: &str) -> Option<S
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&key).ok()?;
     mac.update(format!("{id}.{timestamp_secs}.").as_bytes());
     mac.update(body.as_bytes());
-    Some(format!(
-        "v1,{}",
-        STANDARD.encode(mac.finalize().into_bytes())
-    ))
+    Some(format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes())))
 }
 
 #[cfg(test)]
@@ -30,9 +27,6 @@ mod tests {
             1614265330,
             r#"{"test": 2432232314}"#,
         );
-        assert_eq!(
-            sig.as_deref(),
-            Some("v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")
-        );
+        assert_eq!(sig.as_deref(), Some("v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="));
     }
 }

@@ -18,10 +18,7 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            message: message.into(),
-        }
+        Self { status, message: message.into() }
     }
 }
 
@@ -36,10 +33,7 @@ impl From<Error> for ApiError {
             Error::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             Error::Store(_) | Error::Internal(_) => {
                 tracing::error!(error = %err, source = ?std::error::Error::source(&err), "request failed");
-                return Self::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "Internal server error; the failure was logged",
-                );
+                return Self::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error; the failure was logged");
             }
         };
         Self::new(status, err.to_string())
@@ -53,20 +47,15 @@ impl From<JsonRejection> for ApiError {
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "The request body must be JSON, sent with the header Content-Type: application/json",
             ),
-            JsonRejection::JsonSyntaxError(e) => Self::new(
-                StatusCode::BAD_REQUEST,
-                format!("Malformed JSON body: {}", e.body_text()),
-            ),
-            JsonRejection::JsonDataError(e) => Self::new(
-                StatusCode::BAD_REQUEST,
-                format!("Invalid JSON body: {}", e.body_text()),
-            ),
+            JsonRejection::JsonSyntaxError(e) => {
+                Self::new(StatusCode::BAD_REQUEST, format!("Malformed JSON body: {}", e.body_text()))
+            }
+            JsonRejection::JsonDataError(e) => {
+                Self::new(StatusCode::BAD_REQUEST, format!("Invalid JSON body: {}", e.body_text()))
+            }
             other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => Self::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                format!(
-                    "The request body is larger than the limit of {} bytes",
-                    crate::MAX_BODY_BYTES
-                ),
+                format!("The request body is larger than the limit of {} bytes", crate::MAX_BODY_BYTES),
             ),
             other => Self::new(other.status(), other.body_text()),
         }
@@ -75,10 +64,7 @@ impl From<JsonRejection> for ApiError {
 
 impl From<QueryRejection> for ApiError {
     fn from(rejection: QueryRejection) -> Self {
-        Self::new(
-            StatusCode::BAD_REQUEST,
-            format!("Invalid query string: {}", rejection.body_text()),
-        )
+        Self::new(StatusCode::BAD_REQUEST, format!("Invalid query string: {}", rejection.body_text()))
     }
 }
 
@@ -92,24 +78,14 @@ impl IntoResponse for ApiError {
 pub type ApiResult<T> = Result<T, ApiError>;
 
 pub async fn not_found(uri: axum::http::Uri) -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        format!("No route for {}", uri.path()),
-    )
+    ApiError::new(StatusCode::NOT_FOUND, format!("No route for {}", uri.path()))
 }
 
 pub async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> ApiError {
-    ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        format!("Method {method} is not allowed on {}", uri.path()),
-    )
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, format!("Method {method} is not allowed on {}", uri.path()))
 }
 
 pub fn panic_response(_panic: Box<dyn Any + Send + 'static>) -> Response {
     tracing::error!("a request handler panicked");
-    ApiError::new(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "Internal server error; the failure was logged",
-    )
-    .into_response()
+    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error; the failure was logged").into_response()
 }

@@ -51,22 +51,15 @@ fn ctx(column: &str, id: &str) -> String {
 impl SqliteStore {
     fn account_from_row(&self, row: AccountRow) -> StoreResult<Account> {
         let open_opt = |sealed: Option<Vec<u8>>, column: &str| -> StoreResult<Option<String>> {
-            sealed
-                .map(|s| self.vault.open_str(&s, &ctx(column, &row.id)))
-                .transpose()
-                .map_err(Into::into)
+            sealed.map(|s| self.vault.open_str(&s, &ctx(column, &row.id))).transpose().map_err(Into::into)
         };
         let corrupt = |what: &str| StoreError::Corrupt(format!("account {}: {what}", row.id));
         Ok(Account {
-            connector_ref: self
-                .vault
-                .open_str(&row.connector_ref_sealed, &ctx("connector_ref", &row.id))?,
+            connector_ref: self.vault.open_str(&row.connector_ref_sealed, &ctx("connector_ref", &row.id))?,
             name: open_opt(row.name_sealed.clone(), "name")?,
             bvn: open_opt(row.bvn_sealed.clone(), "bvn")?,
-            auth_method: AuthMethod::parse(&row.auth_method)
-                .ok_or_else(|| corrupt("auth_method"))?,
-            data_status: DataStatus::parse(&row.data_status)
-                .ok_or_else(|| corrupt("data_status"))?,
+            auth_method: AuthMethod::parse(&row.auth_method).ok_or_else(|| corrupt("auth_method"))?,
+            data_status: DataStatus::parse(&row.data_status).ok_or_else(|| corrupt("data_status"))?,
             retrieved_data: parse_retrieved(&row.retrieved_data),
             id: row.id,
             app_id: row.app_id,
@@ -96,11 +89,7 @@ fn parse_retrieved(text: &str) -> Vec<DataKind> {
 }
 
 fn format_retrieved(kinds: &[DataKind]) -> String {
-    kinds
-        .iter()
-        .map(|k| k.as_str())
-        .collect::<Vec<_>>()
-        .join(",")
+    kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(",")
 }
 
 pub(crate) async fn upsert_linked(
@@ -134,11 +123,7 @@ pub(crate) async fn upsert_linked(
     Ok(())
 }
 
-pub(crate) async fn scoped(
-    store: &SqliteStore,
-    app_id: &str,
-    id: &str,
-) -> StoreResult<Option<Account>> {
+pub(crate) async fn scoped(store: &SqliteStore, app_id: &str, id: &str) -> StoreResult<Option<Account>> {
     let row: Option<AccountRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM accounts a WHERE a.id = $1 AND a.app_id = $2"
     )))
@@ -150,12 +135,11 @@ pub(crate) async fn scoped(
 }
 
 pub(crate) async fn by_id(store: &SqliteStore, id: &str) -> StoreResult<Option<Account>> {
-    let row: Option<AccountRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM accounts a WHERE a.id = $1"
-    )))
-    .bind(id)
-    .fetch_optional(&store.pool)
-    .await?;
+    let row: Option<AccountRow> =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM accounts a WHERE a.id = $1")))
+            .bind(id)
+            .fetch_optional(&store.pool)
+            .await?;
     row.map(|r| store.account_from_row(r)).transpose()
 }
 
@@ -210,35 +194,21 @@ pub(crate) async fn list(
             Ok((store.account_from_row(row.account)?, customer))
         })
         .collect::<StoreResult<Vec<_>>>()?;
-    Ok(Page {
-        items,
-        total: total as u64,
-    })
+    Ok(Page { items, total: total as u64 })
 }
 
-pub(crate) async fn identity(
-    store: &SqliteStore,
-    account_id: &str,
-) -> StoreResult<Option<StoredIdentity>> {
-    let row: Option<(Vec<u8>, i64, i64)> = sqlx::query_as(
-        "SELECT identity_sealed, created_at, updated_at FROM identities WHERE account_id = $1",
-    )
-    .bind(account_id)
-    .fetch_optional(&store.pool)
-    .await?;
+pub(crate) async fn identity(store: &SqliteStore, account_id: &str) -> StoreResult<Option<StoredIdentity>> {
+    let row: Option<(Vec<u8>, i64, i64)> =
+        sqlx::query_as("SELECT identity_sealed, created_at, updated_at FROM identities WHERE account_id = $1")
+            .bind(account_id)
+            .fetch_optional(&store.pool)
+            .await?;
     let Some((sealed, created_at, updated_at)) = row else {
         return Ok(None);
     };
-    let json = store
-        .vault
-        .open(&sealed, &format!("identities.identity:{account_id}"))?;
-    let identity =
-        serde_json::from_slice(&json).map_err(|e| StoreError::Corrupt(format!("identity: {e}")))?;
-    Ok(Some(StoredIdentity {
-        identity,
-        created_at: Timestamp(created_at),
-        updated_at: Timestamp(updated_at),
-    }))
+    let json = store.vault.open(&sealed, &format!("identities.identity:{account_id}"))?;
+    let identity = serde_json::from_slice(&json).map_err(|e| StoreError::Corrupt(format!("identity: {e}")))?;
+    Ok(Some(StoredIdentity { identity, created_at: Timestamp(created_at), updated_at: Timestamp(updated_at) }))
 }
 
 /// Applies a data fetch and writes its event, in one transaction.
@@ -278,7 +248,7 @@ pub(crate) async fn save_fetch(
     .bind(update.updated_at.0)
     .execute(&mut *tx)
     .await?;
-    events::insert(&mut tx, event).await?;
+    events::insert(store, &mut tx, event).await?;
     tx.commit().await?;
     Ok(inserted)
 }

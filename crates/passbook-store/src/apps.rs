@@ -17,7 +17,8 @@ struct AppRow {
     created_at: i64,
 }
 
-const COLUMNS: &str = "id, name, secret_key_hash, secret_key_hint, public_key, webhook_url, webhook_secret_sealed, created_at";
+const COLUMNS: &str =
+    "id, name, secret_key_hash, secret_key_hint, public_key, webhook_url, webhook_secret_sealed, created_at";
 
 fn secret_context(app_id: &str) -> String {
     format!("apps.webhook_secret:{app_id}")
@@ -26,9 +27,7 @@ fn secret_context(app_id: &str) -> String {
 impl SqliteStore {
     fn app_from_row(&self, row: AppRow) -> StoreResult<App> {
         Ok(App {
-            webhook_secret: self
-                .vault
-                .open_str(&row.webhook_secret_sealed, &secret_context(&row.id))?,
+            webhook_secret: self.vault.open_str(&row.webhook_secret_sealed, &secret_context(&row.id))?,
             id: row.id,
             name: row.name,
             secret_key_hash: row.secret_key_hash,
@@ -59,34 +58,24 @@ pub(crate) async fn insert(store: &SqliteStore, app: &App) -> StoreResult<()> {
 }
 
 pub(crate) async fn list(store: &SqliteStore) -> StoreResult<Vec<App>> {
-    let rows: Vec<AppRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM apps ORDER BY created_at, id"
-    )))
-    .fetch_all(&store.pool)
-    .await?;
+    let rows: Vec<AppRow> =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM apps ORDER BY created_at, id")))
+            .fetch_all(&store.pool)
+            .await?;
     rows.into_iter().map(|r| store.app_from_row(r)).collect()
 }
 
-pub(crate) async fn by_column(
-    store: &SqliteStore,
-    column: &str,
-    value: &str,
-) -> StoreResult<Option<App>> {
+pub(crate) async fn by_column(store: &SqliteStore, column: &str, value: &str) -> StoreResult<Option<App>> {
     debug_assert!(matches!(column, "id" | "secret_key_hash" | "public_key"));
-    let row: Option<AppRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM apps WHERE {column} = $1"
-    )))
-    .bind(value)
-    .fetch_optional(&store.pool)
-    .await?;
+    let row: Option<AppRow> =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM apps WHERE {column} = $1")))
+            .bind(value)
+            .fetch_optional(&store.pool)
+            .await?;
     row.map(|r| store.app_from_row(r)).transpose()
 }
 
-pub(crate) async fn set_webhook_url(
-    store: &SqliteStore,
-    app_id: &str,
-    url: Option<&str>,
-) -> StoreResult<bool> {
+pub(crate) async fn set_webhook_url(store: &SqliteStore, app_id: &str, url: Option<&str>) -> StoreResult<bool> {
     let done = sqlx::query("UPDATE apps SET webhook_url = $2 WHERE id = $1")
         .bind(app_id)
         .bind(url)

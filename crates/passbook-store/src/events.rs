@@ -6,12 +6,18 @@ use crate::SqliteStore;
 use crate::error::StoreResult;
 
 /// Writes an event into the outbox with the next sequence number of its account.
+/// Payloads hold personal data (names, account numbers), so they are sealed like other fields.
+fn payload_context(event_id: &str) -> String {
+    format!("events.payload:{event_id}")
+}
+
 pub(crate) async fn insert(
+    store: &SqliteStore,
     tx: &mut Transaction<'static, Sqlite>,
     event: &NewEvent,
 ) -> StoreResult<()> {
     sqlx::query(
-        "INSERT INTO events (id, app_id, account_id, sequence, event, payload, next_attempt_at, created_at)
+        "INSERT INTO events (id, app_id, account_id, sequence, event, payload_sealed, next_attempt_at, created_at)
          VALUES ($1, $2, $3,
                  (SELECT COALESCE(MAX(sequence), 0) + 1 FROM events WHERE app_id = $2 AND account_id = $3),
                  $4, $5, $6, $6)",
@@ -20,7 +26,7 @@ pub(crate) async fn insert(
     .bind(&event.app_id)
     .bind(&event.account_id)
     .bind(&event.event)
-    .bind(&event.payload)
+    .bind(store.vault.seal_str(&event.payload, &payload_context(&event.id)))
     .bind(event.created_at.0)
     .execute(&mut **tx)
     .await?;
@@ -33,7 +39,7 @@ struct PendingRow {
     app_id: String,
     account_id: Option<String>,
     event: String,
-    payload: String,
+    payload_sealed: Vec<u8>,
     attempts: i64,
     created_at: i64,
 }
@@ -57,33 +63,29 @@ pub(crate) async fn claim(
                                  AND p.status = 'pending' AND p.sequence < e.sequence)
              ORDER BY e.next_attempt_at, e.created_at LIMIT $3)
            AND (locked_until IS NULL OR locked_until < $1)
-         RETURNING id, app_id, account_id, event, payload, attempts, created_at",
+         RETURNING id, app_id, account_id, event, payload_sealed, attempts, created_at",
     )
     .bind(now.0)
     .bind(lease_until.0)
     .bind(limit as i64)
     .fetch_all(&store.pool)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| PendingEvent {
-            id: r.id,
-            app_id: r.app_id,
-            account_id: r.account_id,
-            event: r.event,
-            payload: r.payload,
-            attempts: r.attempts as u32,
-            created_at: Timestamp(r.created_at),
+    rows.into_iter()
+        .map(|r| {
+            Ok(PendingEvent {
+                payload: store.vault.open_str(&r.payload_sealed, &payload_context(&r.id))?,
+                id: r.id,
+                app_id: r.app_id,
+                account_id: r.account_id,
+                event: r.event,
+                attempts: r.attempts as u32,
+                created_at: Timestamp(r.created_at),
+            })
         })
-        .collect())
+        .collect()
 }
 
-pub(crate) async fn record(
-    store: &SqliteStore,
-    id: &str,
-    at: Timestamp,
-    outcome: &DeliveryOutcome,
-) -> StoreResult<()> {
+pub(crate) async fn record(store: &SqliteStore, id: &str, at: Timestamp, outcome: &DeliveryOutcome) -> StoreResult<()> {
     let query = match outcome {
         DeliveryOutcome::Delivered => sqlx::query(
             "UPDATE events SET status = 'delivered', attempts = attempts + 1, delivered_at = $2,

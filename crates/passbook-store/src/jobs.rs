@@ -6,15 +6,13 @@ use crate::SqliteStore;
 use crate::error::StoreResult;
 
 pub(crate) async fn insert(tx: &mut Transaction<'static, Sqlite>, job: &NewJob) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO jobs (id, kind, subject, run_at, created_at) VALUES ($1, $2, $3, $4, $4)",
-    )
-    .bind(&job.id)
-    .bind(job.kind.name())
-    .bind(job.kind.subject())
-    .bind(job.run_at.0)
-    .execute(&mut **tx)
-    .await?;
+    sqlx::query("INSERT INTO jobs (id, kind, subject, run_at, created_at) VALUES ($1, $2, $3, $4, $4)")
+        .bind(&job.id)
+        .bind(job.kind.name())
+        .bind(job.kind.subject())
+        .bind(job.run_at.0)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
@@ -44,11 +42,7 @@ pub(crate) async fn claim(
         .into_iter()
         .filter_map(|(id, kind, subject, attempts)| {
             let kind = JobKind::from_parts(&kind, subject)?;
-            Some(Job {
-                id,
-                kind,
-                attempts: attempts as u32,
-            })
+            Some(Job { id, kind, attempts: attempts as u32 })
         })
         .collect())
 }
@@ -62,12 +56,7 @@ pub(crate) async fn finish(store: &SqliteStore, id: &str, now: Timestamp) -> Sto
     Ok(())
 }
 
-pub(crate) async fn retry(
-    store: &SqliteStore,
-    id: &str,
-    at: Timestamp,
-    error: &str,
-) -> StoreResult<()> {
+pub(crate) async fn retry(store: &SqliteStore, id: &str, at: Timestamp, error: &str) -> StoreResult<()> {
     sqlx::query("UPDATE jobs SET run_at = $2, last_error = $3, locked_until = NULL WHERE id = $1")
         .bind(id)
         .bind(at.0)
@@ -77,19 +66,12 @@ pub(crate) async fn retry(
     Ok(())
 }
 
-pub(crate) async fn fail(
-    store: &SqliteStore,
-    id: &str,
-    now: Timestamp,
-    error: &str,
-) -> StoreResult<()> {
-    sqlx::query(
-        "UPDATE jobs SET failed_at = $2, last_error = $3, locked_until = NULL WHERE id = $1",
-    )
-    .bind(id)
-    .bind(now.0)
-    .bind(error)
-    .execute(&store.pool)
-    .await?;
+pub(crate) async fn fail(store: &SqliteStore, id: &str, now: Timestamp, error: &str) -> StoreResult<()> {
+    sqlx::query("UPDATE jobs SET failed_at = $2, last_error = $3, locked_until = NULL WHERE id = $1")
+        .bind(id)
+        .bind(now.0)
+        .bind(error)
+        .execute(&store.pool)
+        .await?;
     Ok(())
 }

@@ -38,10 +38,7 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
-            .await?;
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
         Ok(Self { pool, vault })
     }
 
@@ -96,11 +93,7 @@ mod port {
             Ok(links::customer(self, app_id, id).await?)
         }
 
-        async fn create_link_session(
-            &self,
-            customer: &Customer,
-            session: &LinkSession,
-        ) -> Result<Customer> {
+        async fn create_link_session(&self, customer: &Customer, session: &LinkSession) -> Result<Customer> {
             links::create_session(self, customer, session).await
         }
 
@@ -137,17 +130,10 @@ mod port {
             institution_id: &str,
             account_number: &str,
         ) -> Result<Option<String>> {
-            Ok(
-                accounts::find_id(self, app_id, customer_id, institution_id, account_number)
-                    .await?,
-            )
+            Ok(accounts::find_id(self, app_id, customer_id, institution_id, account_number).await?)
         }
 
-        async fn list_accounts(
-            &self,
-            app_id: &str,
-            page: PageRequest,
-        ) -> Result<Page<(Account, Customer)>> {
+        async fn list_accounts(&self, app_id: &str, page: PageRequest) -> Result<Page<(Account, Customer)>> {
             Ok(accounts::list(self, app_id, page).await?)
         }
 
@@ -174,12 +160,7 @@ mod port {
             Ok(accounts::save_fetch(self, update, transactions, event).await?)
         }
 
-        async fn claim_jobs(
-            &self,
-            now: Timestamp,
-            lease_until: Timestamp,
-            limit: u32,
-        ) -> Result<Vec<Job>> {
+        async fn claim_jobs(&self, now: Timestamp, lease_until: Timestamp, limit: u32) -> Result<Vec<Job>> {
             Ok(jobs::claim(self, now, lease_until, limit).await?)
         }
 
@@ -195,21 +176,11 @@ mod port {
             Ok(jobs::fail(self, id, at, error).await?)
         }
 
-        async fn claim_events(
-            &self,
-            now: Timestamp,
-            lease_until: Timestamp,
-            limit: u32,
-        ) -> Result<Vec<PendingEvent>> {
+        async fn claim_events(&self, now: Timestamp, lease_until: Timestamp, limit: u32) -> Result<Vec<PendingEvent>> {
             Ok(events::claim(self, now, lease_until, limit).await?)
         }
 
-        async fn record_delivery(
-            &self,
-            event_id: &str,
-            at: Timestamp,
-            outcome: &DeliveryOutcome,
-        ) -> Result<()> {
+        async fn record_delivery(&self, event_id: &str, at: Timestamp, outcome: &DeliveryOutcome) -> Result<()> {
             Ok(events::record(self, event_id, at, outcome).await?)
         }
     }

@@ -1,6 +1,4 @@
-use passbook_domain::model::{
-    Customer, LinkFlow, LinkSession, LinkStep, NewAccount, NewEvent, NewJob,
-};
+use passbook_domain::model::{Customer, LinkFlow, LinkSession, LinkStep, NewAccount, NewEvent, NewJob};
 use passbook_domain::{Error, Timestamp};
 use sqlx::{FromRow, Sqlite, Transaction};
 
@@ -34,12 +32,8 @@ struct SessionRow {
 impl SqliteStore {
     pub(crate) fn customer_from_row(&self, row: CustomerRow) -> StoreResult<Customer> {
         Ok(Customer {
-            name: self
-                .vault
-                .open_str(&row.name_sealed, &format!("customers.name:{}", row.id))?,
-            email: self
-                .vault
-                .open_str(&row.email_sealed, &format!("customers.email:{}", row.id))?,
+            name: self.vault.open_str(&row.name_sealed, &format!("customers.name:{}", row.id))?,
+            email: self.vault.open_str(&row.email_sealed, &format!("customers.email:{}", row.id))?,
             id: row.id,
             app_id: row.app_id,
             created_at: Timestamp(row.created_at),
@@ -48,11 +42,10 @@ impl SqliteStore {
 
     fn session_from_row(&self, row: SessionRow) -> StoreResult<LinkSession> {
         let flow_json = self.vault.open(&row.flow_sealed, &flow_context(&row.id))?;
-        let flow: LinkFlow = serde_json::from_slice(&flow_json)
-            .map_err(|e| StoreError::Corrupt(format!("link flow: {e}")))?;
+        let flow: LinkFlow =
+            serde_json::from_slice(&flow_json).map_err(|e| StoreError::Corrupt(format!("link flow: {e}")))?;
         Ok(LinkSession {
-            step: LinkStep::parse(&row.step)
-                .ok_or_else(|| StoreError::Corrupt(format!("link step {}", row.step)))?,
+            step: LinkStep::parse(&row.step).ok_or_else(|| StoreError::Corrupt(format!("link step {}", row.step)))?,
             id: row.id,
             app_id: row.app_id,
             customer_id: row.customer_id,
@@ -76,11 +69,7 @@ fn flow_context(session_id: &str) -> String {
     format!("link_sessions.flow:{session_id}")
 }
 
-pub(crate) async fn customer(
-    store: &SqliteStore,
-    app_id: &str,
-    id: &str,
-) -> StoreResult<Option<Customer>> {
+pub(crate) async fn customer(store: &SqliteStore, app_id: &str, id: &str) -> StoreResult<Option<Customer>> {
     let row: Option<CustomerRow> = sqlx::query_as(
         "SELECT id, app_id, name_sealed, email_sealed, created_at FROM customers WHERE app_id = $1 AND id = $2",
     )
@@ -105,16 +94,8 @@ pub(crate) async fn create_session(
     .bind(&customer.id)
     .bind(&customer.app_id)
     .bind(&email_index)
-    .bind(
-        store
-            .vault
-            .seal_str(&customer.name, &format!("customers.name:{}", customer.id)),
-    )
-    .bind(
-        store
-            .vault
-            .seal_str(&customer.email, &format!("customers.email:{}", customer.id)),
-    )
+    .bind(store.vault.seal_str(&customer.name, &format!("customers.name:{}", customer.id)))
+    .bind(store.vault.seal_str(&customer.email, &format!("customers.email:{}", customer.id)))
     .bind(customer.created_at.0)
     .execute(&mut *tx)
     .await
@@ -188,9 +169,7 @@ async fn update_session(
     .await
     .map_err(StoreError::from)?;
     if updated.rows_affected() == 0 {
-        return Err(Error::Conflict(
-            "This link has already been completed".into(),
-        ));
+        return Err(Error::Conflict("This link has already been completed".into()));
     }
     Ok(())
 }
@@ -215,7 +194,7 @@ pub(crate) async fn complete_session(
         accounts::upsert_linked(store, &mut tx, account).await?;
     }
     for event in new_events {
-        events::insert(&mut tx, event).await?;
+        events::insert(store, &mut tx, event).await?;
     }
     for job in new_jobs {
         jobs::insert(&mut tx, job).await?;

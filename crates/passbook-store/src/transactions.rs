@@ -29,8 +29,7 @@ impl TryFrom<TransactionRow> for Transaction {
 
     fn try_from(r: TransactionRow) -> StoreResult<Self> {
         Ok(Transaction {
-            kind: TxKind::parse(&r.kind)
-                .ok_or_else(|| StoreError::Corrupt(format!("transaction kind {}", r.kind)))?,
+            kind: TxKind::parse(&r.kind).ok_or_else(|| StoreError::Corrupt(format!("transaction kind {}", r.kind)))?,
             id: r.id,
             account_id: r.account_id,
             date: Timestamp(r.date),
@@ -46,10 +45,7 @@ impl TryFrom<TransactionRow> for Transaction {
 
 /// Inserts in multi-row batches inside the caller's transaction; rows whose fingerprint the
 /// account already has are skipped. Returns how many were new.
-pub(crate) async fn insert_batch(
-    tx: &mut SqlTransaction<'static, Sqlite>,
-    rows: &[Transaction],
-) -> StoreResult<u64> {
+pub(crate) async fn insert_batch(tx: &mut SqlTransaction<'static, Sqlite>, rows: &[Transaction]) -> StoreResult<u64> {
     let mut inserted = 0;
     for chunk in rows.chunks(BATCH_ROWS) {
         let mut qb = QueryBuilder::<Sqlite>::new(
@@ -74,8 +70,7 @@ pub(crate) async fn insert_batch(
 }
 
 fn push_filter(qb: &mut QueryBuilder<Sqlite>, account_id: &str, filter: &TransactionFilter) {
-    qb.push(" WHERE account_id = ")
-        .push_bind(account_id.to_string());
+    qb.push(" WHERE account_id = ").push_bind(account_id.to_string());
     if let Some(start) = filter.start {
         qb.push(" AND date >= ").push_bind(start.0);
     }
@@ -86,9 +81,7 @@ fn push_filter(qb: &mut QueryBuilder<Sqlite>, account_id: &str, filter: &Transac
         qb.push(" AND kind = ").push_bind(kind.as_str());
     }
     if let Some(narration) = &filter.narration {
-        qb.push(" AND LOWER(narration) LIKE ")
-            .push_bind(like_pattern(narration))
-            .push(" ESCAPE '\\'");
+        qb.push(" AND LOWER(narration) LIKE ").push_bind(like_pattern(narration)).push(" ESCAPE '\\'");
     }
 }
 
@@ -132,18 +125,11 @@ pub(crate) async fn page(
         (true, Some(first)) => first.total.unwrap_or_default() as u64,
         (true, None) => count(store, account_id, filter).await?,
     };
-    let items = rows
-        .into_iter()
-        .map(Transaction::try_from)
-        .collect::<StoreResult<_>>()?;
+    let items = rows.into_iter().map(Transaction::try_from).collect::<StoreResult<_>>()?;
     Ok(Page { items, total })
 }
 
-async fn count(
-    store: &SqliteStore,
-    account_id: &str,
-    filter: &TransactionFilter,
-) -> StoreResult<u64> {
+async fn count(store: &SqliteStore, account_id: &str, filter: &TransactionFilter) -> StoreResult<u64> {
     let mut qb = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM transactions");
     push_filter(&mut qb, account_id, filter);
     let total: i64 = qb.build_query_scalar().fetch_one(&store.pool).await?;

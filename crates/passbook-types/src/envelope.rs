@@ -13,13 +13,7 @@ pub struct Success<T, M = serde_json::Value> {
 
 impl<T, M> Success<T, M> {
     pub fn new(message: impl Into<String>, timestamp: String, data: T) -> Self {
-        Self {
-            status: "successful".into(),
-            message: message.into(),
-            timestamp,
-            data,
-            meta: None,
-        }
+        Self { status: "successful".into(), message: message.into(), timestamp, data, meta: None }
     }
 
     pub fn with_meta(mut self, meta: M) -> Self {
@@ -40,12 +34,7 @@ pub struct Failure {
 
 impl Failure {
     pub fn new(message: impl Into<String>, timestamp: String) -> Self {
-        Self {
-            status: "failed".into(),
-            message: message.into(),
-            timestamp,
-            data: None,
-        }
+        Self { status: "failed".into(), message: message.into(), timestamp, data: None }
     }
 }
 

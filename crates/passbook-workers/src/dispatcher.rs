@@ -19,10 +19,7 @@ pub struct DispatcherOptions {
 
 impl Default for DispatcherOptions {
     fn default() -> Self {
-        Self {
-            timeout: Duration::from_secs(10),
-            concurrency: 16,
-        }
+        Self { timeout: Duration::from_secs(10), concurrency: 16 }
     }
 }
 
@@ -36,17 +33,15 @@ pub struct Dispatcher {
 
 impl Dispatcher {
     pub fn new(passbook: Passbook, options: DispatcherOptions) -> Self {
+        // reqwest is built without a default TLS provider (to avoid aws-lc's C build); ring it is.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::builder()
             .timeout(options.timeout)
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("Passbook-Webhooks/", env!("CARGO_PKG_VERSION")))
             .build()
             .expect("the webhook HTTP client builds");
-        Self {
-            passbook,
-            http,
-            slots: Arc::new(Semaphore::new(options.concurrency)),
-        }
+        Self { passbook, http, slots: Arc::new(Semaphore::new(options.concurrency)) }
     }
 
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
@@ -69,12 +64,7 @@ impl Dispatcher {
         }
         let now = self.passbook.clock.now();
         let lease = now.plus_millis(EVENT_LEASE.as_millis() as i64);
-        let events = match self
-            .passbook
-            .store
-            .claim_events(now, lease, free as u32)
-            .await
-        {
+        let events = match self.passbook.store.claim_events(now, lease, free as u32).await {
             Ok(events) => events,
             Err(err) => {
                 tracing::error!(error = %err, "could not claim webhook events");
@@ -83,12 +73,7 @@ impl Dispatcher {
         };
         let count = events.len();
         for event in events {
-            let permit = self
-                .slots
-                .clone()
-                .acquire_owned()
-                .await
-                .expect("semaphore never closes");
+            let permit = self.slots.clone().acquire_owned().await.expect("semaphore never closes");
             let passbook = self.passbook.clone();
             let http = self.http.clone();
             tokio::spawn(async move {
@@ -112,10 +97,9 @@ async fn deliver_one(passbook: &Passbook, http: &reqwest::Client, event: Pending
     let outcome = match outcome {
         Ok(()) => DeliveryOutcome::Delivered,
         Err(error) => match next_delay(&WEBHOOK_RETRY_SCHEDULE, event.attempts + 1) {
-            Some(delay) if !error.starts_with(GONE) => DeliveryOutcome::Retry {
-                at: now.plus_millis(delay.as_millis() as i64),
-                error,
-            },
+            Some(delay) if !error.starts_with(GONE) => {
+                DeliveryOutcome::Retry { at: now.plus_millis(delay.as_millis() as i64), error }
+            }
             _ => DeliveryOutcome::GaveUp { error },
         },
     };
@@ -130,11 +114,7 @@ async fn deliver_one(passbook: &Passbook, http: &reqwest::Client, event: Pending
             tracing::warn!(event = %event.event, id = %event.id, %error, "webhook failed for good")
         }
     }
-    if let Err(err) = passbook
-        .store
-        .record_delivery(&event.id, now, &outcome)
-        .await
-    {
+    if let Err(err) = passbook.store.record_delivery(&event.id, now, &outcome).await {
         tracing::error!(id = %event.id, error = %err, "could not record a delivery; it will be sent again after its lease");
     }
 }
@@ -142,16 +122,8 @@ async fn deliver_one(passbook: &Passbook, http: &reqwest::Client, event: Pending
 const GONE: &str = "410 Gone";
 
 /// One POST of the event. Only a 2xx answer counts as delivered.
-async fn attempt(
-    http: &reqwest::Client,
-    app: &App,
-    event: &PendingEvent,
-    now: Timestamp,
-) -> Result<(), String> {
-    let url = app
-        .webhook_url
-        .as_deref()
-        .ok_or("the app has no webhook URL")?;
+async fn attempt(http: &reqwest::Client, app: &App, event: &PendingEvent, now: Timestamp) -> Result<(), String> {
+    let url = app.webhook_url.as_deref().ok_or("the app has no webhook URL")?;
     let timestamp = now.0 / 1000;
     let mut request = http
         .post(url)
@@ -159,23 +131,13 @@ async fn attempt(
         .header("mono-webhook-secret", &app.webhook_secret)
         .header("webhook-id", &event.id)
         .header("webhook-timestamp", timestamp.to_string());
-    if let Some(signature) =
-        webhook_signature::sign(&app.webhook_secret, &event.id, timestamp, &event.payload)
-    {
+    if let Some(signature) = webhook_signature::sign(&app.webhook_secret, &event.id, timestamp, &event.payload) {
         request = request.header("webhook-signature", signature);
     }
     let started = Instant::now();
-    let response = request
-        .body(event.payload.clone())
-        .send()
-        .await
-        .map_err(|e| describe(&e))?;
+    let response = request.body(event.payload.clone()).send().await.map_err(|e| describe(&e))?;
     let status = response.status();
-    tracing::debug!(
-        status = status.as_u16(),
-        latency_ms = started.elapsed().as_millis() as u64,
-        "webhook answered"
-    );
+    tracing::debug!(status = status.as_u16(), latency_ms = started.elapsed().as_millis() as u64, "webhook answered");
     if status.is_success() {
         Ok(())
     } else if status == reqwest::StatusCode::GONE {

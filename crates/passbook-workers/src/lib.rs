@@ -20,17 +20,10 @@ pub use schedule::{JOB_RETRY_SCHEDULE, WEBHOOK_RETRY_SCHEDULE};
 pub const POLL_INTERVAL: Duration = Duration::from_millis(250);
 
 /// Starts both workers; they stop when `shutdown` turns true.
-pub fn spawn(
-    passbook: Passbook,
-    options: DispatcherOptions,
-    shutdown: watch::Receiver<bool>,
-) -> Vec<JoinHandle<()>> {
+pub fn spawn(passbook: Passbook, options: DispatcherOptions, shutdown: watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
     let runner = JobRunner::new(passbook.clone());
     let dispatcher = Dispatcher::new(passbook, options);
-    vec![
-        tokio::spawn(runner.run(shutdown.clone())),
-        tokio::spawn(dispatcher.run(shutdown)),
-    ]
+    vec![tokio::spawn(runner.run(shutdown.clone())), tokio::spawn(dispatcher.run(shutdown))]
 }
 
 /// Waits for the poll interval, a wake-up, or shutdown; true when shutting down.

@@ -20,10 +20,7 @@ pub struct JobRunner {
 
 impl JobRunner {
     pub fn new(passbook: Passbook) -> Self {
-        Self {
-            passbook,
-            slots: Arc::new(Semaphore::new(CONCURRENCY)),
-        }
+        Self { passbook, slots: Arc::new(Semaphore::new(CONCURRENCY)) }
     }
 
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
@@ -46,12 +43,7 @@ impl JobRunner {
         }
         let now = self.passbook.clock.now();
         let lease = now.plus_millis(JOB_LEASE.as_millis() as i64);
-        let jobs = match self
-            .passbook
-            .store
-            .claim_jobs(now, lease, free as u32)
-            .await
-        {
+        let jobs = match self.passbook.store.claim_jobs(now, lease, free as u32).await {
             Ok(jobs) => jobs,
             Err(err) => {
                 tracing::error!(error = %err, "could not claim jobs");
@@ -60,12 +52,7 @@ impl JobRunner {
         };
         let count = jobs.len();
         for job in jobs {
-            let permit = self
-                .slots
-                .clone()
-                .acquire_owned()
-                .await
-                .expect("semaphore never closes");
+            let permit = self.slots.clone().acquire_owned().await.expect("semaphore never closes");
             let passbook = self.passbook.clone();
             tokio::spawn(async move {
                 run_one(&passbook, job).await;
@@ -93,19 +80,9 @@ async fn run_one(passbook: &Passbook, job: Job) {
     }
 }
 
-async fn retry_or_give_up(
-    passbook: &Passbook,
-    job: &Job,
-    now: Timestamp,
-    reason: &str,
-) -> passbook_domain::Result<()> {
+async fn retry_or_give_up(passbook: &Passbook, job: &Job, now: Timestamp, reason: &str) -> passbook_domain::Result<()> {
     match next_delay(&JOB_RETRY_SCHEDULE, job.attempts) {
-        Some(delay) => {
-            passbook
-                .store
-                .retry_job(&job.id, now.plus_millis(delay.as_millis() as i64), reason)
-                .await
-        }
+        Some(delay) => passbook.store.retry_job(&job.id, now.plus_millis(delay.as_millis() as i64), reason).await,
         None => {
             tracing::warn!(job = job.kind.name(), id = %job.id, reason, "job gave up after its last attempt");
             passbook.job_exhausted(job).await?;

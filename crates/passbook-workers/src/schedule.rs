@@ -8,16 +8,8 @@ const fn secs(s: u64) -> Duration {
 
 /// Delay before each webhook delivery attempt: immediately, then 5 s, 5 min, 30 min, 2 h, 5 h,
 /// 10 h and 10 h (about 28 hours in all). After the last, the event is marked failed.
-pub const WEBHOOK_RETRY_SCHEDULE: [Duration; 8] = [
-    secs(0),
-    secs(5),
-    secs(300),
-    secs(1800),
-    secs(7200),
-    secs(18_000),
-    secs(36_000),
-    secs(36_000),
-];
+pub const WEBHOOK_RETRY_SCHEDULE: [Duration; 8] =
+    [secs(0), secs(5), secs(300), secs(1800), secs(7200), secs(18_000), secs(36_000), secs(36_000)];
 
 /// Delay before each retry of a background job that failed for a transient reason.
 pub const JOB_RETRY_SCHEDULE: [Duration; 5] = [secs(0), secs(5), secs(30), secs(120), secs(600)];
@@ -27,9 +19,7 @@ pub const JOB_RETRY_SCHEDULE: [Duration; 5] = [secs(0), secs(5), secs(30), secs(
 pub fn next_delay(schedule: &[Duration], attempts: u32) -> Option<Duration> {
     let base = *schedule.get(attempts as usize)?;
     let jitter = base.as_millis() as f64 * rand::rng().random_range(-0.1..=0.1);
-    Some(Duration::from_millis(
-        (base.as_millis() as f64 + jitter).max(0.0) as u64,
-    ))
+    Some(Duration::from_millis((base.as_millis() as f64 + jitter).max(0.0) as u64))
 }
 
 #[cfg(test)]

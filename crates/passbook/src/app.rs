@@ -21,14 +21,8 @@ pub async fn build(config: &Config, public_url: String) -> anyhow::Result<Passbo
     let store = SqliteStore::connect(&config.database_url, vault)
         .await
         .with_context(|| format!("opening the database {}", config.database_url))?;
-    store
-        .migrate()
-        .await
-        .context("applying database migrations")?;
-    let sandbox: Arc<dyn Connector> = Arc::new(SandboxConnector::new(
-        config.sandbox.clone(),
-        config.clock.clone(),
-    ));
+    store.migrate().await.context("applying database migrations")?;
+    let sandbox: Arc<dyn Connector> = Arc::new(SandboxConnector::new(config.sandbox.clone(), config.clock.clone()));
     let passbook = Passbook {
         store: Arc::new(store),
         institutions: Arc::new(Institutions::new(vec![sandbox])),
@@ -41,10 +35,7 @@ pub async fn build(config: &Config, public_url: String) -> anyhow::Result<Passbo
         work: Default::default(),
     };
     // Decrypting every app checks that the master key matches this database.
-    passbook
-        .list_apps()
-        .await
-        .context("reading the apps; is this the master key this database was created with?")?;
+    passbook.list_apps().await.context("reading the apps; is this the master key this database was created with?")?;
     Ok(passbook)
 }
 
@@ -72,26 +63,14 @@ impl Server {
 /// Starts serving on `listener`: the API, the link pages and (if configured) the workers.
 pub async fn start(config: Config, listener: TcpListener) -> anyhow::Result<Server> {
     let addr = listener.local_addr()?;
-    let public_url = config
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{addr}"));
+    let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
     let passbook = build(&config, public_url.clone()).await?;
-    let created_sandbox_app = passbook
-        .ensure_sandbox_app(config.sandbox_webhook_url.as_deref())
-        .await?;
+    let created_sandbox_app = passbook.ensure_sandbox_app(config.sandbox_webhook_url.as_deref()).await?;
     let (shutdown, shutdown_rx) = watch::channel(false);
     let mut tasks = Vec::new();
     if config.workers {
-        let options = DispatcherOptions {
-            timeout: config.webhook_timeout,
-            ..DispatcherOptions::default()
-        };
-        tasks.extend(passbook_workers::spawn(
-            passbook.clone(),
-            options,
-            shutdown_rx.clone(),
-        ));
+        let options = DispatcherOptions { timeout: config.webhook_timeout, ..DispatcherOptions::default() };
+        tasks.extend(passbook_workers::spawn(passbook.clone(), options, shutdown_rx.clone()));
     }
     let router = passbook_server::router(passbook.clone());
     let mut http_shutdown = shutdown_rx;
@@ -99,19 +78,9 @@ pub async fn start(config: Config, listener: TcpListener) -> anyhow::Result<Serv
         let stopped = async move {
             let _ = http_shutdown.wait_for(|stop| *stop).await;
         };
-        if let Err(err) = axum::serve(listener, router)
-            .with_graceful_shutdown(stopped)
-            .await
-        {
+        if let Err(err) = axum::serve(listener, router).with_graceful_shutdown(stopped).await {
             tracing::error!(error = %err, "the HTTP server stopped");
         }
     }));
-    Ok(Server {
-        addr,
-        public_url,
-        passbook,
-        created_sandbox_app,
-        shutdown,
-        tasks,
-    })
+    Ok(Server { addr, public_url, passbook, created_sandbox_app, shutdown, tasks })
 }

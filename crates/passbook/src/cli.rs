@@ -36,11 +36,7 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct DbArgs {
     /// Database URL; SQLite files are created if missing.
-    #[arg(
-        long,
-        env = "PASSBOOK_DATABASE_URL",
-        default_value = "sqlite://passbook.db"
-    )]
+    #[arg(long, env = "PASSBOOK_DATABASE_URL", default_value = "sqlite://passbook.db")]
     pub database_url: String,
     /// File holding the base64 master key that encrypts secrets and personal data
     /// [default: the database path + ".key", created on first start].
@@ -126,19 +122,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     config.public_url = args.public_url;
     config.sandbox_webhook_url = args.webhook_url;
     config.workers = !args.no_workers;
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .with_context(|| format!("listening on {}", args.listen))?;
+    let listener =
+        tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("listening on {}", args.listen))?;
     let server = crate::start(config, listener).await?;
     if let Some(created) = &server.created_sandbox_app {
         println!("Created the sandbox app. Its secret key is shown only now; keep it:\n");
         print_app_text(created);
         println!();
     }
-    println!(
-        "Passbook is listening on {} (database {})",
-        server.public_url, args.db.database_url
-    );
+    println!("Passbook is listening on {} (database {})", server.public_url, args.db.database_url);
     shutdown_signal().await;
     println!("Shutting down…");
     server.shutdown().await;
@@ -147,12 +139,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 
 async fn apps(command: AppsCommand) -> anyhow::Result<()> {
     match command {
-        AppsCommand::Create {
-            name,
-            webhook_url,
-            json,
-            db,
-        } => {
+        AppsCommand::Create { name, webhook_url, json, db } => {
             let passbook = app::build(&db.config(), String::new()).await?;
             let created = passbook.create_app(&name, webhook_url.as_deref()).await?;
             if json {
@@ -183,10 +170,7 @@ async fn apps(command: AppsCommand) -> anyhow::Result<()> {
         AppsCommand::SetWebhook { app_id, url, db } => {
             let passbook = app::build(&db.config(), String::new()).await?;
             passbook.set_webhook_url(&app_id, url.as_deref()).await?;
-            println!(
-                "webhook URL of {app_id}: {}",
-                url.as_deref().unwrap_or("(none)")
-            );
+            println!("webhook URL of {app_id}: {}", url.as_deref().unwrap_or("(none)"));
         }
     }
     Ok(())
@@ -216,9 +200,7 @@ fn print_app_text(created: &CreatedApp) {
     println!("  webhook secret: {}", app.webhook_secret);
     println!(
         "  webhook URL:    {}",
-        app.webhook_url
-            .as_deref()
-            .unwrap_or("(none; set one with `passbook apps set-webhook <app id> <url>`)")
+        app.webhook_url.as_deref().unwrap_or("(none; set one with `passbook apps set-webhook <app id> <url>`)")
     );
 }
 
@@ -226,8 +208,8 @@ async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .expect("SIGTERM handler");
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
         tokio::select! {
             _ = ctrl_c => {}
             _ = term.recv() => {}

@@ -9,9 +9,7 @@ use crate::Config;
 
 /// The key file used when none is configured: beside the SQLite database.
 pub fn default_key_file(database_url: &str) -> Option<PathBuf> {
-    let path = database_url
-        .strip_prefix("sqlite://")
-        .or_else(|| database_url.strip_prefix("sqlite:"))?;
+    let path = database_url.strip_prefix("sqlite://").or_else(|| database_url.strip_prefix("sqlite:"))?;
     let path = path.split('?').next()?;
     if path.is_empty() || path.starts_with(":memory:") {
         return None;
@@ -23,11 +21,7 @@ pub fn load_vault(config: &Config) -> anyhow::Result<Vault> {
     if let Some(key) = &config.master_key {
         return Vault::from_base64(key).context("PASSBOOK_MASTER_KEY is not a valid master key");
     }
-    let Some(path) = config
-        .master_key_file
-        .clone()
-        .or_else(|| default_key_file(&config.database_url))
-    else {
+    let Some(path) = config.master_key_file.clone().or_else(|| default_key_file(&config.database_url)) else {
         bail!("set PASSBOOK_MASTER_KEY (base64 of 32 random bytes) for this database URL");
     };
     if path.exists() {
@@ -51,11 +45,7 @@ fn create_key_file(path: &Path) -> anyhow::Result<Vault> {
 fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
+    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
     file.write_all(text.as_bytes())
 }
 
@@ -70,14 +60,8 @@ mod tests {
 
     #[test]
     fn key_file_sits_beside_the_database() {
-        assert_eq!(
-            default_key_file("sqlite://data/passbook.db"),
-            Some(PathBuf::from("data/passbook.db.key"))
-        );
-        assert_eq!(
-            default_key_file("sqlite:passbook.db?mode=rwc"),
-            Some(PathBuf::from("passbook.db.key"))
-        );
+        assert_eq!(default_key_file("sqlite://data/passbook.db"), Some(PathBuf::from("data/passbook.db.key")));
+        assert_eq!(default_key_file("sqlite:passbook.db?mode=rwc"), Some(PathBuf::from("passbook.db.key")));
         assert_eq!(default_key_file("sqlite::memory:"), None);
     }
 }

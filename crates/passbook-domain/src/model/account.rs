@@ -31,10 +31,7 @@ impl Account {
     /// Financial endpoints answer an empty payload unless this kind of data was retrieved
     /// (contract §5.1).
     pub fn has(&self, kind: DataKind) -> bool {
-        matches!(
-            self.data_status,
-            DataStatus::Available | DataStatus::Partial
-        ) && self.retrieved_data.contains(&kind)
+        matches!(self.data_status, DataStatus::Available | DataStatus::Partial) && self.retrieved_data.contains(&kind)
     }
 }
 

@@ -79,18 +79,10 @@ pub struct FormField {
 
 impl FormField {
     pub fn text(name: &str, hint: &str) -> Self {
-        Self {
-            name: name.into(),
-            hint: hint.into(),
-            secret: false,
-        }
+        Self { name: name.into(), hint: hint.into(), secret: false }
     }
 
     pub fn secret(name: &str, hint: &str) -> Self {
-        Self {
-            name: name.into(),
-            hint: hint.into(),
-            secret: true,
-        }
+        Self { name: name.into(), hint: hint.into(), secret: true }
     }
 }

@@ -66,15 +66,9 @@ impl DataStatus {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [
-            Self::Processing,
-            Self::Available,
-            Self::Partial,
-            Self::Unavailable,
-            Self::Failed,
-        ]
-        .into_iter()
-        .find(|d| d.as_str() == s)
+        [Self::Processing, Self::Available, Self::Partial, Self::Unavailable, Self::Failed]
+            .into_iter()
+            .find(|d| d.as_str() == s)
     }
 }
 

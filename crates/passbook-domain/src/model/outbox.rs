@@ -53,9 +53,7 @@ impl JobKind {
 
     pub fn from_parts(name: &str, subject: String) -> Option<Self> {
         match name {
-            "fetch_account" => Some(Self::FetchAccount {
-                account_id: subject,
-            }),
+            "fetch_account" => Some(Self::FetchAccount { account_id: subject }),
             _ => None,
         }
     }

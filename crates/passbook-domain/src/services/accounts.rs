@@ -6,19 +6,14 @@ use crate::{Error, Result, ids};
 impl Passbook {
     /// The app's account; an unknown id and another app's account look the same.
     pub async fn account(&self, app: &App, id: &str) -> Result<Account> {
-        let missing =
-            || Error::not_found(format!("No account with id '{id}' was found for this app"));
+        let missing = || Error::not_found(format!("No account with id '{id}' was found for this app"));
         if !ids::is_object_id(id) {
             return Err(missing());
         }
         self.store.account(&app.id, id).await?.ok_or_else(missing)
     }
 
-    pub async fn list_accounts(
-        &self,
-        app: &App,
-        page: PageRequest,
-    ) -> Result<Page<(Account, Customer)>> {
+    pub async fn list_accounts(&self, app: &App, page: PageRequest) -> Result<Page<(Account, Customer)>> {
         self.store.list_accounts(&app.id, page).await
     }
 
@@ -42,18 +37,9 @@ impl Passbook {
     ) -> Result<(Account, Page<Transaction>)> {
         let account = self.account(app, id).await?;
         if !account.has(DataKind::Transactions) {
-            return Ok((
-                account,
-                Page {
-                    items: Vec::new(),
-                    total: 0,
-                },
-            ));
+            return Ok((account, Page { items: Vec::new(), total: 0 }));
         }
-        let transactions = self
-            .store
-            .transactions(&account.id, filter, page, account.transaction_count)
-            .await?;
+        let transactions = self.store.transactions(&account.id, filter, page, account.transaction_count).await?;
         Ok((account, transactions))
     }
 }

@@ -14,9 +14,7 @@ impl Passbook {
         if name.is_empty() {
             return Err(Error::invalid("name", "name must not be empty"));
         }
-        let webhook_url = webhook_url
-            .map(|u| parse_http_url("webhook_url", u))
-            .transpose()?;
+        let webhook_url = webhook_url.map(|u| parse_http_url("webhook_url", u)).transpose()?;
         let now = self.clock.now();
         let secret_key = format!("test_sk_{}", ids::random_alnum(32));
         let app = App {
@@ -47,10 +45,7 @@ impl Passbook {
     }
 
     /// Creates the sandbox app on a database that has none.
-    pub async fn ensure_sandbox_app(
-        &self,
-        webhook_url: Option<&str>,
-    ) -> Result<Option<CreatedApp>> {
+    pub async fn ensure_sandbox_app(&self, webhook_url: Option<&str>) -> Result<Option<CreatedApp>> {
         if !self.store.list_apps().await?.is_empty() {
             return Ok(None);
         }
@@ -62,28 +57,17 @@ impl Passbook {
         let key = secret_key
             .map(str::trim)
             .filter(|k| !k.is_empty())
-            .ok_or_else(|| {
-                Error::Unauthorized(
-                    "Missing mono-sec-key header: send your app's secret key".into(),
-                )
-            })?;
+            .ok_or_else(|| Error::Unauthorized("Missing mono-sec-key header: send your app's secret key".into()))?;
         self.store
             .app_by_secret_hash(&hash_secret(key))
             .await?
-            .ok_or_else(|| {
-                Error::Unauthorized("Invalid mono-sec-key: no app has this secret key".into())
-            })
+            .ok_or_else(|| Error::Unauthorized("Invalid mono-sec-key: no app has this secret key".into()))
     }
 }
 
 /// An absolute http(s) URL, or an error naming `field`.
 pub(crate) fn parse_http_url(field: &str, raw: &str) -> Result<String> {
-    let bad = || {
-        Error::invalid(
-            field,
-            format!("{field} must be an absolute http(s) URL, got '{raw}'"),
-        )
-    };
+    let bad = || Error::invalid(field, format!("{field} must be an absolute http(s) URL, got '{raw}'"));
     let url = url::Url::parse(raw.trim()).map_err(|_| bad())?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         return Err(bad());

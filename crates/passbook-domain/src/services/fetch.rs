@@ -124,15 +124,9 @@ impl Passbook {
         account.updated_at = now;
         let event = match self.institutions.get(&account.institution_id) {
             Some(inst) => webhook_payloads::account_updated(&account, inst, now),
-            None => webhook_payloads::account_updated(
-                &account,
-                &unknown_institution(&account.institution_id),
-                now,
-            ),
+            None => webhook_payloads::account_updated(&account, &unknown_institution(&account.institution_id), now),
         };
-        self.store
-            .save_fetch(&update, &transactions, &event)
-            .await?;
+        self.store.save_fetch(&update, &transactions, &event).await?;
         self.wake_workers();
         Ok(JobResult::Done)
     }
@@ -149,13 +143,7 @@ pub fn status_for(data: &FetchedData) -> DataStatus {
 }
 
 fn last_four(bvn: &str) -> String {
-    bvn.chars()
-        .rev()
-        .take(4)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect()
+    bvn.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect()
 }
 
 fn unknown_institution(id: &str) -> Institution {

@@ -37,10 +37,7 @@ impl InitiateLink {
     pub fn parse(req: InitiateRequest, institutions: &Institutions) -> Result<Self> {
         match req.scope.as_deref().map(str::trim) {
             None | Some("") => {
-                return Err(Error::invalid(
-                    "scope",
-                    "scope is required; use \"auth\" to link an account",
-                ));
+                return Err(Error::invalid("scope", "scope is required; use \"auth\" to link an account"));
             }
             Some("auth") => {}
             Some("reauth") => {
@@ -50,46 +47,26 @@ impl InitiateLink {
                 ));
             }
             Some(other) => {
-                return Err(Error::invalid(
-                    "scope",
-                    format!("scope \"{other}\" is not supported; use \"auth\""),
-                ));
+                return Err(Error::invalid("scope", format!("scope \"{other}\" is not supported; use \"auth\"")));
             }
         }
         let customer = parse_customer(req.customer)?;
-        let reference = req
-            .meta
-            .and_then(|m| m.reference)
-            .map(|r| r.trim().to_string())
-            .filter(|r| !r.is_empty());
-        if reference
-            .as_ref()
-            .is_some_and(|r| r.len() > MAX_REFERENCE_LEN)
-        {
-            return Err(Error::invalid(
-                "meta.ref",
-                format!("meta.ref must be at most {MAX_REFERENCE_LEN} characters"),
-            ));
+        let reference = req.meta.and_then(|m| m.reference).map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
+        if reference.as_ref().is_some_and(|r| r.len() > MAX_REFERENCE_LEN) {
+            return Err(Error::invalid("meta.ref", format!("meta.ref must be at most {MAX_REFERENCE_LEN} characters")));
         }
-        let redirect_url = req
-            .redirect_url
-            .map(|u| parse_http_url("redirect_url", &u))
-            .transpose()?;
+        let redirect_url = req.redirect_url.map(|u| parse_http_url("redirect_url", &u)).transpose()?;
         let institution = match req.institution {
             None => None,
             Some(choice) => {
-                let id = choice
-                    .id
-                    .map(|s| s.trim().to_string())
-                    .filter(|s| !s.is_empty())
-                    .ok_or_else(|| {
-                        Error::invalid(
-                            "institution.id",
-                            "institution.id is required when institution is given",
-                        )
-                    })?;
+                let id = choice.id.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).ok_or_else(|| {
+                    Error::invalid("institution.id", "institution.id is required when institution is given")
+                })?;
                 let inst = institutions.get(&id).ok_or_else(|| {
-                    Error::invalid("institution.id", format!("institution.id '{id}' is not a known institution; see GET /v3/institutions"))
+                    Error::invalid(
+                        "institution.id",
+                        format!("institution.id '{id}' is not a known institution; see GET /v3/institutions"),
+                    )
                 })?;
                 let method = match choice.auth_method.as_deref().map(str::trim) {
                     None | Some("") => None,
@@ -98,18 +75,10 @@ impl InitiateLink {
                             Error::invalid("institution.auth_method", format!("institution.auth_method '{raw}' is not valid; use internet_banking or mobile_banking"))
                         })?;
                         if !inst.supports(method) {
-                            let supported: Vec<_> = inst
-                                .auth_methods
-                                .iter()
-                                .map(|a| a.method.as_str())
-                                .collect();
+                            let supported: Vec<_> = inst.auth_methods.iter().map(|a| a.method.as_str()).collect();
                             return Err(Error::invalid(
                                 "institution.auth_method",
-                                format!(
-                                    "{} does not support {raw}; it supports {}",
-                                    inst.name,
-                                    supported.join(", ")
-                                ),
+                                format!("{} does not support {raw}; it supports {}", inst.name, supported.join(", ")),
                             ));
                         }
                         Some(method)
@@ -118,40 +87,23 @@ impl InitiateLink {
                 Some((id, method))
             }
         };
-        Ok(Self {
-            customer,
-            reference,
-            redirect_url,
-            institution,
-        })
+        Ok(Self { customer, reference, redirect_url, institution })
     }
 }
 
 fn parse_customer(customer: Option<passbook_types::linking::CustomerIn>) -> Result<CustomerSpec> {
-    let customer = customer.ok_or_else(|| {
-        Error::invalid(
-            "customer",
-            "customer is required: an object with name and email",
-        )
-    })?;
+    let customer =
+        customer.ok_or_else(|| Error::invalid("customer", "customer is required: an object with name and email"))?;
     let clean = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
     if let Some(id) = clean(customer.id) {
         return Ok(CustomerSpec::Existing(id));
     }
-    let name = clean(customer.name)
-        .ok_or_else(|| Error::invalid("customer.name", "customer.name is required"))?;
-    let email = clean(customer.email)
-        .ok_or_else(|| Error::invalid("customer.email", "customer.email is required"))?;
+    let name = clean(customer.name).ok_or_else(|| Error::invalid("customer.name", "customer.name is required"))?;
+    let email = clean(customer.email).ok_or_else(|| Error::invalid("customer.email", "customer.email is required"))?;
     if !is_valid_email(&email) {
-        return Err(Error::invalid(
-            "customer.email",
-            format!("customer.email '{email}' is not a valid email address"),
-        ));
+        return Err(Error::invalid("customer.email", format!("customer.email '{email}' is not a valid email address")));
     }
-    Ok(CustomerSpec::New {
-        name,
-        email: email.to_lowercase(),
-    })
+    Ok(CustomerSpec::New { name, email: email.to_lowercase() })
 }
 
 /// A pragmatic check: one `@`, a non-empty local part, a dotted domain, no spaces.
@@ -172,21 +124,12 @@ impl Passbook {
     pub async fn initiate_link(&self, app: &App, link: InitiateLink) -> Result<InitiatedLink> {
         let now = self.clock.now();
         let customer = match link.customer {
-            CustomerSpec::Existing(id) => {
-                self.store.customer(&app.id, &id).await?.ok_or_else(|| {
-                    Error::invalid(
-                        "customer.id",
-                        format!("customer.id '{id}' is not a customer of this app"),
-                    )
-                })?
+            CustomerSpec::Existing(id) => self.store.customer(&app.id, &id).await?.ok_or_else(|| {
+                Error::invalid("customer.id", format!("customer.id '{id}' is not a customer of this app"))
+            })?,
+            CustomerSpec::New { name, email } => {
+                Customer { id: ids::object_id(now), app_id: app.id.clone(), name, email, created_at: now }
             }
-            CustomerSpec::New { name, email } => Customer {
-                id: ids::object_id(now),
-                app_id: app.id.clone(),
-                name,
-                email,
-                created_at: now,
-            },
         };
         let token = ids::random_alnum(32);
         let mut flow = LinkFlow::default();
@@ -196,11 +139,7 @@ impl Passbook {
                 flow.institution_id = Some(id.clone());
                 flow.institution_preselected = true;
                 flow.auth_method = method.or_else(|| self.only_auth_method(id));
-                if flow.auth_method.is_some() {
-                    LinkStep::Login
-                } else {
-                    LinkStep::ChooseAuthMethod
-                }
+                if flow.auth_method.is_some() { LinkStep::Login } else { LinkStep::ChooseAuthMethod }
             }
         };
         let session = LinkSession {
@@ -244,16 +183,7 @@ mod tests {
         for good in ["samuel@neem.com", "a.b+c@sub.example.ng"] {
             assert!(is_valid_email(good), "{good}");
         }
-        for bad in [
-            "",
-            "samuel",
-            "@neem.com",
-            "samuel@",
-            "samuel@neem",
-            "sam uel@neem.com",
-            "a@b@c.com",
-            "a@.com",
-        ] {
+        for bad in ["", "samuel", "@neem.com", "samuel@", "samuel@neem", "sam uel@neem.com", "a@b@c.com", "a@.com"] {
             assert!(!is_valid_email(bad), "{bad}");
         }
     }

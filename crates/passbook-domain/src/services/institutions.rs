@@ -7,26 +7,16 @@ use crate::{Error, Result};
 impl Passbook {
     /// The institutions matching `GET /v3/institutions` filters.
     pub fn find_institutions(&self, query: &InstitutionsQuery) -> Result<Vec<&Institution>> {
-        let present = |v: &Option<String>| {
-            v.as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-        };
+        let present = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
         if let Some(scope) = present(&query.scope).filter(|s| s != "financial_data") {
-            return Err(Error::invalid(
-                "scope",
-                format!("scope '{scope}' is not supported; use financial_data"),
-            ));
+            return Err(Error::invalid("scope", format!("scope '{scope}' is not supported; use financial_data")));
         }
         let method = match present(&query.auth_method) {
             None => None,
             Some(raw) => Some(AuthMethod::parse(&raw).ok_or_else(|| {
                 Error::invalid(
                     "auth_method",
-                    format!(
-                        "auth_method '{raw}' is not valid; use internet_banking or mobile_banking"
-                    ),
+                    format!("auth_method '{raw}' is not valid; use internet_banking or mobile_banking"),
                 )
             })?),
         };
@@ -34,11 +24,7 @@ impl Passbook {
         Ok(self
             .institutions
             .search(query.name.as_deref().unwrap_or_default())
-            .filter(|i| {
-                bank_code
-                    .as_deref()
-                    .is_none_or(|code| i.bank_code == code || i.nip_code == code)
-            })
+            .filter(|i| bank_code.as_deref().is_none_or(|code| i.bank_code == code || i.nip_code == code))
             .filter(|i| method.is_none_or(|m| i.supports(m)))
             .collect())
     }

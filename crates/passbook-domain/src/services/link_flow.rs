@@ -20,13 +20,9 @@ impl Passbook {
             .store
             .link_session(&hash_secret(token))
             .await?
-            .ok_or_else(|| {
-                Error::not_found("This link does not exist. Ask the app for a new one.")
-            })?;
+            .ok_or_else(|| Error::not_found("This link does not exist. Ask the app for a new one."))?;
         if !session.step.is_final() && self.clock.now() > session.expires_at {
-            return Err(Error::Gone(
-                "This link has expired. Ask the app for a new one.".into(),
-            ));
+            return Err(Error::Gone("This link has expired. Ask the app for a new one.".into()));
         }
         Ok(session)
     }
@@ -34,73 +30,38 @@ impl Passbook {
     /// The session with the name of the app that asked for it, for the link page.
     pub async fn link_page(&self, token: &str) -> Result<(LinkSession, String)> {
         let session = self.link_session(token).await?;
-        let app_name = self
-            .store
-            .app(&session.app_id)
-            .await?
-            .map_or_else(|| "The app".to_string(), |a| a.name);
+        let app_name = self.store.app(&session.app_id).await?.map_or_else(|| "The app".to_string(), |a| a.name);
         Ok((session, app_name))
     }
 
     async fn session_at(&self, token: &str, steps: &[LinkStep]) -> Result<LinkSession> {
         let session = self.link_session(token).await?;
         if !steps.contains(&session.step) {
-            return Err(Error::Conflict(format!(
-                "This link is at step {}",
-                session.step.as_str()
-            )));
+            return Err(Error::Conflict(format!("This link is at step {}", session.step.as_str())));
         }
         Ok(session)
     }
 
-    pub async fn choose_institution(
-        &self,
-        token: &str,
-        institution_id: &str,
-    ) -> Result<LinkSession> {
-        let mut session = self
-            .session_at(
-                token,
-                &[
-                    LinkStep::ChooseInstitution,
-                    LinkStep::ChooseAuthMethod,
-                    LinkStep::Login,
-                ],
-            )
-            .await?;
-        let institution = self.institutions.get(institution_id).ok_or_else(|| {
-            Error::invalid(
-                "institution",
-                format!("Unknown institution '{institution_id}'"),
-            )
-        })?;
-        session.flow = LinkFlow {
-            institution_id: Some(institution.id.clone()),
-            ..LinkFlow::default()
-        };
+    pub async fn choose_institution(&self, token: &str, institution_id: &str) -> Result<LinkSession> {
+        let mut session =
+            self.session_at(token, &[LinkStep::ChooseInstitution, LinkStep::ChooseAuthMethod, LinkStep::Login]).await?;
+        let institution = self
+            .institutions
+            .get(institution_id)
+            .ok_or_else(|| Error::invalid("institution", format!("Unknown institution '{institution_id}'")))?;
+        session.flow = LinkFlow { institution_id: Some(institution.id.clone()), ..LinkFlow::default() };
         session.flow.auth_method = self.only_auth_method(&institution.id);
-        session.step = if session.flow.auth_method.is_some() {
-            LinkStep::Login
-        } else {
-            LinkStep::ChooseAuthMethod
-        };
+        session.step = if session.flow.auth_method.is_some() { LinkStep::Login } else { LinkStep::ChooseAuthMethod };
         self.store.save_link_session(&session).await?;
         Ok(session)
     }
 
     pub async fn choose_auth_method(&self, token: &str, method: &str) -> Result<LinkSession> {
-        let mut session = self
-            .session_at(token, &[LinkStep::ChooseAuthMethod, LinkStep::Login])
-            .await?;
+        let mut session = self.session_at(token, &[LinkStep::ChooseAuthMethod, LinkStep::Login]).await?;
         let institution = self.session_institution(&session)?;
         let method = AuthMethod::parse(method)
             .filter(|m| institution.supports(*m))
-            .ok_or_else(|| {
-                Error::invalid(
-                    "auth_method",
-                    format!("{} does not offer '{method}'", institution.name),
-                )
-            })?;
+            .ok_or_else(|| Error::invalid("auth_method", format!("{} does not offer '{method}'", institution.name)))?;
         session.flow.auth_method = Some(method);
         session.flow.error = None;
         session.step = LinkStep::Login;
@@ -111,26 +72,14 @@ impl Passbook {
     pub async fn submit_login(&self, token: &str, credentials: Credentials) -> Result<LinkSession> {
         let mut session = self.session_at(token, &[LinkStep::Login]).await?;
         let institution = self.session_institution(&session)?.clone();
-        let method = session
-            .flow
-            .auth_method
-            .ok_or_else(|| Error::Conflict("Choose how to log in first".into()))?;
-        let spec = institution
-            .auth_method(method)
-            .ok_or_else(|| Error::Internal("auth method vanished".into()))?;
-        if let Some(missing) = spec
-            .form
-            .iter()
-            .find(|f| credentials.get(&f.name).is_none_or(|v| v.trim().is_empty()))
-        {
+        let method = session.flow.auth_method.ok_or_else(|| Error::Conflict("Choose how to log in first".into()))?;
+        let spec = institution.auth_method(method).ok_or_else(|| Error::Internal("auth method vanished".into()))?;
+        if let Some(missing) = spec.form.iter().find(|f| credentials.get(&f.name).is_none_or(|v| v.trim().is_empty())) {
             session.flow.error = Some(format!("Enter your {}.", missing.hint.to_lowercase()));
             self.store.save_link_session(&session).await?;
             return Ok(session);
         }
-        let (_, connector) = self
-            .institutions
-            .connector(&institution.id)
-            .expect("institution has a connector");
+        let (_, connector) = self.institutions.connector(&institution.id).expect("institution has a connector");
         let outcome = connector.login(&institution, method, &credentials).await;
         if matches!(outcome, Err(ConnectorError::InvalidCredentials)) {
             session.login_attempts += 1;
@@ -145,13 +94,8 @@ impl Passbook {
         let session = self.session_at(token, &[LinkStep::Challenge]).await?;
         let institution = self.session_institution(&session)?.clone();
         let state = session.flow.connector_state.clone().unwrap_or_default();
-        let (_, connector) = self
-            .institutions
-            .connector(&institution.id)
-            .expect("institution has a connector");
-        let outcome = connector
-            .answer_challenge(&institution, &state, &answer)
-            .await;
+        let (_, connector) = self.institutions.connector(&institution.id).expect("institution has a connector");
+        let outcome = connector.answer_challenge(&institution, &state, &answer).await;
         self.apply_login_step(session, outcome).await
     }
 
@@ -172,8 +116,7 @@ impl Passbook {
                 session.flow.challenge = None;
                 match accounts.len() {
                     0 => {
-                        session.flow.error =
-                            Some("The bank shows no accounts for this login.".into());
+                        session.flow.error = Some("The bank shows no accounts for this login.".into());
                         session.step = LinkStep::Login;
                     }
                     1 => return self.link_accounts(session, accounts).await,
@@ -184,10 +127,7 @@ impl Passbook {
                 }
             }
             Err(err) => {
-                if matches!(
-                    err,
-                    ConnectorError::Transient(_) | ConnectorError::Internal(_)
-                ) {
+                if matches!(err, ConnectorError::Transient(_) | ConnectorError::Internal(_)) {
                     tracing::warn!(error = %err, "connector failed during login");
                 }
                 session.flow.error = Some(user_message(&err));
@@ -197,19 +137,10 @@ impl Passbook {
         Ok(session)
     }
 
-    pub async fn select_accounts(
-        &self,
-        token: &str,
-        connector_refs: &[String],
-    ) -> Result<LinkSession> {
+    pub async fn select_accounts(&self, token: &str, connector_refs: &[String]) -> Result<LinkSession> {
         let mut session = self.session_at(token, &[LinkStep::SelectAccounts]).await?;
-        let chosen: Vec<DiscoveredAccount> = session
-            .flow
-            .discovered
-            .iter()
-            .filter(|a| connector_refs.contains(&a.connector_ref))
-            .cloned()
-            .collect();
+        let chosen: Vec<DiscoveredAccount> =
+            session.flow.discovered.iter().filter(|a| connector_refs.contains(&a.connector_ref)).cloned().collect();
         if chosen.is_empty() {
             session.flow.error = Some("Choose at least one account to link.".into());
             self.store.save_link_session(&session).await?;
@@ -224,12 +155,7 @@ impl Passbook {
         let mut session = self
             .session_at(
                 token,
-                &[
-                    LinkStep::ChooseAuthMethod,
-                    LinkStep::Login,
-                    LinkStep::Challenge,
-                    LinkStep::SelectAccounts,
-                ],
+                &[LinkStep::ChooseAuthMethod, LinkStep::Login, LinkStep::Challenge, LinkStep::SelectAccounts],
             )
             .await?;
         session.flow = LinkFlow::default();
@@ -258,31 +184,16 @@ impl Passbook {
 
     /// Links the chosen accounts: the accounts, their `account_connected` events and their
     /// data-fetch jobs are written with the session's completion, in one transaction.
-    async fn link_accounts(
-        &self,
-        mut session: LinkSession,
-        chosen: Vec<DiscoveredAccount>,
-    ) -> Result<LinkSession> {
+    async fn link_accounts(&self, mut session: LinkSession, chosen: Vec<DiscoveredAccount>) -> Result<LinkSession> {
         let now = self.clock.now();
-        let institution_id = session
-            .flow
-            .institution_id
-            .clone()
-            .ok_or_else(|| Error::Internal("no institution".into()))?;
-        let auth_method = session
-            .flow
-            .auth_method
-            .ok_or_else(|| Error::Internal("no auth method".into()))?;
+        let institution_id =
+            session.flow.institution_id.clone().ok_or_else(|| Error::Internal("no institution".into()))?;
+        let auth_method = session.flow.auth_method.ok_or_else(|| Error::Internal("no auth method".into()))?;
         let mut accounts = Vec::with_capacity(chosen.len());
         for discovered in chosen {
             let id = match self
                 .store
-                .find_account_id(
-                    &session.app_id,
-                    &session.customer_id,
-                    &institution_id,
-                    &discovered.account_number,
-                )
+                .find_account_id(&session.app_id, &session.customer_id, &institution_id, &discovered.account_number)
                 .await?
             {
                 Some(existing) => existing,
@@ -299,17 +210,13 @@ impl Passbook {
                 created_at: now,
             });
         }
-        let events: Vec<_> = accounts
-            .iter()
-            .map(|a| webhook_payloads::account_connected(&processing_account(a), now))
-            .collect();
+        let events: Vec<_> =
+            accounts.iter().map(|a| webhook_payloads::account_connected(&processing_account(a), now)).collect();
         let jobs: Vec<_> = accounts
             .iter()
             .map(|a| NewJob {
                 id: ids::object_id(now),
-                kind: JobKind::FetchAccount {
-                    account_id: a.id.clone(),
-                },
+                kind: JobKind::FetchAccount { account_id: a.id.clone() },
                 run_at: now,
             })
             .collect();
@@ -318,9 +225,7 @@ impl Passbook {
         session.flow.linked_account_ids = accounts.iter().map(|a| a.id.clone()).collect();
         session.flow.discovered.clear();
         session.flow.challenge = None;
-        self.store
-            .complete_link_session(&session, &accounts, &events, &jobs)
-            .await?;
+        self.store.complete_link_session(&session, &accounts, &events, &jobs).await?;
         self.wake_workers();
         Ok(session)
     }
@@ -337,14 +242,7 @@ impl Passbook {
                 }
                 LinkStep::Failed => {
                     query.append_pair("status", "failed");
-                    query.append_pair(
-                        "reason",
-                        session
-                            .flow
-                            .failure_reason
-                            .as_deref()
-                            .unwrap_or(REASON_CANCELLED),
-                    );
+                    query.append_pair("reason", session.flow.failure_reason.as_deref().unwrap_or(REASON_CANCELLED));
                 }
                 _ => return None,
             }

@@ -29,11 +29,7 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Self {
-            public_url: "http://127.0.0.1:8080".into(),
-            link_ttl_ms: 24 * 60 * 60 * 1000,
-            max_login_attempts: 5,
-        }
+        Self { public_url: "http://127.0.0.1:8080".into(), link_ttl_ms: 24 * 60 * 60 * 1000, max_login_attempts: 5 }
     }
 }
 

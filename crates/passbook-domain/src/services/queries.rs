@@ -19,10 +19,7 @@ pub fn parse_transactions_query(q: &TransactionsQuery) -> Result<(TransactionFil
         None | Some("true") | Some("") => true,
         Some("false") => false,
         Some(other) => {
-            return Err(Error::invalid(
-                "paginate",
-                format!("paginate must be true or false, got '{other}'"),
-            ));
+            return Err(Error::invalid("paginate", format!("paginate must be true or false, got '{other}'")));
         }
     };
     let page = parse_positive("page", q.page.as_deref())?.unwrap_or(1);
@@ -30,82 +27,47 @@ pub fn parse_transactions_query(q: &TransactionsQuery) -> Result<(TransactionFil
     if limit > MAX_PAGE_LIMIT {
         return Err(Error::invalid(
             "limit",
-            format!(
-                "limit must be at most {MAX_PAGE_LIMIT}; use paginate=false to get every transaction"
-            ),
+            format!("limit must be at most {MAX_PAGE_LIMIT}; use paginate=false to get every transaction"),
         ));
     }
-    let start = q
-        .start
-        .as_deref()
-        .map(|s| parse_date("start", s))
-        .transpose()?;
+    let start = q.start.as_deref().map(|s| parse_date("start", s)).transpose()?;
     let end = q.end.as_deref().map(|s| parse_date("end", s)).transpose()?;
-    if let (Some(s), Some(e)) = (start, end) {
-        if s > e {
-            return Err(Error::invalid("start", "start must not be after end"));
-        }
+    if let (Some(s), Some(e)) = (start, end)
+        && s > e
+    {
+        return Err(Error::invalid("start", "start must not be after end"));
     }
     let kind = match q.kind.as_deref() {
         None | Some("") => None,
-        Some(raw) => Some(TxKind::parse(&raw.to_lowercase()).ok_or_else(|| {
-            Error::invalid("type", format!("type must be debit or credit, got '{raw}'"))
-        })?),
+        Some(raw) => Some(
+            TxKind::parse(&raw.to_lowercase())
+                .ok_or_else(|| Error::invalid("type", format!("type must be debit or credit, got '{raw}'")))?,
+        ),
     };
-    let narration = q
-        .narration
-        .as_ref()
-        .map(|n| n.trim().to_string())
-        .filter(|n| !n.is_empty());
-    let filter = TransactionFilter {
-        start,
-        end: end.map(|e| e.plus_millis(DAY_MS)),
-        narration,
-        kind,
-    };
-    let page = if paginate {
-        PageRequest {
-            page,
-            limit: Some(limit),
-        }
-    } else {
-        PageRequest {
-            page: 1,
-            limit: None,
-        }
-    };
+    let narration = q.narration.as_ref().map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
+    let filter = TransactionFilter { start, end: end.map(|e| e.plus_millis(DAY_MS)), narration, kind };
+    let page = if paginate { PageRequest { page, limit: Some(limit) } } else { PageRequest { page: 1, limit: None } };
     Ok((filter, page))
 }
 
 /// `page` of a list endpoint with a fixed page size.
 pub fn parse_list_page(page: Option<&str>) -> Result<PageRequest> {
-    Ok(PageRequest {
-        page: parse_positive("page", page)?.unwrap_or(1),
-        limit: Some(LIST_PAGE_SIZE),
-    })
+    Ok(PageRequest { page: parse_positive("page", page)?.unwrap_or(1), limit: Some(LIST_PAGE_SIZE) })
 }
 
 fn parse_positive(field: &str, raw: Option<&str>) -> Result<Option<u64>> {
     match raw.map(str::trim) {
         None | Some("") => Ok(None),
         Some(text) => match text.parse::<u64>() {
-            Ok(n) if n >= 1 && n <= 1_000_000_000 => Ok(Some(n)),
-            _ => Err(Error::invalid(
-                field,
-                format!("{field} must be a positive whole number, got '{text}'"),
-            )),
+            Ok(n) if (1..=1_000_000_000).contains(&n) => Ok(Some(n)),
+            _ => Err(Error::invalid(field, format!("{field} must be a positive whole number, got '{text}'"))),
         },
     }
 }
 
 /// `DD-MM-YYYY` (as Mono's clients send) or `YYYY-MM-DD`, as the start of that day in UTC.
 pub fn parse_date(field: &str, raw: &str) -> Result<Timestamp> {
-    let bad = || {
-        Error::invalid(
-            field,
-            format!("{field} must be a date as DD-MM-YYYY or YYYY-MM-DD, got '{raw}'"),
-        )
-    };
+    let bad = || Error::invalid(field, format!("{field} must be a date as DD-MM-YYYY or YYYY-MM-DD, got '{raw}'"));
     let parts: Vec<&str> = raw.trim().split('-').collect();
     let [a, b, c] = parts.as_slice() else {
         return Err(bad());
@@ -133,13 +95,7 @@ mod tests {
         let b = parse_date("start", "2020-10-07").unwrap();
         assert_eq!(a, b);
         assert_eq!(a.to_iso(), "2020-10-07T00:00:00.000Z");
-        for bad in [
-            "2020/10/07",
-            "32-01-2020",
-            "2020-13-01",
-            "yesterday",
-            "1-1-2020",
-        ] {
+        for bad in ["2020/10/07", "32-01-2020", "2020-13-01", "yesterday", "1-1-2020"] {
             assert!(parse_date("start", bad).is_err(), "{bad}");
         }
     }
@@ -153,30 +109,16 @@ mod tests {
         };
         let (filter, page) = parse_transactions_query(&q).unwrap();
         assert_eq!(filter.end.unwrap().0 - filter.start.unwrap().0, DAY_MS);
-        assert_eq!(
-            page,
-            PageRequest {
-                page: 1,
-                limit: Some(DEFAULT_PAGE_LIMIT)
-            }
-        );
-        let too_big = TransactionsQuery {
-            limit: Some("501".into()),
-            ..Default::default()
-        };
-        assert!(
-            matches!(parse_transactions_query(&too_big), Err(Error::Invalid { field, .. }) if field == "limit")
-        );
+        assert_eq!(page, PageRequest { page: 1, limit: Some(DEFAULT_PAGE_LIMIT) });
+        let too_big = TransactionsQuery { limit: Some("501".into()), ..Default::default() };
+        assert!(matches!(parse_transactions_query(&too_big), Err(Error::Invalid { field, .. }) if field == "limit"));
         let reversed = TransactionsQuery {
             start: Some("2024-02-01".into()),
             end: Some("2024-01-01".into()),
             ..Default::default()
         };
         assert!(parse_transactions_query(&reversed).is_err());
-        let all = TransactionsQuery {
-            paginate: Some("false".into()),
-            ..Default::default()
-        };
+        let all = TransactionsQuery { paginate: Some("false".into()), ..Default::default() };
         assert_eq!(parse_transactions_query(&all).unwrap().1.limit, None);
     }
 }

@@ -1,7 +1,5 @@
 //! Nigerian institutions with their CBN bank codes and NIP institution codes.
-use passbook_domain::model::{
-    AuthMethod, AuthMethodSpec, FormField, Institution, InstitutionKind, InstitutionStatus,
-};
+use passbook_domain::model::{AuthMethod, AuthMethodSpec, FormField, Institution, InstitutionKind, InstitutionStatus};
 
 use AuthMethod::{InternetBanking as IB, MobileBanking as MB};
 use InstitutionKind::{BusinessBanking as Business, PersonalBanking as Personal};
@@ -25,226 +23,34 @@ const fn e(
     color: &'static str,
     methods: &'static [AuthMethod],
 ) -> Entry {
-    Entry {
-        id,
-        name,
-        kind,
-        bank_code,
-        nip_code,
-        color,
-        methods,
-    }
+    Entry { id, name, kind, bank_code, nip_code, color, methods }
 }
 
 /// Ids of GTBank, ALAT and Kuda are the ones Mono's own docs show.
 const ENTRIES: &[Entry] = &[
-    e(
-        "5f2d08be60b92e2888287702",
-        "GTBank",
-        Personal,
-        "058",
-        "000013",
-        "#DD4F05",
-        &[IB, MB],
-    ),
-    e(
-        "5f5b530a67ffc15e5911e0d2",
-        "ALAT by WEMA",
-        Personal,
-        "035",
-        "000017",
-        "#BE0B5F",
-        &[MB],
-    ),
-    e(
-        "5f2d08bf60b92e2888287704",
-        "Kuda Bank",
-        Personal,
-        "50211",
-        "090267",
-        "#40196D",
-        &[MB],
-    ),
-    e(
-        "5f2d08c060b92e2888287706",
-        "Access Bank",
-        Personal,
-        "044",
-        "000014",
-        "#F37021",
-        &[IB, MB],
-    ),
-    e(
-        "5f2d08c160b92e2888287707",
-        "Zenith Bank",
-        Personal,
-        "057",
-        "000015",
-        "#E30613",
-        &[IB, MB],
-    ),
-    e(
-        "5f2d08c260b92e2888287708",
-        "First Bank of Nigeria",
-        Personal,
-        "011",
-        "000016",
-        "#003B65",
-        &[IB, MB],
-    ),
-    e(
-        "5f2d08c360b92e2888287709",
-        "United Bank for Africa",
-        Personal,
-        "033",
-        "000004",
-        "#D42E12",
-        &[IB, MB],
-    ),
-    e(
-        "5f2d08c460b92e288828770a",
-        "Fidelity Bank",
-        Personal,
-        "070",
-        "000007",
-        "#2C2A7C",
-        &[IB, MB],
-    ),
-    e(
-        "5f2d08c560b92e288828770b",
-        "Union Bank",
-        Personal,
-        "032",
-        "000018",
-        "#00AEEF",
-        &[IB],
-    ),
-    e(
-        "5f2d08c660b92e288828770c",
-        "Stanbic IBTC Bank",
-        Personal,
-        "221",
-        "000012",
-        "#0033A1",
-        &[IB, MB],
-    ),
-    e(
-        "5f2d08c760b92e288828770d",
-        "Sterling Bank",
-        Personal,
-        "232",
-        "000001",
-        "#DB3539",
-        &[IB, MB],
-    ),
-    e(
-        "5f2d08c860b92e288828770e",
-        "Ecobank Nigeria",
-        Personal,
-        "050",
-        "000010",
-        "#005A8B",
-        &[IB, MB],
-    ),
-    e(
-        "5f2d08c960b92e288828770f",
-        "FCMB",
-        Personal,
-        "214",
-        "000003",
-        "#5C2D91",
-        &[IB, MB],
-    ),
-    e(
-        "5f2d08ca60b92e2888287710",
-        "Polaris Bank",
-        Personal,
-        "076",
-        "000008",
-        "#7B2A8C",
-        &[IB],
-    ),
-    e(
-        "5f2d08cb60b92e2888287711",
-        "Keystone Bank",
-        Personal,
-        "082",
-        "000002",
-        "#004B8D",
-        &[IB],
-    ),
-    e(
-        "5f2d08cc60b92e2888287712",
-        "Providus Bank",
-        Personal,
-        "101",
-        "000023",
-        "#F2A900",
-        &[IB],
-    ),
-    e(
-        "5f2d08cd60b92e2888287713",
-        "Opay",
-        Personal,
-        "999992",
-        "100004",
-        "#1DCF9F",
-        &[MB],
-    ),
-    e(
-        "5f2d08ce60b92e2888287714",
-        "Moniepoint MFB",
-        Personal,
-        "50515",
-        "090405",
-        "#0357EE",
-        &[MB],
-    ),
-    e(
-        "5f2d08cf60b92e2888287715",
-        "PalmPay",
-        Personal,
-        "999991",
-        "100033",
-        "#6C2BD9",
-        &[MB],
-    ),
-    e(
-        "5f2d08d060b92e2888287716",
-        "GTBank Business",
-        Business,
-        "058",
-        "000013",
-        "#DD4F05",
-        &[IB],
-    ),
-    e(
-        "5f2d08d160b92e2888287717",
-        "Zenith Bank Corporate",
-        Business,
-        "057",
-        "000015",
-        "#E30613",
-        &[IB],
-    ),
-    e(
-        "5f2d08d260b92e2888287718",
-        "Access Bank Business",
-        Business,
-        "044",
-        "000014",
-        "#F37021",
-        &[IB],
-    ),
-    e(
-        "5f2d08d360b92e2888287719",
-        "Moniepoint Business",
-        Business,
-        "50515",
-        "090405",
-        "#0357EE",
-        &[MB],
-    ),
+    e("5f2d08be60b92e2888287702", "GTBank", Personal, "058", "000013", "#DD4F05", &[IB, MB]),
+    e("5f5b530a67ffc15e5911e0d2", "ALAT by WEMA", Personal, "035", "000017", "#BE0B5F", &[MB]),
+    e("5f2d08bf60b92e2888287704", "Kuda Bank", Personal, "50211", "090267", "#40196D", &[MB]),
+    e("5f2d08c060b92e2888287706", "Access Bank", Personal, "044", "000014", "#F37021", &[IB, MB]),
+    e("5f2d08c160b92e2888287707", "Zenith Bank", Personal, "057", "000015", "#E30613", &[IB, MB]),
+    e("5f2d08c260b92e2888287708", "First Bank of Nigeria", Personal, "011", "000016", "#003B65", &[IB, MB]),
+    e("5f2d08c360b92e2888287709", "United Bank for Africa", Personal, "033", "000004", "#D42E12", &[IB, MB]),
+    e("5f2d08c460b92e288828770a", "Fidelity Bank", Personal, "070", "000007", "#2C2A7C", &[IB, MB]),
+    e("5f2d08c560b92e288828770b", "Union Bank", Personal, "032", "000018", "#00AEEF", &[IB]),
+    e("5f2d08c660b92e288828770c", "Stanbic IBTC Bank", Personal, "221", "000012", "#0033A1", &[IB, MB]),
+    e("5f2d08c760b92e288828770d", "Sterling Bank", Personal, "232", "000001", "#DB3539", &[IB, MB]),
+    e("5f2d08c860b92e288828770e", "Ecobank Nigeria", Personal, "050", "000010", "#005A8B", &[IB, MB]),
+    e("5f2d08c960b92e288828770f", "FCMB", Personal, "214", "000003", "#5C2D91", &[IB, MB]),
+    e("5f2d08ca60b92e2888287710", "Polaris Bank", Personal, "076", "000008", "#7B2A8C", &[IB]),
+    e("5f2d08cb60b92e2888287711", "Keystone Bank", Personal, "082", "000002", "#004B8D", &[IB]),
+    e("5f2d08cc60b92e2888287712", "Providus Bank", Personal, "101", "000023", "#F2A900", &[IB]),
+    e("5f2d08cd60b92e2888287713", "Opay", Personal, "999992", "100004", "#1DCF9F", &[MB]),
+    e("5f2d08ce60b92e2888287714", "Moniepoint MFB", Personal, "50515", "090405", "#0357EE", &[MB]),
+    e("5f2d08cf60b92e2888287715", "PalmPay", Personal, "999991", "100033", "#6C2BD9", &[MB]),
+    e("5f2d08d060b92e2888287716", "GTBank Business", Business, "058", "000013", "#DD4F05", &[IB]),
+    e("5f2d08d160b92e2888287717", "Zenith Bank Corporate", Business, "057", "000015", "#E30613", &[IB]),
+    e("5f2d08d260b92e2888287718", "Access Bank Business", Business, "044", "000014", "#F37021", &[IB]),
+    e("5f2d08d360b92e2888287719", "Moniepoint Business", Business, "50515", "090405", "#0357EE", &[MB]),
 ];
 
 pub fn institutions() -> Vec<Institution> {
@@ -261,11 +67,7 @@ pub fn institutions() -> Vec<Institution> {
             icon: None,
             identifier: format!("passbook.sandbox.{}", slug(entry.name)),
             status: InstitutionStatus::Operational,
-            auth_methods: entry
-                .methods
-                .iter()
-                .map(|&m| auth_method(entry.name, m))
-                .collect(),
+            auth_methods: entry.methods.iter().map(|&m| auth_method(entry.name, m)).collect(),
         })
         .collect()
 }
@@ -274,10 +76,7 @@ fn auth_method(bank: &str, method: AuthMethod) -> AuthMethodSpec {
     let (title, form) = match method {
         AuthMethod::InternetBanking => (
             format!("Log in to {bank} Internet Banking"),
-            vec![
-                FormField::text("username", "Username"),
-                FormField::secret("password", "Password"),
-            ],
+            vec![FormField::text("username", "Username"), FormField::secret("password", "Password")],
         ),
         AuthMethod::MobileBanking => (
             format!("Log in to the {bank} app"),
@@ -287,18 +86,11 @@ fn auth_method(bank: &str, method: AuthMethod) -> AuthMethodSpec {
             ],
         ),
     };
-    AuthMethodSpec {
-        method,
-        title,
-        form,
-    }
+    AuthMethodSpec { method, title, form }
 }
 
 fn slug(name: &str) -> String {
-    name.to_lowercase()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect()
+    name.to_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect()
 }
 
 #[cfg(test)]
@@ -312,10 +104,7 @@ mod tests {
         let all = institutions();
         let ids: HashSet<_> = all.iter().map(|i| i.id.clone()).collect();
         assert_eq!(ids.len(), all.len());
-        assert!(
-            all.iter()
-                .all(|i| passbook_domain::ids::is_object_id(&i.id))
-        );
+        assert!(all.iter().all(|i| passbook_domain::ids::is_object_id(&i.id)));
         assert!(all.iter().all(|i| !i.auth_methods.is_empty()));
     }
 }

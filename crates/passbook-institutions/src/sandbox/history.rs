@@ -25,25 +25,15 @@ pub struct History {
 }
 
 /// The account's history from a year before `linked_at` up to `now`.
-pub fn generate(
-    account_id: &str,
-    persona: &Persona,
-    linked_at: Timestamp,
-    now: Timestamp,
-) -> History {
+pub fn generate(account_id: &str, persona: &Persona, linked_at: Timestamp, now: Timestamp) -> History {
     let account_seed = seed(&["account", account_id]);
     let mut rng = ChaCha8Rng::seed_from_u64(account_seed);
     let salary = rng.random_range(150_000..1_500_000) * 100;
-    let mut ledger = Ledger {
-        balance: rng.random_range(20_000..600_000) * 100,
-        out: Vec::new(),
-    };
+    let mut ledger = Ledger { balance: rng.random_range(20_000..600_000) * 100, out: Vec::new() };
     let first_day = linked_at.0.div_euclid(DAY_MS) - HISTORY_DAYS;
     let last_day = now.0.div_euclid(DAY_MS);
     for day in first_day..=last_day {
-        let mut rng = ChaCha8Rng::seed_from_u64(
-            account_seed ^ (day as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
-        );
+        let mut rng = ChaCha8Rng::seed_from_u64(account_seed ^ (day as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
         let mut day_events = day_activity(&mut rng, persona, salary, day);
         day_events.sort_by_key(|e| e.offset_ms);
         for (n, event) in day_events.into_iter().enumerate() {
@@ -54,10 +44,7 @@ pub fn generate(
             ledger.post(format!("{day}-{n}"), at, event);
         }
     }
-    History {
-        balance: ledger.balance,
-        transactions: ledger.out,
-    }
+    History { balance: ledger.balance, transactions: ledger.out }
 }
 
 struct Planned {
@@ -80,13 +67,7 @@ impl Ledger {
         if planned.kind == TxKind::Debit && total_debit > self.balance {
             return; // not enough money: the bank declines it
         }
-        self.push(
-            fingerprint.clone(),
-            at,
-            planned.narration,
-            planned.amount,
-            planned.kind,
-        );
+        self.push(fingerprint.clone(), at, planned.narration, planned.amount, planned.kind);
         for (i, (narration, amount)) in planned.charges.into_iter().enumerate() {
             if amount <= self.balance {
                 self.push(
@@ -100,19 +81,8 @@ impl Ledger {
         }
     }
 
-    fn push(
-        &mut self,
-        fingerprint: String,
-        date: Timestamp,
-        narration: String,
-        amount: i64,
-        kind: TxKind,
-    ) {
-        self.balance += if kind == TxKind::Credit {
-            amount
-        } else {
-            -amount
-        };
+    fn push(&mut self, fingerprint: String, date: Timestamp, narration: String, amount: i64, kind: TxKind) {
+        self.balance += if kind == TxKind::Credit { amount } else { -amount };
         self.out.push(FetchedTransaction {
             fingerprint,
             date,
@@ -133,21 +103,21 @@ fn counterparty(rng: &mut ChaCha8Rng) -> String {
     format!("{} {}", pick(rng, FIRST_NAMES), pick(rng, LAST_NAMES)).to_uppercase()
 }
 
-/// The NIP fee with VAT, by amount band.
+const fn kobo(naira: i64) -> i64 {
+    naira * 100
+}
+
+/// The NIP fee with VAT in kobo (₦10.75, ₦26.88, ₦53.75), by amount band.
 fn transfer_fee(amount: i64) -> i64 {
     match amount {
-        a if a <= 5_000_00 => 10_75,
-        a if a <= 50_000_00 => 26_88,
-        _ => 53_75,
+        a if a <= kobo(5_000) => 1075,
+        a if a <= kobo(50_000) => 2688,
+        _ => 5375,
     }
 }
 
 fn stamp_duty(amount: i64) -> Vec<(String, i64)> {
-    if amount >= 10_000_00 {
-        vec![("STAMP DUTY CHARGE".into(), 50_00)]
-    } else {
-        Vec::new()
-    }
+    if amount >= kobo(10_000) { vec![("STAMP DUTY CHARGE".into(), kobo(50))] } else { Vec::new() }
 }
 
 fn day_activity(rng: &mut ChaCha8Rng, persona: &Persona, salary: i64, day: i64) -> Vec<Planned> {
@@ -172,74 +142,34 @@ fn day_activity(rng: &mut ChaCha8Rng, persona: &Persona, salary: i64, day: i64) 
     };
 
     if date.day() == 25 {
-        let month = Month::try_from(date.month() as u8)
-            .map(|m| format!("{m}"))
-            .unwrap_or_default()
-            .to_uppercase();
-        out.push(credit(
-            at(rng, 7, 10),
-            format!("SALARY FOR {month} {}", persona.employer),
-            salary,
-        ));
+        let month = Month::try_from(date.month() as u8).map(|m| format!("{m}")).unwrap_or_default().to_uppercase();
+        out.push(credit(at(rng, 7, 10), format!("SALARY FOR {month} {}", persona.employer), salary));
     }
     if rng.random_bool(0.15) {
         let amount = naira(rng, 2_000, 80_000, 500);
-        out.push(credit(
-            at(rng, 8, 22),
-            format!("NIP/TRF FRM {}/{}", counterparty(rng), pick(rng, BANKS)),
-            amount,
-        ));
+        out.push(credit(at(rng, 8, 22), format!("NIP/TRF FRM {}/{}", counterparty(rng), pick(rng, BANKS)), amount));
     }
     if rng.random_bool(0.5) {
         let amount = naira(rng, 1_500, 45_000, 50);
-        out.push(debit(
-            at(rng, 9, 21),
-            format!("POS PURCHASE @ {}", pick(rng, MERCHANTS)),
-            amount,
-            Vec::new(),
-        ));
+        out.push(debit(at(rng, 9, 21), format!("POS PURCHASE @ {}", pick(rng, MERCHANTS)), amount, Vec::new()));
     }
     if rng.random_bool(0.3) {
         let amount = naira(rng, 1_000, 100_000, 500);
         let narration = format!("NIP TRF TO {}/{}", counterparty(rng), pick(rng, BANKS));
-        out.push(debit(
-            at(rng, 8, 23),
-            narration,
-            amount,
-            vec![("NIP CHARGE + VAT".into(), transfer_fee(amount))],
-        ));
+        out.push(debit(at(rng, 8, 23), narration, amount, vec![("NIP CHARGE + VAT".into(), transfer_fee(amount))]));
     }
     if rng.random_bool(0.2) {
-        let phone = format!(
-            "{}{:07}",
-            pick(rng, PHONE_PREFIXES),
-            rng.random_range(0..10_000_000)
-        );
+        let phone = format!("{}{:07}", pick(rng, PHONE_PREFIXES), rng.random_range(0..10_000_000));
         let amount = naira(rng, 100, 5_000, 100);
-        out.push(debit(
-            at(rng, 6, 23),
-            format!("AIRTIME/{}/{phone}", pick(rng, NETWORKS)),
-            amount,
-            Vec::new(),
-        ));
+        out.push(debit(at(rng, 6, 23), format!("AIRTIME/{}/{phone}", pick(rng, NETWORKS)), amount, Vec::new()));
     }
     if rng.random_bool(0.08) {
         let amount = naira(rng, 1_000, 15_000, 500);
-        out.push(debit(
-            at(rng, 6, 23),
-            format!("DATA BUNDLE/{}/MONTHLY", pick(rng, NETWORKS)),
-            amount,
-            Vec::new(),
-        ));
+        out.push(debit(at(rng, 6, 23), format!("DATA BUNDLE/{}/MONTHLY", pick(rng, NETWORKS)), amount, Vec::new()));
     }
     if rng.random_bool(0.07) {
         let amount = naira(rng, 5_000, 40_000, 1_000);
-        out.push(debit(
-            at(rng, 7, 22),
-            format!("ATM WDL @ {} BRANCH", pick(rng, BANKS)),
-            amount,
-            Vec::new(),
-        ));
+        out.push(debit(at(rng, 7, 22), format!("ATM WDL @ {} BRANCH", pick(rng, BANKS)), amount, Vec::new()));
     }
     if rng.random_bool(0.05) {
         let amount = naira(rng, 500, 20_000, 100);
@@ -255,10 +185,7 @@ fn day_activity(rng: &mut ChaCha8Rng, persona: &Persona, salary: i64, day: i64) 
         let amount = naira(rng, low, high, 100);
         out.push(debit(
             at(rng, 8, 20),
-            format!(
-                "BILL PAYMENT {biller} {}",
-                rng.random_range(1_000_000..9_999_999)
-            ),
+            format!("BILL PAYMENT {biller} {}", rng.random_range(1_000_000..9_999_999)),
             amount,
             Vec::new(),
         ));
@@ -302,24 +229,12 @@ mod tests {
     fn a_later_fetch_extends_the_same_history() {
         let persona = Persona::for_username("user_good");
         let early = generate("6553f10000000000000000bb", &persona, LINKED, LINKED);
-        let later = generate(
-            "6553f10000000000000000bb",
-            &persona,
-            LINKED,
-            LINKED.plus_millis(10 * DAY_MS),
-        );
-        assert_eq!(
-            &later.transactions[..early.transactions.len()],
-            &early.transactions[..]
-        );
+        let later = generate("6553f10000000000000000bb", &persona, LINKED, LINKED.plus_millis(10 * DAY_MS));
+        assert_eq!(&later.transactions[..early.transactions.len()], &early.transactions[..]);
         assert!(later.transactions.len() > early.transactions.len());
     }
 
     fn signed(t: &FetchedTransaction) -> i64 {
-        if t.kind == TxKind::Credit {
-            t.amount
-        } else {
-            -t.amount
-        }
+        if t.kind == TxKind::Credit { t.amount } else { -t.amount }
     }
 }

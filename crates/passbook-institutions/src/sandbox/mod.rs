@@ -30,10 +30,7 @@ pub struct SandboxOptions {
 
 impl Default for SandboxOptions {
     fn default() -> Self {
-        Self {
-            slow_fetch: Duration::from_secs(5),
-            slow_login: Duration::from_secs(3),
-        }
+        Self { slow_fetch: Duration::from_secs(5), slow_login: Duration::from_secs(3) }
     }
 }
 
@@ -47,19 +44,10 @@ impl SandboxConnector {
         Self { options, clock }
     }
 
-    fn accounts(
-        &self,
-        institution: &Institution,
-        username: &str,
-        scenario: Scenario,
-    ) -> Vec<DiscoveredAccount> {
+    fn accounts(&self, institution: &Institution, username: &str, scenario: Scenario) -> Vec<DiscoveredAccount> {
         let persona = Persona::for_username(username);
         let kinds: &[&str] = match (scenario, institution.kind) {
-            (Scenario::MultipleAccounts, _) => &[
-                "SAVINGS_ACCOUNT",
-                "CURRENT_ACCOUNT",
-                "Tier 3 Savings Account",
-            ],
+            (Scenario::MultipleAccounts, _) => &["SAVINGS_ACCOUNT", "CURRENT_ACCOUNT", "Tier 3 Savings Account"],
             (_, InstitutionKind::BusinessBanking) => &["CURRENT_ACCOUNT"],
             _ => &["SAVINGS_ACCOUNT"],
         };
@@ -69,10 +57,7 @@ impl SandboxConnector {
             .map(|(index, kind)| DiscoveredAccount {
                 connector_ref: format!("{username}:{index}"),
                 name: persona.full_name(),
-                account_number: nuban(
-                    &institution.bank_code,
-                    seed(&[&institution.id, username, &index.to_string()]),
-                ),
+                account_number: nuban(&institution.bank_code, seed(&[&institution.id, username, &index.to_string()])),
                 kind: kind.to_string(),
                 currency: "NGN".into(),
                 balance: None,
@@ -109,13 +94,8 @@ impl Connector for SandboxConnector {
         _method: AuthMethod,
         credentials: &Credentials,
     ) -> Result<LoginStep, ConnectorError> {
-        let username = credentials
-            .get("username")
-            .unwrap_or_default()
-            .trim()
-            .to_lowercase();
-        let scenario =
-            Scenario::from_username(&username).ok_or(ConnectorError::InvalidCredentials)?;
+        let username = credentials.get("username").unwrap_or_default().trim().to_lowercase();
+        let scenario = Scenario::from_username(&username).ok_or(ConnectorError::InvalidCredentials)?;
         if credentials.get("password") != Some(SANDBOX_PASSWORD) {
             return Err(ConnectorError::InvalidCredentials);
         }
@@ -124,9 +104,7 @@ impl Connector for SandboxConnector {
             Scenario::InstitutionDown => Err(ConnectorError::InstitutionUnavailable),
             Scenario::Otp | Scenario::SecurityQuestion => Ok(LoginStep::Challenge {
                 state: username.clone(),
-                challenge: scenario
-                    .challenge()
-                    .expect("these scenarios ask a question"),
+                challenge: scenario.challenge().expect("these scenarios ask a question"),
             }),
             Scenario::SlowLogin => {
                 tokio::time::sleep(self.options.slow_login).await;
@@ -148,19 +126,14 @@ impl Connector for SandboxConnector {
         state: &str,
         answer: &Credentials,
     ) -> Result<LoginStep, ConnectorError> {
-        let scenario = Scenario::from_username(state)
-            .ok_or_else(|| ConnectorError::Internal("unknown sandbox state".into()))?;
-        let challenge = scenario
-            .challenge()
-            .ok_or_else(|| ConnectorError::Internal("no challenge pending".into()))?;
+        let scenario =
+            Scenario::from_username(state).ok_or_else(|| ConnectorError::Internal("unknown sandbox state".into()))?;
+        let challenge = scenario.challenge().ok_or_else(|| ConnectorError::Internal("no challenge pending".into()))?;
         let field = &challenge.fields[0].name;
         if answer.get(field).map(str::trim) != Some(SANDBOX_CODE) {
             return Err(ConnectorError::InvalidAnswer);
         }
-        Ok(LoginStep::Accounts {
-            state: state.to_string(),
-            accounts: self.accounts(institution, state, scenario),
-        })
+        Ok(LoginStep::Accounts { state: state.to_string(), accounts: self.accounts(institution, state, scenario) })
     }
 
     async fn fetch(&self, account: ConnectorAccount<'_>) -> Result<FetchedData, ConnectorError> {
@@ -173,12 +146,9 @@ impl Connector for SandboxConnector {
             tokio::time::sleep(self.options.slow_fetch).await;
         }
         if scenario == Scenario::DataFailed {
-            return Err(ConnectorError::Internal(
-                "sandbox scenario user_failed: the data fetch fails".into(),
-            ));
+            return Err(ConnectorError::Internal("sandbox scenario user_failed: the data fetch fails".into()));
         }
-        let history =
-            history::generate(account.account_id, &persona, linked_at, now.max(linked_at));
+        let history = history::generate(account.account_id, &persona, linked_at, now.max(linked_at));
         let mut data = FetchedData {
             identity: Some(persona.identity.clone()),
             bvn: persona.identity.bvn.clone(),

@@ -34,9 +34,8 @@ pub const FIRST_NAMES: &[&str] = &[
 ];
 
 pub const LAST_NAMES: &[&str] = &[
-    "Okafor", "Adeyemi", "Bello", "Okonkwo", "Balogun", "Eze", "Ogunleye", "Abubakar", "Nwosu",
-    "Adebanjo", "Olawale", "Chukwu", "Mohammed", "Ibe", "Afolabi", "Usman", "Onyeka", "Ajayi",
-    "Danjuma", "Nomo",
+    "Okafor", "Adeyemi", "Bello", "Okonkwo", "Balogun", "Eze", "Ogunleye", "Abubakar", "Nwosu", "Adebanjo", "Olawale",
+    "Chukwu", "Mohammed", "Ibe", "Afolabi", "Usman", "Onyeka", "Ajayi", "Danjuma", "Nomo",
 ];
 
 pub const EMPLOYERS: &[&str] = &[
@@ -70,24 +69,12 @@ pub const MERCHANTS: &[&str] = &[
     "DOMINOS PIZZA VI",
 ];
 
-pub const BANKS: &[&str] = &[
-    "GTB",
-    "ACCESS",
-    "ZENITH",
-    "FBN",
-    "UBA",
-    "KUDA",
-    "OPAY",
-    "MONIEPOINT",
-    "FIDELITY",
-    "WEMA",
-];
+pub const BANKS: &[&str] = &["GTB", "ACCESS", "ZENITH", "FBN", "UBA", "KUDA", "OPAY", "MONIEPOINT", "FIDELITY", "WEMA"];
 
 pub const NETWORKS: &[&str] = &["MTN", "AIRTEL", "GLO", "9MOBILE"];
 
-pub const PHONE_PREFIXES: &[&str] = &[
-    "0803", "0806", "0813", "0816", "0703", "0706", "0802", "0808", "0805", "0809", "0901", "0812",
-];
+pub const PHONE_PREFIXES: &[&str] =
+    &["0803", "0806", "0813", "0816", "0703", "0706", "0802", "0808", "0805", "0809", "0901", "0812"];
 
 pub const STREETS: &[&str] = &[
     "Admiralty Way, Lekki",

@@ -27,58 +27,26 @@ impl Persona {
         let middle = pick(&mut rng, FIRST_NAMES);
         let last = pick(&mut rng, LAST_NAMES);
         let (state, lga) = pick(&mut rng, STATES);
-        let phone = format!(
-            "{}{:07}",
-            pick(&mut rng, PHONE_PREFIXES),
-            rng.random_range(0..10_000_000)
-        );
+        let phone = format!("{}{:07}", pick(&mut rng, PHONE_PREFIXES), rng.random_range(0..10_000_000));
         let identity = Identity {
             full_name: format!("{first} {middle} {last}").to_uppercase(),
             bvn: Some(format!("22{:09}", rng.random_range(0..1_000_000_000u64))),
-            email: Some(format!(
-                "{}.{}@example.ng",
-                first.to_lowercase(),
-                last.to_lowercase()
-            )),
+            email: Some(format!("{}.{}@example.ng", first.to_lowercase(), last.to_lowercase())),
             phone: Some(phone),
-            gender: Some(
-                if rng.random_bool(0.5) {
-                    "male"
-                } else {
-                    "female"
-                }
-                .into(),
-            ),
+            gender: Some(if rng.random_bool(0.5) { "male" } else { "female" }.into()),
             dob: Some(format!(
                 "{}-{:02}-{:02}",
                 rng.random_range(1965..2004),
                 rng.random_range(1..=12),
                 rng.random_range(1..=28)
             )),
-            address_line1: Some(format!(
-                "{} {}",
-                rng.random_range(1..120),
-                pick(&mut rng, STREETS)
-            )),
+            address_line1: Some(format!("{} {}", rng.random_range(1..120), pick(&mut rng, STREETS))),
             address_line2: None,
             state_of_origin: Some(state.to_string()),
             lga_of_origin: Some(lga.to_string()),
-            marital_status: Some(
-                if rng.random_bool(0.5) {
-                    "single"
-                } else {
-                    "married"
-                }
-                .into(),
-            ),
+            marital_status: Some(if rng.random_bool(0.5) { "single" } else { "married" }.into()),
         };
-        Self {
-            first,
-            last,
-            middle,
-            employer: pick(&mut rng, EMPLOYERS),
-            identity,
-        }
+        Self { first, last, middle, employer: pick(&mut rng, EMPLOYERS), identity }
     }
 }
 
@@ -89,21 +57,10 @@ pub fn pick<T: Copy>(rng: &mut ChaCha8Rng, items: &[T]) -> T {
 /// A 10-digit NUBAN: a 9-digit serial and the CBN check digit over the bank code and serial.
 pub fn nuban(bank_code: &str, serial: u64) -> String {
     let serial = format!("{:09}", serial % 1_000_000_000);
-    let code: String = bank_code
-        .chars()
-        .rev()
-        .take(3)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
+    let code: String = bank_code.chars().rev().take(3).collect::<Vec<_>>().into_iter().rev().collect();
     let digits = format!("{code:0>3}{serial}");
     let weights = [3, 7, 3, 3, 7, 3, 3, 7, 3, 3, 7, 3];
-    let sum: u32 = digits
-        .chars()
-        .zip(weights)
-        .map(|(c, w)| c.to_digit(10).unwrap_or(0) * w)
-        .sum();
+    let sum: u32 = digits.chars().zip(weights).map(|(c, w)| c.to_digit(10).unwrap_or(0) * w).sum();
     let check = (10 - sum % 10) % 10;
     format!("{serial}{check}")
 }

@@ -23,69 +23,22 @@ pub enum Scenario {
 /// (username, scenario, what it does): the table the README and `GET /v2/connect/sandbox` show.
 pub const SCENARIOS: &[(&str, Scenario, &str)] = &[
     ("user_good", Scenario::Good, "One account; data AVAILABLE"),
-    (
-        "user_multi",
-        Scenario::MultipleAccounts,
-        "Three accounts to choose from; data AVAILABLE",
-    ),
-    (
-        "user_mfa",
-        Scenario::Otp,
-        "Asks for a one-time code (123456), then one account",
-    ),
-    (
-        "user_question",
-        Scenario::SecurityQuestion,
-        "Asks a security question (answer 123456), then one account",
-    ),
-    (
-        "user_locked",
-        Scenario::Locked,
-        "The bank reports the account locked",
-    ),
-    (
-        "user_down",
-        Scenario::InstitutionDown,
-        "The bank is temporarily unavailable",
-    ),
-    (
-        "user_slow_login",
-        Scenario::SlowLogin,
-        "Login takes a few seconds, then one account",
-    ),
-    (
-        "user_slow",
-        Scenario::SlowData,
-        "Data stays PROCESSING for a few seconds, then AVAILABLE",
-    ),
-    (
-        "user_partial",
-        Scenario::DataPartial,
-        "Balance but no transactions; data PARTIAL",
-    ),
-    (
-        "user_unavailable",
-        Scenario::DataUnavailable,
-        "Neither balance nor transactions; data UNAVAILABLE",
-    ),
-    (
-        "user_failed",
-        Scenario::DataFailed,
-        "The data fetch fails; data FAILED",
-    ),
-    (
-        "user_reauth",
-        Scenario::NeedsReauth,
-        "Links normally; will need re-authorisation on its next refresh",
-    ),
+    ("user_multi", Scenario::MultipleAccounts, "Three accounts to choose from; data AVAILABLE"),
+    ("user_mfa", Scenario::Otp, "Asks for a one-time code (123456), then one account"),
+    ("user_question", Scenario::SecurityQuestion, "Asks a security question (answer 123456), then one account"),
+    ("user_locked", Scenario::Locked, "The bank reports the account locked"),
+    ("user_down", Scenario::InstitutionDown, "The bank is temporarily unavailable"),
+    ("user_slow_login", Scenario::SlowLogin, "Login takes a few seconds, then one account"),
+    ("user_slow", Scenario::SlowData, "Data stays PROCESSING for a few seconds, then AVAILABLE"),
+    ("user_partial", Scenario::DataPartial, "Balance but no transactions; data PARTIAL"),
+    ("user_unavailable", Scenario::DataUnavailable, "Neither balance nor transactions; data UNAVAILABLE"),
+    ("user_failed", Scenario::DataFailed, "The data fetch fails; data FAILED"),
+    ("user_reauth", Scenario::NeedsReauth, "Links normally; will need re-authorisation on its next refresh"),
 ];
 
 impl Scenario {
     pub fn from_username(username: &str) -> Option<Self> {
-        SCENARIOS
-            .iter()
-            .find(|(name, _, _)| *name == username)
-            .map(|(_, s, _)| *s)
+        SCENARIOS.iter().find(|(name, _, _)| *name == username).map(|(_, s, _)| *s)
     }
 
     pub fn challenge(self) -> Option<Challenge> {

@@ -25,28 +25,18 @@ pub async fn list(
     let page = parse_list_page(query.page.as_deref())?;
     let found = state.passbook.list_accounts(&app, page).await?;
     let institutions = &state.passbook.institutions;
-    let data = found
-        .items
-        .iter()
-        .map(|(a, c)| wire::account_list_item(a, c, institutions.get(&a.institution_id)))
-        .collect();
+    let data =
+        found.items.iter().map(|(a, c)| wire::account_list_item(a, c, institutions.get(&a.institution_id))).collect();
     let size = page.limit.unwrap_or(1);
     let pages = found.total.div_ceil(size);
-    let link = |n: u64| {
-        format!(
-            "{}/v2/accounts?page={n}",
-            state.passbook.settings.public_url
-        )
-    };
+    let link = |n: u64| format!("{}/v2/accounts?page={n}", state.passbook.settings.public_url);
     let meta = ListMeta {
         total: found.total,
         pages,
         previous: (page.page > 1).then(|| link(page.page - 1)),
         next: (page.page < pages).then(|| link(page.page + 1)),
     };
-    Ok(Json(
-        success(&state, "Data retrieved successfully", data).with_meta(meta),
-    ))
+    Ok(Json(success(&state, "Data retrieved successfully", data).with_meta(meta)))
 }
 
 /// `GET /v2/accounts/{id}`
@@ -56,15 +46,8 @@ pub async fn details(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Success<AccountDetails>>> {
     let account = state.passbook.account(&app, &id).await?;
-    let data = wire::account_details(
-        &account,
-        state.passbook.institutions.get(&account.institution_id),
-    );
-    Ok(Json(success(
-        &state,
-        "Request was succesfully completed",
-        data,
-    )))
+    let data = wire::account_details(&account, state.passbook.institutions.get(&account.institution_id));
+    Ok(Json(success(&state, "Request was succesfully completed", data)))
 }
 
 /// `GET /v2/accounts/{id}/balance`: `data` is null until the balance was retrieved.
@@ -81,11 +64,7 @@ pub async fn balance(
         balance: account.balance.unwrap_or_default(),
         currency: account.currency.clone(),
     });
-    Ok(Json(success(
-        &state,
-        not_ready_or(&account, "Request was successfully completed"),
-        data,
-    )))
+    Ok(Json(success(&state, not_ready_or(&account, "Request was successfully completed"), data)))
 }
 
 /// `GET /v2/accounts/{id}/identity`: `data` is null until the identity was retrieved.
@@ -96,11 +75,7 @@ pub async fn identity(
 ) -> ApiResult<Json<Success<Option<IdentityOut>>>> {
     let (account, identity) = state.passbook.identity(&app, &id).await?;
     let data = identity.as_ref().map(wire::identity);
-    Ok(Json(success(
-        &state,
-        not_ready_or(&account, "Request was succesfully completed"),
-        data,
-    )))
+    Ok(Json(success(&state, not_ready_or(&account, "Request was succesfully completed"), data)))
 }
 
 /// `GET /v2/accounts/{id}/transactions`
@@ -111,10 +86,7 @@ pub async fn transactions(
     ApiQuery(query): ApiQuery<TransactionsQuery>,
 ) -> ApiResult<Json<Success<Vec<TransactionOut>, PageMeta>>> {
     let (filter, page) = parse_transactions_query(&query)?;
-    let (account, found) = state
-        .passbook
-        .transactions(&app, &id, &filter, page)
-        .await?;
+    let (account, found) = state.passbook.transactions(&app, &id, &filter, page).await?;
     let data = found.items.iter().map(wire::transaction).collect();
     let pages = page.limit.map_or(1, |l| found.total.div_ceil(l));
     let link = |n: u64| page_link(&state.passbook.settings.public_url, &account.id, &query, n);
@@ -124,25 +96,19 @@ pub async fn transactions(
         previous: (page.page > 1 && page.limit.is_some()).then(|| link(page.page - 1)),
         next: (page.page < pages).then(|| link(page.page + 1)),
     };
-    Ok(Json(
-        success(&state, "Transaction retrieved successfully", data).with_meta(meta),
-    ))
+    Ok(Json(success(&state, "Transaction retrieved successfully", data).with_meta(meta)))
 }
 
 /// The absolute URL of page `n`, keeping every other parameter the client sent.
 fn page_link(base: &str, account_id: &str, q: &TransactionsQuery, n: u64) -> String {
-    let mut url = url::Url::parse(&format!("{base}/v2/accounts/{account_id}/transactions"))
-        .expect("public_url is a valid URL");
+    let mut url =
+        url::Url::parse(&format!("{base}/v2/accounts/{account_id}/transactions")).expect("public_url is a valid URL");
     {
         let mut pairs = url.query_pairs_mut();
         pairs.append_pair("page", &n.to_string());
-        for (key, value) in [
-            ("limit", &q.limit),
-            ("start", &q.start),
-            ("end", &q.end),
-            ("narration", &q.narration),
-            ("type", &q.kind),
-        ] {
+        for (key, value) in
+            [("limit", &q.limit), ("start", &q.start), ("end", &q.end), ("narration", &q.narration), ("type", &q.kind)]
+        {
             if let Some(v) = value {
                 pairs.append_pair(key, v);
             }

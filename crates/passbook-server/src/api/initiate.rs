@@ -20,16 +20,10 @@ pub async fn initiate(
     let data = InitiateResponse {
         mono_url: created.mono_url,
         customer: created.customer_id,
-        meta: RefMeta {
-            reference: created.reference,
-        },
+        meta: RefMeta { reference: created.reference },
         scope: "auth".into(),
         redirect_url: created.redirect_url,
         created_at: created.created_at.to_iso(),
     };
-    Ok(Json(success(
-        &state,
-        "Request was successfully completed",
-        data,
-    )))
+    Ok(Json(success(&state, "Request was successfully completed", data)))
 }

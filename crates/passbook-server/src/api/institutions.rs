@@ -15,9 +15,5 @@ pub async fn list(
 ) -> ApiResult<Json<Success<Vec<InstitutionOut>>>> {
     let found = state.passbook.find_institutions(&query)?;
     let data = found.into_iter().map(wire::institution).collect();
-    Ok(Json(success(
-        &state,
-        "Request completed successfully",
-        data,
-    )))
+    Ok(Json(success(&state, "Request completed successfully", data)))
 }

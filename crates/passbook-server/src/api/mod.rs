@@ -16,10 +16,7 @@ pub fn router() -> Router<AppState> {
         .route("/v2/accounts/{id}", get(accounts::details))
         .route("/v2/accounts/{id}/balance", get(accounts::balance))
         .route("/v2/accounts/{id}/identity", get(accounts::identity))
-        .route(
-            "/v2/accounts/{id}/transactions",
-            get(accounts::transactions),
-        )
+        .route("/v2/accounts/{id}/transactions", get(accounts::transactions))
         .route("/v3/institutions", get(institutions::list))
 }
 

@@ -8,9 +8,7 @@ pub fn institution_ref(inst: Option<&Institution>, id: &str, with_id: bool) -> I
         id: with_id.then(|| id.to_string()),
         name: inst.map_or_else(|| "Unknown institution".into(), |i| i.name.clone()),
         bank_code: inst.map(|i| i.bank_code.clone()).unwrap_or_default(),
-        kind: inst
-            .map_or("PERSONAL_BANKING", |i| i.kind.as_str())
-            .to_string(),
+        kind: inst.map_or("PERSONAL_BANKING", |i| i.kind.as_str()).to_string(),
     }
 }
 
@@ -20,10 +18,7 @@ pub fn account_out(account: &Account, inst: Option<&Institution>) -> AccountOut 
         name: account.name.clone(),
         account_number: account.account_number.clone(),
         currency: account.currency.clone(),
-        balance: account
-            .has(DataKind::Balance)
-            .then_some(account.balance)
-            .flatten(),
+        balance: account.has(DataKind::Balance).then_some(account.balance).flatten(),
         kind: account.kind.clone(),
         bvn: account.bvn.clone(),
         institution: institution_ref(inst, &account.institution_id, false),
@@ -33,38 +28,23 @@ pub fn account_out(account: &Account, inst: Option<&Institution>) -> AccountOut 
 pub fn account_details(account: &Account, inst: Option<&Institution>) -> AccountDetails {
     AccountDetails {
         account: account_out(account, inst),
-        customer: CustomerRef {
-            id: account.customer_id.clone(),
-            name: None,
-            email: None,
-        },
+        customer: CustomerRef { id: account.customer_id.clone(), name: None, email: None },
         meta: AccountMeta {
             data_status: account.data_status.as_str().into(),
             auth_method: account.auth_method.as_str().into(),
-            retrieved_data: account
-                .retrieved_data
-                .iter()
-                .map(|k| k.as_str().to_string())
-                .collect(),
+            retrieved_data: account.retrieved_data.iter().map(|k| k.as_str().to_string()).collect(),
             reference: account.reference.clone(),
         },
     }
 }
 
-pub fn account_list_item(
-    account: &Account,
-    customer: &Customer,
-    inst: Option<&Institution>,
-) -> AccountListItem {
+pub fn account_list_item(account: &Account, customer: &Customer, inst: Option<&Institution>) -> AccountListItem {
     AccountListItem {
         id: account.id.clone(),
         name: account.name.clone(),
         account_number: account.account_number.clone(),
         currency: account.currency.clone(),
-        balance: account
-            .has(DataKind::Balance)
-            .then_some(account.balance)
-            .flatten(),
+        balance: account.has(DataKind::Balance).then_some(account.balance).flatten(),
         auth_method: account.auth_method.as_str().into(),
         status: account.data_status.as_str().into(),
         bvn: account.bvn.clone(),
@@ -123,10 +103,7 @@ pub fn institution(inst: &Institution) -> InstitutionOut {
         country: inst.country.clone(),
         primary_color: inst.primary_color.clone(),
         status: inst.status.as_str().into(),
-        scope: vec![ScopeOut {
-            name: "Financial Data".into(),
-            kind: "financial_data".into(),
-        }],
+        scope: vec![ScopeOut { name: "Financial Data".into(), kind: "financial_data".into() }],
         auth_methods: inst
             .auth_methods
             .iter()

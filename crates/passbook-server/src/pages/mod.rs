@@ -39,19 +39,9 @@ pub struct ShowQuery {
     q: Option<String>,
 }
 
-async fn show(
-    State(state): State<AppState>,
-    Path(token): Path<String>,
-    Query(query): Query<ShowQuery>,
-) -> Response {
+async fn show(State(state): State<AppState>, Path(token): Path<String>, Query(query): Query<ShowQuery>) -> Response {
     match state.passbook.link_page(&token).await {
-        Ok((session, app_name)) => render::step(
-            &state.passbook,
-            &token,
-            &session,
-            &app_name,
-            query.q.as_deref(),
-        ),
+        Ok((session, app_name)) => render::step(&state.passbook, &token, &session, &app_name, query.q.as_deref()),
         Err(err) => render::error(err),
     }
 }
@@ -73,11 +63,7 @@ fn form_fields(body: &Bytes) -> Vec<(String, String)> {
 }
 
 fn field(body: &Bytes, name: &str) -> String {
-    form_fields(body)
-        .into_iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v)
-        .unwrap_or_default()
+    form_fields(body).into_iter().find(|(k, _)| k == name).map(|(_, v)| v).unwrap_or_default()
 }
 
 fn credentials(body: &Bytes) -> Credentials {
@@ -88,67 +74,33 @@ fn credentials(body: &Bytes) -> Credentials {
 /// repeated post) and bad choices just show the page again.
 fn after<T>(token: &str, result: Result<T, Error>) -> Response {
     match result {
-        Ok(_) | Err(Error::Conflict(_)) | Err(Error::Invalid { .. }) => {
-            Redirect::to(&page_url(token)).into_response()
-        }
+        Ok(_) | Err(Error::Conflict(_)) | Err(Error::Invalid { .. }) => Redirect::to(&page_url(token)).into_response(),
         Err(err) => render::error(err),
     }
 }
 
-async fn choose_institution(
-    State(state): State<AppState>,
-    Path(token): Path<String>,
-    body: Bytes,
-) -> Response {
-    let result = state
-        .passbook
-        .choose_institution(&token, &field(&body, "institution"))
-        .await;
+async fn choose_institution(State(state): State<AppState>, Path(token): Path<String>, body: Bytes) -> Response {
+    let result = state.passbook.choose_institution(&token, &field(&body, "institution")).await;
     after(&token, result)
 }
 
-async fn choose_auth_method(
-    State(state): State<AppState>,
-    Path(token): Path<String>,
-    body: Bytes,
-) -> Response {
-    let result = state
-        .passbook
-        .choose_auth_method(&token, &field(&body, "auth_method"))
-        .await;
+async fn choose_auth_method(State(state): State<AppState>, Path(token): Path<String>, body: Bytes) -> Response {
+    let result = state.passbook.choose_auth_method(&token, &field(&body, "auth_method")).await;
     after(&token, result)
 }
 
 async fn login(State(state): State<AppState>, Path(token): Path<String>, body: Bytes) -> Response {
-    let result = state
-        .passbook
-        .submit_login(&token, credentials(&body))
-        .await;
+    let result = state.passbook.submit_login(&token, credentials(&body)).await;
     after(&token, result)
 }
 
-async fn challenge(
-    State(state): State<AppState>,
-    Path(token): Path<String>,
-    body: Bytes,
-) -> Response {
-    let result = state
-        .passbook
-        .submit_challenge(&token, credentials(&body))
-        .await;
+async fn challenge(State(state): State<AppState>, Path(token): Path<String>, body: Bytes) -> Response {
+    let result = state.passbook.submit_challenge(&token, credentials(&body)).await;
     after(&token, result)
 }
 
-async fn select_accounts(
-    State(state): State<AppState>,
-    Path(token): Path<String>,
-    body: Bytes,
-) -> Response {
-    let chosen: Vec<String> = form_fields(&body)
-        .into_iter()
-        .filter(|(k, _)| k == "account")
-        .map(|(_, v)| v)
-        .collect();
+async fn select_accounts(State(state): State<AppState>, Path(token): Path<String>, body: Bytes) -> Response {
+    let chosen: Vec<String> = form_fields(&body).into_iter().filter(|(k, _)| k == "account").map(|(_, v)| v).collect();
     let result = state.passbook.select_accounts(&token, &chosen).await;
     after(&token, result)
 }

@@ -8,13 +8,7 @@ use passbook_domain::{Error, Passbook};
 use super::page_url;
 use super::views::*;
 
-pub fn step(
-    passbook: &Passbook,
-    token: &str,
-    session: &LinkSession,
-    app_name: &str,
-    query: Option<&str>,
-) -> Response {
+pub fn step(passbook: &Passbook, token: &str, session: &LinkSession, app_name: &str, query: Option<&str>) -> Response {
     let institution = passbook.session_institution(session).ok();
     let brand_color = institution.map_or(DEFAULT_BRAND.to_string(), |i| i.primary_color.clone());
     let app_name = app_name.to_string();
@@ -23,18 +17,8 @@ pub fn step(
     match (session.step, institution) {
         (LinkStep::ChooseInstitution, _) | (_, None) if !session.step.is_final() => {
             let query = query.unwrap_or_default().to_string();
-            let institutions = passbook
-                .institutions
-                .search(&query)
-                .map(InstitutionItem::new)
-                .collect();
-            html(InstitutionsPage {
-                app_name,
-                brand_color,
-                page_url,
-                query,
-                institutions,
-            })
+            let institutions = passbook.institutions.search(&query).map(InstitutionItem::new).collect();
+            html(InstitutionsPage { app_name, brand_color, page_url, query, institutions })
         }
         (LinkStep::ChooseAuthMethod, Some(inst)) => html(AuthMethodPage {
             app_name,
@@ -45,9 +29,7 @@ pub fn step(
         }),
         (LinkStep::Login, Some(inst)) => {
             let method = session.flow.auth_method;
-            let spec = method
-                .and_then(|m| inst.auth_method(m))
-                .or(inst.auth_methods.first());
+            let spec = method.and_then(|m| inst.auth_method(m)).or(inst.auth_methods.first());
             html(LoginPage {
                 app_name,
                 brand_color,
@@ -68,9 +50,7 @@ pub fn step(
                 brand_color,
                 page_url,
                 institution_name: inst.name.clone(),
-                title: challenge
-                    .as_ref()
-                    .map_or_else(|| "Verify it's you".into(), |c| c.title.clone()),
+                title: challenge.as_ref().map_or_else(|| "Verify it's you".into(), |c| c.title.clone()),
                 action: "challenge",
                 submit_label: "Continue",
                 fields: challenge.map(|c| c.fields).unwrap_or_default(),
@@ -92,15 +72,7 @@ pub fn step(
                     name: a.name.clone(),
                     kind: a.kind.clone(),
                     currency: a.currency.clone(),
-                    last_digits: a
-                        .account_number
-                        .chars()
-                        .rev()
-                        .take(4)
-                        .collect::<Vec<_>>()
-                        .into_iter()
-                        .rev()
-                        .collect(),
+                    last_digits: a.account_number.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect(),
                 })
                 .collect(),
         }),
@@ -108,25 +80,13 @@ pub fn step(
     }
 }
 
-fn outcome(
-    passbook: &Passbook,
-    token: &str,
-    session: &LinkSession,
-    app_name: String,
-    brand_color: String,
-) -> Response {
-    let continue_url = passbook
-        .redirect_target(session)
-        .map(|_| format!("{}/continue", page_url(token)));
+fn outcome(passbook: &Passbook, token: &str, session: &LinkSession, app_name: String, brand_color: String) -> Response {
+    let continue_url = passbook.redirect_target(session).map(|_| format!("{}/continue", page_url(token)));
     let page = if session.step == LinkStep::Linked {
         let count = session.flow.linked_account_ids.len();
         OutcomePage {
             icon: "✓",
-            heading: if count == 1 {
-                "Account linked".into()
-            } else {
-                format!("{count} accounts linked")
-            },
+            heading: if count == 1 { "Account linked".into() } else { format!("{count} accounts linked") },
             detail: format!("{app_name} can now read the data you agreed to share."),
             app_name,
             brand_color,
@@ -182,11 +142,7 @@ fn html(template: impl Template) -> Response {
         Ok(body) => Html(body).into_response(),
         Err(err) => {
             tracing::error!(error = %err, "template failed to render");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                Html("<h1>Something went wrong</h1>".to_string()),
-            )
-                .into_response()
+            (StatusCode::INTERNAL_SERVER_ERROR, Html("<h1>Something went wrong</h1>".to_string())).into_response()
         }
     }
 }

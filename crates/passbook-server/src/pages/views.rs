@@ -45,12 +45,7 @@ impl InstitutionItem {
             status: inst.status.as_str(),
             color: inst.primary_color.clone(),
             initials,
-            search_text: format!(
-                "{} {} {}",
-                inst.name.to_lowercase(),
-                inst.bank_code,
-                inst.nip_code
-            ),
+            search_text: format!("{} {} {}", inst.name.to_lowercase(), inst.bank_code, inst.nip_code),
         }
     }
 }
@@ -110,10 +105,7 @@ pub struct OutcomePage {
     pub continue_url: Option<String>,
 }
 
-pub fn method_choices(
-    inst: &Institution,
-    except: Option<AuthMethod>,
-) -> Vec<(&'static str, &'static str)> {
+pub fn method_choices(inst: &Institution, except: Option<AuthMethod>) -> Vec<(&'static str, &'static str)> {
     inst.auth_methods
         .iter()
         .filter(|a| Some(a.method) != except)

@@ -105,7 +105,7 @@ CREATE TABLE events (
     account_id          TEXT,
     sequence            INTEGER NOT NULL,
     event               TEXT NOT NULL,
-    payload             TEXT NOT NULL,
+    payload_sealed      BLOB NOT NULL,
     status              TEXT NOT NULL DEFAULT 'pending',
     attempts            INTEGER NOT NULL DEFAULT 0,
     next_attempt_at     INTEGER NOT NULL,

@@ -1,0 +1,141 @@
+//! Reading accounts and paging through transactions.
+use std::collections::HashSet;
+
+use axum::http::StatusCode;
+use serde_json::Value;
+
+use crate::support::*;
+
+async fn linked_account(t: &TestApp) -> String {
+    t.link("acc-1", "user_good").await;
+    let id = connected_ids(&t.receiver, 1).await.remove(0);
+    t.wait_for_data(&id).await;
+    id
+}
+
+#[tokio::test]
+async fn paging_through_every_transaction_with_next_urls() {
+    let t = TestApp::spawn().await;
+    let id = linked_account(&t).await;
+    let (_, all) = t.get(&format!("/v2/accounts/{id}/transactions?paginate=false")).await;
+    let total = all["meta"]["total"].as_u64().unwrap();
+    assert_eq!(all["data"].as_array().unwrap().len() as u64, total);
+    assert_eq!(all["meta"]["next"], Value::Null);
+
+    let mut seen = Vec::new();
+    let mut url = format!("/v2/accounts/{id}/transactions?limit=100");
+    let mut pages = 0;
+    loop {
+        let (status, page) = t.get(&url).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(page["meta"]["total"].as_u64(), Some(total));
+        pages += 1;
+        if pages > 1 {
+            assert!(page["meta"]["previous"].as_str().unwrap().contains(&format!("page={}", pages - 1)));
+        } else {
+            assert_eq!(page["meta"]["previous"], Value::Null);
+        }
+        seen.extend(page["data"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap().to_string()));
+        match page["meta"]["next"].as_str() {
+            Some(next) => url = next.to_string(),
+            None => break,
+        }
+    }
+    assert_eq!(pages as u64, total.div_ceil(100));
+    assert_eq!(seen.len() as u64, total);
+    assert_eq!(seen.iter().collect::<HashSet<_>>().len() as u64, total, "no transaction twice");
+    let all_ids: Vec<_> =
+        all["data"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap().to_string()).collect();
+    assert_eq!(seen, all_ids, "pages follow the same newest-first order");
+
+    // Newest first, and the running balances add up from one record to the next.
+    let data = all["data"].as_array().unwrap();
+    for pair in data.windows(2) {
+        let (newer, older) = (&pair[0], &pair[1]);
+        assert!(newer["date"].as_str() >= older["date"].as_str());
+        let signed = if newer["type"] == "credit" { 1 } else { -1 } * newer["amount"].as_i64().unwrap();
+        assert_eq!(older["balance"].as_i64().unwrap() + signed, newer["balance"].as_i64().unwrap());
+    }
+    let (_, balance) = t.get(&format!("/v2/accounts/{id}/balance")).await;
+    assert_eq!(balance["data"]["balance"], data[0]["balance"]);
+}
+
+#[tokio::test]
+async fn filters_by_date_narration_and_type() {
+    let t = TestApp::spawn().await;
+    let id = linked_account(&t).await;
+    let (_, all) = t.get(&format!("/v2/accounts/{id}/transactions?paginate=false")).await;
+    let data = all["data"].as_array().unwrap().clone();
+    let some_day = data[data.len() / 2]["date"].as_str().unwrap()[..10].to_string();
+    let (y, m, d) = (&some_day[..4], &some_day[5..7], &some_day[8..10]);
+
+    let on_day: Vec<_> = data.iter().filter(|t| t["date"].as_str().unwrap().starts_with(&some_day)).collect();
+    for query in [format!("start={d}-{m}-{y}&end={d}-{m}-{y}"), format!("start={some_day}&end={some_day}")] {
+        let (_, page) = t.get(&format!("/v2/accounts/{id}/transactions?{query}&paginate=false")).await;
+        assert_eq!(page["data"].as_array().unwrap().len(), on_day.len(), "{query}");
+        assert_eq!(page["meta"]["total"].as_u64().unwrap() as usize, on_day.len());
+    }
+
+    let (_, credits) = t.get(&format!("/v2/accounts/{id}/transactions?type=credit&paginate=false")).await;
+    let expected = data.iter().filter(|t| t["type"] == "credit").count();
+    assert_eq!(credits["meta"]["total"].as_u64().unwrap() as usize, expected);
+    assert!(credits["data"].as_array().unwrap().iter().all(|t| t["type"] == "credit"));
+
+    let (_, salary) = t.get(&format!("/v2/accounts/{id}/transactions?narration=SaLaRy&limit=5")).await;
+    let expected = data.iter().filter(|t| t["narration"].as_str().unwrap().to_lowercase().contains("salary")).count();
+    assert_eq!(salary["meta"]["total"].as_u64().unwrap() as usize, expected);
+    assert!(expected >= 11, "a year of monthly salaries");
+    assert!(salary["meta"]["next"].as_str().unwrap().contains("narration=SaLaRy"));
+    assert!(salary["data"].as_array().unwrap().iter().all(|t| t["category"] == "income"));
+
+    let (_, past_end) = t.get(&format!("/v2/accounts/{id}/transactions?narration=salary&page=99")).await;
+    assert_eq!(past_end["data"], serde_json::json!([]));
+    assert_eq!(past_end["meta"]["total"].as_u64().unwrap() as usize, expected);
+}
+
+#[tokio::test]
+async fn identity_balance_and_list_have_the_contract_shapes() {
+    let t = TestApp::spawn().await;
+    let id = linked_account(&t).await;
+    let (_, identity) = t.get(&format!("/v2/accounts/{id}/identity")).await;
+    let data = &identity["data"];
+    assert_eq!(data["bvn"].as_str().unwrap().len(), 11);
+    for key in ["full_name", "email", "phone", "gender", "dob", "address_line1", "created_at", "updated_at"] {
+        assert!(data[key].is_string(), "{key}: {data}");
+    }
+    let (_, details) = t.get(&format!("/v2/accounts/{id}")).await;
+    assert_eq!(details["data"]["account"]["name"], data["full_name"]);
+    assert!(data["bvn"].as_str().unwrap().ends_with(details["data"]["account"]["bvn"].as_str().unwrap()));
+
+    let (_, list) = t.get("/v2/accounts").await;
+    let item = &list["data"][0];
+    assert_eq!(item["id"], id.as_str());
+    assert_eq!(item["status"], "AVAILABLE");
+    assert_eq!(item["customer"]["email"], "samuel@neem.com");
+    assert_eq!(item["institution"]["bank_code"], "058");
+    assert_eq!(list["meta"]["pages"], 1);
+}
+
+#[tokio::test]
+async fn institutions_list_and_filters() {
+    let t = TestApp::spawn().await;
+    let (_, all) = t.get("/v3/institutions").await;
+    let items = all["data"].as_array().unwrap();
+    assert!(items.len() >= 20);
+    let gtb = items.iter().find(|i| i["id"] == GTBANK).unwrap();
+    assert_eq!(gtb["_id"], GTBANK);
+    assert_eq!(gtb["bank_code"], "058");
+    assert_eq!(gtb["auth_methods"][0]["ui"]["form"][1]["contentType"], "password");
+    let (_, by_code) = t.get("/v3/institutions?bank_code=058").await;
+    assert!(by_code["data"].as_array().unwrap().iter().all(|i| i["bank_code"] == "058"));
+    assert_eq!(by_code["data"].as_array().unwrap().len(), 2, "GTBank personal and business");
+    let (_, mobile) = t.get("/v3/institutions?auth_method=internet_banking").await;
+    assert!(
+        mobile["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| { i["auth_methods"].as_array().unwrap().iter().any(|m| m["type"] == "internet_banking") })
+    );
+    assert!(!mobile["data"].as_array().unwrap().iter().any(|i| i["id"] == KUDA));
+}

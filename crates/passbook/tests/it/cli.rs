@@ -1,0 +1,74 @@
+//! The operator's CLI, run as a separate process on the database of a running server.
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::support::*;
+
+fn passbook(t: &TestApp, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_passbook"))
+        .args(args)
+        .env("PASSBOOK_DATABASE_URL", &t.config.database_url)
+        .env("PASSBOOK_MASTER_KEY", t.config.master_key.as_deref().unwrap())
+        .output()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn apps_are_created_and_listed_while_the_server_runs() {
+    let t = TestApp::spawn().await;
+    let out =
+        passbook(&t, &["apps", "create", "--name", "Lendy", "--webhook-url", "http://127.0.0.1:9/hooks", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let created: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let key = created["secret_key"].as_str().unwrap();
+    assert!(key.starts_with("test_sk_"));
+    assert!(created["public_key"].as_str().unwrap().starts_with("test_pk_"));
+    assert!(created["webhook_secret"].as_str().unwrap().starts_with("whsec_"));
+    assert_eq!(created["webhook_url"], "http://127.0.0.1:9/hooks");
+
+    // The running server accepts the new key at once.
+    let (status, body) = t.get_with_key("/v2/accounts", key).await;
+    assert_eq!(status.as_u16(), 200, "{body}");
+
+    let out = passbook(&t, &["apps", "list", "--json"]);
+    assert!(out.status.success());
+    let list: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<_> = list.as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap()).collect();
+    assert!(names.contains(&"Lendy") && names.contains(&"Test app"), "{names:?}");
+    assert!(list.as_array().unwrap().iter().all(|a| a.get("secret_key").is_none()));
+
+    let id = created["id"].as_str().unwrap();
+    let out = passbook(&t, &["apps", "set-webhook", id, "https://hooks.example.com/mono"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = passbook(&t, &["apps", "create", "--name", "Bad", "--webhook-url", "ftp://x"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("webhook_url must be an absolute http(s) URL"));
+}
+
+#[tokio::test]
+async fn serve_creates_the_sandbox_app_once_and_prints_its_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("p.db").display());
+    let run = |port: u16| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_passbook"))
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .env("PASSBOOK_DATABASE_URL", &db)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        let _ = child.kill();
+        let out = child.wait_with_output().unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let first = run(0);
+    assert!(first.contains("secret key:     test_sk_"), "{first}");
+    assert!(first.contains("public key:     test_pk_"));
+    assert!(first.contains("webhook secret: whsec_"));
+    assert!(first.contains("Passbook is listening on http://127.0.0.1:"));
+    assert!(dir.path().join("p.db.key").exists(), "the master key file is created beside the database");
+    let second = run(0);
+    assert!(!second.contains("secret key"), "{second}");
+    assert!(second.contains("Passbook is listening on"));
+}

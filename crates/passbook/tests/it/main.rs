@@ -1,0 +1,10 @@
+//! Integration tests: each test starts the real server on 127.0.0.1:0 with its own SQLite
+//! database, talks to it over HTTP, and receives its webhooks on a local receiver.
+mod support;
+
+mod accounts;
+mod bad_input;
+mod cli;
+mod linking;
+mod security;
+mod webhooks;

@@ -1,0 +1,44 @@
+//! Secrets and personal data never reach the database file in plain text.
+use std::time::Duration;
+
+use crate::support::*;
+
+#[tokio::test]
+async fn database_holds_no_plaintext_secrets_or_personal_data() {
+    let mut t = TestApp::spawn().await;
+    t.link("sec-1", "user_mfa").await;
+    let page = t.page(&format!("{}/link/unused", t.base));
+    drop(page);
+    // Finish the MFA login so that a connector session and an account exist.
+    let data = t
+        .initiate("sec-2", serde_json::json!({"institution": {"id": GTBANK, "auth_method": "internet_banking"}}))
+        .await;
+    let page = t.page(data["mono_url"].as_str().unwrap());
+    page.login("user_mfa", "123456").await;
+    page.post("challenge", &[("otp", "123456")]).await;
+    let id = connected_ids(&t.receiver, 1).await.remove(0);
+    let details = t.wait_for_data(&id).await;
+    let (_, identity) = t.get(&format!("/v2/accounts/{id}/identity")).await;
+    t.restart(|_| {}).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    let mut bytes = Vec::new();
+    for entry in std::fs::read_dir(t.dir.path()).unwrap() {
+        bytes.extend(std::fs::read(entry.unwrap().path()).unwrap());
+    }
+    let haystack = String::from_utf8_lossy(&bytes);
+    let secrets = [
+        t.app.secret_key.as_str(),
+        t.app.app.webhook_secret.as_str(),
+        "samuel@neem.com",
+        "Samuel Olamide",
+        details["data"]["account"]["name"].as_str().unwrap(),
+        identity["data"]["bvn"].as_str().unwrap(),
+        identity["data"]["phone"].as_str().unwrap(),
+        identity["data"]["address_line1"].as_str().unwrap(),
+        "user_mfa",
+    ];
+    for secret in secrets {
+        assert!(!haystack.contains(secret), "{secret:?} is stored in plain text");
+    }
+}

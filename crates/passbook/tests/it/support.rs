@@ -1,0 +1,292 @@
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use passbook::{Config, Server};
+use passbook_domain::Vault;
+use passbook_domain::model::CreatedApp;
+use passbook_institutions::SandboxOptions;
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+pub const GTBANK: &str = "5f2d08be60b92e2888287702";
+pub const KUDA: &str = "5f2d08bf60b92e2888287704";
+
+/// One webhook request as the receiver saw it.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Received {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).expect("webhook bodies are JSON")
+    }
+
+    pub fn event(&self) -> String {
+        self.json()["event"].as_str().unwrap_or_default().to_string()
+    }
+
+    pub fn header(&self, name: &str) -> &str {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default()
+    }
+}
+
+/// A local webhook endpoint that records what it receives and answers with scripted statuses
+/// (then 200).
+#[derive(Clone, Default)]
+pub struct Receiver {
+    pub received: Arc<Mutex<Vec<Received>>>,
+    pub script: Arc<Mutex<VecDeque<StatusCode>>>,
+    pub url: String,
+}
+
+impl Receiver {
+    pub async fn start() -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut receiver =
+            Receiver { url: format!("http://{}/hooks", listener.local_addr().unwrap()), ..Default::default() };
+        let state = receiver.clone();
+        let app = axum::Router::new().route("/hooks", post(record)).with_state(state);
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        receiver.url = receiver.url.clone();
+        receiver
+    }
+
+    /// Answer the next requests with these statuses.
+    pub fn fail_next(&self, statuses: &[StatusCode]) {
+        self.script.lock().unwrap().extend(statuses.iter().copied());
+    }
+
+    pub fn all(&self) -> Vec<Received> {
+        self.received.lock().unwrap().clone()
+    }
+
+    /// Waits until `pred` holds over what was received, or panics after `timeout`.
+    pub async fn wait_until(&self, timeout: Duration, what: &str, pred: impl Fn(&[Received]) -> bool) -> Vec<Received> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let all = self.all();
+            if pred(&all) {
+                return all;
+            }
+            if Instant::now() > deadline {
+                let events: Vec<_> = all.iter().map(|r| r.event()).collect();
+                panic!("timed out waiting for {what}; received {events:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    /// Waits for `n` deliveries of `event`.
+    pub async fn wait_for(&self, event: &str, n: usize) -> Vec<Received> {
+        let all = self
+            .wait_until(Duration::from_secs(20), event, |all| all.iter().filter(|r| r.event() == event).count() >= n)
+            .await;
+        all.into_iter().filter(|r| r.event() == event).collect()
+    }
+}
+
+async fn record(State(receiver): State<Receiver>, headers: HeaderMap, body: Bytes) -> StatusCode {
+    let status = receiver.script.lock().unwrap().pop_front().unwrap_or(StatusCode::OK);
+    receiver.received.lock().unwrap().push(Received { headers, body: String::from_utf8_lossy(&body).into_owned() });
+    status
+}
+
+/// A running Passbook with its own database, an app, and a webhook receiver.
+pub struct TestApp {
+    pub server: Option<Server>,
+    pub base: String,
+    pub http: reqwest::Client,
+    pub app: CreatedApp,
+    pub receiver: Receiver,
+    pub dir: TempDir,
+    pub config: Config,
+}
+
+pub fn test_config(dir: &TempDir) -> Config {
+    let mut config = Config::new(format!("sqlite://{}", dir.path().join("passbook.db").display()));
+    config.master_key = Some(Vault::generate_key());
+    config.sandbox = SandboxOptions { slow_fetch: Duration::from_millis(1500), slow_login: Duration::from_millis(300) };
+    config
+}
+
+pub fn client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = test_config(&dir);
+        adjust(&mut config);
+        let receiver = Receiver::start().await;
+        let server = start(&config).await;
+        let app = server.passbook.create_app("Test app", Some(&receiver.url)).await.unwrap();
+        Self { base: server.public_url.clone(), server: Some(server), http: client(), app, receiver, dir, config }
+    }
+
+    /// Stops the server (its database stays) and starts a new one on it.
+    pub async fn restart(&mut self, adjust: impl FnOnce(&mut Config)) {
+        self.server.take().unwrap().shutdown().await;
+        adjust(&mut self.config);
+        let server = start(&self.config).await;
+        self.base = server.public_url.clone();
+        self.server = Some(server);
+    }
+
+    pub fn key(&self) -> &str {
+        &self.app.secret_key
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.get_with_key(path, self.key()).await
+    }
+
+    pub async fn get_with_key(&self, path: &str, key: &str) -> (StatusCode, Value) {
+        let url = if path.starts_with("http") { path.to_string() } else { format!("{}{path}", self.base) };
+        let res = self.http.get(url).header("mono-sec-key", key).send().await.unwrap();
+        let status = StatusCode::from_u16(res.status().as_u16()).unwrap();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn post_json(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        let res = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("mono-sec-key", self.key())
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = StatusCode::from_u16(res.status().as_u16()).unwrap();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    /// `POST /v2/accounts/initiate` with the guide's body plus `extra`; returns the data.
+    pub async fn initiate(&self, reference: &str, extra: Value) -> Value {
+        let mut body = json!({
+            "customer": {"name": "Samuel Olamide", "email": "samuel@neem.com"},
+            "meta": {"ref": reference},
+            "scope": "auth",
+            "redirect_url": "https://app.example.com/linked"
+        });
+        for (k, v) in extra.as_object().cloned().unwrap_or_default() {
+            body[k] = v;
+        }
+        let (status, body) = self.post_json("/v2/accounts/initiate", body).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["data"].clone()
+    }
+
+    /// A browser on the hosted link page.
+    pub fn page(&self, mono_url: &str) -> LinkPage {
+        LinkPage { http: self.http.clone(), url: mono_url.to_string() }
+    }
+
+    /// Initiates and links an account at GTBank with `username`, like a user would.
+    pub async fn link(&self, reference: &str, username: &str) -> LinkPage {
+        let data = self.initiate(reference, json!({})).await;
+        let page = self.page(data["mono_url"].as_str().unwrap());
+        page.choose_institution(GTBANK).await;
+        page.post("auth-method", &[("auth_method", "internet_banking")]).await;
+        page.login(username, "123456").await;
+        page
+    }
+
+    /// Waits until the account's data status is no longer PROCESSING.
+    pub async fn wait_for_data(&self, account_id: &str) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let (_, body) = self.get(&format!("/v2/accounts/{account_id}")).await;
+            if body["data"]["meta"]["data_status"] != "PROCESSING" {
+                return body;
+            }
+            assert!(Instant::now() < deadline, "data stayed PROCESSING");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+pub async fn start(config: &Config) -> Server {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    passbook::start(config.clone(), listener).await.unwrap()
+}
+
+/// The link page as a browser without JavaScript uses it: forms and redirects.
+pub struct LinkPage {
+    pub http: reqwest::Client,
+    pub url: String,
+}
+
+impl LinkPage {
+    pub async fn html(&self) -> (StatusCode, String) {
+        let res = self.http.get(&self.url).send().await.unwrap();
+        (StatusCode::from_u16(res.status().as_u16()).unwrap(), res.text().await.unwrap())
+    }
+
+    pub async fn heading(&self) -> String {
+        let (_, html) = self.html().await;
+        between(&html, "<h1>", "</h1>").unwrap_or_default()
+    }
+
+    /// Posts a form to an action of the page; returns the status and the Location.
+    pub async fn post(&self, action: &str, fields: &[(&str, &str)]) -> (StatusCode, String) {
+        let res = self.http.post(format!("{}/{action}", self.url)).form(fields).send().await.unwrap();
+        let location = res.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+        (StatusCode::from_u16(res.status().as_u16()).unwrap(), location)
+    }
+
+    pub async fn choose_institution(&self, id: &str) {
+        let (status, _) = self.post("institution", &[("institution", id)]).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+    }
+
+    pub async fn login(&self, username: &str, password: &str) {
+        let (status, _) = self.post("login", &[("username", username), ("password", password)]).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+    }
+
+    /// Follows the success page's Continue link; returns where the browser lands.
+    pub async fn continue_to_app(&self) -> String {
+        let res = self.http.get(format!("{}/continue", self.url)).send().await.unwrap();
+        assert_eq!(res.status().as_u16(), 303);
+        res.headers()["location"].to_str().unwrap().to_string()
+    }
+
+    /// The values of the account checkboxes on the selection step.
+    pub async fn account_choices(&self) -> Vec<String> {
+        let (_, html) = self.html().await;
+        html.split("name=\"account\" value=\"")
+            .skip(1)
+            .filter_map(|s| s.split('"').next())
+            .map(str::to_string)
+            .collect()
+    }
+}
+
+pub fn between(text: &str, start: &str, end: &str) -> Option<String> {
+    let from = text.find(start)? + start.len();
+    let to = text[from..].find(end)? + from;
+    Some(text[from..to].to_string())
+}
+
+/// The account id announced by the `account_connected` webhooks so far.
+pub async fn connected_ids(receiver: &Receiver, n: usize) -> Vec<String> {
+    receiver
+        .wait_for("mono.events.account_connected", n)
+        .await
+        .iter()
+        .map(|r| r.json()["data"]["id"].as_str().unwrap().to_string())
+        .collect()
+}
