@@ -20,8 +20,6 @@ struct TransactionRow {
     category: String,
     currency: String,
     fingerprint: String,
-    #[sqlx(default)]
-    total: Option<i64>,
 }
 
 impl TryFrom<TransactionRow> for Transaction {
@@ -97,8 +95,9 @@ fn like_pattern(needle: &str) -> String {
     format!("%{escaped}%")
 }
 
-/// One range scan of `transactions_account_date`. Without filters the total is the count
-/// kept on the account; with filters it comes from a window count in the same query.
+/// A page is one range scan of `transactions_account_date` (or `…_kind_date` for a type
+/// filter) that stops after the page. Without filters the total is the count kept on the
+/// account; with filters it is a COUNT over the same index, which never reads the rows.
 pub(crate) async fn page(
     store: &SqliteStore,
     account_id: &str,
@@ -106,25 +105,23 @@ pub(crate) async fn page(
     page: PageRequest,
     total_hint: u64,
 ) -> StoreResult<Page<Transaction>> {
-    let filtered = !filter.is_empty();
+    // The inner query walks only the index (it is covering for every filter but narration), so
+    // skipping to a deep page does not read the rows it skips.
     let mut qb = QueryBuilder::<Sqlite>::new(
-        "SELECT id, account_id, date, narration, amount, kind, balance, category, currency, fingerprint",
+        "SELECT id, account_id, date, narration, amount, kind, balance, category, currency, fingerprint \
+         FROM transactions WHERE id IN (SELECT id FROM transactions",
     );
-    if filtered {
-        qb.push(", COUNT(*) OVER () AS total");
-    }
-    qb.push(" FROM transactions");
     push_filter(&mut qb, account_id, filter);
+    if let Some(after) = &page.after {
+        qb.push(" AND (date, id) < (").push_bind(after.date.0).push(", ").push_bind(after.id.clone()).push(")");
+    }
     qb.push(" ORDER BY date DESC, id DESC LIMIT ")
         .push_bind(page.limit.map_or(-1, |l| l as i64))
         .push(" OFFSET ")
-        .push_bind(page.offset() as i64);
+        .push_bind(page.offset() as i64)
+        .push(") ORDER BY date DESC, id DESC");
     let rows: Vec<TransactionRow> = qb.build_query_as().fetch_all(&store.pool).await?;
-    let total = match (filtered, rows.first()) {
-        (false, _) => total_hint,
-        (true, Some(first)) => first.total.unwrap_or_default() as u64,
-        (true, None) => count(store, account_id, filter).await?,
-    };
+    let total = if filter.is_empty() { total_hint } else { count(store, account_id, filter).await? };
     let items = rows.into_iter().map(Transaction::try_from).collect::<StoreResult<_>>()?;
     Ok(Page { items, total })
 }

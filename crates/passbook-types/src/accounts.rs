@@ -120,4 +120,7 @@ pub struct TransactionsQuery {
     pub narration: Option<String>,
     #[serde(rename = "type")]
     pub kind: Option<String>,
+    /// Where the previous page ended; Passbook puts it in `meta.next` so that following `next`
+    /// costs the same on every page.
+    pub cursor: Option<String>,
 }

@@ -57,15 +57,47 @@ impl TransactionFilter {
 }
 
 /// Which slice of the results to return; `limit: None` means all of them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageRequest {
     pub page: u64,
     pub limit: Option<u64>,
+    /// Start right after this row instead of skipping `offset()` rows.
+    pub after: Option<Cursor>,
 }
 
 impl PageRequest {
+    pub fn new(page: u64, limit: Option<u64>) -> Self {
+        Self { page, limit, after: None }
+    }
+
     pub fn offset(&self) -> u64 {
+        if self.after.is_some() {
+            return 0;
+        }
         self.limit.map_or(0, |l| (self.page - 1) * l)
+    }
+}
+
+/// A position in newest-first order: the date and id of the last row of a page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    pub date: Timestamp,
+    pub id: String,
+}
+
+impl Cursor {
+    pub fn after(t: &Transaction) -> Self {
+        Self { date: t.date, id: t.id.clone() }
+    }
+
+    pub fn encode(&self) -> String {
+        format!("{}_{}", self.date.0, self.id)
+    }
+
+    pub fn decode(text: &str) -> Option<Self> {
+        let (date, id) = text.split_once('_')?;
+        crate::ids::is_object_id(id).then_some(())?;
+        Some(Self { date: Timestamp(date.parse().ok()?), id: id.to_string() })
     }
 }
 

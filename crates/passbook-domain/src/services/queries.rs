@@ -2,7 +2,7 @@
 use passbook_types::accounts::TransactionsQuery;
 use time::{Date, Month};
 
-use crate::model::{PageRequest, TransactionFilter, TxKind};
+use crate::model::{Cursor, PageRequest, TransactionFilter, TxKind};
 use crate::{Error, Result, Timestamp};
 
 /// Page size of `GET /v2/accounts/{id}/transactions` when `limit` is not given.
@@ -46,13 +46,20 @@ pub fn parse_transactions_query(q: &TransactionsQuery) -> Result<(TransactionFil
     };
     let narration = q.narration.as_ref().map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
     let filter = TransactionFilter { start, end: end.map(|e| e.plus_millis(DAY_MS)), narration, kind };
-    let page = if paginate { PageRequest { page, limit: Some(limit) } } else { PageRequest { page: 1, limit: None } };
+    let after = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
+        None => None,
+        Some(raw) => Some(
+            Cursor::decode(raw)
+                .ok_or_else(|| Error::invalid("cursor", "cursor is not valid; follow meta.next as Passbook sent it"))?,
+        ),
+    };
+    let page = if paginate { PageRequest { page, limit: Some(limit), after } } else { PageRequest::new(1, None) };
     Ok((filter, page))
 }
 
 /// `page` of a list endpoint with a fixed page size.
 pub fn parse_list_page(page: Option<&str>) -> Result<PageRequest> {
-    Ok(PageRequest { page: parse_positive("page", page)?.unwrap_or(1), limit: Some(LIST_PAGE_SIZE) })
+    Ok(PageRequest::new(parse_positive("page", page)?.unwrap_or(1), Some(LIST_PAGE_SIZE)))
 }
 
 fn parse_positive(field: &str, raw: Option<&str>) -> Result<Option<u64>> {
@@ -109,7 +116,7 @@ mod tests {
         };
         let (filter, page) = parse_transactions_query(&q).unwrap();
         assert_eq!(filter.end.unwrap().0 - filter.start.unwrap().0, DAY_MS);
-        assert_eq!(page, PageRequest { page: 1, limit: Some(DEFAULT_PAGE_LIMIT) });
+        assert_eq!(page, PageRequest::new(1, Some(DEFAULT_PAGE_LIMIT)));
         let too_big = TransactionsQuery { limit: Some("501".into()), ..Default::default() };
         assert!(matches!(parse_transactions_query(&too_big), Err(Error::Invalid { field, .. }) if field == "limit"));
         let reversed = TransactionsQuery {

@@ -82,6 +82,7 @@ CREATE TABLE transactions (
 );
 -- Every transactions page is a range scan of this index.
 CREATE INDEX transactions_account_date ON transactions (account_id, date DESC, id DESC);
+CREATE INDEX transactions_account_kind_date ON transactions (account_id, kind, date DESC, id DESC);
 
 -- Background work, claimed with leases.
 CREATE TABLE jobs (

@@ -139,6 +139,7 @@ async fn query_parameters_are_validated() {
         ("start=02-01-2024&end=01-01-2024", "start must not be after end"),
         ("type=refund", "type must be debit or credit"),
         ("paginate=maybe", "paginate must be true or false"),
+        ("cursor=garbage", "cursor is not valid"),
     ] {
         let (status, body) = t.get(&format!("/v2/accounts/{id}/transactions?{query}")).await;
         assert_failed(status, &body, StatusCode::BAD_REQUEST, field);

@@ -1,0 +1,265 @@
+//! Hot-path benchmarks, each compared with a baseline measured in the same run:
+//!
+//! 1. writing a data fetch of 100,000 transactions (batched, one database transaction);
+//! 2. `GET /v2/accounts/{id}/transactions` on an account with 100,000 transactions against one
+//!    with 100 (first page, last page, filtered);
+//! 3. the webhook pipeline: from the user's login to `account_connected` arriving at a local
+//!    receiver.
+//!
+//! Run with `cargo bench -p passbook --bench hot_paths`.
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::routing::post;
+use passbook::Config;
+use passbook_domain::model::*;
+use passbook_domain::store::FetchUpdate;
+use passbook_domain::{Passbook, Timestamp, Vault, ids, webhook_payloads};
+
+const REQUESTS: usize = 300;
+
+#[tokio::main]
+async fn main() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::new(format!("sqlite://{}", dir.path().join("bench.db").display()));
+    config.master_key = Some(Vault::generate_key());
+    let received = Arc::new(Mutex::new(Vec::<Instant>::new()));
+    let hook_url = webhook_receiver(received.clone()).await;
+    config.sandbox_webhook_url = Some(hook_url);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let server = passbook::start(config, listener).await.unwrap();
+    let created = server.created_sandbox_app.clone().unwrap();
+    let passbook = server.passbook.clone();
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+
+    println!("## Passbook hot paths ({} requests per row)\n", REQUESTS);
+    let small = seed_account(&passbook, &created.app, "small", 100).await;
+    let (large, write_time) = {
+        let started = Instant::now();
+        let id = seed_account(&passbook, &created.app, "large", 100_000).await;
+        (id, started.elapsed())
+    };
+    println!(
+        "Writing one fetch of 100,000 transactions: {:.2} s ({:.0} rows/s)\n",
+        write_time.as_secs_f64(),
+        100_000.0 / write_time.as_secs_f64()
+    );
+
+    let base = &server.public_url;
+    let key = &created.secret_key;
+    let url = |account: &str, query: &str| format!("{base}/v2/accounts/{account}/transactions?{query}");
+    println!("| request | 100 transactions (baseline) p50 / p95 | 100,000 transactions p50 / p95 | ratio of p50 |");
+    println!("|---|---|---|---|");
+    for (label, small_url, large_url) in [
+        ("first page (limit 50)", url(&small, "limit=50"), url(&large, "limit=50")),
+        (
+            "last page, following `meta.next`",
+            next_url(&http, key, &url(&small, "limit=50")).await,
+            next_url(&http, key, &url(&large, "limit=50&page=1999")).await,
+        ),
+        ("last page, asked for as `page=N`", url(&small, "limit=50&page=2"), url(&large, "limit=50&page=2000")),
+        ("type=credit, first page", url(&small, "type=credit"), url(&large, "type=credit")),
+        ("date range of one month", url(&small, &range_query()), url(&large, &range_query())),
+    ] {
+        let a = time_requests(&http, key, &small_url).await;
+        let b = time_requests(&http, key, &large_url).await;
+        println!(
+            "| {label} | {} / {} | {} / {} | {:.2}× |",
+            fmt(a.0),
+            fmt(a.1),
+            fmt(b.0),
+            fmt(b.1),
+            b.0.as_secs_f64() / a.0.as_secs_f64()
+        );
+    }
+
+    let latencies = link_to_webhook(&http, &server.public_url, &created.secret_key, &received, 50).await;
+    println!(
+        "\nLogin submitted → `account_connected` received (50 links): p50 {} / p95 {}",
+        fmt(latencies.0),
+        fmt(latencies.1)
+    );
+    server.shutdown().await;
+}
+
+fn range_query() -> String {
+    "start=01-06-2025&end=30-06-2025".into()
+}
+
+fn fmt(d: Duration) -> String {
+    if d < Duration::from_millis(1) {
+        format!("{} µs", d.as_micros())
+    } else {
+        format!("{:.2} ms", d.as_secs_f64() * 1e3)
+    }
+}
+
+fn percentiles(mut samples: Vec<Duration>) -> (Duration, Duration) {
+    samples.sort();
+    (samples[samples.len() / 2], samples[samples.len() * 95 / 100])
+}
+
+async fn next_url(http: &reqwest::Client, key: &str, url: &str) -> String {
+    let page: serde_json::Value = http.get(url).header("mono-sec-key", key).send().await.unwrap().json().await.unwrap();
+    page["meta"]["next"].as_str().expect("a next page").to_string()
+}
+
+async fn time_requests(http: &reqwest::Client, key: &str, url: &str) -> (Duration, Duration) {
+    let mut samples = Vec::with_capacity(REQUESTS);
+    for i in 0..REQUESTS + 20 {
+        let started = Instant::now();
+        let res = http.get(url).header("mono-sec-key", key).send().await.unwrap();
+        assert!(res.status().is_success());
+        res.bytes().await.unwrap();
+        if i >= 20 {
+            samples.push(started.elapsed());
+        }
+    }
+    percentiles(samples)
+}
+
+/// Creates a linked account with `count` transactions, one a day going back from now, written
+/// as one fetch.
+async fn seed_account(passbook: &Passbook, app: &App, label: &str, count: usize) -> String {
+    let now = passbook.clock.now();
+    let customer = Customer {
+        id: ids::object_id(now),
+        app_id: app.id.clone(),
+        name: "Bench".into(),
+        email: format!("{label}@bench.ng"),
+        created_at: now,
+    };
+    let session = LinkSession {
+        id: ids::random_alnum(32),
+        app_id: app.id.clone(),
+        customer_id: customer.id.clone(),
+        reference: Some(label.into()),
+        redirect_url: None,
+        step: LinkStep::ChooseInstitution,
+        flow: LinkFlow::default(),
+        login_attempts: 0,
+        created_at: now,
+        expires_at: now.plus_millis(60_000),
+        completed_at: None,
+    };
+    let customer = passbook.store.create_link_session(&customer, &session).await.unwrap();
+    let account = NewAccount {
+        id: ids::object_id(now),
+        app_id: app.id.clone(),
+        customer_id: customer.id,
+        institution_id: "5f2d08be60b92e2888287702".into(),
+        auth_method: AuthMethod::InternetBanking,
+        reference: Some(label.into()),
+        discovered: DiscoveredAccount {
+            connector_ref: format!("user_good:{label}"),
+            name: "BENCH ACCOUNT".into(),
+            account_number: format!("{:010}", count),
+            kind: "SAVINGS_ACCOUNT".into(),
+            currency: "NGN".into(),
+            balance: None,
+        },
+        created_at: now,
+    };
+    let mut done = session.clone();
+    done.step = LinkStep::Linked;
+    done.completed_at = Some(now);
+    passbook.store.complete_link_session(&done, std::slice::from_ref(&account), &[], &[]).await.unwrap();
+    let mut balance = 0;
+    let transactions: Vec<Transaction> = (0..count)
+        .map(|i| {
+            let kind = if i % 5 == 0 { TxKind::Credit } else { TxKind::Debit };
+            let amount = 1_000 + (i as i64 % 97) * 100;
+            balance += if kind == TxKind::Credit { amount * 5 } else { -amount };
+            Transaction {
+                id: ids::object_id(now),
+                account_id: account.id.clone(),
+                date: Timestamp(now.0 - (count - i) as i64 * 3_600_000),
+                narration: format!("NIP TRF TO BENCH {i}"),
+                amount,
+                kind,
+                balance: Some(balance),
+                category: "transfer".into(),
+                currency: "NGN".into(),
+                fingerprint: format!("bench-{i}"),
+            }
+        })
+        .collect();
+    let stored = passbook.store.account_by_id(&account.id).await.unwrap().unwrap();
+    let update = FetchUpdate {
+        account_id: account.id.clone(),
+        balance: Some(balance),
+        identity: None,
+        kind: None,
+        bvn: None,
+        data_status: DataStatus::Available,
+        retrieved_data: vec![DataKind::Balance, DataKind::Transactions],
+        updated_at: now,
+    };
+    let institution = passbook.institutions.get(&stored.institution_id).unwrap();
+    let event = webhook_payloads::account_updated(&stored, institution, now);
+    passbook.store.save_fetch(&update, &transactions, &event).await.unwrap();
+    account.id
+}
+
+async fn webhook_receiver(received: Arc<Mutex<Vec<Instant>>>) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hooks", listener.local_addr().unwrap());
+    let app = axum::Router::new().route(
+        "/hooks",
+        post(move |body: String| {
+            let received = received.clone();
+            async move {
+                if body.contains("account_connected") {
+                    received.lock().unwrap().push(Instant::now());
+                }
+                "ok"
+            }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    url
+}
+
+async fn link_to_webhook(
+    http: &reqwest::Client,
+    base: &str,
+    key: &str,
+    received: &Arc<Mutex<Vec<Instant>>>,
+    links: usize,
+) -> (Duration, Duration) {
+    let mut samples = Vec::new();
+    for i in 0..links {
+        let body = serde_json::json!({
+            "customer": {"name": "Bench User", "email": format!("user{i}@bench.ng")},
+            "scope": "auth",
+            "institution": {"id": "5f2d08be60b92e2888287702", "auth_method": "internet_banking"}
+        });
+        let res: serde_json::Value = http
+            .post(format!("{base}/v2/accounts/initiate"))
+            .header("mono-sec-key", key)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let url = res["data"]["mono_url"].as_str().unwrap().to_string();
+        let before = received.lock().unwrap().len();
+        let started = Instant::now();
+        http.post(format!("{url}/login"))
+            .form(&[("username", "user_good"), ("password", "123456")])
+            .send()
+            .await
+            .unwrap();
+        loop {
+            if let Some(at) = received.lock().unwrap().get(before) {
+                samples.push(at.duration_since(started));
+                break;
+            }
+            tokio::time::sleep(Duration::from_micros(200)).await;
+        }
+    }
+    percentiles(samples)
+}
