@@ -28,6 +28,8 @@ pub trait Store: Send + Sync {
     async fn app_by_secret_hash(&self, hash: &str) -> Result<Option<App>>;
     /// Sets or clears the app's webhook URL; false if there is no such app.
     async fn set_webhook_url(&self, app_id: &str, url: Option<&str>) -> Result<bool>;
+    /// Makes `secret` the app's webhook secret; the old one keeps signing until `overlap_until`.
+    async fn rotate_webhook_secret(&self, app_id: &str, secret: &str, overlap_until: Timestamp) -> Result<bool>;
 
     // Customers and link sessions
     async fn customer(&self, app_id: &str, id: &str) -> Result<Option<Customer>>;
@@ -82,5 +84,16 @@ pub trait Store: Send + Sync {
     /// Claims due events; an event waits while an earlier one about the same account is
     /// still pending, so that each account's events are delivered in order.
     async fn claim_events(&self, now: Timestamp, lease_until: Timestamp, limit: u32) -> Result<Vec<PendingEvent>>;
-    async fn record_delivery(&self, event_id: &str, at: Timestamp, outcome: &DeliveryOutcome) -> Result<()>;
+    /// Records one attempt and what follows from it.
+    async fn record_delivery(&self, event_id: &str, attempt: &DeliveryAttempt, outcome: &DeliveryOutcome)
+    -> Result<()>;
+    /// Writes an event that reports no other change (such as a webhook test).
+    async fn insert_event(&self, event: &NewEvent) -> Result<()>;
+    async fn list_events(&self, app_id: &str, filter: &EventFilter, page: PageRequest) -> Result<Page<StoredEvent>>;
+    async fn event(&self, app_id: &str, id: &str) -> Result<Option<(StoredEvent, Vec<DeliveryAttempt>)>>;
+    /// Puts the app's matching events that are not pending back in the queue, with a fresh
+    /// retry schedule; `id` narrows it to one event. Returns how many.
+    async fn replay_events(&self, app_id: &str, id: Option<&str>, filter: &EventFilter, now: Timestamp) -> Result<u64>;
+    /// How many events are in each status, over all apps (for metrics).
+    async fn event_counts(&self) -> Result<Vec<(EventStatus, u64)>>;
 }

@@ -19,6 +19,25 @@ fn event<T: Serialize>(name: &str, app_id: &str, account_id: Option<&str>, now: 
     }
 }
 
+/// `mono.events.webhook_test`, sent on request to check an endpoint.
+pub fn webhook_test(app_id: &str, now: Timestamp) -> NewEvent {
+    let data = serde_json::json!({
+        "app": app_id,
+        "message": "This is a test event from Passbook. Answer with a 2xx status to acknowledge it."
+    });
+    event(WEBHOOK_TEST, app_id, None, now, data)
+}
+
+/// The body as POSTed: the stored event with its per-account `sequence` at the top level.
+/// Stored payloads are JSON objects Passbook serialised itself, so the key is spliced in before
+/// the closing brace, keeping the key order of the stored body.
+pub fn body_with_sequence(payload: &str, sequence: i64) -> String {
+    match payload.trim_end().strip_suffix('}') {
+        Some(open) if payload.starts_with('{') => format!("{open},\"sequence\":{sequence}}}"),
+        _ => payload.to_string(),
+    }
+}
+
 /// `mono.events.account_connected`, sent as soon as an account is linked.
 pub fn account_connected(account: &Account, now: Timestamp) -> NewEvent {
     let data = AccountConnectedData {
@@ -64,4 +83,17 @@ pub fn account_updated(account: &Account, institution: &Institution, now: Timest
         },
     };
     event(ACCOUNT_UPDATED, &account.app_id, Some(&account.id), now, data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sequence_is_added_at_the_top_level() {
+        let body = body_with_sequence(r#"{"event":"x","data":{"id":"1"}}"#, 7);
+        assert_eq!(body, r#"{"event":"x","data":{"id":"1"},"sequence":7}"#);
+        let value: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(value["sequence"], 7);
+    }
 }

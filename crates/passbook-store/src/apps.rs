@@ -14,20 +14,33 @@ struct AppRow {
     public_key: String,
     webhook_url: Option<String>,
     webhook_secret_sealed: Vec<u8>,
+    previous_webhook_secret_sealed: Option<Vec<u8>>,
+    previous_webhook_secret_expires_at: Option<i64>,
     created_at: i64,
 }
 
-const COLUMNS: &str =
-    "id, name, secret_key_hash, secret_key_hint, public_key, webhook_url, webhook_secret_sealed, created_at";
+const COLUMNS: &str = "id, name, secret_key_hash, secret_key_hint, public_key, webhook_url, webhook_secret_sealed, \
+    previous_webhook_secret_sealed, previous_webhook_secret_expires_at, created_at";
 
 fn secret_context(app_id: &str) -> String {
     format!("apps.webhook_secret:{app_id}")
 }
 
+fn previous_secret_context(app_id: &str) -> String {
+    format!("apps.previous_webhook_secret:{app_id}")
+}
+
 impl SqliteStore {
     fn app_from_row(&self, row: AppRow) -> StoreResult<App> {
+        let previous = match (&row.previous_webhook_secret_sealed, row.previous_webhook_secret_expires_at) {
+            (Some(sealed), Some(until)) => {
+                Some((self.vault.open_str(sealed, &previous_secret_context(&row.id))?, Timestamp(until)))
+            }
+            _ => None,
+        };
         Ok(App {
             webhook_secret: self.vault.open_str(&row.webhook_secret_sealed, &secret_context(&row.id))?,
+            previous_webhook_secret: previous,
             id: row.id,
             name: row.name,
             secret_key_hash: row.secret_key_hash,
@@ -82,4 +95,32 @@ pub(crate) async fn set_webhook_url(store: &SqliteStore, app_id: &str, url: Opti
         .execute(&store.pool)
         .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Moves the current secret to "previous" (re-sealed for its new column) and seals the new one.
+pub(crate) async fn rotate_secret(
+    store: &SqliteStore,
+    app_id: &str,
+    secret: &str,
+    overlap_until: Timestamp,
+) -> StoreResult<bool> {
+    let mut tx = store.write().await?;
+    let current: Option<Vec<u8>> = sqlx::query_scalar("SELECT webhook_secret_sealed FROM apps WHERE id = $1")
+        .bind(app_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let Some(current) = current else { return Ok(false) };
+    let previous = store.vault.open_str(&current, &secret_context(app_id))?;
+    sqlx::query(
+        "UPDATE apps SET webhook_secret_sealed = $2, previous_webhook_secret_sealed = $3, previous_webhook_secret_expires_at = $4
+         WHERE id = $1",
+    )
+    .bind(app_id)
+    .bind(store.vault.seal_str(secret, &secret_context(app_id)))
+    .bind(store.vault.seal_str(&previous, &previous_secret_context(app_id)))
+    .bind(overlap_until.0)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(true)
 }

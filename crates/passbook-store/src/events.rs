@@ -1,16 +1,20 @@
-use passbook_domain::Timestamp;
-use passbook_domain::model::{DeliveryOutcome, NewEvent, PendingEvent};
-use sqlx::{FromRow, Sqlite, Transaction};
+//! The webhook outbox and its delivery log.
+use passbook_domain::model::*;
+use passbook_domain::{Timestamp, ids};
+use sqlx::{FromRow, QueryBuilder, Sqlite, Transaction};
 
 use crate::SqliteStore;
-use crate::error::StoreResult;
+use crate::error::{StoreError, StoreResult};
 
-/// Writes an event into the outbox with the next sequence number of its account.
+/// Deliveries in flight to one app at once, so that a slow endpoint cannot take every slot.
+pub const IN_FLIGHT_PER_APP: i64 = 4;
+
 /// Payloads hold personal data (names, account numbers), so they are sealed like other fields.
 fn payload_context(event_id: &str) -> String {
     format!("events.payload:{event_id}")
 }
 
+/// Writes an event into the outbox with the next sequence number of its account.
 pub(crate) async fn insert(
     store: &SqliteStore,
     tx: &mut Transaction<'static, Sqlite>,
@@ -33,72 +37,146 @@ pub(crate) async fn insert(
     Ok(())
 }
 
+pub(crate) async fn insert_alone(store: &SqliteStore, event: &NewEvent) -> StoreResult<()> {
+    let mut tx = store.write().await?;
+    insert(store, &mut tx, event).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 #[derive(FromRow)]
-struct PendingRow {
+struct EventRow {
     id: String,
     app_id: String,
     account_id: Option<String>,
+    sequence: i64,
     event: String,
     payload_sealed: Vec<u8>,
+    status: String,
     attempts: i64,
+    next_attempt_at: Option<i64>,
+    last_error: Option<String>,
     created_at: i64,
+    delivered_at: Option<i64>,
 }
 
-/// Claims due events with a lease. An event is held back while an earlier event about the
-/// same account is still pending, so each account's events go out in order.
+#[derive(FromRow)]
+struct AttemptRow {
+    attempted_at: i64,
+    status_code: Option<i64>,
+    latency_ms: i64,
+    error: Option<String>,
+    next_attempt_at: Option<i64>,
+}
+
+const COLUMNS: &str = "id, app_id, account_id, sequence, event, payload_sealed, status, attempts, next_attempt_at, \
+    last_error, created_at, delivered_at";
+
+impl SqliteStore {
+    fn event_from_row(&self, r: EventRow) -> StoreResult<StoredEvent> {
+        Ok(StoredEvent {
+            payload: self.vault.open_str(&r.payload_sealed, &payload_context(&r.id))?,
+            status: EventStatus::parse(&r.status)
+                .ok_or_else(|| StoreError::Corrupt(format!("event status {}", r.status)))?,
+            next_attempt_at: r.next_attempt_at.filter(|_| r.status == "pending").map(Timestamp),
+            id: r.id,
+            app_id: r.app_id,
+            account_id: r.account_id,
+            sequence: r.sequence,
+            event: r.event,
+            attempts: r.attempts as u32,
+            last_error: r.last_error,
+            created_at: Timestamp(r.created_at),
+            delivered_at: r.delivered_at.map(Timestamp),
+        })
+    }
+}
+
+/// Claims due events with a lease. An event waits while an earlier event about the same account
+/// is pending (so each account's events go out in order), and no app gets more than
+/// [`IN_FLIGHT_PER_APP`] deliveries in flight.
 pub(crate) async fn claim(
     store: &SqliteStore,
     now: Timestamp,
     lease_until: Timestamp,
     limit: u32,
 ) -> StoreResult<Vec<PendingEvent>> {
-    let rows: Vec<PendingRow> = sqlx::query_as(
+    let rows: Vec<EventRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "UPDATE events SET locked_until = $2
          WHERE id IN (
-             SELECT e.id FROM events e
-             WHERE e.status = 'pending' AND e.next_attempt_at <= $1
-               AND (e.locked_until IS NULL OR e.locked_until < $1)
-               AND NOT EXISTS (SELECT 1 FROM events p
-                               WHERE p.app_id = e.app_id AND p.account_id = e.account_id
-                                 AND p.status = 'pending' AND p.sequence < e.sequence)
-             ORDER BY e.next_attempt_at, e.created_at LIMIT $3)
+             SELECT c.id FROM (
+                 SELECT e.id, e.app_id, e.next_attempt_at, e.created_at,
+                        ROW_NUMBER() OVER (PARTITION BY e.app_id ORDER BY e.next_attempt_at, e.created_at) AS rank
+                 FROM events e
+                 WHERE e.status = 'pending' AND e.next_attempt_at <= $1
+                   AND (e.locked_until IS NULL OR e.locked_until < $1)
+                   AND NOT EXISTS (SELECT 1 FROM events p
+                                   WHERE p.app_id = e.app_id AND p.account_id = e.account_id
+                                     AND p.status = 'pending' AND p.sequence < e.sequence)
+             ) c
+             WHERE c.rank + (SELECT COUNT(*) FROM events f
+                             WHERE f.app_id = c.app_id AND f.status = 'pending' AND f.locked_until >= $1) <= $4
+             ORDER BY c.next_attempt_at, c.created_at LIMIT $3)
            AND (locked_until IS NULL OR locked_until < $1)
-         RETURNING id, app_id, account_id, event, payload_sealed, attempts, created_at",
-    )
+         RETURNING {COLUMNS}"
+    )))
     .bind(now.0)
     .bind(lease_until.0)
     .bind(limit as i64)
+    .bind(IN_FLIGHT_PER_APP)
     .fetch_all(&store.pool)
     .await?;
     rows.into_iter()
         .map(|r| {
+            let e = store.event_from_row(r)?;
             Ok(PendingEvent {
-                payload: store.vault.open_str(&r.payload_sealed, &payload_context(&r.id))?,
-                id: r.id,
-                app_id: r.app_id,
-                account_id: r.account_id,
-                event: r.event,
-                attempts: r.attempts as u32,
-                created_at: Timestamp(r.created_at),
+                id: e.id,
+                app_id: e.app_id,
+                account_id: e.account_id,
+                sequence: e.sequence,
+                event: e.event,
+                payload: e.payload,
+                attempts: e.attempts,
+                created_at: e.created_at,
             })
         })
         .collect()
 }
 
-pub(crate) async fn record(store: &SqliteStore, id: &str, at: Timestamp, outcome: &DeliveryOutcome) -> StoreResult<()> {
+/// Logs the attempt and applies its outcome, in one transaction.
+pub(crate) async fn record(
+    store: &SqliteStore,
+    id: &str,
+    attempt: &DeliveryAttempt,
+    outcome: &DeliveryOutcome,
+) -> StoreResult<()> {
+    let mut tx = store.write().await?;
+    sqlx::query(
+        "INSERT INTO delivery_attempts (id, event_id, attempted_at, status_code, latency_ms, error, next_attempt_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(ids::object_id(attempt.attempted_at))
+    .bind(id)
+    .bind(attempt.attempted_at.0)
+    .bind(attempt.status_code.map(i64::from))
+    .bind(attempt.latency_ms as i64)
+    .bind(&attempt.error)
+    .bind(attempt.next_attempt_at.map(|t| t.0))
+    .execute(&mut *tx)
+    .await?;
     let query = match outcome {
         DeliveryOutcome::Delivered => sqlx::query(
             "UPDATE events SET status = 'delivered', attempts = attempts + 1, delivered_at = $2,
                  locked_until = NULL, last_error = NULL WHERE id = $1",
         )
         .bind(id)
-        .bind(at.0),
-        DeliveryOutcome::Retry { at: next, error } => sqlx::query(
+        .bind(attempt.attempted_at.0),
+        DeliveryOutcome::Retry { at, error } => sqlx::query(
             "UPDATE events SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3, locked_until = NULL
              WHERE id = $1",
         )
         .bind(id)
-        .bind(next.0)
+        .bind(at.0)
         .bind(error.clone()),
         DeliveryOutcome::GaveUp { error } => sqlx::query(
             "UPDATE events SET status = 'failed', attempts = attempts + 1, last_error = $2, locked_until = NULL
@@ -107,6 +185,104 @@ pub(crate) async fn record(store: &SqliteStore, id: &str, at: Timestamp, outcome
         .bind(id)
         .bind(error.clone()),
     };
-    query.execute(&store.pool).await?;
+    query.execute(&mut *tx).await?;
+    tx.commit().await?;
     Ok(())
+}
+
+fn push_filter(qb: &mut QueryBuilder<Sqlite>, app_id: &str, filter: &EventFilter) {
+    qb.push(" WHERE app_id = ").push_bind(app_id.to_string());
+    if let Some(status) = filter.status {
+        qb.push(" AND status = ").push_bind(status.as_str());
+    }
+    if let Some(event) = &filter.event {
+        qb.push(" AND event = ").push_bind(event.clone());
+    }
+    if let Some(account) = &filter.account {
+        qb.push(" AND account_id = ").push_bind(account.clone());
+    }
+    if let Some(since) = filter.since {
+        qb.push(" AND created_at >= ").push_bind(since.0);
+    }
+    if let Some(until) = filter.until {
+        qb.push(" AND created_at <= ").push_bind(until.0);
+    }
+}
+
+pub(crate) async fn list(
+    store: &SqliteStore,
+    app_id: &str,
+    filter: &EventFilter,
+    page: PageRequest,
+) -> StoreResult<Page<StoredEvent>> {
+    let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM events");
+    push_filter(&mut count, app_id, filter);
+    let total: i64 = count.build_query_scalar().fetch_one(&store.pool).await?;
+    let mut qb = QueryBuilder::<Sqlite>::new(format!("SELECT {COLUMNS} FROM events"));
+    push_filter(&mut qb, app_id, filter);
+    qb.push(" ORDER BY created_at DESC, id DESC LIMIT ")
+        .push_bind(page.limit.map_or(-1, |l| l as i64))
+        .push(" OFFSET ")
+        .push_bind(page.offset() as i64);
+    let rows: Vec<EventRow> = qb.build_query_as().fetch_all(&store.pool).await?;
+    let items = rows.into_iter().map(|r| store.event_from_row(r)).collect::<StoreResult<_>>()?;
+    Ok(Page { items, total: total as u64 })
+}
+
+pub(crate) async fn one(
+    store: &SqliteStore,
+    app_id: &str,
+    id: &str,
+) -> StoreResult<Option<(StoredEvent, Vec<DeliveryAttempt>)>> {
+    let row: Option<EventRow> =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM events WHERE app_id = $1 AND id = $2")))
+            .bind(app_id)
+            .bind(id)
+            .fetch_optional(&store.pool)
+            .await?;
+    let Some(row) = row else { return Ok(None) };
+    let attempts: Vec<AttemptRow> = sqlx::query_as(
+        "SELECT attempted_at, status_code, latency_ms, error, next_attempt_at FROM delivery_attempts
+         WHERE event_id = $1 ORDER BY attempted_at, id",
+    )
+    .bind(id)
+    .fetch_all(&store.pool)
+    .await?;
+    let attempts = attempts
+        .into_iter()
+        .map(|a| DeliveryAttempt {
+            attempted_at: Timestamp(a.attempted_at),
+            status_code: a.status_code.map(|c| c as u16),
+            latency_ms: a.latency_ms as u64,
+            error: a.error,
+            next_attempt_at: a.next_attempt_at.map(Timestamp),
+        })
+        .collect();
+    Ok(Some((store.event_from_row(row)?, attempts)))
+}
+
+pub(crate) async fn replay(
+    store: &SqliteStore,
+    app_id: &str,
+    id: Option<&str>,
+    filter: &EventFilter,
+    now: Timestamp,
+) -> StoreResult<u64> {
+    let mut qb = QueryBuilder::<Sqlite>::new("UPDATE events SET status = 'pending', attempts = 0, next_attempt_at = ");
+    qb.push_bind(now.0).push(", locked_until = NULL, last_error = NULL");
+    push_filter(&mut qb, app_id, filter);
+    qb.push(" AND status != 'pending'");
+    if let Some(id) = id {
+        qb.push(" AND id = ").push_bind(id.to_string());
+    }
+    let mut tx = store.write().await?;
+    let done = qb.build().execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(done.rows_affected())
+}
+
+pub(crate) async fn counts(store: &SqliteStore) -> StoreResult<Vec<(EventStatus, u64)>> {
+    let rows: Vec<(String, i64)> =
+        sqlx::query_as("SELECT status, COUNT(*) FROM events GROUP BY status").fetch_all(&store.pool).await?;
+    Ok(rows.into_iter().filter_map(|(s, n)| Some((EventStatus::parse(&s)?, n as u64))).collect())
 }

@@ -89,6 +89,10 @@ mod port {
             Ok(apps::set_webhook_url(self, app_id, url).await?)
         }
 
+        async fn rotate_webhook_secret(&self, app_id: &str, secret: &str, overlap_until: Timestamp) -> Result<bool> {
+            Ok(apps::rotate_secret(self, app_id, secret, overlap_until).await?)
+        }
+
         async fn customer(&self, app_id: &str, id: &str) -> Result<Option<Customer>> {
             Ok(links::customer(self, app_id, id).await?)
         }
@@ -180,8 +184,44 @@ mod port {
             Ok(events::claim(self, now, lease_until, limit).await?)
         }
 
-        async fn record_delivery(&self, event_id: &str, at: Timestamp, outcome: &DeliveryOutcome) -> Result<()> {
-            Ok(events::record(self, event_id, at, outcome).await?)
+        async fn record_delivery(
+            &self,
+            event_id: &str,
+            attempt: &DeliveryAttempt,
+            outcome: &DeliveryOutcome,
+        ) -> Result<()> {
+            Ok(events::record(self, event_id, attempt, outcome).await?)
+        }
+
+        async fn insert_event(&self, event: &NewEvent) -> Result<()> {
+            Ok(events::insert_alone(self, event).await?)
+        }
+
+        async fn list_events(
+            &self,
+            app_id: &str,
+            filter: &EventFilter,
+            page: PageRequest,
+        ) -> Result<Page<StoredEvent>> {
+            Ok(events::list(self, app_id, filter, page).await?)
+        }
+
+        async fn event(&self, app_id: &str, id: &str) -> Result<Option<(StoredEvent, Vec<DeliveryAttempt>)>> {
+            Ok(events::one(self, app_id, id).await?)
+        }
+
+        async fn replay_events(
+            &self,
+            app_id: &str,
+            id: Option<&str>,
+            filter: &EventFilter,
+            now: Timestamp,
+        ) -> Result<u64> {
+            Ok(events::replay(self, app_id, id, filter, now).await?)
+        }
+
+        async fn event_counts(&self) -> Result<Vec<(EventStatus, u64)>> {
+            Ok(events::counts(self).await?)
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod envelope;
 pub mod institutions;
 pub mod linking;
+pub mod passbook;
 pub mod webhooks;
 
 pub use envelope::{Failure, FieldError, ListMeta, PageMeta, Success};

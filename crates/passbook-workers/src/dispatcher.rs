@@ -1,47 +1,66 @@
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use passbook_domain::model::{App, DeliveryOutcome, PendingEvent};
-use passbook_domain::{Passbook, Timestamp, webhook_signature};
+use passbook_domain::model::{App, DeliveryAttempt, DeliveryOutcome, PendingEvent};
+use passbook_domain::{Passbook, Timestamp, webhook_payloads, webhook_signature};
 use tokio::sync::{Semaphore, watch};
 
 use crate::schedule::{WEBHOOK_RETRY_SCHEDULE, next_delay};
+use crate::ssrf;
 
-const EVENT_LEASE: Duration = Duration::from_secs(60);
+/// Bounds within which a receiver's `Retry-After` replaces the scheduled delay.
+const RETRY_AFTER_BOUNDS: (Duration, Duration) = (Duration::from_secs(1), Duration::from_secs(3600));
 
 #[derive(Debug, Clone)]
 pub struct DispatcherOptions {
     /// Per-attempt timeout.
     pub timeout: Duration,
-    /// Deliveries in flight at once.
+    /// Deliveries in flight at once, over all apps (each app also has its own limit).
     pub concurrency: usize,
+    /// Delay before each attempt; after the last the event is marked failed.
+    pub schedule: Vec<Duration>,
+    /// Deliver to private, loopback and link-local addresses (sandbox default).
+    pub allow_private: bool,
+    /// How long a claimed event is this worker's; after that (the worker died) another worker
+    /// may deliver it. Longer than `timeout`.
+    pub lease: Duration,
 }
 
 impl Default for DispatcherOptions {
     fn default() -> Self {
-        Self { timeout: Duration::from_secs(10), concurrency: 16 }
+        Self {
+            timeout: Duration::from_secs(10),
+            concurrency: 16,
+            schedule: WEBHOOK_RETRY_SCHEDULE.to_vec(),
+            allow_private: true,
+            lease: Duration::from_secs(60),
+        }
     }
 }
 
-/// Delivers the webhook outbox: at least once, in order per account, on the published
-/// retry schedule.
+/// Delivers the webhook outbox: at least once, in order per account, on the published retry
+/// schedule.
 pub struct Dispatcher {
     passbook: Passbook,
     http: reqwest::Client,
     slots: Arc<Semaphore>,
+    options: Arc<DispatcherOptions>,
 }
 
 impl Dispatcher {
     pub fn new(passbook: Passbook, options: DispatcherOptions) -> Self {
         // reqwest is built without a default TLS provider (to avoid aws-lc's C build); ring it is.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .timeout(options.timeout)
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("Passbook-Webhooks/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .expect("the webhook HTTP client builds");
-        Self { passbook, http, slots: Arc::new(Semaphore::new(options.concurrency)) }
+            .user_agent(concat!("Passbook-Webhooks/", env!("CARGO_PKG_VERSION")));
+        if !options.allow_private {
+            builder = builder.dns_resolver(Arc::new(ssrf::PublicOnlyResolver));
+        }
+        let http = builder.build().expect("the webhook HTTP client builds");
+        Self { passbook, http, slots: Arc::new(Semaphore::new(options.concurrency)), options: Arc::new(options) }
     }
 
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
@@ -63,7 +82,7 @@ impl Dispatcher {
             return 0;
         }
         let now = self.passbook.clock.now();
-        let lease = now.plus_millis(EVENT_LEASE.as_millis() as i64);
+        let lease = now.plus_millis(self.options.lease.as_millis() as i64);
         let events = match self.passbook.store.claim_events(now, lease, free as u32).await {
             Ok(events) => events,
             Err(err) => {
@@ -74,10 +93,9 @@ impl Dispatcher {
         let count = events.len();
         for event in events {
             let permit = self.slots.clone().acquire_owned().await.expect("semaphore never closes");
-            let passbook = self.passbook.clone();
-            let http = self.http.clone();
+            let (passbook, http, options) = (self.passbook.clone(), self.http.clone(), self.options.clone());
             tokio::spawn(async move {
-                deliver_one(&passbook, &http, event).await;
+                deliver_one(&passbook, &http, &options, event).await;
                 drop(permit);
                 // The next event of the same account may now be due.
                 passbook.work.notify_one();
@@ -87,67 +105,149 @@ impl Dispatcher {
     }
 }
 
-async fn deliver_one(passbook: &Passbook, http: &reqwest::Client, event: PendingEvent) {
-    let outcome = match passbook.store.app(&event.app_id).await {
-        Ok(Some(app)) => attempt(http, &app, &event, passbook.clock.now()).await,
-        Ok(None) => Err("the app no longer exists".to_string()),
-        Err(err) => Err(format!("could not load the app: {err}")),
+/// What one attempt came to.
+struct Answer {
+    status_code: Option<u16>,
+    error: Option<String>,
+    retry_after: Option<Duration>,
+    /// No point retrying: 410 Gone, a refused address, an app that no longer exists.
+    permanent: bool,
+}
+
+impl Answer {
+    fn failed(error: String, permanent: bool) -> Self {
+        Self { status_code: None, error: Some(error), retry_after: None, permanent }
+    }
+}
+
+async fn deliver_one(passbook: &Passbook, http: &reqwest::Client, options: &DispatcherOptions, event: PendingEvent) {
+    let attempted_at = passbook.clock.now();
+    let started = Instant::now();
+    let answer = match passbook.store.app(&event.app_id).await {
+        Ok(Some(app)) => attempt(http, options, &app, &event, attempted_at).await,
+        Ok(None) => Answer::failed("the app no longer exists".into(), true),
+        Err(err) => Answer::failed(format!("could not load the app: {err}"), false),
     };
+    let latency = started.elapsed();
     let now = passbook.clock.now();
-    let outcome = match outcome {
-        Ok(()) => DeliveryOutcome::Delivered,
-        Err(error) => match next_delay(&WEBHOOK_RETRY_SCHEDULE, event.attempts + 1) {
-            Some(delay) if !error.starts_with(GONE) => {
-                DeliveryOutcome::Retry { at: now.plus_millis(delay.as_millis() as i64), error }
+    let (outcome, next_attempt_at) = match &answer.error {
+        None => (DeliveryOutcome::Delivered, None),
+        Some(error) => match next_delay(&options.schedule, event.attempts + 1) {
+            Some(scheduled) if !answer.permanent => {
+                let delay =
+                    answer.retry_after.map_or(scheduled, |d| d.clamp(RETRY_AFTER_BOUNDS.0, RETRY_AFTER_BOUNDS.1));
+                let at = now.plus_millis(delay.as_millis() as i64);
+                (DeliveryOutcome::Retry { at, error: error.clone() }, Some(at))
             }
-            _ => DeliveryOutcome::GaveUp { error },
+            _ => (DeliveryOutcome::GaveUp { error: error.clone() }, None),
         },
     };
-    match &outcome {
+    let label = match &outcome {
         DeliveryOutcome::Delivered => {
-            tracing::debug!(event = %event.event, id = %event.id, "webhook delivered")
+            passbook.metrics.delivered((now.0 - event.created_at.0).max(0) as f64 / 1000.0);
+            tracing::debug!(event = %event.event, id = %event.id, "webhook delivered");
+            "delivered"
         }
         DeliveryOutcome::Retry { error, .. } => {
-            tracing::info!(event = %event.event, id = %event.id, %error, "webhook will be retried")
+            tracing::info!(event = %event.event, id = %event.id, %error, "webhook will be retried");
+            "retry"
         }
         DeliveryOutcome::GaveUp { error } => {
-            tracing::warn!(event = %event.event, id = %event.id, %error, "webhook failed for good")
+            tracing::warn!(event = %event.event, id = %event.id, %error, "webhook failed for good");
+            "failed"
         }
-    }
-    if let Err(err) = passbook.store.record_delivery(&event.id, now, &outcome).await {
+    };
+    passbook.metrics.attempt(label, latency.as_secs_f64());
+    let record = DeliveryAttempt {
+        attempted_at,
+        status_code: answer.status_code,
+        latency_ms: latency.as_millis() as u64,
+        error: answer.error,
+        next_attempt_at,
+    };
+    if let Err(err) = passbook.store.record_delivery(&event.id, &record, &outcome).await {
         tracing::error!(id = %event.id, error = %err, "could not record a delivery; it will be sent again after its lease");
     }
 }
 
-const GONE: &str = "410 Gone";
-
 /// One POST of the event. Only a 2xx answer counts as delivered.
-async fn attempt(http: &reqwest::Client, app: &App, event: &PendingEvent, now: Timestamp) -> Result<(), String> {
-    let url = app.webhook_url.as_deref().ok_or("the app has no webhook URL")?;
+async fn attempt(
+    http: &reqwest::Client,
+    options: &DispatcherOptions,
+    app: &App,
+    event: &PendingEvent,
+    now: Timestamp,
+) -> Answer {
+    let Some(url) = app.webhook_url.as_deref() else {
+        return Answer::failed("the app has no webhook URL".into(), false);
+    };
+    if !options.allow_private
+        && let Some(refused) = literal_internal_host(url)
+    {
+        return Answer::failed(ssrf::refusal(&refused), true);
+    }
+    let body = webhook_payloads::body_with_sequence(&event.payload, event.sequence);
     let timestamp = now.0 / 1000;
-    let mut request = http
+    let signatures: Vec<String> = app
+        .signing_secrets(now)
+        .into_iter()
+        .filter_map(|secret| webhook_signature::sign(secret, &event.id, timestamp, &body))
+        .collect();
+    let request = http
         .post(url)
         .header("content-type", "application/json")
         .header("mono-webhook-secret", &app.webhook_secret)
         .header("webhook-id", &event.id)
-        .header("webhook-timestamp", timestamp.to_string());
-    if let Some(signature) = webhook_signature::sign(&app.webhook_secret, &event.id, timestamp, &event.payload) {
-        request = request.header("webhook-signature", signature);
-    }
-    let started = Instant::now();
-    let response = request.body(event.payload.clone()).send().await.map_err(|e| describe(&e))?;
+        .header("webhook-timestamp", timestamp.to_string())
+        .header("webhook-signature", signatures.join(" "))
+        .body(body);
+    let response = match request.send().await {
+        Ok(response) => response,
+        Err(err) => {
+            let text = describe(&err);
+            let permanent = text.contains("refused: ");
+            return Answer::failed(text, permanent);
+        }
+    };
     let status = response.status();
-    tracing::debug!(status = status.as_u16(), latency_ms = started.elapsed().as_millis() as u64, "webhook answered");
     if status.is_success() {
-        Ok(())
-    } else if status == reqwest::StatusCode::GONE {
-        Err(format!("{GONE}: the endpoint was removed"))
-    } else {
-        Err(format!("the endpoint answered {status}"))
+        return Answer { status_code: Some(status.as_u16()), error: None, retry_after: None, permanent: false };
+    }
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    let gone = status == reqwest::StatusCode::GONE;
+    Answer {
+        status_code: Some(status.as_u16()),
+        error: Some(if gone {
+            "410 Gone: the endpoint was removed".into()
+        } else {
+            format!("the endpoint answered {status}")
+        }),
+        retry_after,
+        permanent: gone,
     }
 }
 
+/// The host of `url` when it is an IP literal in an internal range.
+fn literal_internal_host(url: &str) -> Option<String> {
+    let host = reqwest::Url::parse(url).ok()?.host_str()?.trim_matches(['[', ']']).to_string();
+    let ip: IpAddr = host.parse().ok()?;
+    ssrf::is_internal(ip).then_some(host)
+}
+
 fn describe(err: &reqwest::Error) -> String {
+    let mut source: Option<&dyn std::error::Error> = Some(err);
+    while let Some(e) = source {
+        let text = e.to_string();
+        if text.starts_with("refused: ") {
+            return text;
+        }
+        source = e.source();
+    }
     if err.is_timeout() {
         "the endpoint did not answer in time".into()
     } else if err.is_connect() {

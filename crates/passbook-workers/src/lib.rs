@@ -4,6 +4,7 @@
 mod dispatcher;
 mod runner;
 mod schedule;
+mod ssrf;
 
 use std::time::Duration;
 
@@ -14,14 +15,23 @@ use tokio::task::JoinHandle;
 pub use dispatcher::{Dispatcher, DispatcherOptions};
 pub use runner::JobRunner;
 pub use schedule::{JOB_RETRY_SCHEDULE, WEBHOOK_RETRY_SCHEDULE};
+pub use ssrf::is_internal;
 
 /// How often idle workers look for work that no in-process signal announced (work written by
 /// another process, retries coming due).
 pub const POLL_INTERVAL: Duration = Duration::from_millis(250);
 
+/// Default lease of a background job: longer than any fetch should take.
+pub const JOB_LEASE: Duration = Duration::from_secs(120);
+
 /// Starts both workers; they stop when `shutdown` turns true.
-pub fn spawn(passbook: Passbook, options: DispatcherOptions, shutdown: watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
-    let runner = JobRunner::new(passbook.clone());
+pub fn spawn(
+    passbook: Passbook,
+    options: DispatcherOptions,
+    job_lease: Duration,
+    shutdown: watch::Receiver<bool>,
+) -> Vec<JoinHandle<()>> {
+    let runner = JobRunner::new(passbook.clone(), job_lease);
     let dispatcher = Dispatcher::new(passbook, options);
     vec![tokio::spawn(runner.run(shutdown.clone())), tokio::spawn(dispatcher.run(shutdown))]
 }

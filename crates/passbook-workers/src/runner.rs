@@ -8,19 +8,19 @@ use tokio::sync::{Semaphore, watch};
 
 use crate::schedule::{JOB_RETRY_SCHEDULE, next_delay};
 
-/// How long a claimed job is ours before another worker may take it over.
-const JOB_LEASE: Duration = Duration::from_secs(120);
 const CONCURRENCY: usize = 8;
 
 /// Runs background jobs (data fetches) with bounded concurrency.
 pub struct JobRunner {
     passbook: Passbook,
     slots: Arc<Semaphore>,
+    /// How long a claimed job is ours before another worker may take it over.
+    lease: Duration,
 }
 
 impl JobRunner {
-    pub fn new(passbook: Passbook) -> Self {
-        Self { passbook, slots: Arc::new(Semaphore::new(CONCURRENCY)) }
+    pub fn new(passbook: Passbook, lease: Duration) -> Self {
+        Self { passbook, slots: Arc::new(Semaphore::new(CONCURRENCY)), lease }
     }
 
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
@@ -42,7 +42,7 @@ impl JobRunner {
             return 0;
         }
         let now = self.passbook.clock.now();
-        let lease = now.plus_millis(JOB_LEASE.as_millis() as i64);
+        let lease = now.plus_millis(self.lease.as_millis() as i64);
         let jobs = match self.passbook.store.claim_jobs(now, lease, free as u32).await {
             Ok(jobs) => jobs,
             Err(err) => {

@@ -33,6 +33,7 @@ pub async fn build(config: &Config, public_url: String) -> anyhow::Result<Passbo
             max_login_attempts: config.max_login_attempts,
         },
         work: Default::default(),
+        metrics: Default::default(),
     };
     // Decrypting every app checks that the master key matches this database.
     passbook.list_apps().await.context("reading the apps; is this the master key this database was created with?")?;
@@ -69,8 +70,14 @@ pub async fn start(config: Config, listener: TcpListener) -> anyhow::Result<Serv
     let (shutdown, shutdown_rx) = watch::channel(false);
     let mut tasks = Vec::new();
     if config.workers {
-        let options = DispatcherOptions { timeout: config.webhook_timeout, ..DispatcherOptions::default() };
-        tasks.extend(passbook_workers::spawn(passbook.clone(), options, shutdown_rx.clone()));
+        let options = DispatcherOptions {
+            timeout: config.webhook_timeout,
+            schedule: config.webhook_schedule.clone(),
+            allow_private: config.allow_private_webhooks,
+            lease: config.webhook_lease,
+            ..DispatcherOptions::default()
+        };
+        tasks.extend(passbook_workers::spawn(passbook.clone(), options, config.job_lease, shutdown_rx.clone()));
     }
     let router = passbook_server::router(passbook.clone());
     let mut http_shutdown = shutdown_rx;

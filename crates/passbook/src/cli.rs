@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use passbook_domain::model::{App, CreatedApp};
+use passbook_types::passbook::{EventsQuery, ReplayRequest};
 use serde_json::json;
 
 use crate::{Config, app};
@@ -30,6 +31,90 @@ pub enum Command {
     Apps {
         #[command(subcommand)]
         command: AppsCommand,
+    },
+    /// Inspect and replay an app's webhook events.
+    Events {
+        #[command(subcommand)]
+        command: EventsCommand,
+    },
+    /// An app's webhook endpoint: URL, test event, secret rotation.
+    Webhook {
+        #[command(subcommand)]
+        command: WebhookCommand,
+    },
+}
+
+/// Which app a command is about; may be left out when there is only one.
+#[derive(Debug, Args)]
+pub struct AppArgs {
+    #[arg(long = "app")]
+    pub app_id: Option<String>,
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EventsCommand {
+    /// List events, newest first.
+    List {
+        /// pending, delivered or failed.
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        event: Option<String>,
+        #[arg(long)]
+        account: Option<String>,
+        #[arg(long)]
+        since: Option<String>,
+        #[arg(long)]
+        until: Option<String>,
+        #[arg(long)]
+        page: Option<String>,
+        #[command(flatten)]
+        app: AppArgs,
+    },
+    /// One event with its delivery attempts, as JSON.
+    Show {
+        event_id: String,
+        #[command(flatten)]
+        app: AppArgs,
+    },
+    /// Deliver one event again, or every matching event with the filters (status defaults to failed).
+    Replay {
+        event_id: Option<String>,
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        since: Option<String>,
+        #[arg(long)]
+        until: Option<String>,
+        #[command(flatten)]
+        app: AppArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WebhookCommand {
+    /// Show the webhook URL.
+    Get {
+        #[command(flatten)]
+        app: AppArgs,
+    },
+    /// Set the webhook URL (omit it to clear).
+    Set {
+        url: Option<String>,
+        #[command(flatten)]
+        app: AppArgs,
+    },
+    /// Send `mono.events.webhook_test` through the delivery pipeline.
+    Test {
+        #[command(flatten)]
+        app: AppArgs,
+    },
+    /// Make a new webhook secret (printed once); the old one keeps signing for 24 hours.
+    RotateSecret {
+        #[command(flatten)]
+        app: AppArgs,
     },
 }
 
@@ -72,6 +157,24 @@ pub struct ServeArgs {
     /// Serve HTTP only; run `passbook serve` elsewhere for the background work.
     #[arg(long)]
     pub no_workers: bool,
+    /// `sandbox` (the default: webhooks may go to localhost) or `production` (they may not,
+    /// unless --allow-private-webhooks).
+    #[arg(long, env = "PASSBOOK_MODE", default_value = "sandbox", value_parser = ["sandbox", "production"])]
+    pub mode: String,
+    /// Deliver webhooks to private, loopback and link-local addresses [default: yes in
+    /// sandbox mode, no in production mode].
+    #[arg(long, env = "PASSBOOK_WEBHOOK_ALLOW_PRIVATE")]
+    pub allow_private_webhooks: Option<bool>,
+    /// Timeout of one webhook delivery attempt, in seconds.
+    #[arg(long, env = "PASSBOOK_WEBHOOK_TIMEOUT_SECS", default_value_t = 10)]
+    pub webhook_timeout_secs: u64,
+    /// How long a worker holds a claimed webhook event before another may deliver it (it must
+    /// exceed the timeout).
+    #[arg(long, env = "PASSBOOK_WEBHOOK_LEASE_SECS", default_value_t = 60)]
+    pub webhook_lease_secs: u64,
+    /// How long a worker holds a claimed background job before another may run it.
+    #[arg(long, env = "PASSBOOK_JOB_LEASE_SECS", default_value_t = 120)]
+    pub job_lease_secs: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -114,7 +217,98 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Apps { command } => apps(command).await,
+        Command::Events { command } => events(command).await,
+        Command::Webhook { command } => webhook(command).await,
     }
+}
+
+async fn app_context(args: &AppArgs) -> anyhow::Result<(passbook_domain::Passbook, App)> {
+    let passbook = app::build(&args.db.config(), String::new()).await?;
+    let app = passbook.find_app(args.app_id.as_deref()).await?;
+    Ok((passbook, app))
+}
+
+async fn events(command: EventsCommand) -> anyhow::Result<()> {
+    match command {
+        EventsCommand::List { status, event, account, since, until, page, app } => {
+            let (passbook, app) = app_context(&app).await?;
+            let query = EventsQuery { status, event, account, since, until, page, limit: None };
+            let (found, page) = passbook.list_events(&app, &query).await?;
+            println!("{} events (page {})", found.total, page.page);
+            for e in found.items {
+                println!(
+                    "{}  {:<9} {:<36} account {:<24} seq {:<3} attempts {}  {}{}",
+                    e.created_at,
+                    e.status.as_str(),
+                    e.event,
+                    e.account_id.as_deref().unwrap_or("-"),
+                    e.sequence,
+                    e.attempts,
+                    e.id,
+                    e.last_error.map(|err| format!("  ({err})")).unwrap_or_default()
+                );
+            }
+        }
+        EventsCommand::Show { event_id, app } => {
+            let (passbook, app) = app_context(&app).await?;
+            let (event, attempts) = passbook.event(&app, &event_id).await?;
+            let attempts: Vec<_> = attempts
+                .iter()
+                .map(|a| {
+                    json!({"attempted_at": a.attempted_at.to_iso(), "status_code": a.status_code,
+                           "latency_ms": a.latency_ms, "error": a.error,
+                           "next_attempt_at": a.next_attempt_at.map(|t| t.to_iso())})
+                })
+                .collect();
+            let body = passbook_domain::webhook_payloads::body_with_sequence(&event.payload, event.sequence);
+            let shown = json!({
+                "id": event.id, "event": event.event, "status": event.status.as_str(), "attempts": event.attempts,
+                "last_error": event.last_error, "payload": serde_json::from_str::<serde_json::Value>(&body)?,
+                "delivery_attempts": attempts,
+            });
+            println!("{}", serde_json::to_string_pretty(&shown)?);
+        }
+        EventsCommand::Replay { event_id, status, since, until, app } => {
+            let (passbook, app) = app_context(&app).await?;
+            match event_id {
+                Some(id) => {
+                    passbook.replay_event(&app, &id).await?;
+                    println!("event {id} queued for delivery");
+                }
+                None => {
+                    let req = ReplayRequest { status, since, until, ..ReplayRequest::default() };
+                    let n = passbook.replay_events(&app, &req).await?;
+                    println!("{n} events queued for delivery");
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn webhook(command: WebhookCommand) -> anyhow::Result<()> {
+    match command {
+        WebhookCommand::Get { app } => {
+            let (_, app) = app_context(&app).await?;
+            println!("{}", app.webhook_url.as_deref().unwrap_or("(none)"));
+        }
+        WebhookCommand::Set { url, app } => {
+            let (passbook, app) = app_context(&app).await?;
+            let app = passbook.update_webhook_url(&app, url.as_deref()).await?;
+            println!("webhook URL of {}: {}", app.id, app.webhook_url.as_deref().unwrap_or("(none)"));
+        }
+        WebhookCommand::Test { app } => {
+            let (passbook, app) = app_context(&app).await?;
+            let id = passbook.send_test_webhook(&app).await?;
+            println!("queued mono.events.webhook_test as event {id}; a running `passbook serve` delivers it");
+        }
+        WebhookCommand::RotateSecret { app } => {
+            let (passbook, app) = app_context(&app).await?;
+            let (secret, until) = passbook.rotate_webhook_secret(&app).await?;
+            println!("new webhook secret (shown only now): {secret}\nthe previous secret keeps signing until {until}");
+        }
+    }
+    Ok(())
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
@@ -122,6 +316,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     config.public_url = args.public_url;
     config.sandbox_webhook_url = args.webhook_url;
     config.workers = !args.no_workers;
+    config.allow_private_webhooks = args.allow_private_webhooks.unwrap_or(args.mode == "sandbox");
+    if args.webhook_lease_secs <= args.webhook_timeout_secs {
+        anyhow::bail!("--webhook-lease-secs must be longer than --webhook-timeout-secs");
+    }
+    config.webhook_timeout = std::time::Duration::from_secs(args.webhook_timeout_secs);
+    config.webhook_lease = std::time::Duration::from_secs(args.webhook_lease_secs);
+    config.job_lease = std::time::Duration::from_secs(args.job_lease_secs);
     let listener =
         tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("listening on {}", args.listen))?;
     let server = crate::start(config, listener).await?;

@@ -25,6 +25,13 @@ pub struct Config {
     pub link_ttl: Duration,
     pub max_login_attempts: u32,
     pub webhook_timeout: Duration,
+    /// Delay before each webhook attempt (see `passbook_workers::WEBHOOK_RETRY_SCHEDULE`).
+    pub webhook_schedule: Vec<Duration>,
+    /// Deliver webhooks to private, loopback and link-local addresses.
+    pub allow_private_webhooks: bool,
+    /// How long a worker holds a claimed webhook event / job before another may take it.
+    pub webhook_lease: Duration,
+    pub job_lease: Duration,
     pub sandbox: SandboxOptions,
     pub clock: Arc<dyn Clock>,
 }
@@ -41,6 +48,10 @@ impl Config {
             link_ttl: Duration::from_secs(24 * 3600),
             max_login_attempts: 5,
             webhook_timeout: Duration::from_secs(10),
+            webhook_schedule: passbook_workers::WEBHOOK_RETRY_SCHEDULE.to_vec(),
+            allow_private_webhooks: true,
+            webhook_lease: Duration::from_secs(60),
+            job_lease: passbook_workers::JOB_LEASE,
             sandbox: SandboxOptions::default(),
             clock: Arc::new(SystemClock),
         }

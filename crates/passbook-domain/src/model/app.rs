@@ -12,7 +12,23 @@ pub struct App {
     pub public_key: String,
     pub webhook_url: Option<String>,
     pub webhook_secret: String,
+    /// The secret before the last rotation, still signing until the time given.
+    pub previous_webhook_secret: Option<(String, Timestamp)>,
     pub created_at: Timestamp,
+}
+
+impl App {
+    /// The secrets that sign a delivery made at `now`: the current one, and the previous one
+    /// while its overlap lasts.
+    pub fn signing_secrets(&self, now: Timestamp) -> Vec<&str> {
+        let mut secrets = vec![self.webhook_secret.as_str()];
+        if let Some((previous, until)) = &self.previous_webhook_secret
+            && now < *until
+        {
+            secrets.push(previous);
+        }
+        secrets
+    }
 }
 
 /// A new app together with the secrets that are shown to the operator once.

@@ -18,10 +18,71 @@ pub struct PendingEvent {
     pub id: String,
     pub app_id: String,
     pub account_id: Option<String>,
+    /// Position among the account's events (1, 2, …), sent so receivers can order them.
+    pub sequence: i64,
     pub event: String,
     pub payload: String,
+    /// Attempts made so far in the current schedule (a replay starts a new one).
     pub attempts: u32,
     pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventStatus {
+    Pending,
+    Delivered,
+    Failed,
+}
+
+impl EventStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Delivered => "delivered",
+            Self::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Pending, Self::Delivered, Self::Failed].into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// An event as the events API shows it.
+#[derive(Debug, Clone)]
+pub struct StoredEvent {
+    pub id: String,
+    pub app_id: String,
+    pub account_id: Option<String>,
+    pub sequence: i64,
+    pub event: String,
+    pub payload: String,
+    pub status: EventStatus,
+    pub attempts: u32,
+    pub next_attempt_at: Option<Timestamp>,
+    pub last_error: Option<String>,
+    pub created_at: Timestamp,
+    pub delivered_at: Option<Timestamp>,
+}
+
+/// One POST of an event to the app's endpoint.
+#[derive(Debug, Clone)]
+pub struct DeliveryAttempt {
+    pub attempted_at: Timestamp,
+    pub status_code: Option<u16>,
+    pub latency_ms: u64,
+    pub error: Option<String>,
+    pub next_attempt_at: Option<Timestamp>,
+}
+
+/// Filters of the events API, already validated.
+#[derive(Debug, Clone, Default)]
+pub struct EventFilter {
+    pub status: Option<EventStatus>,
+    pub event: Option<String>,
+    pub account: Option<String>,
+    pub since: Option<Timestamp>,
+    pub until: Option<Timestamp>,
 }
 
 /// What happened when an event was sent.

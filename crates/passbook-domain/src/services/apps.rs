@@ -1,6 +1,3 @@
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
-
 use super::Passbook;
 use crate::crypto::hash_secret;
 use crate::model::{App, CreatedApp};
@@ -24,11 +21,27 @@ impl Passbook {
             secret_key_hint: secret_key[..12].to_string(),
             public_key: format!("test_pk_{}", ids::random_alnum(24)),
             webhook_url,
-            webhook_secret: format!("whsec_{}", STANDARD.encode(ids::random_bytes::<32>())),
+            webhook_secret: super::webhooks::new_webhook_secret(),
+            previous_webhook_secret: None,
             created_at: now,
         };
         self.store.insert_app(&app).await?;
         Ok(CreatedApp { app, secret_key })
+    }
+
+    /// The app with this id, or the only app when `id` is `None`.
+    pub async fn find_app(&self, id: Option<&str>) -> Result<App> {
+        match id {
+            Some(id) => self.store.app(id).await?.ok_or_else(|| Error::not_found(format!("No app with id '{id}'"))),
+            None => {
+                let mut apps = self.store.list_apps().await?;
+                match apps.len() {
+                    1 => Ok(apps.remove(0)),
+                    0 => Err(Error::not_found("There is no app yet; create one with `passbook apps create`")),
+                    n => Err(Error::invalid("app", format!("There are {n} apps; say which with --app <id>"))),
+                }
+            }
+        }
     }
 
     pub async fn list_apps(&self) -> Result<Vec<App>> {

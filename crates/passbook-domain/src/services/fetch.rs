@@ -127,6 +127,7 @@ impl Passbook {
             None => webhook_payloads::account_updated(&account, &unknown_institution(&account.institution_id), now),
         };
         self.store.save_fetch(&update, &transactions, &event).await?;
+        self.metrics.event_created(&event.event);
         self.wake_workers();
         Ok(JobResult::Done)
     }

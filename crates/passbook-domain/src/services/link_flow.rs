@@ -226,6 +226,7 @@ impl Passbook {
         session.flow.discovered.clear();
         session.flow.challenge = None;
         self.store.complete_link_session(&session, &accounts, &events, &jobs).await?;
+        events.iter().for_each(|e| self.metrics.event_created(&e.event));
         self.wake_workers();
         Ok(session)
     }

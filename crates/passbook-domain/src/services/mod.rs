@@ -7,12 +7,14 @@ mod initiate;
 mod institutions;
 mod link_flow;
 mod queries;
+mod webhooks;
 
 use std::sync::Arc;
 
 pub use fetch::JobResult;
 pub use initiate::{CustomerSpec, InitiateLink, InitiatedLink};
 pub use queries::{DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, parse_list_page, parse_transactions_query};
+pub use webhooks::SECRET_ROTATION_OVERLAP_MS;
 
 use crate::{Clock, Institutions, Store};
 
@@ -43,10 +45,17 @@ pub struct Passbook {
     /// Wakes the background workers when new work is written, so that they need not wait
     /// for their next poll.
     pub work: Arc<tokio::sync::Notify>,
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl Passbook {
     pub(crate) fn wake_workers(&self) {
         self.work.notify_one();
+    }
+
+    /// Prometheus text for `/metrics`.
+    pub async fn render_metrics(&self) -> crate::Result<String> {
+        let counts = self.store.event_counts().await?;
+        Ok(self.metrics.render(&counts))
     }
 }

@@ -62,7 +62,7 @@ pub fn parse_list_page(page: Option<&str>) -> Result<PageRequest> {
     Ok(PageRequest::new(parse_positive("page", page)?.unwrap_or(1), Some(LIST_PAGE_SIZE)))
 }
 
-fn parse_positive(field: &str, raw: Option<&str>) -> Result<Option<u64>> {
+pub(crate) fn parse_positive(field: &str, raw: Option<&str>) -> Result<Option<u64>> {
     match raw.map(str::trim) {
         None | Some("") => Ok(None),
         Some(text) => match text.parse::<u64>() {
@@ -70,6 +70,18 @@ fn parse_positive(field: &str, raw: Option<&str>) -> Result<Option<u64>> {
             _ => Err(Error::invalid(field, format!("{field} must be a positive whole number, got '{text}'"))),
         },
     }
+}
+
+/// An instant as ISO-8601 (`2026-01-27T21:00:38.850Z`) or a date (then its start, UTC).
+pub(crate) fn parse_instant(field: &str, raw: &str) -> Result<Timestamp> {
+    Timestamp::parse_iso(raw).map_or_else(
+        || {
+            parse_date(field, raw).map_err(|_| {
+                Error::invalid(field, format!("{field} must be an ISO-8601 time or a date (YYYY-MM-DD), got '{raw}'"))
+            })
+        },
+        Ok,
+    )
 }
 
 /// `DD-MM-YYYY` (as Mono's clients send) or `YYYY-MM-DD`, as the start of that day in UTC.

@@ -1,5 +1,6 @@
 //! The Mono v2 JSON API.
 mod accounts;
+mod events;
 mod initiate;
 mod institutions;
 mod wire;
@@ -18,9 +19,25 @@ pub fn router() -> Router<AppState> {
         .route("/v2/accounts/{id}/identity", get(accounts::identity))
         .route("/v2/accounts/{id}/transactions", get(accounts::transactions))
         .route("/v3/institutions", get(institutions::list))
+        .route("/passbook/v1/events", get(events::list))
+        .route("/passbook/v1/events/replay", post(events::replay_many))
+        .route("/passbook/v1/events/{id}", get(events::show))
+        .route("/passbook/v1/events/{id}/replay", post(events::replay_one))
+        .route("/passbook/v1/webhook", get(events::get_webhook).put(events::put_webhook))
+        .route("/passbook/v1/webhook/test", post(events::send_test))
+        .route("/passbook/v1/webhook/secret/rotate", post(events::rotate_secret))
+        .route("/metrics", get(metrics))
 }
 
 /// The success envelope with Mono's message for the endpoint.
 fn success<T, M>(state: &AppState, message: &str, data: T) -> passbook_types::Success<T, M> {
     passbook_types::Success::new(message, state.passbook.clock.now().to_iso(), data)
+}
+
+/// `GET /metrics`: Prometheus text.
+async fn metrics(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> crate::error::ApiResult<impl axum::response::IntoResponse> {
+    let text = state.passbook.render_metrics().await?;
+    Ok(([("content-type", "text/plain; version=0.0.4; charset=utf-8")], text))
 }

@@ -9,6 +9,9 @@ CREATE TABLE apps (
     public_key          TEXT NOT NULL UNIQUE,
     webhook_url         TEXT,
     webhook_secret_sealed BLOB NOT NULL,
+    -- During a secret rotation the previous secret keeps signing until it expires.
+    previous_webhook_secret_sealed BLOB,
+    previous_webhook_secret_expires_at INTEGER,
     created_at          INTEGER NOT NULL
 );
 
@@ -117,3 +120,16 @@ CREATE TABLE events (
 );
 CREATE INDEX events_pending ON events (next_attempt_at) WHERE status = 'pending';
 CREATE INDEX events_account_sequence ON events (app_id, account_id, sequence);
+CREATE INDEX events_app_created ON events (app_id, created_at DESC, id DESC);
+
+-- One row per delivery attempt, for the events API.
+CREATE TABLE delivery_attempts (
+    id                  TEXT PRIMARY KEY,
+    event_id            TEXT NOT NULL REFERENCES events(id),
+    attempted_at        INTEGER NOT NULL,
+    status_code         INTEGER,
+    latency_ms          INTEGER NOT NULL,
+    error               TEXT,
+    next_attempt_at     INTEGER
+);
+CREATE INDEX delivery_attempts_event ON delivery_attempts (event_id, attempted_at);

@@ -5,6 +5,8 @@ mod support;
 mod accounts;
 mod bad_input;
 mod cli;
+mod crash;
+mod events_api;
 mod linking;
 mod security;
 mod webhooks;

@@ -21,6 +21,8 @@ pub const KUDA: &str = "5f2d08bf60b92e2888287704";
 pub struct Received {
     pub headers: HeaderMap,
     pub body: String,
+    /// What the receiver answered.
+    pub status: StatusCode,
 }
 
 impl Received {
@@ -32,6 +34,14 @@ impl Received {
         self.json()["event"].as_str().unwrap_or_default().to_string()
     }
 
+    pub fn event_id(&self) -> String {
+        self.json()["event_id"].as_str().unwrap_or_default().to_string()
+    }
+
+    pub fn acknowledged(&self) -> bool {
+        self.status.is_success()
+    }
+
     pub fn header(&self, name: &str) -> &str {
         self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default()
     }
@@ -39,28 +49,56 @@ impl Received {
 
 /// A local webhook endpoint that records what it receives and answers with scripted statuses
 /// (then 200).
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Receiver {
     pub received: Arc<Mutex<Vec<Received>>>,
-    pub script: Arc<Mutex<VecDeque<StatusCode>>>,
+    pub script: Arc<Mutex<VecDeque<Reply>>>,
+    /// While false, requests wait before being answered (and recorded).
+    pub open: Arc<tokio::sync::watch::Sender<bool>>,
     pub url: String,
+}
+
+/// A scripted answer: a status, possibly after a delay, possibly with `Retry-After`.
+#[derive(Debug, Clone, Copy)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub delay: Duration,
+    pub retry_after: Option<u64>,
+}
+
+impl From<StatusCode> for Reply {
+    fn from(status: StatusCode) -> Self {
+        Reply { status, delay: Duration::ZERO, retry_after: None }
+    }
 }
 
 impl Receiver {
     pub async fn start() -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let mut receiver =
-            Receiver { url: format!("http://{}/hooks", listener.local_addr().unwrap()), ..Default::default() };
+        let receiver = Receiver {
+            url: format!("http://{}/hooks", listener.local_addr().unwrap()),
+            received: Default::default(),
+            script: Default::default(),
+            open: Arc::new(tokio::sync::watch::channel(true).0),
+        };
         let state = receiver.clone();
         let app = axum::Router::new().route("/hooks", post(record)).with_state(state);
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        receiver.url = receiver.url.clone();
         receiver
     }
 
     /// Answer the next requests with these statuses.
     pub fn fail_next(&self, statuses: &[StatusCode]) {
-        self.script.lock().unwrap().extend(statuses.iter().copied());
+        self.script.lock().unwrap().extend(statuses.iter().map(|&s| Reply::from(s)));
+    }
+
+    pub fn reply_next(&self, replies: &[Reply]) {
+        self.script.lock().unwrap().extend(replies.iter().copied());
+    }
+
+    /// Hold every request until `set_open(true)`.
+    pub fn set_open(&self, open: bool) {
+        self.open.send_replace(open);
     }
 
     pub fn all(&self) -> Vec<Received> {
@@ -92,10 +130,17 @@ impl Receiver {
     }
 }
 
-async fn record(State(receiver): State<Receiver>, headers: HeaderMap, body: Bytes) -> StatusCode {
-    let status = receiver.script.lock().unwrap().pop_front().unwrap_or(StatusCode::OK);
-    receiver.received.lock().unwrap().push(Received { headers, body: String::from_utf8_lossy(&body).into_owned() });
-    status
+async fn record(State(receiver): State<Receiver>, headers: HeaderMap, body: Bytes) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let _ = receiver.open.subscribe().wait_for(|open| *open).await;
+    let reply = receiver.script.lock().unwrap().pop_front().unwrap_or(Reply::from(StatusCode::OK));
+    let body = String::from_utf8_lossy(&body).into_owned();
+    receiver.received.lock().unwrap().push(Received { headers, body, status: reply.status });
+    tokio::time::sleep(reply.delay).await;
+    match reply.retry_after {
+        Some(secs) => (reply.status, [("retry-after", secs.to_string())]).into_response(),
+        None => reply.status.into_response(),
+    }
 }
 
 /// A running Passbook with its own database, an app, and a webhook receiver.
@@ -161,10 +206,14 @@ impl TestApp {
     }
 
     pub async fn post_json(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send_json(reqwest::Method::POST, path, self.key(), body).await
+    }
+
+    pub async fn send_json(&self, method: reqwest::Method, path: &str, key: &str, body: Value) -> (StatusCode, Value) {
         let res = self
             .http
-            .post(format!("{}{path}", self.base))
-            .header("mono-sec-key", self.key())
+            .request(method, format!("{}{path}", self.base))
+            .header("mono-sec-key", key)
             .json(&body)
             .send()
             .await
@@ -289,4 +338,51 @@ pub async fn connected_ids(receiver: &Receiver, n: usize) -> Vec<String> {
         .iter()
         .map(|r| r.json()["data"]["id"].as_str().unwrap().to_string())
         .collect()
+}
+
+/// Retries in milliseconds instead of minutes, for tests of the retry path.
+pub fn fast_retries(config: &mut Config) {
+    config.webhook_schedule = [0, 50, 100, 150, 200, 250, 300, 350].map(Duration::from_millis).to_vec();
+}
+
+/// Links `count` accounts of `username` at GTBank, each for a different customer.
+pub async fn link_many(t: &TestApp, prefix: &str, username: &str, count: usize) {
+    for i in 0..count {
+        let body = json!({"customer": {"name": format!("Customer {i}"), "email": format!("{prefix}{i}@example.ng")},
+                          "meta": {"ref": format!("{prefix}-{i}")}, "scope": "auth",
+                          "institution": {"id": GTBANK, "auth_method": "internet_banking"}});
+        let (status, data) = t.post_json("/v2/accounts/initiate", body).await;
+        assert_eq!(status, StatusCode::OK, "{data}");
+        t.page(data["data"]["mono_url"].as_str().unwrap()).login(username, "123456").await;
+    }
+}
+
+/// Checks the at-least-once, in-order contract over everything a receiver saw: every event
+/// in `expected_ids` was acknowledged, repeats carry the same body, and for each account the
+/// acknowledged events come in sequence order.
+pub fn assert_delivered_in_order(all: &[Received], expected: usize) {
+    use std::collections::HashMap;
+    let mut bodies: HashMap<String, String> = HashMap::new();
+    let mut acknowledged: Vec<&Received> = Vec::new();
+    for r in all {
+        let id = r.event_id();
+        if let Some(first) = bodies.get(&id) {
+            assert_eq!(first, &r.body, "a repeat of {id} must be the same event");
+        } else {
+            bodies.insert(id.clone(), r.body.clone());
+        }
+        if r.acknowledged() && !acknowledged.iter().any(|a| a.event_id() == id) {
+            acknowledged.push(r);
+        }
+    }
+    assert_eq!(acknowledged.len(), expected, "every event acknowledged once at least");
+    let mut last_sequence: HashMap<String, i64> = HashMap::new();
+    for r in acknowledged {
+        let body = r.json();
+        let account =
+            body["data"]["id"].as_str().or(body["data"]["account"]["_id"].as_str()).unwrap_or_default().to_string();
+        let sequence = body["sequence"].as_i64().expect("every delivery has a sequence");
+        let previous = last_sequence.insert(account.clone(), sequence).unwrap_or(0);
+        assert_eq!(sequence, previous + 1, "account {account}: events acknowledged out of order");
+    }
 }

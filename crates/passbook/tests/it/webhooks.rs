@@ -70,3 +70,140 @@ async fn events_written_before_a_restart_are_delivered_after_it() {
     let events: Vec<_> = t.receiver.all().iter().map(|r| r.event()).collect();
     assert_eq!(events, ["mono.events.account_connected", "mono.events.account_updated"]);
 }
+
+#[tokio::test]
+async fn standard_webhooks_library_accepts_every_delivery() {
+    let t = TestApp::spawn().await;
+    t.link("std-1", "user_good").await;
+    let all = t.receiver.wait_for("mono.events.account_updated", 1).await;
+    assert!(!all.is_empty());
+    let verifier = standardwebhooks::Webhook::new(&t.app.app.webhook_secret).unwrap();
+    for delivery in t.receiver.all() {
+        verifier.verify(delivery.body.as_bytes(), &delivery.headers).expect("standardwebhooks accepts the delivery");
+        assert!(delivery.json()["sequence"].as_i64().unwrap() >= 1);
+    }
+    let wrong = standardwebhooks::Webhook::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap();
+    let one = &t.receiver.all()[0];
+    assert!(wrong.verify(one.body.as_bytes(), &one.headers).is_err());
+}
+
+#[tokio::test]
+async fn a_receiver_that_fails_for_a_while_gets_everything_in_order() {
+    let t = TestApp::spawn_with(fast_retries).await;
+    t.receiver.fail_next(&[StatusCode::INTERNAL_SERVER_ERROR; 7]);
+    link_many(&t, "flaky", "user_good", 4).await;
+    let all = t
+        .receiver
+        .wait_until(Duration::from_secs(30), "8 acknowledged events", |all| {
+            all.iter()
+                .filter(|r| r.acknowledged())
+                .map(|r| r.event_id())
+                .collect::<std::collections::HashSet<_>>()
+                .len()
+                >= 8
+        })
+        .await;
+    assert!(all.len() >= 15, "the failures were retried: {}", all.len());
+    assert_delivered_in_order(&all, 8);
+}
+
+#[tokio::test]
+async fn a_timed_out_attempt_is_retried_and_logged() {
+    let t = TestApp::spawn_with(|c| {
+        fast_retries(c);
+        c.webhook_timeout = Duration::from_millis(300);
+    })
+    .await;
+    t.receiver.reply_next(&[Reply { status: StatusCode::OK, delay: Duration::from_secs(2), retry_after: None }]);
+    t.link("slow-hook-1", "user_good").await;
+    t.receiver.wait_for("mono.events.account_updated", 1).await;
+    let (_, list) = t.get("/passbook/v1/events?event=mono.events.account_connected").await;
+    let id = list["data"][0]["id"].as_str().unwrap();
+    let (_, event) = t.get(&format!("/passbook/v1/events/{id}")).await;
+    let attempts = event["data"]["delivery_attempts"].as_array().unwrap();
+    assert_eq!(attempts.len(), 2, "{event}");
+    assert_eq!(attempts[0]["error"], "the endpoint did not answer in time");
+    assert!(attempts[0]["next_attempt_at"].is_string());
+    assert_eq!(attempts[1]["status_code"], 200);
+    assert_eq!(event["data"]["status"], "delivered");
+}
+
+#[tokio::test]
+async fn retry_after_replaces_the_scheduled_delay() {
+    let t = TestApp::spawn_with(fast_retries).await;
+    t.receiver.reply_next(&[Reply {
+        status: StatusCode::SERVICE_UNAVAILABLE,
+        delay: Duration::ZERO,
+        retry_after: Some(2),
+    }]);
+    let (_, sent) = t.post_json("/passbook/v1/webhook/test", serde_json::json!({})).await;
+    let id = sent["data"]["event_id"].as_str().unwrap().to_string();
+    t.receiver.wait_for("mono.events.webhook_test", 1).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let (_, event) = t.get(&format!("/passbook/v1/events/{id}")).await;
+    let attempt = &event["data"]["delivery_attempts"][0];
+    assert_eq!(attempt["status_code"], 503);
+    let at = passbook_domain::Timestamp::parse_iso(attempt["attempted_at"].as_str().unwrap()).unwrap();
+    let next = passbook_domain::Timestamp::parse_iso(attempt["next_attempt_at"].as_str().unwrap()).unwrap();
+    assert!(next.0 - at.0 >= 1900, "Retry-After: 2 was honoured over the 50 ms schedule: {attempt}");
+    assert_eq!(event["data"]["status"], "pending");
+}
+
+#[tokio::test]
+async fn one_slow_endpoint_does_not_hold_up_other_apps() {
+    let t = TestApp::spawn().await;
+    t.receiver.set_open(false);
+    link_many(&t, "stuck", "user_good", 6).await;
+    let other_receiver = Receiver::start().await;
+    let passbook = &t.server.as_ref().unwrap().passbook;
+    let other = passbook.create_app("Other", Some(&other_receiver.url)).await.unwrap();
+    for _ in 0..5 {
+        let (status, _) = t
+            .send_json(reqwest::Method::POST, "/passbook/v1/webhook/test", &other.secret_key, serde_json::json!({}))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    other_receiver.wait_for("mono.events.webhook_test", 5).await;
+    assert!(t.receiver.all().is_empty(), "the first app's endpoint is still holding every request");
+    t.receiver.set_open(true);
+    let all = t
+        .receiver
+        .wait_until(Duration::from_secs(30), "12 acknowledged", |all| {
+            all.iter().filter(|r| r.acknowledged()).count() >= 12
+        })
+        .await;
+    assert_delivered_in_order(&all, 12);
+}
+
+#[tokio::test]
+async fn production_mode_refuses_internal_addresses_even_by_name() {
+    let t = TestApp::spawn_with(|c| c.allow_private_webhooks = false).await;
+    let (_, sent) = t.post_json("/passbook/v1/webhook/test", serde_json::json!({})).await;
+    let literal = sent["data"]["event_id"].as_str().unwrap().to_string();
+    wait_for_status(&t, &literal, "failed").await;
+    let by_name = t.receiver.url.replace("127.0.0.1", "localhost");
+    let (status, _) =
+        t.send_json(reqwest::Method::PUT, "/passbook/v1/webhook", t.key(), serde_json::json!({"url": by_name})).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, sent) = t.post_json("/passbook/v1/webhook/test", serde_json::json!({})).await;
+    let named = sent["data"]["event_id"].as_str().unwrap().to_string();
+    for (id, host) in [(literal, "127.0.0.1"), (named, "localhost")] {
+        let event = wait_for_status(&t, &id, "failed").await;
+        let error = event["data"]["last_error"].as_str().unwrap();
+        assert!(error.starts_with("refused:") && error.contains(host), "{error}");
+        assert_eq!(event["data"]["delivery_attempts"].as_array().unwrap().len(), 1, "a refusal is not retried");
+    }
+    assert!(t.receiver.all().is_empty());
+}
+
+pub async fn wait_for_status(t: &TestApp, id: &str, status: &str) -> serde_json::Value {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let (_, event) = t.get(&format!("/passbook/v1/events/{id}")).await;
+        if event["data"]["status"] == status {
+            return event;
+        }
+        assert!(std::time::Instant::now() < deadline, "event {id} never became {status}: {event}");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}

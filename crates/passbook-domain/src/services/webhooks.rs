@@ -1,0 +1,126 @@
+//! The app's view and control of its webhooks: settings, secret rotation, test events, the
+//! event log and replays.
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use passbook_types::passbook::{EventsQuery, ReplayRequest};
+
+use super::Passbook;
+use super::queries::{parse_instant, parse_positive};
+use crate::model::*;
+use crate::{Error, Result, ids, webhook_payloads};
+
+/// How long the previous secret keeps signing after a rotation.
+pub const SECRET_ROTATION_OVERLAP_MS: i64 = 24 * 60 * 60 * 1000;
+const DEFAULT_EVENTS_LIMIT: u64 = 50;
+const MAX_EVENTS_LIMIT: u64 = 200;
+
+impl Passbook {
+    pub async fn update_webhook_url(&self, app: &App, url: Option<&str>) -> Result<App> {
+        let url = url.map(str::trim).filter(|u| !u.is_empty());
+        self.set_webhook_url(&app.id, url).await?;
+        self.store.app(&app.id).await?.ok_or_else(|| Error::not_found("app"))
+    }
+
+    /// A new webhook secret; the old one also signs deliveries for the overlap.
+    pub async fn rotate_webhook_secret(&self, app: &App) -> Result<(String, crate::Timestamp)> {
+        let secret = new_webhook_secret();
+        let until = self.clock.now().plus_millis(SECRET_ROTATION_OVERLAP_MS);
+        if !self.store.rotate_webhook_secret(&app.id, &secret, until).await? {
+            return Err(Error::not_found("app"));
+        }
+        Ok((secret, until))
+    }
+
+    /// Queues `mono.events.webhook_test` through the normal delivery pipeline.
+    pub async fn send_test_webhook(&self, app: &App) -> Result<String> {
+        let event = webhook_payloads::webhook_test(&app.id, self.clock.now());
+        self.store.insert_event(&event).await?;
+        self.metrics.event_created(&event.event);
+        self.wake_workers();
+        Ok(event.id)
+    }
+
+    pub async fn list_events(&self, app: &App, query: &EventsQuery) -> Result<(Page<StoredEvent>, PageRequest)> {
+        let filter = parse_event_filter(
+            query.status.as_deref(),
+            query.event.as_deref(),
+            query.account.as_deref(),
+            query.since.as_deref(),
+            query.until.as_deref(),
+        )?;
+        let page = parse_positive("page", query.page.as_deref())?.unwrap_or(1);
+        let limit = parse_positive("limit", query.limit.as_deref())?.unwrap_or(DEFAULT_EVENTS_LIMIT);
+        if limit > MAX_EVENTS_LIMIT {
+            return Err(Error::invalid("limit", format!("limit must be at most {MAX_EVENTS_LIMIT}")));
+        }
+        let page = PageRequest::new(page, Some(limit));
+        Ok((self.store.list_events(&app.id, &filter, page.clone()).await?, page))
+    }
+
+    pub async fn event(&self, app: &App, id: &str) -> Result<(StoredEvent, Vec<DeliveryAttempt>)> {
+        self.store
+            .event(&app.id, id)
+            .await?
+            .ok_or_else(|| Error::not_found(format!("No event with id '{id}' was found for this app")))
+    }
+
+    /// Delivers one event again (same `event_id`), with a fresh retry schedule.
+    pub async fn replay_event(&self, app: &App, id: &str) -> Result<()> {
+        let (event, _) = self.event(app, id).await?;
+        if event.status == EventStatus::Pending {
+            return Err(Error::Conflict(format!("Event '{id}' is still pending delivery")));
+        }
+        self.store.replay_events(&app.id, Some(id), &EventFilter::default(), self.clock.now()).await?;
+        self.wake_workers();
+        Ok(())
+    }
+
+    /// Delivers again every matching event that is not pending; `status` defaults to failed.
+    pub async fn replay_events(&self, app: &App, req: &ReplayRequest) -> Result<u64> {
+        let mut filter = parse_event_filter(
+            req.status.as_deref().or(Some("failed")),
+            req.event.as_deref(),
+            req.account.as_deref(),
+            req.since.as_deref(),
+            req.until.as_deref(),
+        )?;
+        if filter.status == Some(EventStatus::Pending) {
+            return Err(Error::invalid(
+                "status",
+                "pending events are delivered already; replay failed or delivered ones",
+            ));
+        }
+        filter.status = filter.status.or(Some(EventStatus::Failed));
+        let count = self.store.replay_events(&app.id, None, &filter, self.clock.now()).await?;
+        self.wake_workers();
+        Ok(count)
+    }
+}
+
+pub(crate) fn new_webhook_secret() -> String {
+    format!("whsec_{}", STANDARD.encode(ids::random_bytes::<32>()))
+}
+
+fn parse_event_filter(
+    status: Option<&str>,
+    event: Option<&str>,
+    account: Option<&str>,
+    since: Option<&str>,
+    until: Option<&str>,
+) -> Result<EventFilter> {
+    let present = |v: Option<&str>| v.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+    let status = match present(status) {
+        None => None,
+        Some(raw) => Some(EventStatus::parse(&raw).ok_or_else(|| {
+            Error::invalid("status", format!("status must be pending, delivered or failed, got '{raw}'"))
+        })?),
+    };
+    let since = present(since).map(|s| parse_instant("since", &s)).transpose()?;
+    let until = present(until).map(|s| parse_instant("until", &s)).transpose()?;
+    if let (Some(a), Some(b)) = (since, until)
+        && a > b
+    {
+        return Err(Error::invalid("since", "since must not be after until"));
+    }
+    Ok(EventFilter { status, event: present(event), account: present(account), since, until })
+}

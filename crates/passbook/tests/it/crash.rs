@@ -1,0 +1,108 @@
+//! `kill -9` during a burst of deliveries loses no event.
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::support::*;
+
+struct Process {
+    child: Child,
+    base: String,
+}
+
+fn serve(db: &str, key: &str) -> Process {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_passbook"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--webhook-timeout-secs",
+            "1",
+            "--webhook-lease-secs",
+            "2",
+            "--job-lease-secs",
+            "2",
+        ])
+        .env("PASSBOOK_DATABASE_URL", db)
+        .env("PASSBOOK_MASTER_KEY", key)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let base = loop {
+        let line = lines.next().expect("passbook printed its address").unwrap();
+        if let Some(rest) = line.strip_prefix("Passbook is listening on ") {
+            break rest.split_whitespace().next().unwrap().to_string();
+        }
+    };
+    std::thread::spawn(move || lines.for_each(drop));
+    Process { child, base }
+}
+
+#[tokio::test]
+async fn kill_dash_nine_mid_burst_loses_no_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("crash.db").display());
+    let key = passbook_domain::Vault::generate_key();
+    let receiver = Receiver::start().await;
+    let created = Command::new(env!("CARGO_BIN_EXE_passbook"))
+        .args(["apps", "create", "--name", "Crash test", "--webhook-url", &receiver.url, "--json"])
+        .env("PASSBOOK_DATABASE_URL", &db)
+        .env("PASSBOOK_MASTER_KEY", &key)
+        .output()
+        .unwrap();
+    let app: Value = serde_json::from_slice(&created.stdout).unwrap();
+    let secret = app["secret_key"].as_str().unwrap().to_string();
+
+    let mut first = serve(&db, &key);
+    let http = client();
+    const LINKS: usize = 12;
+    for i in 0..LINKS {
+        let body = json!({"customer": {"name": "Crash", "email": format!("c{i}@example.ng")}, "scope": "auth",
+                          "institution": {"id": GTBANK, "auth_method": "internet_banking"}});
+        let res: Value = http
+            .post(format!("{}/v2/accounts/initiate", first.base))
+            .header("mono-sec-key", &secret)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let url = res["data"]["mono_url"].as_str().unwrap();
+        http.post(format!("{url}/login"))
+            .form(&[("username", "user_good"), ("password", "123456")])
+            .send()
+            .await
+            .unwrap();
+        if i == LINKS / 2 {
+            // From here on the receiver holds requests, so deliveries are in flight when we kill.
+            receiver.set_open(false);
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    first.child.kill().unwrap(); // SIGKILL
+    first.child.wait().unwrap();
+    let before = receiver.all().iter().filter(|r| r.acknowledged()).count();
+    assert!(before < 2 * LINKS, "the kill came mid-burst ({before} acknowledged)");
+
+    receiver.set_open(true);
+    let mut second = serve(&db, &key);
+    let all = receiver
+        .wait_until(Duration::from_secs(60), "every event after the restart", |all| {
+            all.iter()
+                .filter(|r| r.acknowledged())
+                .map(|r| r.event_id())
+                .collect::<std::collections::HashSet<_>>()
+                .len()
+                >= 2 * LINKS
+        })
+        .await;
+    second.child.kill().unwrap();
+    second.child.wait().unwrap();
+    assert_delivered_in_order(&all, 2 * LINKS);
+}
