@@ -101,22 +101,31 @@ pub(crate) async fn claim(
     lease_until: Timestamp,
     limit: u32,
 ) -> StoreResult<Vec<PendingEvent>> {
+    // Each app contributes at most its per-app limit of its earliest due events (through the
+    // partial index on pending events), so a backlog in one app cannot crowd out the others;
+    // then what each app already has in flight (a small partial index) is subtracted.
     let rows: Vec<EventRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "UPDATE events SET locked_until = $2
-         WHERE id IN (
-             SELECT c.id FROM (
-                 SELECT e.id, e.app_id, e.next_attempt_at, e.created_at,
-                        ROW_NUMBER() OVER (PARTITION BY e.app_id ORDER BY e.next_attempt_at, e.created_at) AS rank
-                 FROM events e
-                 WHERE e.status = 'pending' AND e.next_attempt_at <= $1
+        "WITH due AS (
+             SELECT x.id, x.app_id, x.next_attempt_at, x.created_at
+             FROM apps a JOIN events x ON x.id IN (
+                 SELECT e.id FROM events e
+                 WHERE e.app_id = a.id AND e.status = 'pending' AND e.next_attempt_at <= $1
                    AND (e.locked_until IS NULL OR e.locked_until < $1)
                    AND NOT EXISTS (SELECT 1 FROM events p
                                    WHERE p.app_id = e.app_id AND p.account_id = e.account_id
                                      AND p.status = 'pending' AND p.sequence < e.sequence)
-             ) c
-             WHERE c.rank + (SELECT COUNT(*) FROM events f
-                             WHERE f.app_id = c.app_id AND f.status = 'pending' AND f.locked_until >= $1) <= $4
-             ORDER BY c.next_attempt_at, c.created_at LIMIT $3)
+                 ORDER BY e.next_attempt_at, e.created_at LIMIT $4)),
+         ranked AS (
+             SELECT id, app_id, next_attempt_at, created_at,
+                    ROW_NUMBER() OVER (PARTITION BY app_id ORDER BY next_attempt_at, created_at) AS rank
+             FROM due),
+         in_flight AS (
+             SELECT app_id, COUNT(*) AS n FROM events
+             WHERE status = 'pending' AND locked_until IS NOT NULL AND locked_until >= $1 GROUP BY app_id)
+         UPDATE events SET locked_until = $2
+         WHERE id IN (SELECT r.id FROM ranked r LEFT JOIN in_flight f ON f.app_id = r.app_id
+                      WHERE r.rank + COALESCE(f.n, 0) <= $4
+                      ORDER BY r.next_attempt_at, r.created_at LIMIT $3)
            AND (locked_until IS NULL OR locked_until < $1)
          RETURNING {COLUMNS}"
     )))

@@ -25,7 +25,8 @@ async fn main() {
     let mut config = Config::new(format!("sqlite://{}", dir.path().join("bench.db").display()));
     config.master_key = Some(Vault::generate_key());
     let received = Arc::new(Mutex::new(Vec::<Instant>::new()));
-    let hook_url = webhook_receiver(received.clone()).await;
+    let tests_received = Arc::new(Mutex::new(Vec::<(Instant, i64)>::new()));
+    let hook_url = webhook_receiver(received.clone(), tests_received.clone()).await;
     config.sandbox_webhook_url = Some(hook_url);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let server = passbook::start(config, listener).await.unwrap();
@@ -80,6 +81,7 @@ async fn main() {
         fmt(latencies.0),
         fmt(latencies.1)
     );
+    webhook_throughput(&passbook, &created.app, &tests_received, 2000).await;
     server.shutdown().await;
 }
 
@@ -202,16 +204,23 @@ async fn seed_account(passbook: &Passbook, app: &App, label: &str, count: usize)
     account.id
 }
 
-async fn webhook_receiver(received: Arc<Mutex<Vec<Instant>>>) -> String {
+/// Records when `account_connected` events arrive, and for test events their delay since the
+/// event's own timestamp.
+async fn webhook_receiver(received: Arc<Mutex<Vec<Instant>>>, tests: Arc<Mutex<Vec<(Instant, i64)>>>) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/hooks", listener.local_addr().unwrap());
     let app = axum::Router::new().route(
         "/hooks",
         post(move |body: String| {
-            let received = received.clone();
+            let (received, tests) = (received.clone(), tests.clone());
             async move {
                 if body.contains("account_connected") {
                     received.lock().unwrap().push(Instant::now());
+                } else if body.contains("webhook_test") {
+                    let value: serde_json::Value = serde_json::from_str(&body).unwrap();
+                    let created = Timestamp::parse_iso(value["timestamp"].as_str().unwrap()).unwrap();
+                    let now = passbook_domain::Clock::now(&passbook_domain::SystemClock);
+                    tests.lock().unwrap().push((Instant::now(), now.0 - created.0));
                 }
                 "ok"
             }
@@ -262,4 +271,33 @@ async fn link_to_webhook(
         }
     }
     percentiles(samples)
+}
+
+/// Queues `count` test events at once and measures how fast the dispatcher drains them to a
+/// local receiver, and each event's time from creation to arrival.
+async fn webhook_throughput(passbook: &Passbook, app: &App, tests: &Arc<Mutex<Vec<(Instant, i64)>>>, count: usize) {
+    let started = Instant::now();
+    for _ in 0..count {
+        passbook.send_test_webhook(app).await.unwrap();
+    }
+    let queued = started.elapsed();
+    loop {
+        if tests.lock().unwrap().len() >= count {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let done = tests.lock().unwrap().iter().map(|(at, _)| *at).max().unwrap();
+    let elapsed = done.duration_since(started);
+    let delays: Vec<Duration> = tests.lock().unwrap().iter().map(|(_, ms)| Duration::from_millis(*ms as u64)).collect();
+    let (p50, p95) = percentiles(delays);
+    println!(
+        "Webhook dispatcher: {count} events queued in {:.2} s and delivered in {:.2} s ({:.0} deliveries/s); \
+         creation → arrival p50 {} / p95 {} (millisecond resolution)",
+        queued.as_secs_f64(),
+        elapsed.as_secs_f64(),
+        count as f64 / elapsed.as_secs_f64(),
+        fmt(p50),
+        fmt(p95)
+    );
 }

@@ -118,7 +118,8 @@ CREATE TABLE events (
     created_at          INTEGER NOT NULL,
     delivered_at        INTEGER
 );
-CREATE INDEX events_pending ON events (next_attempt_at) WHERE status = 'pending';
+CREATE INDEX events_pending ON events (app_id, next_attempt_at) WHERE status = 'pending';
+CREATE INDEX events_in_flight ON events (app_id, locked_until) WHERE status = 'pending' AND locked_until IS NOT NULL;
 CREATE INDEX events_account_sequence ON events (app_id, account_id, sequence);
 CREATE INDEX events_app_created ON events (app_id, created_at DESC, id DESC);
 
