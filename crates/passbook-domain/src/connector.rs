@@ -87,10 +87,24 @@ pub struct ConnectorAccount<'a> {
     pub account_number: &'a str,
 }
 
+/// A scripted test login that a sandbox connector offers.
+#[derive(Debug, Clone)]
+pub struct SandboxLogin {
+    pub username: String,
+    pub password: String,
+    pub description: String,
+    pub has_multiple_accounts: bool,
+}
+
 #[async_trait]
 pub trait Connector: Send + Sync {
     /// The institutions this connector serves.
     fn institutions(&self) -> Vec<Institution>;
+
+    /// Test logins, for connectors that simulate institutions; real connectors have none.
+    fn sandbox_logins(&self) -> Vec<SandboxLogin> {
+        Vec::new()
+    }
 
     async fn login(
         &self,
@@ -113,19 +127,24 @@ pub trait Connector: Send + Sync {
 pub struct Institutions {
     entries: Vec<(Institution, Arc<dyn Connector>)>,
     by_id: HashMap<String, usize>,
+    connectors: Vec<Arc<dyn Connector>>,
 }
 
 impl Institutions {
     pub fn new(connectors: Vec<Arc<dyn Connector>>) -> Self {
         let mut entries = Vec::new();
-        for connector in connectors {
+        for connector in &connectors {
             for institution in connector.institutions() {
                 entries.push((institution, connector.clone()));
             }
         }
         entries.sort_by_key(|(institution, _)| institution.name.to_lowercase());
         let by_id = entries.iter().enumerate().map(|(i, (inst, _))| (inst.id.clone(), i)).collect();
-        Self { entries, by_id }
+        Self { entries, by_id, connectors }
+    }
+
+    pub fn sandbox_logins(&self) -> Vec<SandboxLogin> {
+        self.connectors.iter().flat_map(|c| c.sandbox_logins()).collect()
     }
 
     pub fn all(&self) -> impl Iterator<Item = &Institution> {

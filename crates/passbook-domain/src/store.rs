@@ -26,6 +26,7 @@ pub trait Store: Send + Sync {
     async fn list_apps(&self) -> Result<Vec<App>>;
     async fn app(&self, id: &str) -> Result<Option<App>>;
     async fn app_by_secret_hash(&self, hash: &str) -> Result<Option<App>>;
+    async fn app_by_public_key(&self, key: &str) -> Result<Option<App>>;
     /// Sets or clears the app's webhook URL; false if there is no such app.
     async fn set_webhook_url(&self, app_id: &str, url: Option<&str>) -> Result<bool>;
     /// Makes `secret` the app's webhook secret; the old one keeps signing until `overlap_until`.
@@ -39,6 +40,8 @@ pub trait Store: Send + Sync {
     async fn link_session(&self, id: &str) -> Result<Option<LinkSession>>;
     /// Saves the session's progress; a Conflict if it was completed meanwhile.
     async fn save_link_session(&self, session: &LinkSession) -> Result<()>;
+    /// Saves only the session's flow state, even once it is finished (widget messages).
+    async fn save_link_flow(&self, session: &LinkSession) -> Result<()>;
     /// Marks the session finished and, in the same transaction, creates or re-links its
     /// accounts and writes their events and jobs. A Conflict if it was finished already.
     async fn complete_link_session(
@@ -47,7 +50,15 @@ pub trait Store: Send + Sync {
         accounts: &[NewAccount],
         events: &[NewEvent],
         jobs: &[NewJob],
+        code: Option<&NewAuthCode>,
     ) -> Result<()>;
+    /// Marks the app's code used and returns its account id, once; or why not.
+    async fn exchange_auth_code(
+        &self,
+        app_id: &str,
+        code_hash: &str,
+        now: Timestamp,
+    ) -> Result<std::result::Result<String, CodeRefusal>>;
 
     // Accounts
     /// An account of this app; another app's account is `None`.

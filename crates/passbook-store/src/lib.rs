@@ -115,8 +115,26 @@ mod port {
             accounts: &[NewAccount],
             events: &[NewEvent],
             jobs: &[NewJob],
+            code: Option<&NewAuthCode>,
         ) -> Result<()> {
-            links::complete_session(self, session, accounts, events, jobs).await
+            links::complete_session(self, session, accounts, events, jobs, code).await
+        }
+
+        async fn save_link_flow(&self, session: &LinkSession) -> Result<()> {
+            Ok(links::save_flow(self, session).await?)
+        }
+
+        async fn exchange_auth_code(
+            &self,
+            app_id: &str,
+            code_hash: &str,
+            now: Timestamp,
+        ) -> Result<std::result::Result<String, CodeRefusal>> {
+            Ok(links::exchange_code(self, app_id, code_hash, now).await?)
+        }
+
+        async fn app_by_public_key(&self, key: &str) -> Result<Option<App>> {
+            Ok(apps::by_column(self, "public_key", key).await?)
         }
 
         async fn account(&self, app_id: &str, id: &str) -> Result<Option<Account>> {

@@ -1,4 +1,6 @@
-use passbook_domain::model::{Customer, LinkFlow, LinkSession, LinkStep, NewAccount, NewEvent, NewJob};
+use passbook_domain::model::{
+    CodeRefusal, Customer, LinkFlow, LinkMode, LinkSession, LinkStep, NewAccount, NewAuthCode, NewEvent, NewJob,
+};
 use passbook_domain::{Error, Timestamp};
 use sqlx::{FromRow, Sqlite, Transaction};
 
@@ -17,6 +19,7 @@ pub(crate) struct CustomerRow {
 #[derive(FromRow)]
 struct SessionRow {
     id: String,
+    mode: String,
     app_id: String,
     customer_id: String,
     reference: Option<String>,
@@ -45,6 +48,7 @@ impl SqliteStore {
         let flow: LinkFlow =
             serde_json::from_slice(&flow_json).map_err(|e| StoreError::Corrupt(format!("link flow: {e}")))?;
         Ok(LinkSession {
+            mode: LinkMode::parse(&row.mode).ok_or_else(|| StoreError::Corrupt(format!("link mode {}", row.mode)))?,
             step: LinkStep::parse(&row.step).ok_or_else(|| StoreError::Corrupt(format!("link step {}", row.step)))?,
             id: row.id,
             app_id: row.app_id,
@@ -112,8 +116,8 @@ pub(crate) async fn create_session(
     let mut session = session.clone();
     session.customer_id = stored.id.clone();
     let inserted = sqlx::query(
-        "INSERT INTO link_sessions (id, app_id, customer_id, reference, redirect_url, step, flow_sealed, login_attempts, created_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        "INSERT INTO link_sessions (id, app_id, customer_id, reference, redirect_url, step, flow_sealed, login_attempts, created_at, expires_at, mode)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(&session.id)
     .bind(&session.app_id)
@@ -125,6 +129,7 @@ pub(crate) async fn create_session(
     .bind(session.login_attempts as i64)
     .bind(session.created_at.0)
     .bind(session.expires_at.0)
+    .bind(session.mode.as_str())
     .execute(&mut *tx)
     .await;
     match inserted {
@@ -142,7 +147,8 @@ pub(crate) async fn create_session(
 
 pub(crate) async fn session(store: &SqliteStore, id: &str) -> StoreResult<Option<LinkSession>> {
     let row: Option<SessionRow> = sqlx::query_as(
-        "SELECT id, app_id, customer_id, reference, redirect_url, step, flow_sealed, login_attempts, created_at, expires_at, completed_at
+        "SELECT id, mode, app_id, customer_id, reference, redirect_url, step, flow_sealed, login_attempts, created_at,
+                expires_at, completed_at
          FROM link_sessions WHERE id = $1",
     )
     .bind(id)
@@ -181,12 +187,22 @@ pub(crate) async fn save_session(store: &SqliteStore, session: &LinkSession) -> 
     Ok(())
 }
 
+pub(crate) async fn save_flow(store: &SqliteStore, session: &LinkSession) -> StoreResult<()> {
+    sqlx::query("UPDATE link_sessions SET flow_sealed = $2 WHERE id = $1")
+        .bind(&session.id)
+        .bind(store.seal_flow(session))
+        .execute(&store.pool)
+        .await?;
+    Ok(())
+}
+
 pub(crate) async fn complete_session(
     store: &SqliteStore,
     session: &LinkSession,
     new_accounts: &[NewAccount],
     new_events: &[NewEvent],
     new_jobs: &[NewJob],
+    code: Option<&NewAuthCode>,
 ) -> Result<(), Error> {
     let mut tx = store.write().await?;
     update_session(store, &mut tx, session).await?;
@@ -199,6 +215,50 @@ pub(crate) async fn complete_session(
     for job in new_jobs {
         jobs::insert(&mut tx, job).await?;
     }
+    if let Some(code) = code {
+        sqlx::query(
+            "INSERT INTO auth_codes (code_hash, app_id, account_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&code.code_hash)
+        .bind(&code.app_id)
+        .bind(&code.account_id)
+        .bind(code.created_at.0)
+        .bind(code.expires_at.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::from)?;
+    }
     tx.commit().await.map_err(StoreError::from)?;
     Ok(())
+}
+
+/// Uses the code if it is this app's, unused and unexpired; otherwise says which it is not.
+pub(crate) async fn exchange_code(
+    store: &SqliteStore,
+    app_id: &str,
+    code_hash: &str,
+    now: Timestamp,
+) -> StoreResult<Result<String, CodeRefusal>> {
+    let mut tx = store.write().await?;
+    let row: Option<(String, i64, Option<i64>)> =
+        sqlx::query_as("SELECT account_id, expires_at, used_at FROM auth_codes WHERE code_hash = $1 AND app_id = $2")
+            .bind(code_hash)
+            .bind(app_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let outcome = match row {
+        None => Err(CodeRefusal::Unknown),
+        Some((_, _, Some(_))) => Err(CodeRefusal::Used),
+        Some((_, expires_at, None)) if expires_at < now.0 => Err(CodeRefusal::Expired),
+        Some((account_id, _, None)) => {
+            sqlx::query("UPDATE auth_codes SET used_at = $2 WHERE code_hash = $1")
+                .bind(code_hash)
+                .bind(now.0)
+                .execute(&mut *tx)
+                .await?;
+            Ok(account_id)
+        }
+    };
+    tx.commit().await?;
+    Ok(outcome)
 }

@@ -4,6 +4,7 @@
 //! payloads are camelCase with `_id`, as Mono sends them (see `mono-wire-contract.md` §6 item 8).
 
 pub mod accounts;
+pub mod connect;
 pub mod envelope;
 pub mod institutions;
 pub mod linking;

@@ -134,6 +134,7 @@ async fn seed_account(passbook: &Passbook, app: &App, label: &str, count: usize)
     };
     let session = LinkSession {
         id: ids::random_alnum(32),
+        mode: LinkMode::Hosted,
         app_id: app.id.clone(),
         customer_id: customer.id.clone(),
         reference: Some(label.into()),
@@ -166,7 +167,7 @@ async fn seed_account(passbook: &Passbook, app: &App, label: &str, count: usize)
     let mut done = session.clone();
     done.step = LinkStep::Linked;
     done.completed_at = Some(now);
-    passbook.store.complete_link_session(&done, std::slice::from_ref(&account), &[], &[]).await.unwrap();
+    passbook.store.complete_link_session(&done, std::slice::from_ref(&account), &[], &[], None).await.unwrap();
     let mut balance = 0;
     let transactions: Vec<Transaction> = (0..count)
         .map(|i| {

@@ -47,11 +47,35 @@ impl LinkStep {
     }
 }
 
-/// One link: created by `POST /v2/accounts/initiate`, walked through by the end user.
+/// How the end user reached the flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkMode {
+    /// A `mono_url` from `POST /v2/accounts/initiate`, opened as a page; ends with a redirect.
+    Hosted,
+    /// The Connect widget in an iframe; talks to the parent window and ends with a code.
+    Widget,
+}
+
+impl LinkMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Hosted => "hosted",
+            Self::Widget => "widget",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Hosted, Self::Widget].into_iter().find(|m| m.as_str() == s)
+    }
+}
+
+/// One link: created by `POST /v2/accounts/initiate` (or by opening the widget), walked through
+/// by the end user.
 #[derive(Debug, Clone)]
 pub struct LinkSession {
     /// SHA-256 of the token in the link URL; the token itself is never stored.
     pub id: String,
+    pub mode: LinkMode,
     pub app_id: String,
     pub customer_id: String,
     pub reference: Option<String>,
@@ -82,6 +106,25 @@ pub struct LinkFlow {
     pub failure_reason: Option<String>,
     #[serde(default)]
     pub linked_account_ids: Vec<String>,
+    /// The user agreed to share their data (the intro step).
+    #[serde(default)]
+    pub consented: bool,
+    /// Widget mode: messages for the parent window not yet shown to it.
+    #[serde(default)]
+    pub widget_events: Vec<WidgetEvent>,
+    /// Widget mode: where the parent window lives (its origin), for `postMessage`.
+    pub widget_origin: Option<String>,
+    /// Widget mode: the code the parent exchanges for the account id (kept until the page shows it).
+    pub auth_code: Option<String>,
+}
+
+/// A `postMessage` for the widget's parent window: `{type, data}` as `@mono.co/connect.js`
+/// expects (contract §4.3). `data` gets `reference` and `timestamp` when it is sent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WidgetEvent {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub data: serde_json::Value,
 }
 
 /// A question the bank asks during login.

@@ -133,3 +133,22 @@ pub struct Job {
     pub kind: JobKind,
     pub attempts: u32,
 }
+
+/// A one-time code the widget hands to the app, exchanged for the account id.
+#[derive(Debug, Clone)]
+pub struct NewAuthCode {
+    /// SHA-256 of the code.
+    pub code_hash: String,
+    pub app_id: String,
+    pub account_id: String,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+/// Why an exchange failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeRefusal {
+    Unknown,
+    Expired,
+    Used,
+}

@@ -4,7 +4,7 @@ use passbook_types::linking::InitiateRequest;
 use super::Passbook;
 use super::apps::parse_http_url;
 use crate::crypto::hash_secret;
-use crate::model::{App, AuthMethod, Customer, LinkFlow, LinkSession, LinkStep};
+use crate::model::{App, AuthMethod, Customer, LinkFlow, LinkMode, LinkSession, LinkStep};
 use crate::{Error, Institutions, Result, Timestamp, ids};
 
 const MAX_REFERENCE_LEN: usize = 100;
@@ -120,8 +120,32 @@ pub fn is_valid_email(email: &str) -> bool {
         && email.len() <= 254
 }
 
+/// A session just created, with the token of its URL (not stored anywhere).
+pub(crate) struct CreatedSession {
+    pub token: String,
+    pub customer: Customer,
+    pub session: LinkSession,
+}
+
 impl Passbook {
     pub async fn initiate_link(&self, app: &App, link: InitiateLink) -> Result<InitiatedLink> {
+        let created = self.create_session(app, link, LinkMode::Hosted, None).await?;
+        Ok(InitiatedLink {
+            mono_url: format!("{}/link/{}", self.settings.public_url, created.token),
+            customer_id: created.customer.id,
+            reference: created.session.reference,
+            redirect_url: created.session.redirect_url,
+            created_at: created.session.created_at,
+        })
+    }
+
+    pub(crate) async fn create_session(
+        &self,
+        app: &App,
+        link: InitiateLink,
+        mode: LinkMode,
+        widget_origin: Option<String>,
+    ) -> Result<CreatedSession> {
         let now = self.clock.now();
         let customer = match link.customer {
             CustomerSpec::Existing(id) => self.store.customer(&app.id, &id).await?.ok_or_else(|| {
@@ -132,7 +156,7 @@ impl Passbook {
             }
         };
         let token = ids::random_alnum(32);
-        let mut flow = LinkFlow::default();
+        let mut flow = LinkFlow { widget_origin, ..LinkFlow::default() };
         let step = match &link.institution {
             None => LinkStep::ChooseInstitution,
             Some((id, method)) => {
@@ -142,12 +166,13 @@ impl Passbook {
                 if flow.auth_method.is_some() { LinkStep::Login } else { LinkStep::ChooseAuthMethod }
             }
         };
-        let session = LinkSession {
+        let mut session = LinkSession {
             id: hash_secret(&token),
+            mode,
             app_id: app.id.clone(),
             customer_id: customer.id.clone(),
-            reference: link.reference.clone(),
-            redirect_url: link.redirect_url.clone(),
+            reference: link.reference,
+            redirect_url: link.redirect_url,
             step,
             flow,
             login_attempts: 0,
@@ -155,14 +180,10 @@ impl Passbook {
             expires_at: now.plus_millis(self.settings.link_ttl_ms),
             completed_at: None,
         };
+        super::link_flow::push_event(&mut session, "mono.connect.widget_opened", serde_json::json!({}));
         let customer = self.store.create_link_session(&customer, &session).await?;
-        Ok(InitiatedLink {
-            mono_url: format!("{}/link/{token}", self.settings.public_url),
-            customer_id: customer.id,
-            reference: link.reference,
-            redirect_url: link.redirect_url,
-            created_at: now,
-        })
+        session.customer_id = customer.id.clone();
+        Ok(CreatedSession { token, customer, session })
     }
 
     pub(crate) fn only_auth_method(&self, institution_id: &str) -> Option<AuthMethod> {

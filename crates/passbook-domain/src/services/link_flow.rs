@@ -8,10 +8,13 @@ use crate::connector::{ConnectorError, Credentials, LoginStep};
 use crate::crypto::hash_secret;
 use crate::model::*;
 use crate::{Error, Result, ids, webhook_payloads};
+use serde_json::json;
 
 /// Why the user was sent back without a linked account: the `reason` of the redirect.
 pub const REASON_CANCELLED: &str = "user_cancelled";
 pub const REASON_TOO_MANY_ATTEMPTS: &str = "too_many_attempts";
+/// How long a widget's code can be exchanged for the account id.
+pub const AUTH_CODE_TTL_MS: i64 = 10 * 60 * 1000;
 
 impl Passbook {
     /// The session behind a link token. Expired sessions that never finished are Gone.
@@ -49,8 +52,17 @@ impl Passbook {
             .institutions
             .get(institution_id)
             .ok_or_else(|| Error::invalid("institution", format!("Unknown institution '{institution_id}'")))?;
-        session.flow = LinkFlow { institution_id: Some(institution.id.clone()), ..LinkFlow::default() };
+        session.flow = LinkFlow {
+            institution_id: Some(institution.id.clone()),
+            consented: session.flow.consented,
+            widget_events: std::mem::take(&mut session.flow.widget_events),
+            widget_origin: session.flow.widget_origin.take(),
+            ..LinkFlow::default()
+        };
         session.flow.auth_method = self.only_auth_method(&institution.id);
+        let data = json!({"institution": {"id": institution.id, "name": institution.name},
+                          "authMethod": session.flow.auth_method.map(AuthMethod::as_str)});
+        push_event(&mut session, "mono.connect.institution_selected", data);
         session.step = if session.flow.auth_method.is_some() { LinkStep::Login } else { LinkStep::ChooseAuthMethod };
         self.store.save_link_session(&session).await?;
         Ok(session)
@@ -62,6 +74,10 @@ impl Passbook {
         let method = AuthMethod::parse(method)
             .filter(|m| institution.supports(*m))
             .ok_or_else(|| Error::invalid("auth_method", format!("{} does not offer '{method}'", institution.name)))?;
+        if let Some(previous) = session.flow.auth_method.filter(|p| *p != method) {
+            let data = json!({"prevAuthMethod": previous.as_str(), "authMethod": method.as_str()});
+            push_event(&mut session, "mono.connect.auth_method_switched", data);
+        }
         session.flow.auth_method = Some(method);
         session.flow.error = None;
         session.step = LinkStep::Login;
@@ -80,6 +96,9 @@ impl Passbook {
             return Ok(session);
         }
         let (_, connector) = self.institutions.connector(&institution.id).expect("institution has a connector");
+        let data =
+            json!({"institution": {"id": institution.id, "name": institution.name}, "authMethod": method.as_str()});
+        push_event(&mut session, "mono.connect.login_attempt", data);
         let outcome = connector.login(&institution, method, &credentials).await;
         if matches!(outcome, Err(ConnectorError::InvalidCredentials)) {
             session.login_attempts += 1;
@@ -91,7 +110,12 @@ impl Passbook {
     }
 
     pub async fn submit_challenge(&self, token: &str, answer: Credentials) -> Result<LinkSession> {
-        let session = self.session_at(token, &[LinkStep::Challenge]).await?;
+        let mut session = self.session_at(token, &[LinkStep::Challenge]).await?;
+        let mfa_type = match session.flow.challenge.as_ref().map(|c| c.kind) {
+            Some(ChallengeKind::SecurityQuestion) => "SECURITY_QUESTION",
+            _ => "OTP",
+        };
+        push_event(&mut session, "mono.connect.mfa_submitted", json!({"mfaType": mfa_type}));
         let institution = self.session_institution(&session)?.clone();
         let state = session.flow.connector_state.clone().unwrap_or_default();
         let (_, connector) = self.institutions.connector(&institution.id).expect("institution has a connector");
@@ -130,7 +154,13 @@ impl Passbook {
                 if matches!(err, ConnectorError::Transient(_) | ConnectorError::Internal(_)) {
                     tracing::warn!(error = %err, "connector failed during login");
                 }
-                session.flow.error = Some(user_message(&err));
+                let message = user_message(&err);
+                push_event(
+                    &mut session,
+                    "mono.connect.error_occured",
+                    json!({"errorType": error_type(&err), "errorMessage": message}),
+                );
+                session.flow.error = Some(message);
             }
         }
         self.store.save_link_session(&session).await?;
@@ -147,6 +177,7 @@ impl Passbook {
             return Ok(session);
         }
         session.flow.error = None;
+        push_event(&mut session, "mono.connect.account_selected", json!({"selectedAccountsCount": chosen.len()}));
         self.link_accounts(session, chosen).await
     }
 
@@ -158,7 +189,12 @@ impl Passbook {
                 &[LinkStep::ChooseAuthMethod, LinkStep::Login, LinkStep::Challenge, LinkStep::SelectAccounts],
             )
             .await?;
-        session.flow = LinkFlow::default();
+        session.flow = LinkFlow {
+            consented: true,
+            widget_events: std::mem::take(&mut session.flow.widget_events),
+            widget_origin: session.flow.widget_origin.take(),
+            ..LinkFlow::default()
+        };
         session.step = LinkStep::ChooseInstitution;
         self.store.save_link_session(&session).await?;
         Ok(session)
@@ -166,11 +202,24 @@ impl Passbook {
 
     /// The user gives up: the session fails and the app hears `status=failed`.
     pub async fn abandon_link(&self, token: &str) -> Result<LinkSession> {
-        let session = self.link_session(token).await?;
+        let mut session = self.link_session(token).await?;
         if session.step.is_final() {
             return Ok(session);
         }
+        let page = page_name(&session);
+        push_event(&mut session, "mono.connect.on_exit", json!({"pageName": page}));
         self.fail_session(session, REASON_CANCELLED).await
+    }
+
+    /// The intro step: the user agrees to share their data with the app.
+    pub async fn consent(&self, token: &str) -> Result<LinkSession> {
+        let mut session = self.link_session(token).await?;
+        if session.step.is_final() || session.flow.consented {
+            return Err(Error::Conflict("Consent was given already".into()));
+        }
+        session.flow.consented = true;
+        self.store.save_link_session(&session).await?;
+        Ok(session)
     }
 
     async fn fail_session(&self, mut session: LinkSession, reason: &str) -> Result<LinkSession> {
@@ -225,7 +274,24 @@ impl Passbook {
         session.flow.linked_account_ids = accounts.iter().map(|a| a.id.clone()).collect();
         session.flow.discovered.clear();
         session.flow.challenge = None;
-        self.store.complete_link_session(&session, &accounts, &events, &jobs).await?;
+        let institution = self.institutions.get(&institution_id).map(|i| i.name.clone()).unwrap_or_default();
+        push_event(
+            &mut session,
+            "mono.connect.account_linked",
+            json!({"institution": {"id": institution_id, "name": institution}}),
+        );
+        let code = (session.mode == LinkMode::Widget).then(|| {
+            let code = format!("code_{}", ids::random_alnum(32));
+            session.flow.auth_code = Some(code.clone());
+            NewAuthCode {
+                code_hash: hash_secret(&code),
+                app_id: session.app_id.clone(),
+                account_id: accounts[0].id.clone(),
+                created_at: now,
+                expires_at: now.plus_millis(AUTH_CODE_TTL_MS),
+            }
+        });
+        self.store.complete_link_session(&session, &accounts, &events, &jobs, code.as_ref()).await?;
         events.iter().for_each(|e| self.metrics.event_created(&e.event));
         self.wake_workers();
         Ok(session)
@@ -259,6 +325,37 @@ impl Passbook {
             .as_deref()
             .and_then(|id| self.institutions.get(id))
             .ok_or_else(|| Error::Conflict("Choose your bank first".into()))
+    }
+}
+
+/// Queues a message for the widget's parent window (hosted links have none).
+pub(crate) fn push_event(session: &mut LinkSession, kind: &str, data: serde_json::Value) {
+    if session.mode == LinkMode::Widget {
+        session.flow.widget_events.push(WidgetEvent { kind: kind.to_string(), data });
+    }
+}
+
+/// The name of the page the user is on, as the widget reports it in `on_exit`.
+pub fn page_name(session: &LinkSession) -> &'static str {
+    match session.step {
+        _ if !session.flow.consented => "INTRO",
+        LinkStep::ChooseInstitution => "INSTITUTIONS",
+        LinkStep::ChooseAuthMethod => "AUTH_METHODS",
+        LinkStep::Login => "LOGIN",
+        LinkStep::Challenge => "MFA",
+        LinkStep::SelectAccounts => "ACCOUNT_SELECTION",
+        LinkStep::Linked | LinkStep::Failed => "RESULT",
+    }
+}
+
+fn error_type(err: &ConnectorError) -> &'static str {
+    match err {
+        ConnectorError::InvalidCredentials => "INVALID_CREDENTIALS",
+        ConnectorError::InvalidAnswer => "INVALID_MFA",
+        ConnectorError::AccountLocked => "ACCOUNT_LOCKED",
+        ConnectorError::InstitutionUnavailable => "INSTITUTION_UNAVAILABLE",
+        ConnectorError::ReauthorisationRequired => "REAUTHORISATION_REQUIRED",
+        ConnectorError::Transient(_) | ConnectorError::Internal(_) => "INTERNAL_ERROR",
     }
 }
 

@@ -8,11 +8,13 @@ mod institutions;
 mod link_flow;
 mod queries;
 mod webhooks;
+mod widget;
 
 use std::sync::Arc;
 
 pub use fetch::JobResult;
 pub use initiate::{CustomerSpec, InitiateLink, InitiatedLink};
+pub use link_flow::page_name;
 pub use queries::{DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, parse_list_page, parse_transactions_query};
 pub use webhooks::SECRET_ROTATION_OVERLAP_MS;
 

@@ -88,6 +88,18 @@ impl Connector for SandboxConnector {
         catalogue::institutions()
     }
 
+    fn sandbox_logins(&self) -> Vec<SandboxLogin> {
+        scenario::SCENARIOS
+            .iter()
+            .map(|(username, scenario, description)| SandboxLogin {
+                username: username.to_string(),
+                password: SANDBOX_PASSWORD.into(),
+                description: description.to_string(),
+                has_multiple_accounts: *scenario == Scenario::MultipleAccounts,
+            })
+            .collect()
+    }
+
     async fn login(
         &self,
         institution: &Institution,

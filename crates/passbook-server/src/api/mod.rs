@@ -1,5 +1,6 @@
 //! The Mono v2 JSON API.
 mod accounts;
+mod connect;
 mod events;
 mod initiate;
 mod institutions;
@@ -19,6 +20,8 @@ pub fn router() -> Router<AppState> {
         .route("/v2/accounts/{id}/identity", get(accounts::identity))
         .route("/v2/accounts/{id}/transactions", get(accounts::transactions))
         .route("/v3/institutions", get(institutions::list))
+        .route("/v2/accounts/auth", post(connect::exchange))
+        .route("/v2/connect/sandbox", get(connect::sandbox))
         .route("/passbook/v1/events", get(events::list))
         .route("/passbook/v1/events/replay", post(events::replay_many))
         .route("/passbook/v1/events/{id}", get(events::show))

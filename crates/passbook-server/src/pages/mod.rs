@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use passbook_domain::Error;
 use passbook_domain::connector::Credentials;
+use passbook_types::connect::WidgetQuery;
 use serde::Deserialize;
 
 use crate::AppState;
@@ -28,6 +29,31 @@ pub fn router() -> Router<AppState> {
         .route("/link/{token}/accounts", post(select_accounts))
         .route("/link/{token}/back", post(back))
         .route("/link/{token}/cancel", post(cancel))
+        .route("/link/{token}/consent", post(consent))
+        .route("/connect", get(open_widget))
+        .route("/connect.js", get(connect_js))
+}
+
+/// Passbook's drop-in for `@mono.co/connect.js`: the same `Connect` API, opening this server.
+const CONNECT_JS: &str = include_str!("../../assets/connect.js");
+
+async fn connect_js() -> Response {
+    ([("content-type", "text/javascript; charset=utf-8"), ("cache-control", "public, max-age=300")], CONNECT_JS)
+        .into_response()
+}
+
+/// The widget's iframe lands here with `@mono.co/connect.js`'s query string; it opens a widget
+/// session and continues on that session's page.
+async fn open_widget(State(state): State<AppState>, Query(query): Query<WidgetQuery>) -> Response {
+    match state.passbook.open_widget(&query).await {
+        Ok(token) => Redirect::to(&page_url(&token)).into_response(),
+        Err(err) => render::error(err),
+    }
+}
+
+async fn consent(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+    let result = state.passbook.consent(&token).await;
+    after(&token, result)
 }
 
 fn page_url(token: &str) -> String {
@@ -41,7 +67,7 @@ pub struct ShowQuery {
 
 async fn show(State(state): State<AppState>, Path(token): Path<String>, Query(query): Query<ShowQuery>) -> Response {
     match state.passbook.link_page(&token).await {
-        Ok((session, app_name)) => render::step(&state.passbook, &token, &session, &app_name, query.q.as_deref()),
+        Ok((session, app_name)) => render::step(&state.passbook, &token, session, &app_name, query.q.as_deref()).await,
         Err(err) => render::error(err),
     }
 }

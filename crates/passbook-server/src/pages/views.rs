@@ -4,12 +4,38 @@ use passbook_domain::model::{AuthMethod, FormField, Institution};
 
 pub const DEFAULT_BRAND: &str = "#0F5FA8";
 
-#[derive(Template)]
-#[template(path = "institutions.html")]
-pub struct InstitutionsPage {
+/// What every page shows around its step: the app, the colours, and in widget mode the bridge
+/// to the parent window.
+pub struct Chrome {
     pub app_name: String,
     pub brand_color: String,
     pub page_url: String,
+    pub widget: Option<WidgetBridge>,
+}
+
+/// Values for the widget's `postMessage` script, each already JSON (safe inside `<script>`).
+pub struct WidgetBridge {
+    pub events_json: String,
+    pub origin_json: String,
+    pub reference_json: String,
+    pub page_name_json: String,
+}
+
+/// JSON that can sit inside a `<script>` element.
+pub fn script_json(value: &impl serde::Serialize) -> String {
+    serde_json::to_string(value).expect("serialisable").replace('<', "\\u003c")
+}
+
+#[derive(Template)]
+#[template(path = "intro.html")]
+pub struct IntroPage {
+    pub chrome: Chrome,
+}
+
+#[derive(Template)]
+#[template(path = "institutions.html")]
+pub struct InstitutionsPage {
+    pub chrome: Chrome,
     pub query: String,
     pub institutions: Vec<InstitutionItem>,
 }
@@ -53,9 +79,7 @@ impl InstitutionItem {
 #[derive(Template)]
 #[template(path = "auth_method.html")]
 pub struct AuthMethodPage {
-    pub app_name: String,
-    pub brand_color: String,
-    pub page_url: String,
+    pub chrome: Chrome,
     pub institution_name: String,
     pub methods: Vec<(&'static str, &'static str)>,
 }
@@ -64,9 +88,7 @@ pub struct AuthMethodPage {
 #[derive(Template)]
 #[template(path = "login.html")]
 pub struct LoginPage {
-    pub app_name: String,
-    pub brand_color: String,
-    pub page_url: String,
+    pub chrome: Chrome,
     pub institution_name: String,
     pub title: String,
     pub action: &'static str,
@@ -79,9 +101,7 @@ pub struct LoginPage {
 #[derive(Template)]
 #[template(path = "accounts.html")]
 pub struct AccountsPage {
-    pub app_name: String,
-    pub brand_color: String,
-    pub page_url: String,
+    pub chrome: Chrome,
     pub error: Option<String>,
     pub accounts: Vec<AccountItem>,
 }
@@ -97,12 +117,13 @@ pub struct AccountItem {
 #[derive(Template)]
 #[template(path = "outcome.html")]
 pub struct OutcomePage {
-    pub app_name: String,
-    pub brand_color: String,
+    pub chrome: Chrome,
     pub icon: &'static str,
     pub heading: String,
     pub detail: String,
     pub continue_url: Option<String>,
+    /// Widget mode, once linked: the code for the parent, as JSON.
+    pub widget_code: Option<String>,
 }
 
 pub fn method_choices(inst: &Institution, except: Option<AuthMethod>) -> Vec<(&'static str, &'static str)> {

@@ -27,6 +27,7 @@ CREATE TABLE customers (
 
 CREATE TABLE link_sessions (
     id                  TEXT PRIMARY KEY,
+    mode                TEXT NOT NULL,
     app_id              TEXT NOT NULL REFERENCES apps(id),
     customer_id         TEXT NOT NULL REFERENCES customers(id),
     reference           TEXT,
@@ -38,7 +39,19 @@ CREATE TABLE link_sessions (
     expires_at          INTEGER NOT NULL,
     completed_at        INTEGER
 );
-CREATE UNIQUE INDEX link_sessions_app_reference ON link_sessions (app_id, reference) WHERE reference IS NOT NULL;
+-- A hosted link's reference is unique within the app; the widget may reuse its reference.
+CREATE UNIQUE INDEX link_sessions_app_reference ON link_sessions (app_id, reference)
+    WHERE reference IS NOT NULL AND mode = 'hosted';
+
+-- Codes the widget hands to the app, exchanged once for the account id.
+CREATE TABLE auth_codes (
+    code_hash           TEXT PRIMARY KEY,
+    app_id              TEXT NOT NULL REFERENCES apps(id),
+    account_id          TEXT NOT NULL,
+    created_at          INTEGER NOT NULL,
+    expires_at          INTEGER NOT NULL,
+    used_at             INTEGER
+);
 
 CREATE TABLE accounts (
     id                  TEXT PRIMARY KEY,

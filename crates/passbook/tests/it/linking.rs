@@ -17,6 +17,10 @@ async fn guide_end_to_end_with_user_good() {
     assert!(data["created_at"].as_str().unwrap().ends_with('Z'));
 
     let page = t.page(mono_url);
+    assert_eq!(page.heading().await, "Test app wants to connect to your bank account");
+    let (_, intro) = page.html().await;
+    assert!(intro.contains("your transaction history") && intro.contains("It cannot move money"));
+    page.post("consent", &[]).await;
     assert_eq!(page.heading().await, "Choose your bank");
     page.choose_institution(GTBANK).await;
     assert_eq!(page.heading().await, "How do you log in to GTBank?");
@@ -98,7 +102,7 @@ async fn wrong_password_can_be_retried_then_limits_attempts() {
     assert_eq!(page.heading().await, "Account linked");
 
     let data = t.initiate("wrong-2", json!({"institution": {"id": GTBANK, "auth_method": "internet_banking"}})).await;
-    let page = t.page(data["mono_url"].as_str().unwrap());
+    let page = t.open(data["mono_url"].as_str().unwrap()).await;
     page.login("user_good", "nope").await;
     let (_, html) = page.html().await;
     assert!(html.contains("The login details are incorrect"), "{html}");
@@ -106,7 +110,7 @@ async fn wrong_password_can_be_retried_then_limits_attempts() {
     assert_eq!(page.heading().await, "Account linked");
 
     let data = t.initiate("wrong-3", json!({"institution": {"id": GTBANK, "auth_method": "internet_banking"}})).await;
-    let page = t.page(data["mono_url"].as_str().unwrap());
+    let page = t.open(data["mono_url"].as_str().unwrap()).await;
     for _ in 0..5 {
         page.login("user_good", "nope").await;
     }
@@ -119,11 +123,11 @@ async fn wrong_password_can_be_retried_then_limits_attempts() {
 async fn institution_redirection_opens_on_the_login_form() {
     let t = TestApp::spawn().await;
     let data = t.initiate("redir-1", json!({"institution": {"id": GTBANK, "auth_method": "mobile_banking"}})).await;
-    let page = t.page(data["mono_url"].as_str().unwrap());
+    let page = t.open(data["mono_url"].as_str().unwrap()).await;
     assert_eq!(page.heading().await, "Log in to the GTBank app");
     // Kuda offers one method only, so the page needs no choice of method.
     let data = t.initiate("redir-2", json!({"institution": {"id": KUDA}})).await;
-    let page = t.page(data["mono_url"].as_str().unwrap());
+    let page = t.open(data["mono_url"].as_str().unwrap()).await;
     assert_eq!(page.heading().await, "Log in to the Kuda Bank app");
     page.login("user_good", "123456").await;
     assert_eq!(page.heading().await, "Account linked");
@@ -135,7 +139,7 @@ async fn institution_redirection_opens_on_the_login_form() {
 async fn giving_up_redirects_with_failed_status() {
     let t = TestApp::spawn().await;
     let data = t.initiate("cancel-1", json!({})).await;
-    let page = t.page(data["mono_url"].as_str().unwrap());
+    let page = t.open(data["mono_url"].as_str().unwrap()).await;
     page.choose_institution(GTBANK).await;
     let (status, location) = page.post("cancel", &[]).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
@@ -149,7 +153,7 @@ async fn giving_up_redirects_with_failed_status() {
 async fn going_back_changes_bank_and_search_filters() {
     let t = TestApp::spawn().await;
     let data = t.initiate("back-1", json!({})).await;
-    let page = t.page(data["mono_url"].as_str().unwrap());
+    let page = t.open(data["mono_url"].as_str().unwrap()).await;
     page.choose_institution(GTBANK).await;
     page.post("back", &[]).await;
     assert_eq!(page.heading().await, "Choose your bank");
@@ -223,7 +227,7 @@ async fn data_status_follows_what_the_bank_returned() {
 async fn bank_errors_are_shown_on_the_login_form() {
     let t = TestApp::spawn().await;
     let data = t.initiate("err-1", json!({"institution": {"id": GTBANK, "auth_method": "internet_banking"}})).await;
-    let page = t.page(data["mono_url"].as_str().unwrap());
+    let page = t.open(data["mono_url"].as_str().unwrap()).await;
     page.login("user_locked", "123456").await;
     assert!(page.html().await.1.contains("Your account is locked"));
     page.login("user_down", "123456").await;
@@ -236,7 +240,7 @@ async fn bank_errors_are_shown_on_the_login_form() {
 async fn expired_and_unknown_links_say_so() {
     let t = TestApp::spawn_with(|c| c.link_ttl = std::time::Duration::from_millis(300)).await;
     let data = t.initiate("exp-1", json!({})).await;
-    let page = t.page(data["mono_url"].as_str().unwrap());
+    let page = t.open(data["mono_url"].as_str().unwrap()).await;
     assert_eq!(page.html().await.0, StatusCode::OK);
     tokio::time::sleep(std::time::Duration::from_millis(400)).await;
     let (status, html) = page.html().await;

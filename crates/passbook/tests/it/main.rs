@@ -10,3 +10,4 @@ mod events_api;
 mod linking;
 mod security;
 mod webhooks;
+mod widget;

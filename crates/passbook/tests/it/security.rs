@@ -11,7 +11,7 @@ async fn database_holds_no_plaintext_secrets_or_personal_data() {
     let data = t
         .initiate("sec-2", serde_json::json!({"institution": {"id": GTBANK, "auth_method": "internet_banking"}}))
         .await;
-    let page = t.page(data["mono_url"].as_str().unwrap());
+    let page = t.open(data["mono_url"].as_str().unwrap()).await;
     page.login("user_mfa", "123456").await;
     page.post("challenge", &[("otp", "123456")]).await;
     let id = connected_ids(&t.receiver, 1).await.remove(0);

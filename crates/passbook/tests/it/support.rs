@@ -243,10 +243,18 @@ impl TestApp {
         LinkPage { http: self.http.clone(), url: mono_url.to_string() }
     }
 
+    /// Opens the link page and agrees on its intro step.
+    pub async fn open(&self, mono_url: &str) -> LinkPage {
+        let page = self.page(mono_url);
+        let (status, _) = page.post("consent", &[]).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        page
+    }
+
     /// Initiates and links an account at GTBank with `username`, like a user would.
     pub async fn link(&self, reference: &str, username: &str) -> LinkPage {
         let data = self.initiate(reference, json!({})).await;
-        let page = self.page(data["mono_url"].as_str().unwrap());
+        let page = self.open(data["mono_url"].as_str().unwrap()).await;
         page.choose_institution(GTBANK).await;
         page.post("auth-method", &[("auth_method", "internet_banking")]).await;
         page.login(username, "123456").await;
@@ -353,7 +361,7 @@ pub async fn link_many(t: &TestApp, prefix: &str, username: &str, count: usize) 
                           "institution": {"id": GTBANK, "auth_method": "internet_banking"}});
         let (status, data) = t.post_json("/v2/accounts/initiate", body).await;
         assert_eq!(status, StatusCode::OK, "{data}");
-        t.page(data["data"]["mono_url"].as_str().unwrap()).login(username, "123456").await;
+        t.open(data["data"]["mono_url"].as_str().unwrap()).await.login(username, "123456").await;
     }
 }
 

@@ -1,0 +1,90 @@
+//! Widget mode: opening the flow from `@mono.co/connect.js` (or Passbook's own `connect.js`),
+//! handing its messages to the page, and exchanging the code it returns.
+use passbook_types::connect::WidgetQuery;
+use passbook_types::linking::{CustomerIn, InitiateRequest, InstitutionChoice};
+use serde::Deserialize;
+
+use super::Passbook;
+use super::initiate::InitiateLink;
+use crate::crypto::hash_secret;
+use crate::model::*;
+use crate::{Error, Result};
+
+#[derive(Deserialize, Default)]
+struct WidgetData {
+    customer: Option<CustomerIn>,
+    account: Option<String>,
+}
+
+impl Passbook {
+    /// Opens a widget session for the app whose public key the page was given; returns the
+    /// session's token.
+    pub async fn open_widget(&self, query: &WidgetQuery) -> Result<String> {
+        let key = query.key.as_deref().map(str::trim).filter(|k| !k.is_empty());
+        let key = key.ok_or_else(|| Error::invalid("key", "The widget needs your app's public key (key=test_pk_…)"))?;
+        let app = self
+            .store
+            .app_by_public_key(key)
+            .await?
+            .ok_or_else(|| Error::Unauthorized("This public key does not belong to any app".into()))?;
+        let data: WidgetData = match query.data.as_deref().filter(|d| !d.trim().is_empty()) {
+            None => WidgetData::default(),
+            Some(raw) => {
+                serde_json::from_str(raw).map_err(|e| Error::invalid("data", format!("data is not valid JSON: {e}")))?
+            }
+        };
+        if data.account.is_some() {
+            return Err(Error::invalid(
+                "data.account",
+                "Re-authorising an account is not supported by this server yet",
+            ));
+        }
+        let institution: Option<InstitutionChoice> =
+            match query.selected_institution.as_deref().filter(|d| !d.trim().is_empty()) {
+                None => None,
+                Some(raw) => Some(serde_json::from_str(raw).map_err(|e| {
+                    Error::invalid("selectedInstitution", format!("selectedInstitution is not valid JSON: {e}"))
+                })?),
+            };
+        let scope = query.scope.clone().filter(|s| !s.is_empty()).unwrap_or_else(|| "auth".into());
+        let request = InitiateRequest {
+            customer: data.customer,
+            meta: None,
+            scope: Some(scope),
+            redirect_url: None,
+            institution,
+            account: None,
+            check_account_match: None,
+        };
+        let mut link = InitiateLink::parse(request, &self.institutions)?;
+        link.reference = query.reference.clone().filter(|r| !r.trim().is_empty());
+        let origin =
+            query.referrer.as_deref().and_then(|r| url::Url::parse(r).ok()).map(|u| u.origin().ascii_serialization());
+        let created = self.create_session(&app, link, LinkMode::Widget, origin).await?;
+        Ok(created.token)
+    }
+
+    /// The widget messages the page has not shown yet; they are cleared as they are handed out.
+    pub async fn take_widget_events(&self, session: &mut LinkSession) -> Result<Vec<WidgetEvent>> {
+        if session.flow.widget_events.is_empty() {
+            return Ok(Vec::new());
+        }
+        let events = std::mem::take(&mut session.flow.widget_events);
+        self.store.save_link_flow(session).await?;
+        Ok(events)
+    }
+
+    /// `POST /v2/accounts/auth`: the account id for a widget's code, once, within 10 minutes.
+    pub async fn exchange_code(&self, app: &App, code: Option<&str>) -> Result<String> {
+        let code =
+            code.map(str::trim).filter(|c| !c.is_empty()).ok_or_else(|| Error::invalid("code", "code is required"))?;
+        match self.store.exchange_auth_code(&app.id, &hash_secret(code), self.clock.now()).await? {
+            Ok(account_id) => Ok(account_id),
+            Err(CodeRefusal::Unknown) => Err(Error::invalid("code", "Invalid authorization code")),
+            Err(CodeRefusal::Expired) => {
+                Err(Error::invalid("code", "This authorization code has expired (codes last 10 minutes)"))
+            }
+            Err(CodeRefusal::Used) => Err(Error::invalid("code", "This authorization code has already been exchanged")),
+        }
+    }
+}
