@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/link/{token}/cancel", post(cancel))
         .route("/link/{token}/consent", post(consent))
         .route("/connect", get(open_widget))
+        .route("/", get(root))
         .route("/connect.js", get(connect_js))
 }
 
@@ -49,6 +50,20 @@ async fn open_widget(State(state): State<AppState>, Query(query): Query<WidgetQu
         Ok(token) => Redirect::to(&page_url(&token)).into_response(),
         Err(err) => render::error(err),
     }
+}
+
+/// `@mono.co/connect.js` opens its iframe at the root of its host (`https://connect.mono.co/?key=…`),
+/// so pointing that host at Passbook is enough: the root with a `key` is the widget.
+async fn root(state: State<AppState>, query: Query<WidgetQuery>) -> Response {
+    if query.key.is_some() {
+        return open_widget(state, query).await;
+    }
+    axum::Json(serde_json::json!({
+        "name": "Passbook",
+        "version": env!("CARGO_PKG_VERSION"),
+        "description": "A Mono Connect compatible account-linking and financial-data server",
+    }))
+    .into_response()
 }
 
 async fn consent(State(state): State<AppState>, Path(token): Path<String>) -> Response {

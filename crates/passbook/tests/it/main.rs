@@ -4,6 +4,7 @@ mod support;
 
 mod accounts;
 mod bad_input;
+mod browser;
 mod cli;
 mod crash;
 mod events_api;

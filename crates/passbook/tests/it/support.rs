@@ -82,7 +82,10 @@ impl Receiver {
             open: Arc::new(tokio::sync::watch::channel(true).0),
         };
         let state = receiver.clone();
-        let app = axum::Router::new().route("/hooks", post(record)).with_state(state);
+        let app = axum::Router::new()
+            .route("/hooks", post(record))
+            .route("/done", axum::routing::get(|| async { axum::response::Html("<h1>Back at the app</h1>") }))
+            .with_state(state);
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         receiver
     }
@@ -94,6 +97,11 @@ impl Receiver {
 
     pub fn reply_next(&self, replies: &[Reply]) {
         self.script.lock().unwrap().extend(replies.iter().copied());
+    }
+
+    /// A page of the receiver's server, to use as a `redirect_url` the browser can load.
+    pub fn done_url(&self) -> String {
+        self.url.replace("/hooks", "/done")
     }
 
     /// Hold every request until `set_open(true)`.
