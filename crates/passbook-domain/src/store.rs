@@ -34,6 +34,13 @@ pub trait Store: Send + Sync {
 
     // Customers and link sessions
     async fn customer(&self, app_id: &str, id: &str) -> Result<Option<Customer>>;
+    /// A Conflict when the app already has a customer with this e-mail.
+    async fn insert_customer(&self, customer: &Customer) -> Result<()>;
+    async fn update_customer(&self, customer: &Customer) -> Result<()>;
+    async fn list_customers(&self, app_id: &str, page: PageRequest) -> Result<Page<Customer>>;
+    /// Deletes the customer and its finished link sessions; false if there is no such customer.
+    /// A Conflict while it has linked accounts.
+    async fn delete_customer(&self, app_id: &str, id: &str) -> Result<bool>;
     /// Finds the app's customer with this e-mail, or creates `customer`, then inserts the
     /// session for it, in one transaction. A reference already used by the app is a Conflict.
     async fn create_link_session(&self, customer: &Customer, session: &LinkSession) -> Result<Customer>;

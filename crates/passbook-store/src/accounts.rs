@@ -3,8 +3,8 @@ use passbook_domain::store::FetchUpdate;
 use passbook_domain::{Error, Timestamp};
 use sqlx::{FromRow, Sqlite, Transaction as SqlTransaction};
 
+use crate::customers::CustomerRow;
 use crate::error::{StoreError, StoreResult};
-use crate::links::CustomerRow;
 use crate::{SqliteStore, events, transactions};
 
 #[derive(FromRow)]
@@ -41,6 +41,7 @@ struct AccountWithCustomerRow {
     c_app_id: String,
     c_name_sealed: Vec<u8>,
     c_email_sealed: Vec<u8>,
+    c_profile_sealed: Vec<u8>,
     c_created_at: i64,
 }
 
@@ -172,7 +173,7 @@ pub(crate) async fn list(
         .await?;
     let rows: Vec<AccountWithCustomerRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS}, c.id AS c_id, c.app_id AS c_app_id, c.name_sealed AS c_name_sealed,
-                c.email_sealed AS c_email_sealed, c.created_at AS c_created_at
+                c.email_sealed AS c_email_sealed, c.profile_sealed AS c_profile_sealed, c.created_at AS c_created_at
          FROM accounts a JOIN customers c ON c.id = a.customer_id
          WHERE a.app_id = $1 ORDER BY a.created_at DESC, a.id DESC LIMIT $2 OFFSET $3"
     )))
@@ -189,6 +190,7 @@ pub(crate) async fn list(
                 app_id: row.c_app_id,
                 name_sealed: row.c_name_sealed,
                 email_sealed: row.c_email_sealed,
+                profile_sealed: row.c_profile_sealed,
                 created_at: row.c_created_at,
             })?;
             Ok((store.account_from_row(row.account)?, customer))

@@ -5,6 +5,7 @@
 //! Personal data and secrets are sealed with the [`Vault`] before they reach a row.
 mod accounts;
 mod apps;
+mod customers;
 mod error;
 mod events;
 mod jobs;
@@ -65,7 +66,7 @@ mod port {
     use passbook_domain::store::FetchUpdate;
     use passbook_domain::{Result, Store, Timestamp};
 
-    use super::{SqliteStore, accounts, apps, events, jobs, links, transactions};
+    use super::{SqliteStore, accounts, apps, customers, events, jobs, links, transactions};
 
     #[async_trait]
     impl Store for SqliteStore {
@@ -94,7 +95,23 @@ mod port {
         }
 
         async fn customer(&self, app_id: &str, id: &str) -> Result<Option<Customer>> {
-            Ok(links::customer(self, app_id, id).await?)
+            Ok(customers::get(self, app_id, id).await?)
+        }
+
+        async fn insert_customer(&self, customer: &Customer) -> Result<()> {
+            customers::create(self, customer).await
+        }
+
+        async fn update_customer(&self, customer: &Customer) -> Result<()> {
+            Ok(customers::update(self, customer).await?)
+        }
+
+        async fn list_customers(&self, app_id: &str, page: PageRequest) -> Result<Page<Customer>> {
+            Ok(customers::list(self, app_id, page).await?)
+        }
+
+        async fn delete_customer(&self, app_id: &str, id: &str) -> Result<bool> {
+            customers::delete(self, app_id, id).await
         }
 
         async fn create_link_session(&self, customer: &Customer, session: &LinkSession) -> Result<Customer> {

@@ -5,16 +5,7 @@ use passbook_domain::{Error, Timestamp};
 use sqlx::{FromRow, Sqlite, Transaction};
 
 use crate::error::{StoreError, StoreResult, is_unique_violation};
-use crate::{SqliteStore, accounts, events, jobs};
-
-#[derive(FromRow)]
-pub(crate) struct CustomerRow {
-    pub id: String,
-    pub app_id: String,
-    pub name_sealed: Vec<u8>,
-    pub email_sealed: Vec<u8>,
-    pub created_at: i64,
-}
+use crate::{SqliteStore, accounts, customers, events, jobs};
 
 #[derive(FromRow)]
 struct SessionRow {
@@ -33,16 +24,6 @@ struct SessionRow {
 }
 
 impl SqliteStore {
-    pub(crate) fn customer_from_row(&self, row: CustomerRow) -> StoreResult<Customer> {
-        Ok(Customer {
-            name: self.vault.open_str(&row.name_sealed, &format!("customers.name:{}", row.id))?,
-            email: self.vault.open_str(&row.email_sealed, &format!("customers.email:{}", row.id))?,
-            id: row.id,
-            app_id: row.app_id,
-            created_at: Timestamp(row.created_at),
-        })
-    }
-
     fn session_from_row(&self, row: SessionRow) -> StoreResult<LinkSession> {
         let flow_json = self.vault.open(&row.flow_sealed, &flow_context(&row.id))?;
         let flow: LinkFlow =
@@ -73,46 +54,13 @@ fn flow_context(session_id: &str) -> String {
     format!("link_sessions.flow:{session_id}")
 }
 
-pub(crate) async fn customer(store: &SqliteStore, app_id: &str, id: &str) -> StoreResult<Option<Customer>> {
-    let row: Option<CustomerRow> = sqlx::query_as(
-        "SELECT id, app_id, name_sealed, email_sealed, created_at FROM customers WHERE app_id = $1 AND id = $2",
-    )
-    .bind(app_id)
-    .bind(id)
-    .fetch_optional(&store.pool)
-    .await?;
-    row.map(|r| store.customer_from_row(r)).transpose()
-}
-
 pub(crate) async fn create_session(
     store: &SqliteStore,
     customer: &Customer,
     session: &LinkSession,
 ) -> Result<Customer, Error> {
     let mut tx = store.write().await?;
-    let email_index = store.vault.blind_index(&customer.email);
-    sqlx::query(
-        "INSERT INTO customers (id, app_id, email_index, name_sealed, email_sealed, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-    )
-    .bind(&customer.id)
-    .bind(&customer.app_id)
-    .bind(&email_index)
-    .bind(store.vault.seal_str(&customer.name, &format!("customers.name:{}", customer.id)))
-    .bind(store.vault.seal_str(&customer.email, &format!("customers.email:{}", customer.id)))
-    .bind(customer.created_at.0)
-    .execute(&mut *tx)
-    .await
-    .map_err(StoreError::from)?;
-    let row: CustomerRow = sqlx::query_as(
-        "SELECT id, app_id, name_sealed, email_sealed, created_at FROM customers WHERE app_id = $1 AND email_index = $2",
-    )
-    .bind(&customer.app_id)
-    .bind(&email_index)
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(StoreError::from)?;
-    let stored = store.customer_from_row(row)?;
+    let stored = customers::insert_or_find_by_email(store, &mut tx, customer).await?;
     let mut session = session.clone();
     session.customer_id = stored.id.clone();
     let inserted = sqlx::query(

@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod connect;
+pub mod customers;
 pub mod envelope;
 pub mod institutions;
 pub mod linking;

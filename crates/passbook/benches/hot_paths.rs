@@ -130,6 +130,7 @@ async fn seed_account(passbook: &Passbook, app: &App, label: &str, count: usize)
         app_id: app.id.clone(),
         name: "Bench".into(),
         email: format!("{label}@bench.ng"),
+        profile: Default::default(),
         created_at: now,
     };
     let session = LinkSession {

@@ -38,12 +38,35 @@ pub struct CreatedApp {
     pub secret_key: String,
 }
 
-/// A customer of an app: the person who links accounts.
+/// A customer of an app: the person (or business) who links accounts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Customer {
     pub id: String,
     pub app_id: String,
     pub name: String,
     pub email: String,
+    pub profile: CustomerProfile,
     pub created_at: Timestamp,
+}
+
+/// What `/v2/customers` adds to a customer beyond name and e-mail. Stored encrypted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CustomerProfile {
+    pub business: bool,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub business_name: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub bvn: Option<String>,
+}
+
+impl CustomerProfile {
+    /// An individual's profile from a full name: the first word and the rest.
+    pub fn from_full_name(name: &str) -> Self {
+        let mut words = name.split_whitespace();
+        let first = words.next().map(str::to_string);
+        let rest: Vec<&str> = words.collect();
+        Self { first_name: first, last_name: (!rest.is_empty()).then(|| rest.join(" ")), ..Self::default() }
+    }
 }

@@ -4,7 +4,7 @@ use passbook_types::linking::InitiateRequest;
 use super::Passbook;
 use super::apps::parse_http_url;
 use crate::crypto::hash_secret;
-use crate::model::{App, AuthMethod, Customer, LinkFlow, LinkMode, LinkSession, LinkStep};
+use crate::model::{App, AuthMethod, Customer, CustomerProfile, LinkFlow, LinkMode, LinkSession, LinkStep};
 use crate::{Error, Institutions, Result, Timestamp, ids};
 
 const MAX_REFERENCE_LEN: usize = 100;
@@ -152,7 +152,8 @@ impl Passbook {
                 Error::invalid("customer.id", format!("customer.id '{id}' is not a customer of this app"))
             })?,
             CustomerSpec::New { name, email } => {
-                Customer { id: ids::object_id(now), app_id: app.id.clone(), name, email, created_at: now }
+                let profile = CustomerProfile::from_full_name(&name);
+                Customer { id: ids::object_id(now), app_id: app.id.clone(), name, email, profile, created_at: now }
             }
         };
         let token = ids::random_alnum(32);

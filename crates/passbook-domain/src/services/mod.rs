@@ -2,6 +2,7 @@
 //! these call the [`Store`] and the [`Connector`]s.
 mod accounts;
 mod apps;
+mod customers;
 mod fetch;
 mod initiate;
 mod institutions;

@@ -1,6 +1,7 @@
 //! The Mono v2 JSON API.
 mod accounts;
 mod connect;
+mod customers;
 mod events;
 mod initiate;
 mod institutions;
@@ -21,6 +22,8 @@ pub fn router() -> Router<AppState> {
         .route("/v2/accounts/{id}/transactions", get(accounts::transactions))
         .route("/v3/institutions", get(institutions::list))
         .route("/v2/accounts/auth", post(connect::exchange))
+        .route("/v2/customers", get(customers::list).post(customers::create))
+        .route("/v2/customers/{id}", get(customers::show).patch(customers::update).delete(customers::delete))
         .route("/v2/connect/sandbox", get(connect::sandbox))
         .route("/passbook/v1/events", get(events::list))
         .route("/passbook/v1/events/replay", post(events::replay_many))

@@ -21,6 +21,7 @@ CREATE TABLE customers (
     email_index         TEXT NOT NULL,
     name_sealed         BLOB NOT NULL,
     email_sealed        BLOB NOT NULL,
+    profile_sealed      BLOB NOT NULL,
     created_at          INTEGER NOT NULL,
     UNIQUE (app_id, email_index)
 );

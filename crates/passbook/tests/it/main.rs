@@ -7,6 +7,7 @@ mod bad_input;
 mod browser;
 mod cli;
 mod crash;
+mod customers;
 mod events_api;
 mod linking;
 mod security;

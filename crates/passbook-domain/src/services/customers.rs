@@ -1,0 +1,151 @@
+//! `/v2/customers`: creating, reading, updating and deleting an app's customers.
+use passbook_types::customers::CustomerIn;
+
+use super::Passbook;
+use super::initiate::is_valid_email;
+use crate::model::*;
+use crate::{Error, Result, ids};
+
+const MAX_ADDRESS_LEN: usize = 100;
+const EXISTS: &str = "Customer already exists with similar credentials (email or names supplied)";
+
+impl Passbook {
+    pub async fn create_customer(&self, app: &App, input: CustomerIn) -> Result<Customer> {
+        let email = clean(input.email.clone()).ok_or_else(|| Error::invalid("email", "email is required"))?;
+        if !is_valid_email(&email) {
+            return Err(Error::invalid("email", format!("email '{email}' is not a valid email address")));
+        }
+        let mut profile = CustomerProfile::default();
+        apply_profile(&mut profile, &input, true)?;
+        let now = self.clock.now();
+        let customer = Customer {
+            id: ids::object_id(now),
+            app_id: app.id.clone(),
+            name: display_name(&profile),
+            email: email.to_lowercase(),
+            profile,
+            created_at: now,
+        };
+        match self.store.insert_customer(&customer).await {
+            Err(Error::Conflict(_)) => Err(Error::invalid("email", EXISTS)),
+            other => other.map(|()| customer),
+        }
+    }
+
+    pub async fn customer(&self, app: &App, id: &str) -> Result<Customer> {
+        let invalid = || Error::invalid("id", "Invalid Customer Id, could not fetch customer");
+        if !ids::is_object_id(id) {
+            return Err(invalid());
+        }
+        self.store.customer(&app.id, id).await?.ok_or_else(invalid)
+    }
+
+    pub async fn list_customers(&self, app: &App, page: PageRequest) -> Result<Page<Customer>> {
+        self.store.list_customers(&app.id, page).await
+    }
+
+    pub async fn update_customer(&self, app: &App, id: &str, input: CustomerIn) -> Result<Customer> {
+        let mut customer = self.customer(app, id).await?;
+        if input.email.is_some() {
+            return Err(Error::invalid("email", "email cannot be changed; create a new customer instead"));
+        }
+        let nothing =
+            [&input.first_name, &input.last_name, &input.business_name, &input.address, &input.phone, &input.kind]
+                .iter()
+                .all(|v| v.is_none())
+                && input.identity.is_none();
+        if nothing {
+            return Err(Error::invalid(
+                "body",
+                "Nothing to update: send any of identity, address, phone, type, first_name, last_name, business_name",
+            ));
+        }
+        apply_profile(&mut customer.profile, &input, false)?;
+        customer.name = display_name(&customer.profile);
+        self.store.update_customer(&customer).await?;
+        Ok(customer)
+    }
+
+    pub async fn delete_customer(&self, app: &App, id: &str) -> Result<()> {
+        if !ids::is_object_id(id) || !self.store.delete_customer(&app.id, id).await? {
+            return Err(Error::invalid("id", "Invalid Customer Id"));
+        }
+        Ok(())
+    }
+}
+
+fn clean(v: Option<String>) -> Option<String> {
+    v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+}
+
+fn display_name(p: &CustomerProfile) -> String {
+    if p.business {
+        return p.business_name.clone().unwrap_or_default();
+    }
+    [p.first_name.as_deref(), p.last_name.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ")
+}
+
+/// Applies the fields of `input` to `profile`; on create the name fields the type needs are
+/// required.
+fn apply_profile(profile: &mut CustomerProfile, input: &CustomerIn, creating: bool) -> Result<()> {
+    if let Some(kind) = clean(input.kind.clone()) {
+        profile.business = match kind.as_str() {
+            "individual" => false,
+            "business" => true,
+            other => return Err(Error::invalid("type", format!("type must be individual or business, got '{other}'"))),
+        };
+    }
+    if let Some(v) = clean(input.first_name.clone()) {
+        profile.first_name = Some(v);
+    }
+    if let Some(v) = clean(input.last_name.clone()) {
+        profile.last_name = Some(v);
+    }
+    if let Some(v) = clean(input.business_name.clone()) {
+        profile.business_name = Some(v);
+    }
+    if let Some(address) = clean(input.address.clone()) {
+        if address.chars().count() > MAX_ADDRESS_LEN {
+            return Err(Error::invalid("address", format!("address must be at most {MAX_ADDRESS_LEN} characters")));
+        }
+        profile.address = Some(address);
+    }
+    if let Some(phone) = clean(input.phone.clone()) {
+        let digits = phone.chars().filter(char::is_ascii_digit).count();
+        if !(7..=15).contains(&digits) || phone.chars().any(|c| !(c.is_ascii_digit() || "+ -()".contains(c))) {
+            return Err(Error::invalid("phone", format!("phone '{phone}' is not a phone number")));
+        }
+        profile.phone = Some(phone);
+    }
+    if let Some(identity) = &input.identity {
+        match identity.kind.as_deref().map(str::trim) {
+            Some("bvn") => {}
+            other => {
+                return Err(Error::invalid(
+                    "identity.type",
+                    format!(
+                        "identity.type must be \"bvn\", got {}",
+                        other.map_or("nothing".into(), |o| format!("'{o}'"))
+                    ),
+                ));
+            }
+        }
+        let number = clean(identity.number.clone()).unwrap_or_default();
+        if number.len() != 11 || !number.chars().all(|c| c.is_ascii_digit()) {
+            return Err(Error::invalid("identity.number", "identity.number must be an 11-digit BVN"));
+        }
+        profile.bvn = Some(number);
+    }
+    if creating {
+        if profile.business && profile.business_name.is_none() {
+            return Err(Error::invalid("business_name", "business_name is required for a business customer"));
+        }
+        if !profile.business && profile.first_name.is_none() {
+            return Err(Error::invalid("first_name", "first_name is required"));
+        }
+        if !profile.business && profile.last_name.is_none() {
+            return Err(Error::invalid("last_name", "last_name is required"));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,94 @@
+//! `/v2/customers`.
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use passbook_domain::model::Customer;
+use passbook_domain::services::parse_list_page;
+use passbook_types::customers::{CustomerIn, CustomerOut};
+use passbook_types::{ListMeta, Success};
+use serde::Deserialize;
+
+use super::success;
+use crate::AppState;
+use crate::error::ApiResult;
+use crate::extract::{ApiJson, ApiQuery, AuthApp};
+
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    page: Option<String>,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    AuthApp(app): AuthApp,
+    ApiJson(body): ApiJson<CustomerIn>,
+) -> ApiResult<(StatusCode, Json<Success<CustomerOut>>)> {
+    let customer = state.passbook.create_customer(&app, body).await?;
+    Ok((StatusCode::CREATED, Json(success(&state, "Created customer successfully", customer_out(&customer)))))
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    AuthApp(app): AuthApp,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Success<CustomerOut>>> {
+    let customer = state.passbook.customer(&app, &id).await?;
+    Ok(Json(success(&state, "Customer Data retrieved successfully", customer_out(&customer))))
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    AuthApp(app): AuthApp,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> ApiResult<Json<Success<Vec<CustomerOut>, ListMeta>>> {
+    let page = parse_list_page(query.page.as_deref())?;
+    let found = state.passbook.list_customers(&app, page.clone()).await?;
+    let pages = found.total.div_ceil(page.limit.unwrap_or(1));
+    let link = |n: u64| format!("{}/v2/customers?page={n}", state.passbook.settings.public_url);
+    let meta = ListMeta {
+        total: found.total,
+        pages,
+        previous: (page.page > 1).then(|| link(page.page - 1)),
+        next: (page.page < pages).then(|| link(page.page + 1)),
+    };
+    let data = found.items.iter().map(customer_out).collect();
+    Ok(Json(success(&state, "Data retrieved successfully", data).with_meta(meta)))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    AuthApp(app): AuthApp,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<CustomerIn>,
+) -> ApiResult<Json<Success<Option<()>>>> {
+    state.passbook.update_customer(&app, &id, body).await?;
+    Ok(Json(success(&state, "Customer updated successfully", None)))
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    AuthApp(app): AuthApp,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Success<Option<()>>>> {
+    state.passbook.delete_customer(&app, &id).await?;
+    Ok(Json(success(&state, "Deleted customer successfully", None)))
+}
+
+fn customer_out(c: &Customer) -> CustomerOut {
+    let p = &c.profile;
+    CustomerOut {
+        id: c.id.clone(),
+        kind: if p.business { "business" } else { "individual" }.into(),
+        name: c.name.clone(),
+        first_name: (!p.business).then(|| p.first_name.clone()).flatten(),
+        last_name: (!p.business).then(|| p.last_name.clone()).flatten(),
+        business_name: p.business.then(|| p.business_name.clone()).flatten(),
+        email: c.email.clone(),
+        phone: p.phone.clone(),
+        address: p.address.clone(),
+        identification_no: p.bvn.clone(),
+        identification_type: p.bvn.as_ref().map(|_| "bvn".to_string()),
+        bvn: p.bvn.clone(),
+        created_at: c.created_at.to_iso(),
+    }
+}

@@ -1,0 +1,160 @@
+use passbook_domain::model::{Customer, CustomerProfile, Page, PageRequest};
+use passbook_domain::{Error, Timestamp};
+use sqlx::{FromRow, Sqlite, Transaction};
+
+use crate::SqliteStore;
+use crate::error::{StoreError, StoreResult, is_unique_violation};
+
+#[derive(FromRow)]
+pub(crate) struct CustomerRow {
+    pub id: String,
+    pub app_id: String,
+    pub name_sealed: Vec<u8>,
+    pub email_sealed: Vec<u8>,
+    pub profile_sealed: Vec<u8>,
+    pub created_at: i64,
+}
+
+pub(crate) const COLUMNS: &str = "id, app_id, name_sealed, email_sealed, profile_sealed, created_at";
+
+fn ctx(column: &str, id: &str) -> String {
+    format!("customers.{column}:{id}")
+}
+
+impl SqliteStore {
+    pub(crate) fn customer_from_row(&self, row: CustomerRow) -> StoreResult<Customer> {
+        let profile = self.vault.open(&row.profile_sealed, &ctx("profile", &row.id))?;
+        Ok(Customer {
+            name: self.vault.open_str(&row.name_sealed, &ctx("name", &row.id))?,
+            email: self.vault.open_str(&row.email_sealed, &ctx("email", &row.id))?,
+            profile: serde_json::from_slice::<CustomerProfile>(&profile)
+                .map_err(|e| StoreError::Corrupt(format!("customer profile: {e}")))?,
+            id: row.id,
+            app_id: row.app_id,
+            created_at: Timestamp(row.created_at),
+        })
+    }
+}
+
+fn sealed_profile(store: &SqliteStore, customer: &Customer) -> Vec<u8> {
+    let json = serde_json::to_vec(&customer.profile).expect("profile serialises");
+    store.vault.seal(&json, &ctx("profile", &customer.id))
+}
+
+async fn insert(
+    store: &SqliteStore,
+    tx: &mut Transaction<'static, Sqlite>,
+    c: &Customer,
+    or_ignore: bool,
+) -> sqlx::Result<()> {
+    let sql = if or_ignore {
+        "INSERT INTO customers (id, app_id, email_index, name_sealed, email_sealed, profile_sealed, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING"
+    } else {
+        "INSERT INTO customers (id, app_id, email_index, name_sealed, email_sealed, profile_sealed, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)"
+    };
+    sqlx::query(sql)
+        .bind(&c.id)
+        .bind(&c.app_id)
+        .bind(store.vault.blind_index(&c.email))
+        .bind(store.vault.seal_str(&c.name, &ctx("name", &c.id)))
+        .bind(store.vault.seal_str(&c.email, &ctx("email", &c.id)))
+        .bind(sealed_profile(store, c))
+        .bind(c.created_at.0)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// The app's customer with this customer's e-mail, created from it if there is none.
+pub(crate) async fn insert_or_find_by_email(
+    store: &SqliteStore,
+    tx: &mut Transaction<'static, Sqlite>,
+    customer: &Customer,
+) -> StoreResult<Customer> {
+    insert(store, tx, customer, true).await?;
+    let row: CustomerRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM customers WHERE app_id = $1 AND email_index = $2"
+    )))
+    .bind(&customer.app_id)
+    .bind(store.vault.blind_index(&customer.email))
+    .fetch_one(&mut **tx)
+    .await?;
+    store.customer_from_row(row)
+}
+
+pub(crate) async fn create(store: &SqliteStore, customer: &Customer) -> Result<(), Error> {
+    let mut tx = store.write().await?;
+    match insert(store, &mut tx, customer, false).await {
+        Err(e) if is_unique_violation(&e) => return Err(Error::Conflict("a customer with this e-mail exists".into())),
+        other => other.map_err(StoreError::from)?,
+    }
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(())
+}
+
+pub(crate) async fn get(store: &SqliteStore, app_id: &str, id: &str) -> StoreResult<Option<Customer>> {
+    let row: Option<CustomerRow> =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM customers WHERE app_id = $1 AND id = $2")))
+            .bind(app_id)
+            .bind(id)
+            .fetch_optional(&store.pool)
+            .await?;
+    row.map(|r| store.customer_from_row(r)).transpose()
+}
+
+pub(crate) async fn update(store: &SqliteStore, c: &Customer) -> StoreResult<()> {
+    sqlx::query("UPDATE customers SET name_sealed = $3, profile_sealed = $4 WHERE app_id = $1 AND id = $2")
+        .bind(&c.app_id)
+        .bind(&c.id)
+        .bind(store.vault.seal_str(&c.name, &ctx("name", &c.id)))
+        .bind(sealed_profile(store, c))
+        .execute(&store.pool)
+        .await?;
+    Ok(())
+}
+
+pub(crate) async fn list(store: &SqliteStore, app_id: &str, page: PageRequest) -> StoreResult<Page<Customer>> {
+    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM customers WHERE app_id = $1")
+        .bind(app_id)
+        .fetch_one(&store.pool)
+        .await?;
+    let rows: Vec<CustomerRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM customers WHERE app_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3"
+    )))
+    .bind(app_id)
+    .bind(page.limit.map_or(-1, |l| l as i64))
+    .bind(page.offset() as i64)
+    .fetch_all(&store.pool)
+    .await?;
+    let items = rows.into_iter().map(|r| store.customer_from_row(r)).collect::<StoreResult<_>>()?;
+    Ok(Page { items, total: total as u64 })
+}
+
+pub(crate) async fn delete(store: &SqliteStore, app_id: &str, id: &str) -> Result<bool, Error> {
+    let mut tx = store.write().await?;
+    let accounts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts WHERE app_id = $1 AND customer_id = $2")
+        .bind(app_id)
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(StoreError::from)?;
+    if accounts > 0 {
+        return Err(Error::Conflict(format!("Customer '{id}' has {accounts} linked account(s); unlink them first")));
+    }
+    sqlx::query("DELETE FROM link_sessions WHERE app_id = $1 AND customer_id = $2")
+        .bind(app_id)
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::from)?;
+    let deleted = sqlx::query("DELETE FROM customers WHERE app_id = $1 AND id = $2")
+        .bind(app_id)
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::from)?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(deleted.rows_affected() == 1)
+}
