@@ -81,6 +81,9 @@ pub trait Store: Send + Sync {
     ) -> Result<Option<String>>;
     async fn list_accounts(&self, app_id: &str, page: PageRequest) -> Result<Page<(Account, Customer)>>;
     async fn identity(&self, account_id: &str) -> Result<Option<StoredIdentity>>;
+    /// Deletes the account with its transactions, identity, jobs, codes and earlier events,
+    /// writes `event` and an audit line, in one transaction.
+    async fn unlink_account(&self, account: &Account, event: &NewEvent) -> Result<()>;
     async fn transactions(
         &self,
         account_id: &str,

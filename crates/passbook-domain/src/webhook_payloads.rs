@@ -38,6 +38,12 @@ pub fn body_with_sequence(payload: &str, sequence: i64) -> String {
     }
 }
 
+/// `mono.events.account_unlinked`: the account as both `id` and `_id` (Mono's docs show both).
+pub fn account_unlinked(account: &Account, now: Timestamp) -> NewEvent {
+    let data = serde_json::json!({"account": {"id": account.id, "_id": account.id}, "customer": account.customer_id});
+    event(ACCOUNT_UNLINKED, &account.app_id, Some(&account.id), now, data)
+}
+
 /// `mono.events.account_connected`, sent as soon as an account is linked.
 pub fn account_connected(account: &Account, now: Timestamp) -> NewEvent {
     let data = AccountConnectedData {

@@ -254,3 +254,34 @@ pub(crate) async fn save_fetch(
     tx.commit().await?;
     Ok(inserted)
 }
+
+/// Everything about the account goes except the new event and an audit line. The event is
+/// written first so that it takes the next sequence number after the ones deleted.
+pub(crate) async fn unlink(store: &SqliteStore, account: &Account, event: &NewEvent) -> StoreResult<()> {
+    let mut tx = store.write().await?;
+    events::insert(store, &mut tx, event).await?;
+    let id = &account.id;
+    for sql in [
+        "DELETE FROM transactions WHERE account_id = $1",
+        "DELETE FROM identities WHERE account_id = $1",
+        "DELETE FROM auth_codes WHERE account_id = $1",
+        "DELETE FROM jobs WHERE subject = $1",
+        "DELETE FROM accounts WHERE id = $1",
+    ] {
+        sqlx::query(sql).bind(id).execute(&mut *tx).await?;
+    }
+    for sql in [
+        "DELETE FROM delivery_attempts WHERE event_id IN (SELECT id FROM events WHERE account_id = $1 AND id != $2)",
+        "DELETE FROM events WHERE account_id = $1 AND id != $2",
+    ] {
+        sqlx::query(sql).bind(id).bind(&event.id).execute(&mut *tx).await?;
+    }
+    sqlx::query("INSERT INTO audit_log (app_id, action, subject, at) VALUES ($1, 'account_unlinked', $2, $3)")
+        .bind(&account.app_id)
+        .bind(id)
+        .bind(event.created_at.0)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}

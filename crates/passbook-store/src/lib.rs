@@ -176,6 +176,10 @@ mod port {
             Ok(accounts::list(self, app_id, page).await?)
         }
 
+        async fn unlink_account(&self, account: &Account, event: &NewEvent) -> Result<()> {
+            Ok(accounts::unlink(self, account, event).await?)
+        }
+
         async fn identity(&self, account_id: &str) -> Result<Option<StoredIdentity>> {
             Ok(accounts::identity(self, account_id).await?)
         }

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 pub const ACCOUNT_CONNECTED: &str = "mono.events.account_connected";
 pub const ACCOUNT_UPDATED: &str = "mono.events.account_updated";
 pub const WEBHOOK_TEST: &str = "mono.events.webhook_test";
+pub const ACCOUNT_UNLINKED: &str = "mono.events.account_unlinked";
 
 /// The body POSTed to the app's webhook URL.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -1,7 +1,7 @@
 //! Reading linked accounts and their data, always within one app.
 use super::Passbook;
 use crate::model::*;
-use crate::{Error, Result, ids};
+use crate::{Error, Result, ids, webhook_payloads};
 
 impl Passbook {
     /// The app's account; an unknown id and another app's account look the same.
@@ -11,6 +11,17 @@ impl Passbook {
             return Err(missing());
         }
         self.store.account(&app.id, id).await?.ok_or_else(missing)
+    }
+
+    /// Forgets the account: its data, credentials and history go, in one transaction with the
+    /// `account_unlinked` event; only an audit line (who, what, when) stays.
+    pub async fn unlink_account(&self, app: &App, id: &str) -> Result<()> {
+        let account = self.account(app, id).await?;
+        let event = webhook_payloads::account_unlinked(&account, self.clock.now());
+        self.store.unlink_account(&account, &event).await?;
+        self.metrics.event_created(&event.event);
+        self.wake_workers();
+        Ok(())
     }
 
     pub async fn list_accounts(&self, app: &App, page: PageRequest) -> Result<Page<(Account, Customer)>> {

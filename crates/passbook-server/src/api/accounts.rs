@@ -131,3 +131,13 @@ fn not_ready_or<'a>(account: &passbook_domain::model::Account, message: &'a str)
         message
     }
 }
+
+/// `POST /v2/accounts/{id}/unlink`
+pub async fn unlink(
+    State(state): State<AppState>,
+    AuthApp(app): AuthApp,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Success<Option<()>>>> {
+    state.passbook.unlink_account(&app, &id).await?;
+    Ok(Json(success(&state, "Account unlinked successfully", None)))
+}

@@ -20,6 +20,7 @@ pub fn router() -> Router<AppState> {
         .route("/v2/accounts/{id}/balance", get(accounts::balance))
         .route("/v2/accounts/{id}/identity", get(accounts::identity))
         .route("/v2/accounts/{id}/transactions", get(accounts::transactions))
+        .route("/v2/accounts/{id}/unlink", post(accounts::unlink))
         .route("/v3/institutions", get(institutions::list))
         .route("/v2/accounts/auth", post(connect::exchange))
         .route("/v2/customers", get(customers::list).post(customers::create))

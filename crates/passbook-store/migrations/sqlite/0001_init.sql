@@ -148,3 +148,11 @@ CREATE TABLE delivery_attempts (
     next_attempt_at     INTEGER
 );
 CREATE INDEX delivery_attempts_event ON delivery_attempts (event_id, attempted_at);
+
+-- What the operator keeps after data is deleted: who asked for what, and when.
+CREATE TABLE audit_log (
+    app_id              TEXT NOT NULL,
+    action              TEXT NOT NULL,
+    subject             TEXT NOT NULL,
+    at                  INTEGER NOT NULL
+);

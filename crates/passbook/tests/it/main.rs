@@ -9,6 +9,7 @@ mod cli;
 mod crash;
 mod customers;
 mod events_api;
+mod lifecycle;
 mod linking;
 mod security;
 mod webhooks;
