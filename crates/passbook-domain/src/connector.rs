@@ -85,6 +85,10 @@ pub struct ConnectorAccount<'a> {
     pub institution_id: &'a str,
     pub connector_ref: &'a str,
     pub account_number: &'a str,
+    /// A refresh rather than the first fetch after the user logged in.
+    pub refresh: bool,
+    /// When the user last logged in for this account.
+    pub authorised_at: Timestamp,
 }
 
 /// A scripted test login that a sandbox connector offers.

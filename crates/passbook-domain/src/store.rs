@@ -16,6 +16,7 @@ pub struct FetchUpdate {
     pub bvn: Option<String>,
     pub data_status: DataStatus,
     pub retrieved_data: Vec<DataKind>,
+    pub needs_reauth: bool,
     pub updated_at: Timestamp,
 }
 
@@ -93,11 +94,26 @@ pub trait Store: Send + Sync {
     ) -> Result<Page<Transaction>>;
     /// Applies a fetch: the account's new state, its new transactions (duplicates by
     /// fingerprint are skipped) and the event that reports it. Returns how many were new.
-    async fn save_fetch(&self, update: &FetchUpdate, transactions: &[Transaction], event: &NewEvent) -> Result<u64>;
+    async fn save_fetch(&self, update: &FetchUpdate, transactions: &[Transaction], events: &[NewEvent]) -> Result<u64>;
+    /// Which of these fingerprints the account already has.
+    async fn known_fingerprints(
+        &self,
+        account_id: &str,
+        fingerprints: &[String],
+    ) -> Result<std::collections::HashSet<String>>;
 
     // Jobs
     async fn claim_jobs(&self, now: Timestamp, lease_until: Timestamp, limit: u32) -> Result<Vec<Job>>;
-    async fn finish_job(&self, id: &str, at: Timestamp) -> Result<()>;
+    /// `outcome` is what the job found (JSON), shown by the jobs endpoint.
+    async fn finish_job(&self, id: &str, at: Timestamp, outcome: Option<&str>) -> Result<()>;
+    async fn insert_job(&self, job: &NewJob) -> Result<()>;
+    async fn job(&self, account_id: &str, id: &str) -> Result<Option<JobRecord>>;
+    /// The newest real-time job of the account created at or after `since`.
+    async fn latest_realtime_job(&self, account_id: &str, since: Timestamp) -> Result<Option<JobRecord>>;
+    /// Moves each account whose refresh is due to its next slot and queues a refresh job for
+    /// it, in one transaction; returns how many.
+    async fn schedule_refreshes(&self, now: Timestamp, limit: u32) -> Result<u64>;
+    async fn set_refresh_interval(&self, app_id: &str, hours: u32) -> Result<bool>;
     async fn retry_job(&self, id: &str, at: Timestamp, error: &str) -> Result<()>;
     async fn fail_job(&self, id: &str, at: Timestamp, error: &str) -> Result<()>;
 

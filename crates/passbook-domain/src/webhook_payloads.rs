@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use crate::Timestamp;
 use crate::ids;
-use crate::model::{Account, Institution, NewEvent};
+use crate::model::{Account, Institution, JobKind, JobStatus, NewEvent, SyncStatus};
 
 fn event<T: Serialize>(name: &str, app_id: &str, account_id: Option<&str>, now: Timestamp, data: T) -> NewEvent {
     let id = ids::event_id();
@@ -60,8 +60,34 @@ pub fn account_connected(account: &Account, now: Timestamp) -> NewEvent {
     event(ACCOUNT_CONNECTED, &account.app_id, Some(&account.id), now, data)
 }
 
-/// `mono.events.account_updated`, sent when a data fetch settles the account's data status.
-pub fn account_updated(account: &Account, institution: &Institution, now: Timestamp) -> NewEvent {
+/// What a refresh adds to `account_updated`.
+pub struct SyncMeta {
+    pub sync_status: SyncStatus,
+    pub job_id: Option<String>,
+    pub has_new_data: bool,
+}
+
+/// `mono.accounts.jobs.update`: a real-time job's state.
+pub fn jobs_update(account: &Account, job_id: &str, kind: &JobKind, status: JobStatus, now: Timestamp) -> NewEvent {
+    let data = serde_json::json!({"account": account.id, "business": account.app_id, "app": account.app_id,
+                                  "id": job_id, "name": kind.mono_name(), "status": status.as_str()});
+    event(JOBS_UPDATE, &account.app_id, Some(&account.id), now, data)
+}
+
+/// `mono.events.account_reauthorized`: the user logged in again.
+pub fn account_reauthorized(account: &Account, now: Timestamp) -> NewEvent {
+    let data = serde_json::json!({"account": {"_id": account.id}, "app": account.app_id, "business": account.app_id});
+    event(ACCOUNT_REAUTHORIZED, &account.app_id, Some(&account.id), now, data)
+}
+
+/// `mono.events.account_updated`, sent when a data fetch settles the account's data status, and
+/// after every refresh (with `sync`).
+pub fn account_updated(
+    account: &Account,
+    institution: &Institution,
+    sync: Option<&SyncMeta>,
+    now: Timestamp,
+) -> NewEvent {
     let data = AccountUpdatedData {
         account: WebhookAccount {
             id: account.id.clone(),
@@ -86,6 +112,9 @@ pub fn account_updated(account: &Account, institution: &Institution, now: Timest
             auth_method: account.auth_method.as_str().into(),
             retrieved_data: account.retrieved_data.iter().map(|k| k.as_str().to_string()).collect(),
             reference: account.reference.clone(),
+            sync_status: sync.map(|s| s.sync_status.as_str().to_string()),
+            job_id: sync.and_then(|s| s.job_id.clone()),
+            has_new_data: sync.map(|s| s.has_new_data),
         },
     };
     event(ACCOUNT_UPDATED, &account.app_id, Some(&account.id), now, data)

@@ -25,13 +25,15 @@ pub(crate) struct AccountRow {
     retrieved_data: String,
     reference: Option<String>,
     transaction_count: i64,
+    authorised_at: i64,
+    needs_reauth: bool,
     created_at: i64,
     updated_at: i64,
 }
 
 const COLUMNS: &str = "a.id, a.app_id, a.customer_id, a.institution_id, a.auth_method, a.connector_ref_sealed, a.name_sealed, \
     a.account_number, a.currency, a.kind, a.bvn_sealed, a.balance, a.data_status, a.retrieved_data, a.reference, \
-    a.transaction_count, a.created_at, a.updated_at";
+    a.transaction_count, a.authorised_at, a.needs_reauth, a.created_at, a.updated_at";
 
 #[derive(FromRow)]
 struct AccountWithCustomerRow {
@@ -72,6 +74,8 @@ impl SqliteStore {
             balance: row.balance,
             reference: row.reference,
             transaction_count: row.transaction_count as u64,
+            authorised_at: Timestamp(row.authorised_at),
+            needs_reauth: row.needs_reauth,
             created_at: Timestamp(row.created_at),
             updated_at: Timestamp(row.updated_at),
         })
@@ -100,11 +104,14 @@ pub(crate) async fn upsert_linked(
 ) -> Result<(), Error> {
     sqlx::query(
         "INSERT INTO accounts (id, app_id, customer_id, institution_id, auth_method, connector_ref_sealed, name_sealed,
-                               account_number, currency, kind, data_status, retrieved_data, reference, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'PROCESSING', '', $11, $12, $12)
+                               account_number, currency, kind, data_status, retrieved_data, reference, created_at, updated_at,
+                               authorised_at, next_refresh_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'PROCESSING', '', $11, $12, $12, $12,
+                 $12 + (SELECT refresh_interval_hours FROM apps WHERE id = $2) * 3600000)
          ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id, auth_method = excluded.auth_method,
              connector_ref_sealed = excluded.connector_ref_sealed, name_sealed = excluded.name_sealed,
-             data_status = 'PROCESSING', reference = excluded.reference, updated_at = excluded.updated_at",
+             data_status = 'PROCESSING', reference = excluded.reference, updated_at = excluded.updated_at,
+             authorised_at = excluded.authorised_at, needs_reauth = 0, next_refresh_at = excluded.next_refresh_at",
     )
     .bind(&new.id)
     .bind(&new.app_id)
@@ -218,7 +225,7 @@ pub(crate) async fn save_fetch(
     store: &SqliteStore,
     update: &FetchUpdate,
     new_transactions: &[Transaction],
-    event: &NewEvent,
+    new_events: &[NewEvent],
 ) -> StoreResult<u64> {
     let mut tx = store.write().await?;
     let id = &update.account_id;
@@ -237,7 +244,8 @@ pub(crate) async fn save_fetch(
     let inserted = transactions::insert_batch(&mut tx, new_transactions).await?;
     sqlx::query(
         "UPDATE accounts SET balance = COALESCE($2, balance), kind = COALESCE($3, kind), bvn_sealed = COALESCE($4, bvn_sealed),
-             data_status = $5, retrieved_data = $6, transaction_count = transaction_count + $7, updated_at = $8
+             data_status = $5, retrieved_data = $6, transaction_count = transaction_count + $7, updated_at = $8,
+             needs_reauth = $9
          WHERE id = $1",
     )
     .bind(id)
@@ -248,9 +256,12 @@ pub(crate) async fn save_fetch(
     .bind(format_retrieved(&update.retrieved_data))
     .bind(inserted as i64)
     .bind(update.updated_at.0)
+    .bind(update.needs_reauth)
     .execute(&mut *tx)
     .await?;
-    events::insert(store, &mut tx, event).await?;
+    for event in new_events {
+        events::insert(store, &mut tx, event).await?;
+    }
     tx.commit().await?;
     Ok(inserted)
 }

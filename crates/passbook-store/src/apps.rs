@@ -16,11 +16,12 @@ struct AppRow {
     webhook_secret_sealed: Vec<u8>,
     previous_webhook_secret_sealed: Option<Vec<u8>>,
     previous_webhook_secret_expires_at: Option<i64>,
+    refresh_interval_hours: i64,
     created_at: i64,
 }
 
 const COLUMNS: &str = "id, name, secret_key_hash, secret_key_hint, public_key, webhook_url, webhook_secret_sealed, \
-    previous_webhook_secret_sealed, previous_webhook_secret_expires_at, created_at";
+    previous_webhook_secret_sealed, previous_webhook_secret_expires_at, refresh_interval_hours, created_at";
 
 fn secret_context(app_id: &str) -> String {
     format!("apps.webhook_secret:{app_id}")
@@ -41,6 +42,7 @@ impl SqliteStore {
         Ok(App {
             webhook_secret: self.vault.open_str(&row.webhook_secret_sealed, &secret_context(&row.id))?,
             previous_webhook_secret: previous,
+            refresh_interval_hours: row.refresh_interval_hours as u32,
             id: row.id,
             name: row.name,
             secret_key_hash: row.secret_key_hash,
@@ -54,8 +56,9 @@ impl SqliteStore {
 
 pub(crate) async fn insert(store: &SqliteStore, app: &App) -> StoreResult<()> {
     sqlx::query(
-        "INSERT INTO apps (id, name, secret_key_hash, secret_key_hint, public_key, webhook_url, webhook_secret_sealed, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO apps (id, name, secret_key_hash, secret_key_hint, public_key, webhook_url, webhook_secret_sealed, created_at,
+                           refresh_interval_hours)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(&app.id)
     .bind(&app.name)
@@ -65,6 +68,7 @@ pub(crate) async fn insert(store: &SqliteStore, app: &App) -> StoreResult<()> {
     .bind(&app.webhook_url)
     .bind(store.vault.seal_str(&app.webhook_secret, &secret_context(&app.id)))
     .bind(app.created_at.0)
+    .bind(app.refresh_interval_hours as i64)
     .execute(&store.pool)
     .await?;
     Ok(())
@@ -123,4 +127,23 @@ pub(crate) async fn rotate_secret(
     .await?;
     tx.commit().await?;
     Ok(true)
+}
+
+pub(crate) async fn set_refresh_interval(store: &SqliteStore, app_id: &str, hours: u32) -> StoreResult<bool> {
+    let mut tx = store.write().await?;
+    let done = sqlx::query("UPDATE apps SET refresh_interval_hours = $2 WHERE id = $1")
+        .bind(app_id)
+        .bind(hours as i64)
+        .execute(&mut *tx)
+        .await?;
+    // Accounts due later than the new interval allows move forward to it.
+    sqlx::query(
+        "UPDATE accounts SET next_refresh_at = MIN(next_refresh_at, updated_at + $2 * 3600000) WHERE app_id = $1",
+    )
+    .bind(app_id)
+    .bind(hours as i64)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(done.rows_affected() == 1)
 }

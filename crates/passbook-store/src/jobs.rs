@@ -1,5 +1,5 @@
-use passbook_domain::Timestamp;
-use passbook_domain::model::{Job, JobKind, NewJob};
+use passbook_domain::model::{Job, JobKind, JobRecord, JobStatus, NewJob};
+use passbook_domain::{Timestamp, ids};
 use sqlx::{Sqlite, Transaction};
 
 use crate::SqliteStore;
@@ -9,7 +9,7 @@ pub(crate) async fn insert(tx: &mut Transaction<'static, Sqlite>, job: &NewJob) 
     sqlx::query("INSERT INTO jobs (id, kind, subject, run_at, created_at) VALUES ($1, $2, $3, $4, $4)")
         .bind(&job.id)
         .bind(job.kind.name())
-        .bind(job.kind.subject())
+        .bind(job.kind.account_id())
         .bind(job.run_at.0)
         .execute(&mut **tx)
         .await?;
@@ -47,10 +47,11 @@ pub(crate) async fn claim(
         .collect())
 }
 
-pub(crate) async fn finish(store: &SqliteStore, id: &str, now: Timestamp) -> StoreResult<()> {
-    sqlx::query("UPDATE jobs SET done_at = $2, locked_until = NULL WHERE id = $1")
+pub(crate) async fn finish(store: &SqliteStore, id: &str, now: Timestamp, outcome: Option<&str>) -> StoreResult<()> {
+    sqlx::query("UPDATE jobs SET done_at = $2, outcome = $3, locked_until = NULL WHERE id = $1")
         .bind(id)
         .bind(now.0)
+        .bind(outcome)
         .execute(&store.pool)
         .await?;
     Ok(())
@@ -74,4 +75,94 @@ pub(crate) async fn fail(store: &SqliteStore, id: &str, now: Timestamp, error: &
         .execute(&store.pool)
         .await?;
     Ok(())
+}
+
+pub(crate) async fn insert_alone(store: &SqliteStore, job: &NewJob) -> StoreResult<()> {
+    let mut tx = store.write().await?;
+    insert(&mut tx, job).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct JobRow {
+    id: String,
+    kind: String,
+    subject: String,
+    done_at: Option<i64>,
+    failed_at: Option<i64>,
+    outcome: Option<String>,
+    created_at: i64,
+}
+
+const COLUMNS: &str = "id, kind, subject, done_at, failed_at, outcome, created_at";
+
+fn record(row: JobRow) -> Option<JobRecord> {
+    let outcome: Option<serde_json::Value> = row.outcome.as_deref().and_then(|o| serde_json::from_str(o).ok());
+    let failed = row.failed_at.is_some()
+        || outcome.as_ref().is_some_and(|o| o["sync_status"].as_str().is_some_and(|s| s != "SUCCESSFUL"));
+    let status = match (row.done_at, failed) {
+        (_, true) => JobStatus::Failed,
+        (Some(_), false) => JobStatus::Finished,
+        (None, false) => JobStatus::Processing,
+    };
+    Some(JobRecord {
+        kind: JobKind::from_parts(&row.kind, row.subject)?,
+        id: row.id,
+        status,
+        has_new_data: outcome.as_ref().and_then(|o| o["has_new_data"].as_bool()),
+        created_at: Timestamp(row.created_at),
+    })
+}
+
+pub(crate) async fn one(store: &SqliteStore, account_id: &str, id: &str) -> StoreResult<Option<JobRecord>> {
+    let row: Option<JobRow> =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM jobs WHERE subject = $1 AND id = $2")))
+            .bind(account_id)
+            .bind(id)
+            .fetch_optional(&store.pool)
+            .await?;
+    Ok(row.and_then(record))
+}
+
+pub(crate) async fn latest_realtime(
+    store: &SqliteStore,
+    account_id: &str,
+    since: Timestamp,
+) -> StoreResult<Option<JobRecord>> {
+    let row: Option<JobRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM jobs WHERE subject = $1 AND kind IN ('sync_balance', 'sync_statement') AND created_at >= $2
+         ORDER BY created_at DESC LIMIT 1"
+    )))
+    .bind(account_id)
+    .bind(since.0)
+    .fetch_optional(&store.pool)
+    .await?;
+    Ok(row.and_then(record))
+}
+
+/// Claims the due accounts by moving their next refresh one interval on, and queues a job for
+/// each, in one transaction (so two schedulers never queue the same refresh).
+pub(crate) async fn schedule_refreshes(store: &SqliteStore, now: Timestamp, limit: u32) -> StoreResult<u64> {
+    let mut tx = store.write().await?;
+    let due: Vec<String> = sqlx::query_scalar(
+        "UPDATE accounts SET next_refresh_at = $1 + (SELECT refresh_interval_hours FROM apps WHERE apps.id = accounts.app_id) * 3600000
+         WHERE id IN (SELECT id FROM accounts WHERE next_refresh_at <= $1 AND needs_reauth = 0
+                      ORDER BY next_refresh_at LIMIT $2)
+         RETURNING id",
+    )
+    .bind(now.0)
+    .bind(limit as i64)
+    .fetch_all(&mut *tx)
+    .await?;
+    for account_id in &due {
+        let job = NewJob {
+            id: ids::object_id(now),
+            kind: JobKind::RefreshAccount { account_id: account_id.clone() },
+            run_at: now,
+        };
+        insert(&mut tx, &job).await?;
+    }
+    tx.commit().await?;
+    Ok(due.len() as u64)
 }

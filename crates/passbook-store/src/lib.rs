@@ -198,17 +198,45 @@ mod port {
             &self,
             update: &FetchUpdate,
             transactions: &[Transaction],
-            event: &NewEvent,
+            events: &[NewEvent],
         ) -> Result<u64> {
-            Ok(accounts::save_fetch(self, update, transactions, event).await?)
+            Ok(accounts::save_fetch(self, update, transactions, events).await?)
+        }
+
+        async fn known_fingerprints(
+            &self,
+            account_id: &str,
+            fingerprints: &[String],
+        ) -> Result<std::collections::HashSet<String>> {
+            Ok(transactions::known(self, account_id, fingerprints).await?)
         }
 
         async fn claim_jobs(&self, now: Timestamp, lease_until: Timestamp, limit: u32) -> Result<Vec<Job>> {
             Ok(jobs::claim(self, now, lease_until, limit).await?)
         }
 
-        async fn finish_job(&self, id: &str, at: Timestamp) -> Result<()> {
-            Ok(jobs::finish(self, id, at).await?)
+        async fn finish_job(&self, id: &str, at: Timestamp, outcome: Option<&str>) -> Result<()> {
+            Ok(jobs::finish(self, id, at, outcome).await?)
+        }
+
+        async fn insert_job(&self, job: &NewJob) -> Result<()> {
+            Ok(jobs::insert_alone(self, job).await?)
+        }
+
+        async fn job(&self, account_id: &str, id: &str) -> Result<Option<JobRecord>> {
+            Ok(jobs::one(self, account_id, id).await?)
+        }
+
+        async fn latest_realtime_job(&self, account_id: &str, since: Timestamp) -> Result<Option<JobRecord>> {
+            Ok(jobs::latest_realtime(self, account_id, since).await?)
+        }
+
+        async fn schedule_refreshes(&self, now: Timestamp, limit: u32) -> Result<u64> {
+            Ok(jobs::schedule_refreshes(self, now, limit).await?)
+        }
+
+        async fn set_refresh_interval(&self, app_id: &str, hours: u32) -> Result<bool> {
+            Ok(apps::set_refresh_interval(self, app_id, hours).await?)
         }
 
         async fn retry_job(&self, id: &str, at: Timestamp, error: &str) -> Result<()> {

@@ -132,3 +132,24 @@ async fn count(store: &SqliteStore, account_id: &str, filter: &TransactionFilter
     let total: i64 = qb.build_query_scalar().fetch_one(&store.pool).await?;
     Ok(total as u64)
 }
+
+/// The fingerprints among `fingerprints` that the account already has.
+pub(crate) async fn known(
+    store: &SqliteStore,
+    account_id: &str,
+    fingerprints: &[String],
+) -> StoreResult<std::collections::HashSet<String>> {
+    let mut known = std::collections::HashSet::new();
+    for chunk in fingerprints.chunks(BATCH_ROWS) {
+        let mut qb = QueryBuilder::<Sqlite>::new("SELECT fingerprint FROM transactions WHERE account_id = ");
+        qb.push_bind(account_id.to_string()).push(" AND fingerprint IN (");
+        let mut list = qb.separated(", ");
+        for f in chunk {
+            list.push_bind(f.clone());
+        }
+        qb.push(")");
+        let rows: Vec<String> = qb.build_query_scalar().fetch_all(&store.pool).await?;
+        known.extend(rows);
+    }
+    Ok(known)
+}

@@ -40,5 +40,12 @@ pub struct InitiateResponse {
     pub meta: RefMeta,
     pub scope: String,
     pub redirect_url: Option<String>,
+    /// Re-authorisation only: the account, its institution and auth method.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub institution: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_method: Option<String>,
     pub created_at: String,
 }

@@ -5,6 +5,8 @@ pub const ACCOUNT_CONNECTED: &str = "mono.events.account_connected";
 pub const ACCOUNT_UPDATED: &str = "mono.events.account_updated";
 pub const WEBHOOK_TEST: &str = "mono.events.webhook_test";
 pub const ACCOUNT_UNLINKED: &str = "mono.events.account_unlinked";
+pub const ACCOUNT_REAUTHORIZED: &str = "mono.events.account_reauthorized";
+pub const JOBS_UPDATE: &str = "mono.accounts.jobs.update";
 
 /// The body POSTed to the app's webhook URL.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -74,4 +76,12 @@ pub struct UpdatedMeta {
     pub retrieved_data: Vec<String>,
     #[serde(rename = "ref")]
     pub reference: Option<String>,
+    /// After a refresh: `SUCCESSFUL`, `FAILED` or `REAUTHORISATION_REQUIRED`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sync_status: Option<String>,
+    /// After a real-time job.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub has_new_data: Option<bool>,
 }

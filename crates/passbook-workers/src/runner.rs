@@ -28,6 +28,9 @@ impl JobRunner {
             if *shutdown.borrow() {
                 return;
             }
+            if let Err(err) = self.passbook.schedule_refreshes().await {
+                tracing::error!(error = %err, "could not schedule refreshes");
+            }
             let claimed = self.claim().await;
             if claimed == 0 && crate::idle(&self.passbook, &mut shutdown).await {
                 return;
@@ -68,7 +71,7 @@ async fn run_one(passbook: &Passbook, job: Job) {
     let outcome = passbook.run_job(&job).await;
     let now = passbook.clock.now();
     let settled = match outcome {
-        Ok(JobResult::Done) => passbook.store.finish_job(&job.id, now).await,
+        Ok(JobResult::Done(outcome)) => passbook.store.finish_job(&job.id, now, outcome.as_deref()).await,
         Ok(JobResult::Retry(reason)) => retry_or_give_up(passbook, &job, now, &reason).await,
         Err(err) => {
             tracing::error!(job = name, id = %job.id, error = %err, "job failed");

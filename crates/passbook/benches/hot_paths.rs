@@ -198,11 +198,12 @@ async fn seed_account(passbook: &Passbook, app: &App, label: &str, count: usize)
         bvn: None,
         data_status: DataStatus::Available,
         retrieved_data: vec![DataKind::Balance, DataKind::Transactions],
+        needs_reauth: false,
         updated_at: now,
     };
     let institution = passbook.institutions.get(&stored.institution_id).unwrap();
-    let event = webhook_payloads::account_updated(&stored, institution, now);
-    passbook.store.save_fetch(&update, &transactions, &event).await.unwrap();
+    let event = webhook_payloads::account_updated(&stored, institution, None, now);
+    passbook.store.save_fetch(&update, &transactions, std::slice::from_ref(&event)).await.unwrap();
     account.id
 }
 

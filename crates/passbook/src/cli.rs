@@ -198,6 +198,13 @@ pub enum AppsCommand {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// How often an app's accounts are refreshed: 24, 12 or 6 hours.
+    SetRefresh {
+        app_id: String,
+        hours: u32,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// Set or clear an app's webhook URL.
     SetWebhook {
         app_id: String,
@@ -367,6 +374,11 @@ async fn apps(command: AppsCommand) -> anyhow::Result<()> {
                     );
                 }
             }
+        }
+        AppsCommand::SetRefresh { app_id, hours, db } => {
+            let passbook = app::build(&db.config(), String::new()).await?;
+            passbook.set_refresh_interval(&app_id, hours).await?;
+            println!("accounts of {app_id} refresh every {hours} hours");
         }
         AppsCommand::SetWebhook { app_id, url, db } => {
             let passbook = app::build(&db.config(), String::new()).await?;

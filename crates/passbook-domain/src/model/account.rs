@@ -23,6 +23,10 @@ pub struct Account {
     pub retrieved_data: Vec<DataKind>,
     pub reference: Option<String>,
     pub transaction_count: u64,
+    /// When the user last logged in for this account (link or re-authorisation).
+    pub authorised_at: Timestamp,
+    /// A refresh found that the bank wants the user to log in again.
+    pub needs_reauth: bool,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }

@@ -14,6 +14,8 @@ pub struct App {
     pub webhook_secret: String,
     /// The secret before the last rotation, still signing until the time given.
     pub previous_webhook_secret: Option<(String, Timestamp)>,
+    /// How often linked accounts are refreshed: 24, 12 or 6 hours.
+    pub refresh_interval_hours: u32,
     pub created_at: Timestamp,
 }
 

@@ -116,6 +116,8 @@ pub struct LinkFlow {
     pub widget_origin: Option<String>,
     /// Widget mode: the code the parent exchanges for the account id (kept until the page shows it).
     pub auth_code: Option<String>,
+    /// A re-authorisation: the account whose login is renewed.
+    pub reauth_account_id: Option<String>,
 }
 
 /// A `postMessage` for the widget's parent window: `{type, data}` as `@mono.co/connect.js`

@@ -96,26 +96,90 @@ pub enum DeliveryOutcome {
 /// Background work, claimed with a lease so that a crashed worker's jobs run again.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JobKind {
+    /// The first fetch after a link or a re-authorisation.
     FetchAccount { account_id: String },
+    /// The scheduled refresh.
+    RefreshAccount { account_id: String },
+    /// A real-time sync asked for with `x-realtime: true`: of the balance, or of the
+    /// transactions (`statement`).
+    RealtimeSync { account_id: String, statement: bool },
 }
 
 impl JobKind {
     pub fn name(&self) -> &'static str {
         match self {
             Self::FetchAccount { .. } => "fetch_account",
+            Self::RefreshAccount { .. } => "refresh_account",
+            Self::RealtimeSync { statement: false, .. } => "sync_balance",
+            Self::RealtimeSync { statement: true, .. } => "sync_statement",
         }
     }
 
-    pub fn subject(&self) -> &str {
+    /// The job's name as Mono reports it.
+    pub fn mono_name(&self) -> String {
+        format!("jobs.accounts.{}", self.name())
+    }
+
+    pub fn account_id(&self) -> &str {
         match self {
-            Self::FetchAccount { account_id } => account_id,
+            Self::FetchAccount { account_id }
+            | Self::RefreshAccount { account_id }
+            | Self::RealtimeSync { account_id, .. } => account_id,
         }
     }
 
     pub fn from_parts(name: &str, subject: String) -> Option<Self> {
         match name {
             "fetch_account" => Some(Self::FetchAccount { account_id: subject }),
+            "refresh_account" => Some(Self::RefreshAccount { account_id: subject }),
+            "sync_balance" => Some(Self::RealtimeSync { account_id: subject, statement: false }),
+            "sync_statement" => Some(Self::RealtimeSync { account_id: subject, statement: true }),
             _ => None,
+        }
+    }
+}
+
+/// A job as `GET /v2/accounts/{id}/jobs/{job_id}` shows it.
+#[derive(Debug, Clone)]
+pub struct JobRecord {
+    pub id: String,
+    pub kind: JobKind,
+    pub status: JobStatus,
+    pub has_new_data: Option<bool>,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobStatus {
+    Processing,
+    Finished,
+    Failed,
+}
+
+impl JobStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Processing => "processing",
+            Self::Finished => "finished",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+/// The outcome of a refresh.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncStatus {
+    Successful,
+    Failed,
+    ReauthorisationRequired,
+}
+
+impl SyncStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Successful => "SUCCESSFUL",
+            Self::Failed => "FAILED",
+            Self::ReauthorisationRequired => "REAUTHORISATION_REQUIRED",
         }
     }
 }

@@ -1,4 +1,8 @@
 use super::Passbook;
+
+/// How often accounts are refreshed unless the app chooses otherwise.
+pub const DEFAULT_REFRESH_HOURS: u32 = 24;
+pub const REFRESH_INTERVALS: [u32; 3] = [24, 12, 6];
 use crate::crypto::hash_secret;
 use crate::model::{App, CreatedApp};
 use crate::{Error, Result, ids};
@@ -23,6 +27,7 @@ impl Passbook {
             webhook_url,
             webhook_secret: super::webhooks::new_webhook_secret(),
             previous_webhook_secret: None,
+            refresh_interval_hours: DEFAULT_REFRESH_HOURS,
             created_at: now,
         };
         self.store.insert_app(&app).await?;
@@ -52,6 +57,20 @@ impl Passbook {
     pub async fn set_webhook_url(&self, app_id: &str, url: Option<&str>) -> Result<()> {
         let url = url.map(|u| parse_http_url("webhook_url", u)).transpose()?;
         if !self.store.set_webhook_url(app_id, url.as_deref()).await? {
+            return Err(Error::not_found(format!("No app with id '{app_id}'")));
+        }
+        Ok(())
+    }
+
+    /// How often the app's accounts are refreshed: every 24, 12 or 6 hours.
+    pub async fn set_refresh_interval(&self, app_id: &str, hours: u32) -> Result<()> {
+        if !REFRESH_INTERVALS.contains(&hours) {
+            return Err(Error::invalid(
+                "refresh_interval_hours",
+                format!("refresh_interval_hours must be 24, 12 or 6, got {hours}"),
+            ));
+        }
+        if !self.store.set_refresh_interval(app_id, hours).await? {
             return Err(Error::not_found(format!("No app with id '{app_id}'")));
         }
         Ok(())

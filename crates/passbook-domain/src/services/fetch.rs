@@ -1,49 +1,64 @@
-//! Background jobs: fetching an account's data from its institution.
+//! Background jobs: fetching an account's data from its institution, on linking, on schedule,
+//! and in real time.
+use std::time::Duration;
+
 use super::Passbook;
 use crate::categorise::categorise;
 use crate::connector::{ConnectorAccount, ConnectorError, FetchedData};
 use crate::model::*;
 use crate::store::FetchUpdate;
-use crate::{Result, ids, webhook_payloads};
+use crate::{Error, Result, ids, webhook_payloads};
+
+/// At most one real-time job per account in this window; a repeat answers the last job.
+pub const REALTIME_WINDOW_MS: i64 = 5 * 60 * 1000;
+/// How long a request with `x-realtime: true` waits for its job before answering.
+const REALTIME_WAIT: Duration = Duration::from_secs(5);
 
 /// What the job runner should do with a job after running it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JobResult {
-    Done,
+    /// Finished; `outcome` (JSON) is what the jobs endpoint shows.
+    Done(Option<String>),
     /// Try again later (the runner picks the delay).
     Retry(String),
 }
 
+/// What one fetch came to, for the account and for the app.
+struct SyncResult {
+    data: Option<FetchedData>,
+    /// The data status of a first fetch that got nothing (UNAVAILABLE or FAILED).
+    empty_status: DataStatus,
+    sync: SyncStatus,
+}
+
 impl Passbook {
     pub async fn run_job(&self, job: &Job) -> Result<JobResult> {
-        match &job.kind {
-            JobKind::FetchAccount { account_id } => self.fetch_account(account_id).await,
-        }
+        let Some(account) = self.store.account_by_id(job.kind.account_id()).await? else {
+            return Ok(JobResult::Done(None));
+        };
+        let refresh = !matches!(job.kind, JobKind::FetchAccount { .. });
+        let result = match self.fetch(&account, refresh).await {
+            Ok(result) => result,
+            Err(reason) => return Ok(JobResult::Retry(reason)),
+        };
+        self.apply_sync(account, job, result).await
     }
 
-    /// Called when a job has used all its attempts: the account's data is FAILED, and the app
-    /// hears it, rather than waiting on PROCESSING forever.
+    /// Called when a job has used all its attempts: the app hears that the fetch failed rather
+    /// than waiting on PROCESSING forever.
     pub async fn job_exhausted(&self, job: &Job) -> Result<()> {
-        match &job.kind {
-            JobKind::FetchAccount { account_id } => {
-                if let Some(account) = self.store.account_by_id(account_id).await? {
-                    self.save_outcome(account, None, DataStatus::Failed).await?;
-                }
-            }
+        if let Some(account) = self.store.account_by_id(job.kind.account_id()).await? {
+            let result = SyncResult { data: None, empty_status: DataStatus::Failed, sync: SyncStatus::Failed };
+            self.apply_sync(account, job, result).await?;
         }
         Ok(())
     }
 
-    /// Fetches balance, identity and transactions, then writes them with the
-    /// `account_updated` event in one transaction. Safe to run twice: transactions are
-    /// de-duplicated by fingerprint.
-    async fn fetch_account(&self, account_id: &str) -> Result<JobResult> {
-        let Some(account) = self.store.account_by_id(account_id).await? else {
-            return Ok(JobResult::Done);
-        };
+    /// Asks the connector; `Err` carries the reason for a transient failure worth retrying.
+    async fn fetch(&self, account: &Account, refresh: bool) -> std::result::Result<SyncResult, String> {
         let Some((_, connector)) = self.institutions.connector(&account.institution_id) else {
-            tracing::error!(account_id, institution = %account.institution_id, "no connector serves this institution");
-            return self.save_outcome(account, None, DataStatus::Failed).await;
+            tracing::error!(account = %account.id, institution = %account.institution_id, "no connector serves this institution");
+            return Ok(SyncResult { data: None, empty_status: DataStatus::Failed, sync: SyncStatus::Failed });
         };
         let fetched = connector
             .fetch(ConnectorAccount {
@@ -51,48 +66,57 @@ impl Passbook {
                 institution_id: &account.institution_id,
                 connector_ref: &account.connector_ref,
                 account_number: &account.account_number,
+                refresh,
+                authorised_at: account.authorised_at,
             })
             .await;
-        let (data, status) = match fetched {
+        Ok(match fetched {
             Ok(data) => {
-                let status = status_for(&data);
-                (Some(data), status)
+                SyncResult { data: Some(data), empty_status: DataStatus::Unavailable, sync: SyncStatus::Successful }
             }
-            Err(ConnectorError::Transient(reason)) => return Ok(JobResult::Retry(reason)),
+            Err(ConnectorError::Transient(reason)) => return Err(reason),
+            Err(ConnectorError::ReauthorisationRequired) => SyncResult {
+                data: None,
+                empty_status: DataStatus::Unavailable,
+                sync: SyncStatus::ReauthorisationRequired,
+            },
             Err(ConnectorError::Internal(reason)) => {
-                tracing::error!(account_id, %reason, "data fetch failed");
-                (None, DataStatus::Failed)
+                tracing::error!(account = %account.id, %reason, "data fetch failed");
+                SyncResult { data: None, empty_status: DataStatus::Failed, sync: SyncStatus::Failed }
             }
             Err(other) => {
-                tracing::info!(account_id, reason = %other, "institution returned no data");
-                (None, DataStatus::Unavailable)
+                tracing::info!(account = %account.id, reason = %other, "institution returned no data");
+                SyncResult { data: None, empty_status: DataStatus::Unavailable, sync: SyncStatus::Failed }
             }
-        };
-        self.save_outcome(account, data, status).await
+        })
     }
 
-    async fn save_outcome(
-        &self,
-        mut account: Account,
-        data: Option<FetchedData>,
-        status: DataStatus,
-    ) -> Result<JobResult> {
+    /// Writes what a fetch found, with the events that report it, in one transaction.
+    async fn apply_sync(&self, mut account: Account, job: &Job, result: SyncResult) -> Result<JobResult> {
         let now = self.clock.now();
-        let data = data.unwrap_or_default();
-        let mut retrieved = Vec::new();
-        if data.identity.is_some() {
-            retrieved.push(DataKind::Identity);
+        let first_fetch = matches!(job.kind, JobKind::FetchAccount { .. });
+        let data = result.data.unwrap_or_default();
+        let mut retrieved = if first_fetch { Vec::new() } else { account.retrieved_data.clone() };
+        for (kind, got) in [
+            (DataKind::Identity, data.identity.is_some()),
+            (DataKind::Balance, data.balance.is_some()),
+            (DataKind::Transactions, data.transactions.is_some()),
+        ] {
+            if got && !retrieved.contains(&kind) {
+                retrieved.push(kind);
+            }
         }
-        if data.balance.is_some() {
-            retrieved.push(DataKind::Balance);
-        }
-        if data.transactions.is_some() {
-            retrieved.push(DataKind::Transactions);
-        }
-        let transactions: Vec<Transaction> = data
-            .transactions
-            .unwrap_or_default()
+        retrieved.sort();
+        let fetched = data.transactions.unwrap_or_default();
+        let known = if fetched.is_empty() {
+            Default::default()
+        } else {
+            let fingerprints: Vec<String> = fetched.iter().map(|t| t.fingerprint.clone()).collect();
+            self.store.known_fingerprints(&account.id, &fingerprints).await?
+        };
+        let transactions: Vec<Transaction> = fetched
             .into_iter()
+            .filter(|t| !known.contains(&t.fingerprint))
             .map(|t| Transaction {
                 id: ids::object_id(t.date),
                 account_id: account.id.clone(),
@@ -106,6 +130,12 @@ impl Passbook {
                 fingerprint: t.fingerprint,
             })
             .collect();
+        let has_new_data = !transactions.is_empty() || (data.balance.is_some() && data.balance != account.balance);
+        let status = match (first_fetch, retrieved.is_empty()) {
+            (_, false) => status_for(&retrieved),
+            (true, true) => result.empty_status,
+            (false, true) => account.data_status,
+        };
         let update = FetchUpdate {
             account_id: account.id.clone(),
             balance: data.balance,
@@ -114,6 +144,7 @@ impl Passbook {
             bvn: data.bvn.as_deref().map(last_four),
             data_status: status,
             retrieved_data: retrieved.clone(),
+            needs_reauth: result.sync == SyncStatus::ReauthorisationRequired,
             updated_at: now,
         };
         account.balance = data.balance.or(account.balance);
@@ -122,21 +153,77 @@ impl Passbook {
         account.data_status = status;
         account.retrieved_data = retrieved;
         account.updated_at = now;
-        let event = match self.institutions.get(&account.institution_id) {
-            Some(inst) => webhook_payloads::account_updated(&account, inst, now),
-            None => webhook_payloads::account_updated(&account, &unknown_institution(&account.institution_id), now),
-        };
-        self.store.save_fetch(&update, &transactions, &event).await?;
-        self.metrics.event_created(&event.event);
+        let institution = self
+            .institutions
+            .get(&account.institution_id)
+            .cloned()
+            .unwrap_or_else(|| unknown_institution(&account.institution_id));
+        let mut events = Vec::new();
+        let sync = (!first_fetch).then_some(webhook_payloads::SyncMeta {
+            sync_status: result.sync,
+            job_id: matches!(job.kind, JobKind::RealtimeSync { .. }).then(|| job.id.clone()),
+            has_new_data,
+        });
+        if matches!(job.kind, JobKind::RealtimeSync { .. }) {
+            let status = if result.sync == SyncStatus::Successful { JobStatus::Finished } else { JobStatus::Failed };
+            events.push(webhook_payloads::jobs_update(&account, &job.id, &job.kind, status, now));
+        }
+        events.push(webhook_payloads::account_updated(&account, &institution, sync.as_ref(), now));
+        self.store.save_fetch(&update, &transactions, &events).await?;
+        events.iter().for_each(|e| self.metrics.event_created(&e.event));
         self.wake_workers();
-        Ok(JobResult::Done)
+        let outcome = serde_json::json!({"has_new_data": has_new_data, "sync_status": result.sync.as_str()});
+        Ok(JobResult::Done(Some(outcome.to_string())))
+    }
+
+    /// Queues the scheduled refreshes that are due (each app chooses 24, 12 or 6 hours).
+    pub async fn schedule_refreshes(&self) -> Result<u64> {
+        let queued = self.store.schedule_refreshes(self.clock.now(), 500).await?;
+        if queued > 0 {
+            self.wake_workers();
+        }
+        Ok(queued)
+    }
+
+    /// `x-realtime: true`: starts a sync of the account (or answers the one started in the last
+    /// five minutes) and waits a few seconds for it, so the answer can carry fresh data.
+    pub async fn realtime_sync(&self, app: &App, account_id: &str, statement: bool) -> Result<JobRecord> {
+        let account = self.account(app, account_id).await?;
+        let now = self.clock.now();
+        if let Some(job) = self.store.latest_realtime_job(&account.id, now.plus_millis(-REALTIME_WINDOW_MS)).await? {
+            return Ok(job);
+        }
+        let job = NewJob {
+            id: ids::object_id(now),
+            kind: JobKind::RealtimeSync { account_id: account.id.clone(), statement },
+            run_at: now,
+        };
+        self.store.insert_job(&job).await?;
+        self.wake_workers();
+        let deadline = std::time::Instant::now() + REALTIME_WAIT;
+        loop {
+            let record =
+                self.store.job(&account.id, &job.id).await?.ok_or_else(|| Error::Internal("job vanished".into()))?;
+            if record.status != JobStatus::Processing || std::time::Instant::now() > deadline {
+                return Ok(record);
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    pub async fn job(&self, app: &App, account_id: &str, job_id: &str) -> Result<JobRecord> {
+        let account = self.account(app, account_id).await?;
+        self.store
+            .job(&account.id, job_id)
+            .await?
+            .ok_or_else(|| Error::not_found(format!("No job with id '{job_id}' for this account")))
     }
 }
 
-/// `AVAILABLE` when both balance and transactions came back, `PARTIAL` for one of them,
+/// `AVAILABLE` when both balance and transactions were retrieved, `PARTIAL` for one of them,
 /// `UNAVAILABLE` for neither (contract §5.1).
-pub fn status_for(data: &FetchedData) -> DataStatus {
-    match (data.balance.is_some(), data.transactions.is_some()) {
+pub fn status_for(retrieved: &[DataKind]) -> DataStatus {
+    match (retrieved.contains(&DataKind::Balance), retrieved.contains(&DataKind::Transactions)) {
         (true, true) => DataStatus::Available,
         (false, false) => DataStatus::Unavailable,
         _ => DataStatus::Partial,
@@ -144,7 +231,7 @@ pub fn status_for(data: &FetchedData) -> DataStatus {
 }
 
 fn last_four(bvn: &str) -> String {
-    bvn.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect()
+    bvn.chars().skip(bvn.chars().count().saturating_sub(4)).collect()
 }
 
 fn unknown_institution(id: &str) -> Institution {

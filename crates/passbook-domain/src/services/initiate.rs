@@ -22,6 +22,8 @@ pub struct InitiateLink {
     pub reference: Option<String>,
     pub redirect_url: Option<String>,
     pub institution: Option<(String, Option<AuthMethod>)>,
+    /// Re-authorise this account instead of linking a new one.
+    pub reauth_account: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -31,6 +33,8 @@ pub struct InitiatedLink {
     pub reference: Option<String>,
     pub redirect_url: Option<String>,
     pub created_at: Timestamp,
+    /// For a re-authorisation: the account, its institution and auth method.
+    pub reauth: Option<(String, String, AuthMethod)>,
 }
 
 impl InitiateLink {
@@ -40,14 +44,12 @@ impl InitiateLink {
                 return Err(Error::invalid("scope", "scope is required; use \"auth\" to link an account"));
             }
             Some("auth") => {}
-            Some("reauth") => {
+            Some("reauth") => return Self::parse_reauth(req),
+            Some(other) => {
                 return Err(Error::invalid(
                     "scope",
-                    "scope \"reauth\" is not supported by this server yet; use \"auth\"",
+                    format!("scope \"{other}\" is not supported; use \"auth\" or \"reauth\""),
                 ));
-            }
-            Some(other) => {
-                return Err(Error::invalid("scope", format!("scope \"{other}\" is not supported; use \"auth\"")));
             }
         }
         let customer = parse_customer(req.customer)?;
@@ -87,7 +89,23 @@ impl InitiateLink {
                 Some((id, method))
             }
         };
-        Ok(Self { customer, reference, redirect_url, institution })
+        Ok(Self { customer, reference, redirect_url, institution, reauth_account: None })
+    }
+
+    /// `scope: "reauth"`: the account to log in to again; customer and institution are the
+    /// account's, filled in when the session is created.
+    fn parse_reauth(req: InitiateRequest) -> Result<Self> {
+        let account = req.account.map(|a| a.trim().to_string()).filter(|a| !a.is_empty());
+        let account = account.ok_or_else(|| Error::invalid("account", "account is required with scope \"reauth\""))?;
+        let reference = req.meta.and_then(|m| m.reference).map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
+        let redirect_url = req.redirect_url.map(|u| parse_http_url("redirect_url", &u)).transpose()?;
+        Ok(Self {
+            customer: CustomerSpec::Existing(String::new()),
+            reference,
+            redirect_url,
+            institution: None,
+            reauth_account: Some(account),
+        })
     }
 }
 
@@ -130,7 +148,12 @@ pub(crate) struct CreatedSession {
 impl Passbook {
     pub async fn initiate_link(&self, app: &App, link: InitiateLink) -> Result<InitiatedLink> {
         let created = self.create_session(app, link, LinkMode::Hosted, None).await?;
+        let reauth = created.session.flow.reauth_account_id.clone().map(|account| {
+            let institution = created.session.flow.institution_id.clone().unwrap_or_default();
+            (account, institution, created.session.flow.auth_method.unwrap_or(AuthMethod::InternetBanking))
+        });
         Ok(InitiatedLink {
+            reauth,
             mono_url: format!("{}/link/{}", self.settings.public_url, created.token),
             customer_id: created.customer.id,
             reference: created.session.reference,
@@ -146,6 +169,14 @@ impl Passbook {
         mode: LinkMode,
         widget_origin: Option<String>,
     ) -> Result<CreatedSession> {
+        let mut link = link;
+        if let Some(account_id) = &link.reauth_account {
+            let account = self.store.account(&app.id, account_id).await?.ok_or_else(|| {
+                Error::invalid("account", format!("account '{account_id}' is not a linked account of this app"))
+            })?;
+            link.customer = CustomerSpec::Existing(account.customer_id.clone());
+            link.institution = Some((account.institution_id.clone(), Some(account.auth_method)));
+        }
         let now = self.clock.now();
         let customer = match link.customer {
             CustomerSpec::Existing(id) => self.store.customer(&app.id, &id).await?.ok_or_else(|| {
@@ -157,7 +188,8 @@ impl Passbook {
             }
         };
         let token = ids::random_alnum(32);
-        let mut flow = LinkFlow { widget_origin, ..LinkFlow::default() };
+        let mut flow =
+            LinkFlow { widget_origin, reauth_account_id: link.reauth_account.clone(), ..LinkFlow::default() };
         let step = match &link.institution {
             None => LinkStep::ChooseInstitution,
             Some((id, method)) => {

@@ -235,6 +235,32 @@ impl Passbook {
     /// data-fetch jobs are written with the session's completion, in one transaction.
     async fn link_accounts(&self, mut session: LinkSession, chosen: Vec<DiscoveredAccount>) -> Result<LinkSession> {
         let now = self.clock.now();
+        let chosen = match &session.flow.reauth_account_id {
+            None => chosen,
+            Some(account_id) => {
+                let account = self
+                    .store
+                    .account(&session.app_id, account_id)
+                    .await?
+                    .ok_or_else(|| Error::Conflict("The account being re-authorised was unlinked".into()))?;
+                match chosen.into_iter().find(|d| d.account_number == account.account_number) {
+                    Some(same) => vec![same],
+                    None => {
+                        let last4: String = account
+                            .account_number
+                            .chars()
+                            .skip(account.account_number.len().saturating_sub(4))
+                            .collect();
+                        session.flow.error = Some(format!(
+                            "This login does not hold the account ending {last4} that you are re-authorising."
+                        ));
+                        session.step = LinkStep::Login;
+                        self.store.save_link_session(&session).await?;
+                        return Ok(session);
+                    }
+                }
+            }
+        };
         let institution_id =
             session.flow.institution_id.clone().ok_or_else(|| Error::Internal("no institution".into()))?;
         let auth_method = session.flow.auth_method.ok_or_else(|| Error::Internal("no auth method".into()))?;
@@ -259,8 +285,18 @@ impl Passbook {
                 created_at: now,
             });
         }
-        let events: Vec<_> =
-            accounts.iter().map(|a| webhook_payloads::account_connected(&processing_account(a), now)).collect();
+        let reauth = session.flow.reauth_account_id.is_some();
+        let events: Vec<_> = accounts
+            .iter()
+            .map(|a| {
+                let account = processing_account(a);
+                if reauth {
+                    webhook_payloads::account_reauthorized(&account, now)
+                } else {
+                    webhook_payloads::account_connected(&account, now)
+                }
+            })
+            .collect();
         let jobs: Vec<_> = accounts
             .iter()
             .map(|a| NewJob {
@@ -387,6 +423,8 @@ fn processing_account(new: &NewAccount) -> Account {
         retrieved_data: Vec::new(),
         reference: new.reference.clone(),
         transaction_count: 0,
+        authorised_at: new.created_at,
+        needs_reauth: false,
         created_at: new.created_at,
         updated_at: new.created_at,
     }

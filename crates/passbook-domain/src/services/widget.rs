@@ -46,14 +46,17 @@ impl Passbook {
                     Error::invalid("selectedInstitution", format!("selectedInstitution is not valid JSON: {e}"))
                 })?),
             };
-        let scope = query.scope.clone().filter(|s| !s.is_empty()).unwrap_or_else(|| "auth".into());
+        let scope = match (&data.account, query.scope.clone().filter(|s| !s.is_empty())) {
+            (Some(_), _) => "reauth".to_string(),
+            (None, scope) => scope.unwrap_or_else(|| "auth".into()),
+        };
         let request = InitiateRequest {
             customer: data.customer,
             meta: None,
             scope: Some(scope),
             redirect_url: None,
             institution,
-            account: None,
+            account: data.account,
             check_account_match: None,
         };
         let mut link = InitiateLink::parse(request, &self.institutions)?;

@@ -19,6 +19,9 @@ pub use scenario::{SANDBOX_CODE, SANDBOX_PASSWORD, Scenario};
 
 use persona::{Persona, nuban};
 
+/// How long `user_reauth`'s bank session lasts: refreshes after that need a new login.
+const REAUTH_SESSION_MS: i64 = 60 * 60 * 1000;
+
 /// Timings of the slow scenarios.
 #[derive(Debug, Clone)]
 pub struct SandboxOptions {
@@ -156,6 +159,9 @@ impl Connector for SandboxConnector {
         let linked_at = object_id_time(account.account_id).unwrap_or(now);
         if scenario == Scenario::SlowData {
             tokio::time::sleep(self.options.slow_fetch).await;
+        }
+        if scenario == Scenario::NeedsReauth && account.refresh && now.0 - account.authorised_at.0 > REAUTH_SESSION_MS {
+            return Err(ConnectorError::ReauthorisationRequired);
         }
         if scenario == Scenario::DataFailed {
             return Err(ConnectorError::Internal("sandbox scenario user_failed: the data fetch fails".into()));

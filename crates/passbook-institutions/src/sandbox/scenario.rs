@@ -33,7 +33,11 @@ pub const SCENARIOS: &[(&str, Scenario, &str)] = &[
     ("user_partial", Scenario::DataPartial, "Balance but no transactions; data PARTIAL"),
     ("user_unavailable", Scenario::DataUnavailable, "Neither balance nor transactions; data UNAVAILABLE"),
     ("user_failed", Scenario::DataFailed, "The data fetch fails; data FAILED"),
-    ("user_reauth", Scenario::NeedsReauth, "Links normally; will need re-authorisation on its next refresh"),
+    (
+        "user_reauth",
+        Scenario::NeedsReauth,
+        "Links normally; refreshes more than an hour after the login need re-authorisation",
+    ),
 ];
 
 impl Scenario {

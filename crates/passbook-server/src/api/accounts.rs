@@ -1,6 +1,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
-use passbook_domain::model::{Cursor, DataKind};
+use axum::http::{HeaderMap, HeaderValue};
+use passbook_domain::model::{App, Cursor, DataKind};
 use passbook_domain::services::{parse_list_page, parse_transactions_query};
 use passbook_types::accounts::*;
 use passbook_types::{ListMeta, PageMeta, Success};
@@ -44,10 +45,42 @@ pub async fn details(
     State(state): State<AppState>,
     AuthApp(app): AuthApp,
     Path(id): Path<String>,
-) -> ApiResult<Json<Success<AccountDetails>>> {
+    headers: HeaderMap,
+) -> ApiResult<(HeaderMap, Json<Success<AccountDetails>>)> {
+    let job = realtime(&state, &app, &id, &headers, true).await?;
     let account = state.passbook.account(&app, &id).await?;
     let data = wire::account_details(&account, state.passbook.institutions.get(&account.institution_id));
-    Ok(Json(success(&state, "Request was succesfully completed", data)))
+    Ok((job, Json(success(&state, "Request was succesfully completed", data))))
+}
+
+/// With `x-realtime: true` (or `x-real-time`), syncs the account first and describes the job in
+/// `x-has-new-data`, `x-job-id` and `x-job-status`.
+async fn realtime(state: &AppState, app: &App, id: &str, headers: &HeaderMap, statement: bool) -> ApiResult<HeaderMap> {
+    let asked = ["x-realtime", "x-real-time"]
+        .iter()
+        .any(|h| headers.get(*h).and_then(|v| v.to_str().ok()).is_some_and(|v| v.eq_ignore_ascii_case("true")));
+    let mut out = HeaderMap::new();
+    if asked {
+        let job = state.passbook.realtime_sync(app, id, statement).await?;
+        let value = |s: &str| HeaderValue::from_str(s).expect("ASCII");
+        out.insert("x-has-new-data", value(if job.has_new_data.unwrap_or(false) { "true" } else { "false" }));
+        out.insert("x-job-id", value(&job.id));
+        out.insert("x-job-status", value(job.status.as_str()));
+    }
+    Ok(out)
+}
+
+/// `GET /v2/accounts/{id}/jobs/{job_id}`
+pub async fn job(
+    State(state): State<AppState>,
+    AuthApp(app): AuthApp,
+    Path((id, job_id)): Path<(String, String)>,
+) -> ApiResult<Json<Success<serde_json::Value>>> {
+    let job = state.passbook.job(&app, &id, &job_id).await?;
+    let data = serde_json::json!({"id": job.id, "status": job.status.as_str(), "name": job.kind.mono_name(),
+                                  "account": id, "business": app.id, "app": app.id,
+                                  "has_new_data": job.has_new_data, "created_at": job.created_at.to_iso()});
+    Ok(Json(success(&state, "Job execution completed", data)))
 }
 
 /// `GET /v2/accounts/{id}/balance`: `data` is null until the balance was retrieved.
@@ -55,7 +88,9 @@ pub async fn balance(
     State(state): State<AppState>,
     AuthApp(app): AuthApp,
     Path(id): Path<String>,
-) -> ApiResult<Json<Success<Option<BalanceOut>>>> {
+    headers: HeaderMap,
+) -> ApiResult<(HeaderMap, Json<Success<Option<BalanceOut>>>)> {
+    let job = realtime(&state, &app, &id, &headers, false).await?;
     let account = state.passbook.account(&app, &id).await?;
     let data = account.has(DataKind::Balance).then(|| BalanceOut {
         id: account.id.clone(),
@@ -64,7 +99,7 @@ pub async fn balance(
         balance: account.balance.unwrap_or_default(),
         currency: account.currency.clone(),
     });
-    Ok(Json(success(&state, not_ready_or(&account, "Request was successfully completed"), data)))
+    Ok((job, Json(success(&state, not_ready_or(&account, "Request was successfully completed"), data))))
 }
 
 /// `GET /v2/accounts/{id}/identity`: `data` is null until the identity was retrieved.
@@ -83,9 +118,11 @@ pub async fn transactions(
     State(state): State<AppState>,
     AuthApp(app): AuthApp,
     Path(id): Path<String>,
+    headers: HeaderMap,
     ApiQuery(query): ApiQuery<TransactionsQuery>,
-) -> ApiResult<Json<Success<Vec<TransactionOut>, PageMeta>>> {
+) -> ApiResult<(HeaderMap, Json<Success<Vec<TransactionOut>, PageMeta>>)> {
     let (filter, page) = parse_transactions_query(&query)?;
+    let job = realtime(&state, &app, &id, &headers, true).await?;
     let (account, found) = state.passbook.transactions(&app, &id, &filter, page.clone()).await?;
     let data = found.items.iter().map(wire::transaction).collect();
     let pages = page.limit.map_or(1, |l| found.total.div_ceil(l));
@@ -99,7 +136,7 @@ pub async fn transactions(
         next: (page.page < pages && next_cursor.is_some())
             .then(|| page_link(base, &account.id, &query, page.page + 1, next_cursor.as_ref())),
     };
-    Ok(Json(success(&state, "Transaction retrieved successfully", data).with_meta(meta)))
+    Ok((job, Json(success(&state, "Transaction retrieved successfully", data).with_meta(meta))))
 }
 
 /// The absolute URL of page `n`, keeping every other parameter the client sent. A `next` link

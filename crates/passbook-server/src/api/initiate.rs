@@ -17,12 +17,16 @@ pub async fn initiate(
 ) -> ApiResult<Json<Success<InitiateResponse>>> {
     let link = InitiateLink::parse(body, &state.passbook.institutions)?;
     let created = state.passbook.initiate_link(&app, link).await?;
+    let reauth = created.reauth.clone();
     let data = InitiateResponse {
         mono_url: created.mono_url,
         customer: created.customer_id,
         meta: RefMeta { reference: created.reference },
-        scope: "auth".into(),
+        scope: if reauth.is_some() { "reauth" } else { "auth" }.into(),
         redirect_url: created.redirect_url,
+        account: reauth.as_ref().map(|r| r.0.clone()),
+        institution: reauth.as_ref().map(|r| r.1.clone()),
+        auth_method: reauth.as_ref().map(|r| r.2.as_str().to_string()),
         created_at: created.created_at.to_iso(),
     };
     Ok(Json(success(&state, "Request was successfully completed", data)))

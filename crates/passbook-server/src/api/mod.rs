@@ -21,6 +21,8 @@ pub fn router() -> Router<AppState> {
         .route("/v2/accounts/{id}/identity", get(accounts::identity))
         .route("/v2/accounts/{id}/transactions", get(accounts::transactions))
         .route("/v2/accounts/{id}/unlink", post(accounts::unlink))
+        .route("/v2/accounts/{id}/jobs/{job_id}", get(accounts::job))
+        .route("/passbook/v1/settings", get(events::get_settings).put(events::put_settings))
         .route("/v3/institutions", get(institutions::list))
         .route("/v2/accounts/auth", post(connect::exchange))
         .route("/v2/customers", get(customers::list).post(customers::create))

@@ -12,6 +12,7 @@ CREATE TABLE apps (
     -- During a secret rotation the previous secret keeps signing until it expires.
     previous_webhook_secret_sealed BLOB,
     previous_webhook_secret_expires_at INTEGER,
+    refresh_interval_hours INTEGER NOT NULL DEFAULT 24,
     created_at          INTEGER NOT NULL
 );
 
@@ -71,10 +72,14 @@ CREATE TABLE accounts (
     retrieved_data      TEXT NOT NULL DEFAULT '',
     reference           TEXT,
     transaction_count   INTEGER NOT NULL DEFAULT 0,
+    authorised_at       INTEGER NOT NULL,
+    needs_reauth        INTEGER NOT NULL DEFAULT 0,
+    next_refresh_at     INTEGER NOT NULL,
     created_at          INTEGER NOT NULL,
     updated_at          INTEGER NOT NULL,
     UNIQUE (app_id, customer_id, institution_id, account_number)
 );
+CREATE INDEX accounts_refresh_due ON accounts (next_refresh_at) WHERE needs_reauth = 0;
 CREATE INDEX accounts_app_created ON accounts (app_id, created_at DESC, id DESC);
 
 CREATE TABLE identities (
@@ -112,8 +117,11 @@ CREATE TABLE jobs (
     last_error          TEXT,
     done_at             INTEGER,
     failed_at           INTEGER,
+    -- What the job found (JSON), for the jobs endpoint.
+    outcome             TEXT,
     created_at          INTEGER NOT NULL
 );
+CREATE INDEX jobs_subject ON jobs (subject, created_at);
 CREATE INDEX jobs_due ON jobs (run_at) WHERE done_at IS NULL AND failed_at IS NULL;
 
 -- The webhook outbox: written in the same transaction as the change each event reports.

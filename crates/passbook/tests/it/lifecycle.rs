@@ -59,3 +59,181 @@ async fn unlink_deletes_everything_about_the_account_and_says_so() {
         .unwrap();
     assert_eq!(audit, 1);
 }
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use passbook_domain::clock::{Clock, ManualClock};
+
+const HOUR: i64 = 3_600_000;
+
+async fn with_clock() -> (TestApp, Arc<ManualClock>) {
+    let clock = Arc::new(ManualClock::new(passbook_domain::SystemClock.now()));
+    let shared = clock.clone();
+    (TestApp::spawn_with(move |c| c.clock = shared).await, clock)
+}
+
+async fn updates(t: &TestApp, n: usize) -> Vec<serde_json::Value> {
+    t.receiver.wait_for("mono.events.account_updated", n).await.iter().map(|r| r.json()).collect()
+}
+
+#[tokio::test]
+async fn accounts_refresh_on_schedule_adding_only_new_transactions() {
+    let (t, clock) = with_clock().await;
+    t.link("refresh-1", "user_good").await;
+    let id = connected_ids(&t.receiver, 1).await.remove(0);
+    t.wait_for_data(&id).await;
+    updates(&t, 1).await;
+    let (_, before) = t.get(&format!("/v2/accounts/{id}/transactions?paginate=false")).await;
+    let before_ids: Vec<String> =
+        before["data"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap().to_string()).collect();
+
+    clock.advance(23 * HOUR);
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(
+        t.receiver.all().iter().filter(|r| r.event() == "mono.events.account_updated").count(),
+        1,
+        "not due yet"
+    );
+
+    // Ten days on (the refresh runs once, when it is first due), the bank has new records.
+    clock.advance(10 * 24 * HOUR);
+    let refreshed = updates(&t, 2).await.remove(1);
+    assert_eq!(refreshed["data"]["meta"]["sync_status"], "SUCCESSFUL");
+    assert_eq!(refreshed["data"]["meta"]["has_new_data"], true);
+    let (_, after) = t.get(&format!("/v2/accounts/{id}/transactions?paginate=false")).await;
+    let after_ids: Vec<String> =
+        after["data"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap().to_string()).collect();
+    assert!(after_ids.len() > before_ids.len());
+    for old in &before_ids {
+        assert!(after_ids.contains(old), "old transactions keep their ids");
+    }
+    let unique: std::collections::HashSet<_> = after["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["date"].to_string(), t["narration"].to_string(), t["amount"].to_string()))
+        .collect();
+    assert_eq!(unique.len(), after_ids.len(), "no transaction stored twice");
+    assert_eq!(after["meta"]["total"].as_u64().unwrap() as usize, after_ids.len());
+}
+
+#[tokio::test]
+async fn an_app_can_refresh_every_six_hours() {
+    let (t, clock) = with_clock().await;
+    let (status, body) =
+        t.send_json(reqwest::Method::PUT, "/passbook/v1/settings", t.key(), json!({"refresh_interval_hours": 5})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, _) =
+        t.send_json(reqwest::Method::PUT, "/passbook/v1/settings", t.key(), json!({"refresh_interval_hours": 6})).await;
+    assert_eq!(status, StatusCode::OK);
+    t.link("six-1", "user_good").await;
+    updates(&t, 1).await;
+    clock.advance(6 * HOUR + 60_000);
+    let refreshed = updates(&t, 2).await.remove(1);
+    assert_eq!(refreshed["data"]["meta"]["sync_status"], "SUCCESSFUL");
+}
+
+#[tokio::test]
+async fn realtime_data_runs_one_job_per_five_minutes() {
+    let (t, clock) = with_clock().await;
+    t.link("rt-1", "user_good").await;
+    let id = connected_ids(&t.receiver, 1).await.remove(0);
+    t.wait_for_data(&id).await;
+    let get = |path: String| {
+        let http = t.http.clone();
+        let key = t.key().to_string();
+        async move { http.get(path).header("mono-sec-key", key).header("x-realtime", "true").send().await.unwrap() }
+    };
+    let res = get(format!("{}/v2/accounts/{id}/balance", t.base)).await;
+    let job_id = res.headers()["x-job-id"].to_str().unwrap().to_string();
+    assert_eq!(res.headers()["x-job-status"], "finished");
+    assert_eq!(res.headers()["x-has-new-data"], "false", "nothing changed at the bank since the link");
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert!(body["data"]["balance"].is_i64());
+
+    let jobs = t.receiver.wait_for("mono.accounts.jobs.update", 1).await;
+    let job_event = jobs[0].json();
+    assert_eq!(job_event["data"]["id"], job_id.as_str());
+    assert_eq!(job_event["data"]["name"], "jobs.accounts.sync_balance");
+    assert_eq!(job_event["data"]["status"], "finished");
+    let after_job = updates(&t, 2).await.remove(1);
+    assert_eq!(after_job["data"]["meta"]["job_id"], job_id.as_str());
+    assert_eq!(after_job["data"]["meta"]["has_new_data"], false);
+
+    let again = get(format!("{}/v2/accounts/{id}/transactions", t.base)).await;
+    assert_eq!(again.headers()["x-job-id"].to_str().unwrap(), job_id, "within five minutes the last job answers");
+    let (status, job) = t.get(&format!("/v2/accounts/{id}/jobs/{job_id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(job["message"], "Job execution completed");
+    assert_eq!(job["data"]["status"], "finished");
+
+    clock.advance(24 * HOUR - 1);
+    let later = get(format!("{}/v2/accounts/{id}/transactions", t.base)).await;
+    assert_ne!(later.headers()["x-job-id"].to_str().unwrap(), job_id);
+    assert_eq!(later.headers()["x-has-new-data"], "true");
+    let (status, _) = t.get(&format!("/v2/accounts/{id}/jobs/000000000000000000000000")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn reauthorisation_required_then_renewed_keeps_the_account_id() {
+    let (t, clock) = with_clock().await;
+    t.link("reauth-1", "user_reauth").await;
+    let id = connected_ids(&t.receiver, 1).await.remove(0);
+    t.wait_for_data(&id).await;
+    updates(&t, 1).await;
+
+    clock.advance(25 * HOUR);
+    let failed = updates(&t, 2).await.remove(1);
+    assert_eq!(failed["data"]["meta"]["sync_status"], "REAUTHORISATION_REQUIRED");
+    assert_eq!(failed["data"]["meta"]["data_status"], "AVAILABLE", "the data already fetched stays readable");
+    let res = t
+        .http
+        .get(format!("{}/v2/accounts/{id}/balance", t.base))
+        .header("mono-sec-key", t.key())
+        .header("x-realtime", "true")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["x-job-status"], "failed");
+
+    let (status, body) = t.post_json("/v2/accounts/initiate", json!({"scope": "reauth", "account": id, "meta": {"ref": "reauth-2"}, "redirect_url": "https://app.example.com/linked"})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let data = &body["data"];
+    assert_eq!(data["scope"], "reauth");
+    assert_eq!(data["account"], id.as_str());
+    assert_eq!(data["institution"], GTBANK);
+    assert_eq!(data["auth_method"], "internet_banking");
+    let page = t.open(data["mono_url"].as_str().unwrap()).await;
+    assert_eq!(page.heading().await, "Log in to GTBank Internet Banking");
+    page.login("user_good", "123456").await;
+    assert!(
+        page.html().await.1.contains("does not hold the account ending"),
+        "another login cannot renew this account"
+    );
+    page.login("user_reauth", "123456").await;
+    assert_eq!(page.heading().await, "Account linked");
+
+    let reauthorized = t.receiver.wait_for("mono.events.account_reauthorized", 1).await.remove(0).json();
+    assert_eq!(reauthorized["data"]["account"]["_id"], id.as_str());
+    let after = updates(&t, 4).await.remove(3);
+    assert_eq!(after["data"]["account"]["_id"], id.as_str());
+    let order: Vec<String> = t.receiver.all().iter().map(|r| r.event()).collect();
+    let reauth_at = order.iter().position(|e| e == "mono.events.account_reauthorized").unwrap();
+    assert!(order[reauth_at + 1..].contains(&"mono.events.account_updated".to_string()));
+
+    clock.advance(6 * 60_000); // past the five-minute window of the failed real-time job
+    let res = t
+        .http
+        .get(format!("{}/v2/accounts/{id}/balance", t.base))
+        .header("mono-sec-key", t.key())
+        .header("x-realtime", "true")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["x-job-status"], "finished", "refreshes work again");
+    let (status, body) = t.post_json("/v2/accounts/initiate", json!({"scope": "reauth"})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body["message"].as_str().unwrap().contains("account is required"));
+}

@@ -18,6 +18,7 @@ async fn open_widget(t: &TestApp, extra: &[(&str, String)]) -> LinkPage {
         ("data", json!({"customer": {"name": "Ada Obi", "email": "ada@example.ng"}}).to_string()),
         ("reference", "widget-ref-1".into()),
     ];
+    query.retain(|(k, _)| !extra.iter().any(|(e, _)| e == k));
     query.extend(extra.iter().cloned());
     let res = t.http.get(format!("{}/connect", t.base)).query(&query).send().await.unwrap();
     assert_eq!(res.status().as_u16(), 303, "{}", res.text().await.unwrap());
@@ -175,4 +176,20 @@ async fn hosted_pages_refuse_to_be_framed_and_the_sandbox_lists_its_logins() {
     let script = t.http.get(format!("{}/connect.js", t.base)).send().await.unwrap();
     assert!(script.headers()["content-type"].to_str().unwrap().starts_with("text/javascript"));
     assert!(script.text().await.unwrap().contains("Connect.prototype.reauthorise"));
+}
+
+#[tokio::test]
+async fn the_widget_reauthorises_an_account_given_in_data() {
+    let t = TestApp::spawn().await;
+    t.link("wr-1", "user_reauth").await;
+    let id = connected_ids(&t.receiver, 1).await.remove(0);
+    let page = open_widget(&t, &[("data", json!({"account": id}).to_string()), ("reference", "wr-2".into())]).await;
+    page.post("consent", &[]).await;
+    assert_eq!(page.heading().await, "Log in to GTBank Internet Banking");
+    page.login("user_reauth", "123456").await;
+    let (_, html) = page.html().await;
+    let code = between(&html, "{ code: \"", "\" }").unwrap();
+    let (_, exchanged) = t.post_json("/v2/accounts/auth", json!({"code": code})).await;
+    assert_eq!(exchanged["data"]["id"], id.as_str(), "the same account id");
+    t.receiver.wait_for("mono.events.account_reauthorized", 1).await;
 }
