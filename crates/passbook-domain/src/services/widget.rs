@@ -33,12 +33,6 @@ impl Passbook {
                 serde_json::from_str(raw).map_err(|e| Error::invalid("data", format!("data is not valid JSON: {e}")))?
             }
         };
-        if data.account.is_some() {
-            return Err(Error::invalid(
-                "data.account",
-                "Re-authorising an account is not supported by this server yet",
-            ));
-        }
         let institution: Option<InstitutionChoice> =
             match query.selected_institution.as_deref().filter(|d| !d.trim().is_empty()) {
                 None => None,
