@@ -11,6 +11,7 @@ pub mod ids;
 pub mod metrics;
 pub mod model;
 pub mod services;
+pub mod statement_pdf;
 pub mod store;
 pub mod webhook_payloads;
 pub mod webhook_signature;

@@ -114,6 +114,15 @@ pub trait Store: Send + Sync {
     /// it, in one transaction; returns how many.
     async fn schedule_refreshes(&self, now: Timestamp, limit: u32) -> Result<u64>;
     async fn set_refresh_interval(&self, app_id: &str, hours: u32) -> Result<bool>;
+
+    // Statements
+    /// Records a statement to build and queues its job, in one transaction.
+    async fn insert_statement(&self, statement: &StatementJob, job: &NewJob) -> Result<()>;
+    async fn statement(&self, app_id: &str, account_id: &str, id: &str) -> Result<Option<StatementJob>>;
+    async fn statement_by_id(&self, id: &str) -> Result<Option<StatementJob>>;
+    /// Stores the built PDF (`None`: the build failed).
+    async fn finish_statement(&self, id: &str, pdf: Option<&[u8]>, at: Timestamp) -> Result<()>;
+    async fn statement_pdf(&self, id: &str) -> Result<Option<Vec<u8>>>;
     async fn retry_job(&self, id: &str, at: Timestamp, error: &str) -> Result<()>;
     async fn fail_job(&self, id: &str, at: Timestamp, error: &str) -> Result<()>;
 

@@ -9,7 +9,7 @@ pub(crate) async fn insert(tx: &mut Transaction<'static, Sqlite>, job: &NewJob) 
     sqlx::query("INSERT INTO jobs (id, kind, subject, run_at, created_at) VALUES ($1, $2, $3, $4, $4)")
         .bind(&job.id)
         .bind(job.kind.name())
-        .bind(job.kind.account_id())
+        .bind(job.kind.subject())
         .bind(job.run_at.0)
         .execute(&mut **tx)
         .await?;

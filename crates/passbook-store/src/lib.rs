@@ -10,6 +10,7 @@ mod error;
 mod events;
 mod jobs;
 mod links;
+mod statements;
 mod transactions;
 
 use std::str::FromStr;
@@ -66,7 +67,7 @@ mod port {
     use passbook_domain::store::FetchUpdate;
     use passbook_domain::{Result, Store, Timestamp};
 
-    use super::{SqliteStore, accounts, apps, customers, events, jobs, links, transactions};
+    use super::{SqliteStore, accounts, apps, customers, events, jobs, links, statements, transactions};
 
     #[async_trait]
     impl Store for SqliteStore {
@@ -233,6 +234,26 @@ mod port {
 
         async fn schedule_refreshes(&self, now: Timestamp, limit: u32) -> Result<u64> {
             Ok(jobs::schedule_refreshes(self, now, limit).await?)
+        }
+
+        async fn insert_statement(&self, statement: &StatementJob, job: &NewJob) -> Result<()> {
+            Ok(statements::insert(self, statement, job).await?)
+        }
+
+        async fn statement(&self, app_id: &str, account_id: &str, id: &str) -> Result<Option<StatementJob>> {
+            Ok(statements::get(self, app_id, account_id, id).await?)
+        }
+
+        async fn statement_by_id(&self, id: &str) -> Result<Option<StatementJob>> {
+            Ok(statements::by_id(self, id).await?)
+        }
+
+        async fn finish_statement(&self, id: &str, pdf: Option<&[u8]>, at: Timestamp) -> Result<()> {
+            Ok(statements::finish(self, id, pdf, at).await?)
+        }
+
+        async fn statement_pdf(&self, id: &str) -> Result<Option<Vec<u8>>> {
+            Ok(statements::pdf(self, id).await?)
         }
 
         async fn set_refresh_interval(&self, app_id: &str, hours: u32) -> Result<bool> {

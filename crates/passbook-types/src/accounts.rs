@@ -124,3 +124,10 @@ pub struct TransactionsQuery {
     /// costs the same on every page.
     pub cursor: Option<String>,
 }
+
+/// The query string of `GET /v2/accounts/{id}/statement`, as sent.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct StatementQuery {
+    pub period: Option<String>,
+    pub output: Option<String>,
+}

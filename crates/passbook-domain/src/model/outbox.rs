@@ -103,6 +103,8 @@ pub enum JobKind {
     /// A real-time sync asked for with `x-realtime: true`: of the balance, or of the
     /// transactions (`statement`).
     RealtimeSync { account_id: String, statement: bool },
+    /// Building a PDF statement.
+    BuildStatement { statement_id: String },
 }
 
 impl JobKind {
@@ -112,6 +114,7 @@ impl JobKind {
             Self::RefreshAccount { .. } => "refresh_account",
             Self::RealtimeSync { statement: false, .. } => "sync_balance",
             Self::RealtimeSync { statement: true, .. } => "sync_statement",
+            Self::BuildStatement { .. } => "build_statement",
         }
     }
 
@@ -120,11 +123,13 @@ impl JobKind {
         format!("jobs.accounts.{}", self.name())
     }
 
-    pub fn account_id(&self) -> &str {
+    /// What the job is about: an account id, or a statement id.
+    pub fn subject(&self) -> &str {
         match self {
             Self::FetchAccount { account_id }
             | Self::RefreshAccount { account_id }
             | Self::RealtimeSync { account_id, .. } => account_id,
+            Self::BuildStatement { statement_id } => statement_id,
         }
     }
 
@@ -134,6 +139,7 @@ impl JobKind {
             "refresh_account" => Some(Self::RefreshAccount { account_id: subject }),
             "sync_balance" => Some(Self::RealtimeSync { account_id: subject, statement: false }),
             "sync_statement" => Some(Self::RealtimeSync { account_id: subject, statement: true }),
+            "build_statement" => Some(Self::BuildStatement { statement_id: subject }),
             _ => None,
         }
     }
@@ -215,4 +221,36 @@ pub enum CodeRefusal {
     Unknown,
     Expired,
     Used,
+}
+
+/// A PDF statement requested with `output=pdf`.
+#[derive(Debug, Clone)]
+pub struct StatementJob {
+    pub id: String,
+    pub app_id: String,
+    pub account_id: String,
+    pub months: u32,
+    pub status: StatementStatus,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatementStatus {
+    Building,
+    Built,
+    Failed,
+}
+
+impl StatementStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Building => "BUILDING",
+            Self::Built => "BUILT",
+            Self::Failed => "FAILED",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Building, Self::Built, Self::Failed].into_iter().find(|x| x.as_str() == s)
+    }
 }

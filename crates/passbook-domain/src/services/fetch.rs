@@ -33,7 +33,10 @@ struct SyncResult {
 
 impl Passbook {
     pub async fn run_job(&self, job: &Job) -> Result<JobResult> {
-        let Some(account) = self.store.account_by_id(job.kind.account_id()).await? else {
+        if let JobKind::BuildStatement { statement_id } = &job.kind {
+            return self.build_statement(statement_id).await;
+        }
+        let Some(account) = self.store.account_by_id(job.kind.subject()).await? else {
             return Ok(JobResult::Done(None));
         };
         let refresh = !matches!(job.kind, JobKind::FetchAccount { .. });
@@ -47,7 +50,10 @@ impl Passbook {
     /// Called when a job has used all its attempts: the app hears that the fetch failed rather
     /// than waiting on PROCESSING forever.
     pub async fn job_exhausted(&self, job: &Job) -> Result<()> {
-        if let Some(account) = self.store.account_by_id(job.kind.account_id()).await? {
+        if let JobKind::BuildStatement { statement_id } = &job.kind {
+            return self.store.finish_statement(statement_id, None, self.clock.now()).await;
+        }
+        if let Some(account) = self.store.account_by_id(job.kind.subject()).await? {
             let result = SyncResult { data: None, empty_status: DataStatus::Failed, sync: SyncStatus::Failed };
             self.apply_sync(account, job, result).await?;
         }

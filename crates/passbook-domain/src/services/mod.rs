@@ -8,6 +8,7 @@ mod initiate;
 mod institutions;
 mod link_flow;
 mod queries;
+mod statements;
 mod webhooks;
 mod widget;
 
@@ -17,6 +18,7 @@ pub use fetch::JobResult;
 pub use initiate::{CustomerSpec, InitiateLink, InitiatedLink};
 pub use link_flow::page_name;
 pub use queries::{DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, parse_list_page, parse_transactions_query};
+pub use statements::{Statement, StatementOutput, parse_statement_query};
 pub use webhooks::SECRET_ROTATION_OVERLAP_MS;
 
 use crate::{Clock, Institutions, Store};

@@ -5,6 +5,7 @@ mod customers;
 mod events;
 mod initiate;
 mod institutions;
+mod statements;
 mod wire;
 
 use axum::Router;
@@ -21,6 +22,9 @@ pub fn router() -> Router<AppState> {
         .route("/v2/accounts/{id}/identity", get(accounts::identity))
         .route("/v2/accounts/{id}/transactions", get(accounts::transactions))
         .route("/v2/accounts/{id}/unlink", post(accounts::unlink))
+        .route("/v2/accounts/{id}/statement", get(statements::statement))
+        .route("/v2/accounts/{id}/statement/jobs/{job_id}", get(statements::job))
+        .route("/v2/accounts/{id}/statement/jobs/{job_id}/pdf", get(statements::pdf))
         .route("/v2/accounts/{id}/jobs/{job_id}", get(accounts::job))
         .route("/passbook/v1/settings", get(events::get_settings).put(events::put_settings))
         .route("/v3/institutions", get(institutions::list))

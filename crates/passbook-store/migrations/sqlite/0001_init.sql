@@ -164,3 +164,15 @@ CREATE TABLE audit_log (
     subject             TEXT NOT NULL,
     at                  INTEGER NOT NULL
 );
+
+-- PDF statements built in the background; the file holds personal data and is sealed.
+CREATE TABLE statements (
+    id                  TEXT PRIMARY KEY,
+    app_id              TEXT NOT NULL REFERENCES apps(id),
+    account_id          TEXT NOT NULL,
+    months              INTEGER NOT NULL,
+    status              TEXT NOT NULL,
+    pdf_sealed          BLOB,
+    created_at          INTEGER NOT NULL,
+    built_at            INTEGER
+);

@@ -12,5 +12,6 @@ mod events_api;
 mod lifecycle;
 mod linking;
 mod security;
+mod statements;
 mod webhooks;
 mod widget;

@@ -1,0 +1,139 @@
+//! Statements: the account's transactions over the last 1–12 months, as JSON or as a PDF built
+//! in the background.
+use passbook_types::accounts::StatementQuery;
+
+use super::Passbook;
+use super::fetch::JobResult;
+use crate::model::*;
+use crate::statement_pdf::{StatementDoc, render};
+use crate::{Error, Result, Timestamp, ids};
+
+const DAY_MS: i64 = 86_400_000;
+/// A month of a statement period, in days.
+const MONTH_DAYS: i64 = 30;
+
+pub enum StatementOutput {
+    Json,
+    Pdf,
+}
+
+/// `period=lastNmonths` (N from 1 to 12) and `output=json|pdf` (JSON by default).
+pub fn parse_statement_query(q: &StatementQuery) -> Result<(u32, StatementOutput)> {
+    let raw = q.period.as_deref().map(str::trim).unwrap_or_default();
+    let months = raw
+        .strip_prefix("last")
+        .and_then(|r| r.strip_suffix("months").or_else(|| r.strip_suffix("month")))
+        .and_then(|n| n.parse::<u32>().ok())
+        .filter(|n| (1..=12).contains(n))
+        .ok_or_else(|| Error::invalid("period", format!("period must be last1months to last12months, got '{raw}'")))?;
+    let output = match q.output.as_deref().map(str::trim) {
+        None | Some("") | Some("json") => StatementOutput::Json,
+        Some("pdf") => StatementOutput::Pdf,
+        Some(other) => return Err(Error::invalid("output", format!("output must be json or pdf, got '{other}'"))),
+    };
+    Ok((months, output))
+}
+
+/// The JSON statement: the transactions of the period, newest first.
+pub struct Statement {
+    pub transactions: Vec<Transaction>,
+    pub requested_days: i64,
+    pub available_days: i64,
+}
+
+impl Passbook {
+    pub async fn statement(&self, app: &App, id: &str, months: u32) -> Result<Statement> {
+        let account = self.account(app, id).await?;
+        let requested_days = months as i64 * MONTH_DAYS;
+        if !account.has(DataKind::Transactions) {
+            return Ok(Statement { transactions: Vec::new(), requested_days, available_days: 0 });
+        }
+        let (transactions, available_days) = self.period_transactions(&account, months).await?;
+        Ok(Statement { transactions, requested_days, available_days })
+    }
+
+    async fn period_transactions(&self, account: &Account, months: u32) -> Result<(Vec<Transaction>, i64)> {
+        let now = self.clock.now();
+        let filter = TransactionFilter {
+            start: Some(now.plus_millis(-(months as i64) * MONTH_DAYS * DAY_MS)),
+            ..Default::default()
+        };
+        let page =
+            self.store.transactions(&account.id, &filter, PageRequest::new(1, None), account.transaction_count).await?;
+        let oldest = page.items.last().map_or(now, |t| t.date);
+        Ok((page.items, (now.0 - oldest.0) / DAY_MS))
+    }
+
+    /// `output=pdf`: queues the build and answers at once with the job.
+    pub async fn request_statement_pdf(&self, app: &App, id: &str, months: u32) -> Result<StatementJob> {
+        let account = self.account(app, id).await?;
+        if !account.has(DataKind::Transactions) {
+            return Err(Error::Conflict(format!(
+                "The account's transactions are not available (data_status {}); a statement can be built once they are",
+                account.data_status.as_str()
+            )));
+        }
+        let now = self.clock.now();
+        let statement = StatementJob {
+            id: ids::object_id(now),
+            app_id: app.id.clone(),
+            account_id: account.id.clone(),
+            months,
+            status: StatementStatus::Building,
+            created_at: now,
+        };
+        let job = NewJob {
+            id: ids::object_id(now),
+            kind: JobKind::BuildStatement { statement_id: statement.id.clone() },
+            run_at: now,
+        };
+        self.store.insert_statement(&statement, &job).await?;
+        self.wake_workers();
+        Ok(statement)
+    }
+
+    pub async fn statement_job(&self, app: &App, id: &str, job_id: &str) -> Result<StatementJob> {
+        let account = self.account(app, id).await?;
+        self.store
+            .statement(&app.id, &account.id, job_id)
+            .await?
+            .ok_or_else(|| Error::not_found(format!("No statement job with id '{job_id}' for this account")))
+    }
+
+    pub async fn statement_pdf(&self, app: &App, id: &str, job_id: &str) -> Result<Vec<u8>> {
+        let job = self.statement_job(app, id, job_id).await?;
+        if job.status != StatementStatus::Built {
+            return Err(Error::Conflict(format!("The statement is {}, not BUILT yet", job.status.as_str())));
+        }
+        self.store.statement_pdf(&job.id).await?.ok_or_else(|| Error::not_found("statement file"))
+    }
+
+    pub(crate) async fn build_statement(&self, statement_id: &str) -> Result<JobResult> {
+        let Some(statement) = self.store.statement_by_id(statement_id).await? else { return Ok(JobResult::Done(None)) };
+        let Some(account) = self.store.account_by_id(&statement.account_id).await? else {
+            self.store.finish_statement(statement_id, None, self.clock.now()).await?;
+            return Ok(JobResult::Done(None));
+        };
+        let (mut transactions, _) = self.period_transactions(&account, statement.months).await?;
+        transactions.reverse();
+        let now = self.clock.now();
+        let signed = |t: &Transaction| if t.kind == TxKind::Credit { t.amount } else { -t.amount };
+        let opening =
+            transactions.first().and_then(|t| t.balance.map(|b| b - signed(t))).or(account.balance).unwrap_or(0);
+        let closing = transactions.last().and_then(|t| t.balance).or(account.balance).unwrap_or(opening);
+        let institution = self.institutions.get(&account.institution_id).map_or("Bank", |i| i.name.as_str());
+        let pdf = render(&StatementDoc {
+            institution,
+            holder: account.name.as_deref().unwrap_or("Account holder"),
+            account_number: &account.account_number,
+            currency: &account.currency,
+            from: Timestamp(now.0 - statement.months as i64 * MONTH_DAYS * DAY_MS),
+            to: now,
+            opening_balance: opening,
+            closing_balance: closing,
+            transactions: &transactions,
+        });
+        self.store.finish_statement(statement_id, Some(&pdf), now).await?;
+        Ok(JobResult::Done(None))
+    }
+}

@@ -1,0 +1,65 @@
+//! `GET /v2/accounts/{id}/statement` (JSON or a PDF job) and the PDF job's status and file.
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use passbook_domain::model::{StatementJob, StatementStatus};
+use passbook_domain::services::{StatementOutput, parse_statement_query};
+use passbook_types::Success;
+use passbook_types::accounts::StatementQuery;
+use serde_json::{Value, json};
+
+use super::{success, wire};
+use crate::AppState;
+use crate::error::ApiResult;
+use crate::extract::{ApiQuery, AuthApp};
+
+pub async fn statement(
+    State(state): State<AppState>,
+    AuthApp(app): AuthApp,
+    Path(id): Path<String>,
+    ApiQuery(query): ApiQuery<StatementQuery>,
+) -> ApiResult<Json<Success<Value>>> {
+    let (months, output) = parse_statement_query(&query)?;
+    match output {
+        StatementOutput::Json => {
+            let statement = state.passbook.statement(&app, &id, months).await?;
+            let rows: Vec<_> = statement.transactions.iter().map(wire::transaction).collect();
+            let data = json!({"count": rows.len(), "requested_length": statement.requested_days,
+                              "available_length": statement.available_days, "statement": rows});
+            Ok(Json(success(&state, "Successfully fetched statement", data)))
+        }
+        StatementOutput::Pdf => {
+            let job = state.passbook.request_statement_pdf(&app, &id, months).await?;
+            Ok(Json(success(&state, "Your statement is being built", job_json(&state, &job))))
+        }
+    }
+}
+
+pub async fn job(
+    State(state): State<AppState>,
+    AuthApp(app): AuthApp,
+    Path((id, job_id)): Path<(String, String)>,
+) -> ApiResult<Json<Success<Value>>> {
+    let job = state.passbook.statement_job(&app, &id, &job_id).await?;
+    Ok(Json(success(&state, "Request was successfully completed", job_json(&state, &job))))
+}
+
+pub async fn pdf(
+    State(state): State<AppState>,
+    AuthApp(app): AuthApp,
+    Path((id, job_id)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let bytes = state.passbook.statement_pdf(&app, &id, &job_id).await?;
+    let disposition = format!("attachment; filename=\"statement-{id}-{job_id}.pdf\"");
+    Ok(([(header::CONTENT_TYPE, "application/pdf".to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes)
+        .into_response())
+}
+
+fn job_json(state: &AppState, job: &StatementJob) -> Value {
+    let path = (job.status == StatementStatus::Built).then(|| {
+        format!("{}/v2/accounts/{}/statement/jobs/{}/pdf", state.passbook.settings.public_url, job.account_id, job.id)
+    });
+    json!({"id": job.id, "status": job.status.as_str(), "path": path, "period": format!("last{}months", job.months),
+           "created_at": job.created_at.to_iso()})
+}

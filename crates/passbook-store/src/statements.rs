@@ -1,0 +1,98 @@
+use passbook_domain::Timestamp;
+use passbook_domain::model::{NewJob, StatementJob, StatementStatus};
+use sqlx::FromRow;
+
+use crate::error::{StoreError, StoreResult};
+use crate::{SqliteStore, jobs};
+
+#[derive(FromRow)]
+struct StatementRow {
+    id: String,
+    app_id: String,
+    account_id: String,
+    months: i64,
+    status: String,
+    created_at: i64,
+}
+
+const COLUMNS: &str = "id, app_id, account_id, months, status, created_at";
+
+fn from_row(r: StatementRow) -> StoreResult<StatementJob> {
+    Ok(StatementJob {
+        status: StatementStatus::parse(&r.status)
+            .ok_or_else(|| StoreError::Corrupt(format!("statement status {}", r.status)))?,
+        id: r.id,
+        app_id: r.app_id,
+        account_id: r.account_id,
+        months: r.months as u32,
+        created_at: Timestamp(r.created_at),
+    })
+}
+
+fn pdf_context(id: &str) -> String {
+    format!("statements.pdf:{id}")
+}
+
+pub(crate) async fn insert(store: &SqliteStore, s: &StatementJob, job: &NewJob) -> StoreResult<()> {
+    let mut tx = store.write().await?;
+    sqlx::query(
+        "INSERT INTO statements (id, app_id, account_id, months, status, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&s.id)
+    .bind(&s.app_id)
+    .bind(&s.account_id)
+    .bind(s.months as i64)
+    .bind(s.status.as_str())
+    .bind(s.created_at.0)
+    .execute(&mut *tx)
+    .await?;
+    jobs::insert(&mut tx, job).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub(crate) async fn get(
+    store: &SqliteStore,
+    app_id: &str,
+    account_id: &str,
+    id: &str,
+) -> StoreResult<Option<StatementJob>> {
+    let row: Option<StatementRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM statements WHERE app_id = $1 AND account_id = $2 AND id = $3"
+    )))
+    .bind(app_id)
+    .bind(account_id)
+    .bind(id)
+    .fetch_optional(&store.pool)
+    .await?;
+    row.map(from_row).transpose()
+}
+
+pub(crate) async fn by_id(store: &SqliteStore, id: &str) -> StoreResult<Option<StatementJob>> {
+    let row: Option<StatementRow> =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM statements WHERE id = $1")))
+            .bind(id)
+            .fetch_optional(&store.pool)
+            .await?;
+    row.map(from_row).transpose()
+}
+
+pub(crate) async fn finish(store: &SqliteStore, id: &str, pdf: Option<&[u8]>, at: Timestamp) -> StoreResult<()> {
+    let status = if pdf.is_some() { StatementStatus::Built } else { StatementStatus::Failed };
+    sqlx::query("UPDATE statements SET status = $2, pdf_sealed = $3, built_at = $4 WHERE id = $1")
+        .bind(id)
+        .bind(status.as_str())
+        .bind(pdf.map(|p| store.vault.seal(p, &pdf_context(id))))
+        .bind(at.0)
+        .execute(&store.pool)
+        .await?;
+    Ok(())
+}
+
+pub(crate) async fn pdf(store: &SqliteStore, id: &str) -> StoreResult<Option<Vec<u8>>> {
+    let sealed: Option<Option<Vec<u8>>> = sqlx::query_scalar("SELECT pdf_sealed FROM statements WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&store.pool)
+        .await?;
+    sealed.flatten().map(|s| store.vault.open(&s, &pdf_context(id)).map_err(Into::into)).transpose()
+}

@@ -1,0 +1,86 @@
+//! Statements as JSON and as a PDF built in the background.
+use std::time::{Duration, Instant};
+
+use axum::http::StatusCode;
+
+use crate::support::*;
+
+async fn linked(t: &TestApp) -> String {
+    t.link("st-1", "user_good").await;
+    let id = connected_ids(&t.receiver, 1).await.remove(0);
+    t.wait_for_data(&id).await;
+    id
+}
+
+#[tokio::test]
+async fn json_statement_covers_the_period() {
+    let t = TestApp::spawn().await;
+    let id = linked(&t).await;
+    let (status, body) = t.get(&format!("/v2/accounts/{id}/statement?period=last3months")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["message"], "Successfully fetched statement");
+    let data = &body["data"];
+    assert_eq!(data["requested_length"], 90);
+    let rows = data["statement"].as_array().unwrap();
+    assert_eq!(data["count"].as_u64().unwrap() as usize, rows.len());
+    let (_, all) = t.get(&format!("/v2/accounts/{id}/transactions?paginate=false")).await;
+    assert!(rows.len() < all["data"].as_array().unwrap().len(), "three months are part of the year");
+    assert!(rows.len() > 30);
+    let (_, year) = t.get(&format!("/v2/accounts/{id}/statement?period=last12months&output=json")).await;
+    assert!(year["data"]["available_length"].as_i64().unwrap() >= 350);
+    for (query, needle) in [
+        ("", "period must be last1months to last12months"),
+        ("period=last13months", "got 'last13months'"),
+        ("period=last6months&output=csv", "output must be json or pdf"),
+    ] {
+        let (status, body) = t.get(&format!("/v2/accounts/{id}/statement?{query}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(body["message"].as_str().unwrap().contains(needle), "{body}");
+    }
+}
+
+#[tokio::test]
+async fn pdf_statement_is_built_and_served_to_its_app_only() {
+    let t = TestApp::spawn().await;
+    let id = linked(&t).await;
+    let (status, body) = t.get(&format!("/v2/accounts/{id}/statement?period=last6months&output=pdf")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["data"]["status"], "BUILDING");
+    let job = body["data"]["id"].as_str().unwrap().to_string();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let path = loop {
+        let (_, state) = t.get(&format!("/v2/accounts/{id}/statement/jobs/{job}")).await;
+        if state["data"]["status"] == "BUILT" {
+            break state["data"]["path"].as_str().unwrap().to_string();
+        }
+        assert!(Instant::now() < deadline, "{state}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let res = t.http.get(&path).header("mono-sec-key", t.key()).send().await.unwrap();
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+    let pdf = res.bytes().await.unwrap();
+    assert!(pdf.starts_with(b"%PDF-1.4"));
+    let text = String::from_utf8_lossy(&pdf);
+    let (_, details) = t.get(&format!("/v2/accounts/{id}")).await;
+    let holder = details["data"]["account"]["name"].as_str().unwrap();
+    for needle in [holder, "Opening balance: NGN", "Closing balance: NGN", "GTBank - Account statement", "SALARY FOR"] {
+        assert!(text.contains(needle), "{needle} missing from the PDF");
+    }
+    if let Ok(out) = std::process::Command::new("pdftotext")
+        .args(["-", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+    {
+        use std::io::Write;
+        let mut child = out;
+        child.stdin.take().unwrap().write_all(&pdf).unwrap();
+        let extracted = String::from_utf8_lossy(&child.wait_with_output().unwrap().stdout).into_owned();
+        assert!(extracted.contains(holder), "pdftotext reads the statement: {extracted}");
+    }
+    let other = t.server.as_ref().unwrap().passbook.create_app("Other", None).await.unwrap();
+    let res = t.http.get(&path).header("mono-sec-key", &other.secret_key).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 404, "another app cannot read the file");
+    let res = t.http.get(&path).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 401);
+}
