@@ -54,6 +54,8 @@ pub enum LinkMode {
     Hosted,
     /// The Connect widget in an iframe; talks to the parent window and ends with a code.
     Widget,
+    /// The Partners API (`/v2/connect/*`): no pages; ends with a code.
+    Api,
 }
 
 impl LinkMode {
@@ -61,11 +63,12 @@ impl LinkMode {
         match self {
             Self::Hosted => "hosted",
             Self::Widget => "widget",
+            Self::Api => "api",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Hosted, Self::Widget].into_iter().find(|m| m.as_str() == s)
+        [Self::Hosted, Self::Widget, Self::Api].into_iter().find(|m| m.as_str() == s)
     }
 }
 

@@ -316,7 +316,7 @@ impl Passbook {
             "mono.connect.account_linked",
             json!({"institution": {"id": institution_id, "name": institution}}),
         );
-        let code = (session.mode == LinkMode::Widget).then(|| {
+        let code = (session.mode != LinkMode::Hosted).then(|| {
             let code = format!("code_{}", ids::random_alnum(32));
             session.flow.auth_code = Some(code.clone());
             NewAuthCode {

@@ -7,6 +7,7 @@ mod fetch;
 mod initiate;
 mod institutions;
 mod link_flow;
+mod partners;
 mod queries;
 mod statements;
 mod webhooks;

@@ -5,6 +5,7 @@ mod customers;
 mod events;
 mod initiate;
 mod institutions;
+mod partners;
 mod statements;
 mod wire;
 
@@ -32,6 +33,11 @@ pub fn router() -> Router<AppState> {
         .route("/v2/customers", get(customers::list).post(customers::create))
         .route("/v2/customers/{id}", get(customers::show).patch(customers::update).delete(customers::delete))
         .route("/v2/connect/sandbox", get(connect::sandbox))
+        .route("/v2/connect/session", post(partners::create_session))
+        .route("/v2/connect/login", post(partners::login))
+        .route("/v2/connect/commit", post(partners::commit))
+        .route("/v2/connect/reauth/session", post(partners::reauth_session))
+        .route("/v2/connect/reauth/login", post(partners::login))
         .route("/passbook/v1/events", get(events::list))
         .route("/passbook/v1/events/replay", post(events::replay_many))
         .route("/passbook/v1/events/{id}", get(events::show))

@@ -17,7 +17,7 @@ pub async fn step(
     query: Option<&str>,
 ) -> Response {
     let widget = match session.mode {
-        LinkMode::Hosted => None,
+        LinkMode::Hosted | LinkMode::Api => None,
         LinkMode::Widget => match passbook.take_widget_events(&mut session).await {
             Ok(events) => Some(WidgetBridge {
                 events_json: script_json(&events),
@@ -165,7 +165,7 @@ fn html(template: impl Template, mode: LinkMode) -> Response {
         }
     };
     let ancestors = match mode {
-        LinkMode::Hosted => "'none'",
+        LinkMode::Hosted | LinkMode::Api => "'none'",
         LinkMode::Widget => "*",
     };
     let csp = format!(

@@ -11,6 +11,7 @@ mod customers;
 mod events_api;
 mod lifecycle;
 mod linking;
+mod partners;
 mod security;
 mod statements;
 mod webhooks;

@@ -1,0 +1,140 @@
+//! The Partners API (`/v2/connect/*`): `responseCode` 99 done (with the code), 101 choose an
+//! account, 102 more input needed, 400 refused.
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use passbook_domain::connector::Credentials;
+use passbook_domain::model::{LinkSession, LinkStep};
+use passbook_types::partners::{PartnerAnswer, ReauthSessionRequest, SessionRequest};
+use serde_json::{Value, json};
+
+use crate::AppState;
+use crate::error::ApiResult;
+use crate::extract::{ApiJson, AuthApp};
+
+fn session_id(headers: &HeaderMap) -> Option<&str> {
+    headers.get("x-session-id").and_then(|v| v.to_str().ok())
+}
+
+/// Login and commit bodies are the form's fields; values that are not strings are kept as text.
+fn credentials(body: Value) -> Credentials {
+    let fields = body.as_object().cloned().unwrap_or_default();
+    Credentials(
+        fields.into_iter().map(|(k, v)| (k, v.as_str().map_or_else(|| v.to_string(), str::to_string))).collect(),
+    )
+}
+
+pub async fn create_session(
+    State(state): State<AppState>,
+    AuthApp(app): AuthApp,
+    ApiJson(body): ApiJson<SessionRequest>,
+) -> ApiResult<Json<Value>> {
+    let (token, session) = state.passbook.partner_session(&app, body).await?;
+    Ok(Json(session_created(&state, &token, &session)))
+}
+
+pub async fn reauth_session(
+    State(state): State<AppState>,
+    AuthApp(app): AuthApp,
+    ApiJson(body): ApiJson<ReauthSessionRequest>,
+) -> ApiResult<Json<Value>> {
+    let (token, session) = state.passbook.partner_reauth_session(&app, body.account.as_deref()).await?;
+    Ok(Json(session_created(&state, &token, &session)))
+}
+
+fn session_created(state: &AppState, token: &str, session: &LinkSession) -> Value {
+    let institution = state.passbook.session_institution(session).ok();
+    let spec =
+        institution.and_then(|i| session.flow.auth_method.and_then(|m| i.auth_method(m)).or(i.auth_methods.first()));
+    let form: Vec<Value> = spec.map_or_else(Vec::new, |s| s.form.iter().map(form_element).collect());
+    json!({
+        "status": "successful", "message": "Session created successfully",
+        "timestamp": state.passbook.clock.now().to_iso(),
+        "data": {
+            "session": {"id": token, "scope": "financial_data", "expiresAt": session.expires_at.0,
+                        "institution": institution.map(|i| json!({"id": i.id, "name": i.name, "identifier": i.identifier}))},
+            "ui": {"title": spec.map(|s| s.title.clone()), "form": form}
+        }
+    })
+}
+
+fn form_element(f: &passbook_domain::model::FormField) -> Value {
+    json!({"type": "elements.input", "name": f.name, "hint": f.hint, "contentType": if f.secret { "password" } else { "string" }})
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    AuthApp(app): AuthApp,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<Value>,
+) -> ApiResult<(StatusCode, Json<PartnerAnswer>)> {
+    let session = state.passbook.partner_login(&app, session_id(&headers), credentials(body)).await?;
+    Ok(answer(&state, &session))
+}
+
+pub async fn commit(
+    State(state): State<AppState>,
+    AuthApp(app): AuthApp,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<Value>,
+) -> ApiResult<(StatusCode, Json<PartnerAnswer>)> {
+    let session = state.passbook.partner_commit(&app, session_id(&headers), credentials(body)).await?;
+    Ok(answer(&state, &session))
+}
+
+/// Where the session stands, as a Partners API answer.
+fn answer(state: &AppState, session: &LinkSession) -> (StatusCode, Json<PartnerAnswer>) {
+    let ok = |code: u16, message: &str, data: Value| {
+        let body = PartnerAnswer {
+            status: "successful".into(),
+            message: message.into(),
+            timestamp: state.passbook.clock.now().to_iso(),
+            response_code: code,
+            data,
+        };
+        (StatusCode::OK, Json(body))
+    };
+    let failed = |message: String| {
+        let body = PartnerAnswer {
+            status: "failed".into(),
+            message,
+            timestamp: state.passbook.clock.now().to_iso(),
+            response_code: 400,
+            data: Value::Null,
+        };
+        (StatusCode::BAD_REQUEST, Json(body))
+    };
+    if let Some(error) = &session.flow.error {
+        return failed(error.clone());
+    }
+    match session.step {
+        LinkStep::Linked => ok(99, "Account linked successfully", json!({"code": session.flow.auth_code})),
+        LinkStep::SelectAccounts => {
+            let accounts: Vec<Value> = session
+                .flow
+                .discovered
+                .iter()
+                .map(|a| {
+                    json!({"accountNumber": a.account_number, "name": a.name, "type": a.kind, "currency": a.currency,
+                               "status": "active", "balance": a.balance})
+                })
+                .collect();
+            ok(101, "Select the account to link", json!({"accounts": accounts}))
+        }
+        LinkStep::Challenge => {
+            let challenge = session.flow.challenge.as_ref();
+            let form: Vec<Value> = challenge.map_or_else(Vec::new, |c| c.fields.iter().map(form_element).collect());
+            let title = challenge.map_or_else(|| "More information needed".to_string(), |c| c.title.clone());
+            let message = if challenge.is_some_and(|c| c.fields.iter().any(|f| f.name == "otp")) {
+                "OTP required"
+            } else {
+                "Input required"
+            };
+            ok(102, message, json!({"userInput": {"title": title, "form": form}}))
+        }
+        _ => failed(match session.flow.failure_reason.as_deref() {
+            Some(reason) => format!("The session ended: {reason}"),
+            None => "Log in with the institution's form".into(),
+        }),
+    }
+}
