@@ -8,6 +8,7 @@ pub mod connector;
 pub mod crypto;
 pub mod error;
 pub mod ids;
+pub mod income;
 pub mod metrics;
 pub mod model;
 pub mod services;

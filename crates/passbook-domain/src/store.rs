@@ -115,6 +115,21 @@ pub trait Store: Send + Sync {
     async fn schedule_refreshes(&self, now: Timestamp, limit: u32) -> Result<u64>;
     async fn set_refresh_interval(&self, app_id: &str, hours: u32) -> Result<bool>;
 
+    // Income reports
+    /// Keeps the report and writes its event, in one transaction.
+    async fn insert_income_record(
+        &self,
+        app_id: &str,
+        record: &crate::services::IncomeRecord,
+        event: &NewEvent,
+    ) -> Result<()>;
+    async fn income_records(
+        &self,
+        app_id: &str,
+        account_id: &str,
+        page: PageRequest,
+    ) -> Result<Page<crate::services::IncomeRecord>>;
+
     // Statements
     /// Records a statement to build and queues its job, in one transaction.
     async fn insert_statement(&self, statement: &StatementJob, job: &NewJob) -> Result<()>;

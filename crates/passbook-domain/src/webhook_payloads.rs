@@ -38,6 +38,27 @@ pub fn body_with_sequence(payload: &str, sequence: i64) -> String {
     }
 }
 
+/// `mono.events.account_income` (contract §3.2).
+pub fn account_income(account: &Account, report: &crate::income::IncomeReport, now: Timestamp) -> NewEvent {
+    let data = serde_json::json!({
+        "account": account.id, "app": account.app_id, "business": account.app_id,
+        "accountName": account.name, "accountNumber": account.account_number,
+        "income_summary": {"total_income": report.total_income, "employer": report.employer},
+        "income_streams": report.streams,
+        "annual_income": report.annual_income, "monthly_income": report.monthly_income,
+    });
+    event(ACCOUNT_INCOME, &account.app_id, Some(&account.id), now, data)
+}
+
+/// `mono.events.account_credit_worthiness` (contract §3.2).
+pub fn account_credit_worthiness(account: &Account, assessment: serde_json::Value, now: Timestamp) -> NewEvent {
+    let mut data = serde_json::json!({"account": account.id, "app": account.app_id, "business": account.app_id});
+    if let (Some(target), Some(extra)) = (data.as_object_mut(), assessment.as_object()) {
+        target.extend(extra.clone());
+    }
+    event(ACCOUNT_CREDIT_WORTHINESS, &account.app_id, Some(&account.id), now, data)
+}
+
 /// `mono.events.account_unlinked`: the account as both `id` and `_id` (Mono's docs show both).
 pub fn account_unlinked(account: &Account, now: Timestamp) -> NewEvent {
     let data = serde_json::json!({"account": {"id": account.id, "_id": account.id}, "customer": account.customer_id});

@@ -278,6 +278,7 @@ pub(crate) async fn unlink(store: &SqliteStore, account: &Account, event: &NewEv
         "DELETE FROM auth_codes WHERE account_id = $1",
         "DELETE FROM jobs WHERE subject = $1",
         "DELETE FROM statements WHERE account_id = $1",
+        "DELETE FROM income_records WHERE account_id = $1",
         "DELETE FROM accounts WHERE id = $1",
     ] {
         sqlx::query(sql).bind(id).execute(&mut *tx).await?;

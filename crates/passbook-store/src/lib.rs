@@ -8,6 +8,7 @@ mod apps;
 mod customers;
 mod error;
 mod events;
+mod income;
 mod jobs;
 mod links;
 mod statements;
@@ -67,7 +68,7 @@ mod port {
     use passbook_domain::store::FetchUpdate;
     use passbook_domain::{Result, Store, Timestamp};
 
-    use super::{SqliteStore, accounts, apps, customers, events, jobs, links, statements, transactions};
+    use super::{SqliteStore, accounts, apps, customers, events, income, jobs, links, statements, transactions};
 
     #[async_trait]
     impl Store for SqliteStore {
@@ -234,6 +235,24 @@ mod port {
 
         async fn schedule_refreshes(&self, now: Timestamp, limit: u32) -> Result<u64> {
             Ok(jobs::schedule_refreshes(self, now, limit).await?)
+        }
+
+        async fn insert_income_record(
+            &self,
+            app_id: &str,
+            record: &passbook_domain::services::IncomeRecord,
+            event: &NewEvent,
+        ) -> Result<()> {
+            Ok(income::insert(self, app_id, record, event).await?)
+        }
+
+        async fn income_records(
+            &self,
+            app_id: &str,
+            account_id: &str,
+            page: PageRequest,
+        ) -> Result<Page<passbook_domain::services::IncomeRecord>> {
+            Ok(income::list(self, app_id, account_id, page).await?)
         }
 
         async fn insert_statement(&self, statement: &StatementJob, job: &NewJob) -> Result<()> {

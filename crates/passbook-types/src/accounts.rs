@@ -131,3 +131,27 @@ pub struct StatementQuery {
     pub period: Option<String>,
     pub output: Option<String>,
 }
+
+/// `POST /v2/accounts/{id}/creditworthiness`, as sent.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct CreditworthinessRequest {
+    pub bvn: Option<String>,
+    pub principal: Option<i64>,
+    pub interest_rate: Option<f64>,
+    pub term: Option<u32>,
+    pub run_credit_check: Option<bool>,
+    pub existing_loans: Option<Vec<ExistingLoan>>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ExistingLoan {
+    pub tenor: Option<u32>,
+    pub date_opened: Option<String>,
+    pub closed_date: Option<String>,
+    pub institution: Option<String>,
+    pub currency: Option<String>,
+    pub repayment_amount: Option<i64>,
+    pub opening_balance: Option<i64>,
+    #[serde(default)]
+    pub repayment_schedule: serde_json::Value,
+}

@@ -7,6 +7,8 @@ pub const WEBHOOK_TEST: &str = "mono.events.webhook_test";
 pub const ACCOUNT_UNLINKED: &str = "mono.events.account_unlinked";
 pub const ACCOUNT_REAUTHORIZED: &str = "mono.events.account_reauthorized";
 pub const JOBS_UPDATE: &str = "mono.accounts.jobs.update";
+pub const ACCOUNT_INCOME: &str = "mono.events.account_income";
+pub const ACCOUNT_CREDIT_WORTHINESS: &str = "mono.events.account_credit_worthiness";
 
 /// The body POSTed to the app's webhook URL.
 #[derive(Debug, Clone, Serialize, Deserialize)]

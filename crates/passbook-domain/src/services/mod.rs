@@ -5,6 +5,7 @@ mod apps;
 mod customers;
 mod fetch;
 mod initiate;
+mod insights;
 mod institutions;
 mod link_flow;
 mod partners;
@@ -17,6 +18,7 @@ use std::sync::Arc;
 
 pub use fetch::JobResult;
 pub use initiate::{CustomerSpec, InitiateLink, InitiatedLink};
+pub use insights::IncomeRecord;
 pub use link_flow::page_name;
 pub use queries::{DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, parse_list_page, parse_transactions_query};
 pub use statements::{Statement, StatementOutput, parse_statement_query};

@@ -52,7 +52,7 @@ impl Passbook {
         Ok(Statement { transactions, requested_days, available_days })
     }
 
-    async fn period_transactions(&self, account: &Account, months: u32) -> Result<(Vec<Transaction>, i64)> {
+    pub(crate) async fn period_transactions(&self, account: &Account, months: u32) -> Result<(Vec<Transaction>, i64)> {
         let now = self.clock.now();
         let filter = TransactionFilter {
             start: Some(now.plus_millis(-(months as i64) * MONTH_DAYS * DAY_MS)),

@@ -4,6 +4,7 @@ mod connect;
 mod customers;
 mod events;
 mod initiate;
+mod insights;
 mod institutions;
 mod partners;
 mod statements;
@@ -24,6 +25,10 @@ pub fn router() -> Router<AppState> {
         .route("/v2/accounts/{id}/transactions", get(accounts::transactions))
         .route("/v2/accounts/{id}/unlink", post(accounts::unlink))
         .route("/v2/accounts/{id}/statement", get(statements::statement))
+        .route("/v2/accounts/{id}/income", get(insights::income))
+        .route("/v2/accounts/{id}/income-records", get(insights::income_records))
+        .route("/v2/accounts/{id}/creditworthiness", post(insights::creditworthiness))
+        .route("/v2/accounts/{id}/creditworthiness/", post(insights::creditworthiness))
         .route("/v2/accounts/{id}/statement/jobs/{job_id}", get(statements::job))
         .route("/v2/accounts/{id}/statement/jobs/{job_id}/pdf", get(statements::pdf))
         .route("/v2/accounts/{id}/jobs/{job_id}", get(accounts::job))

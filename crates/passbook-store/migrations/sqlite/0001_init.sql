@@ -176,3 +176,13 @@ CREATE TABLE statements (
     created_at          INTEGER NOT NULL,
     built_at            INTEGER
 );
+
+-- Income reports computed for `GET /v2/accounts/{id}/income`; sealed (they describe a person's pay).
+CREATE TABLE income_records (
+    id                  TEXT PRIMARY KEY,
+    app_id              TEXT NOT NULL REFERENCES apps(id),
+    account_id          TEXT NOT NULL,
+    record_sealed       BLOB NOT NULL,
+    created_at          INTEGER NOT NULL
+);
+CREATE INDEX income_records_account ON income_records (account_id, created_at DESC);

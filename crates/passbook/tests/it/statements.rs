@@ -84,3 +84,59 @@ async fn pdf_statement_is_built_and_served_to_its_app_only() {
     let res = t.http.get(&path).send().await.unwrap();
     assert_eq!(res.status().as_u16(), 401);
 }
+
+#[tokio::test]
+async fn income_is_analysed_and_sent_by_webhook() {
+    let t = TestApp::spawn().await;
+    let id = linked(&t).await;
+    let (status, body) = t.get(&format!("/v2/accounts/{id}/income")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body["message"].as_str().unwrap().contains("is currently being  processed"));
+    assert_eq!(body["data"], serde_json::Value::Null);
+    let event = t.receiver.wait_for("mono.events.account_income", 1).await.remove(0).json();
+    let data = &event["data"];
+    assert_eq!(data["account"], id.as_str());
+    let salary = data["income_streams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["income_type"] == "SALARY")
+        .expect("a salary stream");
+    assert_eq!(salary["frequency"], "MONTHLY");
+    assert_eq!(salary["stability"], 1.0);
+    assert!(salary["periods_with_income"].as_u64().unwrap() >= 11);
+    assert!(!data["income_summary"]["employer"].as_str().unwrap().is_empty());
+    assert_eq!(data["annual_income"].as_i64().unwrap(), data["monthly_income"].as_i64().unwrap() * 12);
+    let (_, records) = t.get(&format!("/v2/accounts/{id}/income-records")).await;
+    assert_eq!(records["meta"]["total"], 1);
+    assert_eq!(
+        records["data"][0]["report"]["income_summary"]["number_of_income_streams"],
+        data["income_streams"].as_array().unwrap().len()
+    );
+    let (status, bad) = t.get(&format!("/v2/accounts/{id}/income?period=soon")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+}
+
+#[tokio::test]
+async fn creditworthiness_weighs_the_repayment_against_income() {
+    let t = TestApp::spawn().await;
+    let id = linked(&t).await;
+    let (status, bad) =
+        t.post_json(&format!("/v2/accounts/{id}/creditworthiness"), serde_json::json!({"bvn": "123"})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(bad["message"].as_str().unwrap().contains("bvn must be"));
+    let body = serde_json::json!({"bvn": "22300000965", "principal": 1_000_000, "interest_rate": 5, "term": 12, "run_credit_check": true,
+        "existing_loans": [{"tenor": 10, "institution": "PROVIDUS BANK PLC", "currency": "NGN", "repayment_amount": 100_000, "opening_balance": 1_200_000}]});
+    let (status, answer) = t.post_json(&format!("/v2/accounts/{id}/creditworthiness"), body).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert!(answer["message"].as_str().unwrap().contains("is currently being processed"));
+    let event = t.receiver.wait_for("mono.events.account_credit_worthiness", 1).await.remove(0).json();
+    assert_eq!(event["data"]["summary"]["can_afford"], true, "a small loan against a salary: {event}");
+    assert_eq!(event["data"]["summary"]["monthly_payment"], 85_607);
+    assert_eq!(event["data"]["debt"]["debt_by_institution"][0]["institution"], "PROVIDUS BANK PLC");
+    let huge =
+        serde_json::json!({"bvn": "22300000965", "principal": 90_000_000_000_i64, "interest_rate": 30, "term": 6});
+    t.post_json(&format!("/v2/accounts/{id}/creditworthiness"), huge).await;
+    let second = t.receiver.wait_for("mono.events.account_credit_worthiness", 2).await.remove(1).json();
+    assert_eq!(second["data"]["summary"]["can_afford"], false);
+}

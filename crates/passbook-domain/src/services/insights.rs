@@ -1,0 +1,107 @@
+//! Income and creditworthiness: computed from the account's transactions and delivered by
+//! webhook, as Mono does (the requests answer at once; the results arrive as events).
+use passbook_types::accounts::CreditworthinessRequest;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::Passbook;
+use super::queries::parse_positive;
+use crate::income::{analyse, can_afford, monthly_payment};
+use crate::model::*;
+use crate::{Error, Result, Timestamp, ids, webhook_payloads};
+
+/// A stored income report, for `GET /v2/accounts/{id}/income-records`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IncomeRecord {
+    pub id: String,
+    pub account_id: String,
+    pub period_months: Option<u32>,
+    pub report: serde_json::Value,
+    pub created_at: Timestamp,
+}
+
+impl Passbook {
+    async fn analysable(&self, app: &App, id: &str) -> Result<Account> {
+        let account = self.account(app, id).await?;
+        if !account.has(DataKind::Transactions) {
+            return Err(Error::Conflict(format!(
+                "The account's transactions are not available (data_status {})",
+                account.data_status.as_str()
+            )));
+        }
+        Ok(account)
+    }
+
+    /// `GET /v2/accounts/{id}/income`: analyses the credits of the last `period` months (all of
+    /// them by default), keeps the report and sends `mono.events.account_income`.
+    pub async fn request_income(&self, app: &App, id: &str, period: Option<&str>) -> Result<Account> {
+        let months = parse_positive("period", period)?.map(|m| m.min(120) as u32);
+        let account = self.analysable(app, id).await?;
+        let (transactions, _) = self.period_transactions(&account, months.unwrap_or(120)).await?;
+        let report = analyse(&transactions);
+        let now = self.clock.now();
+        let event = webhook_payloads::account_income(&account, &report, now);
+        let record = IncomeRecord {
+            id: ids::object_id(now),
+            account_id: account.id.clone(),
+            period_months: months,
+            report: json!({"income_summary": {"total_income": report.total_income, "employer": report.employer,
+                                              "number_of_income_streams": report.streams.len()},
+                           "income_streams": report.streams, "annual_income": report.annual_income,
+                           "monthly_income": report.monthly_income}),
+            created_at: now,
+        };
+        self.store.insert_income_record(&app.id, &record, &event).await?;
+        self.metrics.event_created(&event.event);
+        self.wake_workers();
+        Ok(account)
+    }
+
+    pub async fn income_records(&self, app: &App, id: &str, page: PageRequest) -> Result<Page<IncomeRecord>> {
+        let account = self.account(app, id).await?;
+        self.store.income_records(&app.id, &account.id, page).await
+    }
+
+    /// `POST /v2/accounts/{id}/creditworthiness`: can the account holder afford this loan?
+    pub async fn request_creditworthiness(&self, app: &App, id: &str, req: CreditworthinessRequest) -> Result<Account> {
+        let bvn = req.bvn.as_deref().map(str::trim).unwrap_or_default();
+        if bvn.len() != 11 || !bvn.chars().all(|c| c.is_ascii_digit()) {
+            return Err(Error::invalid("bvn", "bvn must be the 11-digit BVN of the account holder"));
+        }
+        let principal = req.principal.filter(|p| *p > 0).ok_or_else(|| {
+            Error::invalid("principal", "principal is required: the loan amount in kobo, greater than 0")
+        })?;
+        let rate = req.interest_rate.filter(|r| (0.0..=100.0).contains(r)).ok_or_else(|| {
+            Error::invalid("interest_rate", "interest_rate is required: the yearly rate in percent, from 0 to 100")
+        })?;
+        let term = req.term.filter(|t| (1..=360).contains(t)).ok_or_else(|| {
+            Error::invalid("term", "term is required: the number of monthly repayments, from 1 to 360")
+        })?;
+        let account = self.analysable(app, id).await?;
+        let (transactions, _) = self.period_transactions(&account, 12).await?;
+        let report = analyse(&transactions);
+        let loans = req.existing_loans.unwrap_or_default();
+        let open: Vec<_> = loans.iter().filter(|l| l.closed_date.as_deref().is_none_or(str::is_empty)).collect();
+        let existing_repayments: i64 = open.iter().filter_map(|l| l.repayment_amount).sum();
+        let payment = monthly_payment(principal, rate, term);
+        let mut by_institution: std::collections::BTreeMap<String, i64> = Default::default();
+        for loan in &open {
+            let owed = loan.opening_balance.unwrap_or_default();
+            *by_institution.entry(loan.institution.clone().unwrap_or_else(|| "Unknown".into())).or_default() += owed;
+        }
+        let oldest = transactions.last().map(|t| t.date.to_iso()[..10].to_string());
+        let newest = transactions.first().map(|t| t.date.to_iso()[..10].to_string());
+        let assessment = json!({
+            "months_assessed": {"start": oldest, "end": newest},
+            "summary": {"can_afford": can_afford(report.monthly_income, payment, existing_repayments), "monthly_payment": payment},
+            "debt": {"credit_check": req.run_credit_check.unwrap_or(false),
+                     "total_debt": by_institution.values().sum::<i64>(),
+                     "debt_by_institution": by_institution.iter().map(|(i, a)| json!({"institution": i, "amount_owed": a})).collect::<Vec<_>>()},
+        });
+        let event = webhook_payloads::account_credit_worthiness(&account, assessment, self.clock.now());
+        self.store.insert_event(&event).await?;
+        self.metrics.event_created(&event.event);
+        self.wake_workers();
+        Ok(account)
+    }
+}
