@@ -125,6 +125,42 @@ pub trait Connector: Send + Sync {
     ) -> Result<LoginStep, ConnectorError>;
 
     async fn fetch(&self, account: ConnectorAccount<'_>) -> Result<FetchedData, ConnectorError>;
+
+    /// Holdings and earnings, for investment platforms; `None` for institutions that have none.
+    async fn investments(&self, _account: ConnectorAccount<'_>) -> Result<Option<Investments>, ConnectorError> {
+        Ok(None)
+    }
+}
+
+/// An investment account's holdings and what they earned (contract §1.12). Amounts in minor
+/// units of `currency`.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Investments {
+    pub currency: String,
+    pub cash_balance: i64,
+    pub assets: Vec<Asset>,
+    pub earnings: Vec<Earning>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Asset {
+    pub name: String,
+    pub kind: String,
+    pub symbol: Option<String>,
+    pub cost: i64,
+    pub value: i64,
+    pub quantity: Option<f64>,
+    pub price: Option<i64>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Earning {
+    pub id: String,
+    pub amount: i64,
+    pub narration: String,
+    pub date: Timestamp,
+    pub asset_name: String,
+    pub symbol: Option<String>,
 }
 
 /// Every institution Passbook can link, with the connector that serves it.

@@ -7,6 +7,7 @@ mod fetch;
 mod initiate;
 mod insights;
 mod institutions;
+mod investments;
 mod link_flow;
 mod partners;
 mod queries;

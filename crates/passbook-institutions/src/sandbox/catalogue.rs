@@ -2,7 +2,7 @@
 use passbook_domain::model::{AuthMethod, AuthMethodSpec, FormField, Institution, InstitutionKind, InstitutionStatus};
 
 use AuthMethod::{InternetBanking as IB, MobileBanking as MB};
-use InstitutionKind::{BusinessBanking as Business, PersonalBanking as Personal};
+use InstitutionKind::{BusinessBanking as Business, InvestmentPlatform as Investment, PersonalBanking as Personal};
 
 struct Entry {
     id: &'static str,
@@ -51,6 +51,9 @@ const ENTRIES: &[Entry] = &[
     e("5f2d08d160b92e2888287717", "Zenith Bank Corporate", Business, "057", "000015", "#E30613", &[IB]),
     e("5f2d08d260b92e2888287718", "Access Bank Business", Business, "044", "000014", "#F37021", &[IB]),
     e("5f2d08d360b92e2888287719", "Moniepoint Business", Business, "50515", "090405", "#0357EE", &[MB]),
+    e("5f2d08d460b92e288828771a", "Risevest", Investment, "000000", "000000", "#0898A0", &[MB]),
+    e("5f2d08d560b92e288828771b", "Bamboo", Investment, "000000", "000000", "#01A354", &[MB]),
+    e("5f2d08d660b92e288828771c", "Cowrywise", Investment, "000000", "000000", "#0066F5", &[MB]),
 ];
 
 pub fn institutions() -> Vec<Institution> {

@@ -2,6 +2,7 @@
 //! by username (password `123456`, codes `123456`), with data generated from the account id.
 mod catalogue;
 mod history;
+mod investments;
 mod names;
 mod persona;
 mod scenario;
@@ -133,6 +134,11 @@ impl Connector for SandboxConnector {
                 accounts: self.accounts(institution, &username, scenario),
             }),
         }
+    }
+
+    async fn investments(&self, account: ConnectorAccount<'_>) -> Result<Option<Investments>, ConnectorError> {
+        let linked_at = object_id_time(account.account_id).unwrap_or_else(|| self.clock.now());
+        Ok(Some(investments::generate(account.account_id, linked_at)))
     }
 
     async fn answer_challenge(

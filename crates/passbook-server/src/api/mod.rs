@@ -6,6 +6,7 @@ mod events;
 mod initiate;
 mod insights;
 mod institutions;
+mod investments;
 mod partners;
 mod statements;
 mod wire;
@@ -26,6 +27,8 @@ pub fn router() -> Router<AppState> {
         .route("/v2/accounts/{id}/unlink", post(accounts::unlink))
         .route("/v2/accounts/{id}/statement", get(statements::statement))
         .route("/v2/accounts/{id}/income", get(insights::income))
+        .route("/v2/accounts/{id}/earnings", get(investments::earnings))
+        .route("/v2/accounts/{id}/assets", get(investments::assets))
         .route("/v2/accounts/{id}/income-records", get(insights::income_records))
         .route("/v2/accounts/{id}/creditworthiness", post(insights::creditworthiness))
         .route("/v2/accounts/{id}/creditworthiness/", post(insights::creditworthiness))

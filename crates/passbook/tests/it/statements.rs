@@ -140,3 +140,33 @@ async fn creditworthiness_weighs_the_repayment_against_income() {
     let second = t.receiver.wait_for("mono.events.account_credit_worthiness", 2).await.remove(1).json();
     assert_eq!(second["data"]["summary"]["can_afford"], false);
 }
+
+#[tokio::test]
+async fn investment_platforms_have_earnings_and_assets() {
+    let t = TestApp::spawn().await;
+    let risevest = "5f2d08d460b92e288828771a";
+    let data = t.initiate("inv-1", serde_json::json!({"institution": {"id": risevest}})).await;
+    t.open(data["mono_url"].as_str().unwrap()).await.login("user_good", "123456").await;
+    let id = connected_ids(&t.receiver, 1).await.remove(0);
+    let (status, assets) = t.get(&format!("/v2/accounts/{id}/assets")).await;
+    assert_eq!(status, StatusCode::OK, "{assets}");
+    assert!(assets["data"]["balances"]["_u_s_d"].is_i64());
+    let first = &assets["data"]["assets"][0];
+    assert_eq!(first["currency"], "USD");
+    assert_eq!(
+        first["return"].as_i64().unwrap(),
+        first["details"]["current_balance"].as_i64().unwrap() - first["cost"].as_i64().unwrap()
+    );
+    let (_, earnings) = t.get(&format!("/v2/accounts/{id}/earnings")).await;
+    let list = earnings["data"].as_array().unwrap();
+    assert!(!list.is_empty());
+    assert!(list[0]["asset"]["name"].is_string());
+    let (_, again) = t.get(&format!("/v2/accounts/{id}/earnings")).await;
+    assert_eq!(again["data"], earnings["data"], "the same holdings every time");
+
+    t.link("inv-2", "user_good").await;
+    let bank = connected_ids(&t.receiver, 2).await.remove(1);
+    let (status, refused) = t.get(&format!("/v2/accounts/{bank}/assets")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(refused["message"].as_str().unwrap().contains("investment platforms"));
+}

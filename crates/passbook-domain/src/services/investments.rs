@@ -1,0 +1,35 @@
+//! Investment platforms: holdings (`/assets`) and earnings (`/earnings`), read from the
+//! institution when asked.
+use super::Passbook;
+use crate::connector::{ConnectorAccount, Investments};
+use crate::model::*;
+use crate::{Error, Result};
+
+impl Passbook {
+    pub async fn investments(&self, app: &App, id: &str) -> Result<(Account, Investments)> {
+        let account = self.account(app, id).await?;
+        let not_investment = || {
+            Error::invalid(
+                "id",
+                "Earnings and assets exist only for accounts at investment platforms (type INVESTMENT_PLATFORM)",
+            )
+        };
+        let (institution, connector) =
+            self.institutions.connector(&account.institution_id).ok_or_else(not_investment)?;
+        if institution.kind != InstitutionKind::InvestmentPlatform {
+            return Err(not_investment());
+        }
+        let found = connector
+            .investments(ConnectorAccount {
+                account_id: &account.id,
+                institution_id: &account.institution_id,
+                connector_ref: &account.connector_ref,
+                account_number: &account.account_number,
+                refresh: true,
+                authorised_at: account.authorised_at,
+            })
+            .await
+            .map_err(|e| Error::Conflict(format!("The platform did not answer: {e}")))?;
+        Ok((account, found.ok_or_else(not_investment)?))
+    }
+}
