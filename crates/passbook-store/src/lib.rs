@@ -11,6 +11,7 @@ mod events;
 mod income;
 mod jobs;
 mod links;
+mod rekey;
 mod statements;
 mod transactions;
 

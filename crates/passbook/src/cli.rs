@@ -32,6 +32,11 @@ pub enum Command {
         #[command(subcommand)]
         command: AppsCommand,
     },
+    /// The master key that encrypts secrets and personal data.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
     /// Inspect and replay an app's webhook events.
     Events {
         #[command(subcommand)]
@@ -41,6 +46,20 @@ pub enum Command {
     Webhook {
         #[command(subcommand)]
         command: WebhookCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Print a new random master key (base64 of 32 bytes).
+    Generate,
+    /// Re-encrypt the database under a new key. Stop every Passbook server on it first.
+    Rotate {
+        /// The new key (base64); by default a new random one.
+        #[arg(long, env = "PASSBOOK_NEW_MASTER_KEY", hide_env_values = true)]
+        new_key: Option<String>,
+        #[command(flatten)]
+        db: DbArgs,
     },
 }
 
@@ -225,6 +244,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Apps { command } => apps(command).await,
         Command::Events { command } => events(command).await,
+        Command::Keys { command: KeysCommand::Generate } => {
+            println!("{}", passbook_domain::Vault::generate_key());
+            Ok(())
+        }
+        Command::Keys { command: KeysCommand::Rotate { new_key, db } } => {
+            let new_key = new_key.unwrap_or_else(passbook_domain::Vault::generate_key);
+            println!("{}", crate::keys::rotate(&db.config(), &new_key).await?);
+            Ok(())
+        }
         Command::Webhook { command } => webhook(command).await,
     }
 }

@@ -65,3 +65,33 @@ mod tests {
         assert_eq!(default_key_file("sqlite::memory:"), None);
     }
 }
+
+/// Re-encrypts the database under `new_key` (base64) and, when the current key lives in a key
+/// file, writes the new key there (keeping the old one beside it as `.old`). Every server on
+/// the database must be stopped first: they hold the old key.
+pub async fn rotate(config: &Config, new_key: &str) -> anyhow::Result<String> {
+    let new = Vault::from_base64(new_key).context("the new master key is not valid")?;
+    let store = passbook_store::SqliteStore::connect(&config.database_url, load_vault(config)?).await?;
+    store.migrate().await?;
+    let count = store.rotate_master_key(&new).await.context("re-encrypting with the new key (nothing was changed)")?;
+    let file = if config.master_key.is_some() {
+        None
+    } else {
+        config.master_key_file.clone().or_else(|| default_key_file(&config.database_url))
+    };
+    match file {
+        Some(path) => {
+            let backup = PathBuf::from(format!("{}.old", path.display()));
+            std::fs::rename(&path, &backup).with_context(|| format!("keeping the old key as {}", backup.display()))?;
+            write_private(&path, &format!("{}\n", new_key.trim()))?;
+            Ok(format!(
+                "re-encrypted {count} values; the new key is in {}, the old one in {} (delete it once backups are re-taken)",
+                path.display(),
+                backup.display()
+            ))
+        }
+        None => {
+            Ok(format!("re-encrypted {count} values; set PASSBOOK_MASTER_KEY to the new key before starting Passbook"))
+        }
+    }
+}

@@ -40,3 +40,38 @@ async fn database_holds_no_plaintext_secrets_or_personal_data() {
         assert!(!haystack.contains(secret), "{secret:?} is stored in plain text");
     }
 }
+
+#[tokio::test]
+async fn rotating_the_master_key_keeps_every_value_readable() {
+    let mut t = TestApp::spawn().await;
+    let first = t.initiate("rot-1", serde_json::json!({})).await;
+    t.link("rot-2", "user_good").await;
+    let id = connected_ids(&t.receiver, 1).await.remove(0);
+    t.wait_for_data(&id).await;
+    let (_, identity_before) = t.get(&format!("/v2/accounts/{id}/identity")).await;
+    t.server.take().unwrap().shutdown().await;
+
+    let old = t.config.master_key.clone().unwrap();
+    let new = passbook_domain::Vault::generate_key();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_passbook"))
+        .args(["keys", "rotate"])
+        .env("PASSBOOK_DATABASE_URL", &t.config.database_url)
+        .env("PASSBOOK_MASTER_KEY", &old)
+        .env("PASSBOOK_NEW_MASTER_KEY", &new)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("set PASSBOOK_MASTER_KEY to the new key"));
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    assert!(passbook::start(t.config.clone(), listener).await.is_err(), "the old key no longer opens the database");
+    t.config.master_key = Some(new);
+    let server = start(&t.config).await;
+    t.base = server.public_url.clone();
+    t.server = Some(server);
+    let (status, identity_after) = t.get(&format!("/v2/accounts/{id}/identity")).await;
+    assert_eq!(status.as_u16(), 200);
+    assert_eq!(identity_after["data"], identity_before["data"]);
+    let again = t.initiate("rot-3", serde_json::json!({})).await;
+    assert_eq!(again["customer"], first["customer"], "customers are still matched by e-mail");
+}
