@@ -54,18 +54,6 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     std::fs::write(path, text)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn key_file_sits_beside_the_database() {
-        assert_eq!(default_key_file("sqlite://data/passbook.db"), Some(PathBuf::from("data/passbook.db.key")));
-        assert_eq!(default_key_file("sqlite:passbook.db?mode=rwc"), Some(PathBuf::from("passbook.db.key")));
-        assert_eq!(default_key_file("sqlite::memory:"), None);
-    }
-}
-
 /// Re-encrypts the database under `new_key` (base64) and, when the current key lives in a key
 /// file, writes the new key there (keeping the old one beside it as `.old`). Every server on
 /// the database must be stopped first: they hold the old key.
@@ -93,5 +81,17 @@ pub async fn rotate(config: &Config, new_key: &str) -> anyhow::Result<String> {
         None => {
             Ok(format!("re-encrypted {count} values; set PASSBOOK_MASTER_KEY to the new key before starting Passbook"))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_file_sits_beside_the_database() {
+        assert_eq!(default_key_file("sqlite://data/passbook.db"), Some(PathBuf::from("data/passbook.db.key")));
+        assert_eq!(default_key_file("sqlite:passbook.db?mode=rwc"), Some(PathBuf::from("passbook.db.key")));
+        assert_eq!(default_key_file("sqlite::memory:"), None);
     }
 }
