@@ -313,17 +313,19 @@ async fn widget_scenario(b: &mut Browser, username: &str) {
     b.expect_heading("Log in to GTBank Internet Banking").await;
     log_in(b, username, "123456").await;
     match username {
-        "user_mfa" => {
-            b.fill("#f-otp", "123456").await;
+        "user_mfa" | "user_question" => {
+            let field = if username == "user_mfa" { "#f-otp" } else { "#f-answer" };
+            b.fill(field, "123456").await;
             b.click("form[action$='/challenge'] button[type=submit]").await;
         }
         "user_multi" => {
             b.expect_heading("Choose the accounts to link").await;
             b.click("form[action$='/accounts'] button[type=submit]").await;
         }
-        "user_locked" => {
-            assert!(b.wait(".error").await.text().await.unwrap().contains("locked"));
-            b.shot("user_locked-widget-error").await;
+        "user_locked" | "user_down" => {
+            let expected = if username == "user_locked" { "locked" } else { "temporarily unavailable" };
+            assert!(b.wait(".error").await.text().await.unwrap().contains(expected));
+            b.shot(&format!("{username}-widget-error")).await;
             b.click("#close-widget").await;
             b.client.enter_parent_frame().await.unwrap();
             return;
@@ -352,7 +354,22 @@ async fn wait_for_log(b: &Browser, what: &str) -> Vec<Value> {
 async fn every_widget_scenario_through_passbooks_connect_js() {
     let Some(mut b) = Browser::start("widget").await else { return };
     let t = TestApp::spawn().await;
-    for (i, username) in ["user_good", "user_mfa", "user_multi", "user_locked"].iter().enumerate() {
+    let scenarios = [
+        "user_good",
+        "user_multi",
+        "user_mfa",
+        "user_question",
+        "user_locked",
+        "user_down",
+        "user_slow_login",
+        "user_slow",
+        "user_partial",
+        "user_unavailable",
+        "user_failed",
+        "user_reauth",
+    ];
+    let mut linked = 0;
+    for (i, username) in scenarios.iter().enumerate() {
         let config = json!({
             "key": t.app.app.public_key,
             "reference": format!("widget-{i}"),
@@ -362,7 +379,7 @@ async fn every_widget_scenario_through_passbooks_connect_js() {
         let url = merchant_page(format!(r#"<script src="{}/connect.js"></script>"#, t.base), config).await;
         b.goto(&url).await;
         widget_scenario(&mut b, username).await;
-        if *username == "user_locked" {
+        if matches!(*username, "user_locked" | "user_down") {
             let entries = wait_for_log(&b, "onClose").await;
             let names = event_names(&entries);
             assert!(names.contains(&"ERROR".to_string()) && names.contains(&"EXIT".to_string()), "{names:?}");
@@ -384,6 +401,21 @@ async fn every_widget_scenario_through_passbooks_connect_js() {
         let code = entries.iter().find(|e| e[0] == "onSuccess").unwrap()[1]["code"].as_str().unwrap().to_string();
         let (status, exchanged) = t.post_json("/v2/accounts/auth", json!({"code": code})).await;
         assert_eq!(status.as_u16(), 200, "{exchanged}");
+        linked += if *username == "user_multi" { 3 } else { 1 };
+        let ids = connected_ids(&t.receiver, linked).await;
+        assert!(
+            ids.contains(&exchanged["data"]["id"].as_str().unwrap().to_string()),
+            "the webhook named the same account"
+        );
+        let status =
+            t.wait_for_data(exchanged["data"]["id"].as_str().unwrap()).await["data"]["meta"]["data_status"].clone();
+        let expected = match *username {
+            "user_partial" => "PARTIAL",
+            "user_unavailable" => "UNAVAILABLE",
+            "user_failed" => "FAILED",
+            _ => "AVAILABLE",
+        };
+        assert_eq!(status, expected, "{username}");
         wait_for_log(&b, "onClose").await;
         assert!(b.client.find(Locator::Css("iframe")).await.is_err(), "the widget closed");
     }
