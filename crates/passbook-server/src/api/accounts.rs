@@ -7,7 +7,7 @@ use passbook_types::accounts::*;
 use passbook_types::{ListMeta, PageMeta, Success};
 use serde::Deserialize;
 
-use super::{success, wire};
+use super::{list_meta, success, wire};
 use crate::AppState;
 use crate::error::ApiResult;
 use crate::extract::{ApiQuery, AuthApp};
@@ -28,15 +28,8 @@ pub async fn list(
     let institutions = &state.passbook.institutions;
     let data =
         found.items.iter().map(|(a, c)| wire::account_list_item(a, c, institutions.get(&a.institution_id))).collect();
-    let size = page.limit.unwrap_or(1);
-    let pages = found.total.div_ceil(size);
-    let link = |n: u64| format!("{}/v2/accounts?page={n}", state.passbook.settings.public_url);
-    let meta = ListMeta {
-        total: found.total,
-        pages,
-        previous: (page.page > 1).then(|| link(page.page - 1)),
-        next: (page.page < pages).then(|| link(page.page + 1)),
-    };
+    let meta =
+        list_meta(&page, found.total, |n| format!("{}/v2/accounts?page={n}", state.passbook.settings.public_url));
     Ok(Json(success(&state, "Data retrieved successfully", data).with_meta(meta)))
 }
 

@@ -8,7 +8,7 @@ use passbook_types::customers::{CustomerIn, CustomerOut};
 use passbook_types::{ListMeta, Success};
 use serde::Deserialize;
 
-use super::success;
+use super::{list_meta, success};
 use crate::AppState;
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, ApiQuery, AuthApp};
@@ -43,14 +43,8 @@ pub async fn list(
 ) -> ApiResult<Json<Success<Vec<CustomerOut>, ListMeta>>> {
     let page = parse_list_page(query.page.as_deref())?;
     let found = state.passbook.list_customers(&app, page.clone()).await?;
-    let pages = found.total.div_ceil(page.limit.unwrap_or(1));
-    let link = |n: u64| format!("{}/v2/customers?page={n}", state.passbook.settings.public_url);
-    let meta = ListMeta {
-        total: found.total,
-        pages,
-        previous: (page.page > 1).then(|| link(page.page - 1)),
-        next: (page.page < pages).then(|| link(page.page + 1)),
-    };
+    let meta =
+        list_meta(&page, found.total, |n| format!("{}/v2/customers?page={n}", state.passbook.settings.public_url));
     let data = found.items.iter().map(customer_out).collect();
     Ok(Json(success(&state, "Data retrieved successfully", data).with_meta(meta)))
 }

@@ -6,7 +6,7 @@ use passbook_types::accounts::CreditworthinessRequest;
 use passbook_types::{ListMeta, Success};
 use serde::Deserialize;
 
-use super::success;
+use super::{list_meta, success};
 use crate::AppState;
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, ApiQuery, AuthApp};
@@ -41,14 +41,8 @@ pub async fn income_records(
 ) -> ApiResult<Json<Success<Vec<IncomeRecord>, ListMeta>>> {
     let page = parse_list_page(query.page.as_deref())?;
     let found = state.passbook.income_records(&app, &id, page.clone()).await?;
-    let pages = found.total.div_ceil(page.limit.unwrap_or(1));
-    let link = |n: u64| format!("{}/v2/accounts/{id}/income-records?page={n}", state.passbook.settings.public_url);
-    let meta = ListMeta {
-        total: found.total,
-        pages,
-        previous: (page.page > 1).then(|| link(page.page - 1)),
-        next: (page.page < pages).then(|| link(page.page + 1)),
-    };
+    let base = &state.passbook.settings.public_url;
+    let meta = list_meta(&page, found.total, |n| format!("{base}/v2/accounts/{id}/income-records?page={n}"));
     Ok(Json(success(&state, "Income records retrieved successfully", found.items).with_meta(meta)))
 }
 

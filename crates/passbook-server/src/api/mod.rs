@@ -56,6 +56,21 @@ pub fn router() -> Router<AppState> {
         .route("/metrics", get(metrics))
 }
 
+/// `meta` of a list endpoint: `link(n)` is the absolute URL of page `n`.
+fn list_meta(
+    page: &passbook_domain::model::PageRequest,
+    total: u64,
+    link: impl Fn(u64) -> String,
+) -> passbook_types::ListMeta {
+    let pages = total.div_ceil(page.limit.unwrap_or(1).max(1));
+    passbook_types::ListMeta {
+        total,
+        pages,
+        previous: (page.page > 1).then(|| link(page.page - 1)),
+        next: (page.page < pages).then(|| link(page.page + 1)),
+    }
+}
+
 /// The success envelope with Mono's message for the endpoint.
 fn success<T, M>(state: &AppState, message: &str, data: T) -> passbook_types::Success<T, M> {
     passbook_types::Success::new(message, state.passbook.clock.now().to_iso(), data)

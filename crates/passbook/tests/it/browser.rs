@@ -13,6 +13,22 @@ use crate::support::*;
 
 const CHROMIUM: &[&str] = &["/usr/bin/chromium", "/usr/bin/chromium-browser"];
 
+/// Every sandbox login, each driven through both modes.
+const SCENARIOS: [&str; 12] = [
+    "user_good",
+    "user_multi",
+    "user_mfa",
+    "user_question",
+    "user_locked",
+    "user_down",
+    "user_slow_login",
+    "user_slow",
+    "user_partial",
+    "user_unavailable",
+    "user_failed",
+    "user_reauth",
+];
+
 pub struct Browser {
     pub client: Client,
     driver: Child,
@@ -208,20 +224,7 @@ async fn wait_for_url(b: &Browser, needle: &str) -> String {
 async fn every_scenario_in_the_hosted_page() {
     let Some(mut b) = Browser::start("hosted").await else { return };
     let t = TestApp::spawn().await;
-    let scenarios = [
-        "user_good",
-        "user_multi",
-        "user_mfa",
-        "user_question",
-        "user_locked",
-        "user_down",
-        "user_slow_login",
-        "user_slow",
-        "user_partial",
-        "user_unavailable",
-        "user_failed",
-        "user_reauth",
-    ];
+    let scenarios = SCENARIOS;
     for (i, username) in scenarios.iter().enumerate() {
         hosted_scenario(&t, &mut b, username, &format!("hosted-{i}")).await;
     }
@@ -354,20 +357,7 @@ async fn wait_for_log(b: &Browser, what: &str) -> Vec<Value> {
 async fn every_widget_scenario_through_passbooks_connect_js() {
     let Some(mut b) = Browser::start("widget").await else { return };
     let t = TestApp::spawn().await;
-    let scenarios = [
-        "user_good",
-        "user_multi",
-        "user_mfa",
-        "user_question",
-        "user_locked",
-        "user_down",
-        "user_slow_login",
-        "user_slow",
-        "user_partial",
-        "user_unavailable",
-        "user_failed",
-        "user_reauth",
-    ];
+    let scenarios = SCENARIOS;
     let mut linked = 0;
     for (i, username) in scenarios.iter().enumerate() {
         let config = json!({
