@@ -1,11 +1,11 @@
 use passbook_domain::model::*;
 use passbook_domain::store::FetchUpdate;
 use passbook_domain::{Error, Timestamp};
-use sqlx::{FromRow, Sqlite, Transaction as SqlTransaction};
+use sqlx::{Any, FromRow, Transaction as SqlTransaction};
 
 use crate::customers::CustomerRow;
 use crate::error::{StoreError, StoreResult};
-use crate::{SqliteStore, events, transactions};
+use crate::{SqlStore, events, transactions};
 
 #[derive(FromRow)]
 pub(crate) struct AccountRow {
@@ -26,7 +26,7 @@ pub(crate) struct AccountRow {
     reference: Option<String>,
     transaction_count: i64,
     authorised_at: i64,
-    needs_reauth: bool,
+    needs_reauth: i64,
     created_at: i64,
     updated_at: i64,
 }
@@ -51,7 +51,7 @@ fn ctx(column: &str, id: &str) -> String {
     format!("accounts.{column}:{id}")
 }
 
-impl SqliteStore {
+impl SqlStore {
     fn account_from_row(&self, row: AccountRow) -> StoreResult<Account> {
         let open_opt = |sealed: Option<Vec<u8>>, column: &str| -> StoreResult<Option<String>> {
             sealed.map(|s| self.vault.open_str(&s, &ctx(column, &row.id))).transpose().map_err(Into::into)
@@ -75,7 +75,7 @@ impl SqliteStore {
             reference: row.reference,
             transaction_count: row.transaction_count as u64,
             authorised_at: Timestamp(row.authorised_at),
-            needs_reauth: row.needs_reauth,
+            needs_reauth: row.needs_reauth != 0,
             created_at: Timestamp(row.created_at),
             updated_at: Timestamp(row.updated_at),
         })
@@ -98,8 +98,8 @@ fn format_retrieved(kinds: &[DataKind]) -> String {
 }
 
 pub(crate) async fn upsert_linked(
-    store: &SqliteStore,
-    tx: &mut SqlTransaction<'static, Sqlite>,
+    store: &SqlStore,
+    tx: &mut SqlTransaction<'static, Any>,
     new: &NewAccount,
 ) -> Result<(), Error> {
     sqlx::query(
@@ -131,7 +131,7 @@ pub(crate) async fn upsert_linked(
     Ok(())
 }
 
-pub(crate) async fn scoped(store: &SqliteStore, app_id: &str, id: &str) -> StoreResult<Option<Account>> {
+pub(crate) async fn scoped(store: &SqlStore, app_id: &str, id: &str) -> StoreResult<Option<Account>> {
     let row: Option<AccountRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM accounts a WHERE a.id = $1 AND a.app_id = $2"
     )))
@@ -142,7 +142,7 @@ pub(crate) async fn scoped(store: &SqliteStore, app_id: &str, id: &str) -> Store
     row.map(|r| store.account_from_row(r)).transpose()
 }
 
-pub(crate) async fn by_id(store: &SqliteStore, id: &str) -> StoreResult<Option<Account>> {
+pub(crate) async fn by_id(store: &SqlStore, id: &str) -> StoreResult<Option<Account>> {
     let row: Option<AccountRow> =
         sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM accounts a WHERE a.id = $1")))
             .bind(id)
@@ -152,7 +152,7 @@ pub(crate) async fn by_id(store: &SqliteStore, id: &str) -> StoreResult<Option<A
 }
 
 pub(crate) async fn find_id(
-    store: &SqliteStore,
+    store: &SqlStore,
     app_id: &str,
     customer_id: &str,
     institution_id: &str,
@@ -169,11 +169,7 @@ pub(crate) async fn find_id(
     .await?)
 }
 
-pub(crate) async fn list(
-    store: &SqliteStore,
-    app_id: &str,
-    page: PageRequest,
-) -> StoreResult<Page<(Account, Customer)>> {
+pub(crate) async fn list(store: &SqlStore, app_id: &str, page: PageRequest) -> StoreResult<Page<(Account, Customer)>> {
     let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts WHERE app_id = $1")
         .bind(app_id)
         .fetch_one(&store.pool)
@@ -185,7 +181,7 @@ pub(crate) async fn list(
          WHERE a.app_id = $1 ORDER BY a.created_at DESC, a.id DESC LIMIT $2 OFFSET $3"
     )))
     .bind(app_id)
-    .bind(page.limit.map_or(-1, |l| l as i64))
+    .bind(page.limit.map_or(i64::MAX, |l| l as i64))
     .bind(page.offset() as i64)
     .fetch_all(&store.pool)
     .await?;
@@ -206,7 +202,7 @@ pub(crate) async fn list(
     Ok(Page { items, total: total as u64 })
 }
 
-pub(crate) async fn identity(store: &SqliteStore, account_id: &str) -> StoreResult<Option<StoredIdentity>> {
+pub(crate) async fn identity(store: &SqlStore, account_id: &str) -> StoreResult<Option<StoredIdentity>> {
     let row: Option<(Vec<u8>, i64, i64)> =
         sqlx::query_as("SELECT identity_sealed, created_at, updated_at FROM identities WHERE account_id = $1")
             .bind(account_id)
@@ -222,7 +218,7 @@ pub(crate) async fn identity(store: &SqliteStore, account_id: &str) -> StoreResu
 
 /// Applies a data fetch and writes its event, in one transaction.
 pub(crate) async fn save_fetch(
-    store: &SqliteStore,
+    store: &SqlStore,
     update: &FetchUpdate,
     new_transactions: &[Transaction],
     new_events: &[NewEvent],
@@ -256,7 +252,7 @@ pub(crate) async fn save_fetch(
     .bind(format_retrieved(&update.retrieved_data))
     .bind(inserted as i64)
     .bind(update.updated_at.0)
-    .bind(update.needs_reauth)
+    .bind(update.needs_reauth as i64)
     .execute(&mut *tx)
     .await?;
     for event in new_events {
@@ -268,7 +264,7 @@ pub(crate) async fn save_fetch(
 
 /// Everything about the account goes except the new event and an audit line. The event is
 /// written first so that it takes the next sequence number after the ones deleted.
-pub(crate) async fn unlink(store: &SqliteStore, account: &Account, event: &NewEvent) -> StoreResult<()> {
+pub(crate) async fn unlink(store: &SqlStore, account: &Account, event: &NewEvent) -> StoreResult<()> {
     let mut tx = store.write().await?;
     events::insert(store, &mut tx, event).await?;
     let id = &account.id;

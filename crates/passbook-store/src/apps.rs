@@ -2,7 +2,7 @@ use passbook_domain::Timestamp;
 use passbook_domain::model::App;
 use sqlx::FromRow;
 
-use crate::SqliteStore;
+use crate::SqlStore;
 use crate::error::StoreResult;
 
 #[derive(FromRow)]
@@ -31,7 +31,7 @@ fn previous_secret_context(app_id: &str) -> String {
     format!("apps.previous_webhook_secret:{app_id}")
 }
 
-impl SqliteStore {
+impl SqlStore {
     fn app_from_row(&self, row: AppRow) -> StoreResult<App> {
         let previous = match (&row.previous_webhook_secret_sealed, row.previous_webhook_secret_expires_at) {
             (Some(sealed), Some(until)) => {
@@ -54,7 +54,7 @@ impl SqliteStore {
     }
 }
 
-pub(crate) async fn insert(store: &SqliteStore, app: &App) -> StoreResult<()> {
+pub(crate) async fn insert(store: &SqlStore, app: &App) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO apps (id, name, secret_key_hash, secret_key_hint, public_key, webhook_url, webhook_secret_sealed, created_at,
                            refresh_interval_hours)
@@ -74,7 +74,7 @@ pub(crate) async fn insert(store: &SqliteStore, app: &App) -> StoreResult<()> {
     Ok(())
 }
 
-pub(crate) async fn list(store: &SqliteStore) -> StoreResult<Vec<App>> {
+pub(crate) async fn list(store: &SqlStore) -> StoreResult<Vec<App>> {
     let rows: Vec<AppRow> =
         sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM apps ORDER BY created_at, id")))
             .fetch_all(&store.pool)
@@ -82,7 +82,7 @@ pub(crate) async fn list(store: &SqliteStore) -> StoreResult<Vec<App>> {
     rows.into_iter().map(|r| store.app_from_row(r)).collect()
 }
 
-pub(crate) async fn by_column(store: &SqliteStore, column: &str, value: &str) -> StoreResult<Option<App>> {
+pub(crate) async fn by_column(store: &SqlStore, column: &str, value: &str) -> StoreResult<Option<App>> {
     debug_assert!(matches!(column, "id" | "secret_key_hash" | "public_key"));
     let row: Option<AppRow> =
         sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM apps WHERE {column} = $1")))
@@ -92,7 +92,7 @@ pub(crate) async fn by_column(store: &SqliteStore, column: &str, value: &str) ->
     row.map(|r| store.app_from_row(r)).transpose()
 }
 
-pub(crate) async fn set_webhook_url(store: &SqliteStore, app_id: &str, url: Option<&str>) -> StoreResult<bool> {
+pub(crate) async fn set_webhook_url(store: &SqlStore, app_id: &str, url: Option<&str>) -> StoreResult<bool> {
     let done = sqlx::query("UPDATE apps SET webhook_url = $2 WHERE id = $1")
         .bind(app_id)
         .bind(url)
@@ -103,7 +103,7 @@ pub(crate) async fn set_webhook_url(store: &SqliteStore, app_id: &str, url: Opti
 
 /// Moves the current secret to "previous" (re-sealed for its new column) and seals the new one.
 pub(crate) async fn rotate_secret(
-    store: &SqliteStore,
+    store: &SqlStore,
     app_id: &str,
     secret: &str,
     overlap_until: Timestamp,
@@ -129,7 +129,7 @@ pub(crate) async fn rotate_secret(
     Ok(true)
 }
 
-pub(crate) async fn set_refresh_interval(store: &SqliteStore, app_id: &str, hours: u32) -> StoreResult<bool> {
+pub(crate) async fn set_refresh_interval(store: &SqlStore, app_id: &str, hours: u32) -> StoreResult<bool> {
     let mut tx = store.write().await?;
     let done = sqlx::query("UPDATE apps SET refresh_interval_hours = $2 WHERE id = $1")
         .bind(app_id)
@@ -138,7 +138,7 @@ pub(crate) async fn set_refresh_interval(store: &SqliteStore, app_id: &str, hour
         .await?;
     // Accounts due later than the new interval allows move forward to it.
     sqlx::query(
-        "UPDATE accounts SET next_refresh_at = MIN(next_refresh_at, updated_at + $2 * 3600000) WHERE app_id = $1",
+        "UPDATE accounts SET next_refresh_at = CASE WHEN next_refresh_at < updated_at + $2 * 3600000 THEN next_refresh_at ELSE updated_at + $2 * 3600000 END WHERE app_id = $1",
     )
     .bind(app_id)
     .bind(hours as i64)

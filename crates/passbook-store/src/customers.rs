@@ -1,8 +1,8 @@
 use passbook_domain::model::{Customer, CustomerProfile, Page, PageRequest};
 use passbook_domain::{Error, Timestamp};
-use sqlx::{FromRow, Sqlite, Transaction};
+use sqlx::{Any, FromRow, Transaction};
 
-use crate::SqliteStore;
+use crate::SqlStore;
 use crate::error::{StoreError, StoreResult, is_unique_violation};
 
 #[derive(FromRow)]
@@ -21,7 +21,7 @@ fn ctx(column: &str, id: &str) -> String {
     format!("customers.{column}:{id}")
 }
 
-impl SqliteStore {
+impl SqlStore {
     pub(crate) fn customer_from_row(&self, row: CustomerRow) -> StoreResult<Customer> {
         let profile = self.vault.open(&row.profile_sealed, &ctx("profile", &row.id))?;
         Ok(Customer {
@@ -36,14 +36,14 @@ impl SqliteStore {
     }
 }
 
-fn sealed_profile(store: &SqliteStore, customer: &Customer) -> Vec<u8> {
+fn sealed_profile(store: &SqlStore, customer: &Customer) -> Vec<u8> {
     let json = serde_json::to_vec(&customer.profile).expect("profile serialises");
     store.vault.seal(&json, &ctx("profile", &customer.id))
 }
 
 async fn insert(
-    store: &SqliteStore,
-    tx: &mut Transaction<'static, Sqlite>,
+    store: &SqlStore,
+    tx: &mut Transaction<'static, Any>,
     c: &Customer,
     or_ignore: bool,
 ) -> sqlx::Result<()> {
@@ -69,8 +69,8 @@ async fn insert(
 
 /// The app's customer with this customer's e-mail, created from it if there is none.
 pub(crate) async fn insert_or_find_by_email(
-    store: &SqliteStore,
-    tx: &mut Transaction<'static, Sqlite>,
+    store: &SqlStore,
+    tx: &mut Transaction<'static, Any>,
     customer: &Customer,
 ) -> StoreResult<Customer> {
     insert(store, tx, customer, true).await?;
@@ -84,7 +84,7 @@ pub(crate) async fn insert_or_find_by_email(
     store.customer_from_row(row)
 }
 
-pub(crate) async fn create(store: &SqliteStore, customer: &Customer) -> Result<(), Error> {
+pub(crate) async fn create(store: &SqlStore, customer: &Customer) -> Result<(), Error> {
     let mut tx = store.write().await?;
     match insert(store, &mut tx, customer, false).await {
         Err(e) if is_unique_violation(&e) => return Err(Error::Conflict("a customer with this e-mail exists".into())),
@@ -94,7 +94,7 @@ pub(crate) async fn create(store: &SqliteStore, customer: &Customer) -> Result<(
     Ok(())
 }
 
-pub(crate) async fn get(store: &SqliteStore, app_id: &str, id: &str) -> StoreResult<Option<Customer>> {
+pub(crate) async fn get(store: &SqlStore, app_id: &str, id: &str) -> StoreResult<Option<Customer>> {
     let row: Option<CustomerRow> =
         sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM customers WHERE app_id = $1 AND id = $2")))
             .bind(app_id)
@@ -104,7 +104,7 @@ pub(crate) async fn get(store: &SqliteStore, app_id: &str, id: &str) -> StoreRes
     row.map(|r| store.customer_from_row(r)).transpose()
 }
 
-pub(crate) async fn update(store: &SqliteStore, c: &Customer) -> StoreResult<()> {
+pub(crate) async fn update(store: &SqlStore, c: &Customer) -> StoreResult<()> {
     sqlx::query("UPDATE customers SET name_sealed = $3, profile_sealed = $4 WHERE app_id = $1 AND id = $2")
         .bind(&c.app_id)
         .bind(&c.id)
@@ -115,7 +115,7 @@ pub(crate) async fn update(store: &SqliteStore, c: &Customer) -> StoreResult<()>
     Ok(())
 }
 
-pub(crate) async fn list(store: &SqliteStore, app_id: &str, page: PageRequest) -> StoreResult<Page<Customer>> {
+pub(crate) async fn list(store: &SqlStore, app_id: &str, page: PageRequest) -> StoreResult<Page<Customer>> {
     let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM customers WHERE app_id = $1")
         .bind(app_id)
         .fetch_one(&store.pool)
@@ -124,7 +124,7 @@ pub(crate) async fn list(store: &SqliteStore, app_id: &str, page: PageRequest) -
         "SELECT {COLUMNS} FROM customers WHERE app_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3"
     )))
     .bind(app_id)
-    .bind(page.limit.map_or(-1, |l| l as i64))
+    .bind(page.limit.map_or(i64::MAX, |l| l as i64))
     .bind(page.offset() as i64)
     .fetch_all(&store.pool)
     .await?;
@@ -132,7 +132,7 @@ pub(crate) async fn list(store: &SqliteStore, app_id: &str, page: PageRequest) -
     Ok(Page { items, total: total as u64 })
 }
 
-pub(crate) async fn delete(store: &SqliteStore, app_id: &str, id: &str) -> Result<bool, Error> {
+pub(crate) async fn delete(store: &SqlStore, app_id: &str, id: &str) -> Result<bool, Error> {
     let mut tx = store.write().await?;
     let accounts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts WHERE app_id = $1 AND customer_id = $2")
         .bind(app_id)

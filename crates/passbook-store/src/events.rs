@@ -1,9 +1,9 @@
 //! The webhook outbox and its delivery log.
 use passbook_domain::model::*;
 use passbook_domain::{Timestamp, ids};
-use sqlx::{FromRow, QueryBuilder, Sqlite, Transaction};
+use sqlx::{Any, FromRow, QueryBuilder, Transaction};
 
-use crate::SqliteStore;
+use crate::SqlStore;
 use crate::error::{StoreError, StoreResult};
 
 /// Deliveries in flight to one app at once, so that a slow endpoint cannot take every slot.
@@ -15,11 +15,7 @@ fn payload_context(event_id: &str) -> String {
 }
 
 /// Writes an event into the outbox with the next sequence number of its account.
-pub(crate) async fn insert(
-    store: &SqliteStore,
-    tx: &mut Transaction<'static, Sqlite>,
-    event: &NewEvent,
-) -> StoreResult<()> {
+pub(crate) async fn insert(store: &SqlStore, tx: &mut Transaction<'static, Any>, event: &NewEvent) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO events (id, app_id, account_id, sequence, event, payload_sealed, next_attempt_at, created_at)
          VALUES ($1, $2, $3,
@@ -37,7 +33,7 @@ pub(crate) async fn insert(
     Ok(())
 }
 
-pub(crate) async fn insert_alone(store: &SqliteStore, event: &NewEvent) -> StoreResult<()> {
+pub(crate) async fn insert_alone(store: &SqlStore, event: &NewEvent) -> StoreResult<()> {
     let mut tx = store.write().await?;
     insert(store, &mut tx, event).await?;
     tx.commit().await?;
@@ -72,7 +68,7 @@ struct AttemptRow {
 const COLUMNS: &str = "id, app_id, account_id, sequence, event, payload_sealed, status, attempts, next_attempt_at, \
     last_error, created_at, delivered_at";
 
-impl SqliteStore {
+impl SqlStore {
     fn event_from_row(&self, r: EventRow) -> StoreResult<StoredEvent> {
         Ok(StoredEvent {
             payload: self.vault.open_str(&r.payload_sealed, &payload_context(&r.id))?,
@@ -96,7 +92,7 @@ impl SqliteStore {
 /// is pending (so each account's events go out in order), and no app gets more than
 /// [`IN_FLIGHT_PER_APP`] deliveries in flight.
 pub(crate) async fn claim(
-    store: &SqliteStore,
+    store: &SqlStore,
     now: Timestamp,
     lease_until: Timestamp,
     limit: u32,
@@ -154,7 +150,7 @@ pub(crate) async fn claim(
 
 /// Logs the attempt and applies its outcome, in one transaction.
 pub(crate) async fn record(
-    store: &SqliteStore,
+    store: &SqlStore,
     id: &str,
     attempt: &DeliveryAttempt,
     outcome: &DeliveryOutcome,
@@ -199,7 +195,7 @@ pub(crate) async fn record(
     Ok(())
 }
 
-fn push_filter(qb: &mut QueryBuilder<Sqlite>, app_id: &str, filter: &EventFilter) {
+fn push_filter(qb: &mut QueryBuilder<Any>, app_id: &str, filter: &EventFilter) {
     qb.push(" WHERE app_id = ").push_bind(app_id.to_string());
     if let Some(status) = filter.status {
         qb.push(" AND status = ").push_bind(status.as_str());
@@ -219,18 +215,18 @@ fn push_filter(qb: &mut QueryBuilder<Sqlite>, app_id: &str, filter: &EventFilter
 }
 
 pub(crate) async fn list(
-    store: &SqliteStore,
+    store: &SqlStore,
     app_id: &str,
     filter: &EventFilter,
     page: PageRequest,
 ) -> StoreResult<Page<StoredEvent>> {
-    let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM events");
+    let mut count = QueryBuilder::<Any>::new("SELECT COUNT(*) FROM events");
     push_filter(&mut count, app_id, filter);
     let total: i64 = count.build_query_scalar().fetch_one(&store.pool).await?;
-    let mut qb = QueryBuilder::<Sqlite>::new(format!("SELECT {COLUMNS} FROM events"));
+    let mut qb = QueryBuilder::<Any>::new(format!("SELECT {COLUMNS} FROM events"));
     push_filter(&mut qb, app_id, filter);
     qb.push(" ORDER BY created_at DESC, id DESC LIMIT ")
-        .push_bind(page.limit.map_or(-1, |l| l as i64))
+        .push_bind(page.limit.map_or(i64::MAX, |l| l as i64))
         .push(" OFFSET ")
         .push_bind(page.offset() as i64);
     let rows: Vec<EventRow> = qb.build_query_as().fetch_all(&store.pool).await?;
@@ -239,7 +235,7 @@ pub(crate) async fn list(
 }
 
 pub(crate) async fn one(
-    store: &SqliteStore,
+    store: &SqlStore,
     app_id: &str,
     id: &str,
 ) -> StoreResult<Option<(StoredEvent, Vec<DeliveryAttempt>)>> {
@@ -271,13 +267,13 @@ pub(crate) async fn one(
 }
 
 pub(crate) async fn replay(
-    store: &SqliteStore,
+    store: &SqlStore,
     app_id: &str,
     id: Option<&str>,
     filter: &EventFilter,
     now: Timestamp,
 ) -> StoreResult<u64> {
-    let mut qb = QueryBuilder::<Sqlite>::new("UPDATE events SET status = 'pending', attempts = 0, next_attempt_at = ");
+    let mut qb = QueryBuilder::<Any>::new("UPDATE events SET status = 'pending', attempts = 0, next_attempt_at = ");
     qb.push_bind(now.0).push(", locked_until = NULL, last_error = NULL");
     push_filter(&mut qb, app_id, filter);
     qb.push(" AND status != 'pending'");
@@ -290,7 +286,7 @@ pub(crate) async fn replay(
     Ok(done.rows_affected())
 }
 
-pub(crate) async fn counts(store: &SqliteStore) -> StoreResult<Vec<(EventStatus, u64)>> {
+pub(crate) async fn counts(store: &SqlStore) -> StoreResult<Vec<(EventStatus, u64)>> {
     let rows: Vec<(String, i64)> =
         sqlx::query_as("SELECT status, COUNT(*) FROM events GROUP BY status").fetch_all(&store.pool).await?;
     Ok(rows.into_iter().filter_map(|(s, n)| Some((EventStatus::parse(&s)?, n as u64))).collect())

@@ -2,18 +2,13 @@ use passbook_domain::model::{NewEvent, Page, PageRequest};
 use passbook_domain::services::IncomeRecord;
 
 use crate::error::{StoreError, StoreResult};
-use crate::{SqliteStore, events};
+use crate::{SqlStore, events};
 
 fn ctx(id: &str) -> String {
     format!("income_records.record:{id}")
 }
 
-pub(crate) async fn insert(
-    store: &SqliteStore,
-    app_id: &str,
-    record: &IncomeRecord,
-    event: &NewEvent,
-) -> StoreResult<()> {
+pub(crate) async fn insert(store: &SqlStore, app_id: &str, record: &IncomeRecord, event: &NewEvent) -> StoreResult<()> {
     let mut tx = store.write().await?;
     let json = serde_json::to_vec(record).expect("income records serialise");
     sqlx::query(
@@ -32,7 +27,7 @@ pub(crate) async fn insert(
 }
 
 pub(crate) async fn list(
-    store: &SqliteStore,
+    store: &SqlStore,
     app_id: &str,
     account_id: &str,
     page: PageRequest,
@@ -48,7 +43,7 @@ pub(crate) async fn list(
     )
     .bind(app_id)
     .bind(account_id)
-    .bind(page.limit.map_or(-1, |l| l as i64))
+    .bind(page.limit.map_or(i64::MAX, |l| l as i64))
     .bind(page.offset() as i64)
     .fetch_all(&store.pool)
     .await?;

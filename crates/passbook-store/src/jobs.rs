@@ -1,11 +1,11 @@
 use passbook_domain::model::{Job, JobKind, JobRecord, JobStatus, NewJob};
 use passbook_domain::{Timestamp, ids};
-use sqlx::{Sqlite, Transaction};
+use sqlx::{Any, Transaction};
 
-use crate::SqliteStore;
+use crate::SqlStore;
 use crate::error::StoreResult;
 
-pub(crate) async fn insert(tx: &mut Transaction<'static, Sqlite>, job: &NewJob) -> StoreResult<()> {
+pub(crate) async fn insert(tx: &mut Transaction<'static, Any>, job: &NewJob) -> StoreResult<()> {
     sqlx::query("INSERT INTO jobs (id, kind, subject, run_at, created_at) VALUES ($1, $2, $3, $4, $4)")
         .bind(&job.id)
         .bind(job.kind.name())
@@ -19,20 +19,21 @@ pub(crate) async fn insert(tx: &mut Transaction<'static, Sqlite>, job: &NewJob) 
 /// Claims due jobs by setting a lease. A single UPDATE … RETURNING is atomic in SQLite, so two
 /// workers never claim the same job; a job whose lease expired (its worker died) is due again.
 pub(crate) async fn claim(
-    store: &SqliteStore,
+    store: &SqlStore,
     now: Timestamp,
     lease_until: Timestamp,
     limit: u32,
 ) -> StoreResult<Vec<Job>> {
-    let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
+    let skip = store.skip_locked();
+    let rows: Vec<(String, String, String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "UPDATE jobs SET locked_until = $2, attempts = attempts + 1
          WHERE id IN (SELECT id FROM jobs
                       WHERE done_at IS NULL AND failed_at IS NULL AND run_at <= $1
                         AND (locked_until IS NULL OR locked_until < $1)
-                      ORDER BY run_at LIMIT $3)
+                      ORDER BY run_at LIMIT $3{skip})
            AND (locked_until IS NULL OR locked_until < $1)
-         RETURNING id, kind, subject, attempts",
-    )
+         RETURNING id, kind, subject, attempts"
+    )))
     .bind(now.0)
     .bind(lease_until.0)
     .bind(limit as i64)
@@ -47,7 +48,7 @@ pub(crate) async fn claim(
         .collect())
 }
 
-pub(crate) async fn finish(store: &SqliteStore, id: &str, now: Timestamp, outcome: Option<&str>) -> StoreResult<()> {
+pub(crate) async fn finish(store: &SqlStore, id: &str, now: Timestamp, outcome: Option<&str>) -> StoreResult<()> {
     sqlx::query("UPDATE jobs SET done_at = $2, outcome = $3, locked_until = NULL WHERE id = $1")
         .bind(id)
         .bind(now.0)
@@ -57,7 +58,7 @@ pub(crate) async fn finish(store: &SqliteStore, id: &str, now: Timestamp, outcom
     Ok(())
 }
 
-pub(crate) async fn retry(store: &SqliteStore, id: &str, at: Timestamp, error: &str) -> StoreResult<()> {
+pub(crate) async fn retry(store: &SqlStore, id: &str, at: Timestamp, error: &str) -> StoreResult<()> {
     sqlx::query("UPDATE jobs SET run_at = $2, last_error = $3, locked_until = NULL WHERE id = $1")
         .bind(id)
         .bind(at.0)
@@ -67,7 +68,7 @@ pub(crate) async fn retry(store: &SqliteStore, id: &str, at: Timestamp, error: &
     Ok(())
 }
 
-pub(crate) async fn fail(store: &SqliteStore, id: &str, now: Timestamp, error: &str) -> StoreResult<()> {
+pub(crate) async fn fail(store: &SqlStore, id: &str, now: Timestamp, error: &str) -> StoreResult<()> {
     sqlx::query("UPDATE jobs SET failed_at = $2, last_error = $3, locked_until = NULL WHERE id = $1")
         .bind(id)
         .bind(now.0)
@@ -77,7 +78,7 @@ pub(crate) async fn fail(store: &SqliteStore, id: &str, now: Timestamp, error: &
     Ok(())
 }
 
-pub(crate) async fn insert_alone(store: &SqliteStore, job: &NewJob) -> StoreResult<()> {
+pub(crate) async fn insert_alone(store: &SqlStore, job: &NewJob) -> StoreResult<()> {
     let mut tx = store.write().await?;
     insert(&mut tx, job).await?;
     tx.commit().await?;
@@ -115,7 +116,7 @@ fn record(row: JobRow) -> Option<JobRecord> {
     })
 }
 
-pub(crate) async fn one(store: &SqliteStore, account_id: &str, id: &str) -> StoreResult<Option<JobRecord>> {
+pub(crate) async fn one(store: &SqlStore, account_id: &str, id: &str) -> StoreResult<Option<JobRecord>> {
     let row: Option<JobRow> =
         sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM jobs WHERE subject = $1 AND id = $2")))
             .bind(account_id)
@@ -126,7 +127,7 @@ pub(crate) async fn one(store: &SqliteStore, account_id: &str, id: &str) -> Stor
 }
 
 pub(crate) async fn latest_realtime(
-    store: &SqliteStore,
+    store: &SqlStore,
     account_id: &str,
     since: Timestamp,
 ) -> StoreResult<Option<JobRecord>> {
@@ -143,14 +144,15 @@ pub(crate) async fn latest_realtime(
 
 /// Claims the due accounts by moving their next refresh one interval on, and queues a job for
 /// each, in one transaction (so two schedulers never queue the same refresh).
-pub(crate) async fn schedule_refreshes(store: &SqliteStore, now: Timestamp, limit: u32) -> StoreResult<u64> {
+pub(crate) async fn schedule_refreshes(store: &SqlStore, now: Timestamp, limit: u32) -> StoreResult<u64> {
     let mut tx = store.write().await?;
-    let due: Vec<String> = sqlx::query_scalar(
+    let skip = store.skip_locked();
+    let due: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
         "UPDATE accounts SET next_refresh_at = $1 + (SELECT refresh_interval_hours FROM apps WHERE apps.id = accounts.app_id) * 3600000
          WHERE id IN (SELECT id FROM accounts WHERE next_refresh_at <= $1 AND needs_reauth = 0
-                      ORDER BY next_refresh_at LIMIT $2)
-         RETURNING id",
-    )
+                      ORDER BY next_refresh_at LIMIT $2{skip})
+         RETURNING id"
+    )))
     .bind(now.0)
     .bind(limit as i64)
     .fetch_all(&mut *tx)

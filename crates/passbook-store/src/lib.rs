@@ -1,8 +1,11 @@
-//! Passbook's storage: the domain's [`Store`](passbook_domain::Store) port on SQLite.
+//! Passbook's storage: the domain's [`Store`](passbook_domain::Store) port on SQLite (the
+//! embedded default) or PostgreSQL, chosen by the database URL.
 //!
-//! SQL is written in the subset SQLite and PostgreSQL share (`$N` placeholders,
-//! `ON CONFLICT`, `RETURNING`), so that a PostgreSQL backend can run the same statements.
-//! Personal data and secrets are sealed with the [`Vault`] before they reach a row.
+//! One SQL text serves both: statements use the subset the two share (`$N` placeholders,
+//! `ON CONFLICT`, `RETURNING`, window functions, row comparisons) and the schema uses only
+//! integers, text and bytes, so they run through sqlx's `Any` driver unchanged. The few places
+//! where the dialects differ ask [`Backend`]. Each backend has its own migrations, kept in step
+//! by a test. Personal data and secrets are sealed with the [`Vault`] before they reach a row.
 mod accounts;
 mod apps;
 mod customers;
@@ -15,51 +18,123 @@ mod rekey;
 mod statements;
 mod transactions;
 
-use std::str::FromStr;
 use std::time::Duration;
 
 use passbook_domain::Vault;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use sqlx::any::AnyPoolOptions;
+use sqlx::{Any, AnyPool, Executor, Transaction};
 
 pub use error::StoreError;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
-/// Storage on one SQLite database file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Option<Self> {
+        if url.starts_with("sqlite:") {
+            Some(Self::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Self::Postgres)
+        } else {
+            None
+        }
+    }
+}
+
+/// Connection settings an operator tunes.
+#[derive(Debug, Clone)]
+pub struct DbOptions {
+    pub max_connections: u32,
+    /// PostgreSQL only: statements running longer are cancelled.
+    pub statement_timeout: Duration,
+}
+
+impl Default for DbOptions {
+    fn default() -> Self {
+        Self { max_connections: 8, statement_timeout: Duration::from_secs(30) }
+    }
+}
+
+/// Storage on SQLite or PostgreSQL.
 #[derive(Clone)]
-pub struct SqliteStore {
-    pool: SqlitePool,
+pub struct SqlStore {
+    pool: AnyPool,
+    backend: Backend,
     vault: Vault,
 }
 
-impl SqliteStore {
-    /// Opens (creating if needed) the database at `url`, e.g. `sqlite://passbook.db`.
-    pub async fn connect(url: &str, vault: Vault) -> Result<Self, StoreError> {
-        let options = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(10))
-            .foreign_keys(true);
-        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
-        Ok(Self { pool, vault })
+impl SqlStore {
+    /// Connects to `url` (`sqlite://passbook.db`, created if missing, or `postgres://…`).
+    pub async fn connect(url: &str, vault: Vault, options: &DbOptions) -> Result<Self, StoreError> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(url).ok_or_else(|| {
+            StoreError::Corrupt(format!("unsupported database URL '{url}': use sqlite://… or postgres://…"))
+        })?;
+        let (url, timeout_ms) = match backend {
+            Backend::Sqlite if !url.contains("mode=") => {
+                (format!("{url}{}mode=rwc", if url.contains('?') { '&' } else { '?' }), 0)
+            }
+            _ => (url.to_string(), options.statement_timeout.as_millis()),
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(options.max_connections)
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    match backend {
+                        Backend::Sqlite => {
+                            conn.execute(
+                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                                 PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                            )
+                            .await?;
+                        }
+                        Backend::Postgres => {
+                            conn.execute(sqlx::AssertSqlSafe(format!("SET statement_timeout = {timeout_ms}"))).await?;
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&url)
+            .await?;
+        Ok(Self { pool, backend, vault })
     }
 
     /// Applies the migrations that have not run yet.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        SQLITE_MIGRATIONS.run(&self.pool).await?;
+        match self.backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
+        }
         Ok(())
     }
 
-    pub fn pool(&self) -> &SqlitePool {
-        &self.pool
+    pub fn backend(&self) -> Backend {
+        self.backend
     }
 
-    /// A write transaction that takes the write lock at once, so that two writers never
-    /// deadlock upgrading from a read lock.
-    async fn write(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    /// A write transaction. On SQLite it takes the write lock at once, so that two writers
+    /// never deadlock upgrading from a read lock.
+    async fn write(&self) -> Result<Transaction<'static, Any>, StoreError> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
+    /// `FOR UPDATE SKIP LOCKED` where the backend has it: concurrent claimers pass over rows
+    /// another transaction is claiming instead of waiting for them.
+    fn skip_locked(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        }
     }
 }
 
@@ -69,10 +144,10 @@ mod port {
     use passbook_domain::store::FetchUpdate;
     use passbook_domain::{Result, Store, Timestamp};
 
-    use super::{SqliteStore, accounts, apps, customers, events, income, jobs, links, statements, transactions};
+    use super::{SqlStore, accounts, apps, customers, events, income, jobs, links, statements, transactions};
 
     #[async_trait]
-    impl Store for SqliteStore {
+    impl Store for SqlStore {
         async fn insert_app(&self, app: &App) -> Result<()> {
             Ok(apps::insert(self, app).await?)
         }

@@ -2,10 +2,10 @@ use passbook_domain::model::{
     CodeRefusal, Customer, LinkFlow, LinkMode, LinkSession, LinkStep, NewAccount, NewAuthCode, NewEvent, NewJob,
 };
 use passbook_domain::{Error, Timestamp};
-use sqlx::{FromRow, Sqlite, Transaction};
+use sqlx::{Any, FromRow, Transaction};
 
 use crate::error::{StoreError, StoreResult, is_unique_violation};
-use crate::{SqliteStore, accounts, customers, events, jobs};
+use crate::{SqlStore, accounts, customers, events, jobs};
 
 #[derive(FromRow)]
 struct SessionRow {
@@ -23,7 +23,7 @@ struct SessionRow {
     completed_at: Option<i64>,
 }
 
-impl SqliteStore {
+impl SqlStore {
     fn session_from_row(&self, row: SessionRow) -> StoreResult<LinkSession> {
         let flow_json = self.vault.open(&row.flow_sealed, &flow_context(&row.id))?;
         let flow: LinkFlow =
@@ -55,7 +55,7 @@ fn flow_context(session_id: &str) -> String {
 }
 
 pub(crate) async fn create_session(
-    store: &SqliteStore,
+    store: &SqlStore,
     customer: &Customer,
     session: &LinkSession,
 ) -> Result<Customer, Error> {
@@ -93,7 +93,7 @@ pub(crate) async fn create_session(
     Ok(stored)
 }
 
-pub(crate) async fn session(store: &SqliteStore, id: &str) -> StoreResult<Option<LinkSession>> {
+pub(crate) async fn session(store: &SqlStore, id: &str) -> StoreResult<Option<LinkSession>> {
     let row: Option<SessionRow> = sqlx::query_as(
         "SELECT id, mode, app_id, customer_id, reference, redirect_url, step, flow_sealed, login_attempts, created_at,
                 expires_at, completed_at
@@ -106,8 +106,8 @@ pub(crate) async fn session(store: &SqliteStore, id: &str) -> StoreResult<Option
 }
 
 async fn update_session(
-    store: &SqliteStore,
-    tx: &mut Transaction<'static, Sqlite>,
+    store: &SqlStore,
+    tx: &mut Transaction<'static, Any>,
     session: &LinkSession,
 ) -> Result<(), Error> {
     let updated = sqlx::query(
@@ -128,14 +128,14 @@ async fn update_session(
     Ok(())
 }
 
-pub(crate) async fn save_session(store: &SqliteStore, session: &LinkSession) -> Result<(), Error> {
+pub(crate) async fn save_session(store: &SqlStore, session: &LinkSession) -> Result<(), Error> {
     let mut tx = store.write().await?;
     update_session(store, &mut tx, session).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(())
 }
 
-pub(crate) async fn save_flow(store: &SqliteStore, session: &LinkSession) -> StoreResult<()> {
+pub(crate) async fn save_flow(store: &SqlStore, session: &LinkSession) -> StoreResult<()> {
     sqlx::query("UPDATE link_sessions SET flow_sealed = $2 WHERE id = $1")
         .bind(&session.id)
         .bind(store.seal_flow(session))
@@ -145,7 +145,7 @@ pub(crate) async fn save_flow(store: &SqliteStore, session: &LinkSession) -> Sto
 }
 
 pub(crate) async fn complete_session(
-    store: &SqliteStore,
+    store: &SqlStore,
     session: &LinkSession,
     new_accounts: &[NewAccount],
     new_events: &[NewEvent],
@@ -182,7 +182,7 @@ pub(crate) async fn complete_session(
 
 /// Uses the code if it is this app's, unused and unexpired; otherwise says which it is not.
 pub(crate) async fn exchange_code(
-    store: &SqliteStore,
+    store: &SqlStore,
     app_id: &str,
     code_hash: &str,
     now: Timestamp,

@@ -2,7 +2,7 @@
 use passbook_domain::Vault;
 use sqlx::Row;
 
-use crate::SqliteStore;
+use crate::SqlStore;
 use crate::error::StoreResult;
 
 /// (table, key column, sealed column, context prefix): each sealed value's associated data is
@@ -23,7 +23,7 @@ const SEALED: &[(&str, &str, &str, &str)] = &[
     ("income_records", "id", "record_sealed", "income_records.record"),
 ];
 
-impl SqliteStore {
+impl SqlStore {
     /// Re-seals everything with `new` (and recomputes the e-mail blind index). Returns how
     /// many values were re-encrypted. Stop every server first: they hold the old key.
     pub async fn rotate_master_key(&self, new: &Vault) -> StoreResult<u64> {

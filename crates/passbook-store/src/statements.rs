@@ -3,7 +3,7 @@ use passbook_domain::model::{NewJob, StatementJob, StatementStatus};
 use sqlx::FromRow;
 
 use crate::error::{StoreError, StoreResult};
-use crate::{SqliteStore, jobs};
+use crate::{SqlStore, jobs};
 
 #[derive(FromRow)]
 struct StatementRow {
@@ -33,7 +33,7 @@ fn pdf_context(id: &str) -> String {
     format!("statements.pdf:{id}")
 }
 
-pub(crate) async fn insert(store: &SqliteStore, s: &StatementJob, job: &NewJob) -> StoreResult<()> {
+pub(crate) async fn insert(store: &SqlStore, s: &StatementJob, job: &NewJob) -> StoreResult<()> {
     let mut tx = store.write().await?;
     sqlx::query(
         "INSERT INTO statements (id, app_id, account_id, months, status, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -52,7 +52,7 @@ pub(crate) async fn insert(store: &SqliteStore, s: &StatementJob, job: &NewJob) 
 }
 
 pub(crate) async fn get(
-    store: &SqliteStore,
+    store: &SqlStore,
     app_id: &str,
     account_id: &str,
     id: &str,
@@ -68,7 +68,7 @@ pub(crate) async fn get(
     row.map(from_row).transpose()
 }
 
-pub(crate) async fn by_id(store: &SqliteStore, id: &str) -> StoreResult<Option<StatementJob>> {
+pub(crate) async fn by_id(store: &SqlStore, id: &str) -> StoreResult<Option<StatementJob>> {
     let row: Option<StatementRow> =
         sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM statements WHERE id = $1")))
             .bind(id)
@@ -77,7 +77,7 @@ pub(crate) async fn by_id(store: &SqliteStore, id: &str) -> StoreResult<Option<S
     row.map(from_row).transpose()
 }
 
-pub(crate) async fn finish(store: &SqliteStore, id: &str, pdf: Option<&[u8]>, at: Timestamp) -> StoreResult<()> {
+pub(crate) async fn finish(store: &SqlStore, id: &str, pdf: Option<&[u8]>, at: Timestamp) -> StoreResult<()> {
     let status = if pdf.is_some() { StatementStatus::Built } else { StatementStatus::Failed };
     sqlx::query("UPDATE statements SET status = $2, pdf_sealed = $3, built_at = $4 WHERE id = $1")
         .bind(id)
@@ -89,7 +89,7 @@ pub(crate) async fn finish(store: &SqliteStore, id: &str, pdf: Option<&[u8]>, at
     Ok(())
 }
 
-pub(crate) async fn pdf(store: &SqliteStore, id: &str) -> StoreResult<Option<Vec<u8>>> {
+pub(crate) async fn pdf(store: &SqlStore, id: &str) -> StoreResult<Option<Vec<u8>>> {
     let sealed: Option<Option<Vec<u8>>> = sqlx::query_scalar("SELECT pdf_sealed FROM statements WHERE id = $1")
         .bind(id)
         .fetch_optional(&store.pool)

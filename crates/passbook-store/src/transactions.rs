@@ -1,8 +1,8 @@
 use passbook_domain::Timestamp;
 use passbook_domain::model::{Page, PageRequest, Transaction, TransactionFilter, TxKind};
-use sqlx::{FromRow, QueryBuilder, Sqlite, Transaction as SqlTransaction};
+use sqlx::{Any, FromRow, QueryBuilder, Transaction as SqlTransaction};
 
-use crate::SqliteStore;
+use crate::SqlStore;
 use crate::error::{StoreError, StoreResult};
 
 /// Rows per INSERT: 10 parameters each, well under SQLite's limit of 32,766.
@@ -43,10 +43,10 @@ impl TryFrom<TransactionRow> for Transaction {
 
 /// Inserts in multi-row batches inside the caller's transaction; rows whose fingerprint the
 /// account already has are skipped. Returns how many were new.
-pub(crate) async fn insert_batch(tx: &mut SqlTransaction<'static, Sqlite>, rows: &[Transaction]) -> StoreResult<u64> {
+pub(crate) async fn insert_batch(tx: &mut SqlTransaction<'static, Any>, rows: &[Transaction]) -> StoreResult<u64> {
     let mut inserted = 0;
     for chunk in rows.chunks(BATCH_ROWS) {
-        let mut qb = QueryBuilder::<Sqlite>::new(
+        let mut qb = QueryBuilder::<Any>::new(
             "INSERT INTO transactions (id, account_id, date, narration, amount, kind, balance, category, currency, fingerprint) ",
         );
         qb.push_values(chunk, |mut b, t| {
@@ -67,7 +67,7 @@ pub(crate) async fn insert_batch(tx: &mut SqlTransaction<'static, Sqlite>, rows:
     Ok(inserted)
 }
 
-fn push_filter(qb: &mut QueryBuilder<Sqlite>, account_id: &str, filter: &TransactionFilter) {
+fn push_filter(qb: &mut QueryBuilder<Any>, account_id: &str, filter: &TransactionFilter) {
     qb.push(" WHERE account_id = ").push_bind(account_id.to_string());
     if let Some(start) = filter.start {
         qb.push(" AND date >= ").push_bind(start.0);
@@ -99,7 +99,7 @@ fn like_pattern(needle: &str) -> String {
 /// filter) that stops after the page. Without filters the total is the count kept on the
 /// account; with filters it is a COUNT over the same index, which never reads the rows.
 pub(crate) async fn page(
-    store: &SqliteStore,
+    store: &SqlStore,
     account_id: &str,
     filter: &TransactionFilter,
     page: PageRequest,
@@ -107,7 +107,7 @@ pub(crate) async fn page(
 ) -> StoreResult<Page<Transaction>> {
     // The inner query walks only the index (it is covering for every filter but narration), so
     // skipping to a deep page does not read the rows it skips.
-    let mut qb = QueryBuilder::<Sqlite>::new(
+    let mut qb = QueryBuilder::<Any>::new(
         "SELECT id, account_id, date, narration, amount, kind, balance, category, currency, fingerprint \
          FROM transactions WHERE id IN (SELECT id FROM transactions",
     );
@@ -116,7 +116,7 @@ pub(crate) async fn page(
         qb.push(" AND (date, id) < (").push_bind(after.date.0).push(", ").push_bind(after.id.clone()).push(")");
     }
     qb.push(" ORDER BY date DESC, id DESC LIMIT ")
-        .push_bind(page.limit.map_or(-1, |l| l as i64))
+        .push_bind(page.limit.map_or(i64::MAX, |l| l as i64))
         .push(" OFFSET ")
         .push_bind(page.offset() as i64)
         .push(") ORDER BY date DESC, id DESC");
@@ -126,8 +126,8 @@ pub(crate) async fn page(
     Ok(Page { items, total })
 }
 
-async fn count(store: &SqliteStore, account_id: &str, filter: &TransactionFilter) -> StoreResult<u64> {
-    let mut qb = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM transactions");
+async fn count(store: &SqlStore, account_id: &str, filter: &TransactionFilter) -> StoreResult<u64> {
+    let mut qb = QueryBuilder::<Any>::new("SELECT COUNT(*) FROM transactions");
     push_filter(&mut qb, account_id, filter);
     let total: i64 = qb.build_query_scalar().fetch_one(&store.pool).await?;
     Ok(total as u64)
@@ -135,13 +135,13 @@ async fn count(store: &SqliteStore, account_id: &str, filter: &TransactionFilter
 
 /// The fingerprints among `fingerprints` that the account already has.
 pub(crate) async fn known(
-    store: &SqliteStore,
+    store: &SqlStore,
     account_id: &str,
     fingerprints: &[String],
 ) -> StoreResult<std::collections::HashSet<String>> {
     let mut known = std::collections::HashSet::new();
     for chunk in fingerprints.chunks(BATCH_ROWS) {
-        let mut qb = QueryBuilder::<Sqlite>::new("SELECT fingerprint FROM transactions WHERE account_id = ");
+        let mut qb = QueryBuilder::<Any>::new("SELECT fingerprint FROM transactions WHERE account_id = ");
         qb.push_bind(account_id.to_string()).push(" AND fingerprint IN (");
         let mut list = qb.separated(", ");
         for f in chunk {

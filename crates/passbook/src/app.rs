@@ -7,7 +7,7 @@ use passbook_domain::model::CreatedApp;
 use passbook_domain::services::Settings;
 use passbook_domain::{Connector, Institutions, Passbook};
 use passbook_institutions::SandboxConnector;
-use passbook_store::SqliteStore;
+use passbook_store::SqlStore;
 use passbook_workers::DispatcherOptions;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -18,10 +18,12 @@ use crate::{Config, keys};
 /// Opens the database (applying migrations) and builds the domain services.
 pub async fn build(config: &Config, public_url: String) -> anyhow::Result<Passbook> {
     let vault = keys::load_vault(config)?;
-    let store = SqliteStore::connect(&config.database_url, vault)
+    let store = SqlStore::connect(&config.database_url, vault, &config.db)
         .await
         .with_context(|| format!("opening the database {}", config.database_url))?;
-    store.migrate().await.context("applying database migrations")?;
+    if config.migrate {
+        store.migrate().await.context("applying database migrations")?;
+    }
     let sandbox: Arc<dyn Connector> = Arc::new(SandboxConnector::new(config.sandbox.clone(), config.clock.clone()));
     let passbook = Passbook {
         store: Arc::new(store),

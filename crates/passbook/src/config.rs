@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use passbook_domain::{Clock, SystemClock};
 use passbook_institutions::SandboxOptions;
+use passbook_store::DbOptions;
 
 /// Everything a running server needs; built from flags and `PASSBOOK_*` variables by the CLI,
 /// or directly by tests.
@@ -34,6 +35,10 @@ pub struct Config {
     pub job_lease: Duration,
     pub sandbox: SandboxOptions,
     pub clock: Arc<dyn Clock>,
+    /// Connection pool size and statement timeout.
+    pub db: DbOptions,
+    /// Apply pending migrations at start (`serve --no-migrate` leaves it to `passbook migrate`).
+    pub migrate: bool,
 }
 
 impl Config {
@@ -54,6 +59,8 @@ impl Config {
             job_lease: passbook_workers::JOB_LEASE,
             sandbox: SandboxOptions::default(),
             clock: Arc::new(SystemClock),
+            db: DbOptions::default(),
+            migrate: true,
         }
     }
 }
