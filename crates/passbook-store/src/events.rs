@@ -1,10 +1,11 @@
 //! The webhook outbox and its delivery log.
 use passbook_domain::model::*;
 use passbook_domain::{Timestamp, ids};
-use sqlx::{Any, FromRow, QueryBuilder, Transaction};
+use sqlx::{Any, FromRow, Transaction};
 
 use crate::SqlStore;
 use crate::error::{StoreError, StoreResult};
+use crate::sql::SqlBuilder;
 
 /// Deliveries in flight to one app at once, so that a slow endpoint cannot take every slot.
 pub const IN_FLIGHT_PER_APP: i64 = 4;
@@ -195,7 +196,7 @@ pub(crate) async fn record(
     Ok(())
 }
 
-fn push_filter(qb: &mut QueryBuilder<Any>, app_id: &str, filter: &EventFilter) {
+fn push_filter(qb: &mut SqlBuilder, app_id: &str, filter: &EventFilter) {
     qb.push(" WHERE app_id = ").push_bind(app_id.to_string());
     if let Some(status) = filter.status {
         qb.push(" AND status = ").push_bind(status.as_str());
@@ -220,16 +221,18 @@ pub(crate) async fn list(
     filter: &EventFilter,
     page: PageRequest,
 ) -> StoreResult<Page<StoredEvent>> {
-    let mut count = QueryBuilder::<Any>::new("SELECT COUNT(*) FROM events");
+    let mut count = SqlBuilder::new("SELECT COUNT(*) FROM events");
     push_filter(&mut count, app_id, filter);
-    let total: i64 = count.build_query_scalar().fetch_one(&store.pool).await?;
-    let mut qb = QueryBuilder::<Any>::new(format!("SELECT {COLUMNS} FROM events"));
+    let (sql, args) = count.finish();
+    let total: i64 = sqlx::query_scalar_with(sql, args).fetch_one(&store.pool).await?;
+    let mut qb = SqlBuilder::new(format!("SELECT {COLUMNS} FROM events"));
     push_filter(&mut qb, app_id, filter);
     qb.push(" ORDER BY created_at DESC, id DESC LIMIT ")
         .push_bind(page.limit.map_or(i64::MAX, |l| l as i64))
         .push(" OFFSET ")
         .push_bind(page.offset() as i64);
-    let rows: Vec<EventRow> = qb.build_query_as().fetch_all(&store.pool).await?;
+    let (sql, args) = qb.finish();
+    let rows: Vec<EventRow> = sqlx::query_as_with(sql, args).fetch_all(&store.pool).await?;
     let items = rows.into_iter().map(|r| store.event_from_row(r)).collect::<StoreResult<_>>()?;
     Ok(Page { items, total: total as u64 })
 }
@@ -273,7 +276,7 @@ pub(crate) async fn replay(
     filter: &EventFilter,
     now: Timestamp,
 ) -> StoreResult<u64> {
-    let mut qb = QueryBuilder::<Any>::new("UPDATE events SET status = 'pending', attempts = 0, next_attempt_at = ");
+    let mut qb = SqlBuilder::new("UPDATE events SET status = 'pending', attempts = 0, next_attempt_at = ");
     qb.push_bind(now.0).push(", locked_until = NULL, last_error = NULL");
     push_filter(&mut qb, app_id, filter);
     qb.push(" AND status != 'pending'");
@@ -281,7 +284,8 @@ pub(crate) async fn replay(
         qb.push(" AND id = ").push_bind(id.to_string());
     }
     let mut tx = store.write().await?;
-    let done = qb.build().execute(&mut *tx).await?;
+    let (sql, args) = qb.finish();
+    let done = sqlx::query_with(sql, args).execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(done.rows_affected())
 }

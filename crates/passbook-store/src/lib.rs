@@ -15,6 +15,7 @@ mod income;
 mod jobs;
 mod links;
 mod rekey;
+mod sql;
 mod statements;
 mod transactions;
 
@@ -95,7 +96,9 @@ impl SqlStore {
                             .await?;
                         }
                         Backend::Postgres => {
-                            conn.execute(sqlx::AssertSqlSafe(format!("SET statement_timeout = {timeout_ms}"))).await?;
+                            // JIT compiling costs more than these short OLTP statements take.
+                            let settings = format!("SET statement_timeout = {timeout_ms}; SET jit = off");
+                            conn.execute(sqlx::AssertSqlSafe(settings)).await?;
                         }
                     }
                     Ok(())

@@ -1,9 +1,10 @@
 use passbook_domain::Timestamp;
 use passbook_domain::model::{Page, PageRequest, Transaction, TransactionFilter, TxKind};
-use sqlx::{Any, FromRow, QueryBuilder, Transaction as SqlTransaction};
+use sqlx::{Any, FromRow, Transaction as SqlTransaction};
 
 use crate::SqlStore;
 use crate::error::{StoreError, StoreResult};
+use crate::sql::SqlBuilder;
 
 /// Rows per INSERT: 10 parameters each, well under SQLite's limit of 32,766.
 const BATCH_ROWS: usize = 500;
@@ -46,28 +47,34 @@ impl TryFrom<TransactionRow> for Transaction {
 pub(crate) async fn insert_batch(tx: &mut SqlTransaction<'static, Any>, rows: &[Transaction]) -> StoreResult<u64> {
     let mut inserted = 0;
     for chunk in rows.chunks(BATCH_ROWS) {
-        let mut qb = QueryBuilder::<Any>::new(
-            "INSERT INTO transactions (id, account_id, date, narration, amount, kind, balance, category, currency, fingerprint) ",
+        let mut qb = SqlBuilder::new(
+            "INSERT INTO transactions (id, account_id, date, narration, amount, kind, balance, category, currency, fingerprint) VALUES ",
         );
-        qb.push_values(chunk, |mut b, t| {
-            b.push_bind(t.id.clone())
-                .push_bind(t.account_id.clone())
-                .push_bind(t.date.0)
-                .push_bind(t.narration.clone())
-                .push_bind(t.amount)
-                .push_bind(t.kind.as_str())
-                .push_bind(t.balance)
-                .push_bind(t.category.clone())
-                .push_bind(t.currency.clone())
-                .push_bind(t.fingerprint.clone());
-        });
+        for (i, t) in chunk.iter().enumerate() {
+            if i > 0 {
+                qb.push(", ");
+            }
+            qb.push_row(|row| {
+                row.bind(t.id.clone())
+                    .bind(t.account_id.clone())
+                    .bind(t.date.0)
+                    .bind(t.narration.clone())
+                    .bind(t.amount)
+                    .bind(t.kind.as_str())
+                    .bind(t.balance)
+                    .bind(t.category.clone())
+                    .bind(t.currency.clone())
+                    .bind(t.fingerprint.clone());
+            });
+        }
         qb.push(" ON CONFLICT (account_id, fingerprint) DO NOTHING");
-        inserted += qb.build().execute(&mut **tx).await?.rows_affected();
+        let (sql, args) = qb.finish();
+        inserted += sqlx::query_with(sql, args).execute(&mut **tx).await?.rows_affected();
     }
     Ok(inserted)
 }
 
-fn push_filter(qb: &mut QueryBuilder<Any>, account_id: &str, filter: &TransactionFilter) {
+fn push_filter(qb: &mut SqlBuilder, account_id: &str, filter: &TransactionFilter) {
     qb.push(" WHERE account_id = ").push_bind(account_id.to_string());
     if let Some(start) = filter.start {
         qb.push(" AND date >= ").push_bind(start.0);
@@ -107,7 +114,7 @@ pub(crate) async fn page(
 ) -> StoreResult<Page<Transaction>> {
     // The inner query walks only the index (it is covering for every filter but narration), so
     // skipping to a deep page does not read the rows it skips.
-    let mut qb = QueryBuilder::<Any>::new(
+    let mut qb = SqlBuilder::new(
         "SELECT id, account_id, date, narration, amount, kind, balance, category, currency, fingerprint \
          FROM transactions WHERE id IN (SELECT id FROM transactions",
     );
@@ -120,16 +127,18 @@ pub(crate) async fn page(
         .push(" OFFSET ")
         .push_bind(page.offset() as i64)
         .push(") ORDER BY date DESC, id DESC");
-    let rows: Vec<TransactionRow> = qb.build_query_as().fetch_all(&store.pool).await?;
+    let (sql, args) = qb.finish();
+    let rows: Vec<TransactionRow> = sqlx::query_as_with(sql, args).fetch_all(&store.pool).await?;
     let total = if filter.is_empty() { total_hint } else { count(store, account_id, filter).await? };
     let items = rows.into_iter().map(Transaction::try_from).collect::<StoreResult<_>>()?;
     Ok(Page { items, total })
 }
 
 async fn count(store: &SqlStore, account_id: &str, filter: &TransactionFilter) -> StoreResult<u64> {
-    let mut qb = QueryBuilder::<Any>::new("SELECT COUNT(*) FROM transactions");
+    let mut qb = SqlBuilder::new("SELECT COUNT(*) FROM transactions");
     push_filter(&mut qb, account_id, filter);
-    let total: i64 = qb.build_query_scalar().fetch_one(&store.pool).await?;
+    let (sql, args) = qb.finish();
+    let total: i64 = sqlx::query_scalar_with(sql, args).fetch_one(&store.pool).await?;
     Ok(total as u64)
 }
 
@@ -141,14 +150,15 @@ pub(crate) async fn known(
 ) -> StoreResult<std::collections::HashSet<String>> {
     let mut known = std::collections::HashSet::new();
     for chunk in fingerprints.chunks(BATCH_ROWS) {
-        let mut qb = QueryBuilder::<Any>::new("SELECT fingerprint FROM transactions WHERE account_id = ");
-        qb.push_bind(account_id.to_string()).push(" AND fingerprint IN (");
-        let mut list = qb.separated(", ");
-        for f in chunk {
-            list.push_bind(f.clone());
-        }
-        qb.push(")");
-        let rows: Vec<String> = qb.build_query_scalar().fetch_all(&store.pool).await?;
+        let mut qb = SqlBuilder::new("SELECT fingerprint FROM transactions WHERE account_id = ");
+        qb.push_bind(account_id.to_string()).push(" AND fingerprint IN ");
+        qb.push_row(|row| {
+            for f in chunk {
+                row.bind(f.clone());
+            }
+        });
+        let (sql, args) = qb.finish();
+        let rows: Vec<String> = sqlx::query_scalar_with(sql, args).fetch_all(&store.pool).await?;
         known.extend(rows);
     }
     Ok(known)

@@ -45,7 +45,7 @@ fn serve(db: &str, key: &str) -> Process {
 #[tokio::test]
 async fn kill_dash_nine_mid_burst_loses_no_event() {
     let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}", dir.path().join("crash.db").display());
+    let db = fresh_database(&dir).await;
     let key = passbook_domain::Vault::generate_key();
     let receiver = Receiver::start().await;
     let created = Command::new(env!("CARGO_BIN_EXE_passbook"))

@@ -34,7 +34,8 @@ async fn unlink_deletes_everything_about_the_account_and_says_so() {
     assert_eq!(list["meta"]["total"], 0);
 
     // Only the unlink event and the audit line still name the account.
-    let pool = sqlx::SqlitePool::connect(&t.config.database_url).await.unwrap();
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&t.config.database_url).await.unwrap();
     for table in ["accounts", "transactions", "identities", "jobs", "auth_codes"] {
         let column = match table {
             "accounts" => "id",

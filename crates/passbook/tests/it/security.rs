@@ -20,11 +20,7 @@ async fn database_holds_no_plaintext_secrets_or_personal_data() {
     t.restart(|_| {}).await;
     tokio::time::sleep(Duration::from_millis(100)).await;
 
-    let mut bytes = Vec::new();
-    for entry in std::fs::read_dir(t.dir.path()).unwrap() {
-        bytes.extend(std::fs::read(entry.unwrap().path()).unwrap());
-    }
-    let haystack = String::from_utf8_lossy(&bytes);
+    let haystack = database_contents(&t).await;
     let secrets = [
         t.app.secret_key.as_str(),
         t.app.app.webhook_secret.as_str(),
@@ -74,4 +70,31 @@ async fn rotating_the_master_key_keeps_every_value_readable() {
     assert_eq!(identity_after["data"], identity_before["data"]);
     let again = t.initiate("rot-3", serde_json::json!({})).await;
     assert_eq!(again["customer"], first["customer"], "customers are still matched by e-mail");
+}
+
+/// Everything the database holds: the SQLite files' bytes, or every PostgreSQL row as text.
+async fn database_contents(t: &TestApp) -> String {
+    if !on_postgres() {
+        let mut bytes = Vec::new();
+        for entry in std::fs::read_dir(t.dir.path()).unwrap() {
+            bytes.extend(std::fs::read(entry.unwrap().path()).unwrap());
+        }
+        return String::from_utf8_lossy(&bytes).into_owned();
+    }
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&t.config.database_url).await.unwrap();
+    let tables: Vec<String> =
+        sqlx::query_scalar("SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    let mut all = String::new();
+    for table in tables {
+        let rows: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT t::text FROM {table} t")))
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        all.extend(rows);
+    }
+    all
 }

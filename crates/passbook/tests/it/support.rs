@@ -162,8 +162,33 @@ pub struct TestApp {
     pub config: Config,
 }
 
-pub fn test_config(dir: &TempDir) -> Config {
-    let mut config = Config::new(format!("sqlite://{}", dir.path().join("passbook.db").display()));
+/// A new empty database for one test: a SQLite file in `dir`, or, when
+/// `PASSBOOK_TEST_DATABASE_URL` names a PostgreSQL server, a fresh database on it.
+pub async fn fresh_database(dir: &TempDir) -> String {
+    let server = std::env::var("PASSBOOK_TEST_DATABASE_URL").unwrap_or_default();
+    if server.is_empty() {
+        return format!("sqlite://{}", dir.path().join("passbook.db").display());
+    }
+    use sqlx::{Connection, Executor};
+    sqlx::any::install_default_drivers();
+    let name = format!("passbook_test_{}", passbook_domain::ids::random_alnum(16).to_lowercase());
+    let mut admin =
+        sqlx::AnyConnection::connect(&server).await.expect("PASSBOOK_TEST_DATABASE_URL accepts connections");
+    admin.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).await.unwrap();
+    let (base, query) = server.split_once('?').map_or((server.as_str(), None), |(b, q)| (b, Some(q)));
+    let root = &base[..base.rfind('/').filter(|&i| i > base.find("://").unwrap() + 2).unwrap_or(base.len())];
+    match query {
+        Some(q) => format!("{root}/{name}?{q}"),
+        None => format!("{root}/{name}"),
+    }
+}
+
+pub fn on_postgres() -> bool {
+    std::env::var("PASSBOOK_TEST_DATABASE_URL").is_ok_and(|u| !u.is_empty())
+}
+
+pub async fn test_config(dir: &TempDir) -> Config {
+    let mut config = Config::new(fresh_database(dir).await);
     config.master_key = Some(Vault::generate_key());
     config.sandbox = SandboxOptions { slow_fetch: Duration::from_millis(1500), slow_login: Duration::from_millis(300) };
     config
@@ -181,7 +206,7 @@ impl TestApp {
 
     pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let mut config = test_config(&dir);
+        let mut config = test_config(&dir).await;
         adjust(&mut config);
         let receiver = Receiver::start().await;
         let server = start(&config).await;
