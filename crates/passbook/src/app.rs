@@ -63,6 +63,25 @@ impl Server {
     }
 }
 
+/// Starts only the background workers (`passbook worker`).
+pub async fn start_workers(config: Config) -> anyhow::Result<Server> {
+    let passbook = build(&config, config.public_url.clone().unwrap_or_default()).await?;
+    let (shutdown, shutdown_rx) = watch::channel(false);
+    let tasks = passbook_workers::spawn(passbook.clone(), dispatcher_options(&config), config.job_lease, shutdown_rx);
+    let addr = SocketAddr::from(([0, 0, 0, 0], 0));
+    Ok(Server { addr, public_url: String::new(), passbook, created_sandbox_app: None, shutdown, tasks })
+}
+
+fn dispatcher_options(config: &Config) -> DispatcherOptions {
+    DispatcherOptions {
+        timeout: config.webhook_timeout,
+        schedule: config.webhook_schedule.clone(),
+        allow_private: config.allow_private_webhooks,
+        lease: config.webhook_lease,
+        ..DispatcherOptions::default()
+    }
+}
+
 /// Starts serving on `listener`: the API, the link pages and (if configured) the workers.
 pub async fn start(config: Config, listener: TcpListener) -> anyhow::Result<Server> {
     let addr = listener.local_addr()?;
@@ -72,13 +91,7 @@ pub async fn start(config: Config, listener: TcpListener) -> anyhow::Result<Serv
     let (shutdown, shutdown_rx) = watch::channel(false);
     let mut tasks = Vec::new();
     if config.workers {
-        let options = DispatcherOptions {
-            timeout: config.webhook_timeout,
-            schedule: config.webhook_schedule.clone(),
-            allow_private: config.allow_private_webhooks,
-            lease: config.webhook_lease,
-            ..DispatcherOptions::default()
-        };
+        let options = dispatcher_options(&config);
         tasks.extend(passbook_workers::spawn(passbook.clone(), options, config.job_lease, shutdown_rx.clone()));
     }
     let router = passbook_server::router(passbook.clone());

@@ -25,6 +25,16 @@ pub struct Cli {
 pub enum Command {
     /// Run the API, the hosted link pages and the background workers.
     Serve(ServeArgs),
+    /// Run only the background workers (data fetches, refreshes, webhook deliveries).
+    Worker {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Do not apply migrations at start.
+        #[arg(long)]
+        no_migrate: bool,
+        #[command(flatten)]
+        workers: WorkerArgs,
+    },
     /// Apply database migrations and exit.
     Migrate(DbArgs),
     /// Manage apps (integrators' keys and webhook URLs).
@@ -149,6 +159,12 @@ pub struct DbArgs {
     /// The master key itself (base64 of 32 bytes), instead of a file.
     #[arg(long, env = "PASSBOOK_MASTER_KEY", hide_env_values = true)]
     pub master_key: Option<String>,
+    /// Connections in this process's database pool.
+    #[arg(long, env = "PASSBOOK_DB_MAX_CONNECTIONS", default_value_t = 8)]
+    pub db_max_connections: u32,
+    /// PostgreSQL: statements running longer than this many seconds are cancelled.
+    #[arg(long, env = "PASSBOOK_DB_STATEMENT_TIMEOUT_SECS", default_value_t = 30)]
+    pub db_statement_timeout_secs: u64,
 }
 
 impl DbArgs {
@@ -156,6 +172,10 @@ impl DbArgs {
         let mut config = Config::new(&self.database_url);
         config.master_key_file = self.master_key_file.clone();
         config.master_key = self.master_key.clone();
+        config.db = passbook_store::DbOptions {
+            max_connections: self.db_max_connections,
+            statement_timeout: std::time::Duration::from_secs(self.db_statement_timeout_secs),
+        };
         config
     }
 }
@@ -173,9 +193,19 @@ pub struct ServeArgs {
     /// Webhook URL for the sandbox app created on an empty database.
     #[arg(long, env = "PASSBOOK_SANDBOX_WEBHOOK_URL")]
     pub webhook_url: Option<String>,
-    /// Serve HTTP only; run `passbook serve` elsewhere for the background work.
+    /// Serve HTTP only; run `passbook worker` (or `serve`) elsewhere for the background work.
     #[arg(long)]
     pub no_workers: bool,
+    /// Do not apply migrations at start (apply them with `passbook migrate`).
+    #[arg(long)]
+    pub no_migrate: bool,
+    #[command(flatten)]
+    pub workers: WorkerArgs,
+}
+
+/// Settings of the background workers.
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
     /// `sandbox` (the default: webhooks may go to localhost) or `production` (they may not,
     /// unless --allow-private-webhooks).
     #[arg(long, env = "PASSBOOK_MODE", default_value = "sandbox", value_parser = ["sandbox", "production"])]
@@ -237,6 +267,7 @@ pub enum AppsCommand {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve(args).await,
+        Command::Worker { db, no_migrate, workers } => worker(db, no_migrate, workers).await,
         Command::Migrate(db) => {
             app::build(&db.config(), String::new()).await?;
             println!("migrations applied to {}", db.database_url);
@@ -346,18 +377,38 @@ async fn webhook(command: WebhookCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
+impl WorkerArgs {
+    fn apply(&self, config: &mut Config) -> anyhow::Result<()> {
+        config.allow_private_webhooks = self.allow_private_webhooks.unwrap_or(self.mode == "sandbox");
+        if self.webhook_lease_secs <= self.webhook_timeout_secs {
+            anyhow::bail!("--webhook-lease-secs must be longer than --webhook-timeout-secs");
+        }
+        config.webhook_timeout = std::time::Duration::from_secs(self.webhook_timeout_secs);
+        config.webhook_lease = std::time::Duration::from_secs(self.webhook_lease_secs);
+        config.job_lease = std::time::Duration::from_secs(self.job_lease_secs);
+        Ok(())
+    }
+}
+
+async fn worker(db: DbArgs, no_migrate: bool, workers: WorkerArgs) -> anyhow::Result<()> {
+    let mut config = db.config();
+    config.migrate = !no_migrate;
+    workers.apply(&mut config)?;
+    let running = crate::app::start_workers(config).await?;
+    println!("Passbook worker running (database {})", db.database_url);
+    shutdown_signal().await;
+    println!("Shutting down…");
+    running.shutdown().await;
+    Ok(())
+}
+
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let mut config = args.db.config();
     config.public_url = args.public_url;
     config.sandbox_webhook_url = args.webhook_url;
     config.workers = !args.no_workers;
-    config.allow_private_webhooks = args.allow_private_webhooks.unwrap_or(args.mode == "sandbox");
-    if args.webhook_lease_secs <= args.webhook_timeout_secs {
-        anyhow::bail!("--webhook-lease-secs must be longer than --webhook-timeout-secs");
-    }
-    config.webhook_timeout = std::time::Duration::from_secs(args.webhook_timeout_secs);
-    config.webhook_lease = std::time::Duration::from_secs(args.webhook_lease_secs);
-    config.job_lease = std::time::Duration::from_secs(args.job_lease_secs);
+    config.migrate = !args.no_migrate;
+    args.workers.apply(&mut config)?;
     let listener =
         tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("listening on {}", args.listen))?;
     let server = crate::start(config, listener).await?;

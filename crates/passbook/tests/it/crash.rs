@@ -1,46 +1,10 @@
 //! `kill -9` during a burst of deliveries loses no event.
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
 use crate::support::*;
-
-struct Process {
-    child: Child,
-    base: String,
-}
-
-fn serve(db: &str, key: &str) -> Process {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_passbook"))
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--webhook-timeout-secs",
-            "1",
-            "--webhook-lease-secs",
-            "2",
-            "--job-lease-secs",
-            "2",
-        ])
-        .env("PASSBOOK_DATABASE_URL", db)
-        .env("PASSBOOK_MASTER_KEY", key)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let base = loop {
-        let line = lines.next().expect("passbook printed its address").unwrap();
-        if let Some(rest) = line.strip_prefix("Passbook is listening on ") {
-            break rest.split_whitespace().next().unwrap().to_string();
-        }
-    };
-    std::thread::spawn(move || lines.for_each(drop));
-    Process { child, base }
-}
 
 #[tokio::test]
 async fn kill_dash_nine_mid_burst_loses_no_event() {
@@ -57,7 +21,7 @@ async fn kill_dash_nine_mid_burst_loses_no_event() {
     let app: Value = serde_json::from_slice(&created.stdout).unwrap();
     let secret = app["secret_key"].as_str().unwrap().to_string();
 
-    let mut first = serve(&db, &key);
+    let mut first = serve(&db, &key, &[]);
     let http = client();
     const LINKS: usize = 12;
     for i in 0..LINKS {
@@ -91,7 +55,7 @@ async fn kill_dash_nine_mid_burst_loses_no_event() {
     assert!(before < 2 * LINKS, "the kill came mid-burst ({before} acknowledged)");
 
     receiver.set_open(true);
-    let mut second = serve(&db, &key);
+    let mut second = serve(&db, &key, &[]);
     let all = receiver
         .wait_until(Duration::from_secs(60), "every event after the restart", |all| {
             all.iter()

@@ -427,3 +427,40 @@ pub fn assert_delivered_in_order(all: &[Received], expected: usize) {
         assert_eq!(sequence, previous + 1, "account {account}: events acknowledged out of order");
     }
 }
+
+/// A `passbook` process of the test, on `db`.
+pub struct Process {
+    pub child: std::process::Child,
+    /// The URL it serves on (empty for `passbook worker`).
+    pub base: String,
+}
+
+/// Starts `passbook serve` (or, with `worker` first in `extra`, `passbook worker`) with short
+/// leases, and waits until it is ready.
+pub fn serve(db: &str, key: &str, extra: &[&str]) -> Process {
+    use std::io::{BufRead, BufReader};
+    let worker = extra.first() == Some(&"worker");
+    let mut args: Vec<&str> = if worker { vec!["worker"] } else { vec!["serve", "--listen", "127.0.0.1:0"] };
+    args.extend(extra.iter().skip(usize::from(worker)));
+    args.extend(["--webhook-timeout-secs", "1", "--webhook-lease-secs", "2", "--job-lease-secs", "2"]);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_passbook"))
+        .args(&args)
+        .env("PASSBOOK_DATABASE_URL", db)
+        .env("PASSBOOK_MASTER_KEY", key)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let base = loop {
+        let line = lines.next().expect("passbook says when it is ready").unwrap();
+        if let Some(rest) = line.strip_prefix("Passbook is listening on ") {
+            break rest.split_whitespace().next().unwrap().to_string();
+        }
+        if line.starts_with("Passbook worker running") {
+            break String::new();
+        }
+    };
+    std::thread::spawn(move || lines.for_each(drop));
+    Process { child, base }
+}
