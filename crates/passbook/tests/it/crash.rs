@@ -1,5 +1,4 @@
 //! `kill -9` during a burst of deliveries loses no event.
-use std::process::Command;
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -9,17 +8,7 @@ use crate::support::*;
 #[tokio::test]
 async fn kill_dash_nine_mid_burst_loses_no_event() {
     let dir = tempfile::tempdir().unwrap();
-    let db = fresh_database(&dir).await;
-    let key = passbook_domain::Vault::generate_key();
-    let receiver = Receiver::start().await;
-    let created = Command::new(env!("CARGO_BIN_EXE_passbook"))
-        .args(["apps", "create", "--name", "Crash test", "--webhook-url", &receiver.url, "--json"])
-        .env("PASSBOOK_DATABASE_URL", &db)
-        .env("PASSBOOK_MASTER_KEY", &key)
-        .output()
-        .unwrap();
-    let app: Value = serde_json::from_slice(&created.stdout).unwrap();
-    let secret = app["secret_key"].as_str().unwrap().to_string();
+    let (db, key, receiver, secret) = process_setup(&dir).await;
 
     let mut first = serve(&db, &key, &[]);
     let http = client();

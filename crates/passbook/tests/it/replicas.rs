@@ -1,7 +1,6 @@
 //! Several Passbook processes on one database: two API replicas (one without workers) and a
 //! separate worker. A user's requests alternate between the replicas, a worker is killed
 //! mid-way, and still every webhook arrives, in order per account, with no job run twice.
-use std::process::Command;
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -11,17 +10,7 @@ use crate::support::*;
 #[tokio::test]
 async fn links_across_replicas_survive_a_killed_worker() {
     let dir = tempfile::tempdir().unwrap();
-    let db = fresh_database(&dir).await;
-    let key = passbook_domain::Vault::generate_key();
-    let receiver = Receiver::start().await;
-    let created = Command::new(env!("CARGO_BIN_EXE_passbook"))
-        .args(["apps", "create", "--name", "Replicas", "--webhook-url", &receiver.url, "--json"])
-        .env("PASSBOOK_DATABASE_URL", &db)
-        .env("PASSBOOK_MASTER_KEY", &key)
-        .output()
-        .unwrap();
-    let app: Value = serde_json::from_slice(&created.stdout).unwrap();
-    let secret = app["secret_key"].as_str().unwrap().to_string();
+    let (db, key, receiver, secret) = process_setup(&dir).await;
 
     let mut a = serve(&db, &key, &[]);
     let mut b = serve(&db, &key, &["--no-workers", "--no-migrate"]);

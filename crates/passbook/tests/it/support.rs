@@ -464,3 +464,20 @@ pub fn serve(db: &str, key: &str, extra: &[&str]) -> Process {
     std::thread::spawn(move || lines.for_each(drop));
     Process { child, base }
 }
+
+/// For tests of `passbook` processes: a fresh database, a master key, a webhook receiver, and an
+/// app created with the CLI; returns them with the app's secret key.
+pub async fn process_setup(dir: &TempDir) -> (String, String, Receiver, String) {
+    let db = fresh_database(dir).await;
+    let key = Vault::generate_key();
+    let receiver = Receiver::start().await;
+    let created = std::process::Command::new(env!("CARGO_BIN_EXE_passbook"))
+        .args(["apps", "create", "--name", "Processes", "--webhook-url", &receiver.url, "--json"])
+        .env("PASSBOOK_DATABASE_URL", &db)
+        .env("PASSBOOK_MASTER_KEY", &key)
+        .output()
+        .unwrap();
+    let app: Value = serde_json::from_slice(&created.stdout).unwrap();
+    let secret = app["secret_key"].as_str().unwrap().to_string();
+    (db, key, receiver, secret)
+}
