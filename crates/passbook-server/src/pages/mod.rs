@@ -8,6 +8,7 @@ mod views;
 
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -45,7 +46,11 @@ async fn connect_js() -> Response {
 
 /// The widget's iframe lands here with `@mono.co/connect.js`'s query string; it opens a widget
 /// session and continues on that session's page.
-async fn open_widget(State(state): State<AppState>, Query(query): Query<WidgetQuery>) -> Response {
+async fn open_widget(State(state): State<AppState>, query: Result<Query<WidgetQuery>, QueryRejection>) -> Response {
+    let query = match query {
+        Ok(Query(query)) => query,
+        Err(rejection) => return render::error(Error::invalid("query", rejection.body_text())),
+    };
     match state.passbook.open_widget(&query).await {
         Ok(token) => Redirect::to(&page_url(&token)).into_response(),
         Err(err) => render::error(err),
@@ -54,8 +59,8 @@ async fn open_widget(State(state): State<AppState>, Query(query): Query<WidgetQu
 
 /// `@mono.co/connect.js` opens its iframe at the root of its host (`https://connect.mono.co/?key=…`),
 /// so pointing that host at Passbook is enough: the root with a `key` is the widget.
-async fn root(state: State<AppState>, query: Query<WidgetQuery>) -> Response {
-    if query.key.is_some() {
+async fn root(state: State<AppState>, query: Result<Query<WidgetQuery>, QueryRejection>) -> Response {
+    if query.as_ref().map_or(true, |q| q.key.is_some()) {
         return open_widget(state, query).await;
     }
     axum::Json(serde_json::json!({

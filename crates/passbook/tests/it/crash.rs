@@ -45,16 +45,7 @@ async fn kill_dash_nine_mid_burst_loses_no_event() {
 
     receiver.set_open(true);
     let mut second = serve(&db, &key, &[]);
-    let all = receiver
-        .wait_until(Duration::from_secs(60), "every event after the restart", |all| {
-            all.iter()
-                .filter(|r| r.acknowledged())
-                .map(|r| r.event_id())
-                .collect::<std::collections::HashSet<_>>()
-                .len()
-                >= 2 * LINKS
-        })
-        .await;
+    let all = receiver.wait_for_acknowledged(2 * LINKS, Duration::from_secs(60)).await;
     second.child.kill().unwrap();
     second.child.wait().unwrap();
     assert_delivered_in_order(&all, 2 * LINKS);

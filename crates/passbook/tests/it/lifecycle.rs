@@ -74,6 +74,17 @@ async fn with_clock() -> (TestApp, Arc<ManualClock>) {
     (TestApp::spawn_with(move |c| c.clock = shared).await, clock)
 }
 
+/// A GET with `x-realtime: true`.
+async fn realtime_get(t: &TestApp, path: &str) -> reqwest::Response {
+    t.http
+        .get(format!("{}{path}", t.base))
+        .header("mono-sec-key", t.key())
+        .header("x-realtime", "true")
+        .send()
+        .await
+        .unwrap()
+}
+
 async fn updates(t: &TestApp, n: usize) -> Vec<serde_json::Value> {
     t.receiver.wait_for("mono.events.account_updated", n).await.iter().map(|r| r.json()).collect()
 }
@@ -141,12 +152,7 @@ async fn realtime_data_runs_one_job_per_five_minutes() {
     t.link("rt-1", "user_good").await;
     let id = connected_ids(&t.receiver, 1).await.remove(0);
     t.wait_for_data(&id).await;
-    let get = |path: String| {
-        let http = t.http.clone();
-        let key = t.key().to_string();
-        async move { http.get(path).header("mono-sec-key", key).header("x-realtime", "true").send().await.unwrap() }
-    };
-    let res = get(format!("{}/v2/accounts/{id}/balance", t.base)).await;
+    let res = realtime_get(&t, &format!("/v2/accounts/{id}/balance")).await;
     let job_id = res.headers()["x-job-id"].to_str().unwrap().to_string();
     assert_eq!(res.headers()["x-job-status"], "finished");
     assert_eq!(res.headers()["x-has-new-data"], "false", "nothing changed at the bank since the link");
@@ -162,7 +168,7 @@ async fn realtime_data_runs_one_job_per_five_minutes() {
     assert_eq!(after_job["data"]["meta"]["job_id"], job_id.as_str());
     assert_eq!(after_job["data"]["meta"]["has_new_data"], false);
 
-    let again = get(format!("{}/v2/accounts/{id}/transactions", t.base)).await;
+    let again = realtime_get(&t, &format!("/v2/accounts/{id}/transactions")).await;
     assert_eq!(again.headers()["x-job-id"].to_str().unwrap(), job_id, "within five minutes the last job answers");
     let (status, job) = t.get(&format!("/v2/accounts/{id}/jobs/{job_id}")).await;
     assert_eq!(status, StatusCode::OK);
@@ -171,7 +177,7 @@ async fn realtime_data_runs_one_job_per_five_minutes() {
 
     let (_, before) = t.get(&format!("/v2/accounts/{id}/transactions?limit=1")).await;
     clock.advance(24 * HOUR - 1); // not yet due for the scheduled refresh
-    let later = get(format!("{}/v2/accounts/{id}/transactions", t.base)).await;
+    let later = realtime_get(&t, &format!("/v2/accounts/{id}/transactions")).await;
     assert_ne!(later.headers()["x-job-id"].to_str().unwrap(), job_id);
     let (_, after) = t.get(&format!("/v2/accounts/{id}/transactions?limit=1")).await;
     let grew = after["meta"]["total"].as_u64() > before["meta"]["total"].as_u64();
@@ -193,14 +199,7 @@ async fn reauthorisation_required_then_renewed_keeps_the_account_id() {
     let failed = updates(&t, 2).await.remove(1);
     assert_eq!(failed["data"]["meta"]["sync_status"], "REAUTHORISATION_REQUIRED");
     assert_eq!(failed["data"]["meta"]["data_status"], "AVAILABLE", "the data already fetched stays readable");
-    let res = t
-        .http
-        .get(format!("{}/v2/accounts/{id}/balance", t.base))
-        .header("mono-sec-key", t.key())
-        .header("x-realtime", "true")
-        .send()
-        .await
-        .unwrap();
+    let res = realtime_get(&t, &format!("/v2/accounts/{id}/balance")).await;
     assert_eq!(res.headers()["x-job-status"], "failed");
 
     let (status, body) = t.post_json("/v2/accounts/initiate", json!({"scope": "reauth", "account": id, "meta": {"ref": "reauth-2"}, "redirect_url": "https://app.example.com/linked"})).await;
@@ -229,14 +228,7 @@ async fn reauthorisation_required_then_renewed_keeps_the_account_id() {
     assert!(order[reauth_at + 1..].contains(&"mono.events.account_updated".to_string()));
 
     clock.advance(6 * 60_000); // past the five-minute window of the failed real-time job
-    let res = t
-        .http
-        .get(format!("{}/v2/accounts/{id}/balance", t.base))
-        .header("mono-sec-key", t.key())
-        .header("x-realtime", "true")
-        .send()
-        .await
-        .unwrap();
+    let res = realtime_get(&t, &format!("/v2/accounts/{id}/balance")).await;
     assert_eq!(res.headers()["x-job-status"], "finished", "refreshes work again");
     let (status, body) = t.post_json("/v2/accounts/initiate", json!({"scope": "reauth"})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);

@@ -49,16 +49,7 @@ async fn links_across_replicas_survive_a_killed_worker() {
             worker.child.wait().unwrap();
         }
     }
-    let all = receiver
-        .wait_until(Duration::from_secs(90), "every event", |all| {
-            all.iter()
-                .filter(|r| r.acknowledged())
-                .map(|r| r.event_id())
-                .collect::<std::collections::HashSet<_>>()
-                .len()
-                >= 2 * LINKS
-        })
-        .await;
+    let all = receiver.wait_for_acknowledged(2 * LINKS, Duration::from_secs(90)).await;
     assert_delivered_in_order(&all, 2 * LINKS);
 
     sqlx::any::install_default_drivers();

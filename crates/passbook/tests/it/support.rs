@@ -129,6 +129,19 @@ impl Receiver {
         }
     }
 
+    /// Waits until `n` different events were acknowledged (2xx); returns everything received.
+    pub async fn wait_for_acknowledged(&self, n: usize, timeout: Duration) -> Vec<Received> {
+        self.wait_until(timeout, &format!("{n} acknowledged events"), |all| {
+            all.iter()
+                .filter(|r| r.acknowledged())
+                .map(|r| r.event_id())
+                .collect::<std::collections::HashSet<_>>()
+                .len()
+                >= n
+        })
+        .await
+    }
+
     /// Waits for `n` deliveries of `event`.
     pub async fn wait_for(&self, event: &str, n: usize) -> Vec<Received> {
         let all = self

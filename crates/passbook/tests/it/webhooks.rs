@@ -92,17 +92,7 @@ async fn a_receiver_that_fails_for_a_while_gets_everything_in_order() {
     let t = TestApp::spawn_with(fast_retries).await;
     t.receiver.fail_next(&[StatusCode::INTERNAL_SERVER_ERROR; 7]);
     link_many(&t, "flaky", "user_good", 4).await;
-    let all = t
-        .receiver
-        .wait_until(Duration::from_secs(30), "8 acknowledged events", |all| {
-            all.iter()
-                .filter(|r| r.acknowledged())
-                .map(|r| r.event_id())
-                .collect::<std::collections::HashSet<_>>()
-                .len()
-                >= 8
-        })
-        .await;
+    let all = t.receiver.wait_for_acknowledged(8, Duration::from_secs(30)).await;
     assert!(all.len() >= 15, "the failures were retried: {}", all.len());
     assert_delivered_in_order(&all, 8);
 }
