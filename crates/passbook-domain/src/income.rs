@@ -109,17 +109,20 @@ pub fn analyse(transactions: &[Transaction]) -> IncomeReport {
 }
 
 /// The monthly repayment of `principal` (minor units) at `annual_rate` percent over `months`.
+/// Rates so small that the annuity formula divides by (nearly) zero are no interest at all.
 pub fn monthly_payment(principal: i64, annual_rate: f64, months: u32) -> i64 {
     let r = annual_rate / 100.0 / 12.0;
-    let n = months as f64;
-    let payment = if r == 0.0 { principal as f64 / n } else { principal as f64 * r / (1.0 - (1.0 + r).powf(-n)) };
-    payment.round() as i64
+    let n = months.max(1) as f64;
+    let discount = 1.0 - (1.0 + r).powf(-n);
+    let payment =
+        if r.abs() < 1e-9 || discount <= f64::EPSILON { principal as f64 / n } else { principal as f64 * r / discount };
+    payment.round().clamp(0.0, i64::MAX as f64) as i64
 }
 
 /// A loan is affordable when its repayment, with existing repayments, stays within a third of
-/// monthly income.
+/// monthly income (in 128 bits: no sum of 64-bit amounts overflows).
 pub fn can_afford(monthly_income: i64, payment: i64, existing_repayments: i64) -> bool {
-    (payment + existing_repayments) * 3 <= monthly_income
+    (payment as i128 + existing_repayments as i128) * 3 <= monthly_income as i128
 }
 
 #[cfg(test)]
@@ -167,5 +170,13 @@ mod tests {
         assert_eq!(monthly_payment(30_000_000, 5.0, 12), 2_568_224);
         assert!(can_afford(9_000_000, 2_000_000, 1_000_000));
         assert!(!can_afford(9_000_000, 2_000_000, 1_000_001));
+    }
+
+    #[test]
+    fn tiny_rates_and_huge_amounts_stay_finite() {
+        assert_eq!(monthly_payment(100, 1e-300, 12), 8);
+        assert_eq!(monthly_payment(1_200, 1e-10, 12), 100);
+        assert!(!can_afford(i64::MAX, i64::MAX, i64::MAX));
+        assert!(monthly_payment(1_000_000_000_000_000, 100.0, 1) > 1_000_000_000_000_000);
     }
 }

@@ -11,6 +11,7 @@ pub mod ids;
 pub mod income;
 pub mod metrics;
 pub mod model;
+pub mod net;
 pub mod services;
 pub mod statement_pdf;
 pub mod store;

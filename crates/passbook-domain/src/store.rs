@@ -46,15 +46,23 @@ pub trait Store: Send + Sync {
     /// session for it, in one transaction. A reference already used by the app is a Conflict.
     async fn create_link_session(&self, customer: &Customer, session: &LinkSession) -> Result<Customer>;
     async fn link_session(&self, id: &str) -> Result<Option<LinkSession>>;
-    /// Saves the session's progress; a Conflict if it was completed meanwhile.
-    async fn save_link_session(&self, session: &LinkSession) -> Result<()>;
-    /// Saves only the session's flow state, even once it is finished (widget messages).
-    async fn save_link_flow(&self, session: &LinkSession) -> Result<()>;
+    /// Saves the session's progress over the version it was read at (and bumps the version);
+    /// a Conflict if it was completed or saved by another request meanwhile.
+    async fn save_link_session(&self, session: &mut LinkSession) -> Result<()>;
+    /// Saves only the session's flow state, even once it is finished (widget messages); a
+    /// Conflict if the session was saved by another request since it was read.
+    async fn save_link_flow(&self, session: &mut LinkSession) -> Result<()>;
+    /// Counts one more attempt of `kind` unless `max` were made; returns the new count, or
+    /// `None` at the cap (or once the session is finished). One statement: parallel requests
+    /// each get their own number.
+    async fn count_link_attempt(&self, session_id: &str, kind: AttemptKind, max: u32) -> Result<Option<u32>>;
+    /// Gives back an attempt the bank never judged.
+    async fn refund_link_attempt(&self, session_id: &str, kind: AttemptKind) -> Result<()>;
     /// Marks the session finished and, in the same transaction, creates or re-links its
     /// accounts and writes their events and jobs. A Conflict if it was finished already.
     async fn complete_link_session(
         &self,
-        session: &LinkSession,
+        session: &mut LinkSession,
         accounts: &[NewAccount],
         events: &[NewEvent],
         jobs: &[NewJob],
@@ -103,10 +111,17 @@ pub trait Store: Send + Sync {
     ) -> Result<std::collections::HashSet<String>>;
 
     // Jobs
-    async fn claim_jobs(&self, now: Timestamp, lease_until: Timestamp, limit: u32) -> Result<Vec<Job>>;
+    /// Claims due jobs fairly over apps; no app holds more than `per_app` at once.
+    async fn claim_jobs(&self, now: Timestamp, lease_until: Timestamp, limit: u32, per_app: u32) -> Result<Vec<Job>>;
+    /// Keeps the lease of a running job (claimed as `attempt`); false when it is no longer ours.
+    async fn extend_job_lease(&self, id: &str, attempt: u32, until: Timestamp) -> Result<bool>;
+    /// How many of the app's jobs are waiting or running.
+    async fn pending_jobs(&self, app_id: &str) -> Result<u64>;
     /// `outcome` is what the job found (JSON), shown by the jobs endpoint.
     async fn finish_job(&self, id: &str, at: Timestamp, outcome: Option<&str>) -> Result<()>;
-    async fn insert_job(&self, job: &NewJob) -> Result<()>;
+    /// Queues the job, unless one of its kind about its subject is pending: returns the id of
+    /// the job that will do the work.
+    async fn insert_job(&self, job: &NewJob) -> Result<String>;
     async fn job(&self, account_id: &str, id: &str) -> Result<Option<JobRecord>>;
     /// The newest real-time job of the account created at or after `since`.
     async fn latest_realtime_job(&self, account_id: &str, since: Timestamp) -> Result<Option<JobRecord>>;
@@ -131,8 +146,9 @@ pub trait Store: Send + Sync {
     ) -> Result<Page<crate::services::IncomeRecord>>;
 
     // Statements
-    /// Records a statement to build and queues its job, in one transaction.
-    async fn insert_statement(&self, statement: &StatementJob, job: &NewJob) -> Result<()>;
+    /// Records a statement to build and queues its job, in one transaction; when the same
+    /// statement (account and period) is being built already, returns that one instead.
+    async fn insert_statement(&self, statement: &StatementJob, job: &NewJob) -> Result<StatementJob>;
     async fn statement(&self, app_id: &str, account_id: &str, id: &str) -> Result<Option<StatementJob>>;
     async fn statement_by_id(&self, id: &str) -> Result<Option<StatementJob>>;
     /// Stores the built PDF (`None`: the build failed).

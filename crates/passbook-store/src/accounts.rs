@@ -266,25 +266,23 @@ pub(crate) async fn save_fetch(
 /// written first so that it takes the next sequence number after the ones deleted.
 pub(crate) async fn unlink(store: &SqlStore, account: &Account, event: &NewEvent) -> StoreResult<()> {
     let mut tx = store.write().await?;
-    events::insert(store, &mut tx, event).await?;
     let id = &account.id;
     for sql in [
         "DELETE FROM transactions WHERE account_id = $1",
         "DELETE FROM identities WHERE account_id = $1",
         "DELETE FROM auth_codes WHERE account_id = $1",
-        "DELETE FROM jobs WHERE subject = $1",
+        "DELETE FROM jobs WHERE subject = $1 OR subject IN (SELECT id FROM statements WHERE account_id = $1)",
         "DELETE FROM statements WHERE account_id = $1",
         "DELETE FROM income_records WHERE account_id = $1",
         "DELETE FROM accounts WHERE id = $1",
+        "DELETE FROM delivery_attempts WHERE event_id IN (SELECT id FROM events WHERE account_id = $1)",
+        "DELETE FROM events WHERE account_id = $1",
     ] {
         sqlx::query(sql).bind(id).execute(&mut *tx).await?;
     }
-    for sql in [
-        "DELETE FROM delivery_attempts WHERE event_id IN (SELECT id FROM events WHERE account_id = $1 AND id != $2)",
-        "DELETE FROM events WHERE account_id = $1 AND id != $2",
-    ] {
-        sqlx::query(sql).bind(id).bind(&event.id).execute(&mut *tx).await?;
-    }
+    // Written after the earlier events are gone, so nothing holds it back; its sequence number
+    // carries on from theirs.
+    events::insert(store, &mut tx, event).await?;
     sqlx::query("INSERT INTO audit_log (app_id, action, subject, at) VALUES ($1, 'account_unlinked', $2, $3)")
         .bind(&account.app_id)
         .bind(id)

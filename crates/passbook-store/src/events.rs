@@ -3,9 +3,9 @@ use passbook_domain::model::*;
 use passbook_domain::{Timestamp, ids};
 use sqlx::{Any, FromRow, Transaction};
 
-use crate::SqlStore;
 use crate::error::{StoreError, StoreResult};
 use crate::sql::SqlBuilder;
+use crate::{Backend, LockName, SqlStore};
 
 /// Deliveries in flight to one app at once, so that a slow endpoint cannot take every slot.
 pub const IN_FLIGHT_PER_APP: i64 = 4;
@@ -15,20 +15,70 @@ fn payload_context(event_id: &str) -> String {
     format!("events.payload:{event_id}")
 }
 
-/// Writes an event into the outbox with the next sequence number of its account.
+/// Writes an event into the outbox with the next sequence number of its account. Taking the
+/// number locks the account's counter row until the transaction ends, so writers of one account
+/// queue behind each other and the check for an earlier pending event sees every one of them.
 pub(crate) async fn insert(store: &SqlStore, tx: &mut Transaction<'static, Any>, event: &NewEvent) -> StoreResult<()> {
+    let sequence: i64 = sqlx::query_scalar(
+        "INSERT INTO event_sequences (app_id, account_key, last) VALUES ($1, $2, 1)
+         ON CONFLICT (app_id, account_key) DO UPDATE SET last = event_sequences.last + 1
+         RETURNING last",
+    )
+    .bind(&event.app_id)
+    .bind(event.account_id.as_deref().unwrap_or(""))
+    .fetch_one(&mut **tx)
+    .await?;
+    // Events about no account are independent; an account's events wait for the one before.
+    let held = match &event.account_id {
+        None => 0,
+        Some(account_id) => sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE app_id = $1 AND account_id = $2 AND status = 'pending'
+                 LIMIT 1) p",
+        )
+        .bind(&event.app_id)
+        .bind(account_id)
+        .fetch_one(&mut **tx)
+        .await?,
+    };
     sqlx::query(
-        "INSERT INTO events (id, app_id, account_id, sequence, event, payload_sealed, next_attempt_at, created_at)
-         VALUES ($1, $2, $3,
-                 (SELECT COALESCE(MAX(sequence), 0) + 1 FROM events WHERE app_id = $2 AND account_id = $3),
-                 $4, $5, $6, $6)",
+        "INSERT INTO events (id, app_id, account_id, sequence, event, payload_sealed, next_attempt_at, created_at, held)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)",
     )
     .bind(&event.id)
     .bind(&event.app_id)
     .bind(&event.account_id)
+    .bind(sequence)
     .bind(&event.event)
     .bind(store.vault.seal_str(&event.payload, &payload_context(&event.id)))
     .bind(event.created_at.0)
+    .bind(held)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Lets the next held event of the account go, unless one is already free to go.
+async fn release_next(
+    tx: &mut Transaction<'static, Any>,
+    app_id: &str,
+    account_id: &str,
+    now: Timestamp,
+) -> StoreResult<()> {
+    // The counter row serialises this with writers of the account's events (see `insert`).
+    sqlx::query("UPDATE event_sequences SET last = last WHERE app_id = $1 AND account_key = $2")
+        .bind(app_id)
+        .bind(account_id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+        "UPDATE events SET held = 0, next_attempt_at = $3
+         WHERE id = (SELECT id FROM events WHERE app_id = $1 AND account_id = $2 AND status = 'pending' AND held = 1
+                     ORDER BY sequence LIMIT 1)
+           AND NOT EXISTS (SELECT 1 FROM events WHERE app_id = $1 AND account_id = $2 AND status = 'pending' AND held = 0)",
+    )
+    .bind(app_id)
+    .bind(account_id)
+    .bind(now.0)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -89,29 +139,34 @@ impl SqlStore {
     }
 }
 
-/// Claims due events with a lease. An event waits while an earlier event about the same account
-/// is pending (so each account's events go out in order), and no app gets more than
-/// [`IN_FLIGHT_PER_APP`] deliveries in flight.
+/// Claims due events with a lease. Only the head of each account's queue is ever due (the rest
+/// are held), so the claim reads no more than each app's first few due events, however many
+/// wait; and no app gets more than [`IN_FLIGHT_PER_APP`] deliveries in flight.
 pub(crate) async fn claim(
     store: &SqlStore,
     now: Timestamp,
     lease_until: Timestamp,
     limit: u32,
 ) -> StoreResult<Vec<PendingEvent>> {
-    // Each app contributes at most its per-app limit of its earliest due events (through the
-    // partial index on pending events), so a backlog in one app cannot crowd out the others;
-    // then what each app already has in flight (a small partial index) is subtracted.
-    let rows: Vec<EventRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "WITH due AS (
-             SELECT x.id, x.app_id, x.next_attempt_at, x.created_at
-             FROM apps a JOIN events x ON x.id IN (
-                 SELECT e.id FROM events e
-                 WHERE e.app_id = a.id AND e.status = 'pending' AND e.next_attempt_at <= $1
+    let due_of_each_app = match store.backend {
+        Backend::Postgres => {
+            "FROM apps a CROSS JOIN LATERAL (
+                 SELECT e.id, e.app_id, e.next_attempt_at, e.created_at FROM events e
+                 WHERE e.app_id = a.id AND e.status = 'pending' AND e.held = 0 AND e.next_attempt_at <= $1
                    AND (e.locked_until IS NULL OR e.locked_until < $1)
-                   AND NOT EXISTS (SELECT 1 FROM events p
-                                   WHERE p.app_id = e.app_id AND p.account_id = e.account_id
-                                     AND p.status = 'pending' AND p.sequence < e.sequence)
-                 ORDER BY e.next_attempt_at, e.created_at LIMIT $4)),
+                 ORDER BY e.next_attempt_at, e.created_at LIMIT $4) x"
+        }
+        // SQLite has no LATERAL; an IN over the correlated subquery is its equivalent.
+        Backend::Sqlite => {
+            "FROM apps a JOIN events x ON x.id IN (
+                 SELECT e.id FROM events e
+                 WHERE e.app_id = a.id AND e.status = 'pending' AND e.held = 0 AND e.next_attempt_at <= $1
+                   AND (e.locked_until IS NULL OR e.locked_until < $1)
+                 ORDER BY e.next_attempt_at, e.created_at LIMIT $4)"
+        }
+    };
+    let sql = format!(
+        "WITH due AS (SELECT x.id, x.app_id, x.next_attempt_at, x.created_at {due_of_each_app}),
          ranked AS (
              SELECT id, app_id, next_attempt_at, created_at,
                     ROW_NUMBER() OVER (PARTITION BY app_id ORDER BY next_attempt_at, created_at) AS rank
@@ -123,15 +178,16 @@ pub(crate) async fn claim(
          WHERE id IN (SELECT r.id FROM ranked r LEFT JOIN in_flight f ON f.app_id = r.app_id
                       WHERE r.rank + COALESCE(f.n, 0) <= $4
                       ORDER BY r.next_attempt_at, r.created_at LIMIT $3)
-           AND (locked_until IS NULL OR locked_until < $1)
+           AND status = 'pending' AND (locked_until IS NULL OR locked_until < $1)
          RETURNING {COLUMNS}"
-    )))
-    .bind(now.0)
-    .bind(lease_until.0)
-    .bind(limit as i64)
-    .bind(IN_FLIGHT_PER_APP)
-    .fetch_all(&store.pool)
-    .await?;
+    );
+    // Claims take turns across processes, so the per-app limit holds over all of them.
+    let query = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(now.0)
+        .bind(lease_until.0)
+        .bind(limit as i64)
+        .bind(IN_FLIGHT_PER_APP);
+    let rows: Vec<EventRow> = store.fetch_serialised(LockName::EventClaim, query).await?;
     rows.into_iter()
         .map(|r| {
             let e = store.event_from_row(r)?;
@@ -170,28 +226,43 @@ pub(crate) async fn record(
     .bind(attempt.next_attempt_at.map(|t| t.0))
     .execute(&mut *tx)
     .await?;
-    let query = match outcome {
-        DeliveryOutcome::Delivered => sqlx::query(
-            "UPDATE events SET status = 'delivered', attempts = attempts + 1, delivered_at = $2,
-                 locked_until = NULL, last_error = NULL WHERE id = $1",
-        )
-        .bind(id)
-        .bind(attempt.attempted_at.0),
-        DeliveryOutcome::Retry { at, error } => sqlx::query(
-            "UPDATE events SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3, locked_until = NULL
-             WHERE id = $1",
-        )
-        .bind(id)
-        .bind(at.0)
-        .bind(error.clone()),
-        DeliveryOutcome::GaveUp { error } => sqlx::query(
-            "UPDATE events SET status = 'failed', attempts = attempts + 1, last_error = $2, locked_until = NULL
-             WHERE id = $1",
-        )
-        .bind(id)
-        .bind(error.clone()),
+    let finished: Option<(String, Option<String>)> = match outcome {
+        DeliveryOutcome::Delivered => {
+            sqlx::query_as(
+                "UPDATE events SET status = 'delivered', attempts = attempts + 1, delivered_at = $2,
+                     locked_until = NULL, last_error = NULL WHERE id = $1 RETURNING app_id, account_id",
+            )
+            .bind(id)
+            .bind(attempt.attempted_at.0)
+            .fetch_optional(&mut *tx)
+            .await?
+        }
+        DeliveryOutcome::Retry { at, error } => {
+            sqlx::query(
+                "UPDATE events SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3, locked_until = NULL
+                 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(at.0)
+            .bind(error.clone())
+            .execute(&mut *tx)
+            .await?;
+            None
+        }
+        DeliveryOutcome::GaveUp { error } => {
+            sqlx::query_as(
+                "UPDATE events SET status = 'failed', attempts = attempts + 1, last_error = $2, locked_until = NULL
+                 WHERE id = $1 RETURNING app_id, account_id",
+            )
+            .bind(id)
+            .bind(error.clone())
+            .fetch_optional(&mut *tx)
+            .await?
+        }
     };
-    query.execute(&mut *tx).await?;
+    if let Some((app_id, Some(account_id))) = finished {
+        release_next(&mut tx, &app_id, &account_id, attempt.attempted_at).await?;
+    }
     tx.commit().await?;
     Ok(())
 }
@@ -277,15 +348,36 @@ pub(crate) async fn replay(
     now: Timestamp,
 ) -> StoreResult<u64> {
     let mut qb = SqlBuilder::new("UPDATE events SET status = 'pending', attempts = 0, next_attempt_at = ");
-    qb.push_bind(now.0).push(", locked_until = NULL, last_error = NULL");
+    qb.push_bind(now.0)
+        .push(", locked_until = NULL, last_error = NULL, held = CASE WHEN account_id IS NULL THEN 0 ELSE 1 END");
     push_filter(&mut qb, app_id, filter);
     qb.push(" AND status != 'pending'");
     if let Some(id) = id {
         qb.push(" AND id = ").push_bind(id.to_string());
     }
     let mut tx = store.write().await?;
+    // Every counter of the app: no event of it is written or released while queues are rebuilt.
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT app_id FROM event_sequences WHERE app_id = $1{}",
+        store.for_update()
+    )))
+    .bind(app_id)
+    .fetch_all(&mut *tx)
+    .await?;
     let (sql, args) = qb.finish();
     let done = sqlx::query_with(sql, args).execute(&mut *tx).await?;
+    // Replayed events join their account's queue; where no event of an account is free to go,
+    // its earliest pending event goes.
+    sqlx::query(
+        "UPDATE events SET held = 0, next_attempt_at = $2
+         WHERE app_id = $1 AND status = 'pending' AND held = 1
+           AND NOT EXISTS (SELECT 1 FROM events p WHERE p.app_id = events.app_id AND p.account_id = events.account_id
+                                              AND p.status = 'pending' AND (p.held = 0 OR p.sequence < events.sequence))",
+    )
+    .bind(app_id)
+    .bind(now.0)
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(done.rows_affected())
 }

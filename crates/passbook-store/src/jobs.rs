@@ -2,43 +2,84 @@ use passbook_domain::model::{Job, JobKind, JobRecord, JobStatus, NewJob};
 use passbook_domain::{Timestamp, ids};
 use sqlx::{Any, Transaction};
 
-use crate::SqlStore;
 use crate::error::StoreResult;
+use crate::{Backend, LockName, SqlStore};
 
-pub(crate) async fn insert(tx: &mut Transaction<'static, Any>, job: &NewJob) -> StoreResult<()> {
-    sqlx::query("INSERT INTO jobs (id, kind, subject, run_at, created_at) VALUES ($1, $2, $3, $4, $4)")
-        .bind(&job.id)
-        .bind(job.kind.name())
-        .bind(job.kind.subject())
-        .bind(job.run_at.0)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+/// Queues the job unless the same kind of job about the same subject is pending already;
+/// returns the id of the job that will do the work (this one, or the one already queued).
+pub(crate) async fn insert(tx: &mut Transaction<'static, Any>, job: &NewJob) -> StoreResult<String> {
+    let inserted: Option<String> = sqlx::query_scalar(
+        "INSERT INTO jobs (id, app_id, kind, subject, run_at, created_at) VALUES ($1, $2, $3, $4, $5, $5)
+         ON CONFLICT (kind, subject) WHERE done_at IS NULL AND failed_at IS NULL DO NOTHING
+         RETURNING id",
+    )
+    .bind(&job.id)
+    .bind(&job.app_id)
+    .bind(job.kind.name())
+    .bind(job.kind.subject())
+    .bind(job.run_at.0)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if let Some(id) = inserted {
+        return Ok(id);
+    }
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM jobs WHERE kind = $1 AND subject = $2 AND done_at IS NULL AND failed_at IS NULL",
+    )
+    .bind(job.kind.name())
+    .bind(job.kind.subject())
+    .fetch_one(&mut **tx)
+    .await?)
 }
 
-/// Claims due jobs by setting a lease. A single UPDATE … RETURNING is atomic in SQLite, so two
-/// workers never claim the same job; a job whose lease expired (its worker died) is due again.
+/// Claims due jobs by setting a lease, fairly over apps: each round gives every app with due
+/// work one more job before any app gets another, and no app holds more than
+/// `per_app` jobs at once (over all workers). A job whose lease expired (its worker died) is
+/// due again.
 pub(crate) async fn claim(
     store: &SqlStore,
     now: Timestamp,
     lease_until: Timestamp,
     limit: u32,
+    per_app: u32,
 ) -> StoreResult<Vec<Job>> {
-    let skip = store.skip_locked();
-    let rows: Vec<(String, String, String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "UPDATE jobs SET locked_until = $2, attempts = attempts + 1
-         WHERE id IN (SELECT id FROM jobs
-                      WHERE done_at IS NULL AND failed_at IS NULL AND run_at <= $1
-                        AND (locked_until IS NULL OR locked_until < $1)
-                      ORDER BY run_at LIMIT $3{skip})
-           AND (locked_until IS NULL OR locked_until < $1)
+    let due_of_each_app = match store.backend {
+        Backend::Postgres => {
+            "FROM apps a CROSS JOIN LATERAL (
+                 SELECT j.id, j.app_id, j.run_at FROM jobs j
+                 WHERE j.app_id = a.id AND j.done_at IS NULL AND j.failed_at IS NULL AND j.run_at <= $1
+                   AND (j.locked_until IS NULL OR j.locked_until < $1)
+                 ORDER BY j.run_at LIMIT $4) x"
+        }
+        Backend::Sqlite => {
+            "FROM apps a JOIN jobs x ON x.id IN (
+                 SELECT j.id FROM jobs j
+                 WHERE j.app_id = a.id AND j.done_at IS NULL AND j.failed_at IS NULL AND j.run_at <= $1
+                   AND (j.locked_until IS NULL OR j.locked_until < $1)
+                 ORDER BY j.run_at LIMIT $4)"
+        }
+    };
+    let sql = format!(
+        "WITH due AS (SELECT x.id, x.app_id, x.run_at {due_of_each_app}),
+         in_flight AS (
+             SELECT app_id, COUNT(*) AS n FROM jobs
+             WHERE done_at IS NULL AND failed_at IS NULL AND locked_until IS NOT NULL AND locked_until >= $1
+             GROUP BY app_id),
+         ranked AS (
+             SELECT d.id, d.run_at,
+                    ROW_NUMBER() OVER (PARTITION BY d.app_id ORDER BY d.run_at) + COALESCE(f.n, 0) AS turn
+             FROM due d LEFT JOIN in_flight f ON f.app_id = d.app_id)
+         UPDATE jobs SET locked_until = $2, attempts = attempts + 1
+         WHERE id IN (SELECT id FROM ranked WHERE turn <= $4 ORDER BY turn, run_at LIMIT $3)
+           AND done_at IS NULL AND failed_at IS NULL AND (locked_until IS NULL OR locked_until < $1)
          RETURNING id, kind, subject, attempts"
-    )))
-    .bind(now.0)
-    .bind(lease_until.0)
-    .bind(limit as i64)
-    .fetch_all(&store.pool)
-    .await?;
+    );
+    let query = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(now.0)
+        .bind(lease_until.0)
+        .bind(limit as i64)
+        .bind(per_app as i64);
+    let rows: Vec<(String, String, String, i64)> = store.fetch_serialised(LockName::JobClaim, query).await?;
     Ok(rows
         .into_iter()
         .filter_map(|(id, kind, subject, attempts)| {
@@ -46,6 +87,21 @@ pub(crate) async fn claim(
             Some(Job { id, kind, attempts: attempts as u32 })
         })
         .collect())
+}
+
+/// Keeps a running job's lease from running out; false when the job is no longer running
+/// (it was settled, or its lease ran out and it was claimed again).
+pub(crate) async fn extend_lease(store: &SqlStore, id: &str, attempt: u32, until: Timestamp) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE jobs SET locked_until = $3 WHERE id = $1 AND attempts = $2 AND locked_until IS NOT NULL
+           AND done_at IS NULL AND failed_at IS NULL",
+    )
+    .bind(id)
+    .bind(attempt as i64)
+    .bind(until.0)
+    .execute(&store.pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 pub(crate) async fn finish(store: &SqlStore, id: &str, now: Timestamp, outcome: Option<&str>) -> StoreResult<()> {
@@ -78,11 +134,21 @@ pub(crate) async fn fail(store: &SqlStore, id: &str, now: Timestamp, error: &str
     Ok(())
 }
 
-pub(crate) async fn insert_alone(store: &SqlStore, job: &NewJob) -> StoreResult<()> {
+pub(crate) async fn insert_alone(store: &SqlStore, job: &NewJob) -> StoreResult<String> {
     let mut tx = store.write().await?;
-    insert(&mut tx, job).await?;
+    let id = insert(&mut tx, job).await?;
     tx.commit().await?;
-    Ok(())
+    Ok(id)
+}
+
+/// How many jobs of the app are waiting or running.
+pub(crate) async fn pending_count(store: &SqlStore, app_id: &str) -> StoreResult<u64> {
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE app_id = $1 AND done_at IS NULL AND failed_at IS NULL")
+            .bind(app_id)
+            .fetch_one(&store.pool)
+            .await?;
+    Ok(n as u64)
 }
 
 #[derive(sqlx::FromRow)]
@@ -147,19 +213,20 @@ pub(crate) async fn latest_realtime(
 pub(crate) async fn schedule_refreshes(store: &SqlStore, now: Timestamp, limit: u32) -> StoreResult<u64> {
     let mut tx = store.write().await?;
     let skip = store.skip_locked();
-    let due: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+    let due: Vec<(String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "UPDATE accounts SET next_refresh_at = $1 + (SELECT refresh_interval_hours FROM apps WHERE apps.id = accounts.app_id) * 3600000
          WHERE id IN (SELECT id FROM accounts WHERE next_refresh_at <= $1 AND needs_reauth = 0
                       ORDER BY next_refresh_at LIMIT $2{skip})
-         RETURNING id"
+         RETURNING id, app_id"
     )))
     .bind(now.0)
     .bind(limit as i64)
     .fetch_all(&mut *tx)
     .await?;
-    for account_id in &due {
+    for (account_id, app_id) in &due {
         let job = NewJob {
             id: ids::object_id(now),
+            app_id: app_id.clone(),
             kind: JobKind::RefreshAccount { account_id: account_id.clone() },
             run_at: now,
         };

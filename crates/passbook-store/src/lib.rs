@@ -48,6 +48,13 @@ impl Backend {
     }
 }
 
+/// Work that runs one transaction at a time over all processes (PostgreSQL advisory locks).
+#[derive(Debug, Clone, Copy)]
+enum LockName {
+    EventClaim = 0x7062_0001,
+    JobClaim = 0x7062_0002,
+}
+
 /// Connection settings an operator tunes.
 #[derive(Debug, Clone)]
 pub struct DbOptions {
@@ -131,6 +138,37 @@ impl SqlStore {
         })
     }
 
+    /// ` FOR UPDATE` where the backend has row locks (SQLite's write lock covers the database).
+    fn for_update(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE",
+        }
+    }
+
+    /// Runs a claiming statement so that claims of the same `lock` take turns across processes:
+    /// on PostgreSQL inside a transaction that holds an advisory lock; on SQLite one statement
+    /// already holds the database's write lock, and nothing is held across an `await`.
+    async fn fetch_serialised<'q, R>(
+        &self,
+        lock: LockName,
+        query: sqlx::query::QueryAs<'q, Any, R, sqlx::any::AnyArguments>,
+    ) -> Result<Vec<R>, StoreError>
+    where
+        R: Send + Unpin + for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+    {
+        match self.backend {
+            Backend::Sqlite => Ok(query.fetch_all(&self.pool).await?),
+            Backend::Postgres => {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)::text").bind(lock as i64).fetch_one(&mut *tx).await?;
+                let rows = query.fetch_all(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(rows)
+            }
+        }
+    }
+
     /// `FOR UPDATE SKIP LOCKED` where the backend has it: concurrent claimers pass over rows
     /// another transaction is claiming instead of waiting for them.
     fn skip_locked(&self) -> &'static str {
@@ -203,13 +241,13 @@ mod port {
             Ok(links::session(self, id).await?)
         }
 
-        async fn save_link_session(&self, session: &LinkSession) -> Result<()> {
+        async fn save_link_session(&self, session: &mut LinkSession) -> Result<()> {
             links::save_session(self, session).await
         }
 
         async fn complete_link_session(
             &self,
-            session: &LinkSession,
+            session: &mut LinkSession,
             accounts: &[NewAccount],
             events: &[NewEvent],
             jobs: &[NewJob],
@@ -218,8 +256,16 @@ mod port {
             links::complete_session(self, session, accounts, events, jobs, code).await
         }
 
-        async fn save_link_flow(&self, session: &LinkSession) -> Result<()> {
-            Ok(links::save_flow(self, session).await?)
+        async fn save_link_flow(&self, session: &mut LinkSession) -> Result<()> {
+            links::save_flow(self, session).await
+        }
+
+        async fn count_link_attempt(&self, session_id: &str, kind: AttemptKind, max: u32) -> Result<Option<u32>> {
+            Ok(links::count_attempt(self, session_id, kind, max).await?)
+        }
+
+        async fn refund_link_attempt(&self, session_id: &str, kind: AttemptKind) -> Result<()> {
+            Ok(links::refund_attempt(self, session_id, kind).await?)
         }
 
         async fn exchange_auth_code(
@@ -292,15 +338,29 @@ mod port {
             Ok(transactions::known(self, account_id, fingerprints).await?)
         }
 
-        async fn claim_jobs(&self, now: Timestamp, lease_until: Timestamp, limit: u32) -> Result<Vec<Job>> {
-            Ok(jobs::claim(self, now, lease_until, limit).await?)
+        async fn claim_jobs(
+            &self,
+            now: Timestamp,
+            lease_until: Timestamp,
+            limit: u32,
+            per_app: u32,
+        ) -> Result<Vec<Job>> {
+            Ok(jobs::claim(self, now, lease_until, limit, per_app).await?)
+        }
+
+        async fn extend_job_lease(&self, id: &str, attempt: u32, until: Timestamp) -> Result<bool> {
+            Ok(jobs::extend_lease(self, id, attempt, until).await?)
+        }
+
+        async fn pending_jobs(&self, app_id: &str) -> Result<u64> {
+            Ok(jobs::pending_count(self, app_id).await?)
         }
 
         async fn finish_job(&self, id: &str, at: Timestamp, outcome: Option<&str>) -> Result<()> {
             Ok(jobs::finish(self, id, at, outcome).await?)
         }
 
-        async fn insert_job(&self, job: &NewJob) -> Result<()> {
+        async fn insert_job(&self, job: &NewJob) -> Result<String> {
             Ok(jobs::insert_alone(self, job).await?)
         }
 
@@ -334,7 +394,7 @@ mod port {
             Ok(income::list(self, app_id, account_id, page).await?)
         }
 
-        async fn insert_statement(&self, statement: &StatementJob, job: &NewJob) -> Result<()> {
+        async fn insert_statement(&self, statement: &StatementJob, job: &NewJob) -> Result<StatementJob> {
             Ok(statements::insert(self, statement, job).await?)
         }
 

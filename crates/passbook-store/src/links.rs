@@ -1,5 +1,6 @@
 use passbook_domain::model::{
-    CodeRefusal, Customer, LinkFlow, LinkMode, LinkSession, LinkStep, NewAccount, NewAuthCode, NewEvent, NewJob,
+    AttemptKind, CodeRefusal, Customer, LinkFlow, LinkMode, LinkSession, LinkStep, NewAccount, NewAuthCode, NewEvent,
+    NewJob,
 };
 use passbook_domain::{Error, Timestamp};
 use sqlx::{Any, FromRow, Transaction};
@@ -18,6 +19,8 @@ struct SessionRow {
     step: String,
     flow_sealed: Vec<u8>,
     login_attempts: i64,
+    challenge_attempts: i64,
+    version: i64,
     created_at: i64,
     expires_at: i64,
     completed_at: Option<i64>,
@@ -38,6 +41,8 @@ impl SqlStore {
             redirect_url: row.redirect_url,
             flow,
             login_attempts: row.login_attempts as u32,
+            challenge_attempts: row.challenge_attempts as u32,
+            version: row.version,
             created_at: Timestamp(row.created_at),
             expires_at: Timestamp(row.expires_at),
             completed_at: row.completed_at.map(Timestamp),
@@ -95,8 +100,8 @@ pub(crate) async fn create_session(
 
 pub(crate) async fn session(store: &SqlStore, id: &str) -> StoreResult<Option<LinkSession>> {
     let row: Option<SessionRow> = sqlx::query_as(
-        "SELECT id, mode, app_id, customer_id, reference, redirect_url, step, flow_sealed, login_attempts, created_at,
-                expires_at, completed_at
+        "SELECT id, mode, app_id, customer_id, reference, redirect_url, step, flow_sealed, login_attempts,
+                challenge_attempts, version, created_at, expires_at, completed_at
          FROM link_sessions WHERE id = $1",
     )
     .bind(id)
@@ -105,48 +110,104 @@ pub(crate) async fn session(store: &SqlStore, id: &str) -> StoreResult<Option<Li
     row.map(|r| store.session_from_row(r)).transpose()
 }
 
+/// Saves the session over the version it was read at; a Conflict when it was completed or
+/// changed meanwhile (another request of the same link won the race).
 async fn update_session(
     store: &SqlStore,
     tx: &mut Transaction<'static, Any>,
-    session: &LinkSession,
+    session: &mut LinkSession,
 ) -> Result<(), Error> {
     let updated = sqlx::query(
-        "UPDATE link_sessions SET step = $2, flow_sealed = $3, login_attempts = $4, completed_at = $5
-         WHERE id = $1 AND completed_at IS NULL",
+        "UPDATE link_sessions SET step = $2, flow_sealed = $3, completed_at = $4, version = version + 1
+         WHERE id = $1 AND version = $5 AND completed_at IS NULL",
     )
     .bind(&session.id)
     .bind(session.step.as_str())
     .bind(store.seal_flow(session))
-    .bind(session.login_attempts as i64)
     .bind(session.completed_at.map(|t| t.0))
+    .bind(session.version)
     .execute(&mut **tx)
     .await
     .map_err(StoreError::from)?;
     if updated.rows_affected() == 0 {
-        return Err(Error::Conflict("This link has already been completed".into()));
+        return Err(stale(store, &session.id).await);
     }
+    session.version += 1;
     Ok(())
 }
 
-pub(crate) async fn save_session(store: &SqlStore, session: &LinkSession) -> Result<(), Error> {
+async fn stale(store: &SqlStore, id: &str) -> Error {
+    match session(store, id).await {
+        Ok(Some(current)) if current.completed_at.is_some() => {
+            Error::Conflict("This link has already been completed".into())
+        }
+        _ => Error::Conflict("This link changed while the request ran; reload it and try again".into()),
+    }
+}
+
+pub(crate) async fn save_session(store: &SqlStore, session: &mut LinkSession) -> Result<(), Error> {
     let mut tx = store.write().await?;
     update_session(store, &mut tx, session).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(())
 }
 
-pub(crate) async fn save_flow(store: &SqlStore, session: &LinkSession) -> StoreResult<()> {
-    sqlx::query("UPDATE link_sessions SET flow_sealed = $2 WHERE id = $1")
-        .bind(&session.id)
-        .bind(store.seal_flow(session))
-        .execute(&store.pool)
-        .await?;
+/// Saves only the flow (widget messages), even once the session is finished; a Conflict when
+/// the session changed since it was read.
+pub(crate) async fn save_flow(store: &SqlStore, session: &mut LinkSession) -> Result<(), Error> {
+    let updated =
+        sqlx::query("UPDATE link_sessions SET flow_sealed = $2, version = version + 1 WHERE id = $1 AND version = $3")
+            .bind(&session.id)
+            .bind(store.seal_flow(session))
+            .bind(session.version)
+            .execute(&store.pool)
+            .await
+            .map_err(StoreError::from)?;
+    if updated.rows_affected() == 0 {
+        return Err(Error::Conflict("This link changed while the page was shown".into()));
+    }
+    session.version += 1;
     Ok(())
+}
+
+/// Counts one more attempt of `kind` before the bank is asked, in one statement, so parallel
+/// requests cannot all read the same count. `None` when `max` were made already (or the
+/// session is finished).
+pub(crate) async fn count_attempt(store: &SqlStore, id: &str, kind: AttemptKind, max: u32) -> StoreResult<Option<u32>> {
+    let column = attempts_column(kind);
+    let n: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "UPDATE link_sessions SET {column} = {column} + 1 WHERE id = $1 AND completed_at IS NULL AND {column} < $2
+         RETURNING {column}"
+    )))
+    .bind(id)
+    .bind(max as i64)
+    .fetch_optional(&store.pool)
+    .await?;
+    Ok(n.map(|n| n as u32))
+}
+
+/// Gives back an attempt the bank never judged (it was unavailable).
+pub(crate) async fn refund_attempt(store: &SqlStore, id: &str, kind: AttemptKind) -> StoreResult<()> {
+    let column = attempts_column(kind);
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE link_sessions SET {column} = {column} - 1 WHERE id = $1 AND {column} > 0"
+    )))
+    .bind(id)
+    .execute(&store.pool)
+    .await?;
+    Ok(())
+}
+
+fn attempts_column(kind: AttemptKind) -> &'static str {
+    match kind {
+        AttemptKind::Login => "login_attempts",
+        AttemptKind::Challenge => "challenge_attempts",
+    }
 }
 
 pub(crate) async fn complete_session(
     store: &SqlStore,
-    session: &LinkSession,
+    session: &mut LinkSession,
     new_accounts: &[NewAccount],
     new_events: &[NewEvent],
     new_jobs: &[NewJob],

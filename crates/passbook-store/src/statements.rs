@@ -33,10 +33,13 @@ fn pdf_context(id: &str) -> String {
     format!("statements.pdf:{id}")
 }
 
-pub(crate) async fn insert(store: &SqlStore, s: &StatementJob, job: &NewJob) -> StoreResult<()> {
+/// Records the statement and queues its build, unless the same statement is being built
+/// already: then that one is the answer.
+pub(crate) async fn insert(store: &SqlStore, s: &StatementJob, job: &NewJob) -> StoreResult<StatementJob> {
     let mut tx = store.write().await?;
-    sqlx::query(
-        "INSERT INTO statements (id, app_id, account_id, months, status, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    let inserted = sqlx::query(
+        "INSERT INTO statements (id, app_id, account_id, months, status, created_at) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (app_id, account_id, months) WHERE status = 'BUILDING' DO NOTHING",
     )
     .bind(&s.id)
     .bind(&s.app_id)
@@ -46,9 +49,21 @@ pub(crate) async fn insert(store: &SqlStore, s: &StatementJob, job: &NewJob) -> 
     .bind(s.created_at.0)
     .execute(&mut *tx)
     .await?;
+    if inserted.rows_affected() == 0 {
+        let row: StatementRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM statements WHERE app_id = $1 AND account_id = $2 AND months = $3 AND status = 'BUILDING'"
+        )))
+        .bind(&s.app_id)
+        .bind(&s.account_id)
+        .bind(s.months as i64)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        return from_row(row);
+    }
     jobs::insert(&mut tx, job).await?;
     tx.commit().await?;
-    Ok(())
+    Ok(s.clone())
 }
 
 pub(crate) async fn get(

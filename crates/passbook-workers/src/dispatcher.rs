@@ -1,4 +1,3 @@
-use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -232,11 +231,9 @@ async fn attempt(
     }
 }
 
-/// The host of `url` when it is an IP literal in an internal range.
+/// The host of `url` when it is known to be internal without a DNS lookup.
 fn literal_internal_host(url: &str) -> Option<String> {
-    let host = reqwest::Url::parse(url).ok()?.host_str()?.trim_matches(['[', ']']).to_string();
-    let ip: IpAddr = host.parse().ok()?;
-    ssrf::is_internal(ip).then_some(host)
+    passbook_domain::net::internal_host(reqwest::Url::parse(url).ok()?.host_str()?)
 }
 
 fn describe(err: &reqwest::Error) -> String {

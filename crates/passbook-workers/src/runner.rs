@@ -9,6 +9,9 @@ use tokio::sync::{Semaphore, watch};
 use crate::schedule::{JOB_RETRY_SCHEDULE, next_delay};
 
 const CONCURRENCY: usize = 8;
+/// Jobs one app may hold at once over all workers, so that another app's work always finds a
+/// slot.
+pub const JOBS_IN_FLIGHT_PER_APP: u32 = 6;
 
 /// Runs background jobs (data fetches) with bounded concurrency.
 pub struct JobRunner {
@@ -46,7 +49,7 @@ impl JobRunner {
         }
         let now = self.passbook.clock.now();
         let lease = now.plus_millis(self.lease.as_millis() as i64);
-        let jobs = match self.passbook.store.claim_jobs(now, lease, free as u32).await {
+        let jobs = match self.passbook.store.claim_jobs(now, lease, free as u32, JOBS_IN_FLIGHT_PER_APP).await {
             Ok(jobs) => jobs,
             Err(err) => {
                 tracing::error!(error = %err, "could not claim jobs");
@@ -56,9 +59,9 @@ impl JobRunner {
         let count = jobs.len();
         for job in jobs {
             let permit = self.slots.clone().acquire_owned().await.expect("semaphore never closes");
-            let passbook = self.passbook.clone();
+            let (passbook, lease) = (self.passbook.clone(), self.lease);
             tokio::spawn(async move {
-                run_one(&passbook, job).await;
+                run_one(&passbook, job, lease).await;
                 drop(permit);
             });
         }
@@ -66,9 +69,12 @@ impl JobRunner {
     }
 }
 
-async fn run_one(passbook: &Passbook, job: Job) {
+async fn run_one(passbook: &Passbook, job: Job, lease: Duration) {
     let name = job.kind.name();
-    let outcome = passbook.run_job(&job).await;
+    let outcome = {
+        let _lease = LeaseKeeper::start(passbook.clone(), &job, lease);
+        passbook.run_job(&job).await
+    };
     let now = passbook.clock.now();
     let settled = match outcome {
         Ok(JobResult::Done(outcome)) => passbook.store.finish_job(&job.id, now, outcome.as_deref()).await,
@@ -91,5 +97,34 @@ async fn retry_or_give_up(passbook: &Passbook, job: &Job, now: Timestamp, reason
             passbook.job_exhausted(job).await?;
             passbook.store.fail_job(&job.id, now, reason).await
         }
+    }
+}
+
+/// Renews a running job's lease every third of it, so that a job that runs longer than its
+/// lease is not taken over (and run a second time) by another worker. Stops when dropped.
+struct LeaseKeeper(tokio::task::JoinHandle<()>);
+
+impl LeaseKeeper {
+    fn start(passbook: Passbook, job: &Job, lease: Duration) -> Self {
+        let (id, attempt) = (job.id.clone(), job.attempts);
+        Self(tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(lease / 3);
+            ticks.tick().await;
+            loop {
+                ticks.tick().await;
+                let until = passbook.clock.now().plus_millis(lease.as_millis() as i64);
+                match passbook.store.extend_job_lease(&id, attempt, until).await {
+                    Ok(true) => {}
+                    Ok(false) => return,
+                    Err(err) => tracing::warn!(id = %id, error = %err, "could not renew a job's lease"),
+                }
+            }
+        }))
+    }
+}
+
+impl Drop for LeaseKeeper {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }

@@ -143,6 +143,8 @@ async fn seed_account(passbook: &Passbook, app: &App, label: &str, count: usize)
         step: LinkStep::ChooseInstitution,
         flow: LinkFlow::default(),
         login_attempts: 0,
+        challenge_attempts: 0,
+        version: 0,
         created_at: now,
         expires_at: now.plus_millis(60_000),
         completed_at: None,
@@ -168,7 +170,7 @@ async fn seed_account(passbook: &Passbook, app: &App, label: &str, count: usize)
     let mut done = session.clone();
     done.step = LinkStep::Linked;
     done.completed_at = Some(now);
-    passbook.store.complete_link_session(&done, std::slice::from_ref(&account), &[], &[], None).await.unwrap();
+    passbook.store.complete_link_session(&mut done, std::slice::from_ref(&account), &[], &[], None).await.unwrap();
     let mut balance = 0;
     let transactions: Vec<Transaction> = (0..count)
         .map(|i| {

@@ -33,6 +33,8 @@ pub async fn build(config: &Config, public_url: String) -> anyhow::Result<Passbo
             public_url: public_url.trim_end_matches('/').to_string(),
             link_ttl_ms: config.link_ttl.as_millis() as i64,
             max_login_attempts: config.max_login_attempts,
+            max_pending_jobs_per_app: config.max_pending_jobs_per_app,
+            allow_private_webhooks: config.allow_private_webhooks,
         },
         work: Default::default(),
         metrics: Default::default(),

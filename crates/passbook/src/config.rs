@@ -25,6 +25,8 @@ pub struct Config {
     pub workers: bool,
     pub link_ttl: Duration,
     pub max_login_attempts: u32,
+    /// Background jobs one app may have waiting before requests that queue more get `429`.
+    pub max_pending_jobs_per_app: u64,
     pub webhook_timeout: Duration,
     /// Delay before each webhook attempt (see `passbook_workers::WEBHOOK_RETRY_SCHEDULE`).
     pub webhook_schedule: Vec<Duration>,
@@ -52,6 +54,7 @@ impl Config {
             workers: true,
             link_ttl: Duration::from_secs(24 * 3600),
             max_login_attempts: 5,
+            max_pending_jobs_per_app: 100,
             webhook_timeout: Duration::from_secs(10),
             webhook_schedule: passbook_workers::WEBHOOK_RETRY_SCHEDULE.to_vec(),
             allow_private_webhooks: true,

@@ -47,6 +47,13 @@ impl LinkStep {
     }
 }
 
+/// What a link counts and caps: logins, and answers to the bank's questions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttemptKind {
+    Login,
+    Challenge,
+}
+
 /// How the end user reached the flow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LinkMode {
@@ -85,7 +92,13 @@ pub struct LinkSession {
     pub redirect_url: Option<String>,
     pub step: LinkStep,
     pub flow: LinkFlow,
+    /// Logins tried (counted before the bank is asked; see [`AttemptKind`]).
     pub login_attempts: u32,
+    /// One-time codes and security answers tried.
+    pub challenge_attempts: u32,
+    /// Bumped by every save; a save over an older version is refused, so two requests of one
+    /// link never overwrite each other's work.
+    pub version: i64,
     pub created_at: Timestamp,
     pub expires_at: Timestamp,
     pub completed_at: Option<Timestamp>,

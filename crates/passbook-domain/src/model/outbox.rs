@@ -193,6 +193,8 @@ impl SyncStatus {
 #[derive(Debug, Clone)]
 pub struct NewJob {
     pub id: String,
+    /// Whose work it is: jobs are shared fairly between apps.
+    pub app_id: String,
     pub kind: JobKind,
     pub run_at: Timestamp,
 }

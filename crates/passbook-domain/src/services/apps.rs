@@ -5,7 +5,7 @@ pub const DEFAULT_REFRESH_HOURS: u32 = 24;
 pub const REFRESH_INTERVALS: [u32; 3] = [24, 12, 6];
 use crate::crypto::hash_secret;
 use crate::model::{App, CreatedApp};
-use crate::{Error, Result, ids};
+use crate::{Error, Result, ids, net};
 
 impl Passbook {
     /// Creates an app with fresh keys. The secret key is returned once and stored only as a
@@ -15,7 +15,7 @@ impl Passbook {
         if name.is_empty() {
             return Err(Error::invalid("name", "name must not be empty"));
         }
-        let webhook_url = webhook_url.map(|u| parse_http_url("webhook_url", u)).transpose()?;
+        let webhook_url = webhook_url.map(|u| self.parse_webhook_url(u)).transpose()?;
         let now = self.clock.now();
         let secret_key = format!("test_sk_{}", ids::random_alnum(32));
         let app = App {
@@ -55,11 +55,26 @@ impl Passbook {
 
     /// Sets (or with `None` clears) where the app's webhooks go.
     pub async fn set_webhook_url(&self, app_id: &str, url: Option<&str>) -> Result<()> {
-        let url = url.map(|u| parse_http_url("webhook_url", u)).transpose()?;
+        let url = url.map(|u| self.parse_webhook_url(u)).transpose()?;
         if !self.store.set_webhook_url(app_id, url.as_deref()).await? {
             return Err(Error::not_found(format!("No app with id '{app_id}'")));
         }
         Ok(())
+    }
+
+    /// An absolute http(s) URL; outside sandbox mode not one known to be internal (the
+    /// addresses a name resolves to are checked on every delivery).
+    fn parse_webhook_url(&self, raw: &str) -> Result<String> {
+        let url = parse_http_url("webhook_url", raw)?;
+        if !self.settings.allow_private_webhooks
+            && let Some(host) = url::Url::parse(&url).ok().and_then(|u| u.host_str().and_then(net::internal_host))
+        {
+            return Err(Error::invalid(
+                "webhook_url",
+                format!("webhook_url must reach a public address; {host} is private, loopback or otherwise internal"),
+            ));
+        }
+        Ok(url)
     }
 
     /// How often the app's accounts are refreshed: every 24, 12 or 6 hours.

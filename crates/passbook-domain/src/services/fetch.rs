@@ -201,15 +201,17 @@ impl Passbook {
         }
         let job = NewJob {
             id: ids::object_id(now),
+            app_id: app.id.clone(),
             kind: JobKind::RealtimeSync { account_id: account.id.clone(), statement },
             run_at: now,
         };
-        self.store.insert_job(&job).await?;
+        // A request racing this one may have queued the same sync: then both wait for it.
+        let job_id = self.store.insert_job(&job).await?;
         self.wake_workers();
         let deadline = std::time::Instant::now() + REALTIME_WAIT;
         loop {
             let record =
-                self.store.job(&account.id, &job.id).await?.ok_or_else(|| Error::Internal("job vanished".into()))?;
+                self.store.job(&account.id, &job_id).await?.ok_or_else(|| Error::Internal("job vanished".into()))?;
             if record.status != JobStatus::Processing || std::time::Instant::now() > deadline {
                 return Ok(record);
             }

@@ -209,6 +209,8 @@ impl Passbook {
             step,
             flow,
             login_attempts: 0,
+            challenge_attempts: 0,
+            version: 0,
             created_at: now,
             expires_at: now.plus_millis(self.settings.link_ttl_ms),
             completed_at: None,

@@ -68,8 +68,11 @@ impl Passbook {
         if bvn.len() != 11 || !bvn.chars().all(|c| c.is_ascii_digit()) {
             return Err(Error::invalid("bvn", "bvn must be the 11-digit BVN of the account holder"));
         }
-        let principal = req.principal.filter(|p| *p > 0).ok_or_else(|| {
-            Error::invalid("principal", "principal is required: the loan amount in kobo, greater than 0")
+        let principal = req.principal.filter(|p| (1..=MAX_AMOUNT).contains(p)).ok_or_else(|| {
+            Error::invalid(
+                "principal",
+                format!("principal is required: the loan amount in kobo, from 1 to {MAX_AMOUNT}"),
+            )
         })?;
         let rate = req.interest_rate.filter(|r| (0.0..=100.0).contains(r)).ok_or_else(|| {
             Error::invalid("interest_rate", "interest_rate is required: the yearly rate in percent, from 0 to 100")
@@ -81,7 +84,9 @@ impl Passbook {
         let (transactions, _) = self.period_transactions(&account, 12).await?;
         let report = analyse(&transactions);
         let loans = req.existing_loans.unwrap_or_default();
+        check_loans(&loans)?;
         let open: Vec<_> = loans.iter().filter(|l| l.closed_date.as_deref().is_none_or(str::is_empty)).collect();
+        // Each amount is at most MAX_AMOUNT and there are at most MAX_LOANS: the sums fit.
         let existing_repayments: i64 = open.iter().filter_map(|l| l.repayment_amount).sum();
         let payment = monthly_payment(principal, rate, term);
         let mut by_institution: std::collections::BTreeMap<String, i64> = Default::default();
@@ -104,4 +109,27 @@ impl Passbook {
         self.wake_workers();
         Ok(account)
     }
+}
+
+/// The largest amount accepted anywhere in a creditworthiness request: ₦10 trillion, in kobo.
+pub const MAX_AMOUNT: i64 = 1_000_000_000_000_000;
+/// Existing loans one request may list.
+pub const MAX_LOANS: usize = 100;
+
+fn check_loans(loans: &[passbook_types::accounts::ExistingLoan]) -> Result<()> {
+    if loans.len() > MAX_LOANS {
+        return Err(Error::invalid("existing_loans", format!("existing_loans may list at most {MAX_LOANS} loans")));
+    }
+    for (i, loan) in loans.iter().enumerate() {
+        for (name, value) in [("repayment_amount", loan.repayment_amount), ("opening_balance", loan.opening_balance)] {
+            if value.is_some_and(|v| !(0..=MAX_AMOUNT).contains(&v)) {
+                let field = format!("existing_loans[{i}].{name}");
+                return Err(Error::invalid(
+                    &field,
+                    format!("{field} must be an amount in kobo from 0 to {MAX_AMOUNT}"),
+                ));
+            }
+        }
+    }
+    Ok(())
 }

@@ -64,7 +64,7 @@ impl Passbook {
                           "authMethod": session.flow.auth_method.map(AuthMethod::as_str)});
         push_event(&mut session, "mono.connect.institution_selected", data);
         session.step = if session.flow.auth_method.is_some() { LinkStep::Login } else { LinkStep::ChooseAuthMethod };
-        self.store.save_link_session(&session).await?;
+        self.store.save_link_session(&mut session).await?;
         Ok(session)
     }
 
@@ -81,7 +81,7 @@ impl Passbook {
         session.flow.auth_method = Some(method);
         session.flow.error = None;
         session.step = LinkStep::Login;
-        self.store.save_link_session(&session).await?;
+        self.store.save_link_session(&mut session).await?;
         Ok(session)
     }
 
@@ -92,19 +92,47 @@ impl Passbook {
         let spec = institution.auth_method(method).ok_or_else(|| Error::Internal("auth method vanished".into()))?;
         if let Some(missing) = spec.form.iter().find(|f| credentials.get(&f.name).is_none_or(|v| v.trim().is_empty())) {
             session.flow.error = Some(format!("Enter your {}.", missing.hint.to_lowercase()));
-            self.store.save_link_session(&session).await?;
+            self.store.save_link_session(&mut session).await?;
             return Ok(session);
         }
         let (_, connector) = self.institutions.connector(&institution.id).expect("institution has a connector");
+        let Some(attempt) = self.count_attempt(&session, AttemptKind::Login).await? else {
+            return self.fail_session(session, REASON_TOO_MANY_ATTEMPTS).await;
+        };
+        session.login_attempts = attempt;
         let data =
             json!({"institution": {"id": institution.id, "name": institution.name}, "authMethod": method.as_str()});
         push_event(&mut session, "mono.connect.login_attempt", data);
         let outcome = connector.login(&institution, method, &credentials).await;
-        if matches!(outcome, Err(ConnectorError::InvalidCredentials)) {
-            session.login_attempts += 1;
-            if session.login_attempts >= self.settings.max_login_attempts {
+        self.judge_attempt(session, AttemptKind::Login, attempt, outcome).await
+    }
+
+    /// Counts an attempt before the bank sees it; `None` once the link used all of them.
+    async fn count_attempt(&self, session: &LinkSession, kind: AttemptKind) -> Result<Option<u32>> {
+        self.store.count_link_attempt(&session.id, kind, self.settings.max_login_attempts).await
+    }
+
+    /// What the bank said to a counted attempt: a wrong password (or code) that used the last
+    /// attempt fails the link; an answer the bank never judged gives the attempt back.
+    async fn judge_attempt(
+        &self,
+        session: LinkSession,
+        kind: AttemptKind,
+        attempt: u32,
+        outcome: std::result::Result<LoginStep, ConnectorError>,
+    ) -> Result<LinkSession> {
+        match &outcome {
+            Err(ConnectorError::InvalidCredentials | ConnectorError::InvalidAnswer)
+                if attempt >= self.settings.max_login_attempts =>
+            {
                 return self.fail_session(session, REASON_TOO_MANY_ATTEMPTS).await;
             }
+            Err(
+                ConnectorError::Transient(_) | ConnectorError::Internal(_) | ConnectorError::InstitutionUnavailable,
+            ) => {
+                self.store.refund_link_attempt(&session.id, kind).await?;
+            }
+            _ => {}
         }
         self.apply_login_step(session, outcome).await
     }
@@ -119,8 +147,12 @@ impl Passbook {
         let institution = self.session_institution(&session)?.clone();
         let state = session.flow.connector_state.clone().unwrap_or_default();
         let (_, connector) = self.institutions.connector(&institution.id).expect("institution has a connector");
+        let Some(attempt) = self.count_attempt(&session, AttemptKind::Challenge).await? else {
+            return self.fail_session(session, REASON_TOO_MANY_ATTEMPTS).await;
+        };
+        session.challenge_attempts = attempt;
         let outcome = connector.answer_challenge(&institution, &state, &answer).await;
-        self.apply_login_step(session, outcome).await
+        self.judge_attempt(session, AttemptKind::Challenge, attempt, outcome).await
     }
 
     async fn apply_login_step(
@@ -163,7 +195,7 @@ impl Passbook {
                 session.flow.error = Some(message);
             }
         }
-        self.store.save_link_session(&session).await?;
+        self.store.save_link_session(&mut session).await?;
         Ok(session)
     }
 
@@ -173,7 +205,7 @@ impl Passbook {
             session.flow.discovered.iter().filter(|a| connector_refs.contains(&a.connector_ref)).cloned().collect();
         if chosen.is_empty() {
             session.flow.error = Some("Choose at least one account to link.".into());
-            self.store.save_link_session(&session).await?;
+            self.store.save_link_session(&mut session).await?;
             return Ok(session);
         }
         session.flow.error = None;
@@ -196,7 +228,7 @@ impl Passbook {
             ..LinkFlow::default()
         };
         session.step = LinkStep::ChooseInstitution;
-        self.store.save_link_session(&session).await?;
+        self.store.save_link_session(&mut session).await?;
         Ok(session)
     }
 
@@ -218,7 +250,7 @@ impl Passbook {
             return Err(Error::Conflict("Consent was given already".into()));
         }
         session.flow.consented = true;
-        self.store.save_link_session(&session).await?;
+        self.store.save_link_session(&mut session).await?;
         Ok(session)
     }
 
@@ -227,7 +259,7 @@ impl Passbook {
         session.flow.connector_state = None;
         session.flow.failure_reason = Some(reason.to_string());
         session.completed_at = Some(self.clock.now());
-        self.store.save_link_session(&session).await?;
+        self.store.save_link_session(&mut session).await?;
         Ok(session)
     }
 
@@ -255,7 +287,7 @@ impl Passbook {
                             "This login does not hold the account ending {last4} that you are re-authorising."
                         ));
                         session.step = LinkStep::Login;
-                        self.store.save_link_session(&session).await?;
+                        self.store.save_link_session(&mut session).await?;
                         return Ok(session);
                     }
                 }
@@ -301,6 +333,7 @@ impl Passbook {
             .iter()
             .map(|a| NewJob {
                 id: ids::object_id(now),
+                app_id: a.app_id.clone(),
                 kind: JobKind::FetchAccount { account_id: a.id.clone() },
                 run_at: now,
             })
@@ -327,7 +360,7 @@ impl Passbook {
                 expires_at: now.plus_millis(AUTH_CODE_TTL_MS),
             }
         });
-        self.store.complete_link_session(&session, &accounts, &events, &jobs, code.as_ref()).await?;
+        self.store.complete_link_session(&mut session, &accounts, &events, &jobs, code.as_ref()).await?;
         events.iter().for_each(|e| self.metrics.event_created(&e.event));
         self.wake_workers();
         Ok(session)

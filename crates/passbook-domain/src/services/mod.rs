@@ -34,13 +34,24 @@ pub struct Settings {
     pub public_url: String,
     /// How long a link from `POST /v2/accounts/initiate` stays usable.
     pub link_ttl_ms: i64,
-    /// Failed logins allowed in one link session before it is closed.
+    /// Logins (and, separately, answers to the bank's questions) allowed in one link session
+    /// before it is closed.
     pub max_login_attempts: u32,
+    /// Background jobs one app may have waiting before requests that queue more are refused.
+    pub max_pending_jobs_per_app: u64,
+    /// Sandbox mode: webhook URLs may point at loopback and private addresses.
+    pub allow_private_webhooks: bool,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { public_url: "http://127.0.0.1:8080".into(), link_ttl_ms: 24 * 60 * 60 * 1000, max_login_attempts: 5 }
+        Self {
+            public_url: "http://127.0.0.1:8080".into(),
+            link_ttl_ms: 24 * 60 * 60 * 1000,
+            max_login_attempts: 5,
+            max_pending_jobs_per_app: 100,
+            allow_private_webhooks: true,
+        }
     }
 }
 

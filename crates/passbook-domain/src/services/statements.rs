@@ -73,6 +73,13 @@ impl Passbook {
                 account.data_status.as_str()
             )));
         }
+        let pending = self.store.pending_jobs(&app.id).await?;
+        if pending >= self.settings.max_pending_jobs_per_app {
+            return Err(Error::TooManyAttempts(format!(
+                "This app has {pending} background jobs waiting (the limit is {}); ask again when they have finished",
+                self.settings.max_pending_jobs_per_app
+            )));
+        }
         let now = self.clock.now();
         let statement = StatementJob {
             id: ids::object_id(now),
@@ -84,10 +91,11 @@ impl Passbook {
         };
         let job = NewJob {
             id: ids::object_id(now),
+            app_id: app.id.clone(),
             kind: JobKind::BuildStatement { statement_id: statement.id.clone() },
             run_at: now,
         };
-        self.store.insert_statement(&statement, &job).await?;
+        let statement = self.store.insert_statement(&statement, &job).await?;
         self.wake_workers();
         Ok(statement)
     }

@@ -62,13 +62,33 @@ impl Passbook {
     }
 
     /// The widget messages the page has not shown yet; they are cleared as they are handed out.
+    /// Takes the messages queued for the parent window. The save is over the version that was
+    /// read: when another request of the link saved meanwhile (a completion, say), the session
+    /// is read again, so neither loses what the other wrote.
     pub async fn take_widget_events(&self, session: &mut LinkSession) -> Result<Vec<WidgetEvent>> {
-        if session.flow.widget_events.is_empty() {
-            return Ok(Vec::new());
+        const TRIES: usize = 5;
+        for _ in 0..TRIES {
+            if session.flow.widget_events.is_empty() {
+                return Ok(Vec::new());
+            }
+            let mut taken = session.clone();
+            let events = std::mem::take(&mut taken.flow.widget_events);
+            match self.store.save_link_flow(&mut taken).await {
+                Ok(()) => {
+                    *session = taken;
+                    return Ok(events);
+                }
+                Err(Error::Conflict(_)) => {
+                    *session = self
+                        .store
+                        .link_session(&session.id)
+                        .await?
+                        .ok_or_else(|| Error::not_found("This link does not exist. Ask the app for a new one."))?;
+                }
+                Err(other) => return Err(other),
+            }
         }
-        let events = std::mem::take(&mut session.flow.widget_events);
-        self.store.save_link_flow(session).await?;
-        Ok(events)
+        Err(Error::Conflict("This link is busy; reload the page".into()))
     }
 
     /// `POST /v2/accounts/auth`: the account id for a widget's code, once, within 10 minutes.

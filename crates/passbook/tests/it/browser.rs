@@ -264,6 +264,7 @@ async fn hosted_page_works_without_javascript() {
     let data = t.initiate("nojs-1", json!({})).await;
     b.goto(data["mono_url"].as_str().unwrap()).await;
     b.click("#consent").await;
+    b.wait("form[method=post] button[name=institution]").await;
     let forms = b.client.find_all(Locator::Css("form[method=post] button[name=institution]")).await.unwrap();
     assert!(forms.len() >= 20, "every bank is a submit button of a form");
     let search = b.client.find(Locator::Css("form[method=get] input[name=q]")).await;

@@ -72,3 +72,103 @@ async fn links_across_replicas_survive_a_killed_worker() {
         p.child.wait().unwrap();
     }
 }
+
+/// Two API replicas and three workers on one database, nothing killed: hundreds of webhooks
+/// written in parallel through both replicas (tests, and income reports about one account) each
+/// arrive exactly once, every account's events arrive in sequence order, and no sequence number
+/// repeats.
+#[tokio::test]
+async fn several_workers_deliver_each_event_once_and_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, key, receiver, secret) = process_setup(&dir).await;
+    let mut processes = vec![serve(&db, &key, &["--no-workers"]), serve(&db, &key, &["--no-workers", "--no-migrate"])];
+    let replicas = [processes[0].base.clone(), processes[1].base.clone()];
+    for _ in 0..3 {
+        processes.push(serve(&db, &key, &["worker", "--no-migrate"]));
+    }
+    let http = client();
+    let account = link_through(&http, &replicas[0], &secret, "workers@example.ng").await;
+    receiver.wait_for("mono.events.account_updated", 1).await;
+
+    const TESTS: usize = 300;
+    const INCOME: usize = 100;
+    let mut requests = tokio::task::JoinSet::new();
+    for i in 0..TESTS + INCOME {
+        let (http, base, secret, account) = (http.clone(), replicas[i % 2].clone(), secret.clone(), account.clone());
+        requests.spawn(async move {
+            let res = if i < TESTS {
+                http.post(format!("{base}/passbook/v1/webhook/test")).header("mono-sec-key", &secret).send().await
+            } else {
+                http.get(format!("{base}/v2/accounts/{account}/income")).header("mono-sec-key", &secret).send().await
+            };
+            assert!(res.unwrap().status().is_success());
+        });
+    }
+    requests.join_all().await;
+    let expected = 2 + TESTS + INCOME;
+    receiver.wait_for_acknowledged(expected, Duration::from_secs(120)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await; // a duplicate would arrive by now
+    let all = receiver.all();
+
+    let mut seen = std::collections::HashSet::new();
+    let duplicates: Vec<String> = all.iter().map(Received::event_id).filter(|id| !seen.insert(id.clone())).collect();
+    assert!(
+        duplicates.is_empty(),
+        "{} events delivered twice, first {:?}",
+        duplicates.len(),
+        &duplicates[..duplicates.len().min(5)]
+    );
+    assert_eq!(all.len(), expected);
+
+    let account_events: Vec<i64> = all
+        .iter()
+        .filter(|r| r.event() != "mono.events.webhook_test")
+        .map(|r| r.json()["sequence"].as_i64().expect("a sequence"))
+        .collect();
+    let in_order: Vec<i64> = (1..=account_events.len() as i64).collect();
+    assert_eq!(account_events, in_order, "the account's events arrive once each, in sequence order");
+    let mut test_sequences: Vec<i64> = all
+        .iter()
+        .filter(|r| r.event() == "mono.events.webhook_test")
+        .map(|r| r.json()["sequence"].as_i64().unwrap())
+        .collect();
+    test_sequences.sort();
+    assert_eq!(test_sequences, (1..=TESTS as i64).collect::<Vec<_>>(), "the app's own events are numbered once each");
+    for p in &mut processes {
+        p.child.kill().unwrap();
+        p.child.wait().unwrap();
+    }
+}
+
+/// Links one account at GTBank through the hosted page of `base`; returns its id.
+async fn link_through(http: &reqwest::Client, base: &str, secret: &str, email: &str) -> String {
+    let body = json!({"customer": {"name": "Workers", "email": email}, "scope": "auth",
+                      "institution": {"id": GTBANK, "auth_method": "internet_banking"}});
+    let res: Value = http
+        .post(format!("{base}/v2/accounts/initiate"))
+        .header("mono-sec-key", secret)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let url = res["data"]["mono_url"].as_str().unwrap();
+    let page = LinkPage { http: http.clone(), url: url.to_string() };
+    page.post("consent", &[]).await;
+    let (status, _) = page.post("login", &[("username", "user_good"), ("password", "123456")]).await;
+    assert_eq!(status.as_u16(), 303);
+    let (_, html) = page.html().await;
+    assert!(html.contains("Account linked"), "the link completes");
+    let accounts: Value = http
+        .get(format!("{base}/v2/accounts"))
+        .header("mono-sec-key", secret)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    accounts["data"][0]["id"].as_str().or(accounts["data"][0]["_id"].as_str()).unwrap().to_string()
+}
