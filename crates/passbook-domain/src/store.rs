@@ -49,9 +49,9 @@ pub trait Store: Send + Sync {
     /// Saves the session's progress over the version it was read at (and bumps the version);
     /// a Conflict if it was completed or saved by another request meanwhile.
     async fn save_link_session(&self, session: &mut LinkSession) -> Result<()>;
-    /// Saves only the session's flow state, even once it is finished (widget messages); a
-    /// Conflict if the session was saved by another request since it was read.
-    async fn save_link_flow(&self, session: &mut LinkSession) -> Result<()>;
+    /// Takes the widget messages the session's actions queued (they are written with each
+    /// save), oldest first; a second call gets only what was queued since.
+    async fn take_widget_messages(&self, session_id: &str) -> Result<Vec<WidgetEvent>>;
     /// Counts one more attempt of `kind` unless `max` were made; returns the new count, or
     /// `None` at the cap (or once the session is finished). One statement: parallel requests
     /// each get their own number.

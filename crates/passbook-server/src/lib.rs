@@ -6,13 +6,23 @@
 mod api;
 pub mod error;
 mod extract;
+pub mod limits;
 mod pages;
+pub mod serve;
+
+use std::time::Duration;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::http::{HeaderValue, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
 use passbook_domain::Passbook;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
+
+pub use limits::{RateLimiter, RateLimits};
+pub use serve::ConnectionLimits;
 
 /// The largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -22,16 +32,72 @@ pub struct AppState {
     pub passbook: Passbook,
 }
 
-/// The whole HTTP application.
+/// What the operator tunes about the HTTP surface.
+#[derive(Debug, Clone)]
+pub struct HttpOptions {
+    pub rate_limits: RateLimits,
+    /// How long one request may take before it is answered 408.
+    pub request_timeout: Duration,
+    /// Serve `/metrics` (on by default in sandbox mode, opt-in in production).
+    pub metrics: bool,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        Self { rate_limits: RateLimits::default(), request_timeout: Duration::from_secs(30), metrics: true }
+    }
+}
+
+/// The whole HTTP application with default options.
 pub fn router(passbook: Passbook) -> Router {
+    router_with(passbook, &HttpOptions::default())
+}
+
+/// The whole HTTP application.
+pub fn router_with(passbook: Passbook, options: &HttpOptions) -> Router {
     let state = AppState { passbook };
+    let timeout = options.request_timeout;
+    let mut api = api::router();
+    if options.metrics {
+        api = api.route("/metrics", axum::routing::get(api::metrics));
+    }
     Router::new()
-        .merge(api::router())
+        .merge(api)
         .merge(pages::router())
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(move |request: Request, next: Next| within(timeout, request, next)))
+        .layer(middleware::from_fn(private_answers))
+        .layer(middleware::from_fn_with_state(RateLimiter::new(options.rate_limits.clone()), limits::limit))
         .layer(CatchPanicLayer::custom(error::panic_response))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
+}
+
+/// The span of a request names its route, never its path: link tokens live in paths.
+fn request_span(request: &Request) -> tracing::Span {
+    let route = request.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str);
+    tracing::debug_span!("request", method = %request.method(), route)
+}
+
+/// Answers hold bank data: no cache keeps them, and no browser guesses their type.
+async fn private_answers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    response
+}
+
+/// A request that takes longer than `timeout` (a client trickling its body, say) is answered 408.
+async fn within(timeout: Duration, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(timeout, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => error::ApiError::new(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            format!("The request took longer than {} seconds and was stopped", timeout.as_secs()),
+        )
+        .into_response(),
+    }
 }

@@ -143,6 +143,15 @@ pub(crate) async fn delete(store: &SqlStore, app_id: &str, id: &str) -> Result<b
     if accounts > 0 {
         return Err(Error::Conflict(format!("Customer '{id}' has {accounts} linked account(s); unlink them first")));
     }
+    sqlx::query(
+        "DELETE FROM widget_messages WHERE session_id IN
+             (SELECT id FROM link_sessions WHERE app_id = $1 AND customer_id = $2)",
+    )
+    .bind(app_id)
+    .bind(id)
+    .execute(&mut *tx)
+    .await
+    .map_err(StoreError::from)?;
     sqlx::query("DELETE FROM link_sessions WHERE app_id = $1 AND customer_id = $2")
         .bind(app_id)
         .bind(id)

@@ -26,8 +26,11 @@ pub(crate) async fn insert(store: &SqlStore, tx: &mut Transaction<'static, Any>,
     )
     .bind(&event.app_id)
     .bind(event.account_id.as_deref().unwrap_or(""))
-    .fetch_one(&mut **tx)
-    .await?;
+    .fetch_all(&mut **tx)
+    .await?
+    .into_iter()
+    .next()
+    .ok_or(sqlx::Error::RowNotFound)?;
     // Events about no account are independent; an account's events wait for the one before.
     let held = match &event.account_id {
         None => 0,
@@ -227,16 +230,16 @@ pub(crate) async fn record(
     .execute(&mut *tx)
     .await?;
     let finished: Option<(String, Option<String>)> = match outcome {
-        DeliveryOutcome::Delivered => {
-            sqlx::query_as(
-                "UPDATE events SET status = 'delivered', attempts = attempts + 1, delivered_at = $2,
+        DeliveryOutcome::Delivered => sqlx::query_as(
+            "UPDATE events SET status = 'delivered', attempts = attempts + 1, delivered_at = $2,
                      locked_until = NULL, last_error = NULL WHERE id = $1 RETURNING app_id, account_id",
-            )
-            .bind(id)
-            .bind(attempt.attempted_at.0)
-            .fetch_optional(&mut *tx)
-            .await?
-        }
+        )
+        .bind(id)
+        .bind(attempt.attempted_at.0)
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .next(),
         DeliveryOutcome::Retry { at, error } => {
             sqlx::query(
                 "UPDATE events SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3, locked_until = NULL
@@ -249,16 +252,16 @@ pub(crate) async fn record(
             .await?;
             None
         }
-        DeliveryOutcome::GaveUp { error } => {
-            sqlx::query_as(
-                "UPDATE events SET status = 'failed', attempts = attempts + 1, last_error = $2, locked_until = NULL
+        DeliveryOutcome::GaveUp { error } => sqlx::query_as(
+            "UPDATE events SET status = 'failed', attempts = attempts + 1, last_error = $2, locked_until = NULL
                  WHERE id = $1 RETURNING app_id, account_id",
-            )
-            .bind(id)
-            .bind(error.clone())
-            .fetch_optional(&mut *tx)
-            .await?
-        }
+        )
+        .bind(id)
+        .bind(error.clone())
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .next(),
     };
     if let Some((app_id, Some(account_id))) = finished {
         release_next(&mut tx, &app_id, &account_id, attempt.attempted_at).await?;

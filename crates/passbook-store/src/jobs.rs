@@ -18,8 +18,10 @@ pub(crate) async fn insert(tx: &mut Transaction<'static, Any>, job: &NewJob) -> 
     .bind(job.kind.name())
     .bind(job.kind.subject())
     .bind(job.run_at.0)
-    .fetch_optional(&mut **tx)
-    .await?;
+    .fetch_all(&mut **tx)
+    .await?
+    .into_iter()
+    .next();
     if let Some(id) = inserted {
         return Ok(id);
     }

@@ -6,6 +6,9 @@
 //! integers, text and bytes, so they run through sqlx's `Any` driver unchanged. The few places
 //! where the dialects differ ask [`Backend`]. Each backend has its own migrations, kept in step
 //! by a test. Personal data and secrets are sealed with the [`Vault`] before they reach a row.
+//!
+//! Statements with `RETURNING` are always read with `fetch_all`: SQLite holds the write lock
+//! until such a statement has stepped to its end, which `fetch_optional` does not do.
 mod accounts;
 mod apps;
 mod customers;
@@ -256,8 +259,8 @@ mod port {
             links::complete_session(self, session, accounts, events, jobs, code).await
         }
 
-        async fn save_link_flow(&self, session: &mut LinkSession) -> Result<()> {
-            links::save_flow(self, session).await
+        async fn take_widget_messages(&self, session_id: &str) -> Result<Vec<WidgetEvent>> {
+            Ok(links::take_messages(self, session_id).await?)
         }
 
         async fn count_link_attempt(&self, session_id: &str, kind: AttemptKind, max: u32) -> Result<Option<u32>> {

@@ -1,6 +1,6 @@
 use passbook_domain::model::{
     AttemptKind, CodeRefusal, Customer, LinkFlow, LinkMode, LinkSession, LinkStep, NewAccount, NewAuthCode, NewEvent,
-    NewJob,
+    NewJob, WidgetEvent,
 };
 use passbook_domain::{Error, Timestamp};
 use sqlx::{Any, FromRow, Transaction};
@@ -49,10 +49,56 @@ impl SqlStore {
         })
     }
 
+    /// The flow without its queued widget messages, which live in their own rows.
     fn seal_flow(&self, session: &LinkSession) -> Vec<u8> {
-        let json = serde_json::to_vec(&session.flow).expect("link flow serialises");
+        let flow = LinkFlow { widget_events: Vec::new(), ..session.flow.clone() };
+        let json = serde_json::to_vec(&flow).expect("link flow serialises");
         self.vault.seal(&json, &flow_context(&session.id))
     }
+}
+
+/// Widget messages are numbered by the session version that queued them, so they come out in
+/// the order the actions happened.
+const MESSAGES_PER_VERSION: i64 = 1000;
+
+fn message_context(session_id: &str, position: i64) -> String {
+    format!("widget_messages.message:{session_id}:{position}")
+}
+
+/// Moves the messages the session queued into their rows (the session's version must be the
+/// one being written).
+async fn queue_messages(
+    store: &SqlStore,
+    tx: &mut Transaction<'static, Any>,
+    session: &mut LinkSession,
+) -> StoreResult<()> {
+    for (i, message) in std::mem::take(&mut session.flow.widget_events).into_iter().enumerate() {
+        let position = session.version * MESSAGES_PER_VERSION + i as i64;
+        let json = serde_json::to_vec(&message).expect("widget messages serialise");
+        sqlx::query("INSERT INTO widget_messages (session_id, position, message_sealed) VALUES ($1, $2, $3)")
+            .bind(&session.id)
+            .bind(position)
+            .bind(store.vault.seal(&json, &message_context(&session.id, position)))
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Takes (and forgets) the messages waiting for the session's parent window, oldest first.
+pub(crate) async fn take_messages(store: &SqlStore, session_id: &str) -> StoreResult<Vec<WidgetEvent>> {
+    let mut rows: Vec<(i64, Vec<u8>)> =
+        sqlx::query_as("DELETE FROM widget_messages WHERE session_id = $1 RETURNING position, message_sealed")
+            .bind(session_id)
+            .fetch_all(&store.pool)
+            .await?;
+    rows.sort_by_key(|(position, _)| *position);
+    rows.into_iter()
+        .map(|(position, sealed)| {
+            let json = store.vault.open(&sealed, &message_context(session_id, position))?;
+            serde_json::from_slice(&json).map_err(|e| StoreError::Corrupt(format!("widget message: {e}")))
+        })
+        .collect()
 }
 
 fn flow_context(session_id: &str) -> String {
@@ -68,6 +114,7 @@ pub(crate) async fn create_session(
     let stored = customers::insert_or_find_by_email(store, &mut tx, customer).await?;
     let mut session = session.clone();
     session.customer_id = stored.id.clone();
+    queue_messages(store, &mut tx, &mut session).await?;
     let inserted = sqlx::query(
         "INSERT INTO link_sessions (id, app_id, customer_id, reference, redirect_url, step, flow_sealed, login_attempts, created_at, expires_at, mode)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
@@ -130,43 +177,26 @@ async fn update_session(
     .await
     .map_err(StoreError::from)?;
     if updated.rows_affected() == 0 {
-        return Err(stale(store, &session.id).await);
+        // Read in the same transaction: another pooled connection may be waiting for our lock.
+        let completed: Option<Option<i64>> = sqlx::query_scalar("SELECT completed_at FROM link_sessions WHERE id = $1")
+            .bind(&session.id)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(StoreError::from)?;
+        return Err(Error::Conflict(match completed {
+            Some(Some(_)) => "This link has already been completed".into(),
+            _ => "This link changed while the request ran; reload it and try again".into(),
+        }));
     }
     session.version += 1;
+    queue_messages(store, tx, session).await?;
     Ok(())
-}
-
-async fn stale(store: &SqlStore, id: &str) -> Error {
-    match session(store, id).await {
-        Ok(Some(current)) if current.completed_at.is_some() => {
-            Error::Conflict("This link has already been completed".into())
-        }
-        _ => Error::Conflict("This link changed while the request ran; reload it and try again".into()),
-    }
 }
 
 pub(crate) async fn save_session(store: &SqlStore, session: &mut LinkSession) -> Result<(), Error> {
     let mut tx = store.write().await?;
     update_session(store, &mut tx, session).await?;
     tx.commit().await.map_err(StoreError::from)?;
-    Ok(())
-}
-
-/// Saves only the flow (widget messages), even once the session is finished; a Conflict when
-/// the session changed since it was read.
-pub(crate) async fn save_flow(store: &SqlStore, session: &mut LinkSession) -> Result<(), Error> {
-    let updated =
-        sqlx::query("UPDATE link_sessions SET flow_sealed = $2, version = version + 1 WHERE id = $1 AND version = $3")
-            .bind(&session.id)
-            .bind(store.seal_flow(session))
-            .bind(session.version)
-            .execute(&store.pool)
-            .await
-            .map_err(StoreError::from)?;
-    if updated.rows_affected() == 0 {
-        return Err(Error::Conflict("This link changed while the page was shown".into()));
-    }
-    session.version += 1;
     Ok(())
 }
 
@@ -181,8 +211,10 @@ pub(crate) async fn count_attempt(store: &SqlStore, id: &str, kind: AttemptKind,
     )))
     .bind(id)
     .bind(max as i64)
-    .fetch_optional(&store.pool)
-    .await?;
+    .fetch_all(&store.pool)
+    .await?
+    .into_iter()
+    .next();
     Ok(n.map(|n| n as u32))
 }
 

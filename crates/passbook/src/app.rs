@@ -96,15 +96,8 @@ pub async fn start(config: Config, listener: TcpListener) -> anyhow::Result<Serv
         let options = dispatcher_options(&config);
         tasks.extend(passbook_workers::spawn(passbook.clone(), options, config.job_lease, shutdown_rx.clone()));
     }
-    let router = passbook_server::router(passbook.clone());
-    let mut http_shutdown = shutdown_rx;
-    tasks.push(tokio::spawn(async move {
-        let stopped = async move {
-            let _ = http_shutdown.wait_for(|stop| *stop).await;
-        };
-        if let Err(err) = axum::serve(listener, router).with_graceful_shutdown(stopped).await {
-            tracing::error!(error = %err, "the HTTP server stopped");
-        }
-    }));
+    let router = passbook_server::router_with(passbook.clone(), &config.http);
+    let connections = config.connections.clone();
+    tasks.push(tokio::spawn(passbook_server::serve::serve(listener, router, connections, shutdown_rx)));
     Ok(Server { addr, public_url, passbook, created_sandbox_app, shutdown, tasks })
 }

@@ -201,6 +201,65 @@ pub struct ServeArgs {
     pub no_migrate: bool,
     #[command(flatten)]
     pub workers: WorkerArgs,
+    #[command(flatten)]
+    pub http: HttpArgs,
+}
+
+/// Limits of the HTTP surface. Rates are per minute and per process; 0 switches one off.
+#[derive(Debug, Args)]
+pub struct HttpArgs {
+    /// Requests one client address may make per minute.
+    #[arg(long, env = "PASSBOOK_RATE_LIMIT_PER_ADDRESS", default_value_t = 6000)]
+    pub rate_limit_per_address: u32,
+    /// Requests one secret or public key may make per minute.
+    #[arg(long, env = "PASSBOOK_RATE_LIMIT_PER_KEY", default_value_t = 6000)]
+    pub rate_limit_per_key: u32,
+    /// New link sessions and login or code attempts one address may make per minute.
+    #[arg(long, env = "PASSBOOK_LINK_ACTIONS_PER_ADDRESS", default_value_t = 60)]
+    pub link_actions_per_address: u32,
+    /// Widget sessions one public key may open per minute.
+    #[arg(long, env = "PASSBOOK_WIDGET_SESSIONS_PER_KEY", default_value_t = 600)]
+    pub widget_sessions_per_key: u32,
+    /// Open connections at once; more are closed when accepted.
+    #[arg(long, env = "PASSBOOK_MAX_CONNECTIONS", default_value_t = 4096)]
+    pub max_connections: usize,
+    /// Seconds a client has to send a request's headers, and a kept-alive connection may idle.
+    #[arg(long, env = "PASSBOOK_HEADER_TIMEOUT_SECS", default_value_t = 10)]
+    pub header_timeout_secs: u64,
+    /// Seconds one request may take before it is answered 408.
+    #[arg(long, env = "PASSBOOK_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+    /// Seconds shutdown waits for requests in flight.
+    #[arg(long, env = "PASSBOOK_SHUTDOWN_GRACE_SECS", default_value_t = 10)]
+    pub shutdown_grace_secs: u64,
+    /// Background jobs (PDF statements) one app may have waiting before more are refused (429).
+    #[arg(long, env = "PASSBOOK_MAX_PENDING_JOBS_PER_APP", default_value_t = 100)]
+    pub max_pending_jobs_per_app: u64,
+    /// Serve Prometheus metrics at /metrics [default: yes in sandbox mode, no in production].
+    #[arg(long, env = "PASSBOOK_METRICS")]
+    pub metrics: Option<bool>,
+}
+
+impl HttpArgs {
+    fn apply(&self, config: &mut Config, sandbox: bool) {
+        use std::time::Duration;
+        config.http = passbook_server::HttpOptions {
+            rate_limits: passbook_server::RateLimits {
+                per_address: self.rate_limit_per_address,
+                per_key: self.rate_limit_per_key,
+                link_actions_per_address: self.link_actions_per_address,
+                widget_sessions_per_key: self.widget_sessions_per_key,
+            },
+            request_timeout: Duration::from_secs(self.request_timeout_secs),
+            metrics: self.metrics.unwrap_or(sandbox),
+        };
+        config.connections = passbook_server::ConnectionLimits {
+            max_connections: self.max_connections,
+            header_read_timeout: Duration::from_secs(self.header_timeout_secs),
+            shutdown_grace: Duration::from_secs(self.shutdown_grace_secs),
+        };
+        config.max_pending_jobs_per_app = self.max_pending_jobs_per_app;
+    }
 }
 
 /// Settings of the background workers.
@@ -409,6 +468,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     config.workers = !args.no_workers;
     config.migrate = !args.no_migrate;
     args.workers.apply(&mut config)?;
+    args.http.apply(&mut config, args.workers.mode == "sandbox");
     let listener =
         tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("listening on {}", args.listen))?;
     let server = crate::start(config, listener).await?;

@@ -39,6 +39,10 @@ pub struct Config {
     pub clock: Arc<dyn Clock>,
     /// Connection pool size and statement timeout.
     pub db: DbOptions,
+    /// Rate limits, request timeout, `/metrics`.
+    pub http: passbook_server::HttpOptions,
+    /// Connection cap, header and idle timeouts, shutdown grace.
+    pub connections: passbook_server::ConnectionLimits,
     /// Apply pending migrations at start (`serve --no-migrate` leaves it to `passbook migrate`).
     pub migrate: bool,
 }
@@ -64,6 +68,8 @@ impl Config {
             clock: Arc::new(SystemClock),
             db: DbOptions::default(),
             migrate: true,
+            http: passbook_server::HttpOptions::default(),
+            connections: passbook_server::ConnectionLimits::default(),
         }
     }
 }

@@ -19,11 +19,7 @@ pub const AUTH_CODE_TTL_MS: i64 = 10 * 60 * 1000;
 impl Passbook {
     /// The session behind a link token. Expired sessions that never finished are Gone.
     pub async fn link_session(&self, token: &str) -> Result<LinkSession> {
-        let session = self
-            .store
-            .link_session(&hash_secret(token))
-            .await?
-            .ok_or_else(|| Error::not_found("This link does not exist. Ask the app for a new one."))?;
+        let session = self.store.link_session(&hash_secret(token)).await?.ok_or_else(link_not_found)?;
         if !session.step.is_final() && self.clock.now() > session.expires_at {
             return Err(Error::Gone("This link has expired. Ask the app for a new one.".into()));
         }
@@ -254,13 +250,27 @@ impl Passbook {
         Ok(session)
     }
 
+    /// Ends the session as failed. A failure must not be lost to a parallel request of the same
+    /// link (a wrong password that used the last attempt, say): on a conflict the session is read
+    /// again and failed again, unless it has ended meanwhile.
     async fn fail_session(&self, mut session: LinkSession, reason: &str) -> Result<LinkSession> {
-        session.step = LinkStep::Failed;
-        session.flow.connector_state = None;
-        session.flow.failure_reason = Some(reason.to_string());
-        session.completed_at = Some(self.clock.now());
-        self.store.save_link_session(&mut session).await?;
-        Ok(session)
+        const TRIES: usize = 10;
+        for _ in 0..TRIES {
+            session.step = LinkStep::Failed;
+            session.flow.connector_state = None;
+            session.flow.failure_reason = Some(reason.to_string());
+            session.completed_at = Some(self.clock.now());
+            match self.store.save_link_session(&mut session).await {
+                Err(Error::Conflict(_)) => {
+                    session = self.store.link_session(&session.id).await?.ok_or_else(link_not_found)?;
+                    if session.step.is_final() {
+                        return Ok(session);
+                    }
+                }
+                other => return other.map(|()| session),
+            }
+        }
+        Err(Error::Conflict("This link is busy; try again".into()))
     }
 
     /// Links the chosen accounts: the accounts, their `account_connected` events and their
@@ -395,6 +405,10 @@ impl Passbook {
             .and_then(|id| self.institutions.get(id))
             .ok_or_else(|| Error::Conflict("Choose your bank first".into()))
     }
+}
+
+fn link_not_found() -> Error {
+    Error::not_found("This link does not exist. Ask the app for a new one.")
 }
 
 /// Queues a message for the widget's parent window (hosted links have none).

@@ -62,36 +62,12 @@ impl Passbook {
     }
 
     /// The widget messages the page has not shown yet; they are cleared as they are handed out.
-    /// Takes the messages queued for the parent window. The save is over the version that was
-    /// read: when another request of the link saved meanwhile (a completion, say), the session
-    /// is read again, so neither loses what the other wrote.
-    pub async fn take_widget_events(&self, session: &mut LinkSession) -> Result<Vec<WidgetEvent>> {
-        const TRIES: usize = 5;
-        for _ in 0..TRIES {
-            if session.flow.widget_events.is_empty() {
-                return Ok(Vec::new());
-            }
-            let mut taken = session.clone();
-            let events = std::mem::take(&mut taken.flow.widget_events);
-            match self.store.save_link_flow(&mut taken).await {
-                Ok(()) => {
-                    *session = taken;
-                    return Ok(events);
-                }
-                Err(Error::Conflict(_)) => {
-                    *session = self
-                        .store
-                        .link_session(&session.id)
-                        .await?
-                        .ok_or_else(|| Error::not_found("This link does not exist. Ask the app for a new one."))?;
-                }
-                Err(other) => return Err(other),
-            }
-        }
-        Err(Error::Conflict("This link is busy; reload the page".into()))
+    /// Takes the messages queued for the parent window. They live apart from the session's
+    /// state, so showing them never races an action of the same link.
+    pub async fn take_widget_events(&self, session: &LinkSession) -> Result<Vec<WidgetEvent>> {
+        self.store.take_widget_messages(&session.id).await
     }
 
-    /// `POST /v2/accounts/auth`: the account id for a widget's code, once, within 10 minutes.
     pub async fn exchange_code(&self, app: &App, code: Option<&str>) -> Result<String> {
         let code =
             code.map(str::trim).filter(|c| !c.is_empty()).ok_or_else(|| Error::invalid("code", "code is required"))?;

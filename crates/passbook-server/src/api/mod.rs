@@ -53,7 +53,6 @@ pub fn router() -> Router<AppState> {
         .route("/passbook/v1/webhook", get(events::get_webhook).put(events::put_webhook))
         .route("/passbook/v1/webhook/test", post(events::send_test))
         .route("/passbook/v1/webhook/secret/rotate", post(events::rotate_secret))
-        .route("/metrics", get(metrics))
 }
 
 /// `meta` of a list endpoint: `link(n)` is the absolute URL of page `n`.
@@ -77,7 +76,7 @@ fn success<T, M>(state: &AppState, message: &str, data: T) -> passbook_types::Su
 }
 
 /// `GET /metrics`: Prometheus text.
-async fn metrics(
+pub(crate) async fn metrics(
     axum::extract::State(state): axum::extract::State<AppState>,
 ) -> crate::error::ApiResult<impl axum::response::IntoResponse> {
     let text = state.passbook.render_metrics().await?;

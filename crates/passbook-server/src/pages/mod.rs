@@ -19,6 +19,8 @@ use serde::Deserialize;
 
 use crate::AppState;
 
+pub(crate) use render::error as error_page;
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/link/{token}", get(show))

@@ -12,13 +12,13 @@ use super::views::*;
 pub async fn step(
     passbook: &Passbook,
     token: &str,
-    mut session: LinkSession,
+    session: LinkSession,
     app_name: &str,
     query: Option<&str>,
 ) -> Response {
     let widget = match session.mode {
         LinkMode::Hosted | LinkMode::Api => None,
-        LinkMode::Widget => match passbook.take_widget_events(&mut session).await {
+        LinkMode::Widget => match passbook.take_widget_events(&session).await {
             Ok(events) => Some(WidgetBridge {
                 events_json: script_json(&events),
                 origin_json: script_json(&session.flow.widget_origin),
@@ -137,6 +137,7 @@ pub fn error(err: Error) -> Response {
         Error::NotFound(_) => (StatusCode::NOT_FOUND, "Link not found"),
         Error::Gone(_) => (StatusCode::GONE, "Link expired"),
         Error::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "This app cannot be connected"),
+        Error::TooManyAttempts(_) => (StatusCode::TOO_MANY_REQUESTS, "Too many attempts"),
         Error::Store(_) | Error::Internal(_) => {
             tracing::error!(error = %err, "link page failed");
             (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong")

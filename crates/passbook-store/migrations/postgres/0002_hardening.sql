@@ -57,3 +57,12 @@ CREATE UNIQUE INDEX statements_building_once ON statements (app_id, account_id, 
 -- before the bank is asked, in one statement each.
 ALTER TABLE link_sessions ADD COLUMN version BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE link_sessions ADD COLUMN challenge_attempts BIGINT NOT NULL DEFAULT 0;
+
+-- Widget messages for the parent window, queued by the actions that cause them and taken by the
+-- page that shows them: a page load never rewrites the session, so it cannot undo an action.
+CREATE TABLE widget_messages (
+    session_id          TEXT NOT NULL,
+    position            BIGINT NOT NULL,
+    message_sealed      BYTEA NOT NULL,
+    PRIMARY KEY (session_id, position)
+);

@@ -12,6 +12,7 @@ mod events_api;
 mod lifecycle;
 mod linking;
 mod partners;
+mod races;
 mod replicas;
 mod security;
 mod statements;

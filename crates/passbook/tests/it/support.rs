@@ -201,9 +201,15 @@ pub fn on_postgres() -> bool {
 }
 
 pub async fn test_config(dir: &TempDir) -> Config {
+    // PASSBOOK_TEST_LOG=debug (an env filter) shows the servers' logs of a test.
+    if let Ok(filter) = std::env::var("PASSBOOK_TEST_LOG") {
+        let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
+    }
     let mut config = Config::new(fresh_database(dir).await);
     config.master_key = Some(Vault::generate_key());
     config.sandbox = SandboxOptions { slow_fetch: Duration::from_millis(1500), slow_login: Duration::from_millis(300) };
+    // Tests fire requests faster than any person; the limits have tests of their own.
+    config.http.rate_limits = passbook_server::RateLimits::off();
     config
 }
 

@@ -166,24 +166,51 @@ async fn one_slow_endpoint_does_not_hold_up_other_apps() {
 }
 
 #[tokio::test]
-async fn production_mode_refuses_internal_addresses_even_by_name() {
-    let t = TestApp::spawn_with(|c| c.allow_private_webhooks = false).await;
-    let (_, sent) = t.post_json("/passbook/v1/webhook/test", serde_json::json!({})).await;
-    let literal = sent["data"]["event_id"].as_str().unwrap().to_string();
-    wait_for_status(&t, &literal, "failed").await;
+async fn production_mode_refuses_internal_addresses_when_set_and_when_called() {
+    let mut t = TestApp::spawn().await;
+    // URLs set while private addresses were allowed (sandbox mode), then production mode.
     let by_name = t.receiver.url.replace("127.0.0.1", "localhost");
     let (status, _) =
         t.send_json(reqwest::Method::PUT, "/passbook/v1/webhook", t.key(), serde_json::json!({"url": by_name})).await;
     assert_eq!(status, StatusCode::OK);
-    let (_, sent) = t.post_json("/passbook/v1/webhook/test", serde_json::json!({})).await;
-    let named = sent["data"]["event_id"].as_str().unwrap().to_string();
-    for (id, host) in [(literal, "127.0.0.1"), (named, "localhost")] {
-        let event = wait_for_status(&t, &id, "failed").await;
-        let error = event["data"]["last_error"].as_str().unwrap();
-        assert!(error.starts_with("refused:") && error.contains(host), "{error}");
-        assert_eq!(event["data"]["delivery_attempts"].as_array().unwrap().len(), 1, "a refusal is not retried");
+    t.restart(|c| c.allow_private_webhooks = false).await;
+
+    for url in [
+        t.receiver.url.clone(),
+        "http://localhost:9/hooks".into(),
+        "http://[::ffff:127.0.0.1]/hooks".into(),
+        "http://[64:ff9b::a00:1]/hooks".into(),
+        "http://198.18.0.1/hooks".into(),
+        "http://[2002:a00:1::]/hooks".into(),
+    ] {
+        let (status, body) =
+            t.send_json(reqwest::Method::PUT, "/passbook/v1/webhook", t.key(), serde_json::json!({"url": url})).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{url}: {body}");
+        assert!(body["message"].as_str().unwrap().contains("webhook_url must reach a public address"), "{body}");
+    }
+
+    assert_refused(&t, "localhost").await;
+    // A name that only DNS shows to be internal: this machine's own name, where it resolves to
+    // loopback (it does on the CI machines). It is set in the database, as an operator's
+    // earlier sandbox setting would be.
+    let host = std::fs::read_to_string("/etc/hostname").unwrap_or_default().trim().to_string();
+    let resolved: Vec<_> = tokio::net::lookup_host((host.as_str(), 80)).await.map(|a| a.collect()).unwrap_or_default();
+    if !host.is_empty() && !resolved.is_empty() && resolved.iter().all(|a: &std::net::SocketAddr| a.ip().is_loopback())
+    {
+        let url = t.receiver.url.replace("127.0.0.1", &host);
+        t.server.as_ref().unwrap().passbook.store.set_webhook_url(&t.app.app.id, Some(&url)).await.unwrap();
+        assert_refused(&t, &host).await;
     }
     assert!(t.receiver.all().is_empty());
+}
+
+/// A test webhook sent now fails at once, refused for `host`.
+async fn assert_refused(t: &TestApp, host: &str) {
+    let (_, sent) = t.post_json("/passbook/v1/webhook/test", serde_json::json!({})).await;
+    let event = wait_for_status(t, sent["data"]["event_id"].as_str().unwrap(), "failed").await;
+    let error = event["data"]["last_error"].as_str().unwrap();
+    assert!(error.starts_with("refused:") && error.contains(host), "{error}");
+    assert_eq!(event["data"]["delivery_attempts"].as_array().unwrap().len(), 1, "a refusal is not retried");
 }
 
 pub async fn wait_for_status(t: &TestApp, id: &str, status: &str) -> serde_json::Value {

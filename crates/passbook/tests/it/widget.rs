@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use crate::support::*;
 
 /// Opens the widget like `@mono.co/connect.js` does; returns the session's page.
-async fn open_widget(t: &TestApp, extra: &[(&str, String)]) -> LinkPage {
+pub(crate) async fn open_widget(t: &TestApp, extra: &[(&str, String)]) -> LinkPage {
     let mut query: Vec<(&str, String)> = vec![
         ("key", t.app.app.public_key.clone()),
         ("scope", "auth".into()),
