@@ -126,6 +126,17 @@ pub trait Connector: Send + Sync {
 
     async fn fetch(&self, account: ConnectorAccount<'_>) -> Result<FetchedData, ConnectorError>;
 
+    /// Renews access to a linked account without its user, where the institution allows it (a
+    /// standing consent, a refresh token): the accounts the renewed access shows. `Ok(None)`
+    /// when the user must log in again, which is what institutions do by default.
+    async fn renew(
+        &self,
+        _institution: &Institution,
+        _account: ConnectorAccount<'_>,
+    ) -> Result<Option<Vec<DiscoveredAccount>>, ConnectorError> {
+        Ok(None)
+    }
+
     /// Holdings and earnings, for investment platforms; `None` for institutions that have none.
     async fn investments(&self, _account: ConnectorAccount<'_>) -> Result<Option<Investments>, ConnectorError> {
         Ok(None)

@@ -42,9 +42,17 @@ pub trait Store: Send + Sync {
     /// Deletes the customer and its finished link sessions; false if there is no such customer.
     /// A Conflict while it has linked accounts.
     async fn delete_customer(&self, app_id: &str, id: &str) -> Result<bool>;
-    /// Finds the app's customer with this e-mail, or creates `customer`, then inserts the
-    /// session for it, in one transaction. A reference already used by the app is a Conflict.
-    async fn create_link_session(&self, customer: &Customer, session: &LinkSession) -> Result<Customer>;
+    /// Inserts the session for `customer`, in one transaction with the customer: with
+    /// `join_by_email`, the app's customer with this e-mail (created from `customer` if there
+    /// is none); without, `customer` must be new (or exist with its own id), and an e-mail that
+    /// belongs to another customer is a Conflict. A reference already used by the app is a
+    /// Conflict.
+    async fn create_link_session(
+        &self,
+        customer: &Customer,
+        session: &LinkSession,
+        join_by_email: bool,
+    ) -> Result<Customer>;
     async fn link_session(&self, id: &str) -> Result<Option<LinkSession>>;
     /// Saves the session's progress over the version it was read at (and bumps the version);
     /// a Conflict if it was completed or saved by another request meanwhile.

@@ -56,8 +56,14 @@
     iframe.id = "passbook-connect-iframe";
     iframe.setAttribute("allow", "clipboard-write; clipboard-read");
     iframe.style.cssText = "position:fixed;inset:0;width:100%;height:100%;border:0;z-index:2147483647;background:rgba(0,0,0,.4);display:none";
+    // The widget moves between steps without reloading its frame; a browser without fetch
+    // reloads it per step, so the callbacks are still guarded to fire once per setup.
+    var loaded = false;
     iframe.onload = function () {
+      if (loaded) return;
+      loaded = true;
       if (typeof self.config.onLoad === "function") self.config.onLoad();
+      if (typeof self.config.onEvent === "function") self.config.onEvent("LOADED", { reference: self.config.reference, timestamp: Date.now() });
     };
     this.listener = function (event) {
       if (event.origin !== BASE || !event.data || typeof event.data.type !== "string") return;

@@ -11,6 +11,9 @@ pub enum StoreError {
     Crypto(#[from] passbook_domain::crypto::CryptoError),
     #[error("corrupt row: {0}")]
     Corrupt(String),
+    /// The database URL names something that cannot be used.
+    #[error("{0}")]
+    Setup(String),
 }
 
 impl From<StoreError> for Error {

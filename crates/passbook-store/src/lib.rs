@@ -51,6 +51,26 @@ impl Backend {
     }
 }
 
+/// Creates a new SQLite database file readable by its owner only, before SQLite creates it
+/// with the process's umask (its `-wal` and `-shm` files take the same permissions). The file
+/// holds bank data.
+fn create_private_sqlite_file(url: &str) -> Result<(), StoreError> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or_default();
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() || path.starts_with(':') || std::path::Path::new(path).exists() {
+        return Ok(());
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(StoreError::Setup(format!("cannot create the database file {path}: {e}"))),
+    }
+}
+
 /// Work that runs one transaction at a time over all processes (PostgreSQL advisory locks).
 #[derive(Debug, Clone, Copy)]
 enum LockName {
@@ -85,8 +105,11 @@ impl SqlStore {
     pub async fn connect(url: &str, vault: Vault, options: &DbOptions) -> Result<Self, StoreError> {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url).ok_or_else(|| {
-            StoreError::Corrupt(format!("unsupported database URL '{url}': use sqlite://… or postgres://…"))
+            StoreError::Setup(format!("unsupported database URL '{url}': use sqlite://… or postgres://…"))
         })?;
+        if backend == Backend::Sqlite {
+            create_private_sqlite_file(url)?;
+        }
         let (url, timeout_ms) = match backend {
             Backend::Sqlite if !url.contains("mode=") => {
                 (format!("{url}{}mode=rwc", if url.contains('?') { '&' } else { '?' }), 0)
@@ -236,8 +259,13 @@ mod port {
             customers::delete(self, app_id, id).await
         }
 
-        async fn create_link_session(&self, customer: &Customer, session: &LinkSession) -> Result<Customer> {
-            links::create_session(self, customer, session).await
+        async fn create_link_session(
+            &self,
+            customer: &Customer,
+            session: &LinkSession,
+            join_by_email: bool,
+        ) -> Result<Customer> {
+            links::create_session(self, customer, session, join_by_email).await
         }
 
         async fn link_session(&self, id: &str) -> Result<Option<LinkSession>> {

@@ -109,9 +109,19 @@ pub(crate) async fn create_session(
     store: &SqlStore,
     customer: &Customer,
     session: &LinkSession,
+    join_by_email: bool,
 ) -> Result<Customer, Error> {
     let mut tx = store.write().await?;
     let stored = customers::insert_or_find_by_email(store, &mut tx, customer).await?;
+    if !join_by_email && stored.id != customer.id {
+        tx.rollback().await.map_err(StoreError::from)?;
+        return Err(Error::Conflict(
+            "A customer with this e-mail exists already. A widget opened with a public key joins an existing \
+             customer only by data.customer.id (the customer of the account the code exchange returns, or from \
+             GET /v2/customers); pass that instead of name and e-mail"
+                .into(),
+        ));
+    }
     let mut session = session.clone();
     session.customer_id = stored.id.clone();
     queue_messages(store, &mut tx, &mut session).await?;

@@ -149,7 +149,7 @@ async fn seed_account(passbook: &Passbook, app: &App, label: &str, count: usize)
         expires_at: now.plus_millis(60_000),
         completed_at: None,
     };
-    let customer = passbook.store.create_link_session(&customer, &session).await.unwrap();
+    let customer = passbook.store.create_link_session(&customer, &session, true).await.unwrap();
     let account = NewAccount {
         id: ids::object_id(now),
         app_id: app.id.clone(),

@@ -2,7 +2,7 @@
 use passbook_types::customers::CustomerIn;
 
 use super::Passbook;
-use super::initiate::is_valid_email;
+use super::initiate::{MAX_NAME_LEN, is_valid_email, text_field};
 use crate::model::*;
 use crate::{Error, Result, ids};
 
@@ -95,19 +95,16 @@ fn apply_profile(profile: &mut CustomerProfile, input: &CustomerIn, creating: bo
             other => return Err(Error::invalid("type", format!("type must be individual or business, got '{other}'"))),
         };
     }
-    if let Some(v) = clean(input.first_name.clone()) {
-        profile.first_name = Some(v);
-    }
-    if let Some(v) = clean(input.last_name.clone()) {
-        profile.last_name = Some(v);
-    }
-    if let Some(v) = clean(input.business_name.clone()) {
-        profile.business_name = Some(v);
-    }
-    if let Some(address) = clean(input.address.clone()) {
-        if address.chars().count() > MAX_ADDRESS_LEN {
-            return Err(Error::invalid("address", format!("address must be at most {MAX_ADDRESS_LEN} characters")));
+    for (field, value, target) in [
+        ("first_name", &input.first_name, &mut profile.first_name),
+        ("last_name", &input.last_name, &mut profile.last_name),
+        ("business_name", &input.business_name, &mut profile.business_name),
+    ] {
+        if let Some(v) = text_field(field, value.clone(), MAX_NAME_LEN)? {
+            *target = Some(v);
         }
+    }
+    if let Some(address) = text_field("address", input.address.clone(), MAX_ADDRESS_LEN)? {
         profile.address = Some(address);
     }
     if let Some(phone) = clean(input.phone.clone()) {

@@ -7,7 +7,22 @@ use crate::crypto::hash_secret;
 use crate::model::{App, AuthMethod, Customer, CustomerProfile, LinkFlow, LinkMode, LinkSession, LinkStep};
 use crate::{Error, Institutions, Result, Timestamp, ids};
 
-const MAX_REFERENCE_LEN: usize = 100;
+pub(crate) const MAX_REFERENCE_LEN: usize = 100;
+/// Longest customer name accepted.
+pub(crate) const MAX_NAME_LEN: usize = 200;
+
+/// A text field as given, trimmed: `None` when empty; refused when longer than `max`
+/// characters or holding control characters (a NUL byte, say).
+pub(crate) fn text_field(field: &str, value: Option<String>, max: usize) -> Result<Option<String>> {
+    let Some(value) = value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty()) else { return Ok(None) };
+    if value.chars().count() > max {
+        return Err(Error::invalid(field, format!("{field} must be at most {max} characters")));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(Error::invalid(field, format!("{field} must not contain control characters")));
+    }
+    Ok(Some(value))
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CustomerSpec {
@@ -53,10 +68,7 @@ impl InitiateLink {
             }
         }
         let customer = parse_customer(req.customer)?;
-        let reference = req.meta.and_then(|m| m.reference).map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
-        if reference.as_ref().is_some_and(|r| r.len() > MAX_REFERENCE_LEN) {
-            return Err(Error::invalid("meta.ref", format!("meta.ref must be at most {MAX_REFERENCE_LEN} characters")));
-        }
+        let reference = text_field("meta.ref", req.meta.and_then(|m| m.reference), MAX_REFERENCE_LEN)?;
         let redirect_url = req.redirect_url.map(|u| parse_http_url("redirect_url", &u)).transpose()?;
         let institution = match req.institution {
             None => None,
@@ -97,7 +109,7 @@ impl InitiateLink {
     fn parse_reauth(req: InitiateRequest) -> Result<Self> {
         let account = req.account.map(|a| a.trim().to_string()).filter(|a| !a.is_empty());
         let account = account.ok_or_else(|| Error::invalid("account", "account is required with scope \"reauth\""))?;
-        let reference = req.meta.and_then(|m| m.reference).map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
+        let reference = text_field("meta.ref", req.meta.and_then(|m| m.reference), MAX_REFERENCE_LEN)?;
         let redirect_url = req.redirect_url.map(|u| parse_http_url("redirect_url", &u)).transpose()?;
         Ok(Self {
             customer: CustomerSpec::Existing(String::new()),
@@ -112,12 +124,13 @@ impl InitiateLink {
 fn parse_customer(customer: Option<passbook_types::linking::CustomerIn>) -> Result<CustomerSpec> {
     let customer =
         customer.ok_or_else(|| Error::invalid("customer", "customer is required: an object with name and email"))?;
-    let clean = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
-    if let Some(id) = clean(customer.id) {
+    if let Some(id) = text_field("customer.id", customer.id, 64)? {
         return Ok(CustomerSpec::Existing(id));
     }
-    let name = clean(customer.name).ok_or_else(|| Error::invalid("customer.name", "customer.name is required"))?;
-    let email = clean(customer.email).ok_or_else(|| Error::invalid("customer.email", "customer.email is required"))?;
+    let name = text_field("customer.name", customer.name, MAX_NAME_LEN)?
+        .ok_or_else(|| Error::invalid("customer.name", "customer.name is required"))?;
+    let email = text_field("customer.email", customer.email, 254)?
+        .ok_or_else(|| Error::invalid("customer.email", "customer.email is required"))?;
     if !is_valid_email(&email) {
         return Err(Error::invalid("customer.email", format!("customer.email '{email}' is not a valid email address")));
     }
@@ -178,6 +191,9 @@ impl Passbook {
             link.institution = Some((account.institution_id.clone(), Some(account.auth_method)));
         }
         let now = self.clock.now();
+        // A public key is no proof of who the customer is: a widget session may name an existing
+        // customer by id (known only through the secret key), never by e-mail.
+        let join_by_email = !(mode == LinkMode::Widget && matches!(link.customer, CustomerSpec::New { .. }));
         let customer = match link.customer {
             CustomerSpec::Existing(id) => self.store.customer(&app.id, &id).await?.ok_or_else(|| {
                 Error::invalid("customer.id", format!("customer.id '{id}' is not a customer of this app"))
@@ -216,7 +232,7 @@ impl Passbook {
             completed_at: None,
         };
         super::link_flow::push_event(&mut session, "mono.connect.widget_opened", serde_json::json!({}));
-        let customer = self.store.create_link_session(&customer, &session).await?;
+        let customer = self.store.create_link_session(&customer, &session, join_by_email).await?;
         session.customer_id = customer.id.clone();
         Ok(CreatedSession { token, customer, session })
     }

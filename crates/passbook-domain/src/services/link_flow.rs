@@ -56,9 +56,10 @@ impl Passbook {
             ..LinkFlow::default()
         };
         session.flow.auth_method = self.only_auth_method(&institution.id);
-        let data = json!({"institution": {"id": institution.id, "name": institution.name},
-                          "authMethod": session.flow.auth_method.map(AuthMethod::as_str)});
-        push_event(&mut session, "mono.connect.institution_selected", data);
+        // Where the bank has two ways in, the event waits for the user's choice of one.
+        if let Some(method) = session.flow.auth_method {
+            push_institution_selected(&mut session, institution, method);
+        }
         session.step = if session.flow.auth_method.is_some() { LinkStep::Login } else { LinkStep::ChooseAuthMethod };
         self.store.save_link_session(&mut session).await?;
         Ok(session)
@@ -70,9 +71,13 @@ impl Passbook {
         let method = AuthMethod::parse(method)
             .filter(|m| institution.supports(*m))
             .ok_or_else(|| Error::invalid("auth_method", format!("{} does not offer '{method}'", institution.name)))?;
-        if let Some(previous) = session.flow.auth_method.filter(|p| *p != method) {
-            let data = json!({"prevAuthMethod": previous.as_str(), "authMethod": method.as_str()});
-            push_event(&mut session, "mono.connect.auth_method_switched", data);
+        match session.flow.auth_method {
+            None => push_institution_selected(&mut session, institution, method),
+            Some(previous) if previous != method => {
+                let data = json!({"prevAuthMethod": previous.as_str(), "authMethod": method.as_str()});
+                push_event(&mut session, "mono.connect.auth_method_switched", data);
+            }
+            Some(_) => {}
         }
         session.flow.auth_method = Some(method);
         session.flow.error = None;
@@ -275,7 +280,11 @@ impl Passbook {
 
     /// Links the chosen accounts: the accounts, their `account_connected` events and their
     /// data-fetch jobs are written with the session's completion, in one transaction.
-    async fn link_accounts(&self, mut session: LinkSession, chosen: Vec<DiscoveredAccount>) -> Result<LinkSession> {
+    pub(super) async fn link_accounts(
+        &self,
+        mut session: LinkSession,
+        chosen: Vec<DiscoveredAccount>,
+    ) -> Result<LinkSession> {
         let now = self.clock.now();
         let chosen = match &session.flow.reauth_account_id {
             None => chosen,
@@ -409,6 +418,12 @@ impl Passbook {
 
 fn link_not_found() -> Error {
     Error::not_found("This link does not exist. Ask the app for a new one.")
+}
+
+/// `mono.connect.institution_selected`, once the institution and the way in are both known.
+fn push_institution_selected(session: &mut LinkSession, institution: &Institution, method: AuthMethod) {
+    let data = json!({"institution": {"id": institution.id, "name": institution.name}, "authMethod": method.as_str()});
+    push_event(session, "mono.connect.institution_selected", data);
 }
 
 /// Queues a message for the widget's parent window (hosted links have none).

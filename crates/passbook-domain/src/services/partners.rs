@@ -5,7 +5,7 @@ use passbook_types::partners::SessionRequest;
 
 use super::Passbook;
 use super::initiate::InitiateLink;
-use crate::connector::Credentials;
+use crate::connector::{ConnectorAccount, Credentials};
 use crate::model::*;
 use crate::{Error, Result};
 
@@ -58,7 +58,40 @@ impl Passbook {
         };
         let link = InitiateLink::parse(request, &self.institutions)?;
         let created = self.create_session(app, link, LinkMode::Api, None).await?;
-        Ok((created.token, created.session))
+        let session = self.renew_without_user(app, created.session).await?;
+        Ok((created.token, session))
+    }
+
+    /// Mono answers a re-authorisation at once (`responseCode` 99 with a code) when the bank
+    /// can renew access by itself; the session then ends linked, as if the user had logged in.
+    /// Otherwise it stays at the login step for the user.
+    async fn renew_without_user(&self, app: &App, session: LinkSession) -> Result<LinkSession> {
+        let Some(account_id) = session.flow.reauth_account_id.clone() else { return Ok(session) };
+        let Some(account) = self.store.account(&app.id, &account_id).await? else { return Ok(session) };
+        let Some((institution, connector)) = self.institutions.connector(&account.institution_id) else {
+            return Ok(session);
+        };
+        let renewed = connector
+            .renew(
+                institution,
+                ConnectorAccount {
+                    account_id: &account.id,
+                    institution_id: &account.institution_id,
+                    connector_ref: &account.connector_ref,
+                    account_number: &account.account_number,
+                    refresh: true,
+                    authorised_at: account.authorised_at,
+                },
+            )
+            .await;
+        match renewed {
+            Ok(Some(accounts)) => self.link_accounts(session, accounts).await,
+            Ok(None) => Ok(session),
+            Err(err) => {
+                tracing::info!(error = %err, "the institution could not renew access; the user logs in again");
+                Ok(session)
+            }
+        }
     }
 
     /// The app's Partners API session behind an `x-session-id`.

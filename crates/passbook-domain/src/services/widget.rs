@@ -19,7 +19,10 @@ struct WidgetData {
 impl Passbook {
     /// Opens a widget session for the app whose public key the page was given; returns the
     /// session's token.
-    pub async fn open_widget(&self, query: &WidgetQuery) -> Result<String> {
+    /// Opens a widget session. Its messages go to the parent window's origin: the `referrer`
+    /// that `connect.js` passes, else the origin of the page that framed it (`Referer`); with
+    /// neither, the widget posts nothing.
+    pub async fn open_widget(&self, query: &WidgetQuery, referer: Option<&str>) -> Result<String> {
         let key = query.key.as_deref().map(str::trim).filter(|k| !k.is_empty());
         let key = key.ok_or_else(|| Error::invalid("key", "The widget needs your app's public key (key=test_pk_…)"))?;
         let app = self
@@ -54,9 +57,14 @@ impl Passbook {
             check_account_match: None,
         };
         let mut link = InitiateLink::parse(request, &self.institutions)?;
-        link.reference = query.reference.clone().filter(|r| !r.trim().is_empty());
-        let origin =
-            query.referrer.as_deref().and_then(|r| url::Url::parse(r).ok()).map(|u| u.origin().ascii_serialization());
+        link.reference =
+            super::initiate::text_field("reference", query.reference.clone(), super::initiate::MAX_REFERENCE_LEN)?;
+        let origin = [query.referrer.as_deref(), referer]
+            .into_iter()
+            .flatten()
+            .filter_map(|r| url::Url::parse(r).ok())
+            .find(|u| matches!(u.scheme(), "http" | "https"))
+            .map(|u| u.origin().ascii_serialization());
         let created = self.create_session(&app, link, LinkMode::Widget, origin).await?;
         Ok(created.token)
     }

@@ -136,6 +136,20 @@ impl Connector for SandboxConnector {
         }
     }
 
+    /// The sandbox bank keeps its sessions, except `user_reauth`'s (and those of logins that
+    /// never get in): those need the user again.
+    async fn renew(
+        &self,
+        institution: &Institution,
+        account: ConnectorAccount<'_>,
+    ) -> Result<Option<Vec<DiscoveredAccount>>, ConnectorError> {
+        let username = account.connector_ref.split(':').next().unwrap_or_default();
+        match Scenario::from_username(username) {
+            Some(Scenario::NeedsReauth | Scenario::Locked | Scenario::InstitutionDown) | None => Ok(None),
+            Some(scenario) => Ok(Some(self.accounts(institution, username, scenario))),
+        }
+    }
+
     async fn investments(&self, account: ConnectorAccount<'_>) -> Result<Option<Investments>, ConnectorError> {
         let linked_at = object_id_time(account.account_id).unwrap_or_else(|| self.clock.now());
         Ok(Some(investments::generate(account.account_id, linked_at)))

@@ -39,6 +39,14 @@ pub async fn reauth_session(
     ApiJson(body): ApiJson<ReauthSessionRequest>,
 ) -> ApiResult<Json<Value>> {
     let (token, session) = state.passbook.partner_reauth_session(&app, body.account.as_deref()).await?;
+    // Renewed without the user: Mono's answer carries `responseCode` inside `data` here.
+    if session.step == LinkStep::Linked {
+        return Ok(Json(json!({
+            "status": "successful", "message": "Request completed successfully",
+            "timestamp": state.passbook.clock.now().to_iso(),
+            "data": {"responseCode": 99, "code": session.flow.auth_code},
+        })));
+    }
     Ok(Json(session_created(&state, &token, &session)))
 }
 

@@ -10,6 +10,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use passbook_domain::Error;
@@ -48,12 +49,17 @@ async fn connect_js() -> Response {
 
 /// The widget's iframe lands here with `@mono.co/connect.js`'s query string; it opens a widget
 /// session and continues on that session's page.
-async fn open_widget(State(state): State<AppState>, query: Result<Query<WidgetQuery>, QueryRejection>) -> Response {
+async fn open_widget(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<WidgetQuery>, QueryRejection>,
+) -> Response {
     let query = match query {
         Ok(Query(query)) => query,
         Err(rejection) => return render::error(Error::invalid("query", rejection.body_text())),
     };
-    match state.passbook.open_widget(&query).await {
+    let referer = headers.get(header::REFERER).and_then(|v| v.to_str().ok());
+    match state.passbook.open_widget(&query, referer).await {
         Ok(token) => Redirect::to(&page_url(&token)).into_response(),
         Err(err) => render::error(err),
     }
@@ -61,9 +67,13 @@ async fn open_widget(State(state): State<AppState>, query: Result<Query<WidgetQu
 
 /// `@mono.co/connect.js` opens its iframe at the root of its host (`https://connect.mono.co/?key=…`),
 /// so pointing that host at Passbook is enough: the root with a `key` is the widget.
-async fn root(state: State<AppState>, query: Result<Query<WidgetQuery>, QueryRejection>) -> Response {
+async fn root(
+    state: State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<WidgetQuery>, QueryRejection>,
+) -> Response {
     if query.as_ref().map_or(true, |q| q.key.is_some()) {
-        return open_widget(state, query).await;
+        return open_widget(state, headers, query).await;
     }
     axum::Json(serde_json::json!({
         "name": "Passbook",

@@ -108,7 +108,7 @@ fn outcome(passbook: &Passbook, token: &str, session: &LinkSession, chrome: Chro
             heading: if count == 1 { "Account linked".into() } else { format!("{count} accounts linked") },
             detail: format!("{app_name} can now read the data you agreed to share."),
             continue_url,
-            widget_code: session.flow.auth_code.as_ref().map(script_json),
+            widget_code: session.flow.auth_code.clone(),
             chrome,
         }
     } else {
@@ -165,13 +165,14 @@ fn html(template: impl Template, mode: LinkMode) -> Response {
             (StatusCode::INTERNAL_SERVER_ERROR, Html("<h1>Something went wrong</h1>".to_string())).into_response()
         }
     };
-    let ancestors = match mode {
-        LinkMode::Hosted | LinkMode::Api => "'none'",
-        LinkMode::Widget => "*",
+    // The widget fetches its next step from this server (connect-src); hosted pages navigate.
+    let (ancestors, connect) = match mode {
+        LinkMode::Hosted | LinkMode::Api => ("'none'", "'none'"),
+        LinkMode::Widget => ("*", "'self'"),
     };
     let csp = format!(
         "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src 'self' data:; \
-         base-uri 'none'; frame-ancestors {ancestors}"
+         connect-src {connect}; base-uri 'none'; frame-ancestors {ancestors}"
     );
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_str(&csp).expect("ASCII"));

@@ -342,6 +342,13 @@ async fn widget_scenario(b: &mut Browser, username: &str) {
     b.client.enter_parent_frame().await.unwrap();
 }
 
+/// The widget moves between steps without reloading its frame: the integrator's `onLoad` and
+/// the `LOADED` event come once per opening, not once per step.
+fn assert_loaded_once(entries: &[Value]) {
+    assert_eq!(entries.iter().filter(|e| e[0] == "onLoad").count(), 1, "{entries:?}");
+    assert_eq!(event_names(entries).iter().filter(|n| *n == "LOADED").count(), 1, "{entries:?}");
+}
+
 async fn wait_for_log(b: &Browser, what: &str) -> Vec<Value> {
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
@@ -377,6 +384,7 @@ async fn every_widget_scenario_through_passbooks_connect_js() {
             continue;
         }
         let entries = wait_for_log(&b, "onSuccess").await;
+        assert_loaded_once(&entries);
         let names = event_names(&entries);
         for expected in ["OPENED", "SUBMIT_CREDENTIALS", "ACCOUNT_LINKED", "SUCCESS"] {
             assert!(names.contains(&expected.to_string()), "{username}: {expected} not in {names:?}");
@@ -434,6 +442,7 @@ async fn the_official_mono_connect_js_completes_a_link_against_passbook() {
     b.goto(&url).await;
     widget_scenario(&mut b, "user_good").await;
     let entries = wait_for_log(&b, "onSuccess").await;
+    assert_loaded_once(&entries);
     let code = entries.iter().find(|e| e[0] == "onSuccess").unwrap()[1]["code"].as_str().unwrap().to_string();
     let (status, exchanged) = t.post_json("/v2/accounts/auth", json!({"code": code})).await;
     assert_eq!(status.as_u16(), 200, "{exchanged}");

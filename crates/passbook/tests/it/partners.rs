@@ -106,3 +106,21 @@ async fn headless_reauthorisation() {
     assert_eq!(exchange(&t, &done).await, id);
     t.receiver.wait_for("mono.events.account_reauthorized", 1).await;
 }
+
+/// Where the bank can renew access by itself, Mono answers the re-authorisation at once with
+/// `data.responseCode` 99 and a code; the app hears `account_reauthorized`, then fresh data.
+#[tokio::test]
+async fn reauthorisation_without_the_user_answers_at_once() {
+    let t = TestApp::spawn().await;
+    t.link("pr-2", "user_good").await;
+    let id = connected_ids(&t.receiver, 1).await.remove(0);
+    t.receiver.wait_for("mono.events.account_updated", 1).await;
+    let (status, body) = call(&t, "/v2/connect/reauth/session", None, json!({"account": id})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["data"]["responseCode"], 99, "{body}");
+    let code = body["data"]["code"].as_str().expect("a code at once");
+    let (_, exchanged) = t.post_json("/v2/accounts/auth", json!({"code": code})).await;
+    assert_eq!(exchanged["data"]["id"], id.as_str());
+    t.receiver.wait_for("mono.events.account_reauthorized", 1).await;
+    t.receiver.wait_for("mono.events.account_updated", 2).await;
+}

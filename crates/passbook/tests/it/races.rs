@@ -133,7 +133,7 @@ async fn widget_page_loads_during_completion_keep_the_code() {
         assert!(loads.join_all().await.iter().all(|s| *s == 200));
         let (_, html) = page.html().await;
         assert!(html.contains("Account linked"), "round {round}: the completion survived the page loads");
-        let code = between(&html, "{ code: \"", "\" }").expect("the success page still holds the code");
+        let code = between(&html, "data-code=\"", "\"").expect("the success page still holds the code");
         let (status, exchanged) = t.post_json("/v2/accounts/auth", json!({"code": code})).await;
         assert_eq!(status, StatusCode::OK, "{exchanged}");
     }

@@ -53,10 +53,12 @@ async fn widget_flow_posts_its_messages_and_ends_with_a_code() {
     assert_eq!(types(&messages(&page).await), Vec::<String>::new(), "opened was already shown with the intro");
     page.post("consent", &[]).await;
     page.choose_institution(GTBANK).await;
+    assert_eq!(types(&messages(&page).await), Vec::<String>::new(), "GTBank has two ways in: none chosen yet");
+    page.post("auth-method", &[("auth_method", "internet_banking")]).await;
     let shown = messages(&page).await;
     assert_eq!(types(&shown), ["mono.connect.institution_selected"]);
     assert_eq!(shown[0]["data"]["institution"]["name"], "GTBank");
-    page.post("auth-method", &[("auth_method", "internet_banking")]).await;
+    assert_eq!(shown[0]["data"]["authMethod"], "internet_banking", "the first choice of a way in is announced");
     page.post("auth-method", &[("auth_method", "mobile_banking")]).await;
     let shown = messages(&page).await;
     assert_eq!(types(&shown), ["mono.connect.auth_method_switched"]);
@@ -69,7 +71,7 @@ async fn widget_flow_posts_its_messages_and_ends_with_a_code() {
     page.post("challenge", &[("otp", "123456")]).await;
     let (_, html) = page.html().await;
     assert!(html.contains("Account linked"));
-    let code = between(&html, "{ code: \"", "\" }").expect("the success page holds the code");
+    let code = between(&html, "data-code=\"", "\"").expect("the success page holds the code");
     assert!(code.starts_with("code_"));
 
     let (status, exchanged) = t.post_json("/v2/accounts/auth", json!({"code": code})).await;
@@ -145,7 +147,7 @@ async fn codes_expire_after_ten_minutes_and_belong_to_one_app() {
     let page = open_widget(&t, &[("selectedInstitution", json!({"id": KUDA}).to_string())]).await;
     page.login("user_good", "123456").await;
     let (_, html) = page.html().await;
-    let code = between(&html, "{ code: \"", "\" }").unwrap();
+    let code = between(&html, "data-code=\"", "\"").unwrap();
     let other = t.server.as_ref().unwrap().passbook.create_app("Other", None).await.unwrap();
     let (status, body) =
         t.send_json(reqwest::Method::POST, "/v2/accounts/auth", &other.secret_key, json!({"code": code})).await;
@@ -188,7 +190,7 @@ async fn the_widget_reauthorises_an_account_given_in_data() {
     assert_eq!(page.heading().await, "Log in to GTBank Internet Banking");
     page.login("user_reauth", "123456").await;
     let (_, html) = page.html().await;
-    let code = between(&html, "{ code: \"", "\" }").unwrap();
+    let code = between(&html, "data-code=\"", "\"").unwrap();
     let (_, exchanged) = t.post_json("/v2/accounts/auth", json!({"code": code})).await;
     assert_eq!(exchanged["data"]["id"], id.as_str(), "the same account id");
     t.receiver.wait_for("mono.events.account_reauthorized", 1).await;
