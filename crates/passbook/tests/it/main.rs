@@ -9,6 +9,7 @@ mod cli;
 mod crash;
 mod customers;
 mod events_api;
+mod hardening;
 mod lifecycle;
 mod linking;
 mod partners;

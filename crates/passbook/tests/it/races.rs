@@ -109,16 +109,18 @@ async fn one_time_codes_are_capped_like_passwords() {
 async fn widget_page_loads_during_completion_keep_the_code() {
     let t = TestApp::spawn().await;
     for round in 0..3 {
-        let page = open_widget(&t, &[("reference", format!("race-widget-{round}"))]).await;
+        let customer = json!({"customer": {"name": "Ada Obi", "email": format!("race{round}@example.ng")}});
+        let page =
+            open_widget(&t, &[("reference", format!("race-widget-{round}")), ("data", customer.to_string())]).await;
         page.post("consent", &[]).await;
         page.choose_institution(GTBANK).await;
         page.post("auth-method", &[("auth_method", "internet_banking")]).await;
-        // The login takes the sandbox's 300 ms; the page is loaded again and again meanwhile,
+        // The login takes the sandbox's 300 ms (user_slow_login); the page is loaded again and again meanwhile,
         // as the widget's iframe does after each step.
         let login = {
             let (http, url) = (page.http.clone(), format!("{}/login", page.url));
             tokio::spawn(async move {
-                http.post(url).form(&[("username", "user_good"), ("password", "123456")]).send().await.unwrap()
+                http.post(url).form(&[("username", "user_slow_login"), ("password", "123456")]).send().await.unwrap()
             })
         };
         let mut loads = tokio::task::JoinSet::new();
