@@ -91,6 +91,20 @@ pub struct ConnectorAccount<'a> {
     pub authorised_at: Timestamp,
 }
 
+impl<'a> ConnectorAccount<'a> {
+    /// How a linked account is shown to its connector.
+    pub fn of(account: &'a crate::model::Account, refresh: bool) -> Self {
+        Self {
+            account_id: &account.id,
+            institution_id: &account.institution_id,
+            connector_ref: &account.connector_ref,
+            account_number: &account.account_number,
+            refresh,
+            authorised_at: account.authorised_at,
+        }
+    }
+}
+
 /// A scripted test login that a sandbox connector offers.
 #[derive(Debug, Clone)]
 pub struct SandboxLogin {

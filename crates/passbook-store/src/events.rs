@@ -60,13 +60,9 @@ pub(crate) async fn insert(store: &SqlStore, tx: &mut Transaction<'static, Any>,
     Ok(())
 }
 
-/// Lets the next held event of the account go, unless one is already free to go.
-async fn release_next(
-    tx: &mut Transaction<'static, Any>,
-    app_id: &str,
-    account_id: &str,
-    now: Timestamp,
-) -> StoreResult<()> {
+/// Lets the next held event of the account go, unless one is already free to go. Its due time
+/// stays the time it was written, so it takes its place in the app's queue by age.
+async fn release_next(tx: &mut Transaction<'static, Any>, app_id: &str, account_id: &str) -> StoreResult<()> {
     // The counter row serialises this with writers of the account's events (see `insert`).
     sqlx::query("UPDATE event_sequences SET last = last WHERE app_id = $1 AND account_key = $2")
         .bind(app_id)
@@ -74,14 +70,13 @@ async fn release_next(
         .execute(&mut **tx)
         .await?;
     sqlx::query(
-        "UPDATE events SET held = 0, next_attempt_at = $3
+        "UPDATE events SET held = 0
          WHERE id = (SELECT id FROM events WHERE app_id = $1 AND account_id = $2 AND status = 'pending' AND held = 1
                      ORDER BY sequence LIMIT 1)
            AND NOT EXISTS (SELECT 1 FROM events WHERE app_id = $1 AND account_id = $2 AND status = 'pending' AND held = 0)",
     )
     .bind(app_id)
     .bind(account_id)
-    .bind(now.0)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -264,7 +259,7 @@ pub(crate) async fn record(
         .next(),
     };
     if let Some((app_id, Some(account_id))) = finished {
-        release_next(&mut tx, &app_id, &account_id, attempt.attempted_at).await?;
+        release_next(&mut tx, &app_id, &account_id).await?;
     }
     tx.commit().await?;
     Ok(())

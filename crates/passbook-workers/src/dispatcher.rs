@@ -68,7 +68,7 @@ impl Dispatcher {
                 return;
             }
             let claimed = self.claim().await;
-            if claimed == 0 && crate::idle(&self.passbook, &mut shutdown).await {
+            if claimed == 0 && crate::idle(&self.passbook.work.events, &mut shutdown).await {
                 return;
             }
         }
@@ -97,7 +97,7 @@ impl Dispatcher {
                 deliver_one(&passbook, &http, &options, event).await;
                 drop(permit);
                 // The next event of the same account may now be due.
-                passbook.work.notify_one();
+                passbook.work.events.notify_one();
             });
         }
         count

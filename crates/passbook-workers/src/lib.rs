@@ -37,10 +37,10 @@ pub fn spawn(
 }
 
 /// Waits for the poll interval, a wake-up, or shutdown; true when shutting down.
-pub(crate) async fn idle(passbook: &Passbook, shutdown: &mut watch::Receiver<bool>) -> bool {
+pub(crate) async fn idle(wakeup: &tokio::sync::Notify, shutdown: &mut watch::Receiver<bool>) -> bool {
     tokio::select! {
         _ = tokio::time::sleep(POLL_INTERVAL) => false,
-        _ = passbook.work.notified() => false,
+        _ = wakeup.notified() => false,
         _ = shutdown.changed() => true,
     }
 }

@@ -35,7 +35,7 @@ impl JobRunner {
                 tracing::error!(error = %err, "could not schedule refreshes");
             }
             let claimed = self.claim().await;
-            if claimed == 0 && crate::idle(&self.passbook, &mut shutdown).await {
+            if claimed == 0 && crate::idle(&self.passbook.work.jobs, &mut shutdown).await {
                 return;
             }
         }

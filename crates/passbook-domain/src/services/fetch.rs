@@ -66,16 +66,7 @@ impl Passbook {
             tracing::error!(account = %account.id, institution = %account.institution_id, "no connector serves this institution");
             return Ok(SyncResult { data: None, empty_status: DataStatus::Failed, sync: SyncStatus::Failed });
         };
-        let fetched = connector
-            .fetch(ConnectorAccount {
-                account_id: &account.id,
-                institution_id: &account.institution_id,
-                connector_ref: &account.connector_ref,
-                account_number: &account.account_number,
-                refresh,
-                authorised_at: account.authorised_at,
-            })
-            .await;
+        let fetched = connector.fetch(ConnectorAccount::of(account, refresh)).await;
         Ok(match fetched {
             Ok(data) => {
                 SyncResult { data: Some(data), empty_status: DataStatus::Unavailable, sync: SyncStatus::Successful }

@@ -20,14 +20,7 @@ impl Passbook {
             return Err(not_investment());
         }
         let found = connector
-            .investments(ConnectorAccount {
-                account_id: &account.id,
-                institution_id: &account.institution_id,
-                connector_ref: &account.connector_ref,
-                account_number: &account.account_number,
-                refresh: true,
-                authorised_at: account.authorised_at,
-            })
+            .investments(ConnectorAccount::of(&account, true))
             .await
             .map_err(|e| Error::Conflict(format!("The platform did not answer: {e}")))?;
         Ok((account, found.ok_or_else(not_investment)?))

@@ -64,13 +64,26 @@ pub struct Passbook {
     pub settings: Settings,
     /// Wakes the background workers when new work is written, so that they need not wait
     /// for their next poll.
-    pub work: Arc<tokio::sync::Notify>,
+    pub work: Arc<Wakeups>,
     pub metrics: Arc<crate::metrics::Metrics>,
 }
 
+/// One signal per worker: a single shared one would wake whichever worker waits first, and
+/// the other would sleep until its next poll.
+#[derive(Debug, Default)]
+pub struct Wakeups {
+    /// Jobs were queued.
+    pub jobs: tokio::sync::Notify,
+    /// Webhook events were written or released.
+    pub events: tokio::sync::Notify,
+}
+
 impl Passbook {
+    /// Work was written: both workers look (each signal keeps one wake-up for a worker that is
+    /// busy now).
     pub(crate) fn wake_workers(&self) {
-        self.work.notify_one();
+        self.work.jobs.notify_one();
+        self.work.events.notify_one();
     }
 
     /// Prometheus text for `/metrics`.

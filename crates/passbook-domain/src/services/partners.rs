@@ -71,19 +71,7 @@ impl Passbook {
         let Some((institution, connector)) = self.institutions.connector(&account.institution_id) else {
             return Ok(session);
         };
-        let renewed = connector
-            .renew(
-                institution,
-                ConnectorAccount {
-                    account_id: &account.id,
-                    institution_id: &account.institution_id,
-                    connector_ref: &account.connector_ref,
-                    account_number: &account.account_number,
-                    refresh: true,
-                    authorised_at: account.authorised_at,
-                },
-            )
-            .await;
+        let renewed = connector.renew(institution, ConnectorAccount::of(&account, true)).await;
         match renewed {
             Ok(Some(accounts)) => self.link_accounts(session, accounts).await,
             Ok(None) => Ok(session),

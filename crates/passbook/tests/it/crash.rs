@@ -1,7 +1,7 @@
 //! `kill -9` during a burst of deliveries loses no event.
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::support::*;
 
@@ -16,16 +16,7 @@ async fn kill_dash_nine_mid_burst_loses_no_event() {
     for i in 0..LINKS {
         let body = json!({"customer": {"name": "Crash", "email": format!("c{i}@example.ng")}, "scope": "auth",
                           "institution": {"id": GTBANK, "auth_method": "internet_banking"}});
-        let res: Value = http
-            .post(format!("{}/v2/accounts/initiate", first.base))
-            .header("mono-sec-key", &secret)
-            .json(&body)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let res = initiate_at(&http, &first.base, &secret, &body).await;
         let url = res["data"]["mono_url"].as_str().unwrap();
         http.post(format!("{url}/login"))
             .form(&[("username", "user_good"), ("password", "123456")])

@@ -204,16 +204,7 @@ async fn one_app_cannot_stall_another_apps_data() {
 async fn link_slow(http: &reqwest::Client, base: &str, key: &str, email: &str) {
     let body = json!({"customer": {"name": "Slow Data", "email": email}, "scope": "auth",
                       "institution": {"id": GTBANK, "auth_method": "internet_banking"}});
-    let res: Value = http
-        .post(format!("{base}/v2/accounts/initiate"))
-        .header("mono-sec-key", key)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let res = initiate_at(http, base, key, &body).await;
     let page = LinkPage { http: http.clone(), url: res["data"]["mono_url"].as_str().unwrap().to_string() };
     page.post("consent", &[]).await;
     page.login("user_slow", "123456").await;
@@ -334,45 +325,21 @@ async fn the_database_file_is_readable_by_its_owner_only() {
 
 #[tokio::test]
 async fn link_tokens_stay_out_of_debug_logs() {
-    use std::io::{BufRead, BufReader};
     let dir = tempfile::tempdir().unwrap();
     let (db, key, _receiver, secret) = process_setup(&dir).await;
     let log = dir.path().join("serve.log");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_passbook"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--no-workers"])
-        .env("PASSBOOK_DATABASE_URL", &db)
-        .env("PASSBOOK_MASTER_KEY", &key)
-        .env("RUST_LOG", "debug,sqlx=warn,hyper=info,h2=info")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let base = loop {
-        let line = lines.next().expect("passbook says when it is ready").unwrap();
-        if let Some(rest) = line.strip_prefix("Passbook is listening on ") {
-            break rest.split_whitespace().next().unwrap().to_string();
-        }
-    };
+    let mut process = serve_logging(&db, &key, &["--no-workers"], Some((&log, "debug,sqlx=warn,hyper=info,h2=info")));
+    let base = process.base.clone();
     let http = client();
     let body = json!({"customer": {"name": "Log Reader", "email": "logs@example.ng"}, "scope": "auth"});
-    let res: Value = http
-        .post(format!("{base}/v2/accounts/initiate"))
-        .header("mono-sec-key", &secret)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let res = initiate_at(&http, &base, &secret, &body).await;
     let url = res["data"]["mono_url"].as_str().unwrap().to_string();
     let token = url.rsplit('/').next().unwrap().to_string();
     http.get(&url).send().await.unwrap();
     http.post(format!("{url}/consent")).send().await.unwrap();
     http.get(format!("{base}/link/{token}/nope")).send().await.unwrap();
-    child.kill().unwrap();
-    child.wait().unwrap();
+    process.child.kill().unwrap();
+    process.child.wait().unwrap();
     let logged = std::fs::read_to_string(&log).unwrap();
     assert!(logged.contains("/link/{token}"), "requests are logged by route");
     assert!(!logged.contains(&token), "the token itself is never logged");

@@ -21,16 +21,7 @@ async fn links_across_replicas_survive_a_killed_worker() {
     for i in 0..LINKS {
         let (first, second) = (&replicas[i % 2], &replicas[(i + 1) % 2]);
         let body = json!({"customer": {"name": "Replica", "email": format!("r{i}@example.ng")}, "scope": "auth"});
-        let res: Value = http
-            .post(format!("{first}/v2/accounts/initiate"))
-            .header("mono-sec-key", &secret)
-            .json(&body)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let res = initiate_at(&http, first, &secret, &body).await;
         let path = res["data"]["mono_url"].as_str().unwrap().rsplit_once("/link/").unwrap().1.to_string();
         // Each step of the link page goes to the other replica than the one before.
         let steps: [(&str, Vec<(&str, &str)>); 4] = [
@@ -144,16 +135,7 @@ async fn several_workers_deliver_each_event_once_and_in_order() {
 async fn link_through(http: &reqwest::Client, base: &str, secret: &str, email: &str) -> String {
     let body = json!({"customer": {"name": "Workers", "email": email}, "scope": "auth",
                       "institution": {"id": GTBANK, "auth_method": "internet_banking"}});
-    let res: Value = http
-        .post(format!("{base}/v2/accounts/initiate"))
-        .header("mono-sec-key", secret)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let res = initiate_at(http, base, secret, &body).await;
     let url = res["data"]["mono_url"].as_str().unwrap();
     let page = LinkPage { http: http.clone(), url: url.to_string() };
     page.post("consent", &[]).await;

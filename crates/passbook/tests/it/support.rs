@@ -447,6 +447,12 @@ pub fn assert_delivered_in_order(all: &[Received], expected: usize) {
     }
 }
 
+/// `POST /v2/accounts/initiate` on the server at `base` with the secret `key`; the answer's JSON.
+pub async fn initiate_at(http: &reqwest::Client, base: &str, key: &str, body: &Value) -> Value {
+    let res = http.post(format!("{base}/v2/accounts/initiate")).header("mono-sec-key", key).json(body).send().await;
+    res.unwrap().json().await.unwrap()
+}
+
 /// A `passbook` process of the test, on `db`.
 pub struct Process {
     pub child: std::process::Child,
@@ -457,19 +463,23 @@ pub struct Process {
 /// Starts `passbook serve` (or, with `worker` first in `extra`, `passbook worker`) with short
 /// leases, and waits until it is ready.
 pub fn serve(db: &str, key: &str, extra: &[&str]) -> Process {
+    serve_logging(db, key, extra, None)
+}
+
+/// [`serve`], with the process's log (at `RUST_LOG` level `filter`) written to `log`.
+pub fn serve_logging(db: &str, key: &str, extra: &[&str], log: Option<(&std::path::Path, &str)>) -> Process {
     use std::io::{BufRead, BufReader};
     let worker = extra.first() == Some(&"worker");
     let mut args: Vec<&str> = if worker { vec!["worker"] } else { vec!["serve", "--listen", "127.0.0.1:0"] };
     args.extend(extra.iter().skip(usize::from(worker)));
     args.extend(["--webhook-timeout-secs", "1", "--webhook-lease-secs", "2", "--job-lease-secs", "2"]);
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_passbook"))
-        .args(&args)
-        .env("PASSBOOK_DATABASE_URL", db)
-        .env("PASSBOOK_MASTER_KEY", key)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_passbook"));
+    command.args(&args).env("PASSBOOK_DATABASE_URL", db).env("PASSBOOK_MASTER_KEY", key);
+    command.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::null());
+    if let Some((path, filter)) = log {
+        command.env("RUST_LOG", filter).stderr(std::fs::File::create(path).unwrap());
+    }
+    let mut child = command.spawn().unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let base = loop {
         let line = lines.next().expect("passbook says when it is ready").unwrap();
