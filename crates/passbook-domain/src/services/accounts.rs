@@ -20,7 +20,7 @@ impl Passbook {
         let event = webhook_payloads::account_unlinked(&account, self.clock.now());
         self.store.unlink_account(&account, &event).await?;
         self.metrics.event_created(&event.event);
-        self.wake_workers();
+        self.wake_dispatcher();
         Ok(())
     }
 

@@ -168,7 +168,7 @@ impl Passbook {
         events.push(webhook_payloads::account_updated(&account, &institution, sync.as_ref(), now));
         self.store.save_fetch(&update, &transactions, &events).await?;
         events.iter().for_each(|e| self.metrics.event_created(&e.event));
-        self.wake_workers();
+        self.wake_dispatcher();
         let outcome = serde_json::json!({"has_new_data": has_new_data, "sync_status": result.sync.as_str()});
         Ok(JobResult::Done(Some(outcome.to_string())))
     }
@@ -177,7 +177,7 @@ impl Passbook {
     pub async fn schedule_refreshes(&self) -> Result<u64> {
         let queued = self.store.schedule_refreshes(self.clock.now(), 500).await?;
         if queued > 0 {
-            self.wake_workers();
+            self.wake_runner();
         }
         Ok(queued)
     }
@@ -198,7 +198,7 @@ impl Passbook {
         };
         // A request racing this one may have queued the same sync: then both wait for it.
         let job_id = self.store.insert_job(&job).await?;
-        self.wake_workers();
+        self.wake_runner();
         let deadline = std::time::Instant::now() + REALTIME_WAIT;
         loop {
             let record =

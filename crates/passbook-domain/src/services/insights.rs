@@ -53,7 +53,7 @@ impl Passbook {
         };
         self.store.insert_income_record(&app.id, &record, &event).await?;
         self.metrics.event_created(&event.event);
-        self.wake_workers();
+        self.wake_dispatcher();
         Ok(account)
     }
 
@@ -106,7 +106,7 @@ impl Passbook {
         let event = webhook_payloads::account_credit_worthiness(&account, assessment, self.clock.now());
         self.store.insert_event(&event).await?;
         self.metrics.event_created(&event.event);
-        self.wake_workers();
+        self.wake_dispatcher();
         Ok(account)
     }
 }

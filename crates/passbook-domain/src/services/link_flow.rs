@@ -381,7 +381,8 @@ impl Passbook {
         });
         self.store.complete_link_session(&mut session, &accounts, &events, &jobs, code.as_ref()).await?;
         events.iter().for_each(|e| self.metrics.event_created(&e.event));
-        self.wake_workers();
+        self.wake_dispatcher();
+        self.wake_runner();
         Ok(session)
     }
 

@@ -79,11 +79,15 @@ pub struct Wakeups {
 }
 
 impl Passbook {
-    /// Work was written: both workers look (each signal keeps one wake-up for a worker that is
-    /// busy now).
-    pub(crate) fn wake_workers(&self) {
-        self.work.jobs.notify_one();
+    /// Webhook events were written: the dispatcher looks at once (a signal keeps one wake-up
+    /// for a dispatcher that is busy now).
+    pub(crate) fn wake_dispatcher(&self) {
         self.work.events.notify_one();
+    }
+
+    /// Jobs were queued: the job runner looks at once.
+    pub(crate) fn wake_runner(&self) {
+        self.work.jobs.notify_one();
     }
 
     /// Prometheus text for `/metrics`.

@@ -96,7 +96,7 @@ impl Passbook {
             run_at: now,
         };
         let statement = self.store.insert_statement(&statement, &job).await?;
-        self.wake_workers();
+        self.wake_runner();
         Ok(statement)
     }
 

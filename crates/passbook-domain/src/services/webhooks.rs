@@ -36,7 +36,7 @@ impl Passbook {
         let event = webhook_payloads::webhook_test(&app.id, self.clock.now());
         self.store.insert_event(&event).await?;
         self.metrics.event_created(&event.event);
-        self.wake_workers();
+        self.wake_dispatcher();
         Ok(event.id)
     }
 
@@ -71,7 +71,7 @@ impl Passbook {
             return Err(Error::Conflict(format!("Event '{id}' is still pending delivery")));
         }
         self.store.replay_events(&app.id, Some(id), &EventFilter::default(), self.clock.now()).await?;
-        self.wake_workers();
+        self.wake_dispatcher();
         Ok(())
     }
 
@@ -92,7 +92,7 @@ impl Passbook {
         }
         filter.status = filter.status.or(Some(EventStatus::Failed));
         let count = self.store.replay_events(&app.id, None, &filter, self.clock.now()).await?;
-        self.wake_workers();
+        self.wake_dispatcher();
         Ok(count)
     }
 }
