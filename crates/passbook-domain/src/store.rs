@@ -109,8 +109,15 @@ pub trait Store: Send + Sync {
         total_hint: u64,
     ) -> Result<Page<Transaction>>;
     /// Applies a fetch: the account's new state, its new transactions (duplicates by
-    /// fingerprint are skipped) and the event that reports it. Returns how many were new.
-    async fn save_fetch(&self, update: &FetchUpdate, transactions: &[Transaction], events: &[NewEvent]) -> Result<u64>;
+    /// fingerprint are skipped), the events that report it and, when given, the end of the job
+    /// that fetched it, all in one transaction (nothing at all when the job was taken over).
+    async fn save_fetch(
+        &self,
+        update: &FetchUpdate,
+        transactions: &[Transaction],
+        events: &[NewEvent],
+        settles: Option<&JobSettlement>,
+    ) -> Result<Settled>;
     /// Which of these fingerprints the account already has.
     async fn known_fingerprints(
         &self,
@@ -125,8 +132,8 @@ pub trait Store: Send + Sync {
     async fn extend_job_lease(&self, id: &str, attempt: u32, until: Timestamp) -> Result<bool>;
     /// How many of the app's jobs are waiting or running.
     async fn pending_jobs(&self, app_id: &str) -> Result<u64>;
-    /// `outcome` is what the job found (JSON), shown by the jobs endpoint.
-    async fn finish_job(&self, id: &str, at: Timestamp, outcome: Option<&str>) -> Result<()>;
+    /// Ends a job that wrote nothing else (or whose writes were their own transactions).
+    async fn settle_job(&self, settlement: &JobSettlement, at: Timestamp) -> Result<Settled>;
     /// Queues the job, unless one of its kind about its subject is pending: returns the id of
     /// the job that will do the work.
     async fn insert_job(&self, job: &NewJob) -> Result<String>;
@@ -162,8 +169,8 @@ pub trait Store: Send + Sync {
     /// Stores the built PDF (`None`: the build failed).
     async fn finish_statement(&self, id: &str, pdf: Option<&[u8]>, at: Timestamp) -> Result<()>;
     async fn statement_pdf(&self, id: &str) -> Result<Option<Vec<u8>>>;
-    async fn retry_job(&self, id: &str, at: Timestamp, error: &str) -> Result<()>;
-    async fn fail_job(&self, id: &str, at: Timestamp, error: &str) -> Result<()>;
+    /// Puts the job (claimed as `attempt`) back in the queue for `at`.
+    async fn retry_job(&self, id: &str, attempt: u32, at: Timestamp, error: &str) -> Result<Settled>;
 
     // Webhook outbox
     /// Claims due events; an event waits while an earlier one about the same account is

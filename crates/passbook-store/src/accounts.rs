@@ -5,7 +5,7 @@ use sqlx::{Any, FromRow, Transaction as SqlTransaction};
 
 use crate::customers::CustomerRow;
 use crate::error::{StoreError, StoreResult};
-use crate::{SqlStore, events, transactions};
+use crate::{SqlStore, events, jobs, transactions};
 
 #[derive(FromRow)]
 pub(crate) struct AccountRow {
@@ -222,8 +222,16 @@ pub(crate) async fn save_fetch(
     update: &FetchUpdate,
     new_transactions: &[Transaction],
     new_events: &[NewEvent],
-) -> StoreResult<u64> {
+    settles: Option<&JobSettlement>,
+) -> StoreResult<Settled> {
     let mut tx = store.write().await?;
+    // First, so that a worker whose job was taken over writes nothing at all.
+    if let Some(settlement) = settles
+        && jobs::settle(&mut tx, settlement, update.updated_at).await? == Settled::TakenOver
+    {
+        tx.rollback().await?;
+        return Ok(Settled::TakenOver);
+    }
     let id = &update.account_id;
     if let Some(identity) = &update.identity {
         let json = serde_json::to_vec(identity).expect("identity serialises");
@@ -259,11 +267,12 @@ pub(crate) async fn save_fetch(
         events::insert(store, &mut tx, event).await?;
     }
     tx.commit().await?;
-    Ok(inserted)
+    tracing::debug!(account = %id, new_transactions = inserted, "fetch saved");
+    Ok(Settled::Yes)
 }
 
 /// Everything about the account goes except the new event and an audit line. The event is
-/// written first so that it takes the next sequence number after the ones deleted.
+/// written last, so that no earlier event holds it back; its sequence number carries on.
 pub(crate) async fn unlink(store: &SqlStore, account: &Account, event: &NewEvent) -> StoreResult<()> {
     let mut tx = store.write().await?;
     let id = &account.id;

@@ -1,4 +1,4 @@
-use passbook_domain::model::{Job, JobKind, JobRecord, JobStatus, NewJob};
+use passbook_domain::model::{Job, JobEnd, JobKind, JobRecord, JobSettlement, JobStatus, NewJob, Settled};
 use passbook_domain::{Timestamp, ids};
 use sqlx::{Any, Transaction};
 
@@ -106,34 +106,58 @@ pub(crate) async fn extend_lease(store: &SqlStore, id: &str, attempt: u32, until
     Ok(done.rows_affected() == 1)
 }
 
-pub(crate) async fn finish(store: &SqlStore, id: &str, now: Timestamp, outcome: Option<&str>) -> StoreResult<()> {
-    sqlx::query("UPDATE jobs SET done_at = $2, outcome = $3, locked_until = NULL WHERE id = $1")
-        .bind(id)
-        .bind(now.0)
-        .bind(outcome)
-        .execute(&store.pool)
-        .await?;
-    Ok(())
+/// Ends the job in `tx`, if the claim being settled is still its latest; `TakenOver` (and
+/// nothing written) when another worker claimed it since.
+pub(crate) async fn settle(
+    tx: &mut Transaction<'static, Any>,
+    settlement: &JobSettlement,
+    at: Timestamp,
+) -> StoreResult<Settled> {
+    let (done_at, failed_at, outcome, error) = match &settlement.end {
+        JobEnd::Done { outcome } => (Some(at.0), None, outcome.as_deref(), None),
+        JobEnd::Failed { reason } => (None, Some(at.0), None, Some(reason.as_str())),
+    };
+    let updated = sqlx::query(
+        "UPDATE jobs SET done_at = $3, failed_at = $4, outcome = $5, last_error = COALESCE($6, last_error),
+             locked_until = NULL
+         WHERE id = $1 AND attempts = $2 AND done_at IS NULL AND failed_at IS NULL",
+    )
+    .bind(&settlement.job_id)
+    .bind(settlement.attempt as i64)
+    .bind(done_at)
+    .bind(failed_at)
+    .bind(outcome)
+    .bind(error)
+    .execute(&mut **tx)
+    .await?;
+    Ok(if updated.rows_affected() == 1 { Settled::Yes } else { Settled::TakenOver })
 }
 
-pub(crate) async fn retry(store: &SqlStore, id: &str, at: Timestamp, error: &str) -> StoreResult<()> {
-    sqlx::query("UPDATE jobs SET run_at = $2, last_error = $3, locked_until = NULL WHERE id = $1")
-        .bind(id)
-        .bind(at.0)
-        .bind(error)
-        .execute(&store.pool)
-        .await?;
-    Ok(())
+pub(crate) async fn settle_alone(store: &SqlStore, settlement: &JobSettlement, at: Timestamp) -> StoreResult<Settled> {
+    let mut tx = store.write().await?;
+    let settled = settle(&mut tx, settlement, at).await?;
+    tx.commit().await?;
+    Ok(settled)
 }
 
-pub(crate) async fn fail(store: &SqlStore, id: &str, now: Timestamp, error: &str) -> StoreResult<()> {
-    sqlx::query("UPDATE jobs SET failed_at = $2, last_error = $3, locked_until = NULL WHERE id = $1")
-        .bind(id)
-        .bind(now.0)
-        .bind(error)
-        .execute(&store.pool)
-        .await?;
-    Ok(())
+pub(crate) async fn retry(
+    store: &SqlStore,
+    id: &str,
+    attempt: u32,
+    at: Timestamp,
+    error: &str,
+) -> StoreResult<Settled> {
+    let updated = sqlx::query(
+        "UPDATE jobs SET run_at = $3, last_error = $4, locked_until = NULL
+         WHERE id = $1 AND attempts = $2 AND done_at IS NULL AND failed_at IS NULL",
+    )
+    .bind(id)
+    .bind(attempt as i64)
+    .bind(at.0)
+    .bind(error)
+    .execute(&store.pool)
+    .await?;
+    Ok(if updated.rows_affected() == 1 { Settled::Yes } else { Settled::TakenOver })
 }
 
 pub(crate) async fn insert_alone(store: &SqlStore, job: &NewJob) -> StoreResult<String> {

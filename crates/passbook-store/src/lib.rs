@@ -357,8 +357,9 @@ mod port {
             update: &FetchUpdate,
             transactions: &[Transaction],
             events: &[NewEvent],
-        ) -> Result<u64> {
-            Ok(accounts::save_fetch(self, update, transactions, events).await?)
+            settles: Option<&JobSettlement>,
+        ) -> Result<Settled> {
+            Ok(accounts::save_fetch(self, update, transactions, events, settles).await?)
         }
 
         async fn known_fingerprints(
@@ -387,8 +388,8 @@ mod port {
             Ok(jobs::pending_count(self, app_id).await?)
         }
 
-        async fn finish_job(&self, id: &str, at: Timestamp, outcome: Option<&str>) -> Result<()> {
-            Ok(jobs::finish(self, id, at, outcome).await?)
+        async fn settle_job(&self, settlement: &JobSettlement, at: Timestamp) -> Result<Settled> {
+            Ok(jobs::settle_alone(self, settlement, at).await?)
         }
 
         async fn insert_job(&self, job: &NewJob) -> Result<String> {
@@ -449,12 +450,8 @@ mod port {
             Ok(apps::set_refresh_interval(self, app_id, hours).await?)
         }
 
-        async fn retry_job(&self, id: &str, at: Timestamp, error: &str) -> Result<()> {
-            Ok(jobs::retry(self, id, at, error).await?)
-        }
-
-        async fn fail_job(&self, id: &str, at: Timestamp, error: &str) -> Result<()> {
-            Ok(jobs::fail(self, id, at, error).await?)
+        async fn retry_job(&self, id: &str, attempt: u32, at: Timestamp, error: &str) -> Result<Settled> {
+            Ok(jobs::retry(self, id, attempt, at, error).await?)
         }
 
         async fn claim_events(&self, now: Timestamp, lease_until: Timestamp, limit: u32) -> Result<Vec<PendingEvent>> {

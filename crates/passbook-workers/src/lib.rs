@@ -36,6 +36,16 @@ pub fn spawn(
     vec![tokio::spawn(runner.run(shutdown.clone())), tokio::spawn(dispatcher.run(shutdown))]
 }
 
+/// A test hook: when `PASSBOOK_CRASH_AT` names this point, the process aborts here, as a
+/// `kill -9` at exactly that moment would. Read once; costs a comparison otherwise.
+pub(crate) fn crash_point(name: &str) {
+    static AT: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    if AT.get_or_init(|| std::env::var("PASSBOOK_CRASH_AT").ok()).as_deref() == Some(name) {
+        eprintln!("PASSBOOK_CRASH_AT={name}: aborting");
+        std::process::abort();
+    }
+}
+
 /// Waits for the poll interval, a wake-up, or shutdown; true when shutting down.
 pub(crate) async fn idle(wakeup: &tokio::sync::Notify, shutdown: &mut watch::Receiver<bool>) -> bool {
     tokio::select! {

@@ -1,7 +1,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use passbook_domain::model::Job;
+use passbook_domain::model::{Job, JobEnd, JobSettlement};
 use passbook_domain::services::JobResult;
 use passbook_domain::{Passbook, Timestamp};
 use tokio::sync::{Semaphore, watch};
@@ -75,27 +75,45 @@ async fn run_one(passbook: &Passbook, job: Job, lease: Duration) {
         let _lease = LeaseKeeper::start(passbook.clone(), &job, lease);
         passbook.run_job(&job).await
     };
+    crate::crash_point("job-ran");
     let now = passbook.clock.now();
     let settled = match outcome {
-        Ok(JobResult::Done(outcome)) => passbook.store.finish_job(&job.id, now, outcome.as_deref()).await,
+        Ok(JobResult::Done(outcome)) => {
+            let done = JobSettlement::of(&job, JobEnd::Done { outcome });
+            passbook.store.settle_job(&done, now).await.map(JobResult::from)
+        }
+        Ok(result @ (JobResult::Settled | JobResult::TakenOver)) => Ok(result),
         Ok(JobResult::Retry(reason)) => retry_or_give_up(passbook, &job, now, &reason).await,
         Err(err) => {
             tracing::error!(job = name, id = %job.id, error = %err, "job failed");
             retry_or_give_up(passbook, &job, now, &err.to_string()).await
         }
     };
-    if let Err(err) = settled {
-        tracing::error!(job = name, id = %job.id, error = %err, "could not record the job's outcome; it runs again after its lease");
+    match settled {
+        Ok(JobResult::TakenOver) => {
+            tracing::warn!(job = name, id = %job.id, "job's lease ran out and another worker took it over; its work is discarded")
+        }
+        Ok(_) => {}
+        Err(err) => {
+            tracing::error!(job = name, id = %job.id, error = %err, "could not record the job's outcome; it runs again after its lease")
+        }
     }
 }
 
-async fn retry_or_give_up(passbook: &Passbook, job: &Job, now: Timestamp, reason: &str) -> passbook_domain::Result<()> {
+async fn retry_or_give_up(
+    passbook: &Passbook,
+    job: &Job,
+    now: Timestamp,
+    reason: &str,
+) -> passbook_domain::Result<JobResult> {
     match next_delay(&JOB_RETRY_SCHEDULE, job.attempts) {
-        Some(delay) => passbook.store.retry_job(&job.id, now.plus_millis(delay.as_millis() as i64), reason).await,
+        Some(delay) => {
+            let at = now.plus_millis(delay.as_millis() as i64);
+            Ok(passbook.store.retry_job(&job.id, job.attempts, at, reason).await?.into())
+        }
         None => {
             tracing::warn!(job = job.kind.name(), id = %job.id, reason, "job gave up after its last attempt");
-            passbook.job_exhausted(job).await?;
-            passbook.store.fail_job(&job.id, now, reason).await
+            passbook.job_exhausted(job, reason).await
         }
     }
 }

@@ -207,7 +207,7 @@ async fn seed_account(passbook: &Passbook, app: &App, label: &str, count: usize)
     };
     let institution = passbook.institutions.get(&stored.institution_id).unwrap();
     let event = webhook_payloads::account_updated(&stored, institution, None, now);
-    passbook.store.save_fetch(&update, &transactions, std::slice::from_ref(&event)).await.unwrap();
+    passbook.store.save_fetch(&update, &transactions, std::slice::from_ref(&event), None).await.unwrap();
     account.id
 }
 

@@ -145,6 +145,38 @@ impl JobKind {
     }
 }
 
+/// How a claimed job ends. Written in the same transaction as what the job produced, and only
+/// while the claim is still the job's latest (its attempt number): a worker whose lease ran out
+/// and whose job was claimed again settles nothing and writes nothing.
+#[derive(Debug, Clone)]
+pub struct JobSettlement {
+    pub job_id: String,
+    pub attempt: u32,
+    pub end: JobEnd,
+}
+
+#[derive(Debug, Clone)]
+pub enum JobEnd {
+    /// Finished; `outcome` (JSON) is what the jobs endpoint shows.
+    Done { outcome: Option<String> },
+    /// Out of attempts.
+    Failed { reason: String },
+}
+
+impl JobSettlement {
+    pub fn of(job: &Job, end: JobEnd) -> Self {
+        Self { job_id: job.id.clone(), attempt: job.attempts, end }
+    }
+}
+
+/// Whether a write that settles a job happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settled {
+    Yes,
+    /// The job had been claimed again by another worker: nothing was written.
+    TakenOver,
+}
+
 /// A job as `GET /v2/accounts/{id}/jobs/{job_id}` shows it.
 #[derive(Debug, Clone)]
 pub struct JobRecord {

@@ -17,10 +17,23 @@ const REALTIME_WAIT: Duration = Duration::from_secs(5);
 /// What the job runner should do with a job after running it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JobResult {
-    /// Finished; `outcome` (JSON) is what the jobs endpoint shows.
+    /// Finished; `outcome` (JSON) is what the jobs endpoint shows. The runner records it.
     Done(Option<String>),
+    /// Finished, and recorded in the same transaction as what the job wrote.
+    Settled,
+    /// Another worker claimed the job after this one's lease ran out; nothing was written.
+    TakenOver,
     /// Try again later (the runner picks the delay).
     Retry(String),
+}
+
+impl From<Settled> for JobResult {
+    fn from(settled: Settled) -> Self {
+        match settled {
+            Settled::Yes => Self::Settled,
+            Settled::TakenOver => Self::TakenOver,
+        }
+    }
 }
 
 /// What one fetch came to, for the account and for the app.
@@ -44,20 +57,20 @@ impl Passbook {
             Ok(result) => result,
             Err(reason) => return Ok(JobResult::Retry(reason)),
         };
-        self.apply_sync(account, job, result).await
+        self.apply_sync(account, job, result, None).await
     }
 
     /// Called when a job has used all its attempts: the app hears that the fetch failed rather
-    /// than waiting on PROCESSING forever.
-    pub async fn job_exhausted(&self, job: &Job) -> Result<()> {
+    /// than waiting on PROCESSING forever, and the job ends failed.
+    pub async fn job_exhausted(&self, job: &Job, reason: &str) -> Result<JobResult> {
+        let failed = JobSettlement::of(job, JobEnd::Failed { reason: reason.to_string() });
         if let JobKind::BuildStatement { statement_id } = &job.kind {
-            return self.store.finish_statement(statement_id, None, self.clock.now()).await;
-        }
-        if let Some(account) = self.store.account_by_id(job.kind.subject()).await? {
+            self.store.finish_statement(statement_id, None, self.clock.now()).await?;
+        } else if let Some(account) = self.store.account_by_id(job.kind.subject()).await? {
             let result = SyncResult { data: None, empty_status: DataStatus::Failed, sync: SyncStatus::Failed };
-            self.apply_sync(account, job, result).await?;
+            return self.apply_sync(account, job, result, Some(failed)).await;
         }
-        Ok(())
+        Ok(self.store.settle_job(&failed, self.clock.now()).await?.into())
     }
 
     /// Asks the connector; `Err` carries the reason for a transient failure worth retrying.
@@ -88,8 +101,16 @@ impl Passbook {
         })
     }
 
-    /// Writes what a fetch found, with the events that report it, in one transaction.
-    async fn apply_sync(&self, mut account: Account, job: &Job, result: SyncResult) -> Result<JobResult> {
+    /// Writes what a fetch found, with the events that report it and the end of the job, in one
+    /// transaction: a crash leaves either all of it or none (and the job runs again). The job
+    /// ends done unless `end` says otherwise.
+    async fn apply_sync(
+        &self,
+        mut account: Account,
+        job: &Job,
+        result: SyncResult,
+        end: Option<JobSettlement>,
+    ) -> Result<JobResult> {
         let now = self.clock.now();
         let first_fetch = matches!(job.kind, JobKind::FetchAccount { .. });
         let data = result.data.unwrap_or_default();
@@ -166,11 +187,14 @@ impl Passbook {
             events.push(webhook_payloads::jobs_update(&account, &job.id, &job.kind, status, now));
         }
         events.push(webhook_payloads::account_updated(&account, &institution, sync.as_ref(), now));
-        self.store.save_fetch(&update, &transactions, &events).await?;
-        events.iter().for_each(|e| self.metrics.event_created(&e.event));
-        self.wake_dispatcher();
         let outcome = serde_json::json!({"has_new_data": has_new_data, "sync_status": result.sync.as_str()});
-        Ok(JobResult::Done(Some(outcome.to_string())))
+        let end = end.unwrap_or_else(|| JobSettlement::of(job, JobEnd::Done { outcome: Some(outcome.to_string()) }));
+        let settled = self.store.save_fetch(&update, &transactions, &events, Some(&end)).await?;
+        if settled == Settled::Yes {
+            events.iter().for_each(|e| self.metrics.event_created(&e.event));
+            self.wake_dispatcher();
+        }
+        Ok(settled.into())
     }
 
     /// Queues the scheduled refreshes that are due (each app chooses 24, 12 or 6 hours).

@@ -328,7 +328,8 @@ async fn link_tokens_stay_out_of_debug_logs() {
     let dir = tempfile::tempdir().unwrap();
     let (db, key, _receiver, secret) = process_setup(&dir).await;
     let log = dir.path().join("serve.log");
-    let mut process = serve_logging(&db, &key, &["--no-workers"], Some((&log, "debug,sqlx=warn,hyper=info,h2=info")));
+    let mut process =
+        serve_with(&db, &key, &["--no-workers"], &[("RUST_LOG", "debug,sqlx=warn,hyper=info,h2=info")], Some(&log));
     let base = process.base.clone();
     let http = client();
     let body = json!({"customer": {"name": "Log Reader", "email": "logs@example.ng"}, "scope": "auth"});

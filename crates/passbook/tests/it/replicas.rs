@@ -131,6 +131,43 @@ async fn several_workers_deliver_each_event_once_and_in_order() {
     }
 }
 
+/// A worker killed right after a fetch ran (`PASSBOOK_CRASH_AT=job-ran`: the data, its
+/// `account_updated` and the job's end were one transaction) leaves nothing to run again: after
+/// another worker takes over, the app has heard `account_updated` once.
+#[tokio::test]
+async fn a_worker_killed_right_after_a_fetch_reports_it_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, key, receiver, secret) = process_setup(&dir).await;
+    let mut api = serve(&db, &key, &["--no-workers"]);
+    let mut doomed = serve_with(&db, &key, &["worker", "--no-migrate"], &[("PASSBOOK_CRASH_AT", "job-ran")], None);
+    let http = client();
+    let account = link_through(&http, &api.base, &secret, "crash@example.ng").await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while doomed.child.try_wait().unwrap().is_none() {
+        assert!(std::time::Instant::now() < deadline, "the worker reached the crash point");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let mut worker = serve(&db, &key, &["worker", "--no-migrate"]);
+    receiver.wait_for("mono.events.account_updated", 1).await;
+    tokio::time::sleep(Duration::from_secs(3)).await; // past the dead worker's 2 s lease
+    let updates = receiver.all().iter().filter(|r| r.event() == "mono.events.account_updated").count();
+    assert_eq!(updates, 1, "the fetch of {account} was reported once");
+
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&db).await.unwrap();
+    let (attempts, done): (i64, Option<i64>) =
+        sqlx::query_as("SELECT attempts, done_at FROM jobs WHERE subject = $1 AND kind = 'fetch_account'")
+            .bind(&account)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!((attempts, done.is_some()), (1, true), "the job ended with the fetch, in its one attempt");
+    for p in [&mut api, &mut worker] {
+        p.child.kill().unwrap();
+        p.child.wait().unwrap();
+    }
+}
+
 /// Links one account at GTBank through the hosted page of `base`; returns its id.
 async fn link_through(http: &reqwest::Client, base: &str, secret: &str, email: &str) -> String {
     let body = json!({"customer": {"name": "Workers", "email": email}, "scope": "auth",

@@ -463,11 +463,11 @@ pub struct Process {
 /// Starts `passbook serve` (or, with `worker` first in `extra`, `passbook worker`) with short
 /// leases, and waits until it is ready.
 pub fn serve(db: &str, key: &str, extra: &[&str]) -> Process {
-    serve_logging(db, key, extra, None)
+    serve_with(db, key, extra, &[], None)
 }
 
-/// [`serve`], with the process's log (at `RUST_LOG` level `filter`) written to `log`.
-pub fn serve_logging(db: &str, key: &str, extra: &[&str], log: Option<(&std::path::Path, &str)>) -> Process {
+/// [`serve`] with more environment variables, and its log (stderr) written to `log`.
+pub fn serve_with(db: &str, key: &str, extra: &[&str], env: &[(&str, &str)], log: Option<&std::path::Path>) -> Process {
     use std::io::{BufRead, BufReader};
     let worker = extra.first() == Some(&"worker");
     let mut args: Vec<&str> = if worker { vec!["worker"] } else { vec!["serve", "--listen", "127.0.0.1:0"] };
@@ -475,9 +475,9 @@ pub fn serve_logging(db: &str, key: &str, extra: &[&str], log: Option<(&std::pat
     args.extend(["--webhook-timeout-secs", "1", "--webhook-lease-secs", "2", "--job-lease-secs", "2"]);
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_passbook"));
     command.args(&args).env("PASSBOOK_DATABASE_URL", db).env("PASSBOOK_MASTER_KEY", key);
-    command.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::null());
-    if let Some((path, filter)) = log {
-        command.env("RUST_LOG", filter).stderr(std::fs::File::create(path).unwrap());
+    command.envs(env.iter().copied()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::null());
+    if let Some(path) = log {
+        command.stderr(std::fs::File::create(path).unwrap());
     }
     let mut child = command.spawn().unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
