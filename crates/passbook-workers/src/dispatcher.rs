@@ -183,7 +183,7 @@ async fn attempt(
     if !options.allow_private
         && let Some(refused) = literal_internal_host(url)
     {
-        return Answer::failed(ssrf::refusal(&refused), true);
+        return Answer::failed(ssrf::Refused { host: refused }.to_string(), true);
     }
     let body = webhook_payloads::body_with_sequence(&event.payload, event.sequence);
     let timestamp = now.0 / 1000;
@@ -203,9 +203,10 @@ async fn attempt(
     let response = match request.send().await {
         Ok(response) => response,
         Err(err) => {
-            let text = describe(&err);
-            let permanent = text.contains("refused: ");
-            return Answer::failed(text, permanent);
+            return match refusal(&err) {
+                Some(refused) => Answer::failed(refused.to_string(), true),
+                None => Answer::failed(describe(&err), false),
+            };
         }
     };
     let status = response.status();
@@ -236,15 +237,19 @@ fn literal_internal_host(url: &str) -> Option<String> {
     passbook_domain::net::internal_host(reqwest::Url::parse(url).ok()?.host_str()?)
 }
 
-fn describe(err: &reqwest::Error) -> String {
-    let mut source: Option<&dyn std::error::Error> = Some(err);
+/// The resolver's refusal, where one caused the failure.
+fn refusal(err: &reqwest::Error) -> Option<&ssrf::Refused> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(e) = source {
-        let text = e.to_string();
-        if text.starts_with("refused: ") {
-            return text;
+        if let Some(refused) = e.downcast_ref::<ssrf::Refused>() {
+            return Some(refused);
         }
         source = e.source();
     }
+    None
+}
+
+fn describe(err: &reqwest::Error) -> String {
     if err.is_timeout() {
         "the endpoint did not answer in time".into()
     } else if err.is_connect() {

@@ -7,12 +7,23 @@ use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
 pub use passbook_domain::net::is_internal;
 
-/// The refusal message for an internal address.
-pub fn refusal(host: &str) -> String {
-    format!(
-        "refused: {host} is a private, loopback or link-local address (set PASSBOOK_WEBHOOK_ALLOW_PRIVATE=true to allow it)"
-    )
+/// A webhook host that is internal: the delivery is refused for good.
+#[derive(Debug)]
+pub struct Refused {
+    pub host: String,
 }
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "refused: {} is a private, loopback or link-local address (set PASSBOOK_WEBHOOK_ALLOW_PRIVATE=true to allow it)",
+            self.host
+        )
+    }
+}
+
+impl std::error::Error for Refused {}
 
 /// A resolver that drops internal addresses and fails when none are left.
 pub struct PublicOnlyResolver;
@@ -24,7 +35,7 @@ impl Resolve for PublicOnlyResolver {
             let all: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             let public: Vec<SocketAddr> = all.into_iter().filter(|a| !is_internal(a.ip())).collect();
             if public.is_empty() {
-                return Err(refusal(&host).into());
+                return Err(Box::new(Refused { host }) as Box<dyn std::error::Error + Send + Sync>);
             }
             Ok(Box::new(public.into_iter()) as Addrs)
         })
