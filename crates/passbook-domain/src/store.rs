@@ -20,6 +20,36 @@ pub struct FetchUpdate {
     pub updated_at: Timestamp,
 }
 
+/// What creating a link session came to. The store reports it; the domain words the refusals.
+#[derive(Debug)]
+pub enum SessionCreated {
+    /// Created, for this customer (found by e-mail, or new).
+    Created(Box<Customer>),
+    /// The app used this reference for another hosted link.
+    ReferenceTaken,
+    /// Without `join_by_email`: another customer of the app has this e-mail.
+    EmailTaken,
+}
+
+/// What saving a link session came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionSaved {
+    Saved,
+    /// It was completed (linked or failed) meanwhile.
+    AlreadyEnded,
+    /// Another request of the link saved it since it was read.
+    Changed,
+}
+
+/// What deleting a customer came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CustomerDeleted {
+    Deleted,
+    NotFound,
+    /// It still has this many linked accounts; nothing was deleted.
+    HasAccounts(u64),
+}
+
 #[async_trait]
 pub trait Store: Send + Sync {
     // Apps
@@ -35,28 +65,25 @@ pub trait Store: Send + Sync {
 
     // Customers and link sessions
     async fn customer(&self, app_id: &str, id: &str) -> Result<Option<Customer>>;
-    /// A Conflict when the app already has a customer with this e-mail.
-    async fn insert_customer(&self, customer: &Customer) -> Result<()>;
+    /// False (and nothing written) when the app already has a customer with this e-mail.
+    async fn insert_customer(&self, customer: &Customer) -> Result<bool>;
     async fn update_customer(&self, customer: &Customer) -> Result<()>;
     async fn list_customers(&self, app_id: &str, page: PageRequest) -> Result<Page<Customer>>;
-    /// Deletes the customer and its finished link sessions; false if there is no such customer.
-    /// A Conflict while it has linked accounts.
-    async fn delete_customer(&self, app_id: &str, id: &str) -> Result<bool>;
+    /// Deletes the customer and its link sessions, unless it has linked accounts.
+    async fn delete_customer(&self, app_id: &str, id: &str) -> Result<CustomerDeleted>;
     /// Inserts the session for `customer`, in one transaction with the customer: with
     /// `join_by_email`, the app's customer with this e-mail (created from `customer` if there
-    /// is none); without, `customer` must be new (or exist with its own id), and an e-mail that
-    /// belongs to another customer is a Conflict. A reference already used by the app is a
-    /// Conflict.
+    /// is none); without, `customer` must be new (or exist with its own id).
     async fn create_link_session(
         &self,
         customer: &Customer,
         session: &LinkSession,
         join_by_email: bool,
-    ) -> Result<Customer>;
+    ) -> Result<SessionCreated>;
     async fn link_session(&self, id: &str) -> Result<Option<LinkSession>>;
-    /// Saves the session's progress over the version it was read at (and bumps the version);
-    /// a Conflict if it was completed or saved by another request meanwhile.
-    async fn save_link_session(&self, session: &mut LinkSession) -> Result<()>;
+    /// Saves the session's progress over the version it was read at (and bumps the version),
+    /// unless it was completed or saved by another request meanwhile.
+    async fn save_link_session(&self, session: &mut LinkSession) -> Result<SessionSaved>;
     /// Takes the widget messages the session's actions queued (they are written with each
     /// save), oldest first; a second call gets only what was queued since.
     async fn take_widget_messages(&self, session_id: &str) -> Result<Vec<WidgetEvent>>;
@@ -67,7 +94,7 @@ pub trait Store: Send + Sync {
     /// Gives back an attempt the bank never judged.
     async fn refund_link_attempt(&self, session_id: &str, kind: AttemptKind) -> Result<()>;
     /// Marks the session finished and, in the same transaction, creates or re-links its
-    /// accounts and writes their events and jobs. A Conflict if it was finished already.
+    /// accounts and writes their events and jobs; nothing when the save is refused.
     async fn complete_link_session(
         &self,
         session: &mut LinkSession,
@@ -75,7 +102,7 @@ pub trait Store: Send + Sync {
         events: &[NewEvent],
         jobs: &[NewJob],
         code: Option<&NewAuthCode>,
-    ) -> Result<()>;
+    ) -> Result<SessionSaved>;
     /// Marks the app's code used and returns its account id, once; or why not.
     async fn exchange_auth_code(
         &self,

@@ -1,6 +1,6 @@
+use passbook_domain::Timestamp;
 use passbook_domain::model::*;
 use passbook_domain::store::FetchUpdate;
-use passbook_domain::{Error, Timestamp};
 use sqlx::{Any, FromRow, Transaction as SqlTransaction};
 
 use crate::customers::CustomerRow;
@@ -101,7 +101,7 @@ pub(crate) async fn upsert_linked(
     store: &SqlStore,
     tx: &mut SqlTransaction<'static, Any>,
     new: &NewAccount,
-) -> Result<(), Error> {
+) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO accounts (id, app_id, customer_id, institution_id, auth_method, connector_ref_sealed, name_sealed,
                                account_number, currency, kind, data_status, retrieved_data, reference, created_at, updated_at,
@@ -126,8 +126,7 @@ pub(crate) async fn upsert_linked(
     .bind(&new.reference)
     .bind(new.created_at.0)
     .execute(&mut **tx)
-    .await
-    .map_err(StoreError::from)?;
+    .await?;
     Ok(())
 }
 

@@ -1,5 +1,6 @@
+use passbook_domain::Timestamp;
 use passbook_domain::model::{Customer, CustomerProfile, Page, PageRequest};
-use passbook_domain::{Error, Timestamp};
+use passbook_domain::store::CustomerDeleted;
 use sqlx::{Any, FromRow, Transaction};
 
 use crate::SqlStore;
@@ -84,14 +85,18 @@ pub(crate) async fn insert_or_find_by_email(
     store.customer_from_row(row)
 }
 
-pub(crate) async fn create(store: &SqlStore, customer: &Customer) -> Result<(), Error> {
+/// False when the app has a customer with this e-mail already.
+pub(crate) async fn create(store: &SqlStore, customer: &Customer) -> StoreResult<bool> {
     let mut tx = store.write().await?;
     match insert(store, &mut tx, customer, false).await {
-        Err(e) if is_unique_violation(&e) => return Err(Error::Conflict("a customer with this e-mail exists".into())),
-        other => other.map_err(StoreError::from)?,
+        Err(e) if is_unique_violation(&e) => {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        other => other?,
     }
-    tx.commit().await.map_err(StoreError::from)?;
-    Ok(())
+    tx.commit().await?;
+    Ok(true)
 }
 
 pub(crate) async fn get(store: &SqlStore, app_id: &str, id: &str) -> StoreResult<Option<Customer>> {
@@ -132,38 +137,29 @@ pub(crate) async fn list(store: &SqlStore, app_id: &str, page: PageRequest) -> S
     Ok(Page { items, total: total as u64 })
 }
 
-pub(crate) async fn delete(store: &SqlStore, app_id: &str, id: &str) -> Result<bool, Error> {
+pub(crate) async fn delete(store: &SqlStore, app_id: &str, id: &str) -> StoreResult<CustomerDeleted> {
     let mut tx = store.write().await?;
     let accounts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts WHERE app_id = $1 AND customer_id = $2")
         .bind(app_id)
         .bind(id)
         .fetch_one(&mut *tx)
-        .await
-        .map_err(StoreError::from)?;
+        .await?;
     if accounts > 0 {
-        return Err(Error::Conflict(format!("Customer '{id}' has {accounts} linked account(s); unlink them first")));
+        tx.rollback().await?;
+        return Ok(CustomerDeleted::HasAccounts(accounts as u64));
     }
-    sqlx::query(
+    for sql in [
         "DELETE FROM widget_messages WHERE session_id IN
              (SELECT id FROM link_sessions WHERE app_id = $1 AND customer_id = $2)",
-    )
-    .bind(app_id)
-    .bind(id)
-    .execute(&mut *tx)
-    .await
-    .map_err(StoreError::from)?;
-    sqlx::query("DELETE FROM link_sessions WHERE app_id = $1 AND customer_id = $2")
-        .bind(app_id)
-        .bind(id)
-        .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from)?;
+        "DELETE FROM link_sessions WHERE app_id = $1 AND customer_id = $2",
+    ] {
+        sqlx::query(sql).bind(app_id).bind(id).execute(&mut *tx).await?;
+    }
     let deleted = sqlx::query("DELETE FROM customers WHERE app_id = $1 AND id = $2")
         .bind(app_id)
         .bind(id)
         .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from)?;
-    tx.commit().await.map_err(StoreError::from)?;
-    Ok(deleted.rows_affected() == 1)
+        .await?;
+    tx.commit().await?;
+    Ok(if deleted.rows_affected() == 1 { CustomerDeleted::Deleted } else { CustomerDeleted::NotFound })
 }

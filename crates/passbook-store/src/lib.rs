@@ -208,7 +208,7 @@ impl SqlStore {
 mod port {
     use async_trait::async_trait;
     use passbook_domain::model::*;
-    use passbook_domain::store::FetchUpdate;
+    use passbook_domain::store::{CustomerDeleted, FetchUpdate, SessionCreated, SessionSaved};
     use passbook_domain::{Result, Store, Timestamp};
 
     use super::{SqlStore, accounts, apps, customers, events, income, jobs, links, statements, transactions};
@@ -243,8 +243,8 @@ mod port {
             Ok(customers::get(self, app_id, id).await?)
         }
 
-        async fn insert_customer(&self, customer: &Customer) -> Result<()> {
-            customers::create(self, customer).await
+        async fn insert_customer(&self, customer: &Customer) -> Result<bool> {
+            Ok(customers::create(self, customer).await?)
         }
 
         async fn update_customer(&self, customer: &Customer) -> Result<()> {
@@ -255,8 +255,8 @@ mod port {
             Ok(customers::list(self, app_id, page).await?)
         }
 
-        async fn delete_customer(&self, app_id: &str, id: &str) -> Result<bool> {
-            customers::delete(self, app_id, id).await
+        async fn delete_customer(&self, app_id: &str, id: &str) -> Result<CustomerDeleted> {
+            Ok(customers::delete(self, app_id, id).await?)
         }
 
         async fn create_link_session(
@@ -264,16 +264,16 @@ mod port {
             customer: &Customer,
             session: &LinkSession,
             join_by_email: bool,
-        ) -> Result<Customer> {
-            links::create_session(self, customer, session, join_by_email).await
+        ) -> Result<SessionCreated> {
+            Ok(links::create_session(self, customer, session, join_by_email).await?)
         }
 
         async fn link_session(&self, id: &str) -> Result<Option<LinkSession>> {
             Ok(links::session(self, id).await?)
         }
 
-        async fn save_link_session(&self, session: &mut LinkSession) -> Result<()> {
-            links::save_session(self, session).await
+        async fn save_link_session(&self, session: &mut LinkSession) -> Result<SessionSaved> {
+            Ok(links::save_session(self, session).await?)
         }
 
         async fn complete_link_session(
@@ -283,8 +283,8 @@ mod port {
             events: &[NewEvent],
             jobs: &[NewJob],
             code: Option<&NewAuthCode>,
-        ) -> Result<()> {
-            links::complete_session(self, session, accounts, events, jobs, code).await
+        ) -> Result<SessionSaved> {
+            Ok(links::complete_session(self, session, accounts, events, jobs, code).await?)
         }
 
         async fn take_widget_messages(&self, session_id: &str) -> Result<Vec<WidgetEvent>> {

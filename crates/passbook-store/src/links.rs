@@ -1,8 +1,9 @@
+use passbook_domain::Timestamp;
 use passbook_domain::model::{
     AttemptKind, CodeRefusal, Customer, LinkFlow, LinkMode, LinkSession, LinkStep, NewAccount, NewAuthCode, NewEvent,
     NewJob, WidgetEvent,
 };
-use passbook_domain::{Error, Timestamp};
+use passbook_domain::store::{SessionCreated, SessionSaved};
 use sqlx::{Any, FromRow, Transaction};
 
 use crate::error::{StoreError, StoreResult, is_unique_violation};
@@ -110,17 +111,12 @@ pub(crate) async fn create_session(
     customer: &Customer,
     session: &LinkSession,
     join_by_email: bool,
-) -> Result<Customer, Error> {
+) -> StoreResult<SessionCreated> {
     let mut tx = store.write().await?;
     let stored = customers::insert_or_find_by_email(store, &mut tx, customer).await?;
     if !join_by_email && stored.id != customer.id {
-        tx.rollback().await.map_err(StoreError::from)?;
-        return Err(Error::Conflict(
-            "A customer with this e-mail exists already. A widget opened with a public key joins an existing \
-             customer only by data.customer.id (the customer of the account the code exchange returns, or from \
-             GET /v2/customers); pass that instead of name and e-mail"
-                .into(),
-        ));
+        tx.rollback().await?;
+        return Ok(SessionCreated::EmailTaken);
     }
     let mut session = session.clone();
     session.customer_id = stored.id.clone();
@@ -144,15 +140,13 @@ pub(crate) async fn create_session(
     .await;
     match inserted {
         Err(e) if is_unique_violation(&e) => {
-            return Err(Error::Conflict(format!(
-                "meta.ref '{}' was already used by this app; send a new reference for each link",
-                session.reference.as_deref().unwrap_or_default()
-            )));
+            tx.rollback().await?;
+            return Ok(SessionCreated::ReferenceTaken);
         }
-        other => other.map_err(StoreError::from)?,
+        other => other?,
     };
-    tx.commit().await.map_err(StoreError::from)?;
-    Ok(stored)
+    tx.commit().await?;
+    Ok(SessionCreated::Created(Box::new(stored)))
 }
 
 pub(crate) async fn session(store: &SqlStore, id: &str) -> StoreResult<Option<LinkSession>> {
@@ -167,13 +161,13 @@ pub(crate) async fn session(store: &SqlStore, id: &str) -> StoreResult<Option<Li
     row.map(|r| store.session_from_row(r)).transpose()
 }
 
-/// Saves the session over the version it was read at; a Conflict when it was completed or
-/// changed meanwhile (another request of the same link won the race).
+/// Saves the session over the version it was read at, unless it was completed or changed
+/// meanwhile (another request of the same link won the race).
 async fn update_session(
     store: &SqlStore,
     tx: &mut Transaction<'static, Any>,
     session: &mut LinkSession,
-) -> Result<(), Error> {
+) -> StoreResult<SessionSaved> {
     let updated = sqlx::query(
         "UPDATE link_sessions SET step = $2, flow_sealed = $3, completed_at = $4, version = version + 1
          WHERE id = $1 AND version = $5 AND completed_at IS NULL",
@@ -184,30 +178,28 @@ async fn update_session(
     .bind(session.completed_at.map(|t| t.0))
     .bind(session.version)
     .execute(&mut **tx)
-    .await
-    .map_err(StoreError::from)?;
+    .await?;
     if updated.rows_affected() == 0 {
         // Read in the same transaction: another pooled connection may be waiting for our lock.
         let completed: Option<Option<i64>> = sqlx::query_scalar("SELECT completed_at FROM link_sessions WHERE id = $1")
             .bind(&session.id)
             .fetch_optional(&mut **tx)
-            .await
-            .map_err(StoreError::from)?;
-        return Err(Error::Conflict(match completed {
-            Some(Some(_)) => "This link has already been completed".into(),
-            _ => "This link changed while the request ran; reload it and try again".into(),
-        }));
+            .await?;
+        return Ok(match completed {
+            Some(Some(_)) => SessionSaved::AlreadyEnded,
+            _ => SessionSaved::Changed,
+        });
     }
     session.version += 1;
     queue_messages(store, tx, session).await?;
-    Ok(())
+    Ok(SessionSaved::Saved)
 }
 
-pub(crate) async fn save_session(store: &SqlStore, session: &mut LinkSession) -> Result<(), Error> {
+pub(crate) async fn save_session(store: &SqlStore, session: &mut LinkSession) -> StoreResult<SessionSaved> {
     let mut tx = store.write().await?;
-    update_session(store, &mut tx, session).await?;
-    tx.commit().await.map_err(StoreError::from)?;
-    Ok(())
+    let saved = update_session(store, &mut tx, session).await?;
+    tx.commit().await?;
+    Ok(saved)
 }
 
 /// Counts one more attempt of `kind` before the bank is asked, in one statement, so parallel
@@ -254,9 +246,13 @@ pub(crate) async fn complete_session(
     new_events: &[NewEvent],
     new_jobs: &[NewJob],
     code: Option<&NewAuthCode>,
-) -> Result<(), Error> {
+) -> StoreResult<SessionSaved> {
     let mut tx = store.write().await?;
-    update_session(store, &mut tx, session).await?;
+    let saved = update_session(store, &mut tx, session).await?;
+    if saved != SessionSaved::Saved {
+        tx.rollback().await?;
+        return Ok(saved);
+    }
     for account in new_accounts {
         accounts::upsert_linked(store, &mut tx, account).await?;
     }
@@ -276,11 +272,10 @@ pub(crate) async fn complete_session(
         .bind(code.created_at.0)
         .bind(code.expires_at.0)
         .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from)?;
+        .await?;
     }
-    tx.commit().await.map_err(StoreError::from)?;
-    Ok(())
+    tx.commit().await?;
+    Ok(SessionSaved::Saved)
 }
 
 /// Uses the code if it is this app's, unused and unexpired; otherwise says which it is not.

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use axum::routing::post;
 use passbook::Config;
 use passbook_domain::model::*;
-use passbook_domain::store::FetchUpdate;
+use passbook_domain::store::{FetchUpdate, SessionCreated};
 use passbook_domain::{Passbook, Timestamp, Vault, ids, webhook_payloads};
 
 const REQUESTS: usize = 300;
@@ -151,11 +151,15 @@ async fn seed_account(passbook: &Passbook, app: &App, label: &str, count: usize)
         expires_at: now.plus_millis(60_000),
         completed_at: None,
     };
-    let customer = passbook.store.create_link_session(&customer, &session, true).await.unwrap();
+    let SessionCreated::Created(customer) =
+        passbook.store.create_link_session(&customer, &session, true).await.unwrap()
+    else {
+        panic!("a new customer and reference")
+    };
     let account = NewAccount {
         id: ids::object_id(now),
         app_id: app.id.clone(),
-        customer_id: customer.id,
+        customer_id: customer.id.clone(),
         institution_id: "5f2d08be60b92e2888287702".into(),
         auth_method: AuthMethod::InternetBanking,
         reference: Some(label.into()),

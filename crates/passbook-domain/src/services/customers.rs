@@ -4,6 +4,7 @@ use passbook_types::customers::CustomerIn;
 use super::Passbook;
 use super::initiate::{MAX_NAME_LEN, is_valid_email, text_field};
 use crate::model::*;
+use crate::store::CustomerDeleted;
 use crate::{Error, Result, ids};
 
 const MAX_ADDRESS_LEN: usize = 100;
@@ -26,10 +27,10 @@ impl Passbook {
             profile,
             created_at: now,
         };
-        match self.store.insert_customer(&customer).await {
-            Err(Error::Conflict(_)) => Err(Error::invalid("email", EXISTS)),
-            other => other.map(|()| customer),
+        if !self.store.insert_customer(&customer).await? {
+            return Err(Error::invalid("email", EXISTS));
         }
+        Ok(customer)
     }
 
     pub async fn customer(&self, app: &App, id: &str) -> Result<Customer> {
@@ -67,10 +68,16 @@ impl Passbook {
     }
 
     pub async fn delete_customer(&self, app: &App, id: &str) -> Result<()> {
-        if !ids::is_object_id(id) || !self.store.delete_customer(&app.id, id).await? {
+        if !ids::is_object_id(id) {
             return Err(Error::invalid("id", "Invalid Customer Id"));
         }
-        Ok(())
+        match self.store.delete_customer(&app.id, id).await? {
+            CustomerDeleted::Deleted => Ok(()),
+            CustomerDeleted::NotFound => Err(Error::invalid("id", "Invalid Customer Id")),
+            CustomerDeleted::HasAccounts(n) => {
+                Err(Error::Conflict(format!("Customer '{id}' has {n} linked account(s); unlink them first")))
+            }
+        }
     }
 }
 

@@ -5,6 +5,7 @@ use super::Passbook;
 use super::apps::parse_http_url;
 use crate::crypto::hash_secret;
 use crate::model::{App, AuthMethod, Customer, CustomerProfile, LinkFlow, LinkMode, LinkSession, LinkStep};
+use crate::store::SessionCreated;
 use crate::{Error, Institutions, Result, Timestamp, ids};
 
 pub(crate) const MAX_REFERENCE_LEN: usize = 100;
@@ -232,7 +233,23 @@ impl Passbook {
             completed_at: None,
         };
         super::link_flow::push_event(&mut session, "mono.connect.widget_opened", serde_json::json!({}));
-        let customer = self.store.create_link_session(&customer, &session, join_by_email).await?;
+        let customer = match self.store.create_link_session(&customer, &session, join_by_email).await? {
+            SessionCreated::Created(customer) => *customer,
+            SessionCreated::ReferenceTaken => {
+                return Err(Error::Conflict(format!(
+                    "meta.ref '{}' was already used by this app; send a new reference for each link",
+                    session.reference.as_deref().unwrap_or_default()
+                )));
+            }
+            SessionCreated::EmailTaken => {
+                return Err(Error::Conflict(
+                    "A customer with this e-mail exists already. A widget opened with a public key joins an \
+                     existing customer only by data.customer.id (the customer of the account the code exchange \
+                     returns, or from GET /v2/customers); pass that instead of name and e-mail"
+                        .into(),
+                ));
+            }
+        };
         session.customer_id = customer.id.clone();
         Ok(CreatedSession { token, customer, session })
     }

@@ -7,6 +7,7 @@ use super::Passbook;
 use crate::connector::{ConnectorError, Credentials, LoginStep};
 use crate::crypto::hash_secret;
 use crate::model::*;
+use crate::store::SessionSaved;
 use crate::{Error, Result, ids, webhook_payloads};
 use serde_json::json;
 
@@ -61,7 +62,7 @@ impl Passbook {
             push_institution_selected(&mut session, institution, method);
         }
         session.step = if session.flow.auth_method.is_some() { LinkStep::Login } else { LinkStep::ChooseAuthMethod };
-        self.store.save_link_session(&mut session).await?;
+        self.save(&mut session).await?;
         Ok(session)
     }
 
@@ -82,7 +83,7 @@ impl Passbook {
         session.flow.auth_method = Some(method);
         session.flow.error = None;
         session.step = LinkStep::Login;
-        self.store.save_link_session(&mut session).await?;
+        self.save(&mut session).await?;
         Ok(session)
     }
 
@@ -93,7 +94,7 @@ impl Passbook {
         let spec = institution.auth_method(method).ok_or_else(|| Error::Internal("auth method vanished".into()))?;
         if let Some(missing) = spec.form.iter().find(|f| credentials.get(&f.name).is_none_or(|v| v.trim().is_empty())) {
             session.flow.error = Some(format!("Enter your {}.", missing.hint.to_lowercase()));
-            self.store.save_link_session(&mut session).await?;
+            self.save(&mut session).await?;
             return Ok(session);
         }
         let (_, connector) = self.institutions.connector(&institution.id).expect("institution has a connector");
@@ -196,7 +197,7 @@ impl Passbook {
                 session.flow.error = Some(message);
             }
         }
-        self.store.save_link_session(&mut session).await?;
+        self.save(&mut session).await?;
         Ok(session)
     }
 
@@ -206,7 +207,7 @@ impl Passbook {
             session.flow.discovered.iter().filter(|a| connector_refs.contains(&a.connector_ref)).cloned().collect();
         if chosen.is_empty() {
             session.flow.error = Some("Choose at least one account to link.".into());
-            self.store.save_link_session(&mut session).await?;
+            self.save(&mut session).await?;
             return Ok(session);
         }
         session.flow.error = None;
@@ -229,7 +230,7 @@ impl Passbook {
             ..LinkFlow::default()
         };
         session.step = LinkStep::ChooseInstitution;
-        self.store.save_link_session(&mut session).await?;
+        self.save(&mut session).await?;
         Ok(session)
     }
 
@@ -251,7 +252,7 @@ impl Passbook {
             return Err(Error::Conflict("Consent was given already".into()));
         }
         session.flow.consented = true;
-        self.store.save_link_session(&mut session).await?;
+        self.save(&mut session).await?;
         Ok(session)
     }
 
@@ -265,14 +266,14 @@ impl Passbook {
             session.flow.connector_state = None;
             session.flow.failure_reason = Some(reason.to_string());
             session.completed_at = Some(self.clock.now());
-            match self.store.save_link_session(&mut session).await {
-                Err(Error::Conflict(_)) => {
+            match self.store.save_link_session(&mut session).await? {
+                SessionSaved::Saved => return Ok(session),
+                SessionSaved::AlreadyEnded | SessionSaved::Changed => {
                     session = self.store.link_session(&session.id).await?.ok_or_else(link_not_found)?;
                     if session.step.is_final() {
                         return Ok(session);
                     }
                 }
-                other => return other.map(|()| session),
             }
         }
         Err(Error::Conflict("This link is busy; try again".into()))
@@ -306,7 +307,7 @@ impl Passbook {
                             "This login does not hold the account ending {last4} that you are re-authorising."
                         ));
                         session.step = LinkStep::Login;
-                        self.store.save_link_session(&mut session).await?;
+                        self.save(&mut session).await?;
                         return Ok(session);
                     }
                 }
@@ -379,7 +380,8 @@ impl Passbook {
                 expires_at: now.plus_millis(AUTH_CODE_TTL_MS),
             }
         });
-        self.store.complete_link_session(&mut session, &accounts, &events, &jobs, code.as_ref()).await?;
+        let saved = self.store.complete_link_session(&mut session, &accounts, &events, &jobs, code.as_ref()).await?;
+        refuse_unsaved(saved)?;
         events.iter().for_each(|e| self.metrics.event_created(&e.event));
         self.wake_dispatcher();
         self.wake_runner();
@@ -414,6 +416,24 @@ impl Passbook {
             .as_deref()
             .and_then(|id| self.institutions.get(id))
             .ok_or_else(|| Error::Conflict("Choose your bank first".into()))
+    }
+}
+
+impl Passbook {
+    /// Saves the session's progress; a Conflict (the page then shows the current step) when
+    /// another request of the link got there first.
+    async fn save(&self, session: &mut LinkSession) -> Result<()> {
+        refuse_unsaved(self.store.save_link_session(session).await?)
+    }
+}
+
+fn refuse_unsaved(saved: SessionSaved) -> Result<()> {
+    match saved {
+        SessionSaved::Saved => Ok(()),
+        SessionSaved::AlreadyEnded => Err(Error::Conflict("This link has already been completed".into())),
+        SessionSaved::Changed => {
+            Err(Error::Conflict("This link changed while the request ran; reload it and try again".into()))
+        }
     }
 }
 
