@@ -73,36 +73,30 @@ impl InitiateLink {
         let redirect_url = req.redirect_url.map(|u| parse_http_url("redirect_url", &u)).transpose()?;
         let institution = match req.institution {
             None => None,
-            Some(choice) => {
-                let id = choice.id.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).ok_or_else(|| {
-                    Error::invalid("institution.id", "institution.id is required when institution is given")
-                })?;
-                let inst = institutions.get(&id).ok_or_else(|| {
-                    Error::invalid(
-                        "institution.id",
-                        format!("institution.id '{id}' is not a known institution; see GET /v3/institutions"),
-                    )
-                })?;
-                let method = match choice.auth_method.as_deref().map(str::trim) {
-                    None | Some("") => None,
-                    Some(raw) => {
-                        let method = AuthMethod::parse(raw).ok_or_else(|| {
-                            Error::invalid("institution.auth_method", format!("institution.auth_method '{raw}' is not valid; use internet_banking or mobile_banking"))
-                        })?;
-                        if !inst.supports(method) {
-                            let supported: Vec<_> = inst.auth_methods.iter().map(|a| a.method.as_str()).collect();
-                            return Err(Error::invalid(
-                                "institution.auth_method",
-                                format!("{} does not support {raw}; it supports {}", inst.name, supported.join(", ")),
-                            ));
-                        }
-                        Some(method)
-                    }
-                };
-                Some((id, method))
-            }
+            Some(choice) => Some(parse_institution(
+                institutions,
+                choice.id,
+                choice.auth_method,
+                ("institution.id", "institution.auth_method"),
+            )?),
         };
         Ok(Self { customer, reference, redirect_url, institution, reauth_account: None })
+    }
+
+    /// A Partners API session (`POST /v2/connect/session`): the institution is required, and
+    /// refusals name the Partners API's own fields.
+    pub fn for_partner(req: passbook_types::partners::SessionRequest, institutions: &Institutions) -> Result<Self> {
+        if let Some(scope) = req.scope.as_deref().map(str::trim).filter(|s| !s.is_empty() && *s != "financial_data") {
+            return Err(Error::invalid("scope", format!("scope '{scope}' is not supported; use financial_data")));
+        }
+        let customer = parse_customer(req.customer)?;
+        let reference = text_field("meta.ref", req.meta.and_then(|m| m.reference), MAX_REFERENCE_LEN)?;
+        if req.institution.as_deref().is_none_or(|i| i.trim().is_empty()) {
+            return Err(Error::invalid("institution", "institution is required (an id from GET /v3/institutions)"));
+        }
+        let institution =
+            parse_institution(institutions, req.institution, req.auth_method, ("institution", "auth_method"))?;
+        Ok(Self { customer, reference, redirect_url: None, institution: Some(institution), reauth_account: None })
     }
 
     /// `scope: "reauth"`: the account to log in to again; customer and institution are the
@@ -120,6 +114,43 @@ impl InitiateLink {
             reauth_account: Some(account),
         })
     }
+}
+
+/// An institution and, optionally, how to log in to it; refusals name `fields` (the id's and
+/// the method's, as the caller's wire format calls them).
+fn parse_institution(
+    institutions: &Institutions,
+    id: Option<String>,
+    method: Option<String>,
+    (id_field, method_field): (&str, &str),
+) -> Result<(String, Option<AuthMethod>)> {
+    let id = id
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| Error::invalid(id_field, format!("{id_field} is required when institution is given")))?;
+    let inst = institutions.get(&id).ok_or_else(|| {
+        Error::invalid(id_field, format!("{id_field} '{id}' is not a known institution; see GET /v3/institutions"))
+    })?;
+    let method = match method.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(raw) => {
+            let method = AuthMethod::parse(raw).ok_or_else(|| {
+                Error::invalid(
+                    method_field,
+                    format!("{method_field} '{raw}' is not valid; use internet_banking or mobile_banking"),
+                )
+            })?;
+            if !inst.supports(method) {
+                let supported: Vec<_> = inst.auth_methods.iter().map(|a| a.method.as_str()).collect();
+                return Err(Error::invalid(
+                    method_field,
+                    format!("{} does not support {raw}; it supports {}", inst.name, supported.join(", ")),
+                ));
+            }
+            Some(method)
+        }
+    };
+    Ok((id, method))
 }
 
 fn parse_customer(customer: Option<passbook_types::linking::CustomerIn>) -> Result<CustomerSpec> {

@@ -1,6 +1,6 @@
 //! The Partners API: the link flow driven over JSON instead of pages. Sessions are the same
 //! link sessions (mode `Api`), so every sandbox scenario behaves as it does on the page.
-use passbook_types::linking::{InitiateRequest, InstitutionChoice};
+use passbook_types::linking::InitiateRequest;
 use passbook_types::partners::SessionRequest;
 
 use super::Passbook;
@@ -12,35 +12,7 @@ use crate::{Error, Result};
 impl Passbook {
     /// `POST /v2/connect/session`: returns the session token (the `x-session-id`).
     pub async fn partner_session(&self, app: &App, req: SessionRequest) -> Result<(String, LinkSession)> {
-        if let Some(scope) = req.scope.as_deref().map(str::trim).filter(|s| !s.is_empty() && *s != "financial_data") {
-            return Err(Error::invalid("scope", format!("scope '{scope}' is not supported; use financial_data")));
-        }
-        let institution = req.institution.map(|i| i.trim().to_string()).filter(|i| !i.is_empty());
-        let institution = institution.ok_or_else(|| {
-            Error::invalid("institution", "institution is required (an id from GET /v3/institutions)")
-        })?;
-        let request = InitiateRequest {
-            customer: req.customer,
-            meta: req.meta,
-            scope: Some("auth".into()),
-            redirect_url: None,
-            institution: Some(InstitutionChoice {
-                id: Some(institution),
-                auth_method: req.auth_method,
-                account_number: None,
-            }),
-            account: None,
-            check_account_match: None,
-        };
-        let link = InitiateLink::parse(request, &self.institutions).map_err(|e| match e {
-            Error::Invalid { field, message } if field.starts_with("institution.") => Error::Invalid {
-                field: field.replace("institution.id", "institution"),
-                message: message
-                    .replace("institution.id", "institution")
-                    .replace("institution.auth_method", "auth_method"),
-            },
-            other => other,
-        })?;
+        let link = InitiateLink::for_partner(req, &self.institutions)?;
         let created = self.create_session(app, link, LinkMode::Api, None).await?;
         Ok((created.token, created.session))
     }

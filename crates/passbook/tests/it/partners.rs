@@ -124,3 +124,29 @@ async fn reauthorisation_without_the_user_answers_at_once() {
     t.receiver.wait_for("mono.events.account_reauthorized", 1).await;
     t.receiver.wait_for("mono.events.account_updated", 2).await;
 }
+
+/// The Partners API names its own fields when it refuses a session.
+#[tokio::test]
+async fn partner_refusals_name_the_partner_fields() {
+    let t = TestApp::spawn().await;
+    let customer = json!({"name": "Ada Obi", "email": "ada@example.ng"});
+    for (body, message) in [
+        (
+            json!({"institution": "000000000000000000000000", "customer": customer}),
+            "institution '000000000000000000000000' is not a known institution",
+        ),
+        (
+            json!({"institution": GTBANK, "auth_method": "ussd", "customer": customer}),
+            "auth_method 'ussd' is not valid",
+        ),
+        (
+            json!({"institution": GTBANK, "scope": "payments", "customer": customer}),
+            "scope 'payments' is not supported",
+        ),
+    ] {
+        let (status, refused) = call(&t, "/v2/connect/session", None, body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        let text = refused["message"].as_str().unwrap();
+        assert!(text.starts_with(message) && !text.contains("institution."), "{text}");
+    }
+}
