@@ -24,6 +24,9 @@ pub enum Error {
     /// Too many attempts.
     #[error("{0}")]
     TooManyAttempts(String),
+    /// Not able to serve now (the database is down, migrations are missing).
+    #[error("{0}")]
+    Unavailable(String),
     /// The storage layer failed.
     #[error("storage failure: {0}")]
     Store(#[source] Box<dyn std::error::Error + Send + Sync>),

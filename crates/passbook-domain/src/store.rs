@@ -213,6 +213,9 @@ pub trait Store: Send + Sync {
     /// Puts the app's matching events that are not pending back in the queue, with a fresh
     /// retry schedule; `id` narrows it to one event. Returns how many.
     async fn replay_events(&self, app_id: &str, id: Option<&str>, filter: &EventFilter, now: Timestamp) -> Result<u64>;
+    /// Versions of the migrations this build has that the database lacks; an error when the
+    /// database does not answer (readiness).
+    async fn pending_migrations(&self) -> Result<Vec<i64>>;
     /// How many events are in each status, over all apps (for metrics).
     async fn event_counts(&self) -> Result<Vec<(EventStatus, u64)>>;
 }

@@ -31,6 +31,7 @@ impl From<Error> for ApiError {
             Error::Conflict(_) => StatusCode::CONFLICT,
             Error::Gone(_) => StatusCode::GONE,
             Error::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
+            Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Store(_) | Error::Internal(_) => {
                 tracing::error!(error = %err, source = ?std::error::Error::source(&err), "request failed");
                 return Self::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error; the failure was logged");

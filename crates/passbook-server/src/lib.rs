@@ -72,13 +72,31 @@ pub fn router_with(passbook: Passbook, options: &HttpOptions) -> Router {
         .layer(middleware::from_fn_with_state(RateLimiter::new(options.rate_limits.clone()), limits::limit))
         .layer(CatchPanicLayer::custom(error::panic_response))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        .layer(middleware::from_fn(request_id))
         .with_state(state)
+}
+
+const REQUEST_ID: &str = "x-request-id";
+
+/// Every request has an id: the caller's `x-request-id` when it is a sensible one, else a new
+/// one. It is in every log line of the request and on the answer.
+async fn request_id(mut request: Request, next: Next) -> Response {
+    let given = request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok());
+    let id = match given.filter(|id| (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_graphic())) {
+        Some(id) => HeaderValue::from_str(id).expect("visible ASCII"),
+        None => HeaderValue::from_str(&passbook_domain::ids::random_alnum(20)).expect("alphanumeric"),
+    };
+    request.headers_mut().insert(REQUEST_ID, id.clone());
+    let mut response = next.run(request).await;
+    response.headers_mut().insert(REQUEST_ID, id);
+    response
 }
 
 /// The span of a request names its route, never its path: link tokens live in paths.
 fn request_span(request: &Request) -> tracing::Span {
     let route = request.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str);
-    tracing::debug_span!("request", method = %request.method(), route)
+    let id = request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    tracing::info_span!("request", method = %request.method(), route, request_id = id)
 }
 
 /// Answers hold bank data: no cache keeps them, and no browser guesses their type.

@@ -104,6 +104,9 @@ impl RateLimiter {
 fn scopes(limits: &RateLimits, request: &Request, address: Option<IpAddr>) -> Vec<(Scope, String, u32, &'static str)> {
     let mut scopes = Vec::new();
     let path = request.uri().path();
+    if path == "/healthz" || path == "/readyz" {
+        return scopes;
+    }
     let key = api_key(request.headers(), request.uri().query());
     let opens_widget = request.method() == Method::GET && (path == "/connect" || path == "/") && key.is_some();
     if let Some(address) = address {

@@ -151,6 +151,24 @@ impl SqlStore {
         Ok(())
     }
 
+    /// The versions of this build's migrations that the database has not applied; an error
+    /// when the database does not answer.
+    pub async fn pending_migrations(&self) -> Result<Vec<i64>, StoreError> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+            .fetch_all(&self.pool)
+            .await
+            .or_else(|e| match &e {
+                // No migrations table yet: nothing applied.
+                sqlx::Error::Database(_) => Ok(Vec::new()),
+                _ => Err(e),
+            })?;
+        Ok(migrator.iter().map(|m| m.version).filter(|v| !applied.contains(v)).collect())
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }
@@ -492,6 +510,10 @@ mod port {
             now: Timestamp,
         ) -> Result<u64> {
             Ok(events::replay(self, app_id, id, filter, now).await?)
+        }
+
+        async fn pending_migrations(&self) -> Result<Vec<i64>> {
+            Ok(SqlStore::pending_migrations(self).await?)
         }
 
         async fn event_counts(&self) -> Result<Vec<(EventStatus, u64)>> {

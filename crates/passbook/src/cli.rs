@@ -19,6 +19,10 @@ use crate::{Config, app};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Log lines as `text` or `json` (one object a line, with the request's fields, for log
+    /// collectors). The level comes from RUST_LOG (default `info,sqlx=warn`).
+    #[arg(long, global = true, env = "PASSBOOK_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    pub log_format: String,
 }
 
 #[derive(Debug, Subcommand)]

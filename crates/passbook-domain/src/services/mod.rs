@@ -90,6 +90,20 @@ impl Passbook {
         self.work.jobs.notify_one();
     }
 
+    /// Ready to serve: the database answers and has every migration of this build.
+    pub async fn readiness(&self) -> crate::Result<()> {
+        let pending = self.store.pending_migrations().await.map_err(|err| {
+            tracing::warn!(error = %err, "readiness: the database does not answer");
+            crate::Error::Unavailable("The database does not answer".into())
+        })?;
+        if !pending.is_empty() {
+            return Err(crate::Error::Unavailable(format!(
+                "The database lacks migrations {pending:?} of this version; run `passbook migrate`"
+            )));
+        }
+        Ok(())
+    }
+
     /// Prometheus text for `/metrics`.
     pub async fn render_metrics(&self) -> crate::Result<String> {
         let counts = self.store.event_counts().await?;

@@ -3,6 +3,7 @@ mod accounts;
 mod connect;
 mod customers;
 mod events;
+mod health;
 mod initiate;
 mod insights;
 mod institutions;
@@ -18,6 +19,8 @@ use crate::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
         .route("/v2/accounts/initiate", post(initiate::initiate))
         .route("/v2/accounts", get(accounts::list))
         .route("/v2/accounts/{id}", get(accounts::details))

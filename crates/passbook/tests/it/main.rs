@@ -12,6 +12,7 @@ mod events_api;
 mod hardening;
 mod lifecycle;
 mod linking;
+mod operations;
 mod partners;
 mod races;
 mod replicas;

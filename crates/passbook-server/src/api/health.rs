@@ -1,0 +1,20 @@
+//! Liveness and readiness, for load balancers and orchestrators. Neither needs a key, and
+//! neither counts against rate limits.
+use axum::Json;
+use axum::extract::State;
+use serde_json::{Value, json};
+
+use crate::AppState;
+use crate::error::ApiResult;
+
+/// `GET /healthz`: the process answers.
+pub async fn healthz() -> Json<Value> {
+    Json(json!({"status": "ok"}))
+}
+
+/// `GET /readyz`: the database answers and has this version's migrations; `503` in the failed
+/// envelope, naming what is missing, otherwise.
+pub async fn readyz(State(state): State<AppState>) -> ApiResult<Json<Value>> {
+    state.passbook.readiness().await?;
+    Ok(Json(json!({"status": "ready"})))
+}
