@@ -50,6 +50,27 @@ pub enum CustomerDeleted {
     HasAccounts(u64),
 }
 
+/// An answer kept for replay under an `Idempotency-Key`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredAnswer {
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+}
+
+/// What an `Idempotency-Key` says about a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdempotencyClaim {
+    /// The first request with the key: run it (and keep its answer).
+    Started,
+    /// The same request again: here is the first answer.
+    Replay(StoredAnswer),
+    /// The first request with this key is still running.
+    InProgress,
+    /// The key was used for a different request.
+    Mismatch,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync {
     // Apps
@@ -213,6 +234,21 @@ pub trait Store: Send + Sync {
     /// Puts the app's matching events that are not pending back in the queue, with a fresh
     /// retry schedule; `id` narrows it to one event. Returns how many.
     async fn replay_events(&self, app_id: &str, id: Option<&str>, filter: &EventFilter, now: Timestamp) -> Result<u64>;
+    /// Claims `key` for a request with this fingerprint, in one transaction: a key older than
+    /// `expired_before`, or whose request has been running since before `now` passed its
+    /// `lock_until`, counts as unused.
+    async fn begin_idempotent(
+        &self,
+        app_id: &str,
+        key: &str,
+        request_hash: &str,
+        now: Timestamp,
+        lock_until: Timestamp,
+        expired_before: Timestamp,
+    ) -> Result<IdempotencyClaim>;
+    /// Keeps the first request's answer for replay, or (`None`) forgets the key, so that a retry
+    /// runs again (the answer was a transient failure).
+    async fn finish_idempotent(&self, app_id: &str, key: &str, answer: Option<&StoredAnswer>) -> Result<()>;
     /// Versions of the migrations this build has that the database lacks; an error when the
     /// database does not answer (readiness).
     async fn pending_migrations(&self) -> Result<Vec<i64>>;

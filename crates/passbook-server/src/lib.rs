@@ -6,6 +6,7 @@
 mod api;
 pub mod error;
 mod extract;
+mod idempotency;
 pub mod limits;
 mod pages;
 pub mod serve;
@@ -57,6 +58,7 @@ pub fn router(passbook: Passbook) -> Router {
 pub fn router_with(passbook: Passbook, options: &HttpOptions) -> Router {
     let state = AppState { passbook };
     let timeout = options.request_timeout;
+    let idempotent = middleware::from_fn_with_state(state.clone(), idempotency::idempotent);
     let mut api = api::router();
     if options.metrics {
         api = api.route("/metrics", axum::routing::get(api::metrics));
@@ -68,6 +70,7 @@ pub fn router_with(passbook: Passbook, options: &HttpOptions) -> Router {
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(move |request: Request, next: Next| within(timeout, request, next)))
+        .layer(idempotent)
         .layer(middleware::from_fn(private_answers))
         .layer(middleware::from_fn_with_state(RateLimiter::new(options.rate_limits.clone()), limits::limit))
         .layer(CatchPanicLayer::custom(error::panic_response))

@@ -14,6 +14,7 @@ mod apps;
 mod customers;
 mod error;
 mod events;
+mod idempotency;
 mod income;
 mod jobs;
 mod links;
@@ -226,10 +227,14 @@ impl SqlStore {
 mod port {
     use async_trait::async_trait;
     use passbook_domain::model::*;
-    use passbook_domain::store::{CustomerDeleted, FetchUpdate, SessionCreated, SessionSaved};
+    use passbook_domain::store::{
+        CustomerDeleted, FetchUpdate, IdempotencyClaim, SessionCreated, SessionSaved, StoredAnswer,
+    };
     use passbook_domain::{Result, Store, Timestamp};
 
-    use super::{SqlStore, accounts, apps, customers, events, income, jobs, links, statements, transactions};
+    use super::{
+        SqlStore, accounts, apps, customers, events, idempotency, income, jobs, links, statements, transactions,
+    };
 
     #[async_trait]
     impl Store for SqlStore {
@@ -510,6 +515,22 @@ mod port {
             now: Timestamp,
         ) -> Result<u64> {
             Ok(events::replay(self, app_id, id, filter, now).await?)
+        }
+
+        async fn begin_idempotent(
+            &self,
+            app_id: &str,
+            key: &str,
+            request_hash: &str,
+            now: Timestamp,
+            lock_until: Timestamp,
+            expired_before: Timestamp,
+        ) -> Result<IdempotencyClaim> {
+            Ok(idempotency::begin(self, app_id, key, request_hash, now, lock_until, expired_before).await?)
+        }
+
+        async fn finish_idempotent(&self, app_id: &str, key: &str, answer: Option<&StoredAnswer>) -> Result<()> {
+            Ok(idempotency::finish(self, app_id, key, answer).await?)
         }
 
         async fn pending_migrations(&self) -> Result<Vec<i64>> {

@@ -4,6 +4,7 @@ mod accounts;
 mod apps;
 mod customers;
 mod fetch;
+mod idempotency;
 mod initiate;
 mod insights;
 mod institutions;
@@ -18,6 +19,7 @@ mod widget;
 use std::sync::Arc;
 
 pub use fetch::JobResult;
+pub use idempotency::{IDEMPOTENCY_TTL_MS, request_fingerprint};
 pub use initiate::{CustomerSpec, InitiateLink, InitiatedLink};
 pub use insights::IncomeRecord;
 pub use link_flow::page_name;

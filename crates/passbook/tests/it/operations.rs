@@ -66,3 +66,79 @@ async fn json_logs_carry_the_request_id() {
     assert_eq!(traced["span"]["route"], "/v2/accounts");
     assert!(!serde_json::to_string(&lines).unwrap().contains(&secret), "no secret key in the logs");
 }
+
+/// `POST` with the key and `Idempotency-Key`; the status, the body and whether it was replayed.
+async fn post_once(t: &TestApp, path: &str, key: &str, idempotency: &str, body: &Value) -> (u16, Value, bool) {
+    let res = t
+        .http
+        .post(format!("{}{path}", t.base))
+        .header("mono-sec-key", key)
+        .header("idempotency-key", idempotency)
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    let replayed = res.headers().get("idempotent-replayed").is_some_and(|v| v == "true");
+    (res.status().as_u16(), res.json().await.unwrap(), replayed)
+}
+
+#[tokio::test]
+async fn an_idempotency_key_replays_the_first_answer_for_a_day() {
+    let clock = std::sync::Arc::new(passbook_domain::clock::ManualClock::new(passbook_domain::Clock::now(
+        &passbook_domain::SystemClock,
+    )));
+    let t = TestApp::spawn_with(|c| c.clock = clock.clone()).await;
+    let body =
+        json!({"customer": {"name": "Ada Obi", "email": "ada@example.ng"}, "meta": {"ref": "idem-1"}, "scope": "auth"});
+    let (status, first, replayed) = post_once(&t, "/v2/accounts/initiate", t.key(), "link-ada-1", &body).await;
+    assert_eq!((status, replayed), (200, false), "{first}");
+    let (status, again, replayed) = post_once(&t, "/v2/accounts/initiate", t.key(), "link-ada-1", &body).await;
+    assert_eq!((status, replayed), (200, true));
+    assert_eq!(again, first, "the same answer, not a second link (the reference would be refused)");
+
+    let other =
+        json!({"customer": {"name": "Ada Obi", "email": "ada@example.ng"}, "meta": {"ref": "idem-2"}, "scope": "auth"});
+    let (status, refused, _) = post_once(&t, "/v2/accounts/initiate", t.key(), "link-ada-1", &other).await;
+    assert_eq!(status, 409);
+    assert!(refused["message"].as_str().unwrap().contains("used for a different request"), "{refused}");
+
+    let app = t.server.as_ref().unwrap().passbook.create_app("Other app", None).await.unwrap();
+    let (status, _, replayed) = post_once(&t, "/v2/accounts/initiate", &app.secret_key, "link-ada-1", &other).await;
+    assert_eq!((status, replayed), (200, false), "keys belong to one app");
+
+    let (status, refused, _) = post_once(&t, "/v2/accounts/initiate", t.key(), &"k".repeat(256), &other).await;
+    assert_eq!(status, 400);
+    assert!(refused["message"].as_str().unwrap().contains("Idempotency-Key must be"), "{refused}");
+
+    clock.advance(25 * 60 * 60 * 1000);
+    let (status, _, replayed) = post_once(&t, "/v2/accounts/initiate", t.key(), "link-ada-1", &other).await;
+    assert_eq!((status, replayed), (200, false), "after 24 hours the key is free again");
+}
+
+#[tokio::test]
+async fn retries_racing_with_one_key_run_once() {
+    let t = TestApp::spawn().await;
+    let mut retries = tokio::task::JoinSet::new();
+    for _ in 0..12 {
+        let req = t
+            .http
+            .post(format!("{}/passbook/v1/webhook/test", t.base))
+            .header("mono-sec-key", t.key())
+            .header("idempotency-key", "one-test-please")
+            .json(&json!({}));
+        retries.spawn(async move {
+            let res = req.send().await.unwrap();
+            (res.status().as_u16(), res.json::<Value>().await.unwrap())
+        });
+    }
+    let answers = retries.join_all().await;
+    let ids: std::collections::HashSet<String> = answers
+        .iter()
+        .filter(|(status, _)| *status == 200)
+        .map(|(_, body)| body["data"]["event_id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), 1, "every answered retry names the one event: {answers:?}");
+    assert!(answers.iter().all(|(status, _)| [200, 409].contains(status)), "{answers:?}");
+    let (_, events) = t.get("/passbook/v1/events?event=mono.events.webhook_test").await;
+    assert_eq!(events["meta"]["total"], 1, "one event was created: {events}");
+}

@@ -1,0 +1,106 @@
+//! Keys of `Idempotency-Key` requests and the answers they replay.
+use passbook_domain::Timestamp;
+use passbook_domain::store::{IdempotencyClaim, StoredAnswer};
+
+use crate::SqlStore;
+use crate::error::StoreResult;
+
+fn answer_context(app_id: &str, key: &str) -> String {
+    format!("idempotency_keys.response:{app_id}:{key}")
+}
+
+/// Rows of expired keys swept whenever a new key is claimed.
+const SWEEP: i64 = 100;
+
+pub(crate) async fn begin(
+    store: &SqlStore,
+    app_id: &str,
+    key: &str,
+    request_hash: &str,
+    now: Timestamp,
+    lock_until: Timestamp,
+    expired_before: Timestamp,
+) -> StoreResult<IdempotencyClaim> {
+    let mut tx = store.write().await?;
+    // An expired key, or one whose first request died with its process, is free again.
+    sqlx::query(
+        "DELETE FROM idempotency_keys WHERE app_id = $1 AND idempotency_key = $2
+           AND (created_at < $3 OR (status_code IS NULL AND locked_until < $4))",
+    )
+    .bind(app_id)
+    .bind(key)
+    .bind(expired_before.0)
+    .bind(now.0)
+    .execute(&mut *tx)
+    .await?;
+    let inserted = sqlx::query(
+        "INSERT INTO idempotency_keys (app_id, idempotency_key, request_hash, created_at, locked_until)
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (app_id, idempotency_key) DO NOTHING",
+    )
+    .bind(app_id)
+    .bind(key)
+    .bind(request_hash)
+    .bind(now.0)
+    .bind(lock_until.0)
+    .execute(&mut *tx)
+    .await?;
+    let claim = if inserted.rows_affected() == 1 {
+        sqlx::query(
+            "DELETE FROM idempotency_keys WHERE (app_id, idempotency_key) IN
+                 (SELECT app_id, idempotency_key FROM idempotency_keys WHERE created_at < $1 LIMIT $2)",
+        )
+        .bind(expired_before.0)
+        .bind(SWEEP)
+        .execute(&mut *tx)
+        .await?;
+        IdempotencyClaim::Started
+    } else {
+        let (hash, status, content_type, sealed): (String, Option<i64>, Option<String>, Option<Vec<u8>>) =
+            sqlx::query_as(
+                "SELECT request_hash, status_code, content_type, response_sealed FROM idempotency_keys
+                 WHERE app_id = $1 AND idempotency_key = $2",
+            )
+            .bind(app_id)
+            .bind(key)
+            .fetch_one(&mut *tx)
+            .await?;
+        match (hash == request_hash, status) {
+            (false, _) => IdempotencyClaim::Mismatch,
+            (true, None) => IdempotencyClaim::InProgress,
+            (true, Some(status)) => IdempotencyClaim::Replay(StoredAnswer {
+                status: status as u16,
+                content_type,
+                body: match sealed {
+                    Some(sealed) => store.vault.open(&sealed, &answer_context(app_id, key))?,
+                    None => Vec::new(),
+                },
+            }),
+        }
+    };
+    tx.commit().await?;
+    Ok(claim)
+}
+
+pub(crate) async fn finish(
+    store: &SqlStore,
+    app_id: &str,
+    key: &str,
+    answer: Option<&StoredAnswer>,
+) -> StoreResult<()> {
+    let query = match answer {
+        Some(answer) => sqlx::query(
+            "UPDATE idempotency_keys SET status_code = $3, content_type = $4, response_sealed = $5
+             WHERE app_id = $1 AND idempotency_key = $2",
+        )
+        .bind(app_id)
+        .bind(key)
+        .bind(i64::from(answer.status))
+        .bind(answer.content_type.clone())
+        .bind(store.vault.seal(&answer.body, &answer_context(app_id, key))),
+        None => sqlx::query("DELETE FROM idempotency_keys WHERE app_id = $1 AND idempotency_key = $2")
+            .bind(app_id)
+            .bind(key),
+    };
+    query.execute(&store.pool).await?;
+    Ok(())
+}
