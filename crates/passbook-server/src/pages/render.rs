@@ -34,21 +34,24 @@ pub async fn step(
         brand_color: institution.map_or(DEFAULT_BRAND.to_string(), |i| i.primary_color.clone()),
         page_url: page_url(token),
         widget,
+        nonce: new_nonce(),
     };
+    let nonce = chrome.nonce.clone();
     let mode = session.mode;
     let error = session.flow.error.clone();
     if !session.flow.consented && !session.step.is_final() {
-        return html(IntroPage { chrome }, mode);
+        return html(IntroPage { chrome }, mode, &nonce);
     }
     match (session.step, institution) {
         (LinkStep::ChooseInstitution, _) | (_, None) if !session.step.is_final() => {
             let query = query.unwrap_or_default().to_string();
             let institutions = passbook.institutions.search(&query).map(InstitutionItem::new).collect();
-            html(InstitutionsPage { chrome, query, institutions }, mode)
+            html(InstitutionsPage { chrome, query, institutions }, mode, &nonce)
         }
         (LinkStep::ChooseAuthMethod, Some(inst)) => html(
             AuthMethodPage { chrome, institution_name: inst.name.clone(), methods: method_choices(inst, None) },
             mode,
+            &nonce,
         ),
         (LinkStep::Login, Some(inst)) => {
             let method = session.flow.auth_method;
@@ -63,7 +66,7 @@ pub async fn step(
                 error,
                 other_methods: method_choices(inst, method),
             };
-            html(page, mode)
+            html(page, mode, &nonce)
         }
         (LinkStep::Challenge, Some(inst)) => {
             let challenge = session.flow.challenge.clone();
@@ -77,7 +80,7 @@ pub async fn step(
                 error,
                 other_methods: Vec::new(),
             };
-            html(page, mode)
+            html(page, mode, &nonce)
         }
         (LinkStep::SelectAccounts, Some(_)) => {
             let accounts = session
@@ -92,7 +95,7 @@ pub async fn step(
                     last_digits: a.account_number.chars().skip(a.account_number.len().saturating_sub(4)).collect(),
                 })
                 .collect();
-            html(AccountsPage { chrome, error, accounts }, mode)
+            html(AccountsPage { chrome, error, accounts }, mode, &nonce)
         }
         _ => outcome(passbook, token, &session, chrome),
     }
@@ -100,7 +103,7 @@ pub async fn step(
 
 fn outcome(passbook: &Passbook, token: &str, session: &LinkSession, chrome: Chrome) -> Response {
     let continue_url = passbook.redirect_target(session).map(|_| format!("{}/continue", page_url(token)));
-    let app_name = chrome.app_name.clone();
+    let (app_name, nonce) = (chrome.app_name.clone(), chrome.nonce.clone());
     let page = if session.step == LinkStep::Linked {
         let count = session.flow.linked_account_ids.len();
         OutcomePage {
@@ -127,7 +130,7 @@ fn outcome(passbook: &Passbook, token: &str, session: &LinkSession, chrome: Chro
             chrome,
         }
     };
-    html(page, session.mode)
+    html(page, session.mode, &nonce)
 }
 
 /// A page for a link that cannot be used (unknown, expired, a bad widget set-up) or a failure
@@ -148,16 +151,22 @@ pub fn error(err: Error) -> Response {
         Error::Store(_) | Error::Internal(_) => "Please try again in a moment.".to_string(),
         other => other.to_string(),
     };
-    let chrome =
-        Chrome { app_name: "The app".into(), brand_color: DEFAULT_BRAND.into(), page_url: String::new(), widget: None };
+    let nonce = new_nonce();
+    let chrome = Chrome {
+        app_name: "The app".into(),
+        brand_color: DEFAULT_BRAND.into(),
+        page_url: String::new(),
+        widget: None,
+        nonce: nonce.clone(),
+    };
     let page =
         OutcomePage { chrome, icon: "!", heading: heading.into(), detail, continue_url: None, widget_code: None };
-    (status, html(page, LinkMode::Widget)).into_response()
+    (status, html(page, LinkMode::Widget, &nonce)).into_response()
 }
 
 /// Renders with the headers every page gets. Hosted pages refuse to be framed (clickjacking);
 /// widget pages are meant to be framed by the integrator's site.
-fn html(template: impl Template, mode: LinkMode) -> Response {
+fn html(template: impl Template, mode: LinkMode, nonce: &str) -> Response {
     let mut response = match template.render() {
         Ok(body) => Html(body).into_response(),
         Err(err) => {
@@ -171,7 +180,7 @@ fn html(template: impl Template, mode: LinkMode) -> Response {
         LinkMode::Widget => ("*", "'self'"),
     };
     let csp = format!(
-        "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src 'self' data:; \
+        "default-src 'none'; style-src 'nonce-{nonce}'; script-src 'nonce-{nonce}'; img-src 'self' data:; \
          connect-src {connect}; base-uri 'none'; frame-ancestors {ancestors}"
     );
     let headers = response.headers_mut();

@@ -11,6 +11,13 @@ pub struct Chrome {
     pub brand_color: String,
     pub page_url: String,
     pub widget: Option<WidgetBridge>,
+    /// This answer's CSP nonce: only the page's own `<script>` and `<style>` elements run.
+    pub nonce: String,
+}
+
+/// A fresh CSP nonce (about 131 bits).
+pub fn new_nonce() -> String {
+    passbook_domain::ids::random_alnum(22)
 }
 
 /// Values for the widget's `postMessage` script, each already JSON (safe inside `<script>`).

@@ -269,6 +269,21 @@ async fn hosted_page_works_without_javascript() {
     assert!(forms.len() >= 20, "every bank is a submit button of a form");
     let search = b.client.find(Locator::Css("form[method=get] input[name=q]")).await;
     assert!(search.is_ok(), "search works as a GET form too");
+    // The CSP allows only the page's own nonced styles and scripts, and they do run.
+    let styled = b.client.execute(
+        "return [getComputedStyle(document.querySelector('.badge')).backgroundColor, \
+                 getComputedStyle(document.querySelector('.card')).borderRadius];",
+        vec![],
+    );
+    let styled = styled.await.unwrap();
+    assert_ne!(styled[0], "rgba(0, 0, 0, 0)", "the bank's colour applies: {styled}");
+    assert_eq!(styled[1], "14px", "the page's stylesheet applies: {styled}");
+    b.fill("#q", "kuda").await;
+    let shown = b.client.execute(
+        "return Array.from(document.querySelectorAll('#institutions li')).filter(li => !li.hidden).length;",
+        vec![],
+    );
+    assert_eq!(shown.await.unwrap(), 1, "the nonced script narrows the list as the user types");
     b.finish().await;
 }
 

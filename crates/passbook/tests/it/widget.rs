@@ -45,8 +45,11 @@ async fn widget_flow_posts_its_messages_and_ends_with_a_code() {
     let res = t.http.get(&page.url).send().await.unwrap();
     let csp = res.headers()["content-security-policy"].to_str().unwrap().to_string();
     assert!(csp.contains("frame-ancestors *"), "the widget may be framed: {csp}");
+    assert!(!csp.contains("unsafe-inline"), "only nonced scripts and styles: {csp}");
+    let nonce = between(&csp, "script-src 'nonce-", "'").expect("a script nonce");
     assert!(res.headers().get("x-frame-options").is_none());
     let html = res.text().await.unwrap();
+    assert!(html.contains(&format!(r#"<script nonce="{nonce}">"#)), "the page's scripts carry this answer's nonce");
     assert!(html.contains(r#"var origin = "https://shop.example.com""#), "messages go to the parent's origin only");
     assert!(html.contains(r#"reference = "widget-ref-1""#));
 
