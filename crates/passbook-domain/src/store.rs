@@ -186,8 +186,9 @@ pub trait Store: Send + Sync {
     /// the job that will do the work.
     async fn insert_job(&self, job: &NewJob) -> Result<String>;
     async fn job(&self, account_id: &str, id: &str) -> Result<Option<JobRecord>>;
-    /// The newest real-time job of the account created at or after `since`.
-    async fn latest_realtime_job(&self, account_id: &str, since: Timestamp) -> Result<Option<JobRecord>>;
+    /// Queues a real-time sync of the job's account unless one was started at or after `since`;
+    /// returns the id of the job that answers. Parallel requests for one account queue one job.
+    async fn insert_realtime_job(&self, job: &NewJob, since: Timestamp) -> Result<String>;
     /// Moves each account whose refresh is due to its next slot and queues a refresh job for
     /// it, in one transaction; returns how many.
     async fn schedule_refreshes(&self, now: Timestamp, limit: u32) -> Result<u64>;

@@ -2,36 +2,70 @@ use passbook_domain::model::{Job, JobEnd, JobKind, JobRecord, JobSettlement, Job
 use passbook_domain::{Timestamp, ids};
 use sqlx::{Any, Transaction};
 
-use crate::error::StoreResult;
+use crate::error::{StoreError, StoreResult};
 use crate::{Backend, LockName, SqlStore};
 
 /// Queues the job unless the same kind of job about the same subject is pending already;
 /// returns the id of the job that will do the work (this one, or the one already queued).
 pub(crate) async fn insert(tx: &mut Transaction<'static, Any>, job: &NewJob) -> StoreResult<String> {
-    let inserted: Option<String> = sqlx::query_scalar(
-        "INSERT INTO jobs (id, app_id, kind, subject, run_at, created_at) VALUES ($1, $2, $3, $4, $5, $5)
-         ON CONFLICT (kind, subject) WHERE done_at IS NULL AND failed_at IS NULL DO NOTHING
-         RETURNING id",
-    )
-    .bind(&job.id)
-    .bind(&job.app_id)
-    .bind(job.kind.name())
-    .bind(job.kind.subject())
-    .bind(job.run_at.0)
-    .fetch_all(&mut **tx)
-    .await?
-    .into_iter()
-    .next();
-    if let Some(id) = inserted {
-        return Ok(id);
+    // On PostgreSQL the waiting job can finish between the two statements (each reads the
+    // latest commits): then there is none to share, and the job is queued after all.
+    const TRIES: usize = 3;
+    for _ in 0..TRIES {
+        let inserted: Option<String> = sqlx::query_scalar(
+            "INSERT INTO jobs (id, app_id, kind, subject, run_at, created_at) VALUES ($1, $2, $3, $4, $5, $5)
+             ON CONFLICT (kind, subject) WHERE done_at IS NULL AND failed_at IS NULL DO NOTHING
+             RETURNING id",
+        )
+        .bind(&job.id)
+        .bind(&job.app_id)
+        .bind(job.kind.name())
+        .bind(job.kind.subject())
+        .bind(job.run_at.0)
+        .fetch_all(&mut **tx)
+        .await?
+        .into_iter()
+        .next();
+        if let Some(id) = inserted {
+            return Ok(id);
+        }
+        let waiting: Option<String> = sqlx::query_scalar(
+            "SELECT id FROM jobs WHERE kind = $1 AND subject = $2 AND done_at IS NULL AND failed_at IS NULL",
+        )
+        .bind(job.kind.name())
+        .bind(job.kind.subject())
+        .fetch_optional(&mut **tx)
+        .await?;
+        if let Some(id) = waiting {
+            return Ok(id);
+        }
     }
-    Ok(sqlx::query_scalar(
-        "SELECT id FROM jobs WHERE kind = $1 AND subject = $2 AND done_at IS NULL AND failed_at IS NULL",
+    Err(StoreError::Corrupt(format!("could not queue job {} of {}", job.kind.name(), job.kind.subject())))
+}
+
+/// Queues a real-time sync of the account unless one was started since `since`: returns the
+/// id of the job that answers (this one, or the earlier one). The account's row is locked
+/// first, so that parallel requests for one account queue one job.
+pub(crate) async fn insert_realtime(store: &SqlStore, job: &NewJob, since: Timestamp) -> StoreResult<String> {
+    let mut tx = store.write().await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!("SELECT id FROM accounts WHERE id = $1{}", store.for_update())))
+        .bind(job.kind.subject())
+        .fetch_all(&mut *tx)
+        .await?;
+    let recent: Option<String> = sqlx::query_scalar(
+        "SELECT id FROM jobs WHERE subject = $1 AND kind IN ('sync_balance', 'sync_statement') AND created_at >= $2
+         ORDER BY created_at DESC LIMIT 1",
     )
-    .bind(job.kind.name())
     .bind(job.kind.subject())
-    .fetch_one(&mut **tx)
-    .await?)
+    .bind(since.0)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let id = match recent {
+        Some(id) => id,
+        None => insert(&mut tx, job).await?,
+    };
+    tx.commit().await?;
+    Ok(id)
 }
 
 /// Claims due jobs by setting a lease, fairly over apps: each round gives every app with due
@@ -215,22 +249,6 @@ pub(crate) async fn one(store: &SqlStore, account_id: &str, id: &str) -> StoreRe
             .bind(id)
             .fetch_optional(&store.pool)
             .await?;
-    Ok(row.and_then(record))
-}
-
-pub(crate) async fn latest_realtime(
-    store: &SqlStore,
-    account_id: &str,
-    since: Timestamp,
-) -> StoreResult<Option<JobRecord>> {
-    let row: Option<JobRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM jobs WHERE subject = $1 AND kind IN ('sync_balance', 'sync_statement') AND created_at >= $2
-         ORDER BY created_at DESC LIMIT 1"
-    )))
-    .bind(account_id)
-    .bind(since.0)
-    .fetch_optional(&store.pool)
-    .await?;
     Ok(row.and_then(record))
 }
 

@@ -423,8 +423,8 @@ mod port {
             Ok(jobs::one(self, account_id, id).await?)
         }
 
-        async fn latest_realtime_job(&self, account_id: &str, since: Timestamp) -> Result<Option<JobRecord>> {
-            Ok(jobs::latest_realtime(self, account_id, since).await?)
+        async fn insert_realtime_job(&self, job: &NewJob, since: Timestamp) -> Result<String> {
+            Ok(jobs::insert_realtime(self, job, since).await?)
         }
 
         async fn schedule_refreshes(&self, now: Timestamp, limit: u32) -> Result<u64> {

@@ -211,17 +211,14 @@ impl Passbook {
     pub async fn realtime_sync(&self, app: &App, account_id: &str, statement: bool) -> Result<JobRecord> {
         let account = self.account(app, account_id).await?;
         let now = self.clock.now();
-        if let Some(job) = self.store.latest_realtime_job(&account.id, now.plus_millis(-REALTIME_WINDOW_MS)).await? {
-            return Ok(job);
-        }
         let job = NewJob {
             id: ids::object_id(now),
             app_id: app.id.clone(),
             kind: JobKind::RealtimeSync { account_id: account.id.clone(), statement },
             run_at: now,
         };
-        // A request racing this one may have queued the same sync: then both wait for it.
-        let job_id = self.store.insert_job(&job).await?;
+        // A sync started in the last five minutes (by a request racing this one, say) answers.
+        let job_id = self.store.insert_realtime_job(&job, now.plus_millis(-REALTIME_WINDOW_MS)).await?;
         self.wake_runner();
         let deadline = std::time::Instant::now() + REALTIME_WAIT;
         loop {
