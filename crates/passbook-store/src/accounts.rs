@@ -275,6 +275,12 @@ pub(crate) async fn save_fetch(
 pub(crate) async fn unlink(store: &SqlStore, account: &Account, event: &NewEvent) -> StoreResult<()> {
     let mut tx = store.write().await?;
     let id = &account.id;
+    // A delivery being recorded right now adds an attempt row under one of these events: wait
+    // for it (PostgreSQL; SQLite's write lock already does), so that its row goes too.
+    sqlx::query(sqlx::AssertSqlSafe(format!("SELECT id FROM events WHERE account_id = $1{}", store.for_update())))
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await?;
     for sql in [
         "DELETE FROM transactions WHERE account_id = $1",
         "DELETE FROM identities WHERE account_id = $1",
