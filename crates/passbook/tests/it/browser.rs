@@ -108,6 +108,15 @@ impl Browser {
         self.wait(css).await.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
     }
 
+    /// Clicks a button that closes the widget: its frame may be gone before the click is
+    /// reported, which is the point.
+    pub async fn click_closing(&self, css: &str) {
+        if let Err(e) = self.wait(css).await.click().await {
+            let text = e.to_string();
+            assert!(text.contains("frame detached") || text.contains("no such frame"), "click {css}: {text}");
+        }
+    }
+
     pub async fn fill(&self, css: &str, text: &str) {
         let field = self.wait(css).await;
         field.clear().await.unwrap();
@@ -345,7 +354,7 @@ async fn widget_scenario(b: &mut Browser, username: &str) {
             let expected = if username == "user_locked" { "locked" } else { "temporarily unavailable" };
             assert!(b.wait(".error").await.text().await.unwrap().contains(expected));
             b.shot(&format!("{username}-widget-error")).await;
-            b.click("#close-widget").await;
+            b.click_closing("#close-widget").await;
             b.client.enter_parent_frame().await.unwrap();
             return;
         }
@@ -353,7 +362,7 @@ async fn widget_scenario(b: &mut Browser, username: &str) {
     }
     b.expect_heading(if username == "user_multi" { "3 accounts linked" } else { "Account linked" }).await;
     b.shot(&format!("{username}-widget-linked")).await;
-    b.click("#continue").await;
+    b.click_closing("#continue").await;
     b.client.enter_parent_frame().await.unwrap();
 }
 
