@@ -71,9 +71,9 @@ pub enum IdempotencyClaim {
     Mismatch,
 }
 
+/// The apps: keys, webhook settings, refresh interval.
 #[async_trait]
-pub trait Store: Send + Sync {
-    // Apps
+pub trait AppStore: Send + Sync {
     async fn insert_app(&self, app: &App) -> Result<()>;
     async fn list_apps(&self) -> Result<Vec<App>>;
     async fn app(&self, id: &str) -> Result<Option<App>>;
@@ -83,8 +83,12 @@ pub trait Store: Send + Sync {
     async fn set_webhook_url(&self, app_id: &str, url: Option<&str>) -> Result<bool>;
     /// Makes `secret` the app's webhook secret; the old one keeps signing until `overlap_until`.
     async fn rotate_webhook_secret(&self, app_id: &str, secret: &str, overlap_until: Timestamp) -> Result<bool>;
+    async fn set_refresh_interval(&self, app_id: &str, hours: u32) -> Result<bool>;
+}
 
-    // Customers and link sessions
+/// An app's customers.
+#[async_trait]
+pub trait CustomerStore: Send + Sync {
     async fn customer(&self, app_id: &str, id: &str) -> Result<Option<Customer>>;
     /// False (and nothing written) when the app already has a customer with this e-mail.
     async fn insert_customer(&self, customer: &Customer) -> Result<bool>;
@@ -92,6 +96,11 @@ pub trait Store: Send + Sync {
     async fn list_customers(&self, app_id: &str, page: PageRequest) -> Result<Page<Customer>>;
     /// Deletes the customer and its link sessions, unless it has linked accounts.
     async fn delete_customer(&self, app_id: &str, id: &str) -> Result<CustomerDeleted>;
+}
+
+/// Link sessions, their attempts and widget messages, and the codes the widget hands out.
+#[async_trait]
+pub trait LinkStore: Send + Sync {
     /// Inserts the session for `customer`, in one transaction with the customer: with
     /// `join_by_email`, the app's customer with this e-mail (created from `customer` if there
     /// is none); without, `customer` must be new (or exist with its own id).
@@ -131,8 +140,11 @@ pub trait Store: Send + Sync {
         code_hash: &str,
         now: Timestamp,
     ) -> Result<std::result::Result<String, CodeRefusal>>;
+}
 
-    // Accounts
+/// Linked accounts, their identities and transactions.
+#[async_trait]
+pub trait AccountStore: Send + Sync {
     /// An account of this app; another app's account is `None`.
     async fn account(&self, app_id: &str, id: &str) -> Result<Option<Account>>;
     async fn account_by_id(&self, id: &str) -> Result<Option<Account>>;
@@ -172,8 +184,11 @@ pub trait Store: Send + Sync {
         account_id: &str,
         fingerprints: &[String],
     ) -> Result<std::collections::HashSet<String>>;
+}
 
-    // Jobs
+/// Background jobs, claimed with leases.
+#[async_trait]
+pub trait JobStore: Send + Sync {
     /// Claims due jobs fairly over apps; no app holds more than `per_app` at once.
     async fn claim_jobs(&self, now: Timestamp, lease_until: Timestamp, limit: u32, per_app: u32) -> Result<Vec<Job>>;
     /// Keeps the lease of a running job (claimed as `attempt`); false when it is no longer ours.
@@ -192,24 +207,16 @@ pub trait Store: Send + Sync {
     /// Moves each account whose refresh is due to its next slot and queues a refresh job for
     /// it, in one transaction; returns how many.
     async fn schedule_refreshes(&self, now: Timestamp, limit: u32) -> Result<u64>;
-    async fn set_refresh_interval(&self, app_id: &str, hours: u32) -> Result<bool>;
+    /// Puts the job (claimed as `attempt`) back in the queue for `at`.
+    async fn retry_job(&self, id: &str, attempt: u32, at: Timestamp, error: &str) -> Result<Settled>;
+}
 
-    // Income reports
+/// Income reports and PDF statements.
+#[async_trait]
+pub trait ReportStore: Send + Sync {
     /// Keeps the report and writes its event, in one transaction.
-    async fn insert_income_record(
-        &self,
-        app_id: &str,
-        record: &crate::services::IncomeRecord,
-        event: &NewEvent,
-    ) -> Result<()>;
-    async fn income_records(
-        &self,
-        app_id: &str,
-        account_id: &str,
-        page: PageRequest,
-    ) -> Result<Page<crate::services::IncomeRecord>>;
-
-    // Statements
+    async fn insert_income_record(&self, app_id: &str, record: &IncomeRecord, event: &NewEvent) -> Result<()>;
+    async fn income_records(&self, app_id: &str, account_id: &str, page: PageRequest) -> Result<Page<IncomeRecord>>;
     /// Records a statement to build and queues its job, in one transaction; when the same
     /// statement (account and period) is being built already, returns that one instead.
     async fn insert_statement(&self, statement: &StatementJob, job: &NewJob) -> Result<StatementJob>;
@@ -218,10 +225,11 @@ pub trait Store: Send + Sync {
     /// Stores the built PDF (`None`: the build failed).
     async fn finish_statement(&self, id: &str, pdf: Option<&[u8]>, at: Timestamp) -> Result<()>;
     async fn statement_pdf(&self, id: &str) -> Result<Option<Vec<u8>>>;
-    /// Puts the job (claimed as `attempt`) back in the queue for `at`.
-    async fn retry_job(&self, id: &str, attempt: u32, at: Timestamp, error: &str) -> Result<Settled>;
+}
 
-    // Webhook outbox
+/// The webhook outbox and its delivery log.
+#[async_trait]
+pub trait EventStore: Send + Sync {
     /// Claims due events; an event waits while an earlier one about the same account is
     /// still pending, so that each account's events are delivered in order.
     async fn claim_events(&self, now: Timestamp, lease_until: Timestamp, limit: u32) -> Result<Vec<PendingEvent>>;
@@ -235,6 +243,13 @@ pub trait Store: Send + Sync {
     /// Puts the app's matching events that are not pending back in the queue, with a fresh
     /// retry schedule; `id` narrows it to one event. Returns how many.
     async fn replay_events(&self, app_id: &str, id: Option<&str>, filter: &EventFilter, now: Timestamp) -> Result<u64>;
+    /// How many events are in each status, over all apps (for metrics).
+    async fn event_counts(&self) -> Result<Vec<(EventStatus, u64)>>;
+}
+
+/// What the HTTP service keeps for itself: idempotency keys, and the schema's state.
+#[async_trait]
+pub trait ServiceStore: Send + Sync {
     /// Claims `key` for a request with this fingerprint, in one transaction: a key older than
     /// `expired_before`, or whose request has been running since before `now` passed its
     /// `lock_until`, counts as unused.
@@ -253,6 +268,15 @@ pub trait Store: Send + Sync {
     /// Versions of the migrations this build has that the database lacks; an error when the
     /// database does not answer (readiness).
     async fn pending_migrations(&self) -> Result<Vec<i64>>;
-    /// How many events are in each status, over all apps (for metrics).
-    async fn event_counts(&self) -> Result<Vec<(EventStatus, u64)>>;
+}
+
+/// The whole storage port: every area, as one object the services hold.
+pub trait Store:
+    AppStore + CustomerStore + LinkStore + AccountStore + JobStore + ReportStore + EventStore + ServiceStore
+{
+}
+
+impl<T: AppStore + CustomerStore + LinkStore + AccountStore + JobStore + ReportStore + EventStore + ServiceStore> Store
+    for T
+{
 }

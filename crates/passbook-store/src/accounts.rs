@@ -306,3 +306,74 @@ pub(crate) async fn unlink(store: &SqlStore, account: &Account, event: &NewEvent
     tx.commit().await?;
     Ok(())
 }
+
+/// The `AccountStore` port, on the functions above.
+mod port {
+    use async_trait::async_trait;
+    use passbook_domain::Result;
+    use passbook_domain::model::*;
+    use passbook_domain::store::*;
+
+    use crate::SqlStore;
+
+    #[async_trait]
+    impl AccountStore for SqlStore {
+        async fn account(&self, app_id: &str, id: &str) -> Result<Option<Account>> {
+            Ok(crate::accounts::scoped(self, app_id, id).await?)
+        }
+
+        async fn account_by_id(&self, id: &str) -> Result<Option<Account>> {
+            Ok(crate::accounts::by_id(self, id).await?)
+        }
+
+        async fn find_account_id(
+            &self,
+            app_id: &str,
+            customer_id: &str,
+            institution_id: &str,
+            account_number: &str,
+        ) -> Result<Option<String>> {
+            Ok(crate::accounts::find_id(self, app_id, customer_id, institution_id, account_number).await?)
+        }
+
+        async fn list_accounts(&self, app_id: &str, page: PageRequest) -> Result<Page<(Account, Customer)>> {
+            Ok(crate::accounts::list(self, app_id, page).await?)
+        }
+
+        async fn unlink_account(&self, account: &Account, event: &NewEvent) -> Result<()> {
+            Ok(crate::accounts::unlink(self, account, event).await?)
+        }
+
+        async fn identity(&self, account_id: &str) -> Result<Option<StoredIdentity>> {
+            Ok(crate::accounts::identity(self, account_id).await?)
+        }
+
+        async fn transactions(
+            &self,
+            account_id: &str,
+            filter: &TransactionFilter,
+            page: PageRequest,
+            total_hint: u64,
+        ) -> Result<Page<Transaction>> {
+            Ok(crate::transactions::page(self, account_id, filter, page, total_hint).await?)
+        }
+
+        async fn save_fetch(
+            &self,
+            update: &FetchUpdate,
+            transactions: &[Transaction],
+            events: &[NewEvent],
+            settles: Option<&JobSettlement>,
+        ) -> Result<Settled> {
+            Ok(crate::accounts::save_fetch(self, update, transactions, events, settles).await?)
+        }
+
+        async fn known_fingerprints(
+            &self,
+            account_id: &str,
+            fingerprints: &[String],
+        ) -> Result<std::collections::HashSet<String>> {
+            Ok(crate::transactions::known(self, account_id, fingerprints).await?)
+        }
+    }
+}

@@ -147,3 +147,48 @@ pub(crate) async fn set_refresh_interval(store: &SqlStore, app_id: &str, hours: 
     tx.commit().await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// The `AppStore` port, on the functions above.
+mod port {
+    use async_trait::async_trait;
+    use passbook_domain::model::*;
+    use passbook_domain::store::*;
+    use passbook_domain::{Result, Timestamp};
+
+    use crate::SqlStore;
+
+    #[async_trait]
+    impl AppStore for SqlStore {
+        async fn insert_app(&self, app: &App) -> Result<()> {
+            Ok(crate::apps::insert(self, app).await?)
+        }
+
+        async fn list_apps(&self) -> Result<Vec<App>> {
+            Ok(crate::apps::list(self).await?)
+        }
+
+        async fn app(&self, id: &str) -> Result<Option<App>> {
+            Ok(crate::apps::by_column(self, "id", id).await?)
+        }
+
+        async fn app_by_secret_hash(&self, hash: &str) -> Result<Option<App>> {
+            Ok(crate::apps::by_column(self, "secret_key_hash", hash).await?)
+        }
+
+        async fn set_webhook_url(&self, app_id: &str, url: Option<&str>) -> Result<bool> {
+            Ok(crate::apps::set_webhook_url(self, app_id, url).await?)
+        }
+
+        async fn rotate_webhook_secret(&self, app_id: &str, secret: &str, overlap_until: Timestamp) -> Result<bool> {
+            Ok(crate::apps::rotate_secret(self, app_id, secret, overlap_until).await?)
+        }
+
+        async fn app_by_public_key(&self, key: &str) -> Result<Option<App>> {
+            Ok(crate::apps::by_column(self, "public_key", key).await?)
+        }
+
+        async fn set_refresh_interval(&self, app_id: &str, hours: u32) -> Result<bool> {
+            Ok(crate::apps::set_refresh_interval(self, app_id, hours).await?)
+        }
+    }
+}

@@ -163,3 +163,36 @@ pub(crate) async fn delete(store: &SqlStore, app_id: &str, id: &str) -> StoreRes
     tx.commit().await?;
     Ok(if deleted.rows_affected() == 1 { CustomerDeleted::Deleted } else { CustomerDeleted::NotFound })
 }
+
+/// The `CustomerStore` port, on the functions above.
+mod port {
+    use async_trait::async_trait;
+    use passbook_domain::Result;
+    use passbook_domain::model::*;
+    use passbook_domain::store::*;
+
+    use crate::SqlStore;
+
+    #[async_trait]
+    impl CustomerStore for SqlStore {
+        async fn customer(&self, app_id: &str, id: &str) -> Result<Option<Customer>> {
+            Ok(crate::customers::get(self, app_id, id).await?)
+        }
+
+        async fn insert_customer(&self, customer: &Customer) -> Result<bool> {
+            Ok(crate::customers::create(self, customer).await?)
+        }
+
+        async fn update_customer(&self, customer: &Customer) -> Result<()> {
+            Ok(crate::customers::update(self, customer).await?)
+        }
+
+        async fn list_customers(&self, app_id: &str, page: PageRequest) -> Result<Page<Customer>> {
+            Ok(crate::customers::list(self, app_id, page).await?)
+        }
+
+        async fn delete_customer(&self, app_id: &str, id: &str) -> Result<CustomerDeleted> {
+            Ok(crate::customers::delete(self, app_id, id).await?)
+        }
+    }
+}

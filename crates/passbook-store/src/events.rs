@@ -385,3 +385,60 @@ pub(crate) async fn counts(store: &SqlStore) -> StoreResult<Vec<(EventStatus, u6
         sqlx::query_as("SELECT status, COUNT(*) FROM events GROUP BY status").fetch_all(&store.pool).await?;
     Ok(rows.into_iter().filter_map(|(s, n)| Some((EventStatus::parse(&s)?, n as u64))).collect())
 }
+
+/// The `EventStore` port, on the functions above.
+mod port {
+    use async_trait::async_trait;
+    use passbook_domain::model::*;
+    use passbook_domain::store::*;
+    use passbook_domain::{Result, Timestamp};
+
+    use crate::SqlStore;
+
+    #[async_trait]
+    impl EventStore for SqlStore {
+        async fn claim_events(&self, now: Timestamp, lease_until: Timestamp, limit: u32) -> Result<Vec<PendingEvent>> {
+            Ok(crate::events::claim(self, now, lease_until, limit).await?)
+        }
+
+        async fn record_delivery(
+            &self,
+            event_id: &str,
+            attempt: &DeliveryAttempt,
+            outcome: &DeliveryOutcome,
+        ) -> Result<()> {
+            Ok(crate::events::record(self, event_id, attempt, outcome).await?)
+        }
+
+        async fn insert_event(&self, event: &NewEvent) -> Result<()> {
+            Ok(crate::events::insert_alone(self, event).await?)
+        }
+
+        async fn list_events(
+            &self,
+            app_id: &str,
+            filter: &EventFilter,
+            page: PageRequest,
+        ) -> Result<Page<StoredEvent>> {
+            Ok(crate::events::list(self, app_id, filter, page).await?)
+        }
+
+        async fn event(&self, app_id: &str, id: &str) -> Result<Option<(StoredEvent, Vec<DeliveryAttempt>)>> {
+            Ok(crate::events::one(self, app_id, id).await?)
+        }
+
+        async fn replay_events(
+            &self,
+            app_id: &str,
+            id: Option<&str>,
+            filter: &EventFilter,
+            now: Timestamp,
+        ) -> Result<u64> {
+            Ok(crate::events::replay(self, app_id, id, filter, now).await?)
+        }
+
+        async fn event_counts(&self) -> Result<Vec<(EventStatus, u64)>> {
+            Ok(crate::events::counts(self).await?)
+        }
+    }
+}

@@ -104,3 +104,35 @@ pub(crate) async fn finish(
     query.execute(&store.pool).await?;
     Ok(())
 }
+
+/// The `ServiceStore` port, on the functions above.
+mod port {
+    use async_trait::async_trait;
+    use passbook_domain::store::*;
+    use passbook_domain::{Result, Timestamp};
+
+    use crate::SqlStore;
+
+    #[async_trait]
+    impl ServiceStore for SqlStore {
+        async fn begin_idempotent(
+            &self,
+            app_id: &str,
+            key: &str,
+            request_hash: &str,
+            now: Timestamp,
+            lock_until: Timestamp,
+            expired_before: Timestamp,
+        ) -> Result<IdempotencyClaim> {
+            Ok(crate::idempotency::begin(self, app_id, key, request_hash, now, lock_until, expired_before).await?)
+        }
+
+        async fn finish_idempotent(&self, app_id: &str, key: &str, answer: Option<&StoredAnswer>) -> Result<()> {
+            Ok(crate::idempotency::finish(self, app_id, key, answer).await?)
+        }
+
+        async fn pending_migrations(&self) -> Result<Vec<i64>> {
+            Ok(crate::SqlStore::pending_migrations(self).await?)
+        }
+    }
+}

@@ -1,5 +1,5 @@
+use passbook_domain::model::IncomeRecord;
 use passbook_domain::model::{NewEvent, Page, PageRequest};
-use passbook_domain::services::IncomeRecord;
 
 use crate::error::{StoreError, StoreResult};
 use crate::{SqlStore, events};

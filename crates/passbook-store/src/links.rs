@@ -308,3 +308,65 @@ pub(crate) async fn exchange_code(
     tx.commit().await?;
     Ok(outcome)
 }
+
+/// The `LinkStore` port, on the functions above.
+mod port {
+    use async_trait::async_trait;
+    use passbook_domain::model::*;
+    use passbook_domain::store::*;
+    use passbook_domain::{Result, Timestamp};
+
+    use crate::SqlStore;
+
+    #[async_trait]
+    impl LinkStore for SqlStore {
+        async fn create_link_session(
+            &self,
+            customer: &Customer,
+            session: &LinkSession,
+            join_by_email: bool,
+        ) -> Result<SessionCreated> {
+            Ok(crate::links::create_session(self, customer, session, join_by_email).await?)
+        }
+
+        async fn link_session(&self, id: &str) -> Result<Option<LinkSession>> {
+            Ok(crate::links::session(self, id).await?)
+        }
+
+        async fn save_link_session(&self, session: &mut LinkSession) -> Result<SessionSaved> {
+            Ok(crate::links::save_session(self, session).await?)
+        }
+
+        async fn complete_link_session(
+            &self,
+            session: &mut LinkSession,
+            accounts: &[NewAccount],
+            events: &[NewEvent],
+            jobs: &[NewJob],
+            code: Option<&NewAuthCode>,
+        ) -> Result<SessionSaved> {
+            Ok(crate::links::complete_session(self, session, accounts, events, jobs, code).await?)
+        }
+
+        async fn take_widget_messages(&self, session_id: &str) -> Result<Vec<WidgetEvent>> {
+            Ok(crate::links::take_messages(self, session_id).await?)
+        }
+
+        async fn count_link_attempt(&self, session_id: &str, kind: AttemptKind, max: u32) -> Result<Option<u32>> {
+            Ok(crate::links::count_attempt(self, session_id, kind, max).await?)
+        }
+
+        async fn refund_link_attempt(&self, session_id: &str, kind: AttemptKind) -> Result<()> {
+            Ok(crate::links::refund_attempt(self, session_id, kind).await?)
+        }
+
+        async fn exchange_auth_code(
+            &self,
+            app_id: &str,
+            code_hash: &str,
+            now: Timestamp,
+        ) -> Result<std::result::Result<String, CodeRefusal>> {
+            Ok(crate::links::exchange_code(self, app_id, code_hash, now).await?)
+        }
+    }
+}

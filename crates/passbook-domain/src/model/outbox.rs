@@ -288,3 +288,13 @@ impl StatementStatus {
         [Self::Building, Self::Built, Self::Failed].into_iter().find(|x| x.as_str() == s)
     }
 }
+
+/// A stored income report, for `GET /v2/accounts/{id}/income-records`.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct IncomeRecord {
+    pub id: String,
+    pub account_id: String,
+    pub period_months: Option<u32>,
+    pub report: serde_json::Value,
+    pub created_at: Timestamp,
+}

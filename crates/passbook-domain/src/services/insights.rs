@@ -1,24 +1,13 @@
 //! Income and creditworthiness: computed from the account's transactions and delivered by
 //! webhook, as Mono does (the requests answer at once; the results arrive as events).
 use passbook_types::accounts::CreditworthinessRequest;
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::Passbook;
 use super::queries::parse_positive;
 use crate::income::{analyse, can_afford, monthly_payment};
 use crate::model::*;
-use crate::{Error, Result, Timestamp, ids, webhook_payloads};
-
-/// A stored income report, for `GET /v2/accounts/{id}/income-records`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct IncomeRecord {
-    pub id: String,
-    pub account_id: String,
-    pub period_months: Option<u32>,
-    pub report: serde_json::Value,
-    pub created_at: Timestamp,
-}
+use crate::{Error, Result, ids, webhook_payloads};
 
 impl Passbook {
     async fn analysable(&self, app: &App, id: &str) -> Result<Account> {

@@ -21,7 +21,6 @@ use std::sync::Arc;
 pub use fetch::JobResult;
 pub use idempotency::{IDEMPOTENCY_TTL_MS, request_fingerprint};
 pub use initiate::{CustomerSpec, InitiateLink, InitiatedLink};
-pub use insights::IncomeRecord;
 pub use link_flow::page_name;
 pub use queries::{DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, parse_list_page, parse_transactions_query};
 pub use statements::{Statement, StatementOutput, parse_statement_query};

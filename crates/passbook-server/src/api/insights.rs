@@ -1,7 +1,8 @@
 //! Income and creditworthiness: the requests answer at once; results arrive by webhook.
 use axum::Json;
 use axum::extract::{Path, State};
-use passbook_domain::services::{IncomeRecord, parse_list_page};
+use passbook_domain::model::IncomeRecord;
+use passbook_domain::services::parse_list_page;
 use passbook_types::accounts::CreditworthinessRequest;
 use passbook_types::{ListMeta, Success};
 use serde::Deserialize;
