@@ -224,13 +224,6 @@ pub(crate) async fn save_fetch(
     settles: Option<&JobSettlement>,
 ) -> StoreResult<Settled> {
     let mut tx = store.write().await?;
-    // First, so that a worker whose job was taken over writes nothing at all.
-    if let Some(settlement) = settles
-        && jobs::settle(&mut tx, settlement, update.updated_at).await? == Settled::TakenOver
-    {
-        tx.rollback().await?;
-        return Ok(Settled::TakenOver);
-    }
     let id = &update.account_id;
     if let Some(identity) = &update.identity {
         let json = serde_json::to_vec(identity).expect("identity serialises");
@@ -265,6 +258,14 @@ pub(crate) async fn save_fetch(
     for event in new_events {
         events::insert(store, &mut tx, event).await?;
     }
+    // Last, in the order every writer takes its locks (account, then the account's event
+    // counter, then jobs); a worker whose job was taken over rolls all of it back.
+    if let Some(settlement) = settles
+        && jobs::settle(&mut tx, settlement, update.updated_at).await? == Settled::TakenOver
+    {
+        tx.rollback().await?;
+        return Ok(Settled::TakenOver);
+    }
     tx.commit().await?;
     tracing::debug!(account = %id, new_transactions = inserted, "fetch saved");
     Ok(Settled::Yes)
@@ -275,12 +276,13 @@ pub(crate) async fn save_fetch(
 pub(crate) async fn unlink(store: &SqlStore, account: &Account, event: &NewEvent) -> StoreResult<()> {
     let mut tx = store.write().await?;
     let id = &account.id;
-    // A delivery being recorded right now adds an attempt row under one of these events: wait
-    // for it (PostgreSQL; SQLite's write lock already does), so that its row goes too.
-    sqlx::query(sqlx::AssertSqlSafe(format!("SELECT id FROM events WHERE account_id = $1{}", store.for_update())))
-        .bind(id)
-        .fetch_all(&mut *tx)
-        .await?;
+    // On PostgreSQL, locks in the order every writer takes them: the account first (a fetch
+    // being saved finishes before), then its events (a delivery being recorded adds an attempt
+    // row under one of them: it finishes before, so its row goes too). SQLite's write lock
+    // already orders everything.
+    for sql in ["SELECT id FROM accounts WHERE id = $1", "SELECT id FROM events WHERE account_id = $1"] {
+        sqlx::query(sqlx::AssertSqlSafe(format!("{sql}{}", store.for_update()))).bind(id).fetch_all(&mut *tx).await?;
+    }
     for sql in [
         "DELETE FROM transactions WHERE account_id = $1",
         "DELETE FROM identities WHERE account_id = $1",
