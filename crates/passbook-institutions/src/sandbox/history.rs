@@ -82,6 +82,12 @@ impl Ledger {
     }
 
     fn push(&mut self, fingerprint: String, date: Timestamp, narration: String, amount: i64, kind: TxKind) {
+        // Two records never share a moment: a fee planned for the same millisecond as the next
+        // payment goes a millisecond later, so newest-first lists follow the running balance.
+        let date = match self.out.last() {
+            Some(previous) if date <= previous.date => Timestamp(previous.date.0 + 1),
+            _ => date,
+        };
         self.balance += if kind == TxKind::Credit { amount } else { -amount };
         self.out.push(FetchedTransaction {
             fingerprint,
@@ -232,6 +238,17 @@ mod tests {
         let later = generate("6553f10000000000000000bb", &persona, LINKED, LINKED.plus_millis(10 * DAY_MS));
         assert_eq!(&later.transactions[..early.transactions.len()], &early.transactions[..]);
         assert!(later.transactions.len() > early.transactions.len());
+    }
+
+    #[test]
+    fn no_two_records_share_a_moment() {
+        let persona = Persona::for_username("user_good");
+        for n in 0..200 {
+            let history = generate(&format!("6553f1000000000000{n:06x}"), &persona, LINKED, LINKED);
+            for pair in history.transactions.windows(2) {
+                assert!(pair[0].date < pair[1].date, "account {n}: {:?} then {:?}", pair[0], pair[1]);
+            }
+        }
     }
 
     fn signed(t: &FetchedTransaction) -> i64 {
