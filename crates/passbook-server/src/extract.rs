@@ -7,13 +7,18 @@ use serde::de::DeserializeOwned;
 use crate::AppState;
 use crate::error::ApiError;
 
-/// The app that the `mono-sec-key` header authenticates.
+/// The app that the `mono-sec-key` header authenticates. A middleware that authenticated the
+/// request already (`Idempotency-Key`) leaves the app in the request's extensions.
+#[derive(Clone)]
 pub struct AuthApp(pub App);
 
 impl FromRequestParts<AppState> for AuthApp {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if let Some(authenticated) = parts.extensions.get::<AuthApp>() {
+            return Ok(authenticated.clone());
+        }
         let key = parts.headers.get("mono-sec-key").and_then(|v| v.to_str().ok());
         Ok(Self(state.passbook.authenticate(key).await?))
     }

@@ -9,6 +9,7 @@ use passbook_domain::services::request_fingerprint;
 use passbook_domain::store::{IdempotencyClaim, StoredAnswer};
 
 use crate::error::ApiError;
+use crate::extract::AuthApp;
 use crate::{AppState, MAX_BODY_BYTES};
 
 /// Answers kept for replay are at most this large (JSON answers of a POST are far smaller); a
@@ -21,7 +22,9 @@ pub async fn idempotent(State(state): State<AppState>, request: Request, next: N
     let secret = request.headers().get("mono-sec-key").and_then(|v| v.to_str().ok());
     // Without a valid key the handler answers 401 itself; nothing to keep.
     let Ok(app) = state.passbook.authenticate(secret).await else { return next.run(request).await };
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
+    // The handler's `AuthApp` finds the app here instead of looking it up again.
+    parts.extensions.insert(AuthApp(app.clone()));
     let Ok(body) = to_bytes(body, MAX_BODY_BYTES).await else {
         let message = format!("The request body is larger than the limit of {MAX_BODY_BYTES} bytes");
         return ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, message).into_response();

@@ -187,10 +187,10 @@ async fn one_app_cannot_stall_another_apps_data() {
     let mut links = tokio::task::JoinSet::new();
     for i in 0..12 {
         let (http, base, key) = (t.http.clone(), t.base.clone(), t.key().to_string());
-        links.spawn(async move { link_slow(&http, &base, &key, &format!("hog{i}@example.ng")).await });
+        links.spawn(async move { link_at(&http, &base, &key, &format!("hog{i}@example.ng"), "user_slow").await });
     }
     links.join_all().await;
-    link_slow(&t.http, &t.base, &other.secret_key, "patient@example.ng").await;
+    link_at(&t.http, &t.base, &other.secret_key, "patient@example.ng", "user_slow").await;
     other_receiver.wait_for("mono.events.account_updated", 1).await;
     let hog_done = t.receiver.all().iter().filter(|r| r.event() == "mono.events.account_updated").count();
     assert!(hog_done <= 6, "the other app's fetch ran beside app one's backlog, not after it ({hog_done} done)");
@@ -199,15 +199,6 @@ async fn one_app_cannot_stall_another_apps_data() {
             all.iter().filter(|r| r.event() == "mono.events.account_updated").count() == 12
         })
         .await;
-}
-
-async fn link_slow(http: &reqwest::Client, base: &str, key: &str, email: &str) {
-    let body = json!({"customer": {"name": "Slow Data", "email": email}, "scope": "auth",
-                      "institution": {"id": GTBANK, "auth_method": "internet_banking"}});
-    let res = initiate_at(http, base, key, &body).await;
-    let page = LinkPage { http: http.clone(), url: res["data"]["mono_url"].as_str().unwrap().to_string() };
-    page.post("consent", &[]).await;
-    page.login("user_slow", "123456").await;
 }
 
 #[tokio::test]

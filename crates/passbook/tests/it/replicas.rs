@@ -173,14 +173,7 @@ async fn a_worker_killed_right_after_a_fetch_reports_it_once() {
 
 /// Links one account at GTBank through the hosted page of `base`; returns its id.
 async fn link_through(http: &reqwest::Client, base: &str, secret: &str, email: &str) -> String {
-    let body = json!({"customer": {"name": "Workers", "email": email}, "scope": "auth",
-                      "institution": {"id": GTBANK, "auth_method": "internet_banking"}});
-    let res = initiate_at(http, base, secret, &body).await;
-    let url = res["data"]["mono_url"].as_str().unwrap();
-    let page = LinkPage { http: http.clone(), url: url.to_string() };
-    page.post("consent", &[]).await;
-    let (status, _) = page.post("login", &[("username", "user_good"), ("password", "123456")]).await;
-    assert_eq!(status.as_u16(), 303);
+    let page = link_at(http, base, secret, email, "user_good").await;
     let (_, html) = page.html().await;
     assert!(html.contains("Account linked"), "the link completes");
     let accounts: Value = http

@@ -453,6 +453,18 @@ pub async fn initiate_at(http: &reqwest::Client, base: &str, key: &str, body: &V
     res.unwrap().json().await.unwrap()
 }
 
+/// Links an account at GTBank on the server at `base` with the secret `key`, as a user of the
+/// hosted page would (consent, then `username`'s login); returns the page.
+pub async fn link_at(http: &reqwest::Client, base: &str, key: &str, email: &str, username: &str) -> LinkPage {
+    let body = json!({"customer": {"name": "Link Tester", "email": email}, "scope": "auth",
+                      "institution": {"id": GTBANK, "auth_method": "internet_banking"}});
+    let res = initiate_at(http, base, key, &body).await;
+    let page = LinkPage { http: http.clone(), url: res["data"]["mono_url"].as_str().unwrap().to_string() };
+    page.post("consent", &[]).await;
+    page.login(username, "123456").await;
+    page
+}
+
 /// A `passbook` process of the test, on `db`.
 pub struct Process {
     pub child: std::process::Child,
