@@ -60,8 +60,15 @@ impl Passbook {
         };
         let page =
             self.store.transactions(&account.id, &filter, PageRequest::new(1, None), account.transaction_count).await?;
-        let oldest = page.items.last().map_or(now, |t| t.date);
-        Ok((page.items, (now.0 - oldest.0) / DAY_MS))
+        let requested_days = months as i64 * MONTH_DAYS;
+        // Days of data the period can show: all of it when older records exist (a quiet first
+        // week of the period is still covered), else back to the account's oldest record.
+        let available_days = if account.transaction_count > page.items.len() as u64 {
+            requested_days
+        } else {
+            page.items.last().map_or(0, |t| (now.0 - t.date.0) / DAY_MS).min(requested_days)
+        };
+        Ok((page.items, available_days))
     }
 
     /// `output=pdf`: queues the build and answers at once with the job.
