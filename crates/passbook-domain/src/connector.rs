@@ -9,7 +9,7 @@ use crate::Timestamp;
 use crate::model::{AuthMethod, Challenge, DiscoveredAccount, Identity, Institution, TxKind};
 
 /// What the user typed into the institution's login or challenge form. Never logged.
-#[derive(Clone, Default)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Credentials(pub BTreeMap<String, String>);
 
 impl Credentials {

@@ -9,6 +9,7 @@ pub mod crypto;
 pub mod error;
 pub mod ids;
 pub mod income;
+pub mod linking;
 pub mod metrics;
 pub mod model;
 pub mod net;

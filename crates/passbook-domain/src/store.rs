@@ -116,7 +116,6 @@ pub trait LinkStore: Send + Sync {
     async fn save_link_session(&self, session: &mut LinkSession) -> Result<SessionSaved>;
     /// Takes the widget messages the session's actions queued (they are written with each
     /// save), oldest first; a second call gets only what was queued since.
-    async fn take_widget_messages(&self, session_id: &str) -> Result<Vec<WidgetEvent>>;
     /// Counts one more attempt of `kind` unless `max` were made; returns the new count, or
     /// `None` at the cap (or once the session is finished). One statement: parallel requests
     /// each get their own number.

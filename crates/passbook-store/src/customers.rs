@@ -148,13 +148,11 @@ pub(crate) async fn delete(store: &SqlStore, app_id: &str, id: &str) -> StoreRes
         tx.rollback().await?;
         return Ok(CustomerDeleted::HasAccounts(accounts as u64));
     }
-    for sql in [
-        "DELETE FROM widget_messages WHERE session_id IN
-             (SELECT id FROM link_sessions WHERE app_id = $1 AND customer_id = $2)",
-        "DELETE FROM link_sessions WHERE app_id = $1 AND customer_id = $2",
-    ] {
-        sqlx::query(sql).bind(app_id).bind(id).execute(&mut *tx).await?;
-    }
+    sqlx::query("DELETE FROM link_sessions WHERE app_id = $1 AND customer_id = $2")
+        .bind(app_id)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
     let deleted = sqlx::query("DELETE FROM customers WHERE app_id = $1 AND id = $2")
         .bind(app_id)
         .bind(id)

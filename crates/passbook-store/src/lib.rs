@@ -17,6 +17,7 @@ mod events;
 mod idempotency;
 mod income;
 mod jobs;
+mod link_state;
 mod links;
 mod rekey;
 mod sql;

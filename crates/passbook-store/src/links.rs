@@ -1,13 +1,12 @@
 use passbook_domain::Timestamp;
 use passbook_domain::model::{
-    AttemptKind, CodeRefusal, Customer, LinkFlow, LinkMode, LinkSession, LinkStep, NewAccount, NewAuthCode, NewEvent,
-    NewJob, WidgetEvent,
+    AttemptKind, CodeRefusal, Customer, LinkMode, LinkSession, NewAccount, NewAuthCode, NewEvent, NewJob,
 };
 use passbook_domain::store::{SessionCreated, SessionSaved};
 use sqlx::{Any, FromRow, Transaction};
 
 use crate::error::{StoreError, StoreResult, is_unique_violation};
-use crate::{SqlStore, accounts, customers, events, jobs};
+use crate::{SqlStore, accounts, customers, events, jobs, link_state};
 
 #[derive(FromRow)]
 struct SessionRow {
@@ -29,18 +28,17 @@ struct SessionRow {
 
 impl SqlStore {
     fn session_from_row(&self, row: SessionRow) -> StoreResult<LinkSession> {
-        let flow_json = self.vault.open(&row.flow_sealed, &flow_context(&row.id))?;
-        let flow: LinkFlow =
-            serde_json::from_slice(&flow_json).map_err(|e| StoreError::Corrupt(format!("link flow: {e}")))?;
+        let json = self.vault.open(&row.flow_sealed, &flow_context(&row.id))?;
+        let (context, state) = link_state::from_json(&json, &row.step)?;
         Ok(LinkSession {
             mode: LinkMode::parse(&row.mode).ok_or_else(|| StoreError::Corrupt(format!("link mode {}", row.mode)))?,
-            step: LinkStep::parse(&row.step).ok_or_else(|| StoreError::Corrupt(format!("link step {}", row.step)))?,
             id: row.id,
             app_id: row.app_id,
             customer_id: row.customer_id,
             reference: row.reference,
             redirect_url: row.redirect_url,
-            flow,
+            context,
+            state,
             login_attempts: row.login_attempts as u32,
             challenge_attempts: row.challenge_attempts as u32,
             version: row.version,
@@ -50,56 +48,10 @@ impl SqlStore {
         })
     }
 
-    /// The flow without its queued widget messages, which live in their own rows.
-    fn seal_flow(&self, session: &LinkSession) -> Vec<u8> {
-        let flow = LinkFlow { widget_events: Vec::new(), ..session.flow.clone() };
-        let json = serde_json::to_vec(&flow).expect("link flow serialises");
+    fn seal_state(&self, session: &LinkSession) -> Vec<u8> {
+        let json = link_state::to_json(&session.context, &session.state);
         self.vault.seal(&json, &flow_context(&session.id))
     }
-}
-
-/// Widget messages are numbered by the session version that queued them, so they come out in
-/// the order the actions happened.
-const MESSAGES_PER_VERSION: i64 = 1000;
-
-fn message_context(session_id: &str, position: i64) -> String {
-    format!("widget_messages.message:{session_id}:{position}")
-}
-
-/// Moves the messages the session queued into their rows (the session's version must be the
-/// one being written).
-async fn queue_messages(
-    store: &SqlStore,
-    tx: &mut Transaction<'static, Any>,
-    session: &mut LinkSession,
-) -> StoreResult<()> {
-    for (i, message) in std::mem::take(&mut session.flow.widget_events).into_iter().enumerate() {
-        let position = session.version * MESSAGES_PER_VERSION + i as i64;
-        let json = serde_json::to_vec(&message).expect("widget messages serialise");
-        sqlx::query("INSERT INTO widget_messages (session_id, position, message_sealed) VALUES ($1, $2, $3)")
-            .bind(&session.id)
-            .bind(position)
-            .bind(store.vault.seal(&json, &message_context(&session.id, position)))
-            .execute(&mut **tx)
-            .await?;
-    }
-    Ok(())
-}
-
-/// Takes (and forgets) the messages waiting for the session's parent window, oldest first.
-pub(crate) async fn take_messages(store: &SqlStore, session_id: &str) -> StoreResult<Vec<WidgetEvent>> {
-    let mut rows: Vec<(i64, Vec<u8>)> =
-        sqlx::query_as("DELETE FROM widget_messages WHERE session_id = $1 RETURNING position, message_sealed")
-            .bind(session_id)
-            .fetch_all(&store.pool)
-            .await?;
-    rows.sort_by_key(|(position, _)| *position);
-    rows.into_iter()
-        .map(|(position, sealed)| {
-            let json = store.vault.open(&sealed, &message_context(session_id, position))?;
-            serde_json::from_slice(&json).map_err(|e| StoreError::Corrupt(format!("widget message: {e}")))
-        })
-        .collect()
 }
 
 fn flow_context(session_id: &str) -> String {
@@ -120,7 +72,6 @@ pub(crate) async fn create_session(
     }
     let mut session = session.clone();
     session.customer_id = stored.id.clone();
-    queue_messages(store, &mut tx, &mut session).await?;
     let inserted = sqlx::query(
         "INSERT INTO link_sessions (id, app_id, customer_id, reference, redirect_url, step, flow_sealed, login_attempts, created_at, expires_at, mode)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
@@ -130,8 +81,8 @@ pub(crate) async fn create_session(
     .bind(&session.customer_id)
     .bind(&session.reference)
     .bind(&session.redirect_url)
-    .bind(session.step.as_str())
-    .bind(store.seal_flow(&session))
+    .bind(session.step().as_str())
+    .bind(store.seal_state(&session))
     .bind(session.login_attempts as i64)
     .bind(session.created_at.0)
     .bind(session.expires_at.0)
@@ -173,8 +124,8 @@ async fn update_session(
          WHERE id = $1 AND version = $5 AND completed_at IS NULL",
     )
     .bind(&session.id)
-    .bind(session.step.as_str())
-    .bind(store.seal_flow(session))
+    .bind(session.step().as_str())
+    .bind(store.seal_state(session))
     .bind(session.completed_at.map(|t| t.0))
     .bind(session.version)
     .execute(&mut **tx)
@@ -191,7 +142,6 @@ async fn update_session(
         });
     }
     session.version += 1;
-    queue_messages(store, tx, session).await?;
     Ok(SessionSaved::Saved)
 }
 
@@ -346,10 +296,6 @@ mod port {
             code: Option<&NewAuthCode>,
         ) -> Result<SessionSaved> {
             Ok(crate::links::complete_session(self, session, accounts, events, jobs, code).await?)
-        }
-
-        async fn take_widget_messages(&self, session_id: &str) -> Result<Vec<WidgetEvent>> {
-            Ok(crate::links::take_messages(self, session_id).await?)
         }
 
         async fn count_link_attempt(&self, session_id: &str, kind: AttemptKind, max: u32) -> Result<Option<u32>> {

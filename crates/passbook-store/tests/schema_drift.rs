@@ -13,13 +13,16 @@ fn read(backend: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// `table.column` for every column, and `index:name` for every index.
+/// `table.column` for every column, `index:name` for every index, `drop:table` for every table
+/// dropped.
 fn shape(sql: &str) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     let mut table: Option<String> = None;
     for line in sql.lines().map(|l| l.split("--").next().unwrap().trim()) {
         if let Some(rest) = line.strip_prefix("CREATE TABLE ") {
             table = Some(rest.split_whitespace().next().unwrap().to_string());
+        } else if let Some(rest) = line.strip_prefix("DROP TABLE ") {
+            out.insert(format!("drop:{}", rest.trim_end_matches(';').trim()));
         } else if line.starts_with(");") {
             table = None;
         } else if let Some(t) = &table {

@@ -142,8 +142,8 @@ async fn seed_account(passbook: &Passbook, app: &App, label: &str, count: usize)
         customer_id: customer.id.clone(),
         reference: Some(label.into()),
         redirect_url: None,
-        step: LinkStep::ChooseInstitution,
-        flow: LinkFlow::default(),
+        context: LinkContext::default(),
+        state: LinkState::ChooseInstitution,
         login_attempts: 0,
         challenge_attempts: 0,
         version: 0,
@@ -174,7 +174,11 @@ async fn seed_account(passbook: &Passbook, app: &App, label: &str, count: usize)
         created_at: now,
     };
     let mut done = session.clone();
-    done.step = LinkStep::Linked;
+    done.state = LinkState::Linked {
+        institution_id: account.institution_id.clone(),
+        account_ids: vec![account.id.clone()],
+        auth_code: None,
+    };
     done.completed_at = Some(now);
     passbook.store.complete_link_session(&mut done, std::slice::from_ref(&account), &[], &[], None).await.unwrap();
     let mut balance = 0;

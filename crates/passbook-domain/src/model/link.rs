@@ -90,8 +90,8 @@ pub struct LinkSession {
     pub customer_id: String,
     pub reference: Option<String>,
     pub redirect_url: Option<String>,
-    pub step: LinkStep,
-    pub flow: LinkFlow,
+    pub context: LinkContext,
+    pub state: LinkState,
     /// Logins tried (counted before the bank is asked; see [`AttemptKind`]).
     pub login_attempts: u32,
     /// One-time codes and security answers tried.
@@ -104,36 +104,138 @@ pub struct LinkSession {
     pub completed_at: Option<Timestamp>,
 }
 
-/// The parts of a link session that change as the user moves through it. Stored encrypted:
-/// it holds the connector's session with the bank.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct LinkFlow {
-    pub institution_id: Option<String>,
-    pub auth_method: Option<AuthMethod>,
-    /// Set when the app chose the institution in the initiate call.
-    #[serde(default)]
-    pub institution_preselected: bool,
-    pub connector_state: Option<String>,
-    pub challenge: Option<Challenge>,
-    #[serde(default)]
-    pub discovered: Vec<DiscoveredAccount>,
-    /// The last error to show the user on the current step.
-    pub error: Option<String>,
-    pub failure_reason: Option<String>,
-    #[serde(default)]
-    pub linked_account_ids: Vec<String>,
-    /// The user agreed to share their data (the intro step).
-    #[serde(default)]
+impl LinkSession {
+    pub fn step(&self) -> LinkStep {
+        self.state.step()
+    }
+}
+
+/// What holds for the whole link, whatever its step. Set when the link is created, except the
+/// consent the user gives on the intro page.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkContext {
+    /// The user agreed to share their data (the intro page).
     pub consented: bool,
-    /// Widget mode: messages for the parent window not yet shown to it.
-    #[serde(default)]
-    pub widget_events: Vec<WidgetEvent>,
     /// Widget mode: where the parent window lives (its origin), for `postMessage`.
     pub widget_origin: Option<String>,
-    /// Widget mode: the code the parent exchanges for the account id (kept until the page shows it).
-    pub auth_code: Option<String>,
     /// A re-authorisation: the account whose login is renewed.
     pub reauth_account_id: Option<String>,
+}
+
+/// Where the link stands, with exactly the data its step needs. Stored encrypted: a login in
+/// progress holds the connector's session with the bank.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum LinkState {
+    ChooseInstitution,
+    /// The bank has two ways in and the user picks one.
+    ChooseAuthMethod {
+        institution_id: String,
+    },
+    Login {
+        institution_id: String,
+        auth_method: AuthMethod,
+        /// Why the last try did not get through, for the user.
+        error: Option<String>,
+    },
+    /// The bank asked a question (a one-time code, a security question).
+    Challenge {
+        institution_id: String,
+        auth_method: AuthMethod,
+        /// The connector's handle on the login in progress.
+        connector_state: String,
+        challenge: Challenge,
+        error: Option<String>,
+    },
+    /// Logged in with several accounts: the user picks those to link.
+    SelectAccounts {
+        institution_id: String,
+        auth_method: AuthMethod,
+        accounts: Vec<DiscoveredAccount>,
+        error: Option<String>,
+    },
+    Linked {
+        institution_id: String,
+        account_ids: Vec<String>,
+        /// Widget and Partners API: the code the app exchanges for the account id.
+        auth_code: Option<String>,
+    },
+    Failed {
+        reason: FailureReason,
+    },
+}
+
+impl LinkState {
+    pub fn step(&self) -> LinkStep {
+        match self {
+            Self::ChooseInstitution => LinkStep::ChooseInstitution,
+            Self::ChooseAuthMethod { .. } => LinkStep::ChooseAuthMethod,
+            Self::Login { .. } => LinkStep::Login,
+            Self::Challenge { .. } => LinkStep::Challenge,
+            Self::SelectAccounts { .. } => LinkStep::SelectAccounts,
+            Self::Linked { .. } => LinkStep::Linked,
+            Self::Failed { .. } => LinkStep::Failed,
+        }
+    }
+
+    pub fn is_final(&self) -> bool {
+        self.step().is_final()
+    }
+
+    pub fn institution_id(&self) -> Option<&str> {
+        match self {
+            Self::ChooseInstitution | Self::Failed { .. } => None,
+            Self::ChooseAuthMethod { institution_id }
+            | Self::Login { institution_id, .. }
+            | Self::Challenge { institution_id, .. }
+            | Self::SelectAccounts { institution_id, .. }
+            | Self::Linked { institution_id, .. } => Some(institution_id),
+        }
+    }
+
+    /// The way in the user chose (or the only one the bank has).
+    pub fn auth_method(&self) -> Option<AuthMethod> {
+        match self {
+            Self::Login { auth_method, .. }
+            | Self::Challenge { auth_method, .. }
+            | Self::SelectAccounts { auth_method, .. } => Some(*auth_method),
+            _ => None,
+        }
+    }
+
+    /// What went wrong with the user's last try on this step.
+    pub fn error(&self) -> Option<&str> {
+        match self {
+            Self::Login { error, .. } | Self::Challenge { error, .. } | Self::SelectAccounts { error, .. } => {
+                error.as_deref()
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Why a link ended without an account: the `reason` of the redirect to the app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureReason {
+    /// The user closed the widget or pressed cancel.
+    UserCancelled,
+    /// Every login or answer the link allows was wrong.
+    TooManyAttempts,
+}
+
+impl FailureReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::UserCancelled => "user_cancelled",
+            Self::TooManyAttempts => "too_many_attempts",
+        }
+    }
+
+    /// Reasons written by earlier versions; anything unknown reads as cancelled.
+    pub fn parse_lenient(s: &str) -> Self {
+        if s == Self::TooManyAttempts.as_str() { Self::TooManyAttempts } else { Self::UserCancelled }
+    }
 }
 
 /// A `postMessage` for the widget's parent window: `{type, data}` as `@mono.co/connect.js`

@@ -4,7 +4,8 @@ use passbook_types::linking::InitiateRequest;
 use super::Passbook;
 use super::apps::parse_http_url;
 use crate::crypto::hash_secret;
-use crate::model::{App, AuthMethod, Customer, CustomerProfile, LinkFlow, LinkMode, LinkSession, LinkStep};
+use crate::linking;
+use crate::model::{App, AuthMethod, Customer, CustomerProfile, LinkContext, LinkMode, LinkSession};
 use crate::store::SessionCreated;
 use crate::{Error, Institutions, Result, Timestamp, ids};
 
@@ -193,9 +194,10 @@ pub(crate) struct CreatedSession {
 impl Passbook {
     pub async fn initiate_link(&self, app: &App, link: InitiateLink) -> Result<InitiatedLink> {
         let created = self.create_session(app, link, LinkMode::Hosted, None).await?;
-        let reauth = created.session.flow.reauth_account_id.clone().map(|account| {
-            let institution = created.session.flow.institution_id.clone().unwrap_or_default();
-            (account, institution, created.session.flow.auth_method.unwrap_or(AuthMethod::InternetBanking))
+        let state = &created.session.state;
+        let reauth = created.session.context.reauth_account_id.clone().map(|account| {
+            let institution = state.institution_id().unwrap_or_default().to_string();
+            (account, institution, state.auth_method().unwrap_or(AuthMethod::InternetBanking))
         });
         Ok(InitiatedLink {
             reauth,
@@ -236,17 +238,9 @@ impl Passbook {
             }
         };
         let token = ids::random_alnum(32);
-        let mut flow =
-            LinkFlow { widget_origin, reauth_account_id: link.reauth_account.clone(), ..LinkFlow::default() };
-        let step = match &link.institution {
-            None => LinkStep::ChooseInstitution,
-            Some((id, method)) => {
-                flow.institution_id = Some(id.clone());
-                flow.institution_preselected = true;
-                flow.auth_method = method.or_else(|| self.only_auth_method(id));
-                if flow.auth_method.is_some() { LinkStep::Login } else { LinkStep::ChooseAuthMethod }
-            }
-        };
+        let context = LinkContext { consented: false, widget_origin, reauth_account_id: link.reauth_account.clone() };
+        let choice = link.institution.as_ref().map(|(id, method)| (id.as_str(), *method));
+        let state = linking::start(self.institutions.as_ref(), choice);
         let mut session = LinkSession {
             id: hash_secret(&token),
             mode,
@@ -254,8 +248,8 @@ impl Passbook {
             customer_id: customer.id.clone(),
             reference: link.reference,
             redirect_url: link.redirect_url,
-            step,
-            flow,
+            context,
+            state,
             login_attempts: 0,
             challenge_attempts: 0,
             version: 0,
@@ -263,7 +257,6 @@ impl Passbook {
             expires_at: now.plus_millis(self.settings.link_ttl_ms),
             completed_at: None,
         };
-        super::link_flow::push_event(&mut session, "mono.connect.widget_opened", serde_json::json!({}));
         let customer = match self.store.create_link_session(&customer, &session, join_by_email).await? {
             SessionCreated::Created(customer) => *customer,
             SessionCreated::ReferenceTaken => {
@@ -283,14 +276,6 @@ impl Passbook {
         };
         session.customer_id = customer.id.clone();
         Ok(CreatedSession { token, customer, session })
-    }
-
-    pub(crate) fn only_auth_method(&self, institution_id: &str) -> Option<AuthMethod> {
-        let inst = self.institutions.get(institution_id)?;
-        match inst.auth_methods.as_slice() {
-            [only] => Some(only.method),
-            _ => None,
-        }
     }
 }
 

@@ -6,19 +6,26 @@ use passbook_types::partners::SessionRequest;
 use super::Passbook;
 use super::initiate::InitiateLink;
 use crate::connector::{ConnectorAccount, Credentials};
+use crate::linking::{self, LinkAction};
 use crate::model::*;
 use crate::{Error, Result};
 
+/// A Partners API session: its token is the `x-session-id` of the calls that follow.
+pub struct PartnerSession {
+    pub token: String,
+    pub session: LinkSession,
+}
+
 impl Passbook {
-    /// `POST /v2/connect/session`: returns the session token (the `x-session-id`).
-    pub async fn partner_session(&self, app: &App, req: SessionRequest) -> Result<(String, LinkSession)> {
+    /// `POST /v2/connect/session`.
+    pub async fn partner_session(&self, app: &App, req: SessionRequest) -> Result<PartnerSession> {
         let link = InitiateLink::for_partner(req, &self.institutions)?;
         let created = self.create_session(app, link, LinkMode::Api, None).await?;
-        Ok((created.token, created.session))
+        Ok(PartnerSession { token: created.token, session: created.session })
     }
 
     /// `POST /v2/connect/reauth/session`: a session that renews the account's login.
-    pub async fn partner_reauth_session(&self, app: &App, account: Option<&str>) -> Result<(String, LinkSession)> {
+    pub async fn partner_reauth_session(&self, app: &App, account: Option<&str>) -> Result<PartnerSession> {
         let account = account
             .map(str::trim)
             .filter(|a| !a.is_empty())
@@ -31,21 +38,24 @@ impl Passbook {
         let link = InitiateLink::parse(request, &self.institutions)?;
         let created = self.create_session(app, link, LinkMode::Api, None).await?;
         let session = self.renew_without_user(app, created.session).await?;
-        Ok((created.token, session))
+        Ok(PartnerSession { token: created.token, session })
     }
 
     /// Mono answers a re-authorisation at once (`responseCode` 99 with a code) when the bank
     /// can renew access by itself; the session then ends linked, as if the user had logged in.
     /// Otherwise it stays at the login step for the user.
     async fn renew_without_user(&self, app: &App, session: LinkSession) -> Result<LinkSession> {
-        let Some(account_id) = session.flow.reauth_account_id.clone() else { return Ok(session) };
+        let Some(account_id) = session.context.reauth_account_id.clone() else { return Ok(session) };
         let Some(account) = self.store.account(&app.id, &account_id).await? else { return Ok(session) };
         let Some((institution, connector)) = self.institutions.connector(&account.institution_id) else {
             return Ok(session);
         };
-        let renewed = connector.renew(institution, ConnectorAccount::of(&account, true)).await;
-        match renewed {
-            Ok(Some(accounts)) => self.link_accounts(session, accounts).await,
+        match connector.renew(institution, ConnectorAccount::of(&account, true)).await {
+            Ok(Some(accounts)) => {
+                let world = self.world(Some(&account.account_number));
+                let next = linking::renewed(&session, &world, accounts)?;
+                Ok(self.follow(session, &world, next).await?.session)
+            }
             Ok(None) => Ok(session),
             Err(err) => {
                 tracing::info!(error = %err, "the institution could not renew access; the user logs in again");
@@ -68,28 +78,15 @@ impl Passbook {
         }
     }
 
+    /// `POST /v2/connect/login`.
     pub async fn partner_login(&self, app: &App, token: Option<&str>, fields: Credentials) -> Result<LinkSession> {
-        self.partner_session_state(app, token).await?;
-        self.submit_login(token.unwrap_or_default(), fields).await
+        let session = self.partner_session_state(app, token).await?;
+        Ok(self.advance(session, LinkAction::Login(fields)).await?.session)
     }
 
     /// `POST /v2/connect/commit`: the answer to the bank's question, or the account to link.
     pub async fn partner_commit(&self, app: &App, token: Option<&str>, fields: Credentials) -> Result<LinkSession> {
         let session = self.partner_session_state(app, token).await?;
-        let token = token.unwrap_or_default();
-        match session.step {
-            LinkStep::Challenge => self.submit_challenge(token, fields).await,
-            LinkStep::SelectAccounts => {
-                let number = fields.get("accountNumber").or(fields.get("account_number")).unwrap_or_default();
-                let Some(chosen) = session.flow.discovered.iter().find(|a| a.account_number == number) else {
-                    return Err(Error::invalid(
-                        "accountNumber",
-                        format!("accountNumber '{number}' is not one of this login's accounts"),
-                    ));
-                };
-                self.select_accounts(token, std::slice::from_ref(&chosen.connector_ref)).await
-            }
-            other => Err(Error::Conflict(format!("Nothing to commit: the session is at step {}", other.as_str()))),
-        }
+        Ok(self.advance(session, LinkAction::Commit(fields)).await?.session)
     }
 }

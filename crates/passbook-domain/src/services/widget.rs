@@ -17,8 +17,6 @@ struct WidgetData {
 }
 
 impl Passbook {
-    /// Opens a widget session for the app whose public key the page was given; returns the
-    /// session's token.
     /// Opens a widget session. Its messages go to the parent window's origin: the `referrer`
     /// that `connect.js` passes, else the origin of the page that framed it (`Referer`); with
     /// neither, the widget posts nothing.
@@ -67,13 +65,6 @@ impl Passbook {
             .map(|u| u.origin().ascii_serialization());
         let created = self.create_session(&app, link, LinkMode::Widget, origin).await?;
         Ok(created.token)
-    }
-
-    /// The widget messages the page has not shown yet; they are cleared as they are handed out.
-    /// Takes the messages queued for the parent window. They live apart from the session's
-    /// state, so showing them never races an action of the same link.
-    pub async fn take_widget_events(&self, session: &LinkSession) -> Result<Vec<WidgetEvent>> {
-        self.store.take_widget_messages(&session.id).await
     }
 
     pub async fn exchange_code(&self, app: &App, code: Option<&str>) -> Result<String> {

@@ -4,7 +4,8 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use passbook_domain::connector::Credentials;
-use passbook_domain::model::{LinkSession, LinkStep};
+use passbook_domain::model::{LinkSession, LinkState};
+use passbook_domain::services::PartnerSession;
 use passbook_types::partners::{PartnerAnswer, ReauthSessionRequest, SessionRequest};
 use serde_json::{Value, json};
 
@@ -29,8 +30,8 @@ pub async fn create_session(
     AuthApp(app): AuthApp,
     ApiJson(body): ApiJson<SessionRequest>,
 ) -> ApiResult<Json<Value>> {
-    let (token, session) = state.passbook.partner_session(&app, body).await?;
-    Ok(Json(session_created(&state, &token, &session)))
+    let created = state.passbook.partner_session(&app, body).await?;
+    Ok(Json(session_created(&state, &created)))
 }
 
 pub async fn reauth_session(
@@ -38,22 +39,23 @@ pub async fn reauth_session(
     AuthApp(app): AuthApp,
     ApiJson(body): ApiJson<ReauthSessionRequest>,
 ) -> ApiResult<Json<Value>> {
-    let (token, session) = state.passbook.partner_reauth_session(&app, body.account.as_deref()).await?;
+    let created = state.passbook.partner_reauth_session(&app, body.account.as_deref()).await?;
     // Renewed without the user: Mono's answer carries `responseCode` inside `data` here.
-    if session.step == LinkStep::Linked {
+    if let LinkState::Linked { auth_code, .. } = &created.session.state {
         return Ok(Json(json!({
             "status": "successful", "message": "Request completed successfully",
             "timestamp": state.passbook.clock.now().to_iso(),
-            "data": {"responseCode": 99, "code": session.flow.auth_code},
+            "data": {"responseCode": 99, "code": auth_code},
         })));
     }
-    Ok(Json(session_created(&state, &token, &session)))
+    Ok(Json(session_created(&state, &created)))
 }
 
-fn session_created(state: &AppState, token: &str, session: &LinkSession) -> Value {
-    let institution = state.passbook.session_institution(session).ok();
+fn session_created(state: &AppState, created: &PartnerSession) -> Value {
+    let (token, session) = (&created.token, &created.session);
+    let institution = session.state.institution_id().and_then(|id| state.passbook.institutions.get(id));
     let spec =
-        institution.and_then(|i| session.flow.auth_method.and_then(|m| i.auth_method(m)).or(i.auth_methods.first()));
+        institution.and_then(|i| session.state.auth_method().and_then(|m| i.auth_method(m)).or(i.auth_methods.first()));
     let form: Vec<Value> = spec.map_or_else(Vec::new, |s| s.form.iter().map(form_element).collect());
     json!({
         "status": "successful", "message": "Session created successfully",
@@ -112,37 +114,30 @@ fn answer(state: &AppState, session: &LinkSession) -> (StatusCode, Json<PartnerA
         };
         (StatusCode::BAD_REQUEST, Json(body))
     };
-    if let Some(error) = &session.flow.error {
-        return failed(error.clone());
+    if let Some(error) = session.state.error() {
+        return failed(error.to_string());
     }
-    match session.step {
-        LinkStep::Linked => ok(99, "Account linked successfully", json!({"code": session.flow.auth_code})),
-        LinkStep::SelectAccounts => {
-            let accounts: Vec<Value> = session
-                .flow
-                .discovered
+    match &session.state {
+        LinkState::Linked { auth_code, .. } => ok(99, "Account linked successfully", json!({"code": auth_code})),
+        LinkState::SelectAccounts { accounts, .. } => {
+            let accounts: Vec<Value> = accounts
                 .iter()
                 .map(|a| {
                     json!({"accountNumber": a.account_number, "name": a.name, "type": a.kind, "currency": a.currency,
-                               "status": "active", "balance": a.balance})
+                           "status": "active", "balance": a.balance})
                 })
                 .collect();
             ok(101, "Select the account to link", json!({"accounts": accounts}))
         }
-        LinkStep::Challenge => {
-            let challenge = session.flow.challenge.as_ref();
-            let form: Vec<Value> = challenge.map_or_else(Vec::new, |c| c.fields.iter().map(form_element).collect());
-            let title = challenge.map_or_else(|| "More information needed".to_string(), |c| c.title.clone());
-            let message = if challenge.is_some_and(|c| c.fields.iter().any(|f| f.name == "otp")) {
-                "OTP required"
-            } else {
-                "Input required"
-            };
-            ok(102, message, json!({"userInput": {"title": title, "form": form}}))
+        LinkState::Challenge { challenge, .. } => {
+            let form: Vec<Value> = challenge.fields.iter().map(form_element).collect();
+            let message =
+                if challenge.fields.iter().any(|f| f.name == "otp") { "OTP required" } else { "Input required" };
+            ok(102, message, json!({"userInput": {"title": challenge.title, "form": form}}))
         }
-        _ => failed(match session.flow.failure_reason.as_deref() {
-            Some(reason) => format!("The session ended: {reason}"),
-            None => "Log in with the institution's form".into(),
-        }),
+        LinkState::Failed { reason } => failed(format!("The session ended: {}", reason.as_str())),
+        LinkState::ChooseInstitution | LinkState::ChooseAuthMethod { .. } | LinkState::Login { .. } => {
+            failed("Log in with the institution's form".into())
+        }
     }
 }

@@ -15,6 +15,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use passbook_domain::Error;
 use passbook_domain::connector::Credentials;
+use passbook_domain::linking::LinkAction;
+use passbook_domain::model::LinkMode;
+use passbook_domain::services::Advanced;
 use passbook_types::connect::WidgetQuery;
 use serde::Deserialize;
 
@@ -84,8 +87,7 @@ async fn root(
 }
 
 async fn consent(State(state): State<AppState>, Path(token): Path<String>) -> Response {
-    let result = state.passbook.consent(&token).await;
-    after(&token, result)
+    act(&state, &token, LinkAction::Consent).await
 }
 
 fn page_url(token: &str) -> String {
@@ -98,8 +100,8 @@ pub struct ShowQuery {
 }
 
 async fn show(State(state): State<AppState>, Path(token): Path<String>, Query(query): Query<ShowQuery>) -> Response {
-    match state.passbook.link_page(&token).await {
-        Ok((session, app_name)) => render::step(&state.passbook, &token, session, &app_name, query.q.as_deref()).await,
+    match state.passbook.link_view(&token, query.q.as_deref().unwrap_or_default()).await {
+        Ok(view) => render::step(&token, view),
         Err(err) => render::error(err),
     }
 }
@@ -128,52 +130,61 @@ fn credentials(body: &Bytes) -> Credentials {
     Credentials(form_fields(body).into_iter().collect())
 }
 
-/// After an action: back to the page, which shows the current step. Conflicts (a stale or
-/// repeated post) and bad choices just show the page again.
-fn after<T>(token: &str, result: Result<T, Error>) -> Response {
+/// Carries out an action. Hosted pages then go back to the page (post/redirect/get), which
+/// shows whatever step the link is on; a widget gets its next step at once, with the messages
+/// the action made for its parent window. A stale or repeated post, or a bad choice, shows the
+/// page again.
+async fn act(state: &AppState, token: &str, action: LinkAction) -> Response {
+    let result = state.passbook.act(token, action).await;
+    answer(state, token, result).await
+}
+
+async fn answer(state: &AppState, token: &str, result: Result<Advanced, Error>) -> Response {
     match result {
-        Ok(_) | Err(Error::Conflict(_)) | Err(Error::Invalid { .. }) => Redirect::to(&page_url(token)).into_response(),
+        Ok(advanced) if advanced.session.mode == LinkMode::Widget => {
+            match state.passbook.advanced_view(advanced).await {
+                Ok(view) => render::step(token, view),
+                Err(err) => render::error(err),
+            }
+        }
+        Ok(_) | Err(Error::Conflict(_) | Error::Invalid { .. }) => Redirect::to(&page_url(token)).into_response(),
         Err(err) => render::error(err),
     }
 }
 
 async fn choose_institution(State(state): State<AppState>, Path(token): Path<String>, body: Bytes) -> Response {
-    let result = state.passbook.choose_institution(&token, &field(&body, "institution")).await;
-    after(&token, result)
+    act(&state, &token, LinkAction::ChooseInstitution(field(&body, "institution"))).await
 }
 
 async fn choose_auth_method(State(state): State<AppState>, Path(token): Path<String>, body: Bytes) -> Response {
-    let result = state.passbook.choose_auth_method(&token, &field(&body, "auth_method")).await;
-    after(&token, result)
+    act(&state, &token, LinkAction::ChooseAuthMethod(field(&body, "auth_method"))).await
 }
 
 async fn login(State(state): State<AppState>, Path(token): Path<String>, body: Bytes) -> Response {
-    let result = state.passbook.submit_login(&token, credentials(&body)).await;
-    after(&token, result)
+    act(&state, &token, LinkAction::Login(credentials(&body))).await
 }
 
 async fn challenge(State(state): State<AppState>, Path(token): Path<String>, body: Bytes) -> Response {
-    let result = state.passbook.submit_challenge(&token, credentials(&body)).await;
-    after(&token, result)
+    act(&state, &token, LinkAction::AnswerChallenge(credentials(&body))).await
 }
 
 async fn select_accounts(State(state): State<AppState>, Path(token): Path<String>, body: Bytes) -> Response {
     let chosen: Vec<String> = form_fields(&body).into_iter().filter(|(k, _)| k == "account").map(|(_, v)| v).collect();
-    let result = state.passbook.select_accounts(&token, &chosen).await;
-    after(&token, result)
+    act(&state, &token, LinkAction::SelectAccounts(chosen)).await
 }
 
 async fn back(State(state): State<AppState>, Path(token): Path<String>) -> Response {
-    let result = state.passbook.restart_link(&token).await;
-    after(&token, result)
+    act(&state, &token, LinkAction::Restart).await
 }
 
+/// Cancelling a hosted link returns to the app at once, when it gave a redirect URL.
 async fn cancel(State(state): State<AppState>, Path(token): Path<String>) -> Response {
-    match state.passbook.abandon_link(&token).await {
-        Ok(session) => match state.passbook.redirect_target(&session) {
-            Some(url) => Redirect::to(&url).into_response(),
-            None => Redirect::to(&page_url(&token)).into_response(),
-        },
-        Err(err) => render::error(err),
+    let result = state.passbook.act(&token, LinkAction::Cancel).await;
+    if let Ok(advanced) = &result
+        && advanced.session.mode == LinkMode::Hosted
+        && let Some(url) = state.passbook.redirect_target(&advanced.session)
+    {
+        return Redirect::to(&url).into_response();
     }
+    answer(&state, &token, result).await
 }

@@ -2,135 +2,124 @@
 use askama::Template;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use passbook_domain::model::{LinkMode, LinkSession, LinkStep};
-use passbook_domain::services::page_name;
-use passbook_domain::{Error, Passbook};
+use passbook_domain::Error;
+use passbook_domain::linking::last_digits;
+use passbook_domain::model::{FailureReason, LinkMode};
+use passbook_domain::services::{LinkView, StepView};
 
 use super::page_url;
 use super::views::*;
 
-pub async fn step(
-    passbook: &Passbook,
-    token: &str,
-    session: LinkSession,
-    app_name: &str,
-    query: Option<&str>,
-) -> Response {
-    let widget = match session.mode {
+/// The page for a link's view: a pure function of what the domain decided.
+pub fn step(token: &str, view: LinkView) -> Response {
+    let widget = match view.mode {
         LinkMode::Hosted | LinkMode::Api => None,
-        LinkMode::Widget => match passbook.take_widget_events(&session).await {
-            Ok(events) => Some(WidgetBridge {
-                events_json: script_json(&events),
-                origin_json: script_json(&session.flow.widget_origin),
-                reference_json: script_json(&session.reference),
-                page_name_json: script_json(&page_name(&session)),
-            }),
-            Err(err) => return error(err),
-        },
+        LinkMode::Widget => Some(WidgetBridge {
+            events_json: script_json(&view.messages),
+            origin_json: script_json(&view.widget_origin),
+            reference_json: script_json(&view.reference),
+            page_name_json: script_json(&view.page_name),
+        }),
     };
-    let institution = passbook.session_institution(&session).ok();
     let chrome = Chrome {
-        app_name: app_name.to_string(),
-        brand_color: institution.map_or(DEFAULT_BRAND.to_string(), |i| i.primary_color.clone()),
+        app_name: view.app_name.clone(),
+        brand_color: view.brand_color.clone().unwrap_or_else(|| DEFAULT_BRAND.to_string()),
         page_url: page_url(token),
         widget,
         nonce: new_nonce(),
     };
     let nonce = chrome.nonce.clone();
-    let mode = session.mode;
-    let error = session.flow.error.clone();
-    if !session.flow.consented && !session.step.is_final() {
-        return html(IntroPage { chrome }, mode, &nonce);
-    }
-    match (session.step, institution) {
-        (LinkStep::ChooseInstitution, _) | (_, None) if !session.step.is_final() => {
-            let query = query.unwrap_or_default().to_string();
-            let institutions = passbook.institutions.search(&query).map(InstitutionItem::new).collect();
+    let continue_url = view.can_continue.then(|| format!("{}/continue", page_url(token)));
+    let mode = view.mode;
+    match view.step {
+        StepView::Intro => html(IntroPage { chrome }, mode, &nonce),
+        StepView::ChooseInstitution { query, institutions } => {
+            let institutions = institutions.iter().map(InstitutionItem::new).collect();
             html(InstitutionsPage { chrome, query, institutions }, mode, &nonce)
         }
-        (LinkStep::ChooseAuthMethod, Some(inst)) => html(
-            AuthMethodPage { chrome, institution_name: inst.name.clone(), methods: method_choices(inst, None) },
+        StepView::ChooseAuthMethod { institution } => html(
+            AuthMethodPage {
+                chrome,
+                institution_name: institution.name.clone(),
+                methods: method_choices(&institution, None),
+            },
             mode,
             &nonce,
         ),
-        (LinkStep::Login, Some(inst)) => {
-            let method = session.flow.auth_method;
-            let spec = method.and_then(|m| inst.auth_method(m)).or(inst.auth_methods.first());
+        StepView::Login { institution, auth_method, error } => {
+            let spec = institution.auth_method(auth_method);
             let page = LoginPage {
                 chrome,
-                institution_name: inst.name.clone(),
-                title: spec.map_or_else(|| format!("Log in to {}", inst.name), |s| s.title.clone()),
+                institution_name: institution.name.clone(),
+                title: spec.map_or_else(|| format!("Log in to {}", institution.name), |s| s.title.clone()),
                 action: "login",
                 submit_label: "Log in",
                 fields: spec.map(|s| s.form.clone()).unwrap_or_default(),
                 error,
-                other_methods: method_choices(inst, method),
+                other_methods: method_choices(&institution, Some(auth_method)),
             };
             html(page, mode, &nonce)
         }
-        (LinkStep::Challenge, Some(inst)) => {
-            let challenge = session.flow.challenge.clone();
+        StepView::Challenge { institution, challenge, error } => {
             let page = LoginPage {
                 chrome,
-                institution_name: inst.name.clone(),
-                title: challenge.as_ref().map_or_else(|| "Verify it's you".into(), |c| c.title.clone()),
+                institution_name: institution.name.clone(),
+                title: challenge.title,
                 action: "challenge",
                 submit_label: "Continue",
-                fields: challenge.map(|c| c.fields).unwrap_or_default(),
+                fields: challenge.fields,
                 error,
                 other_methods: Vec::new(),
             };
             html(page, mode, &nonce)
         }
-        (LinkStep::SelectAccounts, Some(_)) => {
-            let accounts = session
-                .flow
-                .discovered
-                .iter()
+        StepView::SelectAccounts { accounts, error } => {
+            let accounts = accounts
+                .into_iter()
                 .map(|a| AccountItem {
-                    connector_ref: a.connector_ref.clone(),
-                    name: a.name.clone(),
-                    kind: a.kind.clone(),
-                    currency: a.currency.clone(),
-                    last_digits: a.account_number.chars().skip(a.account_number.len().saturating_sub(4)).collect(),
+                    last_digits: last_digits(&a.account_number),
+                    connector_ref: a.connector_ref,
+                    name: a.name,
+                    kind: a.kind,
+                    currency: a.currency,
                 })
                 .collect();
             html(AccountsPage { chrome, error, accounts }, mode, &nonce)
         }
-        _ => outcome(passbook, token, &session, chrome),
+        StepView::Linked { account_count, auth_code } => {
+            let app_name = chrome.app_name.clone();
+            let page = OutcomePage {
+                icon: "✓",
+                heading: if account_count == 1 {
+                    "Account linked".into()
+                } else {
+                    format!("{account_count} accounts linked")
+                },
+                detail: format!("{app_name} can now read the data you agreed to share."),
+                continue_url,
+                widget_code: auth_code,
+                chrome,
+            };
+            html(page, mode, &nonce)
+        }
+        StepView::Failed { reason } => {
+            let detail = match reason {
+                FailureReason::TooManyAttempts => {
+                    "Too many unsuccessful login attempts. Ask the app for a new link to try again."
+                }
+                FailureReason::UserCancelled => "No account was linked.",
+            };
+            let page = OutcomePage {
+                icon: "✕",
+                heading: "Linking stopped".into(),
+                detail: detail.into(),
+                continue_url,
+                widget_code: None,
+                chrome,
+            };
+            html(page, mode, &nonce)
+        }
     }
-}
-
-fn outcome(passbook: &Passbook, token: &str, session: &LinkSession, chrome: Chrome) -> Response {
-    let continue_url = passbook.redirect_target(session).map(|_| format!("{}/continue", page_url(token)));
-    let (app_name, nonce) = (chrome.app_name.clone(), chrome.nonce.clone());
-    let page = if session.step == LinkStep::Linked {
-        let count = session.flow.linked_account_ids.len();
-        OutcomePage {
-            icon: "✓",
-            heading: if count == 1 { "Account linked".into() } else { format!("{count} accounts linked") },
-            detail: format!("{app_name} can now read the data you agreed to share."),
-            continue_url,
-            widget_code: session.flow.auth_code.clone(),
-            chrome,
-        }
-    } else {
-        let detail = match session.flow.failure_reason.as_deref() {
-            Some("too_many_attempts") => {
-                "Too many unsuccessful login attempts. Ask the app for a new link to try again."
-            }
-            _ => "No account was linked.",
-        };
-        OutcomePage {
-            icon: "✕",
-            heading: "Linking stopped".into(),
-            detail: detail.into(),
-            continue_url,
-            widget_code: None,
-            chrome,
-        }
-    };
-    html(page, session.mode, &nonce)
 }
 
 /// A page for a link that cannot be used (unknown, expired, a bad widget set-up) or a failure

@@ -249,3 +249,48 @@ async fn expired_and_unknown_links_say_so() {
     let unknown = t.page(&format!("{}/link/doesnotexist", t.base));
     assert_eq!(unknown.html().await.0, StatusCode::NOT_FOUND);
 }
+
+/// A link at the challenge step when the server was upgraded: the session was stored in the
+/// earlier shape (a step column beside a bag of optional fields). The user answers the bank's
+/// question on the new version and the link completes.
+#[tokio::test]
+async fn a_link_in_progress_during_an_upgrade_completes() {
+    use sqlx::Row;
+    let t = TestApp::spawn().await;
+    let data = t.initiate("upgrade-1", json!({})).await;
+    let page = t.open(data["mono_url"].as_str().unwrap()).await;
+    page.choose_institution(GTBANK).await;
+    page.post("auth-method", &[("auth_method", "internet_banking")]).await;
+    page.login("user_mfa", "123456").await;
+    let question = page.heading().await;
+    assert!(question.contains("one-time code"), "{question}");
+
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&t.config.database_url).await.unwrap();
+    let row = sqlx::query("SELECT id, flow_sealed FROM link_sessions").fetch_one(&pool).await.unwrap();
+    let (id, sealed): (String, Vec<u8>) = (row.get(0), row.get(1));
+    let vault = passbook_domain::Vault::from_base64(t.config.master_key.as_ref().unwrap()).unwrap();
+    let context = format!("link_sessions.flow:{id}");
+    let current: serde_json::Value = serde_json::from_slice(&vault.open(&sealed, &context).unwrap()).unwrap();
+    let state = &current["state"];
+    assert_eq!(state["step"], "challenge");
+    let legacy = json!({
+        "institution_id": state["institution_id"], "auth_method": "internet_banking",
+        "institution_preselected": false, "connector_state": state["connector_state"],
+        "challenge": state["challenge"], "discovered": [], "error": null, "failure_reason": null,
+        "linked_account_ids": [], "consented": true, "widget_events": [], "widget_origin": null,
+        "auth_code": null, "reauth_account_id": null
+    });
+    let resealed = vault.seal(&serde_json::to_vec(&legacy).unwrap(), &context);
+    sqlx::query("UPDATE link_sessions SET flow_sealed = $1 WHERE id = $2")
+        .bind(resealed)
+        .bind(&id)
+        .execute(&pool)
+        .await
+        .unwrap();
+
+    assert_eq!(page.heading().await, question, "the old shape reads as the same step");
+    page.post("challenge", &[("otp", "123456")]).await;
+    assert_eq!(page.heading().await, "Account linked");
+    connected_ids(&t.receiver, 1).await;
+}

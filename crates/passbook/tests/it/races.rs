@@ -131,7 +131,9 @@ async fn widget_page_loads_during_completion_keep_the_code() {
                 http.get(url).send().await.unwrap().status().as_u16()
             });
         }
-        assert_eq!(login.await.unwrap().status().as_u16(), 303);
+        let answer = login.await.unwrap();
+        assert_eq!(answer.status().as_u16(), 200, "a widget's login is answered with its next step");
+        assert!(answer.text().await.unwrap().contains("mono.connect.account_linked"), "with its messages");
         assert!(loads.join_all().await.iter().all(|s| *s == 200));
         let (_, html) = page.html().await;
         assert!(html.contains("Account linked"), "round {round}: the completion survived the page loads");

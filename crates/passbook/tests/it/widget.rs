@@ -28,9 +28,19 @@ pub(crate) async fn open_widget(t: &TestApp, extra: &[(&str, String)]) -> LinkPa
 
 /// The messages the page would post to its parent.
 async fn messages(page: &LinkPage) -> Vec<Value> {
-    let (_, html) = page.html().await;
+    messages_in(&page.html().await.1)
+}
+
+/// Posts an action as the widget does and returns the messages its answer carries.
+async fn act(page: &LinkPage, action: &str, fields: &[(&str, &str)]) -> Vec<Value> {
+    let res = page.http.post(format!("{}/{action}", page.url)).form(fields).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200, "a widget's action is answered with its next step");
+    messages_in(&res.text().await.unwrap())
+}
+
+fn messages_in(html: &str) -> Vec<Value> {
     let json =
-        between(&html, r#"<script id="widget-events" type="application/json">"#, "</script>").expect("a widget page");
+        between(html, r#"<script id="widget-events" type="application/json">"#, "</script>").expect("a widget page");
     serde_json::from_str::<Vec<Value>>(&json).unwrap()
 }
 
@@ -53,23 +63,22 @@ async fn widget_flow_posts_its_messages_and_ends_with_a_code() {
     assert!(html.contains(r#"var origin = "https://shop.example.com""#), "messages go to the parent's origin only");
     assert!(html.contains(r#"reference = "widget-ref-1""#));
 
-    assert_eq!(types(&messages(&page).await), Vec::<String>::new(), "opened was already shown with the intro");
-    page.post("consent", &[]).await;
-    page.choose_institution(GTBANK).await;
-    assert_eq!(types(&messages(&page).await), Vec::<String>::new(), "GTBank has two ways in: none chosen yet");
-    page.post("auth-method", &[("auth_method", "internet_banking")]).await;
-    let shown = messages(&page).await;
+    assert!(html.contains("post('mono.connect.widget_opened'"), "the frame announces itself once, as it loads");
+    assert_eq!(types(&messages(&page).await), Vec::<String>::new(), "showing a page has no messages to post");
+    act(&page, "consent", &[]).await;
+    let shown = act(&page, "institution", &[("institution", GTBANK)]).await;
+    assert_eq!(types(&shown), Vec::<String>::new(), "GTBank has two ways in: none chosen yet");
+    let shown = act(&page, "auth-method", &[("auth_method", "internet_banking")]).await;
     assert_eq!(types(&shown), ["mono.connect.institution_selected"]);
     assert_eq!(shown[0]["data"]["institution"]["name"], "GTBank");
     assert_eq!(shown[0]["data"]["authMethod"], "internet_banking", "the first choice of a way in is announced");
-    page.post("auth-method", &[("auth_method", "mobile_banking")]).await;
-    let shown = messages(&page).await;
+    let shown = act(&page, "auth-method", &[("auth_method", "mobile_banking")]).await;
     assert_eq!(types(&shown), ["mono.connect.auth_method_switched"]);
     assert_eq!(shown[0]["data"], json!({"prevAuthMethod": "internet_banking", "authMethod": "mobile_banking"}));
-    page.login("user_good", "wrong").await;
-    let shown = messages(&page).await;
+    let shown = act(&page, "login", &[("username", "user_good"), ("password", "wrong")]).await;
     assert_eq!(types(&shown), ["mono.connect.login_attempt", "mono.connect.error_occured"]);
     assert_eq!(shown[1]["data"]["errorType"], "INVALID_CREDENTIALS");
+    assert!(messages(&page).await.is_empty(), "messages come with their action's answer only, never again");
     page.login("user_mfa", "123456").await;
     page.post("challenge", &[("otp", "123456")]).await;
     let (_, html) = page.html().await;
@@ -97,14 +106,12 @@ async fn widget_messages_cover_the_whole_flow_in_order() {
         &[("selectedInstitution", json!({"id": GTBANK, "auth_method": "internet_banking"}).to_string())],
     )
     .await;
-    let first = messages(&page).await;
-    assert_eq!(types(&first), ["mono.connect.widget_opened"]);
-    page.post("consent", &[]).await;
-    page.login("user_multi", "123456").await;
-    assert_eq!(types(&messages(&page).await), ["mono.connect.login_attempt"], "each message is posted once");
+    assert!(messages(&page).await.is_empty());
+    act(&page, "consent", &[]).await;
+    let shown = act(&page, "login", &[("username", "user_multi"), ("password", "123456")]).await;
+    assert_eq!(types(&shown), ["mono.connect.login_attempt"]);
     let choices = page.account_choices().await;
-    page.post("accounts", &[("account", &choices[1])]).await;
-    let shown = messages(&page).await;
+    let shown = act(&page, "accounts", &[("account", &choices[1])]).await;
     assert_eq!(types(&shown), ["mono.connect.account_selected", "mono.connect.account_linked"]);
     assert_eq!(shown[0]["data"]["selectedAccountsCount"], 1);
 }
@@ -113,13 +120,13 @@ async fn widget_messages_cover_the_whole_flow_in_order() {
 async fn closing_the_widget_reports_the_exit() {
     let t = TestApp::spawn().await;
     let page = open_widget(&t, &[]).await;
-    page.post("consent", &[]).await;
-    page.choose_institution(GTBANK).await;
-    messages(&page).await;
-    page.post("cancel", &[]).await;
-    let shown = messages(&page).await;
+    act(&page, "consent", &[]).await;
+    act(&page, "institution", &[("institution", GTBANK)]).await;
+    let shown = act(&page, "cancel", &[]).await;
     assert_eq!(types(&shown), ["mono.connect.on_exit"]);
     assert_eq!(shown[0]["data"]["pageName"], "AUTH_METHODS");
+    let again = act(&page, "cancel", &[]).await;
+    assert!(again.is_empty(), "a link that has ended exits once");
 }
 
 #[tokio::test]
@@ -197,4 +204,27 @@ async fn the_widget_reauthorises_an_account_given_in_data() {
     let (_, exchanged) = t.post_json("/v2/accounts/auth", json!({"code": code})).await;
     assert_eq!(exchanged["data"]["id"], id.as_str(), "the same account id");
     t.receiver.wait_for("mono.events.account_reauthorized", 1).await;
+}
+
+/// Showing a page reads only: the session's row is byte for byte the same after any number of
+/// loads, at every step of a widget link.
+#[tokio::test]
+async fn showing_a_page_never_writes() {
+    let t = TestApp::spawn().await;
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&t.config.database_url).await.unwrap();
+    let row = || async {
+        let row: (i64, Vec<u8>, String) =
+            sqlx::query_as("SELECT version, flow_sealed, step FROM link_sessions").fetch_one(&pool).await.unwrap();
+        row
+    };
+    let page = open_widget(&t, &[]).await;
+    for action in [("consent", vec![]), ("institution", vec![("institution", GTBANK)])] {
+        let before = row().await;
+        for _ in 0..3 {
+            assert_eq!(page.html().await.0, StatusCode::OK);
+        }
+        assert_eq!(row().await, before, "at step {}", before.2);
+        act(&page, action.0, &action.1).await;
+    }
 }

@@ -1,0 +1,413 @@
+//! The transition function: a link's state and what the user did (or what the bank answered)
+//! give the next state and the events to record. Nothing here waits on a database or a bank;
+//! the shell in `services::link_flow` loads, asks the bank when told to, and saves.
+use super::events::{InstitutionRef, LinkEvent, error_type, user_message};
+use crate::connector::{ConnectorError, Credentials, Institutions, LoginStep};
+use crate::model::*;
+use crate::{Error, Result};
+
+/// The institutions a link can reach, as the machine looks them up.
+pub trait Catalogue {
+    fn institution(&self, id: &str) -> Option<&Institution>;
+}
+
+impl Catalogue for Institutions {
+    fn institution(&self, id: &str) -> Option<&Institution> {
+        self.get(id)
+    }
+}
+
+/// What the user asked for, parsed once at each entry point (page, widget, Partners API).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkAction {
+    /// The intro page: the user agrees to share their data.
+    Consent,
+    ChooseInstitution(String),
+    ChooseAuthMethod(String),
+    Login(Credentials),
+    AnswerChallenge(Credentials),
+    /// The accounts to link, by the connector's handle (the page's checkboxes).
+    SelectAccounts(Vec<String>),
+    /// The Partners API's `commit`: the answer to the bank's question, or the account to link
+    /// by `accountNumber`, whichever the link is waiting for.
+    Commit(Credentials),
+    /// Back to the list of institutions, forgetting the login.
+    Restart,
+    Cancel,
+}
+
+/// What the machine knows besides the session.
+pub struct World<'a, C: Catalogue + ?Sized> {
+    pub catalogue: &'a C,
+    /// Logins (and answers) a link may try.
+    pub max_attempts: u32,
+    /// A re-authorisation: the number of the account being renewed (`None` once unlinked).
+    pub reauth_account_number: Option<&'a str>,
+}
+
+/// The machine's answer.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Next {
+    /// Save this state.
+    Move(Moved),
+    /// Count an attempt and ask the bank; its answer goes to [`after_bank`].
+    AskBank(BankCall, Vec<LinkEvent>),
+    /// Link these accounts; the shell writes them and ends the link with [`linked`].
+    Link(LinkPlan, Vec<LinkEvent>),
+    /// Nothing to do (a cancel after the link ended).
+    Stay,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct Moved {
+    pub context: LinkContext,
+    pub state: LinkState,
+    pub events: Vec<LinkEvent>,
+    /// An attempt the bank never judged (it was down, or the connector failed) is given back.
+    pub refund: Option<AttemptKind>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BankCall {
+    pub kind: AttemptKind,
+    pub institution_id: String,
+    pub request: BankRequest,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BankRequest {
+    Login { method: AuthMethod, credentials: Credentials },
+    Answer { connector_state: String, answer: Credentials },
+}
+
+/// What came of a [`BankCall`].
+#[derive(Debug)]
+pub enum BankAnswer {
+    /// The link had used all its attempts; the bank was not asked.
+    NoAttemptsLeft,
+    Answered {
+        attempt: u32,
+        result: std::result::Result<LoginStep, ConnectorError>,
+    },
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct LinkPlan {
+    pub institution_id: String,
+    pub auth_method: AuthMethod,
+    pub accounts: Vec<DiscoveredAccount>,
+}
+
+/// The next step for `action` on the session.
+pub fn decide<C: Catalogue + ?Sized>(session: &LinkSession, world: &World<C>, action: LinkAction) -> Result<Next> {
+    let state = &session.state;
+    let context = &session.context;
+    match (action, state) {
+        (LinkAction::Consent, _) if state.is_final() || context.consented => {
+            Err(Error::Conflict("Consent was given already".into()))
+        }
+        (LinkAction::Consent, _) => {
+            Ok(move_to(LinkContext { consented: true, ..context.clone() }, state.clone(), Vec::new()))
+        }
+        (LinkAction::Cancel, _) if state.is_final() => Ok(Next::Stay),
+        (LinkAction::Cancel, _) => Ok(move_to(
+            context.clone(),
+            LinkState::Failed { reason: FailureReason::UserCancelled },
+            vec![LinkEvent::Exited { page: page_name(context, state) }],
+        )),
+        (
+            LinkAction::ChooseInstitution(id),
+            LinkState::ChooseInstitution | LinkState::ChooseAuthMethod { .. } | LinkState::Login { .. },
+        ) => choose_institution(world, context, &id),
+        (LinkAction::ChooseAuthMethod(method), LinkState::ChooseAuthMethod { institution_id })
+        | (LinkAction::ChooseAuthMethod(method), LinkState::Login { institution_id, .. }) => {
+            choose_auth_method(world, context, state, institution_id, &method)
+        }
+        (LinkAction::Login(credentials), LinkState::Login { institution_id, auth_method, .. }) => {
+            login(world, context, institution_id, *auth_method, credentials)
+        }
+        (LinkAction::AnswerChallenge(answer) | LinkAction::Commit(answer), LinkState::Challenge { .. }) => {
+            answer_challenge(state, answer)
+        }
+        (LinkAction::SelectAccounts(refs), LinkState::SelectAccounts { accounts, .. }) => {
+            let chosen: Vec<_> = accounts.iter().filter(|a| refs.contains(&a.connector_ref)).cloned().collect();
+            if chosen.is_empty() {
+                return Ok(move_to(context.clone(), with_error(state, "Choose at least one account to link."), vec![]));
+            }
+            link_chosen(world, session, chosen)
+        }
+        (LinkAction::Commit(fields), LinkState::SelectAccounts { accounts, .. }) => {
+            let number = fields.get("accountNumber").or(fields.get("account_number")).unwrap_or_default();
+            let chosen = accounts.iter().find(|a| a.account_number == number).cloned().ok_or_else(|| {
+                Error::invalid("accountNumber", format!("accountNumber '{number}' is not one of this login's accounts"))
+            })?;
+            link_chosen(world, session, vec![chosen])
+        }
+        (LinkAction::Commit(_), _) => {
+            Err(Error::Conflict(format!("Nothing to commit: the session is at step {}", state.step().as_str())))
+        }
+        (
+            LinkAction::Restart,
+            LinkState::ChooseAuthMethod { .. }
+            | LinkState::Login { .. }
+            | LinkState::Challenge { .. }
+            | LinkState::SelectAccounts { .. },
+        ) => Ok(move_to(LinkContext { consented: true, ..context.clone() }, LinkState::ChooseInstitution, vec![])),
+        _ => Err(Error::Conflict(format!("This link is at step {}", state.step().as_str()))),
+    }
+}
+
+/// The next step once the bank answered `call`.
+pub fn after_bank<C: Catalogue + ?Sized>(
+    session: &LinkSession,
+    world: &World<C>,
+    call: &BankCall,
+    answer: BankAnswer,
+) -> Next {
+    let context = &session.context;
+    let too_many = || move_to(context.clone(), LinkState::Failed { reason: FailureReason::TooManyAttempts }, vec![]);
+    let (attempt, result) = match answer {
+        BankAnswer::NoAttemptsLeft => return too_many(),
+        BankAnswer::Answered { attempt, result } => (attempt, result),
+    };
+    let (institution_id, auth_method) = match &session.state {
+        LinkState::Login { institution_id, auth_method, .. }
+        | LinkState::Challenge { institution_id, auth_method, .. } => (institution_id.clone(), *auth_method),
+        // The bank was asked from one of these two steps only.
+        other => return move_to(context.clone(), other.clone(), vec![]),
+    };
+    match result {
+        Err(ConnectorError::InvalidCredentials | ConnectorError::InvalidAnswer) if attempt >= world.max_attempts => {
+            too_many()
+        }
+        Err(err) => {
+            let message = user_message(&err);
+            let event = LinkEvent::ErrorOccurred { error_type: error_type(&err), message: message.clone() };
+            let unjudged = matches!(
+                err,
+                ConnectorError::Transient(_) | ConnectorError::Internal(_) | ConnectorError::InstitutionUnavailable
+            );
+            Next::Move(Moved {
+                context: context.clone(),
+                state: with_error(&session.state, &message),
+                events: vec![event],
+                refund: unjudged.then_some(call.kind),
+            })
+        }
+        Ok(LoginStep::Challenge { state, challenge }) => move_to(
+            context.clone(),
+            LinkState::Challenge { institution_id, auth_method, connector_state: state, challenge, error: None },
+            vec![],
+        ),
+        Ok(LoginStep::Accounts { accounts, .. }) => match accounts.len() {
+            0 => move_to(
+                context.clone(),
+                LinkState::Login {
+                    institution_id,
+                    auth_method,
+                    error: Some("The bank shows no accounts for this login.".into()),
+                },
+                vec![],
+            ),
+            1 => link_accounts(world, session, institution_id, auth_method, accounts, vec![]),
+            _ => move_to(
+                context.clone(),
+                LinkState::SelectAccounts { institution_id, auth_method, accounts, error: None },
+                vec![],
+            ),
+        },
+    }
+}
+
+/// The bank renewed access by itself (a re-authorisation without the user): link as if the
+/// user had logged in. Only a link waiting at its login step can be renewed.
+pub fn renewed<C: Catalogue + ?Sized>(
+    session: &LinkSession,
+    world: &World<C>,
+    accounts: Vec<DiscoveredAccount>,
+) -> Result<Next> {
+    match &session.state {
+        LinkState::Login { institution_id, auth_method, .. } => {
+            Ok(link_accounts(world, session, institution_id.clone(), *auth_method, accounts, vec![]))
+        }
+        other => Err(Error::Conflict(format!("This link is at step {}", other.step().as_str()))),
+    }
+}
+
+/// The state of a link whose accounts were written.
+pub fn linked(plan: &LinkPlan, account_ids: Vec<String>, auth_code: Option<String>) -> LinkState {
+    LinkState::Linked { institution_id: plan.institution_id.clone(), account_ids, auth_code }
+}
+
+/// The name of the page the user is on, as the widget reports it in `on_exit`.
+pub fn page_name(context: &LinkContext, state: &LinkState) -> &'static str {
+    match state {
+        _ if !context.consented && !state.is_final() => "INTRO",
+        LinkState::ChooseInstitution => "INSTITUTIONS",
+        LinkState::ChooseAuthMethod { .. } => "AUTH_METHODS",
+        LinkState::Login { .. } => "LOGIN",
+        LinkState::Challenge { .. } => "MFA",
+        LinkState::SelectAccounts { .. } => "ACCOUNT_SELECTION",
+        LinkState::Linked { .. } | LinkState::Failed { .. } => "RESULT",
+    }
+}
+
+/// The state the link starts in: the institution list, or the institution the app chose.
+pub fn start<C: Catalogue + ?Sized>(catalogue: &C, choice: Option<(&str, Option<AuthMethod>)>) -> LinkState {
+    let Some((id, method)) = choice else { return LinkState::ChooseInstitution };
+    match method.or_else(|| catalogue.institution(id).and_then(only_method)) {
+        Some(auth_method) => LinkState::Login { institution_id: id.to_string(), auth_method, error: None },
+        None => LinkState::ChooseAuthMethod { institution_id: id.to_string() },
+    }
+}
+
+fn move_to(context: LinkContext, state: LinkState, events: Vec<LinkEvent>) -> Next {
+    Next::Move(Moved { context, state, events, refund: None })
+}
+
+fn only_method(institution: &Institution) -> Option<AuthMethod> {
+    match institution.auth_methods.as_slice() {
+        [only] => Some(only.method),
+        _ => None,
+    }
+}
+
+fn reference(institution: &Institution) -> InstitutionRef {
+    InstitutionRef { id: institution.id.clone(), name: institution.name.clone() }
+}
+
+fn institution<'a, C: Catalogue + ?Sized>(world: &World<'a, C>, id: &str) -> Result<&'a Institution> {
+    world.catalogue.institution(id).ok_or_else(|| Error::invalid("institution", format!("Unknown institution '{id}'")))
+}
+
+fn choose_institution<C: Catalogue + ?Sized>(world: &World<C>, context: &LinkContext, id: &str) -> Result<Next> {
+    let institution = institution(world, id)?;
+    let institution_id = institution.id.clone();
+    // Where the bank has two ways in, the event waits for the user's choice of one.
+    Ok(match only_method(institution) {
+        Some(auth_method) => move_to(
+            context.clone(),
+            LinkState::Login { institution_id, auth_method, error: None },
+            vec![LinkEvent::InstitutionSelected { institution: reference(institution), auth_method }],
+        ),
+        None => move_to(context.clone(), LinkState::ChooseAuthMethod { institution_id }, vec![]),
+    })
+}
+
+fn choose_auth_method<C: Catalogue + ?Sized>(
+    world: &World<C>,
+    context: &LinkContext,
+    state: &LinkState,
+    institution_id: &str,
+    method: &str,
+) -> Result<Next> {
+    let institution = institution(world, institution_id)?;
+    let auth_method = AuthMethod::parse(method)
+        .filter(|m| institution.supports(*m))
+        .ok_or_else(|| Error::invalid("auth_method", format!("{} does not offer '{method}'", institution.name)))?;
+    let events = match state.auth_method() {
+        None => vec![LinkEvent::InstitutionSelected { institution: reference(institution), auth_method }],
+        Some(previous) if previous != auth_method => {
+            vec![LinkEvent::AuthMethodSwitched { previous, method: auth_method }]
+        }
+        Some(_) => Vec::new(),
+    };
+    let state = LinkState::Login { institution_id: institution.id.clone(), auth_method, error: None };
+    Ok(move_to(context.clone(), state, events))
+}
+
+fn login<C: Catalogue + ?Sized>(
+    world: &World<C>,
+    context: &LinkContext,
+    institution_id: &str,
+    auth_method: AuthMethod,
+    credentials: Credentials,
+) -> Result<Next> {
+    let institution = institution(world, institution_id)?;
+    let form = institution.auth_method(auth_method).map(|spec| spec.form.as_slice()).unwrap_or_default();
+    if let Some(missing) = form.iter().find(|f| credentials.get(&f.name).is_none_or(|v| v.trim().is_empty())) {
+        let error = Some(format!("Enter your {}.", missing.hint.to_lowercase()));
+        let state = LinkState::Login { institution_id: institution_id.to_string(), auth_method, error };
+        return Ok(move_to(context.clone(), state, vec![]));
+    }
+    let call = BankCall {
+        kind: AttemptKind::Login,
+        institution_id: institution_id.to_string(),
+        request: BankRequest::Login { method: auth_method, credentials },
+    };
+    Ok(Next::AskBank(call, vec![LinkEvent::LoginAttempted { institution: reference(institution), auth_method }]))
+}
+
+fn answer_challenge(state: &LinkState, answer: Credentials) -> Result<Next> {
+    let LinkState::Challenge { institution_id, connector_state, challenge, .. } = state else {
+        return Err(Error::Conflict(format!("This link is at step {}", state.step().as_str())));
+    };
+    let call = BankCall {
+        kind: AttemptKind::Challenge,
+        institution_id: institution_id.clone(),
+        request: BankRequest::Answer { connector_state: connector_state.clone(), answer },
+    };
+    Ok(Next::AskBank(call, vec![LinkEvent::MfaSubmitted { kind: challenge.kind }]))
+}
+
+fn link_chosen<C: Catalogue + ?Sized>(
+    world: &World<C>,
+    session: &LinkSession,
+    chosen: Vec<DiscoveredAccount>,
+) -> Result<Next> {
+    let (Some(institution_id), Some(auth_method)) = (session.state.institution_id(), session.state.auth_method())
+    else {
+        return Err(Error::Conflict(format!("This link is at step {}", session.state.step().as_str())));
+    };
+    let events = vec![LinkEvent::AccountsSelected { count: chosen.len() }];
+    Ok(link_accounts(world, session, institution_id.to_string(), auth_method, chosen, events))
+}
+
+/// Links `chosen`; a re-authorisation links only the account it renews, and goes back to the
+/// login when this login does not hold it.
+fn link_accounts<C: Catalogue + ?Sized>(
+    world: &World<C>,
+    session: &LinkSession,
+    institution_id: String,
+    auth_method: AuthMethod,
+    chosen: Vec<DiscoveredAccount>,
+    mut events: Vec<LinkEvent>,
+) -> Next {
+    let accounts = match (&session.context.reauth_account_id, world.reauth_account_number) {
+        (None, _) => chosen,
+        (Some(_), number) => match chosen.into_iter().find(|d| Some(d.account_number.as_str()) == number) {
+            Some(same) => vec![same],
+            None => {
+                let error = match number {
+                    Some(number) => format!(
+                        "This login does not hold the account ending {} that you are re-authorising.",
+                        last_digits(number)
+                    ),
+                    None => "The account being re-authorised was unlinked; ask the app for a new link.".into(),
+                };
+                let state = LinkState::Login { institution_id, auth_method, error: Some(error) };
+                return move_to(session.context.clone(), state, events);
+            }
+        },
+    };
+    let name = world.catalogue.institution(&institution_id).map(|i| i.name.clone()).unwrap_or_default();
+    events.push(LinkEvent::AccountLinked { institution: InstitutionRef { id: institution_id.clone(), name } });
+    Next::Link(LinkPlan { institution_id, auth_method, accounts }, events)
+}
+
+/// The state with the user's last try refused for `error`.
+fn with_error(state: &LinkState, message: &str) -> LinkState {
+    let mut state = state.clone();
+    if let LinkState::Login { error, .. }
+    | LinkState::Challenge { error, .. }
+    | LinkState::SelectAccounts { error, .. } = &mut state
+    {
+        *error = Some(message.to_string());
+    }
+    state
+}
+
+/// The last four characters of an account number.
+pub fn last_digits(number: &str) -> String {
+    number.chars().skip(number.chars().count().saturating_sub(4)).collect()
+}

@@ -1,0 +1,126 @@
+//! What a link page shows, decided here so that the page only renders: it never calls back into
+//! the domain and showing it never writes.
+use super::Passbook;
+use super::link_flow::Advanced;
+use crate::Result;
+use crate::linking::page_name;
+use crate::model::*;
+
+/// A link page, finished.
+#[derive(Debug, Clone)]
+pub struct LinkView {
+    pub mode: LinkMode,
+    pub app_name: String,
+    pub reference: Option<String>,
+    /// Widget mode: the parent window's origin (no messages are posted without one).
+    pub widget_origin: Option<String>,
+    /// The page's name as the widget reports it in `on_exit`.
+    pub page_name: &'static str,
+    /// The chosen institution's colour, when one is chosen.
+    pub brand_color: Option<String>,
+    pub step: StepView,
+    /// The link ended and the app gave a redirect URL to continue to.
+    pub can_continue: bool,
+    /// Widget mode: the messages of the action this page answers.
+    pub messages: Vec<WidgetEvent>,
+}
+
+/// The step on the page, with what it needs.
+#[derive(Debug, Clone)]
+pub enum StepView {
+    /// The user has not yet agreed to share their data.
+    Intro,
+    ChooseInstitution {
+        query: String,
+        institutions: Vec<Institution>,
+    },
+    ChooseAuthMethod {
+        institution: Institution,
+    },
+    Login {
+        institution: Institution,
+        auth_method: AuthMethod,
+        error: Option<String>,
+    },
+    Challenge {
+        institution: Institution,
+        challenge: Challenge,
+        error: Option<String>,
+    },
+    SelectAccounts {
+        accounts: Vec<DiscoveredAccount>,
+        error: Option<String>,
+    },
+    Linked {
+        account_count: usize,
+        auth_code: Option<String>,
+    },
+    Failed {
+        reason: FailureReason,
+    },
+}
+
+impl Passbook {
+    /// The page for the link behind `token`; `query` narrows the institution list.
+    pub async fn link_view(&self, token: &str, query: &str) -> Result<LinkView> {
+        let session = self.link_session(token).await?;
+        self.view(session, query, Vec::new()).await
+    }
+
+    /// The page answering an action, with the messages the action made.
+    pub async fn advanced_view(&self, advanced: Advanced) -> Result<LinkView> {
+        self.view(advanced.session, "", advanced.messages).await
+    }
+
+    async fn view(&self, session: LinkSession, query: &str, messages: Vec<WidgetEvent>) -> Result<LinkView> {
+        let app_name = self.store.app(&session.app_id).await?.map_or_else(|| "The app".to_string(), |a| a.name);
+        let institution = session.state.institution_id().and_then(|id| self.institutions.get(id)).cloned();
+        Ok(LinkView {
+            mode: session.mode,
+            app_name,
+            reference: session.reference.clone(),
+            widget_origin: session.context.widget_origin.clone(),
+            page_name: page_name(&session.context, &session.state),
+            brand_color: institution.as_ref().map(|i| i.primary_color.clone()),
+            can_continue: self.redirect_target(&session).is_some(),
+            step: self.step_view(&session, institution, query),
+            messages,
+        })
+    }
+
+    fn step_view(&self, session: &LinkSession, institution: Option<Institution>, query: &str) -> StepView {
+        let state = session.state.clone();
+        if !session.context.consented && !state.is_final() {
+            return StepView::Intro;
+        }
+        let choose = || StepView::ChooseInstitution {
+            query: query.to_string(),
+            institutions: self.institutions.search(query).cloned().collect(),
+        };
+        match (state, institution) {
+            (LinkState::Linked { account_ids, auth_code, .. }, _) => {
+                StepView::Linked { account_count: account_ids.len(), auth_code }
+            }
+            (LinkState::Failed { reason }, _) => StepView::Failed { reason },
+            (LinkState::SelectAccounts { accounts, error, .. }, Some(_)) => {
+                StepView::SelectAccounts { accounts, error }
+            }
+            (LinkState::ChooseAuthMethod { .. }, Some(institution)) => StepView::ChooseAuthMethod { institution },
+            (LinkState::Login { auth_method, error, .. }, Some(institution)) => {
+                StepView::Login { institution, auth_method, error }
+            }
+            (LinkState::Challenge { challenge, error, .. }, Some(institution)) => {
+                StepView::Challenge { institution, challenge, error }
+            }
+            // An institution this server no longer offers: the user picks again.
+            (
+                LinkState::ChooseInstitution
+                | LinkState::ChooseAuthMethod { .. }
+                | LinkState::Login { .. }
+                | LinkState::Challenge { .. }
+                | LinkState::SelectAccounts { .. },
+                _,
+            ) => choose(),
+        }
+    }
+}
