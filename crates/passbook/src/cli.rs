@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use passbook_domain::model::{App, CreatedApp};
+use passbook_domain::model::{App, CreatedApp, EventId};
+use passbook_domain::services::{EventHistory, EventsPage, RotatedSecret};
 use passbook_types::passbook::{EventsQuery, ReplayRequest};
 use serde_json::json;
 
@@ -362,7 +363,7 @@ async fn events(command: EventsCommand) -> anyhow::Result<()> {
         EventsCommand::List { status, event, account, since, until, page, app } => {
             let (passbook, app) = app_context(&app).await?;
             let query = EventsQuery { status, event, account, since, until, page, limit: None };
-            let (found, page) = passbook.list_events(&app, &query).await?;
+            let EventsPage { events: found, request: page } = passbook.list_events(&app, &query).await?;
             println!("{} events (page {})", found.total, page.page);
             for e in found.items {
                 println!(
@@ -380,7 +381,7 @@ async fn events(command: EventsCommand) -> anyhow::Result<()> {
         }
         EventsCommand::Show { event_id, app } => {
             let (passbook, app) = app_context(&app).await?;
-            let (event, attempts) = passbook.event(&app, &event_id).await?;
+            let EventHistory { event, attempts } = passbook.event(&app, &EventId(event_id.clone())).await?;
             let attempts: Vec<_> = attempts
                 .iter()
                 .map(|a| {
@@ -401,7 +402,7 @@ async fn events(command: EventsCommand) -> anyhow::Result<()> {
             let (passbook, app) = app_context(&app).await?;
             match event_id {
                 Some(id) => {
-                    passbook.replay_event(&app, &id).await?;
+                    passbook.replay_event(&app, &EventId(id.clone())).await?;
                     println!("event {id} queued for delivery");
                 }
                 None => {
@@ -433,7 +434,7 @@ async fn webhook(command: WebhookCommand) -> anyhow::Result<()> {
         }
         WebhookCommand::RotateSecret { app } => {
             let (passbook, app) = app_context(&app).await?;
-            let (secret, until) = passbook.rotate_webhook_secret(&app).await?;
+            let RotatedSecret { secret, previous_valid_until: until } = passbook.rotate_webhook_secret(&app).await?;
             println!("new webhook secret (shown only now): {secret}\nthe previous secret keeps signing until {until}");
         }
     }

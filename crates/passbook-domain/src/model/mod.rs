@@ -1,12 +1,14 @@
 //! The things Passbook keeps, as the domain sees them (plaintext; encryption is storage's job).
 mod account;
 mod app;
+mod id;
 mod institution;
 mod link;
 mod transaction;
 
 pub use account::*;
 pub use app::*;
+pub use id::*;
 pub use institution::*;
 pub use link::*;
 pub use transaction::*;

@@ -5,17 +5,17 @@ use crate::{Error, Result, ids, webhook_payloads};
 
 impl Passbook {
     /// The app's account; an unknown id and another app's account look the same.
-    pub async fn account(&self, app: &App, id: &str) -> Result<Account> {
+    pub async fn account(&self, app: &App, id: &AccountId) -> Result<Account> {
         let missing = || Error::not_found(format!("No account with id '{id}' was found for this app"));
-        if !ids::is_object_id(id) {
+        if !ids::is_object_id(id.as_str()) {
             return Err(missing());
         }
-        self.store.account(&app.id, id).await?.ok_or_else(missing)
+        self.store.account(&app.id, id.as_str()).await?.ok_or_else(missing)
     }
 
     /// Forgets the account: its data, credentials and history go, in one transaction with the
     /// `account_unlinked` event; only an audit line (who, what, when) stays.
-    pub async fn unlink_account(&self, app: &App, id: &str) -> Result<()> {
+    pub async fn unlink_account(&self, app: &App, id: &AccountId) -> Result<()> {
         let account = self.account(app, id).await?;
         let event = webhook_payloads::account_unlinked(&account, self.clock.now());
         self.store.unlink_account(&account, &event).await?;
@@ -29,28 +29,40 @@ impl Passbook {
     }
 
     /// The account with its identity, if the identity was retrieved.
-    pub async fn identity(&self, app: &App, id: &str) -> Result<(Account, Option<StoredIdentity>)> {
+    pub async fn identity(&self, app: &App, id: &AccountId) -> Result<AccountIdentity> {
         let account = self.account(app, id).await?;
         if !account.has(DataKind::Identity) {
-            return Ok((account, None));
+            return Ok(AccountIdentity { account, identity: None });
         }
         let identity = self.store.identity(&account.id).await?;
-        Ok((account, identity))
+        Ok(AccountIdentity { account, identity })
     }
 
     /// A page of the account's transactions; empty until transactions were retrieved.
     pub async fn transactions(
         &self,
         app: &App,
-        id: &str,
+        id: &AccountId,
         filter: &TransactionFilter,
         page: PageRequest,
-    ) -> Result<(Account, Page<Transaction>)> {
+    ) -> Result<AccountTransactions> {
         let account = self.account(app, id).await?;
         if !account.has(DataKind::Transactions) {
-            return Ok((account, Page { items: Vec::new(), total: 0 }));
+            return Ok(AccountTransactions { account, page: Page { items: Vec::new(), total: 0 } });
         }
-        let transactions = self.store.transactions(&account.id, filter, page, account.transaction_count).await?;
-        Ok((account, transactions))
+        let page = self.store.transactions(&account.id, filter, page, account.transaction_count).await?;
+        Ok(AccountTransactions { account, page })
     }
+}
+
+/// An account with its identity (`None` until retrieved).
+pub struct AccountIdentity {
+    pub account: Account,
+    pub identity: Option<StoredIdentity>,
+}
+
+/// An account with one page of its transactions.
+pub struct AccountTransactions {
+    pub account: Account,
+    pub page: Page<Transaction>,
 }

@@ -33,19 +33,19 @@ impl Passbook {
         Ok(customer)
     }
 
-    pub async fn customer(&self, app: &App, id: &str) -> Result<Customer> {
+    pub async fn customer(&self, app: &App, id: &CustomerId) -> Result<Customer> {
         let invalid = || Error::invalid("id", "Invalid Customer Id, could not fetch customer");
-        if !ids::is_object_id(id) {
+        if !ids::is_object_id(id.as_str()) {
             return Err(invalid());
         }
-        self.store.customer(&app.id, id).await?.ok_or_else(invalid)
+        self.store.customer(&app.id, id.as_str()).await?.ok_or_else(invalid)
     }
 
     pub async fn list_customers(&self, app: &App, page: PageRequest) -> Result<Page<Customer>> {
         self.store.list_customers(&app.id, page).await
     }
 
-    pub async fn update_customer(&self, app: &App, id: &str, input: CustomerIn) -> Result<Customer> {
+    pub async fn update_customer(&self, app: &App, id: &CustomerId, input: CustomerIn) -> Result<Customer> {
         let mut customer = self.customer(app, id).await?;
         if input.email.is_some() {
             return Err(Error::invalid("email", "email cannot be changed; create a new customer instead"));
@@ -67,11 +67,11 @@ impl Passbook {
         Ok(customer)
     }
 
-    pub async fn delete_customer(&self, app: &App, id: &str) -> Result<()> {
-        if !ids::is_object_id(id) {
+    pub async fn delete_customer(&self, app: &App, id: &CustomerId) -> Result<()> {
+        if !ids::is_object_id(id.as_str()) {
             return Err(Error::invalid("id", "Invalid Customer Id"));
         }
-        match self.store.delete_customer(&app.id, id).await? {
+        match self.store.delete_customer(&app.id, id.as_str()).await? {
             CustomerDeleted::Deleted => Ok(()),
             CustomerDeleted::NotFound => Err(Error::invalid("id", "Invalid Customer Id")),
             CustomerDeleted::HasAccounts(n) => {

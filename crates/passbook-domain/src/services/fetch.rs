@@ -208,7 +208,7 @@ impl Passbook {
 
     /// `x-realtime: true`: starts a sync of the account (or answers the one started in the last
     /// five minutes) and waits a few seconds for it, so the answer can carry fresh data.
-    pub async fn realtime_sync(&self, app: &App, account_id: &str, statement: bool) -> Result<JobRecord> {
+    pub async fn realtime_sync(&self, app: &App, account_id: &AccountId, statement: bool) -> Result<JobRecord> {
         let account = self.account(app, account_id).await?;
         let now = self.clock.now();
         let job = NewJob {
@@ -231,10 +231,10 @@ impl Passbook {
         }
     }
 
-    pub async fn job(&self, app: &App, account_id: &str, job_id: &str) -> Result<JobRecord> {
+    pub async fn job(&self, app: &App, account_id: &AccountId, job_id: &JobId) -> Result<JobRecord> {
         let account = self.account(app, account_id).await?;
         self.store
-            .job(&account.id, job_id)
+            .job(&account.id, job_id.as_str())
             .await?
             .ok_or_else(|| Error::not_found(format!("No job with id '{job_id}' for this account")))
     }

@@ -10,7 +10,7 @@ use crate::model::*;
 use crate::{Error, Result, ids, webhook_payloads};
 
 impl Passbook {
-    async fn analysable(&self, app: &App, id: &str) -> Result<Account> {
+    async fn analysable(&self, app: &App, id: &AccountId) -> Result<Account> {
         let account = self.account(app, id).await?;
         if !account.has(DataKind::Transactions) {
             return Err(Error::Conflict(format!(
@@ -23,7 +23,7 @@ impl Passbook {
 
     /// `GET /v2/accounts/{id}/income`: analyses the credits of the last `period` months (all of
     /// them by default), keeps the report and sends `mono.events.account_income`.
-    pub async fn request_income(&self, app: &App, id: &str, period: Option<&str>) -> Result<Account> {
+    pub async fn request_income(&self, app: &App, id: &AccountId, period: Option<&str>) -> Result<Account> {
         let months = parse_positive("period", period)?.map(|m| m.min(120) as u32);
         let account = self.analysable(app, id).await?;
         let (transactions, _) = self.period_transactions(&account, months.unwrap_or(120)).await?;
@@ -46,13 +46,18 @@ impl Passbook {
         Ok(account)
     }
 
-    pub async fn income_records(&self, app: &App, id: &str, page: PageRequest) -> Result<Page<IncomeRecord>> {
+    pub async fn income_records(&self, app: &App, id: &AccountId, page: PageRequest) -> Result<Page<IncomeRecord>> {
         let account = self.account(app, id).await?;
         self.store.income_records(&app.id, &account.id, page).await
     }
 
     /// `POST /v2/accounts/{id}/creditworthiness`: can the account holder afford this loan?
-    pub async fn request_creditworthiness(&self, app: &App, id: &str, req: CreditworthinessRequest) -> Result<Account> {
+    pub async fn request_creditworthiness(
+        &self,
+        app: &App,
+        id: &AccountId,
+        req: CreditworthinessRequest,
+    ) -> Result<Account> {
         let bvn = req.bvn.as_deref().map(str::trim).unwrap_or_default();
         if bvn.len() != 11 || !bvn.chars().all(|c| c.is_ascii_digit()) {
             return Err(Error::invalid("bvn", "bvn must be the 11-digit BVN of the account holder"));

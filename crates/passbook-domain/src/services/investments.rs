@@ -6,7 +6,7 @@ use crate::model::*;
 use crate::{Error, Result};
 
 impl Passbook {
-    pub async fn investments(&self, app: &App, id: &str) -> Result<(Account, Investments)> {
+    pub async fn investments(&self, app: &App, id: &AccountId) -> Result<AccountInvestments> {
         let account = self.account(app, id).await?;
         let not_investment = || {
             Error::invalid(
@@ -23,6 +23,12 @@ impl Passbook {
             .investments(ConnectorAccount::of(&account, true))
             .await
             .map_err(|e| Error::Conflict(format!("The platform did not answer: {e}")))?;
-        Ok((account, found.ok_or_else(not_investment)?))
+        Ok(AccountInvestments { investments: found.ok_or_else(not_investment)?, account })
     }
+}
+
+/// An investment platform account with its holdings and earnings.
+pub struct AccountInvestments {
+    pub account: Account,
+    pub investments: Investments,
 }

@@ -19,15 +19,18 @@ mod widget;
 
 use std::sync::Arc;
 
+pub use accounts::{AccountIdentity, AccountTransactions};
 pub use fetch::JobResult;
 pub use idempotency::{IDEMPOTENCY_TTL_MS, request_fingerprint};
 pub use initiate::{CustomerSpec, InitiateLink, InitiatedLink};
+pub use investments::AccountInvestments;
 pub use link_flow::Advanced;
 pub use link_view::{LinkView, StepView};
 pub use partners::PartnerSession;
 pub use queries::{DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, parse_list_page, parse_transactions_query};
 pub use statements::{Statement, StatementOutput, parse_statement_query};
 pub use webhooks::SECRET_ROTATION_OVERLAP_MS;
+pub use webhooks::{EventHistory, EventsPage, RotatedSecret};
 
 use crate::{Clock, Institutions, Store};
 

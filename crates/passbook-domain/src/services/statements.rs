@@ -42,7 +42,7 @@ pub struct Statement {
 }
 
 impl Passbook {
-    pub async fn statement(&self, app: &App, id: &str, months: u32) -> Result<Statement> {
+    pub async fn statement(&self, app: &App, id: &AccountId, months: u32) -> Result<Statement> {
         let account = self.account(app, id).await?;
         let requested_days = months as i64 * MONTH_DAYS;
         if !account.has(DataKind::Transactions) {
@@ -72,7 +72,7 @@ impl Passbook {
     }
 
     /// `output=pdf`: queues the build and answers at once with the job.
-    pub async fn request_statement_pdf(&self, app: &App, id: &str, months: u32) -> Result<StatementJob> {
+    pub async fn request_statement_pdf(&self, app: &App, id: &AccountId, months: u32) -> Result<StatementJob> {
         let account = self.account(app, id).await?;
         if !account.has(DataKind::Transactions) {
             return Err(Error::Conflict(format!(
@@ -107,15 +107,15 @@ impl Passbook {
         Ok(statement)
     }
 
-    pub async fn statement_job(&self, app: &App, id: &str, job_id: &str) -> Result<StatementJob> {
+    pub async fn statement_job(&self, app: &App, id: &AccountId, job_id: &JobId) -> Result<StatementJob> {
         let account = self.account(app, id).await?;
         self.store
-            .statement(&app.id, &account.id, job_id)
+            .statement(&app.id, &account.id, job_id.as_str())
             .await?
             .ok_or_else(|| Error::not_found(format!("No statement job with id '{job_id}' for this account")))
     }
 
-    pub async fn statement_pdf(&self, app: &App, id: &str, job_id: &str) -> Result<Vec<u8>> {
+    pub async fn statement_pdf(&self, app: &App, id: &AccountId, job_id: &JobId) -> Result<Vec<u8>> {
         let job = self.statement_job(app, id, job_id).await?;
         if job.status != StatementStatus::Built {
             return Err(Error::Conflict(format!("The statement is {}, not BUILT yet", job.status.as_str())));

@@ -22,13 +22,13 @@ impl Passbook {
     }
 
     /// A new webhook secret; the old one also signs deliveries for the overlap.
-    pub async fn rotate_webhook_secret(&self, app: &App) -> Result<(String, crate::Timestamp)> {
+    pub async fn rotate_webhook_secret(&self, app: &App) -> Result<RotatedSecret> {
         let secret = new_webhook_secret();
         let until = self.clock.now().plus_millis(SECRET_ROTATION_OVERLAP_MS);
         if !self.store.rotate_webhook_secret(&app.id, &secret, until).await? {
             return Err(Error::not_found("app"));
         }
-        Ok((secret, until))
+        Ok(RotatedSecret { secret, previous_valid_until: until })
     }
 
     /// Queues `mono.events.webhook_test` through the normal delivery pipeline.
@@ -40,7 +40,7 @@ impl Passbook {
         Ok(event.id)
     }
 
-    pub async fn list_events(&self, app: &App, query: &EventsQuery) -> Result<(Page<StoredEvent>, PageRequest)> {
+    pub async fn list_events(&self, app: &App, query: &EventsQuery) -> Result<EventsPage> {
         let filter = parse_event_filter(
             query.status.as_deref(),
             query.event.as_deref(),
@@ -54,23 +54,25 @@ impl Passbook {
             return Err(Error::invalid("limit", format!("limit must be at most {MAX_EVENTS_LIMIT}")));
         }
         let page = PageRequest::new(page, Some(limit));
-        Ok((self.store.list_events(&app.id, &filter, page.clone()).await?, page))
+        Ok(EventsPage { events: self.store.list_events(&app.id, &filter, page.clone()).await?, request: page })
     }
 
-    pub async fn event(&self, app: &App, id: &str) -> Result<(StoredEvent, Vec<DeliveryAttempt>)> {
-        self.store
-            .event(&app.id, id)
+    pub async fn event(&self, app: &App, id: &EventId) -> Result<EventHistory> {
+        let (event, attempts) = self
+            .store
+            .event(&app.id, id.as_str())
             .await?
-            .ok_or_else(|| Error::not_found(format!("No event with id '{id}' was found for this app")))
+            .ok_or_else(|| Error::not_found(format!("No event with id '{id}' was found for this app")))?;
+        Ok(EventHistory { event, attempts })
     }
 
     /// Delivers one event again (same `event_id`), with a fresh retry schedule.
-    pub async fn replay_event(&self, app: &App, id: &str) -> Result<()> {
-        let (event, _) = self.event(app, id).await?;
+    pub async fn replay_event(&self, app: &App, id: &EventId) -> Result<()> {
+        let EventHistory { event, .. } = self.event(app, id).await?;
         if event.status == EventStatus::Pending {
             return Err(Error::Conflict(format!("Event '{id}' is still pending delivery")));
         }
-        self.store.replay_events(&app.id, Some(id), &EventFilter::default(), self.clock.now()).await?;
+        self.store.replay_events(&app.id, Some(id.as_str()), &EventFilter::default(), self.clock.now()).await?;
         self.wake_dispatcher();
         Ok(())
     }
@@ -123,4 +125,22 @@ fn parse_event_filter(
         return Err(Error::invalid("since", "since must not be after until"));
     }
     Ok(EventFilter { status, event: present(event), account: present(account), since, until })
+}
+
+/// A new webhook secret, and until when the previous one still signs.
+pub struct RotatedSecret {
+    pub secret: String,
+    pub previous_valid_until: crate::Timestamp,
+}
+
+/// A page of an app's events, with the page asked for (for the paging links).
+pub struct EventsPage {
+    pub events: Page<StoredEvent>,
+    pub request: PageRequest,
+}
+
+/// An event with every attempt to deliver it.
+pub struct EventHistory {
+    pub event: StoredEvent,
+    pub attempts: Vec<DeliveryAttempt>,
 }

@@ -1,8 +1,8 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue};
-use passbook_domain::model::{App, Cursor, DataKind};
-use passbook_domain::services::{parse_list_page, parse_transactions_query};
+use passbook_domain::model::{AccountId, App, Cursor, DataKind, JobId};
+use passbook_domain::services::{AccountIdentity, AccountTransactions, parse_list_page, parse_transactions_query};
 use passbook_types::accounts::*;
 use passbook_types::{ListMeta, PageMeta, Success};
 use serde::Deserialize;
@@ -37,7 +37,7 @@ pub async fn list(
 pub async fn details(
     State(state): State<AppState>,
     AuthApp(app): AuthApp,
-    Path(id): Path<String>,
+    Path(id): Path<AccountId>,
     headers: HeaderMap,
 ) -> ApiResult<(HeaderMap, Json<Success<AccountDetails>>)> {
     let job = realtime(&state, &app, &id, &headers, true).await?;
@@ -48,7 +48,13 @@ pub async fn details(
 
 /// With `x-realtime: true` (or `x-real-time`), syncs the account first and describes the job in
 /// `x-has-new-data`, `x-job-id` and `x-job-status`.
-async fn realtime(state: &AppState, app: &App, id: &str, headers: &HeaderMap, statement: bool) -> ApiResult<HeaderMap> {
+async fn realtime(
+    state: &AppState,
+    app: &App,
+    id: &AccountId,
+    headers: &HeaderMap,
+    statement: bool,
+) -> ApiResult<HeaderMap> {
     let asked = ["x-realtime", "x-real-time"]
         .iter()
         .any(|h| headers.get(*h).and_then(|v| v.to_str().ok()).is_some_and(|v| v.eq_ignore_ascii_case("true")));
@@ -67,7 +73,7 @@ async fn realtime(state: &AppState, app: &App, id: &str, headers: &HeaderMap, st
 pub async fn job(
     State(state): State<AppState>,
     AuthApp(app): AuthApp,
-    Path((id, job_id)): Path<(String, String)>,
+    Path((id, job_id)): Path<(AccountId, JobId)>,
 ) -> ApiResult<Json<Success<serde_json::Value>>> {
     let job = state.passbook.job(&app, &id, &job_id).await?;
     let data = serde_json::json!({"id": job.id, "status": job.status.as_str(), "name": job.kind.mono_name(),
@@ -80,7 +86,7 @@ pub async fn job(
 pub async fn balance(
     State(state): State<AppState>,
     AuthApp(app): AuthApp,
-    Path(id): Path<String>,
+    Path(id): Path<AccountId>,
     headers: HeaderMap,
 ) -> ApiResult<(HeaderMap, Json<Success<Option<BalanceOut>>>)> {
     let job = realtime(&state, &app, &id, &headers, false).await?;
@@ -99,9 +105,9 @@ pub async fn balance(
 pub async fn identity(
     State(state): State<AppState>,
     AuthApp(app): AuthApp,
-    Path(id): Path<String>,
+    Path(id): Path<AccountId>,
 ) -> ApiResult<Json<Success<Option<IdentityOut>>>> {
-    let (account, identity) = state.passbook.identity(&app, &id).await?;
+    let AccountIdentity { account, identity } = state.passbook.identity(&app, &id).await?;
     let data = identity.as_ref().map(wire::identity);
     Ok(Json(success(&state, not_ready_or(&account, "Request was succesfully completed"), data)))
 }
@@ -110,13 +116,14 @@ pub async fn identity(
 pub async fn transactions(
     State(state): State<AppState>,
     AuthApp(app): AuthApp,
-    Path(id): Path<String>,
+    Path(id): Path<AccountId>,
     headers: HeaderMap,
     ApiQuery(query): ApiQuery<TransactionsQuery>,
 ) -> ApiResult<(HeaderMap, Json<Success<Vec<TransactionOut>, PageMeta>>)> {
     let (filter, page) = parse_transactions_query(&query)?;
     let job = realtime(&state, &app, &id, &headers, true).await?;
-    let (account, found) = state.passbook.transactions(&app, &id, &filter, page.clone()).await?;
+    let AccountTransactions { account, page: found } =
+        state.passbook.transactions(&app, &id, &filter, page.clone()).await?;
     let data = found.items.iter().map(wire::transaction).collect();
     let pages = page.limit.map_or(1, |l| found.total.div_ceil(l));
     let base = &state.passbook.settings.public_url;
@@ -166,7 +173,7 @@ fn not_ready_or<'a>(account: &passbook_domain::model::Account, message: &'a str)
 pub async fn unlink(
     State(state): State<AppState>,
     AuthApp(app): AuthApp,
-    Path(id): Path<String>,
+    Path(id): Path<AccountId>,
 ) -> ApiResult<Json<Success<Option<()>>>> {
     state.passbook.unlink_account(&app, &id).await?;
     Ok(Json(success(&state, "Account unlinked successfully", None)))

@@ -2,7 +2,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use passbook_domain::model::Customer;
+use passbook_domain::model::{Customer, CustomerId};
 use passbook_domain::services::parse_list_page;
 use passbook_types::customers::{CustomerIn, CustomerOut};
 use passbook_types::{ListMeta, Success};
@@ -30,7 +30,7 @@ pub async fn create(
 pub async fn show(
     State(state): State<AppState>,
     AuthApp(app): AuthApp,
-    Path(id): Path<String>,
+    Path(id): Path<CustomerId>,
 ) -> ApiResult<Json<Success<CustomerOut>>> {
     let customer = state.passbook.customer(&app, &id).await?;
     Ok(Json(success(&state, "Customer Data retrieved successfully", customer_out(&customer))))
@@ -52,7 +52,7 @@ pub async fn list(
 pub async fn update(
     State(state): State<AppState>,
     AuthApp(app): AuthApp,
-    Path(id): Path<String>,
+    Path(id): Path<CustomerId>,
     ApiJson(body): ApiJson<CustomerIn>,
 ) -> ApiResult<Json<Success<Option<()>>>> {
     state.passbook.update_customer(&app, &id, body).await?;
@@ -62,7 +62,7 @@ pub async fn update(
 pub async fn delete(
     State(state): State<AppState>,
     AuthApp(app): AuthApp,
-    Path(id): Path<String>,
+    Path(id): Path<CustomerId>,
 ) -> ApiResult<Json<Success<Option<()>>>> {
     state.passbook.delete_customer(&app, &id).await?;
     Ok(Json(success(&state, "Deleted customer successfully", None)))

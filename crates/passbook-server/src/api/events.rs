@@ -1,7 +1,8 @@
 //! `/passbook/v1`: the app's webhook events, replays and webhook settings.
 use axum::Json;
 use axum::extract::{Path, State};
-use passbook_domain::model::{DeliveryAttempt, StoredEvent};
+use passbook_domain::model::{DeliveryAttempt, EventId, StoredEvent};
+use passbook_domain::services::{EventHistory, EventsPage, RotatedSecret};
 use passbook_domain::webhook_payloads::body_with_sequence;
 use passbook_types::passbook::*;
 use passbook_types::{PageMeta, Success};
@@ -16,7 +17,7 @@ pub async fn list(
     AuthApp(app): AuthApp,
     ApiQuery(query): ApiQuery<EventsQuery>,
 ) -> ApiResult<Json<Success<Vec<EventOut>, PageMeta>>> {
-    let (found, page) = state.passbook.list_events(&app, &query).await?;
+    let EventsPage { events: found, request: page } = state.passbook.list_events(&app, &query).await?;
     let data = found.items.iter().map(|e| event_out(e, None)).collect();
     let pages = page.limit.map_or(1, |l| found.total.div_ceil(l));
     let link = |n: u64| {
@@ -52,16 +53,16 @@ pub async fn list(
 pub async fn show(
     State(state): State<AppState>,
     AuthApp(app): AuthApp,
-    Path(id): Path<String>,
+    Path(id): Path<EventId>,
 ) -> ApiResult<Json<Success<EventOut>>> {
-    let (event, attempts) = state.passbook.event(&app, &id).await?;
+    let EventHistory { event, attempts } = state.passbook.event(&app, &id).await?;
     Ok(Json(success(&state, "Event retrieved successfully", event_out(&event, Some(&attempts)))))
 }
 
 pub async fn replay_one(
     State(state): State<AppState>,
     AuthApp(app): AuthApp,
-    Path(id): Path<String>,
+    Path(id): Path<EventId>,
 ) -> ApiResult<Json<Success<ReplayOut>>> {
     state.passbook.replay_event(&app, &id).await?;
     Ok(Json(success(&state, "Event queued for delivery", ReplayOut { replayed: 1 })))
@@ -98,7 +99,7 @@ pub async fn rotate_secret(
     State(state): State<AppState>,
     AuthApp(app): AuthApp,
 ) -> ApiResult<Json<Success<RotatedSecretOut>>> {
-    let (secret, until) = state.passbook.rotate_webhook_secret(&app).await?;
+    let RotatedSecret { secret, previous_valid_until: until } = state.passbook.rotate_webhook_secret(&app).await?;
     let data = RotatedSecretOut { secret, previous_secret_valid_until: until.to_iso() };
     Ok(Json(success(&state, "Webhook secret rotated; it is shown only now", data)))
 }

@@ -1,7 +1,7 @@
 //! Income and creditworthiness: the requests answer at once; results arrive by webhook.
 use axum::Json;
 use axum::extract::{Path, State};
-use passbook_domain::model::IncomeRecord;
+use passbook_domain::model::{AccountId, IncomeRecord};
 use passbook_domain::services::parse_list_page;
 use passbook_types::accounts::CreditworthinessRequest;
 use passbook_types::{ListMeta, Success};
@@ -22,7 +22,7 @@ pub struct IncomeQuery {
 pub async fn income(
     State(state): State<AppState>,
     AuthApp(app): AuthApp,
-    Path(id): Path<String>,
+    Path(id): Path<AccountId>,
     ApiQuery(query): ApiQuery<IncomeQuery>,
 ) -> ApiResult<Json<Success<Option<()>>>> {
     let account = state.passbook.request_income(&app, &id, query.period.as_deref()).await?;
@@ -37,7 +37,7 @@ pub async fn income(
 pub async fn income_records(
     State(state): State<AppState>,
     AuthApp(app): AuthApp,
-    Path(id): Path<String>,
+    Path(id): Path<AccountId>,
     ApiQuery(query): ApiQuery<IncomeQuery>,
 ) -> ApiResult<Json<Success<Vec<IncomeRecord>, ListMeta>>> {
     let page = parse_list_page(query.page.as_deref())?;
@@ -51,7 +51,7 @@ pub async fn income_records(
 pub async fn creditworthiness(
     State(state): State<AppState>,
     AuthApp(app): AuthApp,
-    Path(id): Path<String>,
+    Path(id): Path<AccountId>,
     ApiJson(body): ApiJson<CreditworthinessRequest>,
 ) -> ApiResult<Json<Success<Option<()>>>> {
     let account = state.passbook.request_creditworthiness(&app, &id, body).await?;

@@ -1,6 +1,8 @@
 //! `GET /v2/accounts/{id}/earnings` and `/assets` (contract §1.12), for investment platforms.
 use axum::Json;
 use axum::extract::{Path, State};
+use passbook_domain::model::AccountId;
+use passbook_domain::services::AccountInvestments;
 use passbook_types::Success;
 use serde_json::{Value, json};
 
@@ -12,9 +14,9 @@ use crate::extract::AuthApp;
 pub async fn earnings(
     State(state): State<AppState>,
     AuthApp(app): AuthApp,
-    Path(id): Path<String>,
+    Path(id): Path<AccountId>,
 ) -> ApiResult<Json<Success<Value>>> {
-    let (_, found) = state.passbook.investments(&app, &id).await?;
+    let found = state.passbook.investments(&app, &id).await?.investments;
     let data: Vec<Value> = found
         .earnings
         .iter()
@@ -30,9 +32,9 @@ pub async fn earnings(
 pub async fn assets(
     State(state): State<AppState>,
     AuthApp(app): AuthApp,
-    Path(id): Path<String>,
+    Path(id): Path<AccountId>,
 ) -> ApiResult<Json<Success<Value>>> {
-    let (account, found) = state.passbook.investments(&app, &id).await?;
+    let AccountInvestments { account, investments: found } = state.passbook.investments(&app, &id).await?;
     let key: String = found.currency.chars().map(|c| format!("_{}", c.to_ascii_lowercase())).collect();
     let assets: Vec<Value> = found
         .assets

@@ -3,7 +3,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use passbook_domain::model::{StatementJob, StatementStatus};
+use passbook_domain::model::{AccountId, JobId, StatementJob, StatementStatus};
 use passbook_domain::services::{StatementOutput, parse_statement_query};
 use passbook_types::Success;
 use passbook_types::accounts::StatementQuery;
@@ -17,7 +17,7 @@ use crate::extract::{ApiQuery, AuthApp};
 pub async fn statement(
     State(state): State<AppState>,
     AuthApp(app): AuthApp,
-    Path(id): Path<String>,
+    Path(id): Path<AccountId>,
     ApiQuery(query): ApiQuery<StatementQuery>,
 ) -> ApiResult<Json<Success<Value>>> {
     let (months, output) = parse_statement_query(&query)?;
@@ -39,7 +39,7 @@ pub async fn statement(
 pub async fn job(
     State(state): State<AppState>,
     AuthApp(app): AuthApp,
-    Path((id, job_id)): Path<(String, String)>,
+    Path((id, job_id)): Path<(AccountId, JobId)>,
 ) -> ApiResult<Json<Success<Value>>> {
     let job = state.passbook.statement_job(&app, &id, &job_id).await?;
     Ok(Json(success(&state, "Request was successfully completed", job_json(&state, &job))))
@@ -48,7 +48,7 @@ pub async fn job(
 pub async fn pdf(
     State(state): State<AppState>,
     AuthApp(app): AuthApp,
-    Path((id, job_id)): Path<(String, String)>,
+    Path((id, job_id)): Path<(AccountId, JobId)>,
 ) -> ApiResult<Response> {
     let bytes = state.passbook.statement_pdf(&app, &id, &job_id).await?;
     let disposition = format!("attachment; filename=\"statement-{id}-{job_id}.pdf\"");
