@@ -130,15 +130,21 @@ pub fn error(err: Error) -> Response {
         Error::Gone(_) => (StatusCode::GONE, "Link expired"),
         Error::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "This app cannot be connected"),
         Error::TooManyAttempts(_) => (StatusCode::TOO_MANY_REQUESTS, "Too many attempts"),
+        Error::Invalid { .. } | Error::Conflict(_) => (StatusCode::BAD_REQUEST, "This link cannot be used"),
+        Error::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "Something went wrong"),
         Error::Store(_) | Error::Internal(_) => {
             tracing::error!(error = %err, "link page failed");
             (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong")
         }
-        _ => (StatusCode::BAD_REQUEST, "This link cannot be used"),
     };
     let detail = match &err {
-        Error::Store(_) | Error::Internal(_) => "Please try again in a moment.".to_string(),
-        other => other.to_string(),
+        Error::Store(_) | Error::Internal(_) | Error::Unavailable(_) => "Please try again in a moment.".to_string(),
+        Error::Invalid { .. }
+        | Error::Unauthorized(_)
+        | Error::NotFound(_)
+        | Error::Conflict(_)
+        | Error::Gone(_)
+        | Error::TooManyAttempts(_) => err.to_string(),
     };
     let nonce = new_nonce();
     let chrome = Chrome {
