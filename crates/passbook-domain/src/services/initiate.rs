@@ -1,5 +1,6 @@
 //! `POST /v2/accounts/initiate`: validate, find or create the customer, open a link session.
-use passbook_types::linking::InitiateRequest;
+use passbook_types::connect::WidgetQuery;
+use passbook_types::linking::{InitiateRequest, InstitutionChoice};
 
 use super::Passbook;
 use super::apps::parse_http_url;
@@ -100,20 +101,78 @@ impl InitiateLink {
         Ok(Self { customer, reference, redirect_url: None, institution: Some(institution), reauth_account: None })
     }
 
-    /// `scope: "reauth"`: the account to log in to again; customer and institution are the
-    /// account's, filled in when the session is created.
-    fn parse_reauth(req: InitiateRequest) -> Result<Self> {
-        let account = req.account.map(|a| a.trim().to_string()).filter(|a| !a.is_empty());
-        let account = account.ok_or_else(|| Error::invalid("account", "account is required with scope \"reauth\""))?;
-        let reference = text_field("meta.ref", req.meta.and_then(|m| m.reference), MAX_REFERENCE_LEN)?;
-        let redirect_url = req.redirect_url.map(|u| parse_http_url("redirect_url", &u)).transpose()?;
+    /// The widget's query string (`@mono.co/connect.js`): `data` (JSON with `customer`, or the
+    /// `account` to re-authorise), `selectedInstitution` (JSON), `scope` and `reference`.
+    pub fn for_widget(query: &WidgetQuery, institutions: &Institutions) -> Result<Self> {
+        let data: WidgetData = json_param("data", query.data.as_deref())?.unwrap_or_default();
+        let reference = text_field("reference", query.reference.clone(), MAX_REFERENCE_LEN)?;
+        if let Some(account) = data.account {
+            return Self::reauth(Some(&account), reference, None);
+        }
+        match query.scope.as_deref().map(str::trim) {
+            None | Some("") | Some("auth") => {}
+            Some("reauth") => {
+                return Err(Error::invalid("data.account", "data.account is required to re-authorise an account"));
+            }
+            Some(other) => {
+                return Err(Error::invalid("scope", format!("scope \"{other}\" is not supported; use \"auth\"")));
+            }
+        }
+        let choice: Option<InstitutionChoice> =
+            json_param("selectedInstitution", query.selected_institution.as_deref())?;
+        let institution = choice
+            .map(|c| {
+                let fields = ("selectedInstitution.id", "selectedInstitution.auth_method");
+                parse_institution(institutions, c.id, c.auth_method, fields)
+            })
+            .transpose()?;
+        Ok(Self {
+            customer: parse_customer(data.customer)?,
+            reference,
+            redirect_url: None,
+            institution,
+            reauth_account: None,
+        })
+    }
+
+    /// A re-authorisation of `account`; customer and institution are the account's, filled in
+    /// when the session is created.
+    pub fn reauth(account: Option<&str>, reference: Option<String>, redirect_url: Option<String>) -> Result<Self> {
+        let account = account.map(str::trim).filter(|a| !a.is_empty());
+        let account = account.ok_or_else(|| Error::invalid("account", "account is required to re-authorise"))?;
         Ok(Self {
             customer: CustomerSpec::Existing(String::new()),
             reference,
             redirect_url,
             institution: None,
-            reauth_account: Some(account),
+            reauth_account: Some(account.to_string()),
         })
+    }
+
+    /// `scope: "reauth"`.
+    fn parse_reauth(req: InitiateRequest) -> Result<Self> {
+        let account = req.account.as_deref().map(str::trim).filter(|a| !a.is_empty());
+        let account = account.ok_or_else(|| Error::invalid("account", "account is required with scope \"reauth\""))?;
+        let reference = text_field("meta.ref", req.meta.and_then(|m| m.reference), MAX_REFERENCE_LEN)?;
+        let redirect_url = req.redirect_url.map(|u| parse_http_url("redirect_url", &u)).transpose()?;
+        Self::reauth(Some(account), reference, redirect_url)
+    }
+}
+
+/// The widget's `data` parameter.
+#[derive(serde::Deserialize, Default)]
+struct WidgetData {
+    customer: Option<passbook_types::linking::CustomerIn>,
+    account: Option<String>,
+}
+
+/// A query parameter that holds JSON; absent or blank is `None`.
+fn json_param<T: serde::de::DeserializeOwned>(name: &str, raw: Option<&str>) -> Result<Option<T>> {
+    match raw.filter(|d| !d.trim().is_empty()) {
+        None => Ok(None),
+        Some(raw) => serde_json::from_str(raw)
+            .map(Some)
+            .map_err(|e| Error::invalid(name, format!("{name} is not valid JSON: {e}"))),
     }
 }
 
@@ -290,6 +349,38 @@ mod tests {
         }
         for bad in ["", "samuel", "@neem.com", "samuel@", "samuel@neem", "sam uel@neem.com", "a@b@c.com", "a@.com"] {
             assert!(!is_valid_email(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_widget_query_becomes_a_link_or_names_what_is_wrong() {
+        let institutions = Institutions::new(Vec::new());
+        let query = |data: &str, scope: &str, institution: &str| WidgetQuery {
+            key: Some("test_pk_x".into()),
+            scope: Some(scope.into()),
+            data: Some(data.into()),
+            reference: Some(" ref-1 ".into()),
+            selected_institution: Some(institution.into()),
+            version: None,
+            referrer: None,
+        };
+        let reauth = InitiateLink::for_widget(&query(r#"{"account": "acc1"}"#, "", ""), &institutions).unwrap();
+        assert_eq!((reauth.reauth_account.as_deref(), reauth.reference.as_deref()), (Some("acc1"), Some("ref-1")));
+        let new = InitiateLink::for_widget(
+            &query(r#"{"customer": {"name": "Ada Obi", "email": "Ada@Example.ng"}}"#, "auth", ""),
+            &institutions,
+        )
+        .unwrap();
+        assert_eq!(new.customer, CustomerSpec::New { name: "Ada Obi".into(), email: "ada@example.ng".into() });
+        for (q, field) in [
+            (query("{oops", "auth", ""), "data"),
+            (query("", "reauth", ""), "data.account"),
+            (query("", "payments", ""), "scope"),
+            (query(r#"{"customer": {"id": "c1"}}"#, "auth", "[1]"), "selectedInstitution"),
+            (query(r#"{"customer": {"id": "c1"}}"#, "auth", r#"{"id": "nope"}"#), "selectedInstitution.id"),
+        ] {
+            let refused = InitiateLink::for_widget(&q, &institutions);
+            assert!(matches!(&refused, Err(Error::Invalid { field: f, .. }) if f == field), "{field}: {refused:?}");
         }
     }
 }

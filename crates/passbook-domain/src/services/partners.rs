@@ -1,6 +1,5 @@
 //! The Partners API: the link flow driven over JSON instead of pages. Sessions are the same
 //! link sessions (mode `Api`), so every sandbox scenario behaves as it does on the page.
-use passbook_types::linking::InitiateRequest;
 use passbook_types::partners::SessionRequest;
 
 use super::Passbook;
@@ -26,16 +25,7 @@ impl Passbook {
 
     /// `POST /v2/connect/reauth/session`: a session that renews the account's login.
     pub async fn partner_reauth_session(&self, app: &App, account: Option<&str>) -> Result<PartnerSession> {
-        let account = account
-            .map(str::trim)
-            .filter(|a| !a.is_empty())
-            .ok_or_else(|| Error::invalid("account", "account is required"))?;
-        let request = InitiateRequest {
-            scope: Some("reauth".into()),
-            account: Some(account.to_string()),
-            ..InitiateRequest::default()
-        };
-        let link = InitiateLink::parse(request, &self.institutions)?;
+        let link = InitiateLink::reauth(account, None, None)?;
         let created = self.create_session(app, link, LinkMode::Api, None).await?;
         let session = self.renew_without_user(app, created.session).await?;
         Ok(PartnerSession { token: created.token, session })

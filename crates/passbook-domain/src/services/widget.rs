@@ -1,20 +1,12 @@
 //! Widget mode: opening the flow from `@mono.co/connect.js` (or Passbook's own `connect.js`),
-//! handing its messages to the page, and exchanging the code it returns.
+//! and exchanging the code it returns.
 use passbook_types::connect::WidgetQuery;
-use passbook_types::linking::{CustomerIn, InitiateRequest, InstitutionChoice};
-use serde::Deserialize;
 
 use super::Passbook;
 use super::initiate::InitiateLink;
 use crate::crypto::hash_secret;
 use crate::model::*;
 use crate::{Error, Result};
-
-#[derive(Deserialize, Default)]
-struct WidgetData {
-    customer: Option<CustomerIn>,
-    account: Option<String>,
-}
 
 impl Passbook {
     /// Opens a widget session. Its messages go to the parent window's origin: the `referrer`
@@ -28,35 +20,7 @@ impl Passbook {
             .app_by_public_key(key)
             .await?
             .ok_or_else(|| Error::Unauthorized("This public key does not belong to any app".into()))?;
-        let data: WidgetData = match query.data.as_deref().filter(|d| !d.trim().is_empty()) {
-            None => WidgetData::default(),
-            Some(raw) => {
-                serde_json::from_str(raw).map_err(|e| Error::invalid("data", format!("data is not valid JSON: {e}")))?
-            }
-        };
-        let institution: Option<InstitutionChoice> =
-            match query.selected_institution.as_deref().filter(|d| !d.trim().is_empty()) {
-                None => None,
-                Some(raw) => Some(serde_json::from_str(raw).map_err(|e| {
-                    Error::invalid("selectedInstitution", format!("selectedInstitution is not valid JSON: {e}"))
-                })?),
-            };
-        let scope = match (&data.account, query.scope.clone().filter(|s| !s.is_empty())) {
-            (Some(_), _) => "reauth".to_string(),
-            (None, scope) => scope.unwrap_or_else(|| "auth".into()),
-        };
-        let request = InitiateRequest {
-            customer: data.customer,
-            meta: None,
-            scope: Some(scope),
-            redirect_url: None,
-            institution,
-            account: data.account,
-            check_account_match: None,
-        };
-        let mut link = InitiateLink::parse(request, &self.institutions)?;
-        link.reference =
-            super::initiate::text_field("reference", query.reference.clone(), super::initiate::MAX_REFERENCE_LEN)?;
+        let link = InitiateLink::for_widget(query, &self.institutions)?;
         let origin = [query.referrer.as_deref(), referer]
             .into_iter()
             .flatten()
