@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod model;
 pub mod net;
 pub mod services;
+pub mod statement_file;
 pub mod statement_pdf;
 pub mod store;
 pub mod webhook_payloads;

@@ -1,0 +1,112 @@
+//! Reads bank statement files into accounts and rows: the file way into an institution.
+//!
+//! [`FileReader`] implements the domain's `StatementReader` port. It recognises the format from
+//! the bytes (the file name is only a hint), hands the file to that format's reader, and checks
+//! what came back: every account with its period, and nothing accepted that holds neither rows
+//! nor balances.
+mod camt;
+mod csv;
+mod mt940;
+mod ofx;
+pub mod pdf;
+mod pdf_rows;
+mod spreadsheet;
+mod table;
+mod text;
+
+use passbook_domain::statement_file::*;
+
+/// Reads statement files of at most `max_bytes`.
+#[derive(Debug, Clone)]
+pub struct FileReader {
+    pub max_bytes: usize,
+}
+
+impl Default for FileReader {
+    fn default() -> Self {
+        Self { max_bytes: 20 * 1024 * 1024 }
+    }
+}
+
+impl StatementReader for FileReader {
+    fn read(&self, file: &[u8], file_name: Option<&str>, password: Option<&str>) -> Result<StatementFile, ReadError> {
+        if file.len() > self.max_bytes {
+            return Err(ReadError::TooLarge { limit_mb: (self.max_bytes / 1024 / 1024) as u64 });
+        }
+        if file.iter().all(|b| b.is_ascii_whitespace() || *b == 0) {
+            return Err(ReadError::Empty);
+        }
+        let mut read = match sniff(file, file_name)? {
+            Kind::Ofx => ofx::read(file)?,
+            Kind::Camt => camt::read(file)?,
+            Kind::Mt940 => mt940::read(file)?,
+            Kind::Csv => csv::read(file)?,
+            Kind::Spreadsheet => spreadsheet::read(file)?,
+            Kind::Pdf => pdf_rows::read(file, password)?,
+        };
+        finish(&mut read)?;
+        Ok(read)
+    }
+}
+
+enum Kind {
+    Ofx,
+    Camt,
+    Mt940,
+    Csv,
+    Spreadsheet,
+    Pdf,
+}
+
+/// The format, from the first bytes. Zip archives (XLSX, ODS) and OLE files (XLS) are
+/// spreadsheets; text is told apart by what it contains.
+fn sniff(file: &[u8], file_name: Option<&str>) -> Result<Kind, ReadError> {
+    if file.starts_with(b"%PDF") || file.get(..1024).is_some_and(|head| head.windows(5).any(|w| w == b"%PDF-")) {
+        return Ok(Kind::Pdf);
+    }
+    if file.starts_with(b"PK\x03\x04") || file.starts_with(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1") {
+        return Ok(Kind::Spreadsheet);
+    }
+    let head = text::decode(&file[..file.len().min(8192)]);
+    if head.chars().filter(|c| c.is_control() && !c.is_whitespace() && !matches!(c, '\u{1}' | '\u{3}')).count() > 8 {
+        let name = file_name.unwrap_or("the file");
+        return Err(ReadError::Unsupported(format!(
+            "{name} is not a statement format Passbook reads. Upload an OFX/QFX, CAMT.053 (XML), MT940, CSV, \
+             Excel (XLSX/XLS) or PDF statement."
+        )));
+    }
+    Ok(if ofx::sniff(&head) {
+        Kind::Ofx
+    } else if camt::sniff(&head) {
+        Kind::Camt
+    } else if mt940::sniff(&head) {
+        Kind::Mt940
+    } else if head.trim_start().starts_with('<') {
+        return Err(ReadError::Unsupported(
+            "This XML file is neither OFX nor a CAMT.053 statement (camt.052 and camt.054 are reports, not statements)."
+                .into(),
+        ));
+    } else {
+        Kind::Csv
+    })
+}
+
+/// Every account gets its period (from its rows when the file states none), and a file that
+/// yields nothing is refused.
+fn finish(read: &mut StatementFile) -> Result<(), ReadError> {
+    read.accounts.retain(|a| !a.rows.is_empty() || a.opening.is_some() || a.closing.is_some());
+    if read.accounts.is_empty() {
+        return Err(ReadError::NothingFound(format!(
+            "the {} file holds no account with transactions or balances",
+            read.format.as_str()
+        )));
+    }
+    for account in &mut read.accounts {
+        if account.period.is_none() {
+            let first = account.rows.iter().map(|r| r.date).min();
+            let last = account.rows.iter().map(|r| r.date).max();
+            account.period = first.zip(last);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,330 @@
+//! OFX 1.x (SGML), 2.x (XML) and QFX.
+//!
+//! Written by hand rather than with an XML reader: OFX 1.x is SGML, whose leaf elements have no
+//! closing tags, and real exports break the rules besides (aggregates opened and never closed,
+//! several transaction lists in one statement, raw `&` in memos, values padded with spaces). The
+//! reader walks the tags in order and knows which ones start an account, a transaction and a
+//! balance, so none of those slips matters.
+use passbook_domain::statement_file::*;
+
+use crate::text::{clean, compact_date, decimal_separator, decode, parse_amount};
+
+/// Whether the bytes look like OFX.
+pub fn sniff(text: &str) -> bool {
+    let head: String = text.chars().take(2048).collect::<String>().to_ascii_uppercase();
+    head.contains("OFXHEADER") || head.contains("<OFX>") || head.contains("<?OFX")
+}
+
+pub fn read(bytes: &[u8]) -> Result<StatementFile, ReadError> {
+    let text = decode(bytes);
+    if text.to_ascii_uppercase().contains("<!DOCTYPE") {
+        return Err(ReadError::Unsafe("OFX files never declare a DOCTYPE; this one does".into()));
+    }
+    let start =
+        text.to_ascii_uppercase().find("<OFX").ok_or_else(|| ReadError::Malformed("no <OFX> element".into()))?;
+    let tokens = tokenize(&text[start..]);
+    let decimal = decimal_separator(tokens.iter().filter_map(|t| match t {
+        Token::Leaf(name, value) if name == "TRNAMT" || name == "BALAMT" => Some(value.as_str()),
+        _ => None,
+    }));
+    let mut accounts: Vec<FileAccount> = Vec::new();
+    let mut current: Option<FileAccount> = None;
+    let mut row: Option<PartialRow> = None;
+    let mut in_ledger = false;
+    let mut period = (None, None);
+    for token in &tokens {
+        match token {
+            Token::Open(name) if name == "STMTRS" || name == "CCSTMTRS" => {
+                finish_row(&mut row, current.as_mut(), decimal)?;
+                if let Some(done) = current.take() {
+                    accounts.push(with_period(done, &mut period));
+                }
+                let kind = (name == "CCSTMTRS").then(|| "CREDITCARD".to_string());
+                current = Some(FileAccount { kind, ..FileAccount::default() });
+            }
+            Token::Close(name) if name == "STMTRS" || name == "CCSTMTRS" => {
+                finish_row(&mut row, current.as_mut(), decimal)?;
+                if let Some(done) = current.take() {
+                    accounts.push(with_period(done, &mut period));
+                }
+            }
+            Token::Open(name) if name == "STMTTRN" => {
+                finish_row(&mut row, current.as_mut(), decimal)?;
+                row = Some(PartialRow::default());
+            }
+            Token::Close(name) if name == "STMTTRN" || name == "BANKTRANLIST" => {
+                finish_row(&mut row, current.as_mut(), decimal)?;
+            }
+            Token::Open(name) if name == "LEDGERBAL" => {
+                finish_row(&mut row, current.as_mut(), decimal)?;
+                in_ledger = true;
+            }
+            Token::Open(name) if name == "AVAILBAL" || name == "BANKTRANLIST" => in_ledger = false,
+            Token::Close(name) if name == "LEDGERBAL" => in_ledger = false,
+            Token::Leaf(name, value) => {
+                let Some(account) = current.as_mut() else { continue };
+                if let Some(row) = row.as_mut() {
+                    row.set(name, value);
+                    continue;
+                }
+                match name.as_str() {
+                    "CURDEF" if !value.is_empty() => account.currency = Some(value.to_uppercase()),
+                    "ACCTID" if !value.is_empty() => account.account_number = Some(value.clone()),
+                    "BANKID" if !value.is_empty() => account.bank_id = Some(value.clone()),
+                    "ACCTTYPE" if !value.is_empty() && account.kind.is_none() => {
+                        account.kind = Some(value.to_uppercase())
+                    }
+                    "DTSTART" => period.0 = compact_date(value),
+                    "DTEND" => period.1 = compact_date(value),
+                    "BALAMT" if in_ledger && !value.is_empty() => {
+                        let amount = parse_amount(value, decimal)
+                            .ok_or_else(|| ReadError::Malformed(format!("the balance '{value}' is not an amount")))?;
+                        account.closing = Some(StatedBalance { amount, date: None });
+                    }
+                    "DTASOF" if in_ledger => {
+                        if let Some(closing) = account.closing.as_mut() {
+                            closing.date = compact_date(value);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+    }
+    finish_row(&mut row, current.as_mut(), decimal)?;
+    if let Some(done) = current.take() {
+        accounts.push(with_period(done, &mut period));
+    }
+    Ok(StatementFile { format: FileFormat::Ofx, accounts })
+}
+
+fn with_period(
+    mut account: FileAccount,
+    period: &mut (Option<passbook_domain::Timestamp>, Option<passbook_domain::Timestamp>),
+) -> FileAccount {
+    account.period = match std::mem::take(period) {
+        (Some(start), Some(end)) => Some((start, end)),
+        _ => None,
+    };
+    account
+}
+
+#[derive(Default)]
+struct PartialRow {
+    date: Option<String>,
+    amount: Option<String>,
+    id: Option<String>,
+    name: Option<String>,
+    memo: Option<String>,
+    currency: Option<String>,
+}
+
+impl PartialRow {
+    fn set(&mut self, name: &str, value: &str) {
+        let value = Some(value.to_string()).filter(|v| !v.is_empty());
+        match name {
+            "DTPOSTED" => self.date = value,
+            "TRNAMT" => self.amount = value,
+            "FITID" => self.id = value,
+            "NAME" | "PAYEE" => self.name = value,
+            "MEMO" => self.memo = value,
+            "CURSYM" => self.currency = value,
+            _ => {}
+        }
+    }
+}
+
+fn finish_row(row: &mut Option<PartialRow>, account: Option<&mut FileAccount>, decimal: char) -> Result<(), ReadError> {
+    let (Some(partial), Some(account)) = (row.take(), account) else { return Ok(()) };
+    let date = partial.date.as_deref().and_then(compact_date).ok_or_else(|| {
+        ReadError::Malformed(format!("a transaction has no valid DTPOSTED ({:?})", partial.date.unwrap_or_default()))
+    })?;
+    let raw = partial.amount.unwrap_or_default();
+    let amount = parse_amount(&raw, decimal)
+        .ok_or_else(|| ReadError::Malformed(format!("the transaction amount '{raw}' is not an amount")))?;
+    let narration = match (partial.name, partial.memo) {
+        (Some(name), Some(memo)) if memo.contains(&name) => memo,
+        (Some(name), Some(memo)) => format!("{name} {memo}"),
+        (name, memo) => name.or(memo).unwrap_or_default(),
+    };
+    if account.currency.is_none() {
+        account.currency = partial.currency.map(|c| c.to_uppercase());
+    }
+    account.rows.push(FileRow { date, amount, narration: clean(&narration), reference: partial.id, balance: None });
+    Ok(())
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Token {
+    Open(String),
+    Close(String),
+    /// An element with its text: `<NAME>text` (SGML) or `<NAME>text</NAME>` (XML).
+    Leaf(String, String),
+}
+
+/// The tags of the body in order. A tag followed by text is a leaf; its closing tag, if any,
+/// is dropped.
+fn tokenize(body: &str) -> Vec<Token> {
+    let mut out = Vec::new();
+    let mut rest = body;
+    while let Some(lt) = rest.find('<') {
+        rest = &rest[lt..];
+        if let Some(after) = rest.strip_prefix("<!--") {
+            rest = after.find("-->").map_or("", |end| &after[end + 3..]);
+            continue;
+        }
+        if rest.starts_with("<?") || rest.starts_with("<!") {
+            rest = rest.find('>').map_or("", |end| &rest[end + 1..]);
+            continue;
+        }
+        let Some(gt) = rest.find('>') else { break };
+        let raw = rest[1..gt].trim();
+        let self_closing = raw.ends_with('/');
+        let tag = raw.trim_end_matches('/').trim();
+        rest = &rest[gt + 1..];
+        if let Some(name) = tag.strip_prefix('/') {
+            out.push(Token::Close(name.trim().to_ascii_uppercase()));
+            continue;
+        }
+        let name = tag.split_whitespace().next().unwrap_or_default().to_ascii_uppercase();
+        let (text, next) = leaf_text(rest);
+        if self_closing || text.trim().is_empty() {
+            // An aggregate, or an empty leaf (`<NAME></NAME>`, `<BALAMT>` then a tag).
+            if rest.trim_start().starts_with(&format!("</{name}")) || is_leaf_name(&name) {
+                out.push(Token::Leaf(name.clone(), String::new()));
+                if rest.trim_start().to_ascii_uppercase().starts_with(&format!("</{name}")) {
+                    rest = rest.trim_start();
+                    rest = rest.find('>').map_or("", |end| &rest[end + 1..]);
+                }
+            } else {
+                out.push(Token::Open(name));
+            }
+            continue;
+        }
+        out.push(Token::Leaf(name.clone(), unescape(text.trim())));
+        rest = next;
+        let upper_rest = rest.trim_start().to_ascii_uppercase();
+        if upper_rest.starts_with(&format!("</{name}>")) {
+            let trimmed = rest.trim_start();
+            rest = &trimmed[name.len() + 3..];
+        }
+    }
+    out
+}
+
+/// Elements that hold a value, for telling an empty leaf from an aggregate.
+fn is_leaf_name(name: &str) -> bool {
+    !matches!(
+        name,
+        "OFX"
+            | "SIGNONMSGSRSV1"
+            | "SONRS"
+            | "STATUS"
+            | "BANKMSGSRSV1"
+            | "CREDITCARDMSGSRSV1"
+            | "STMTTRNRS"
+            | "CCSTMTTRNRS"
+            | "STMTRS"
+            | "CCSTMTRS"
+            | "BANKACCTFROM"
+            | "CCACCTFROM"
+            | "BANKTRANLIST"
+            | "STMTTRN"
+            | "LEDGERBAL"
+            | "AVAILBAL"
+            | "CURRENCY"
+            | "ORIGCURRENCY"
+            | "FI"
+            | "PAYEE"
+            | "BANKACCTTO"
+            | "CCACCTTO"
+    )
+}
+
+/// The text after a tag, up to the next tag; CDATA sections are text.
+fn leaf_text(rest: &str) -> (String, &str) {
+    let mut text = String::new();
+    let mut rest = rest;
+    loop {
+        if let Some(after) = rest.strip_prefix("<![CDATA[") {
+            let end = after.find("]]>").unwrap_or(after.len());
+            text.push_str(&after[..end]);
+            rest = after.get(end + 3..).unwrap_or("");
+            continue;
+        }
+        match rest.find('<') {
+            Some(lt) if rest[lt..].starts_with("<![CDATA[") => {
+                text.push_str(&rest[..lt]);
+                rest = &rest[lt..];
+            }
+            Some(lt) => {
+                text.push_str(&rest[..lt]);
+                return (text, &rest[lt..]);
+            }
+            None => {
+                text.push_str(rest);
+                return (text, "");
+            }
+        }
+    }
+}
+
+/// XML's five entities and numeric references; a bare `&` (common in OFX 1.x memos) stays.
+fn unescape(text: &str) -> String {
+    if !text.contains('&') {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        rest = &rest[amp..];
+        let entity = rest.find(';').filter(|end| *end <= 10).map(|end| &rest[1..end]);
+        let decoded = entity.and_then(|e| match e {
+            "amp" => Some('&'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            _ if e.starts_with("#x") => u32::from_str_radix(&e[2..], 16).ok().and_then(char::from_u32),
+            _ if e.starts_with('#') => e[1..].parse().ok().and_then(char::from_u32),
+            _ => None,
+        });
+        match (decoded, entity) {
+            (Some(c), Some(e)) => {
+                out.push(c);
+                rest = &rest[e.len() + 2..];
+            }
+            _ => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sgml_leaves_without_closing_tags_and_xml_leaves_with_them_read_the_same() {
+        let sgml = "<OFX><STMTRS><CURDEF>NGN<BANKACCTFROM><ACCTID>0123456789<ACCTTYPE>SAVINGS</BANKACCTFROM>\
+            <BANKTRANLIST><STMTTRN><DTPOSTED>20240105<TRNAMT>-1,500.00<FITID>1<NAME>POS &amp; CO</STMTTRN></BANKTRANLIST>\
+            <LEDGERBAL><BALAMT>98500.00<DTASOF>20240131</LEDGERBAL></STMTRS></OFX>";
+        let xml = "<OFX><STMTRS><CURDEF>NGN</CURDEF><BANKACCTFROM><ACCTID>0123456789</ACCTID><ACCTTYPE>SAVINGS</ACCTTYPE></BANKACCTFROM>\
+            <BANKTRANLIST><STMTTRN><DTPOSTED>20240105</DTPOSTED><TRNAMT>-1500.00</TRNAMT><FITID>1</FITID><NAME><![CDATA[POS & CO]]></NAME></STMTTRN></BANKTRANLIST>\
+            <LEDGERBAL><BALAMT>98500.00</BALAMT><DTASOF>20240131</DTASOF></LEDGERBAL></STMTRS></OFX>";
+        for file in [sgml, xml] {
+            let read = read(file.as_bytes()).unwrap();
+            let account = &read.accounts[0];
+            assert_eq!(account.account_number.as_deref(), Some("0123456789"));
+            assert_eq!(account.rows[0].amount, -150000);
+            assert_eq!(account.rows[0].narration, "POS & CO");
+            assert_eq!(account.closing.unwrap().amount, 9850000);
+        }
+    }
+}

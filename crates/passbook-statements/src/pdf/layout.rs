@@ -1,0 +1,219 @@
+//! The words of a PDF's text layer with their positions, grouped into lines.
+//!
+//! lopdf decodes the content streams and the fonts' encodings; this walks the text operators
+//! (`Tm`, `Td`, `TD`, `T*`, `Tj`, `TJ`, `'`, `"`) and the graphics state (`cm`, `q`, `Q`) to
+//! place every run of text on the page, then splits runs into words at wide gaps (monospaced
+//! statements pad their columns with spaces inside one run).
+use std::collections::BTreeMap;
+
+use lopdf::content::Content;
+use lopdf::{Document, Encoding, Object};
+
+/// A word and where it starts on the page (PDF units, origin bottom left).
+#[derive(Debug, Clone)]
+pub struct Word {
+    pub x: f32,
+    /// Where it ends, estimated from the font size.
+    pub right: f32,
+    pub text: String,
+}
+
+/// Words at one height of one page, left to right.
+#[derive(Debug, Clone)]
+pub struct Line {
+    pub page: usize,
+    pub y: f32,
+    pub words: Vec<Word>,
+}
+
+impl Line {
+    pub fn text(&self) -> String {
+        self.words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ")
+    }
+}
+
+/// The most decompressed content a page may have (a bound against compression bombs).
+const MAX_PAGE_CONTENT: usize = 16 * 1024 * 1024;
+const MAX_PAGES: usize = 500;
+
+type Matrix = [f32; 6];
+const IDENTITY: Matrix = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
+
+fn multiply(a: &Matrix, b: &Matrix) -> Matrix {
+    [
+        a[0] * b[0] + a[1] * b[2],
+        a[0] * b[1] + a[1] * b[3],
+        a[2] * b[0] + a[3] * b[2],
+        a[2] * b[1] + a[3] * b[3],
+        a[4] * b[0] + a[5] * b[2] + b[4],
+        a[4] * b[1] + a[5] * b[3] + b[5],
+    ]
+}
+
+fn number(o: &Object) -> f32 {
+    match o {
+        Object::Integer(i) => *i as f32,
+        Object::Real(r) => *r,
+        _ => 0.0,
+    }
+}
+
+fn matrix(operands: &[Object]) -> Option<Matrix> {
+    (operands.len() == 6).then(|| {
+        let n: Vec<f32> = operands.iter().map(number).collect();
+        [n[0], n[1], n[2], n[3], n[4], n[5]]
+    })
+}
+
+/// A run of text as shown: where, at what size, what.
+struct Run {
+    page: usize,
+    x: f32,
+    y: f32,
+    size: f32,
+    text: String,
+}
+
+pub fn lines(doc: &Document) -> Result<Vec<Line>, String> {
+    let mut runs = Vec::new();
+    for (index, (_, page_id)) in doc.get_pages().into_iter().enumerate().take(MAX_PAGES) {
+        page_runs(doc, index, page_id, &mut runs)?;
+    }
+    Ok(group(runs))
+}
+
+fn page_runs(doc: &Document, page: usize, page_id: lopdf::ObjectId, out: &mut Vec<Run>) -> Result<(), String> {
+    let fonts = doc.get_page_fonts(page_id).map_err(|e| e.to_string())?;
+    let encodings: BTreeMap<Vec<u8>, Encoding> = fonts
+        .into_iter()
+        .filter_map(|(name, font)| font.get_font_encoding_with_limit(doc, MAX_PAGE_CONTENT).ok().map(|e| (name, e)))
+        .collect();
+    let data = doc.get_page_content_with_limit(page_id, MAX_PAGE_CONTENT).map_err(|e| e.to_string())?;
+    let content = Content::decode(&data).map_err(|e| e.to_string())?;
+    let mut ctm = IDENTITY;
+    let mut stack: Vec<Matrix> = Vec::new();
+    let (mut tm, mut tlm) = (IDENTITY, IDENTITY);
+    let (mut leading, mut size) = (0.0f32, 10.0f32);
+    let mut encoding: Option<&Encoding> = None;
+    for op in &content.operations {
+        let o = &op.operands;
+        match op.operator.as_str() {
+            "q" => stack.push(ctm),
+            "Q" => ctm = stack.pop().unwrap_or(IDENTITY),
+            "cm" => {
+                if let Some(m) = matrix(o) {
+                    ctm = multiply(&m, &ctm);
+                }
+            }
+            "BT" => {
+                tm = IDENTITY;
+                tlm = IDENTITY;
+            }
+            "Tf" => {
+                encoding = o.first().and_then(|n| n.as_name().ok()).and_then(|n| encodings.get(n));
+                size = o.get(1).map_or(size, number);
+            }
+            "TL" => leading = o.first().map_or(leading, number),
+            "Tm" => {
+                if let Some(m) = matrix(o) {
+                    tm = m;
+                    tlm = m;
+                }
+            }
+            "Td" | "TD" => {
+                let (tx, ty) = (o.first().map_or(0.0, number), o.get(1).map_or(0.0, number));
+                if op.operator == "TD" {
+                    leading = -ty;
+                }
+                tlm = multiply(&[1.0, 0.0, 0.0, 1.0, tx, ty], &tlm);
+                tm = tlm;
+            }
+            "T*" => {
+                tlm = multiply(&[1.0, 0.0, 0.0, 1.0, 0.0, -leading], &tlm);
+                tm = tlm;
+            }
+            "Tj" | "TJ" | "'" | "\"" => {
+                if matches!(op.operator.as_str(), "'" | "\"") {
+                    tlm = multiply(&[1.0, 0.0, 0.0, 1.0, 0.0, -leading], &tlm);
+                    tm = tlm;
+                }
+                let Some(encoding) = encoding else { continue };
+                let shown = if op.operator == "\"" { o.get(2..).unwrap_or_default() } else { o.as_slice() };
+                let mut text = String::new();
+                collect(&mut text, encoding, shown);
+                let at = multiply(&tm, &ctm);
+                let scale = (at[0] * at[0] + at[1] * at[1]).sqrt().max(0.01);
+                let run = Run { page, x: at[4], y: at[5], size: size * scale, text };
+                // Move past the run so that the next one in the same BT starts after it.
+                let advance = run.text.chars().count() as f32 * size * 0.5;
+                tm = multiply(&[1.0, 0.0, 0.0, 1.0, advance, 0.0], &tm);
+                if !run.text.trim().is_empty() {
+                    out.push(run);
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn collect(text: &mut String, encoding: &Encoding, operands: &[Object]) {
+    for operand in operands {
+        match operand {
+            Object::String(bytes, _) => {
+                if let Ok(s) = Document::decode_text(encoding, bytes) {
+                    text.push_str(&s);
+                }
+            }
+            Object::Array(items) => collect(text, encoding, items),
+            // A wide negative kerning is a space between words.
+            Object::Integer(i) if *i < -200 => text.push(' '),
+            Object::Real(r) if *r < -200.0 => text.push(' '),
+            _ => {}
+        }
+    }
+}
+
+/// Runs at the same height (within a third of the font size) form a line; each run splits into
+/// words at two or more spaces.
+fn group(mut runs: Vec<Run>) -> Vec<Line> {
+    runs.sort_by(|a, b| a.page.cmp(&b.page).then(b.y.total_cmp(&a.y)).then(a.x.total_cmp(&b.x)));
+    let mut lines: Vec<Line> = Vec::new();
+    for run in runs {
+        let char_width = run.size * 0.5;
+        let words = split_words(&run.text, run.x, char_width);
+        match lines.last_mut() {
+            Some(line) if line.page == run.page && (line.y - run.y).abs() <= run.size / 3.0 => line.words.extend(words),
+            _ => lines.push(Line { page: run.page, y: run.y, words }),
+        }
+    }
+    for line in &mut lines {
+        line.words.sort_by(|a, b| a.x.total_cmp(&b.x));
+    }
+    lines
+}
+
+fn split_words(text: &str, x: f32, char_width: f32) -> Vec<Word> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        while i < chars.len() && chars[i] == ' ' {
+            i += 1;
+        }
+        let start = i;
+        // A word ends at two spaces in a row (one space separates words of one cell).
+        while i < chars.len() && !(chars[i] == ' ' && chars.get(i + 1).is_none_or(|c| *c == ' ')) {
+            i += 1;
+        }
+        if i > start {
+            let text: String = chars[start..i].iter().collect();
+            out.push(Word {
+                x: x + start as f32 * char_width,
+                right: x + i as f32 * char_width,
+                text: text.trim().to_string(),
+            });
+        }
+    }
+    out
+}

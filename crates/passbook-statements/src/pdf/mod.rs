@@ -1,0 +1,40 @@
+//! PDF statements with a text layer.
+mod layout;
+
+use lopdf::{Document, LoadOptions};
+use passbook_domain::statement_file::*;
+
+pub use layout::{Line, Word};
+
+/// Opens the PDF, with its password when it has one.
+pub fn open(bytes: &[u8], password: Option<&str>) -> Result<Document, ReadError> {
+    let mut options = match password.filter(|p| !p.is_empty()) {
+        Some(p) => LoadOptions::with_password(p),
+        None => LoadOptions::default(),
+    };
+    // A bound against compression bombs in object and cross-reference streams.
+    options.max_decompressed_size = Some(64 * 1024 * 1024);
+    let doc = Document::load_mem_with_options(bytes, options).map_err(|e| match e {
+        lopdf::Error::InvalidPassword => {
+            if password.is_some_and(|p| !p.is_empty()) {
+                ReadError::WrongPassword
+            } else {
+                ReadError::PasswordRequired
+            }
+        }
+        other => ReadError::Malformed(format!("the PDF could not be opened: {other}")),
+    })?;
+    if doc.is_encrypted() {
+        return Err(if password.is_some_and(|p| !p.is_empty()) {
+            ReadError::WrongPassword
+        } else {
+            ReadError::PasswordRequired
+        });
+    }
+    Ok(doc)
+}
+
+pub fn lines(bytes: &[u8], password: Option<&str>) -> Result<Vec<Line>, ReadError> {
+    let doc = open(bytes, password)?;
+    layout::lines(&doc).map_err(|e| ReadError::Malformed(format!("the PDF's pages could not be read: {e}")))
+}
