@@ -131,6 +131,17 @@ pub enum ReadError {
     NothingFound(String),
 }
 
+/// An uploaded statement as kept: what was read from it (personal data: sealed at rest) and,
+/// only when the operator turned retention on, the file itself.
+#[derive(Debug, Clone)]
+pub struct StatementImport {
+    pub id: String,
+    pub app_id: String,
+    pub file: StatementFile,
+    pub original: Option<Vec<u8>>,
+    pub created_at: Timestamp,
+}
+
 /// The file way in: reads a statement file into accounts and rows.
 pub trait StatementReader: Send + Sync {
     fn read(&self, file: &[u8], file_name: Option<&str>, password: Option<&str>) -> Result<StatementFile, ReadError>;

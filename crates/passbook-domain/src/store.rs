@@ -226,6 +226,13 @@ pub trait ReportStore: Send + Sync {
     async fn statement_pdf(&self, id: &str) -> Result<Option<Vec<u8>>>;
 }
 
+/// Uploaded statements: what was read from each file, for the accounts linked from it.
+#[async_trait]
+pub trait ImportStore: Send + Sync {
+    async fn insert_statement_import(&self, import: &crate::statement_file::StatementImport) -> Result<()>;
+    async fn statement_import(&self, app_id: &str, id: &str) -> Result<Option<crate::statement_file::StatementImport>>;
+}
+
 /// The webhook outbox and its delivery log.
 #[async_trait]
 pub trait EventStore: Send + Sync {
@@ -271,11 +278,12 @@ pub trait ServiceStore: Send + Sync {
 
 /// The whole storage port: every area, as one object the services hold.
 pub trait Store:
-    AppStore + CustomerStore + LinkStore + AccountStore + JobStore + ReportStore + EventStore + ServiceStore
+    AppStore + CustomerStore + LinkStore + AccountStore + JobStore + ReportStore + ImportStore + EventStore + ServiceStore
 {
 }
 
-impl<T: AppStore + CustomerStore + LinkStore + AccountStore + JobStore + ReportStore + EventStore + ServiceStore> Store
-    for T
+impl<
+    T: AppStore + CustomerStore + LinkStore + AccountStore + JobStore + ReportStore + ImportStore + EventStore + ServiceStore,
+> Store for T
 {
 }

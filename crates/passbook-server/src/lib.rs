@@ -8,6 +8,7 @@ pub mod error;
 mod extract;
 mod idempotency;
 pub mod limits;
+mod upload;
 mod pages;
 pub mod serve;
 
@@ -27,10 +28,14 @@ pub use serve::ConnectionLimits;
 
 /// The largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// The largest statement file accepted, unless the operator sets another limit.
+pub const DEFAULT_MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
 
 #[derive(Clone)]
 pub struct AppState {
     pub passbook: Passbook,
+    /// The largest statement file accepted.
+    pub max_upload_bytes: usize,
 }
 
 /// What the operator tunes about the HTTP surface.
@@ -41,11 +46,18 @@ pub struct HttpOptions {
     pub request_timeout: Duration,
     /// Serve `/metrics` (on by default in sandbox mode, opt-in in production).
     pub metrics: bool,
+    /// The largest statement file accepted (link pages and the import API).
+    pub max_upload_bytes: usize,
 }
 
 impl Default for HttpOptions {
     fn default() -> Self {
-        Self { rate_limits: RateLimits::default(), request_timeout: Duration::from_secs(30), metrics: true }
+        Self {
+            rate_limits: RateLimits::default(),
+            request_timeout: Duration::from_secs(30),
+            metrics: true,
+            max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
+        }
     }
 }
 
@@ -56,7 +68,7 @@ pub fn router(passbook: Passbook) -> Router {
 
 /// The whole HTTP application.
 pub fn router_with(passbook: Passbook, options: &HttpOptions) -> Router {
-    let state = AppState { passbook };
+    let state = AppState { passbook, max_upload_bytes: options.max_upload_bytes };
     let timeout = options.request_timeout;
     let idempotent = middleware::from_fn_with_state(state.clone(), idempotency::idempotent);
     let mut api = api::router();
@@ -65,7 +77,7 @@ pub fn router_with(passbook: Passbook, options: &HttpOptions) -> Router {
     }
     Router::new()
         .merge(api)
-        .merge(pages::router())
+        .merge(pages::router(options.max_upload_bytes))
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

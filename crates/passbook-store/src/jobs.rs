@@ -259,7 +259,7 @@ pub(crate) async fn schedule_refreshes(store: &SqlStore, now: Timestamp, limit: 
     let skip = store.skip_locked();
     let due: Vec<(String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "UPDATE accounts SET next_refresh_at = $1 + (SELECT refresh_interval_hours FROM apps WHERE apps.id = accounts.app_id) * 3600000
-         WHERE id IN (SELECT id FROM accounts WHERE next_refresh_at <= $1 AND needs_reauth = 0
+         WHERE id IN (SELECT id FROM accounts WHERE next_refresh_at <= $1 AND needs_reauth = 0 AND auth_method <> 'statement_upload'
                       ORDER BY next_refresh_at LIMIT $2{skip})
          RETURNING id, app_id"
     )))

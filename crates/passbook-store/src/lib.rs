@@ -15,6 +15,7 @@ mod customers;
 mod error;
 mod events;
 mod idempotency;
+mod imports;
 mod income;
 mod jobs;
 mod link_state;

@@ -21,6 +21,8 @@ const SEALED: &[(&str, &str, &str, &str)] = &[
     ("events", "id", "payload_sealed", "events.payload"),
     ("statements", "id", "pdf_sealed", "statements.pdf"),
     ("income_records", "id", "record_sealed", "income_records.record"),
+    ("statement_imports", "id", "file_sealed", "statement_imports.file"),
+    ("statement_imports", "id", "original_sealed", "statement_imports.original"),
 ];
 
 impl SqlStore {

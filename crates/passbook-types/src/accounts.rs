@@ -48,6 +48,57 @@ pub struct AccountDetails {
     pub account: AccountOut,
     pub customer: CustomerRef,
     pub meta: AccountMeta,
+    /// Passbook's additions, which Mono clients ignore: where the data came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passbook: Option<PassbookAccountMeta>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PassbookAccountMeta {
+    pub source: DataSourceOut,
+}
+
+/// An account linked from a statement file: the file's format, the period it covers, and
+/// whether its numbers reconcile.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DataSourceOut {
+    /// `statement_upload`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub format: String,
+    pub imported_at: String,
+    pub period: Option<PeriodOut>,
+    /// False when the file does not state the account number (Passbook made one up).
+    pub account_number_stated: bool,
+    pub reconciliation: ReconciliationOut,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PeriodOut {
+    pub start: String,
+    pub end: String,
+}
+
+/// Opening + credits − debits = closing, every running balance, and the file's own totals.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReconciliationOut {
+    /// `balanced`, `unbalanced` or `unverifiable` (no balances to check against).
+    pub status: String,
+    pub opening_balance: Option<i64>,
+    pub closing_balance: Option<i64>,
+    pub credits: i64,
+    pub debits: i64,
+    pub difference: Option<i64>,
+    pub broken_rows: Vec<BrokenRowOut>,
+    pub mismatched_totals: Vec<String>,
+    pub gaps: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BrokenRowOut {
+    pub row: usize,
+    pub expected_balance: i64,
+    pub stated_balance: i64,
 }
 
 /// An item of `GET /v2/accounts`; `status` is the data status.

@@ -28,6 +28,7 @@ pub async fn build(config: &Config, public_url: String) -> anyhow::Result<Passbo
     let passbook = Passbook {
         store: Arc::new(store),
         institutions: Arc::new(Institutions::new(vec![sandbox])),
+        statements: Arc::new(passbook_statements::FileReader { max_bytes: config.http.max_upload_bytes }),
         clock: config.clock.clone(),
         settings: Settings {
             public_url: public_url.trim_end_matches('/').to_string(),
@@ -35,6 +36,7 @@ pub async fn build(config: &Config, public_url: String) -> anyhow::Result<Passbo
             max_login_attempts: config.max_login_attempts,
             max_pending_jobs_per_app: config.max_pending_jobs_per_app,
             allow_private_webhooks: config.allow_private_webhooks,
+            keep_statement_files: config.keep_statement_files,
         },
         work: Default::default(),
         metrics: Default::default(),

@@ -243,6 +243,13 @@ pub struct HttpArgs {
     /// Serve Prometheus metrics at /metrics [default: yes in sandbox mode, no in production].
     #[arg(long, env = "PASSBOOK_METRICS")]
     pub metrics: Option<bool>,
+    /// The largest statement file accepted, in megabytes (link pages and the import API).
+    #[arg(long, env = "PASSBOOK_MAX_UPLOAD_MB", default_value_t = 20)]
+    pub max_upload_mb: usize,
+    /// Keep uploaded statement files (encrypted) after reading them; by default only what was
+    /// read from them is kept.
+    #[arg(long, env = "PASSBOOK_KEEP_STATEMENT_FILES", default_value_t = false)]
+    pub keep_statement_files: bool,
 }
 
 impl HttpArgs {
@@ -257,7 +264,9 @@ impl HttpArgs {
             },
             request_timeout: Duration::from_secs(self.request_timeout_secs),
             metrics: self.metrics.unwrap_or(sandbox),
+            max_upload_bytes: self.max_upload_mb * 1024 * 1024,
         };
+        config.keep_statement_files = self.keep_statement_files;
         config.connections = passbook_server::ConnectionLimits {
             max_connections: self.max_connections,
             header_read_timeout: Duration::from_secs(self.header_timeout_secs),

@@ -45,6 +45,8 @@ pub struct Config {
     pub connections: passbook_server::ConnectionLimits,
     /// Apply pending migrations at start (`serve --no-migrate` leaves it to `passbook migrate`).
     pub migrate: bool,
+    /// Keep uploaded statement files (sealed) after reading them.
+    pub keep_statement_files: bool,
 }
 
 impl Config {
@@ -68,6 +70,7 @@ impl Config {
             clock: Arc::new(SystemClock),
             db: DbOptions::default(),
             migrate: true,
+            keep_statement_files: false,
             http: passbook_server::HttpOptions::default(),
             connections: passbook_server::ConnectionLimits::default(),
         }

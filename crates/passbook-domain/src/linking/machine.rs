@@ -4,6 +4,7 @@
 use super::events::{InstitutionRef, LinkEvent, error_type, user_message};
 use crate::connector::{ConnectorError, Credentials, Institutions, LoginStep};
 use crate::model::*;
+use crate::statement_file::ReadError;
 use crate::{Error, Result};
 
 /// The institutions a link can reach, as the machine looks them up.
@@ -31,9 +32,28 @@ pub enum LinkAction {
     /// The Partners API's `commit`: the answer to the bank's question, or the account to link
     /// by `accountNumber`, whichever the link is waiting for.
     Commit(Credentials),
+    /// The file way in: a statement file (and its password, when it has one), or why the
+    /// upload itself failed (too large, cut short).
+    UploadStatement(std::result::Result<StatementUpload, ReadError>),
+    /// The user checked what was read from the statement and links it.
+    ConfirmStatement,
     /// Back to the list of institutions, forgetting the login.
     Restart,
     Cancel,
+}
+
+/// An uploaded statement file.
+#[derive(Clone, PartialEq, Eq)]
+pub struct StatementUpload {
+    pub file: Vec<u8>,
+    pub file_name: Option<String>,
+    pub password: Option<String>,
+}
+
+impl std::fmt::Debug for StatementUpload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "StatementUpload({} bytes, {:?}, password: {})", self.file.len(), self.file_name, self.password.is_some())
+    }
 }
 
 /// What the machine knows besides the session.
@@ -52,6 +72,9 @@ pub enum Next {
     Move(Moved),
     /// Count an attempt and ask the bank; its answer goes to [`after_bank`].
     AskBank(BankCall, Vec<LinkEvent>),
+    /// Read this file with the `StatementReader` and keep what it holds; what was read goes
+    /// to [`after_file`].
+    ReadFile(FileCall, Vec<LinkEvent>),
     /// Link these accounts; the shell writes them and ends the link with [`linked`].
     Link(LinkPlan, Vec<LinkEvent>),
     /// Nothing to do (a cancel after the link ended).
@@ -92,6 +115,12 @@ pub enum BankAnswer {
 }
 
 #[derive(Debug, PartialEq, Eq)]
+pub struct FileCall {
+    pub institution_id: String,
+    pub upload: StatementUpload,
+}
+
+#[derive(Debug, PartialEq, Eq)]
 pub struct LinkPlan {
     pub institution_id: String,
     pub auth_method: AuthMethod,
@@ -117,11 +146,37 @@ pub fn decide<C: Catalogue + ?Sized>(session: &LinkSession, world: &World<C>, ac
         )),
         (
             LinkAction::ChooseInstitution(id),
-            LinkState::ChooseInstitution | LinkState::ChooseAuthMethod { .. } | LinkState::Login { .. },
+            LinkState::ChooseInstitution
+            | LinkState::ChooseAuthMethod { .. }
+            | LinkState::Login { .. }
+            | LinkState::UploadStatement { .. }
+            | LinkState::ReviewStatement { .. },
         ) => choose_institution(world, context, &id),
-        (LinkAction::ChooseAuthMethod(method), LinkState::ChooseAuthMethod { institution_id })
-        | (LinkAction::ChooseAuthMethod(method), LinkState::Login { institution_id, .. }) => {
-            choose_auth_method(world, context, state, institution_id, &method)
+        (
+            LinkAction::ChooseAuthMethod(method),
+            LinkState::ChooseAuthMethod { institution_id }
+            | LinkState::Login { institution_id, .. }
+            | LinkState::UploadStatement { institution_id, .. }
+            | LinkState::ReviewStatement { institution_id, .. },
+        ) => choose_auth_method(world, context, state, institution_id, &method),
+        (LinkAction::UploadStatement(Err(refused)), LinkState::UploadStatement { institution_id, .. }) => {
+            Ok(refuse_file(session, institution_id.clone(), refused))
+        }
+        (LinkAction::UploadStatement(Ok(upload)), LinkState::UploadStatement { institution_id, .. }) => {
+            if upload.file.is_empty() {
+                let state = LinkState::UploadStatement {
+                    institution_id: institution_id.clone(),
+                    error: Some("Choose your statement file.".into()),
+                    password_needed: false,
+                };
+                return Ok(move_to(context.clone(), state, vec![]));
+            }
+            let call = FileCall { institution_id: institution_id.clone(), upload };
+            Ok(Next::ReadFile(call, vec![]))
+        }
+        (LinkAction::ConfirmStatement | LinkAction::Commit(_), LinkState::ReviewStatement { accounts, .. }) => {
+            let discovered: Vec<DiscoveredAccount> = accounts.iter().map(StatementPreview::discovered).collect();
+            Ok(found_accounts(world, session, discovered))
         }
         (LinkAction::Login(credentials), LinkState::Login { institution_id, auth_method, .. }) => {
             login(world, context, institution_id, *auth_method, credentials)
@@ -151,6 +206,8 @@ pub fn decide<C: Catalogue + ?Sized>(session: &LinkSession, world: &World<C>, ac
             LinkState::ChooseAuthMethod { .. }
             | LinkState::Login { .. }
             | LinkState::Challenge { .. }
+            | LinkState::UploadStatement { .. }
+            | LinkState::ReviewStatement { .. }
             | LinkState::SelectAccounts { .. },
         ) => Ok(move_to(LinkContext { consented: true, ..context.clone() }, LinkState::ChooseInstitution, vec![])),
         _ => Err(Error::Conflict(format!("This link is at step {}", state.step().as_str()))),
@@ -199,23 +256,51 @@ pub fn after_bank<C: Catalogue + ?Sized>(
             LinkState::Challenge { institution_id, auth_method, connector_state: state, challenge, error: None },
             vec![],
         ),
-        Ok(LoginStep::Accounts { accounts, .. }) => match accounts.len() {
-            0 => move_to(
-                context.clone(),
-                LinkState::Login {
-                    institution_id,
-                    auth_method,
-                    error: Some("The bank shows no accounts for this login.".into()),
-                },
-                vec![],
-            ),
-            1 => link_accounts(world, session, institution_id, auth_method, accounts, vec![]),
-            _ => move_to(
-                context.clone(),
-                LinkState::SelectAccounts { institution_id, auth_method, accounts, error: None },
-                vec![],
-            ),
-        },
+        Ok(LoginStep::Accounts { accounts, .. }) => found_accounts(world, session, accounts),
+    }
+}
+
+/// What the `StatementReader` made of the uploaded file: the accounts to review, or why it
+/// could not be read (a password asks for the password).
+pub fn after_file(session: &LinkSession, call: &FileCall, read: std::result::Result<Vec<StatementPreview>, ReadError>) -> Next {
+    let institution_id = call.institution_id.clone();
+    match read {
+        Ok(accounts) if !accounts.is_empty() => {
+            move_to(session.context.clone(), LinkState::ReviewStatement { institution_id, accounts }, vec![])
+        }
+        Ok(_) => refuse_file(session, institution_id, ReadError::NothingFound("it holds no account".into())),
+        Err(err) => refuse_file(session, institution_id, err),
+    }
+}
+
+fn refuse_file(session: &LinkSession, institution_id: String, err: ReadError) -> Next {
+    let password_needed = matches!(err, ReadError::PasswordRequired | ReadError::WrongPassword);
+    let error_type = if password_needed { "STATEMENT_PASSWORD_REQUIRED" } else { "STATEMENT_UNREADABLE" };
+    let message = err.to_string();
+    let event = LinkEvent::ErrorOccurred { error_type, message: message.clone() };
+    let state = LinkState::UploadStatement { institution_id, error: Some(message), password_needed };
+    move_to(session.context.clone(), state, vec![event])
+}
+
+/// The accounts a login (or a statement) showed: none is explained, one links at once, several
+/// are offered to choose from.
+fn found_accounts<C: Catalogue + ?Sized>(world: &World<C>, session: &LinkSession, accounts: Vec<DiscoveredAccount>) -> Next {
+    let (Some(institution_id), Some(auth_method)) = (session.state.institution_id(), session.state.auth_method()) else {
+        return move_to(session.context.clone(), session.state.clone(), vec![]);
+    };
+    let institution_id = institution_id.to_string();
+    match accounts.len() {
+        0 => move_to(
+            session.context.clone(),
+            LinkState::Login { institution_id, auth_method, error: Some("The bank shows no accounts for this login.".into()) },
+            vec![],
+        ),
+        1 => link_accounts(world, session, institution_id, auth_method, accounts, vec![]),
+        _ => move_to(
+            session.context.clone(),
+            LinkState::SelectAccounts { institution_id, auth_method, accounts, error: None },
+            vec![],
+        ),
     }
 }
 
@@ -247,6 +332,8 @@ pub fn page_name(context: &LinkContext, state: &LinkState) -> &'static str {
         LinkState::ChooseAuthMethod { .. } => "AUTH_METHODS",
         LinkState::Login { .. } => "LOGIN",
         LinkState::Challenge { .. } => "MFA",
+        LinkState::UploadStatement { .. } => "STATEMENT_UPLOAD",
+        LinkState::ReviewStatement { .. } => "STATEMENT_REVIEW",
         LinkState::SelectAccounts { .. } => "ACCOUNT_SELECTION",
         LinkState::Linked { .. } | LinkState::Failed { .. } => "RESULT",
     }
@@ -256,8 +343,16 @@ pub fn page_name(context: &LinkContext, state: &LinkState) -> &'static str {
 pub fn start<C: Catalogue + ?Sized>(catalogue: &C, choice: Option<(&str, Option<AuthMethod>)>) -> LinkState {
     let Some((id, method)) = choice else { return LinkState::ChooseInstitution };
     match method.or_else(|| catalogue.institution(id).and_then(only_method)) {
-        Some(auth_method) => LinkState::Login { institution_id: id.to_string(), auth_method, error: None },
+        Some(auth_method) => entry_state(id.to_string(), auth_method),
         None => LinkState::ChooseAuthMethod { institution_id: id.to_string() },
+    }
+}
+
+/// The first step of a way in: the login form, or the upload form.
+fn entry_state(institution_id: String, auth_method: AuthMethod) -> LinkState {
+    match auth_method.way_in() {
+        WayIn::Credentials => LinkState::Login { institution_id, auth_method, error: None },
+        WayIn::File => LinkState::UploadStatement { institution_id, error: None, password_needed: false },
     }
 }
 
@@ -265,9 +360,14 @@ fn move_to(context: LinkContext, state: LinkState, events: Vec<LinkEvent>) -> Ne
     Next::Move(Moved { context, state, events, refund: None })
 }
 
+/// The one login an institution has (a statement upload is offered beside it, not instead of
+/// it), or its only way in.
 fn only_method(institution: &Institution) -> Option<AuthMethod> {
-    match institution.auth_methods.as_slice() {
-        [only] => Some(only.method),
+    let logins: Vec<AuthMethod> =
+        institution.auth_methods.iter().map(|a| a.method).filter(|m| m.way_in() == WayIn::Credentials).collect();
+    match (logins.as_slice(), institution.auth_methods.as_slice()) {
+        ([only], _) => Some(*only),
+        ([], [only]) => Some(only.method),
         _ => None,
     }
 }
@@ -287,7 +387,7 @@ fn choose_institution<C: Catalogue + ?Sized>(world: &World<C>, context: &LinkCon
     Ok(match only_method(institution) {
         Some(auth_method) => move_to(
             context.clone(),
-            LinkState::Login { institution_id, auth_method, error: None },
+            entry_state(institution_id, auth_method),
             vec![LinkEvent::InstitutionSelected { institution: reference(institution), auth_method }],
         ),
         None => move_to(context.clone(), LinkState::ChooseAuthMethod { institution_id }, vec![]),
@@ -312,8 +412,7 @@ fn choose_auth_method<C: Catalogue + ?Sized>(
         }
         Some(_) => Vec::new(),
     };
-    let state = LinkState::Login { institution_id: institution.id.clone(), auth_method, error: None };
-    Ok(move_to(context.clone(), state, events))
+    Ok(move_to(context.clone(), entry_state(institution.id.clone(), auth_method), events))
 }
 
 fn login<C: Catalogue + ?Sized>(
@@ -400,7 +499,8 @@ fn with_error(state: &LinkState, message: &str) -> LinkState {
     let mut state = state.clone();
     if let LinkState::Login { error, .. }
     | LinkState::Challenge { error, .. }
-    | LinkState::SelectAccounts { error, .. } = &mut state
+    | LinkState::SelectAccounts { error, .. }
+    | LinkState::UploadStatement { error, .. } = &mut state
     {
         *error = Some(message.to_string());
     }

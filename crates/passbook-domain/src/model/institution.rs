@@ -75,14 +75,42 @@ pub struct FormField {
     pub hint: String,
     /// Rendered as a password input and never echoed back.
     pub secret: bool,
+    /// A file to upload.
+    #[serde(default)]
+    pub file: bool,
+    /// May be left empty.
+    #[serde(default)]
+    pub optional: bool,
 }
 
 impl FormField {
     pub fn text(name: &str, hint: &str) -> Self {
-        Self { name: name.into(), hint: hint.into(), secret: false }
+        Self { name: name.into(), hint: hint.into(), secret: false, file: false, optional: false }
     }
 
     pub fn secret(name: &str, hint: &str) -> Self {
-        Self { name: name.into(), hint: hint.into(), secret: true }
+        Self { name: name.into(), hint: hint.into(), secret: true, file: false, optional: false }
+    }
+
+    pub fn file(name: &str, hint: &str) -> Self {
+        Self { name: name.into(), hint: hint.into(), secret: false, file: true, optional: false }
+    }
+
+    pub fn optional(self) -> Self {
+        Self { optional: true, ..self }
+    }
+}
+
+impl AuthMethodSpec {
+    /// Upload a statement: offered at every institution.
+    pub fn statement_upload() -> Self {
+        Self {
+            method: AuthMethod::StatementUpload,
+            title: "Upload a bank statement".into(),
+            form: vec![
+                FormField::file("statement", "Statement file (PDF, Excel, CSV, OFX, CAMT.053 or MT940)"),
+                FormField::secret("password", "File password, if it has one").optional(),
+            ],
+        }
     }
 }

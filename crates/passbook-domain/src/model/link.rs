@@ -10,6 +10,8 @@ pub enum LinkStep {
     ChooseAuthMethod,
     Login,
     Challenge,
+    UploadStatement,
+    ReviewStatement,
     SelectAccounts,
     Linked,
     Failed,
@@ -22,6 +24,8 @@ impl LinkStep {
             Self::ChooseAuthMethod => "choose_auth_method",
             Self::Login => "login",
             Self::Challenge => "challenge",
+            Self::UploadStatement => "upload_statement",
+            Self::ReviewStatement => "review_statement",
             Self::SelectAccounts => "select_accounts",
             Self::Linked => "linked",
             Self::Failed => "failed",
@@ -34,6 +38,8 @@ impl LinkStep {
             Self::ChooseAuthMethod,
             Self::Login,
             Self::Challenge,
+            Self::UploadStatement,
+            Self::ReviewStatement,
             Self::SelectAccounts,
             Self::Linked,
             Self::Failed,
@@ -147,7 +153,16 @@ pub enum LinkState {
         challenge: Challenge,
         error: Option<String>,
     },
-    /// Logged in with several accounts: the user picks those to link.
+    /// The file way in: the user uploads a statement.
+    UploadStatement {
+        institution_id: String,
+        error: Option<String>,
+        /// The last file was protected by a password: ask for it.
+        password_needed: bool,
+    },
+    /// A statement was read: the user checks what was read and confirms.
+    ReviewStatement { institution_id: String, accounts: Vec<StatementPreview> },
+    /// Logged in (or a statement read) with several accounts: the user picks those to link.
     SelectAccounts {
         institution_id: String,
         auth_method: AuthMethod,
@@ -172,6 +187,8 @@ impl LinkState {
             Self::ChooseAuthMethod { .. } => LinkStep::ChooseAuthMethod,
             Self::Login { .. } => LinkStep::Login,
             Self::Challenge { .. } => LinkStep::Challenge,
+            Self::UploadStatement { .. } => LinkStep::UploadStatement,
+            Self::ReviewStatement { .. } => LinkStep::ReviewStatement,
             Self::SelectAccounts { .. } => LinkStep::SelectAccounts,
             Self::Linked { .. } => LinkStep::Linked,
             Self::Failed { .. } => LinkStep::Failed,
@@ -188,6 +205,8 @@ impl LinkState {
             Self::ChooseAuthMethod { institution_id }
             | Self::Login { institution_id, .. }
             | Self::Challenge { institution_id, .. }
+            | Self::UploadStatement { institution_id, .. }
+            | Self::ReviewStatement { institution_id, .. }
             | Self::SelectAccounts { institution_id, .. }
             | Self::Linked { institution_id, .. } => Some(institution_id),
         }
@@ -199,6 +218,7 @@ impl LinkState {
             Self::Login { auth_method, .. }
             | Self::Challenge { auth_method, .. }
             | Self::SelectAccounts { auth_method, .. } => Some(*auth_method),
+            Self::UploadStatement { .. } | Self::ReviewStatement { .. } => Some(AuthMethod::StatementUpload),
             _ => None,
         }
     }
@@ -206,9 +226,10 @@ impl LinkState {
     /// What went wrong with the user's last try on this step.
     pub fn error(&self) -> Option<&str> {
         match self {
-            Self::Login { error, .. } | Self::Challenge { error, .. } | Self::SelectAccounts { error, .. } => {
-                error.as_deref()
-            }
+            Self::Login { error, .. }
+            | Self::Challenge { error, .. }
+            | Self::SelectAccounts { error, .. }
+            | Self::UploadStatement { error, .. } => error.as_deref(),
             _ => None,
         }
     }
@@ -271,4 +292,36 @@ pub struct DiscoveredAccount {
     pub kind: String,
     pub currency: String,
     pub balance: Option<i64>,
+}
+
+/// What was read from one account of an uploaded statement, for the user to check before
+/// linking it. The rows themselves stay in the stored import.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatementPreview {
+    /// `statement:{import id}:{account index}`.
+    pub connector_ref: String,
+    pub format: crate::statement_file::FileFormat,
+    pub account_number: String,
+    pub name: String,
+    pub currency: String,
+    pub first_day: Option<Timestamp>,
+    pub last_day: Option<Timestamp>,
+    pub transactions: usize,
+    pub opening: Option<i64>,
+    pub closing: Option<i64>,
+    pub reconciliation: crate::statement_file::ReconciliationStatus,
+}
+
+impl StatementPreview {
+    /// The account as the link's account choice shows it.
+    pub fn discovered(&self) -> DiscoveredAccount {
+        DiscoveredAccount {
+            connector_ref: self.connector_ref.clone(),
+            name: self.name.clone(),
+            account_number: self.account_number.clone(),
+            kind: "SAVINGS_ACCOUNT".into(),
+            currency: self.currency.clone(),
+            balance: self.closing,
+        }
+    }
 }

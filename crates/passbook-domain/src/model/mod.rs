@@ -15,21 +15,40 @@ pub use transaction::*;
 
 use serde::{Deserialize, Serialize};
 
-/// How the user logs in at the institution.
+/// How the user reaches their account at the institution.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AuthMethod {
     InternetBanking,
     MobileBanking,
+    /// The user's own statement file, read by the `StatementReader` (every institution).
+    StatementUpload,
+}
+
+/// The three ways real institutions are reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WayIn {
+    /// A login form, then the bank's questions, then the accounts (`Connector::login`).
+    Credentials,
+    /// A statement file the user uploads (`StatementReader`).
+    File,
 }
 
 impl AuthMethod {
-    pub const ALL: [AuthMethod; 2] = [AuthMethod::InternetBanking, AuthMethod::MobileBanking];
+    pub const ALL: [AuthMethod; 3] = [AuthMethod::InternetBanking, AuthMethod::MobileBanking, AuthMethod::StatementUpload];
+
+    pub fn way_in(self) -> WayIn {
+        match self {
+            Self::InternetBanking | Self::MobileBanking => WayIn::Credentials,
+            Self::StatementUpload => WayIn::File,
+        }
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {
             Self::InternetBanking => "internet_banking",
             Self::MobileBanking => "mobile_banking",
+            Self::StatementUpload => "statement_upload",
         }
     }
 
@@ -37,6 +56,7 @@ impl AuthMethod {
         match self {
             Self::InternetBanking => "Internet Banking",
             Self::MobileBanking => "Mobile Banking",
+            Self::StatementUpload => "Upload a statement",
         }
     }
 

@@ -42,6 +42,9 @@ struct SyncResult {
     /// The data status of a first fetch that got nothing (UNAVAILABLE or FAILED).
     empty_status: DataStatus,
     sync: SyncStatus,
+    /// The data status, where the source decides it (a statement: AVAILABLE only when it
+    /// reconciles).
+    status: Option<DataStatus>,
 }
 
 impl Passbook {
@@ -67,36 +70,47 @@ impl Passbook {
         if let JobKind::BuildStatement { statement_id } = &job.kind {
             self.store.finish_statement(statement_id, None, self.clock.now()).await?;
         } else if let Some(account) = self.store.account_by_id(job.kind.subject()).await? {
-            let result = SyncResult { data: None, empty_status: DataStatus::Failed, sync: SyncStatus::Failed };
+            let result = SyncResult { data: None, empty_status: DataStatus::Failed, sync: SyncStatus::Failed, status: None };
             return self.apply_sync(account, job, result, Some(failed)).await;
         }
         Ok(self.store.settle_job(&failed, self.clock.now()).await?.into())
     }
 
-    /// Asks the connector; `Err` carries the reason for a transient failure worth retrying.
+    /// Asks the connector (or, for a statement account, reads its statement); `Err` carries the
+    /// reason for a transient failure worth retrying.
     async fn fetch(&self, account: &Account, refresh: bool) -> std::result::Result<SyncResult, String> {
+        if account.auth_method == AuthMethod::StatementUpload {
+            return Ok(match self.statement_data(account).await {
+                Ok(Some((data, status))) => {
+                    SyncResult { data: Some(data), empty_status: status, sync: SyncStatus::Successful, status: Some(status) }
+                }
+                Ok(None) => SyncResult { data: None, empty_status: DataStatus::Failed, sync: SyncStatus::Failed, status: None },
+                Err(err) => return Err(err.to_string()),
+            });
+        }
         let Some((_, connector)) = self.institutions.connector(&account.institution_id) else {
             tracing::error!(account = %account.id, institution = %account.institution_id, "no connector serves this institution");
-            return Ok(SyncResult { data: None, empty_status: DataStatus::Failed, sync: SyncStatus::Failed });
+            return Ok(SyncResult { data: None, empty_status: DataStatus::Failed, sync: SyncStatus::Failed, status: None });
         };
         let fetched = connector.fetch(ConnectorAccount::of(account, refresh)).await;
         Ok(match fetched {
             Ok(data) => {
-                SyncResult { data: Some(data), empty_status: DataStatus::Unavailable, sync: SyncStatus::Successful }
+                SyncResult { data: Some(data), empty_status: DataStatus::Unavailable, sync: SyncStatus::Successful, status: None }
             }
             Err(ConnectorError::Transient(reason)) => return Err(reason),
             Err(ConnectorError::ReauthorisationRequired) => SyncResult {
                 data: None,
                 empty_status: DataStatus::Unavailable,
                 sync: SyncStatus::ReauthorisationRequired,
+                status: None,
             },
             Err(ConnectorError::Internal(reason)) => {
                 tracing::error!(account = %account.id, %reason, "data fetch failed");
-                SyncResult { data: None, empty_status: DataStatus::Failed, sync: SyncStatus::Failed }
+                SyncResult { data: None, empty_status: DataStatus::Failed, sync: SyncStatus::Failed, status: None }
             }
             Err(other) => {
                 tracing::info!(account = %account.id, reason = %other, "institution returned no data");
-                SyncResult { data: None, empty_status: DataStatus::Unavailable, sync: SyncStatus::Failed }
+                SyncResult { data: None, empty_status: DataStatus::Unavailable, sync: SyncStatus::Failed, status: None }
             }
         })
     }
@@ -150,6 +164,7 @@ impl Passbook {
             .collect();
         let has_new_data = !transactions.is_empty() || (data.balance.is_some() && data.balance != account.balance);
         let status = match (first_fetch, retrieved.is_empty()) {
+            _ if result.status.is_some() => result.status.unwrap_or(DataStatus::Partial),
             (_, false) => status_for(&retrieved),
             (true, true) => result.empty_status,
             (false, true) => account.data_status,

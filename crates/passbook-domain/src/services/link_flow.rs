@@ -67,6 +67,11 @@ impl Passbook {
                     let answer = self.ask_bank(&mut session, &call).await?;
                     next = linking::after_bank(&session, world, &call, answer);
                 }
+                Next::ReadFile(call, reading) => {
+                    events.extend(reading);
+                    let read = self.read_statement(&session.app_id, &call).await?;
+                    next = linking::after_file(&session, &call, read);
+                }
                 Next::Link(plan, linking) => {
                     events.extend(linking);
                     session = self.link_accounts(session, &plan).await?;

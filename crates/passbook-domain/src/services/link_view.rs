@@ -42,6 +42,15 @@ pub enum StepView {
         auth_method: AuthMethod,
         error: Option<String>,
     },
+    UploadStatement {
+        institution: Institution,
+        error: Option<String>,
+        password_needed: bool,
+    },
+    ReviewStatement {
+        institution: Institution,
+        accounts: Vec<StatementPreview>,
+    },
     Challenge {
         institution: Institution,
         challenge: Challenge,
@@ -112,12 +121,20 @@ impl Passbook {
             (LinkState::Challenge { challenge, error, .. }, Some(institution)) => {
                 StepView::Challenge { institution, challenge, error }
             }
+            (LinkState::UploadStatement { error, password_needed, .. }, Some(institution)) => {
+                StepView::UploadStatement { institution, error, password_needed }
+            }
+            (LinkState::ReviewStatement { accounts, .. }, Some(institution)) => {
+                StepView::ReviewStatement { institution, accounts }
+            }
             // An institution this server no longer offers: the user picks again.
             (
                 LinkState::ChooseInstitution
                 | LinkState::ChooseAuthMethod { .. }
                 | LinkState::Login { .. }
                 | LinkState::Challenge { .. }
+                | LinkState::UploadStatement { .. }
+                | LinkState::ReviewStatement { .. }
                 | LinkState::SelectAccounts { .. },
                 _,
             ) => choose(),

@@ -13,6 +13,7 @@ mod link_flow;
 mod link_view;
 mod partners;
 mod queries;
+mod statement_uploads;
 mod statements;
 mod webhooks;
 mod widget;
@@ -28,6 +29,7 @@ pub use link_flow::Advanced;
 pub use link_view::{LinkView, StepView};
 pub use partners::PartnerSession;
 pub use queries::{DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, parse_list_page, parse_transactions_query};
+pub use statement_uploads::AccountSource;
 pub use statements::{Statement, StatementOutput, parse_statement_query};
 pub use webhooks::SECRET_ROTATION_OVERLAP_MS;
 pub use webhooks::{EventHistory, EventsPage, RotatedSecret};
@@ -48,6 +50,9 @@ pub struct Settings {
     pub max_pending_jobs_per_app: u64,
     /// Sandbox mode: webhook URLs may point at loopback and private addresses.
     pub allow_private_webhooks: bool,
+    /// Keep uploaded statement files (sealed) after reading them; by default only what was read
+    /// is kept.
+    pub keep_statement_files: bool,
 }
 
 impl Default for Settings {
@@ -58,6 +63,7 @@ impl Default for Settings {
             max_login_attempts: 5,
             max_pending_jobs_per_app: 100,
             allow_private_webhooks: true,
+            keep_statement_files: false,
         }
     }
 }
@@ -67,6 +73,8 @@ impl Default for Settings {
 pub struct Passbook {
     pub store: Arc<dyn Store>,
     pub institutions: Arc<Institutions>,
+    /// The file way in: reads uploaded statements.
+    pub statements: Arc<dyn crate::statement_file::StatementReader>,
     pub clock: Arc<dyn Clock>,
     pub settings: Settings,
     /// Wakes the background workers when new work is written, so that they need not wait

@@ -5,7 +5,7 @@ use passbook_types::partners::SessionRequest;
 use super::Passbook;
 use super::initiate::InitiateLink;
 use crate::connector::{ConnectorAccount, Credentials};
-use crate::linking::{self, LinkAction};
+use crate::linking::{self, LinkAction, StatementUpload};
 use crate::model::*;
 use crate::{Error, Result};
 
@@ -68,10 +68,26 @@ impl Passbook {
         }
     }
 
-    /// `POST /v2/connect/login`.
+    /// `POST /v2/connect/login`: the login form's fields, or a statement file (`statement`,
+    /// base64) with its `password`.
     pub async fn partner_login(&self, app: &App, token: Option<&str>, fields: Credentials) -> Result<LinkSession> {
         let session = self.partner_session_state(app, token).await?;
-        Ok(self.advance(session, LinkAction::Login(fields)).await?.session)
+        let action = match fields.get("statement") {
+            Some(encoded) => {
+                use base64::Engine;
+                let file = base64::engine::general_purpose::STANDARD
+                    .decode(encoded.trim())
+                    .map_err(|_| Error::invalid("statement", "statement must be the file's bytes in base64"))?;
+                let upload = StatementUpload {
+                    file,
+                    file_name: fields.get("fileName").map(str::to_string),
+                    password: fields.get("password").filter(|p| !p.is_empty()).map(str::to_string),
+                };
+                LinkAction::UploadStatement(Ok(upload))
+            }
+            None => LinkAction::Login(fields),
+        };
+        Ok(self.advance(session, action).await?.session)
     }
 
     /// `POST /v2/connect/commit`: the answer to the bank's question, or the account to link.

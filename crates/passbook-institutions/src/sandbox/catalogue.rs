@@ -77,6 +77,7 @@ pub fn institutions() -> Vec<Institution> {
 
 fn auth_method(bank: &str, method: AuthMethod) -> AuthMethodSpec {
     let (title, form) = match method {
+        AuthMethod::StatementUpload => return AuthMethodSpec::statement_upload(),
         AuthMethod::InternetBanking => (
             format!("Log in to {bank} Internet Banking"),
             vec![FormField::text("username", "Username"), FormField::secret("password", "Password")],

@@ -42,7 +42,9 @@ pub async fn details(
 ) -> ApiResult<(HeaderMap, Json<Success<AccountDetails>>)> {
     let job = realtime(&state, &app, &id, &headers, true).await?;
     let account = state.passbook.account(&app, &id).await?;
-    let data = wire::account_details(&account, state.passbook.institutions.get(&account.institution_id));
+    let source = state.passbook.account_source(&account).await?;
+    let institution = state.passbook.institutions.get(&account.institution_id);
+    let data = wire::account_details(&account, institution, source.as_ref());
     Ok((job, Json(success(&state, "Request was succesfully completed", data))))
 }
 

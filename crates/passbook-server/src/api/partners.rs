@@ -135,6 +135,24 @@ fn answer(state: &AppState, session: &LinkSession) -> (StatusCode, Json<PartnerA
                 if challenge.fields.iter().any(|f| f.name == "otp") { "OTP required" } else { "Input required" };
             ok(102, message, json!({"userInput": {"title": challenge.title, "form": form}}))
         }
+        LinkState::UploadStatement { .. } => ok(
+            102,
+            "Upload the statement",
+            json!({"userInput": {"title": "Upload a bank statement", "form": [
+                {"type": "elements.input", "name": "statement", "hint": "The statement file, base64-encoded", "contentType": "file"},
+                {"type": "elements.input", "name": "password", "hint": "The file's password, if it has one", "contentType": "password"}
+            ]}}),
+        ),
+        LinkState::ReviewStatement { accounts, .. } => ok(
+            102,
+            "Confirm the statement",
+            json!({"statement": accounts.iter().map(|a| json!({
+                "accountNumber": a.account_number, "name": a.name, "currency": a.currency,
+                "period": {"start": a.first_day.map(|t| t.to_iso()), "end": a.last_day.map(|t| t.to_iso())},
+                "transactions": a.transactions, "openingBalance": a.opening, "closingBalance": a.closing,
+                "reconciliation": a.reconciliation.as_str(),
+            })).collect::<Vec<_>>()}),
+        ),
         LinkState::Failed { reason } => failed(format!("The session ended: {}", reason.as_str())),
         LinkState::ChooseInstitution | LinkState::ChooseAuthMethod { .. } | LinkState::Login { .. } => {
             failed("Log in with the institution's form".into())

@@ -1,5 +1,6 @@
 //! Domain models to Mono's wire shapes.
 use passbook_domain::model::*;
+use passbook_domain::services::AccountSource;
 use passbook_types::accounts::*;
 use passbook_types::institutions::*;
 
@@ -25,8 +26,9 @@ pub fn account_out(account: &Account, inst: Option<&Institution>) -> AccountOut 
     }
 }
 
-pub fn account_details(account: &Account, inst: Option<&Institution>) -> AccountDetails {
+pub fn account_details(account: &Account, inst: Option<&Institution>, source: Option<&AccountSource>) -> AccountDetails {
     AccountDetails {
+        passbook: source.map(|s| PassbookAccountMeta { source: source_out(s) }),
         account: account_out(account, inst),
         customer: CustomerRef { id: account.customer_id.clone(), name: None, email: None },
         meta: AccountMeta {
@@ -119,11 +121,44 @@ pub fn institution(inst: &Institution) -> InstitutionOut {
                             kind: "elements.input".into(),
                             name: f.name.clone(),
                             hint: f.hint.clone(),
-                            content_type: if f.secret { "password" } else { "string" }.into(),
+                            content_type: if f.file {
+                                "file"
+                            } else if f.secret {
+                                "password"
+                            } else {
+                                "string"
+                            }
+                            .into(),
                         })
                         .collect(),
                 },
             })
             .collect(),
+    }
+}
+
+fn source_out(source: &AccountSource) -> DataSourceOut {
+    let r = &source.reconciliation;
+    DataSourceOut {
+        kind: "statement_upload".into(),
+        format: source.format.as_str().into(),
+        imported_at: source.imported_at.to_iso(),
+        period: source.period.map(|(start, end)| PeriodOut { start: start.to_iso(), end: end.to_iso() }),
+        account_number_stated: source.account_number_stated,
+        reconciliation: ReconciliationOut {
+            status: r.status.as_str().into(),
+            opening_balance: r.opening,
+            closing_balance: r.closing,
+            credits: r.credits,
+            debits: r.debits,
+            difference: r.difference,
+            broken_rows: r
+                .broken_rows
+                .iter()
+                .map(|b| BrokenRowOut { row: b.row, expected_balance: b.expected_balance, stated_balance: b.stated_balance })
+                .collect(),
+            mismatched_totals: r.mismatched_totals.clone(),
+            gaps: r.gaps.clone(),
+        },
     }
 }

@@ -8,8 +8,9 @@ mod views;
 
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -25,7 +26,8 @@ use crate::AppState;
 
 pub(crate) use render::error as error_page;
 
-pub fn router() -> Router<AppState> {
+/// The link pages; statement uploads may be up to `upload_limit` bytes.
+pub fn router(upload_limit: usize) -> Router<AppState> {
     Router::new()
         .route("/link/{token}", get(show))
         .route("/link/{token}/continue", get(continue_to_app))
@@ -34,6 +36,8 @@ pub fn router() -> Router<AppState> {
         .route("/link/{token}/login", post(login))
         .route("/link/{token}/challenge", post(challenge))
         .route("/link/{token}/accounts", post(select_accounts))
+        .route("/link/{token}/statement", post(upload_statement).layer(DefaultBodyLimit::max(upload_limit)))
+        .route("/link/{token}/confirm", post(confirm_statement))
         .route("/link/{token}/back", post(back))
         .route("/link/{token}/cancel", post(cancel))
         .route("/link/{token}/consent", post(consent))
@@ -171,6 +175,19 @@ async fn challenge(State(state): State<AppState>, Path(token): Path<String>, bod
 async fn select_accounts(State(state): State<AppState>, Path(token): Path<String>, body: Bytes) -> Response {
     let chosen: Vec<String> = form_fields(&body).into_iter().filter(|(k, _)| k == "account").map(|(_, v)| v).collect();
     act(&state, &token, LinkAction::SelectAccounts(chosen)).await
+}
+
+async fn upload_statement(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Response {
+    let upload = crate::upload::statement_upload(multipart, state.max_upload_bytes).await;
+    act(&state, &token, LinkAction::UploadStatement(upload)).await
+}
+
+async fn confirm_statement(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+    act(&state, &token, LinkAction::ConfirmStatement).await
 }
 
 async fn back(State(state): State<AppState>, Path(token): Path<String>) -> Response {

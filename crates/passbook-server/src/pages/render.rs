@@ -4,7 +4,9 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use passbook_domain::Error;
 use passbook_domain::linking::last_digits;
-use passbook_domain::model::{FailureReason, LinkMode};
+use passbook_domain::Timestamp;
+use passbook_domain::model::{FailureReason, LinkMode, StatementPreview, WayIn};
+use passbook_domain::statement_file::{ReconciliationStatus, minor};
 use passbook_domain::services::{LinkView, StepView};
 
 use super::page_url;
@@ -73,6 +75,21 @@ pub fn step(token: &str, view: LinkView) -> Response {
             };
             html(page, mode, &nonce)
         }
+        StepView::UploadStatement { institution, error, password_needed } => {
+            let logins = institution.auth_methods.iter().filter(|a| a.method.way_in() == WayIn::Credentials);
+            let page = UploadPage {
+                chrome,
+                institution_name: institution.name.clone(),
+                error,
+                password_needed,
+                other_methods: logins.map(|a| (a.method.as_str(), a.method.label())).collect(),
+            };
+            html(page, mode, &nonce)
+        }
+        StepView::ReviewStatement { accounts, .. } => {
+            let accounts = accounts.iter().map(review_item).collect();
+            html(ReviewPage { chrome, accounts }, mode, &nonce)
+        }
         StepView::SelectAccounts { accounts, error } => {
             let accounts = accounts
                 .into_iter()
@@ -119,6 +136,25 @@ pub fn step(token: &str, view: LinkView) -> Response {
             };
             html(page, mode, &nonce)
         }
+    }
+}
+
+fn review_item(p: &StatementPreview) -> ReviewItem {
+    let day = |t: Option<Timestamp>| t.map_or_else(|| "?".to_string(), |t| t.to_iso()[..10].to_string());
+    let money = |m: Option<i64>| m.map_or_else(|| "not stated".to_string(), |m| format!("{} {}", p.currency, minor(m)));
+    ReviewItem {
+        name: p.name.clone(),
+        number: p.account_number.clone(),
+        currency: p.currency.clone(),
+        period: format!("{} to {}", day(p.first_day), day(p.last_day)),
+        transactions: p.transactions,
+        opening: money(p.opening),
+        closing: money(p.closing),
+        reconciliation: match p.reconciliation {
+            ReconciliationStatus::Balanced => "The balances and transactions add up.",
+            ReconciliationStatus::Unbalanced => "The balances in this file do not add up to its transactions.",
+            ReconciliationStatus::Unverifiable => "The file shows no balances to check its transactions against.",
+        },
     }
 }
 

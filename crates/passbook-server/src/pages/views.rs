@@ -106,6 +106,35 @@ pub struct LoginPage {
 }
 
 #[derive(Template)]
+#[template(path = "upload.html")]
+pub struct UploadPage {
+    pub chrome: Chrome,
+    pub institution_name: String,
+    pub error: Option<String>,
+    pub password_needed: bool,
+    pub other_methods: Vec<(&'static str, &'static str)>,
+}
+
+#[derive(Template)]
+#[template(path = "review.html")]
+pub struct ReviewPage {
+    pub chrome: Chrome,
+    pub accounts: Vec<ReviewItem>,
+}
+
+/// One account of an uploaded statement, as the review step shows it.
+pub struct ReviewItem {
+    pub name: String,
+    pub number: String,
+    pub currency: String,
+    pub period: String,
+    pub transactions: usize,
+    pub opening: String,
+    pub closing: String,
+    pub reconciliation: &'static str,
+}
+
+#[derive(Template)]
 #[template(path = "accounts.html")]
 pub struct AccountsPage {
     pub chrome: Chrome,

@@ -1,0 +1,171 @@
+//! Accounts from the user's own statement file: reading the upload, keeping what was read, and
+//! serving it as the account's data.
+use sha2::{Digest, Sha256};
+
+use super::Passbook;
+use crate::connector::{FetchedData, FetchedTransaction};
+use crate::linking::FileCall;
+use crate::model::*;
+use crate::statement_file::*;
+use crate::{Error, Result, Timestamp, ids};
+
+/// Where an account's data came from and how far it can be trusted: shown beside Mono's fields.
+#[derive(Debug, Clone)]
+pub struct AccountSource {
+    pub format: FileFormat,
+    pub imported_at: Timestamp,
+    pub period: Option<(Timestamp, Timestamp)>,
+    pub account_number_stated: bool,
+    pub reconciliation: Reconciliation,
+}
+
+impl Passbook {
+    /// Reads an uploaded file (on a blocking thread: parsing is CPU work) and keeps what was
+    /// read; answers the accounts to review, or why the file could not be read.
+    pub(super) async fn read_statement(
+        &self,
+        app_id: &str,
+        call: &FileCall,
+    ) -> Result<std::result::Result<Vec<StatementPreview>, ReadError>> {
+        let reader = self.statements.clone();
+        let upload = call.upload.clone();
+        let keep = self.settings.keep_statement_files;
+        let read = tokio::task::spawn_blocking(move || {
+            let read = reader.read(&upload.file, upload.file_name.as_deref(), upload.password.as_deref());
+            read.map(|file| (file, keep.then_some(upload.file)))
+        })
+        .await
+        .map_err(|e| Error::Internal(format!("the statement reader stopped: {e}")))?;
+        let (file, original) = match read {
+            Ok(read) => read,
+            Err(err) => return Ok(Err(err)),
+        };
+        let now = self.clock.now();
+        let import = StatementImport { id: ids::object_id(now), app_id: app_id.to_string(), file, original, created_at: now };
+        self.store.insert_statement_import(&import).await?;
+        Ok(Ok(previews(&import)))
+    }
+
+    /// The import and account index behind a statement account.
+    async fn statement_account(&self, account: &Account) -> Result<Option<(StatementImport, usize)>> {
+        let Some((import_id, index)) = parse_ref(&account.connector_ref) else { return Ok(None) };
+        let import = self.store.statement_import(&account.app_id, import_id).await?;
+        Ok(import.filter(|i| index < i.file.accounts.len()).map(|i| (i, index)))
+    }
+
+    /// A statement account's data, as a fetch would bring it, and its data status: AVAILABLE when
+    /// the statement states its balance and its numbers reconcile, else PARTIAL.
+    pub(super) async fn statement_data(&self, account: &Account) -> Result<Option<(FetchedData, DataStatus)>> {
+        let Some((import, index)) = self.statement_account(account).await? else { return Ok(None) };
+        let file = &import.file.accounts[index];
+        let currency = file.currency.clone().unwrap_or_else(|| account.currency.clone());
+        let balance = file.closing.map(|b| b.amount).or_else(|| file.rows.last().and_then(|r| r.balance));
+        let reconciled = file.reconcile().status == ReconciliationStatus::Balanced;
+        let status = if balance.is_some() && reconciled { DataStatus::Available } else { DataStatus::Partial };
+        let data = FetchedData {
+            balance,
+            identity: file.holder.as_ref().map(|name| Identity {
+                full_name: name.clone(),
+                bvn: None,
+                email: None,
+                phone: None,
+                gender: None,
+                dob: None,
+                address_line1: None,
+                address_line2: None,
+                state_of_origin: None,
+                lga_of_origin: None,
+                marital_status: None,
+            }),
+            transactions: Some(transactions(file, &currency)),
+            account_type: file.kind.clone(),
+            bvn: None,
+        };
+        Ok(Some((data, status)))
+    }
+
+    /// Where a statement account's data came from; `None` for accounts linked otherwise.
+    pub async fn account_source(&self, account: &Account) -> Result<Option<AccountSource>> {
+        if account.auth_method != AuthMethod::StatementUpload {
+            return Ok(None);
+        }
+        let Some((import, index)) = self.statement_account(account).await? else { return Ok(None) };
+        let file = &import.file.accounts[index];
+        Ok(Some(AccountSource {
+            format: import.file.format,
+            imported_at: import.created_at,
+            period: file.period,
+            account_number_stated: file.account_number.is_some(),
+            reconciliation: file.reconcile(),
+        }))
+    }
+}
+
+/// `statement:{import}:{index}`.
+fn parse_ref(connector_ref: &str) -> Option<(&str, usize)> {
+    let rest = connector_ref.strip_prefix("statement:")?;
+    let (import, index) = rest.rsplit_once(':')?;
+    Some((import, index.parse().ok()?))
+}
+
+/// What the review step shows of each account in the file.
+pub(crate) fn previews(import: &StatementImport) -> Vec<StatementPreview> {
+    import
+        .file
+        .accounts
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let number = a.account_number.clone().unwrap_or_else(|| derived_number(&import.id, i));
+            StatementPreview {
+                connector_ref: format!("statement:{}:{i}", import.id),
+                format: import.file.format,
+                name: a.holder.clone().unwrap_or_else(|| format!("Account ending {}", crate::linking::last_digits(&number))),
+                account_number: number,
+                currency: a.currency.clone().unwrap_or_else(|| "NGN".into()),
+                first_day: a.period.map(|p| p.0),
+                last_day: a.period.map(|p| p.1),
+                transactions: a.rows.len(),
+                opening: a.opening.map(|b| b.amount),
+                closing: a.closing.map(|b| b.amount),
+                reconciliation: a.reconcile().status,
+            }
+        })
+        .collect()
+}
+
+/// A number for an account whose file states none: ten digits from the import, so that it is
+/// stable for this upload (the account's source says it was not stated).
+fn derived_number(import_id: &str, index: usize) -> String {
+    let digest = Sha256::digest(format!("{import_id}:{index}").as_bytes());
+    let n = u64::from_be_bytes(digest[..8].try_into().expect("eight bytes")) % 10_000_000_000;
+    format!("{n:010}")
+}
+
+/// The rows as transactions. A row's fingerprint is the bank's reference when the file gives
+/// one, else its date, amount and narration with how many identical rows came before it, so a
+/// newer statement that overlaps an older one adds only the rows that are new.
+fn transactions(file: &FileAccount, currency: &str) -> Vec<FetchedTransaction> {
+    let mut seen: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+    file.rows
+        .iter()
+        .map(|row| {
+            let content = format!("{}|{}|{}", row.date.0, row.amount, row.narration);
+            let n = seen.entry(content.clone()).or_default();
+            let fingerprint = match &row.reference {
+                Some(reference) => format!("ref:{reference}:{}:{n}", row.date.0),
+                None => format!("row:{}:{n}", hex::encode(&Sha256::digest(content.as_bytes())[..12])),
+            };
+            *n += 1;
+            FetchedTransaction {
+                fingerprint,
+                date: row.date,
+                narration: row.narration.clone(),
+                amount: row.amount.abs(),
+                kind: if row.amount < 0 { TxKind::Debit } else { TxKind::Credit },
+                balance: row.balance,
+                currency: currency.to_string(),
+            }
+        })
+        .collect()
+}

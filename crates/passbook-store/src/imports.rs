@@ -1,0 +1,69 @@
+//! Uploaded statements, sealed.
+use passbook_domain::Timestamp;
+use passbook_domain::statement_file::{StatementFile, StatementImport};
+
+use crate::SqlStore;
+use crate::error::{StoreError, StoreResult};
+
+fn context(column: &str, id: &str) -> String {
+    format!("statement_imports.{column}:{id}")
+}
+
+pub(crate) async fn insert(store: &SqlStore, import: &StatementImport) -> StoreResult<()> {
+    let json = serde_json::to_vec(&import.file).expect("a statement serialises");
+    let mut tx = store.write().await?;
+    sqlx::query(
+        "INSERT INTO statement_imports (id, app_id, file_sealed, original_sealed, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(&import.id)
+    .bind(&import.app_id)
+    .bind(store.vault.seal(&json, &context("file", &import.id)))
+    .bind(import.original.as_ref().map(|o| store.vault.seal(o, &context("original", &import.id))))
+    .bind(import.created_at.0)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub(crate) async fn get(store: &SqlStore, app_id: &str, id: &str) -> StoreResult<Option<StatementImport>> {
+    let row: Option<(Vec<u8>, Option<Vec<u8>>, i64)> = sqlx::query_as(
+        "SELECT file_sealed, original_sealed, created_at FROM statement_imports WHERE id = $1 AND app_id = $2",
+    )
+    .bind(id)
+    .bind(app_id)
+    .fetch_optional(&store.pool)
+    .await?;
+    let Some((file, original, created_at)) = row else { return Ok(None) };
+    let json = store.vault.open(&file, &context("file", id))?;
+    let file: StatementFile =
+        serde_json::from_slice(&json).map_err(|e| StoreError::Corrupt(format!("statement import: {e}")))?;
+    let original = original.map(|o| store.vault.open(&o, &context("original", id))).transpose()?;
+    Ok(Some(StatementImport {
+        id: id.to_string(),
+        app_id: app_id.to_string(),
+        file,
+        original,
+        created_at: Timestamp(created_at),
+    }))
+}
+
+mod port {
+    use async_trait::async_trait;
+    use passbook_domain::Result;
+    use passbook_domain::statement_file::StatementImport;
+    use passbook_domain::store::ImportStore;
+
+    use crate::SqlStore;
+
+    #[async_trait]
+    impl ImportStore for SqlStore {
+        async fn insert_statement_import(&self, import: &StatementImport) -> Result<()> {
+            Ok(super::insert(self, import).await?)
+        }
+
+        async fn statement_import(&self, app_id: &str, id: &str) -> Result<Option<StatementImport>> {
+            Ok(super::get(self, app_id, id).await?)
+        }
+    }
+}
