@@ -283,7 +283,15 @@ pub trait Store:
 }
 
 impl<
-    T: AppStore + CustomerStore + LinkStore + AccountStore + JobStore + ReportStore + ImportStore + EventStore + ServiceStore,
+    T: AppStore
+        + CustomerStore
+        + LinkStore
+        + AccountStore
+        + JobStore
+        + ReportStore
+        + ImportStore
+        + EventStore
+        + ServiceStore,
 > Store for T
 {
 }

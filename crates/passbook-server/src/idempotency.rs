@@ -25,8 +25,10 @@ pub async fn idempotent(State(state): State<AppState>, request: Request, next: N
     let (mut parts, body) = request.into_parts();
     // The handler's `AuthApp` finds the app here instead of looking it up again.
     parts.extensions.insert(AuthApp(app.clone()));
-    let Ok(body) = to_bytes(body, MAX_BODY_BYTES).await else {
-        let message = format!("The request body is larger than the limit of {MAX_BODY_BYTES} bytes");
+    // Statement imports carry files; every other request is small.
+    let limit = if parts.uri.path() == "/passbook/v1/statements" { state.max_upload_bytes } else { MAX_BODY_BYTES };
+    let Ok(body) = to_bytes(body, limit).await else {
+        let message = format!("The request body is larger than the limit of {limit} bytes");
         return ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, message).into_response();
     };
     let target = parts.uri.path_and_query().map_or("", |p| p.as_str());

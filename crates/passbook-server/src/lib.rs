@@ -8,9 +8,9 @@ pub mod error;
 mod extract;
 mod idempotency;
 pub mod limits;
-mod upload;
 mod pages;
 pub mod serve;
+mod upload;
 
 use std::time::Duration;
 
@@ -71,7 +71,7 @@ pub fn router_with(passbook: Passbook, options: &HttpOptions) -> Router {
     let state = AppState { passbook, max_upload_bytes: options.max_upload_bytes };
     let timeout = options.request_timeout;
     let idempotent = middleware::from_fn_with_state(state.clone(), idempotency::idempotent);
-    let mut api = api::router();
+    let mut api = api::router(options.max_upload_bytes);
     if options.metrics {
         api = api.route("/metrics", axum::routing::get(api::metrics));
     }

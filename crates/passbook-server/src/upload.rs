@@ -35,7 +35,8 @@ pub async fn read_form(
     limit: usize,
 ) -> Result<Form, ReadError> {
     let refusal = |err: MultipartError| refusal(err, limit);
-    let mut multipart = multipart.map_err(|e| ReadError::Malformed(format!("the upload is not a multipart form: {}", e.body_text())))?;
+    let mut multipart = multipart
+        .map_err(|e| ReadError::Malformed(format!("the upload is not a multipart form: {}", e.body_text())))?;
     let mut form = Form::default();
     while let Some(field) = multipart.next_field().await.map_err(refusal)? {
         let name = field.name().unwrap_or_default().to_string();

@@ -123,6 +123,10 @@ pub fn read(bytes: &[u8]) -> Result<StatementFile, ReadError> {
                     _ => {}
                 }
             }
+            Event::Eof if !path.is_empty() => {
+                let open = path.last().cloned().unwrap_or_default();
+                return Err(ReadError::Malformed(format!("the file ends inside <{open}>: it was cut short")));
+            }
             Event::Eof => break,
             _ => {}
         }

@@ -62,6 +62,44 @@ pub enum Command {
         #[command(subcommand)]
         command: WebhookCommand,
     },
+    /// Link accounts from statement files, without a browser.
+    Statements {
+        #[command(subcommand)]
+        command: StatementsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StatementsCommand {
+    /// Read a statement file (PDF, Excel, CSV, OFX, CAMT.053, MT940) and link its accounts for a
+    /// customer; the app gets the same webhooks as for a link made on the page once a worker
+    /// (`passbook serve` or `passbook worker`) fetches the accounts.
+    Import {
+        file: PathBuf,
+        /// The file's password, if it has one.
+        #[arg(long, env = "PASSBOOK_STATEMENT_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+        #[arg(long)]
+        customer_name: Option<String>,
+        #[arg(long)]
+        customer_email: Option<String>,
+        /// An existing customer instead of name and e-mail.
+        #[arg(long)]
+        customer_id: Option<String>,
+        /// The institution (an id from /v3/institutions); by default "another bank".
+        #[arg(long)]
+        institution: Option<String>,
+        /// Renew this account with a newer statement instead of linking new ones.
+        #[arg(long)]
+        account: Option<String>,
+        #[arg(long)]
+        reference: Option<String>,
+        /// The largest file accepted, in megabytes.
+        #[arg(long, default_value_t = 200)]
+        max_mb: usize,
+        #[command(flatten)]
+        app: AppArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -358,7 +396,89 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Webhook { command } => webhook(command).await,
+        Command::Statements { command } => statements(command).await,
     }
+}
+
+async fn statements(command: StatementsCommand) -> anyhow::Result<()> {
+    let StatementsCommand::Import {
+        file,
+        password,
+        customer_name,
+        customer_email,
+        customer_id,
+        institution,
+        account,
+        reference,
+        max_mb,
+        app,
+    } = command;
+    let mut config = app.db.config();
+    config.http.max_upload_bytes = max_mb * 1024 * 1024;
+    let passbook = app::build(&config, String::new()).await?;
+    let found = passbook.find_app(app.app_id.as_deref()).await?;
+    let bytes = read_with_progress(&file)?;
+    eprintln!("reading the statement…");
+    let customer = match (&account, customer_id, customer_name, customer_email) {
+        (Some(_), ..) => None,
+        (None, id, name, email) => {
+            Some(passbook_domain::services::CustomerSpec::parse(Some(passbook_types::linking::CustomerIn {
+                id,
+                name,
+                email,
+            }))?)
+        }
+    };
+    let request = passbook_domain::services::StatementImportRequest {
+        customer,
+        institution,
+        account,
+        reference,
+        upload: passbook_domain::linking::StatementUpload {
+            file: bytes,
+            file_name: file.file_name().map(|n| n.to_string_lossy().into_owned()),
+            password,
+        },
+    };
+    let imported = passbook.import_statement(&found, request).await?;
+    for (account, preview) in imported.accounts.iter().zip(&imported.previews) {
+        println!(
+            "linked {}  {} {}  {} transactions  {}  ({})",
+            account.id,
+            account.account_number,
+            account.currency,
+            preview.transactions,
+            preview.reconciliation.as_str(),
+            preview.format.as_str()
+        );
+    }
+    Ok(())
+}
+
+/// Reads the file in chunks, drawing a progress bar on stderr.
+fn read_with_progress(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let total = file.metadata()?.len().max(1);
+    let mut out = Vec::with_capacity(total as usize);
+    let mut chunk = vec![0u8; 256 * 1024];
+    loop {
+        let n = file.read(&mut chunk)?;
+        if n == 0 {
+            break;
+        }
+        out.extend_from_slice(&chunk[..n]);
+        let done = out.len() as u64 * 30 / total;
+        eprint!(
+            "\rreading [{:<30}] {:>3}%  {:.1}/{:.1} MB",
+            "#".repeat(done as usize),
+            out.len() as u64 * 100 / total,
+            out.len() as f64 / 1e6,
+            total as f64 / 1e6
+        );
+    }
+    eprintln!();
+    Ok(out)
 }
 
 async fn app_context(args: &AppArgs) -> anyhow::Result<(passbook_domain::Passbook, App)> {

@@ -52,7 +52,13 @@ pub struct StatementUpload {
 
 impl std::fmt::Debug for StatementUpload {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "StatementUpload({} bytes, {:?}, password: {})", self.file.len(), self.file_name, self.password.is_some())
+        write!(
+            f,
+            "StatementUpload({} bytes, {:?}, password: {})",
+            self.file.len(),
+            self.file_name,
+            self.password.is_some()
+        )
     }
 }
 
@@ -175,7 +181,16 @@ pub fn decide<C: Catalogue + ?Sized>(session: &LinkSession, world: &World<C>, ac
             Ok(Next::ReadFile(call, vec![]))
         }
         (LinkAction::ConfirmStatement | LinkAction::Commit(_), LinkState::ReviewStatement { accounts, .. }) => {
-            let discovered: Vec<DiscoveredAccount> = accounts.iter().map(StatementPreview::discovered).collect();
+            let mut discovered: Vec<DiscoveredAccount> = accounts.iter().map(StatementPreview::discovered).collect();
+            // Renewing an account with a file that states no account number: the file's one
+            // account is taken to be that account (a file that states another number is not).
+            if let ([only], [preview], Some(number)) =
+                (discovered.as_mut_slice(), accounts.as_slice(), world.reauth_account_number)
+                && context.reauth_account_id.is_some()
+                && !preview.number_stated
+            {
+                only.account_number = number.to_string();
+            }
             Ok(found_accounts(world, session, discovered))
         }
         (LinkAction::Login(credentials), LinkState::Login { institution_id, auth_method, .. }) => {
@@ -262,7 +277,11 @@ pub fn after_bank<C: Catalogue + ?Sized>(
 
 /// What the `StatementReader` made of the uploaded file: the accounts to review, or why it
 /// could not be read (a password asks for the password).
-pub fn after_file(session: &LinkSession, call: &FileCall, read: std::result::Result<Vec<StatementPreview>, ReadError>) -> Next {
+pub fn after_file(
+    session: &LinkSession,
+    call: &FileCall,
+    read: std::result::Result<Vec<StatementPreview>, ReadError>,
+) -> Next {
     let institution_id = call.institution_id.clone();
     match read {
         Ok(accounts) if !accounts.is_empty() => {
@@ -284,15 +303,20 @@ fn refuse_file(session: &LinkSession, institution_id: String, err: ReadError) ->
 
 /// The accounts a login (or a statement) showed: none is explained, one links at once, several
 /// are offered to choose from.
-fn found_accounts<C: Catalogue + ?Sized>(world: &World<C>, session: &LinkSession, accounts: Vec<DiscoveredAccount>) -> Next {
-    let (Some(institution_id), Some(auth_method)) = (session.state.institution_id(), session.state.auth_method()) else {
+fn found_accounts<C: Catalogue + ?Sized>(
+    world: &World<C>,
+    session: &LinkSession,
+    accounts: Vec<DiscoveredAccount>,
+) -> Next {
+    let (Some(institution_id), Some(auth_method)) = (session.state.institution_id(), session.state.auth_method())
+    else {
         return move_to(session.context.clone(), session.state.clone(), vec![]);
     };
     let institution_id = institution_id.to_string();
     match accounts.len() {
         0 => move_to(
             session.context.clone(),
-            LinkState::Login { institution_id, auth_method, error: Some("The bank shows no accounts for this login.".into()) },
+            with_error(&entry_state(institution_id, auth_method), "The bank shows no accounts for this login."),
             vec![],
         ),
         1 => link_accounts(world, session, institution_id, auth_method, accounts, vec![]),
@@ -484,7 +508,7 @@ fn link_accounts<C: Catalogue + ?Sized>(
                     ),
                     None => "The account being re-authorised was unlinked; ask the app for a new link.".into(),
                 };
-                let state = LinkState::Login { institution_id, auth_method, error: Some(error) };
+                let state = with_error(&entry_state(institution_id, auth_method), &error);
                 return move_to(session.context.clone(), state, events);
             }
         },

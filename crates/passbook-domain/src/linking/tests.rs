@@ -4,6 +4,7 @@ use super::*;
 use crate::Error;
 use crate::connector::{ConnectorError, Credentials, LoginStep};
 use crate::model::*;
+use crate::statement_file::ReadError;
 
 const ONE_WAY: &str = "kuda";
 const TWO_WAYS: &str = "gtbank";
@@ -35,6 +36,7 @@ fn bank(id: &str, name: &str, methods: &[AuthMethod]) -> Institution {
                 title: format!("Log in to {name}"),
                 form: vec![FormField::text("username", "Username"), FormField::secret("password", "Password")],
             })
+            .chain([AuthMethodSpec::statement_upload()])
             .collect(),
     }
 }
@@ -480,4 +482,110 @@ fn events_become_the_widgets_messages() {
         let message = event.widget_message();
         assert_eq!((message.kind.as_str(), message.data), (kind, data));
     }
+}
+
+fn preview(number: &str, stated: bool) -> StatementPreview {
+    StatementPreview {
+        connector_ref: format!("statement:imp:{number}"),
+        format: crate::statement_file::FileFormat::Csv,
+        account_number: number.into(),
+        number_stated: stated,
+        name: "ADA OBI".into(),
+        currency: "NGN".into(),
+        first_day: None,
+        last_day: None,
+        transactions: 3,
+        opening: Some(100),
+        closing: Some(400),
+        reconciliation: crate::statement_file::ReconciliationStatus::Balanced,
+    }
+}
+
+fn upload_state(error: Option<&str>, password_needed: bool) -> LinkState {
+    LinkState::UploadStatement { institution_id: TWO_WAYS.into(), error: error.map(str::to_string), password_needed }
+}
+
+#[test]
+fn every_bank_offers_an_upload_beside_its_login() {
+    let banks = banks();
+    assert_eq!(
+        start(&banks, Some((ONE_WAY, None))),
+        LinkState::Login { institution_id: ONE_WAY.into(), auth_method: AuthMethod::MobileBanking, error: None },
+        "an upload beside one login still goes straight to the login"
+    );
+    let chosen = moved(decide_ok(login_state(None), LinkAction::ChooseAuthMethod("statement_upload".into())));
+    assert_eq!(chosen.state, upload_state(None, false));
+    assert_eq!(
+        chosen.events,
+        [LinkEvent::AuthMethodSwitched { previous: AuthMethod::InternetBanking, method: AuthMethod::StatementUpload }]
+    );
+    assert_eq!(start(&banks, Some((TWO_WAYS, Some(AuthMethod::StatementUpload)))), upload_state(None, false));
+}
+
+#[test]
+fn an_upload_is_read_then_reviewed_then_linked() {
+    let upload = StatementUpload { file: b"Date,Amount".to_vec(), file_name: Some("s.csv".into()), password: None };
+    let Next::ReadFile(call, _) = decide_ok(upload_state(None, false), LinkAction::UploadStatement(Ok(upload.clone())))
+    else {
+        panic!("the file is read")
+    };
+    assert_eq!(call.upload, upload);
+    let reviewed = moved(after_file(&session(upload_state(None, false)), &call, Ok(vec![preview("0123456789", true)])));
+    assert_eq!(reviewed.state.step(), LinkStep::ReviewStatement);
+    let Next::Link(plan, events) = decide_ok(reviewed.state.clone(), LinkAction::ConfirmStatement) else {
+        panic!("links")
+    };
+    assert_eq!(
+        (plan.auth_method, plan.accounts[0].account_number.as_str()),
+        (AuthMethod::StatementUpload, "0123456789")
+    );
+    assert!(matches!(events[..], [LinkEvent::AccountLinked { .. }]));
+    let two =
+        moved(after_file(&session(upload_state(None, false)), &call, Ok(vec![preview("1", true), preview("2", true)])));
+    let choose = moved(decide_ok(two.state, LinkAction::ConfirmStatement));
+    assert!(
+        matches!(&choose.state, LinkState::SelectAccounts { accounts, auth_method: AuthMethod::StatementUpload, .. } if accounts.len() == 2)
+    );
+}
+
+#[test]
+fn a_file_that_cannot_be_read_says_why_and_asks_for_a_password_when_it_has_one() {
+    let call = FileCall {
+        institution_id: TWO_WAYS.into(),
+        upload: StatementUpload { file: vec![1], file_name: None, password: None },
+    };
+    let at = session(upload_state(None, false));
+    let locked = moved(after_file(&at, &call, Err(ReadError::PasswordRequired)));
+    assert_eq!(locked.state, upload_state(Some(&ReadError::PasswordRequired.to_string()), true));
+    assert!(matches!(locked.events[..], [LinkEvent::ErrorOccurred { error_type: "STATEMENT_PASSWORD_REQUIRED", .. }]));
+    let scan = moved(after_file(&at, &call, Err(ReadError::NoTextLayer)));
+    assert_eq!(scan.state, upload_state(Some(&ReadError::NoTextLayer.to_string()), false));
+    let empty = StatementUpload { file: Vec::new(), file_name: None, password: None };
+    assert_eq!(
+        moved(decide_ok(upload_state(None, false), LinkAction::UploadStatement(Ok(empty)))).state.error(),
+        Some("Choose your statement file.")
+    );
+    let too_large = moved(decide_ok(
+        upload_state(None, false),
+        LinkAction::UploadStatement(Err(ReadError::TooLarge { limit_mb: 20 })),
+    ));
+    assert_eq!(too_large.state.error(), Some("The file is over the 20 MB limit."));
+}
+
+#[test]
+fn renewing_with_a_statement_takes_its_one_unnumbered_account_but_not_another_number() {
+    let banks = banks();
+    let mut reauth = session(LinkState::ReviewStatement {
+        institution_id: TWO_WAYS.into(),
+        accounts: vec![preview("5555555555", false)],
+    });
+    reauth.context.reauth_account_id = Some("acc".into());
+    let world = World { reauth_account_number: Some("0123456789"), ..world(&banks) };
+    let Next::Link(plan, _) = decide(&reauth, &world, LinkAction::ConfirmStatement).unwrap() else { panic!("links") };
+    assert_eq!(plan.accounts[0].account_number, "0123456789");
+    reauth.state =
+        LinkState::ReviewStatement { institution_id: TWO_WAYS.into(), accounts: vec![preview("5555555555", true)] };
+    let refused = moved(decide(&reauth, &world, LinkAction::ConfirmStatement).unwrap());
+    assert!(refused.state.error().unwrap().contains("ending 6789"));
+    assert_eq!(refused.state.step(), LinkStep::UploadStatement, "back to the upload, not a login form");
 }

@@ -161,7 +161,10 @@ pub enum LinkState {
         password_needed: bool,
     },
     /// A statement was read: the user checks what was read and confirms.
-    ReviewStatement { institution_id: String, accounts: Vec<StatementPreview> },
+    ReviewStatement {
+        institution_id: String,
+        accounts: Vec<StatementPreview>,
+    },
     /// Logged in (or a statement read) with several accounts: the user picks those to link.
     SelectAccounts {
         institution_id: String,
@@ -302,6 +305,8 @@ pub struct StatementPreview {
     pub connector_ref: String,
     pub format: crate::statement_file::FileFormat,
     pub account_number: String,
+    /// False when the file states no account number (Passbook made one up).
+    pub number_stated: bool,
     pub name: String,
     pub currency: String,
     pub first_day: Option<Timestamp>,

@@ -35,7 +35,8 @@ pub enum WayIn {
 }
 
 impl AuthMethod {
-    pub const ALL: [AuthMethod; 3] = [AuthMethod::InternetBanking, AuthMethod::MobileBanking, AuthMethod::StatementUpload];
+    pub const ALL: [AuthMethod; 3] =
+        [AuthMethod::InternetBanking, AuthMethod::MobileBanking, AuthMethod::StatementUpload];
 
     pub fn way_in(self) -> WayIn {
         match self {

@@ -70,7 +70,8 @@ impl Passbook {
         if let JobKind::BuildStatement { statement_id } = &job.kind {
             self.store.finish_statement(statement_id, None, self.clock.now()).await?;
         } else if let Some(account) = self.store.account_by_id(job.kind.subject()).await? {
-            let result = SyncResult { data: None, empty_status: DataStatus::Failed, sync: SyncStatus::Failed, status: None };
+            let result =
+                SyncResult { data: None, empty_status: DataStatus::Failed, sync: SyncStatus::Failed, status: None };
             return self.apply_sync(account, job, result, Some(failed)).await;
         }
         Ok(self.store.settle_job(&failed, self.clock.now()).await?.into())
@@ -81,22 +82,35 @@ impl Passbook {
     async fn fetch(&self, account: &Account, refresh: bool) -> std::result::Result<SyncResult, String> {
         if account.auth_method == AuthMethod::StatementUpload {
             return Ok(match self.statement_data(account).await {
-                Ok(Some((data, status))) => {
-                    SyncResult { data: Some(data), empty_status: status, sync: SyncStatus::Successful, status: Some(status) }
+                Ok(Some((data, status))) => SyncResult {
+                    data: Some(data),
+                    empty_status: status,
+                    sync: SyncStatus::Successful,
+                    status: Some(status),
+                },
+                Ok(None) => {
+                    SyncResult { data: None, empty_status: DataStatus::Failed, sync: SyncStatus::Failed, status: None }
                 }
-                Ok(None) => SyncResult { data: None, empty_status: DataStatus::Failed, sync: SyncStatus::Failed, status: None },
                 Err(err) => return Err(err.to_string()),
             });
         }
         let Some((_, connector)) = self.institutions.connector(&account.institution_id) else {
             tracing::error!(account = %account.id, institution = %account.institution_id, "no connector serves this institution");
-            return Ok(SyncResult { data: None, empty_status: DataStatus::Failed, sync: SyncStatus::Failed, status: None });
+            return Ok(SyncResult {
+                data: None,
+                empty_status: DataStatus::Failed,
+                sync: SyncStatus::Failed,
+                status: None,
+            });
         };
         let fetched = connector.fetch(ConnectorAccount::of(account, refresh)).await;
         Ok(match fetched {
-            Ok(data) => {
-                SyncResult { data: Some(data), empty_status: DataStatus::Unavailable, sync: SyncStatus::Successful, status: None }
-            }
+            Ok(data) => SyncResult {
+                data: Some(data),
+                empty_status: DataStatus::Unavailable,
+                sync: SyncStatus::Successful,
+                status: None,
+            },
             Err(ConnectorError::Transient(reason)) => return Err(reason),
             Err(ConnectorError::ReauthorisationRequired) => SyncResult {
                 data: None,

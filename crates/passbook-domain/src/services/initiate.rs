@@ -213,6 +213,13 @@ fn parse_institution(
     Ok((id, method))
 }
 
+impl CustomerSpec {
+    /// `{"name", "email"}` for a new customer (or one found by e-mail), `{"id"}` for an existing one.
+    pub fn parse(customer: Option<passbook_types::linking::CustomerIn>) -> Result<Self> {
+        parse_customer(customer)
+    }
+}
+
 fn parse_customer(customer: Option<passbook_types::linking::CustomerIn>) -> Result<CustomerSpec> {
     let customer =
         customer.ok_or_else(|| Error::invalid("customer", "customer is required: an object with name and email"))?;

@@ -41,7 +41,8 @@ impl Passbook {
             Err(err) => return Ok(Err(err)),
         };
         let now = self.clock.now();
-        let import = StatementImport { id: ids::object_id(now), app_id: app_id.to_string(), file, original, created_at: now };
+        let import =
+            StatementImport { id: ids::object_id(now), app_id: app_id.to_string(), file, original, created_at: now };
         self.store.insert_statement_import(&import).await?;
         Ok(Ok(previews(&import)))
     }
@@ -120,8 +121,12 @@ pub(crate) fn previews(import: &StatementImport) -> Vec<StatementPreview> {
             StatementPreview {
                 connector_ref: format!("statement:{}:{i}", import.id),
                 format: import.file.format,
-                name: a.holder.clone().unwrap_or_else(|| format!("Account ending {}", crate::linking::last_digits(&number))),
+                name: a
+                    .holder
+                    .clone()
+                    .unwrap_or_else(|| format!("Account ending {}", crate::linking::last_digits(&number))),
                 account_number: number,
+                number_stated: a.account_number.is_some(),
                 currency: a.currency.clone().unwrap_or_else(|| "NGN".into()),
                 first_day: a.period.map(|p| p.0),
                 last_day: a.period.map(|p| p.1),
@@ -168,4 +173,84 @@ fn transactions(file: &FileAccount, currency: &str) -> Vec<FetchedTransaction> {
             }
         })
         .collect()
+}
+
+/// An import without a browser (the API and the CLI): the file and whom it belongs to.
+pub struct StatementImportRequest {
+    /// The customer the accounts belong to (ignored when re-authorising an account).
+    pub customer: Option<super::CustomerSpec>,
+    /// The institution; by default "another bank".
+    pub institution: Option<String>,
+    /// An account of the app to renew with a newer statement.
+    pub account: Option<String>,
+    pub reference: Option<String>,
+    pub upload: crate::linking::StatementUpload,
+}
+
+/// The accounts an import linked.
+pub struct ImportedStatement {
+    pub accounts: Vec<Account>,
+    pub previews: Vec<StatementPreview>,
+}
+
+impl Passbook {
+    /// Links the accounts of a statement file as a user of the link page would (the same
+    /// session steps, the same webhooks), without a browser.
+    pub async fn import_statement(&self, app: &App, req: StatementImportRequest) -> Result<ImportedStatement> {
+        use crate::linking::LinkAction;
+        let link = match req.account.as_deref() {
+            Some(account) => super::InitiateLink::reauth(Some(account), req.reference.clone(), None)?,
+            None => {
+                let institution =
+                    req.institution.clone().unwrap_or_else(|| crate::connector::OTHER_BANK_ID.to_string());
+                let known = self.institutions.get(&institution).ok_or_else(|| {
+                    Error::invalid(
+                        "institution",
+                        format!("institution '{institution}' is not a known institution; see GET /v3/institutions"),
+                    )
+                })?;
+                super::InitiateLink {
+                    customer: req.customer.clone().ok_or_else(|| {
+                        Error::invalid("customer", "customer is required: {\"name\", \"email\"} or {\"id\"}")
+                    })?,
+                    reference: req.reference.clone(),
+                    redirect_url: None,
+                    institution: Some((known.id.clone(), Some(AuthMethod::StatementUpload))),
+                    reauth_account: None,
+                }
+            }
+        };
+        let created = self.create_session(app, link, LinkMode::Api, None).await?;
+        let uploaded = self.advance(created.session, LinkAction::UploadStatement(Ok(req.upload))).await?.session;
+        let previews = match &uploaded.state {
+            LinkState::ReviewStatement { accounts, .. } => accounts.clone(),
+            LinkState::UploadStatement { error, .. } => {
+                return Err(Error::invalid(
+                    "statement",
+                    error.clone().unwrap_or_else(|| "The file could not be read".into()),
+                ));
+            }
+            other => return Err(Error::Conflict(format!("The import stopped at step {}", other.step().as_str()))),
+        };
+        let mut session = self.advance(uploaded, LinkAction::ConfirmStatement).await?.session;
+        if let LinkState::SelectAccounts { accounts, .. } = &session.state {
+            let all = accounts.iter().map(|a| a.connector_ref.clone()).collect();
+            session = self.advance(session, LinkAction::SelectAccounts(all)).await?.session;
+        }
+        let ids = match &session.state {
+            LinkState::Linked { account_ids, .. } => account_ids.clone(),
+            other => {
+                let why = other
+                    .error()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| format!("it stopped at step {}", other.step().as_str()));
+                return Err(Error::invalid("statement", format!("The statement could not be linked: {why}")));
+            }
+        };
+        let mut accounts = Vec::with_capacity(ids.len());
+        for id in ids {
+            accounts.push(self.account(app, &AccountId(id)).await?);
+        }
+        Ok(ImportedStatement { accounts, previews })
+    }
 }

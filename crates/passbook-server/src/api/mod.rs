@@ -4,6 +4,7 @@ mod connect;
 mod customers;
 mod events;
 mod health;
+mod imports;
 mod initiate;
 mod insights;
 mod institutions;
@@ -17,7 +18,8 @@ use axum::routing::{get, post};
 
 use crate::AppState;
 
-pub fn router() -> Router<AppState> {
+/// The JSON API; statement imports may be up to `upload_limit` bytes.
+pub fn router(upload_limit: usize) -> Router<AppState> {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
@@ -49,6 +51,10 @@ pub fn router() -> Router<AppState> {
         .route("/v2/connect/commit", post(partners::commit))
         .route("/v2/connect/reauth/session", post(partners::reauth_session))
         .route("/v2/connect/reauth/login", post(partners::login))
+        .route(
+            "/passbook/v1/statements",
+            post(imports::import).layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
+        )
         .route("/passbook/v1/events", get(events::list))
         .route("/passbook/v1/events/replay", post(events::replay_many))
         .route("/passbook/v1/events/{id}", get(events::show))

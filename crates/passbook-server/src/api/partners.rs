@@ -69,7 +69,7 @@ fn session_created(state: &AppState, created: &PartnerSession) -> Value {
 }
 
 fn form_element(f: &passbook_domain::model::FormField) -> Value {
-    json!({"type": "elements.input", "name": f.name, "hint": f.hint, "contentType": if f.secret { "password" } else { "string" }})
+    json!({"type": "elements.input", "name": f.name, "hint": f.hint, "contentType": super::wire::content_type(f)})
 }
 
 pub async fn login(

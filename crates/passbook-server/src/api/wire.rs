@@ -26,7 +26,11 @@ pub fn account_out(account: &Account, inst: Option<&Institution>) -> AccountOut 
     }
 }
 
-pub fn account_details(account: &Account, inst: Option<&Institution>, source: Option<&AccountSource>) -> AccountDetails {
+pub fn account_details(
+    account: &Account,
+    inst: Option<&Institution>,
+    source: Option<&AccountSource>,
+) -> AccountDetails {
     AccountDetails {
         passbook: source.map(|s| PassbookAccountMeta { source: source_out(s) }),
         account: account_out(account, inst),
@@ -121,14 +125,7 @@ pub fn institution(inst: &Institution) -> InstitutionOut {
                             kind: "elements.input".into(),
                             name: f.name.clone(),
                             hint: f.hint.clone(),
-                            content_type: if f.file {
-                                "file"
-                            } else if f.secret {
-                                "password"
-                            } else {
-                                "string"
-                            }
-                            .into(),
+                            content_type: content_type(f).into(),
                         })
                         .collect(),
                 },
@@ -155,10 +152,25 @@ fn source_out(source: &AccountSource) -> DataSourceOut {
             broken_rows: r
                 .broken_rows
                 .iter()
-                .map(|b| BrokenRowOut { row: b.row, expected_balance: b.expected_balance, stated_balance: b.stated_balance })
+                .map(|b| BrokenRowOut {
+                    row: b.row,
+                    expected_balance: b.expected_balance,
+                    stated_balance: b.stated_balance,
+                })
                 .collect(),
             mismatched_totals: r.mismatched_totals.clone(),
             gaps: r.gaps.clone(),
         },
+    }
+}
+
+/// How a form field is typed on the wire: `file`, `password` or `string`.
+pub fn content_type(field: &FormField) -> &'static str {
+    if field.file {
+        "file"
+    } else if field.secret {
+        "password"
+    } else {
+        "string"
     }
 }

@@ -3,11 +3,11 @@ use askama::Template;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use passbook_domain::Error;
-use passbook_domain::linking::last_digits;
 use passbook_domain::Timestamp;
+use passbook_domain::linking::last_digits;
 use passbook_domain::model::{FailureReason, LinkMode, StatementPreview, WayIn};
-use passbook_domain::statement_file::{ReconciliationStatus, minor};
 use passbook_domain::services::{LinkView, StepView};
+use passbook_domain::statement_file::{ReconciliationStatus, minor};
 
 use super::page_url;
 use super::views::*;

@@ -18,5 +18,6 @@ mod races;
 mod replicas;
 mod security;
 mod statements;
+mod uploads;
 mod webhooks;
 mod widget;

@@ -523,3 +523,72 @@ pub async fn process_setup(dir: &TempDir) -> (String, String, Receiver, String) 
     let secret = app["secret_key"].as_str().unwrap().to_string();
     (db, key, receiver, secret)
 }
+
+/// A sample statement from `../shared/statements/` (never copied into the repository).
+pub fn sample_statement(path: &str) -> Vec<u8> {
+    let root = std::env::var("PASSBOOK_STATEMENT_SAMPLES")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/statements"));
+    std::fs::read(root.join(path)).unwrap_or_else(|e| panic!("sample statement {path}: {e}"))
+}
+
+/// A `multipart/form-data` body: text fields, and files as `(name, file name, bytes)`.
+pub fn multipart(texts: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "passbook-test-boundary-7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    for (name, value) in texts {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
+        );
+    }
+    for (name, file_name, bytes) in files {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+impl LinkPage {
+    /// Uploads a statement on the upload step; returns the status and the answer's body (a
+    /// widget's next step) or redirect target (a hosted page).
+    pub async fn upload(&self, file_name: &str, bytes: &[u8], password: Option<&str>) -> (StatusCode, String) {
+        let texts: Vec<(&str, &str)> = password.map(|p| vec![("password", p)]).unwrap_or_default();
+        let (content_type, body) = multipart(&texts, &[("statement", file_name, bytes)]);
+        let res = self
+            .http
+            .post(format!("{}/statement", self.url))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = StatusCode::from_u16(res.status().as_u16()).unwrap();
+        let location = res.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
+        (status, location.unwrap_or(res.text().await.unwrap()))
+    }
+}
+
+impl TestApp {
+    /// `POST /passbook/v1/statements` with a file and form fields.
+    pub async fn import_statement(&self, file_name: &str, bytes: &[u8], texts: &[(&str, &str)]) -> (StatusCode, Value) {
+        let (content_type, body) = multipart(texts, &[("statement", file_name, bytes)]);
+        let res = self
+            .http
+            .post(format!("{}/passbook/v1/statements", self.base))
+            .header("mono-sec-key", self.key())
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = StatusCode::from_u16(res.status().as_u16()).unwrap();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+}
