@@ -55,6 +55,48 @@ pub enum ConnectorError {
     Internal(String),
 }
 
+/// What a consent is asked for.
+#[derive(Debug, Clone)]
+pub struct ConsentRequest {
+    /// Where the bank sends the user back (Passbook's page of the link).
+    pub return_url: String,
+    /// Given back unchanged with the answer; ties it to this link.
+    pub state: String,
+}
+
+/// A consent registered at the bank, waiting for the user's approval.
+#[derive(Debug, Clone)]
+pub struct ConsentStart {
+    pub consent_id: String,
+    /// The bank's page where the user approves.
+    pub redirect_url: String,
+}
+
+/// The sandbox open bank's answer code: the consent, the accounts the user approved (by index)
+/// and for how many days. Its consent page (served by Passbook) writes it and the sandbox
+/// connector reads it, so both sides share one shape.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SandboxConsentCode {
+    pub consent_id: String,
+    pub accounts: Vec<u8>,
+    pub days: u32,
+}
+
+impl SandboxConsentCode {
+    pub fn encode(&self) -> String {
+        let accounts: Vec<String> = self.accounts.iter().map(u8::to_string).collect();
+        format!("{}.{}.{}", self.consent_id, accounts.join("-"), self.days)
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        let mut parts = code.split('.');
+        let consent_id = parts.next()?.to_string();
+        let accounts = parts.next()?.split('-').map(|a| a.parse().ok()).collect::<Option<Vec<u8>>>()?;
+        let days = parts.next()?.parse().ok()?;
+        (parts.next().is_none() && !accounts.is_empty()).then_some(Self { consent_id, accounts, days })
+    }
+}
+
 /// One record of the bank's transaction history.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FetchedTransaction {
@@ -149,6 +191,28 @@ pub trait Connector: Send + Sync {
         _account: ConnectorAccount<'_>,
     ) -> Result<Option<Vec<DiscoveredAccount>>, ConnectorError> {
         Ok(None)
+    }
+
+    /// Open banking: registers a consent and says where to send the user to approve it. The
+    /// bank sends the user back to `request.return_url` with `request.state` and its answer.
+    async fn start_consent(
+        &self,
+        _institution: &Institution,
+        _request: ConsentRequest,
+    ) -> Result<ConsentStart, ConnectorError> {
+        Err(ConnectorError::Internal("this institution offers no open banking consent".into()))
+    }
+
+    /// The user came back from the bank with `answer` (the return URL's query): the accounts the
+    /// consent covers. Their handles carry what later fetches need (the consent, its expiry);
+    /// once it expires, `fetch` answers `ReauthorisationRequired`.
+    async fn finish_consent(
+        &self,
+        _institution: &Institution,
+        _consent_id: &str,
+        _answer: &Credentials,
+    ) -> Result<Vec<DiscoveredAccount>, ConnectorError> {
+        Err(ConnectorError::Internal("this institution offers no open banking consent".into()))
     }
 
     /// Holdings and earnings, for investment platforms; `None` for institutions that have none.

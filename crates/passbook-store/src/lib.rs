@@ -179,10 +179,24 @@ impl SqlStore {
     /// A write transaction. On SQLite it takes the write lock at once, so that two writers
     /// never deadlock upgrading from a read lock.
     async fn write(&self) -> Result<Transaction<'static, Any>, StoreError> {
-        Ok(match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
-        })
+        match self.backend {
+            Backend::Sqlite => {
+                // Another process on the file (the CLI beside a server) can make SQLite answer
+                // "database is locked" at once, without waiting out busy_timeout (a WAL
+                // checkpoint in progress); such a refusal is retried for a while.
+                let mut tries = 0;
+                loop {
+                    match self.pool.begin_with("BEGIN IMMEDIATE").await {
+                        Err(sqlx::Error::Database(e)) if e.message().contains("locked") && tries < 100 => {
+                            tries += 1;
+                            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                        }
+                        other => return Ok(other?),
+                    }
+                }
+            }
+            Backend::Postgres => Ok(self.pool.begin().await?),
+        }
     }
 
     /// ` FOR UPDATE` where the backend has row locks (SQLite's write lock covers the database).

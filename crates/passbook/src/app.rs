@@ -6,7 +6,7 @@ use anyhow::Context;
 use passbook_domain::model::CreatedApp;
 use passbook_domain::services::Settings;
 use passbook_domain::{Connector, Institutions, Passbook};
-use passbook_institutions::SandboxConnector;
+use passbook_institutions::{SandboxConnector, SandboxOptions};
 use passbook_store::SqlStore;
 use passbook_workers::DispatcherOptions;
 use tokio::net::TcpListener;
@@ -24,7 +24,8 @@ pub async fn build(config: &Config, public_url: String) -> anyhow::Result<Passbo
     if config.migrate {
         store.migrate().await.context("applying database migrations")?;
     }
-    let sandbox: Arc<dyn Connector> = Arc::new(SandboxConnector::new(config.sandbox.clone(), config.clock.clone()));
+    let options = SandboxOptions { public_url: public_url.trim_end_matches('/').to_string(), ..config.sandbox.clone() };
+    let sandbox: Arc<dyn Connector> = Arc::new(SandboxConnector::new(options, config.clock.clone()));
     let passbook = Passbook {
         store: Arc::new(store),
         institutions: Arc::new(Institutions::new(vec![sandbox])),

@@ -37,6 +37,10 @@ pub enum LinkAction {
     UploadStatement(std::result::Result<StatementUpload, ReadError>),
     /// The user checked what was read from the statement and links it.
     ConfirmStatement,
+    /// Open banking: go to the bank to approve access.
+    StartConsent,
+    /// The bank sent the user back: the return URL's query (`state`, and `code` or `error`).
+    ConsentReturned(Credentials),
     /// Back to the list of institutions, forgetting the login.
     Restart,
     Cancel,
@@ -81,6 +85,10 @@ pub enum Next {
     /// Read this file with the `StatementReader` and keep what it holds; what was read goes
     /// to [`after_file`].
     ReadFile(FileCall, Vec<LinkEvent>),
+    /// Register a consent at the bank ([`after_consent_start`] takes its answer).
+    StartConsent(ConsentCall),
+    /// Ask the bank which accounts the approved consent covers ([`after_consent`]).
+    FinishConsent(ConsentCall, Credentials),
     /// Link these accounts; the shell writes them and ends the link with [`linked`].
     Link(LinkPlan, Vec<LinkEvent>),
     /// Nothing to do (a cancel after the link ended).
@@ -121,6 +129,13 @@ pub enum BankAnswer {
 }
 
 #[derive(Debug, PartialEq, Eq)]
+pub struct ConsentCall {
+    pub institution_id: String,
+    /// Set once the bank registered the consent.
+    pub consent_id: Option<String>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
 pub struct FileCall {
     pub institution_id: String,
     pub upload: StatementUpload,
@@ -156,15 +171,44 @@ pub fn decide<C: Catalogue + ?Sized>(session: &LinkSession, world: &World<C>, ac
             | LinkState::ChooseAuthMethod { .. }
             | LinkState::Login { .. }
             | LinkState::UploadStatement { .. }
-            | LinkState::ReviewStatement { .. },
+            | LinkState::ReviewStatement { .. }
+            | LinkState::Consent { .. }
+            | LinkState::AwaitingConsent { .. },
         ) => choose_institution(world, context, &id),
         (
             LinkAction::ChooseAuthMethod(method),
             LinkState::ChooseAuthMethod { institution_id }
             | LinkState::Login { institution_id, .. }
             | LinkState::UploadStatement { institution_id, .. }
-            | LinkState::ReviewStatement { institution_id, .. },
+            | LinkState::ReviewStatement { institution_id, .. }
+            | LinkState::Consent { institution_id, .. }
+            | LinkState::AwaitingConsent { institution_id, .. },
         ) => choose_auth_method(world, context, state, institution_id, &method),
+        // Going to the bank again (the user came back without an answer) starts a new consent.
+        (
+            LinkAction::StartConsent,
+            LinkState::Consent { institution_id, .. } | LinkState::AwaitingConsent { institution_id, .. },
+        ) => Ok(Next::StartConsent(ConsentCall { institution_id: institution_id.clone(), consent_id: None })),
+        (LinkAction::ConsentReturned(answer), LinkState::AwaitingConsent { institution_id, consent_id, nonce, .. }) => {
+            if answer.get("state") != Some(nonce.as_str()) {
+                return Err(Error::invalid("state", "This answer from the bank does not belong to this link"));
+            }
+            if let Some(refusal) = answer.get("error") {
+                let name = institution(world, institution_id).map(|i| i.name.clone()).unwrap_or_default();
+                let message = if refusal == "access_denied" {
+                    format!(
+                        "You did not approve access at {name}. Go back to {name} to approve it, or choose another way."
+                    )
+                } else {
+                    format!("{name} did not give access ({refusal}). Try again, or choose another way.")
+                };
+                let event = LinkEvent::ErrorOccurred { error_type: "CONSENT_DENIED", message: message.clone() };
+                let state = LinkState::Consent { institution_id: institution_id.clone(), error: Some(message) };
+                return Ok(move_to(context.clone(), state, vec![event]));
+            }
+            let call = ConsentCall { institution_id: institution_id.clone(), consent_id: Some(consent_id.clone()) };
+            Ok(Next::FinishConsent(call, answer))
+        }
         (LinkAction::UploadStatement(Err(refused)), LinkState::UploadStatement { institution_id, .. }) => {
             Ok(refuse_file(session, institution_id.clone(), refused))
         }
@@ -213,6 +257,12 @@ pub fn decide<C: Catalogue + ?Sized>(session: &LinkSession, world: &World<C>, ac
             })?;
             link_chosen(world, session, vec![chosen])
         }
+        // The Partners API drives a consent with commits: the first gets the bank's page, the
+        // next ones (once the user is back) report where the link stands.
+        (LinkAction::Commit(_), LinkState::Consent { institution_id, .. }) => {
+            Ok(Next::StartConsent(ConsentCall { institution_id: institution_id.clone(), consent_id: None }))
+        }
+        (LinkAction::Commit(_), LinkState::AwaitingConsent { .. } | LinkState::Linked { .. }) => Ok(Next::Stay),
         (LinkAction::Commit(_), _) => {
             Err(Error::Conflict(format!("Nothing to commit: the session is at step {}", state.step().as_str())))
         }
@@ -223,6 +273,8 @@ pub fn decide<C: Catalogue + ?Sized>(session: &LinkSession, world: &World<C>, ac
             | LinkState::Challenge { .. }
             | LinkState::UploadStatement { .. }
             | LinkState::ReviewStatement { .. }
+            | LinkState::Consent { .. }
+            | LinkState::AwaitingConsent { .. }
             | LinkState::SelectAccounts { .. },
         ) => Ok(move_to(LinkContext { consented: true, ..context.clone() }, LinkState::ChooseInstitution, vec![])),
         _ => Err(Error::Conflict(format!("This link is at step {}", state.step().as_str()))),
@@ -272,6 +324,51 @@ pub fn after_bank<C: Catalogue + ?Sized>(
             vec![],
         ),
         Ok(LoginStep::Accounts { accounts, .. }) => found_accounts(world, session, accounts),
+    }
+}
+
+/// The bank registered the consent (the user now goes to `bank_url`), or could not.
+pub fn after_consent_start(
+    session: &LinkSession,
+    call: &ConsentCall,
+    nonce: String,
+    started: std::result::Result<crate::connector::ConsentStart, ConnectorError>,
+) -> Next {
+    let institution_id = call.institution_id.clone();
+    match started {
+        Ok(start) => move_to(
+            session.context.clone(),
+            LinkState::AwaitingConsent {
+                institution_id,
+                consent_id: start.consent_id,
+                nonce,
+                bank_url: start.redirect_url,
+            },
+            vec![],
+        ),
+        Err(err) => {
+            let message = user_message(&err);
+            let event = LinkEvent::ErrorOccurred { error_type: error_type(&err), message: message.clone() };
+            move_to(session.context.clone(), LinkState::Consent { institution_id, error: Some(message) }, vec![event])
+        }
+    }
+}
+
+/// The accounts an approved consent covers.
+pub fn after_consent<C: Catalogue + ?Sized>(
+    session: &LinkSession,
+    world: &World<C>,
+    call: &ConsentCall,
+    finished: std::result::Result<Vec<DiscoveredAccount>, ConnectorError>,
+) -> Next {
+    match finished {
+        Ok(accounts) => found_accounts(world, session, accounts),
+        Err(err) => {
+            let message = user_message(&err);
+            let event = LinkEvent::ErrorOccurred { error_type: error_type(&err), message: message.clone() };
+            let state = LinkState::Consent { institution_id: call.institution_id.clone(), error: Some(message) };
+            move_to(session.context.clone(), state, vec![event])
+        }
     }
 }
 
@@ -358,6 +455,7 @@ pub fn page_name(context: &LinkContext, state: &LinkState) -> &'static str {
         LinkState::Challenge { .. } => "MFA",
         LinkState::UploadStatement { .. } => "STATEMENT_UPLOAD",
         LinkState::ReviewStatement { .. } => "STATEMENT_REVIEW",
+        LinkState::Consent { .. } | LinkState::AwaitingConsent { .. } => "CONSENT",
         LinkState::SelectAccounts { .. } => "ACCOUNT_SELECTION",
         LinkState::Linked { .. } | LinkState::Failed { .. } => "RESULT",
     }
@@ -377,6 +475,7 @@ fn entry_state(institution_id: String, auth_method: AuthMethod) -> LinkState {
     match auth_method.way_in() {
         WayIn::Credentials => LinkState::Login { institution_id, auth_method, error: None },
         WayIn::File => LinkState::UploadStatement { institution_id, error: None, password_needed: false },
+        WayIn::ConsentRedirect => LinkState::Consent { institution_id, error: None },
     }
 }
 
@@ -384,12 +483,12 @@ fn move_to(context: LinkContext, state: LinkState, events: Vec<LinkEvent>) -> Ne
     Next::Move(Moved { context, state, events, refund: None })
 }
 
-/// The one login an institution has (a statement upload is offered beside it, not instead of
-/// it), or its only way in.
+/// The one way an institution is reached besides a statement upload (which every institution
+/// offers beside its own way), or the upload when that is all it has.
 fn only_method(institution: &Institution) -> Option<AuthMethod> {
-    let logins: Vec<AuthMethod> =
-        institution.auth_methods.iter().map(|a| a.method).filter(|m| m.way_in() == WayIn::Credentials).collect();
-    match (logins.as_slice(), institution.auth_methods.as_slice()) {
+    let ways: Vec<AuthMethod> =
+        institution.auth_methods.iter().map(|a| a.method).filter(|m| m.way_in() != WayIn::File).collect();
+    match (ways.as_slice(), institution.auth_methods.as_slice()) {
         ([only], _) => Some(*only),
         ([], [only]) => Some(only.method),
         _ => None,
@@ -524,7 +623,8 @@ fn with_error(state: &LinkState, message: &str) -> LinkState {
     if let LinkState::Login { error, .. }
     | LinkState::Challenge { error, .. }
     | LinkState::SelectAccounts { error, .. }
-    | LinkState::UploadStatement { error, .. } = &mut state
+    | LinkState::UploadStatement { error, .. }
+    | LinkState::Consent { error, .. } = &mut state
     {
         *error = Some(message.to_string());
     }

@@ -12,6 +12,8 @@ pub enum LinkStep {
     Challenge,
     UploadStatement,
     ReviewStatement,
+    Consent,
+    AwaitingConsent,
     SelectAccounts,
     Linked,
     Failed,
@@ -26,6 +28,8 @@ impl LinkStep {
             Self::Challenge => "challenge",
             Self::UploadStatement => "upload_statement",
             Self::ReviewStatement => "review_statement",
+            Self::Consent => "consent",
+            Self::AwaitingConsent => "awaiting_consent",
             Self::SelectAccounts => "select_accounts",
             Self::Linked => "linked",
             Self::Failed => "failed",
@@ -40,6 +44,8 @@ impl LinkStep {
             Self::Challenge,
             Self::UploadStatement,
             Self::ReviewStatement,
+            Self::Consent,
+            Self::AwaitingConsent,
             Self::SelectAccounts,
             Self::Linked,
             Self::Failed,
@@ -165,6 +171,18 @@ pub enum LinkState {
         institution_id: String,
         accounts: Vec<StatementPreview>,
     },
+    /// Open banking: the user is about to go to the bank to approve access.
+    Consent {
+        institution_id: String,
+        error: Option<String>,
+    },
+    /// The user is at the bank; its answer comes back with `nonce` as its `state`.
+    AwaitingConsent {
+        institution_id: String,
+        consent_id: String,
+        nonce: String,
+        bank_url: String,
+    },
     /// Logged in (or a statement read) with several accounts: the user picks those to link.
     SelectAccounts {
         institution_id: String,
@@ -192,6 +210,8 @@ impl LinkState {
             Self::Challenge { .. } => LinkStep::Challenge,
             Self::UploadStatement { .. } => LinkStep::UploadStatement,
             Self::ReviewStatement { .. } => LinkStep::ReviewStatement,
+            Self::Consent { .. } => LinkStep::Consent,
+            Self::AwaitingConsent { .. } => LinkStep::AwaitingConsent,
             Self::SelectAccounts { .. } => LinkStep::SelectAccounts,
             Self::Linked { .. } => LinkStep::Linked,
             Self::Failed { .. } => LinkStep::Failed,
@@ -210,6 +230,8 @@ impl LinkState {
             | Self::Challenge { institution_id, .. }
             | Self::UploadStatement { institution_id, .. }
             | Self::ReviewStatement { institution_id, .. }
+            | Self::Consent { institution_id, .. }
+            | Self::AwaitingConsent { institution_id, .. }
             | Self::SelectAccounts { institution_id, .. }
             | Self::Linked { institution_id, .. } => Some(institution_id),
         }
@@ -222,6 +244,7 @@ impl LinkState {
             | Self::Challenge { auth_method, .. }
             | Self::SelectAccounts { auth_method, .. } => Some(*auth_method),
             Self::UploadStatement { .. } | Self::ReviewStatement { .. } => Some(AuthMethod::StatementUpload),
+            Self::Consent { .. } | Self::AwaitingConsent { .. } => Some(AuthMethod::OpenBanking),
             _ => None,
         }
     }
@@ -232,7 +255,8 @@ impl LinkState {
             Self::Login { error, .. }
             | Self::Challenge { error, .. }
             | Self::SelectAccounts { error, .. }
-            | Self::UploadStatement { error, .. } => error.as_deref(),
+            | Self::UploadStatement { error, .. }
+            | Self::Consent { error, .. } => error.as_deref(),
             _ => None,
         }
     }

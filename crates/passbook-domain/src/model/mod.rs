@@ -23,6 +23,8 @@ pub enum AuthMethod {
     MobileBanking,
     /// The user's own statement file, read by the `StatementReader` (every institution).
     StatementUpload,
+    /// Open banking: the user approves access at the bank, which sends them back.
+    OpenBanking,
 }
 
 /// The three ways real institutions are reached.
@@ -32,16 +34,20 @@ pub enum WayIn {
     Credentials,
     /// A statement file the user uploads (`StatementReader`).
     File,
+    /// Open banking: the user approves access on the bank's own page and comes back with its
+    /// answer (`Connector::start_consent`, `Connector::finish_consent`); the consent expires.
+    ConsentRedirect,
 }
 
 impl AuthMethod {
-    pub const ALL: [AuthMethod; 3] =
-        [AuthMethod::InternetBanking, AuthMethod::MobileBanking, AuthMethod::StatementUpload];
+    pub const ALL: [AuthMethod; 4] =
+        [AuthMethod::InternetBanking, AuthMethod::MobileBanking, AuthMethod::StatementUpload, AuthMethod::OpenBanking];
 
     pub fn way_in(self) -> WayIn {
         match self {
             Self::InternetBanking | Self::MobileBanking => WayIn::Credentials,
             Self::StatementUpload => WayIn::File,
+            Self::OpenBanking => WayIn::ConsentRedirect,
         }
     }
 
@@ -50,6 +56,7 @@ impl AuthMethod {
             Self::InternetBanking => "internet_banking",
             Self::MobileBanking => "mobile_banking",
             Self::StatementUpload => "statement_upload",
+            Self::OpenBanking => "open_banking",
         }
     }
 
@@ -58,6 +65,7 @@ impl AuthMethod {
             Self::InternetBanking => "Internet Banking",
             Self::MobileBanking => "Mobile Banking",
             Self::StatementUpload => "Upload a statement",
+            Self::OpenBanking => "Open banking",
         }
     }
 

@@ -35,20 +35,22 @@ impl Passbook {
     /// Carries out what the user did on the link behind `token`.
     pub async fn act(&self, token: &str, action: LinkAction) -> Result<Advanced> {
         let session = self.link_session(token).await?;
-        self.advance(session, action).await
+        self.advance(token, session, action).await
     }
 
     /// Runs the machine from `session` until it rests: asking the bank, linking, saving.
-    pub(super) async fn advance(&self, session: LinkSession, action: LinkAction) -> Result<Advanced> {
+    /// `token` is the link's (for the bank to send the user back to, in open banking).
+    pub(super) async fn advance(&self, token: &str, session: LinkSession, action: LinkAction) -> Result<Advanced> {
         let reauth_number = self.reauth_account_number(&session).await?;
         let world = self.world(reauth_number.as_deref());
         let next = linking::decide(&session, &world, action)?;
-        self.follow(session, &world, next).await
+        self.follow(token, session, &world, next).await
     }
 
     /// Carries out the machine's answers until one leaves the link at rest.
     pub(super) async fn follow(
         &self,
+        token: &str,
         mut session: LinkSession,
         world: &World<'_, crate::connector::Institutions>,
         mut next: Next,
@@ -66,6 +68,20 @@ impl Passbook {
                     events.extend(asked);
                     let answer = self.ask_bank(&mut session, &call).await?;
                     next = linking::after_bank(&session, world, &call, answer);
+                }
+                Next::StartConsent(call) => {
+                    let nonce = ids::random_alnum(24);
+                    let started = self.start_consent(token, &call, &nonce).await;
+                    next = linking::after_consent_start(&session, &call, nonce, started);
+                }
+                Next::FinishConsent(call, answer) => {
+                    let finished = match (self.institutions.connector(&call.institution_id), &call.consent_id) {
+                        (Some((institution, connector)), Some(consent)) => {
+                            connector.finish_consent(institution, consent, &answer).await
+                        }
+                        _ => Err(ConnectorError::InstitutionUnavailable),
+                    };
+                    next = linking::after_consent(&session, world, &call, finished);
                 }
                 Next::ReadFile(call, reading) => {
                     events.extend(reading);
@@ -91,6 +107,23 @@ impl Passbook {
         reauth_account_number: Option<&'a str>,
     ) -> World<'a, crate::connector::Institutions> {
         World { catalogue: &self.institutions, max_attempts: self.settings.max_login_attempts, reauth_account_number }
+    }
+
+    /// Registers a consent at the bank; it sends the user back to the link's page.
+    async fn start_consent(
+        &self,
+        token: &str,
+        call: &linking::ConsentCall,
+        nonce: &str,
+    ) -> std::result::Result<crate::connector::ConsentStart, ConnectorError> {
+        let Some((institution, connector)) = self.institutions.connector(&call.institution_id) else {
+            return Err(ConnectorError::InstitutionUnavailable);
+        };
+        let request = crate::connector::ConsentRequest {
+            return_url: format!("{}/link/{token}/consent-return", self.settings.public_url),
+            state: nonce.to_string(),
+        };
+        connector.start_consent(institution, request).await
     }
 
     /// A re-authorisation's account number, which the login must hold (`None` once unlinked).

@@ -51,6 +51,13 @@ pub enum StepView {
         institution: Institution,
         accounts: Vec<StatementPreview>,
     },
+    /// Open banking: about to go to the bank (or back from it without an answer).
+    Consent {
+        institution: Institution,
+        error: Option<String>,
+        /// The bank's page, when a consent is waiting there.
+        bank_url: Option<String>,
+    },
     Challenge {
         institution: Institution,
         challenge: Challenge,
@@ -127,6 +134,12 @@ impl Passbook {
             (LinkState::ReviewStatement { accounts, .. }, Some(institution)) => {
                 StepView::ReviewStatement { institution, accounts }
             }
+            (LinkState::Consent { error, .. }, Some(institution)) => {
+                StepView::Consent { institution, error, bank_url: None }
+            }
+            (LinkState::AwaitingConsent { bank_url, .. }, Some(institution)) => {
+                StepView::Consent { institution, error: None, bank_url: Some(bank_url) }
+            }
             // An institution this server no longer offers: the user picks again.
             (
                 LinkState::ChooseInstitution
@@ -135,6 +148,8 @@ impl Passbook {
                 | LinkState::Challenge { .. }
                 | LinkState::UploadStatement { .. }
                 | LinkState::ReviewStatement { .. }
+                | LinkState::Consent { .. }
+                | LinkState::AwaitingConsent { .. }
                 | LinkState::SelectAccounts { .. },
                 _,
             ) => choose(),

@@ -27,14 +27,14 @@ impl Passbook {
     pub async fn partner_reauth_session(&self, app: &App, account: Option<&str>) -> Result<PartnerSession> {
         let link = InitiateLink::reauth(account, None, None)?;
         let created = self.create_session(app, link, LinkMode::Api, None).await?;
-        let session = self.renew_without_user(app, created.session).await?;
+        let session = self.renew_without_user(app, &created.token, created.session).await?;
         Ok(PartnerSession { token: created.token, session })
     }
 
     /// Mono answers a re-authorisation at once (`responseCode` 99 with a code) when the bank
     /// can renew access by itself; the session then ends linked, as if the user had logged in.
     /// Otherwise it stays at the login step for the user.
-    async fn renew_without_user(&self, app: &App, session: LinkSession) -> Result<LinkSession> {
+    async fn renew_without_user(&self, app: &App, token: &str, session: LinkSession) -> Result<LinkSession> {
         let Some(account_id) = session.context.reauth_account_id.clone() else { return Ok(session) };
         let Some(account) = self.store.account(&app.id, &account_id).await? else { return Ok(session) };
         let Some((institution, connector)) = self.institutions.connector(&account.institution_id) else {
@@ -44,7 +44,7 @@ impl Passbook {
             Ok(Some(accounts)) => {
                 let world = self.world(Some(&account.account_number));
                 let next = linking::renewed(&session, &world, accounts)?;
-                Ok(self.follow(session, &world, next).await?.session)
+                Ok(self.follow(token, session, &world, next).await?.session)
             }
             Ok(None) => Ok(session),
             Err(err) => {
@@ -87,12 +87,12 @@ impl Passbook {
             }
             None => LinkAction::Login(fields),
         };
-        Ok(self.advance(session, action).await?.session)
+        Ok(self.advance(token.unwrap_or_default(), session, action).await?.session)
     }
 
     /// `POST /v2/connect/commit`: the answer to the bank's question, or the account to link.
     pub async fn partner_commit(&self, app: &App, token: Option<&str>, fields: Credentials) -> Result<LinkSession> {
         let session = self.partner_session_state(app, token).await?;
-        Ok(self.advance(session, LinkAction::Commit(fields)).await?.session)
+        Ok(self.advance(token.unwrap_or_default(), session, LinkAction::Commit(fields)).await?.session)
     }
 }

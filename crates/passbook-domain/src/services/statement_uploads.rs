@@ -221,7 +221,9 @@ impl Passbook {
             }
         };
         let created = self.create_session(app, link, LinkMode::Api, None).await?;
-        let uploaded = self.advance(created.session, LinkAction::UploadStatement(Ok(req.upload))).await?.session;
+        let token = created.token;
+        let uploaded =
+            self.advance(&token, created.session, LinkAction::UploadStatement(Ok(req.upload))).await?.session;
         let previews = match &uploaded.state {
             LinkState::ReviewStatement { accounts, .. } => accounts.clone(),
             LinkState::UploadStatement { error, .. } => {
@@ -232,10 +234,10 @@ impl Passbook {
             }
             other => return Err(Error::Conflict(format!("The import stopped at step {}", other.step().as_str()))),
         };
-        let mut session = self.advance(uploaded, LinkAction::ConfirmStatement).await?.session;
+        let mut session = self.advance(&token, uploaded, LinkAction::ConfirmStatement).await?.session;
         if let LinkState::SelectAccounts { accounts, .. } = &session.state {
             let all = accounts.iter().map(|a| a.connector_ref.clone()).collect();
-            session = self.advance(session, LinkAction::SelectAccounts(all)).await?.session;
+            session = self.advance(&token, session, LinkAction::SelectAccounts(all)).await?.session;
         }
         let ids = match &session.state {
             LinkState::Linked { account_ids, .. } => account_ids.clone(),

@@ -1,7 +1,7 @@
 //! Nigerian institutions with their CBN bank codes and NIP institution codes.
 use passbook_domain::model::{AuthMethod, AuthMethodSpec, FormField, Institution, InstitutionKind, InstitutionStatus};
 
-use AuthMethod::{InternetBanking as IB, MobileBanking as MB};
+use AuthMethod::{InternetBanking as IB, MobileBanking as MB, OpenBanking};
 use InstitutionKind::{BusinessBanking as Business, InvestmentPlatform as Investment, PersonalBanking as Personal};
 
 struct Entry {
@@ -54,6 +54,15 @@ const ENTRIES: &[Entry] = &[
     e("5f2d08d460b92e288828771a", "Risevest", Investment, "000000", "000000", "#0898A0", &[MB]),
     e("5f2d08d560b92e288828771b", "Bamboo", Investment, "000000", "000000", "#01A354", &[MB]),
     e("5f2d08d660b92e288828771c", "Cowrywise", Investment, "000000", "000000", "#0066F5", &[MB]),
+    e(
+        super::open_bank::OPEN_BANK_ID,
+        "Passbook Open Bank (sandbox)",
+        Personal,
+        "999",
+        "999999",
+        "#127A5A",
+        &[OpenBanking],
+    ),
 ];
 
 pub fn institutions() -> Vec<Institution> {
@@ -78,6 +87,7 @@ pub fn institutions() -> Vec<Institution> {
 fn auth_method(bank: &str, method: AuthMethod) -> AuthMethodSpec {
     let (title, form) = match method {
         AuthMethod::StatementUpload => return AuthMethodSpec::statement_upload(),
+        AuthMethod::OpenBanking => (format!("Approve access at {bank}"), Vec::new()),
         AuthMethod::InternetBanking => (
             format!("Log in to {bank} Internet Banking"),
             vec![FormField::text("username", "Username"), FormField::secret("password", "Password")],

@@ -4,6 +4,7 @@ mod catalogue;
 mod history;
 mod investments;
 mod names;
+pub mod open_bank;
 mod persona;
 mod scenario;
 
@@ -30,11 +31,13 @@ pub struct SandboxOptions {
     pub slow_fetch: Duration,
     /// How long `user_slow_login` takes to log in.
     pub slow_login: Duration,
+    /// Passbook's public URL, where the sandbox open bank's consent page is served.
+    pub public_url: String,
 }
 
 impl Default for SandboxOptions {
     fn default() -> Self {
-        Self { slow_fetch: Duration::from_secs(5), slow_login: Duration::from_secs(3) }
+        Self { slow_fetch: Duration::from_secs(5), slow_login: Duration::from_secs(3), public_url: String::new() }
     }
 }
 
@@ -171,7 +174,27 @@ impl Connector for SandboxConnector {
         Ok(LoginStep::Accounts { state: state.to_string(), accounts: self.accounts(institution, state, scenario) })
     }
 
+    async fn start_consent(
+        &self,
+        _institution: &Institution,
+        request: ConsentRequest,
+    ) -> Result<ConsentStart, ConnectorError> {
+        open_bank::start(&self.options.public_url, &request)
+    }
+
+    async fn finish_consent(
+        &self,
+        institution: &Institution,
+        consent_id: &str,
+        answer: &Credentials,
+    ) -> Result<Vec<DiscoveredAccount>, ConnectorError> {
+        open_bank::finish(institution, consent_id, answer, self.clock.now())
+    }
+
     async fn fetch(&self, account: ConnectorAccount<'_>) -> Result<FetchedData, ConnectorError> {
+        if open_bank::expired(account.connector_ref, self.clock.now()) {
+            return Err(ConnectorError::ReauthorisationRequired);
+        }
         let username = account.connector_ref.split(':').next().unwrap_or_default();
         let scenario = Scenario::from_username(username).unwrap_or(Scenario::Good);
         let persona = Persona::for_username(username);

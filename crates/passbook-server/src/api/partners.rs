@@ -153,6 +153,17 @@ fn answer(state: &AppState, session: &LinkSession) -> (StatusCode, Json<PartnerA
                 "reconciliation": a.reconciliation.as_str(),
             })).collect::<Vec<_>>()}),
         ),
+        LinkState::Consent { error: None, .. } => ok(
+            102,
+            "Approve access at the bank",
+            json!({"consent": {"start": "POST /v2/connect/commit to get the bank's page for the user"}}),
+        ),
+        LinkState::AwaitingConsent { bank_url, .. } => ok(
+            102,
+            "Send the user to the bank",
+            json!({"consent": {"redirectUrl": bank_url, "then": "POST /v2/connect/commit once the user is back"}}),
+        ),
+        LinkState::Consent { .. } => failed(session.state.error().unwrap_or_default().to_string()),
         LinkState::Failed { reason } => failed(format!("The session ended: {}", reason.as_str())),
         LinkState::ChooseInstitution | LinkState::ChooseAuthMethod { .. } | LinkState::Login { .. } => {
             failed("Log in with the institution's form".into())

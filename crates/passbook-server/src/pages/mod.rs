@@ -3,6 +3,7 @@
 //! Every form posts to an action under the page's URL and is answered with a redirect back to
 //! the page (post/redirect/get), which shows whatever step the session is now on. A repeated or
 //! stale post therefore just shows the current step.
+mod open_bank;
 mod render;
 mod views;
 
@@ -10,14 +11,14 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use passbook_domain::Error;
 use passbook_domain::connector::Credentials;
 use passbook_domain::linking::LinkAction;
-use passbook_domain::model::LinkMode;
+use passbook_domain::model::{LinkMode, LinkState};
 use passbook_domain::services::Advanced;
 use passbook_types::connect::WidgetQuery;
 use serde::Deserialize;
@@ -38,6 +39,9 @@ pub fn router(upload_limit: usize) -> Router<AppState> {
         .route("/link/{token}/accounts", post(select_accounts))
         .route("/link/{token}/statement", post(upload_statement).layer(DefaultBodyLimit::max(upload_limit)))
         .route("/link/{token}/confirm", post(confirm_statement))
+        .route("/link/{token}/consent-start", post(start_consent))
+        .route("/link/{token}/consent-return", get(consent_returned))
+        .merge(open_bank::router())
         .route("/link/{token}/back", post(back))
         .route("/link/{token}/cancel", post(cancel))
         .route("/link/{token}/consent", post(consent))
@@ -145,6 +149,11 @@ async fn act(state: &AppState, token: &str, action: LinkAction) -> Response {
 
 async fn answer(state: &AppState, token: &str, result: Result<Advanced, Error>) -> Response {
     match result {
+        // Open banking: on to the bank's page, in hosted and widget mode alike.
+        Ok(advanced) if matches!(advanced.session.state, LinkState::AwaitingConsent { .. }) => {
+            let LinkState::AwaitingConsent { bank_url, .. } = &advanced.session.state else { unreachable!() };
+            Redirect::to(bank_url).into_response()
+        }
         Ok(advanced) if advanced.session.mode == LinkMode::Widget => {
             match state.passbook.advanced_view(advanced).await {
                 Ok(view) => render::step(token, view),
@@ -188,6 +197,21 @@ async fn upload_statement(
 
 async fn confirm_statement(State(state): State<AppState>, Path(token): Path<String>) -> Response {
     act(&state, &token, LinkAction::ConfirmStatement).await
+}
+
+async fn start_consent(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+    act(&state, &token, LinkAction::StartConsent).await
+}
+
+/// The bank sends the user back here with its answer: an action that arrives as a `GET`, as
+/// redirects do (the only `GET` that changes a link).
+async fn consent_returned(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let answer = Credentials(url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()).into_owned().collect());
+    act(&state, &token, LinkAction::ConsentReturned(answer)).await
 }
 
 async fn back(State(state): State<AppState>, Path(token): Path<String>) -> Response {

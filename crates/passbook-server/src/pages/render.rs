@@ -90,6 +90,10 @@ pub fn step(token: &str, view: LinkView) -> Response {
             let accounts = accounts.iter().map(review_item).collect();
             html(ReviewPage { chrome, accounts }, mode, &nonce)
         }
+        StepView::Consent { institution, error, bank_url } => {
+            let page = ConsentPage { chrome, institution_name: institution.name.clone(), error, bank_url };
+            html(page, mode, &nonce)
+        }
         StepView::SelectAccounts { accounts, error } => {
             let accounts = accounts
                 .into_iter()
@@ -193,6 +197,11 @@ pub fn error(err: Error) -> Response {
     let page =
         OutcomePage { chrome, icon: "!", heading: heading.into(), detail, continue_url: None, widget_code: None };
     (status, html(page, LinkMode::Widget, &nonce)).into_response()
+}
+
+/// A page outside a link (the sandbox open bank's), with the headers of a hosted page.
+pub fn page(template: impl Template, nonce: &str) -> Response {
+    html(template, LinkMode::Hosted, nonce)
 }
 
 /// Renders with the headers every page gets. Hosted pages refuse to be framed (clickjacking);

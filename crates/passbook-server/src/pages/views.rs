@@ -116,6 +116,15 @@ pub struct UploadPage {
 }
 
 #[derive(Template)]
+#[template(path = "consent.html")]
+pub struct ConsentPage {
+    pub chrome: Chrome,
+    pub institution_name: String,
+    pub error: Option<String>,
+    pub bank_url: Option<String>,
+}
+
+#[derive(Template)]
 #[template(path = "review.html")]
 pub struct ReviewPage {
     pub chrome: Chrome,

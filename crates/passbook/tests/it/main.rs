@@ -6,6 +6,7 @@ mod accounts;
 mod bad_input;
 mod browser;
 mod cli;
+mod consent;
 mod crash;
 mod customers;
 mod events_api;

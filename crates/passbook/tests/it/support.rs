@@ -207,7 +207,11 @@ pub async fn test_config(dir: &TempDir) -> Config {
     }
     let mut config = Config::new(fresh_database(dir).await);
     config.master_key = Some(Vault::generate_key());
-    config.sandbox = SandboxOptions { slow_fetch: Duration::from_millis(1500), slow_login: Duration::from_millis(300) };
+    config.sandbox = SandboxOptions {
+        slow_fetch: Duration::from_millis(1500),
+        slow_login: Duration::from_millis(300),
+        ..SandboxOptions::default()
+    };
     // Tests fire requests faster than any person; the limits have tests of their own.
     config.http.rate_limits = passbook_server::RateLimits::off();
     config
