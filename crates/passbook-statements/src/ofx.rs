@@ -191,9 +191,10 @@ fn tokenize(body: &str) -> Vec<Token> {
         let (text, next) = leaf_text(rest);
         if self_closing || text.trim().is_empty() {
             // An aggregate, or an empty leaf (`<NAME></NAME>`, `<BALAMT>` then a tag).
-            if rest.trim_start().starts_with(&format!("</{name}")) || is_leaf_name(&name) {
+            let closes_at_once = closes(rest, &name);
+            if closes_at_once || is_leaf_name(&name) {
                 out.push(Token::Leaf(name.clone(), String::new()));
-                if rest.trim_start().to_ascii_uppercase().starts_with(&format!("</{name}")) {
+                if closes_at_once {
                     rest = rest.trim_start();
                     rest = rest.find('>').map_or("", |end| &rest[end + 1..]);
                 }
@@ -204,13 +205,23 @@ fn tokenize(body: &str) -> Vec<Token> {
         }
         out.push(Token::Leaf(name.clone(), unescape(text.trim())));
         rest = next;
-        let upper_rest = rest.trim_start().to_ascii_uppercase();
-        if upper_rest.starts_with(&format!("</{name}>")) {
+        if closes(rest, &name) {
             let trimmed = rest.trim_start();
             rest = &trimmed[name.len() + 3..];
         }
     }
     out
+}
+
+/// Whether `rest` starts (after whitespace) with `</NAME>`, in any case. Only the tag's own
+/// length is looked at, so reading stays linear in the file's size.
+fn closes(rest: &str, name: &str) -> bool {
+    let trimmed = rest.trim_start();
+    trimmed.len() >= name.len() + 3
+        && trimmed.starts_with("</")
+        && trimmed.is_char_boundary(name.len() + 2)
+        && trimmed[2..name.len() + 2].eq_ignore_ascii_case(name)
+        && trimmed.as_bytes()[name.len() + 2] == b'>'
 }
 
 /// Elements that hold a value, for telling an empty leaf from an aggregate.

@@ -182,12 +182,13 @@ pub fn read(bytes: &[u8], password: Option<&str>) -> Result<StatementFile, ReadE
     let joined = text.join("\n");
     let lower = joined.to_lowercase();
     let latest = latest_date(&text);
-    // Of the lines that could be the header, the one with the most dated lines below it.
+    // Of the lines that could be the header, the first with the most dated lines below it (a
+    // long statement repeats its header on every page).
     let best = lines
         .iter()
         .enumerate()
         .filter_map(|(i, l)| header(l).map(|c| (i, c)))
-        .max_by_key(|(i, columns)| dated_lines_below(&lines[i + 1..], columns, latest));
+        .max_by_key(|(i, columns)| (dated_lines_below(&lines[i + 1..], columns, latest), std::cmp::Reverse(*i)));
     let Some((header_at, columns)) = best else {
         return Err(ReadError::Unsupported(
             "No transaction table was found in this PDF (no header row naming a date and an amount column). \

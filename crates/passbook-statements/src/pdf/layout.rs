@@ -34,7 +34,7 @@ impl Line {
 
 /// The most decompressed content a page may have (a bound against compression bombs).
 const MAX_PAGE_CONTENT: usize = 16 * 1024 * 1024;
-const MAX_PAGES: usize = 500;
+const MAX_PAGES: usize = 10_000;
 
 type Matrix = [f32; 6];
 const IDENTITY: Matrix = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
@@ -75,8 +75,12 @@ struct Run {
 }
 
 pub fn lines(doc: &Document) -> Result<Vec<Line>, String> {
+    let pages = doc.get_pages();
+    if pages.len() > MAX_PAGES {
+        return Err(format!("it has {} pages, and statements of at most {MAX_PAGES} pages are read", pages.len()));
+    }
     let mut runs = Vec::new();
-    for (index, (_, page_id)) in doc.get_pages().into_iter().enumerate().take(MAX_PAGES) {
+    for (index, (_, page_id)) in pages.into_iter().enumerate() {
         page_runs(doc, index, page_id, &mut runs)?;
     }
     Ok(group(runs))

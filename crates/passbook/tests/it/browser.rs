@@ -217,7 +217,7 @@ async fn hosted_scenario(t: &TestApp, b: &mut Browser, username: &str, reference
     assert!(target.contains("status=successful") && target.contains(&format!("reference={reference}")), "{target}");
 }
 
-async fn wait_for_url(b: &Browser, needle: &str) -> String {
+pub async fn wait_for_url(b: &Browser, needle: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         let url = b.client.current_url().await.unwrap().to_string();
@@ -298,7 +298,7 @@ async fn hosted_page_works_without_javascript() {
 
 /// A merchant's page on another origin, using Passbook's `connect.js` (or, when given, the
 /// official `@mono.co/connect.js` pointed at Passbook), recording every callback.
-async fn merchant_page(script_tag: String, config: Value) -> String {
+pub async fn merchant_page(script_tag: String, config: Value) -> String {
     let html = format!(
         r#"<!doctype html><html><head><meta charset="utf-8"><title>Shop</title></head><body>
 <h1>Merchant checkout</h1><button id="open">Link your bank</button>
@@ -322,11 +322,11 @@ document.getElementById('open').addEventListener('click', function () {{ connect
     url
 }
 
-async fn log(b: &Browser) -> Vec<Value> {
+pub async fn log(b: &Browser) -> Vec<Value> {
     b.client.execute("return window.__log;", vec![]).await.unwrap().as_array().cloned().unwrap_or_default()
 }
 
-fn event_names(log: &[Value]) -> Vec<String> {
+pub fn event_names(log: &[Value]) -> Vec<String> {
     log.iter().filter(|e| e[0] == "onEvent").map(|e| e[1].as_str().unwrap().to_string()).collect()
 }
 
@@ -368,12 +368,12 @@ async fn widget_scenario(b: &mut Browser, username: &str) {
 
 /// The widget moves between steps without reloading its frame: the integrator's `onLoad` and
 /// the `LOADED` event come once per opening, not once per step.
-fn assert_loaded_once(entries: &[Value]) {
+pub fn assert_loaded_once(entries: &[Value]) {
     assert_eq!(entries.iter().filter(|e| e[0] == "onLoad").count(), 1, "{entries:?}");
     assert_eq!(event_names(entries).iter().filter(|n| *n == "LOADED").count(), 1, "{entries:?}");
 }
 
-async fn wait_for_log(b: &Browser, what: &str) -> Vec<Value> {
+pub async fn wait_for_log(b: &Browser, what: &str) -> Vec<Value> {
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         let entries = log(b).await;

@@ -5,6 +5,7 @@ mod support;
 mod accounts;
 mod bad_input;
 mod browser;
+mod browser_ways;
 mod cli;
 mod consent;
 mod crash;
