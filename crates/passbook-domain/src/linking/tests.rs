@@ -589,3 +589,80 @@ fn renewing_with_a_statement_takes_its_one_unnumbered_account_but_not_another_nu
     assert!(refused.state.error().unwrap().contains("ending 6789"));
     assert_eq!(refused.state.step(), LinkStep::UploadStatement, "back to the upload, not a login form");
 }
+
+fn consent_bank() -> Banks {
+    let mut bank = bank("open", "Open Bank", &[AuthMethod::OpenBanking]);
+    bank.auth_methods.retain(|a| a.method != AuthMethod::StatementUpload);
+    bank.auth_methods.push(AuthMethodSpec::statement_upload());
+    Banks(vec![bank])
+}
+
+fn awaiting() -> LinkState {
+    LinkState::AwaitingConsent {
+        institution_id: "open".into(),
+        consent_id: "c1".into(),
+        nonce: "n1".into(),
+        bank_url: "https://bank.example/authorize".into(),
+    }
+}
+
+#[test]
+fn a_consent_goes_to_the_bank_and_its_answer_is_checked_against_the_link() {
+    let banks = consent_bank();
+    assert_eq!(start(&banks, Some(("open", None))), LinkState::Consent { institution_id: "open".into(), error: None });
+    let at = session(LinkState::Consent { institution_id: "open".into(), error: None });
+    let Next::StartConsent(call) = decide(&at, &world(&banks), LinkAction::StartConsent).unwrap() else {
+        panic!("to the bank")
+    };
+    let started = crate::connector::ConsentStart {
+        consent_id: "c1".into(),
+        redirect_url: "https://bank.example/authorize".into(),
+    };
+    assert_eq!(moved(after_consent_start(&at, &call, "n1".into(), Ok(started))).state, awaiting());
+
+    let waiting = session(awaiting());
+    let forged = decide(
+        &waiting,
+        &world(&banks),
+        LinkAction::ConsentReturned(credentials(&[("state", "other"), ("code", "x")])),
+    );
+    assert!(matches!(forged, Err(Error::Invalid { field, .. }) if field == "state"));
+    let answer = credentials(&[("state", "n1"), ("code", "c1.0.90")]);
+    let Next::FinishConsent(call, given) =
+        decide(&waiting, &world(&banks), LinkAction::ConsentReturned(answer.clone())).unwrap()
+    else {
+        panic!("the bank is asked for the accounts")
+    };
+    assert_eq!((call.consent_id.as_deref(), given), (Some("c1"), answer));
+    let Next::Link(plan, _) = after_consent(&waiting, &world(&banks), &call, Ok(vec![account("0123456789")])) else {
+        panic!("links")
+    };
+    assert_eq!(plan.auth_method, AuthMethod::OpenBanking);
+}
+
+#[test]
+fn a_denied_or_failed_consent_comes_back_to_the_consent_step_with_the_reason() {
+    let banks = consent_bank();
+    let waiting = session(awaiting());
+    let denied = moved(
+        decide(
+            &waiting,
+            &world(&banks),
+            LinkAction::ConsentReturned(credentials(&[("state", "n1"), ("error", "access_denied")])),
+        )
+        .unwrap(),
+    );
+    assert_eq!(denied.state.step(), LinkStep::Consent);
+    assert!(denied.state.error().unwrap().starts_with("You did not approve access at Open Bank."));
+    assert!(matches!(denied.events[..], [LinkEvent::ErrorOccurred { error_type: "CONSENT_DENIED", .. }]));
+    let call = ConsentCall { institution_id: "open".into(), consent_id: Some("c1".into()) };
+    let failed = moved(after_consent(&waiting, &world(&banks), &call, Err(ConnectorError::InstitutionUnavailable)));
+    assert_eq!(failed.state.error(), Some("The bank is temporarily unavailable. Try again later."));
+    let at_consent = session(LinkState::Consent { institution_id: "open".into(), error: None });
+    let commit = || LinkAction::Commit(Credentials::default());
+    assert!(
+        matches!(decide(&at_consent, &world(&banks), commit()).unwrap(), Next::StartConsent(_)),
+        "the Partners API starts it"
+    );
+    assert_eq!(decide(&waiting, &world(&banks), commit()).unwrap(), Next::Stay, "and asks again once the user is back");
+}
