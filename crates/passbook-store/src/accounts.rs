@@ -237,7 +237,7 @@ pub(crate) async fn save_fetch(
         .execute(&mut *tx)
         .await?;
     }
-    let inserted = transactions::insert_batch(&mut tx, new_transactions).await?;
+    let inserted = transactions::insert_batch(store, &mut tx, new_transactions).await?;
     sqlx::query(
         "UPDATE accounts SET balance = COALESCE($2, balance), kind = COALESCE($3, kind), bvn_sealed = COALESCE($4, bvn_sealed),
              data_status = $5, retrieved_data = $6, transaction_count = transaction_count + $7, updated_at = $8,

@@ -290,11 +290,11 @@ pub(crate) async fn list(
     filter: &EventFilter,
     page: PageRequest,
 ) -> StoreResult<Page<StoredEvent>> {
-    let mut count = SqlBuilder::new("SELECT COUNT(*) FROM events");
+    let mut count = SqlBuilder::new(store.backend, "SELECT COUNT(*) FROM events");
     push_filter(&mut count, app_id, filter);
     let (sql, args) = count.finish();
     let total: i64 = sqlx::query_scalar_with(sql, args).fetch_one(&store.pool).await?;
-    let mut qb = SqlBuilder::new(format!("SELECT {COLUMNS} FROM events"));
+    let mut qb = SqlBuilder::new(store.backend, format!("SELECT {COLUMNS} FROM events"));
     push_filter(&mut qb, app_id, filter);
     qb.push(" ORDER BY created_at DESC, id DESC LIMIT ")
         .push_bind(page.limit.map_or(i64::MAX, |l| l as i64))
@@ -345,7 +345,8 @@ pub(crate) async fn replay(
     filter: &EventFilter,
     now: Timestamp,
 ) -> StoreResult<u64> {
-    let mut qb = SqlBuilder::new("UPDATE events SET status = 'pending', attempts = 0, next_attempt_at = ");
+    let mut qb =
+        SqlBuilder::new(store.backend, "UPDATE events SET status = 'pending', attempts = 0, next_attempt_at = ");
     qb.push_bind(now.0)
         .push(", locked_until = NULL, last_error = NULL, held = CASE WHEN account_id IS NULL THEN 0 ELSE 1 END");
     push_filter(&mut qb, app_id, filter);

@@ -44,10 +44,15 @@ impl TryFrom<TransactionRow> for Transaction {
 
 /// Inserts in multi-row batches inside the caller's transaction; rows whose fingerprint the
 /// account already has are skipped. Returns how many were new.
-pub(crate) async fn insert_batch(tx: &mut SqlTransaction<'static, Any>, rows: &[Transaction]) -> StoreResult<u64> {
+pub(crate) async fn insert_batch(
+    store: &SqlStore,
+    tx: &mut SqlTransaction<'static, Any>,
+    rows: &[Transaction],
+) -> StoreResult<u64> {
     let mut inserted = 0;
     for chunk in rows.chunks(BATCH_ROWS) {
         let mut qb = SqlBuilder::new(
+            store.backend,
             "INSERT INTO transactions (id, account_id, date, narration, amount, kind, balance, category, currency, fingerprint) VALUES ",
         );
         for (i, t) in chunk.iter().enumerate() {
@@ -115,6 +120,7 @@ pub(crate) async fn page(
     // The inner query walks only the index (it is covering for every filter but narration), so
     // skipping to a deep page does not read the rows it skips.
     let mut qb = SqlBuilder::new(
+        store.backend,
         "SELECT id, account_id, date, narration, amount, kind, balance, category, currency, fingerprint \
          FROM transactions WHERE id IN (SELECT id FROM transactions",
     );
@@ -135,7 +141,7 @@ pub(crate) async fn page(
 }
 
 async fn count(store: &SqlStore, account_id: &str, filter: &TransactionFilter) -> StoreResult<u64> {
-    let mut qb = SqlBuilder::new("SELECT COUNT(*) FROM transactions");
+    let mut qb = SqlBuilder::new(store.backend, "SELECT COUNT(*) FROM transactions");
     push_filter(&mut qb, account_id, filter);
     let (sql, args) = qb.finish();
     let total: i64 = sqlx::query_scalar_with(sql, args).fetch_one(&store.pool).await?;
@@ -150,7 +156,7 @@ pub(crate) async fn known(
 ) -> StoreResult<std::collections::HashSet<String>> {
     let mut known = std::collections::HashSet::new();
     for chunk in fingerprints.chunks(BATCH_ROWS) {
-        let mut qb = SqlBuilder::new("SELECT fingerprint FROM transactions WHERE account_id = ");
+        let mut qb = SqlBuilder::new(store.backend, "SELECT fingerprint FROM transactions WHERE account_id = ");
         qb.push_bind(account_id.to_string()).push(" AND fingerprint IN ");
         qb.push_row(|row| {
             for f in chunk {
