@@ -1,26 +1,28 @@
+//! Developer tools, ignored in normal runs: `ONLY=<part of a file name> ROWS=1 cargo test -p
+//! passbook-statements --test dump -- --ignored --nocapture` prints what the reader makes of the
+//! shared samples; `PDF=<path> … dump_pdf_lines` prints a PDF's positioned words.
 use passbook_domain::statement_file::StatementReader;
 use passbook_statements::FileReader;
+
+mod common;
 
 #[test]
 #[ignore]
 fn dump() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/statements");
+    let root = common::samples_dir();
     let only = std::env::var("ONLY").unwrap_or_default();
     for dir in ["ofx", "camt053", "mt940", "csv", "xlsx", "pdf"] {
         let mut files: Vec<_> = std::fs::read_dir(root.join(dir)).unwrap().map(|e| e.unwrap().path()).collect();
         files.sort();
-        for f in files {
+        for f in files.into_iter().filter(|f| f.to_string_lossy().contains(&only)) {
             let name = f.file_name().unwrap().to_string_lossy().to_string();
-            if !name.contains(&only) {
-                continue;
-            }
-            let bytes = std::fs::read(&f).unwrap();
-            match FileReader::default().read(&bytes, Some(&name), None) {
+            match FileReader::default().read(&std::fs::read(&f).unwrap(), Some(&name), None) {
+                Err(e) => println!("{name}: ERROR {e}"),
                 Ok(read) => {
                     for a in &read.accounts {
                         let r = a.reconcile();
                         println!(
-                            "{name}: acct={:?} ccy={:?} rows={} open={:?} close={:?} status={:?} diff={:?} broken={} totals={:?} gaps={}",
+                            "{name}: {:?} {:?} rows={} opening={:?} closing={:?} {:?} difference={:?} broken={} {:?} {:?}",
                             a.account_number,
                             a.currency,
                             a.rows.len(),
@@ -30,42 +32,18 @@ fn dump() {
                             r.difference,
                             r.broken_rows.len(),
                             r.mismatched_totals,
-                            r.gaps.len()
+                            r.gaps
                         );
-                        if std::env::var("ROWS").is_ok() {
-                            for row in &a.rows {
-                                println!(
-                                    "   {:?} {} {:?} {}",
-                                    row.date.to_iso().get(..10),
-                                    row.amount,
-                                    row.balance,
-                                    row.narration
-                                );
-                            }
+                        for row in a.rows.iter().filter(|_| std::env::var("ROWS").is_ok()) {
+                            println!(
+                                "   {} {} {:?} {}",
+                                &row.date.to_iso()[..10],
+                                row.amount,
+                                row.balance,
+                                row.narration
+                            );
                         }
                     }
-                }
-                Err(e) => println!("{name}: ERROR {e}"),
-            }
-            if std::env::var("MANIFEST").is_ok() {
-                match FileReader::default().read(&bytes, Some(&name), None) {
-                    Ok(read) => {
-                        let accts: Vec<String> = read
-                            .accounts
-                            .iter()
-                            .map(|a| {
-                                format!(
-                                    "({:?}, {}, {:?}, {:?})",
-                                    a.account_number.as_deref().unwrap_or(""),
-                                    a.rows.len(),
-                                    a.reconcile().status,
-                                    a.reconcile().difference
-                                )
-                            })
-                            .collect();
-                        eprintln!("    (\"{dir}/{name}\", Read(&[{}])),", accts.join(", "));
-                    }
-                    Err(e) => eprintln!("    (\"{dir}/{name}\", Refused({:?})),", e.to_string()),
                 }
             }
         }
@@ -75,8 +53,7 @@ fn dump() {
 #[test]
 #[ignore]
 fn dump_pdf_lines() {
-    let f = std::env::var("PDF").unwrap();
-    let bytes = std::fs::read(&f).unwrap();
+    let bytes = std::fs::read(std::env::var("PDF").expect("PDF=<path>")).unwrap();
     for line in passbook_statements::pdf::lines(&bytes, std::env::var("PW").ok().as_deref()).unwrap() {
         let words: Vec<String> = line.words.iter().map(|w| format!("[{:.0}-{:.0}]{}", w.x, w.right, w.text)).collect();
         println!("p{} y={:.0}: {}", line.page, line.y, words.join(" "));

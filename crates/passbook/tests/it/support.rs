@@ -559,20 +559,23 @@ pub fn multipart(texts: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> (Stri
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
+/// Sends `bytes` as the `statement` file of a multipart form, with `texts`.
+async fn post_statement(
+    request: reqwest::RequestBuilder,
+    file_name: &str,
+    bytes: &[u8],
+    texts: &[(&str, &str)],
+) -> reqwest::Response {
+    let (content_type, body) = multipart(texts, &[("statement", file_name, bytes)]);
+    request.header("content-type", content_type).body(body).send().await.unwrap()
+}
+
 impl LinkPage {
     /// Uploads a statement on the upload step; returns the status and the answer's body (a
     /// widget's next step) or redirect target (a hosted page).
     pub async fn upload(&self, file_name: &str, bytes: &[u8], password: Option<&str>) -> (StatusCode, String) {
         let texts: Vec<(&str, &str)> = password.map(|p| vec![("password", p)]).unwrap_or_default();
-        let (content_type, body) = multipart(&texts, &[("statement", file_name, bytes)]);
-        let res = self
-            .http
-            .post(format!("{}/statement", self.url))
-            .header("content-type", content_type)
-            .body(body)
-            .send()
-            .await
-            .unwrap();
+        let res = post_statement(self.http.post(format!("{}/statement", self.url)), file_name, bytes, &texts).await;
         let status = StatusCode::from_u16(res.status().as_u16()).unwrap();
         let location = res.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
         (status, location.unwrap_or(res.text().await.unwrap()))
@@ -582,16 +585,9 @@ impl LinkPage {
 impl TestApp {
     /// `POST /passbook/v1/statements` with a file and form fields.
     pub async fn import_statement(&self, file_name: &str, bytes: &[u8], texts: &[(&str, &str)]) -> (StatusCode, Value) {
-        let (content_type, body) = multipart(texts, &[("statement", file_name, bytes)]);
-        let res = self
-            .http
-            .post(format!("{}/passbook/v1/statements", self.base))
-            .header("mono-sec-key", self.key())
-            .header("content-type", content_type)
-            .body(body)
-            .send()
-            .await
-            .unwrap();
+        let request =
+            self.http.post(format!("{}/passbook/v1/statements", self.base)).header("mono-sec-key", self.key());
+        let res = post_statement(request, file_name, bytes, texts).await;
         let status = StatusCode::from_u16(res.status().as_u16()).unwrap();
         (status, res.json().await.unwrap_or(Value::Null))
     }
