@@ -77,6 +77,19 @@ async fn main() {
         );
     }
 
+    let first_page = url(&large, "limit=50");
+    let etag = http.get(&first_page).header("mono-sec-key", key).send().await.unwrap().headers()["etag"].clone();
+    let full = time_requests(&http, key, &first_page).await;
+    let revalidated = time_conditional(&http, key, &first_page, Some(etag.to_str().unwrap())).await;
+    println!(
+        "| first page again with its `ETag` (304, no body), against a full answer | {} / {} | {} / {} | {:.2}× |",
+        fmt(full.0),
+        fmt(full.1),
+        fmt(revalidated.0),
+        fmt(revalidated.1),
+        revalidated.0.as_secs_f64() / full.0.as_secs_f64()
+    );
+
     let latencies = link_to_webhook(&http, &server.public_url, &created.secret_key, &received, 50).await;
     println!(
         "\nLogin submitted → `account_connected` received (50 links): p50 {} / p95 {}",
@@ -110,11 +123,20 @@ async fn next_url(http: &reqwest::Client, key: &str, url: &str) -> String {
 }
 
 async fn time_requests(http: &reqwest::Client, key: &str, url: &str) -> (Duration, Duration) {
+    time_conditional(http, key, url, None).await
+}
+
+/// Times requests that send `If-None-Match: etag` (answered 304) or none (answered 200).
+async fn time_conditional(http: &reqwest::Client, key: &str, url: &str, etag: Option<&str>) -> (Duration, Duration) {
     let mut samples = Vec::with_capacity(REQUESTS);
     for i in 0..REQUESTS + 20 {
         let started = Instant::now();
-        let res = http.get(url).header("mono-sec-key", key).send().await.unwrap();
-        assert!(res.status().is_success());
+        let mut request = http.get(url).header("mono-sec-key", key);
+        if let Some(etag) = etag {
+            request = request.header("if-none-match", etag);
+        }
+        let res = request.send().await.unwrap();
+        assert_eq!(res.status().as_u16(), if etag.is_some() { 304 } else { 200 });
         res.bytes().await.unwrap();
         if i >= 20 {
             samples.push(started.elapsed());

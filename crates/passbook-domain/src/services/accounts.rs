@@ -28,41 +28,25 @@ impl Passbook {
         self.store.list_accounts(&app.id, page).await
     }
 
-    /// The account with its identity, if the identity was retrieved.
-    pub async fn identity(&self, app: &App, id: &AccountId) -> Result<AccountIdentity> {
-        let account = self.account(app, id).await?;
+    /// The account's identity (`None` until it was retrieved). The account comes from
+    /// [`Passbook::account`], so that callers can answer from it first (a `304`).
+    pub async fn identity_of(&self, account: &Account) -> Result<Option<StoredIdentity>> {
         if !account.has(DataKind::Identity) {
-            return Ok(AccountIdentity { account, identity: None });
+            return Ok(None);
         }
-        let identity = self.store.identity(&account.id).await?;
-        Ok(AccountIdentity { account, identity })
+        self.store.identity(&account.id).await
     }
 
     /// A page of the account's transactions; empty until transactions were retrieved.
-    pub async fn transactions(
+    pub async fn transactions_of(
         &self,
-        app: &App,
-        id: &AccountId,
+        account: &Account,
         filter: &TransactionFilter,
         page: PageRequest,
-    ) -> Result<AccountTransactions> {
-        let account = self.account(app, id).await?;
+    ) -> Result<Page<Transaction>> {
         if !account.has(DataKind::Transactions) {
-            return Ok(AccountTransactions { account, page: Page { items: Vec::new(), total: 0 } });
+            return Ok(Page { items: Vec::new(), total: 0 });
         }
-        let page = self.store.transactions(&account.id, filter, page, account.transaction_count).await?;
-        Ok(AccountTransactions { account, page })
+        self.store.transactions(&account.id, filter, page, account.transaction_count).await
     }
-}
-
-/// An account with its identity (`None` until retrieved).
-pub struct AccountIdentity {
-    pub account: Account,
-    pub identity: Option<StoredIdentity>,
-}
-
-/// An account with one page of its transactions.
-pub struct AccountTransactions {
-    pub account: Account,
-    pub page: Page<Transaction>,
 }

@@ -20,7 +20,6 @@ mod widget;
 
 use std::sync::Arc;
 
-pub use accounts::{AccountIdentity, AccountTransactions};
 pub use fetch::JobResult;
 pub use idempotency::{IDEMPOTENCY_TTL_MS, request_fingerprint};
 pub use initiate::{CustomerSpec, InitiateLink, InitiatedLink};

@@ -1,13 +1,14 @@
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue};
+use axum::http::{HeaderMap, HeaderValue, Uri};
+use axum::response::{IntoResponse, Response};
 use passbook_domain::model::{AccountId, App, Cursor, DataKind, JobId};
-use passbook_domain::services::{AccountIdentity, AccountTransactions, parse_list_page, parse_transactions_query};
+use passbook_domain::services::{parse_list_page, parse_transactions_query};
 use passbook_types::accounts::*;
 use passbook_types::{ListMeta, PageMeta, Success};
 use serde::Deserialize;
 
-use super::{list_meta, success, wire};
+use super::{conditional, list_meta, success, wire};
 use crate::AppState;
 use crate::error::ApiResult;
 use crate::extract::{ApiQuery, AuthApp};
@@ -38,14 +39,25 @@ pub async fn details(
     State(state): State<AppState>,
     AuthApp(app): AuthApp,
     Path(id): Path<AccountId>,
+    uri: Uri,
     headers: HeaderMap,
-) -> ApiResult<(HeaderMap, Json<Success<AccountDetails>>)> {
+) -> ApiResult<Response> {
     let job = realtime(&state, &app, &id, &headers, true).await?;
     let account = state.passbook.account(&app, &id).await?;
+    let tag = conditional::etag(&account, &uri);
+    if let Some(unchanged) = conditional::not_modified(&headers, &tag) {
+        return Ok(unchanged);
+    }
     let source = state.passbook.account_source(&account).await?;
     let institution = state.passbook.institutions.get(&account.institution_id);
     let data = wire::account_details(&account, institution, source.as_ref());
-    Ok((job, Json(success(&state, "Request was succesfully completed", data))))
+    Ok(answer(job, &tag, Json::<Success<_>>(success(&state, "Request was succesfully completed", data))))
+}
+
+/// An answer with its validator and the real-time job's headers.
+fn answer(mut headers: HeaderMap, tag: &HeaderValue, body: impl IntoResponse) -> Response {
+    conditional::mark(&mut headers, tag);
+    (headers, body).into_response()
 }
 
 /// With `x-realtime: true` (or `x-real-time`), syncs the account first and describes the job in
@@ -89,10 +101,15 @@ pub async fn balance(
     State(state): State<AppState>,
     AuthApp(app): AuthApp,
     Path(id): Path<AccountId>,
+    uri: Uri,
     headers: HeaderMap,
-) -> ApiResult<(HeaderMap, Json<Success<Option<BalanceOut>>>)> {
+) -> ApiResult<Response> {
     let job = realtime(&state, &app, &id, &headers, false).await?;
     let account = state.passbook.account(&app, &id).await?;
+    let tag = conditional::etag(&account, &uri);
+    if let Some(unchanged) = conditional::not_modified(&headers, &tag) {
+        return Ok(unchanged);
+    }
     let data = account.has(DataKind::Balance).then(|| BalanceOut {
         id: account.id.clone(),
         name: account.name.clone(),
@@ -100,7 +117,8 @@ pub async fn balance(
         balance: account.balance.unwrap_or_default(),
         currency: account.currency.clone(),
     });
-    Ok((job, Json(success(&state, not_ready_or(&account, "Request was successfully completed"), data))))
+    let body = Json::<Success<_>>(success(&state, not_ready_or(&account, "Request was successfully completed"), data));
+    Ok(answer(job, &tag, body))
 }
 
 /// `GET /v2/accounts/{id}/identity`: `data` is null until the identity was retrieved.
@@ -108,10 +126,18 @@ pub async fn identity(
     State(state): State<AppState>,
     AuthApp(app): AuthApp,
     Path(id): Path<AccountId>,
-) -> ApiResult<Json<Success<Option<IdentityOut>>>> {
-    let AccountIdentity { account, identity } = state.passbook.identity(&app, &id).await?;
+    uri: Uri,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let account = state.passbook.account(&app, &id).await?;
+    let tag = conditional::etag(&account, &uri);
+    if let Some(unchanged) = conditional::not_modified(&headers, &tag) {
+        return Ok(unchanged);
+    }
+    let identity = state.passbook.identity_of(&account).await?;
     let data = identity.as_ref().map(wire::identity);
-    Ok(Json(success(&state, not_ready_or(&account, "Request was succesfully completed"), data)))
+    let body = Json::<Success<_>>(success(&state, not_ready_or(&account, "Request was succesfully completed"), data));
+    Ok(answer(HeaderMap::new(), &tag, body))
 }
 
 /// `GET /v2/accounts/{id}/transactions`
@@ -119,14 +145,19 @@ pub async fn transactions(
     State(state): State<AppState>,
     AuthApp(app): AuthApp,
     Path(id): Path<AccountId>,
+    uri: Uri,
     headers: HeaderMap,
     ApiQuery(query): ApiQuery<TransactionsQuery>,
-) -> ApiResult<(HeaderMap, Json<Success<Vec<TransactionOut>, PageMeta>>)> {
+) -> ApiResult<Response> {
     let (filter, page) = parse_transactions_query(&query)?;
     let job = realtime(&state, &app, &id, &headers, true).await?;
-    let AccountTransactions { account, page: found } =
-        state.passbook.transactions(&app, &id, &filter, page.clone()).await?;
-    let data = found.items.iter().map(wire::transaction).collect();
+    let account = state.passbook.account(&app, &id).await?;
+    let tag = conditional::etag(&account, &uri);
+    if let Some(unchanged) = conditional::not_modified(&headers, &tag) {
+        return Ok(unchanged);
+    }
+    let found = state.passbook.transactions_of(&account, &filter, page.clone()).await?;
+    let data: Vec<TransactionOut> = found.items.iter().map(wire::transaction).collect();
     let pages = page.limit.map_or(1, |l| found.total.div_ceil(l));
     let base = &state.passbook.settings.public_url;
     let next_cursor = found.items.last().map(Cursor::after);
@@ -138,7 +169,7 @@ pub async fn transactions(
         next: (page.page < pages && next_cursor.is_some())
             .then(|| page_link(base, &account.id, &query, page.page + 1, next_cursor.as_ref())),
     };
-    Ok((job, Json(success(&state, "Transaction retrieved successfully", data).with_meta(meta))))
+    Ok(answer(job, &tag, Json(success(&state, "Transaction retrieved successfully", data).with_meta(meta))))
 }
 
 /// The absolute URL of page `n`, keeping every other parameter the client sent. A `next` link

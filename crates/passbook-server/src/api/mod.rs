@@ -1,5 +1,6 @@
 //! The Mono v2 JSON API.
 mod accounts;
+mod conditional;
 mod connect;
 mod customers;
 mod events;

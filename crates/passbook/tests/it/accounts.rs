@@ -139,3 +139,65 @@ async fn institutions_list_and_filters() {
     );
     assert!(!mobile["data"].as_array().unwrap().iter().any(|i| i["id"] == KUDA));
 }
+
+/// Account data changes only when a fetch lands: answers carry a weak ETag, a client that sends
+/// it back gets 304 without the data, and the tag changes once a refresh brings new data.
+#[tokio::test]
+async fn unchanged_account_data_is_answered_304_until_a_refresh_changes_it() {
+    use std::sync::Arc;
+    let clock =
+        Arc::new(passbook_domain::clock::ManualClock::new(passbook_domain::Clock::now(&passbook_domain::SystemClock)));
+    let shared = clock.clone();
+    let t = TestApp::spawn_with(move |c| c.clock = shared).await;
+    t.link("etag-1", "user_good").await;
+    let id = connected_ids(&t.receiver, 1).await.remove(0);
+    t.wait_for_data(&id).await;
+    let get = |path: String, tag: Option<String>| {
+        let request = t.http.get(format!("{}{path}", t.base)).header("mono-sec-key", t.key());
+        let request = match tag {
+            Some(tag) => request.header("if-none-match", tag),
+            None => request,
+        };
+        async move { request.send().await.unwrap() }
+    };
+    for path in [
+        format!("/v2/accounts/{id}"),
+        format!("/v2/accounts/{id}/balance"),
+        format!("/v2/accounts/{id}/identity"),
+        format!("/v2/accounts/{id}/transactions?limit=10"),
+    ] {
+        let first = get(path.clone(), None).await;
+        assert_eq!(first.status().as_u16(), 200, "{path}");
+        assert_eq!(first.headers()["cache-control"], "private, no-cache");
+        let tag = first.headers()["etag"].to_str().unwrap().to_string();
+        assert!(tag.starts_with("W/\""), "{tag}");
+        let again = get(path.clone(), Some(tag.clone())).await;
+        assert_eq!(again.status().as_u16(), 304, "{path}");
+        assert_eq!(again.headers()["etag"], tag.as_str());
+        assert!(again.bytes().await.unwrap().is_empty());
+        assert_eq!(
+            get(path.clone(), Some("W/\"other\", *".into())).await.status().as_u16(),
+            304,
+            "any of several, or *"
+        );
+    }
+    let ten = get(format!("/v2/accounts/{id}/transactions?limit=10"), None).await.headers()["etag"].clone();
+    let twenty = get(format!("/v2/accounts/{id}/transactions?limit=20"), None).await.headers()["etag"].clone();
+    assert_ne!(ten, twenty, "another page is another answer");
+
+    t.receiver.wait_for("mono.events.account_updated", 1).await;
+    clock.advance(25 * 3_600_000);
+    // The refresh lands in the background; until then the old tag still holds.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let after =
+            get(format!("/v2/accounts/{id}/transactions?limit=10"), Some(ten.to_str().unwrap().to_string())).await;
+        if after.status().as_u16() == 200 {
+            assert_ne!(after.headers()["etag"], ten, "a refresh that brought new days changes the answer");
+            break;
+        }
+        assert_eq!(after.status().as_u16(), 304);
+        assert!(std::time::Instant::now() < deadline, "the refresh never changed the answer");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
