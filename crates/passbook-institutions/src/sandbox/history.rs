@@ -24,8 +24,12 @@ pub struct History {
     pub balance: i64,
 }
 
-/// The account's history from a year before `linked_at` up to `now`.
-pub fn generate(account_id: &str, persona: &Persona, linked_at: Timestamp, now: Timestamp) -> History {
+/// Payments a busy account receives each day (`user_history`): about 100,000 over the year.
+const BUSY_PAYMENTS_PER_DAY: i64 = 270;
+
+/// The account's history from a year before `linked_at` up to `now`; a `busy` account also
+/// takes [`BUSY_PAYMENTS_PER_DAY`] small payments a day.
+pub fn generate(account_id: &str, persona: &Persona, linked_at: Timestamp, now: Timestamp, busy: bool) -> History {
     let account_seed = seed(&["account", account_id]);
     let mut rng = ChaCha8Rng::seed_from_u64(account_seed);
     let salary = rng.random_range(150_000..1_500_000) * 100;
@@ -35,6 +39,9 @@ pub fn generate(account_id: &str, persona: &Persona, linked_at: Timestamp, now: 
     for day in first_day..=last_day {
         let mut rng = ChaCha8Rng::seed_from_u64(account_seed ^ (day as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
         let mut day_events = day_activity(&mut rng, persona, salary, day);
+        if busy {
+            day_events.extend(busy_payments(&mut rng));
+        }
         day_events.sort_by_key(|e| e.offset_ms);
         for (n, event) in day_events.into_iter().enumerate() {
             let at = Timestamp(day * DAY_MS + event.offset_ms);
@@ -99,6 +106,22 @@ impl Ledger {
             currency: "NGN".into(),
         });
     }
+}
+
+/// A shop's takings: card and transfer payments through the day, one in each slot of the day.
+fn busy_payments(rng: &mut ChaCha8Rng) -> Vec<Planned> {
+    let slot = DAY_MS / BUSY_PAYMENTS_PER_DAY;
+    (0..BUSY_PAYMENTS_PER_DAY)
+        .map(|i| {
+            let offset_ms = i * slot + rng.random_range(0..slot / 2) * 2 + 1;
+            let (narration, amount) = if rng.random_bool(0.6) {
+                (format!("POS SETTLEMENT TERMINAL {:04}", rng.random_range(1..40)), naira(rng, 500, 25_000, 50))
+            } else {
+                (format!("NIP/TRF FRM {}/{}", counterparty(rng), pick(rng, BANKS)), naira(rng, 1_000, 60_000, 100))
+            };
+            Planned { offset_ms, narration, amount, kind: TxKind::Credit, charges: Vec::new() }
+        })
+        .collect()
 }
 
 fn naira(rng: &mut ChaCha8Rng, low: i64, high: i64, step: i64) -> i64 {
@@ -217,8 +240,8 @@ mod tests {
     #[test]
     fn history_is_deterministic_and_balances_add_up() {
         let persona = Persona::for_username("user_good");
-        let a = generate("6553f10000000000000000aa", &persona, LINKED, LINKED);
-        let b = generate("6553f10000000000000000aa", &persona, LINKED, LINKED);
+        let a = generate("6553f10000000000000000aa", &persona, LINKED, LINKED, false);
+        let b = generate("6553f10000000000000000aa", &persona, LINKED, LINKED, false);
         assert_eq!(a.transactions, b.transactions);
         assert!(a.transactions.len() > 300, "{}", a.transactions.len());
         let first = &a.transactions[0];
@@ -234,8 +257,8 @@ mod tests {
     #[test]
     fn a_later_fetch_extends_the_same_history() {
         let persona = Persona::for_username("user_good");
-        let early = generate("6553f10000000000000000bb", &persona, LINKED, LINKED);
-        let later = generate("6553f10000000000000000bb", &persona, LINKED, LINKED.plus_millis(10 * DAY_MS));
+        let early = generate("6553f10000000000000000bb", &persona, LINKED, LINKED, false);
+        let later = generate("6553f10000000000000000bb", &persona, LINKED, LINKED.plus_millis(10 * DAY_MS), false);
         assert_eq!(&later.transactions[..early.transactions.len()], &early.transactions[..]);
         assert!(later.transactions.len() > early.transactions.len());
     }
@@ -244,11 +267,26 @@ mod tests {
     fn no_two_records_share_a_moment() {
         let persona = Persona::for_username("user_good");
         for n in 0..200 {
-            let history = generate(&format!("6553f1000000000000{n:06x}"), &persona, LINKED, LINKED);
+            let history = generate(&format!("6553f1000000000000{n:06x}"), &persona, LINKED, LINKED, false);
             for pair in history.transactions.windows(2) {
                 assert!(pair[0].date < pair[1].date, "account {n}: {:?} then {:?}", pair[0], pair[1]);
             }
         }
+    }
+
+    #[test]
+    fn a_busy_account_has_about_a_hundred_thousand_records_that_add_up() {
+        let persona = Persona::for_username("user_history");
+        let busy = generate("6553f10000000000000000cc", &persona, LINKED, LINKED, true);
+        assert!((99_000..=101_500).contains(&busy.transactions.len()), "{}", busy.transactions.len());
+        let first = &busy.transactions[0];
+        let mut running = first.balance.unwrap() - signed(first);
+        for t in &busy.transactions {
+            running += signed(t);
+            assert_eq!(Some(running), t.balance);
+        }
+        let again = generate("6553f10000000000000000cc", &persona, LINKED, LINKED, true);
+        assert_eq!(again.transactions.len(), busy.transactions.len(), "deterministic");
     }
 
     fn signed(t: &FetchedTransaction) -> i64 {

@@ -209,7 +209,8 @@ impl Connector for SandboxConnector {
         if scenario == Scenario::DataFailed {
             return Err(ConnectorError::Internal("sandbox scenario user_failed: the data fetch fails".into()));
         }
-        let history = history::generate(account.account_id, &persona, linked_at, now.max(linked_at));
+        let busy = scenario == Scenario::LongHistory;
+        let history = history::generate(account.account_id, &persona, linked_at, now.max(linked_at), busy);
         let mut data = FetchedData {
             identity: Some(persona.identity.clone()),
             bvn: persona.identity.bvn.clone(),

@@ -18,6 +18,9 @@ pub enum Scenario {
     DataUnavailable,
     DataFailed,
     NeedsReauth,
+    /// A busy shop's account: about 100,000 transactions over the year (paging and filters at
+    /// scale).
+    LongHistory,
 }
 
 /// (username, scenario, what it does): the table the README and `GET /v2/connect/sandbox` show.
@@ -37,6 +40,11 @@ pub const SCENARIOS: &[(&str, Scenario, &str)] = &[
         "user_reauth",
         Scenario::NeedsReauth,
         "Links normally; refreshes more than an hour after the login need re-authorisation",
+    ),
+    (
+        "user_history",
+        Scenario::LongHistory,
+        "A busy shop's account: about 100,000 transactions over the year; data AVAILABLE",
     ),
 ];
 

@@ -201,3 +201,21 @@ async fn unchanged_account_data_is_answered_304_until_a_refresh_changes_it() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
+
+/// `user_history` links an account with about 100,000 transactions, for paging and filters at
+/// scale through the public API.
+#[tokio::test]
+async fn the_long_history_login_serves_a_hundred_thousand_transactions() {
+    let t = TestApp::spawn().await;
+    t.link("history-1", "user_history").await;
+    let id = connected_ids(&t.receiver, 1).await.remove(0);
+    let details = t.wait_for_data(&id).await;
+    assert_eq!(details["data"]["meta"]["data_status"], "AVAILABLE");
+    let (_, first) = t.get(&format!("/v2/accounts/{id}/transactions?limit=100")).await;
+    let total = first["meta"]["total"].as_u64().unwrap();
+    assert!((99_000..=101_500).contains(&total), "{total}");
+    let next = first["meta"]["next"].as_str().unwrap();
+    assert!(next.contains("cursor="), "{next}");
+    let (_, credits) = t.get(&format!("/v2/accounts/{id}/transactions?type=credit&limit=5")).await;
+    assert!(credits["meta"]["total"].as_u64().unwrap() > 95_000);
+}
