@@ -125,9 +125,12 @@ impl SqlStore {
                 Box::pin(async move {
                     match backend {
                         Backend::Sqlite => {
+                            // The busy timeout first: setting the journal mode may wait for
+                            // another process's write (the CLI beside a server), and before the
+                            // timeout is set SQLite would refuse at once ("database is locked").
                             conn.execute(
-                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                                 PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                                "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+                                 PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
                             )
                             .await?;
                         }
