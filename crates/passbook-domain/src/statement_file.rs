@@ -142,6 +142,42 @@ pub struct StatementImport {
     pub created_at: Timestamp,
 }
 
+impl StatementImport {
+    /// What describes the import's accounts without their rows, worked out once.
+    pub fn summary(&self) -> ImportSummary {
+        ImportSummary {
+            format: self.file.format,
+            created_at: self.created_at,
+            accounts: self
+                .file
+                .accounts
+                .iter()
+                .map(|a| AccountSummary {
+                    period: a.period,
+                    account_number_stated: a.account_number.is_some(),
+                    reconciliation: a.reconcile(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// An import's accounts without their rows: what an account's source shows, kept apart so that
+/// showing it never reads (or reconciles) every row again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportSummary {
+    pub format: FileFormat,
+    pub created_at: Timestamp,
+    pub accounts: Vec<AccountSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountSummary {
+    pub period: Option<(Timestamp, Timestamp)>,
+    pub account_number_stated: bool,
+    pub reconciliation: Reconciliation,
+}
+
 /// The file way in: reads a statement file into accounts and rows.
 pub trait StatementReader: Send + Sync {
     fn read(&self, file: &[u8], file_name: Option<&str>, password: Option<&str>) -> Result<StatementFile, ReadError>;

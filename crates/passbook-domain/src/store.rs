@@ -231,6 +231,12 @@ pub trait ReportStore: Send + Sync {
 pub trait ImportStore: Send + Sync {
     async fn insert_statement_import(&self, import: &crate::statement_file::StatementImport) -> Result<()>;
     async fn statement_import(&self, app_id: &str, id: &str) -> Result<Option<crate::statement_file::StatementImport>>;
+    /// The import's summary alone (its rows are not read).
+    async fn statement_import_summary(
+        &self,
+        app_id: &str,
+        id: &str,
+    ) -> Result<Option<crate::statement_file::ImportSummary>>;
 }
 
 /// The webhook outbox and its delivery log.

@@ -1,6 +1,6 @@
 //! Uploaded statements, sealed.
 use passbook_domain::Timestamp;
-use passbook_domain::statement_file::{StatementFile, StatementImport};
+use passbook_domain::statement_file::{ImportSummary, StatementFile, StatementImport};
 
 use crate::SqlStore;
 use crate::error::{StoreError, StoreResult};
@@ -11,13 +11,16 @@ fn context(column: &str, id: &str) -> String {
 
 pub(crate) async fn insert(store: &SqlStore, import: &StatementImport) -> StoreResult<()> {
     let json = serde_json::to_vec(&import.file).expect("a statement serialises");
+    let summary = serde_json::to_vec(&import.summary()).expect("a summary serialises");
     let mut tx = store.write().await?;
     sqlx::query(
-        "INSERT INTO statement_imports (id, app_id, file_sealed, original_sealed, created_at) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO statement_imports (id, app_id, file_sealed, summary_sealed, original_sealed, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(&import.id)
     .bind(&import.app_id)
     .bind(store.vault.seal(&json, &context("file", &import.id)))
+    .bind(store.vault.seal(&summary, &context("summary", &import.id)))
     .bind(import.original.as_ref().map(|o| store.vault.seal(o, &context("original", &import.id))))
     .bind(import.created_at.0)
     .execute(&mut *tx)
@@ -48,10 +51,22 @@ pub(crate) async fn get(store: &SqlStore, app_id: &str, id: &str) -> StoreResult
     }))
 }
 
+pub(crate) async fn summary(store: &SqlStore, app_id: &str, id: &str) -> StoreResult<Option<ImportSummary>> {
+    let sealed: Option<Vec<u8>> =
+        sqlx::query_scalar("SELECT summary_sealed FROM statement_imports WHERE id = $1 AND app_id = $2")
+            .bind(id)
+            .bind(app_id)
+            .fetch_optional(&store.pool)
+            .await?;
+    let Some(sealed) = sealed else { return Ok(None) };
+    let json = store.vault.open(&sealed, &context("summary", id))?;
+    serde_json::from_slice(&json).map(Some).map_err(|e| StoreError::Corrupt(format!("statement import summary: {e}")))
+}
+
 mod port {
     use async_trait::async_trait;
     use passbook_domain::Result;
-    use passbook_domain::statement_file::StatementImport;
+    use passbook_domain::statement_file::{ImportSummary, StatementImport};
     use passbook_domain::store::ImportStore;
 
     use crate::SqlStore;
@@ -64,6 +79,10 @@ mod port {
 
         async fn statement_import(&self, app_id: &str, id: &str) -> Result<Option<StatementImport>> {
             Ok(super::get(self, app_id, id).await?)
+        }
+
+        async fn statement_import_summary(&self, app_id: &str, id: &str) -> Result<Option<ImportSummary>> {
+            Ok(super::summary(self, app_id, id).await?)
         }
     }
 }

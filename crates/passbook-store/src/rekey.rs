@@ -22,6 +22,7 @@ const SEALED: &[(&str, &str, &str, &str)] = &[
     ("statements", "id", "pdf_sealed", "statements.pdf"),
     ("income_records", "id", "record_sealed", "income_records.record"),
     ("statement_imports", "id", "file_sealed", "statement_imports.file"),
+    ("statement_imports", "id", "summary_sealed", "statement_imports.summary"),
     ("statement_imports", "id", "original_sealed", "statement_imports.original"),
 ];
 

@@ -83,9 +83,12 @@ impl Passbook {
                     };
                     next = linking::after_consent(&session, world, &call, finished);
                 }
-                Next::ReadFile(call, reading) => {
+                Next::ReadFile(mut call, reading) => {
                     events.extend(reading);
-                    let read = self.read_statement(&session.app_id, &call).await?;
+                    // The file (up to the upload limit) moves to the reader rather than being copied.
+                    let upload =
+                        linking::StatementUpload { file: std::mem::take(&mut call.upload.file), ..call.upload.clone() };
+                    let read = self.read_statement(&session.app_id, upload).await?;
                     next = linking::after_file(&session, &call, read);
                 }
                 Next::Link(plan, linking) => {

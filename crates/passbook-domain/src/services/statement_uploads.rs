@@ -4,7 +4,7 @@ use sha2::{Digest, Sha256};
 
 use super::Passbook;
 use crate::connector::{FetchedData, FetchedTransaction};
-use crate::linking::FileCall;
+use crate::linking::StatementUpload;
 use crate::model::*;
 use crate::statement_file::*;
 use crate::{Error, Result, Timestamp, ids};
@@ -25,10 +25,9 @@ impl Passbook {
     pub(super) async fn read_statement(
         &self,
         app_id: &str,
-        call: &FileCall,
+        upload: StatementUpload,
     ) -> Result<std::result::Result<Vec<StatementPreview>, ReadError>> {
         let reader = self.statements.clone();
-        let upload = call.upload.clone();
         let keep = self.settings.keep_statement_files;
         let read = tokio::task::spawn_blocking(move || {
             let read = reader.read(&upload.file, upload.file_name.as_deref(), upload.password.as_deref());
@@ -85,19 +84,26 @@ impl Passbook {
         Ok(Some((data, status)))
     }
 
-    /// Where a statement account's data came from; `None` for accounts linked otherwise.
+    /// Where a statement account's data came from (from the import's summary: the rows are not
+    /// read); `None` for accounts linked otherwise.
     pub async fn account_source(&self, account: &Account) -> Result<Option<AccountSource>> {
         if account.auth_method != AuthMethod::StatementUpload {
             return Ok(None);
         }
-        let Some((import, index)) = self.statement_account(account).await? else { return Ok(None) };
-        let file = &import.file.accounts[index];
+        let Some((import_id, index)) = parse_ref(&account.connector_ref) else { return Ok(None) };
+        let Some(mut summary) = self.store.statement_import_summary(&account.app_id, import_id).await? else {
+            return Ok(None);
+        };
+        if index >= summary.accounts.len() {
+            return Ok(None);
+        }
+        let this = summary.accounts.swap_remove(index);
         Ok(Some(AccountSource {
-            format: import.file.format,
-            imported_at: import.created_at,
-            period: file.period,
-            account_number_stated: file.account_number.is_some(),
-            reconciliation: file.reconcile(),
+            format: summary.format,
+            imported_at: summary.created_at,
+            period: this.period,
+            account_number_stated: this.account_number_stated,
+            reconciliation: this.reconciliation,
         }))
     }
 }

@@ -18,7 +18,7 @@ use axum::routing::{get, post};
 use passbook_domain::Error;
 use passbook_domain::connector::Credentials;
 use passbook_domain::linking::LinkAction;
-use passbook_domain::model::{LinkMode, LinkState};
+use passbook_domain::model::{LinkMode, LinkSession, LinkState};
 use passbook_domain::services::Advanced;
 use passbook_types::connect::WidgetQuery;
 use serde::Deserialize;
@@ -150,9 +150,8 @@ async fn act(state: &AppState, token: &str, action: LinkAction) -> Response {
 async fn answer(state: &AppState, token: &str, result: Result<Advanced, Error>) -> Response {
     match result {
         // Open banking: on to the bank's page, in hosted and widget mode alike.
-        Ok(advanced) if matches!(advanced.session.state, LinkState::AwaitingConsent { .. }) => {
-            let LinkState::AwaitingConsent { bank_url, .. } = &advanced.session.state else { unreachable!() };
-            Redirect::to(bank_url).into_response()
+        Ok(Advanced { session: LinkSession { state: LinkState::AwaitingConsent { bank_url, .. }, .. }, .. }) => {
+            Redirect::to(&bank_url).into_response()
         }
         Ok(advanced) if advanced.session.mode == LinkMode::Widget => {
             match state.passbook.advanced_view(advanced).await {

@@ -1,10 +1,12 @@
--- Uploaded statements: what was read from each file (sealed: it is personal data), and the file
--- itself only when the operator keeps uploads (also sealed). Accounts linked from a statement
+-- Uploaded statements: what was read from each file (sealed: it is personal data), its summary
+-- (each account's period and reconciliation, read when an account is shown), and the file itself
+-- only when the operator keeps uploads (all sealed). Accounts linked from a statement
 -- name their import in their connector reference.
 CREATE TABLE statement_imports (
     id                  TEXT PRIMARY KEY,
     app_id              TEXT NOT NULL,
     file_sealed         BLOB NOT NULL,
+    summary_sealed      BLOB NOT NULL,
     original_sealed     BLOB,
     created_at          INTEGER NOT NULL
 );
