@@ -186,12 +186,14 @@ impl SqlStore {
             Backend::Sqlite => {
                 // Another process on the file (the CLI beside a server) can make SQLite answer
                 // "database is locked" at once, without waiting out busy_timeout (a WAL
-                // checkpoint in progress); such a refusal is retried for a while.
-                let mut tries = 0;
+                // checkpoint in progress); such a refusal is retried, for about as long as
+                // busy_timeout would have waited.
+                let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
                 loop {
                     match self.pool.begin_with("BEGIN IMMEDIATE").await {
-                        Err(sqlx::Error::Database(e)) if e.message().contains("locked") && tries < 100 => {
-                            tries += 1;
+                        Err(sqlx::Error::Database(e))
+                            if e.message().contains("locked") && std::time::Instant::now() < deadline =>
+                        {
                             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
                         }
                         other => return Ok(other?),

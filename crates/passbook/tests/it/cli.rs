@@ -5,22 +5,11 @@ use serde_json::Value;
 
 use crate::support::*;
 
-/// Runs the CLI on the test server's database. On a blocking thread: the test's runtime keeps
-/// serving (and committing) meanwhile, as a real server would.
-async fn passbook(t: &TestApp, args: &[&str]) -> std::process::Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_passbook"));
-    command
-        .args(args)
-        .env("PASSBOOK_DATABASE_URL", &t.config.database_url)
-        .env("PASSBOOK_MASTER_KEY", t.config.master_key.as_deref().unwrap());
-    tokio::task::spawn_blocking(move || command.output().unwrap()).await.unwrap()
-}
-
 #[tokio::test]
 async fn apps_are_created_and_listed_while_the_server_runs() {
     let t = TestApp::spawn().await;
     let out =
-        passbook(&t, &["apps", "create", "--name", "Lendy", "--webhook-url", "http://127.0.0.1:9/hooks", "--json"])
+        passbook_cli(&t, &["apps", "create", "--name", "Lendy", "--webhook-url", "http://127.0.0.1:9/hooks", "--json"])
             .await;
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let created: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -34,7 +23,7 @@ async fn apps_are_created_and_listed_while_the_server_runs() {
     let (status, body) = t.get_with_key("/v2/accounts", key).await;
     assert_eq!(status.as_u16(), 200, "{body}");
 
-    let out = passbook(&t, &["apps", "list", "--json"]).await;
+    let out = passbook_cli(&t, &["apps", "list", "--json"]).await;
     assert!(out.status.success());
     let list: Value = serde_json::from_slice(&out.stdout).unwrap();
     let names: Vec<_> = list.as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap()).collect();
@@ -42,9 +31,9 @@ async fn apps_are_created_and_listed_while_the_server_runs() {
     assert!(list.as_array().unwrap().iter().all(|a| a.get("secret_key").is_none()));
 
     let id = created["id"].as_str().unwrap();
-    let out = passbook(&t, &["apps", "set-webhook", id, "https://hooks.example.com/mono"]).await;
+    let out = passbook_cli(&t, &["apps", "set-webhook", id, "https://hooks.example.com/mono"]).await;
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = passbook(&t, &["apps", "create", "--name", "Bad", "--webhook-url", "ftp://x"]).await;
+    let out = passbook_cli(&t, &["apps", "create", "--name", "Bad", "--webhook-url", "ftp://x"]).await;
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("webhook_url must be an absolute http(s) URL"));
 }

@@ -511,6 +511,17 @@ pub fn serve_with(db: &str, key: &str, extra: &[&str], env: &[(&str, &str)], log
     Process { child, base }
 }
 
+/// Runs the CLI on the test server's database. On a blocking thread: the test's runtime keeps
+/// serving (and committing) meanwhile, as a real server would.
+pub async fn passbook_cli(t: &TestApp, args: &[&str]) -> std::process::Output {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_passbook"));
+    command
+        .args(args)
+        .env("PASSBOOK_DATABASE_URL", &t.config.database_url)
+        .env("PASSBOOK_MASTER_KEY", t.config.master_key.as_deref().unwrap());
+    tokio::task::spawn_blocking(move || command.output().unwrap()).await.unwrap()
+}
+
 /// For tests of `passbook` processes: a fresh database, a master key, a webhook receiver, and an
 /// app created with the CLI; returns them with the app's secret key.
 pub async fn process_setup(dir: &TempDir) -> (String, String, Receiver, String) {

@@ -284,17 +284,11 @@ async fn the_partners_api_takes_a_statement_in_base64() {
 #[tokio::test]
 async fn the_cli_imports_a_statement_for_a_customer() {
     let t = TestApp::spawn().await;
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_passbook"))
-        .args(["statements", "import"])
-        .arg(
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../../../shared/statements/camt053/viafintech__valid_example_v4.xml"),
-        )
-        .args(["--customer-name", "Robert Schneider", "--customer-email", "robert@example.ch", "--app", &t.app.app.id])
-        .env("PASSBOOK_DATABASE_URL", &t.config.database_url)
-        .env("PASSBOOK_MASTER_KEY", t.config.master_key.as_ref().unwrap())
-        .output()
-        .unwrap();
+    let statement = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/statements/camt053/viafintech__valid_example_v4.xml");
+    let app = t.app.app.id.clone();
+    let args = ["statements", "import", statement.to_str().unwrap(), "--customer-name", "Robert Schneider"];
+    let out = passbook_cli(&t, &[&args[..], &["--customer-email", "robert@example.ch", "--app", &app]].concat()).await;
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout} {}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("CH0309000000250090342 CHF  13 transactions  balanced  (camt053)"), "{stdout}");
