@@ -5,6 +5,9 @@
 //! Run with `cargo bench -p passbook --bench outbox` (add
 //! `PASSBOOK_BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5433/postgres` for PostgreSQL; the
 //! bench creates and uses a fresh database there).
+#[path = "common/postgres.rs"]
+mod postgres;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -25,7 +28,7 @@ async fn main() {
     let dir = tempfile::tempdir().unwrap();
     let mut backends = vec![("SQLite", format!("sqlite://{}", dir.path().join("outbox.db").display()))];
     if let Ok(server) = std::env::var("PASSBOOK_BENCH_POSTGRES_URL") {
-        backends.push(("PostgreSQL", fresh_postgres_database(&server).await));
+        backends.push(("PostgreSQL", postgres::fresh_database(&server).await));
     }
     println!("## Webhook outbox with {APP_EVENTS} independent and {ACCOUNT_EVENTS} ordered events waiting\n");
     println!("| backend | one claim, p50 / max ({CLAIMS} claims) | backlog drained in | deliveries/s |");
@@ -107,15 +110,4 @@ async fn receiver(received: Arc<AtomicUsize>) -> String {
     );
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     url
-}
-
-async fn fresh_postgres_database(server: &str) -> String {
-    use sqlx::{Connection, Executor};
-    sqlx::any::install_default_drivers();
-    let name = format!("passbook_bench_{}", ids::random_alnum(12).to_lowercase());
-    let mut admin =
-        sqlx::AnyConnection::connect(server).await.expect("PASSBOOK_BENCH_POSTGRES_URL accepts connections");
-    admin.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).await.unwrap();
-    let root = &server[..server.rfind('/').unwrap()];
-    format!("{root}/{name}")
 }

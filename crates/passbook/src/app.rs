@@ -41,6 +41,7 @@ pub async fn build(config: &Config, public_url: String) -> anyhow::Result<Passbo
         },
         work: Default::default(),
         metrics: Default::default(),
+        apps: Default::default(),
     };
     // Decrypting every app checks that the master key matches this database.
     passbook.list_apps().await.context("reading the apps; is this the master key this database was created with?")?;

@@ -56,7 +56,9 @@ impl Passbook {
     /// Sets (or with `None` clears) where the app's webhooks go.
     pub async fn set_webhook_url(&self, app_id: &str, url: Option<&str>) -> Result<()> {
         let url = url.map(|u| self.parse_webhook_url(u)).transpose()?;
-        if !self.store.set_webhook_url(app_id, url.as_deref()).await? {
+        let found = self.store.set_webhook_url(app_id, url.as_deref()).await?;
+        self.apps.clear();
+        if !found {
             return Err(Error::not_found(format!("No app with id '{app_id}'")));
         }
         Ok(())
@@ -85,7 +87,9 @@ impl Passbook {
                 format!("refresh_interval_hours must be 24, 12 or 6, got {hours}"),
             ));
         }
-        if !self.store.set_refresh_interval(app_id, hours).await? {
+        let found = self.store.set_refresh_interval(app_id, hours).await?;
+        self.apps.clear();
+        if !found {
             return Err(Error::not_found(format!("No app with id '{app_id}'")));
         }
         Ok(())
@@ -105,10 +109,17 @@ impl Passbook {
             .map(str::trim)
             .filter(|k| !k.is_empty())
             .ok_or_else(|| Error::Unauthorized("Missing mono-sec-key header: send your app's secret key".into()))?;
-        self.store
-            .app_by_secret_hash(&hash_secret(key))
+        let hash = hash_secret(key);
+        if let Some(app) = self.apps.get(&hash) {
+            return Ok(app);
+        }
+        let app = self
+            .store
+            .app_by_secret_hash(&hash)
             .await?
-            .ok_or_else(|| Error::Unauthorized("Invalid mono-sec-key: no app has this secret key".into()))
+            .ok_or_else(|| Error::Unauthorized("Invalid mono-sec-key: no app has this secret key".into()))?;
+        self.apps.put(&app);
+        Ok(app)
     }
 }
 

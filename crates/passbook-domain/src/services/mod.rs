@@ -1,6 +1,7 @@
 //! The operations Passbook offers, one module per area. Handlers and workers call these;
 //! these call the [`Store`] and the [`Connector`]s.
 mod accounts;
+mod app_cache;
 mod apps;
 mod customers;
 mod fetch;
@@ -20,6 +21,7 @@ mod widget;
 
 use std::sync::Arc;
 
+pub use app_cache::{APP_CACHE_TTL, AppCache};
 pub use fetch::JobResult;
 pub use idempotency::{IDEMPOTENCY_TTL_MS, request_fingerprint};
 pub use initiate::{CustomerSpec, InitiateLink, InitiatedLink};
@@ -80,6 +82,8 @@ pub struct Passbook {
     /// for their next poll.
     pub work: Arc<Wakeups>,
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Apps by secret-key hash, for authentication.
+    pub apps: Arc<AppCache>,
 }
 
 /// One signal per worker: a single shared one would wake whichever worker waits first, and

@@ -25,7 +25,9 @@ impl Passbook {
     pub async fn rotate_webhook_secret(&self, app: &App) -> Result<RotatedSecret> {
         let secret = new_webhook_secret();
         let until = self.clock.now().plus_millis(SECRET_ROTATION_OVERLAP_MS);
-        if !self.store.rotate_webhook_secret(&app.id, &secret, until).await? {
+        let found = self.store.rotate_webhook_secret(&app.id, &secret, until).await?;
+        self.apps.clear();
+        if !found {
             return Err(Error::not_found("app"));
         }
         Ok(RotatedSecret { secret, previous_valid_until: until })

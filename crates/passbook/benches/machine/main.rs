@@ -1,0 +1,259 @@
+//! Passbook against the machine: the release `passbook serve` process on a fresh database, seeded
+//! through the public API, measured over loopback beside a same-bytes axum server started by this
+//! benchmark in the same run; on SQLite, and on PostgreSQL when `PASSBOOK_BENCH_POSTGRES_URL`
+//! names a server (a fresh database is created there).
+//!
+//! Run with `cargo bench -p passbook --bench machine`. It prints, per backend:
+//! - pages served (`GET` transactions and account details) by Passbook and by the baseline,
+//!   32 connections, alternating runs;
+//! - link-to-data latency (last link step → `account_connected` / `account_updated` AVAILABLE);
+//! - the 100,000-transaction fetch, end to end through the sandbox login `user_history`;
+//! - 6,000 queued webhooks drained by one `passbook worker` to a loopback receiver;
+//! - bytes on disk per transaction, memory and cold start.
+#[path = "../common/postgres.rs"]
+mod postgres;
+
+mod load;
+mod process;
+
+use std::time::{Duration, Instant};
+
+use process::{Passbook, Receiver, link};
+
+const CONNECTIONS: usize = 32;
+const RUN: Duration = Duration::from_secs(4);
+const LINKS: usize = 15;
+const WEBHOOKS: usize = 6_000;
+
+fn main() {
+    if let Ok(file) = std::env::var(load::BASELINE_BODY) {
+        return load::serve_baseline(&file);
+    }
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    // The load generator and receiver share the machine with the server, as wrk would.
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    runtime.block_on(async {
+        let dir = tempfile::tempdir().unwrap();
+        let mut backends = vec![("SQLite", format!("sqlite://{}", dir.path().join("bench.db").display()))];
+        if let Ok(server) = std::env::var("PASSBOOK_BENCH_POSTGRES_URL") {
+            backends.push(("PostgreSQL", postgres::fresh_database(&server).await));
+        }
+        for (name, database) in backends {
+            measure(name, &database, dir.path()).await;
+        }
+    });
+}
+
+async fn measure(backend: &str, database: &str, dir: &std::path::Path) {
+    println!("## {backend} ({} cores)\n", std::thread::available_parallelism().map_or(0, |n| n.get()));
+    let key = passbook_domain::Vault::generate_key();
+    let receiver = Receiver::start().await;
+    let server = Passbook::start("serve", database, &key, &[], &receiver.url);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let idle_rss = server.rss_mb();
+    let http = reqwest::Client::new();
+    let (base, secret) = (server.base.clone(), server.secret_key.clone());
+
+    let latency = link_to_data(&http, &base, &secret, &receiver).await;
+    let (history, fetch) = long_history(&http, &base, &secret, &receiver).await;
+    let (_, year) = link(&http, &base, &secret, "user_good", LINKS).await;
+    let year =
+        receiver.wait_for(Duration::from_secs(30), |a| a.account == year && a.data_status == "AVAILABLE").await.account;
+
+    println!("| path | Passbook req/s (p50, p99) | same-bytes axum req/s (p50, p99) | ratio |");
+    println!("|---|---|---|---|");
+    let mut loaded_rss = 0.0_f64;
+    for (label, path) in [
+        (
+            "`GET /v2/accounts/{id}/transactions?limit=50`, 100,000 transactions",
+            format!("/v2/accounts/{history}/transactions?limit=50"),
+        ),
+        (
+            "`GET /v2/accounts/{id}/transactions?limit=50`, one year",
+            format!("/v2/accounts/{year}/transactions?limit=50"),
+        ),
+        ("`GET /v2/accounts/{id}`", format!("/v2/accounts/{history}")),
+    ] {
+        let url = format!("{base}{path}");
+        let body = http.get(&url).header("mono-sec-key", &secret).send().await.unwrap().bytes().await.unwrap();
+        let baseline = Baseline::start(&body, dir);
+        let mut ours = Vec::new();
+        let mut theirs = Vec::new();
+        for _ in 0..2 {
+            ours.push(load::run(&url, &secret, CONNECTIONS, RUN).await);
+            loaded_rss = loaded_rss.max(server.rss_mb());
+            theirs.push(load::run(&format!("{}{path}", baseline.base), "", CONNECTIONS, RUN).await);
+        }
+        let (a, b) = (best(&ours), best(&theirs));
+        assert_eq!(a.bytes, b.bytes, "the baseline answers the same bytes");
+        println!(
+            "| {label} ({:.1} KB) | {:.0} ({}, {}) | {:.0} ({}, {}) | {:.2}× |",
+            a.bytes as f64 / 1024.0,
+            a.per_second,
+            ms(a.p50),
+            ms(a.p99),
+            b.per_second,
+            ms(b.p50),
+            ms(b.p99),
+            a.per_second / b.per_second
+        );
+    }
+    println!();
+    println!(
+        "Link to data, {LINKS} one-year links through the Partners API (last step sent → webhook at the receiver): \
+         `account_connected` p50 {} / p95 {}; `account_updated` AVAILABLE p50 {} / p95 {}",
+        ms(latency.0[latency.0.len() / 2]),
+        ms(latency.0[latency.0.len() * 95 / 100]),
+        ms(latency.1[latency.1.len() / 2]),
+        ms(latency.1[latency.1.len() * 95 / 100])
+    );
+    println!(
+        "The 100,000-transaction login (`user_history`), last step → `account_updated` AVAILABLE: {:.2} s ({:.0} transactions/s end to end: generated, sealed where private, written)",
+        fetch.0.as_secs_f64(),
+        fetch.1 as f64 / fetch.0.as_secs_f64()
+    );
+    println!(
+        "Memory: {idle_rss:.1} MB idle, {loaded_rss:.1} MB at most under load; cold start {} to the listening line",
+        ms(server.cold_start)
+    );
+    drop(server);
+    let rate = webhooks(database, &key, &secret, &receiver).await;
+    println!("{WEBHOOKS} queued `webhook_test` events drained by one `passbook worker`: {rate:.0} deliveries/s");
+    let (per_row, rows) = disk_per_transaction(database).await;
+    println!("On disk: {per_row:.0} bytes per transaction, indexes included ({rows} transactions)\n");
+}
+
+/// Per link: (to `account_connected`, to `account_updated` AVAILABLE), each sorted.
+async fn link_to_data(
+    http: &reqwest::Client,
+    base: &str,
+    key: &str,
+    receiver: &Receiver,
+) -> (Vec<Duration>, Vec<Duration>) {
+    let (mut connected, mut available) = (Vec::new(), Vec::new());
+    for n in 0..LINKS {
+        let (sent, id) = link(http, base, key, "user_good", n).await;
+        let limit = Duration::from_secs(30);
+        let c = receiver.wait_for(limit, |a| a.account == id && a.event == "mono.events.account_connected").await;
+        let u = receiver.wait_for(limit, |a| a.account == id && a.data_status == "AVAILABLE").await;
+        connected.push(c.at - sent);
+        available.push(u.at - sent);
+    }
+    connected.sort();
+    available.sort();
+    (connected, available)
+}
+
+/// The account id of `user_history` and (last step → AVAILABLE, its transactions).
+async fn long_history(http: &reqwest::Client, base: &str, key: &str, receiver: &Receiver) -> (String, (Duration, u64)) {
+    let (sent, id) = link(http, base, key, "user_history", 0).await;
+    let done = receiver.wait_for(Duration::from_secs(300), |a| a.account == id && a.data_status == "AVAILABLE").await;
+    let page: serde_json::Value = http
+        .get(format!("{base}/v2/accounts/{id}/transactions?limit=1"))
+        .header("mono-sec-key", key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let total = page["meta"]["total"].as_u64().expect("meta.total");
+    (id, (done.at - sent, total))
+}
+
+/// Queues [`WEBHOOKS`] test events through a server without workers, then times one
+/// `passbook worker` draining them.
+async fn webhooks(database: &str, key: &str, secret: &str, receiver: &Receiver) -> f64 {
+    let server = Passbook::start("serve", database, key, &["--no-workers"], &receiver.url);
+    let http = reqwest::Client::new();
+    let url = format!("{}/passbook/v1/webhook/test", server.base);
+    let before = receiver.count("mono.events.webhook_test");
+    let queued: Vec<_> = (0..CONNECTIONS)
+        .map(|_| {
+            let (http, url, secret) = (http.clone(), url.clone(), secret.to_string());
+            tokio::spawn(async move {
+                for _ in 0..WEBHOOKS / CONNECTIONS {
+                    let res = http.post(&url).header("mono-sec-key", &secret).send().await.unwrap();
+                    assert!(res.status().is_success(), "{}", res.text().await.unwrap());
+                }
+            })
+        })
+        .collect();
+    for task in queued {
+        task.await.unwrap();
+    }
+    let expected = before + WEBHOOKS / CONNECTIONS * CONNECTIONS;
+    let worker = Passbook::start("worker", database, key, &[], "");
+    let started = Instant::now();
+    while receiver.count("mono.events.webhook_test") < expected {
+        assert!(started.elapsed() < Duration::from_secs(300), "the worker drains the outbox");
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let rate = (expected - before) as f64 / started.elapsed().as_secs_f64();
+    drop(worker);
+    rate
+}
+
+/// Bytes of the transactions table and its indexes per row.
+async fn disk_per_transaction(database: &str) -> (f64, i64) {
+    use sqlx::{Connection, Row};
+    sqlx::any::install_default_drivers();
+    let mut db = sqlx::AnyConnection::connect(database).await.unwrap();
+    let rows: i64 = sqlx::query("SELECT COUNT(*) FROM transactions").fetch_one(&mut db).await.unwrap().get(0);
+    let bytes: i64 = if database.starts_with("sqlite") {
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut db).await.unwrap();
+        sqlx::query(
+            "SELECT CAST(SUM(pgsize) AS BIGINT) FROM dbstat WHERE name IN \
+             (SELECT name FROM sqlite_master WHERE tbl_name = 'transactions')",
+        )
+        .fetch_one(&mut db)
+        .await
+        .unwrap()
+        .get(0)
+    } else {
+        sqlx::query("SELECT pg_total_relation_size('transactions')").fetch_one(&mut db).await.unwrap().get(0)
+    };
+    (bytes as f64 / rows as f64, rows)
+}
+
+/// The same-bytes server: this benchmark's own executable, started again as a separate process.
+struct Baseline {
+    child: std::process::Child,
+    base: String,
+}
+
+impl Baseline {
+    fn start(body: &[u8], dir: &std::path::Path) -> Self {
+        use std::io::BufRead;
+        let file = dir.join("baseline-body");
+        std::fs::write(&file, body).unwrap();
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+            .env(load::BASELINE_BODY, &file)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let base = line.trim().strip_prefix("baseline listening on ").unwrap().to_string();
+        Self { child, base }
+    }
+}
+
+impl Drop for Baseline {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn best(runs: &[load::Load]) -> &load::Load {
+    runs.iter().max_by(|a, b| a.per_second.total_cmp(&b.per_second)).unwrap()
+}
+
+fn ms(d: Duration) -> String {
+    if d < Duration::from_millis(1) {
+        format!("{} µs", d.as_micros())
+    } else {
+        format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+    }
+}
