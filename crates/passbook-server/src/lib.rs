@@ -36,6 +36,8 @@ pub struct AppState {
     pub passbook: Passbook,
     /// The largest statement file accepted.
     pub max_upload_bytes: usize,
+    /// Rendered transaction pages by their `ETag`.
+    pub answers: std::sync::Arc<api::answer_cache::AnswerCache>,
 }
 
 /// What the operator tunes about the HTTP surface.
@@ -48,6 +50,8 @@ pub struct HttpOptions {
     pub metrics: bool,
     /// The largest statement file accepted (link pages and the import API).
     pub max_upload_bytes: usize,
+    /// Memory for rendered transaction pages, kept by their `ETag` (0: none).
+    pub answer_cache_bytes: usize,
 }
 
 impl Default for HttpOptions {
@@ -57,6 +61,7 @@ impl Default for HttpOptions {
             request_timeout: Duration::from_secs(30),
             metrics: true,
             max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
+            answer_cache_bytes: 8 * 1024 * 1024,
         }
     }
 }
@@ -68,7 +73,11 @@ pub fn router(passbook: Passbook) -> Router {
 
 /// The whole HTTP application.
 pub fn router_with(passbook: Passbook, options: &HttpOptions) -> Router {
-    let state = AppState { passbook, max_upload_bytes: options.max_upload_bytes };
+    let state = AppState {
+        passbook,
+        max_upload_bytes: options.max_upload_bytes,
+        answers: std::sync::Arc::new(api::answer_cache::AnswerCache::new(options.answer_cache_bytes)),
+    };
     let timeout = options.request_timeout;
     let idempotent = middleware::from_fn_with_state(state.clone(), idempotency::idempotent);
     let mut api = api::router(options.max_upload_bytes);

@@ -35,6 +35,34 @@ const COLUMNS: &str = "a.id, a.app_id, a.customer_id, a.institution_id, a.auth_m
     a.account_number, a.currency, a.kind, a.bvn_sealed, a.balance, a.data_status, a.retrieved_data, a.reference, \
     a.transaction_count, a.authorised_at, a.needs_reauth, a.created_at, a.updated_at";
 
+impl AccountRow {
+    /// The row of [`COLUMNS`], read on the calling thread ([`crate::inline`]).
+    fn from_inline(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: row.get(0)?,
+            app_id: row.get(1)?,
+            customer_id: row.get(2)?,
+            institution_id: row.get(3)?,
+            auth_method: row.get(4)?,
+            connector_ref_sealed: row.get(5)?,
+            name_sealed: row.get(6)?,
+            account_number: row.get(7)?,
+            currency: row.get(8)?,
+            kind: row.get(9)?,
+            bvn_sealed: row.get(10)?,
+            balance: row.get(11)?,
+            data_status: row.get(12)?,
+            retrieved_data: row.get(13)?,
+            reference: row.get(14)?,
+            transaction_count: row.get(15)?,
+            authorised_at: row.get(16)?,
+            needs_reauth: row.get(17)?,
+            created_at: row.get(18)?,
+            updated_at: row.get(19)?,
+        })
+    }
+}
+
 #[derive(FromRow)]
 struct AccountWithCustomerRow {
     #[sqlx(flatten)]
@@ -131,13 +159,17 @@ pub(crate) async fn upsert_linked(
 }
 
 pub(crate) async fn scoped(store: &SqlStore, app_id: &str, id: &str) -> StoreResult<Option<Account>> {
-    let row: Option<AccountRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM accounts a WHERE a.id = $1 AND a.app_id = $2"
-    )))
-    .bind(id)
-    .bind(app_id)
-    .fetch_optional(&store.pool)
-    .await?;
+    static SQL: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| format!("SELECT {COLUMNS} FROM accounts a WHERE a.id = $1 AND a.app_id = $2"));
+    let row: Option<AccountRow> = match &store.inline {
+        Some(inline) => inline.read(|db| {
+            use rusqlite::OptionalExtension;
+            db.prepare_cached(&SQL)?.query_row((id, app_id), AccountRow::from_inline).optional()
+        })?,
+        None => {
+            sqlx::query_as(sqlx::AssertSqlSafe(SQL.as_str())).bind(id).bind(app_id).fetch_optional(&store.pool).await?
+        }
+    };
     row.map(|r| store.account_from_row(r)).transpose()
 }
 

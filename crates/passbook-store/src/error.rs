@@ -5,6 +5,9 @@ use passbook_domain::Error;
 pub enum StoreError {
     #[error(transparent)]
     Database(#[from] sqlx::Error),
+    /// A read on the calling thread ([`crate::inline`]).
+    #[error(transparent)]
+    Inline(#[from] rusqlite::Error),
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error(transparent)]

@@ -17,6 +17,7 @@ mod events;
 mod idempotency;
 mod imports;
 mod income;
+mod inline;
 mod jobs;
 mod link_state;
 mod links;
@@ -25,6 +26,7 @@ mod sql;
 mod statements;
 mod transactions;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use passbook_domain::Vault;
@@ -101,6 +103,8 @@ pub struct SqlStore {
     pool: AnyPool,
     backend: Backend,
     vault: Vault,
+    /// The API's hottest reads on a SQLite file, run on the calling thread.
+    inline: Option<Arc<inline::InlineReads>>,
 }
 
 impl SqlStore {
@@ -110,8 +114,10 @@ impl SqlStore {
         let backend = Backend::from_url(url).ok_or_else(|| {
             StoreError::Setup(format!("unsupported database URL '{url}': use sqlite://… or postgres://…"))
         })?;
+        let mut inline = None;
         if backend == Backend::Sqlite {
             create_private_sqlite_file(url)?;
+            inline = inline::InlineReads::for_url(url).map(Arc::new);
         }
         let (url, timeout_ms) = match backend {
             Backend::Sqlite if !url.contains("mode=") => {
@@ -145,7 +151,7 @@ impl SqlStore {
             })
             .connect(&url)
             .await?;
-        Ok(Self { pool, backend, vault })
+        Ok(Self { pool, backend, vault, inline })
     }
 
     /// Applies the migrations that have not run yet.

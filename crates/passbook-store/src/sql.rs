@@ -15,13 +15,24 @@ pub(crate) struct SqlBuilder {
     count: usize,
     /// `?` (SQLite) rather than `$N` (PostgreSQL).
     anonymous: bool,
+    /// The values again, for a statement that may run on the calling thread instead
+    /// ([`crate::inline`]).
+    inline_values: Option<Vec<rusqlite::types::Value>>,
 }
 
 impl SqlBuilder {
     /// A statement whose parameters are all bound through the builder, in order.
     pub fn new(backend: crate::Backend, sql: impl Into<String>) -> Self {
         let anonymous = backend == crate::Backend::Sqlite;
-        Self { sql: sql.into(), args: AnyArguments::default(), count: 0, anonymous }
+        Self { sql: sql.into(), args: AnyArguments::default(), count: 0, anonymous, inline_values: None }
+    }
+
+    /// Keeps the bound values for [`SqlBuilder::finish_inline`] too (SQLite only).
+    pub fn keeping_values(mut self) -> Self {
+        if self.anonymous {
+            self.inline_values = Some(Vec::new());
+        }
+        self
     }
 
     pub fn push(&mut self, sql: &str) -> &mut Self {
@@ -29,8 +40,11 @@ impl SqlBuilder {
         self
     }
 
-    pub fn push_bind<'t, T: Encode<'t, Any> + Type<Any> + 't>(&mut self, value: T) -> &mut Self {
+    pub fn push_bind<'t, T: Encode<'t, Any> + Type<Any> + rusqlite::ToSql + 't>(&mut self, value: T) -> &mut Self {
         self.count += 1;
+        if let Some(values) = &mut self.inline_values {
+            values.push(owned_value(&value));
+        }
         if self.anonymous {
             self.sql.push('?');
         } else {
@@ -51,6 +65,22 @@ impl SqlBuilder {
     pub fn finish(self) -> (AssertSqlSafe<String>, AnyArguments) {
         (AssertSqlSafe(self.sql), self.args)
     }
+
+    /// The statement and its values for [`crate::inline`] (built [`SqlBuilder::keeping_values`]).
+    pub fn finish_inline(self) -> (String, Vec<rusqlite::types::Value>) {
+        debug_assert!(self.inline_values.is_some() || self.count == 0, "values were not kept");
+        (self.sql, self.inline_values.unwrap_or_default())
+    }
+}
+
+fn owned_value(value: &dyn rusqlite::ToSql) -> rusqlite::types::Value {
+    use rusqlite::types::ToSqlOutput;
+    match value.to_sql() {
+        Ok(ToSqlOutput::Borrowed(borrowed)) => borrowed.try_into().unwrap_or(rusqlite::types::Value::Null),
+        Ok(ToSqlOutput::Owned(owned)) => owned,
+        // Only the types Passbook binds come here (text, integers, bytes), and each converts.
+        _ => rusqlite::types::Value::Null,
+    }
 }
 
 pub(crate) struct RowBinder<'b> {
@@ -59,7 +89,7 @@ pub(crate) struct RowBinder<'b> {
 }
 
 impl RowBinder<'_> {
-    pub fn bind<'t, T: Encode<'t, Any> + Type<Any> + 't>(&mut self, value: T) -> &mut Self {
+    pub fn bind<'t, T: Encode<'t, Any> + Type<Any> + rusqlite::ToSql + 't>(&mut self, value: T) -> &mut Self {
         if !self.first {
             self.builder.sql.push_str(", ");
         }

@@ -135,7 +135,11 @@ pub(crate) async fn page(
             ") page",
         ),
     };
+    let inline = store.inline.as_ref().filter(|_| bounded_by_index(filter, &page));
     let mut qb = SqlBuilder::new(store.backend, open);
+    if inline.is_some() {
+        qb = qb.keeping_values();
+    }
     qb.push(
         "SELECT id, account_id, date, narration, amount, kind, balance, category, currency, fingerprint \
          FROM transactions WHERE id IN (SELECT id FROM transactions",
@@ -150,8 +154,17 @@ pub(crate) async fn page(
         .push_bind(page.offset() as i64)
         .push(") ORDER BY date DESC, id DESC")
         .push(close);
-    let (sql, args) = qb.finish();
-    let json: Option<String> = sqlx::query_scalar_with(sql, args).fetch_one(&store.pool).await?;
+    let json: Option<String> = match inline {
+        Some(inline) => {
+            let (sql, values) = qb.finish_inline();
+            inline
+                .read(|db| db.prepare_cached(&sql)?.query_row(rusqlite::params_from_iter(values), |row| row.get(0)))?
+        }
+        None => {
+            let (sql, args) = qb.finish();
+            sqlx::query_scalar_with(sql, args).fetch_one(&store.pool).await?
+        }
+    };
     let rows: Vec<TransactionRow> = match json {
         Some(json) => {
             serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(format!("transactions page: {e}")))?
@@ -161,6 +174,12 @@ pub(crate) async fn page(
     let total = if filter.is_empty() { total_hint } else { count(store, account_id, filter).await? };
     let items = rows.into_iter().map(Transaction::try_from).collect::<StoreResult<_>>()?;
     Ok(Page { items, total })
+}
+
+/// A page that reads at most its own rows and the index entries it skips: no narration search
+/// (which reads every row), no `paginate=false`, no deep `page=N` jump.
+fn bounded_by_index(filter: &TransactionFilter, page: &PageRequest) -> bool {
+    filter.narration.is_none() && page.limit.is_some() && page.offset() <= 5_000
 }
 
 async fn count(store: &SqlStore, account_id: &str, filter: &TransactionFilter) -> StoreResult<u64> {

@@ -288,6 +288,10 @@ pub struct HttpArgs {
     /// read from them is kept.
     #[arg(long, env = "PASSBOOK_KEEP_STATEMENT_FILES", default_value_t = false)]
     pub keep_statement_files: bool,
+    /// Memory for rendered transaction pages, kept by their ETag until a fetch changes them, in
+    /// megabytes (0: none).
+    #[arg(long, env = "PASSBOOK_ANSWER_CACHE_MB", default_value_t = 8)]
+    pub answer_cache_mb: usize,
 }
 
 impl HttpArgs {
@@ -303,6 +307,7 @@ impl HttpArgs {
             request_timeout: Duration::from_secs(self.request_timeout_secs),
             metrics: self.metrics.unwrap_or(sandbox),
             max_upload_bytes: self.max_upload_mb * 1024 * 1024,
+            answer_cache_bytes: self.answer_cache_mb * 1024 * 1024,
         };
         config.keep_statement_files = self.keep_statement_files;
         config.connections = passbook_server::ConnectionLimits {

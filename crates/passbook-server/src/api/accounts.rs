@@ -2,12 +2,15 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, Uri};
 use axum::response::{IntoResponse, Response};
-use passbook_domain::model::{AccountId, App, Cursor, DataKind, JobId};
+use std::sync::Arc;
+
+use passbook_domain::model::{Account, AccountId, App, Cursor, DataKind, JobId, PageRequest, TransactionFilter};
 use passbook_domain::services::{parse_list_page, parse_transactions_query};
 use passbook_types::accounts::*;
 use passbook_types::{ListMeta, PageMeta, Success};
 use serde::Deserialize;
 
+use super::answer_cache::RenderedPage;
 use super::{conditional, list_meta, success, wire};
 use crate::AppState;
 use crate::error::ApiResult;
@@ -156,7 +159,26 @@ pub async fn transactions(
     if let Some(unchanged) = conditional::not_modified(&headers, &tag) {
         return Ok(unchanged);
     }
-    let found = state.passbook.transactions_of(&account, &filter, page.clone()).await?;
+    let page = match state.answers.get(&tag) {
+        Some(rendered) => rendered,
+        None => {
+            let rendered = Arc::new(transactions_page(&state, &account, &query, filter, page).await?);
+            state.answers.put(&tag, &rendered);
+            rendered
+        }
+    };
+    let envelope = success(&state, "Transaction retrieved successfully", &*page.data).with_meta(&*page.meta);
+    Ok(answer(job, &tag, Json(envelope)))
+}
+
+async fn transactions_page(
+    state: &AppState,
+    account: &Account,
+    query: &TransactionsQuery,
+    filter: TransactionFilter,
+    page: PageRequest,
+) -> ApiResult<RenderedPage> {
+    let found = state.passbook.transactions_of(account, &filter, page.clone()).await?;
     let data: Vec<TransactionOut> = found.items.iter().map(wire::transaction).collect();
     let pages = page.limit.map_or(1, |l| found.total.div_ceil(l));
     let base = &state.passbook.settings.public_url;
@@ -165,11 +187,11 @@ pub async fn transactions(
         total: found.total,
         page: page.page,
         previous: (page.page > 1 && page.limit.is_some())
-            .then(|| page_link(base, &account.id, &query, page.page - 1, None)),
+            .then(|| page_link(base, &account.id, query, page.page - 1, None)),
         next: (page.page < pages && next_cursor.is_some())
-            .then(|| page_link(base, &account.id, &query, page.page + 1, next_cursor.as_ref())),
+            .then(|| page_link(base, &account.id, query, page.page + 1, next_cursor.as_ref())),
     };
-    Ok(answer(job, &tag, Json(success(&state, "Transaction retrieved successfully", data).with_meta(meta))))
+    Ok(RenderedPage::new(&data, &meta).expect("wire types serialise to JSON"))
 }
 
 /// The absolute URL of page `n`, keeping every other parameter the client sent. A `next` link

@@ -1,5 +1,6 @@
 //! The Mono v2 JSON API.
 mod accounts;
+pub(crate) mod answer_cache;
 mod conditional;
 mod connect;
 mod customers;

@@ -181,6 +181,14 @@ async fn unchanged_account_data_is_answered_304_until_a_refresh_changes_it() {
             "any of several, or *"
         );
     }
+    let body = |response: reqwest::Response| async move { response.json::<serde_json::Value>().await.unwrap() };
+    let page_before = body(get(format!("/v2/accounts/{id}/transactions?limit=10"), None).await).await;
+    let kept = body(get(format!("/v2/accounts/{id}/transactions?limit=10"), None).await).await;
+    assert_eq!(
+        (&kept["data"], &kept["meta"]),
+        (&page_before["data"], &page_before["meta"]),
+        "a kept page is the same page"
+    );
     let ten = get(format!("/v2/accounts/{id}/transactions?limit=10"), None).await.headers()["etag"].clone();
     let twenty = get(format!("/v2/accounts/{id}/transactions?limit=20"), None).await.headers()["etag"].clone();
     assert_ne!(ten, twenty, "another page is another answer");
@@ -200,6 +208,9 @@ async fn unchanged_account_data_is_answered_304_until_a_refresh_changes_it() {
         assert!(std::time::Instant::now() < deadline, "the refresh never changed the answer");
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+    let page_after = body(get(format!("/v2/accounts/{id}/transactions?limit=10"), None).await).await;
+    assert!(page_after["meta"]["total"].as_u64() > page_before["meta"]["total"].as_u64(), "{page_after}");
+    assert_ne!(page_after["data"][0], page_before["data"][0], "the new days' transactions come first, not a kept page");
 }
 
 /// `user_history` links an account with about 100,000 transactions, for paging and filters at
