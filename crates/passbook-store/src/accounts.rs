@@ -353,11 +353,11 @@ mod port {
     #[async_trait]
     impl AccountStore for SqlStore {
         async fn account(&self, app_id: &str, id: &str) -> Result<Option<Account>> {
-            Ok(crate::accounts::scoped(self, app_id, id).await?)
+            Ok(self.retrying(|| crate::accounts::scoped(self, app_id, id)).await?)
         }
 
         async fn account_by_id(&self, id: &str) -> Result<Option<Account>> {
-            Ok(crate::accounts::by_id(self, id).await?)
+            Ok(self.retrying(|| crate::accounts::by_id(self, id)).await?)
         }
 
         async fn find_account_id(
@@ -367,19 +367,21 @@ mod port {
             institution_id: &str,
             account_number: &str,
         ) -> Result<Option<String>> {
-            Ok(crate::accounts::find_id(self, app_id, customer_id, institution_id, account_number).await?)
+            Ok(self
+                .retrying(|| crate::accounts::find_id(self, app_id, customer_id, institution_id, account_number))
+                .await?)
         }
 
         async fn list_accounts(&self, app_id: &str, page: PageRequest) -> Result<Page<(Account, Customer)>> {
-            Ok(crate::accounts::list(self, app_id, page).await?)
+            Ok(self.retrying(|| crate::accounts::list(self, app_id, page.clone())).await?)
         }
 
         async fn unlink_account(&self, account: &Account, event: &NewEvent) -> Result<()> {
-            Ok(crate::accounts::unlink(self, account, event).await?)
+            Ok(self.retrying(|| crate::accounts::unlink(self, account, event)).await?)
         }
 
         async fn identity(&self, account_id: &str) -> Result<Option<StoredIdentity>> {
-            Ok(crate::accounts::identity(self, account_id).await?)
+            Ok(self.retrying(|| crate::accounts::identity(self, account_id)).await?)
         }
 
         async fn transactions(
@@ -389,7 +391,7 @@ mod port {
             page: PageRequest,
             total_hint: u64,
         ) -> Result<Page<Transaction>> {
-            Ok(crate::transactions::page(self, account_id, filter, page, total_hint).await?)
+            Ok(self.retrying(|| crate::transactions::page(self, account_id, filter, page.clone(), total_hint)).await?)
         }
 
         async fn save_fetch(
@@ -399,7 +401,7 @@ mod port {
             events: &[NewEvent],
             settles: Option<&JobSettlement>,
         ) -> Result<Settled> {
-            Ok(crate::accounts::save_fetch(self, update, transactions, events, settles).await?)
+            Ok(self.retrying(|| crate::accounts::save_fetch(self, update, transactions, events, settles)).await?)
         }
 
         async fn known_fingerprints(
@@ -407,7 +409,7 @@ mod port {
             account_id: &str,
             fingerprints: &[String],
         ) -> Result<std::collections::HashSet<String>> {
-            Ok(crate::transactions::known(self, account_id, fingerprints).await?)
+            Ok(self.retrying(|| crate::transactions::known(self, account_id, fingerprints)).await?)
         }
     }
 }

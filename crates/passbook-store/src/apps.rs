@@ -160,35 +160,35 @@ mod port {
     #[async_trait]
     impl AppStore for SqlStore {
         async fn insert_app(&self, app: &App) -> Result<()> {
-            Ok(crate::apps::insert(self, app).await?)
+            Ok(self.retrying(|| crate::apps::insert(self, app)).await?)
         }
 
         async fn list_apps(&self) -> Result<Vec<App>> {
-            Ok(crate::apps::list(self).await?)
+            Ok(self.retrying(|| crate::apps::list(self)).await?)
         }
 
         async fn app(&self, id: &str) -> Result<Option<App>> {
-            Ok(crate::apps::by_column(self, "id", id).await?)
+            Ok(self.retrying(|| crate::apps::by_column(self, "id", id)).await?)
         }
 
         async fn app_by_secret_hash(&self, hash: &str) -> Result<Option<App>> {
-            Ok(crate::apps::by_column(self, "secret_key_hash", hash).await?)
+            Ok(self.retrying(|| crate::apps::by_column(self, "secret_key_hash", hash)).await?)
         }
 
         async fn set_webhook_url(&self, app_id: &str, url: Option<&str>) -> Result<bool> {
-            Ok(crate::apps::set_webhook_url(self, app_id, url).await?)
+            Ok(self.retrying(|| crate::apps::set_webhook_url(self, app_id, url)).await?)
         }
 
         async fn rotate_webhook_secret(&self, app_id: &str, secret: &str, overlap_until: Timestamp) -> Result<bool> {
-            Ok(crate::apps::rotate_secret(self, app_id, secret, overlap_until).await?)
+            Ok(self.retrying(|| crate::apps::rotate_secret(self, app_id, secret, overlap_until)).await?)
         }
 
         async fn app_by_public_key(&self, key: &str) -> Result<Option<App>> {
-            Ok(crate::apps::by_column(self, "public_key", key).await?)
+            Ok(self.retrying(|| crate::apps::by_column(self, "public_key", key)).await?)
         }
 
         async fn set_refresh_interval(&self, app_id: &str, hours: u32) -> Result<bool> {
-            Ok(crate::apps::set_refresh_interval(self, app_id, hours).await?)
+            Ok(self.retrying(|| crate::apps::set_refresh_interval(self, app_id, hours)).await?)
         }
     }
 }

@@ -174,23 +174,23 @@ mod port {
     #[async_trait]
     impl CustomerStore for SqlStore {
         async fn customer(&self, app_id: &str, id: &str) -> Result<Option<Customer>> {
-            Ok(crate::customers::get(self, app_id, id).await?)
+            Ok(self.retrying(|| crate::customers::get(self, app_id, id)).await?)
         }
 
         async fn insert_customer(&self, customer: &Customer) -> Result<bool> {
-            Ok(crate::customers::create(self, customer).await?)
+            Ok(self.retrying(|| crate::customers::create(self, customer)).await?)
         }
 
         async fn update_customer(&self, customer: &Customer) -> Result<()> {
-            Ok(crate::customers::update(self, customer).await?)
+            Ok(self.retrying(|| crate::customers::update(self, customer)).await?)
         }
 
         async fn list_customers(&self, app_id: &str, page: PageRequest) -> Result<Page<Customer>> {
-            Ok(crate::customers::list(self, app_id, page).await?)
+            Ok(self.retrying(|| crate::customers::list(self, app_id, page.clone())).await?)
         }
 
         async fn delete_customer(&self, app_id: &str, id: &str) -> Result<CustomerDeleted> {
-            Ok(crate::customers::delete(self, app_id, id).await?)
+            Ok(self.retrying(|| crate::customers::delete(self, app_id, id)).await?)
         }
     }
 }

@@ -25,6 +25,15 @@ impl From<StoreError> for Error {
     }
 }
 
+impl StoreError {
+    /// The database gave the transaction up for a conflict with another one (SQLSTATE `40001`
+    /// serialization failure, `40P01` deadlock); running it again may succeed.
+    pub(crate) fn is_conflict(&self) -> bool {
+        matches!(self, StoreError::Database(sqlx::Error::Database(db))
+            if matches!(db.code().as_deref(), Some("40001" | "40P01")))
+    }
+}
+
 pub(crate) fn is_unique_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
 }

@@ -399,7 +399,7 @@ mod port {
     #[async_trait]
     impl EventStore for SqlStore {
         async fn claim_events(&self, now: Timestamp, lease_until: Timestamp, limit: u32) -> Result<Vec<PendingEvent>> {
-            Ok(crate::events::claim(self, now, lease_until, limit).await?)
+            Ok(self.retrying(|| crate::events::claim(self, now, lease_until, limit)).await?)
         }
 
         async fn record_delivery(
@@ -408,11 +408,11 @@ mod port {
             attempt: &DeliveryAttempt,
             outcome: &DeliveryOutcome,
         ) -> Result<()> {
-            Ok(crate::events::record(self, event_id, attempt, outcome).await?)
+            Ok(self.retrying(|| crate::events::record(self, event_id, attempt, outcome)).await?)
         }
 
         async fn insert_event(&self, event: &NewEvent) -> Result<()> {
-            Ok(crate::events::insert_alone(self, event).await?)
+            Ok(self.retrying(|| crate::events::insert_alone(self, event)).await?)
         }
 
         async fn list_events(
@@ -421,11 +421,11 @@ mod port {
             filter: &EventFilter,
             page: PageRequest,
         ) -> Result<Page<StoredEvent>> {
-            Ok(crate::events::list(self, app_id, filter, page).await?)
+            Ok(self.retrying(|| crate::events::list(self, app_id, filter, page.clone())).await?)
         }
 
         async fn event(&self, app_id: &str, id: &str) -> Result<Option<(StoredEvent, Vec<DeliveryAttempt>)>> {
-            Ok(crate::events::one(self, app_id, id).await?)
+            Ok(self.retrying(|| crate::events::one(self, app_id, id)).await?)
         }
 
         async fn replay_events(
@@ -435,11 +435,11 @@ mod port {
             filter: &EventFilter,
             now: Timestamp,
         ) -> Result<u64> {
-            Ok(crate::events::replay(self, app_id, id, filter, now).await?)
+            Ok(self.retrying(|| crate::events::replay(self, app_id, id, filter, now)).await?)
         }
 
         async fn event_counts(&self) -> Result<Vec<(EventStatus, u64)>> {
-            Ok(crate::events::counts(self).await?)
+            Ok(self.retrying(|| crate::events::counts(self)).await?)
         }
     }
 }

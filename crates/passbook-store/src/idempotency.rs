@@ -124,15 +124,19 @@ mod port {
             lock_until: Timestamp,
             expired_before: Timestamp,
         ) -> Result<IdempotencyClaim> {
-            Ok(crate::idempotency::begin(self, app_id, key, request_hash, now, lock_until, expired_before).await?)
+            Ok(self
+                .retrying(|| {
+                    crate::idempotency::begin(self, app_id, key, request_hash, now, lock_until, expired_before)
+                })
+                .await?)
         }
 
         async fn finish_idempotent(&self, app_id: &str, key: &str, answer: Option<&StoredAnswer>) -> Result<()> {
-            Ok(crate::idempotency::finish(self, app_id, key, answer).await?)
+            Ok(self.retrying(|| crate::idempotency::finish(self, app_id, key, answer)).await?)
         }
 
         async fn pending_migrations(&self) -> Result<Vec<i64>> {
-            Ok(crate::SqlStore::pending_migrations(self).await?)
+            Ok(self.retrying(|| crate::SqlStore::pending_migrations(self)).await?)
         }
     }
 }

@@ -298,39 +298,39 @@ mod port {
             limit: u32,
             per_app: u32,
         ) -> Result<Vec<Job>> {
-            Ok(crate::jobs::claim(self, now, lease_until, limit, per_app).await?)
+            Ok(self.retrying(|| crate::jobs::claim(self, now, lease_until, limit, per_app)).await?)
         }
 
         async fn extend_job_lease(&self, id: &str, attempt: u32, until: Timestamp) -> Result<bool> {
-            Ok(crate::jobs::extend_lease(self, id, attempt, until).await?)
+            Ok(self.retrying(|| crate::jobs::extend_lease(self, id, attempt, until)).await?)
         }
 
         async fn pending_jobs(&self, app_id: &str) -> Result<u64> {
-            Ok(crate::jobs::pending_count(self, app_id).await?)
+            Ok(self.retrying(|| crate::jobs::pending_count(self, app_id)).await?)
         }
 
         async fn settle_job(&self, settlement: &JobSettlement, at: Timestamp) -> Result<Settled> {
-            Ok(crate::jobs::settle_alone(self, settlement, at).await?)
+            Ok(self.retrying(|| crate::jobs::settle_alone(self, settlement, at)).await?)
         }
 
         async fn insert_job(&self, job: &NewJob) -> Result<String> {
-            Ok(crate::jobs::insert_alone(self, job).await?)
+            Ok(self.retrying(|| crate::jobs::insert_alone(self, job)).await?)
         }
 
         async fn job(&self, account_id: &str, id: &str) -> Result<Option<JobRecord>> {
-            Ok(crate::jobs::one(self, account_id, id).await?)
+            Ok(self.retrying(|| crate::jobs::one(self, account_id, id)).await?)
         }
 
         async fn insert_realtime_job(&self, job: &NewJob, since: Timestamp) -> Result<String> {
-            Ok(crate::jobs::insert_realtime(self, job, since).await?)
+            Ok(self.retrying(|| crate::jobs::insert_realtime(self, job, since)).await?)
         }
 
         async fn schedule_refreshes(&self, now: Timestamp, limit: u32) -> Result<u64> {
-            Ok(crate::jobs::schedule_refreshes(self, now, limit).await?)
+            Ok(self.retrying(|| crate::jobs::schedule_refreshes(self, now, limit)).await?)
         }
 
         async fn retry_job(&self, id: &str, attempt: u32, at: Timestamp, error: &str) -> Result<Settled> {
-            Ok(crate::jobs::retry(self, id, attempt, at, error).await?)
+            Ok(self.retrying(|| crate::jobs::retry(self, id, attempt, at, error)).await?)
         }
     }
 }

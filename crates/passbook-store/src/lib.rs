@@ -35,9 +35,6 @@ use sqlx::{Any, AnyPool, Executor, Transaction};
 
 pub use error::StoreError;
 
-static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
-static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -81,6 +78,24 @@ fn create_private_sqlite_file(url: &str) -> Result<(), StoreError> {
 enum LockName {
     EventClaim = 0x7062_0001,
     JobClaim = 0x7062_0002,
+}
+
+/// How often an operation refused for a transaction conflict runs in all.
+const CONFLICT_TRIES: u32 = 6;
+
+/// Whether an operation that failed with `err` after `tries` runs should run again (after a
+/// pause, taken here). See [`SqlStore::retrying`].
+async fn again_after_conflict(err: &StoreError, tries: &mut u32) -> bool {
+    use std::hash::{BuildHasher, RandomState};
+    if *tries >= CONFLICT_TRIES || !err.is_conflict() {
+        return false;
+    }
+    tracing::debug!(error = %err, tries = *tries, "retrying after a transaction conflict");
+    // Retries of transactions that collided are spread, so that they do not collide again.
+    let jitter = RandomState::new().hash_one(std::time::Instant::now()) % (5 << *tries);
+    tokio::time::sleep(Duration::from_millis(jitter)).await;
+    *tries += 1;
+    true
 }
 
 /// Connection settings an operator tunes.
@@ -154,22 +169,27 @@ impl SqlStore {
         Ok(Self { pool, backend, vault, inline })
     }
 
-    /// Applies the migrations that have not run yet.
-    pub async fn migrate(&self) -> Result<(), StoreError> {
-        match self.backend {
-            Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
-            Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
-        }
+    /// Applies the migrations that have not run yet. With `lock`, PostgreSQL's advisory lock
+    /// makes processes that start together apply them once; on engines without advisory locks
+    /// (some distributed ones) run `passbook migrate --no-lock` from one process instead.
+    pub async fn migrate(&self, lock: bool) -> Result<(), StoreError> {
+        let mut migrator = self.migrator();
+        migrator.set_locking(lock);
+        migrator.run(&self.pool).await?;
         Ok(())
+    }
+
+    fn migrator(&self) -> sqlx::migrate::Migrator {
+        match self.backend {
+            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite"),
+            Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
+        }
     }
 
     /// The versions of this build's migrations that the database has not applied; an error
     /// when the database does not answer.
     pub async fn pending_migrations(&self) -> Result<Vec<i64>, StoreError> {
-        let migrator = match self.backend {
-            Backend::Sqlite => &SQLITE_MIGRATIONS,
-            Backend::Postgres => &POSTGRES_MIGRATIONS,
-        };
+        let migrator = self.migrator();
         let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
             .fetch_all(&self.pool)
             .await
@@ -207,6 +227,25 @@ impl SqlStore {
                 }
             }
             Backend::Postgres => Ok(self.pool.begin().await?),
+        }
+    }
+
+    /// Runs `operation` again when the database gave it up for a conflict with another
+    /// transaction: a serialization failure (`40001`, which distributed engines that speak
+    /// PostgreSQL, such as YugabyteDB and CockroachDB, answer for read restarts and write
+    /// conflicts) or a deadlock (`40P01`). Every store operation is its own transaction, or a
+    /// single statement, so a refused one left nothing behind and can simply run again.
+    async fn retrying<T, F, Fut>(&self, operation: F) -> Result<T, StoreError>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<T, StoreError>>,
+    {
+        let mut tries = 1;
+        loop {
+            match operation().await {
+                Err(err) if again_after_conflict(&err, &mut tries).await => {}
+                other => return other,
+            }
         }
     }
 

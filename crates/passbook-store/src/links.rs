@@ -276,15 +276,21 @@ mod port {
             session: &LinkSession,
             join_by_email: bool,
         ) -> Result<SessionCreated> {
-            Ok(crate::links::create_session(self, customer, session, join_by_email).await?)
+            Ok(self.retrying(|| crate::links::create_session(self, customer, session, join_by_email)).await?)
         }
 
         async fn link_session(&self, id: &str) -> Result<Option<LinkSession>> {
-            Ok(crate::links::session(self, id).await?)
+            Ok(self.retrying(|| crate::links::session(self, id)).await?)
         }
 
         async fn save_link_session(&self, session: &mut LinkSession) -> Result<SessionSaved> {
-            Ok(crate::links::save_session(self, session).await?)
+            let mut tries = 1;
+            loop {
+                match crate::links::save_session(self, session).await {
+                    Err(err) if crate::again_after_conflict(&err, &mut tries).await => {}
+                    other => return Ok(other?),
+                }
+            }
         }
 
         async fn complete_link_session(
@@ -295,15 +301,21 @@ mod port {
             jobs: &[NewJob],
             code: Option<&NewAuthCode>,
         ) -> Result<SessionSaved> {
-            Ok(crate::links::complete_session(self, session, accounts, events, jobs, code).await?)
+            let mut tries = 1;
+            loop {
+                match crate::links::complete_session(self, session, accounts, events, jobs, code).await {
+                    Err(err) if crate::again_after_conflict(&err, &mut tries).await => {}
+                    other => return Ok(other?),
+                }
+            }
         }
 
         async fn count_link_attempt(&self, session_id: &str, kind: AttemptKind, max: u32) -> Result<Option<u32>> {
-            Ok(crate::links::count_attempt(self, session_id, kind, max).await?)
+            Ok(self.retrying(|| crate::links::count_attempt(self, session_id, kind, max)).await?)
         }
 
         async fn refund_link_attempt(&self, session_id: &str, kind: AttemptKind) -> Result<()> {
-            Ok(crate::links::refund_attempt(self, session_id, kind).await?)
+            Ok(self.retrying(|| crate::links::refund_attempt(self, session_id, kind)).await?)
         }
 
         async fn exchange_auth_code(
@@ -312,7 +324,7 @@ mod port {
             code_hash: &str,
             now: Timestamp,
         ) -> Result<std::result::Result<String, CodeRefusal>> {
-            Ok(crate::links::exchange_code(self, app_id, code_hash, now).await?)
+            Ok(self.retrying(|| crate::links::exchange_code(self, app_id, code_hash, now)).await?)
         }
     }
 }

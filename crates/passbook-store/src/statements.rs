@@ -124,7 +124,7 @@ mod port {
     #[async_trait]
     impl ReportStore for SqlStore {
         async fn insert_income_record(&self, app_id: &str, record: &IncomeRecord, event: &NewEvent) -> Result<()> {
-            Ok(crate::income::insert(self, app_id, record, event).await?)
+            Ok(self.retrying(|| crate::income::insert(self, app_id, record, event)).await?)
         }
 
         async fn income_records(
@@ -133,27 +133,27 @@ mod port {
             account_id: &str,
             page: PageRequest,
         ) -> Result<Page<IncomeRecord>> {
-            Ok(crate::income::list(self, app_id, account_id, page).await?)
+            Ok(self.retrying(|| crate::income::list(self, app_id, account_id, page.clone())).await?)
         }
 
         async fn insert_statement(&self, statement: &StatementJob, job: &NewJob) -> Result<StatementJob> {
-            Ok(crate::statements::insert(self, statement, job).await?)
+            Ok(self.retrying(|| crate::statements::insert(self, statement, job)).await?)
         }
 
         async fn statement(&self, app_id: &str, account_id: &str, id: &str) -> Result<Option<StatementJob>> {
-            Ok(crate::statements::get(self, app_id, account_id, id).await?)
+            Ok(self.retrying(|| crate::statements::get(self, app_id, account_id, id)).await?)
         }
 
         async fn statement_by_id(&self, id: &str) -> Result<Option<StatementJob>> {
-            Ok(crate::statements::by_id(self, id).await?)
+            Ok(self.retrying(|| crate::statements::by_id(self, id)).await?)
         }
 
         async fn finish_statement(&self, id: &str, pdf: Option<&[u8]>, at: Timestamp) -> Result<()> {
-            Ok(crate::statements::finish(self, id, pdf, at).await?)
+            Ok(self.retrying(|| crate::statements::finish(self, id, pdf, at)).await?)
         }
 
         async fn statement_pdf(&self, id: &str) -> Result<Option<Vec<u8>>> {
-            Ok(crate::statements::pdf(self, id).await?)
+            Ok(self.retrying(|| crate::statements::pdf(self, id)).await?)
         }
     }
 }

@@ -22,7 +22,7 @@ pub async fn build(config: &Config, public_url: String) -> anyhow::Result<Passbo
         .await
         .with_context(|| format!("opening the database {}", config.database_url))?;
     if config.migrate {
-        store.migrate().await.context("applying database migrations")?;
+        store.migrate(config.migration_lock).await.context("applying database migrations")?;
     }
     let options = SandboxOptions { public_url: public_url.trim_end_matches('/').to_string(), ..config.sandbox.clone() };
     let sandbox: Arc<dyn Connector> = Arc::new(SandboxConnector::new(options, config.clock.clone()));

@@ -41,7 +41,14 @@ pub enum Command {
         workers: WorkerArgs,
     },
     /// Apply database migrations and exit.
-    Migrate(DbArgs),
+    Migrate {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Without PostgreSQL's advisory lock, for engines that lack one (YugabyteDB, Citus
+        /// with some settings); run it from one process only.
+        #[arg(long)]
+        no_lock: bool,
+    },
     /// Manage apps (integrators' keys and webhook URLs).
     Apps {
         #[command(subcommand)]
@@ -384,8 +391,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve(args).await,
         Command::Worker { db, no_migrate, workers } => worker(db, no_migrate, workers).await,
-        Command::Migrate(db) => {
-            app::build(&db.config(), String::new()).await?;
+        Command::Migrate { db, no_lock } => {
+            let mut config = db.config();
+            config.migration_lock = !no_lock;
+            app::build(&config, String::new()).await?;
             println!("migrations applied to {}", db.database_url);
             Ok(())
         }

@@ -45,6 +45,8 @@ pub struct Config {
     pub connections: passbook_server::ConnectionLimits,
     /// Apply pending migrations at start (`serve --no-migrate` leaves it to `passbook migrate`).
     pub migrate: bool,
+    /// Migrate under PostgreSQL's advisory lock (off for engines that lack advisory locks).
+    pub migration_lock: bool,
     /// Keep uploaded statement files (sealed) after reading them.
     pub keep_statement_files: bool,
 }
@@ -70,6 +72,7 @@ impl Config {
             clock: Arc::new(SystemClock),
             db: DbOptions::default(),
             migrate: true,
+            migration_lock: true,
             keep_statement_files: false,
             http: passbook_server::HttpOptions::default(),
             connections: passbook_server::ConnectionLimits::default(),

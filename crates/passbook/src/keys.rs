@@ -60,7 +60,7 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
 pub async fn rotate(config: &Config, new_key: &str) -> anyhow::Result<String> {
     let new = Vault::from_base64(new_key).context("the new master key is not valid")?;
     let store = passbook_store::SqlStore::connect(&config.database_url, load_vault(config)?, &config.db).await?;
-    store.migrate().await?;
+    store.migrate(true).await?;
     let count = store.rotate_master_key(&new).await.context("re-encrypting with the new key (nothing was changed)")?;
     let file = if config.master_key.is_some() {
         None

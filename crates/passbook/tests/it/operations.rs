@@ -142,3 +142,25 @@ async fn retries_racing_with_one_key_run_once() {
     let (_, events) = t.get("/passbook/v1/events?event=mono.events.webhook_test").await;
     assert_eq!(events["meta"]["total"], 1, "one event was created: {events}");
 }
+
+#[tokio::test]
+async fn migrate_without_the_advisory_lock_applies_every_migration() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fresh_database(&dir).await;
+    let key = passbook_domain::Vault::generate_key();
+    let mut migrate = std::process::Command::new(env!("CARGO_BIN_EXE_passbook"));
+    migrate.args(["migrate", "--no-lock"]).env("PASSBOOK_DATABASE_URL", &db).env("PASSBOOK_MASTER_KEY", &key);
+    let out = tokio::task::spawn_blocking(move || migrate.output().unwrap()).await.unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let folder = if on_postgres() { "postgres" } else { "sqlite" };
+    let files = std::fs::read_dir(format!("{}/../passbook-store/migrations/{folder}", env!("CARGO_MANIFEST_DIR")))
+        .unwrap()
+        .filter(|f| f.as_ref().unwrap().path().extension().is_some_and(|e| e == "sql"))
+        .count();
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&db).await.unwrap();
+    let applied: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success").fetch_one(&pool).await.unwrap();
+    assert!(files >= 5, "the migrations folder: {files} files");
+    assert_eq!(applied as usize, files);
+}
