@@ -242,12 +242,18 @@ pub trait ImportStore: Send + Sync {
 /// The webhook outbox and its delivery log.
 #[async_trait]
 pub trait EventStore: Send + Sync {
-    /// Claims due events; an event waits while an earlier one about the same account is
-    /// still pending, so that each account's events are delivered in order.
-    async fn claim_events(&self, now: Timestamp, lease_until: Timestamp, limit: u32) -> Result<Vec<PendingEvent>>;
-    /// Records one attempt and what follows from it.
-    async fn record_delivery(&self, event_id: &str, attempt: &DeliveryAttempt, outcome: &DeliveryOutcome)
-    -> Result<()>;
+    /// Claims up to `limit` due events, with no app past `per_app` in flight over all workers;
+    /// an event waits while an earlier one about the same account is still pending, so that
+    /// each account's events are delivered in order.
+    async fn claim_events(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+        per_app: u32,
+    ) -> Result<Vec<PendingEvent>>;
+    /// Records attempts and what follows from each, in one transaction.
+    async fn record_deliveries(&self, records: &[DeliveryRecord]) -> Result<()>;
     /// Writes an event that reports no other change (such as a webhook test).
     async fn insert_event(&self, event: &NewEvent) -> Result<()>;
     async fn list_events(&self, app_id: &str, filter: &EventFilter, page: PageRequest) -> Result<Page<StoredEvent>>;

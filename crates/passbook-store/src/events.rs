@@ -7,9 +7,6 @@ use crate::error::{StoreError, StoreResult};
 use crate::sql::SqlBuilder;
 use crate::{Backend, LockName, SqlStore};
 
-/// Deliveries in flight to one app at once, so that a slow endpoint cannot take every slot.
-pub const IN_FLIGHT_PER_APP: i64 = 4;
-
 /// Payloads hold personal data (names, account numbers), so they are sealed like other fields.
 fn payload_context(event_id: &str) -> String {
     format!("events.payload:{event_id}")
@@ -139,12 +136,13 @@ impl SqlStore {
 
 /// Claims due events with a lease. Only the head of each account's queue is ever due (the rest
 /// are held), so the claim reads no more than each app's first few due events, however many
-/// wait; and no app gets more than [`IN_FLIGHT_PER_APP`] deliveries in flight.
+/// wait; and no app gets more than `per_app` deliveries in flight.
 pub(crate) async fn claim(
     store: &SqlStore,
     now: Timestamp,
     lease_until: Timestamp,
     limit: u32,
+    per_app: u32,
 ) -> StoreResult<Vec<PendingEvent>> {
     let due_of_each_app = match store.backend {
         Backend::Postgres => {
@@ -184,7 +182,7 @@ pub(crate) async fn claim(
         .bind(now.0)
         .bind(lease_until.0)
         .bind(limit as i64)
-        .bind(IN_FLIGHT_PER_APP);
+        .bind(i64::from(per_app));
     let rows: Vec<EventRow> = store.fetch_serialised(LockName::EventClaim, query).await?;
     rows.into_iter()
         .map(|r| {
@@ -203,66 +201,99 @@ pub(crate) async fn claim(
         .collect()
 }
 
-/// Logs the attempt and applies its outcome, in one transaction.
-pub(crate) async fn record(
-    store: &SqlStore,
-    id: &str,
-    attempt: &DeliveryAttempt,
-    outcome: &DeliveryOutcome,
-) -> StoreResult<()> {
+/// Logs attempts and applies their outcomes, in one transaction: a dispatcher settles what its
+/// deliveries brought back together, one commit instead of one per delivery.
+pub(crate) async fn record(store: &SqlStore, records: &[DeliveryRecord]) -> StoreResult<()> {
+    if records.is_empty() {
+        return Ok(());
+    }
     let mut tx = store.write().await?;
-    sqlx::query(
+    let mut attempts = SqlBuilder::new(
+        store.backend,
         "INSERT INTO delivery_attempts (id, event_id, attempted_at, status_code, latency_ms, error, next_attempt_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(ids::object_id(attempt.attempted_at))
-    .bind(id)
-    .bind(attempt.attempted_at.0)
-    .bind(attempt.status_code.map(i64::from))
-    .bind(attempt.latency_ms as i64)
-    .bind(&attempt.error)
-    .bind(attempt.next_attempt_at.map(|t| t.0))
-    .execute(&mut *tx)
-    .await?;
-    let finished: Option<(String, Option<String>)> = match outcome {
-        DeliveryOutcome::Delivered => sqlx::query_as(
-            "UPDATE events SET status = 'delivered', attempts = attempts + 1, delivered_at = $2,
-                     locked_until = NULL, last_error = NULL WHERE id = $1 RETURNING app_id, account_id",
-        )
-        .bind(id)
-        .bind(attempt.attempted_at.0)
-        .fetch_all(&mut *tx)
-        .await?
-        .into_iter()
-        .next(),
-        DeliveryOutcome::Retry { at, error } => {
-            sqlx::query(
-                "UPDATE events SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3, locked_until = NULL
-                 WHERE id = $1",
-            )
-            .bind(id)
-            .bind(at.0)
-            .bind(error.clone())
-            .execute(&mut *tx)
-            .await?;
-            None
+         VALUES ",
+    );
+    for (n, r) in records.iter().enumerate() {
+        if n > 0 {
+            attempts.push(", ");
         }
-        DeliveryOutcome::GaveUp { error } => sqlx::query_as(
-            "UPDATE events SET status = 'failed', attempts = attempts + 1, last_error = $2, locked_until = NULL
-                 WHERE id = $1 RETURNING app_id, account_id",
-        )
-        .bind(id)
-        .bind(error.clone())
-        .fetch_all(&mut *tx)
-        .await?
-        .into_iter()
-        .next(),
-    };
-    if let Some((app_id, Some(account_id))) = finished {
-        release_next(&mut tx, &app_id, &account_id).await?;
+        attempts.push_row(|row| {
+            row.bind(ids::object_id(r.attempt.attempted_at))
+                .bind(r.event_id.clone())
+                .bind(r.attempt.attempted_at.0)
+                .bind(r.attempt.status_code.map(i64::from))
+                .bind(r.attempt.latency_ms as i64)
+                .bind(r.attempt.error.clone())
+                .bind(r.attempt.next_attempt_at.map(|t| t.0));
+        });
+    }
+    let (sql, args) = attempts.finish();
+    sqlx::query_with(sql, args).execute(&mut *tx).await?;
+    let mut finished = mark_delivered(store, &mut tx, records).await?;
+    for r in records {
+        match &r.outcome {
+            DeliveryOutcome::Delivered => {}
+            DeliveryOutcome::Retry { at, error } => {
+                sqlx::query(
+                    "UPDATE events SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3, locked_until = NULL
+                     WHERE id = $1",
+                )
+                .bind(&r.event_id)
+                .bind(at.0)
+                .bind(error.clone())
+                .execute(&mut *tx)
+                .await?;
+            }
+            DeliveryOutcome::GaveUp { error } => finished.extend(
+                sqlx::query_as::<_, (String, Option<String>)>(
+                    "UPDATE events SET status = 'failed', attempts = attempts + 1, last_error = $2, locked_until = NULL
+                     WHERE id = $1 RETURNING app_id, account_id",
+                )
+                .bind(&r.event_id)
+                .bind(error.clone())
+                .fetch_all(&mut *tx)
+                .await?,
+            ),
+        }
+    }
+    // The same order in every transaction, so that two settling workers never wait on each other.
+    finished.sort();
+    for (app_id, account_id) in finished {
+        if let Some(account_id) = account_id {
+            release_next(&mut tx, &app_id, &account_id).await?;
+        }
     }
     tx.commit().await?;
     Ok(())
+}
+
+/// Marks the delivered events of `records` in one statement; returns their apps and accounts.
+async fn mark_delivered(
+    store: &SqlStore,
+    tx: &mut Transaction<'static, Any>,
+    records: &[DeliveryRecord],
+) -> StoreResult<Vec<(String, Option<String>)>> {
+    let delivered: Vec<&DeliveryRecord> =
+        records.iter().filter(|r| matches!(r.outcome, DeliveryOutcome::Delivered)).collect();
+    if delivered.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut qb = SqlBuilder::new(
+        store.backend,
+        "UPDATE events SET status = 'delivered', attempts = attempts + 1, locked_until = NULL, last_error = NULL,
+         delivered_at = CASE id",
+    );
+    for r in &delivered {
+        qb.push(" WHEN ").push_bind(r.event_id.clone()).push(" THEN ").push_bind(r.attempt.attempted_at.0);
+    }
+    qb.push(" END WHERE id IN ").push_row(|row| {
+        for r in &delivered {
+            row.bind(r.event_id.clone());
+        }
+    });
+    qb.push(" RETURNING app_id, account_id");
+    let (sql, args) = qb.finish();
+    Ok(sqlx::query_as_with(sql, args).fetch_all(&mut **tx).await?)
 }
 
 fn push_filter(qb: &mut SqlBuilder, app_id: &str, filter: &EventFilter) {
@@ -398,17 +429,18 @@ mod port {
 
     #[async_trait]
     impl EventStore for SqlStore {
-        async fn claim_events(&self, now: Timestamp, lease_until: Timestamp, limit: u32) -> Result<Vec<PendingEvent>> {
-            Ok(self.retrying(|| crate::events::claim(self, now, lease_until, limit)).await?)
+        async fn claim_events(
+            &self,
+            now: Timestamp,
+            lease_until: Timestamp,
+            limit: u32,
+            per_app: u32,
+        ) -> Result<Vec<PendingEvent>> {
+            Ok(self.retrying(|| crate::events::claim(self, now, lease_until, limit, per_app)).await?)
         }
 
-        async fn record_delivery(
-            &self,
-            event_id: &str,
-            attempt: &DeliveryAttempt,
-            outcome: &DeliveryOutcome,
-        ) -> Result<()> {
-            Ok(self.retrying(|| crate::events::record(self, event_id, attempt, outcome)).await?)
+        async fn record_deliveries(&self, records: &[DeliveryRecord]) -> Result<()> {
+            Ok(self.retrying(|| crate::events::record(self, records)).await?)
         }
 
         async fn insert_event(&self, event: &NewEvent) -> Result<()> {

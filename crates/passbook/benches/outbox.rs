@@ -55,7 +55,7 @@ async fn main() {
         for _ in 0..CLAIMS {
             let started = Instant::now();
             let at = queued.passbook.clock.now();
-            store.claim_events(at, Timestamp(at.0 - 1), 16).await.unwrap();
+            store.claim_events(at, Timestamp(at.0 - 1), 16, 4).await.unwrap();
             claims.push(started.elapsed());
         }
         claims.sort();

@@ -81,6 +81,7 @@ pub async fn start_workers(config: Config) -> anyhow::Result<Server> {
 fn dispatcher_options(config: &Config) -> DispatcherOptions {
     DispatcherOptions {
         timeout: config.webhook_timeout,
+        per_app: config.webhook_concurrency_per_app,
         schedule: config.webhook_schedule.clone(),
         allow_private: config.allow_private_webhooks,
         lease: config.webhook_lease,

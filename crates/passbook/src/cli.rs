@@ -344,6 +344,11 @@ pub struct WorkerArgs {
     /// exceed the timeout).
     #[arg(long, env = "PASSBOOK_WEBHOOK_LEASE_SECS", default_value_t = 60)]
     pub webhook_lease_secs: u64,
+    /// Webhook deliveries in flight to one app at once, over all workers: how hard Passbook
+    /// may press one receiver.
+    #[arg(long, env = "PASSBOOK_WEBHOOK_CONCURRENCY_PER_APP", default_value_t = 4,
+          value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub webhook_concurrency_per_app: u32,
     /// How long a worker holds a claimed background job before another may run it.
     #[arg(long, env = "PASSBOOK_JOB_LEASE_SECS", default_value_t = 120)]
     pub job_lease_secs: u64,
@@ -592,6 +597,7 @@ impl WorkerArgs {
         }
         config.webhook_timeout = std::time::Duration::from_secs(self.webhook_timeout_secs);
         config.webhook_lease = std::time::Duration::from_secs(self.webhook_lease_secs);
+        config.webhook_concurrency_per_app = self.webhook_concurrency_per_app;
         config.job_lease = std::time::Duration::from_secs(self.job_lease_secs);
         Ok(())
     }

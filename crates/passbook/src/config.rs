@@ -28,6 +28,8 @@ pub struct Config {
     /// Background jobs one app may have waiting before requests that queue more get `429`.
     pub max_pending_jobs_per_app: u64,
     pub webhook_timeout: Duration,
+    /// Webhook deliveries in flight to one app at once, over all workers.
+    pub webhook_concurrency_per_app: u32,
     /// Delay before each webhook attempt (see `passbook_workers::WEBHOOK_RETRY_SCHEDULE`).
     pub webhook_schedule: Vec<Duration>,
     /// Deliver webhooks to private, loopback and link-local addresses.
@@ -64,6 +66,7 @@ impl Config {
             max_login_attempts: 5,
             max_pending_jobs_per_app: 100,
             webhook_timeout: Duration::from_secs(10),
+            webhook_concurrency_per_app: 4,
             webhook_schedule: passbook_workers::WEBHOOK_RETRY_SCHEDULE.to_vec(),
             allow_private_webhooks: true,
             webhook_lease: Duration::from_secs(60),

@@ -85,6 +85,14 @@ pub struct EventFilter {
     pub until: Option<Timestamp>,
 }
 
+/// An attempt to record, with what follows from it for its event.
+#[derive(Debug, Clone)]
+pub struct DeliveryRecord {
+    pub event_id: String,
+    pub attempt: DeliveryAttempt,
+    pub outcome: DeliveryOutcome,
+}
+
 /// What happened when an event was sent.
 #[derive(Debug, Clone)]
 pub enum DeliveryOutcome {

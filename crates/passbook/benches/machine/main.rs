@@ -101,8 +101,13 @@ async fn measure(backend: &str, database: &str, dir: &std::path::Path) {
         ms(server.cold_start)
     );
     drop(server);
-    let rate = webhooks(database, &key, &secret, &receiver).await;
-    println!("{WEBHOOKS} queued `webhook_test` events drained by one `passbook worker`: {rate:.0} deliveries/s");
+    for per_app in ["4", "16"] {
+        let rate = webhooks(database, &key, &secret, &receiver, per_app).await;
+        println!(
+            "{WEBHOOKS} queued `webhook_test` events to one app drained by one `passbook worker \
+             --webhook-concurrency-per-app {per_app}`: {rate:.0} deliveries/s"
+        );
+    }
     let (per_row, rows) = disk_per_transaction(database).await;
     println!("On disk: {per_row:.0} bytes per transaction, indexes included ({rows} transactions)\n");
 }
@@ -176,7 +181,7 @@ async fn long_history(http: &reqwest::Client, base: &str, key: &str, receiver: &
 
 /// Queues [`WEBHOOKS`] test events through a server without workers, then times one
 /// `passbook worker` draining them.
-async fn webhooks(database: &str, key: &str, secret: &str, receiver: &Receiver) -> f64 {
+async fn webhooks(database: &str, key: &str, secret: &str, receiver: &Receiver, per_app: &str) -> f64 {
     let server = Passbook::start("serve", database, key, &["--no-workers"], &receiver.url);
     let http = reqwest::Client::new();
     let url = format!("{}/passbook/v1/webhook/test", server.base);
@@ -196,7 +201,7 @@ async fn webhooks(database: &str, key: &str, secret: &str, receiver: &Receiver) 
         task.await.unwrap();
     }
     let expected = before + WEBHOOKS / CONNECTIONS * CONNECTIONS;
-    let worker = Passbook::start("worker", database, key, &[], "");
+    let worker = Passbook::start("worker", database, key, &["--webhook-concurrency-per-app", per_app], "");
     let started = Instant::now();
     while receiver.count("mono.events.webhook_test") < expected {
         assert!(started.elapsed() < Duration::from_secs(300), "the worker drains the outbox");
