@@ -315,8 +315,11 @@ pub(crate) async fn unlink(store: &SqlStore, account: &Account, event: &NewEvent
     for sql in ["SELECT id FROM accounts WHERE id = $1", "SELECT id FROM events WHERE account_id = $1"] {
         sqlx::query(sqlx::AssertSqlSafe(format!("{sql}{}", store.for_update()))).bind(id).fetch_all(&mut *tx).await?;
     }
+    sqlx::query("DELETE FROM transactions WHERE account_id = $1")
+        .bind(crate::transactions::id_bytes(id)?)
+        .execute(&mut *tx)
+        .await?;
     for sql in [
-        "DELETE FROM transactions WHERE account_id = $1",
         "DELETE FROM identities WHERE account_id = $1",
         "DELETE FROM auth_codes WHERE account_id = $1",
         "DELETE FROM jobs WHERE subject = $1 OR subject IN (SELECT id FROM statements WHERE account_id = $1)",

@@ -1,4 +1,5 @@
 use passbook_domain::Timestamp;
+use passbook_domain::categorise::categorise;
 use passbook_domain::model::{Page, PageRequest, Transaction, TransactionFilter, TxKind};
 use sqlx::{Any, Transaction as SqlTransaction};
 
@@ -6,7 +7,7 @@ use crate::error::{StoreError, StoreResult};
 use crate::sql::SqlBuilder;
 use crate::{Backend, SqlStore};
 
-/// Rows per INSERT: 10 parameters each, well under SQLite's limit of 32,766.
+/// Rows per INSERT: 9 parameters each, well under SQLite's limit of 32,766.
 const BATCH_ROWS: usize = 500;
 
 /// One transaction as the page query returns it: an element of a JSON array, in column order.
@@ -17,9 +18,8 @@ struct TransactionRow {
     date: i64,
     narration: String,
     amount: i64,
-    kind: String,
+    kind: i64,
     balance: Option<i64>,
-    category: String,
     currency: String,
     fingerprint: String,
 }
@@ -28,19 +28,44 @@ impl TryFrom<TransactionRow> for Transaction {
     type Error = StoreError;
 
     fn try_from(r: TransactionRow) -> StoreResult<Self> {
+        let kind = kind_of(r.kind).ok_or_else(|| StoreError::Corrupt(format!("transaction kind {}", r.kind)))?;
         Ok(Transaction {
-            kind: TxKind::parse(&r.kind).ok_or_else(|| StoreError::Corrupt(format!("transaction kind {}", r.kind)))?,
+            category: categorise(&r.narration, kind).to_string(),
+            kind,
             id: r.id,
             account_id: r.account_id,
             date: Timestamp(r.date),
             narration: r.narration,
             amount: r.amount,
             balance: r.balance,
-            category: r.category,
             currency: r.currency,
             fingerprint: r.fingerprint,
         })
     }
+}
+
+/// How a kind is stored: one small integer instead of its name.
+fn kind_code(kind: TxKind) -> i64 {
+    match kind {
+        TxKind::Debit => 0,
+        TxKind::Credit => 1,
+    }
+}
+
+fn kind_of(code: i64) -> Option<TxKind> {
+    match code {
+        0 => Some(TxKind::Debit),
+        1 => Some(TxKind::Credit),
+        _ => None,
+    }
+}
+
+/// An ObjectId as it is stored in `transactions`: its 12 bytes.
+pub(crate) fn id_bytes(id: &str) -> StoreResult<Vec<u8>> {
+    hex::decode(id)
+        .ok()
+        .filter(|b| b.len() == 12)
+        .ok_or_else(|| StoreError::Corrupt(format!("'{id}' is not an ObjectId")))
 }
 
 /// Inserts in multi-row batches inside the caller's transaction; rows whose fingerprint the
@@ -54,21 +79,22 @@ pub(crate) async fn insert_batch(
     for chunk in rows.chunks(BATCH_ROWS) {
         let mut qb = SqlBuilder::new(
             store.backend,
-            "INSERT INTO transactions (id, account_id, date, narration, amount, kind, balance, category, currency, fingerprint) VALUES ",
+            "INSERT INTO transactions (account_id, date, id, narration, amount, kind, balance, currency, fingerprint) \
+             VALUES ",
         );
         for (i, t) in chunk.iter().enumerate() {
             if i > 0 {
                 qb.push(", ");
             }
+            let (account, id) = (id_bytes(&t.account_id)?, id_bytes(&t.id)?);
             qb.push_row(|row| {
-                row.bind(t.id.clone())
-                    .bind(t.account_id.clone())
+                row.bind(account)
                     .bind(t.date.0)
+                    .bind(id)
                     .bind(t.narration.clone())
                     .bind(t.amount)
-                    .bind(t.kind.as_str())
+                    .bind(kind_code(t.kind))
                     .bind(t.balance)
-                    .bind(t.category.clone())
                     .bind(t.currency.clone())
                     .bind(t.fingerprint.clone());
             });
@@ -80,8 +106,8 @@ pub(crate) async fn insert_batch(
     Ok(inserted)
 }
 
-fn push_filter(qb: &mut SqlBuilder, account_id: &str, filter: &TransactionFilter) {
-    qb.push(" WHERE account_id = ").push_bind(account_id.to_string());
+fn push_filter(qb: &mut SqlBuilder, account: Vec<u8>, filter: &TransactionFilter) {
+    qb.push(" WHERE account_id = ").push_bind(account);
     if let Some(start) = filter.start {
         qb.push(" AND date >= ").push_bind(start.0);
     }
@@ -89,7 +115,7 @@ fn push_filter(qb: &mut SqlBuilder, account_id: &str, filter: &TransactionFilter
         qb.push(" AND date < ").push_bind(end.0);
     }
     if let Some(kind) = filter.kind {
-        qb.push(" AND kind = ").push_bind(kind.as_str());
+        qb.push(" AND kind = ").push_bind(kind_code(kind));
     }
     if let Some(narration) = &filter.narration {
         qb.push(" AND LOWER(narration) LIKE ").push_bind(like_pattern(narration)).push(" ESCAPE '\\'");
@@ -108,9 +134,9 @@ fn like_pattern(needle: &str) -> String {
     format!("%{escaped}%")
 }
 
-/// A page is one range scan of `transactions_account_date` (or `…_kind_date` for a type
-/// filter) that stops after the page. Without filters the total is the count kept on the
-/// account; with filters it is a COUNT over the same index, which never reads the rows.
+/// A page is one range scan of the table, kept in (account, date, id) order (or of
+/// `transactions_kind` for a type filter) that stops after the page. Without filters the total
+/// is the count kept on the account; with filters it is a COUNT over the same range.
 pub(crate) async fn page(
     store: &SqlStore,
     account_id: &str,
@@ -118,20 +144,20 @@ pub(crate) async fn page(
     page: PageRequest,
     total_hint: u64,
 ) -> StoreResult<Page<Transaction>> {
-    // The inner query walks only the index (it is covering for every filter but narration), so
-    // skipping to a deep page does not read the rows it skips. The page comes back as one JSON
-    // text: one value to hand from the database to the handler instead of a row message (and its
-    // conversion through sqlx's `Any` driver) per transaction, which a profile of the page under
-    // load showed costing far more than the query itself.
+    let account = id_bytes(account_id)?;
+    // The page comes back as one JSON text: one value to hand from the database to the handler
+    // instead of a row message (and its conversion through sqlx's `Any` driver) per
+    // transaction, which a profile of the page under load showed costing far more than the
+    // query itself.
     let (open, close) = match store.backend {
         Backend::Sqlite => (
-            "SELECT json_group_array(json_array(id, account_id, date, narration, amount, kind, balance, \
-             category, currency, fingerprint)) FROM (",
+            "SELECT json_group_array(json_array(lower(hex(id)), lower(hex(account_id)), date, narration, amount, \
+             kind, balance, currency, fingerprint)) FROM (",
             ")",
         ),
         Backend::Postgres => (
-            "SELECT json_agg(json_build_array(id, account_id, date, narration, amount, kind, balance, \
-             category, currency, fingerprint) ORDER BY date DESC, id DESC)::text FROM (",
+            "SELECT json_agg(json_build_array(encode(id, 'hex'), encode(account_id, 'hex'), date, narration, amount, \
+             kind, balance, currency, fingerprint) ORDER BY date DESC, id DESC)::text FROM (",
             ") page",
         ),
     };
@@ -140,19 +166,15 @@ pub(crate) async fn page(
     if inline.is_some() {
         qb = qb.keeping_values();
     }
-    qb.push(
-        "SELECT id, account_id, date, narration, amount, kind, balance, category, currency, fingerprint \
-         FROM transactions WHERE id IN (SELECT id FROM transactions",
-    );
-    push_filter(&mut qb, account_id, filter);
+    qb.push("SELECT id, account_id, date, narration, amount, kind, balance, currency, fingerprint FROM transactions");
+    push_filter(&mut qb, account.clone(), filter);
     if let Some(after) = &page.after {
-        qb.push(" AND (date, id) < (").push_bind(after.date.0).push(", ").push_bind(after.id.clone()).push(")");
+        qb.push(" AND (date, id) < (").push_bind(after.date.0).push(", ").push_bind(id_bytes(&after.id)?).push(")");
     }
     qb.push(" ORDER BY date DESC, id DESC LIMIT ")
         .push_bind(page.limit.map_or(i64::MAX, |l| l as i64))
         .push(" OFFSET ")
         .push_bind(page.offset() as i64)
-        .push(") ORDER BY date DESC, id DESC")
         .push(close);
     let json: Option<String> = match inline {
         Some(inline) => {
@@ -171,7 +193,7 @@ pub(crate) async fn page(
         }
         None => Vec::new(),
     };
-    let total = if filter.is_empty() { total_hint } else { count(store, account_id, filter).await? };
+    let total = if filter.is_empty() { total_hint } else { count(store, account, filter).await? };
     let items = rows.into_iter().map(Transaction::try_from).collect::<StoreResult<_>>()?;
     Ok(Page { items, total })
 }
@@ -182,9 +204,9 @@ fn bounded_by_index(filter: &TransactionFilter, page: &PageRequest) -> bool {
     filter.narration.is_none() && page.limit.is_some() && page.offset() <= 5_000
 }
 
-async fn count(store: &SqlStore, account_id: &str, filter: &TransactionFilter) -> StoreResult<u64> {
+async fn count(store: &SqlStore, account: Vec<u8>, filter: &TransactionFilter) -> StoreResult<u64> {
     let mut qb = SqlBuilder::new(store.backend, "SELECT COUNT(*) FROM transactions");
-    push_filter(&mut qb, account_id, filter);
+    push_filter(&mut qb, account, filter);
     let (sql, args) = qb.finish();
     let total: i64 = sqlx::query_scalar_with(sql, args).fetch_one(&store.pool).await?;
     Ok(total as u64)
@@ -197,9 +219,10 @@ pub(crate) async fn known(
     fingerprints: &[String],
 ) -> StoreResult<std::collections::HashSet<String>> {
     let mut known = std::collections::HashSet::new();
+    let account = id_bytes(account_id)?;
     for chunk in fingerprints.chunks(BATCH_ROWS) {
         let mut qb = SqlBuilder::new(store.backend, "SELECT fingerprint FROM transactions WHERE account_id = ");
-        qb.push_bind(account_id.to_string()).push(" AND fingerprint IN ");
+        qb.push_bind(account.clone()).push(" AND fingerprint IN ");
         qb.push_row(|row| {
             for f in chunk {
                 row.bind(f.clone());

@@ -23,7 +23,7 @@ fn shape(sql: &str) -> BTreeSet<String> {
             table = Some(rest.split_whitespace().next().unwrap().to_string());
         } else if let Some(rest) = line.strip_prefix("DROP TABLE ") {
             out.insert(format!("drop:{}", rest.trim_end_matches(';').trim()));
-        } else if line.starts_with(");") {
+        } else if line.starts_with(')') {
             table = None;
         } else if let Some(t) = &table {
             let first = line.split_whitespace().next().unwrap_or_default();

@@ -52,6 +52,7 @@ pub struct Dispatcher {
     options: Arc<DispatcherOptions>,
     /// Where finished deliveries go to be recorded (see [`settle`]).
     settled: mpsc::UnboundedSender<Settled>,
+    settler: tokio::task::JoinHandle<()>,
 }
 
 /// A finished delivery, and the slot it holds until it is recorded.
@@ -70,21 +71,23 @@ impl Dispatcher {
         }
         let http = builder.build().expect("the webhook HTTP client builds");
         let (settled, finished) = mpsc::unbounded_channel();
-        tokio::spawn(settle(passbook.clone(), finished));
+        let settler = tokio::spawn(settle(passbook.clone(), finished));
         let slots = Arc::new(Semaphore::new(options.concurrency));
-        Self { passbook, http, slots, options: Arc::new(options), settled }
+        Self { passbook, http, slots, options: Arc::new(options), settled, settler }
     }
 
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
-        loop {
-            if *shutdown.borrow() {
-                return;
-            }
+        while !*shutdown.borrow() {
             let claimed = self.claim().await;
             if claimed == 0 && crate::idle(&self.passbook.work.events, &mut shutdown).await {
-                return;
+                break;
             }
         }
+        // Deliveries still in flight finish (within their timeout) and are recorded before the
+        // dispatcher is done, so no transaction of its outlives it.
+        let Self { settled, settler, .. } = self;
+        drop(settled);
+        let _ = settler.await;
     }
 
     async fn claim(&self) -> usize {

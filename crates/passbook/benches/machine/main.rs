@@ -108,8 +108,8 @@ async fn measure(backend: &str, database: &str, dir: &std::path::Path) {
              --webhook-concurrency-per-app {per_app}`: {rate:.0} deliveries/s"
         );
     }
-    let (per_row, rows) = disk_per_transaction(database).await;
-    println!("On disk: {per_row:.0} bytes per transaction, indexes included ({rows} transactions)\n");
+    let (per_row, rows, parts) = disk_per_transaction(database).await;
+    println!("On disk: {per_row:.0} bytes per transaction, indexes included ({rows} transactions: {parts})\n");
 }
 
 /// One row of the table: `path` from Passbook and from a same-bytes baseline, alternating;
@@ -212,26 +212,32 @@ async fn webhooks(database: &str, key: &str, secret: &str, receiver: &Receiver, 
     rate
 }
 
-/// Bytes of the transactions table and its indexes per row.
-async fn disk_per_transaction(database: &str) -> (f64, i64) {
+/// Bytes of the transactions table and its indexes per row: in all, and per part.
+async fn disk_per_transaction(database: &str) -> (f64, i64, String) {
     use sqlx::{Connection, Row};
     sqlx::any::install_default_drivers();
     let mut db = sqlx::AnyConnection::connect(database).await.unwrap();
     let rows: i64 = sqlx::query("SELECT COUNT(*) FROM transactions").fetch_one(&mut db).await.unwrap().get(0);
-    let bytes: i64 = if database.starts_with("sqlite") {
+    let parts_sql = if database.starts_with("sqlite") {
         sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut db).await.unwrap();
-        sqlx::query(
-            "SELECT CAST(SUM(pgsize) AS BIGINT) FROM dbstat WHERE name IN \
-             (SELECT name FROM sqlite_master WHERE tbl_name = 'transactions')",
-        )
-        .fetch_one(&mut db)
+        "SELECT name, CAST(SUM(pgsize) AS BIGINT) FROM dbstat WHERE name IN \
+         (SELECT name FROM sqlite_master WHERE tbl_name = 'transactions') GROUP BY name ORDER BY name"
+    } else {
+        "SELECT c.relname::text, pg_relation_size(c.oid)::bigint FROM pg_class c \
+         WHERE c.relname = 'transactions' OR c.oid IN \
+         (SELECT indexrelid FROM pg_index WHERE indrelid = 'transactions'::regclass) ORDER BY 1"
+    };
+    let parts: Vec<(String, i64)> = sqlx::query(parts_sql)
+        .fetch_all(&mut db)
         .await
         .unwrap()
-        .get(0)
-    } else {
-        sqlx::query("SELECT pg_total_relation_size('transactions')").fetch_one(&mut db).await.unwrap().get(0)
-    };
-    (bytes as f64 / rows as f64, rows)
+        .iter()
+        .map(|r| (r.get::<String, _>(0), r.get::<i64, _>(1)))
+        .collect();
+    let bytes: i64 = parts.iter().map(|(_, b)| b).sum();
+    let per = |b: i64| b as f64 / rows.max(1) as f64;
+    let detail = parts.iter().map(|(name, b)| format!("{name} {:.0}", per(*b))).collect::<Vec<_>>().join(", ");
+    (per(bytes), rows, detail)
 }
 
 /// The same-bytes server: this benchmark's own executable, started again as a separate process.

@@ -11,6 +11,14 @@ async fn unlink_deletes_everything_about_the_account_and_says_so() {
     let id = connected_ids(&t.receiver, 1).await.remove(0);
     t.wait_for_data(&id).await;
     t.receiver.wait_for("mono.events.account_updated", 1).await;
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&t.config.database_url).await.unwrap();
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM transactions WHERE account_id = $1")
+        .bind(hex::decode(&id).unwrap())
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(stored > 100, "the account's transactions are stored under its 12 bytes: {stored}");
 
     let (status, body) = t.post_json(&format!("/v2/accounts/{id}/unlink"), json!({})).await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -34,20 +42,20 @@ async fn unlink_deletes_everything_about_the_account_and_says_so() {
     assert_eq!(list["meta"]["total"], 0);
 
     // Only the unlink event and the audit line still name the account.
-    sqlx::any::install_default_drivers();
-    let pool = sqlx::AnyPool::connect(&t.config.database_url).await.unwrap();
     for table in ["accounts", "transactions", "identities", "jobs", "auth_codes"] {
         let column = match table {
             "accounts" => "id",
             "jobs" => "subject",
             _ => "account_id",
         };
-        let n: i64 =
-            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table} WHERE {column} = $1")))
-                .bind(&id)
-                .fetch_one(&pool)
-                .await
-                .unwrap();
+        let count =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table} WHERE {column} = $1")));
+        // Transactions name their account by its 12 bytes.
+        let count = match table {
+            "transactions" => count.bind(hex::decode(&id).unwrap()),
+            _ => count.bind(id.clone()),
+        };
+        let n: i64 = count.fetch_one(&pool).await.unwrap();
         assert_eq!(n, 0, "{table} still has rows about the account");
     }
     let events: Vec<String> =

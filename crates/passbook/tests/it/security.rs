@@ -49,13 +49,13 @@ async fn rotating_the_master_key_keeps_every_value_readable() {
 
     let old = t.config.master_key.clone().unwrap();
     let new = passbook_domain::Vault::generate_key();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_passbook"))
+    let mut rotate = std::process::Command::new(env!("CARGO_BIN_EXE_passbook"));
+    rotate
         .args(["keys", "rotate"])
         .env("PASSBOOK_DATABASE_URL", &t.config.database_url)
         .env("PASSBOOK_MASTER_KEY", &old)
-        .env("PASSBOOK_NEW_MASTER_KEY", &new)
-        .output()
-        .unwrap();
+        .env("PASSBOOK_NEW_MASTER_KEY", &new);
+    let out = tokio::task::spawn_blocking(move || rotate.output().unwrap()).await.unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("set PASSBOOK_MASTER_KEY to the new key"));
 
