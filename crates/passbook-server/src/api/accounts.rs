@@ -179,10 +179,10 @@ async fn transactions_page(
     page: PageRequest,
 ) -> ApiResult<RenderedPage> {
     let found = state.passbook.transactions_of(account, &filter, page.clone()).await?;
-    let data: Vec<TransactionOut> = found.items.iter().map(wire::transaction).collect();
+    let next_cursor = found.items.last().map(Cursor::after);
     let pages = page.limit.map_or(1, |l| found.total.div_ceil(l));
     let base = &state.passbook.settings.public_url;
-    let next_cursor = found.items.last().map(Cursor::after);
+    let data: Vec<TransactionOut> = found.items.into_iter().map(wire::transaction).collect();
     let meta = PageMeta {
         total: found.total,
         page: page.page,

@@ -24,7 +24,7 @@ pub async fn statement(
     match output {
         StatementOutput::Json => {
             let statement = state.passbook.statement(&app, &id, months).await?;
-            let rows: Vec<_> = statement.transactions.iter().map(wire::transaction).collect();
+            let rows: Vec<_> = statement.transactions.into_iter().map(wire::transaction).collect();
             let data = json!({"count": rows.len(), "requested_length": statement.requested_days,
                               "available_length": statement.available_days, "statement": rows});
             Ok(Json(success(&state, "Successfully fetched statement", data)))

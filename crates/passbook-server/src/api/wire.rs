@@ -64,16 +64,17 @@ pub fn account_list_item(account: &Account, customer: &Customer, inst: Option<&I
     }
 }
 
-pub fn transaction(t: &Transaction) -> TransactionOut {
+/// Takes the transaction, so that its text moves into the answer instead of being copied.
+pub fn transaction(t: Transaction) -> TransactionOut {
     TransactionOut {
-        id: t.id.clone(),
-        narration: t.narration.clone(),
-        amount: t.amount,
         kind: t.kind.as_str().into(),
-        balance: t.balance,
         date: t.date.to_iso(),
-        category: t.category.clone(),
-        currency: t.currency.clone(),
+        id: t.id,
+        narration: t.narration,
+        amount: t.amount,
+        balance: t.balance,
+        category: t.category,
+        currency: t.currency,
     }
 }
 
