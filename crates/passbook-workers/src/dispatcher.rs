@@ -144,8 +144,15 @@ async fn settle(passbook: Passbook, mut finished: mpsc::UnboundedReceiver<Settle
     while finished.recv_many(&mut batch, 256).await > 0 {
         let (records, permits): (Vec<DeliveryRecord>, Vec<OwnedSemaphorePermit>) = batch.drain(..).unzip();
         if let Err(err) = passbook.store.record_deliveries(&records).await {
-            tracing::error!(deliveries = records.len(), error = %err,
-                "could not record deliveries; they will be sent again after their lease");
+            // One record the database refuses (its event unlinked meanwhile, say) must not cost
+            // the others theirs: one by one, each that can be recorded is.
+            tracing::warn!(deliveries = records.len(), error = %err, "recording deliveries one by one");
+            for record in &records {
+                if let Err(err) = passbook.store.record_deliveries(std::slice::from_ref(record)).await {
+                    tracing::error!(id = %record.event_id, error = %err,
+                        "could not record a delivery; it will be sent again after its lease");
+                }
+            }
         }
         drop(permits);
         // The next events of the same accounts may now be due.
