@@ -7,6 +7,7 @@ mod bad_input;
 mod browser;
 mod browser_ways;
 mod cli;
+mod client;
 mod conflicts;
 mod consent;
 mod crash;
