@@ -9,7 +9,9 @@
 //! - link-to-data latency (last link step → `account_connected` / `account_updated` AVAILABLE);
 //! - the 100,000-transaction fetch, end to end through the sandbox login `user_history`;
 //! - 6,000 queued webhooks drained by one `passbook worker` to a loopback receiver;
-//! - bytes on disk per transaction, memory and cold start.
+//! - bytes on disk per transaction, memory and cold start;
+//! - with `PASSBOOK_BENCH_PRISM` naming Stoplight Prism's executable
+//!   (`npm install @stoplight/prism-cli`), the transactions page against `prism mock` too.
 #[path = "../common/postgres.rs"]
 mod postgres;
 
@@ -77,6 +79,9 @@ async fn measure(backend: &str, database: &str, dir: &std::path::Path) {
     for (label, path) in &paths {
         loaded_rss = loaded_rss.max(compare(&server, &secret, label, path, dir).await);
     }
+    if let Ok(prism) = std::env::var("PASSBOOK_BENCH_PRISM") {
+        against_prism(&server, &secret, &paths[0].1, &prism, dir).await;
+    }
     drop(server);
     // The same first page again, every answer read, converted and serialised anew.
     let server = Passbook::start("serve", database, &key, &["--answer-cache-mb", "0"], &receiver.url);
@@ -139,6 +144,56 @@ async fn compare(server: &Passbook, secret: &str, label: &str, path: &str, dir: 
         a.per_second / b.per_second
     );
     rss
+}
+
+/// The same page from Stoplight Prism (`prism mock`) serving it as the example of a one-operation
+/// OpenAPI document: a stateless mock, the other yardstick. `prism` is the path of its
+/// executable (`npm install @stoplight/prism-cli`).
+async fn against_prism(server: &Passbook, secret: &str, path: &str, prism: &str, dir: &std::path::Path) {
+    use std::io::BufRead;
+    let url = format!("{}{path}", server.base);
+    let http = reqwest::Client::new();
+    let body: serde_json::Value =
+        http.get(&url).header("mono-sec-key", secret).send().await.unwrap().json().await.unwrap();
+    let spec = serde_json::json!({
+        "openapi": "3.1.0",
+        "info": {"title": "Passbook transactions page", "version": "1"},
+        "paths": {"/v2/accounts/{id}/transactions": {"get": {
+            "parameters": [
+                {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}},
+                {"name": "limit", "in": "query", "schema": {"type": "string"}}
+            ],
+            "responses": {"200": {"description": "A page", "content": {"application/json": {"example": body}}}}
+        }}}
+    });
+    let file = dir.join("prism.json");
+    std::fs::write(&file, spec.to_string()).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = std::process::Command::new(prism)
+        .args(["mock", "--host", "127.0.0.1", "--port", &port.to_string(), "--errors", "false"])
+        .arg(&file)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("PASSBOOK_BENCH_PRISM names the prism executable");
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    lines.by_ref().map_while(Result::ok).find(|l| l.contains("Prism is listening"));
+    std::thread::spawn(move || lines.for_each(drop));
+    let mock = format!("http://127.0.0.1:{port}{path}");
+    let ours = load::run(&url, secret, CONNECTIONS, RUN).await;
+    let theirs = load::run(&mock, "", CONNECTIONS, RUN).await;
+    let _ = child.kill();
+    let _ = child.wait();
+    println!(
+        "| the 100,000-transaction page against Stoplight Prism (`prism mock`, the page as its example) | {:.0} ({}, {}) | Prism {:.0} ({}, {}) | {:.1}× Prism |",
+        ours.per_second,
+        ms(ours.p50),
+        ms(ours.p99),
+        theirs.per_second,
+        ms(theirs.p50),
+        ms(theirs.p99),
+        ours.per_second / theirs.per_second
+    );
 }
 
 /// Per link: (to `account_connected`, to `account_updated` AVAILABLE), each sorted.
