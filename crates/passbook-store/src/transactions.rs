@@ -201,7 +201,7 @@ pub(crate) async fn page(
 /// A page that reads at most its own rows and the index entries it skips: no narration search
 /// (which reads every row), no `paginate=false`, no deep `page=N` jump.
 fn bounded_by_index(filter: &TransactionFilter, page: &PageRequest) -> bool {
-    filter.narration.is_none() && page.limit.is_some() && page.offset() <= 5_000
+    filter.narration.is_none() && page.limit.is_some() && page.offset() <= 1_000
 }
 
 async fn count(store: &SqlStore, account: Vec<u8>, filter: &TransactionFilter) -> StoreResult<u64> {
