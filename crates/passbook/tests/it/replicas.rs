@@ -187,3 +187,60 @@ async fn link_through(http: &reqwest::Client, base: &str, secret: &str, email: &
         .unwrap();
     accounts["data"][0]["id"].as_str().or(accounts["data"][0]["_id"].as_str()).unwrap().to_string()
 }
+
+/// A replica keeps rendered pages by `ETag`; a fetch that another replica asks for (and a
+/// worker on a third path runs) changes the account, so the tag, so the page served.
+#[tokio::test]
+async fn a_page_kept_by_one_replica_follows_a_fetch_asked_of_another() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, key, receiver, secret) = process_setup(&dir).await;
+    let mut a = serve(&db, &key, &[]);
+    let mut b = serve(&db, &key, &["--no-workers", "--no-migrate"]);
+    let http = client();
+    let post = |path: &str, session: Option<&str>, body: Value| {
+        let mut request = http.post(format!("{}{path}", a.base)).header("mono-sec-key", &secret).json(&body);
+        if let Some(session) = session {
+            request = request.header("x-session-id", session);
+        }
+        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let created = post(
+        "/v2/connect/session",
+        None,
+        json!({"institution": GTBANK, "auth_method": "internet_banking", "scope": "financial_data",
+               "customer": {"name": "Kept Page", "email": "kept@example.ng"}}),
+    )
+    .await;
+    let session = created["data"]["session"]["id"].as_str().unwrap().to_string();
+    let done = post("/v2/connect/login", Some(&session), json!({"username": "user_good", "password": "123456"})).await;
+    let exchanged = post("/v2/accounts/auth", None, json!({"code": done["data"]["code"]})).await;
+    let id = exchanged["data"]["id"].as_str().unwrap().to_string();
+    receiver.wait_for("mono.events.account_updated", 1).await;
+
+    let path = format!("/v2/accounts/{id}/transactions?limit=5");
+    let page = |base: String, realtime: bool| {
+        let mut request = http.get(format!("{base}{path}")).header("mono-sec-key", &secret);
+        if realtime {
+            request = request.header("x-realtime", "true");
+        }
+        async move {
+            let res = request.send().await.unwrap();
+            let tag = res.headers()["etag"].to_str().unwrap().to_string();
+            (tag, res.json::<Value>().await.unwrap())
+        }
+    };
+    let (before, _) = page(a.base.clone(), false).await;
+    assert_eq!(page(a.base.clone(), false).await.0, before, "kept, and the same");
+    page(b.base.clone(), true).await;
+    receiver.wait_for("mono.events.account_updated", 2).await;
+    let (after, on_a) = page(a.base.clone(), false).await;
+    assert_ne!(after, before, "the replica that kept the page sees the other's fetch");
+    let (tag_b, on_b) = page(b.base.clone(), false).await;
+    // (Each replica writes its own address into `meta.next` here; behind a balancer they share
+    // one `--public-url`.)
+    assert_eq!((&tag_b, &on_b["data"], &on_b["meta"]["total"]), (&after, &on_a["data"], &on_a["meta"]["total"]));
+    for process in [&mut a, &mut b] {
+        process.child.kill().unwrap();
+        process.child.wait().unwrap();
+    }
+}
