@@ -146,6 +146,8 @@ pub trait LinkStore: Send + Sync {
 pub trait AccountStore: Send + Sync {
     /// An account of this app; another app's account is `None`.
     async fn account(&self, app_id: &str, id: &str) -> Result<Option<Account>>;
+    /// The version of an account of this app, without the rest of it.
+    async fn account_version(&self, app_id: &str, id: &str) -> Result<Option<AccountVersion>>;
     async fn account_by_id(&self, id: &str) -> Result<Option<Account>>;
     /// The id of the customer's account with this number at this institution, if linked before.
     async fn find_account_id(

@@ -173,6 +173,31 @@ pub(crate) async fn scoped(store: &SqlStore, app_id: &str, id: &str) -> StoreRes
     row.map(|r| store.account_from_row(r)).transpose()
 }
 
+pub(crate) async fn version(store: &SqlStore, app_id: &str, id: &str) -> StoreResult<Option<AccountVersion>> {
+    const SQL: &str =
+        "SELECT id, updated_at, transaction_count, data_status FROM accounts WHERE id = $1 AND app_id = $2";
+    let row: Option<(String, i64, i64, String)> = match &store.inline {
+        Some(inline) => inline.read(|db| {
+            use rusqlite::OptionalExtension;
+            db.prepare_cached(SQL)?
+                .query_row((id, app_id), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                .optional()
+        })?,
+        None => sqlx::query_as(SQL).bind(id).bind(app_id).fetch_optional(&store.pool).await?,
+    };
+    row.map(|(id, updated_at, transaction_count, status)| {
+        let data_status =
+            DataStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(format!("account {id}: data_status")))?;
+        Ok(AccountVersion {
+            id,
+            updated_at: Timestamp(updated_at),
+            transaction_count: transaction_count as u64,
+            data_status,
+        })
+    })
+    .transpose()
+}
+
 pub(crate) async fn by_id(store: &SqlStore, id: &str) -> StoreResult<Option<Account>> {
     let row: Option<AccountRow> =
         sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM accounts a WHERE a.id = $1")))
@@ -357,6 +382,10 @@ mod port {
     impl AccountStore for SqlStore {
         async fn account(&self, app_id: &str, id: &str) -> Result<Option<Account>> {
             Ok(self.retrying(|| crate::accounts::scoped(self, app_id, id)).await?)
+        }
+
+        async fn account_version(&self, app_id: &str, id: &str) -> Result<Option<AccountVersion>> {
+            Ok(self.retrying(|| crate::accounts::version(self, app_id, id)).await?)
         }
 
         async fn account_by_id(&self, id: &str) -> Result<Option<Account>> {

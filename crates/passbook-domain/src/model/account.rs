@@ -31,6 +31,27 @@ pub struct Account {
     pub updated_at: Timestamp,
 }
 
+/// What changes whenever an account's data does (every fetch moves `updated_at`): enough to
+/// tell whether an answer about the account is still current without reading or decrypting it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountVersion {
+    pub id: String,
+    pub updated_at: Timestamp,
+    pub transaction_count: u64,
+    pub data_status: DataStatus,
+}
+
+impl AccountVersion {
+    pub fn of(account: &Account) -> Self {
+        Self {
+            id: account.id.clone(),
+            updated_at: account.updated_at,
+            transaction_count: account.transaction_count,
+            data_status: account.data_status,
+        }
+    }
+}
+
 impl Account {
     /// Financial endpoints answer an empty payload unless this kind of data was retrieved
     /// (contract §5.1).

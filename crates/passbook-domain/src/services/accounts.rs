@@ -6,11 +6,18 @@ use crate::{Error, Result, ids, webhook_payloads};
 impl Passbook {
     /// The app's account; an unknown id and another app's account look the same.
     pub async fn account(&self, app: &App, id: &AccountId) -> Result<Account> {
-        let missing = || Error::not_found(format!("No account with id '{id}' was found for this app"));
         if !ids::is_object_id(id.as_str()) {
-            return Err(missing());
+            return Err(no_such_account(id));
         }
-        self.store.account(&app.id, id.as_str()).await?.ok_or_else(missing)
+        self.store.account(&app.id, id.as_str()).await?.ok_or_else(|| no_such_account(id))
+    }
+
+    /// The version of the app's account, to answer conditional requests without reading it.
+    pub async fn account_version(&self, app: &App, id: &AccountId) -> Result<AccountVersion> {
+        if !ids::is_object_id(id.as_str()) {
+            return Err(no_such_account(id));
+        }
+        self.store.account_version(&app.id, id.as_str()).await?.ok_or_else(|| no_such_account(id))
     }
 
     /// Forgets the account: its data, credentials and history go, in one transaction with the
@@ -49,4 +56,9 @@ impl Passbook {
         }
         self.store.transactions(&account.id, filter, page, account.transaction_count).await
     }
+}
+
+/// An unknown id and another app's account look the same.
+fn no_such_account(id: &AccountId) -> Error {
+    Error::not_found(format!("No account with id '{id}' was found for this app"))
 }

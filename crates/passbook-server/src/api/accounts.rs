@@ -1,8 +1,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, Uri};
-use axum::response::{IntoResponse, Response};
-use std::sync::Arc;
+use axum::response::Response;
 
 use passbook_domain::model::{Account, AccountId, App, Cursor, DataKind, JobId, PageRequest, TransactionFilter};
 use passbook_domain::services::{parse_list_page, parse_transactions_query};
@@ -10,7 +9,7 @@ use passbook_types::accounts::*;
 use passbook_types::{ListMeta, PageMeta, Success};
 use serde::Deserialize;
 
-use super::answer_cache::RenderedPage;
+use super::answer_cache::Rendered;
 use super::{conditional, list_meta, success, wire};
 use crate::AppState;
 use crate::error::ApiResult;
@@ -46,21 +45,13 @@ pub async fn details(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let job = realtime(&state, &app, &id, &headers, true).await?;
-    let account = state.passbook.account(&app, &id).await?;
-    let tag = conditional::etag(&account, &uri);
-    if let Some(unchanged) = conditional::not_modified(&headers, &tag) {
-        return Ok(unchanged);
-    }
-    let source = state.passbook.account_source(&account).await?;
-    let institution = state.passbook.institutions.get(&account.institution_id);
-    let data = wire::account_details(&account, institution, source.as_ref());
-    Ok(answer(job, &tag, Json::<Success<_>>(success(&state, "Request was succesfully completed", data))))
-}
-
-/// An answer with its validator and the real-time job's headers.
-fn answer(mut headers: HeaderMap, tag: &HeaderValue, body: impl IntoResponse) -> Response {
-    conditional::mark(&mut headers, tag);
-    (headers, body).into_response()
+    conditional::answer(&state, &app, &id, (&uri, &headers), job, async |account| {
+        let source = state.passbook.account_source(&account).await?;
+        let institution = state.passbook.institutions.get(&account.institution_id);
+        let data = wire::account_details(&account, institution, source.as_ref());
+        Ok(Rendered::new("Request was succesfully completed", &data))
+    })
+    .await
 }
 
 /// With `x-realtime: true` (or `x-real-time`), syncs the account first and describes the job in
@@ -108,20 +99,17 @@ pub async fn balance(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let job = realtime(&state, &app, &id, &headers, false).await?;
-    let account = state.passbook.account(&app, &id).await?;
-    let tag = conditional::etag(&account, &uri);
-    if let Some(unchanged) = conditional::not_modified(&headers, &tag) {
-        return Ok(unchanged);
-    }
-    let data = account.has(DataKind::Balance).then(|| BalanceOut {
-        id: account.id.clone(),
-        name: account.name.clone(),
-        account_number: account.account_number.clone(),
-        balance: account.balance.unwrap_or_default(),
-        currency: account.currency.clone(),
-    });
-    let body = Json::<Success<_>>(success(&state, not_ready_or(&account, "Request was successfully completed"), data));
-    Ok(answer(job, &tag, body))
+    conditional::answer(&state, &app, &id, (&uri, &headers), job, async |account| {
+        let data = account.has(DataKind::Balance).then(|| BalanceOut {
+            id: account.id.clone(),
+            name: account.name.clone(),
+            account_number: account.account_number.clone(),
+            balance: account.balance.unwrap_or_default(),
+            currency: account.currency.clone(),
+        });
+        Ok(Rendered::new(not_ready_or(&account, "Request was successfully completed"), &data))
+    })
+    .await
 }
 
 /// `GET /v2/accounts/{id}/identity`: `data` is null until the identity was retrieved.
@@ -132,15 +120,12 @@ pub async fn identity(
     uri: Uri,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let account = state.passbook.account(&app, &id).await?;
-    let tag = conditional::etag(&account, &uri);
-    if let Some(unchanged) = conditional::not_modified(&headers, &tag) {
-        return Ok(unchanged);
-    }
-    let identity = state.passbook.identity_of(&account).await?;
-    let data = identity.as_ref().map(wire::identity);
-    let body = Json::<Success<_>>(success(&state, not_ready_or(&account, "Request was succesfully completed"), data));
-    Ok(answer(HeaderMap::new(), &tag, body))
+    conditional::answer(&state, &app, &id, (&uri, &headers), HeaderMap::new(), async |account| {
+        let identity = state.passbook.identity_of(&account).await?;
+        let data = identity.as_ref().map(wire::identity);
+        Ok(Rendered::new(not_ready_or(&account, "Request was succesfully completed"), &data))
+    })
+    .await
 }
 
 /// `GET /v2/accounts/{id}/transactions`
@@ -154,21 +139,10 @@ pub async fn transactions(
 ) -> ApiResult<Response> {
     let (filter, page) = parse_transactions_query(&query)?;
     let job = realtime(&state, &app, &id, &headers, true).await?;
-    let account = state.passbook.account(&app, &id).await?;
-    let tag = conditional::etag(&account, &uri);
-    if let Some(unchanged) = conditional::not_modified(&headers, &tag) {
-        return Ok(unchanged);
-    }
-    let page = match state.answers.get(&tag) {
-        Some(rendered) => rendered,
-        None => {
-            let rendered = Arc::new(transactions_page(&state, &account, &query, filter, page).await?);
-            state.answers.put(&tag, &rendered);
-            rendered
-        }
-    };
-    let envelope = success(&state, "Transaction retrieved successfully", &*page.data).with_meta(&*page.meta);
-    Ok(answer(job, &tag, Json(envelope)))
+    conditional::answer(&state, &app, &id, (&uri, &headers), job, async |account| {
+        transactions_page(&state, &account, &query, filter, page).await
+    })
+    .await
 }
 
 async fn transactions_page(
@@ -177,7 +151,7 @@ async fn transactions_page(
     query: &TransactionsQuery,
     filter: TransactionFilter,
     page: PageRequest,
-) -> ApiResult<RenderedPage> {
+) -> ApiResult<Rendered> {
     let found = state.passbook.transactions_of(account, &filter, page.clone()).await?;
     let next_cursor = found.items.last().map(Cursor::after);
     let pages = page.limit.map_or(1, |l| found.total.div_ceil(l));
@@ -191,7 +165,7 @@ async fn transactions_page(
         next: (page.page < pages && next_cursor.is_some())
             .then(|| page_link(base, &account.id, query, page.page + 1, next_cursor.as_ref())),
     };
-    Ok(RenderedPage::new(&data, &meta).expect("wire types serialise to JSON"))
+    Ok(Rendered::new("Transaction retrieved successfully", &data).with_meta(&meta))
 }
 
 /// The absolute URL of page `n`, keeping every other parameter the client sent. A `next` link

@@ -1,8 +1,9 @@
-//! Rendered transaction pages, kept by their `ETag`. A page changes only when a fetch lands, and
-//! the tag names the account's version and the request, so a page with a known tag has the same
-//! `data` and `meta`: clients that poll their first page (sync loops) get it without the page
-//! being read, converted and serialised again (the envelope around them is written anew, with
-//! this answer's timestamp). The account is still read (scoped to the app) for every
+//! Rendered answers about accounts (details, balance, identity, transaction pages), kept by their
+//! `ETag`. Such an answer changes only when a fetch lands, and the tag names the account's
+//! version and the request, so an answer with a known tag has the same message, `data` and
+//! `meta`: clients that poll (sync loops) get it without the account being read, decrypted,
+//! converted and serialised again (the envelope around them is written anew, with this answer's
+//! timestamp). The account is still read (scoped to the app) for every
 //! request, so another replica's fetch changes the tag here too and a stale page is never sent.
 //! Bounded in bytes; when full it starts over.
 use std::collections::HashMap;
@@ -11,20 +12,30 @@ use std::sync::{Arc, Mutex};
 use axum::http::HeaderValue;
 use serde_json::value::RawValue;
 
-/// A page's `data` and `meta`, as JSON text.
-pub struct RenderedPage {
+/// An answer about an account, rendered: its message, and its `data` and `meta` as JSON text.
+pub struct Rendered {
+    pub message: &'static str,
     pub data: Box<RawValue>,
-    pub meta: Box<RawValue>,
+    pub meta: Option<Box<RawValue>>,
 }
 
-impl RenderedPage {
-    pub fn new(data: &impl serde::Serialize, meta: &impl serde::Serialize) -> serde_json::Result<Self> {
-        Ok(Self { data: serde_json::value::to_raw_value(data)?, meta: serde_json::value::to_raw_value(meta)? })
+impl Rendered {
+    pub fn new(message: &'static str, data: &impl serde::Serialize) -> Self {
+        Self { message, data: raw(data), meta: None }
+    }
+
+    pub fn with_meta(mut self, meta: &impl serde::Serialize) -> Self {
+        self.meta = Some(raw(meta));
+        self
     }
 
     fn len(&self) -> usize {
-        self.data.get().len() + self.meta.get().len()
+        self.data.get().len() + self.meta.as_ref().map_or(0, |m| m.get().len())
     }
+}
+
+fn raw(value: &impl serde::Serialize) -> Box<RawValue> {
+    serde_json::value::to_raw_value(value).expect("wire types serialise to JSON")
 }
 
 pub struct AnswerCache {
@@ -34,7 +45,7 @@ pub struct AnswerCache {
 
 #[derive(Default)]
 struct Entries {
-    pages: HashMap<HeaderValue, Arc<RenderedPage>>,
+    pages: HashMap<HeaderValue, Arc<Rendered>>,
     bytes: usize,
 }
 
@@ -44,11 +55,11 @@ impl AnswerCache {
         Self { max_bytes, inner: Mutex::default() }
     }
 
-    pub fn get(&self, tag: &HeaderValue) -> Option<Arc<RenderedPage>> {
+    pub fn get(&self, tag: &HeaderValue) -> Option<Arc<Rendered>> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner()).pages.get(tag).cloned()
     }
 
-    pub fn put(&self, tag: &HeaderValue, page: &Arc<RenderedPage>) {
+    pub fn put(&self, tag: &HeaderValue, page: &Arc<Rendered>) {
         let size = page.len();
         // One page may take at most an eighth, so that one huge page cannot flush the rest.
         if size > self.max_bytes / 8 {
@@ -69,9 +80,9 @@ impl AnswerCache {
 mod tests {
     use super::*;
 
-    fn page(bytes: usize) -> Arc<RenderedPage> {
+    fn page(bytes: usize) -> Arc<Rendered> {
         // `"…"` and `0`: the text's length plus three.
-        Arc::new(RenderedPage::new(&"x".repeat(bytes - 3), &0).unwrap())
+        Arc::new(Rendered::new("m", &"x".repeat(bytes - 3)).with_meta(&0))
     }
 
     fn tag(n: usize) -> HeaderValue {

@@ -3,18 +3,66 @@
 //! whose `If-None-Match` names it gets `304 Not Modified` without the data being read or sent.
 //! `Cache-Control: private, no-cache` lets a client's own cache keep the answer (never a shared
 //! one) and ask again each time.
+use std::sync::Arc;
+
+use axum::Json;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use passbook_domain::model::Account;
+use passbook_domain::model::{Account, AccountId, AccountVersion, App};
 
-/// The validator of this request's answer about `account`.
-pub fn etag(account: &Account, uri: &Uri) -> HeaderValue {
+use super::answer_cache::Rendered;
+use crate::AppState;
+use crate::error::ApiResult;
+
+/// Answers a read of an account's data: `304` when the client holds the answer, the kept
+/// rendering when there is one (both from the account's version alone: nothing decrypted), else
+/// `render` on the account, kept for next time. `extra` are headers of this answer only (a
+/// real-time job's).
+pub async fn answer<F, Fut>(
+    state: &AppState,
+    app: &App,
+    id: &AccountId,
+    request: (&Uri, &HeaderMap),
+    extra: HeaderMap,
+    render: F,
+) -> ApiResult<Response>
+where
+    F: FnOnce(Account) -> Fut,
+    Fut: Future<Output = ApiResult<Rendered>>,
+{
+    let (uri, headers) = request;
+    let tag = etag(&state.passbook.account_version(app, id).await?, uri);
+    if let Some(unchanged) = not_modified(headers, &tag) {
+        return Ok(unchanged);
+    }
+    let (tag, rendered) = match state.answers.get(&tag) {
+        Some(kept) => (tag, kept),
+        None => {
+            let account = state.passbook.account(app, id).await?;
+            // The tag of what is rendered, should the account have changed meanwhile.
+            let tag = etag(&AccountVersion::of(&account), uri);
+            let rendered = Arc::new(render(account).await?);
+            state.answers.put(&tag, &rendered);
+            (tag, rendered)
+        }
+    };
+    let mut envelope = super::success(state, rendered.message, &*rendered.data);
+    if let Some(meta) = &rendered.meta {
+        envelope = envelope.with_meta(&**meta);
+    }
+    let mut headers = extra;
+    mark(&mut headers, &tag);
+    Ok((headers, Json(envelope)).into_response())
+}
+
+/// The validator of this request's answer about the account at `version`.
+pub fn etag(version: &AccountVersion, uri: &Uri) -> HeaderValue {
     let version = format!(
         "{}|{}|{}|{}|{}",
-        account.id,
-        account.updated_at.0,
-        account.transaction_count,
-        account.data_status.as_str(),
+        version.id,
+        version.updated_at.0,
+        version.transaction_count,
+        version.data_status.as_str(),
         uri.path_and_query().map_or("", |p| p.as_str())
     );
     let digest = &passbook_domain::crypto::hash_secret(&version)[..24];

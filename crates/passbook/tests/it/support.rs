@@ -142,6 +142,18 @@ impl Receiver {
         .await
     }
 
+    /// Waits for `n` different events named `event`; returns the first delivery of each, in the
+    /// order they arrived. Delivery is at least once: a test that moves a manual clock past a
+    /// delivery's lease before it was recorded may see that event again.
+    pub async fn wait_for_distinct(&self, event: &str, n: usize) -> Vec<Received> {
+        let distinct = |all: &[Received]| {
+            let mut seen = std::collections::HashSet::new();
+            all.iter().filter(|r| r.event() == event && seen.insert(r.event_id())).cloned().collect::<Vec<_>>()
+        };
+        let all = self.wait_until(Duration::from_secs(20), event, |all| distinct(all).len() >= n).await;
+        distinct(&all)
+    }
+
     /// Waits for `n` deliveries of `event`.
     pub async fn wait_for(&self, event: &str, n: usize) -> Vec<Received> {
         let all = self
