@@ -40,7 +40,7 @@ pub struct Shared {
     pub passbook: Passbook,
     /// The largest statement file accepted.
     pub max_upload_bytes: usize,
-    /// Rendered transaction pages by their `ETag`.
+    /// Rendered account answers by their `ETag`.
     pub answers: api::answer_cache::AnswerCache,
 }
 
@@ -62,7 +62,7 @@ pub struct HttpOptions {
     pub metrics: bool,
     /// The largest statement file accepted (link pages and the import API).
     pub max_upload_bytes: usize,
-    /// Memory for rendered transaction pages, kept by their `ETag` (0: none).
+    /// Memory for rendered account answers, kept by their `ETag` (0: none).
     pub answer_cache_bytes: usize,
 }
 

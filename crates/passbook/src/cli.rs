@@ -295,8 +295,8 @@ pub struct HttpArgs {
     /// read from them is kept.
     #[arg(long, env = "PASSBOOK_KEEP_STATEMENT_FILES", default_value_t = false)]
     pub keep_statement_files: bool,
-    /// Memory for rendered transaction pages, kept by their ETag until a fetch changes them, in
-    /// megabytes (0: none).
+    /// Memory for rendered account answers (details, balance, identity, transaction pages),
+    /// kept by their ETag until a fetch changes them, in megabytes (0: none).
     #[arg(long, env = "PASSBOOK_ANSWER_CACHE_MB", default_value_t = 8)]
     pub answer_cache_mb: usize,
 }
