@@ -12,8 +12,7 @@ impl Client {
     /// `GET /v2/accounts`: the app's linked accounts, a page at a time (from 1).
     pub async fn accounts(&self, page: u64) -> Result<Page<AccountListItem, ListMeta>, Error> {
         let request = self.request(Method::GET, "/v2/accounts").query(&[("page", page)]);
-        let (data, meta) = self.send(request).await?;
-        Ok(Page { data, meta })
+        self.page(request).await
     }
 
     /// `GET /v2/accounts/{id}`.
@@ -38,15 +37,13 @@ impl Client {
         query: &TransactionsQuery,
     ) -> Result<Page<TransactionOut, PageMeta>, Error> {
         let request = self.request(Method::GET, &format!("/v2/accounts/{id}/transactions")).query(query);
-        let (data, meta) = self.send(request).await?;
-        Ok(Page { data, meta })
+        self.page(request).await
     }
 
     /// The page a `meta.next` or `meta.previous` link names (absolute URLs, as the API gives).
     pub async fn transactions_at(&self, url: &str) -> Result<Page<TransactionOut, PageMeta>, Error> {
         let request = self.http.get(url).header("mono-sec-key", &self.secret_key);
-        let (data, meta) = self.send(request).await?;
-        Ok(Page { data, meta })
+        self.page(request).await
     }
 
     /// `POST /v2/accounts/{id}/unlink`: forgets the account and its data.
@@ -57,7 +54,7 @@ impl Client {
     /// `GET /v2/accounts/{id}/statement` (JSON, or a PDF job with `output=pdf`).
     pub async fn statement(&self, id: &str, query: &StatementQuery) -> Result<Value, Error> {
         let request = self.request(Method::GET, &format!("/v2/accounts/{id}/statement")).query(query);
-        Ok(self.send::<Value, Value>(request).await?.0)
+        self.data(request).await
     }
 
     /// `GET /v2/accounts/{id}/statement/jobs/{job}`: a PDF statement's progress.
@@ -98,7 +95,7 @@ impl Client {
     /// `GET /v3/institutions`, filtered by `query`.
     pub async fn institutions(&self, query: &InstitutionsQuery) -> Result<Vec<InstitutionOut>, Error> {
         let request = self.request(Method::GET, "/v3/institutions").query(query);
-        Ok(self.send::<_, Value>(request).await?.0)
+        self.data(request).await
     }
 
     /// `POST /v2/customers`.
@@ -109,8 +106,7 @@ impl Client {
     /// `GET /v2/customers`, a page at a time (from 1).
     pub async fn customers(&self, page: u64) -> Result<Page<CustomerOut, ListMeta>, Error> {
         let request = self.request(Method::GET, "/v2/customers").query(&[("page", page)]);
-        let (data, meta) = self.send(request).await?;
-        Ok(Page { data, meta })
+        self.page(request).await
     }
 
     /// `GET /v2/customers/{id}`.
@@ -121,12 +117,12 @@ impl Client {
     /// `PATCH /v2/customers/{id}`: changes the fields given (Mono answers no data).
     pub async fn update_customer(&self, id: &str, changes: &CustomerIn) -> Result<(), Error> {
         let request = self.request(Method::PATCH, &format!("/v2/customers/{id}")).json(changes);
-        self.send::<Value, Value>(request).await.map(drop)
+        self.data::<Value>(request).await.map(drop)
     }
 
     /// `DELETE /v2/customers/{id}` (refused while the customer has linked accounts).
     pub async fn delete_customer(&self, id: &str) -> Result<(), Error> {
         let request = self.request(Method::DELETE, &format!("/v2/customers/{id}"));
-        self.send::<Value, Value>(request).await.map(drop)
+        self.data::<Value>(request).await.map(drop)
     }
 }

@@ -100,12 +100,26 @@ impl Client {
         Ok((envelope.data, envelope.meta))
     }
 
+    /// `data` of the answer.
+    async fn data<T: DeserializeOwned>(&self, request: RequestBuilder) -> Result<T, Error> {
+        Ok(self.send::<T, serde_json::Value>(request).await?.0)
+    }
+
+    /// `data` and `meta` of a list's answer.
+    async fn page<T: DeserializeOwned, M: DeserializeOwned>(
+        &self,
+        request: RequestBuilder,
+    ) -> Result<Page<T, M>, Error> {
+        let (data, meta) = self.send(request).await?;
+        Ok(Page { data, meta })
+    }
+
     async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, Error> {
-        Ok(self.send::<T, serde_json::Value>(self.request(Method::GET, path)).await?.0)
+        self.data(self.request(Method::GET, path)).await
     }
 
     async fn post<T: DeserializeOwned>(&self, path: &str, body: &impl Serialize) -> Result<T, Error> {
-        Ok(self.send::<T, serde_json::Value>(self.request(Method::POST, path).json(body)).await?.0)
+        self.data(self.request(Method::POST, path).json(body)).await
     }
 }
 

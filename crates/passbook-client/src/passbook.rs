@@ -12,8 +12,7 @@ impl Client {
     /// `GET /passbook/v1/events`: the app's webhook events, newest first, filtered by `query`.
     pub async fn events(&self, query: &EventsQuery) -> Result<Page<EventOut, PageMeta>, Error> {
         let request = self.request(Method::GET, "/passbook/v1/events").query(query);
-        let (data, meta) = self.send(request).await?;
-        Ok(Page { data, meta })
+        self.page(request).await
     }
 
     /// `GET /passbook/v1/events/{id}`: one event with its delivery attempts.
@@ -40,7 +39,7 @@ impl Client {
     pub async fn set_webhook(&self, url: Option<&str>) -> Result<WebhookOut, Error> {
         let body = WebhookIn { url: url.map(str::to_string) };
         let request = self.request(Method::PUT, "/passbook/v1/webhook").json(&body);
-        Ok(self.send::<_, Value>(request).await?.0)
+        self.data(request).await
     }
 
     /// `POST /passbook/v1/webhook/test`: queues a `mono.events.webhook_test`.
@@ -68,7 +67,7 @@ impl Client {
             form = form.text(name.to_string(), value.to_string());
         }
         let request = self.request(Method::POST, "/passbook/v1/statements").multipart(form);
-        Ok(self.send::<Value, Value>(request).await?.0)
+        self.data(request).await
     }
 
     /// `GET /passbook/v1/settings`.
@@ -80,6 +79,6 @@ impl Client {
     pub async fn set_refresh_interval(&self, hours: u32) -> Result<Value, Error> {
         let request =
             self.request(Method::PUT, "/passbook/v1/settings").json(&json!({"refresh_interval_hours": hours}));
-        Ok(self.send::<Value, Value>(request).await?.0)
+        self.data(request).await
     }
 }

@@ -53,12 +53,12 @@ async fn measure(backend: &str, database: &str, dir: &std::path::Path) {
     let server = Passbook::start("serve", database, &key, &[], &receiver.url);
     tokio::time::sleep(Duration::from_millis(300)).await;
     let idle_rss = server.rss_mb();
-    let http = reqwest::Client::new();
-    let (base, secret) = (server.base.clone(), server.secret_key.clone());
+    let secret = server.secret_key.clone();
+    let api = passbook_client::Client::new(&server.base, &secret);
 
-    let latency = link_to_data(&http, &base, &secret, &receiver).await;
-    let (history, fetch) = long_history(&http, &base, &secret, &receiver).await;
-    let (_, year) = link(&http, &base, &secret, "user_good", LINKS).await;
+    let latency = link_to_data(&api, &receiver).await;
+    let (history, fetch) = long_history(&api, &receiver).await;
+    let (_, year) = link(&api, "user_good", LINKS).await;
     let year =
         receiver.wait_for(Duration::from_secs(30), |a| a.account == year && a.data_status == "AVAILABLE").await.account;
 
@@ -197,15 +197,10 @@ async fn against_prism(server: &Passbook, secret: &str, path: &str, prism: &str,
 }
 
 /// Per link: (to `account_connected`, to `account_updated` AVAILABLE), each sorted.
-async fn link_to_data(
-    http: &reqwest::Client,
-    base: &str,
-    key: &str,
-    receiver: &Receiver,
-) -> (Vec<Duration>, Vec<Duration>) {
+async fn link_to_data(api: &passbook_client::Client, receiver: &Receiver) -> (Vec<Duration>, Vec<Duration>) {
     let (mut connected, mut available) = (Vec::new(), Vec::new());
     for n in 0..LINKS {
-        let (sent, id) = link(http, base, key, "user_good", n).await;
+        let (sent, id) = link(api, "user_good", n).await;
         let limit = Duration::from_secs(30);
         let c = receiver.wait_for(limit, |a| a.account == id && a.event == "mono.events.account_connected").await;
         let u = receiver.wait_for(limit, |a| a.account == id && a.data_status == "AVAILABLE").await;
@@ -218,19 +213,11 @@ async fn link_to_data(
 }
 
 /// The account id of `user_history` and (last step → AVAILABLE, its transactions).
-async fn long_history(http: &reqwest::Client, base: &str, key: &str, receiver: &Receiver) -> (String, (Duration, u64)) {
-    let (sent, id) = link(http, base, key, "user_history", 0).await;
+async fn long_history(api: &passbook_client::Client, receiver: &Receiver) -> (String, (Duration, u64)) {
+    let (sent, id) = link(api, "user_history", 0).await;
     let done = receiver.wait_for(Duration::from_secs(300), |a| a.account == id && a.data_status == "AVAILABLE").await;
-    let page: serde_json::Value = http
-        .get(format!("{base}/v2/accounts/{id}/transactions?limit=1"))
-        .header("mono-sec-key", key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let total = page["meta"]["total"].as_u64().expect("meta.total");
+    let query = passbook_client::types::accounts::TransactionsQuery { limit: Some("1".into()), ..Default::default() };
+    let total = api.transactions(&id, &query).await.unwrap().meta.total;
     (id, (done.at - sent, total))
 }
 

@@ -139,26 +139,27 @@ impl Receiver {
 
 /// Links the sandbox login `username` at GTBank through the Partners API as a new customer; returns
 /// when the last step was sent and the account id.
-pub async fn link(http: &reqwest::Client, base: &str, key: &str, username: &str, n: usize) -> (Instant, String) {
-    let call = |path: &str, session: Option<&str>, body: Value| {
-        let mut request = http.post(format!("{base}{path}")).header("mono-sec-key", key).json(&body);
-        if let Some(id) = session {
-            request = request.header("x-session-id", id);
-        }
-        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+pub async fn link(api: &passbook_client::Client, username: &str, n: usize) -> (Instant, String) {
+    use passbook_client::types::linking::CustomerIn;
+    use passbook_client::types::partners::SessionRequest;
+    let customer = CustomerIn {
+        id: None,
+        name: Some("Bench Customer".into()),
+        email: Some(format!("bench-{n}-{username}@example.ng")),
     };
-    let customer = json!({"name": "Bench Customer", "email": format!("bench-{n}-{username}@example.ng")});
-    let created = call(
-        "/v2/connect/session",
-        None,
-        json!({"institution": "5f2d08be60b92e2888287702", "auth_method": "internet_banking",
-               "scope": "financial_data", "customer": customer}),
-    )
-    .await;
-    let session = created["data"]["session"]["id"].as_str().expect("a session").to_string();
+    let created = api
+        .partner_session(&SessionRequest {
+            institution: Some("5f2d08be60b92e2888287702".into()),
+            auth_method: Some("internet_banking".into()),
+            scope: Some("financial_data".into()),
+            customer: Some(customer),
+            meta: None,
+        })
+        .await
+        .unwrap();
+    let session = created["session"]["id"].as_str().expect("a session").to_string();
     let sent = Instant::now();
-    let done = call("/v2/connect/login", Some(&session), json!({"username": username, "password": "123456"})).await;
-    let code = done["data"]["code"].as_str().unwrap_or_else(|| panic!("linked: {done}"));
-    let exchanged = call("/v2/accounts/auth", None, json!({"code": code})).await;
-    (sent, exchanged["data"]["id"].as_str().unwrap().to_string())
+    let done = api.partner_login(&session, &json!({"username": username, "password": "123456"})).await.unwrap();
+    let code = done.data["code"].as_str().unwrap_or_else(|| panic!("linked: {:?}", done.data));
+    (sent, api.exchange_code(code).await.unwrap().id)
 }
