@@ -6,22 +6,7 @@ use serde::Serialize;
 
 use crate::model::{Transaction, TxKind};
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct IncomeStream {
-    pub income_type: String,
-    pub frequency: String,
-    pub aggregated_monthly_average: i64,
-    pub average_income_amount: i64,
-    pub stability: f64,
-    pub first_income_date: String,
-    pub last_income_date: String,
-    pub last_income_amount: i64,
-    pub last_income_description: String,
-    pub periods_with_income: usize,
-    pub number_of_incomes: usize,
-    pub number_of_months: usize,
-    pub currency: String,
-}
+pub use passbook_types::webhooks::IncomeStream;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct IncomeReport {

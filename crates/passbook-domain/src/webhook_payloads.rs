@@ -8,7 +8,8 @@ use crate::model::{Account, Institution, JobKind, JobStatus, NewEvent, SyncStatu
 
 fn event<T: Serialize>(name: &str, app_id: &str, account_id: Option<&str>, now: Timestamp, data: T) -> NewEvent {
     let id = ids::event_id();
-    let body = WebhookEvent { event: name.to_string(), event_id: id.clone(), timestamp: now.to_iso(), data };
+    let body =
+        WebhookEvent { event: name.to_string(), event_id: id.clone(), timestamp: now.to_iso(), data, sequence: None };
     NewEvent {
         id,
         app_id: app_id.to_string(),
@@ -21,10 +22,10 @@ fn event<T: Serialize>(name: &str, app_id: &str, account_id: Option<&str>, now: 
 
 /// `mono.events.webhook_test`, sent on request to check an endpoint.
 pub fn webhook_test(app_id: &str, now: Timestamp) -> NewEvent {
-    let data = serde_json::json!({
-        "app": app_id,
-        "message": "This is a test event from Passbook. Answer with a 2xx status to acknowledge it."
-    });
+    let data = WebhookTestData {
+        app: app_id.into(),
+        message: "This is a test event from Passbook. Answer with a 2xx status to acknowledge it.".into(),
+    };
     event(WEBHOOK_TEST, app_id, None, now, data)
 }
 
@@ -40,28 +41,40 @@ pub fn body_with_sequence(payload: &str, sequence: i64) -> String {
 
 /// `mono.events.account_income` (contract §3.2).
 pub fn account_income(account: &Account, report: &crate::income::IncomeReport, now: Timestamp) -> NewEvent {
-    let data = serde_json::json!({
-        "account": account.id, "app": account.app_id, "business": account.app_id,
-        "accountName": account.name, "accountNumber": account.account_number,
-        "income_summary": {"total_income": report.total_income, "employer": report.employer},
-        "income_streams": report.streams,
-        "annual_income": report.annual_income, "monthly_income": report.monthly_income,
-    });
+    let data = AccountIncomeData {
+        account: account.id.clone(),
+        app: account.app_id.clone(),
+        business: account.app_id.clone(),
+        account_name: account.name.clone(),
+        account_number: account.account_number.clone(),
+        income_summary: IncomeSummary { total_income: report.total_income, employer: report.employer.clone() },
+        income_streams: report.streams.clone(),
+        annual_income: report.annual_income,
+        monthly_income: report.monthly_income,
+    };
     event(ACCOUNT_INCOME, &account.app_id, Some(&account.id), now, data)
 }
 
 /// `mono.events.account_credit_worthiness` (contract §3.2).
 pub fn account_credit_worthiness(account: &Account, assessment: serde_json::Value, now: Timestamp) -> NewEvent {
-    let mut data = serde_json::json!({"account": account.id, "app": account.app_id, "business": account.app_id});
-    if let (Some(target), Some(extra)) = (data.as_object_mut(), assessment.as_object()) {
-        target.extend(extra.clone());
-    }
+    let data = CreditWorthinessData {
+        account: account.id.clone(),
+        app: account.app_id.clone(),
+        business: account.app_id.clone(),
+        assessment: match assessment {
+            serde_json::Value::Object(fields) => fields,
+            _ => serde_json::Map::new(),
+        },
+    };
     event(ACCOUNT_CREDIT_WORTHINESS, &account.app_id, Some(&account.id), now, data)
 }
 
 /// `mono.events.account_unlinked`: the account as both `id` and `_id` (Mono's docs show both).
 pub fn account_unlinked(account: &Account, now: Timestamp) -> NewEvent {
-    let data = serde_json::json!({"account": {"id": account.id, "_id": account.id}, "customer": account.customer_id});
+    let data = AccountUnlinkedData {
+        account: UnlinkedAccount { id: account.id.clone(), mongo_id: account.id.clone() },
+        customer: account.customer_id.clone(),
+    };
     event(ACCOUNT_UNLINKED, &account.app_id, Some(&account.id), now, data)
 }
 
@@ -90,14 +103,24 @@ pub struct SyncMeta {
 
 /// `mono.accounts.jobs.update`: a real-time job's state.
 pub fn jobs_update(account: &Account, job_id: &str, kind: &JobKind, status: JobStatus, now: Timestamp) -> NewEvent {
-    let data = serde_json::json!({"account": account.id, "business": account.app_id, "app": account.app_id,
-                                  "id": job_id, "name": kind.mono_name(), "status": status.as_str()});
+    let data = JobsUpdateData {
+        account: account.id.clone(),
+        business: account.app_id.clone(),
+        app: account.app_id.clone(),
+        id: job_id.into(),
+        name: kind.mono_name(),
+        status: status.as_str().into(),
+    };
     event(JOBS_UPDATE, &account.app_id, Some(&account.id), now, data)
 }
 
 /// `mono.events.account_reauthorized`: the user logged in again.
 pub fn account_reauthorized(account: &Account, now: Timestamp) -> NewEvent {
-    let data = serde_json::json!({"account": {"_id": account.id}, "app": account.app_id, "business": account.app_id});
+    let data = AccountReauthorizedData {
+        account: AccountRef { id: account.id.clone() },
+        app: account.app_id.clone(),
+        business: account.app_id.clone(),
+    };
     event(ACCOUNT_REAUTHORIZED, &account.app_id, Some(&account.id), now, data)
 }
 

@@ -1,5 +1,6 @@
 //! Extractors that turn requests into domain input, rejecting with the failed envelope.
 use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
 use axum::http::request::Parts;
 use passbook_domain::model::App;
 use serde::de::DeserializeOwned;
@@ -31,7 +32,12 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let axum::Json(value) = axum::Json::<T>::from_request(req, state).await?;
+        let axum::Json(raw) = axum::Json::<Box<serde_json::value::RawValue>>::from_request(req, state).await?;
+        // serde reads a struct from an array too (`[null]`); every body here is an object.
+        if !raw.get().starts_with('{') {
+            return Err(ApiError::new(StatusCode::BAD_REQUEST, "The request body must be a JSON object"));
+        }
+        let axum::Json(value) = axum::Json::<T>::from_bytes(raw.get().as_bytes())?;
         Ok(Self(value))
     }
 }

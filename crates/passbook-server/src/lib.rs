@@ -8,6 +8,7 @@ pub mod error;
 mod extract;
 mod idempotency;
 pub mod limits;
+pub mod openapi;
 mod pages;
 pub mod serve;
 mod upload;
@@ -92,12 +93,12 @@ pub fn router_with(passbook: Passbook, options: &HttpOptions) -> Router {
     }));
     let timeout = options.request_timeout;
     let idempotent = middleware::from_fn_with_state(state.clone(), idempotency::idempotent);
-    let mut api = api::router(options.max_upload_bytes);
-    if options.metrics {
-        api = api.route("/metrics", axum::routing::get(api::metrics));
-    }
+    let operations = api::operations(options.max_upload_bytes);
+    let api = openapi::router(operations.into_iter().filter(|op| options.metrics || op.path != "/metrics").collect());
     Router::new()
         .merge(api)
+        .route("/docs", axum::routing::get(openapi::serve_docs))
+        .route("/docs/docs.css", axum::routing::get(openapi::serve_docs_css))
         .merge(pages::router(options.max_upload_bytes))
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)

@@ -1,7 +1,8 @@
 //! Account, balance, identity and transaction bodies (REST: snake_case, `id`).
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct InstitutionRef {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
@@ -11,7 +12,7 @@ pub struct InstitutionRef {
     pub kind: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct AccountOut {
     pub id: String,
     pub name: Option<String>,
@@ -24,7 +25,7 @@ pub struct AccountOut {
     pub institution: InstitutionRef,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct CustomerRef {
     pub id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -33,7 +34,7 @@ pub struct CustomerRef {
     pub email: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct AccountMeta {
     pub data_status: String,
     pub auth_method: String,
@@ -43,7 +44,7 @@ pub struct AccountMeta {
 }
 
 /// `GET /v2/accounts/{id}`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct AccountDetails {
     pub account: AccountOut,
     pub customer: CustomerRef,
@@ -53,14 +54,14 @@ pub struct AccountDetails {
     pub passbook: Option<PassbookAccountMeta>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct PassbookAccountMeta {
     pub source: DataSourceOut,
 }
 
 /// An account linked from a statement file: the file's format, the period it covers, and
 /// whether its numbers reconcile.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct DataSourceOut {
     /// `statement_upload`.
     #[serde(rename = "type")]
@@ -73,14 +74,14 @@ pub struct DataSourceOut {
     pub reconciliation: ReconciliationOut,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct PeriodOut {
     pub start: String,
     pub end: String,
 }
 
 /// Opening + credits − debits = closing, every running balance, and the file's own totals.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct ReconciliationOut {
     /// `balanced`, `unbalanced` or `unverifiable` (no balances to check against).
     pub status: String,
@@ -94,7 +95,7 @@ pub struct ReconciliationOut {
     pub gaps: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct BrokenRowOut {
     pub row: usize,
     pub expected_balance: i64,
@@ -102,7 +103,7 @@ pub struct BrokenRowOut {
 }
 
 /// An item of `GET /v2/accounts`; `status` is the data status.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct AccountListItem {
     pub id: String,
     pub name: Option<String>,
@@ -119,7 +120,7 @@ pub struct AccountListItem {
 }
 
 /// `GET /v2/accounts/{id}/balance`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct BalanceOut {
     pub id: String,
     pub name: Option<String>,
@@ -129,7 +130,7 @@ pub struct BalanceOut {
 }
 
 /// `GET /v2/accounts/{id}/identity`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct IdentityOut {
     pub full_name: String,
     pub bvn: Option<String>,
@@ -147,7 +148,7 @@ pub struct IdentityOut {
 }
 
 /// An item of `GET /v2/accounts/{id}/transactions`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct TransactionOut {
     pub id: String,
     pub narration: String,
@@ -161,15 +162,21 @@ pub struct TransactionOut {
 }
 
 /// The query string of `GET /v2/accounts/{id}/transactions`, as sent; the domain validates it.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct TransactionsQuery {
+    #[schemars(pattern(crate::patterns::PAGE))]
     pub page: Option<String>,
+    #[schemars(pattern(crate::patterns::TRANSACTIONS_LIMIT))]
     pub limit: Option<String>,
+    #[schemars(pattern(r"^(true|false)?$"))]
     pub paginate: Option<String>,
+    #[schemars(pattern(crate::patterns::DATE))]
     pub start: Option<String>,
+    #[schemars(pattern(crate::patterns::DATE))]
     pub end: Option<String>,
     pub narration: Option<String>,
     #[serde(rename = "type")]
+    #[schemars(pattern(r"^(|[dD][eE][bB][iI][tT]|[cC][rR][eE][dD][iI][tT])$"))]
     pub kind: Option<String>,
     /// Where the previous page ended; Passbook puts it in `meta.next` so that following `next`
     /// costs the same on every page.
@@ -177,32 +184,164 @@ pub struct TransactionsQuery {
 }
 
 /// The query string of `GET /v2/accounts/{id}/statement`, as sent.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct StatementQuery {
+    #[schemars(required, pattern(r"^last([1-9]|1[0-2])months?$"))]
     pub period: Option<String>,
+    #[schemars(pattern(r"^(json|pdf)?$"))]
     pub output: Option<String>,
 }
 
+fn require_loan_terms(schema: &mut schemars::Schema) {
+    crate::whole::require(schema, &["principal", "term"]);
+}
+
 /// `POST /v2/accounts/{id}/creditworthiness`, as sent.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[schemars(transform = require_loan_terms)]
 pub struct CreditworthinessRequest {
+    #[schemars(required, pattern(crate::patterns::BVN))]
     pub bvn: Option<String>,
+    #[schemars(required, range(min = 1, max = 1_000_000_000_000_000i64))]
+    #[serde(default, deserialize_with = "crate::whole::option")]
     pub principal: Option<i64>,
+    #[schemars(required, range(min = 0.0, max = 100.0))]
     pub interest_rate: Option<f64>,
+    #[schemars(required, range(min = 1, max = 360))]
+    #[serde(default, deserialize_with = "crate::whole::option")]
     pub term: Option<u32>,
     pub run_credit_check: Option<bool>,
+    #[schemars(length(max = 100))]
     pub existing_loans: Option<Vec<ExistingLoan>>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct ExistingLoan {
+    #[serde(default, deserialize_with = "crate::whole::option")]
+    #[schemars(range(max = 4_294_967_295u32))]
     pub tenor: Option<u32>,
     pub date_opened: Option<String>,
     pub closed_date: Option<String>,
     pub institution: Option<String>,
     pub currency: Option<String>,
+    #[schemars(range(min = 0, max = 1_000_000_000_000_000i64))]
+    #[serde(default, deserialize_with = "crate::whole::option")]
     pub repayment_amount: Option<i64>,
+    #[schemars(range(min = 0, max = 1_000_000_000_000_000i64))]
+    #[serde(default, deserialize_with = "crate::whole::option")]
     pub opening_balance: Option<i64>,
     #[serde(default)]
     pub repayment_schedule: serde_json::Value,
+}
+
+/// `GET /v2/accounts/{id}/jobs/{job_id}`: a real-time refresh asked with `x-realtime`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct JobOut {
+    pub id: String,
+    /// `processing`, `finished` or `failed`.
+    pub status: String,
+    pub name: String,
+    pub account: String,
+    pub business: String,
+    pub app: String,
+    pub has_new_data: Option<bool>,
+    pub created_at: String,
+}
+
+/// `GET /v2/accounts/{id}/statement?output=json`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct StatementOut {
+    pub count: usize,
+    /// Days asked for (`period=last{n}months`).
+    pub requested_length: i64,
+    /// Days the account's history actually covers.
+    pub available_length: i64,
+    pub statement: Vec<TransactionOut>,
+}
+
+/// A PDF statement being built (`output=pdf`) and `GET /v2/accounts/{id}/statement/jobs/{job_id}`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct StatementJobOut {
+    pub id: String,
+    /// `BUILDING`, `BUILT` or `FAILED`.
+    pub status: String,
+    /// Where the PDF can be fetched, once built.
+    pub path: Option<String>,
+    pub period: String,
+    pub created_at: String,
+}
+
+/// An item of `GET /v2/accounts/{id}/earnings`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct EarningOut {
+    pub id: String,
+    pub amount: i64,
+    pub narration: String,
+    pub date: String,
+    pub asset: EarningAsset,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct EarningAsset {
+    pub symbol: Option<String>,
+    pub name: String,
+    pub sale_price: Option<i64>,
+    pub quantity_sold: Option<f64>,
+}
+
+/// `GET /v2/accounts/{id}/assets`: `balances` keys are snake-cased currency codes (`_n_g_n`), as
+/// Mono's serializer writes them.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct AssetsOut {
+    pub id: String,
+    pub balances: std::collections::BTreeMap<String, i64>,
+    pub assets: Vec<AssetOut>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct AssetOut {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub cost: i64,
+    #[serde(rename = "return")]
+    pub gain: i64,
+    pub quantity: Option<f64>,
+    pub currency: String,
+    pub details: AssetDetails,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct AssetDetails {
+    pub symbol: Option<String>,
+    pub price: Option<i64>,
+    pub current_balance: i64,
+}
+
+/// An item of `GET /v2/accounts/{id}/income-records`: a stored income report.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct IncomeRecordOut {
+    pub id: String,
+    pub account_id: String,
+    pub period_months: Option<u32>,
+    /// The report as `mono.events.account_income` carried it.
+    pub report: serde_json::Value,
+    pub created_at: String,
+}
+
+/// The query string of `GET /v2/accounts/{id}/income`, as sent.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct IncomeQuery {
+    /// Months of history to analyse (all of it when absent).
+    #[schemars(pattern(crate::patterns::PAGE))]
+    pub period: Option<String>,
+}
+
+/// `data` of `GET /v2/accounts/{id}/statement`: the rows (`output=json`) or the PDF job
+/// (`output=pdf`).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum StatementAnswer {
+    Rows(StatementOut),
+    Pdf(StatementJobOut),
 }

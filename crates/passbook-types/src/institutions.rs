@@ -1,7 +1,8 @@
 //! `GET /v3/institutions` items.
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct InstitutionOut {
     #[serde(rename = "_id")]
     pub mongo_id: String,
@@ -20,14 +21,14 @@ pub struct InstitutionOut {
     pub auth_methods: Vec<AuthMethodOut>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct ScopeOut {
     pub name: String,
     #[serde(rename = "type")]
     pub kind: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct AuthMethodOut {
     #[serde(rename = "type")]
     pub kind: String,
@@ -35,13 +36,13 @@ pub struct AuthMethodOut {
     pub ui: LoginUi,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct LoginUi {
     pub title: String,
     pub form: Vec<FormElement>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct FormElement {
     #[serde(rename = "type")]
     pub kind: String,
@@ -52,10 +53,12 @@ pub struct FormElement {
 }
 
 /// The query string of `GET /v3/institutions`, as sent.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct InstitutionsQuery {
+    #[schemars(pattern(r"^\s*(financial_data)?\s*$"))]
     pub scope: Option<String>,
     pub bank_code: Option<String>,
+    #[schemars(pattern(crate::patterns::AUTH_METHOD))]
     pub auth_method: Option<String>,
     pub name: Option<String>,
 }

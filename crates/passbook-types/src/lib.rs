@@ -11,6 +11,8 @@ pub mod institutions;
 pub mod linking;
 pub mod partners;
 pub mod passbook;
+pub mod patterns;
 pub mod webhooks;
+pub mod whole;
 
-pub use envelope::{Failure, FieldError, ListMeta, PageMeta, Success};
+pub use envelope::{Failure, FieldError, ListMeta, PageMeta, PageQuery, Success};

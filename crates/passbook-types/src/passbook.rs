@@ -1,20 +1,26 @@
 //! Passbook's own API (`/passbook/v1`): webhook events, replays and webhook settings. Mono has
 //! no equivalent; the envelopes are the same as Mono's.
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The query string of `GET /passbook/v1/events`, as sent.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct EventsQuery {
+    #[schemars(pattern(r"^(|pending|delivered|failed)$"))]
     pub status: Option<String>,
     pub event: Option<String>,
     pub account: Option<String>,
+    #[schemars(pattern(crate::patterns::INSTANT))]
     pub since: Option<String>,
+    #[schemars(pattern(crate::patterns::INSTANT))]
     pub until: Option<String>,
+    #[schemars(pattern(crate::patterns::PAGE))]
     pub page: Option<String>,
+    #[schemars(pattern(crate::patterns::EVENTS_LIMIT))]
     pub limit: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct EventOut {
     pub id: String,
     pub event: String,
@@ -32,7 +38,7 @@ pub struct EventOut {
     pub delivery_attempts: Option<Vec<AttemptOut>>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct AttemptOut {
     pub attempted_at: String,
     pub status_code: Option<u16>,
@@ -42,41 +48,112 @@ pub struct AttemptOut {
 }
 
 /// `POST /passbook/v1/events/replay`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct ReplayRequest {
+    #[schemars(pattern(r"^(|delivered|failed)$"))]
     pub status: Option<String>,
     pub event: Option<String>,
     pub account: Option<String>,
+    #[schemars(pattern(crate::patterns::INSTANT))]
     pub since: Option<String>,
+    #[schemars(pattern(crate::patterns::INSTANT))]
     pub until: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct ReplayOut {
     pub replayed: u64,
 }
 
 /// `GET` / `PUT /passbook/v1/webhook`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct WebhookOut {
     pub url: Option<String>,
     pub secret_rotation_overlap_until: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct WebhookIn {
+    /// Null (or absent) removes the URL.
+    #[schemars(pattern(crate::patterns::WEBHOOK_URL))]
     pub url: Option<String>,
 }
 
 /// `POST /passbook/v1/webhook/secret/rotate`: the new secret, shown once.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct RotatedSecretOut {
     pub secret: String,
     pub previous_secret_valid_until: String,
 }
 
 /// `POST /passbook/v1/webhook/test`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct TestEventOut {
     pub event_id: String,
+}
+
+/// `GET /healthz` and `GET /readyz` when they pass: `ok` and `ready`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct HealthOut {
+    pub status: String,
+}
+
+/// `POST /passbook/v1/statements`: the accounts linked and what was read from the file.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ImportOut {
+    pub accounts: Vec<ImportedAccountOut>,
+    pub statement: Vec<StatementPreviewOut>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ImportedAccountOut {
+    pub id: String,
+    pub name: Option<String>,
+    pub account_number: String,
+    pub currency: String,
+    pub institution: String,
+    pub data_status: String,
+}
+
+/// One account as a statement file states it.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct StatementPreviewOut {
+    pub account_number: String,
+    pub name: String,
+    pub currency: String,
+    /// `ofx`, `camt053`, `mt940`, `csv`, `xlsx`, `pdf` or `json`.
+    pub format: String,
+    pub period: OpenPeriodOut,
+    pub transactions: usize,
+    pub opening_balance: Option<i64>,
+    pub closing_balance: Option<i64>,
+    /// `balanced`, `unbalanced` or `unverifiable`.
+    pub reconciliation: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct OpenPeriodOut {
+    pub start: Option<String>,
+    pub end: Option<String>,
+}
+
+fn require_interval(schema: &mut schemars::Schema) {
+    crate::whole::require(schema, &["refresh_interval_hours"]);
+}
+
+/// `PUT /passbook/v1/settings`, as sent.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[schemars(transform = require_interval)]
+pub struct SettingsIn {
+    /// How often linked accounts are refreshed: 24, 12 or 6 hours.
+    #[schemars(required, extend("enum" = [24, 12, 6]))]
+    #[serde(default, deserialize_with = "crate::whole::option")]
+    pub refresh_interval_hours: Option<u32>,
+}
+
+/// `GET` / `PUT /passbook/v1/settings`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct SettingsOut {
+    /// How often linked accounts are refreshed: 24, 12 or 6 hours.
+    pub refresh_interval_hours: u32,
 }

@@ -1,4 +1,5 @@
 //! Webhook payloads (camelCase and `_id` inside account objects, as Mono sends them).
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub const ACCOUNT_CONNECTED: &str = "mono.events.account_connected";
@@ -11,15 +12,20 @@ pub const ACCOUNT_INCOME: &str = "mono.events.account_income";
 pub const ACCOUNT_CREDIT_WORTHINESS: &str = "mono.events.account_credit_worthiness";
 
 /// The body POSTed to the app's webhook URL.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[schemars(rename = "Event_{T}")]
 pub struct WebhookEvent<T> {
     pub event: String,
     pub event_id: String,
     pub timestamp: String,
     pub data: T,
+    /// The event's place among its account's events (1, 2, …), or the app's for events about
+    /// no account; added as the event is delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<i64>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct AccountConnectedData {
     pub id: String,
     pub customer: String,
@@ -28,7 +34,7 @@ pub struct AccountConnectedData {
     pub business: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct ConnectedMeta {
     pub data_status: String,
     pub auth_method: String,
@@ -36,13 +42,13 @@ pub struct ConnectedMeta {
     pub reference: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct AccountUpdatedData {
     pub account: WebhookAccount,
     pub meta: UpdatedMeta,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct WebhookAccount {
     #[serde(rename = "_id")]
     pub id: String,
@@ -62,7 +68,7 @@ pub struct WebhookAccount {
     pub updated_at: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct WebhookInstitution {
     pub name: String,
     #[serde(rename = "bankCode")]
@@ -71,7 +77,7 @@ pub struct WebhookInstitution {
     pub kind: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct UpdatedMeta {
     pub data_status: String,
     pub auth_method: String,
@@ -86,4 +92,104 @@ pub struct UpdatedMeta {
     pub job_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_new_data: Option<bool>,
+}
+
+/// `mono.events.webhook_test`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct WebhookTestData {
+    pub app: String,
+    pub message: String,
+}
+
+/// `mono.events.account_income` (contract §3.2).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct AccountIncomeData {
+    pub account: String,
+    pub app: String,
+    pub business: String,
+    #[serde(rename = "accountName")]
+    pub account_name: Option<String>,
+    #[serde(rename = "accountNumber")]
+    pub account_number: String,
+    pub income_summary: IncomeSummary,
+    pub income_streams: Vec<IncomeStream>,
+    pub annual_income: i64,
+    pub monthly_income: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct IncomeSummary {
+    pub total_income: i64,
+    pub employer: String,
+}
+
+/// One source of income: a salary, a regular transfer.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+pub struct IncomeStream {
+    /// `SALARY` or `OTHER`.
+    pub income_type: String,
+    /// `MONTHLY`, `WEEKLY`, `BIWEEKLY` or `VARIABLE`.
+    pub frequency: String,
+    pub aggregated_monthly_average: i64,
+    pub average_income_amount: i64,
+    pub stability: f64,
+    pub first_income_date: String,
+    pub last_income_date: String,
+    pub last_income_amount: i64,
+    pub last_income_description: String,
+    pub periods_with_income: usize,
+    pub number_of_incomes: usize,
+    pub number_of_months: usize,
+    pub currency: String,
+}
+
+/// `mono.events.account_credit_worthiness` (contract §3.2): the account and the assessment's
+/// fields beside it.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct CreditWorthinessData {
+    pub account: String,
+    pub app: String,
+    pub business: String,
+    #[serde(flatten)]
+    pub assessment: serde_json::Map<String, serde_json::Value>,
+}
+
+/// `mono.events.account_unlinked`: the account as both `id` and `_id` (Mono's docs show both).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct AccountUnlinkedData {
+    pub account: UnlinkedAccount,
+    pub customer: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct UnlinkedAccount {
+    pub id: String,
+    #[serde(rename = "_id")]
+    pub mongo_id: String,
+}
+
+/// `mono.accounts.jobs.update`: a real-time job's state.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct JobsUpdateData {
+    pub account: String,
+    pub business: String,
+    pub app: String,
+    pub id: String,
+    pub name: String,
+    /// `processing`, `finished` or `failed`.
+    pub status: String,
+}
+
+/// `mono.events.account_reauthorized`: the user logged in again.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct AccountReauthorizedData {
+    pub account: AccountRef,
+    pub app: String,
+    pub business: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct AccountRef {
+    #[serde(rename = "_id")]
+    pub id: String,
 }

@@ -74,6 +74,8 @@ pub enum Command {
         #[command(subcommand)]
         command: StatementsCommand,
     },
+    /// Print the API's OpenAPI 3.1 document (the same as `GET /openapi.json`).
+    Openapi,
 }
 
 #[derive(Debug, Subcommand)]
@@ -405,6 +407,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Apps { command } => apps(command).await,
         Command::Events { command } => events(command).await,
+        Command::Openapi => {
+            println!("{}", passbook_server::openapi::pretty());
+            Ok(())
+        }
         Command::Keys { command: KeysCommand::Generate } => {
             println!("{}", passbook_domain::Vault::generate_key());
             Ok(())

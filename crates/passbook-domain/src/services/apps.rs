@@ -126,8 +126,20 @@ impl Passbook {
 /// An absolute http(s) URL, or an error naming `field`.
 pub(crate) fn parse_http_url(field: &str, raw: &str) -> Result<String> {
     let bad = || Error::invalid(field, format!("{field} must be an absolute http(s) URL, got '{raw}'"));
+    // `url` drops or escapes spaces and control characters inside; a URL with them is a typo.
+    if raw.trim().chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(bad());
+    }
     let url = url::Url::parse(raw.trim()).map_err(|_| bad())?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+    // A host name is letters, digits, hyphens and dots (`url` lets `*` and the like through).
+    let host_ok = match url.host() {
+        Some(url::Host::Domain(name)) => name
+            .split('.')
+            .all(|label| !label.is_empty() && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')),
+        Some(_) => true,
+        None => false,
+    };
+    if !matches!(url.scheme(), "http" | "https") || !host_ok {
         return Err(bad());
     }
     Ok(raw.trim().to_string())

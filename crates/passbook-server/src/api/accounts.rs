@@ -6,8 +6,7 @@ use axum::response::Response;
 use passbook_domain::model::{Account, AccountId, App, Cursor, DataKind, JobId, PageRequest, TransactionFilter};
 use passbook_domain::services::{parse_list_page, parse_transactions_query};
 use passbook_types::accounts::*;
-use passbook_types::{ListMeta, PageMeta, Success};
-use serde::Deserialize;
+use passbook_types::{ListMeta, PageMeta, PageQuery, Success};
 
 use super::answer_cache::Rendered;
 use super::{conditional, list_meta, success, wire};
@@ -15,16 +14,11 @@ use crate::AppState;
 use crate::error::ApiResult;
 use crate::extract::{ApiQuery, AuthApp};
 
-#[derive(Debug, Deserialize)]
-pub struct ListQuery {
-    page: Option<String>,
-}
-
 /// `GET /v2/accounts`
 pub async fn list(
     State(state): State<AppState>,
     AuthApp(app): AuthApp,
-    ApiQuery(query): ApiQuery<ListQuery>,
+    ApiQuery(query): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Success<Vec<AccountListItem>, ListMeta>>> {
     let page = parse_list_page(query.page.as_deref())?;
     let found = state.passbook.list_accounts(&app, page.clone()).await?;
@@ -82,11 +76,18 @@ pub async fn job(
     State(state): State<AppState>,
     AuthApp(app): AuthApp,
     Path((id, job_id)): Path<(AccountId, JobId)>,
-) -> ApiResult<Json<Success<serde_json::Value>>> {
+) -> ApiResult<Json<Success<passbook_types::accounts::JobOut>>> {
     let job = state.passbook.job(&app, &id, &job_id).await?;
-    let data = serde_json::json!({"id": job.id, "status": job.status.as_str(), "name": job.kind.mono_name(),
-                                  "account": id, "business": app.id, "app": app.id,
-                                  "has_new_data": job.has_new_data, "created_at": job.created_at.to_iso()});
+    let data = passbook_types::accounts::JobOut {
+        id: job.id,
+        status: job.status.as_str().into(),
+        name: job.kind.mono_name(),
+        account: id.to_string(),
+        business: app.id.clone(),
+        app: app.id,
+        has_new_data: job.has_new_data,
+        created_at: job.created_at.to_iso(),
+    };
     Ok(Json(success(&state, "Job execution completed", data)))
 }
 

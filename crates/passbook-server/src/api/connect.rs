@@ -2,22 +2,14 @@
 use axum::Json;
 use axum::extract::State;
 use passbook_types::Success;
-use passbook_types::connect::{ExchangeOut, ExchangeRequest};
-use serde::Serialize;
-use serde_json::{Value, json};
+use passbook_types::connect::{
+    ExchangeAnswer, ExchangeOut, ExchangeRequest, SandboxInput, SandboxLogin, SandboxOut, SandboxValues,
+};
 
 use super::success;
 use crate::AppState;
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, AuthApp};
-
-/// Mono's clients read `data.id`; some read a top-level `id`, so both are sent.
-#[derive(Serialize)]
-pub struct ExchangeAnswer {
-    #[serde(flatten)]
-    envelope: Success<ExchangeOut>,
-    id: String,
-}
 
 /// `POST /v2/accounts/auth`: the account id for the widget's `code`.
 pub async fn exchange(
@@ -31,17 +23,18 @@ pub async fn exchange(
 }
 
 /// `GET /v2/connect/sandbox`: the sandbox logins, in the Partners API's shape plus a description.
-pub async fn sandbox(State(state): State<AppState>, AuthApp(_app): AuthApp) -> ApiResult<Json<Success<Value>>> {
-    let credentials: Vec<Value> = state
+pub async fn sandbox(State(state): State<AppState>, AuthApp(_app): AuthApp) -> ApiResult<Json<Success<SandboxOut>>> {
+    let credentials = state
         .passbook
         .institutions
         .sandbox_logins()
         .into_iter()
-        .map(|l| {
-            json!({"hasMultipleAccounts": l.has_multiple_accounts, "description": l.description,
-                   "values": {"username": l.username, "password": l.password}})
+        .map(|l| SandboxLogin {
+            has_multiple_accounts: l.has_multiple_accounts,
+            description: l.description,
+            values: SandboxValues { username: l.username, password: l.password },
         })
         .collect();
-    let data = json!({"credentials": credentials, "inputs": [{"name": "otp", "value": "123456"}, {"name": "answer", "value": "123456"}]});
-    Ok(Json(success(&state, "Request completed successfully", data)))
+    let inputs = ["otp", "answer"].map(|name| SandboxInput { name: name.into(), value: "123456".into() }).into();
+    Ok(Json(success(&state, "Request completed successfully", SandboxOut { credentials, inputs })))
 }

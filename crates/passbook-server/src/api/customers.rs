@@ -4,19 +4,13 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use passbook_domain::model::{Customer, CustomerId};
 use passbook_domain::services::parse_list_page;
-use passbook_types::customers::{CustomerIn, CustomerOut};
-use passbook_types::{ListMeta, Success};
-use serde::Deserialize;
+use passbook_types::customers::{CustomerChanges, CustomerIn, CustomerOut};
+use passbook_types::{ListMeta, PageQuery, Success};
 
 use super::{list_meta, success};
 use crate::AppState;
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, ApiQuery, AuthApp};
-
-#[derive(Debug, Deserialize)]
-pub struct ListQuery {
-    page: Option<String>,
-}
 
 pub async fn create(
     State(state): State<AppState>,
@@ -39,7 +33,7 @@ pub async fn show(
 pub async fn list(
     State(state): State<AppState>,
     AuthApp(app): AuthApp,
-    ApiQuery(query): ApiQuery<ListQuery>,
+    ApiQuery(query): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Success<Vec<CustomerOut>, ListMeta>>> {
     let page = parse_list_page(query.page.as_deref())?;
     let found = state.passbook.list_customers(&app, page.clone()).await?;
@@ -53,9 +47,9 @@ pub async fn update(
     State(state): State<AppState>,
     AuthApp(app): AuthApp,
     Path(id): Path<CustomerId>,
-    ApiJson(body): ApiJson<CustomerIn>,
+    ApiJson(body): ApiJson<CustomerChanges>,
 ) -> ApiResult<Json<Success<Option<()>>>> {
-    state.passbook.update_customer(&app, &id, body).await?;
+    state.passbook.update_customer(&app, &id, body.into()).await?;
     Ok(Json(success(&state, "Customer updated successfully", None)))
 }
 

@@ -144,17 +144,12 @@ fn event_out(e: &StoredEvent, attempts: Option<&[DeliveryAttempt]>) -> EventOut 
     }
 }
 
-#[derive(Debug, serde::Deserialize, serde::Serialize)]
-pub struct SettingsIo {
-    refresh_interval_hours: Option<u32>,
-}
-
 /// `GET /passbook/v1/settings`: how often the app's accounts are refreshed.
 pub async fn get_settings(
     State(state): State<AppState>,
     AuthApp(app): AuthApp,
-) -> ApiResult<Json<Success<SettingsIo>>> {
-    let data = SettingsIo { refresh_interval_hours: Some(app.refresh_interval_hours) };
+) -> ApiResult<Json<Success<SettingsOut>>> {
+    let data = SettingsOut { refresh_interval_hours: app.refresh_interval_hours };
     Ok(Json(success(&state, "Settings retrieved successfully", data)))
 }
 
@@ -162,11 +157,11 @@ pub async fn get_settings(
 pub async fn put_settings(
     State(state): State<AppState>,
     AuthApp(app): AuthApp,
-    ApiJson(body): ApiJson<SettingsIo>,
-) -> ApiResult<Json<Success<SettingsIo>>> {
+    ApiJson(body): ApiJson<SettingsIn>,
+) -> ApiResult<Json<Success<SettingsOut>>> {
     let hours = body.refresh_interval_hours.ok_or_else(|| {
         passbook_domain::Error::invalid("refresh_interval_hours", "refresh_interval_hours is required (24, 12 or 6)")
     })?;
     state.passbook.set_refresh_interval(&app.id, hours).await?;
-    Ok(Json(success(&state, "Settings updated successfully", SettingsIo { refresh_interval_hours: Some(hours) })))
+    Ok(Json(success(&state, "Settings updated successfully", SettingsOut { refresh_interval_hours: hours })))
 }

@@ -2,19 +2,19 @@
 //! neither counts against rate limits.
 use axum::Json;
 use axum::extract::State;
-use serde_json::{Value, json};
+use passbook_types::passbook::HealthOut;
 
 use crate::AppState;
 use crate::error::ApiResult;
 
 /// `GET /healthz`: the process answers.
-pub async fn healthz() -> Json<Value> {
-    Json(json!({"status": "ok"}))
+pub async fn healthz() -> Json<HealthOut> {
+    Json(HealthOut { status: "ok".into() })
 }
 
 /// `GET /readyz`: the database answers and has this version's migrations; `503` in the failed
 /// envelope, naming what is missing, otherwise.
-pub async fn readyz(State(state): State<AppState>) -> ApiResult<Json<Value>> {
+pub async fn readyz(State(state): State<AppState>) -> ApiResult<Json<HealthOut>> {
     state.passbook.readiness().await?;
-    Ok(Json(json!({"status": "ready"})))
+    Ok(Json(HealthOut { status: "ready".into() }))
 }

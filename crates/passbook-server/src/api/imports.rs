@@ -11,9 +11,11 @@ use passbook_domain::Error;
 use passbook_domain::linking::StatementUpload;
 use passbook_domain::services::{CustomerSpec, ImportedStatement, StatementImportRequest};
 use passbook_domain::statement_file::ReadError;
+use passbook_types::Success;
 use passbook_types::linking::CustomerIn;
-use serde_json::{Value, json};
+use passbook_types::passbook::{ImportOut, ImportedAccountOut, OpenPeriodOut, StatementPreviewOut};
 
+use super::success;
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::AuthApp;
@@ -23,7 +25,7 @@ pub async fn import(
     State(state): State<AppState>,
     AuthApp(app): AuthApp,
     multipart: Result<Multipart, MultipartRejection>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Success<ImportOut>>> {
     let mut form = read_form(multipart, &["statement"], state.max_upload_bytes).await.map_err(refused)?;
     let (file_name, file) =
         form.files.pop().ok_or_else(|| Error::invalid("statement", "statement (the file) is required"))?;
@@ -47,27 +49,32 @@ pub async fn import(
         upload: StatementUpload { file, file_name, password: form.text("password").filter(|p| !p.is_empty()) },
     };
     let ImportedStatement { accounts, previews } = state.passbook.import_statement(&app, request).await?;
-    let accounts: Vec<Value> = accounts
-        .iter()
-        .map(|a| {
-            json!({"id": a.id, "name": a.name, "account_number": a.account_number, "currency": a.currency,
-                   "institution": a.institution_id, "data_status": a.data_status.as_str()})
+    let accounts = accounts
+        .into_iter()
+        .map(|a| ImportedAccountOut {
+            id: a.id,
+            name: a.name,
+            account_number: a.account_number,
+            currency: a.currency,
+            institution: a.institution_id,
+            data_status: a.data_status.as_str().into(),
         })
         .collect();
-    let statement: Vec<Value> = previews
-        .iter()
-        .map(|p| {
-            json!({"account_number": p.account_number, "name": p.name, "currency": p.currency, "format": p.format.as_str(),
-                   "period": {"start": p.first_day.map(|t| t.to_iso()), "end": p.last_day.map(|t| t.to_iso())},
-                   "transactions": p.transactions, "opening_balance": p.opening, "closing_balance": p.closing,
-                   "reconciliation": p.reconciliation.as_str()})
+    let statement = previews
+        .into_iter()
+        .map(|p| StatementPreviewOut {
+            account_number: p.account_number,
+            name: p.name,
+            currency: p.currency,
+            format: p.format.as_str().into(),
+            period: OpenPeriodOut { start: p.first_day.map(|t| t.to_iso()), end: p.last_day.map(|t| t.to_iso()) },
+            transactions: p.transactions,
+            opening_balance: p.opening,
+            closing_balance: p.closing,
+            reconciliation: p.reconciliation.as_str().into(),
         })
         .collect();
-    Ok(Json(json!({
-        "status": "successful", "message": "Statement imported",
-        "timestamp": state.passbook.clock.now().to_iso(),
-        "data": {"accounts": accounts, "statement": statement},
-    })))
+    Ok(Json(success(&state, "Statement imported", ImportOut { accounts, statement })))
 }
 
 fn refused(err: ReadError) -> ApiError {

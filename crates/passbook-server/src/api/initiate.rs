@@ -2,7 +2,7 @@ use axum::Json;
 use axum::extract::State;
 use passbook_domain::services::InitiateLink;
 use passbook_types::Success;
-use passbook_types::linking::{InitiateRequest, InitiateResponse, RefMeta};
+use passbook_types::linking::{InitiateRequest, InitiateResponse, ReferenceOut};
 
 use super::success;
 use crate::AppState;
@@ -21,7 +21,7 @@ pub async fn initiate(
     let data = InitiateResponse {
         mono_url: created.mono_url,
         customer: created.customer_id,
-        meta: RefMeta { reference: created.reference },
+        meta: ReferenceOut { reference: created.reference },
         scope: if reauth.is_some() { "reauth" } else { "auth" }.into(),
         redirect_url: created.redirect_url,
         account: reauth.as_ref().map(|r| r.0.clone()),

@@ -1,22 +1,15 @@
 //! Income and creditworthiness: the requests answer at once; results arrive by webhook.
 use axum::Json;
 use axum::extract::{Path, State};
-use passbook_domain::model::{AccountId, IncomeRecord};
+use passbook_domain::model::AccountId;
 use passbook_domain::services::parse_list_page;
-use passbook_types::accounts::CreditworthinessRequest;
-use passbook_types::{ListMeta, Success};
-use serde::Deserialize;
+use passbook_types::accounts::{CreditworthinessRequest, IncomeQuery, IncomeRecordOut};
+use passbook_types::{ListMeta, PageQuery, Success};
 
 use super::{list_meta, success};
 use crate::AppState;
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, ApiQuery, AuthApp};
-
-#[derive(Debug, Deserialize)]
-pub struct IncomeQuery {
-    period: Option<String>,
-    page: Option<String>,
-}
 
 /// `GET /v2/accounts/{id}/income`
 pub async fn income(
@@ -38,13 +31,24 @@ pub async fn income_records(
     State(state): State<AppState>,
     AuthApp(app): AuthApp,
     Path(id): Path<AccountId>,
-    ApiQuery(query): ApiQuery<IncomeQuery>,
-) -> ApiResult<Json<Success<Vec<IncomeRecord>, ListMeta>>> {
+    ApiQuery(query): ApiQuery<PageQuery>,
+) -> ApiResult<Json<Success<Vec<IncomeRecordOut>, ListMeta>>> {
     let page = parse_list_page(query.page.as_deref())?;
     let found = state.passbook.income_records(&app, &id, page.clone()).await?;
     let base = &state.passbook.settings.public_url;
     let meta = list_meta(&page, found.total, |n| format!("{base}/v2/accounts/{id}/income-records?page={n}"));
-    Ok(Json(success(&state, "Income records retrieved successfully", found.items).with_meta(meta)))
+    let records = found
+        .items
+        .into_iter()
+        .map(|r| IncomeRecordOut {
+            id: r.id,
+            account_id: r.account_id,
+            period_months: r.period_months,
+            report: r.report,
+            created_at: r.created_at.to_iso(),
+        })
+        .collect();
+    Ok(Json(success(&state, "Income records retrieved successfully", records).with_meta(meta)))
 }
 
 /// `POST /v2/accounts/{id}/creditworthiness`

@@ -4,7 +4,7 @@ use axum::extract::{Path, State};
 use passbook_domain::model::AccountId;
 use passbook_domain::services::AccountInvestments;
 use passbook_types::Success;
-use serde_json::{Value, json};
+use passbook_types::accounts::{AssetDetails, AssetOut, AssetsOut, EarningAsset, EarningOut};
 
 use super::success;
 use crate::AppState;
@@ -15,17 +15,20 @@ pub async fn earnings(
     State(state): State<AppState>,
     AuthApp(app): AuthApp,
     Path(id): Path<AccountId>,
-) -> ApiResult<Json<Success<Value>>> {
+) -> ApiResult<Json<Success<Vec<EarningOut>>>> {
     let found = state.passbook.investments(&app, &id).await?.investments;
-    let data: Vec<Value> = found
+    let data = found
         .earnings
-        .iter()
-        .map(|e| {
-            json!({"id": e.id, "amount": e.amount, "narration": e.narration, "date": e.date.to_iso(),
-                   "asset": {"symbol": e.symbol, "name": e.asset_name, "sale_price": null, "quantity_sold": null}})
+        .into_iter()
+        .map(|e| EarningOut {
+            id: e.id,
+            amount: e.amount,
+            narration: e.narration,
+            date: e.date.to_iso(),
+            asset: EarningAsset { symbol: e.symbol, name: e.asset_name, sale_price: None, quantity_sold: None },
         })
         .collect();
-    Ok(Json(success(&state, "Request was succesfully completed", Value::Array(data))))
+    Ok(Json(success(&state, "Request was succesfully completed", data)))
 }
 
 /// `balances` keys are snake-cased currency codes (`_u_s_d`), as Mono's serializer writes them.
@@ -33,18 +36,22 @@ pub async fn assets(
     State(state): State<AppState>,
     AuthApp(app): AuthApp,
     Path(id): Path<AccountId>,
-) -> ApiResult<Json<Success<Value>>> {
+) -> ApiResult<Json<Success<AssetsOut>>> {
     let AccountInvestments { account, investments: found } = state.passbook.investments(&app, &id).await?;
     let key: String = found.currency.chars().map(|c| format!("_{}", c.to_ascii_lowercase())).collect();
-    let assets: Vec<Value> = found
+    let assets = found
         .assets
-        .iter()
-        .map(|a| {
-            json!({"name": a.name, "type": a.kind, "cost": a.cost, "return": a.value - a.cost, "quantity": a.quantity,
-                   "currency": found.currency,
-                   "details": {"symbol": a.symbol, "price": a.price, "current_balance": a.value}})
+        .into_iter()
+        .map(|a| AssetOut {
+            name: a.name,
+            kind: a.kind,
+            cost: a.cost,
+            gain: a.value - a.cost,
+            quantity: a.quantity,
+            currency: found.currency.clone(),
+            details: AssetDetails { symbol: a.symbol, price: a.price, current_balance: a.value },
         })
         .collect();
-    let data = json!({"id": account.id, "balances": {key: found.cash_balance}, "assets": assets});
+    let data = AssetsOut { id: account.id, balances: [(key, found.cash_balance)].into(), assets };
     Ok(Json(success(&state, "Request was succesfully completed", data)))
 }

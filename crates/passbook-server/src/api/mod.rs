@@ -15,55 +15,286 @@ mod partners;
 mod statements;
 mod wire;
 
-use axum::Router;
-use axum::routing::{get, post};
+use passbook_types::accounts::*;
+use passbook_types::connect::{ExchangeAnswer, ExchangeRequest, SandboxOut};
+use passbook_types::customers::{CustomerChanges, CustomerIn, CustomerOut};
+use passbook_types::institutions::{InstitutionOut, InstitutionsQuery};
+use passbook_types::linking::{InitiateRequest, InitiateResponse};
+use passbook_types::partners::{PartnerAnswer, ReauthSessionRequest, SessionAnswer, SessionRequest};
+use passbook_types::passbook::*;
+use passbook_types::{ListMeta, PageMeta, PageQuery, Success};
+use serde_json::json;
 
 use crate::AppState;
+use crate::openapi::Operation;
 
-/// The JSON API; statement imports may be up to `upload_limit` bytes.
-pub fn router(upload_limit: usize) -> Router<AppState> {
-    Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/v2/accounts/initiate", post(initiate::initiate))
-        .route("/v2/accounts", get(accounts::list))
-        .route("/v2/accounts/{id}", get(accounts::details))
-        .route("/v2/accounts/{id}/balance", get(accounts::balance))
-        .route("/v2/accounts/{id}/identity", get(accounts::identity))
-        .route("/v2/accounts/{id}/transactions", get(accounts::transactions))
-        .route("/v2/accounts/{id}/unlink", post(accounts::unlink))
-        .route("/v2/accounts/{id}/statement", get(statements::statement))
-        .route("/v2/accounts/{id}/income", get(insights::income))
-        .route("/v2/accounts/{id}/earnings", get(investments::earnings))
-        .route("/v2/accounts/{id}/assets", get(investments::assets))
-        .route("/v2/accounts/{id}/income-records", get(insights::income_records))
-        .route("/v2/accounts/{id}/creditworthiness", post(insights::creditworthiness))
-        .route("/v2/accounts/{id}/creditworthiness/", post(insights::creditworthiness))
-        .route("/v2/accounts/{id}/statement/jobs/{job_id}", get(statements::job))
-        .route("/v2/accounts/{id}/statement/jobs/{job_id}/pdf", get(statements::pdf))
-        .route("/v2/accounts/{id}/jobs/{job_id}", get(accounts::job))
-        .route("/passbook/v1/settings", get(events::get_settings).put(events::put_settings))
-        .route("/v3/institutions", get(institutions::list))
-        .route("/v2/accounts/auth", post(connect::exchange))
-        .route("/v2/customers", get(customers::list).post(customers::create))
-        .route("/v2/customers/{id}", get(customers::show).patch(customers::update).delete(customers::delete))
-        .route("/v2/connect/sandbox", get(connect::sandbox))
-        .route("/v2/connect/session", post(partners::create_session))
-        .route("/v2/connect/login", post(partners::login))
-        .route("/v2/connect/commit", post(partners::commit))
-        .route("/v2/connect/reauth/session", post(partners::reauth_session))
-        .route("/v2/connect/reauth/login", post(partners::login))
-        .route(
-            "/passbook/v1/statements",
-            post(imports::import).layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
-        )
-        .route("/passbook/v1/events", get(events::list))
-        .route("/passbook/v1/events/replay", post(events::replay_many))
-        .route("/passbook/v1/events/{id}", get(events::show))
-        .route("/passbook/v1/events/{id}/replay", post(events::replay_one))
-        .route("/passbook/v1/webhook", get(events::get_webhook).put(events::put_webhook))
-        .route("/passbook/v1/webhook/test", post(events::send_test))
-        .route("/passbook/v1/webhook/secret/rotate", post(events::rotate_secret))
+type Done = Success<Option<()>>;
+
+const REALTIME: (&str, &str) = (
+    "x-realtime",
+    "`true`: refresh from the bank first; the job is described in `x-job-id`, `x-job-status` and `x-has-new-data`.",
+);
+const SESSION: (&str, &str) = ("x-session-id", "The session's id, from `data.session.id` of the session answer.");
+
+/// Every endpoint of the JSON API, with what the OpenAPI document says of it. Statement imports
+/// may be up to `upload_limit` bytes.
+pub fn operations(upload_limit: usize) -> Vec<Operation> {
+    let mut all = Vec::new();
+    all.extend(linking());
+    all.extend(account_data());
+    all.extend(insights());
+    all.extend(customers_and_institutions());
+    all.extend(passbook_api(upload_limit));
+    all.extend(operations_endpoints());
+    all
+}
+
+fn linking() -> Vec<Operation> {
+    vec![
+        Operation::post("/v2/accounts/initiate", initiate::initiate)
+            .named("Linking", "initiateLink", "Start linking an account (or re-authorising one): the link for the user")
+            .describe("With `customer` and `scope: \"auth\"` a new link; with `account` and `scope: \"reauth\"` a re-authorisation. The user opens `mono_url`; the account id arrives by `mono.events.account_connected`.")
+            .json_body::<InitiateRequest>()
+            .returns::<Success<InitiateResponse>>(200, "The link for the user."),
+        Operation::post("/v2/accounts/auth", connect::exchange)
+            .named("Linking", "exchangeToken", "Exchange the widget's code for the account id")
+            .json_body::<ExchangeRequest>()
+            .returns::<ExchangeAnswer>(200, "The account id, in `data.id` and `id`."),
+        Operation::get("/v2/connect/sandbox", connect::sandbox)
+            .named("Linking", "sandboxLogins", "The sandbox's logins and what each one does")
+            .returns::<Success<SandboxOut>>(200, "Logins and challenge answers."),
+        Operation::post("/v2/connect/session", partners::create_session)
+            .named("Partners API", "createSession", "Start linking without the widget")
+            .link("login", "sessionLogin", &[("header.x-session-id", "$response.body#/data/session/id")])
+            .json_body::<SessionRequest>()
+            .returns::<Success<SessionAnswer>>(200, "The session and the bank's login form."),
+        Operation::post("/v2/connect/login", partners::login)
+            .named("Partners API", "sessionLogin", "Log in with the bank's form")
+            .link("commit", "sessionCommit", &[("header.x-session-id", "$request.header.x-session-id")])
+            .describe("`responseCode` 99: linked (`data.code`); 101: choose an account; 102: more input (`data.userInput`); 400: refused.")
+            .required_header(SESSION.0, SESSION.1)
+            .fields_body()
+            .returns::<PartnerAnswer>(200, "Where the session stands."),
+        Operation::post("/v2/connect/commit", partners::commit)
+            .named("Partners API", "sessionCommit", "Answer a challenge or choose the account")
+            .required_header(SESSION.0, SESSION.1)
+            .fields_body()
+            .returns::<PartnerAnswer>(200, "Where the session stands."),
+        Operation::post("/v2/connect/reauth/session", partners::reauth_session)
+            .named("Partners API", "reauthSession", "Start re-authorising an account without the widget")
+            .link("login", "reauthLogin", &[("header.x-session-id", "$response.body#/data/session/id")])
+            .json_body::<ReauthSessionRequest>()
+            .returns::<Success<SessionAnswer>>(200, "The session, or the code when the bank renewed access by itself."),
+        Operation::post("/v2/connect/reauth/login", partners::login)
+            .named("Partners API", "reauthLogin", "Log in again to re-authorise")
+            .required_header(SESSION.0, SESSION.1)
+            .fields_body()
+            .returns::<PartnerAnswer>(200, "Where the session stands."),
+    ]
+}
+
+fn account_data() -> Vec<Operation> {
+    vec![
+        Operation::get("/v2/accounts", accounts::list)
+            .named("Accounts", "listAccounts", "The app's linked accounts")
+            .query::<PageQuery>()
+            .returns::<Success<Vec<AccountListItem>, ListMeta>>(200, "A page of accounts."),
+        Operation::get("/v2/accounts/{id}", accounts::details)
+            .named("Accounts", "accountDetails", "An account, its customer and its data status")
+            .link("job", "accountJob", &[("id", "$request.path.id"), ("job_id", "$response.header.x-job-id")])
+            .header(REALTIME.0, REALTIME.1)
+            .conditional()
+            .returns::<Success<AccountDetails>>(200, "The account."),
+        Operation::get("/v2/accounts/{id}/balance", accounts::balance)
+            .named("Accounts", "accountBalance", "The account's balance (`data` is null until retrieved)")
+            .header(REALTIME.0, REALTIME.1)
+            .conditional()
+            .returns::<Success<Option<BalanceOut>>>(200, "The balance."),
+        Operation::get("/v2/accounts/{id}/identity", accounts::identity)
+            .named("Accounts", "accountIdentity", "The account holder's identity (`data` is null until retrieved)")
+            .conditional()
+            .returns::<Success<Option<IdentityOut>>>(200, "The identity."),
+        Operation::get("/v2/accounts/{id}/transactions", accounts::transactions)
+            .named("Accounts", "accountTransactions", "The account's transactions, newest first")
+            .describe("`paginate=false` returns every match in one answer. Following `meta.next` costs the same on every page (it carries a cursor).")
+            .header(REALTIME.0, REALTIME.1)
+            .query::<TransactionsQuery>()
+            .conditional()
+            .returns::<Success<Vec<TransactionOut>, PageMeta>>(200, "A page of transactions."),
+        Operation::get("/v2/accounts/{id}/statement", statements::statement)
+            .named("Accounts", "accountStatement", "A statement over the last months, as JSON or as a PDF job")
+            .link("job", "statementJob", &[("id", "$request.path.id"), ("job_id", "$response.body#/data/id")])
+            .link("pdf", "statementPdf", &[("id", "$request.path.id"), ("job_id", "$response.body#/data/id")])
+            .query::<StatementQuery>()
+            .returns::<Success<StatementAnswer>>(200, "The rows, or the PDF job."),
+        Operation::get("/v2/accounts/{id}/statement/jobs/{job_id}", statements::job)
+            .named("Accounts", "statementJob", "A PDF statement's job")
+            .returns::<Success<StatementJobOut>>(200, "The job; `path` once built."),
+        Operation::get("/v2/accounts/{id}/statement/jobs/{job_id}/pdf", statements::pdf)
+            .named("Accounts", "statementPdf", "A built PDF statement")
+            .returns_other("application/pdf", "The statement as a PDF file."),
+        Operation::get("/v2/accounts/{id}/jobs/{job_id}", accounts::job)
+            .named("Accounts", "accountJob", "A real-time refresh's job")
+            .returns::<Success<JobOut>>(200, "The job."),
+        Operation::post("/v2/accounts/{id}/unlink", accounts::unlink)
+            .named("Accounts", "unlinkAccount", "Unlink an account: its data is deleted")
+            .returns::<Done>(200, "Unlinked."),
+        Operation::get("/v2/accounts/{id}/earnings", investments::earnings)
+            .named("Accounts", "accountEarnings", "What an investment account earned")
+            .returns::<Success<Vec<EarningOut>>>(200, "Earnings."),
+        Operation::get("/v2/accounts/{id}/assets", investments::assets)
+            .named("Accounts", "accountAssets", "An investment account's holdings")
+            .returns::<Success<AssetsOut>>(200, "Assets and cash balances."),
+    ]
+}
+
+fn insights() -> Vec<Operation> {
+    vec![
+        Operation::get("/v2/accounts/{id}/income", insights::income)
+            .named("Insights", "accountIncome", "Ask for the account's income; it arrives by webhook")
+            .query::<IncomeQuery>()
+            .returns::<Done>(200, "Being processed; `mono.events.account_income` follows."),
+        Operation::get("/v2/accounts/{id}/income-records", insights::income_records)
+            .named("Insights", "accountIncomeRecords", "Income reports made earlier")
+            .query::<PageQuery>()
+            .returns::<Success<Vec<IncomeRecordOut>, ListMeta>>(200, "A page of reports."),
+        Operation::post("/v2/accounts/{id}/creditworthiness", insights::creditworthiness)
+            .named(
+                "Insights",
+                "accountCreditworthiness",
+                "Ask whether the customer can afford a loan; the answer arrives by webhook",
+            )
+            .json_body::<CreditworthinessRequest>()
+            .returns::<Done>(200, "Being processed; `mono.events.account_credit_worthiness` follows."),
+        Operation::post("/v2/accounts/{id}/creditworthiness/", insights::creditworthiness)
+            .named(
+                "Insights",
+                "accountCreditworthinessSlash",
+                "The same, spelt with the trailing slash Mono's docs show",
+            )
+            .json_body::<CreditworthinessRequest>()
+            .returns::<Done>(200, "Being processed; `mono.events.account_credit_worthiness` follows."),
+    ]
+}
+
+fn customers_and_institutions() -> Vec<Operation> {
+    vec![
+        Operation::get("/v2/customers", customers::list)
+            .named("Customers", "listCustomers", "The app's customers")
+            .query::<PageQuery>()
+            .returns::<Success<Vec<CustomerOut>, ListMeta>>(200, "A page of customers."),
+        Operation::post("/v2/customers", customers::create)
+            .named("Customers", "createCustomer", "Create a customer")
+            .link("get", "getCustomer", &[("id", "$response.body#/data/id")])
+            .link("update", "updateCustomer", &[("id", "$response.body#/data/id")])
+            .link("delete", "deleteCustomer", &[("id", "$response.body#/data/id")])
+            .json_body::<CustomerIn>()
+            .returns::<Success<CustomerOut>>(201, "The customer."),
+        Operation::get("/v2/customers/{id}", customers::show)
+            .named("Customers", "getCustomer", "A customer")
+            .returns::<Success<CustomerOut>>(200, "The customer."),
+        Operation::patch("/v2/customers/{id}", customers::update)
+            .named("Customers", "updateCustomer", "Change a customer")
+            .json_body::<CustomerChanges>()
+            .returns::<Done>(200, "Changed."),
+        Operation::delete("/v2/customers/{id}", customers::delete)
+            .named("Customers", "deleteCustomer", "Delete a customer without linked accounts")
+            .returns::<Done>(200, "Deleted."),
+        Operation::get("/v3/institutions", institutions::list)
+            .named("Institutions", "listInstitutions", "The institutions users can link, and how they log in")
+            .public()
+            .query::<InstitutionsQuery>()
+            .returns::<Success<Vec<InstitutionOut>>>(200, "Institutions."),
+    ]
+}
+
+fn passbook_api(upload_limit: usize) -> Vec<Operation> {
+    vec![
+        Operation::post("/passbook/v1/statements", imports::import)
+            .named("Passbook", "importStatement", "Link the accounts of a statement file without a browser")
+            .describe("OFX, CAMT.053, MT940, CSV, XLSX, PDF or Passbook's JSON. The same webhooks follow as for a link made on the page.")
+            .multipart_body(import_form)
+            .body_limit(upload_limit)
+            .returns::<Success<ImportOut>>(200, "The accounts linked and what the file states."),
+        Operation::get("/passbook/v1/events", events::list)
+            .named("Passbook", "listEvents", "The app's webhook events, newest first")
+            .link("event", "getEvent", &[("id", "$response.body#/data/0/id")])
+            .link("replay", "replayEvent", &[("id", "$response.body#/data/0/id")])
+            .query::<EventsQuery>()
+            .returns::<Success<Vec<EventOut>, PageMeta>>(200, "A page of events."),
+        Operation::get("/passbook/v1/events/{id}", events::show)
+            .named("Passbook", "getEvent", "One event with every delivery attempt")
+            .returns::<Success<EventOut>>(200, "The event."),
+        Operation::post("/passbook/v1/events/{id}/replay", events::replay_one)
+            .named("Passbook", "replayEvent", "Send an event again")
+            .returns::<Success<ReplayOut>>(200, "Queued again."),
+        Operation::post("/passbook/v1/events/replay", events::replay_many)
+            .named("Passbook", "replayEvents", "Send the events a filter matches again")
+            .json_body::<ReplayRequest>()
+            .returns::<Success<ReplayOut>>(200, "How many were queued again."),
+        Operation::get("/passbook/v1/webhook", events::get_webhook)
+            .named("Passbook", "getWebhook", "The app's webhook URL")
+            .returns::<Success<WebhookOut>>(200, "The webhook."),
+        Operation::put("/passbook/v1/webhook", events::put_webhook)
+            .named("Passbook", "putWebhook", "Set the app's webhook URL")
+            .json_body::<WebhookIn>()
+            .returns::<Success<WebhookOut>>(200, "The webhook."),
+        Operation::post("/passbook/v1/webhook/test", events::send_test)
+            .named("Passbook", "testWebhook", "Send `mono.events.webhook_test`")
+            .link("event", "getEvent", &[("id", "$response.body#/data/event_id")])
+            .returns::<Success<TestEventOut>>(200, "The test event's id."),
+        Operation::post("/passbook/v1/webhook/secret/rotate", events::rotate_secret)
+            .named("Passbook", "rotateWebhookSecret", "A new webhook secret; the old one signs too for 24 hours")
+            .returns::<Success<RotatedSecretOut>>(200, "The new secret, shown once."),
+        Operation::get("/passbook/v1/settings", events::get_settings)
+            .named("Passbook", "getSettings", "How often accounts are refreshed")
+            .returns::<Success<SettingsOut>>(200, "The settings."),
+        Operation::put("/passbook/v1/settings", events::put_settings)
+            .named("Passbook", "putSettings", "Set how often accounts are refreshed")
+            .json_body::<SettingsIn>()
+            .returns::<Success<SettingsOut>>(200, "The settings."),
+    ]
+}
+
+fn operations_endpoints() -> Vec<Operation> {
+    vec![
+        Operation::get("/healthz", health::healthz)
+            .named("Operations", "healthz", "The process answers")
+            .public()
+            .returns::<HealthOut>(200, "`{\"status\":\"ok\"}`"),
+        Operation::get("/readyz", health::readyz)
+            .named("Operations", "readyz", "The database answers and its migrations are current (503 otherwise)")
+            .public()
+            .returns::<HealthOut>(200, "`{\"status\":\"ready\"}`"),
+        Operation::get("/metrics", metrics)
+            .named("Operations", "metrics", "Prometheus metrics (sandbox mode, or with `--metrics true`)")
+            .public()
+            .returns_other("text/plain", "Prometheus text."),
+        Operation::get("/openapi.json", crate::openapi::serve_document)
+            .named("Operations", "openapi", "This document")
+            .public()
+            .returns::<serde_json::Value>(200, "The OpenAPI 3.1 document."),
+    ]
+}
+
+/// The form fields of `POST /passbook/v1/statements`.
+fn import_form() -> serde_json::Value {
+    let text = |description: &str| json!({"type": "string", "description": description});
+    json!({
+        "type": "object",
+        "required": ["statement"],
+        "properties": {
+            "statement": {"type": "string", "contentMediaType": "application/octet-stream", "description": "The statement file."},
+            "password": text("The file's password, if it has one."),
+            "customer": text("JSON: `{\"id\"}` or `{\"name\", \"email\"}`."),
+            "customer_id": text("Instead of `customer`."),
+            "customer_name": text("Instead of `customer`."),
+            "customer_email": text("Instead of `customer`."),
+            "institution": text("The institution's id, when the file does not say."),
+            "reference": text("Your reference, sent back in webhooks."),
+            "account": text("An account to renew with a newer statement (instead of a customer)."),
+        },
+    })
 }
 
 /// `meta` of a list endpoint: `link(n)` is the absolute URL of page `n`.
@@ -87,7 +318,7 @@ fn success<T, M>(state: &AppState, message: &str, data: T) -> passbook_types::Su
 }
 
 /// `GET /metrics`: Prometheus text.
-pub(crate) async fn metrics(
+async fn metrics(
     axum::extract::State(state): axum::extract::State<AppState>,
 ) -> crate::error::ApiResult<impl axum::response::IntoResponse> {
     let text = state.passbook.render_metrics().await?;

@@ -6,9 +6,14 @@ use axum::http::{HeaderMap, StatusCode};
 use passbook_domain::connector::Credentials;
 use passbook_domain::model::{LinkSession, LinkState};
 use passbook_domain::services::PartnerSession;
-use passbook_types::partners::{PartnerAnswer, ReauthSessionRequest, SessionRequest};
+use passbook_types::Success;
+use passbook_types::partners::{
+    PartnerAnswer, ReauthSessionRequest, SessionAnswer, SessionCreated, SessionInstitution, SessionOut, SessionRenewed,
+    SessionRequest, SessionUi,
+};
 use serde_json::{Value, json};
 
+use super::success;
 use crate::AppState;
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, AuthApp};
@@ -29,7 +34,7 @@ pub async fn create_session(
     State(state): State<AppState>,
     AuthApp(app): AuthApp,
     ApiJson(body): ApiJson<SessionRequest>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Success<SessionAnswer>>> {
     let created = state.passbook.partner_session(&app, body).await?;
     Ok(Json(session_created(&state, &created)))
 }
@@ -38,38 +43,39 @@ pub async fn reauth_session(
     State(state): State<AppState>,
     AuthApp(app): AuthApp,
     ApiJson(body): ApiJson<ReauthSessionRequest>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Success<SessionAnswer>>> {
     let created = state.passbook.partner_reauth_session(&app, body.account.as_deref()).await?;
     // Renewed without the user: Mono's answer carries `responseCode` inside `data` here.
     if let LinkState::Linked { auth_code, .. } = &created.session.state {
-        return Ok(Json(json!({
-            "status": "successful", "message": "Request completed successfully",
-            "timestamp": state.passbook.clock.now().to_iso(),
-            "data": {"responseCode": 99, "code": auth_code},
-        })));
+        let renewed =
+            SessionAnswer::Renewed(SessionRenewed { response_code: 99, code: auth_code.clone().unwrap_or_default() });
+        return Ok(Json(success(&state, "Request completed successfully", renewed)));
     }
     Ok(Json(session_created(&state, &created)))
 }
 
-fn session_created(state: &AppState, created: &PartnerSession) -> Value {
+fn session_created(state: &AppState, created: &PartnerSession) -> Success<SessionAnswer> {
     let (token, session) = (&created.token, &created.session);
     let institution = session.state.institution_id().and_then(|id| state.passbook.institutions.get(id));
     let spec =
         institution.and_then(|i| session.state.auth_method().and_then(|m| i.auth_method(m)).or(i.auth_methods.first()));
-    let form: Vec<Value> = spec.map_or_else(Vec::new, |s| s.form.iter().map(form_element).collect());
-    json!({
-        "status": "successful", "message": "Session created successfully",
-        "timestamp": state.passbook.clock.now().to_iso(),
-        "data": {
-            "session": {"id": token, "scope": "financial_data", "expiresAt": session.expires_at.0,
-                        "institution": institution.map(|i| json!({"id": i.id, "name": i.name, "identifier": i.identifier}))},
-            "ui": {"title": spec.map(|s| s.title.clone()), "form": form}
-        }
-    })
-}
-
-fn form_element(f: &passbook_domain::model::FormField) -> Value {
-    json!({"type": "elements.input", "name": f.name, "hint": f.hint, "contentType": super::wire::content_type(f)})
+    let created = SessionCreated {
+        session: SessionOut {
+            id: token.clone(),
+            scope: "financial_data".into(),
+            expires_at: session.expires_at.0,
+            institution: institution.map(|i| SessionInstitution {
+                id: i.id.clone(),
+                name: i.name.clone(),
+                identifier: i.identifier.clone(),
+            }),
+        },
+        ui: SessionUi {
+            title: spec.map(|s| s.title.clone()),
+            form: spec.map_or_else(Vec::new, |s| s.form.iter().map(super::wire::form_element).collect()),
+        },
+    };
+    success(state, "Session created successfully", SessionAnswer::Created(created))
 }
 
 pub async fn login(
@@ -130,7 +136,7 @@ fn answer(state: &AppState, session: &LinkSession) -> (StatusCode, Json<PartnerA
             ok(101, "Select the account to link", json!({"accounts": accounts}))
         }
         LinkState::Challenge { challenge, .. } => {
-            let form: Vec<Value> = challenge.fields.iter().map(form_element).collect();
+            let form: Vec<_> = challenge.fields.iter().map(super::wire::form_element).collect();
             let message =
                 if challenge.fields.iter().any(|f| f.name == "otp") { "OTP required" } else { "Input required" };
             ok(102, message, json!({"userInput": {"title": challenge.title, "form": form}}))

@@ -6,8 +6,7 @@ use axum::response::{IntoResponse, Response};
 use passbook_domain::model::{AccountId, JobId, StatementJob, StatementStatus};
 use passbook_domain::services::{StatementOutput, parse_statement_query};
 use passbook_types::Success;
-use passbook_types::accounts::StatementQuery;
-use serde_json::{Value, json};
+use passbook_types::accounts::{StatementAnswer, StatementJobOut, StatementOut, StatementQuery};
 
 use super::{success, wire};
 use crate::AppState;
@@ -19,19 +18,24 @@ pub async fn statement(
     AuthApp(app): AuthApp,
     Path(id): Path<AccountId>,
     ApiQuery(query): ApiQuery<StatementQuery>,
-) -> ApiResult<Json<Success<Value>>> {
+) -> ApiResult<Json<Success<StatementAnswer>>> {
     let (months, output) = parse_statement_query(&query)?;
     match output {
         StatementOutput::Json => {
             let statement = state.passbook.statement(&app, &id, months).await?;
             let rows: Vec<_> = statement.transactions.into_iter().map(wire::transaction).collect();
-            let data = json!({"count": rows.len(), "requested_length": statement.requested_days,
-                              "available_length": statement.available_days, "statement": rows});
-            Ok(Json(success(&state, "Successfully fetched statement", data)))
+            let data = StatementOut {
+                count: rows.len(),
+                requested_length: statement.requested_days,
+                available_length: statement.available_days,
+                statement: rows,
+            };
+            Ok(Json(success(&state, "Successfully fetched statement", StatementAnswer::Rows(data))))
         }
         StatementOutput::Pdf => {
             let job = state.passbook.request_statement_pdf(&app, &id, months).await?;
-            Ok(Json(success(&state, "Your statement is being built", job_json(&state, &job))))
+            let data = StatementAnswer::Pdf(job_out(&state, &job));
+            Ok(Json(success(&state, "Your statement is being built", data)))
         }
     }
 }
@@ -40,9 +44,9 @@ pub async fn job(
     State(state): State<AppState>,
     AuthApp(app): AuthApp,
     Path((id, job_id)): Path<(AccountId, JobId)>,
-) -> ApiResult<Json<Success<Value>>> {
+) -> ApiResult<Json<Success<StatementJobOut>>> {
     let job = state.passbook.statement_job(&app, &id, &job_id).await?;
-    Ok(Json(success(&state, "Request was successfully completed", job_json(&state, &job))))
+    Ok(Json(success(&state, "Request was successfully completed", job_out(&state, &job))))
 }
 
 pub async fn pdf(
@@ -56,10 +60,15 @@ pub async fn pdf(
         .into_response())
 }
 
-fn job_json(state: &AppState, job: &StatementJob) -> Value {
+fn job_out(state: &AppState, job: &StatementJob) -> StatementJobOut {
     let path = (job.status == StatementStatus::Built).then(|| {
         format!("{}/v2/accounts/{}/statement/jobs/{}/pdf", state.passbook.settings.public_url, job.account_id, job.id)
     });
-    json!({"id": job.id, "status": job.status.as_str(), "path": path, "period": format!("last{}months", job.months),
-           "created_at": job.created_at.to_iso()})
+    StatementJobOut {
+        id: job.id.clone(),
+        status: job.status.as_str().into(),
+        path,
+        period: format!("last{}months", job.months),
+        created_at: job.created_at.to_iso(),
+    }
 }

@@ -117,19 +117,7 @@ pub fn institution(inst: &Institution) -> InstitutionOut {
             .map(|a| AuthMethodOut {
                 kind: a.method.as_str().into(),
                 name: a.method.label().into(),
-                ui: LoginUi {
-                    title: a.title.clone(),
-                    form: a
-                        .form
-                        .iter()
-                        .map(|f| FormElement {
-                            kind: "elements.input".into(),
-                            name: f.name.clone(),
-                            hint: f.hint.clone(),
-                            content_type: content_type(f).into(),
-                        })
-                        .collect(),
-                },
+                ui: LoginUi { title: a.title.clone(), form: a.form.iter().map(form_element).collect() },
             })
             .collect(),
     }
@@ -165,13 +153,19 @@ fn source_out(source: &AccountSource) -> DataSourceOut {
     }
 }
 
-/// How a form field is typed on the wire: `file`, `password` or `string`.
-pub fn content_type(field: &FormField) -> &'static str {
-    if field.file {
+/// A field of a login or challenge form; `contentType` is `file`, `password` or `string`.
+pub fn form_element(field: &FormField) -> FormElement {
+    let content_type = if field.file {
         "file"
     } else if field.secret {
         "password"
     } else {
         "string"
+    };
+    FormElement {
+        kind: "elements.input".into(),
+        name: field.name.clone(),
+        hint: field.hint.clone(),
+        content_type: content_type.into(),
     }
 }
