@@ -46,3 +46,28 @@ fn every_operation_is_named_once_and_every_reference_resolves() {
     }
     assert_eq!(document["webhooks"].as_object().unwrap().len(), 8);
 }
+
+#[test]
+fn every_example_fits_its_schema() {
+    let document = passbook_server::openapi::document();
+    let mut examples = 0;
+    for methods in document["paths"].as_object().unwrap().values() {
+        for op in methods.as_object().unwrap().values() {
+            for answer in op["responses"].as_object().unwrap().values() {
+                let content = &answer["content"]["application/json"];
+                if let Some(example) = content.get("example") {
+                    passbook_server::openapi::conforms(&document, &content["schema"], example)
+                        .unwrap_or_else(|e| panic!("{}: {e}", op["operationId"]));
+                    examples += 1;
+                }
+            }
+        }
+    }
+    for (event, hook) in document["webhooks"].as_object().unwrap() {
+        let content = &hook["post"]["requestBody"]["content"]["application/json"];
+        let example = content.get("example").unwrap_or_else(|| panic!("{event} has no example"));
+        passbook_server::openapi::conforms(&document, &content["schema"], example)
+            .unwrap_or_else(|e| panic!("{event}: {e}"));
+    }
+    assert!(examples >= 40, "{examples} operations have examples; write them with the contract test");
+}

@@ -161,6 +161,9 @@ pub fn render(document: &Value) -> String {
     let webhooks = document["webhooks"].as_object().unwrap_or(&empty);
     let schemas = document["components"]["schemas"].as_object().unwrap_or(&empty);
     let mut groups = by_tag(paths);
+    let order: Vec<&str> =
+        document["tags"].as_array().into_iter().flatten().filter_map(|t| t["name"].as_str()).collect();
+    groups.sort_by_key(|(tag, _)| order.iter().position(|t| t == tag).unwrap_or(order.len()));
     groups.push((
         "Webhooks".into(),
         webhooks.iter().map(|(name, hook)| (name.clone(), "post".into(), hook["post"].clone())).collect(),

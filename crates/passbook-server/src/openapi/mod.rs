@@ -1,6 +1,7 @@
 //! The published contract: an OpenAPI 3.1 document built from the routing table
 //! (`api::operations`), the wire types' JSON Schemas (`passbook-types`, derived with schemars) and
 //! the webhook list. `openapi.json` at the repository's root is this document, checked by a test.
+mod check;
 mod docs;
 mod operation;
 mod webhooks;
@@ -14,6 +15,7 @@ use schemars::Schema;
 use schemars::generate::{SchemaGenerator, SchemaSettings};
 use serde_json::{Map, Value, json};
 
+pub use check::conforms;
 use operation::{Answer, RequestBody};
 pub use operation::{Operation, router};
 
@@ -25,16 +27,43 @@ or `{\"status\":\"failed\",\"message\",\"timestamp\",\"data\":null}` (validation
 `x-request-id`. `POST` requests may carry an `Idempotency-Key` (the first answer is replayed for 24 hours \
 for the same body; another body with the same key is refused with 409).";
 
+/// Real answers and webhooks, kept by the contract test (`tests/it/contract.rs`): `operations`
+/// by operation id, `webhooks` by event.
+const EXAMPLES: &str = include_str!("examples.json");
+
+/// Groups of operations, in the order a reader meets them.
+const TAGS: &[(&str, &str)] = &[
+    ("Linking", "Start a link, exchange the widget's code, see the sandbox's logins."),
+    ("Partners API", "Link without the widget: your own screens drive the bank's login."),
+    ("Accounts", "A linked account's details, balance, identity, transactions and statements."),
+    ("Insights", "Income and creditworthiness; results arrive by webhook."),
+    ("Customers", "The people and businesses whose accounts are linked."),
+    ("Institutions", "The banks and platforms users can link."),
+    ("Passbook", "Passbook's own API: statement files, webhook events and replays, settings."),
+    ("Operations", "Health, readiness, metrics and this document."),
+    ("Webhooks", "What Passbook POSTs to the app's webhook URL."),
+];
+
 /// The whole document, as served at `/openapi.json`.
 pub fn document() -> Value {
     let operations = crate::api::operations(crate::DEFAULT_MAX_UPLOAD_BYTES);
+    let examples: Value = serde_json::from_str(EXAMPLES).expect("examples.json is JSON");
     let mut schemas = Schemas::new();
     let mut paths: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
     for op in &operations {
         let entry = paths.entry(op.path.to_string()).or_default();
-        entry.insert(op.method.as_str().to_ascii_lowercase(), describe(op, &mut schemas));
+        let mut described = describe(op, &mut schemas);
+        if let (Answer::Json { status, .. }, Some(example)) = (&op.answer, examples["operations"].get(op.id)) {
+            described["responses"][status.to_string()]["content"]["application/json"]["example"] = example.clone();
+        }
+        entry.insert(op.method.as_str().to_ascii_lowercase(), described);
     }
-    let webhooks = webhooks::describe(&mut schemas);
+    let mut webhooks = webhooks::describe(&mut schemas);
+    for (event, hook) in &mut webhooks {
+        if let Some(example) = examples["webhooks"].get(event) {
+            hook["post"]["requestBody"]["content"]["application/json"]["example"] = example.clone();
+        }
+    }
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -44,6 +73,7 @@ pub fn document() -> Value {
             "description": DESCRIPTION,
             "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"},
         },
+        "tags": TAGS.iter().map(|(name, description)| json!({"name": name, "description": description})).collect::<Vec<_>>(),
         "paths": paths,
         "webhooks": webhooks,
         "components": {
@@ -68,7 +98,8 @@ pub async fn serve_document() -> impl IntoResponse {
 
 /// `GET /docs`: the document as a page, rendered here from the document itself.
 pub async fn serve_docs() -> impl IntoResponse {
-    Html(docs::render(&document()))
+    let policy = "default-src 'none'; style-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+    ([("content-security-policy", policy)], Html(docs::render(&document())))
 }
 
 /// `GET /docs/docs.css`.

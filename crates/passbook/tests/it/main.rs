@@ -10,6 +10,7 @@ mod cli;
 mod client;
 mod conflicts;
 mod consent;
+mod contract;
 mod crash;
 mod customers;
 mod events_api;
