@@ -164,17 +164,24 @@ pub struct TransactionOut {
 /// The query string of `GET /v2/accounts/{id}/transactions`, as sent; the domain validates it.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct TransactionsQuery {
+    /// The page, from 1.
     #[schemars(pattern(crate::patterns::PAGE))]
     pub page: Option<String>,
+    /// Transactions per page: 1 to 500 (50 when absent).
     #[schemars(pattern(crate::patterns::TRANSACTIONS_LIMIT))]
     pub limit: Option<String>,
+    /// `false`: every match in one answer.
     #[schemars(pattern(r"^(true|false)?$"))]
     pub paginate: Option<String>,
+    /// The first day, `DD-MM-YYYY` or `YYYY-MM-DD`.
     #[schemars(pattern(crate::patterns::DATE))]
     pub start: Option<String>,
+    /// The last day (included), `DD-MM-YYYY` or `YYYY-MM-DD`.
     #[schemars(pattern(crate::patterns::DATE))]
     pub end: Option<String>,
+    /// Only transactions whose narration contains this text.
     pub narration: Option<String>,
+    /// `debit` or `credit`.
     #[serde(rename = "type")]
     #[schemars(pattern(r"^(|[dD][eE][bB][iI][tT]|[cC][rR][eE][dD][iI][tT])$"))]
     pub kind: Option<String>,
@@ -186,8 +193,10 @@ pub struct TransactionsQuery {
 /// The query string of `GET /v2/accounts/{id}/statement`, as sent.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct StatementQuery {
+    /// `last1months` to `last12months`.
     #[schemars(required, pattern(r"^last([1-9]|1[0-2])months?$"))]
     pub period: Option<String>,
+    /// `json` (the default) or `pdf` (a job to poll).
     #[schemars(pattern(r"^(json|pdf)?$"))]
     pub output: Option<String>,
 }

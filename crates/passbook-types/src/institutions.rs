@@ -55,10 +55,14 @@ pub struct FormElement {
 /// The query string of `GET /v3/institutions`, as sent.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct InstitutionsQuery {
+    /// `financial_data` (the only scope).
     #[schemars(pattern(r"^\s*(financial_data)?\s*$"))]
     pub scope: Option<String>,
+    /// A CBN bank code or NIP code.
     pub bank_code: Option<String>,
+    /// Only institutions with this way in.
     #[schemars(pattern(crate::patterns::AUTH_METHOD))]
     pub auth_method: Option<String>,
+    /// Part of the name.
     pub name: Option<String>,
 }

@@ -6,16 +6,23 @@ use serde::{Deserialize, Serialize};
 /// The query string of `GET /passbook/v1/events`, as sent.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct EventsQuery {
+    /// `pending`, `delivered` or `failed`.
     #[schemars(pattern(r"^(|pending|delivered|failed)$"))]
     pub status: Option<String>,
+    /// An event name, such as `mono.events.account_updated`.
     pub event: Option<String>,
+    /// An account id.
     pub account: Option<String>,
+    /// From this instant: RFC 3339 or a day.
     #[schemars(pattern(crate::patterns::INSTANT))]
     pub since: Option<String>,
+    /// Up to this instant: RFC 3339 or a day.
     #[schemars(pattern(crate::patterns::INSTANT))]
     pub until: Option<String>,
+    /// The page, from 1.
     #[schemars(pattern(crate::patterns::PAGE))]
     pub page: Option<String>,
+    /// Events per page: 1 to 200 (50 when absent).
     #[schemars(pattern(crate::patterns::EVENTS_LIMIT))]
     pub limit: Option<String>,
 }

@@ -24,8 +24,20 @@ fn anchor(kind: &str, name: &str) -> String {
     format!("{kind}-{safe}")
 }
 
-/// A schema in one line: a link for a `$ref`, the type otherwise.
+/// A schema in one line: a link for a `$ref`, the type otherwise, with its pattern or values.
 fn type_of(schema: &Value) -> String {
+    let mut text = kind_of(schema);
+    if let Some(values) = schema.get("enum").and_then(Value::as_array) {
+        let values: Vec<String> = values.iter().map(|v| format!("<code>{}</code>", escape(&v.to_string()))).collect();
+        let _ = write!(text, " ({})", values.join(", "));
+    }
+    if let Some(pattern) = schema.get("pattern").and_then(Value::as_str) {
+        let _ = write!(text, " <code class=\"pattern\">{}</code>", escape(pattern));
+    }
+    text
+}
+
+fn kind_of(schema: &Value) -> String {
     if let Some(name) = schema.get("$ref").and_then(Value::as_str).and_then(|r| r.rsplit('/').next()) {
         return format!("<a href=\"#{}\">{}</a>", anchor("schema", name), escape(name));
     }
@@ -122,18 +134,35 @@ fn operation(out: &mut String, method: &str, path: &str, op: &Value) {
             properties_table(out, &body["schema"]);
         }
     }
+    if let Some(example) = op["requestBody"]["content"]["application/json"].get("example") {
+        example_block(out, "Example body, as delivered", example);
+    }
     out.push_str("<h4>Answers</h4><ul class=\"answers\">");
+    let mut examples = Vec::new();
     for (status, answer) in op["responses"].as_object().into_iter().flatten() {
-        let schema = answer["content"].as_object().and_then(|c| c.values().next()).map(|c| type_of(&c["schema"]));
+        let content = answer["content"].as_object().and_then(|c| c.values().next());
         let _ = write!(
             out,
             "<li><b>{}</b> {} {}</li>",
             escape(status),
             prose(answer["description"].as_str().unwrap_or("")),
-            schema.unwrap_or_default()
+            content.map(|c| type_of(&c["schema"])).unwrap_or_default()
         );
+        if let Some(example) = content.and_then(|c| c.get("example")) {
+            examples.push((status.clone(), example));
+        }
     }
-    out.push_str("</ul></section>");
+    out.push_str("</ul>");
+    for (status, example) in examples {
+        example_block(out, &format!("Example {status} answer, from a real run"), example);
+    }
+    out.push_str("</section>");
+}
+
+/// A real answer or payload, folded (works without script).
+fn example_block(out: &mut String, title: &str, example: &Value) {
+    let text = serde_json::to_string_pretty(example).unwrap_or_default();
+    let _ = write!(out, "<details><summary>{}</summary><pre>{}</pre></details>", escape(title), escape(&text));
 }
 
 /// An operation to show: its path, method and description.

@@ -474,3 +474,26 @@ async fn the_official_mono_connect_js_completes_a_link_against_passbook() {
     assert_eq!(exchanged["data"]["id"], id.as_str());
     b.finish().await;
 }
+
+#[tokio::test]
+async fn the_api_docs_render_from_passbooks_own_assets() {
+    let Some(mut b) = Browser::start("api-docs").await else { return };
+    let t = TestApp::spawn().await;
+    b.client.set_window_size(1400, 1000).await.unwrap();
+    b.goto(&format!("{}/docs", t.base)).await;
+    b.wait("nav a[href='#op-accountTransactions']").await;
+    // The stylesheet comes from Passbook under `style-src 'self'`: the sidebar is laid out by it.
+    let position =
+        b.client.execute("return getComputedStyle(document.querySelector('nav')).position", vec![]).await.unwrap();
+    assert_eq!(position, "sticky", "docs.css applied");
+    b.shot("top").await;
+    b.click("nav a[href='#op-accountTransactions']").await;
+    let section = b.wait("#op-accountTransactions").await;
+    assert!(section.text().await.unwrap().contains("/v2/accounts/{id}/transactions"));
+    let hash = b.client.execute("return location.hash", vec![]).await.unwrap();
+    assert_eq!(hash, "#op-accountTransactions");
+    b.shot("transactions").await;
+    b.click("#op-accountTransactions a[href^='#schema-']").await;
+    b.shot("schema").await;
+    b.finish().await;
+}
