@@ -1,6 +1,6 @@
 //! Linked accounts and their data, institutions, customers.
 use passbook_types::accounts::*;
-use passbook_types::customers::{CustomerIn, CustomerOut};
+use passbook_types::customers::{CustomerChanges, CustomerIn, CustomerOut};
 use passbook_types::institutions::{InstitutionOut, InstitutionsQuery};
 use passbook_types::{ListMeta, PageMeta};
 use reqwest::Method;
@@ -52,43 +52,44 @@ impl Client {
     }
 
     /// `GET /v2/accounts/{id}/statement` (JSON, or a PDF job with `output=pdf`).
-    pub async fn statement(&self, id: &str, query: &StatementQuery) -> Result<Value, Error> {
+    pub async fn statement(&self, id: &str, query: &StatementQuery) -> Result<StatementAnswer, Error> {
         let request = self.request(Method::GET, &format!("/v2/accounts/{id}/statement")).query(query);
         self.data(request).await
     }
 
     /// `GET /v2/accounts/{id}/statement/jobs/{job}`: a PDF statement's progress.
-    pub async fn statement_job(&self, id: &str, job: &str) -> Result<Value, Error> {
+    pub async fn statement_job(&self, id: &str, job: &str) -> Result<StatementJobOut, Error> {
         self.get(&format!("/v2/accounts/{id}/statement/jobs/{job}")).await
     }
 
     /// `GET /v2/accounts/{id}/jobs/{job}`: a real-time job's state.
-    pub async fn job(&self, id: &str, job: &str) -> Result<Value, Error> {
+    pub async fn job(&self, id: &str, job: &str) -> Result<JobOut, Error> {
         self.get(&format!("/v2/accounts/{id}/jobs/{job}")).await
     }
 
     /// `GET /v2/accounts/{id}/income`: starts an income analysis (the result comes by webhook).
-    pub async fn income(&self, id: &str) -> Result<Value, Error> {
-        self.get(&format!("/v2/accounts/{id}/income")).await
+    pub async fn income(&self, id: &str) -> Result<(), Error> {
+        self.get::<Value>(&format!("/v2/accounts/{id}/income")).await.map(drop)
     }
 
-    /// `GET /v2/accounts/{id}/income-records`.
-    pub async fn income_records(&self, id: &str) -> Result<Value, Error> {
-        self.get(&format!("/v2/accounts/{id}/income-records")).await
+    /// `GET /v2/accounts/{id}/income-records`, a page at a time (from 1).
+    pub async fn income_records(&self, id: &str, page: u64) -> Result<Page<IncomeRecordOut, ListMeta>, Error> {
+        let request = self.request(Method::GET, &format!("/v2/accounts/{id}/income-records")).query(&[("page", page)]);
+        self.page(request).await
     }
 
-    /// `POST /v2/accounts/{id}/creditworthiness`.
-    pub async fn creditworthiness(&self, id: &str, request: &CreditworthinessRequest) -> Result<Value, Error> {
-        self.post(&format!("/v2/accounts/{id}/creditworthiness"), request).await
+    /// `POST /v2/accounts/{id}/creditworthiness` (the result comes by webhook).
+    pub async fn creditworthiness(&self, id: &str, request: &CreditworthinessRequest) -> Result<(), Error> {
+        self.post::<Value>(&format!("/v2/accounts/{id}/creditworthiness"), request).await.map(drop)
     }
 
     /// `GET /v2/accounts/{id}/earnings` (investment platforms).
-    pub async fn earnings(&self, id: &str) -> Result<Value, Error> {
+    pub async fn earnings(&self, id: &str) -> Result<Vec<EarningOut>, Error> {
         self.get(&format!("/v2/accounts/{id}/earnings")).await
     }
 
     /// `GET /v2/accounts/{id}/assets` (investment platforms).
-    pub async fn assets(&self, id: &str) -> Result<Value, Error> {
+    pub async fn assets(&self, id: &str) -> Result<AssetsOut, Error> {
         self.get(&format!("/v2/accounts/{id}/assets")).await
     }
 
@@ -115,7 +116,7 @@ impl Client {
     }
 
     /// `PATCH /v2/customers/{id}`: changes the fields given (Mono answers no data).
-    pub async fn update_customer(&self, id: &str, changes: &CustomerIn) -> Result<(), Error> {
+    pub async fn update_customer(&self, id: &str, changes: &CustomerChanges) -> Result<(), Error> {
         let request = self.request(Method::PATCH, &format!("/v2/customers/{id}")).json(changes);
         self.data::<Value>(request).await.map(drop)
     }

@@ -2,7 +2,7 @@
 //! (linking without pages).
 use passbook_types::connect::{ExchangeOut, ExchangeRequest};
 use passbook_types::linking::{InitiateRequest, InitiateResponse};
-use passbook_types::partners::{PartnerAnswer, ReauthSessionRequest, SessionRequest};
+use passbook_types::partners::{PartnerAnswer, ReauthSessionRequest, SessionAnswer, SessionRequest};
 use reqwest::Method;
 use serde_json::Value;
 
@@ -21,7 +21,7 @@ impl Client {
 
     /// `POST /v2/connect/session`: a Partners API session (`session.id`) and the login form to
     /// fill in (`ui.form`).
-    pub async fn partner_session(&self, request: &SessionRequest) -> Result<Value, Error> {
+    pub async fn partner_session(&self, request: &SessionRequest) -> Result<SessionAnswer, Error> {
         self.post("/v2/connect/session", request).await
     }
 

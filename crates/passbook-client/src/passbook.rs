@@ -4,7 +4,7 @@ use passbook_types::PageMeta;
 use passbook_types::passbook::*;
 use reqwest::Method;
 use reqwest::multipart::{Form, Part};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::{Client, Error, Page};
 
@@ -61,7 +61,7 @@ impl Client {
         file_name: &str,
         file: Vec<u8>,
         fields: &[(&str, &str)],
-    ) -> Result<Value, Error> {
+    ) -> Result<ImportOut, Error> {
         let mut form = Form::new().part("statement", Part::bytes(file).file_name(file_name.to_string()));
         for (name, value) in fields {
             form = form.text(name.to_string(), value.to_string());
@@ -71,14 +71,15 @@ impl Client {
     }
 
     /// `GET /passbook/v1/settings`.
-    pub async fn settings(&self) -> Result<Value, Error> {
+    pub async fn settings(&self) -> Result<SettingsOut, Error> {
         self.get("/passbook/v1/settings").await
     }
 
     /// `PUT /passbook/v1/settings`: how often the app's accounts are refreshed (24, 12 or 6 h).
-    pub async fn set_refresh_interval(&self, hours: u32) -> Result<Value, Error> {
-        let request =
-            self.request(Method::PUT, "/passbook/v1/settings").json(&json!({"refresh_interval_hours": hours}));
+    pub async fn set_refresh_interval(&self, hours: u32) -> Result<SettingsOut, Error> {
+        let request = self
+            .request(Method::PUT, "/passbook/v1/settings")
+            .json(&SettingsIn { refresh_interval_hours: Some(hours) });
         self.data(request).await
     }
 }

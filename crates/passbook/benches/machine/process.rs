@@ -141,7 +141,7 @@ impl Receiver {
 /// when the last step was sent and the account id.
 pub async fn link(api: &passbook_client::Client, username: &str, n: usize) -> (Instant, String) {
     use passbook_client::types::linking::CustomerIn;
-    use passbook_client::types::partners::SessionRequest;
+    use passbook_client::types::partners::{SessionAnswer, SessionRequest};
     let customer = CustomerIn {
         id: None,
         name: Some("Bench Customer".into()),
@@ -157,7 +157,8 @@ pub async fn link(api: &passbook_client::Client, username: &str, n: usize) -> (I
         })
         .await
         .unwrap();
-    let session = created["session"]["id"].as_str().expect("a session").to_string();
+    let SessionAnswer::Created(created) = created else { panic!("a new session, not a renewal") };
+    let session = created.session.id;
     let sent = Instant::now();
     let done = api.partner_login(&session, &json!({"username": username, "password": "123456"})).await.unwrap();
     let code = done.data["code"].as_str().unwrap_or_else(|| panic!("linked: {:?}", done.data));

@@ -1,9 +1,9 @@
 //! `passbook-client` against the real server: every part of the API it covers, its errors, and
 //! its webhook verification on real deliveries.
 use passbook_client::types::accounts::TransactionsQuery;
-use passbook_client::types::customers::CustomerIn;
+use passbook_client::types::customers::{CustomerChanges, CustomerIn};
 use passbook_client::types::linking::{CustomerIn as LinkCustomer, InitiateRequest, RefMeta};
-use passbook_client::types::partners::SessionRequest;
+use passbook_client::types::partners::{SessionAnswer, SessionRequest};
 use passbook_client::{Client, Error, webhooks};
 use serde_json::json;
 
@@ -81,7 +81,7 @@ async fn manages_customers_and_links_through_the_partners_api() {
         })
         .await
         .unwrap();
-    c.update_customer(&created.id, &CustomerIn { phone: Some("08012345678".into()), ..Default::default() })
+    c.update_customer(&created.id, &CustomerChanges { phone: Some("08012345678".into()), ..Default::default() })
         .await
         .unwrap();
     assert_eq!(c.customer(&created.id).await.unwrap().phone.as_deref(), Some("08012345678"));
@@ -103,8 +103,9 @@ async fn manages_customers_and_links_through_the_partners_api() {
         })
         .await
         .unwrap();
-    assert_eq!(session["ui"]["form"][0]["name"], "username");
-    let session_id = session["session"]["id"].as_str().unwrap().to_string();
+    let SessionAnswer::Created(session) = session else { panic!("a new session, not a renewal") };
+    assert_eq!(session.ui.form[0].name, "username");
+    let session_id = session.session.id;
     let wrong = c.partner_login(&session_id, &json!({"username": "user_good", "password": "x"})).await.unwrap();
     assert_eq!(wrong.response_code, 400);
     let done = c.partner_login(&session_id, &json!({"username": "user_good", "password": "123456"})).await.unwrap();
@@ -155,7 +156,7 @@ async fn webhooks_verify_with_the_client_helpers_before_and_after_a_rotation() {
 
 #[tokio::test]
 async fn imports_statements_and_reads_insights_and_settings() {
-    use passbook_client::types::accounts::{CreditworthinessRequest, StatementQuery};
+    use passbook_client::types::accounts::{CreditworthinessRequest, StatementAnswer, StatementQuery};
     use passbook_client::types::institutions::InstitutionsQuery;
     let t = TestApp::spawn().await;
     let c = client(&t);
@@ -165,14 +166,17 @@ async fn imports_statements_and_reads_insights_and_settings() {
     let file = sample_statement("camt053/viafintech__valid_example_v4.xml");
     let fields = [("customer_name", "Robert Schneider"), ("customer_email", "robert@client.ch")];
     let imported = c.import_statement("statement.xml", file, &fields).await.unwrap();
-    assert_eq!(imported["statement"][0]["reconciliation"], "balanced", "{imported}");
-    let id = imported["accounts"][0]["id"].as_str().unwrap().to_string();
+    assert_eq!(imported.statement[0].reconciliation, "balanced", "{imported:?}");
+    let id = imported.accounts[0].id.clone();
     t.wait_for_data(&id).await;
     let statement = c.statement(&id, &StatementQuery { period: Some("last12months".into()), output: None }).await;
     // The sample's bookings are years old: none falls in the last twelve months.
-    assert_eq!(statement.unwrap()["count"], 0);
-    assert!(c.income(&id).await.is_ok());
-    assert!(c.income_records(&id).await.is_ok());
+    let StatementAnswer::Rows(rows) = statement.unwrap() else { panic!("JSON rows, not a PDF job") };
+    assert_eq!(rows.count, 0);
+    c.income(&id).await.unwrap();
+    t.receiver.wait_for("mono.events.account_income", 1).await;
+    let records = c.income_records(&id, 1).await.unwrap();
+    assert_eq!((records.meta.total, records.data[0].account_id.as_str()), (1, id.as_str()));
     let loan = CreditworthinessRequest {
         bvn: Some("22300000965".into()),
         principal: Some(3_000_000),
@@ -181,9 +185,9 @@ async fn imports_statements_and_reads_insights_and_settings() {
         run_credit_check: Some(false),
         existing_loans: None,
     };
-    assert!(c.creditworthiness(&id, &loan).await.is_ok());
+    c.creditworthiness(&id, &loan).await.unwrap();
 
-    assert_eq!(c.settings().await.unwrap()["refresh_interval_hours"], 24);
-    assert_eq!(c.set_refresh_interval(6).await.unwrap()["refresh_interval_hours"], 6);
+    assert_eq!(c.settings().await.unwrap().refresh_interval_hours, 24);
+    assert_eq!(c.set_refresh_interval(6).await.unwrap().refresh_interval_hours, 6);
     assert!(matches!(c.set_refresh_interval(5).await, Err(Error::Api { status: 400, .. })));
 }
