@@ -224,7 +224,7 @@ async fn the_long_history_login_serves_a_hundred_thousand_transactions() {
     t.link("history-1", "user_history").await;
     let id = connected_ids(&t.receiver, 1).await.remove(0);
     let details = t.wait_for_data(&id).await;
-    assert_eq!(details["data"]["meta"]["data_status"], "AVAILABLE");
+    assert_eq!(details.meta.data_status, "AVAILABLE");
     let (_, first) = t.get(&format!("/v2/accounts/{id}/transactions?limit=100")).await;
     let total = first["meta"]["total"].as_u64().unwrap();
     assert!((99_000..=101_500).contains(&total), "{total}");

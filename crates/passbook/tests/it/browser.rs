@@ -241,7 +241,7 @@ async fn every_scenario_in_the_hosted_page() {
     let ids = connected_ids(&t.receiver, linked).await;
     let mut statuses = Vec::new();
     for id in &ids {
-        statuses.push(t.wait_for_data(id).await["data"]["meta"]["data_status"].as_str().unwrap().to_string());
+        statuses.push(t.wait_for_data(id).await.meta.data_status);
     }
     for expected in ["AVAILABLE", "PARTIAL", "UNAVAILABLE", "FAILED"] {
         assert!(statuses.iter().any(|s| s == expected), "{expected} in {statuses:?}");
@@ -430,8 +430,7 @@ async fn every_widget_scenario_through_passbooks_connect_js() {
             ids.contains(&exchanged["data"]["id"].as_str().unwrap().to_string()),
             "the webhook named the same account"
         );
-        let status =
-            t.wait_for_data(exchanged["data"]["id"].as_str().unwrap()).await["data"]["meta"]["data_status"].clone();
+        let status = t.wait_for_data(exchanged["data"]["id"].as_str().unwrap()).await.meta.data_status;
         let expected = match *username {
             "user_partial" => "PARTIAL",
             "user_unavailable" => "UNAVAILABLE",

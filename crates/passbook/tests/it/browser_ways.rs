@@ -66,7 +66,7 @@ async fn upload_and_consent_in_the_hosted_page() {
     assert!(target.contains("status=successful") && target.contains("reference=ways-consent"), "{target}");
     let ids = connected_ids(&t.receiver, 2).await;
     for id in &ids {
-        assert_eq!(t.wait_for_data(id).await["data"]["meta"]["data_status"], "AVAILABLE");
+        assert_eq!(t.wait_for_data(id).await.meta.data_status, "AVAILABLE");
     }
     b.finish().await;
 }

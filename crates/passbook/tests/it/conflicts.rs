@@ -61,7 +61,7 @@ async fn a_link_step_survives_conflicts_on_its_session() {
     t.link("conflict-link", "user_good").await;
     let id = connected_ids(&t.receiver, 1).await.remove(0);
     assert!(tries(&mut db).await > 2);
-    assert_eq!(t.wait_for_data(&id).await["data"]["meta"]["data_status"], "AVAILABLE");
+    assert_eq!(t.wait_for_data(&id).await.meta.data_status, "AVAILABLE");
 }
 
 #[tokio::test]

@@ -61,7 +61,7 @@ async fn approving_at_the_bank_links_the_account_until_the_consent_expires() {
     assert_eq!(body["data"]["meta"]["auth_method"], "open_banking");
     let id = body["data"]["id"].as_str().unwrap().to_string();
     let details = t.wait_for_data(&id).await;
-    assert_eq!(details["data"]["meta"]["data_status"], "AVAILABLE", "{details}");
+    assert_eq!(details.meta.data_status, "AVAILABLE", "{details:?}");
     t.receiver.wait_for("mono.events.account_updated", 1).await;
 
     clock.advance(25 * 3_600_000);

@@ -16,8 +16,8 @@ async fn kill_dash_nine_mid_burst_loses_no_event() {
     for i in 0..LINKS {
         let body = json!({"customer": {"name": "Crash", "email": format!("c{i}@example.ng")}, "scope": "auth",
                           "institution": {"id": GTBANK, "auth_method": "internet_banking"}});
-        let res = initiate_at(&http, &first.base, &secret, &body).await;
-        let url = res["data"]["mono_url"].as_str().unwrap();
+        let res = initiate_with(&passbook_client::Client::new(&first.base, &secret), &body).await;
+        let url = res["mono_url"].as_str().unwrap();
         http.post(format!("{url}/login"))
             .form(&[("username", "user_good"), ("password", "123456")])
             .send()

@@ -1,12 +1,36 @@
-//! `/passbook/v1`: inspecting, replaying and testing webhooks; secret rotation; metrics.
+//! `/passbook/v1`: inspecting, replaying and testing webhooks; secret rotation; metrics. These
+//! go through `passbook-client`, as an app would.
 use std::time::Duration;
 
 use axum::http::StatusCode;
-use reqwest::Method;
-use serde_json::{Value, json};
+use passbook_client::Error;
+use passbook_client::types::passbook::{EventsQuery, ReplayRequest};
 
 use crate::support::*;
 use crate::webhooks::wait_for_status;
+
+fn events(filter: &[(&str, &str)]) -> EventsQuery {
+    let mut query = EventsQuery::default();
+    for (name, value) in filter {
+        let value = Some(value.to_string());
+        match *name {
+            "status" => query.status = value,
+            "event" => query.event = value,
+            "account" => query.account = value,
+            "since" => query.since = value,
+            other => panic!("no filter {other}"),
+        }
+    }
+    query
+}
+
+/// The message of a refusal with `status`.
+fn refused<T: std::fmt::Debug>(answer: Result<T, Error>, status: u16) -> String {
+    match answer {
+        Err(Error::Api { status: got, message, .. }) if got == status => message,
+        other => panic!("expected a {status} refusal, got {other:?}"),
+    }
+}
 
 #[tokio::test]
 async fn events_are_listed_filtered_and_shown_with_their_attempts() {
@@ -14,37 +38,32 @@ async fn events_are_listed_filtered_and_shown_with_their_attempts() {
     t.link("ev-1", "user_good").await;
     let id = connected_ids(&t.receiver, 1).await.remove(0);
     t.receiver.wait_for("mono.events.account_updated", 1).await;
-    let (status, list) = t.get("/passbook/v1/events").await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(list["meta"]["total"], 2);
-    let newest = &list["data"][0];
-    assert_eq!(newest["event"], "mono.events.account_updated");
-    assert_eq!(newest["account"], id.as_str());
-    assert_eq!(newest["sequence"], 2);
-    assert_eq!(newest["payload"]["sequence"], 2);
-    let (_, filtered) =
-        t.get(&format!("/passbook/v1/events?event=mono.events.account_connected&account={id}&status=delivered")).await;
-    assert_eq!(filtered["meta"]["total"], 1);
-    let (_, none) = t.get("/passbook/v1/events?status=failed").await;
-    assert_eq!(none["meta"]["total"], 0);
-    let (_, later) = t.get("/passbook/v1/events?since=2999-01-01").await;
-    assert_eq!(later["meta"]["total"], 0);
+    let api = t.api();
+    let list = api.events(&EventsQuery::default()).await.unwrap();
+    assert_eq!(list.meta.total, 2);
+    let newest = &list.data[0];
+    assert_eq!(newest.event, "mono.events.account_updated");
+    assert_eq!(newest.account.as_deref(), Some(id.as_str()));
+    assert_eq!(newest.sequence, 2);
+    assert_eq!(newest.payload["sequence"], 2);
+    let connected = [("event", "mono.events.account_connected"), ("account", &id), ("status", "delivered")];
+    let filtered = api.events(&events(&connected)).await.unwrap();
+    assert_eq!(filtered.meta.total, 1);
+    assert_eq!(api.events(&events(&[("status", "failed")])).await.unwrap().meta.total, 0);
+    assert_eq!(api.events(&events(&[("since", "2999-01-01")])).await.unwrap().meta.total, 0);
 
-    let event_id = filtered["data"][0]["id"].as_str().unwrap();
-    let (_, one) = t.get(&format!("/passbook/v1/events/{event_id}")).await;
-    let attempt = &one["data"]["delivery_attempts"][0];
-    assert_eq!(attempt["status_code"], 200);
-    assert!(attempt["latency_ms"].is_u64());
-    assert_eq!(one["data"]["payload"]["event_id"], event_id);
+    let event_id = filtered.data[0].id.clone();
+    let one = api.event(&event_id).await.unwrap();
+    let attempt = &one.delivery_attempts.expect("the event's attempts")[0];
+    assert_eq!(attempt.status_code, Some(200));
+    assert_eq!(one.payload["event_id"], event_id.as_str());
 
-    let (status, bad) = t.get("/passbook/v1/events?status=lost").await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(bad["message"].as_str().unwrap().contains("status must be pending, delivered or failed"));
-    let (status, _) = t.get("/passbook/v1/events/nope").await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    let bad = refused(api.events(&events(&[("status", "lost")])).await, 400);
+    assert!(bad.contains("status must be pending, delivered or failed"), "{bad}");
+    refused(api.event("nope").await, 404);
     let other = t.server.as_ref().unwrap().passbook.create_app("Other", None).await.unwrap();
-    let (status, _) = t.get_with_key(&format!("/passbook/v1/events/{event_id}"), &other.secret_key).await;
-    assert_eq!(status, StatusCode::NOT_FOUND, "another app's events are invisible");
+    let stranger = passbook_client::Client::new(&t.base, &other.secret_key);
+    refused(stranger.event(&event_id).await, 404);
 }
 
 #[tokio::test]
@@ -56,11 +75,10 @@ async fn failed_events_are_replayed_one_by_one_or_by_range() {
     let second = send_test(&t).await;
     wait_for_status(&t, &second, "failed").await;
 
-    let (status, replayed) = t.post_json(&format!("/passbook/v1/events/{first}/replay"), json!({})).await;
-    assert_eq!(status, StatusCode::OK, "{replayed}");
+    let api = t.api();
+    assert_eq!(api.replay_event(&first).await.unwrap().replayed, 1);
     wait_for_status(&t, &first, "delivered").await;
-    let (status, conflict) = t.post_json(&format!("/passbook/v1/events/{second}/replay"), json!({})).await;
-    assert_eq!(status, StatusCode::OK, "{conflict}");
+    api.replay_event(&second).await.unwrap();
     wait_for_status(&t, &second, "delivered").await;
 
     t.receiver.fail_next(&[StatusCode::GONE; 3]);
@@ -68,31 +86,26 @@ async fn failed_events_are_replayed_one_by_one_or_by_range() {
     for id in &ids {
         wait_for_status(&t, id, "failed").await;
     }
-    let (_, result) =
-        t.post_json("/passbook/v1/events/replay", json!({"status": "failed", "since": "2000-01-01"})).await;
-    assert_eq!(result["data"]["replayed"], 3);
+    let range = ReplayRequest { status: Some("failed".into()), since: Some("2000-01-01".into()), ..Default::default() };
+    assert_eq!(api.replay_events(&range).await.unwrap().replayed, 3);
     for id in &ids {
         wait_for_status(&t, id, "delivered").await;
     }
     let deliveries: Vec<_> = t.receiver.all().iter().filter(|r| r.event_id() == ids[0]).map(|r| r.status).collect();
     assert_eq!(deliveries, [StatusCode::GONE, StatusCode::OK], "a replay sends the same event again");
-    let (status, body) = t.post_json("/passbook/v1/events/replay", json!({"status": "pending"})).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let pending = ReplayRequest { status: Some("pending".into()), ..Default::default() };
+    refused(api.replay_events(&pending).await, 400);
 }
 
 #[tokio::test]
 async fn webhook_url_is_read_and_changed() {
     let t = TestApp::spawn().await;
-    let (_, got) = t.get("/passbook/v1/webhook").await;
-    assert_eq!(got["data"]["url"], t.receiver.url.as_str());
-    let (status, bad) =
-        t.send_json(Method::PUT, "/passbook/v1/webhook", t.key(), json!({"url": "ftp://example.com"})).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(bad["message"].as_str().unwrap().contains("webhook_url must be an absolute http(s) URL"));
+    let api = t.api();
+    assert_eq!(api.webhook().await.unwrap().url.as_deref(), Some(t.receiver.url.as_str()));
+    let bad = refused(api.set_webhook(Some("ftp://example.com")).await, 400);
+    assert!(bad.contains("webhook_url must be an absolute http(s) URL"), "{bad}");
     let other = Receiver::start().await;
-    let (status, put) = t.send_json(Method::PUT, "/passbook/v1/webhook", t.key(), json!({"url": other.url})).await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(put["data"]["url"], other.url.as_str());
+    assert_eq!(api.set_webhook(Some(&other.url)).await.unwrap().url.as_deref(), Some(other.url.as_str()));
     send_test(&t).await;
     let tests = other.wait_for("mono.events.webhook_test", 1).await;
     assert_eq!(tests[0].json()["data"]["app"], t.app.app.id.as_str());
@@ -103,13 +116,10 @@ async fn webhook_url_is_read_and_changed() {
 async fn a_rotated_secret_signs_alongside_the_old_one_during_the_overlap() {
     let t = TestApp::spawn().await;
     let old = t.app.app.webhook_secret.clone();
-    let (status, rotated) = t.post_json("/passbook/v1/webhook/secret/rotate", json!({})).await;
-    assert_eq!(status, StatusCode::OK);
-    let new = rotated["data"]["secret"].as_str().unwrap().to_string();
+    let api = t.api();
+    let new = api.rotate_webhook_secret().await.unwrap().secret;
     assert!(new.starts_with("whsec_") && new != old);
-    assert!(rotated["data"]["previous_secret_valid_until"].is_string());
-    let (_, settings) = t.get("/passbook/v1/webhook").await;
-    assert!(settings["data"]["secret_rotation_overlap_until"].is_string());
+    assert!(api.webhook().await.unwrap().secret_rotation_overlap_until.is_some());
     send_test(&t).await;
     let delivery = t.receiver.wait_for("mono.events.webhook_test", 1).await.remove(0);
     assert_eq!(delivery.header("mono-webhook-secret"), new);
@@ -138,7 +148,5 @@ async fn metrics_report_attempts_and_the_queue() {
 }
 
 async fn send_test(t: &TestApp) -> String {
-    let (status, sent): (StatusCode, Value) = t.post_json("/passbook/v1/webhook/test", json!({})).await;
-    assert_eq!(status, StatusCode::OK, "{sent}");
-    sent["data"]["event_id"].as_str().unwrap().to_string()
+    t.api().send_test_webhook().await.unwrap().event_id
 }

@@ -324,8 +324,8 @@ async fn link_tokens_stay_out_of_debug_logs() {
     let base = process.base.clone();
     let http = client();
     let body = json!({"customer": {"name": "Log Reader", "email": "logs@example.ng"}, "scope": "auth"});
-    let res = initiate_at(&http, &base, &secret, &body).await;
-    let url = res["data"]["mono_url"].as_str().unwrap().to_string();
+    let res = initiate_with(&passbook_client::Client::new(&base, &secret), &body).await;
+    let url = res["mono_url"].as_str().unwrap().to_string();
     let token = url.rsplit('/').next().unwrap().to_string();
     http.get(&url).send().await.unwrap();
     http.post(format!("{url}/consent")).send().await.unwrap();

@@ -205,7 +205,7 @@ async fn slow_data_stays_processing_with_empty_payloads_then_becomes_available()
     let (_, identity) = t.get(&format!("/v2/accounts/{id}/identity")).await;
     assert_eq!(identity["data"], serde_json::Value::Null);
     let details = t.wait_for_data(&id).await;
-    assert_eq!(details["data"]["meta"]["data_status"], "AVAILABLE");
+    assert_eq!(details.meta.data_status, "AVAILABLE");
     let (_, balance) = t.get(&format!("/v2/accounts/{id}/balance")).await;
     assert!(balance["data"]["balance"].as_i64().unwrap() >= 0);
 }
@@ -219,7 +219,7 @@ async fn data_status_follows_what_the_bank_returned() {
         t.link(&format!("status-{i}"), username).await;
         let id = connected_ids(&t.receiver, i + 1).await.remove(i);
         let details = t.wait_for_data(&id).await;
-        assert_eq!(details["data"]["meta"]["data_status"], *expected, "{username}");
+        assert_eq!(details.meta.data_status, *expected, "{username}");
     }
 }
 

@@ -21,8 +21,8 @@ async fn links_across_replicas_survive_a_killed_worker() {
     for i in 0..LINKS {
         let (first, second) = (&replicas[i % 2], &replicas[(i + 1) % 2]);
         let body = json!({"customer": {"name": "Replica", "email": format!("r{i}@example.ng")}, "scope": "auth"});
-        let res = initiate_at(&http, first, &secret, &body).await;
-        let path = res["data"]["mono_url"].as_str().unwrap().rsplit_once("/link/").unwrap().1.to_string();
+        let res = initiate_with(&passbook_client::Client::new(first, &secret), &body).await;
+        let path = res["mono_url"].as_str().unwrap().rsplit_once("/link/").unwrap().1.to_string();
         // Each step of the link page goes to the other replica than the one before.
         let steps: [(&str, Vec<(&str, &str)>); 4] = [
             ("consent", vec![]),

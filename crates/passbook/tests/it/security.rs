@@ -26,7 +26,7 @@ async fn database_holds_no_plaintext_secrets_or_personal_data() {
         t.app.app.webhook_secret.as_str(),
         "samuel@neem.com",
         "Samuel Olamide",
-        details["data"]["account"]["name"].as_str().unwrap(),
+        details.account.name.as_deref().unwrap(),
         identity["data"]["bvn"].as_str().unwrap(),
         identity["data"]["phone"].as_str().unwrap(),
         identity["data"]["address_line1"].as_str().unwrap(),

@@ -2,6 +2,7 @@
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
+use passbook_client::types::accounts::TransactionsQuery;
 
 use crate::support::*;
 
@@ -23,8 +24,9 @@ async fn json_statement_covers_the_period() {
     assert_eq!(data["requested_length"], 90);
     let rows = data["statement"].as_array().unwrap();
     assert_eq!(data["count"].as_u64().unwrap() as usize, rows.len());
-    let (_, all) = t.get(&format!("/v2/accounts/{id}/transactions?paginate=false")).await;
-    assert!(rows.len() < all["data"].as_array().unwrap().len(), "three months are part of the year");
+    let everything = TransactionsQuery { paginate: Some("false".into()), ..Default::default() };
+    let all = t.api().transactions(&id, &everything).await.unwrap().data;
+    assert!(rows.len() < all.len(), "three months are part of the year");
     assert!(rows.len() > 30);
     let (_, year) = t.get(&format!("/v2/accounts/{id}/statement?period=last12months&output=json")).await;
     // The sandbox keeps a year of history, so all 360 days are covered even when the period's
@@ -50,12 +52,13 @@ async fn pdf_statement_is_built_and_served_to_its_app_only() {
     assert_eq!(body["data"]["status"], "BUILDING");
     let job = body["data"]["id"].as_str().unwrap().to_string();
     let deadline = Instant::now() + Duration::from_secs(20);
+    let api = t.api();
     let path = loop {
-        let (_, state) = t.get(&format!("/v2/accounts/{id}/statement/jobs/{job}")).await;
-        if state["data"]["status"] == "BUILT" {
-            break state["data"]["path"].as_str().unwrap().to_string();
+        let state = api.statement_job(&id, &job).await.unwrap();
+        if state.status == "BUILT" {
+            break state.path.expect("a built statement's path");
         }
-        assert!(Instant::now() < deadline, "{state}");
+        assert!(Instant::now() < deadline, "{state:?}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     let res = t.http.get(&path).header("mono-sec-key", t.key()).send().await.unwrap();
@@ -63,8 +66,8 @@ async fn pdf_statement_is_built_and_served_to_its_app_only() {
     let pdf = res.bytes().await.unwrap();
     assert!(pdf.starts_with(b"%PDF-1.4"));
     let text = String::from_utf8_lossy(&pdf);
-    let (_, details) = t.get(&format!("/v2/accounts/{id}")).await;
-    let holder = details["data"]["account"]["name"].as_str().unwrap();
+    let holder = api.account(&id).await.unwrap().account.name.expect("the holder's name");
+    let holder = holder.as_str();
     for needle in [holder, "Opening balance: NGN", "Closing balance: NGN", "GTBank - Account statement", "SALARY FOR"] {
         assert!(text.contains(needle), "{needle} missing from the PDF");
     }

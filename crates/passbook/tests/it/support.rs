@@ -7,6 +7,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use passbook::{Config, Server};
+use passbook_client::types::accounts::AccountDetails;
+use passbook_client::types::linking::InitiateRequest;
 use passbook_domain::Vault;
 use passbook_domain::model::CreatedApp;
 use passbook_institutions::SandboxOptions;
@@ -262,6 +264,12 @@ impl TestApp {
         &self.app.secret_key
     }
 
+    /// `passbook-client` with the app's secret key: how tests use the API when the wire format
+    /// itself is not what they check.
+    pub fn api(&self) -> passbook_client::Client {
+        passbook_client::Client::new(&self.base, self.key())
+    }
+
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {
         self.get_with_key(path, self.key()).await
     }
@@ -301,9 +309,7 @@ impl TestApp {
         for (k, v) in extra.as_object().cloned().unwrap_or_default() {
             body[k] = v;
         }
-        let (status, body) = self.post_json("/v2/accounts/initiate", body).await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        body["data"].clone()
+        initiate_with(&self.api(), &body).await
     }
 
     /// A browser on the hosted link page.
@@ -330,12 +336,13 @@ impl TestApp {
     }
 
     /// Waits until the account's data status is no longer PROCESSING.
-    pub async fn wait_for_data(&self, account_id: &str) -> Value {
+    pub async fn wait_for_data(&self, account_id: &str) -> AccountDetails {
         let deadline = Instant::now() + Duration::from_secs(20);
+        let api = self.api();
         loop {
-            let (_, body) = self.get(&format!("/v2/accounts/{account_id}")).await;
-            if body["data"]["meta"]["data_status"] != "PROCESSING" {
-                return body;
+            let details = api.account(account_id).await.unwrap();
+            if details.meta.data_status != "PROCESSING" {
+                return details;
             }
             assert!(Instant::now() < deadline, "data stayed PROCESSING");
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -464,10 +471,11 @@ pub fn assert_delivered_in_order(all: &[Received], expected: usize) {
     }
 }
 
-/// `POST /v2/accounts/initiate` on the server at `base` with the secret `key`; the answer's JSON.
-pub async fn initiate_at(http: &reqwest::Client, base: &str, key: &str, body: &Value) -> Value {
-    let res = http.post(format!("{base}/v2/accounts/initiate")).header("mono-sec-key", key).json(body).send().await;
-    res.unwrap().json().await.unwrap()
+/// `POST /v2/accounts/initiate` through `passbook-client`, with `body` as JSON (so tests can
+/// say exactly what they send); the answer's data.
+pub async fn initiate_with(api: &passbook_client::Client, body: &Value) -> Value {
+    let request: InitiateRequest = serde_json::from_value(body.clone()).expect("an initiate request");
+    serde_json::to_value(api.initiate(&request).await.unwrap()).unwrap()
 }
 
 /// Links an account at GTBank on the server at `base` with the secret `key`, as a user of the
@@ -475,8 +483,8 @@ pub async fn initiate_at(http: &reqwest::Client, base: &str, key: &str, body: &V
 pub async fn link_at(http: &reqwest::Client, base: &str, key: &str, email: &str, username: &str) -> LinkPage {
     let body = json!({"customer": {"name": "Link Tester", "email": email}, "scope": "auth",
                       "institution": {"id": GTBANK, "auth_method": "internet_banking"}});
-    let res = initiate_at(http, base, key, &body).await;
-    let page = LinkPage { http: http.clone(), url: res["data"]["mono_url"].as_str().unwrap().to_string() };
+    let data = initiate_with(&passbook_client::Client::new(base, key), &body).await;
+    let page = LinkPage { http: http.clone(), url: data["mono_url"].as_str().unwrap().to_string() };
     page.post("consent", &[]).await;
     page.login(username, "123456").await;
     page

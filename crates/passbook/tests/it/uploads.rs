@@ -50,16 +50,15 @@ async fn a_statement_links_an_account_through_the_hosted_page() {
     assert_eq!(body["data"]["meta"]["auth_method"], "statement_upload");
     let id = body["data"]["id"].as_str().unwrap().to_string();
     let details = t.wait_for_data(&id).await;
-    let data = &details["data"];
-    assert_eq!(data["meta"]["data_status"], "AVAILABLE", "{details}");
-    assert_eq!(data["account"]["balance"], 56435);
-    assert_eq!(data["account"]["account_number"], "NL77INGB0574908765");
-    let source = &data["passbook"]["source"];
-    assert_eq!(source["type"], "statement_upload");
-    assert_eq!(source["format"], "mt940");
-    assert_eq!(source["reconciliation"]["status"], "balanced");
-    assert_eq!(source["reconciliation"]["opening_balance"], 66223);
-    assert_eq!(source["reconciliation"]["difference"], 0);
+    assert_eq!(details.meta.data_status, "AVAILABLE", "{details:?}");
+    assert_eq!(details.account.balance, Some(56435));
+    assert_eq!(details.account.account_number, "NL77INGB0574908765");
+    let source = details.passbook.expect("where the data came from").source;
+    assert_eq!(source.kind, "statement_upload");
+    assert_eq!(source.format, "mt940");
+    assert_eq!(source.reconciliation.status, "balanced");
+    assert_eq!(source.reconciliation.opening_balance, Some(66223));
+    assert_eq!(source.reconciliation.difference, Some(0));
     let rows = transactions(&t, &id).await;
     assert_eq!(rows.len(), 8);
     let updated = t.receiver.wait_for("mono.events.account_updated", 1).await;
@@ -142,10 +141,10 @@ async fn a_statement_that_does_not_add_up_is_partial_and_names_the_difference() 
     page.post("confirm", &[]).await;
     let id = connected_ids(&t.receiver, 1).await.remove(0);
     let details = t.wait_for_data(&id).await;
-    assert_eq!(details["data"]["meta"]["data_status"], "PARTIAL");
-    let reconciliation = &details["data"]["passbook"]["source"]["reconciliation"];
-    assert_eq!(reconciliation["status"], "unbalanced");
-    assert_eq!(reconciliation["difference"], 5, "the file's closing balance is 0.05 above its rows");
+    assert_eq!(details.meta.data_status, "PARTIAL");
+    let reconciliation = details.passbook.expect("where the data came from").source.reconciliation;
+    assert_eq!(reconciliation.status, "unbalanced");
+    assert_eq!(reconciliation.difference, Some(5), "the file's closing balance is 0.05 above its rows");
 }
 
 /// A CSV export of `days` days from `first`, one credit a day, with running balances.
@@ -295,6 +294,6 @@ async fn the_cli_imports_a_statement_for_a_customer() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("reading [##############################] 100%"));
     let id = connected_ids(&t.receiver, 1).await.remove(0);
     let details = t.wait_for_data(&id).await;
-    assert_eq!(details["data"]["meta"]["data_status"], "AVAILABLE");
+    assert_eq!(details.meta.data_status, "AVAILABLE");
     assert_eq!(transactions(&t, &id).await.len(), 13);
 }

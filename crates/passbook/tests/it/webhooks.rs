@@ -206,21 +206,23 @@ async fn production_mode_refuses_internal_addresses_when_set_and_when_called() {
 
 /// A test webhook sent now fails at once, refused for `host`.
 async fn assert_refused(t: &TestApp, host: &str) {
-    let (_, sent) = t.post_json("/passbook/v1/webhook/test", serde_json::json!({})).await;
-    let event = wait_for_status(t, sent["data"]["event_id"].as_str().unwrap(), "failed").await;
-    let error = event["data"]["last_error"].as_str().unwrap();
+    let sent = t.api().send_test_webhook().await.unwrap();
+    let event = wait_for_status(t, &sent.event_id, "failed").await;
+    let error = event.last_error.unwrap_or_default();
     assert!(error.starts_with("refused:") && error.contains(host), "{error}");
-    assert_eq!(event["data"]["delivery_attempts"].as_array().unwrap().len(), 1, "a refusal is not retried");
+    assert_eq!(event.delivery_attempts.unwrap_or_default().len(), 1, "a refusal is not retried");
 }
 
-pub async fn wait_for_status(t: &TestApp, id: &str, status: &str) -> serde_json::Value {
+/// Waits until the event's status is `status`; the event with its attempts.
+pub async fn wait_for_status(t: &TestApp, id: &str, status: &str) -> passbook_client::types::passbook::EventOut {
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let api = t.api();
     loop {
-        let (_, event) = t.get(&format!("/passbook/v1/events/{id}")).await;
-        if event["data"]["status"] == status {
+        let event = api.event(id).await.unwrap();
+        if event.status == status {
             return event;
         }
-        assert!(std::time::Instant::now() < deadline, "event {id} never became {status}: {event}");
+        assert!(std::time::Instant::now() < deadline, "event {id} never became {status}: {event:?}");
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
 }
