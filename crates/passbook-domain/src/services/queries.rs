@@ -62,11 +62,19 @@ pub fn parse_list_page(page: Option<&str>) -> Result<PageRequest> {
     Ok(PageRequest::new(parse_positive("page", page)?.unwrap_or(1), Some(LIST_PAGE_SIZE)))
 }
 
+/// A whole number from 1 to 1,000,000,000 written plainly (no sign, spaces or leading zero),
+/// or nothing: exactly what the OpenAPI document's pattern says.
 pub(crate) fn parse_positive(field: &str, raw: Option<&str>) -> Result<Option<u64>> {
-    match raw.map(str::trim) {
+    match raw {
         None | Some("") => Ok(None),
         Some(text) => match text.parse::<u64>() {
-            Ok(n) if (1..=1_000_000_000).contains(&n) => Ok(Some(n)),
+            Ok(n)
+                if (1..=1_000_000_000).contains(&n)
+                    && text.bytes().all(|b| b.is_ascii_digit())
+                    && !text.starts_with('0') =>
+            {
+                Ok(Some(n))
+            }
             _ => Err(Error::invalid(field, format!("{field} must be a positive whole number, got '{text}'"))),
         },
     }
@@ -87,10 +95,13 @@ pub(crate) fn parse_instant(field: &str, raw: &str) -> Result<Timestamp> {
 /// `DD-MM-YYYY` (as Mono's clients send) or `YYYY-MM-DD`, as the start of that day in UTC.
 pub fn parse_date(field: &str, raw: &str) -> Result<Timestamp> {
     let bad = || Error::invalid(field, format!("{field} must be a date as DD-MM-YYYY or YYYY-MM-DD, got '{raw}'"));
-    let parts: Vec<&str> = raw.trim().split('-').collect();
+    let parts: Vec<&str> = raw.split('-').collect();
     let [a, b, c] = parts.as_slice() else {
         return Err(bad());
     };
+    if !parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_digit())) {
+        return Err(bad());
+    }
     let (y, m, d) = match (a.len(), c.len()) {
         (2, 4) => (*c, *b, *a),
         (4, 2) => (*a, *b, *c),

@@ -19,14 +19,15 @@ pub enum StatementOutput {
 
 /// `period=lastNmonths` (N from 1 to 12) and `output=json|pdf` (JSON by default).
 pub fn parse_statement_query(q: &StatementQuery) -> Result<(u32, StatementOutput)> {
-    let raw = q.period.as_deref().map(str::trim).unwrap_or_default();
+    let raw = q.period.as_deref().unwrap_or_default();
     let months = raw
         .strip_prefix("last")
         .and_then(|r| r.strip_suffix("months").or_else(|| r.strip_suffix("month")))
+        .filter(|n| n.bytes().all(|b| b.is_ascii_digit()) && !n.starts_with('0'))
         .and_then(|n| n.parse::<u32>().ok())
         .filter(|n| (1..=12).contains(n))
         .ok_or_else(|| Error::invalid("period", format!("period must be last1months to last12months, got '{raw}'")))?;
-    let output = match q.output.as_deref().map(str::trim) {
+    let output = match q.output.as_deref() {
         None | Some("") | Some("json") => StatementOutput::Json,
         Some("pdf") => StatementOutput::Pdf,
         Some(other) => return Err(Error::invalid("output", format!("output must be json or pdf, got '{other}'"))),

@@ -112,7 +112,8 @@ fn parse_event_filter(
     since: Option<&str>,
     until: Option<&str>,
 ) -> Result<EventFilter> {
-    let present = |v: Option<&str>| v.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+    // Query values are read as sent: a blank one is absent, anything else must be exact.
+    let present = |v: Option<&str>| v.filter(|s| !s.is_empty()).map(str::to_string);
     let status = match present(status) {
         None => None,
         Some(raw) => Some(EventStatus::parse(&raw).ok_or_else(|| {

@@ -26,7 +26,9 @@ const fn e(
     Entry { id, name, kind, bank_code, nip_code, color, methods }
 }
 
-/// Ids of GTBank, ALAT and Kuda are the ones Mono's own docs show.
+/// Ids of GTBank, ALAT and Kuda are the ones Mono's own docs show. Beside the commercial banks,
+/// the fintechs and microfinance banks Nigerian users link most (OPay, Kuda, Moniepoint, PalmPay,
+/// Carbon, FairMoney, VFD, Paga and others), each with its CBN bank code and NIP institution code.
 const ENTRIES: &[Entry] = &[
     e("5f2d08be60b92e2888287702", "GTBank", Personal, "058", "000013", "#DD4F05", &[IB, MB]),
     e("5f5b530a67ffc15e5911e0d2", "ALAT by WEMA", Personal, "035", "000017", "#BE0B5F", &[MB]),
@@ -47,6 +49,26 @@ const ENTRIES: &[Entry] = &[
     e("5f2d08cd60b92e2888287713", "Opay", Personal, "999992", "100004", "#1DCF9F", &[MB]),
     e("5f2d08ce60b92e2888287714", "Moniepoint MFB", Personal, "50515", "090405", "#0357EE", &[MB]),
     e("5f2d08cf60b92e2888287715", "PalmPay", Personal, "999991", "100033", "#6C2BD9", &[MB]),
+    e("5f2d08d760b92e288828771d", "Carbon", Personal, "565", "100026", "#0C1B33", &[MB]),
+    e("5f2d08d860b92e288828771e", "FairMoney MFB", Personal, "51318", "090551", "#0B4FB3", &[MB]),
+    e("5f2d08d960b92e288828771f", "VFD Microfinance Bank", Personal, "566", "090110", "#E4032E", &[MB]),
+    e("5f2d08da60b92e2888287720", "Paga", Personal, "327", "100002", "#EF6C00", &[MB]),
+    e("5f2d08db60b92e2888287721", "Sparkle MFB", Personal, "51310", "090325", "#5D2E8C", &[MB]),
+    e("5f2d08dc60b92e2888287722", "Rubies MFB", Personal, "125", "090175", "#B3123B", &[MB]),
+    e("5f2d08dd60b92e2888287723", "Mint MFB", Personal, "50304", "090281", "#00A86B", &[MB]),
+    e("5f2d08de60b92e2888287724", "Eyowo", Personal, "50126", "090328", "#2D9CDB", &[MB]),
+    e("5f2d08df60b92e2888287725", "LAPO MFB", Personal, "50549", "090177", "#E30613", &[MB]),
+    e("5f2d08e060b92e2888287726", "Renmoney MFB", Personal, "50767", "090198", "#1A1A5E", &[MB]),
+    e("5f2d08e160b92e2888287727", "Wema Bank", Personal, "035", "000017", "#8A1538", &[IB, MB]),
+    e("5f2d08e260b92e2888287728", "Jaiz Bank", Personal, "301", "000006", "#006838", &[IB, MB]),
+    e("5f2d08e360b92e2888287729", "Unity Bank", Personal, "215", "000011", "#8CC63F", &[IB]),
+    e("5f2d08e460b92e288828772a", "Globus Bank", Personal, "00103", "000027", "#00559F", &[IB, MB]),
+    e("5f2d08e560b92e288828772b", "Titan Trust Bank", Personal, "102", "000025", "#7A2182", &[IB]),
+    e("5f2d08e660b92e288828772c", "Lotus Bank", Personal, "303", "000029", "#2E3192", &[MB]),
+    e("5f2d08e760b92e288828772d", "TAJ Bank", Personal, "302", "000026", "#8B6F2E", &[MB]),
+    e("5f2d08e860b92e288828772e", "SunTrust Bank", Personal, "100", "000022", "#F7941D", &[IB]),
+    e("5f2d08e960b92e288828772f", "PremiumTrust Bank", Personal, "105", "000031", "#0A4A7C", &[IB, MB]),
+    e("5f2d08ea60b92e2888287730", "Optimus Bank", Personal, "107", "000036", "#1B365D", &[MB]),
     e("5f2d08d060b92e2888287716", "GTBank Business", Business, "058", "000013", "#DD4F05", &[IB]),
     e("5f2d08d160b92e2888287717", "Zenith Bank Corporate", Business, "057", "000015", "#E30613", &[IB]),
     e("5f2d08d260b92e2888287718", "Access Bank Business", Business, "044", "000014", "#F37021", &[IB]),
@@ -120,5 +142,22 @@ mod tests {
         assert_eq!(ids.len(), all.len());
         assert!(all.iter().all(|i| passbook_domain::ids::is_object_id(&i.id)));
         assert!(all.iter().all(|i| !i.auth_methods.is_empty()));
+    }
+
+    #[test]
+    fn the_fintechs_users_link_are_there_with_their_nip_codes() {
+        let all = institutions();
+        for (name, nip) in [
+            ("Opay", "100004"),
+            ("Kuda Bank", "090267"),
+            ("Moniepoint MFB", "090405"),
+            ("PalmPay", "100033"),
+            ("Carbon", "100026"),
+            ("FairMoney MFB", "090551"),
+        ] {
+            let found = all.iter().find(|i| i.name == name).unwrap_or_else(|| panic!("{name} is missing"));
+            assert_eq!(found.nip_code, nip, "{name}");
+        }
+        assert!(all.iter().all(|i| i.nip_code.len() == 6 && i.nip_code.bytes().all(|b| b.is_ascii_digit())));
     }
 }
