@@ -17,6 +17,8 @@ pub struct FetchUpdate {
     pub data_status: DataStatus,
     pub retrieved_data: Vec<DataKind>,
     pub needs_reauth: bool,
+    /// `None`: the fetch succeeded.
+    pub failure: Option<FetchFailure>,
     pub updated_at: Timestamp,
 }
 

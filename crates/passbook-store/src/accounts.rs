@@ -29,11 +29,16 @@ pub(crate) struct AccountRow {
     needs_reauth: i64,
     created_at: i64,
     updated_at: i64,
+    last_refreshed_at: Option<i64>,
+    last_failed_at: Option<i64>,
+    last_failure: Option<String>,
+    next_refresh_at: i64,
 }
 
 const COLUMNS: &str = "a.id, a.app_id, a.customer_id, a.institution_id, a.auth_method, a.connector_ref_sealed, a.name_sealed, \
     a.account_number, a.currency, a.kind, a.bvn_sealed, a.balance, a.data_status, a.retrieved_data, a.reference, \
-    a.transaction_count, a.authorised_at, a.needs_reauth, a.created_at, a.updated_at";
+    a.transaction_count, a.authorised_at, a.needs_reauth, a.created_at, a.updated_at, \
+    a.last_refreshed_at, a.last_failed_at, a.last_failure, a.next_refresh_at";
 
 impl AccountRow {
     /// The row of [`COLUMNS`], read on the calling thread ([`crate::inline`]).
@@ -59,6 +64,10 @@ impl AccountRow {
             needs_reauth: row.get(17)?,
             created_at: row.get(18)?,
             updated_at: row.get(19)?,
+            last_refreshed_at: row.get(20)?,
+            last_failed_at: row.get(21)?,
+            last_failure: row.get(22)?,
+            next_refresh_at: row.get(23)?,
         })
     }
 }
@@ -104,6 +113,13 @@ impl SqlStore {
             transaction_count: row.transaction_count as u64,
             authorised_at: Timestamp(row.authorised_at),
             needs_reauth: row.needs_reauth != 0,
+            freshness: Freshness {
+                last_refreshed_at: row.last_refreshed_at.map(Timestamp),
+                last_failed_at: row.last_failed_at.map(Timestamp),
+                last_failure: row.last_failure,
+                next_refresh_at: (row.needs_reauth == 0 && row.auth_method != AuthMethod::StatementUpload.as_str())
+                    .then_some(Timestamp(row.next_refresh_at)),
+            },
             created_at: Timestamp(row.created_at),
             updated_at: Timestamp(row.updated_at),
         })
@@ -298,7 +314,8 @@ pub(crate) async fn save_fetch(
     sqlx::query(
         "UPDATE accounts SET balance = COALESCE($2, balance), kind = COALESCE($3, kind), bvn_sealed = COALESCE($4, bvn_sealed),
              data_status = $5, retrieved_data = $6, transaction_count = transaction_count + $7, updated_at = $8,
-             needs_reauth = $9
+             needs_reauth = $9, last_refreshed_at = COALESCE($10, last_refreshed_at),
+             last_failed_at = COALESCE($11, last_failed_at), last_failure = COALESCE($12, last_failure)
          WHERE id = $1",
     )
     .bind(id)
@@ -310,6 +327,9 @@ pub(crate) async fn save_fetch(
     .bind(inserted as i64)
     .bind(update.updated_at.0)
     .bind(update.needs_reauth as i64)
+    .bind(update.failure.is_none().then_some(update.updated_at.0))
+    .bind(update.failure.map(|_| update.updated_at.0))
+    .bind(update.failure.map(FetchFailure::as_str))
     .execute(&mut *tx)
     .await?;
     for event in new_events {

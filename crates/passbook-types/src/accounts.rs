@@ -49,14 +49,33 @@ pub struct AccountDetails {
     pub account: AccountOut,
     pub customer: CustomerRef,
     pub meta: AccountMeta,
-    /// Passbook's additions, which Mono clients ignore: where the data came from.
+    /// Passbook's additions, which Mono clients ignore: how fresh the data is, and where it
+    /// came from. (Absent when the API is Mono's.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub passbook: Option<PassbookAccountMeta>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct PassbookAccountMeta {
-    pub source: DataSourceOut,
+    pub freshness: FreshnessOut,
+    /// For an account read from a statement file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<DataSourceOut>,
+}
+
+/// How current the account's data is.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct FreshnessOut {
+    /// The last fetch that succeeded (the link's first one, or a refresh).
+    pub last_refreshed_at: Option<String>,
+    /// The last fetch that failed.
+    pub last_failed_at: Option<String>,
+    /// Why it failed: `bank_unavailable`, `login_refused`, `reauthorisation_required`,
+    /// `fetch_failed`, `retries_exhausted`, `no_connector` or `statement_unreadable`.
+    pub last_failure: Option<String>,
+    /// When the next scheduled refresh is due; null while the bank waits for the user to log in
+    /// again (re-authorise), and for accounts read from a statement file.
+    pub next_refresh_at: Option<String>,
 }
 
 /// An account linked from a statement file: the file's format, the period it covers, and

@@ -236,6 +236,7 @@ async fn seed_account(passbook: &Passbook, app: &App, label: &str, count: usize)
         data_status: DataStatus::Available,
         retrieved_data: vec![DataKind::Balance, DataKind::Transactions],
         needs_reauth: false,
+        failure: None,
         updated_at: now,
     };
     let institution = passbook.institutions.get(&stored.institution_id).unwrap();

@@ -27,8 +27,50 @@ pub struct Account {
     pub authorised_at: Timestamp,
     /// A refresh found that the bank wants the user to log in again.
     pub needs_reauth: bool,
+    pub freshness: Freshness,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+}
+
+/// How current an account's data is: Passbook's addition to Mono's account, which Mono clients
+/// ignore.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Freshness {
+    /// The last fetch that succeeded (the link's first one, or a refresh).
+    pub last_refreshed_at: Option<Timestamp>,
+    /// The last fetch that failed, and why (a [`FetchFailure`] code).
+    pub last_failed_at: Option<Timestamp>,
+    pub last_failure: Option<String>,
+    /// When the next scheduled refresh is due; none while the bank waits for the user to log in
+    /// again, or for an account read from a statement file.
+    pub next_refresh_at: Option<Timestamp>,
+}
+
+/// Why a fetch failed, as stored and shown (`last_failure`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FetchFailure {
+    BankUnavailable,
+    /// The bank refused the stored login (locked account, changed password).
+    LoginRefused,
+    ReauthorisationRequired,
+    FetchFailed,
+    RetriesExhausted,
+    NoConnector,
+    StatementUnreadable,
+}
+
+impl FetchFailure {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::BankUnavailable => "bank_unavailable",
+            Self::LoginRefused => "login_refused",
+            Self::ReauthorisationRequired => "reauthorisation_required",
+            Self::FetchFailed => "fetch_failed",
+            Self::RetriesExhausted => "retries_exhausted",
+            Self::NoConnector => "no_connector",
+            Self::StatementUnreadable => "statement_unreadable",
+        }
+    }
 }
 
 /// What changes whenever an account's data does (every fetch moves `updated_at`): enough to

@@ -45,6 +45,15 @@ struct SyncResult {
     /// The data status, where the source decides it (a statement: AVAILABLE only when it
     /// reconciles).
     status: Option<DataStatus>,
+    /// Why nothing was fetched, when the fetch failed.
+    failure: Option<FetchFailure>,
+}
+
+impl SyncResult {
+    /// A fetch that got nothing, and why.
+    fn failed(empty_status: DataStatus, sync: SyncStatus, failure: FetchFailure) -> Self {
+        Self { data: None, empty_status, sync, status: None, failure: Some(failure) }
+    }
 }
 
 impl Passbook {
@@ -70,8 +79,7 @@ impl Passbook {
         if let JobKind::BuildStatement { statement_id } = &job.kind {
             self.store.finish_statement(statement_id, None, self.clock.now()).await?;
         } else if let Some(account) = self.store.account_by_id(job.kind.subject()).await? {
-            let result =
-                SyncResult { data: None, empty_status: DataStatus::Failed, sync: SyncStatus::Failed, status: None };
+            let result = SyncResult::failed(DataStatus::Failed, SyncStatus::Failed, FetchFailure::RetriesExhausted);
             return self.apply_sync(account, job, result, Some(failed)).await;
         }
         Ok(self.store.settle_job(&failed, self.clock.now()).await?.into())
@@ -87,21 +95,17 @@ impl Passbook {
                     empty_status: status,
                     sync: SyncStatus::Successful,
                     status: Some(status),
+                    failure: None,
                 },
                 Ok(None) => {
-                    SyncResult { data: None, empty_status: DataStatus::Failed, sync: SyncStatus::Failed, status: None }
+                    SyncResult::failed(DataStatus::Failed, SyncStatus::Failed, FetchFailure::StatementUnreadable)
                 }
                 Err(err) => return Err(err.to_string()),
             });
         }
         let Some((_, connector)) = self.institutions.connector(&account.institution_id) else {
             tracing::error!(account = %account.id, institution = %account.institution_id, "no connector serves this institution");
-            return Ok(SyncResult {
-                data: None,
-                empty_status: DataStatus::Failed,
-                sync: SyncStatus::Failed,
-                status: None,
-            });
+            return Ok(SyncResult::failed(DataStatus::Failed, SyncStatus::Failed, FetchFailure::NoConnector));
         };
         let fetched = connector.fetch(ConnectorAccount::of(account, refresh)).await;
         Ok(match fetched {
@@ -110,21 +114,25 @@ impl Passbook {
                 empty_status: DataStatus::Unavailable,
                 sync: SyncStatus::Successful,
                 status: None,
+                failure: None,
             },
             Err(ConnectorError::Transient(reason)) => return Err(reason),
-            Err(ConnectorError::ReauthorisationRequired) => SyncResult {
-                data: None,
-                empty_status: DataStatus::Unavailable,
-                sync: SyncStatus::ReauthorisationRequired,
-                status: None,
-            },
+            Err(ConnectorError::ReauthorisationRequired) => SyncResult::failed(
+                DataStatus::Unavailable,
+                SyncStatus::ReauthorisationRequired,
+                FetchFailure::ReauthorisationRequired,
+            ),
             Err(ConnectorError::Internal(reason)) => {
                 tracing::error!(account = %account.id, %reason, "data fetch failed");
-                SyncResult { data: None, empty_status: DataStatus::Failed, sync: SyncStatus::Failed, status: None }
+                SyncResult::failed(DataStatus::Failed, SyncStatus::Failed, FetchFailure::FetchFailed)
             }
             Err(other) => {
                 tracing::info!(account = %account.id, reason = %other, "institution returned no data");
-                SyncResult { data: None, empty_status: DataStatus::Unavailable, sync: SyncStatus::Failed, status: None }
+                let failure = match other {
+                    ConnectorError::InstitutionUnavailable => FetchFailure::BankUnavailable,
+                    _ => FetchFailure::LoginRefused,
+                };
+                SyncResult::failed(DataStatus::Unavailable, SyncStatus::Failed, failure)
             }
         })
     }
@@ -192,6 +200,7 @@ impl Passbook {
             data_status: status,
             retrieved_data: retrieved.clone(),
             needs_reauth: result.sync == SyncStatus::ReauthorisationRequired,
+            failure: result.failure,
             updated_at: now,
         };
         account.balance = data.balance.or(account.balance);

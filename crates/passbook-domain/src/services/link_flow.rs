@@ -323,6 +323,7 @@ fn processing_account(new: &NewAccount) -> Account {
         transaction_count: 0,
         authorised_at: new.created_at,
         needs_reauth: false,
+        freshness: Freshness::default(),
         created_at: new.created_at,
         updated_at: new.created_at,
     }

@@ -1,4 +1,5 @@
 //! Domain models to Mono's wire shapes.
+use passbook_domain::Timestamp;
 use passbook_domain::model::*;
 use passbook_domain::services::AccountSource;
 use passbook_types::accounts::*;
@@ -32,7 +33,10 @@ pub fn account_details(
     source: Option<&AccountSource>,
 ) -> AccountDetails {
     AccountDetails {
-        passbook: source.map(|s| PassbookAccountMeta { source: source_out(s) }),
+        passbook: Some(PassbookAccountMeta {
+            freshness: freshness_out(&account.freshness),
+            source: source.map(source_out),
+        }),
         account: account_out(account, inst),
         customer: CustomerRef { id: account.customer_id.clone(), name: None, email: None },
         meta: AccountMeta {
@@ -120,6 +124,16 @@ pub fn institution(inst: &Institution) -> InstitutionOut {
                 ui: LoginUi { title: a.title.clone(), form: a.form.iter().map(form_element).collect() },
             })
             .collect(),
+    }
+}
+
+fn freshness_out(freshness: &Freshness) -> FreshnessOut {
+    let iso = |t: Option<Timestamp>| t.map(|t| t.to_iso());
+    FreshnessOut {
+        last_refreshed_at: iso(freshness.last_refreshed_at),
+        last_failed_at: iso(freshness.last_failed_at),
+        last_failure: freshness.last_failure.clone(),
+        next_refresh_at: iso(freshness.next_refresh_at),
     }
 }
 

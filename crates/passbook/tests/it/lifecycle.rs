@@ -93,6 +93,15 @@ async fn realtime_get(t: &TestApp, path: &str) -> reqwest::Response {
         .unwrap()
 }
 
+/// The account's freshness, which Passbook adds to its details.
+async fn freshness(t: &TestApp, id: &str) -> passbook_client::types::accounts::FreshnessOut {
+    t.api().account(id).await.unwrap().passbook.expect("Passbook's additions").freshness
+}
+
+fn millis(iso: &str) -> i64 {
+    passbook_domain::Timestamp::parse_iso(iso).expect("an ISO time").0
+}
+
 async fn updates(t: &TestApp, n: usize) -> Vec<serde_json::Value> {
     t.receiver.wait_for_distinct("mono.events.account_updated", n).await.iter().map(|r| r.json()).collect()
 }
@@ -107,6 +116,11 @@ async fn accounts_refresh_on_schedule_adding_only_new_transactions() {
     let (_, before) = t.get(&format!("/v2/accounts/{id}/transactions?paginate=false")).await;
     let before_ids: Vec<String> =
         before["data"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap().to_string()).collect();
+
+    let linked = freshness(&t, &id).await;
+    let first_fetch = linked.last_refreshed_at.clone().expect("the first fetch counts");
+    assert_eq!((linked.last_failed_at, linked.last_failure), (None, None));
+    assert_eq!(millis(linked.next_refresh_at.as_deref().unwrap()) - millis(&first_fetch), 24 * HOUR);
 
     clock.advance(23 * HOUR);
     tokio::time::sleep(Duration::from_millis(600)).await;
@@ -127,6 +141,10 @@ async fn accounts_refresh_on_schedule_adding_only_new_transactions() {
     let refreshed = updates(&t, 2).await.remove(1);
     assert_eq!(refreshed["data"]["meta"]["sync_status"], "SUCCESSFUL");
     assert_eq!(refreshed["data"]["meta"]["has_new_data"], true);
+    let fresh = freshness(&t, &id).await;
+    let refreshed_at = millis(fresh.last_refreshed_at.as_deref().unwrap());
+    assert!(refreshed_at >= millis(&first_fetch) + 33 * HOUR, "the refresh is the last success");
+    assert!(millis(fresh.next_refresh_at.as_deref().unwrap()) > refreshed_at, "and the next one is due after it");
     let (_, after) = t.get(&format!("/v2/accounts/{id}/transactions?paginate=false")).await;
     let after_ids: Vec<String> =
         after["data"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap().to_string()).collect();
@@ -213,6 +231,10 @@ async fn reauthorisation_required_then_renewed_keeps_the_account_id() {
     let failed = updates(&t, 2).await.remove(1);
     assert_eq!(failed["data"]["meta"]["sync_status"], "REAUTHORISATION_REQUIRED");
     assert_eq!(failed["data"]["meta"]["data_status"], "AVAILABLE", "the data already fetched stays readable");
+    let stale = freshness(&t, &id).await;
+    assert_eq!(stale.last_failure.as_deref(), Some("reauthorisation_required"));
+    assert!(stale.last_failed_at.is_some() && stale.last_refreshed_at.is_some(), "{stale:?}");
+    assert_eq!(stale.next_refresh_at, None, "nothing is scheduled until the user logs in again");
     let res = realtime_get(&t, &format!("/v2/accounts/{id}/balance")).await;
     assert_eq!(res.headers()["x-job-status"], "failed");
 
@@ -237,6 +259,10 @@ async fn reauthorisation_required_then_renewed_keeps_the_account_id() {
     assert_eq!(reauthorized["data"]["account"]["_id"], id.as_str());
     let after = updates(&t, 4).await.remove(3);
     assert_eq!(after["data"]["account"]["_id"], id.as_str());
+    let renewed = freshness(&t, &id).await;
+    assert!(renewed.next_refresh_at.is_some(), "refreshes are scheduled again");
+    assert!(renewed.last_refreshed_at > stale.last_refreshed_at, "{renewed:?}");
+    assert_eq!(renewed.last_failure, stale.last_failure, "the last failure stays on record");
     let order: Vec<String> = t.receiver.all().iter().map(|r| r.event()).collect();
     let reauth_at = order.iter().position(|e| e == "mono.events.account_reauthorized").unwrap();
     assert!(order[reauth_at + 1..].contains(&"mono.events.account_updated".to_string()));

@@ -220,6 +220,15 @@ async fn data_status_follows_what_the_bank_returned() {
         let id = connected_ids(&t.receiver, i + 1).await.remove(i);
         let details = t.wait_for_data(&id).await;
         assert_eq!(details.meta.data_status, *expected, "{username}");
+        let freshness = details.passbook.expect("Passbook's additions").freshness;
+        match *username {
+            "user_failed" => {
+                assert!(freshness.last_failure.is_some() && freshness.last_failed_at.is_some(), "{freshness:?}");
+                assert_eq!(freshness.last_refreshed_at, None, "nothing was ever fetched");
+            }
+            "user_partial" => assert!(freshness.last_refreshed_at.is_some(), "{freshness:?}"),
+            _ => {}
+        }
     }
 }
 

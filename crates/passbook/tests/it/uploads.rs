@@ -53,7 +53,7 @@ async fn a_statement_links_an_account_through_the_hosted_page() {
     assert_eq!(details.meta.data_status, "AVAILABLE", "{details:?}");
     assert_eq!(details.account.balance, Some(56435));
     assert_eq!(details.account.account_number, "NL77INGB0574908765");
-    let source = details.passbook.expect("where the data came from").source;
+    let source = details.passbook.and_then(|p| p.source).expect("where the data came from");
     assert_eq!(source.kind, "statement_upload");
     assert_eq!(source.format, "mt940");
     assert_eq!(source.reconciliation.status, "balanced");
@@ -142,7 +142,7 @@ async fn a_statement_that_does_not_add_up_is_partial_and_names_the_difference() 
     let id = connected_ids(&t.receiver, 1).await.remove(0);
     let details = t.wait_for_data(&id).await;
     assert_eq!(details.meta.data_status, "PARTIAL");
-    let reconciliation = details.passbook.expect("where the data came from").source.reconciliation;
+    let reconciliation = details.passbook.and_then(|p| p.source).expect("where the data came from").reconciliation;
     assert_eq!(reconciliation.status, "unbalanced");
     assert_eq!(reconciliation.difference, Some(5), "the file's closing balance is 0.05 above its rows");
 }
