@@ -70,6 +70,11 @@ impl Client {
         self.data(request).await
     }
 
+    /// `POST /passbook/v1/sandbox/webhooks`: a webhook about an account, sent now (sandbox mode).
+    pub async fn send_sandbox_webhook(&self, request: &SandboxWebhookIn) -> Result<TestEventOut, Error> {
+        self.post("/passbook/v1/sandbox/webhooks", request).await
+    }
+
     /// `GET /passbook/v1/settings`.
     pub async fn settings(&self) -> Result<SettingsOut, Error> {
         self.get("/passbook/v1/settings").await

@@ -164,3 +164,22 @@ pub struct SettingsOut {
     /// How often linked accounts are refreshed: 24, 12 or 6 hours.
     pub refresh_interval_hours: u32,
 }
+
+/// `POST /passbook/v1/sandbox/webhooks`: a webhook about one account, sent now (sandbox mode).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct SandboxWebhookIn {
+    /// The account the webhook is about.
+    #[schemars(required, pattern(crate::patterns::OBJECT_ID))]
+    pub account: Option<String>,
+    /// `mono.events.account_connected`, `mono.events.account_updated`,
+    /// `mono.events.account_reauthorized`, `mono.events.account_unlinked` or
+    /// `mono.accounts.jobs.update`.
+    #[schemars(required, pattern(crate::patterns::SANDBOX_WEBHOOK))]
+    pub event: Option<String>,
+    /// For `account_updated`: the refresh outcome to report (none: the data status settling).
+    #[schemars(pattern(r"^(|SUCCESSFUL|FAILED|REAUTHORISATION_REQUIRED)$"))]
+    pub sync_status: Option<String>,
+    /// For `jobs.update`: `processing`, `finished` (the default) or `failed`.
+    #[schemars(pattern(r"^(|processing|finished|failed)$"))]
+    pub job_status: Option<String>,
+}

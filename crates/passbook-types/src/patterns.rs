@@ -43,3 +43,6 @@ pub const WEBHOOK_URL: &str = concat!(
     r"(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4}))?",
     r"([/?#][^\s\u0000-\u001f\u007f-\u009f]*)?\s*)$"
 );
+/// The webhooks the sandbox sends on demand.
+pub const SANDBOX_WEBHOOK: &str =
+    r"^(mono\.events\.account_(connected|updated|reauthorized|unlinked)|mono\.accounts\.jobs\.update)$";

@@ -597,7 +597,8 @@ async fn webhook(command: WebhookCommand) -> anyhow::Result<()> {
 
 impl WorkerArgs {
     fn apply(&self, config: &mut Config) -> anyhow::Result<()> {
-        config.allow_private_webhooks = self.allow_private_webhooks.unwrap_or(self.mode == "sandbox");
+        config.sandbox_mode = self.mode == "sandbox";
+        config.allow_private_webhooks = self.allow_private_webhooks.unwrap_or(config.sandbox_mode);
         if self.webhook_lease_secs <= self.webhook_timeout_secs {
             anyhow::bail!("--webhook-lease-secs must be longer than --webhook-timeout-secs");
         }

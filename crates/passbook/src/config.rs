@@ -51,6 +51,8 @@ pub struct Config {
     pub migration_lock: bool,
     /// Keep uploaded statement files (sealed) after reading them.
     pub keep_statement_files: bool,
+    /// `--mode sandbox` (the default): sandbox triggers are served.
+    pub sandbox_mode: bool,
 }
 
 impl Config {
@@ -77,6 +79,7 @@ impl Config {
             migrate: true,
             migration_lock: true,
             keep_statement_files: false,
+            sandbox_mode: true,
             http: passbook_server::HttpOptions::default(),
             connections: passbook_server::ConnectionLimits::default(),
         }

@@ -14,6 +14,7 @@ mod link_flow;
 mod link_view;
 mod partners;
 mod queries;
+mod sandbox;
 mod statement_uploads;
 mod statements;
 mod webhooks;
@@ -54,6 +55,8 @@ pub struct Settings {
     /// Keep uploaded statement files (sealed) after reading them; by default only what was read
     /// is kept.
     pub keep_statement_files: bool,
+    /// Sandbox mode (the default): sandbox triggers such as on-demand webhooks are served.
+    pub sandbox: bool,
 }
 
 impl Default for Settings {
@@ -65,6 +68,7 @@ impl Default for Settings {
             max_pending_jobs_per_app: 100,
             allow_private_webhooks: true,
             keep_statement_files: false,
+            sandbox: true,
         }
     }
 }

@@ -165,3 +165,13 @@ pub async fn put_settings(
     state.passbook.set_refresh_interval(&app.id, hours).await?;
     Ok(Json(success(&state, "Settings updated successfully", SettingsOut { refresh_interval_hours: hours })))
 }
+
+/// `POST /passbook/v1/sandbox/webhooks`: a webhook about an account, sent now.
+pub async fn send_sandbox_webhook(
+    State(state): State<AppState>,
+    AuthApp(app): AuthApp,
+    ApiJson(body): ApiJson<SandboxWebhookIn>,
+) -> ApiResult<Json<Success<TestEventOut>>> {
+    let event_id = state.passbook.send_sandbox_webhook(&app, &body).await?;
+    Ok(Json(success(&state, "Webhook queued", TestEventOut { event_id })))
+}

@@ -246,6 +246,12 @@ fn passbook_api(upload_limit: usize) -> Vec<Operation> {
         Operation::post("/passbook/v1/webhook/secret/rotate", events::rotate_secret)
             .named("Passbook", "rotateWebhookSecret", "A new webhook secret; the old one signs too for 24 hours")
             .returns::<Success<RotatedSecretOut>>(200, "The new secret, shown once."),
+        Operation::post("/passbook/v1/sandbox/webhooks", events::send_sandbox_webhook)
+            .named("Passbook", "sendSandboxWebhook", "Send any webhook about an account now (sandbox mode)")
+            .describe("Builds the webhook from the account as it stands and queues it in order with the account's other events; the account itself does not change. Income, creditworthiness and the test webhook have their own requests.")
+            .json_body::<SandboxWebhookIn>()
+            .link("event", "getEvent", &[("id", "$response.body#/data/event_id")])
+            .returns::<Success<TestEventOut>>(200, "The queued event's id."),
         Operation::get("/passbook/v1/settings", events::get_settings)
             .named("Passbook", "getSettings", "How often accounts are refreshed")
             .returns::<Success<SettingsOut>>(200, "The settings."),

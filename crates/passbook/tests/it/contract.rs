@@ -256,6 +256,8 @@ async fn real_answers_and_webhooks_fit_the_document() {
     )
     .await;
     r.post("rotateWebhookSecret", "/passbook/v1/webhook/secret/rotate", json!({})).await;
+    let trigger = json!({"account": id, "event": "mono.events.account_updated", "sync_status": "SUCCESSFUL"});
+    r.post("sendSandboxWebhook", "/passbook/v1/sandbox/webhooks", trigger).await;
     r.post("unlinkAccount", &format!("/v2/accounts/{id}/unlink"), json!({})).await;
     t.receiver.wait_for("mono.events.account_unlinked", 1).await;
 

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use axum::http::StatusCode;
 use passbook_client::Error;
-use passbook_client::types::passbook::{EventsQuery, ReplayRequest};
+use passbook_client::types::passbook::{EventsQuery, ReplayRequest, SandboxWebhookIn};
 
 use crate::support::*;
 use crate::webhooks::wait_for_status;
@@ -149,4 +149,82 @@ async fn metrics_report_attempts_and_the_queue() {
 
 async fn send_test(t: &TestApp) -> String {
     t.api().send_test_webhook().await.unwrap().event_id
+}
+
+fn trigger(account: &str, event: &str) -> SandboxWebhookIn {
+    SandboxWebhookIn { account: Some(account.into()), event: Some(event.into()), ..Default::default() }
+}
+
+#[tokio::test]
+async fn the_sandbox_sends_any_account_webhook_on_demand_in_order() {
+    let t = TestApp::spawn().await;
+    t.link("trigger-1", "user_good").await;
+    let id = connected_ids(&t.receiver, 1).await.remove(0);
+    t.wait_for_data(&id).await;
+    t.receiver.wait_for("mono.events.account_updated", 1).await;
+    let api = t.api();
+    let refresh_failed = SandboxWebhookIn {
+        sync_status: Some("REAUTHORISATION_REQUIRED".into()),
+        ..trigger(&id, "mono.events.account_updated")
+    };
+    let job_failed =
+        SandboxWebhookIn { job_status: Some("failed".into()), ..trigger(&id, "mono.accounts.jobs.update") };
+    for request in [
+        trigger(&id, "mono.events.account_connected"),
+        refresh_failed,
+        job_failed,
+        trigger(&id, "mono.events.account_reauthorized"),
+        trigger(&id, "mono.events.account_unlinked"),
+    ] {
+        api.send_sandbox_webhook(&request).await.unwrap();
+    }
+    let all = t.receiver.wait_for_distinct("mono.events.account_unlinked", 1).await;
+    assert!(!all.is_empty());
+    let delivered = t.receiver.all();
+    let sent: Vec<_> = delivered.iter().map(|r| (r.event(), r.json())).collect();
+    let names: Vec<&str> = sent.iter().map(|(e, _)| e.as_str()).collect();
+    assert_eq!(
+        names[2..],
+        [
+            "mono.events.account_connected",
+            "mono.events.account_updated",
+            "mono.accounts.jobs.update",
+            "mono.events.account_reauthorized",
+            "mono.events.account_unlinked"
+        ],
+        "after the link's own two, in the order asked"
+    );
+    let sequences: Vec<i64> = sent.iter().map(|(_, body)| body["sequence"].as_i64().unwrap()).collect();
+    assert_eq!(sequences, [1, 2, 3, 4, 5, 6, 7], "one sequence with the account's real events");
+    assert_eq!(sent[3].1["data"]["meta"]["sync_status"], "REAUTHORISATION_REQUIRED");
+    assert_eq!(sent[4].1["data"]["status"], "failed");
+    assert_eq!(api.account(&id).await.unwrap().account.id, id, "a triggered unlink leaves the account linked");
+
+    for (request, needle) in [
+        (trigger(&id, "mono.events.account_income"), "has its own request"),
+        (trigger(&id, "mono.events.nope"), "is not a webhook Passbook sends"),
+        (
+            SandboxWebhookIn { sync_status: Some("MAYBE".into()), ..trigger(&id, "mono.events.account_updated") },
+            "sync_status must be",
+        ),
+        (
+            SandboxWebhookIn { event: Some("mono.events.account_connected".into()), ..Default::default() },
+            "account is required",
+        ),
+    ] {
+        let message = refused(api.send_sandbox_webhook(&request).await, 400);
+        assert!(message.contains(needle), "{needle}: {message}");
+    }
+    let other = t.server.as_ref().unwrap().passbook.create_app("Other", None).await.unwrap();
+    let stranger = passbook_client::Client::new(&t.base, &other.secret_key);
+    refused(stranger.send_sandbox_webhook(&trigger(&id, "mono.events.account_connected")).await, 404);
+}
+
+#[tokio::test]
+async fn production_mode_has_no_sandbox_triggers() {
+    let t = TestApp::spawn_with(|c| c.sandbox_mode = false).await;
+    t.link("trigger-2", "user_good").await;
+    let id = connected_ids(&t.receiver, 1).await.remove(0);
+    let message = refused(t.api().send_sandbox_webhook(&trigger(&id, "mono.events.account_connected")).await, 404);
+    assert!(message.contains("only in sandbox mode"), "{message}");
 }
