@@ -13,8 +13,8 @@ fn read(backend: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// `table.column` for every column, `index:name` for every index, `drop:table` for every table
-/// dropped.
+/// `table.column` for every column (created or added), `index:name` for every index,
+/// `drop:table` for every table dropped.
 fn shape(sql: &str) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     let mut table: Option<String> = None;
@@ -30,6 +30,10 @@ fn shape(sql: &str) -> BTreeSet<String> {
             if !first.is_empty() && !["UNIQUE", "PRIMARY", "FOREIGN", "CHECK", "CONSTRAINT"].contains(&first) {
                 out.insert(format!("{t}.{first}"));
             }
+        } else if let Some(rest) = line.strip_prefix("ALTER TABLE ")
+            && let Some((t, column)) = rest.split_once(" ADD COLUMN ")
+        {
+            out.insert(format!("{t}.{}", column.split_whitespace().next().unwrap_or_default()));
         } else if line.starts_with("CREATE INDEX") || line.starts_with("CREATE UNIQUE INDEX") {
             let name = line.split_whitespace().skip_while(|w| *w != "INDEX").nth(1).unwrap();
             out.insert(format!("index:{name}"));
