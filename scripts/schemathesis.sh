@@ -5,6 +5,7 @@
 #
 #   scripts/schemathesis.sh                 # builds passbook, installs schemathesis in a venv
 #   PASSBOOK_BIN=target/release/passbook SCHEMATHESIS_MAX_EXAMPLES=50 scripts/schemathesis.sh
+#   SCHEMATHESIS_DATABASE_URL=postgres://…/empty_db scripts/schemathesis.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,7 +22,9 @@ server=""
 cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 
-export PASSBOOK_DATABASE_URL="sqlite://$work/passbook.db"
+# SCHEMATHESIS_DATABASE_URL: an empty database to run on instead (PostgreSQL, say).
+export PASSBOOK_DATABASE_URL="${SCHEMATHESIS_DATABASE_URL:-sqlite://$work/passbook.db}"
+export PASSBOOK_MASTER_KEY_FILE="$work/master.key"
 "$bin" migrate >/dev/null 2>&1
 key="$("$bin" apps create --name schemathesis --json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["secret_key"])')"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"

@@ -24,10 +24,12 @@ pub enum LinkEvent {
     MfaSubmitted {
         kind: ChallengeKind,
     },
-    /// The bank (or the connector) refused; the user sees `message`.
+    /// The bank (or the connector) refused; the user sees `message` on `page` (the step they
+    /// were at, as `pageName` names it).
     ErrorOccurred {
         error_type: &'static str,
         message: String,
+        page: &'static str,
     },
     AccountsSelected {
         count: usize,
@@ -71,9 +73,10 @@ impl LinkEvent {
                 };
                 ("mono.connect.mfa_submitted", json!({"mfaType": mfa_type}))
             }
-            Self::ErrorOccurred { error_type, message } => {
-                ("mono.connect.error_occured", json!({"errorType": error_type, "errorMessage": message}))
-            }
+            Self::ErrorOccurred { error_type, message, page } => (
+                "mono.connect.error_occured",
+                json!({"errorType": error_type, "errorMessage": message, "pageName": page}),
+            ),
             Self::AccountsSelected { count } => {
                 ("mono.connect.account_selected", json!({"selectedAccountsCount": count}))
             }

@@ -202,7 +202,11 @@ pub fn decide<C: Catalogue + ?Sized>(session: &LinkSession, world: &World<C>, ac
                 } else {
                     format!("{name} did not give access ({refusal}). Try again, or choose another way.")
                 };
-                let event = LinkEvent::ErrorOccurred { error_type: "CONSENT_DENIED", message: message.clone() };
+                let event = LinkEvent::ErrorOccurred {
+                    error_type: "CONSENT_DENIED",
+                    message: message.clone(),
+                    page: "CONSENT",
+                };
                 let state = LinkState::Consent { institution_id: institution_id.clone(), error: Some(message) };
                 return Ok(move_to(context.clone(), state, vec![event]));
             }
@@ -306,7 +310,8 @@ pub fn after_bank<C: Catalogue + ?Sized>(
         }
         Err(err) => {
             let message = user_message(&err);
-            let event = LinkEvent::ErrorOccurred { error_type: error_type(&err), message: message.clone() };
+            let page = page_name(&session.context, &session.state);
+            let event = LinkEvent::ErrorOccurred { error_type: error_type(&err), message: message.clone(), page };
             let unjudged = matches!(
                 err,
                 ConnectorError::Transient(_) | ConnectorError::Internal(_) | ConnectorError::InstitutionUnavailable
@@ -348,7 +353,8 @@ pub fn after_consent_start(
         ),
         Err(err) => {
             let message = user_message(&err);
-            let event = LinkEvent::ErrorOccurred { error_type: error_type(&err), message: message.clone() };
+            let page = page_name(&session.context, &session.state);
+            let event = LinkEvent::ErrorOccurred { error_type: error_type(&err), message: message.clone(), page };
             move_to(session.context.clone(), LinkState::Consent { institution_id, error: Some(message) }, vec![event])
         }
     }
@@ -365,7 +371,8 @@ pub fn after_consent<C: Catalogue + ?Sized>(
         Ok(accounts) => found_accounts(world, session, accounts),
         Err(err) => {
             let message = user_message(&err);
-            let event = LinkEvent::ErrorOccurred { error_type: error_type(&err), message: message.clone() };
+            let page = page_name(&session.context, &session.state);
+            let event = LinkEvent::ErrorOccurred { error_type: error_type(&err), message: message.clone(), page };
             let state = LinkState::Consent { institution_id: call.institution_id.clone(), error: Some(message) };
             move_to(session.context.clone(), state, vec![event])
         }
@@ -393,7 +400,7 @@ fn refuse_file(session: &LinkSession, institution_id: String, err: ReadError) ->
     let password_needed = matches!(err, ReadError::PasswordRequired | ReadError::WrongPassword);
     let error_type = if password_needed { "STATEMENT_PASSWORD_REQUIRED" } else { "STATEMENT_UNREADABLE" };
     let message = err.to_string();
-    let event = LinkEvent::ErrorOccurred { error_type, message: message.clone() };
+    let event = LinkEvent::ErrorOccurred { error_type, message: message.clone(), page: "STATEMENT_UPLOAD" };
     let state = LinkState::UploadStatement { institution_id, error: Some(message), password_needed };
     move_to(session.context.clone(), state, vec![event])
 }

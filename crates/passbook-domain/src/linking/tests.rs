@@ -270,7 +270,8 @@ fn a_wrong_password_shows_the_banks_reason_until_the_last_attempt_fails_the_link
         wrong.events,
         [LinkEvent::ErrorOccurred {
             error_type: "INVALID_CREDENTIALS",
-            message: "The login details are incorrect. Check them and try again.".into()
+            message: "The login details are incorrect. Check them and try again.".into(),
+            page: "LOGIN",
         }]
     );
     assert_eq!(wrong.refund, None, "the bank judged it: the attempt counts");

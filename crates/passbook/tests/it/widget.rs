@@ -78,6 +78,7 @@ async fn widget_flow_posts_its_messages_and_ends_with_a_code() {
     let shown = act(&page, "login", &[("username", "user_good"), ("password", "wrong")]).await;
     assert_eq!(types(&shown), ["mono.connect.login_attempt", "mono.connect.error_occured"]);
     assert_eq!(shown[1]["data"]["errorType"], "INVALID_CREDENTIALS");
+    assert_eq!(shown[1]["data"]["pageName"], "LOGIN", "the step the user was at");
     assert!(messages(&page).await.is_empty(), "messages come with their action's answer only, never again");
     page.login("user_mfa", "123456").await;
     page.post("challenge", &[("otp", "123456")]).await;
