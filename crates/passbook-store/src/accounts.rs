@@ -113,13 +113,15 @@ impl SqlStore {
             transaction_count: row.transaction_count as u64,
             authorised_at: Timestamp(row.authorised_at),
             needs_reauth: row.needs_reauth != 0,
-            freshness: Freshness {
-                last_refreshed_at: row.last_refreshed_at.map(Timestamp),
-                last_failed_at: row.last_failed_at.map(Timestamp),
+            freshness: FreshnessRow {
+                auth_method: row.auth_method.clone(),
+                needs_reauth: row.needs_reauth,
+                last_refreshed_at: row.last_refreshed_at,
+                last_failed_at: row.last_failed_at,
                 last_failure: row.last_failure,
-                next_refresh_at: (row.needs_reauth == 0 && row.auth_method != AuthMethod::StatementUpload.as_str())
-                    .then_some(Timestamp(row.next_refresh_at)),
-            },
+                next_refresh_at: row.next_refresh_at,
+            }
+            .freshness(),
             created_at: Timestamp(row.created_at),
             updated_at: Timestamp(row.updated_at),
         })
@@ -189,26 +191,75 @@ pub(crate) async fn scoped(store: &SqlStore, app_id: &str, id: &str) -> StoreRes
     row.map(|r| store.account_from_row(r)).transpose()
 }
 
+/// The columns of an account's freshness, read by [`AccountRow`] and [`version`].
+#[derive(FromRow)]
+struct FreshnessRow {
+    auth_method: String,
+    needs_reauth: i64,
+    last_refreshed_at: Option<i64>,
+    last_failed_at: Option<i64>,
+    last_failure: Option<String>,
+    next_refresh_at: i64,
+}
+
+impl FreshnessRow {
+    fn freshness(self) -> Freshness {
+        let scheduled = self.needs_reauth == 0 && self.auth_method != AuthMethod::StatementUpload.as_str();
+        Freshness {
+            last_refreshed_at: self.last_refreshed_at.map(Timestamp),
+            last_failed_at: self.last_failed_at.map(Timestamp),
+            last_failure: self.last_failure,
+            next_refresh_at: scheduled.then_some(Timestamp(self.next_refresh_at)),
+        }
+    }
+}
+
+#[derive(FromRow)]
+struct VersionRow {
+    id: String,
+    updated_at: i64,
+    transaction_count: i64,
+    data_status: String,
+    #[sqlx(flatten)]
+    freshness: FreshnessRow,
+}
+
 pub(crate) async fn version(store: &SqlStore, app_id: &str, id: &str) -> StoreResult<Option<AccountVersion>> {
-    const SQL: &str =
-        "SELECT id, updated_at, transaction_count, data_status FROM accounts WHERE id = $1 AND app_id = $2";
-    let row: Option<(String, i64, i64, String)> = match &store.inline {
+    const SQL: &str = "SELECT id, updated_at, transaction_count, data_status, auth_method, needs_reauth, \
+        last_refreshed_at, last_failed_at, last_failure, next_refresh_at FROM accounts WHERE id = $1 AND app_id = $2";
+    let row: Option<VersionRow> = match &store.inline {
         Some(inline) => inline.read(|db| {
             use rusqlite::OptionalExtension;
             db.prepare_cached(SQL)?
-                .query_row((id, app_id), |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                .query_row((id, app_id), |r| {
+                    Ok(VersionRow {
+                        id: r.get(0)?,
+                        updated_at: r.get(1)?,
+                        transaction_count: r.get(2)?,
+                        data_status: r.get(3)?,
+                        freshness: FreshnessRow {
+                            auth_method: r.get(4)?,
+                            needs_reauth: r.get(5)?,
+                            last_refreshed_at: r.get(6)?,
+                            last_failed_at: r.get(7)?,
+                            last_failure: r.get(8)?,
+                            next_refresh_at: r.get(9)?,
+                        },
+                    })
+                })
                 .optional()
         })?,
         None => sqlx::query_as(SQL).bind(id).bind(app_id).fetch_optional(&store.pool).await?,
     };
-    row.map(|(id, updated_at, transaction_count, status)| {
-        let data_status =
-            DataStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(format!("account {id}: data_status")))?;
+    row.map(|row| {
+        let data_status = DataStatus::parse(&row.data_status)
+            .ok_or_else(|| StoreError::Corrupt(format!("account {}: data_status", row.id)))?;
         Ok(AccountVersion {
-            id,
-            updated_at: Timestamp(updated_at),
-            transaction_count: transaction_count as u64,
+            id: row.id,
+            updated_at: Timestamp(row.updated_at),
+            transaction_count: row.transaction_count as u64,
             data_status,
+            freshness: row.freshness.freshness(),
         })
     })
     .transpose()
@@ -313,7 +364,8 @@ pub(crate) async fn save_fetch(
     let inserted = transactions::insert_batch(store, &mut tx, new_transactions).await?;
     sqlx::query(
         "UPDATE accounts SET balance = COALESCE($2, balance), kind = COALESCE($3, kind), bvn_sealed = COALESCE($4, bvn_sealed),
-             data_status = $5, retrieved_data = $6, transaction_count = transaction_count + $7, updated_at = $8,
+             data_status = $5, retrieved_data = $6, transaction_count = transaction_count + $7,
+             updated_at = CASE WHEN $8 > updated_at THEN $8 ELSE updated_at + 1 END,
              needs_reauth = $9, last_refreshed_at = COALESCE($10, last_refreshed_at),
              last_failed_at = COALESCE($11, last_failed_at), last_failure = COALESCE($12, last_failure)
          WHERE id = $1",

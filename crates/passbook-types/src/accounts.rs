@@ -199,6 +199,7 @@ pub struct TransactionsQuery {
     #[schemars(pattern(crate::patterns::DATE))]
     pub end: Option<String>,
     /// Only transactions whose narration contains this text.
+    #[schemars(pattern(crate::patterns::TEXT))]
     pub narration: Option<String>,
     /// `debit` or `credit`.
     #[serde(rename = "type")]

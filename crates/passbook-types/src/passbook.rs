@@ -10,8 +10,10 @@ pub struct EventsQuery {
     #[schemars(pattern(r"^(|pending|delivered|failed)$"))]
     pub status: Option<String>,
     /// An event name, such as `mono.events.account_updated`.
+    #[schemars(pattern(crate::patterns::TEXT))]
     pub event: Option<String>,
     /// An account id.
+    #[schemars(pattern(crate::patterns::TEXT))]
     pub account: Option<String>,
     /// From this instant: RFC 3339 or a day.
     #[schemars(pattern(crate::patterns::INSTANT))]
@@ -59,7 +61,9 @@ pub struct AttemptOut {
 pub struct ReplayRequest {
     #[schemars(pattern(r"^(|delivered|failed)$"))]
     pub status: Option<String>,
+    #[schemars(pattern(crate::patterns::TEXT))]
     pub event: Option<String>,
+    #[schemars(pattern(crate::patterns::TEXT))]
     pub account: Option<String>,
     #[schemars(pattern(crate::patterns::INSTANT))]
     pub since: Option<String>,

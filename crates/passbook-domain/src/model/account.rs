@@ -81,6 +81,8 @@ pub struct AccountVersion {
     pub updated_at: Timestamp,
     pub transaction_count: u64,
     pub data_status: DataStatus,
+    /// Moved by writes that leave `updated_at` alone (the refresh schedule, re-authorisation).
+    pub freshness: Freshness,
 }
 
 impl AccountVersion {
@@ -90,6 +92,7 @@ impl AccountVersion {
             updated_at: account.updated_at,
             transaction_count: account.transaction_count,
             data_status: account.data_status,
+            freshness: account.freshness.clone(),
         }
     }
 }

@@ -45,6 +45,9 @@ pub fn parse_transactions_query(q: &TransactionsQuery) -> Result<(TransactionFil
         ),
     };
     let narration = q.narration.as_ref().map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
+    if narration.as_deref().is_some_and(|n| n.chars().any(char::is_control)) {
+        return Err(Error::invalid("narration", "narration must not contain control characters"));
+    }
     let filter = TransactionFilter { start, end: end.map(|e| e.plus_millis(DAY_MS)), narration, kind };
     let after = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
         None => None,

@@ -127,7 +127,13 @@ fn parse_event_filter(
     {
         return Err(Error::invalid("since", "since must not be after until"));
     }
-    Ok(EventFilter { status, event: present(event), account: present(account), since, until })
+    let text = |field: &str, value: Option<&str>| match present(value) {
+        Some(v) if v.chars().any(char::is_control) => {
+            Err(Error::invalid(field, format!("{field} must not contain control characters")))
+        }
+        other => Ok(other),
+    };
+    Ok(EventFilter { status, event: text("event", event)?, account: text("account", account)?, since, until })
 }
 
 /// A new webhook secret, and until when the previous one still signs.

@@ -57,12 +57,17 @@ where
 
 /// The validator of this request's answer about the account at `version`.
 pub fn etag(version: &AccountVersion, uri: &Uri) -> HeaderValue {
+    let f = &version.freshness;
     let version = format!(
-        "{}|{}|{}|{}|{}",
+        "{}|{}|{}|{}|{:?}|{:?}|{:?}|{:?}|{}",
         version.id,
         version.updated_at.0,
         version.transaction_count,
         version.data_status.as_str(),
+        f.last_refreshed_at.map(|t| t.0),
+        f.last_failed_at.map(|t| t.0),
+        f.last_failure,
+        f.next_refresh_at.map(|t| t.0),
         uri.path_and_query().map_or("", |p| p.as_str())
     );
     let digest = &passbook_domain::crypto::hash_secret(&version)[..24];
