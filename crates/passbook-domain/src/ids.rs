@@ -39,6 +39,12 @@ pub fn event_id() -> String {
     random_alnum(42)
 }
 
+/// Whether `s` could be an event id: what [`event_id`] makes (older ids had other lengths, so
+/// any run of up to 64 letters and digits).
+pub fn is_event_id(s: &str) -> bool {
+    (1..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

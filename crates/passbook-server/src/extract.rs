@@ -37,34 +37,8 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         if !raw.get().starts_with('{') {
             return Err(ApiError::new(StatusCode::BAD_REQUEST, "The request body must be a JSON object"));
         }
-        // No text Passbook keeps or searches may hold NUL (PostgreSQL's text cannot).
-        if escapes_nul(raw.get()) {
-            let value: serde_json::Value = serde_json::from_str(raw.get()).unwrap_or_default();
-            let field = nul_field(&value, "").unwrap_or_else(|| "The request body".into());
-            return Err(ApiError::new(StatusCode::BAD_REQUEST, format!("{field} must not contain control characters")));
-        }
         let axum::Json(value) = axum::Json::<T>::from_bytes(raw.get().as_bytes())?;
         Ok(Self(value))
-    }
-}
-
-/// Whether JSON text holds the escape `\u0000` (and not an escaped backslash before `u0000`).
-fn escapes_nul(json: &str) -> bool {
-    json.match_indices("\\u0000").any(|(at, _)| json[..at].bytes().rev().take_while(|&b| b == b'\\').count() % 2 == 0)
-}
-
-/// The dotted path of the first string in `value` that holds NUL.
-fn nul_field(value: &serde_json::Value, at: &str) -> Option<String> {
-    let join = |key: &str| if at.is_empty() { key.to_string() } else { format!("{at}.{key}") };
-    match value {
-        serde_json::Value::String(text) => text.contains('\0').then(|| at.to_string()),
-        serde_json::Value::Array(items) => {
-            items.iter().enumerate().find_map(|(i, v)| nul_field(v, &format!("{at}[{i}]")))
-        }
-        serde_json::Value::Object(fields) => fields
-            .iter()
-            .find_map(|(k, v)| if k.contains('\0') { Some(join("(a key)")) } else { nul_field(v, &join(k)) }),
-        _ => None,
     }
 }
 
@@ -82,23 +56,5 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
         }
         let axum::extract::Query(value) = axum::extract::Query::<T>::from_request_parts(parts, state).await?;
         Ok(Self(value))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn nul_escapes_are_told_from_escaped_backslashes() {
-        assert!(super::escapes_nul(r#"{"a":"x\u0000"}"#));
-        assert!(!super::escapes_nul(r#"{"a":"x\\u0000"}"#), "a backslash, then the text u0000");
-        assert!(super::escapes_nul(r#"{"a":"x\\\u0000"}"#));
-        assert!(!super::escapes_nul(r#"{"a":"x"}"#));
-    }
-
-    #[test]
-    fn the_field_holding_nul_is_named() {
-        let value = serde_json::json!({"customer": {"name": "ok", "tags": ["x", "a\u{0}"]}});
-        assert_eq!(super::nul_field(&value, "").as_deref(), Some("customer.tags[1]"));
-        assert_eq!(super::nul_field(&serde_json::json!({"a": 1}), ""), None);
     }
 }

@@ -271,6 +271,9 @@ impl Passbook {
 
     pub async fn job(&self, app: &App, account_id: &AccountId, job_id: &JobId) -> Result<JobRecord> {
         let account = self.account(app, account_id).await?;
+        if !ids::is_object_id(job_id.as_str()) {
+            return Err(Error::not_found(format!("No job with id '{job_id}' for this account")));
+        }
         self.store
             .job(&account.id, job_id.as_str())
             .await?

@@ -140,6 +140,9 @@ impl InitiateLink {
     pub fn reauth(account: Option<&str>, reference: Option<String>, redirect_url: Option<String>) -> Result<Self> {
         let account = account.map(str::trim).filter(|a| !a.is_empty());
         let account = account.ok_or_else(|| Error::invalid("account", "account is required to re-authorise"))?;
+        if !ids::is_object_id(account) {
+            return Err(Error::invalid("account", format!("account '{account}' is not an account id")));
+        }
         Ok(Self {
             customer: CustomerSpec::Existing(String::new()),
             reference,
@@ -371,8 +374,13 @@ mod tests {
             version: None,
             referrer: None,
         };
-        let reauth = InitiateLink::for_widget(&query(r#"{"account": "acc1"}"#, "", ""), &institutions).unwrap();
-        assert_eq!((reauth.reauth_account.as_deref(), reauth.reference.as_deref()), (Some("acc1"), Some("ref-1")));
+        let reauth =
+            InitiateLink::for_widget(&query(r#"{"account": "0123456789abcdef01234567"}"#, "", ""), &institutions)
+                .unwrap();
+        assert_eq!(
+            (reauth.reauth_account.as_deref(), reauth.reference.as_deref()),
+            (Some("0123456789abcdef01234567"), Some("ref-1"))
+        );
         let new = InitiateLink::for_widget(
             &query(r#"{"customer": {"name": "Ada Obi", "email": "Ada@Example.ng"}}"#, "auth", ""),
             &institutions,

@@ -110,6 +110,9 @@ impl Passbook {
 
     pub async fn statement_job(&self, app: &App, id: &AccountId, job_id: &JobId) -> Result<StatementJob> {
         let account = self.account(app, id).await?;
+        if !ids::is_object_id(job_id.as_str()) {
+            return Err(Error::not_found(format!("No statement job with id '{job_id}' for this account")));
+        }
         self.store
             .statement(&app.id, &account.id, job_id.as_str())
             .await?

@@ -60,6 +60,9 @@ impl Passbook {
     }
 
     pub async fn event(&self, app: &App, id: &EventId) -> Result<EventHistory> {
+        if !ids::is_event_id(id.as_str()) {
+            return Err(Error::not_found(format!("No event with id '{id}' was found for this app")));
+        }
         let (event, attempts) = self
             .store
             .event(&app.id, id.as_str())

@@ -15,6 +15,9 @@ impl Passbook {
     pub async fn open_widget(&self, query: &WidgetQuery, referer: Option<&str>) -> Result<String> {
         let key = query.key.as_deref().map(str::trim).filter(|k| !k.is_empty());
         let key = key.ok_or_else(|| Error::invalid("key", "The widget needs your app's public key (key=test_pk_…)"))?;
+        if !key.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(Error::Unauthorized("This public key does not belong to any app".into()));
+        }
         let app = self
             .store
             .app_by_public_key(key)

@@ -195,6 +195,19 @@ async fn nul_characters_are_refused_by_name() {
         let (status, answer) = t.post_json(path, body).await;
         assert_failed(status, &answer, StatusCode::BAD_REQUEST, needle);
     }
+    // Ids in paths are checked for their shape before any lookup.
+    for path in [
+        "/passbook/v1/events/%00".to_string(),
+        format!("/v2/accounts/{id}/jobs/%00"),
+        format!("/v2/accounts/{id}/statement/jobs/%00"),
+        format!("/v2/accounts/{id}/statement/jobs/%00/pdf"),
+    ] {
+        let (status, body) = t.get(&path).await;
+        assert_failed(status, &body, StatusCode::NOT_FOUND, "No ");
+    }
+    let reauth = json!({"scope": "reauth", "account": "a\u{0}"});
+    let (status, body) = t.post_json("/v2/accounts/initiate", reauth).await;
+    assert_failed(status, &body, StatusCode::BAD_REQUEST, "is not an account id");
     let (status, list) = t.get("/passbook/v1/events?event=mono.events.account_connected").await;
     assert_eq!((status, list["meta"]["total"].as_u64()), (StatusCode::OK, Some(1)), "{list}");
 }
