@@ -7,8 +7,8 @@ mod operation;
 mod webhooks;
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
-use axum::Json;
 use axum::response::{Html, IntoResponse};
 use passbook_types::patterns;
 use schemars::Schema;
@@ -91,15 +91,25 @@ pub fn pretty() -> String {
     serde_json::to_string_pretty(&document()).expect("a JSON value serialises")
 }
 
+/// The document and its page never change while the process runs: each is built once.
+static SERVED: OnceLock<(String, String)> = OnceLock::new();
+
+fn served() -> &'static (String, String) {
+    SERVED.get_or_init(|| {
+        let document = document();
+        (serde_json::to_string(&document).expect("a JSON value serialises"), docs::render(&document))
+    })
+}
+
 /// `GET /openapi.json`.
 pub async fn serve_document() -> impl IntoResponse {
-    Json(document())
+    ([("content-type", "application/json")], served().0.as_str())
 }
 
 /// `GET /docs`: the document as a page, rendered here from the document itself.
 pub async fn serve_docs() -> impl IntoResponse {
     let policy = "default-src 'none'; style-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
-    ([("content-security-policy", policy)], Html(docs::render(&document())))
+    ([("content-security-policy", policy)], Html(served().1.as_str()))
 }
 
 /// `GET /docs/docs.css`.
