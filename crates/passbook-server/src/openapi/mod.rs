@@ -49,6 +49,8 @@ pub fn document() -> Value {
     let operations = crate::api::operations(crate::DEFAULT_MAX_UPLOAD_BYTES);
     let examples: Value = serde_json::from_str(EXAMPLES).expect("examples.json is JSON");
     let mut schemas = Schemas::new();
+    // Every operation's failures refer to it.
+    schemas.written.subschema_for::<passbook_types::Failure>();
     let mut paths: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
     for op in &operations {
         let entry = paths.entry(op.path.to_string()).or_default();
@@ -291,7 +293,5 @@ fn responses(op: &Operation, schemas: &mut Schemas) -> Value {
     }
     out.insert("429".into(), failure("Too many requests; `Retry-After` says when to try again."));
     out.insert("default".into(), failure("Any other failure, in the failed envelope."));
-    // The failure schema is written like every other type.
-    let _ = schemas.written.subschema_for::<passbook_types::Failure>();
     Value::Object(out)
 }
