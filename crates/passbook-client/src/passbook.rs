@@ -1,5 +1,5 @@
 //! Passbook's own API (`/passbook/v1`): the webhook outbox, the endpoint and its secret,
-//! statement imports and settings.
+//! statement imports, settings, the sandbox's controls and the transaction change feed.
 use passbook_types::PageMeta;
 use passbook_types::passbook::*;
 use reqwest::Method;
@@ -73,6 +73,24 @@ impl Client {
     /// `POST /passbook/v1/sandbox/webhooks`: a webhook about an account, sent now (sandbox mode).
     pub async fn send_sandbox_webhook(&self, request: &SandboxWebhookIn) -> Result<TestEventOut, Error> {
         self.post("/passbook/v1/sandbox/webhooks", request).await
+    }
+
+    /// `GET /passbook/v1/sandbox/clock`: the app's sandbox clock (sandbox mode).
+    pub async fn sandbox_clock(&self) -> Result<SandboxClockOut, Error> {
+        self.get("/passbook/v1/sandbox/clock").await
+    }
+
+    /// `POST /passbook/v1/sandbox/clock`: moves the app's sandbox clock ahead, running the
+    /// refreshes the days in between bring.
+    pub async fn advance_sandbox_clock(&self, request: &SandboxClockIn) -> Result<SandboxClockOut, Error> {
+        self.post("/passbook/v1/sandbox/clock", request).await
+    }
+
+    /// `GET /passbook/v1/accounts/{id}/transactions/sync`: the account's transaction changes
+    /// after `query.cursor`.
+    pub async fn sync_transactions(&self, id: &str, query: &SyncQuery) -> Result<SyncOut, Error> {
+        let request = self.request(Method::GET, &format!("/passbook/v1/accounts/{id}/transactions/sync")).query(query);
+        self.data(request).await
     }
 
     /// `GET /passbook/v1/settings`.

@@ -114,7 +114,11 @@ pub struct FetchedTransaction {
 pub struct FetchedData {
     pub balance: Option<i64>,
     pub identity: Option<Identity>,
+    /// Posted records (`balance` after each): what Mono's endpoints serve.
     pub transactions: Option<Vec<FetchedTransaction>>,
+    /// Records the bank has authorised but not yet posted (`balance` is `None`). One that later
+    /// posts keeps its fingerprint; one that is reversed stops being listed.
+    pub pending: Vec<FetchedTransaction>,
     pub account_type: Option<String>,
     /// Full BVN from the bank; only the last four digits are kept on the account.
     pub bvn: Option<String>,
@@ -131,11 +135,14 @@ pub struct ConnectorAccount<'a> {
     pub refresh: bool,
     /// When the user last logged in for this account.
     pub authorised_at: Timestamp,
+    /// The moment the fetch is for: the time now, or a sandbox app's clock (which
+    /// `POST /passbook/v1/sandbox/clock` moves ahead).
+    pub now: Timestamp,
 }
 
 impl<'a> ConnectorAccount<'a> {
     /// How a linked account is shown to its connector.
-    pub fn of(account: &'a crate::model::Account, refresh: bool) -> Self {
+    pub fn of(account: &'a crate::model::Account, refresh: bool, now: Timestamp) -> Self {
         Self {
             account_id: &account.id,
             institution_id: &account.institution_id,
@@ -143,6 +150,7 @@ impl<'a> ConnectorAccount<'a> {
             account_number: &account.account_number,
             refresh,
             authorised_at: account.authorised_at,
+            now,
         }
     }
 }

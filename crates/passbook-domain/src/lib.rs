@@ -17,6 +17,7 @@ pub mod services;
 pub mod statement_file;
 pub mod statement_pdf;
 pub mod store;
+pub mod sync;
 pub mod webhook_payloads;
 pub mod webhook_signature;
 

@@ -86,6 +86,10 @@ pub trait AppStore: Send + Sync {
     /// Makes `secret` the app's webhook secret; the old one keeps signing until `overlap_until`.
     async fn rotate_webhook_secret(&self, app_id: &str, secret: &str, overlap_until: Timestamp) -> Result<bool>;
     async fn set_refresh_interval(&self, app_id: &str, hours: u32) -> Result<bool>;
+    /// How far the app's sandbox clock is ahead of the time now, in milliseconds.
+    async fn sandbox_offset(&self, app_id: &str) -> Result<i64>;
+    /// Moves the app's sandbox clock `by_ms` further ahead; the new offset.
+    async fn advance_sandbox_clock(&self, app_id: &str, by_ms: i64) -> Result<i64>;
 }
 
 /// An app's customers.
@@ -171,16 +175,27 @@ pub trait AccountStore: Send + Sync {
         page: PageRequest,
         total_hint: u64,
     ) -> Result<Page<Transaction>>;
-    /// Applies a fetch: the account's new state, its new transactions (duplicates by
-    /// fingerprint are skipped), the events that report it and, when given, the end of the job
-    /// that fetched it, all in one transaction (nothing at all when the job was taken over).
+    /// Applies a fetch: the account's new state, the changes to its transactions (posted
+    /// and pending records, and the change log), the events that report it and, when given, the
+    /// end of the job that fetched it, all in one transaction. Nothing at all is written when
+    /// the job was taken over, or when the account's change log has moved past
+    /// `changes.after_seq` (`Settled::Raced`).
     async fn save_fetch(
         &self,
         update: &FetchUpdate,
-        transactions: &[Transaction],
+        changes: &crate::sync::TransactionChanges,
         events: &[NewEvent],
         settles: Option<&JobSettlement>,
     ) -> Result<Settled>;
+    /// The account's change log position and pending records.
+    async fn sync_state(&self, account_id: &str) -> Result<crate::sync::SyncState>;
+    /// Up to `limit` changes of the account's log after number `after`, in order.
+    async fn transaction_changes(
+        &self,
+        account_id: &str,
+        after: u64,
+        limit: u32,
+    ) -> Result<Vec<crate::sync::LoggedChange>>;
     /// Which of these fingerprints the account already has.
     async fn known_fingerprints(
         &self,

@@ -78,6 +78,20 @@ pub fn account_unlinked(account: &Account, now: Timestamp) -> NewEvent {
     event(ACCOUNT_UNLINKED, &account.app_id, Some(&account.id), now, data)
 }
 
+/// `passbook.events.sync_updates_available`, after a refresh that changed the account's
+/// transactions.
+pub fn sync_updates_available(account: &Account, changes: &crate::sync::TransactionChanges, now: Timestamp) -> NewEvent {
+    use crate::sync::ChangeKind;
+    let count = |kind| changes.log.iter().filter(|c| c.kind == kind).count() as u64;
+    let data = SyncUpdatesAvailableData {
+        account: account.id.clone(),
+        added: count(ChangeKind::Added),
+        modified: count(ChangeKind::Modified),
+        removed: count(ChangeKind::Removed),
+    };
+    event(SYNC_UPDATES_AVAILABLE, &account.app_id, Some(&account.id), now, data)
+}
+
 /// `mono.events.account_connected`, sent as soon as an account is linked.
 pub fn account_connected(account: &Account, now: Timestamp) -> NewEvent {
     let data = AccountConnectedData {

@@ -1,6 +1,7 @@
 use passbook_domain::Timestamp;
 use passbook_domain::model::*;
 use passbook_domain::store::FetchUpdate;
+use passbook_domain::sync::TransactionChanges;
 use sqlx::{Any, FromRow, Transaction as SqlTransaction};
 
 use crate::customers::CustomerRow;
@@ -343,12 +344,16 @@ pub(crate) async fn identity(store: &SqlStore, account_id: &str) -> StoreResult<
 pub(crate) async fn save_fetch(
     store: &SqlStore,
     update: &FetchUpdate,
-    new_transactions: &[Transaction],
+    changes: &TransactionChanges,
     new_events: &[NewEvent],
     settles: Option<&JobSettlement>,
 ) -> StoreResult<Settled> {
     let mut tx = store.write().await?;
     let id = &update.account_id;
+    if !crate::sync::claim_numbers(&mut tx, id, changes).await? {
+        tx.rollback().await?;
+        return Ok(Settled::Raced);
+    }
     if let Some(identity) = &update.identity {
         let json = serde_json::to_vec(identity).expect("identity serialises");
         sqlx::query(
@@ -361,7 +366,8 @@ pub(crate) async fn save_fetch(
         .execute(&mut *tx)
         .await?;
     }
-    let inserted = transactions::insert_batch(store, &mut tx, new_transactions).await?;
+    let inserted = transactions::insert_batch(store, &mut tx, &changes.posted).await?;
+    crate::sync::write(store, &mut tx, id, changes).await?;
     sqlx::query(
         "UPDATE accounts SET balance = COALESCE($2, balance), kind = COALESCE($3, kind), bvn_sealed = COALESCE($4, bvn_sealed),
              data_status = $5, retrieved_data = $6, transaction_count = transaction_count + $7,
@@ -412,10 +418,12 @@ pub(crate) async fn unlink(store: &SqlStore, account: &Account, event: &NewEvent
     for sql in ["SELECT id FROM accounts WHERE id = $1", "SELECT id FROM events WHERE account_id = $1"] {
         sqlx::query(sqlx::AssertSqlSafe(format!("{sql}{}", store.for_update()))).bind(id).fetch_all(&mut *tx).await?;
     }
-    sqlx::query("DELETE FROM transactions WHERE account_id = $1")
-        .bind(crate::transactions::id_bytes(id)?)
-        .execute(&mut *tx)
-        .await?;
+    for table in ["transactions", "pending_transactions", "transaction_changes"] {
+        sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE account_id = $1")))
+            .bind(crate::transactions::id_bytes(id)?)
+            .execute(&mut *tx)
+            .await?;
+    }
     for sql in [
         "DELETE FROM identities WHERE account_id = $1",
         "DELETE FROM auth_codes WHERE account_id = $1",
@@ -447,6 +455,7 @@ mod port {
     use passbook_domain::Result;
     use passbook_domain::model::*;
     use passbook_domain::store::*;
+    use passbook_domain::sync::{LoggedChange, SyncState, TransactionChanges};
 
     use crate::SqlStore;
 
@@ -501,11 +510,19 @@ mod port {
         async fn save_fetch(
             &self,
             update: &FetchUpdate,
-            transactions: &[Transaction],
+            changes: &TransactionChanges,
             events: &[NewEvent],
             settles: Option<&JobSettlement>,
         ) -> Result<Settled> {
-            Ok(self.retrying(|| crate::accounts::save_fetch(self, update, transactions, events, settles)).await?)
+            Ok(self.retrying(|| crate::accounts::save_fetch(self, update, changes, events, settles)).await?)
+        }
+
+        async fn sync_state(&self, account_id: &str) -> Result<SyncState> {
+            Ok(self.retrying(|| crate::sync::state(self, account_id)).await?)
+        }
+
+        async fn transaction_changes(&self, account_id: &str, after: u64, limit: u32) -> Result<Vec<LoggedChange>> {
+            Ok(self.retrying(|| crate::sync::changes(self, account_id, after, limit)).await?)
         }
 
         async fn known_fingerprints(

@@ -3,7 +3,7 @@ use passbook_domain::model::App;
 use sqlx::FromRow;
 
 use crate::SqlStore;
-use crate::error::StoreResult;
+use crate::error::{StoreError, StoreResult};
 
 #[derive(FromRow)]
 struct AppRow {
@@ -129,6 +129,28 @@ pub(crate) async fn rotate_secret(
     Ok(true)
 }
 
+pub(crate) async fn sandbox_offset(store: &SqlStore, app_id: &str) -> StoreResult<i64> {
+    let offset: Option<i64> = sqlx::query_scalar("SELECT sandbox_offset_ms FROM apps WHERE id = $1")
+        .bind(app_id)
+        .fetch_optional(&store.pool)
+        .await?;
+    Ok(offset.unwrap_or_default())
+}
+
+/// One statement, so that moves made at once each get their own stretch of days.
+pub(crate) async fn advance_sandbox_clock(store: &SqlStore, app_id: &str, by_ms: i64) -> StoreResult<i64> {
+    let mut tx = store.write().await?;
+    let offsets: Vec<i64> = sqlx::query_scalar(
+        "UPDATE apps SET sandbox_offset_ms = sandbox_offset_ms + $2 WHERE id = $1 RETURNING sandbox_offset_ms",
+    )
+    .bind(app_id)
+    .bind(by_ms)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    offsets.first().copied().ok_or_else(|| StoreError::Corrupt(format!("no app {app_id}")))
+}
+
 pub(crate) async fn set_refresh_interval(store: &SqlStore, app_id: &str, hours: u32) -> StoreResult<bool> {
     let mut tx = store.write().await?;
     let done = sqlx::query("UPDATE apps SET refresh_interval_hours = $2 WHERE id = $1")
@@ -189,6 +211,14 @@ mod port {
 
         async fn set_refresh_interval(&self, app_id: &str, hours: u32) -> Result<bool> {
             Ok(self.retrying(|| crate::apps::set_refresh_interval(self, app_id, hours)).await?)
+        }
+
+        async fn sandbox_offset(&self, app_id: &str) -> Result<i64> {
+            Ok(self.retrying(|| crate::apps::sandbox_offset(self, app_id)).await?)
+        }
+
+        async fn advance_sandbox_clock(&self, app_id: &str, by_ms: i64) -> Result<i64> {
+            Ok(self.retrying(|| crate::apps::advance_sandbox_clock(self, app_id, by_ms)).await?)
         }
     }
 }

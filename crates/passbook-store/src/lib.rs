@@ -24,6 +24,7 @@ mod links;
 mod rekey;
 mod sql;
 mod statements;
+mod sync;
 mod transactions;
 
 use std::sync::Arc;

@@ -12,16 +12,16 @@ const BATCH_ROWS: usize = 500;
 
 /// One transaction as the page query returns it: an element of a JSON array, in column order.
 #[derive(serde::Deserialize)]
-struct TransactionRow {
-    id: String,
-    account_id: String,
-    date: i64,
-    narration: String,
-    amount: i64,
-    kind: i64,
-    balance: Option<i64>,
-    currency: String,
-    fingerprint: String,
+pub(crate) struct TransactionRow {
+    pub id: String,
+    pub account_id: String,
+    pub date: i64,
+    pub narration: String,
+    pub amount: i64,
+    pub kind: i64,
+    pub balance: Option<i64>,
+    pub currency: String,
+    pub fingerprint: String,
 }
 
 impl TryFrom<TransactionRow> for Transaction {
@@ -45,7 +45,7 @@ impl TryFrom<TransactionRow> for Transaction {
 }
 
 /// How a kind is stored: one small integer instead of its name.
-fn kind_code(kind: TxKind) -> i64 {
+pub(crate) fn kind_code(kind: TxKind) -> i64 {
     match kind {
         TxKind::Debit => 0,
         TxKind::Credit => 1,

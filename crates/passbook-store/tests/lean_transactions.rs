@@ -1,5 +1,5 @@
 //! Migration 0006 moves transactions stored the old way (text ids, kinds by name, a category)
-//! into the lean table, on SQLite and (with `PASSBOOK_TEST_DATABASE_URL`) PostgreSQL.
+//! into the lean table (and 0008 makes them the first changes of the change feed), on SQLite and (with `PASSBOOK_TEST_DATABASE_URL`) PostgreSQL.
 use std::path::Path;
 
 use sqlx::{Connection, Executor, Row};
@@ -79,6 +79,19 @@ async fn moves_old_rows(url: &str, backend: &str) {
                 "f-2".into()
             ),
         ]
+    );
+    // Migration 0008: records stored before the change feed are its first changes, in order.
+    let logged = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT seq, change, {} FROM transaction_changes ORDER BY seq",
+        if backend == "sqlite" { "lower(hex(transaction_id))" } else { "encode(transaction_id, 'hex')" }
+    )))
+    .fetch_all(&mut db)
+    .await
+    .unwrap();
+    let logged: Vec<(i64, i64, String)> = logged.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect();
+    assert_eq!(
+        logged,
+        [(1, 0, "6b0c0eae1ffebbe4ff000a81".to_string()), (2, 0, "6b0c0eae1ffebbe4ff000a82".to_string())]
     );
 }
 

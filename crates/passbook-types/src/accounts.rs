@@ -167,7 +167,7 @@ pub struct IdentityOut {
 }
 
 /// An item of `GET /v2/accounts/{id}/transactions`.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct TransactionOut {
     pub id: String,
     pub narration: String,

@@ -176,8 +176,8 @@ pub struct SandboxWebhookIn {
     #[schemars(required, pattern(crate::patterns::OBJECT_ID))]
     pub account: Option<String>,
     /// `mono.events.account_connected`, `mono.events.account_updated`,
-    /// `mono.events.account_reauthorized`, `mono.events.account_unlinked` or
-    /// `mono.accounts.jobs.update`.
+    /// `mono.events.account_reauthorized`, `mono.events.account_unlinked`,
+    /// `mono.accounts.jobs.update` or `passbook.events.sync_updates_available`.
     #[schemars(required, pattern(crate::patterns::SANDBOX_WEBHOOK))]
     pub event: Option<String>,
     /// For `account_updated`: the refresh outcome to report (none: the data status settling).
@@ -186,4 +186,68 @@ pub struct SandboxWebhookIn {
     /// For `jobs.update`: `processing`, `finished` (the default) or `failed`.
     #[schemars(pattern(r"^(|processing|finished|failed)$"))]
     pub job_status: Option<String>,
+}
+
+/// `POST /passbook/v1/sandbox/clock`: how far to move the app's sandbox clock (one of the two).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct SandboxClockIn {
+    /// Days ahead, 1 to 366.
+    #[schemars(range(min = 1, max = 366))]
+    #[serde(default, deserialize_with = "crate::whole::option")]
+    pub days: Option<i64>,
+    /// The sandbox date to move to, `YYYY-MM-DD`: after today's sandbox date, at most 366 days on.
+    #[schemars(pattern(r"^\d{4}-\d{2}-\d{2}$"))]
+    pub to: Option<String>,
+}
+
+/// `GET` / `POST /passbook/v1/sandbox/clock`: the app's sandbox clock and, after a move, the
+/// refreshes the move ran.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct SandboxClockOut {
+    /// The app's sandbox time (the time its sandbox banks see).
+    pub now: String,
+    /// How far it is ahead of the time now, in whole days.
+    pub days_ahead: i64,
+    /// Refreshes run by this move (one per account per refresh interval crossed).
+    pub refreshes: u64,
+    /// Of those, the ones that failed (a bank down, re-authorisation needed).
+    pub failed_refreshes: u64,
+}
+
+/// The query string of `GET /passbook/v1/accounts/{id}/transactions/sync`, as sent.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct SyncQuery {
+    /// The `next_cursor` of the last page you applied; none to start from the beginning.
+    pub cursor: Option<String>,
+    /// Changes per page: 1 to 500 (100 when absent).
+    #[schemars(pattern(r"^([1-9][0-9]{0,2})?$"))]
+    pub count: Option<String>,
+}
+
+/// One record in the sync feed: Mono's transaction, and whether it is still pending.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct SyncTransactionOut {
+    #[serde(flatten)]
+    pub transaction: crate::accounts::TransactionOut,
+    /// Authorised but not yet posted: Mono's transaction endpoints do not list it.
+    pub pending: bool,
+}
+
+/// `GET /passbook/v1/accounts/{id}/transactions/sync`: the account's transaction changes after
+/// the cursor. Apply `added`, then `modified` (in order, by id), then `removed`; then store
+/// `next_cursor`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct SyncOut {
+    /// Records new to the account, as they were when added (a later change to one comes in
+    /// `modified`, on this page or a later one).
+    pub added: Vec<SyncTransactionOut>,
+    /// Records that changed: a pending record that posted (`pending: false`, possibly with
+    /// another amount, narration and date) or changed while pending.
+    pub modified: Vec<SyncTransactionOut>,
+    /// Ids of pending records that were reversed and are gone.
+    pub removed: Vec<String>,
+    /// Where the next call starts. Store it once this page is applied.
+    pub next_cursor: String,
+    /// More changes wait: call again with `next_cursor` now.
+    pub has_more: bool,
 }

@@ -45,4 +45,4 @@ pub const WEBHOOK_URL: &str = concat!(
 );
 /// The webhooks the sandbox sends on demand.
 pub const SANDBOX_WEBHOOK: &str =
-    r"^(mono\.events\.account_(connected|updated|reauthorized|unlinked)|mono\.accounts\.jobs\.update)$";
+    r"^(mono\.events\.account_(connected|updated|reauthorized|unlinked)|mono\.accounts\.jobs\.update|passbook\.events\.sync_updates_available)$";

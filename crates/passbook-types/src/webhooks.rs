@@ -10,6 +10,8 @@ pub const ACCOUNT_REAUTHORIZED: &str = "mono.events.account_reauthorized";
 pub const JOBS_UPDATE: &str = "mono.accounts.jobs.update";
 pub const ACCOUNT_INCOME: &str = "mono.events.account_income";
 pub const ACCOUNT_CREDIT_WORTHINESS: &str = "mono.events.account_credit_worthiness";
+/// Passbook's own: an account's transaction change feed has new changes to sync.
+pub const SYNC_UPDATES_AVAILABLE: &str = "passbook.events.sync_updates_available";
 
 /// The body POSTed to the app's webhook URL.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -192,4 +194,17 @@ pub struct AccountReauthorizedData {
 pub struct AccountRef {
     #[serde(rename = "_id")]
     pub id: String,
+}
+
+/// `passbook.events.sync_updates_available`: a refresh changed the account's transactions;
+/// `GET /passbook/v1/accounts/{id}/transactions/sync` from the cursor you stored gives the changes.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct SyncUpdatesAvailableData {
+    pub account: String,
+    /// Records new to the account (posted or pending).
+    pub added: u64,
+    /// Pending records that posted or changed.
+    pub modified: u64,
+    /// Pending records reversed.
+    pub removed: u64,
 }

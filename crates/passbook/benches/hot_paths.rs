@@ -14,7 +14,8 @@ use axum::routing::post;
 use passbook::Config;
 use passbook_domain::model::*;
 use passbook_domain::store::{FetchUpdate, SessionCreated};
-use passbook_domain::{Passbook, Timestamp, Vault, ids, webhook_payloads};
+use passbook_domain::connector::FetchedTransaction;
+use passbook_domain::{Passbook, Timestamp, Vault, ids, sync, webhook_payloads};
 
 const REQUESTS: usize = 300;
 
@@ -207,25 +208,23 @@ async fn seed_account(passbook: &Passbook, app: &App, label: &str, count: usize)
     done.completed_at = Some(now);
     passbook.store.complete_link_session(&mut done, std::slice::from_ref(&account), &[], &[], None).await.unwrap();
     let mut balance = 0;
-    let transactions: Vec<Transaction> = (0..count)
+    let transactions: Vec<FetchedTransaction> = (0..count)
         .map(|i| {
             let kind = if i % 5 == 0 { TxKind::Credit } else { TxKind::Debit };
             let amount = 1_000 + (i as i64 % 97) * 100;
             balance += if kind == TxKind::Credit { amount * 5 } else { -amount };
-            Transaction {
-                id: ids::object_id(now),
-                account_id: account.id.clone(),
+            FetchedTransaction {
                 date: Timestamp(now.0 - (count - i) as i64 * 3_600_000),
                 narration: format!("NIP TRF TO BENCH {i}"),
                 amount,
                 kind,
                 balance: Some(balance),
-                category: "transfer".into(),
                 currency: "NGN".into(),
                 fingerprint: format!("bench-{i}"),
             }
         })
         .collect();
+    let changes = sync::plan(&account.id, transactions, Vec::new(), &Default::default(), Default::default(), None);
     let stored = passbook.store.account_by_id(&account.id).await.unwrap().unwrap();
     let update = FetchUpdate {
         account_id: account.id.clone(),
@@ -241,7 +240,7 @@ async fn seed_account(passbook: &Passbook, app: &App, label: &str, count: usize)
     };
     let institution = passbook.institutions.get(&stored.institution_id).unwrap();
     let event = webhook_payloads::account_updated(&stored, institution, None, now);
-    passbook.store.save_fetch(&update, &transactions, std::slice::from_ref(&event), None).await.unwrap();
+    passbook.store.save_fetch(&update, &changes, std::slice::from_ref(&event), None).await.unwrap();
     account.id
 }
 

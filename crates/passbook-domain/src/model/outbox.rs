@@ -183,6 +183,9 @@ pub enum Settled {
     Yes,
     /// The job had been claimed again by another worker: nothing was written.
     TakenOver,
+    /// Another fetch of the same account was saved after this one read the account's change
+    /// feed: nothing was written, and the fetch's changes are to be worked out again.
+    Raced,
 }
 
 /// A job as `GET /v2/accounts/{id}/jobs/{job_id}` shows it.

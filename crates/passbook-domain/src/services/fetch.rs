@@ -3,11 +3,10 @@
 use std::time::Duration;
 
 use super::Passbook;
-use crate::categorise::categorise;
-use crate::connector::{ConnectorAccount, ConnectorError, FetchedData};
+use crate::connector::{ConnectorAccount, ConnectorError, FetchedData, FetchedTransaction};
 use crate::model::*;
 use crate::store::FetchUpdate;
-use crate::{Error, Result, ids, webhook_payloads};
+use crate::{Error, Result, Timestamp, ids, sync, webhook_payloads};
 
 /// At most one real-time job per account in this window; a repeat answers the last job.
 pub const REALTIME_WINDOW_MS: i64 = 5 * 60 * 1000;
@@ -32,27 +31,49 @@ impl From<Settled> for JobResult {
         match settled {
             Settled::Yes => Self::Settled,
             Settled::TakenOver => Self::TakenOver,
+            Settled::Raced => Self::Retry("another fetch of the account was saved first".into()),
+        }
+    }
+}
+
+/// What a fetch is run for: a job, or a refresh the sandbox clock runs as it moves.
+pub(super) enum Fetching<'a> {
+    Job(&'a Job),
+    SandboxClock,
+}
+
+impl Fetching<'_> {
+    fn is_first_fetch(&self) -> bool {
+        matches!(self, Self::Job(Job { kind: JobKind::FetchAccount { .. }, .. }))
+    }
+
+    fn realtime_job(&self) -> Option<&Job> {
+        match self {
+            Self::Job(job @ Job { kind: JobKind::RealtimeSync { .. }, .. }) => Some(job),
+            _ => None,
         }
     }
 }
 
 /// What one fetch came to, for the account and for the app.
-struct SyncResult {
-    data: Option<FetchedData>,
+pub(super) struct SyncResult {
+    pub(super) data: Option<FetchedData>,
     /// The data status of a first fetch that got nothing (UNAVAILABLE or FAILED).
-    empty_status: DataStatus,
-    sync: SyncStatus,
+    pub(super) empty_status: DataStatus,
+    pub(super) sync: SyncStatus,
     /// The data status, where the source decides it (a statement: AVAILABLE only when it
     /// reconciles).
-    status: Option<DataStatus>,
+    pub(super) status: Option<DataStatus>,
     /// Why nothing was fetched, when the fetch failed.
-    failure: Option<FetchFailure>,
+    pub(super) failure: Option<FetchFailure>,
+    /// The moment the bank's lists are of.
+    pub(super) as_of: Timestamp,
 }
 
 impl SyncResult {
     /// A fetch that got nothing, and why.
     fn failed(empty_status: DataStatus, sync: SyncStatus, failure: FetchFailure) -> Self {
-        Self { data: None, empty_status, sync, status: None, failure: Some(failure) }
+        Self { data: None, empty_status, sync, status: None, failure: Some(failure), as_of: Timestamp(i64::MAX) }
     }
 }
 
@@ -65,11 +86,19 @@ impl Passbook {
             return Ok(JobResult::Done(None));
         };
         let refresh = !matches!(job.kind, JobKind::FetchAccount { .. });
-        let result = match self.fetch(&account, refresh).await {
+        let now = self.data_now(&account.app_id).await?;
+        let result = match self.fetch(&account, refresh, now).await {
             Ok(result) => result,
             Err(reason) => return Ok(JobResult::Retry(reason)),
         };
-        self.apply_sync(account, job, result, None).await
+        self.apply_sync(account, Fetching::Job(job), result, None).await
+    }
+
+    /// The moment fetches for the app's accounts are for: now, or in sandbox mode the app's
+    /// sandbox clock.
+    pub(crate) async fn data_now(&self, app_id: &str) -> Result<Timestamp> {
+        let offset = if self.settings.sandbox { self.store.sandbox_offset(app_id).await? } else { 0 };
+        Ok(self.clock.now().plus_millis(offset))
     }
 
     /// Called when a job has used all its attempts: the app hears that the fetch failed rather
@@ -80,14 +109,19 @@ impl Passbook {
             self.store.finish_statement(statement_id, None, self.clock.now()).await?;
         } else if let Some(account) = self.store.account_by_id(job.kind.subject()).await? {
             let result = SyncResult::failed(DataStatus::Failed, SyncStatus::Failed, FetchFailure::RetriesExhausted);
-            return self.apply_sync(account, job, result, Some(failed)).await;
+            return self.apply_sync(account, Fetching::Job(job), result, Some(failed)).await;
         }
         Ok(self.store.settle_job(&failed, self.clock.now()).await?.into())
     }
 
     /// Asks the connector (or, for a statement account, reads its statement); `Err` carries the
     /// reason for a transient failure worth retrying.
-    async fn fetch(&self, account: &Account, refresh: bool) -> std::result::Result<SyncResult, String> {
+    pub(super) async fn fetch(
+        &self,
+        account: &Account,
+        refresh: bool,
+        now: Timestamp,
+    ) -> std::result::Result<SyncResult, String> {
         if account.auth_method == AuthMethod::StatementUpload {
             return Ok(match self.statement_data(account).await {
                 Ok(Some((data, status))) => SyncResult {
@@ -96,6 +130,7 @@ impl Passbook {
                     sync: SyncStatus::Successful,
                     status: Some(status),
                     failure: None,
+                    as_of: now,
                 },
                 Ok(None) => {
                     SyncResult::failed(DataStatus::Failed, SyncStatus::Failed, FetchFailure::StatementUnreadable)
@@ -107,7 +142,7 @@ impl Passbook {
             tracing::error!(account = %account.id, institution = %account.institution_id, "no connector serves this institution");
             return Ok(SyncResult::failed(DataStatus::Failed, SyncStatus::Failed, FetchFailure::NoConnector));
         };
-        let fetched = connector.fetch(ConnectorAccount::of(account, refresh)).await;
+        let fetched = connector.fetch(ConnectorAccount::of(account, refresh, now)).await;
         Ok(match fetched {
             Ok(data) => SyncResult {
                 data: Some(data),
@@ -115,6 +150,7 @@ impl Passbook {
                 sync: SyncStatus::Successful,
                 status: None,
                 failure: None,
+                as_of: now,
             },
             Err(ConnectorError::Transient(reason)) => return Err(reason),
             Err(ConnectorError::ReauthorisationRequired) => SyncResult::failed(
@@ -139,17 +175,34 @@ impl Passbook {
 
     /// Writes what a fetch found, with the events that report it and the end of the job, in one
     /// transaction: a crash leaves either all of it or none (and the job runs again). The job
-    /// ends done unless `end` says otherwise.
-    async fn apply_sync(
+    /// ends done unless `end` says otherwise. When another fetch of the account was saved in
+    /// between, its changes are worked out again over what that one wrote.
+    pub(super) async fn apply_sync(
         &self,
-        mut account: Account,
-        job: &Job,
+        account: Account,
+        fetching: Fetching<'_>,
         result: SyncResult,
         end: Option<JobSettlement>,
     ) -> Result<JobResult> {
+        for _ in 0..8 {
+            match self.try_apply_sync(account.clone(), &fetching, &result, end.clone()).await? {
+                Settled::Raced => continue,
+                settled => return Ok(settled.into()),
+            }
+        }
+        Ok(JobResult::Retry("other fetches of the account kept being saved first".into()))
+    }
+
+    async fn try_apply_sync(
+        &self,
+        mut account: Account,
+        fetching: &Fetching<'_>,
+        result: &SyncResult,
+        end: Option<JobSettlement>,
+    ) -> Result<Settled> {
         let now = self.clock.now();
-        let first_fetch = matches!(job.kind, JobKind::FetchAccount { .. });
-        let data = result.data.unwrap_or_default();
+        let first_fetch = fetching.is_first_fetch();
+        let data = result.data.clone().unwrap_or_default();
         let mut retrieved = if first_fetch { Vec::new() } else { account.retrieved_data.clone() };
         for (kind, got) in [
             (DataKind::Identity, data.identity.is_some()),
@@ -161,30 +214,9 @@ impl Passbook {
             }
         }
         retrieved.sort();
-        let fetched = data.transactions.unwrap_or_default();
-        let known = if fetched.is_empty() {
-            Default::default()
-        } else {
-            let fingerprints: Vec<String> = fetched.iter().map(|t| t.fingerprint.clone()).collect();
-            self.store.known_fingerprints(&account.id, &fingerprints).await?
-        };
-        let transactions: Vec<Transaction> = fetched
-            .into_iter()
-            .filter(|t| !known.contains(&t.fingerprint))
-            .map(|t| Transaction {
-                id: ids::object_id(t.date),
-                account_id: account.id.clone(),
-                category: categorise(&t.narration, t.kind).to_string(),
-                date: t.date,
-                narration: t.narration,
-                amount: t.amount,
-                kind: t.kind,
-                balance: t.balance,
-                currency: t.currency,
-                fingerprint: t.fingerprint,
-            })
-            .collect();
-        let has_new_data = !transactions.is_empty() || (data.balance.is_some() && data.balance != account.balance);
+        let changes = self.plan_changes(&account.id, data.transactions, data.pending, result.as_of).await?;
+        let has_new_data =
+            changes.added_posted() > 0 || (data.balance.is_some() && data.balance != account.balance);
         let status = match (first_fetch, retrieved.is_empty()) {
             _ if result.status.is_some() => result.status.unwrap_or(DataStatus::Partial),
             (_, false) => status_for(&retrieved),
@@ -215,24 +247,53 @@ impl Passbook {
             .cloned()
             .unwrap_or_else(|| unknown_institution(&account.institution_id));
         let mut events = Vec::new();
+        let realtime_job = fetching.realtime_job();
         let sync = (!first_fetch).then_some(webhook_payloads::SyncMeta {
             sync_status: result.sync,
-            job_id: matches!(job.kind, JobKind::RealtimeSync { .. }).then(|| job.id.clone()),
+            job_id: realtime_job.map(|job| job.id.clone()),
             has_new_data,
         });
-        if matches!(job.kind, JobKind::RealtimeSync { .. }) {
+        if let Some(job) = realtime_job {
             let status = if result.sync == SyncStatus::Successful { JobStatus::Finished } else { JobStatus::Failed };
             events.push(webhook_payloads::jobs_update(&account, &job.id, &job.kind, status, now));
         }
         events.push(webhook_payloads::account_updated(&account, &institution, sync.as_ref(), now));
+        if !first_fetch && !changes.is_empty() {
+            events.push(webhook_payloads::sync_updates_available(&account, &changes, now));
+        }
         let outcome = serde_json::json!({"has_new_data": has_new_data, "sync_status": result.sync.as_str()});
-        let end = end.unwrap_or_else(|| JobSettlement::of(job, JobEnd::Done { outcome: Some(outcome.to_string()) }));
-        let settled = self.store.save_fetch(&update, &transactions, &events, Some(&end)).await?;
+        let end = match fetching {
+            Fetching::Job(job) => {
+                Some(end.unwrap_or_else(|| JobSettlement::of(job, JobEnd::Done { outcome: Some(outcome.to_string()) })))
+            }
+            Fetching::SandboxClock => None,
+        };
+        let settled = self.store.save_fetch(&update, &changes, &events, end.as_ref()).await?;
         if settled == Settled::Yes {
             events.iter().for_each(|e| self.metrics.event_created(&e.event));
             self.wake_dispatcher();
         }
-        Ok(settled.into())
+        Ok(settled)
+    }
+
+    /// What the bank's lists change, over the account's change log as it stands.
+    async fn plan_changes(
+        &self,
+        account_id: &str,
+        posted: Option<Vec<FetchedTransaction>>,
+        pending: Vec<FetchedTransaction>,
+        as_of: Timestamp,
+    ) -> Result<sync::TransactionChanges> {
+        let state = self.store.sync_state(account_id).await?;
+        let complete = posted.is_some();
+        let posted = posted.unwrap_or_default();
+        let fingerprints: Vec<String> = posted.iter().chain(&pending).map(|t| t.fingerprint.clone()).collect();
+        let known = if fingerprints.is_empty() {
+            Default::default()
+        } else {
+            self.store.known_fingerprints(account_id, &fingerprints).await?
+        };
+        Ok(sync::plan(account_id, posted, pending, &known, state, complete.then_some(as_of)))
     }
 
     /// Queues the scheduled refreshes that are due (each app chooses 24, 12 or 6 hours).

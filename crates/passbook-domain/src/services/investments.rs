@@ -20,7 +20,7 @@ impl Passbook {
             return Err(not_investment());
         }
         let found = connector
-            .investments(ConnectorAccount::of(&account, true))
+            .investments(ConnectorAccount::of(&account, true, self.clock.now()))
             .await
             .map_err(|e| Error::Conflict(format!("The platform did not answer: {e}")))?;
         Ok(AccountInvestments { investments: found.ok_or_else(not_investment)?, account })

@@ -15,8 +15,10 @@ mod link_view;
 mod partners;
 mod queries;
 mod sandbox;
+mod sandbox_clock;
 mod statement_uploads;
 mod statements;
+mod sync_feed;
 mod webhooks;
 mod widget;
 

@@ -40,7 +40,7 @@ impl Passbook {
         let Some((institution, connector)) = self.institutions.connector(&account.institution_id) else {
             return Ok(session);
         };
-        match connector.renew(institution, ConnectorAccount::of(&account, true)).await {
+        match connector.renew(institution, ConnectorAccount::of(&account, true, self.clock.now())).await {
             Ok(Some(accounts)) => {
                 let world = self.world(Some(&account.account_number));
                 let next = linking::renewed(&session, &world, accounts)?;

@@ -17,6 +17,7 @@ enum SandboxWebhook {
     Reauthorized,
     Unlinked,
     JobsUpdate(JobStatus),
+    SyncUpdatesAvailable,
 }
 
 impl SandboxWebhook {
@@ -50,6 +51,7 @@ impl SandboxWebhook {
                     ));
                 }
             }),
+            SYNC_UPDATES_AVAILABLE => Self::SyncUpdatesAvailable,
             "" => return Err(Error::invalid("event", "event is required: the name of the webhook to send")),
             ACCOUNT_INCOME | ACCOUNT_CREDIT_WORTHINESS | WEBHOOK_TEST => {
                 return Err(Error::invalid(
@@ -93,6 +95,9 @@ impl Passbook {
             SandboxWebhook::JobsUpdate(status) => {
                 let kind = JobKind::RealtimeSync { account_id: account.id.clone(), statement: false };
                 webhook_payloads::jobs_update(&account, &ids::object_id(now), &kind, status, now)
+            }
+            SandboxWebhook::SyncUpdatesAvailable => {
+                webhook_payloads::sync_updates_available(&account, &Default::default(), now)
             }
         };
         self.store.insert_event(&event).await?;

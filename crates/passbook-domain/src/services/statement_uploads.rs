@@ -78,6 +78,7 @@ impl Passbook {
                 marital_status: None,
             }),
             transactions: Some(transactions(file, &currency)),
+            pending: Vec::new(),
             account_type: file.kind.clone(),
             bvn: None,
         };

@@ -20,7 +20,10 @@ const HISTORY_DAYS: i64 = 365;
 
 #[derive(Debug, Clone)]
 pub struct History {
+    /// Posted records, in the order they posted, each with the balance after it.
     pub transactions: Vec<FetchedTransaction>,
+    /// Card payments authorised but not yet posted (or about to be reversed).
+    pub pending: Vec<FetchedTransaction>,
     pub balance: i64,
 }
 
@@ -29,6 +32,11 @@ const BUSY_PAYMENTS_PER_DAY: i64 = 270;
 
 /// The account's history from a year before `linked_at` up to `now`; a `busy` account also
 /// takes [`BUSY_PAYMENTS_PER_DAY`] small payments a day.
+///
+/// Card payments are authorised first and post a day or two later (sometimes for a slightly
+/// different amount, always under the merchant's settled narration); a few are reversed instead.
+/// Records enter the ledger in the order they post, so running balances never change once
+/// listed, and a later `now` only adds to the end.
 pub fn generate(account_id: &str, persona: &Persona, linked_at: Timestamp, now: Timestamp, busy: bool) -> History {
     let account_seed = seed(&["account", account_id]);
     let mut rng = ChaCha8Rng::seed_from_u64(account_seed);
@@ -36,6 +44,7 @@ pub fn generate(account_id: &str, persona: &Persona, linked_at: Timestamp, now: 
     let mut ledger = Ledger { balance: rng.random_range(20_000..600_000) * 100, out: Vec::new() };
     let first_day = linked_at.0.div_euclid(DAY_MS) - HISTORY_DAYS;
     let last_day = now.0.div_euclid(DAY_MS);
+    let mut entries = Vec::new();
     for day in first_day..=last_day {
         let mut rng = ChaCha8Rng::seed_from_u64(account_seed ^ (day as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
         let mut day_events = day_activity(&mut rng, persona, salary, day);
@@ -43,15 +52,85 @@ pub fn generate(account_id: &str, persona: &Persona, linked_at: Timestamp, now: 
             day_events.extend(busy_payments(&mut rng));
         }
         day_events.sort_by_key(|e| e.offset_ms);
-        for (n, event) in day_events.into_iter().enumerate() {
-            let at = Timestamp(day * DAY_MS + event.offset_ms);
+        for (n, planned) in day_events.into_iter().enumerate() {
+            let at = Timestamp(day * DAY_MS + planned.offset_ms);
             if at > now {
                 break;
             }
-            ledger.post(format!("{day}-{n}"), at, event);
+            let card = planned.card.then(|| CardHold::draw(account_seed, day, n, &planned));
+            entries.push(Entry { fingerprint: format!("{day}-{n}"), at, planned, card });
         }
     }
-    History { balance: ledger.balance, transactions: ledger.out }
+    let mut posting: Vec<(Timestamp, &Entry)> =
+        entries.iter().filter_map(|e| e.posts_at().filter(|t| *t <= now).map(|t| (t, e))).collect();
+    posting.sort_by_key(|(at, _)| *at);
+    for (at, entry) in posting {
+        ledger.post(&entry.fingerprint, at, &entry.planned);
+    }
+    let pending = entries.iter().filter_map(|e| e.pending_at(now)).collect();
+    History { balance: ledger.balance, transactions: ledger.out, pending }
+}
+
+/// One planned record and, for a card payment, how its hold settles.
+struct Entry {
+    fingerprint: String,
+    at: Timestamp,
+    planned: Planned,
+    card: Option<CardHold>,
+}
+
+impl Entry {
+    /// When it reaches the ledger; `None` for a reversed hold.
+    fn posts_at(&self) -> Option<Timestamp> {
+        match &self.card {
+            None => Some(self.at),
+            Some(hold) if hold.reversed => None,
+            Some(hold) => Some(self.at.plus_millis(hold.settles_after_ms)),
+        }
+    }
+
+    /// The hold as the bank lists it at `now`, while it is pending.
+    fn pending_at(&self, now: Timestamp) -> Option<FetchedTransaction> {
+        let hold = self.card.as_ref()?;
+        (now < self.at.plus_millis(hold.settles_after_ms)).then(|| FetchedTransaction {
+            fingerprint: self.fingerprint.clone(),
+            date: self.at,
+            narration: hold.narration.clone(),
+            amount: hold.amount,
+            kind: self.planned.kind,
+            balance: None,
+            currency: "NGN".into(),
+        })
+    }
+}
+
+/// A card authorisation: what it shows while pending, and how long until it posts or is reversed.
+struct CardHold {
+    narration: String,
+    amount: i64,
+    settles_after_ms: i64,
+    reversed: bool,
+}
+
+impl CardHold {
+    /// Drawn from a generator of its own, so the day's other records stay as they were.
+    fn draw(account_seed: u64, day: i64, n: usize, planned: &Planned) -> Self {
+        let mut rng = ChaCha8Rng::seed_from_u64(
+            account_seed.rotate_left(29) ^ ((day as u64) << 16 | n as u64).wrapping_mul(0xD6E8_FEB8_6659_FD93),
+        );
+        let settles_after_ms = rng.random_range(18 * 3_600_000..54 * 3_600_000);
+        let reversed = rng.random_bool(0.05);
+        // A fifth of holds are for another amount than the merchant finally takes (fuel,
+        // restaurants): within 5% either way, in whole naira.
+        let amount = if rng.random_bool(0.2) {
+            let percent = rng.random_range(95..=105);
+            (planned.amount * percent / 100 / 100).max(1) * 100
+        } else {
+            planned.amount
+        };
+        let narration = planned.narration.replacen("POS PURCHASE", "POS AUTH", 1);
+        Self { narration, amount, settles_after_ms, reversed }
+    }
 }
 
 struct Planned {
@@ -61,6 +140,8 @@ struct Planned {
     kind: TxKind,
     /// Charges that follow this record (stamp duty, transfer fees).
     charges: Vec<(String, i64)>,
+    /// A card payment: authorised first, posted later.
+    card: bool,
 }
 
 struct Ledger {
@@ -69,19 +150,19 @@ struct Ledger {
 }
 
 impl Ledger {
-    fn post(&mut self, fingerprint: String, at: Timestamp, planned: Planned) {
+    fn post(&mut self, fingerprint: &str, at: Timestamp, planned: &Planned) {
         let total_debit = planned.amount + planned.charges.iter().map(|c| c.1).sum::<i64>();
         if planned.kind == TxKind::Debit && total_debit > self.balance {
             return; // not enough money: the bank declines it
         }
-        self.push(fingerprint.clone(), at, planned.narration, planned.amount, planned.kind);
-        for (i, (narration, amount)) in planned.charges.into_iter().enumerate() {
-            if amount <= self.balance {
+        self.push(fingerprint.to_string(), at, planned.narration.clone(), planned.amount, planned.kind);
+        for (i, (narration, amount)) in planned.charges.iter().enumerate() {
+            if *amount <= self.balance {
                 self.push(
                     format!("{fingerprint}-c{i}"),
                     Timestamp(at.0 + 1000 * (i as i64 + 1)),
-                    narration,
-                    amount,
+                    narration.clone(),
+                    *amount,
                     TxKind::Debit,
                 );
             }
@@ -119,7 +200,7 @@ fn busy_payments(rng: &mut ChaCha8Rng) -> Vec<Planned> {
             } else {
                 (format!("NIP/TRF FRM {}/{}", counterparty(rng), pick(rng, BANKS)), naira(rng, 1_000, 60_000, 100))
             };
-            Planned { offset_ms, narration, amount, kind: TxKind::Credit, charges: Vec::new() }
+            Planned { offset_ms, narration, amount, kind: TxKind::Credit, charges: Vec::new(), card: false }
         })
         .collect()
 }
@@ -161,6 +242,7 @@ fn day_activity(rng: &mut ChaCha8Rng, persona: &Persona, salary: i64, day: i64) 
         narration,
         amount,
         kind: TxKind::Credit,
+        card: false,
     };
     let debit = |offset_ms, narration: String, amount, charges| Planned {
         offset_ms,
@@ -168,6 +250,7 @@ fn day_activity(rng: &mut ChaCha8Rng, persona: &Persona, salary: i64, day: i64) 
         amount,
         kind: TxKind::Debit,
         charges,
+        card: false,
     };
 
     if date.day() == 25 {
@@ -180,7 +263,8 @@ fn day_activity(rng: &mut ChaCha8Rng, persona: &Persona, salary: i64, day: i64) 
     }
     if rng.random_bool(0.5) {
         let amount = naira(rng, 1_500, 45_000, 50);
-        out.push(debit(at(rng, 9, 21), format!("POS PURCHASE @ {}", pick(rng, MERCHANTS)), amount, Vec::new()));
+        let purchase = debit(at(rng, 9, 21), format!("POS PURCHASE @ {}", pick(rng, MERCHANTS)), amount, Vec::new());
+        out.push(Planned { card: true, ..purchase });
     }
     if rng.random_bool(0.3) {
         let amount = naira(rng, 1_000, 100_000, 500);
@@ -287,6 +371,47 @@ mod tests {
         }
         let again = generate("6553f10000000000000000cc", &persona, LINKED, LINKED, true);
         assert_eq!(again.transactions.len(), busy.transactions.len(), "deterministic");
+    }
+
+    #[test]
+    fn card_holds_post_later_or_are_reversed_and_keep_their_fingerprint() {
+        let persona = Persona::for_username("user_good");
+        let (mut posted_later, mut changed, mut reversed) = (0, 0, 0);
+        for n in 0..40 {
+            let id = format!("6553f1000000000000{n:06x}");
+            let mut now = LINKED;
+            let mut seen_pending = std::collections::HashMap::new();
+            for _ in 0..20 {
+                let history = generate(&id, &persona, LINKED, now, false);
+                for hold in &history.pending {
+                    assert!(hold.narration.starts_with("POS AUTH @"), "{hold:?}");
+                    assert!(hold.balance.is_none());
+                    seen_pending.insert(hold.fingerprint.clone(), hold.clone());
+                }
+                let posted: std::collections::HashMap<_, _> =
+                    history.transactions.iter().map(|t| (t.fingerprint.clone(), t)).collect();
+                for hold in history.pending.iter() {
+                    assert!(!posted.contains_key(&hold.fingerprint), "pending and posted at once");
+                }
+                seen_pending.retain(|fingerprint, hold| {
+                    if let Some(t) = posted.get(fingerprint) {
+                        posted_later += 1;
+                        assert!(t.date > hold.date, "posts after it was authorised");
+                        changed += (t.amount != hold.amount) as i32;
+                        return false;
+                    }
+                    if !history.pending.iter().any(|p| &p.fingerprint == fingerprint) {
+                        reversed += 1;
+                        return false;
+                    }
+                    true
+                });
+                now = now.plus_millis(DAY_MS / 2);
+            }
+        }
+        assert!(posted_later > 50, "{posted_later}");
+        assert!(changed > 3, "{changed}");
+        assert!(reversed > 0, "{reversed}");
     }
 
     fn signed(t: &FetchedTransaction) -> i64 {

@@ -192,19 +192,22 @@ impl Connector for SandboxConnector {
     }
 
     async fn fetch(&self, account: ConnectorAccount<'_>) -> Result<FetchedData, ConnectorError> {
-        if open_bank::expired(account.connector_ref, self.clock.now()) {
+        let now = account.now;
+        if open_bank::expired(account.connector_ref, now) {
             return Err(ConnectorError::ReauthorisationRequired);
         }
         let username = account.connector_ref.split(':').next().unwrap_or_default();
         let scenario = Scenario::from_username(username).unwrap_or(Scenario::Good);
         let persona = Persona::for_username(username);
-        let now = self.clock.now();
         let linked_at = object_id_time(account.account_id).unwrap_or(now);
         if scenario == Scenario::SlowData {
             tokio::time::sleep(self.options.slow_fetch).await;
         }
         if scenario == Scenario::NeedsReauth && account.refresh && now.0 - account.authorised_at.0 > REAUTH_SESSION_MS {
             return Err(ConnectorError::ReauthorisationRequired);
+        }
+        if scenario == Scenario::Outage && account.refresh && scenario::outage_day(now) {
+            return Err(ConnectorError::InstitutionUnavailable);
         }
         if scenario == Scenario::DataFailed {
             return Err(ConnectorError::Internal("sandbox scenario user_failed: the data fetch fails".into()));
@@ -216,13 +219,18 @@ impl Connector for SandboxConnector {
             bvn: persona.identity.bvn.clone(),
             balance: Some(history.balance),
             transactions: Some(history.transactions),
+            pending: history.pending,
             account_type: None,
         };
         match scenario {
-            Scenario::DataPartial => data.transactions = None,
+            Scenario::DataPartial => {
+                data.transactions = None;
+                data.pending.clear();
+            }
             Scenario::DataUnavailable => {
                 data.balance = None;
                 data.transactions = None;
+                data.pending.clear();
             }
             _ => {}
         }

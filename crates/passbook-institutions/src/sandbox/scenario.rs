@@ -21,6 +21,8 @@ pub enum Scenario {
     /// A busy shop's account: about 100,000 transactions over the year (paging and filters at
     /// scale).
     LongHistory,
+    /// Links normally; the bank is down one day in seven, and refreshes on those days fail.
+    Outage,
 }
 
 /// (username, scenario, what it does): the table the README and `GET /v2/connect/sandbox` show.
@@ -46,7 +48,18 @@ pub const SCENARIOS: &[(&str, Scenario, &str)] = &[
         Scenario::LongHistory,
         "A busy shop's account: about 100,000 transactions over the year; data AVAILABLE",
     ),
+    (
+        "user_outage",
+        Scenario::Outage,
+        "Links normally; the bank is down every seventh day (by the sandbox clock), when refreshes fail",
+    ),
 ];
+
+/// The days `user_outage`'s bank is down: one in seven, counted from 1970-01-01 (a Thursday),
+/// so every Wednesday.
+pub fn outage_day(now: passbook_domain::Timestamp) -> bool {
+    now.0.div_euclid(86_400_000) % 7 == 6
+}
 
 impl Scenario {
     pub fn from_username(username: &str) -> Option<Self> {

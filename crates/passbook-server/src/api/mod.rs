@@ -12,7 +12,9 @@ mod insights;
 mod institutions;
 mod investments;
 mod partners;
+mod sandbox;
 mod statements;
+mod sync;
 mod wire;
 
 use passbook_types::accounts::*;
@@ -252,6 +254,20 @@ fn passbook_api(upload_limit: usize) -> Vec<Operation> {
             .json_body::<SandboxWebhookIn>()
             .link("event", "getEvent", &[("id", "$response.body#/data/event_id")])
             .returns::<Success<TestEventOut>>(200, "The queued event's id."),
+        Operation::get("/passbook/v1/sandbox/clock", sandbox::clock)
+            .named("Passbook", "getSandboxClock", "The app's sandbox clock (sandbox mode)")
+            .returns::<Success<SandboxClockOut>>(200, "The clock."),
+        Operation::post("/passbook/v1/sandbox/clock", sandbox::advance_clock)
+            .named("Passbook", "advanceSandboxClock", "Move the app's sandbox clock ahead (sandbox mode)")
+            .describe("By `days`, or `to` a date. Every linked account of the app is refreshed once per refresh interval crossed, in order, before the answer: new days of history arrive, card payments post or are reversed, scenario logins fail as they would (re-authorisation after its window, `user_outage`'s bank on its down days), and each refresh sends its webhooks as a scheduled one does. The clock never goes back.")
+            .json_body::<SandboxClockIn>()
+            .returns::<Success<SandboxClockOut>>(200, "Where the clock is now, and the refreshes run."),
+        Operation::get("/passbook/v1/accounts/{id}/transactions/sync", sync::sync)
+            .named("Passbook", "syncTransactions", "The account's transaction changes since a cursor")
+            .describe("A feed of every change to the account's transactions, in order: records added (posted, or pending), pending records that posted or changed (`modified`, same id), and pending records reversed (`removed`). Apply a page (`added`, then `modified`, then `removed`), store `next_cursor`, and call again while `has_more`. Each change comes once; a lost cursor is recovered by starting again without one, which replays the feed from the account's first record and ends in the same state. `passbook.events.sync_updates_available` says when a refresh left new changes. Mono's endpoints list posted records only, as before.")
+            .link("next", "syncTransactions", &[("id", "$request.path.id"), ("cursor", "$response.body#/data/next_cursor")])
+            .query::<SyncQuery>()
+            .returns::<Success<SyncOut>>(200, "A page of changes."),
         Operation::get("/passbook/v1/settings", events::get_settings)
             .named("Passbook", "getSettings", "How often accounts are refreshed")
             .returns::<Success<SettingsOut>>(200, "The settings."),

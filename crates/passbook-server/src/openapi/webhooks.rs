@@ -27,6 +27,13 @@ const EVENTS: &[(&str, &str, SchemaFn)] = &[
         "The assessment asked for with `POST /v2/accounts/{id}/creditworthiness`.",
         body::<CreditWorthinessData>,
     ),
+    (
+        SYNC_UPDATES_AVAILABLE,
+        "Passbook's own: a refresh changed the account's transactions; read them from `GET \
+         /passbook/v1/accounts/{id}/transactions/sync` with your stored cursor. Not sent for the first fetch \
+         (`account_updated` says the data is ready).",
+        body::<SyncUpdatesAvailableData>,
+    ),
     (WEBHOOK_TEST, "Sent on request (`POST /passbook/v1/webhook/test`) to check an endpoint.", body::<WebhookTestData>),
 ];
 

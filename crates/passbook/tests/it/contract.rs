@@ -258,6 +258,10 @@ async fn real_answers_and_webhooks_fit_the_document() {
     r.post("rotateWebhookSecret", "/passbook/v1/webhook/secret/rotate", json!({})).await;
     let trigger = json!({"account": id, "event": "mono.events.account_updated", "sync_status": "SUCCESSFUL"});
     r.post("sendSandboxWebhook", "/passbook/v1/sandbox/webhooks", trigger).await;
+    r.get("syncTransactions", &format!("/passbook/v1/accounts/{id}/transactions/sync?count=2")).await;
+    r.get("getSandboxClock", "/passbook/v1/sandbox/clock").await;
+    r.post("advanceSandboxClock", "/passbook/v1/sandbox/clock", json!({"days": 3})).await;
+    t.receiver.wait_for("passbook.events.sync_updates_available", 1).await;
     r.post("unlinkAccount", &format!("/v2/accounts/{id}/unlink"), json!({})).await;
     t.receiver.wait_for("mono.events.account_unlinked", 1).await;
 
@@ -284,6 +288,7 @@ async fn real_answers_and_webhooks_fit_the_document() {
     ] {
         assert!(hooks.contains_key(&format!("mono.events.{event}")), "no {event} webhook arrived");
     }
+    assert!(hooks.contains_key("passbook.events.sync_updates_available"));
 
     let examples = json!({"operations": r.seen, "webhooks": hooks});
     if std::env::var_os("PASSBOOK_WRITE_OPENAPI_EXAMPLES").is_some() {

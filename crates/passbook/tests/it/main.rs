@@ -23,6 +23,7 @@ mod races;
 mod replicas;
 mod security;
 mod statements;
+mod time_travel;
 mod uploads;
 mod webhooks;
 mod widget;

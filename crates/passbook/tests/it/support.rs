@@ -463,8 +463,12 @@ pub fn assert_delivered_in_order(all: &[Received], expected: usize) {
     let mut last_sequence: HashMap<String, i64> = HashMap::new();
     for r in acknowledged {
         let body = r.json();
-        let account =
-            body["data"]["id"].as_str().or(body["data"]["account"]["_id"].as_str()).unwrap_or_default().to_string();
+        let data = &body["data"];
+        let account = [&data["id"], &data["account"]["_id"], &data["account"]]
+            .into_iter()
+            .find_map(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string();
         let sequence = body["sequence"].as_i64().expect("every delivery has a sequence");
         let previous = last_sequence.insert(account.clone(), sequence).unwrap_or(0);
         assert_eq!(sequence, previous + 1, "account {account}: events acknowledged out of order");

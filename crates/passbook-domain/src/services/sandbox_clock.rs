@@ -1,0 +1,123 @@
+//! The sandbox clock: each app's sandbox banks live at the time now plus the app's offset, and
+//! moving the offset ahead runs the refreshes the days in between would have run, in order, so
+//! history, balances, pending card payments and webhooks unfold as they would have.
+use passbook_types::passbook::{SandboxClockIn, SandboxClockOut};
+use time::Date;
+
+use super::Passbook;
+use super::fetch::Fetching;
+use crate::model::{Account, App, AuthMethod, PageRequest, SyncStatus};
+use crate::{Error, Result, Timestamp};
+
+const DAY_MS: i64 = 86_400_000;
+/// The most one move may cross: a year, leap or not.
+const MAX_DAYS: i64 = 366;
+
+impl Passbook {
+    pub async fn sandbox_clock(&self, app: &App) -> Result<SandboxClockOut> {
+        let offset = self.sandboxed_offset(app).await?;
+        Ok(clock_out(self.clock.now(), offset, 0, 0))
+    }
+
+    /// Moves the app's sandbox clock ahead and runs each refresh its accounts would have had
+    /// on the way (one per refresh interval crossed), before answering.
+    pub async fn advance_sandbox_clock(&self, app: &App, request: &SandboxClockIn) -> Result<SandboxClockOut> {
+        let offset = self.sandboxed_offset(app).await?;
+        let days = days_to_move(request, self.clock.now().plus_millis(offset))?;
+        let moved_to = self.store.advance_sandbox_clock(&app.id, days * DAY_MS).await?;
+        // Another move may have run meanwhile: this one covers exactly the days it added.
+        let from = self.clock.now().plus_millis(moved_to - days * DAY_MS);
+        let until = self.clock.now().plus_millis(moved_to);
+        let step = app.refresh_interval_hours.max(1) as i64 * 3_600_000;
+        let accounts = self.sandbox_refreshable(app).await?;
+        let (mut refreshes, mut failed) = (0, 0);
+        let mut at = from.plus_millis(step);
+        while at <= until {
+            for id in &accounts {
+                match self.refresh_at(id, at).await? {
+                    Some(SyncStatus::Successful) => refreshes += 1,
+                    Some(_) => (refreshes, failed) = (refreshes + 1, failed + 1),
+                    None => {}
+                }
+            }
+            at = at.plus_millis(step);
+        }
+        tracing::info!(app = %app.id, days, refreshes, failed, "sandbox clock moved");
+        Ok(clock_out(self.clock.now(), moved_to, refreshes, failed))
+    }
+
+    async fn sandboxed_offset(&self, app: &App) -> Result<i64> {
+        if !self.settings.sandbox {
+            return Err(Error::not_found("The sandbox clock exists only in sandbox mode"));
+        }
+        self.store.sandbox_offset(&app.id).await
+    }
+
+    /// The app's accounts that refreshes reach (not statement uploads).
+    async fn sandbox_refreshable(&self, app: &App) -> Result<Vec<String>> {
+        let mut ids = Vec::new();
+        let mut page = 1;
+        loop {
+            let found = self.store.list_accounts(&app.id, PageRequest::new(page, Some(100))).await?;
+            let done = found.items.len() < 100;
+            ids.extend(
+                found.items.into_iter().filter(|(a, _)| a.auth_method != AuthMethod::StatementUpload).map(|(a, _)| a.id),
+            );
+            if done {
+                return Ok(ids);
+            }
+            page += 1;
+        }
+    }
+
+    /// One refresh of the account as of sandbox time `at`, unless it waits for its user
+    /// (re-authorisation) or is gone; its outcome.
+    async fn refresh_at(&self, id: &str, at: Timestamp) -> Result<Option<SyncStatus>> {
+        let Some(account) = self.store.account_by_id(id).await?.filter(|a: &Account| !a.needs_reauth) else {
+            return Ok(None);
+        };
+        let result = match self.fetch(&account, true, at).await {
+            Ok(result) => result,
+            Err(reason) => {
+                tracing::info!(account = %id, %reason, "sandbox refresh failed for now");
+                return Ok(Some(SyncStatus::Failed));
+            }
+        };
+        let sync = result.sync;
+        self.apply_sync(account, Fetching::SandboxClock, result, None).await?;
+        Ok(Some(sync))
+    }
+}
+
+fn days_to_move(request: &SandboxClockIn, now: Timestamp) -> Result<i64> {
+    let days = match (request.days, request.to.as_deref()) {
+        (Some(days), None) => days,
+        (None, Some(to)) => {
+            let format = time::macros::format_description!("[year]-[month]-[day]");
+            let date = Date::parse(to, format)
+                .map_err(|_| Error::invalid("to", format!("to must be a date as YYYY-MM-DD, got '{to}'")))?;
+            (date - now.to_datetime().date()).whole_days()
+        }
+        (Some(_), Some(_)) => return Err(Error::invalid("days", "send days or to, not both")),
+        (None, None) => {
+            return Err(Error::invalid("days", "days (how many days ahead) or to (a YYYY-MM-DD date) is required"));
+        }
+    };
+    if !(1..=MAX_DAYS).contains(&days) {
+        let field = if request.days.is_some() { "days" } else { "to" };
+        return Err(Error::invalid(
+            field,
+            format!("the sandbox clock moves ahead 1 to {MAX_DAYS} days at a time (it never goes back); this is {days}"),
+        ));
+    }
+    Ok(days)
+}
+
+fn clock_out(now: Timestamp, offset: i64, refreshes: u64, failed_refreshes: u64) -> SandboxClockOut {
+    SandboxClockOut {
+        now: now.plus_millis(offset).to_iso(),
+        days_ahead: offset / DAY_MS,
+        refreshes,
+        failed_refreshes,
+    }
+}

@@ -1,0 +1,253 @@
+//! The sandbox clock and the transaction change feed: accounts live through weeks and months in
+//! seconds, and a client that syncs the feed ends with exactly the server's records.
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use passbook_client::Client;
+use passbook_types::accounts::{TransactionOut, TransactionsQuery};
+use passbook_types::passbook::{SandboxClockIn, SyncQuery, SyncTransactionOut};
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::support::*;
+
+const DAY_MS: i64 = 86_400_000;
+
+fn days(days: i64) -> SandboxClockIn {
+    SandboxClockIn { days: Some(days), to: None }
+}
+
+/// Every posted record Mono's endpoint lists, oldest first.
+async fn posted(api: &Client, id: &str) -> Vec<TransactionOut> {
+    let query = TransactionsQuery { paginate: Some("false".into()), ..Default::default() };
+    let mut all = api.transactions(id, &query).await.unwrap().data;
+    all.reverse();
+    all
+}
+
+fn signed(t: &TransactionOut) -> i64 {
+    if t.kind == "credit" { t.amount } else { -t.amount }
+}
+
+fn assert_running_balances(records: &[TransactionOut]) {
+    for pair in records.windows(2) {
+        assert!(pair[0].date < pair[1].date, "{} then {}", pair[0].date, pair[1].date);
+        assert_eq!(pair[1].balance, pair[0].balance.map(|b| b + signed(&pair[1])), "{:?} then {:?}", pair[0], pair[1]);
+    }
+}
+
+#[tokio::test]
+async fn the_sandbox_clock_brings_weeks_of_history_balances_and_webhooks_in_order() {
+    let t = TestApp::spawn().await;
+    let api = t.api();
+    t.link("clock-1", "user_good").await;
+    let id = connected_ids(&t.receiver, 1).await.remove(0);
+    t.wait_for_data(&id).await;
+    let before = posted(&api, &id).await;
+    let fetched_at = |details: passbook_types::accounts::AccountDetails| details.passbook.unwrap().freshness.last_refreshed_at;
+    let first_fetch = fetched_at(api.account(&id).await.unwrap()).unwrap();
+    let clock = api.sandbox_clock().await.unwrap();
+    assert_eq!(clock.days_ahead, 0);
+    let start = passbook_domain::Timestamp::parse_iso(&clock.now).unwrap();
+
+    let moved = api.advance_sandbox_clock(&days(21)).await.unwrap();
+    assert_eq!((moved.days_ahead, moved.refreshes, moved.failed_refreshes), (21, 21, 0), "{moved:?}");
+    let now = passbook_domain::Timestamp::parse_iso(&moved.now).unwrap();
+    assert!(now.0 - start.0 >= 21 * DAY_MS, "{} then {}", clock.now, moved.now);
+
+    // Three more weeks of history, after the old, whose records are unchanged.
+    let after = posted(&api, &id).await;
+    assert_eq!(&after[..before.len()], &before[..], "history only grows at its end");
+    let new = &after[before.len()..];
+    assert!(new.len() > 21, "{} records in three weeks", new.len());
+    let last = passbook_domain::Timestamp::parse_iso(&new.last().unwrap().date).unwrap();
+    assert!(last.0 > now.0 - 3 * DAY_MS && last <= now, "the newest record is of the last days");
+    assert_running_balances(&after);
+    assert!(after.iter().all(|t| !t.narration.starts_with("POS AUTH")), "Mono's endpoints list posted records only");
+    let balance = api.balance(&id).await.unwrap().balance;
+    assert_eq!(Some(balance), after.last().unwrap().balance, "the balance is the newest running balance");
+    let refreshed = fetched_at(api.account(&id).await.unwrap()).unwrap();
+    assert!(refreshed > first_fetch, "{first_fetch} then {refreshed}");
+
+    // One account_updated per day crossed, in order with everything else the account sent.
+    let updates = t.receiver.wait_for("mono.events.account_updated", 22).await;
+    let refreshes: Vec<_> = updates.iter().map(|r| r.json()).filter(|b| b["data"]["meta"]["sync_status"].is_string()).collect();
+    assert_eq!(refreshes.len(), 21);
+    assert!(refreshes.iter().all(|b| b["data"]["meta"]["sync_status"] == "SUCCESSFUL"));
+    let available = t.receiver.wait_for("passbook.events.sync_updates_available", 1).await;
+    assert!(available[0].json()["data"]["added"].as_u64().unwrap() > 0);
+    let expected = api.events(&Default::default()).await.unwrap().meta.total as usize;
+    assert!(expected > 1 + 22, "{expected} events");
+    t.receiver.wait_until(std::time::Duration::from_secs(20), "every event", |all| all.len() >= expected).await;
+    assert_delivered_in_order(&t.receiver.all(), expected);
+
+    // `to` a date; refusals name the problem; the clock never goes back.
+    let today = moved.now[..10].to_string();
+    let to = now.plus_millis(2 * DAY_MS).to_iso()[..10].to_string();
+    let moved = api.advance_sandbox_clock(&SandboxClockIn { days: None, to: Some(to.clone()) }).await.unwrap();
+    assert_eq!((moved.days_ahead, &moved.now[..10]), (23, to.as_str()));
+    for (body, field) in [
+        (json!({}), "days"),
+        (json!({"days": 0}), "days"),
+        (json!({"days": 367}), "days"),
+        (json!({"days": 1.5}), "days"),
+        (json!({"days": 2, "to": to}), "days"),
+        (json!({"to": today}), "to"),
+        (json!({"to": "31-12-2030"}), "to"),
+    ] {
+        let (status, answer) = t.post_json("/passbook/v1/sandbox/clock", body.clone()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {answer}");
+        assert_eq!(answer["status"], "failed");
+        assert!(answer["message"].as_str().unwrap().contains(field), "{body}: {answer}");
+    }
+}
+
+#[tokio::test]
+async fn scenario_logins_keep_their_meaning_over_time() {
+    let t = TestApp::spawn().await;
+    let api = t.api();
+    t.link("outage-1", "user_outage").await;
+    t.link("reauth-1", "user_reauth").await;
+    let ids = connected_ids(&t.receiver, 2).await;
+    for id in &ids {
+        t.wait_for_data(id).await;
+    }
+    // Over a week the outage bank is down one day, and the re-authorisation window has long
+    // passed: that account fails once and then waits for its user.
+    let moved = api.advance_sandbox_clock(&days(7)).await.unwrap();
+    assert_eq!((moved.refreshes, moved.failed_refreshes), (8, 2), "{moved:?}");
+    let outage = api.account(&ids[0]).await.unwrap().passbook.unwrap().freshness;
+    assert_eq!(outage.last_failure.as_deref(), Some("bank_unavailable"));
+    assert!(outage.last_refreshed_at.is_some() && outage.next_refresh_at.is_some(), "{outage:?}");
+    let reauth = api.account(&ids[1]).await.unwrap().passbook.unwrap().freshness;
+    assert_eq!(reauth.last_failure.as_deref(), Some("reauthorisation_required"));
+    assert!(reauth.next_refresh_at.is_none());
+    let updates = t.receiver.wait_for("mono.events.account_updated", 2 + 8).await;
+    let statuses: Vec<String> = updates
+        .iter()
+        .map(|r| r.json())
+        .filter(|b| b["data"]["account"]["_id"] == ids[1].as_str())
+        .filter_map(|b| b["data"]["meta"]["sync_status"].as_str().map(String::from))
+        .collect();
+    assert_eq!(statuses, vec!["REAUTHORISATION_REQUIRED"]);
+}
+
+/// A client of the change feed: the records it has, by id, and its cursor.
+#[derive(Default)]
+struct Mirror {
+    cursor: Option<String>,
+    records: BTreeMap<String, SyncTransactionOut>,
+    added: HashSet<String>,
+    seen_pending: HashSet<String>,
+    posted_from_pending: usize,
+    changed_on_posting: usize,
+    removed: usize,
+}
+
+impl Mirror {
+    /// Applies pages until the feed has no more, `count` changes at a time; stops after
+    /// `max_pages` pages when given (a client that went away half way).
+    async fn sync(&mut self, api: &Client, id: &str, count: u32, max_pages: Option<usize>) -> usize {
+        let mut pages = 0;
+        loop {
+            let query = SyncQuery { cursor: self.cursor.clone(), count: Some(count.to_string()) };
+            let page = api.sync_transactions(id, &query).await.unwrap();
+            for record in page.added {
+                assert!(self.added.insert(record.transaction.id.clone()), "{} added twice", record.transaction.id);
+                if record.pending {
+                    self.seen_pending.insert(record.transaction.id.clone());
+                }
+                assert!(self.records.insert(record.transaction.id.clone(), record).is_none());
+            }
+            for record in page.modified {
+                let before = self.records.get(&record.transaction.id).expect("a modified record was added before");
+                if before.pending && !record.pending {
+                    self.posted_from_pending += 1;
+                    self.changed_on_posting += (before.transaction.amount != record.transaction.amount) as usize;
+                }
+                self.records.insert(record.transaction.id.clone(), record);
+            }
+            for id in page.removed {
+                let gone = self.records.remove(&id).expect("a removed record was added before");
+                assert!(gone.pending, "only pending records are removed");
+                self.removed += 1;
+            }
+            self.cursor = Some(page.next_cursor);
+            pages += 1;
+            if !page.has_more || max_pages == Some(pages) {
+                return pages;
+            }
+        }
+    }
+
+    fn posted(&self) -> Vec<&TransactionOut> {
+        let mut posted: Vec<_> = self.records.values().filter(|r| !r.pending).map(|r| &r.transaction).collect();
+        posted.sort_by(|a, b| (&a.date, &a.id).cmp(&(&b.date, &b.id)));
+        posted
+    }
+}
+
+#[tokio::test]
+async fn a_sync_client_replays_a_year_of_changes_and_ends_with_the_servers_records() {
+    let mut t = TestApp::spawn().await;
+    let mut api = t.api();
+    t.link("sync-1", "user_good").await;
+    let id = connected_ids(&t.receiver, 1).await.remove(0);
+    t.wait_for_data(&id).await;
+
+    let mut steady = Mirror::default();
+    let mut interrupted = Mirror::default();
+    let mut mirrors_synced = 0;
+    for month in 1..=12 {
+        api.advance_sandbox_clock(&days(30)).await.unwrap();
+        if month == 4 {
+            // A restart between refreshes and syncs: the cursors stay good.
+            t.restart(|_| {}).await;
+            api = t.api();
+        }
+        steady.sync(&api, &id, 500, None).await;
+        // This one reads a page at a time and goes away after two, most months; in month 7 it
+        // loses its cursor and starts again from nothing.
+        if month == 7 {
+            interrupted = Mirror::default();
+        }
+        let pages = interrupted.sync(&api, &id, 37, if month % 3 == 0 { None } else { Some(2) }).await;
+        mirrors_synced += pages;
+    }
+    interrupted.sync(&api, &id, 37, None).await;
+    assert!(mirrors_synced > 24);
+
+    let server = posted(&api, &id).await;
+    assert_running_balances(&server);
+    assert!(server.len() > 600, "{} records after a year more", server.len());
+    for mirror in [&steady, &interrupted] {
+        let mine: Vec<TransactionOut> = mirror.posted().into_iter().cloned().collect();
+        assert_eq!(mine.len(), server.len());
+        assert!(mine == server, "the mirror's posted records are the server's");
+    }
+    // The year had every kind of change, and the pending records left are those the bank still
+    // holds: newer than any posted card payment could be settled.
+    assert!(steady.seen_pending.len() > 100, "{} holds", steady.seen_pending.len());
+    assert!(steady.posted_from_pending > 100, "{}", steady.posted_from_pending);
+    assert!(steady.changed_on_posting > 5, "{}", steady.changed_on_posting);
+    assert!(steady.removed > 2, "{}", steady.removed);
+    let still_pending: HashMap<_, _> = steady.records.iter().filter(|(_, r)| r.pending).collect();
+    assert!(still_pending.len() < 10, "{} still pending", still_pending.len());
+    let interrupted_pending: HashSet<_> = interrupted.records.iter().filter(|(_, r)| r.pending).map(|(id, _)| id).collect();
+    assert_eq!(interrupted_pending, still_pending.keys().copied().collect());
+    t.receiver.wait_for("passbook.events.sync_updates_available", 12).await;
+
+    // A cursor is checked: of another account, made up, or past the feed's end.
+    let cursor = steady.cursor.clone().unwrap();
+    for (query, problem) in [
+        (format!("cursor={cursor}&count=0"), "count"),
+        (format!("cursor={cursor}&count=501"), "count"),
+        ("cursor=bm90LWEtY3Vyc29y".to_string(), "not a cursor"),
+    ] {
+        let (status, answer) = t.get(&format!("/passbook/v1/accounts/{id}/transactions/sync?{query}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {answer}");
+        assert!(answer["message"].as_str().unwrap().contains(problem), "{answer}");
+    }
+    let other = TestApp::spawn().await;
+    let (status, _) = other.get(&format!("/passbook/v1/accounts/{id}/transactions/sync?cursor={cursor}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "another app sees no feed");
+}
