@@ -215,7 +215,11 @@ impl SyncPage {
         let has_more = changes.len() > count;
         changes.truncate(count);
         let last = changes.last().map_or(after, |c| c.seq);
-        let mut page = Self { next_cursor: Cursor { account_id: account_id.into(), seq: last }.encode(), has_more, ..Self::default() };
+        let mut page = Self {
+            next_cursor: Cursor { account_id: account_id.into(), seq: last }.encode(),
+            has_more,
+            ..Self::default()
+        };
         for change in changes {
             match (change.kind, change.transaction) {
                 (ChangeKind::Added, Some(t)) => page.added.push(t),
@@ -252,12 +256,15 @@ impl Cursor {
         let refuse = |why: &str| {
             Error::invalid(
                 "cursor",
-                format!("{why}; send the next_cursor of an earlier answer, or no cursor to start again from the beginning"),
+                format!(
+                    "{why}; send the next_cursor of an earlier answer, or no cursor to start again from the beginning"
+                ),
             )
         };
         let decoded = URL_SAFE_NO_PAD.decode(text).ok().and_then(|b| String::from_utf8(b).ok());
         let mut parts = decoded.as_deref().unwrap_or_default().split(':');
-        let (Some(CURSOR_PREFIX), Some(account), Some(seq), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+        let (Some(CURSOR_PREFIX), Some(account), Some(seq), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
         else {
             return Err(refuse("cursor is not a cursor this feed gave"));
         };
@@ -293,12 +300,26 @@ mod tests {
 
     #[test]
     fn a_hold_is_added_then_modified_as_it_posts_with_its_id_kept() {
-        let first = plan(ACCOUNT, vec![], vec![fetched("h", 10, 500, "POS AUTH @ X", None)], &HashSet::new(), SyncState::default(), Some(Timestamp(100)));
+        let first = plan(
+            ACCOUNT,
+            vec![],
+            vec![fetched("h", 10, 500, "POS AUTH @ X", None)],
+            &HashSet::new(),
+            SyncState::default(),
+            Some(Timestamp(100)),
+        );
         assert_eq!(first.log.len(), 1);
         assert_eq!(first.log[0].kind, ChangeKind::Added);
         let hold = first.pending_saved[0].clone();
         let state = SyncState { change_seq: 1, pending: vec![hold.clone()] };
-        let posted = plan(ACCOUNT, vec![fetched("h", 20, 510, "POS PURCHASE @ X", Some(90))], vec![], &HashSet::new(), state, Some(Timestamp(100)));
+        let posted = plan(
+            ACCOUNT,
+            vec![fetched("h", 20, 510, "POS PURCHASE @ X", Some(90))],
+            vec![],
+            &HashSet::new(),
+            state,
+            Some(Timestamp(100)),
+        );
         assert_eq!(posted.after_seq, 1);
         assert_eq!(posted.log.len(), 1, "{:?}", posted.log);
         assert_eq!((posted.log[0].kind, &posted.log[0].transaction_id), (ChangeKind::Modified, &hold.id));

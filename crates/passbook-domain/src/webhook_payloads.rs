@@ -80,7 +80,11 @@ pub fn account_unlinked(account: &Account, now: Timestamp) -> NewEvent {
 
 /// `passbook.events.sync_updates_available`, after a refresh that changed the account's
 /// transactions.
-pub fn sync_updates_available(account: &Account, changes: &crate::sync::TransactionChanges, now: Timestamp) -> NewEvent {
+pub fn sync_updates_available(
+    account: &Account,
+    changes: &crate::sync::TransactionChanges,
+    now: Timestamp,
+) -> NewEvent {
     use crate::sync::ChangeKind;
     let count = |kind| changes.log.iter().filter(|c| c.kind == kind).count() as u64;
     let data = SyncUpdatesAvailableData {

@@ -145,7 +145,12 @@ struct ChangeRow(i64, i64, String, Option<String>, Option<TransactionRow>);
 
 /// Up to `limit` changes after `after`: one range scan of the log's key, each posted record
 /// found by its own key, returned as one JSON text (as transaction pages are).
-pub(crate) async fn changes(store: &SqlStore, account_id: &str, after: u64, limit: u32) -> StoreResult<Vec<LoggedChange>> {
+pub(crate) async fn changes(
+    store: &SqlStore,
+    account_id: &str,
+    after: u64,
+    limit: u32,
+) -> StoreResult<Vec<LoggedChange>> {
     let posted = "json_array(lower(hex(t.id)), lower(hex(t.account_id)), t.date, t.narration, t.amount, t.kind, \
                   t.balance, t.currency, t.fingerprint)";
     let sql = match store.backend {
@@ -156,10 +161,10 @@ pub(crate) async fn changes(store: &SqlStore, account_id: &str, after: u64, limi
         Backend::Postgres => format!(
             "SELECT json_agg(json_build_array(c.seq, c.change, encode(c.transaction_id, 'hex'), c.pending, \
              CASE WHEN t.id IS NULL THEN NULL ELSE {} END) ORDER BY c.seq)::text FROM ({PAGE}) c {JOIN}",
-            posted.replace("json_array", "json_build_array").replace("lower(hex(t.id))", "encode(t.id, 'hex')").replace(
-                "lower(hex(t.account_id))",
-                "encode(t.account_id, 'hex')"
-            )
+            posted
+                .replace("json_array", "json_build_array")
+                .replace("lower(hex(t.id))", "encode(t.id, 'hex')")
+                .replace("lower(hex(t.account_id))", "encode(t.account_id, 'hex')")
         ),
     };
     let json: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))

@@ -44,5 +44,4 @@ pub const WEBHOOK_URL: &str = concat!(
     r"([/?#][^\s\u0000-\u001f\u007f-\u009f]*)?\s*)$"
 );
 /// The webhooks the sandbox sends on demand.
-pub const SANDBOX_WEBHOOK: &str =
-    r"^(mono\.events\.account_(connected|updated|reauthorized|unlinked)|mono\.accounts\.jobs\.update|passbook\.events\.sync_updates_available)$";
+pub const SANDBOX_WEBHOOK: &str = r"^(mono\.events\.account_(connected|updated|reauthorized|unlinked)|mono\.accounts\.jobs\.update|passbook\.events\.sync_updates_available)$";

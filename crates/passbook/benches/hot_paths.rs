@@ -3,7 +3,9 @@
 //! 1. writing a data fetch of 100,000 transactions (batched, one database transaction);
 //! 2. `GET /v2/accounts/{id}/transactions` on an account with 100,000 transactions against one
 //!    with 100 (first page, last page, filtered);
-//! 3. the webhook pipeline: from the user's login to `account_connected` arriving at a local
+//! 3. `GET /passbook/v1/accounts/{id}/transactions/sync` (the change feed) at its start, its
+//!    last 100 changes and its end, on the same two accounts;
+//! 4. the webhook pipeline: from the user's login to `account_connected` arriving at a local
 //!    receiver.
 //!
 //! Run with `cargo bench -p passbook --bench hot_paths`.
@@ -12,9 +14,9 @@ use std::time::{Duration, Instant};
 
 use axum::routing::post;
 use passbook::Config;
+use passbook_domain::connector::FetchedTransaction;
 use passbook_domain::model::*;
 use passbook_domain::store::{FetchUpdate, SessionCreated};
-use passbook_domain::connector::FetchedTransaction;
 use passbook_domain::{Passbook, Timestamp, Vault, ids, sync, webhook_payloads};
 
 const REQUESTS: usize = 300;
@@ -68,6 +70,9 @@ async fn main() {
         ("last page, asked for as `page=N`", url(&small, "limit=50&page=2"), url(&large, "limit=50&page=2000")),
         ("type=credit, first page", url(&small, "type=credit"), url(&large, "type=credit")),
         ("date range of one month", url(&small, &range_query()), url(&large, &range_query())),
+        ("sync: the feed's first 100 changes", sync_url(base, &small, 0), sync_url(base, &large, 0)),
+        ("sync: the last 100 changes", sync_url(base, &small, 0), sync_url(base, &large, 100_000 - 100)),
+        ("sync: at the end, nothing new", sync_url(base, &small, 100), sync_url(base, &large, 100_000)),
     ] {
         let a = time_requests(&http, key, &small_url).await;
         let b = time_requests(&http, key, &large_url).await;
@@ -119,6 +124,12 @@ fn fmt(d: Duration) -> String {
 fn percentiles(mut samples: Vec<Duration>) -> (Duration, Duration) {
     samples.sort();
     (samples[samples.len() / 2], samples[samples.len() * 95 / 100])
+}
+
+/// A page of the account's change feed after its change number `after`.
+fn sync_url(base: &str, account: &str, after: u64) -> String {
+    let cursor = sync::Cursor { account_id: account.to_string(), seq: after }.encode();
+    format!("{base}/passbook/v1/accounts/{account}/transactions/sync?count=100&cursor={cursor}")
 }
 
 async fn next_url(http: &reqwest::Client, key: &str, url: &str) -> String {

@@ -6,7 +6,7 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use passbook_domain::model::{App, CreatedApp, EventId};
 use passbook_domain::services::{EventHistory, EventsPage, RotatedSecret};
-use passbook_types::passbook::{EventsQuery, ReplayRequest};
+use passbook_types::passbook::{EventsQuery, ReplayRequest, SandboxClockIn};
 use serde_json::json;
 
 use crate::{Config, app};
@@ -68,6 +68,11 @@ pub enum Command {
     Webhook {
         #[command(subcommand)]
         command: WebhookCommand,
+    },
+    /// The sandbox's clock: accounts that live through time.
+    Sandbox {
+        #[command(subcommand)]
+        command: SandboxCommand,
     },
     /// Link accounts from statement files, without a browser.
     Statements {
@@ -169,6 +174,25 @@ pub enum EventsCommand {
         since: Option<String>,
         #[arg(long)]
         until: Option<String>,
+        #[command(flatten)]
+        app: AppArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SandboxCommand {
+    /// Show the app's sandbox clock.
+    Clock {
+        #[command(flatten)]
+        app: AppArgs,
+    },
+    /// Move the app's sandbox clock ahead by `--days` or `--to` a date (YYYY-MM-DD), running the
+    /// refreshes the days in between bring; a running `passbook serve` delivers their webhooks.
+    Advance {
+        #[arg(long)]
+        days: Option<i64>,
+        #[arg(long)]
+        to: Option<String>,
         #[command(flatten)]
         app: AppArgs,
     },
@@ -422,7 +446,26 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Webhook { command } => webhook(command).await,
         Command::Statements { command } => statements(command).await,
+        Command::Sandbox { command } => sandbox(command).await,
     }
+}
+
+async fn sandbox(command: SandboxCommand) -> anyhow::Result<()> {
+    let clock = match command {
+        SandboxCommand::Clock { app } => {
+            let (passbook, app) = app_context(&app).await?;
+            passbook.sandbox_clock(&app).await?
+        }
+        SandboxCommand::Advance { days, to, app } => {
+            let (passbook, app) = app_context(&app).await?;
+            passbook.advance_sandbox_clock(&app, &SandboxClockIn { days, to }).await?
+        }
+    };
+    println!(
+        "sandbox time {} ({} days ahead); {} refreshes run, {} failed",
+        clock.now, clock.days_ahead, clock.refreshes, clock.failed_refreshes
+    );
+    Ok(())
 }
 
 async fn statements(command: StatementsCommand) -> anyhow::Result<()> {

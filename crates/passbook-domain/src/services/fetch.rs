@@ -215,8 +215,7 @@ impl Passbook {
         }
         retrieved.sort();
         let changes = self.plan_changes(&account.id, data.transactions, data.pending, result.as_of).await?;
-        let has_new_data =
-            changes.added_posted() > 0 || (data.balance.is_some() && data.balance != account.balance);
+        let has_new_data = changes.added_posted() > 0 || (data.balance.is_some() && data.balance != account.balance);
         let status = match (first_fetch, retrieved.is_empty()) {
             _ if result.status.is_some() => result.status.unwrap_or(DataStatus::Partial),
             (_, false) => status_for(&retrieved),

@@ -61,7 +61,11 @@ impl Passbook {
             let found = self.store.list_accounts(&app.id, PageRequest::new(page, Some(100))).await?;
             let done = found.items.len() < 100;
             ids.extend(
-                found.items.into_iter().filter(|(a, _)| a.auth_method != AuthMethod::StatementUpload).map(|(a, _)| a.id),
+                found
+                    .items
+                    .into_iter()
+                    .filter(|(a, _)| a.auth_method != AuthMethod::StatementUpload)
+                    .map(|(a, _)| a.id),
             );
             if done {
                 return Ok(ids);
@@ -107,17 +111,14 @@ fn days_to_move(request: &SandboxClockIn, now: Timestamp) -> Result<i64> {
         let field = if request.days.is_some() { "days" } else { "to" };
         return Err(Error::invalid(
             field,
-            format!("the sandbox clock moves ahead 1 to {MAX_DAYS} days at a time (it never goes back); this is {days}"),
+            format!(
+                "the sandbox clock moves ahead 1 to {MAX_DAYS} days at a time (it never goes back); this is {days}"
+            ),
         ));
     }
     Ok(days)
 }
 
 fn clock_out(now: Timestamp, offset: i64, refreshes: u64, failed_refreshes: u64) -> SandboxClockOut {
-    SandboxClockOut {
-        now: now.plus_millis(offset).to_iso(),
-        days_ahead: offset / DAY_MS,
-        refreshes,
-        failed_refreshes,
-    }
+    SandboxClockOut { now: now.plus_millis(offset).to_iso(), days_ahead: offset / DAY_MS, refreshes, failed_refreshes }
 }

@@ -119,7 +119,7 @@ impl CardHold {
             account_seed.rotate_left(29) ^ ((day as u64) << 16 | n as u64).wrapping_mul(0xD6E8_FEB8_6659_FD93),
         );
         let settles_after_ms = rng.random_range(18 * 3_600_000..54 * 3_600_000);
-        let reversed = rng.random_bool(0.05);
+        let reversed = rng.random_bool(0.08);
         // A fifth of holds are for another amount than the merchant finally takes (fuel,
         // restaurants): within 5% either way, in whole naira.
         let amount = if rng.random_bool(0.2) {

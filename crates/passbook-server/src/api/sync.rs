@@ -22,7 +22,8 @@ pub async fn sync(
 }
 
 fn sync_out(page: SyncPage) -> SyncOut {
-    let synced = |t: SyncedTransaction| SyncTransactionOut { transaction: wire::transaction(t.transaction), pending: t.pending };
+    let synced =
+        |t: SyncedTransaction| SyncTransactionOut { transaction: wire::transaction(t.transaction), pending: t.pending };
     SyncOut {
         added: page.added.into_iter().map(synced).collect(),
         modified: page.modified.into_iter().map(synced).collect(),

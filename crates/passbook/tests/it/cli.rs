@@ -64,3 +64,21 @@ async fn serve_creates_the_sandbox_app_once_and_prints_its_keys() {
     assert!(!second.contains("secret key"), "{second}");
     assert!(second.contains("Passbook is listening on"));
 }
+
+#[tokio::test]
+async fn the_sandbox_clock_moves_from_the_command_line() {
+    let t = TestApp::spawn().await;
+    t.link("cli-clock", "user_good").await;
+    let id = connected_ids(&t.receiver, 1).await.remove(0);
+    t.wait_for_data(&id).await;
+    let out = passbook_cli(&t, &["sandbox", "advance", "--days", "3", "--app", &t.app.app.id]).await;
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{printed} {}", String::from_utf8_lossy(&out.stderr));
+    assert!(printed.contains("(3 days ahead); 3 refreshes run, 0 failed"), "{printed}");
+    assert_eq!(t.api().sandbox_clock().await.unwrap().days_ahead, 3, "the server sees the same clock");
+    // The CLI wrote the refreshes' events; the running server delivers them.
+    t.receiver.wait_for("passbook.events.sync_updates_available", 1).await;
+    let out = passbook_cli(&t, &["sandbox", "advance", "--days", "0", "--app", &t.app.app.id]).await;
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("1 to 366 days"));
+}
