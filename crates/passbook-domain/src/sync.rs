@@ -49,6 +49,8 @@ pub struct SyncState {
     pub change_seq: u64,
     /// Its pending records.
     pub pending: Vec<Transaction>,
+    /// The moment of the newest bank data applied to it.
+    pub data_as_of: Timestamp,
 }
 
 /// One change as it is logged.
@@ -68,6 +70,9 @@ pub struct ChangeRecord {
 #[derive(Debug, Clone, Default)]
 pub struct TransactionChanges {
     pub after_seq: u64,
+    /// The moment the bank's lists are of, which becomes the account's `data_as_of` (the save
+    /// is `Raced` if a newer one was applied meanwhile); `None` for a fetch without records.
+    pub as_of: Option<Timestamp>,
     /// Records that posted: new ones, and pending ones that keep their id.
     pub posted: Vec<Transaction>,
     /// Pending records new or changed.
@@ -102,7 +107,11 @@ pub fn plan(
     state: SyncState,
     listed_at: Option<Timestamp>,
 ) -> TransactionChanges {
-    let mut changes = TransactionChanges { after_seq: state.change_seq, ..Default::default() };
+    if listed_at.is_some_and(|at| at < state.data_as_of) {
+        // Newer lists were applied while this fetch ran: it has nothing to add.
+        return TransactionChanges { after_seq: state.change_seq, ..Default::default() };
+    }
+    let mut changes = TransactionChanges { after_seq: state.change_seq, as_of: listed_at, ..Default::default() };
     let mut was_pending: HashMap<String, Transaction> =
         state.pending.into_iter().map(|t| (t.fingerprint.clone(), t)).collect();
     for fetched in posted.into_iter().filter(|t| !known.contains(&t.fingerprint)) {
@@ -311,7 +320,7 @@ mod tests {
         assert_eq!(first.log.len(), 1);
         assert_eq!(first.log[0].kind, ChangeKind::Added);
         let hold = first.pending_saved[0].clone();
-        let state = SyncState { change_seq: 1, pending: vec![hold.clone()] };
+        let state = SyncState { change_seq: 1, pending: vec![hold.clone()], ..Default::default() };
         let posted = plan(
             ACCOUNT,
             vec![fetched("h", 20, 510, "POS PURCHASE @ X", Some(90))],
@@ -331,7 +340,7 @@ mod tests {
     fn a_hold_that_changes_is_modified_and_one_no_longer_listed_is_removed() {
         let a = record(ACCOUNT, "a".repeat(24), fetched("a", 10, 500, "POS AUTH @ A", None));
         let b = record(ACCOUNT, "b".repeat(24), fetched("b", 11, 700, "POS AUTH @ B", None));
-        let state = SyncState { change_seq: 7, pending: vec![a.clone(), b.clone()] };
+        let state = SyncState { change_seq: 7, pending: vec![a.clone(), b.clone()], ..Default::default() };
         let listed = vec![fetched("a", 10, 550, "POS AUTH @ A", None)];
         let changes = plan(ACCOUNT, vec![], listed.clone(), &HashSet::new(), state.clone(), Some(Timestamp(100)));
         let kinds: Vec<_> = changes.log.iter().map(|c| (c.kind, c.transaction_id.clone())).collect();
@@ -349,7 +358,7 @@ mod tests {
     fn known_records_and_unchanged_holds_change_nothing() {
         let hold = record(ACCOUNT, "c".repeat(24), fetched("h", 10, 500, "POS AUTH @ X", None));
         let known: HashSet<String> = ["p".to_string()].into();
-        let state = SyncState { change_seq: 3, pending: vec![hold] };
+        let state = SyncState { change_seq: 3, pending: vec![hold], ..Default::default() };
         let changes = plan(
             ACCOUNT,
             vec![fetched("p", 5, 100, "AIRTIME", Some(1))],
@@ -359,6 +368,21 @@ mod tests {
             Some(Timestamp(100)),
         );
         assert!(changes.is_empty(), "{:?}", changes.log);
+    }
+
+    #[test]
+    fn lists_older_than_those_applied_change_nothing() {
+        let hold = record(ACCOUNT, "d".repeat(24), fetched("h", 10, 500, "POS AUTH @ X", None));
+        let state = SyncState { change_seq: 3, pending: vec![hold], data_as_of: Timestamp(200) };
+        let stale = plan(
+            ACCOUNT,
+            vec![fetched("p", 5, 100, "AIRTIME", Some(1))],
+            vec![],
+            &HashSet::new(),
+            state,
+            Some(Timestamp(150)),
+        );
+        assert!(stale.is_empty() && stale.as_of.is_none() && stale.posted.is_empty());
     }
 
     #[test]

@@ -25,10 +25,11 @@ struct PendingBody {
 
 pub(crate) async fn state(store: &SqlStore, account_id: &str) -> StoreResult<SyncState> {
     let account = id_bytes(account_id)?;
-    let seq: Option<i64> = sqlx::query_scalar("SELECT change_seq FROM accounts WHERE id = $1")
+    let seq: Option<(i64, i64)> = sqlx::query_as("SELECT change_seq, data_as_of FROM accounts WHERE id = $1")
         .bind(account_id)
         .fetch_optional(&store.pool)
         .await?;
+    let (seq, data_as_of) = seq.unwrap_or_default();
     let rows: Vec<(Vec<u8>, i64, String, i64, i64, String, String)> = sqlx::query_as(
         "SELECT id, date, narration, amount, kind, currency, fingerprint FROM pending_transactions WHERE account_id = $1",
     )
@@ -52,23 +53,27 @@ pub(crate) async fn state(store: &SqlStore, account_id: &str) -> StoreResult<Syn
             .try_into()
         })
         .collect::<StoreResult<_>>()?;
-    Ok(SyncState { change_seq: seq.unwrap_or_default() as u64, pending })
+    Ok(SyncState { change_seq: seq as u64, pending, data_as_of: passbook_domain::Timestamp(data_as_of) })
 }
 
 /// Numbers the fetch's changes after the account's last one, unless the account has moved on
-/// since the fetch read it (false: nothing written). Takes the account's row lock first, as
-/// every writer of an account does.
+/// since the fetch read it, or took newer bank data (false: nothing written). Takes the
+/// account's row lock first, as every writer of an account does.
 pub(crate) async fn claim_numbers(
     tx: &mut SqlTransaction<'static, Any>,
     account_id: &str,
     changes: &TransactionChanges,
 ) -> StoreResult<bool> {
-    let moved = sqlx::query("UPDATE accounts SET change_seq = change_seq + $2 WHERE id = $1 AND change_seq = $3")
-        .bind(account_id)
-        .bind(changes.log.len() as i64)
-        .bind(changes.after_seq as i64)
-        .execute(&mut **tx)
-        .await?;
+    let moved = sqlx::query(
+        "UPDATE accounts SET change_seq = change_seq + $2, data_as_of = COALESCE($4, data_as_of)
+         WHERE id = $1 AND change_seq = $3 AND data_as_of <= COALESCE($4, data_as_of)",
+    )
+    .bind(account_id)
+    .bind(changes.log.len() as i64)
+    .bind(changes.after_seq as i64)
+    .bind(changes.as_of.map(|t| t.0))
+    .execute(&mut **tx)
+    .await?;
     Ok(moved.rows_affected() == 1)
 }
 

@@ -186,7 +186,10 @@ impl Passbook {
     ) -> Result<JobResult> {
         for _ in 0..8 {
             match self.try_apply_sync(account.clone(), &fetching, &result, end.clone()).await? {
-                Settled::Raced => continue,
+                Settled::Raced => {
+                    tracing::debug!(account = %account.id, "another fetch of the account was saved first; applying again");
+                    continue;
+                }
                 settled => return Ok(settled.into()),
             }
         }
@@ -214,7 +217,13 @@ impl Passbook {
             }
         }
         retrieved.sort();
+        let listed = data.transactions.is_some();
         let changes = self.plan_changes(&account.id, data.transactions, data.pending, result.as_of).await?;
+        let mut data = FetchedData { transactions: None, pending: Vec::new(), ..data };
+        if listed && changes.as_of.is_none() {
+            // Newer bank data was applied while this fetch ran: its balance is older too.
+            data.balance = None;
+        }
         let has_new_data = changes.added_posted() > 0 || (data.balance.is_some() && data.balance != account.balance);
         let status = match (first_fetch, retrieved.is_empty()) {
             _ if result.status.is_some() => result.status.unwrap_or(DataStatus::Partial),

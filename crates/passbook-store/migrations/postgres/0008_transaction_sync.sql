@@ -5,6 +5,9 @@ ALTER TABLE apps ADD COLUMN sandbox_offset_ms BIGINT NOT NULL DEFAULT 0;
 -- a change names its record by (date, id), the key of posted records, and carries the record
 -- itself only while it is pending (posted records never change).
 ALTER TABLE accounts ADD COLUMN change_seq BIGINT NOT NULL DEFAULT 0;
+-- The moment of the newest bank data applied: a fetch of an earlier moment, saved late, changes
+-- no records.
+ALTER TABLE accounts ADD COLUMN data_as_of BIGINT NOT NULL DEFAULT 0;
 CREATE TABLE transaction_changes (
     account_id          BYTEA NOT NULL,
     seq                 BIGINT NOT NULL,

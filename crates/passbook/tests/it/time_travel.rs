@@ -258,3 +258,43 @@ async fn a_sync_client_replays_a_year_of_changes_and_ends_with_the_servers_recor
     let (status, _) = other.get(&format!("/passbook/v1/accounts/{id}/transactions/sync?cursor={cursor}")).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "another app sees no feed");
 }
+
+#[tokio::test]
+async fn refreshes_racing_on_one_account_log_each_change_once() {
+    let t = TestApp::spawn().await;
+    let api = t.api();
+    t.link("race-1", "user_good").await;
+    let id = connected_ids(&t.receiver, 1).await.remove(0);
+    t.wait_for_data(&id).await;
+    // Three moves at once: each gets its own stretch of days, and their refreshes of the
+    // account interleave (a fetch of an earlier day may be saved after one of a later day), with
+    // real-time syncs beside them.
+    let twenty = days(20);
+    let (a, b, c, _) = tokio::join!(
+        api.advance_sandbox_clock(&twenty),
+        api.advance_sandbox_clock(&twenty),
+        api.advance_sandbox_clock(&twenty),
+        t.http
+            .get(format!("{}/v2/accounts/{id}", t.base))
+            .header("mono-sec-key", t.key())
+            .header("x-realtime", "true")
+            .send(),
+    );
+    let moved = [a.unwrap(), b.unwrap(), c.unwrap()];
+    assert_eq!(moved.iter().map(|m| m.refreshes).sum::<u64>(), 60);
+    assert_eq!(moved.iter().map(|m| m.days_ahead).max(), Some(60));
+    api.advance_sandbox_clock(&days(1)).await.unwrap();
+
+    let mut mirror = Mirror::default();
+    mirror.sync(&api, &id, 100, None).await;
+    let mine: Vec<TransactionOut> = mirror.posted().into_iter().cloned().collect();
+    let server = posted(&api, &id).await;
+    assert!(mine == server, "the feed's posted records are the server's");
+    assert_running_balances(&server);
+    // Holds still pending are of the last two and a half days of sandbox time at most.
+    let now = passbook_domain::Timestamp::parse_iso(&api.sandbox_clock().await.unwrap().now).unwrap();
+    for (hold_id, hold) in mirror.records.iter().filter(|(_, r)| r.pending) {
+        let date = passbook_domain::Timestamp::parse_iso(&hold.transaction.date).unwrap();
+        assert!(date.0 > now.0 - 60 * 3_600_000, "{hold_id} has been pending since {}", hold.transaction.date);
+    }
+}
