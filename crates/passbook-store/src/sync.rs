@@ -23,6 +23,9 @@ struct PendingBody {
     fingerprint: String,
 }
 
+/// id, date, narration, amount, kind, currency, fingerprint
+type PendingRow = (Vec<u8>, i64, String, i64, i64, String, String);
+
 pub(crate) async fn state(store: &SqlStore, account_id: &str) -> StoreResult<SyncState> {
     let account = id_bytes(account_id)?;
     let seq: Option<(i64, i64)> = sqlx::query_as("SELECT change_seq, data_as_of FROM accounts WHERE id = $1")
@@ -30,7 +33,7 @@ pub(crate) async fn state(store: &SqlStore, account_id: &str) -> StoreResult<Syn
         .fetch_optional(&store.pool)
         .await?;
     let (seq, data_as_of) = seq.unwrap_or_default();
-    let rows: Vec<(Vec<u8>, i64, String, i64, i64, String, String)> = sqlx::query_as(
+    let rows: Vec<PendingRow> = sqlx::query_as(
         "SELECT id, date, narration, amount, kind, currency, fingerprint FROM pending_transactions WHERE account_id = $1",
     )
     .bind(account)
