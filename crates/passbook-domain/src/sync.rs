@@ -101,8 +101,8 @@ impl TransactionChanges {
 /// not have seen).
 pub fn plan(
     account_id: &str,
-    posted: Vec<FetchedTransaction>,
-    pending: Vec<FetchedTransaction>,
+    posted: &[FetchedTransaction],
+    pending: &[FetchedTransaction],
     known: &HashSet<String>,
     state: SyncState,
     listed_at: Option<Timestamp>,
@@ -114,7 +114,7 @@ pub fn plan(
     let mut changes = TransactionChanges { after_seq: state.change_seq, as_of: listed_at, ..Default::default() };
     let mut was_pending: HashMap<String, Transaction> =
         state.pending.into_iter().map(|t| (t.fingerprint.clone(), t)).collect();
-    for fetched in posted.into_iter().filter(|t| !known.contains(&t.fingerprint)) {
+    for fetched in posted.iter().filter(|t| !known.contains(&t.fingerprint)) {
         let (kind, id) = match was_pending.remove(&fetched.fingerprint) {
             Some(hold) => {
                 changes.pending_removed.push(hold.id.clone());
@@ -135,7 +135,7 @@ pub fn plan(
         }
         still_pending.insert(fetched.fingerprint.clone());
         let (kind, id) = match was_pending.get(&fetched.fingerprint) {
-            Some(hold) if same_record(hold, &fetched) => continue,
+            Some(hold) if same_record(hold, fetched) => continue,
             Some(hold) => (ChangeKind::Modified, hold.id.clone()),
             None => (ChangeKind::Added, ids::object_id(fetched.date)),
         };
@@ -169,18 +169,18 @@ pub fn plan(
 }
 
 /// A bank record as Passbook keeps it.
-pub fn record(account_id: &str, id: String, t: FetchedTransaction) -> Transaction {
+pub fn record(account_id: &str, id: String, t: &FetchedTransaction) -> Transaction {
     Transaction {
         id,
         account_id: account_id.to_string(),
         category: categorise(&t.narration, t.kind).to_string(),
         date: t.date,
-        narration: t.narration,
+        narration: t.narration.clone(),
         amount: t.amount,
         kind: t.kind,
         balance: t.balance,
-        currency: t.currency,
-        fingerprint: t.fingerprint,
+        currency: t.currency.clone(),
+        fingerprint: t.fingerprint.clone(),
     }
 }
 
@@ -311,8 +311,8 @@ mod tests {
     fn a_hold_is_added_then_modified_as_it_posts_with_its_id_kept() {
         let first = plan(
             ACCOUNT,
-            vec![],
-            vec![fetched("h", 10, 500, "POS AUTH @ X", None)],
+            &[],
+            &[fetched("h", 10, 500, "POS AUTH @ X", None)],
             &HashSet::new(),
             SyncState::default(),
             Some(Timestamp(100)),
@@ -323,8 +323,8 @@ mod tests {
         let state = SyncState { change_seq: 1, pending: vec![hold.clone()], ..Default::default() };
         let posted = plan(
             ACCOUNT,
-            vec![fetched("h", 20, 510, "POS PURCHASE @ X", Some(90))],
-            vec![],
+            &[fetched("h", 20, 510, "POS PURCHASE @ X", Some(90))],
+            &[],
             &HashSet::new(),
             state,
             Some(Timestamp(100)),
@@ -338,31 +338,31 @@ mod tests {
 
     #[test]
     fn a_hold_that_changes_is_modified_and_one_no_longer_listed_is_removed() {
-        let a = record(ACCOUNT, "a".repeat(24), fetched("a", 10, 500, "POS AUTH @ A", None));
-        let b = record(ACCOUNT, "b".repeat(24), fetched("b", 11, 700, "POS AUTH @ B", None));
+        let a = record(ACCOUNT, "a".repeat(24), &fetched("a", 10, 500, "POS AUTH @ A", None));
+        let b = record(ACCOUNT, "b".repeat(24), &fetched("b", 11, 700, "POS AUTH @ B", None));
         let state = SyncState { change_seq: 7, pending: vec![a.clone(), b.clone()], ..Default::default() };
         let listed = vec![fetched("a", 10, 550, "POS AUTH @ A", None)];
-        let changes = plan(ACCOUNT, vec![], listed.clone(), &HashSet::new(), state.clone(), Some(Timestamp(100)));
+        let changes = plan(ACCOUNT, &[], &listed, &HashSet::new(), state.clone(), Some(Timestamp(100)));
         let kinds: Vec<_> = changes.log.iter().map(|c| (c.kind, c.transaction_id.clone())).collect();
         assert_eq!(kinds, vec![(ChangeKind::Modified, a.id.clone()), (ChangeKind::Removed, b.id.clone())]);
         assert_eq!(changes.log[0].pending.as_ref().map(|t| t.amount), Some(550));
         // A fetch that listed no transactions at all reverses nothing.
-        let partial = plan(ACCOUNT, vec![], vec![], &HashSet::new(), state.clone(), None);
+        let partial = plan(ACCOUNT, &[], &[], &HashSet::new(), state.clone(), None);
         assert!(partial.is_empty());
         // Nor does a fetch of a moment before the hold was made.
-        let late = plan(ACCOUNT, vec![], vec![], &HashSet::new(), state, Some(Timestamp(10)));
+        let late = plan(ACCOUNT, &[], &[], &HashSet::new(), state, Some(Timestamp(10)));
         assert_eq!(late.log.iter().map(|c| c.kind).collect::<Vec<_>>(), vec![ChangeKind::Removed]);
     }
 
     #[test]
     fn known_records_and_unchanged_holds_change_nothing() {
-        let hold = record(ACCOUNT, "c".repeat(24), fetched("h", 10, 500, "POS AUTH @ X", None));
+        let hold = record(ACCOUNT, "c".repeat(24), &fetched("h", 10, 500, "POS AUTH @ X", None));
         let known: HashSet<String> = ["p".to_string()].into();
         let state = SyncState { change_seq: 3, pending: vec![hold], ..Default::default() };
         let changes = plan(
             ACCOUNT,
-            vec![fetched("p", 5, 100, "AIRTIME", Some(1))],
-            vec![fetched("h", 10, 500, "POS AUTH @ X", None)],
+            &[fetched("p", 5, 100, "AIRTIME", Some(1))],
+            &[fetched("h", 10, 500, "POS AUTH @ X", None)],
             &known,
             state,
             Some(Timestamp(100)),
@@ -372,12 +372,12 @@ mod tests {
 
     #[test]
     fn lists_older_than_those_applied_change_nothing() {
-        let hold = record(ACCOUNT, "d".repeat(24), fetched("h", 10, 500, "POS AUTH @ X", None));
+        let hold = record(ACCOUNT, "d".repeat(24), &fetched("h", 10, 500, "POS AUTH @ X", None));
         let state = SyncState { change_seq: 3, pending: vec![hold], data_as_of: Timestamp(200) };
         let stale = plan(
             ACCOUNT,
-            vec![fetched("p", 5, 100, "AIRTIME", Some(1))],
-            vec![],
+            &[fetched("p", 5, 100, "AIRTIME", Some(1))],
+            &[],
             &HashSet::new(),
             state,
             Some(Timestamp(150)),

@@ -42,18 +42,11 @@ pub(crate) async fn state(store: &SqlStore, account_id: &str) -> StoreResult<Syn
     let pending = rows
         .into_iter()
         .map(|(id, date, narration, amount, kind, currency, fingerprint)| {
-            TransactionRow {
-                id: hex::encode(id),
-                account_id: account_id.to_string(),
-                date,
-                narration,
-                amount,
-                kind,
-                balance: None,
-                currency,
-                fingerprint,
-            }
-            .try_into()
+            pending_record(
+                hex::encode(id),
+                account_id,
+                PendingBody { date, narration, amount, kind, currency, fingerprint },
+            )
         })
         .collect::<StoreResult<_>>()?;
     Ok(SyncState { change_seq: seq as u64, pending, data_as_of: passbook_domain::Timestamp(data_as_of) })
@@ -135,6 +128,22 @@ pub(crate) async fn write(
     Ok(())
 }
 
+fn pending_record(id: String, account_id: &str, body: PendingBody) -> StoreResult<Transaction> {
+    let PendingBody { date, narration, amount, kind, currency, fingerprint } = body;
+    let row = TransactionRow {
+        id,
+        account_id: account_id.to_string(),
+        date,
+        narration,
+        amount,
+        kind,
+        balance: None,
+        currency,
+        fingerprint,
+    };
+    row.try_into()
+}
+
 fn pending_body(t: &Transaction) -> String {
     serde_json::to_string(&PendingBody {
         date: t.date.0,
@@ -159,23 +168,11 @@ pub(crate) async fn changes(
     after: u64,
     limit: u32,
 ) -> StoreResult<Vec<LoggedChange>> {
-    let posted = "json_array(lower(hex(t.id)), lower(hex(t.account_id)), t.date, t.narration, t.amount, t.kind, \
-                  t.balance, t.currency, t.fingerprint)";
     let sql = match store.backend {
-        Backend::Sqlite => format!(
-            "SELECT json_group_array(json_array(c.seq, c.change, lower(hex(c.transaction_id)), c.pending, \
-             CASE WHEN t.id IS NULL THEN NULL ELSE {posted} END) ORDER BY c.seq) FROM ({PAGE}) c {JOIN}"
-        ),
-        Backend::Postgres => format!(
-            "SELECT json_agg(json_build_array(c.seq, c.change, encode(c.transaction_id, 'hex'), c.pending, \
-             CASE WHEN t.id IS NULL THEN NULL ELSE {} END) ORDER BY c.seq)::text FROM ({PAGE}) c {JOIN}",
-            posted
-                .replace("json_array", "json_build_array")
-                .replace("lower(hex(t.id))", "encode(t.id, 'hex')")
-                .replace("lower(hex(t.account_id))", "encode(t.account_id, 'hex')")
-        ),
+        Backend::Sqlite => CHANGES_SQLITE,
+        Backend::Postgres => CHANGES_POSTGRES,
     };
-    let json: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+    let json: Option<String> = sqlx::query_scalar(sql)
         .bind(id_bytes(account_id)?)
         .bind(after as i64)
         .bind(limit as i64)
@@ -188,10 +185,24 @@ pub(crate) async fn changes(
     rows.into_iter().map(|row| logged(account_id, row)).collect()
 }
 
-const PAGE: &str = "SELECT account_id, seq, change, date, transaction_id, pending FROM transaction_changes \
-                    WHERE account_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
-const JOIN: &str = "LEFT JOIN transactions t ON c.pending IS NULL AND c.change <> 2 \
-                    AND t.account_id = c.account_id AND t.date = c.date AND t.id = c.transaction_id";
+/// The page of the log, each change with its posted record (when it names one) as an array in
+/// `TransactionRow`'s order.
+const CHANGES_SQLITE: &str =
+    "SELECT json_group_array(json_array(c.seq, c.change, lower(hex(c.transaction_id)), c.pending,
+        CASE WHEN t.id IS NULL THEN NULL ELSE json_array(lower(hex(t.id)), lower(hex(t.account_id)), t.date,
+            t.narration, t.amount, t.kind, t.balance, t.currency, t.fingerprint) END) ORDER BY c.seq)
+    FROM (SELECT account_id, seq, change, date, transaction_id, pending FROM transaction_changes
+          WHERE account_id = $1 AND seq > $2 ORDER BY seq LIMIT $3) c
+    LEFT JOIN transactions t ON c.pending IS NULL AND c.change <> 2
+        AND t.account_id = c.account_id AND t.date = c.date AND t.id = c.transaction_id";
+const CHANGES_POSTGRES: &str =
+    "SELECT json_agg(json_build_array(c.seq, c.change, encode(c.transaction_id, 'hex'), c.pending,
+        CASE WHEN t.id IS NULL THEN NULL ELSE json_build_array(encode(t.id, 'hex'), encode(t.account_id, 'hex'), t.date,
+            t.narration, t.amount, t.kind, t.balance, t.currency, t.fingerprint) END) ORDER BY c.seq)::text
+    FROM (SELECT account_id, seq, change, date, transaction_id, pending FROM transaction_changes
+          WHERE account_id = $1 AND seq > $2 ORDER BY seq LIMIT $3) c
+    LEFT JOIN transactions t ON c.pending IS NULL AND c.change <> 2
+        AND t.account_id = c.account_id AND t.date = c.date AND t.id = c.transaction_id";
 
 fn logged(account_id: &str, ChangeRow(seq, code, id, pending, posted): ChangeRow) -> StoreResult<LoggedChange> {
     let kind = ChangeKind::from_code(code).ok_or_else(|| StoreError::Corrupt(format!("change kind {code}")))?;
@@ -199,18 +210,7 @@ fn logged(account_id: &str, ChangeRow(seq, code, id, pending, posted): ChangeRow
         (Some(body), _) => {
             let body: PendingBody =
                 serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(format!("pending record: {e}")))?;
-            let row = TransactionRow {
-                id: id.clone(),
-                account_id: account_id.to_string(),
-                date: body.date,
-                narration: body.narration,
-                amount: body.amount,
-                kind: body.kind,
-                balance: None,
-                currency: body.currency,
-                fingerprint: body.fingerprint,
-            };
-            Some(SyncedTransaction { transaction: row.try_into()?, pending: true })
+            Some(SyncedTransaction { transaction: pending_record(id.clone(), account_id, body)?, pending: true })
         }
         (None, Some(row)) => Some(SyncedTransaction { transaction: row.try_into()?, pending: false }),
         (None, None) => None,

@@ -235,7 +235,7 @@ async fn seed_account(passbook: &Passbook, app: &App, label: &str, count: usize)
             }
         })
         .collect();
-    let changes = sync::plan(&account.id, transactions, Vec::new(), &Default::default(), Default::default(), None);
+    let changes = sync::plan(&account.id, &transactions, &[], &Default::default(), Default::default(), None);
     let stored = passbook.store.account_by_id(&account.id).await.unwrap().unwrap();
     let update = FetchUpdate {
         account_id: account.id.clone(),

@@ -66,14 +66,14 @@ pub(super) struct SyncResult {
     pub(super) status: Option<DataStatus>,
     /// Why nothing was fetched, when the fetch failed.
     pub(super) failure: Option<FetchFailure>,
-    /// The moment the bank's lists are of.
-    pub(super) as_of: Timestamp,
+    /// The moment the bank's lists are of (none when nothing was fetched).
+    pub(super) as_of: Option<Timestamp>,
 }
 
 impl SyncResult {
     /// A fetch that got nothing, and why.
     fn failed(empty_status: DataStatus, sync: SyncStatus, failure: FetchFailure) -> Self {
-        Self { data: None, empty_status, sync, status: None, failure: Some(failure), as_of: Timestamp(i64::MAX) }
+        Self { data: None, empty_status, sync, status: None, failure: Some(failure), as_of: None }
     }
 }
 
@@ -130,7 +130,7 @@ impl Passbook {
                     sync: SyncStatus::Successful,
                     status: Some(status),
                     failure: None,
-                    as_of: now,
+                    as_of: Some(now),
                 },
                 Ok(None) => {
                     SyncResult::failed(DataStatus::Failed, SyncStatus::Failed, FetchFailure::StatementUnreadable)
@@ -150,7 +150,7 @@ impl Passbook {
                 sync: SyncStatus::Successful,
                 status: None,
                 failure: None,
-                as_of: now,
+                as_of: Some(now),
             },
             Err(ConnectorError::Transient(reason)) => return Err(reason),
             Err(ConnectorError::ReauthorisationRequired) => SyncResult::failed(
@@ -205,26 +205,25 @@ impl Passbook {
     ) -> Result<Settled> {
         let now = self.clock.now();
         let first_fetch = fetching.is_first_fetch();
-        let data = result.data.clone().unwrap_or_default();
+        let data = result.data.as_ref();
         let mut retrieved = if first_fetch { Vec::new() } else { account.retrieved_data.clone() };
         for (kind, got) in [
-            (DataKind::Identity, data.identity.is_some()),
-            (DataKind::Balance, data.balance.is_some()),
-            (DataKind::Transactions, data.transactions.is_some()),
+            (DataKind::Identity, data.is_some_and(|d| d.identity.is_some())),
+            (DataKind::Balance, data.is_some_and(|d| d.balance.is_some())),
+            (DataKind::Transactions, data.is_some_and(|d| d.transactions.is_some())),
         ] {
             if got && !retrieved.contains(&kind) {
                 retrieved.push(kind);
             }
         }
         retrieved.sort();
-        let listed = data.transactions.is_some();
-        let changes = self.plan_changes(&account.id, data.transactions, data.pending, result.as_of).await?;
-        let mut data = FetchedData { transactions: None, pending: Vec::new(), ..data };
-        if listed && changes.as_of.is_none() {
-            // Newer bank data was applied while this fetch ran: its balance is older too.
-            data.balance = None;
-        }
-        let has_new_data = changes.added_posted() > 0 || (data.balance.is_some() && data.balance != account.balance);
+        let posted = data.and_then(|d| d.transactions.as_deref());
+        let pending = data.map_or(&[][..], |d| d.pending.as_slice());
+        let changes = self.plan_changes(&account.id, posted, pending, posted.and(result.as_of)).await?;
+        // When newer bank data was applied while this fetch ran, its balance is older too.
+        let stale = posted.is_some() && changes.as_of.is_none();
+        let balance = data.and_then(|d| d.balance).filter(|_| !stale);
+        let has_new_data = changes.added_posted() > 0 || (balance.is_some() && balance != account.balance);
         let status = match (first_fetch, retrieved.is_empty()) {
             _ if result.status.is_some() => result.status.unwrap_or(DataStatus::Partial),
             (_, false) => status_for(&retrieved),
@@ -233,18 +232,18 @@ impl Passbook {
         };
         let update = FetchUpdate {
             account_id: account.id.clone(),
-            balance: data.balance,
-            identity: data.identity,
-            kind: data.account_type.clone(),
-            bvn: data.bvn.as_deref().map(last_four),
+            balance,
+            identity: data.and_then(|d| d.identity.clone()),
+            kind: data.and_then(|d| d.account_type.clone()),
+            bvn: data.and_then(|d| d.bvn.as_deref()).map(last_four),
             data_status: status,
             retrieved_data: retrieved.clone(),
             needs_reauth: result.sync == SyncStatus::ReauthorisationRequired,
             failure: result.failure,
             updated_at: now,
         };
-        account.balance = data.balance.or(account.balance);
-        account.kind = data.account_type.or(account.kind);
+        account.balance = balance.or(account.balance);
+        account.kind = update.kind.clone().or(account.kind);
         account.bvn = update.bvn.clone().or(account.bvn);
         account.data_status = status;
         account.retrieved_data = retrieved;
@@ -288,20 +287,19 @@ impl Passbook {
     async fn plan_changes(
         &self,
         account_id: &str,
-        posted: Option<Vec<FetchedTransaction>>,
-        pending: Vec<FetchedTransaction>,
-        as_of: Timestamp,
+        posted: Option<&[FetchedTransaction]>,
+        pending: &[FetchedTransaction],
+        listed_at: Option<Timestamp>,
     ) -> Result<sync::TransactionChanges> {
         let state = self.store.sync_state(account_id).await?;
-        let complete = posted.is_some();
         let posted = posted.unwrap_or_default();
-        let fingerprints: Vec<String> = posted.iter().chain(&pending).map(|t| t.fingerprint.clone()).collect();
+        let fingerprints: Vec<String> = posted.iter().chain(pending).map(|t| t.fingerprint.clone()).collect();
         let known = if fingerprints.is_empty() {
             Default::default()
         } else {
             self.store.known_fingerprints(account_id, &fingerprints).await?
         };
-        Ok(sync::plan(account_id, posted, pending, &known, state, complete.then_some(as_of)))
+        Ok(sync::plan(account_id, posted, pending, &known, state, listed_at))
     }
 
     /// Queues the scheduled refreshes that are due (each app chooses 24, 12 or 6 hours).

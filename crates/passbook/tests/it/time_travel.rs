@@ -298,3 +298,40 @@ async fn refreshes_racing_on_one_account_log_each_change_once() {
         assert!(date.0 > now.0 - 60 * 3_600_000, "{hold_id} has been pending since {}", hold.transaction.date);
     }
 }
+
+/// Two `passbook serve` processes on one database: clock moves sent to both at once refresh the
+/// same account in both processes, and the feed, read through both, still gives each change once.
+#[tokio::test]
+async fn the_feed_stays_exact_with_refreshes_in_two_processes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, key, receiver, secret) = process_setup(&dir).await;
+    let mut processes = [serve(&db, &key, &[]), serve(&db, &key, &["--no-workers", "--no-migrate"])];
+    let [a, b] = [Client::new(&processes[0].base, &secret), Client::new(&processes[1].base, &secret)];
+    link_at(&client(), &processes[0].base, &secret, "feed@replicas.ng", "user_good").await;
+    let id = connected_ids(&receiver, 1).await.remove(0);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while a.account(&id).await.unwrap().meta.data_status == "PROCESSING" {
+        assert!(std::time::Instant::now() < deadline, "data stayed PROCESSING");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
+    let ten = days(10);
+    let moved = tokio::join!(
+        a.advance_sandbox_clock(&ten),
+        b.advance_sandbox_clock(&ten),
+        a.advance_sandbox_clock(&ten),
+        b.advance_sandbox_clock(&ten),
+    );
+    let moved = [moved.0.unwrap(), moved.1.unwrap(), moved.2.unwrap(), moved.3.unwrap()];
+    assert_eq!(moved.iter().map(|m| m.refreshes).sum::<u64>(), 40);
+
+    let mut mirror = Mirror::default();
+    mirror.sync(&b, &id, 37, Some(3)).await;
+    mirror.sync(&a, &id, 37, None).await;
+    let mine: Vec<TransactionOut> = mirror.posted().into_iter().cloned().collect();
+    assert!(mine == posted(&a, &id).await, "the feed's posted records are the server's");
+    for process in &mut processes {
+        process.child.kill().unwrap();
+        process.child.wait().unwrap();
+    }
+}
