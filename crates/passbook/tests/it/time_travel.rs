@@ -59,7 +59,7 @@ async fn the_sandbox_clock_brings_weeks_of_history_balances_and_webhooks_in_orde
     let after = posted(&api, &id).await;
     assert_eq!(&after[..before.len()], &before[..], "history only grows at its end");
     let new = &after[before.len()..];
-    assert!(new.len() >= 3, "{} records in three weeks", new.len());
+    assert!(!new.is_empty(), "no records in three weeks");
     for record in new {
         let date = passbook_domain::Timestamp::parse_iso(&record.date).unwrap();
         assert!(date > start && date <= now, "{} is not of the three weeks: {record:?}", record.date);
@@ -77,12 +77,25 @@ async fn the_sandbox_clock_brings_weeks_of_history_balances_and_webhooks_in_orde
         updates.iter().map(|r| r.json()).filter(|b| b["data"]["meta"]["sync_status"].is_string()).collect();
     assert_eq!(refreshes.len(), 21);
     assert!(refreshes.iter().all(|b| b["data"]["meta"]["sync_status"] == "SUCCESSFUL"));
-    let available = t.receiver.wait_for("passbook.events.sync_updates_available", 1).await;
-    assert!(available[0].json()["data"]["added"].as_u64().unwrap() > 0);
+    t.receiver.wait_for("passbook.events.sync_updates_available", 1).await;
     let expected = api.events(&Default::default()).await.unwrap().meta.total as usize;
     assert!(expected > 1 + 22, "{expected} events");
     t.receiver.wait_until(std::time::Duration::from_secs(20), "every event", |all| all.len() >= expected).await;
     assert_delivered_in_order(&t.receiver.all(), expected);
+    // Each `sync_updates_available` counts the changes its refresh made (a day may only post
+    // holds, or only reverse one); over three weeks records were added.
+    let counts: Vec<[u64; 3]> = t
+        .receiver
+        .all()
+        .iter()
+        .filter(|r| r.event() == "passbook.events.sync_updates_available")
+        .map(|r| {
+            let data = r.json()["data"].clone();
+            ["added", "modified", "removed"].map(|k| data[k].as_u64().unwrap())
+        })
+        .collect();
+    assert!(counts.iter().all(|c| c.iter().sum::<u64>() > 0), "{counts:?}");
+    assert!(counts.iter().map(|c| c[0]).sum::<u64>() > 0, "{counts:?}");
 
     // `to` a date; refusals name the problem; the clock never goes back.
     let today = moved.now[..10].to_string();
@@ -230,13 +243,15 @@ async fn a_sync_client_replays_a_year_of_changes_and_ends_with_the_servers_recor
     }
     // The year had every kind of change, and the pending records left are those the bank still
     // holds: newer than any posted card payment could be settled.
-    // (About 180 card payments a year, a few declined; most are seen pending by a daily refresh;
-    // a fifth settle for another amount; one in twelve is reversed.)
-    assert!(steady.seen_pending.len() > 60, "{} holds", steady.seen_pending.len());
-    assert!(steady.posted_from_pending > 50, "{}", steady.posted_from_pending);
-    assert!(steady.changed_on_posting > 5, "{}", steady.changed_on_posting);
-    assert!(steady.removed > 0, "{}", steady.removed);
+    // About 180 card payments a year, most seen pending by a daily refresh; a hold either posts
+    // (a fifth for another amount), is reversed (one in twelve, or declined for want of money) or
+    // is still held.
     let still_pending: HashMap<_, _> = steady.records.iter().filter(|(_, r)| r.pending).collect();
+    assert!(steady.seen_pending.len() > 60, "{} holds", steady.seen_pending.len());
+    assert_eq!(steady.posted_from_pending + steady.removed + still_pending.len(), steady.seen_pending.len());
+    assert!(steady.posted_from_pending > 20, "{}", steady.posted_from_pending);
+    assert!(steady.changed_on_posting > 0, "{}", steady.changed_on_posting);
+    assert!(steady.removed > 0, "{}", steady.removed);
     assert!(still_pending.len() < 10, "{} still pending", still_pending.len());
     let interrupted_pending: HashSet<_> =
         interrupted.records.iter().filter(|(_, r)| r.pending).map(|(id, _)| id).collect();
