@@ -12,6 +12,9 @@ pub enum Error {
     /// Missing or unknown credentials.
     #[error("{0}")]
     Unauthorized(String),
+    /// Known, but not allowed to do this (an operator's role).
+    #[error("{0}")]
+    Forbidden(String),
     /// The resource does not exist, or belongs to another app.
     #[error("{0}")]
     NotFound(String),

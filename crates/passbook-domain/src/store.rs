@@ -79,7 +79,11 @@ pub trait AppStore: Send + Sync {
     async fn insert_app(&self, app: &App) -> Result<()>;
     async fn list_apps(&self) -> Result<Vec<App>>;
     async fn app(&self, id: &str) -> Result<Option<App>>;
-    async fn app_by_secret_hash(&self, hash: &str) -> Result<Option<App>>;
+    /// The app whose secret key, or previous key still in its overlap at `now`, has this hash.
+    async fn app_by_secret_hash(&self, hash: &str, now: Timestamp) -> Result<Option<App>>;
+    async fn rename_app(&self, app_id: &str, name: &str) -> Result<bool>;
+    /// Makes `hash` the app's secret key; the current key keeps working until `overlap_until`.
+    async fn rotate_secret_key(&self, app_id: &str, hash: &str, hint: &str, overlap_until: Timestamp) -> Result<bool>;
     async fn app_by_public_key(&self, key: &str) -> Result<Option<App>>;
     /// Sets or clears the app's webhook URL; false if there is no such app.
     async fn set_webhook_url(&self, app_id: &str, url: Option<&str>) -> Result<bool>;
@@ -166,8 +170,8 @@ pub trait AccountStore: Send + Sync {
     async fn list_accounts(&self, app_id: &str, page: PageRequest) -> Result<Page<(Account, Customer)>>;
     async fn identity(&self, account_id: &str) -> Result<Option<StoredIdentity>>;
     /// Deletes the account with its transactions, identity, jobs, codes and earlier events,
-    /// writes `event` and an audit line, in one transaction.
-    async fn unlink_account(&self, account: &Account, event: &NewEvent) -> Result<()>;
+    /// writes `event` and an audit line naming `actor`, in one transaction.
+    async fn unlink_account(&self, account: &Account, event: &NewEvent, actor: &str) -> Result<()>;
     async fn transactions(
         &self,
         account_id: &str,
@@ -284,6 +288,50 @@ pub trait EventStore: Send + Sync {
     async fn event_counts(&self) -> Result<Vec<(EventStatus, u64)>>;
 }
 
+/// What creating an operator came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OperatorCreated {
+    Created,
+    EmailTaken,
+    /// The invitation was used (or expired) meanwhile.
+    InviteUsed,
+}
+
+/// The operator console: operators, sessions, failed logins, the audit log, institution
+/// switches, and what the console reads across apps.
+#[async_trait]
+pub trait ConsoleStore: Send + Sync {
+    async fn operator_count(&self) -> Result<u64>;
+    async fn operators(&self) -> Result<Vec<Operator>>;
+    async fn operator_by_email(&self, email: &str) -> Result<Option<OperatorRecord>>;
+    /// Inserts the operator; with `invite`, only if that invitation is unused and unexpired at
+    /// `operator.created_at`, marking it used in the same transaction.
+    async fn insert_operator(&self, record: &OperatorRecord, invite: Option<&str>) -> Result<OperatorCreated>;
+    async fn insert_invite(&self, invite: &Invite) -> Result<()>;
+    /// An unused invitation that has not expired at `now`.
+    async fn invite(&self, token_hash: &str, now: Timestamp) -> Result<Option<Invite>>;
+    async fn insert_operator_session(&self, session: &OperatorSession) -> Result<()>;
+    /// An unexpired session and its operator.
+    async fn operator_session(&self, token_hash: &str, now: Timestamp) -> Result<Option<(OperatorSession, Operator)>>;
+    async fn delete_operator_session(&self, token_hash: &str) -> Result<()>;
+    /// Failed logins of each subject since `since`.
+    async fn login_failures(&self, subjects: &[String], since: Timestamp) -> Result<Vec<u64>>;
+    async fn record_login_failure(&self, subjects: &[String], at: Timestamp) -> Result<()>;
+    async fn clear_login_failures(&self, subject: &str) -> Result<()>;
+    async fn insert_audit(&self, entry: &AuditEntry) -> Result<()>;
+    async fn audit_log(&self, page: PageRequest) -> Result<Page<AuditEntry>>;
+    async fn institution_overrides(&self) -> Result<Vec<InstitutionOverride>>;
+    /// Sets the institution's status, or with `Operational` removes the override.
+    async fn set_institution_override(&self, id: &str, status: InstitutionStatus, at: Timestamp) -> Result<()>;
+    async fn search_accounts(&self, search: &AccountSearch, page: PageRequest) -> Result<Page<(Account, Customer)>>;
+    /// The most recent customers over all apps, newest first.
+    async fn recent_customers(&self, limit: u32) -> Result<Vec<Customer>>;
+    async fn link_summaries(&self, filter: &LinkFilter, page: PageRequest) -> Result<Page<LinkSummary>>;
+    async fn link_summary(&self, id: &str) -> Result<Option<LinkSummary>>;
+    async fn link_timeline(&self, session_id: &str) -> Result<Vec<TimelineEntry>>;
+    async fn console_figures(&self, since: Timestamp) -> Result<ConsoleFigures>;
+}
+
 /// What the HTTP service keeps for itself: idempotency keys, and the schema's state.
 #[async_trait]
 pub trait ServiceStore: Send + Sync {
@@ -309,7 +357,16 @@ pub trait ServiceStore: Send + Sync {
 
 /// The whole storage port: every area, as one object the services hold.
 pub trait Store:
-    AppStore + CustomerStore + LinkStore + AccountStore + JobStore + ReportStore + ImportStore + EventStore + ServiceStore
+    AppStore
+    + CustomerStore
+    + LinkStore
+    + AccountStore
+    + JobStore
+    + ReportStore
+    + ImportStore
+    + EventStore
+    + ServiceStore
+    + ConsoleStore
 {
 }
 
@@ -322,7 +379,8 @@ impl<
         + ReportStore
         + ImportStore
         + EventStore
-        + ServiceStore,
+        + ServiceStore
+        + ConsoleStore,
 > Store for T
 {
 }

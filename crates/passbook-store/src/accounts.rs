@@ -6,6 +6,7 @@ use sqlx::{Any, FromRow, Transaction as SqlTransaction};
 
 use crate::customers::CustomerRow;
 use crate::error::{StoreError, StoreResult};
+use crate::sql::SqlBuilder;
 use crate::{SqlStore, events, jobs, transactions};
 
 #[derive(FromRow)]
@@ -294,21 +295,56 @@ pub(crate) async fn find_id(
 }
 
 pub(crate) async fn list(store: &SqlStore, app_id: &str, page: PageRequest) -> StoreResult<Page<(Account, Customer)>> {
-    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts WHERE app_id = $1")
-        .bind(app_id)
-        .fetch_one(&store.pool)
-        .await?;
-    let rows: Vec<AccountWithCustomerRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS}, c.id AS c_id, c.app_id AS c_app_id, c.name_sealed AS c_name_sealed,
-                c.email_sealed AS c_email_sealed, c.profile_sealed AS c_profile_sealed, c.created_at AS c_created_at
-         FROM accounts a JOIN customers c ON c.id = a.customer_id
-         WHERE a.app_id = $1 ORDER BY a.created_at DESC, a.id DESC LIMIT $2 OFFSET $3"
-    )))
-    .bind(app_id)
-    .bind(page.limit.map_or(i64::MAX, |l| l as i64))
-    .bind(page.offset() as i64)
-    .fetch_all(&store.pool)
-    .await?;
+    search(store, &AccountSearch { app_id: Some(app_id.to_string()), ..AccountSearch::default() }, page).await
+}
+
+/// Accounts with their customers, newest first, matching every condition of `search`.
+pub(crate) async fn search(
+    store: &SqlStore,
+    search: &AccountSearch,
+    page: PageRequest,
+) -> StoreResult<Page<(Account, Customer)>> {
+    if search.customer_ids.as_ref().is_some_and(Vec::is_empty) {
+        return Ok(Page { items: Vec::new(), total: 0 });
+    }
+    let filtered = |select: &str| {
+        let mut qb = SqlBuilder::new(
+            store.backend,
+            format!("SELECT {select} FROM accounts a JOIN customers c ON c.id = a.customer_id WHERE 1 = 1"),
+        );
+        if let Some(app_id) = &search.app_id {
+            qb.push(" AND a.app_id = ").push_bind(app_id.clone());
+        }
+        if let Some(id) = &search.id {
+            qb.push(" AND (a.id = ").push_bind(id.clone()).push(" OR a.customer_id = ").push_bind(id.clone()).push(")");
+        }
+        if let Some(number) = &search.account_number {
+            qb.push(" AND a.account_number = ").push_bind(number.clone());
+        }
+        if let Some(email) = &search.email {
+            qb.push(" AND c.email_index = ").push_bind(store.vault.blind_index(email));
+        }
+        if let Some(ids) = &search.customer_ids {
+            qb.push(" AND a.customer_id IN ").push_row(|row| {
+                for id in ids {
+                    row.bind(id.clone());
+                }
+            });
+        }
+        qb
+    };
+    let (sql, args) = filtered("COUNT(*)").finish();
+    let total: i64 = sqlx::query_scalar_with(sql, args).fetch_one(&store.pool).await?;
+    let mut qb = filtered(&format!(
+        "{COLUMNS}, c.id AS c_id, c.app_id AS c_app_id, c.name_sealed AS c_name_sealed,
+         c.email_sealed AS c_email_sealed, c.profile_sealed AS c_profile_sealed, c.created_at AS c_created_at"
+    ));
+    qb.push(" ORDER BY a.created_at DESC, a.id DESC LIMIT ")
+        .push_bind(page.limit.map_or(i64::MAX, |l| l as i64))
+        .push(" OFFSET ")
+        .push_bind(page.offset() as i64);
+    let (sql, args) = qb.finish();
+    let rows: Vec<AccountWithCustomerRow> = sqlx::query_as_with(sql, args).fetch_all(&store.pool).await?;
     let items = rows
         .into_iter()
         .map(|row| {
@@ -408,7 +444,7 @@ pub(crate) async fn save_fetch(
 
 /// Everything about the account goes except the new event and an audit line. The event is
 /// written last, so that no earlier event holds it back; its sequence number carries on.
-pub(crate) async fn unlink(store: &SqlStore, account: &Account, event: &NewEvent) -> StoreResult<()> {
+pub(crate) async fn unlink(store: &SqlStore, account: &Account, event: &NewEvent, actor: &str) -> StoreResult<()> {
     let mut tx = store.write().await?;
     let id = &account.id;
     // On PostgreSQL, locks in the order every writer takes them: the account first (a fetch
@@ -439,10 +475,11 @@ pub(crate) async fn unlink(store: &SqlStore, account: &Account, event: &NewEvent
     // Written after the earlier events are gone, so nothing holds it back; its sequence number
     // carries on from theirs.
     events::insert(store, &mut tx, event).await?;
-    sqlx::query("INSERT INTO audit_log (app_id, action, subject, at) VALUES ($1, 'account_unlinked', $2, $3)")
+    sqlx::query("INSERT INTO audit_log (app_id, action, subject, at, actor) VALUES ($1, 'account_unlinked', $2, $3, $4)")
         .bind(&account.app_id)
         .bind(id)
         .bind(event.created_at.0)
+        .bind(actor)
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
@@ -489,8 +526,8 @@ mod port {
             Ok(self.retrying(|| crate::accounts::list(self, app_id, page.clone())).await?)
         }
 
-        async fn unlink_account(&self, account: &Account, event: &NewEvent) -> Result<()> {
-            Ok(self.retrying(|| crate::accounts::unlink(self, account, event)).await?)
+        async fn unlink_account(&self, account: &Account, event: &NewEvent, actor: &str) -> Result<()> {
+            Ok(self.retrying(|| crate::accounts::unlink(self, account, event, actor)).await?)
         }
 
         async fn identity(&self, account_id: &str) -> Result<Option<StoredIdentity>> {

@@ -18,10 +18,13 @@ struct AppRow {
     previous_webhook_secret_expires_at: Option<i64>,
     refresh_interval_hours: i64,
     created_at: i64,
+    previous_secret_key_hash: Option<String>,
+    previous_secret_key_expires_at: Option<i64>,
 }
 
 const COLUMNS: &str = "id, name, secret_key_hash, secret_key_hint, public_key, webhook_url, webhook_secret_sealed, \
-    previous_webhook_secret_sealed, previous_webhook_secret_expires_at, refresh_interval_hours, created_at";
+    previous_webhook_secret_sealed, previous_webhook_secret_expires_at, refresh_interval_hours, created_at, \
+    previous_secret_key_hash, previous_secret_key_expires_at";
 
 fn secret_context(app_id: &str) -> String {
     format!("apps.webhook_secret:{app_id}")
@@ -42,6 +45,7 @@ impl SqlStore {
         Ok(App {
             webhook_secret: self.vault.open_str(&row.webhook_secret_sealed, &secret_context(&row.id))?,
             previous_webhook_secret: previous,
+            previous_secret_key: row.previous_secret_key_hash.zip(row.previous_secret_key_expires_at.map(Timestamp)),
             refresh_interval_hours: row.refresh_interval_hours as u32,
             id: row.id,
             name: row.name,
@@ -83,13 +87,55 @@ pub(crate) async fn list(store: &SqlStore) -> StoreResult<Vec<App>> {
 }
 
 pub(crate) async fn by_column(store: &SqlStore, column: &str, value: &str) -> StoreResult<Option<App>> {
-    debug_assert!(matches!(column, "id" | "secret_key_hash" | "public_key"));
+    debug_assert!(matches!(column, "id" | "public_key"));
     let row: Option<AppRow> =
         sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM apps WHERE {column} = $1")))
             .bind(value)
             .fetch_optional(&store.pool)
             .await?;
     row.map(|r| store.app_from_row(r)).transpose()
+}
+
+/// The app of a secret key, or of the key before it while its overlap lasts.
+pub(crate) async fn by_secret_hash(store: &SqlStore, hash: &str, now: Timestamp) -> StoreResult<Option<App>> {
+    let row: Option<AppRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM apps WHERE secret_key_hash = $1
+         UNION ALL
+         SELECT {COLUMNS} FROM apps WHERE previous_secret_key_hash = $1 AND previous_secret_key_expires_at > $2
+         LIMIT 1"
+    )))
+    .bind(hash)
+    .bind(now.0)
+    .fetch_optional(&store.pool)
+    .await?;
+    row.map(|r| store.app_from_row(r)).transpose()
+}
+
+pub(crate) async fn rename(store: &SqlStore, app_id: &str, name: &str) -> StoreResult<bool> {
+    let done = sqlx::query("UPDATE apps SET name = $2 WHERE id = $1").bind(app_id).bind(name).execute(&store.pool).await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The current key becomes the previous one, accepted until `overlap_until`.
+pub(crate) async fn rotate_key(
+    store: &SqlStore,
+    app_id: &str,
+    hash: &str,
+    hint: &str,
+    overlap_until: Timestamp,
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE apps SET previous_secret_key_hash = secret_key_hash, previous_secret_key_expires_at = $4,
+                         secret_key_hash = $2, secret_key_hint = $3
+         WHERE id = $1",
+    )
+    .bind(app_id)
+    .bind(hash)
+    .bind(hint)
+    .bind(overlap_until.0)
+    .execute(&store.pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 pub(crate) async fn set_webhook_url(store: &SqlStore, app_id: &str, url: Option<&str>) -> StoreResult<bool> {
@@ -193,8 +239,16 @@ mod port {
             Ok(self.retrying(|| crate::apps::by_column(self, "id", id)).await?)
         }
 
-        async fn app_by_secret_hash(&self, hash: &str) -> Result<Option<App>> {
-            Ok(self.retrying(|| crate::apps::by_column(self, "secret_key_hash", hash)).await?)
+        async fn app_by_secret_hash(&self, hash: &str, now: Timestamp) -> Result<Option<App>> {
+            Ok(self.retrying(|| crate::apps::by_secret_hash(self, hash, now)).await?)
+        }
+
+        async fn rename_app(&self, app_id: &str, name: &str) -> Result<bool> {
+            Ok(self.retrying(|| crate::apps::rename(self, app_id, name)).await?)
+        }
+
+        async fn rotate_secret_key(&self, app_id: &str, hash: &str, hint: &str, overlap_until: Timestamp) -> Result<bool> {
+            Ok(self.retrying(|| crate::apps::rotate_key(self, app_id, hash, hint, overlap_until)).await?)
         }
 
         async fn set_webhook_url(&self, app_id: &str, url: Option<&str>) -> Result<bool> {

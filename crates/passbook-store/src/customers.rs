@@ -137,6 +137,17 @@ pub(crate) async fn list(store: &SqlStore, app_id: &str, page: PageRequest) -> S
     Ok(Page { items, total: total as u64 })
 }
 
+/// The most recent customers of every app.
+pub(crate) async fn recent(store: &SqlStore, limit: u32) -> StoreResult<Vec<Customer>> {
+    let rows: Vec<CustomerRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM customers ORDER BY created_at DESC, id DESC LIMIT $1"
+    )))
+    .bind(i64::from(limit))
+    .fetch_all(&store.pool)
+    .await?;
+    rows.into_iter().map(|r| store.customer_from_row(r)).collect()
+}
+
 pub(crate) async fn delete(store: &SqlStore, app_id: &str, id: &str) -> StoreResult<CustomerDeleted> {
     let mut tx = store.write().await?;
     let accounts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts WHERE app_id = $1 AND customer_id = $2")

@@ -109,6 +109,7 @@ struct AttemptRow {
     latency_ms: i64,
     error: Option<String>,
     next_attempt_at: Option<i64>,
+    response_excerpt: Option<String>,
 }
 
 const COLUMNS: &str = "id, app_id, account_id, sequence, event, payload_sealed, status, attempts, next_attempt_at, \
@@ -210,7 +211,8 @@ pub(crate) async fn record(store: &SqlStore, records: &[DeliveryRecord]) -> Stor
     let mut tx = store.write().await?;
     let mut attempts = SqlBuilder::new(
         store.backend,
-        "INSERT INTO delivery_attempts (id, event_id, attempted_at, status_code, latency_ms, error, next_attempt_at)
+        "INSERT INTO delivery_attempts (id, event_id, attempted_at, status_code, latency_ms, error, next_attempt_at,
+                                        response_excerpt)
          VALUES ",
     );
     for (n, r) in records.iter().enumerate() {
@@ -224,7 +226,8 @@ pub(crate) async fn record(store: &SqlStore, records: &[DeliveryRecord]) -> Stor
                 .bind(r.attempt.status_code.map(i64::from))
                 .bind(r.attempt.latency_ms as i64)
                 .bind(r.attempt.error.clone())
-                .bind(r.attempt.next_attempt_at.map(|t| t.0));
+                .bind(r.attempt.next_attempt_at.map(|t| t.0))
+                .bind(r.attempt.response_excerpt.clone());
         });
     }
     let (sql, args) = attempts.finish();
@@ -350,7 +353,7 @@ pub(crate) async fn one(
             .await?;
     let Some(row) = row else { return Ok(None) };
     let attempts: Vec<AttemptRow> = sqlx::query_as(
-        "SELECT attempted_at, status_code, latency_ms, error, next_attempt_at FROM delivery_attempts
+        "SELECT attempted_at, status_code, latency_ms, error, next_attempt_at, response_excerpt FROM delivery_attempts
          WHERE event_id = $1 ORDER BY attempted_at, id",
     )
     .bind(id)
@@ -364,6 +367,7 @@ pub(crate) async fn one(
             latency_ms: a.latency_ms as u64,
             error: a.error,
             next_attempt_at: a.next_attempt_at.map(Timestamp),
+            response_excerpt: a.response_excerpt,
         })
         .collect();
     Ok(Some((store.event_from_row(row)?, attempts)))

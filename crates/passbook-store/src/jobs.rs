@@ -105,7 +105,7 @@ pub(crate) async fn claim(
              SELECT d.id, d.run_at,
                     ROW_NUMBER() OVER (PARTITION BY d.app_id ORDER BY d.run_at) + COALESCE(f.n, 0) AS turn
              FROM due d LEFT JOIN in_flight f ON f.app_id = d.app_id)
-         UPDATE jobs SET locked_until = $2, attempts = attempts + 1
+         UPDATE jobs SET locked_until = $2, attempts = attempts + 1, started_at = $1
          WHERE id IN (SELECT id FROM ranked WHERE turn <= $4 ORDER BY turn, run_at LIMIT $3)
            AND done_at IS NULL AND failed_at IS NULL AND (locked_until IS NULL OR locked_until < $1)
          RETURNING id, kind, subject, attempts"

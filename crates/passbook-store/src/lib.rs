@@ -11,6 +11,7 @@
 //! until such a statement has stepped to its end, which `fetch_optional` does not do.
 mod accounts;
 mod apps;
+mod console;
 mod customers;
 mod error;
 mod events;
@@ -21,6 +22,7 @@ mod inline;
 mod jobs;
 mod link_state;
 mod links;
+mod operators;
 mod rekey;
 mod sql;
 mod statements;

@@ -1,6 +1,6 @@
-use passbook_domain::Timestamp;
+use passbook_domain::{Clock, SystemClock, Timestamp};
 use passbook_domain::model::{
-    AttemptKind, CodeRefusal, Customer, LinkMode, LinkSession, NewAccount, NewAuthCode, NewEvent, NewJob,
+    AttemptKind, CodeRefusal, Customer, LinkMode, LinkSession, LinkState, NewAccount, NewAuthCode, NewEvent, NewJob,
 };
 use passbook_domain::store::{SessionCreated, SessionSaved};
 use sqlx::{Any, FromRow, Transaction};
@@ -96,6 +96,7 @@ pub(crate) async fn create_session(
         }
         other => other?,
     };
+    record_step(&mut tx, &session).await?;
     tx.commit().await?;
     Ok(SessionCreated::Created(Box::new(stored)))
 }
@@ -142,7 +143,35 @@ async fn update_session(
         });
     }
     session.version += 1;
+    record_step(tx, session).await?;
     Ok(SessionSaved::Saved)
+}
+
+/// Adds the step the session is now at to its timeline, and keeps its institution and failure
+/// on the row for the console's filters. The note is what the user was shown, never what they
+/// typed.
+async fn record_step(tx: &mut Transaction<'static, Any>, session: &LinkSession) -> StoreResult<()> {
+    let failure = match &session.state {
+        LinkState::Failed { reason } => Some(reason.as_str()),
+        _ => None,
+    };
+    sqlx::query("UPDATE link_sessions SET institution_id = COALESCE($2, institution_id), failure_reason = $3 WHERE id = $1")
+        .bind(&session.id)
+        .bind(session.state.institution_id())
+        .bind(failure)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO link_timeline (session_id, position, at, step, note)
+         SELECT $1, COALESCE(MAX(position) + 1, 0), $2, $3, $4 FROM link_timeline WHERE session_id = $1",
+    )
+    .bind(&session.id)
+    .bind(SystemClock.now().0)
+    .bind(session.step().as_str())
+    .bind(session.state.note())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 pub(crate) async fn save_session(store: &SqlStore, session: &mut LinkSession) -> StoreResult<SessionSaved> {

@@ -13,6 +13,7 @@ const SEALED: &[(&str, &str, &str, &str)] = &[
     ("customers", "id", "name_sealed", "customers.name"),
     ("customers", "id", "email_sealed", "customers.email"),
     ("customers", "id", "profile_sealed", "customers.profile"),
+    ("operators", "id", "email_sealed", "operators.email"),
     ("link_sessions", "id", "flow_sealed", "link_sessions.flow"),
     ("accounts", "id", "connector_ref_sealed", "accounts.connector_ref"),
     ("accounts", "id", "name_sealed", "accounts.name"),
@@ -48,9 +49,9 @@ impl SqlStore {
                     .bind(&id)
                     .execute(&mut *tx)
                     .await?;
-                if *table == "customers" && *column == "email_sealed" {
+                if matches!(*table, "customers" | "operators") && *column == "email_sealed" {
                     let email = String::from_utf8_lossy(&plain).into_owned();
-                    sqlx::query("UPDATE customers SET email_index = $1 WHERE id = $2")
+                    sqlx::query(sqlx::AssertSqlSafe(format!("UPDATE {table} SET email_index = $1 WHERE id = $2")))
                         .bind(new.blind_index(&email))
                         .bind(&id)
                         .execute(&mut *tx)

@@ -164,6 +164,8 @@ async fn settle(passbook: Passbook, mut finished: mpsc::UnboundedReceiver<Settle
 struct Answer {
     status_code: Option<u16>,
     error: Option<String>,
+    /// The start of the endpoint's answer, for the console's delivery log.
+    excerpt: Option<String>,
     retry_after: Option<Duration>,
     /// No point retrying: 410 Gone, a refused address, an app that no longer exists.
     permanent: bool,
@@ -171,7 +173,7 @@ struct Answer {
 
 impl Answer {
     fn failed(error: String, permanent: bool) -> Self {
-        Self { status_code: None, error: Some(error), retry_after: None, permanent }
+        Self { status_code: None, error: Some(error), excerpt: None, retry_after: None, permanent }
     }
 }
 
@@ -226,6 +228,7 @@ async fn deliver_one(
         latency_ms: latency.as_millis() as u64,
         error: answer.error,
         next_attempt_at,
+        response_excerpt: answer.excerpt,
     };
     DeliveryRecord { event_id: event.id, attempt, outcome }
 }
@@ -271,15 +274,16 @@ async fn attempt(
         }
     };
     let status = response.status();
-    if status.is_success() {
-        return Answer { status_code: Some(status.as_u16()), error: None, retry_after: None, permanent: false };
-    }
     let retry_after = response
         .headers()
         .get("retry-after")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok())
         .map(Duration::from_secs);
+    let excerpt = excerpt(response).await;
+    if status.is_success() {
+        return Answer { status_code: Some(status.as_u16()), error: None, excerpt, retry_after: None, permanent: false };
+    }
     let gone = status == reqwest::StatusCode::GONE;
     Answer {
         status_code: Some(status.as_u16()),
@@ -288,10 +292,21 @@ async fn attempt(
         } else {
             format!("the endpoint answered {status}")
         }),
+        excerpt,
         retry_after,
         permanent: gone,
     }
 }
+
+/// The first bytes of the endpoint's answer (its first chunk, at most [`EXCERPT_BYTES`]); the
+/// rest is never read.
+async fn excerpt(mut response: reqwest::Response) -> Option<String> {
+    let chunk = tokio::time::timeout(Duration::from_secs(2), response.chunk()).await.ok()?.ok()??;
+    let text = String::from_utf8_lossy(&chunk[..chunk.len().min(EXCERPT_BYTES)]).trim().to_string();
+    (!text.is_empty()).then_some(text)
+}
+
+const EXCERPT_BYTES: usize = 200;
 
 /// The host of `url` when it is known to be internal without a DNS lookup.
 fn literal_internal_host(url: &str) -> Option<String> {

@@ -12,6 +12,8 @@ pub struct App {
     pub public_key: String,
     pub webhook_url: Option<String>,
     pub webhook_secret: String,
+    /// The secret key before the last rotation (its hash), still accepted until the time given.
+    pub previous_secret_key: Option<(String, Timestamp)>,
     /// The secret before the last rotation, still signing until the time given.
     pub previous_webhook_secret: Option<(String, Timestamp)>,
     /// How often linked accounts are refreshed: 24, 12 or 6 hours.

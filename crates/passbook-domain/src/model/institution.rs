@@ -33,6 +33,10 @@ impl InstitutionStatus {
             Self::Down => "down",
         }
     }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Operational, Self::Degraded, Self::Down].into_iter().find(|v| v.as_str() == s)
+    }
 }
 
 /// A bank or platform a user can link, as its connector describes it.

@@ -202,6 +202,19 @@ pub enum LinkState {
 }
 
 impl LinkState {
+    /// What the user was last told at this step (a bank's refusal), or why the link failed.
+    pub fn note(&self) -> Option<String> {
+        match self {
+            Self::Login { error, .. }
+            | Self::Challenge { error, .. }
+            | Self::UploadStatement { error, .. }
+            | Self::Consent { error, .. }
+            | Self::SelectAccounts { error, .. } => error.clone(),
+            Self::Failed { reason } => Some(reason.as_str().to_string()),
+            _ => None,
+        }
+    }
+
     pub fn step(&self) -> LinkStep {
         match self {
             Self::ChooseInstitution => LinkStep::ChooseInstitution,

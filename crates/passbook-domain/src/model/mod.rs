@@ -1,16 +1,20 @@
 //! The things Passbook keeps, as the domain sees them (plaintext; encryption is storage's job).
 mod account;
 mod app;
+mod console;
 mod id;
 mod institution;
 mod link;
+mod operator;
 mod transaction;
 
 pub use account::*;
 pub use app::*;
+pub use console::*;
 pub use id::*;
 pub use institution::*;
 pub use link::*;
+pub use operator::*;
 pub use transaction::*;
 
 use serde::{Deserialize, Serialize};

@@ -73,6 +73,8 @@ pub struct DeliveryAttempt {
     pub latency_ms: u64,
     pub error: Option<String>,
     pub next_attempt_at: Option<Timestamp>,
+    /// The start of what the endpoint answered.
+    pub response_excerpt: Option<String>,
 }
 
 /// Filters of the events API, already validated.

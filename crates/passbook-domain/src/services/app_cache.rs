@@ -61,6 +61,7 @@ mod tests {
             webhook_url: None,
             webhook_secret: "whsec".into(),
             previous_webhook_secret: None,
+            previous_secret_key: None,
             refresh_interval_hours: 24,
             created_at: crate::Timestamp(0),
         }

@@ -27,6 +27,7 @@ impl Passbook {
             webhook_url,
             webhook_secret: super::webhooks::new_webhook_secret(),
             previous_webhook_secret: None,
+            previous_secret_key: None,
             refresh_interval_hours: DEFAULT_REFRESH_HOURS,
             created_at: now,
         };
@@ -115,7 +116,7 @@ impl Passbook {
         }
         let app = self
             .store
-            .app_by_secret_hash(&hash)
+            .app_by_secret_hash(&hash, self.clock.now())
             .await?
             .ok_or_else(|| Error::Unauthorized("Invalid mono-sec-key: no app has this secret key".into()))?;
         self.apps.put(&app);

@@ -6,7 +6,7 @@ use crate::{Error, Result};
 
 impl Passbook {
     /// The institutions matching `GET /v3/institutions` filters.
-    pub fn find_institutions(&self, query: &InstitutionsQuery) -> Result<Vec<&Institution>> {
+    pub async fn find_institutions(&self, query: &InstitutionsQuery) -> Result<Vec<Institution>> {
         let present = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
         if let Some(scope) = present(&query.scope).filter(|s| s != "financial_data") {
             return Err(Error::invalid("scope", format!("scope '{scope}' is not supported; use financial_data")));
@@ -21,11 +21,13 @@ impl Passbook {
             })?),
         };
         let bank_code = present(&query.bank_code);
+        let overrides = self.store.institution_overrides().await?;
         Ok(self
             .institutions
             .search(query.name.as_deref().unwrap_or_default())
             .filter(|i| bank_code.as_deref().is_none_or(|code| i.bank_code == code || i.nip_code == code))
             .filter(|i| method.is_none_or(|m| i.supports(m)))
+            .map(|i| super::console::with_override(i, &overrides))
             .collect())
     }
 }

@@ -90,7 +90,12 @@ impl Passbook {
 
     async fn view(&self, session: LinkSession, query: &str, messages: Vec<WidgetEvent>) -> Result<LinkView> {
         let app_name = self.store.app(&session.app_id).await?.map_or_else(|| "The app".to_string(), |a| a.name);
-        let institution = session.state.institution_id().and_then(|id| self.institutions.get(id)).cloned();
+        let overrides = self.store.institution_overrides().await?;
+        let institution = session
+            .state
+            .institution_id()
+            .and_then(|id| self.institutions.get(id))
+            .map(|i| super::console::with_override(i, &overrides));
         Ok(LinkView {
             mode: session.mode,
             app_name,
@@ -99,19 +104,25 @@ impl Passbook {
             page_name: page_name(&session.context, &session.state),
             brand_color: institution.as_ref().map(|i| i.primary_color.clone()),
             can_continue: self.redirect_target(&session).is_some(),
-            step: self.step_view(&session, institution, query),
+            step: self.step_view(&session, institution, query, &overrides),
             messages,
         })
     }
 
-    fn step_view(&self, session: &LinkSession, institution: Option<Institution>, query: &str) -> StepView {
+    fn step_view(
+        &self,
+        session: &LinkSession,
+        institution: Option<Institution>,
+        query: &str,
+        overrides: &[InstitutionOverride],
+    ) -> StepView {
         let state = session.state.clone();
         if !session.context.consented && !state.is_final() {
             return StepView::Intro;
         }
         let choose = || StepView::ChooseInstitution {
             query: query.to_string(),
-            institutions: self.institutions.search(query).cloned().collect(),
+            institutions: self.institutions.search(query).map(|i| super::console::with_override(i, overrides)).collect(),
         };
         match (state, institution) {
             (LinkState::Linked { account_ids, auth_code, .. }, _) => {

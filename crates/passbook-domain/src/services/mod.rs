@@ -3,6 +3,7 @@
 mod accounts;
 mod app_cache;
 mod apps;
+pub mod console;
 mod customers;
 mod fetch;
 mod idempotency;

@@ -13,7 +13,7 @@ pub async fn list(
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<InstitutionsQuery>,
 ) -> ApiResult<Json<Success<Vec<InstitutionOut>>>> {
-    let found = state.passbook.find_institutions(&query)?;
-    let data = found.into_iter().map(wire::institution).collect();
+    let found = state.passbook.find_institutions(&query).await?;
+    let data = found.iter().map(wire::institution).collect();
     Ok(Json(success(&state, "Request completed successfully", data)))
 }

@@ -168,7 +168,7 @@ pub fn error(err: Error) -> Response {
     let (status, heading) = match &err {
         Error::NotFound(_) => (StatusCode::NOT_FOUND, "Link not found"),
         Error::Gone(_) => (StatusCode::GONE, "Link expired"),
-        Error::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "This app cannot be connected"),
+        Error::Unauthorized(_) | Error::Forbidden(_) => (StatusCode::UNAUTHORIZED, "This app cannot be connected"),
         Error::TooManyAttempts(_) => (StatusCode::TOO_MANY_REQUESTS, "Too many attempts"),
         Error::Invalid { .. } | Error::Conflict(_) => (StatusCode::BAD_REQUEST, "This link cannot be used"),
         Error::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "Something went wrong"),
@@ -181,6 +181,7 @@ pub fn error(err: Error) -> Response {
         Error::Store(_) | Error::Internal(_) | Error::Unavailable(_) => "Please try again in a moment.".to_string(),
         Error::Invalid { .. }
         | Error::Unauthorized(_)
+        | Error::Forbidden(_)
         | Error::NotFound(_)
         | Error::Conflict(_)
         | Error::Gone(_)

@@ -1,0 +1,301 @@
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+
+use crate::crypto::hash_secret;
+use crate::model::*;
+use crate::services::Passbook;
+use crate::store::OperatorCreated;
+use crate::{Error, Result, ids};
+
+/// How long a console session lasts from login.
+pub const SESSION_TTL_MS: i64 = 12 * 60 * 60 * 1000;
+/// How long the setup link and invitations stay usable.
+pub const INVITE_TTL_MS: i64 = 24 * 60 * 60 * 1000;
+/// Failed logins allowed per account, and per address, within [`LOGIN_WINDOW_MS`].
+pub const MAX_FAILURES_PER_ACCOUNT: u64 = 5;
+pub const MAX_FAILURES_PER_ADDRESS: u64 = 20;
+pub const LOGIN_WINDOW_MS: i64 = 15 * 60 * 1000;
+pub const MIN_PASSWORD_CHARS: usize = 12;
+
+/// A login to check: what the form said and where it came from.
+pub struct LoginForm<'a> {
+    pub email: &'a str,
+    pub password: &'a str,
+    pub address: &'a str,
+    /// What the browser says it is (`User-Agent`); the session only works for it.
+    pub browser: &'a str,
+}
+
+/// A session just opened: its token goes in the cookie and is kept nowhere else.
+pub struct OpenedSession {
+    pub token: String,
+    pub operator: Operator,
+}
+
+/// An operator in the middle of a request: who, and the CSRF token their forms must carry.
+#[derive(Debug, Clone)]
+pub struct Signed {
+    pub operator: Operator,
+    pub csrf: String,
+    pub token_hash: String,
+}
+
+impl Signed {
+    /// Refuses unless the operator's role allows `permission`.
+    pub fn require(&self, permission: Permission) -> Result<()> {
+        if self.operator.role.can(permission) {
+            Ok(())
+        } else {
+            Err(Error::Forbidden(format!(
+                "A {} cannot do this; ask an owner or admin for a role that can",
+                self.operator.role.as_str()
+            )))
+        }
+    }
+
+    pub fn actor(&self) -> String {
+        format!("operator:{}", self.operator.id)
+    }
+}
+
+impl Passbook {
+    /// On a database without operators: a new setup link's token (the first owner's way in).
+    pub async fn setup_token_if_needed(&self) -> Result<Option<String>> {
+        if self.store.operator_count().await? > 0 {
+            return Ok(None);
+        }
+        self.new_invite(Role::Owner, None).await.map(Some)
+    }
+
+    async fn new_invite(&self, role: Role, invited_by: Option<&Operator>) -> Result<String> {
+        let token = ids::random_alnum(32);
+        let now = self.clock.now();
+        let invite = Invite {
+            token_hash: hash_secret(&token),
+            role,
+            invited_by: invited_by.map(|o| o.id.clone()),
+            created_at: now,
+            expires_at: now.plus_millis(INVITE_TTL_MS),
+        };
+        self.store.insert_invite(&invite).await?;
+        Ok(token)
+    }
+
+    /// An invitation to join as `role`; the token is shown to the inviter once.
+    pub async fn invite_operator(&self, by: &Signed, role: &str) -> Result<String> {
+        let role = parse_role(role)?;
+        by.require(Permission::InviteOperators)?;
+        if !by.operator.role.can_invite(role) {
+            return Err(Error::Forbidden(format!("Only an owner can invite an {}", role.as_str())));
+        }
+        let token = self.new_invite(role, Some(&by.operator)).await?;
+        self.audit(by, "", "operator_invited", "", role.as_str()).await?;
+        Ok(token)
+    }
+
+    /// The role an unused invitation (or the setup link) grants.
+    pub async fn invitation(&self, token: &str) -> Result<Invite> {
+        self.store
+            .invite(&hash_secret(token), self.clock.now())
+            .await?
+            .ok_or_else(|| Error::not_found("This invitation was used already, has expired, or never existed"))
+    }
+
+    /// Accepts an invitation: makes the operator and logs them in.
+    pub async fn join(&self, token: &str, email: &str, password: &str, browser: &str) -> Result<OpenedSession> {
+        let invite = self.invitation(token).await?;
+        let operator = self.insert_operator(email, password, invite.role, Some(&invite.token_hash)).await?;
+        self.record_audit(&format!("operator:{}", operator.id), "", "operator_joined", &operator.email, invite.role.as_str())
+            .await?;
+        self.open_session(operator, browser).await
+    }
+
+    /// `passbook operators create`: an operator made from the command line.
+    pub async fn create_operator(&self, email: &str, password: &str, role: &str) -> Result<Operator> {
+        let role = parse_role(role)?;
+        let operator = self.insert_operator(email, password, role, None).await?;
+        self.record_audit("cli", "", "operator_created", &operator.email, role.as_str()).await?;
+        Ok(operator)
+    }
+
+    async fn insert_operator(&self, email: &str, password: &str, role: Role, invite: Option<&str>) -> Result<Operator> {
+        let email = parse_email(email)?;
+        if password.chars().count() < MIN_PASSWORD_CHARS {
+            return Err(Error::invalid("password", format!("password must be at least {MIN_PASSWORD_CHARS} characters")));
+        }
+        let now = self.clock.now();
+        let operator = Operator { id: ids::object_id(now), email, role, created_at: now };
+        let password_hash = hash_password(password.to_string()).await?;
+        let record = OperatorRecord { operator: operator.clone(), password_hash };
+        match self.store.insert_operator(&record, invite).await? {
+            OperatorCreated::Created => Ok(operator),
+            OperatorCreated::EmailTaken => {
+                Err(Error::Conflict(format!("An operator with e-mail {} exists already", operator.email)))
+            }
+            OperatorCreated::InviteUsed => Err(Error::Gone("This invitation was used already or has expired".into())),
+        }
+    }
+
+    /// Checks a login against the limits and the password, and opens a session.
+    pub async fn log_in(&self, form: &LoginForm<'_>) -> Result<OpenedSession> {
+        let email = form.email.trim().to_lowercase();
+        let now = self.clock.now();
+        let subjects = [format!("account:{}", hash_secret(&email)), format!("address:{}", form.address)];
+        let failures = self.store.login_failures(&subjects, now.plus_millis(-LOGIN_WINDOW_MS)).await?;
+        if failures[0] >= MAX_FAILURES_PER_ACCOUNT {
+            return Err(Error::TooManyAttempts(format!(
+                "Too many failed logins for this account; try again in {} minutes",
+                LOGIN_WINDOW_MS / 60_000
+            )));
+        }
+        if failures[1] >= MAX_FAILURES_PER_ADDRESS {
+            return Err(Error::TooManyAttempts(format!(
+                "Too many failed logins from this address; try again in {} minutes",
+                LOGIN_WINDOW_MS / 60_000
+            )));
+        }
+        let record = self.store.operator_by_email(&email).await?;
+        // An unknown e-mail costs the same hash as a known one, so timing tells nothing.
+        let stored = record.as_ref().map_or(DECOY_HASH.to_string(), |r| r.password_hash.clone());
+        let matches = verify_password(form.password.to_string(), stored).await?;
+        match record {
+            Some(record) if matches => {
+                self.store.clear_login_failures(&subjects[0]).await?;
+                self.open_session(record.operator, form.browser).await
+            }
+            _ => {
+                self.store.record_login_failure(&subjects, now).await?;
+                Err(Error::Unauthorized("Wrong e-mail or password".into()))
+            }
+        }
+    }
+
+    async fn open_session(&self, operator: Operator, browser: &str) -> Result<OpenedSession> {
+        let token = ids::random_alnum(43);
+        let now = self.clock.now();
+        self.store
+            .insert_operator_session(&OperatorSession {
+                token_hash: hash_secret(&token),
+                operator_id: operator.id.clone(),
+                browser_hash: hash_secret(browser),
+                created_at: now,
+                expires_at: now.plus_millis(SESSION_TTL_MS),
+            })
+            .await?;
+        Ok(OpenedSession { token, operator })
+    }
+
+    /// The operator of a session cookie, if the session is live and shown by the browser that
+    /// opened it. A session shown by another browser is ended: its cookie was copied.
+    pub async fn signed_in(&self, token: &str, browser: &str) -> Result<Option<Signed>> {
+        let token_hash = hash_secret(token);
+        let Some((session, operator)) = self.store.operator_session(&token_hash, self.clock.now()).await? else {
+            return Ok(None);
+        };
+        if session.browser_hash != hash_secret(browser) {
+            tracing::warn!(operator = %operator.id, "a console session was shown by another browser; ended");
+            self.store.delete_operator_session(&token_hash).await?;
+            return Ok(None);
+        }
+        Ok(Some(Signed { operator, csrf: csrf_token(token), token_hash }))
+    }
+
+    pub async fn log_out(&self, signed: &Signed) -> Result<()> {
+        self.store.delete_operator_session(&signed.token_hash).await
+    }
+
+    pub async fn operators(&self) -> Result<Vec<Operator>> {
+        self.store.operators().await
+    }
+
+    pub async fn audit_log(&self, page: PageRequest) -> Result<Page<AuditEntry>> {
+        self.store.audit_log(page).await
+    }
+
+    pub(super) async fn audit(&self, by: &Signed, app_id: &str, action: &str, subject: &str, detail: &str) -> Result<()> {
+        self.record_audit(&by.actor(), app_id, action, subject, detail).await
+    }
+
+    async fn record_audit(&self, actor: &str, app_id: &str, action: &str, subject: &str, detail: &str) -> Result<()> {
+        self.store
+            .insert_audit(&AuditEntry {
+                actor: actor.to_string(),
+                app_id: app_id.to_string(),
+                action: action.to_string(),
+                subject: subject.to_string(),
+                detail: detail.to_string(),
+                at: self.clock.now(),
+            })
+            .await
+    }
+}
+
+/// The token a session's forms carry: derived from the cookie's token, which a page on another
+/// site can neither read nor guess, so nothing more is stored.
+pub fn csrf_token(session_token: &str) -> String {
+    hash_secret(&format!("passbook-console-csrf:{session_token}"))
+}
+
+fn parse_role(raw: &str) -> Result<Role> {
+    Role::parse(raw.trim())
+        .ok_or_else(|| Error::invalid("role", format!("role must be owner, admin, developer or viewer, got '{raw}'")))
+}
+
+fn parse_email(raw: &str) -> Result<String> {
+    let email = raw.trim().to_lowercase();
+    let valid = email.len() <= 254
+        && email.split_once('@').is_some_and(|(user, host)| !user.is_empty() && host.contains('.') && !host.starts_with('.'))
+        && !email.chars().any(char::is_whitespace);
+    if !valid {
+        return Err(Error::invalid("email", format!("email must be an e-mail address, got '{}'", raw.trim())));
+    }
+    Ok(email)
+}
+
+/// A hash of a password nobody has, checked when the e-mail is unknown.
+const DECOY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$cGFzc2Jvb2tkZWNveXNhbHQ$8eR0V8m0lIC3Hq4VZ0FzJ6CbIK4wq0pQm4C9aXq2m5E";
+
+/// argon2id with the crate's defaults (19 MiB, 2 passes), on a blocking thread.
+async fn hash_password(password: String) -> Result<String> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::encode_b64(&ids::random_bytes::<16>()).map_err(|e| Error::Internal(e.to_string()))?;
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| Error::Internal(format!("hashing a password: {e}")))
+    })
+    .await
+    .map_err(|e| Error::Internal(e.to_string()))?
+}
+
+async fn verify_password(password: String, stored: String) -> Result<bool> {
+    tokio::task::spawn_blocking(move || {
+        let hash = PasswordHash::new(&stored).map_err(|e| Error::Internal(format!("a stored password hash: {e}")))?;
+        Ok(Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
+    })
+    .await
+    .map_err(|e| Error::Internal(e.to_string()))?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_grant_what_their_names_say() {
+        assert!(!Role::Viewer.can(Permission::ManageApps));
+        assert!(Role::Developer.can(Permission::ManageApps) && Role::Developer.can(Permission::ReplayWebhooks));
+        assert!(!Role::Developer.can(Permission::ManageAccounts));
+        assert!(Role::Admin.can(Permission::ManageInstitutions) && Role::Admin.can_invite(Role::Admin));
+        assert!(!Role::Admin.can_invite(Role::Owner) && Role::Owner.can_invite(Role::Owner));
+    }
+
+    #[tokio::test]
+    async fn passwords_verify_against_their_hash_only() {
+        let hash = hash_password("correct horse battery".into()).await.unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse battery".into(), hash.clone()).await.unwrap());
+        assert!(!verify_password("wrong horse battery".into(), hash).await.unwrap());
+        assert!(!verify_password("anything".into(), DECOY_HASH.into()).await.unwrap());
+    }
+}

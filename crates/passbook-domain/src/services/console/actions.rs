@@ -1,0 +1,236 @@
+//! What operators do from the console. Each action takes the signed-in operator, checks the
+//! permission it needs, calls the same services the API uses (so an app's rules hold whoever
+//! asks), and writes its audit line.
+use passbook_types::passbook::{EventsQuery, ReplayRequest};
+
+use super::Signed;
+use crate::crypto::hash_secret;
+use crate::model::*;
+use crate::services::Passbook;
+use crate::services::webhooks::{EventHistory, EventsPage, RotatedSecret};
+use crate::{Error, Result, Timestamp, ids};
+
+/// Overlaps an operator may give a rotated secret key, in hours (0: the old key stops now).
+pub const KEY_OVERLAPS_HOURS: [i64; 4] = [0, 1, 24, 72];
+/// Customers whose names a search by name reads (names are sealed, so they are opened here).
+const NAME_SEARCH_CUSTOMERS: u32 = 5_000;
+
+/// A secret key just made: shown once.
+pub struct RotatedKey {
+    pub secret_key: String,
+    pub previous_valid_until: Option<Timestamp>,
+}
+
+/// An account as the console shows it.
+pub struct AccountPage {
+    pub account: Account,
+    pub customer: Option<Customer>,
+    pub app: App,
+    pub institution: Option<Institution>,
+    pub transactions: Vec<Transaction>,
+}
+
+impl Passbook {
+    /// An app by id, for the console (operators see every app).
+    pub async fn console_app(&self, id: &str) -> Result<App> {
+        self.store.app(id).await?.ok_or_else(|| Error::not_found(format!("No app with id '{id}'")))
+    }
+
+    pub async fn console_create_app(&self, by: &Signed, name: &str) -> Result<CreatedApp> {
+        by.require(Permission::ManageApps)?;
+        let created = self.create_app(name, None).await?;
+        self.audit(by, &created.app.id, "app_created", &created.app.id, &created.app.name).await?;
+        Ok(created)
+    }
+
+    pub async fn rename_app(&self, by: &Signed, app_id: &str, name: &str) -> Result<()> {
+        by.require(Permission::ManageApps)?;
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(Error::invalid("name", "name must be 1 to 100 characters"));
+        }
+        if !self.store.rename_app(app_id, name).await? {
+            return Err(Error::not_found(format!("No app with id '{app_id}'")));
+        }
+        self.apps.clear();
+        self.audit(by, app_id, "app_renamed", app_id, name).await
+    }
+
+    /// A new secret key; the current one keeps working for `overlap_hours`.
+    pub async fn rotate_secret_key(&self, by: &Signed, app_id: &str, overlap_hours: i64) -> Result<RotatedKey> {
+        by.require(Permission::ManageApps)?;
+        if !KEY_OVERLAPS_HOURS.contains(&overlap_hours) {
+            return Err(Error::invalid("overlap_hours", "overlap_hours must be 0, 1, 24 or 72"));
+        }
+        let secret_key = format!("test_sk_{}", ids::random_alnum(32));
+        let until = self.clock.now().plus_millis(overlap_hours * 3_600_000);
+        let found = self.store.rotate_secret_key(app_id, &hash_secret(&secret_key), &secret_key[..12], until).await?;
+        self.apps.clear();
+        if !found {
+            return Err(Error::not_found(format!("No app with id '{app_id}'")));
+        }
+        self.audit(by, app_id, "secret_key_rotated", app_id, &format!("overlap {overlap_hours} h")).await?;
+        Ok(RotatedKey { secret_key, previous_valid_until: (overlap_hours > 0).then_some(until) })
+    }
+
+    pub async fn console_set_webhook_url(&self, by: &Signed, app_id: &str, url: &str) -> Result<()> {
+        by.require(Permission::ManageApps)?;
+        let url = Some(url.trim()).filter(|u| !u.is_empty());
+        self.set_webhook_url(app_id, url).await?;
+        self.audit(by, app_id, "webhook_url_changed", app_id, url.unwrap_or("(none)")).await
+    }
+
+    pub async fn console_rotate_webhook_secret(&self, by: &Signed, app_id: &str) -> Result<RotatedSecret> {
+        by.require(Permission::ManageApps)?;
+        let rotated = self.rotate_webhook_secret(&self.console_app(app_id).await?).await?;
+        self.audit(by, app_id, "webhook_secret_rotated", app_id, "").await?;
+        Ok(rotated)
+    }
+
+    pub async fn console_set_refresh_interval(&self, by: &Signed, app_id: &str, hours: &str) -> Result<()> {
+        by.require(Permission::ManageApps)?;
+        let hours = hours.trim().parse().map_err(|_| {
+            Error::invalid("refresh_interval_hours", "refresh_interval_hours must be 24, 12 or 6")
+        })?;
+        self.set_refresh_interval(app_id, hours).await?;
+        self.audit(by, app_id, "refresh_interval_changed", app_id, &format!("{hours} h")).await
+    }
+
+    pub async fn console_test_webhook(&self, by: &Signed, app_id: &str) -> Result<String> {
+        by.require(Permission::ManageApps)?;
+        let id = self.send_test_webhook(&self.console_app(app_id).await?).await?;
+        self.audit(by, app_id, "webhook_test_sent", &id, "").await?;
+        Ok(id)
+    }
+
+    /// Accounts matching `query`: an account or customer id, an account number, an e-mail, or
+    /// part of a customer's name.
+    pub async fn console_accounts(
+        &self,
+        app_id: Option<&str>,
+        query: &str,
+        page: PageRequest,
+    ) -> Result<Page<(Account, Customer)>> {
+        let query = query.trim();
+        let mut search = AccountSearch { app_id: app_id.map(str::to_string), ..AccountSearch::default() };
+        if query.is_empty() {
+        } else if ids::is_object_id(query) {
+            search.id = Some(query.to_string());
+        } else if query.contains('@') {
+            search.email = Some(query.to_lowercase());
+        } else if query.bytes().all(|b| b.is_ascii_digit()) {
+            search.account_number = Some(query.to_string());
+        } else {
+            let needle = query.to_lowercase();
+            let customers = self.store.recent_customers(NAME_SEARCH_CUSTOMERS).await?;
+            search.customer_ids =
+                Some(customers.into_iter().filter(|c| c.name.to_lowercase().contains(&needle)).map(|c| c.id).collect());
+        }
+        self.store.search_accounts(&search, page).await
+    }
+
+    pub async fn console_account(&self, id: &str) -> Result<AccountPage> {
+        let missing = || Error::not_found(format!("No account with id '{id}'"));
+        if !ids::is_object_id(id) {
+            return Err(missing());
+        }
+        let account = self.store.account_by_id(id).await?.ok_or_else(missing)?;
+        let app = self.console_app(&account.app_id).await?;
+        let customer = self.store.customer(&app.id, &account.customer_id).await?;
+        let transactions =
+            self.transactions_of(&account, &TransactionFilter::default(), PageRequest::new(1, Some(10))).await?.items;
+        let institution = self.institutions_now().await?.into_iter().find(|i| i.id == account.institution_id);
+        Ok(AccountPage { account, customer, app, institution, transactions })
+    }
+
+    /// Queues a refresh of the account now; the job's id.
+    pub async fn console_refresh_account(&self, by: &Signed, id: &str) -> Result<String> {
+        by.require(Permission::ManageAccounts)?;
+        let AccountPage { account, app, .. } = self.console_account(id).await?;
+        let now = self.clock.now();
+        let job = NewJob {
+            id: ids::object_id(now),
+            app_id: app.id.clone(),
+            kind: JobKind::RefreshAccount { account_id: account.id.clone() },
+            run_at: now,
+        };
+        let job_id = self.store.insert_job(&job).await?;
+        self.wake_runner();
+        self.audit(by, &app.id, "account_refresh_requested", &account.id, &job_id).await?;
+        Ok(job_id)
+    }
+
+    /// Unlinks the account as `DELETE /v2/accounts/{id}/unlink` does, on the operator's word.
+    pub async fn console_unlink_account(&self, by: &Signed, id: &str) -> Result<()> {
+        by.require(Permission::ManageAccounts)?;
+        let AccountPage { account, app, .. } = self.console_account(id).await?;
+        self.unlink_account_as(&app, &AccountId::from(account.id.as_str()), &by.actor()).await
+    }
+
+    pub async fn console_events(&self, app_id: &str, query: &EventsQuery) -> Result<EventsPage> {
+        self.list_events(&self.console_app(app_id).await?, query).await
+    }
+
+    pub async fn console_event(&self, app_id: &str, id: &str) -> Result<EventHistory> {
+        self.event(&self.console_app(app_id).await?, &EventId::from(id)).await
+    }
+
+    pub async fn console_replay_event(&self, by: &Signed, app_id: &str, id: &str) -> Result<()> {
+        by.require(Permission::ReplayWebhooks)?;
+        self.replay_event(&self.console_app(app_id).await?, &EventId::from(id)).await?;
+        self.audit(by, app_id, "event_replayed", id, "").await
+    }
+
+    /// Replays every event the filter matches; how many.
+    pub async fn console_replay_events(&self, by: &Signed, app_id: &str, request: &ReplayRequest) -> Result<u64> {
+        by.require(Permission::ReplayWebhooks)?;
+        let count = self.replay_events(&self.console_app(app_id).await?, request).await?;
+        let detail = format!(
+            "{count} events; status {}, event {}, account {}, since {}, until {}",
+            request.status.as_deref().unwrap_or("failed"),
+            request.event.as_deref().unwrap_or("any"),
+            request.account.as_deref().unwrap_or("any"),
+            request.since.as_deref().unwrap_or("-"),
+            request.until.as_deref().unwrap_or("-"),
+        );
+        self.audit(by, app_id, "events_replayed", "", &detail).await?;
+        Ok(count)
+    }
+
+    pub async fn link_sessions(&self, filter: &LinkFilter, page: PageRequest) -> Result<Page<LinkSummary>> {
+        self.store.link_summaries(filter, page).await
+    }
+
+    /// A link's summary and the steps it went through.
+    pub async fn link_session_timeline(&self, id: &str) -> Result<(LinkSummary, Vec<TimelineEntry>)> {
+        let summary =
+            self.store.link_summary(id).await?.ok_or_else(|| Error::not_found(format!("No link session '{id}'")))?;
+        Ok((summary, self.store.link_timeline(id).await?))
+    }
+
+    /// Every institution with the status operators gave it.
+    pub async fn institutions_now(&self) -> Result<Vec<Institution>> {
+        let overrides = self.store.institution_overrides().await?;
+        Ok(self.institutions.all().map(|i| with_override(i, &overrides)).collect())
+    }
+
+    pub async fn set_institution_status(&self, by: &Signed, id: &str, status: &str) -> Result<()> {
+        by.require(Permission::ManageInstitutions)?;
+        let status = InstitutionStatus::parse(status.trim())
+            .ok_or_else(|| Error::invalid("status", "status must be operational, degraded or down"))?;
+        if self.institutions.get(id).is_none() {
+            return Err(Error::not_found(format!("No institution with id '{id}'")));
+        }
+        self.store.set_institution_override(id, status, self.clock.now()).await?;
+        self.audit(by, "", "institution_status_changed", id, status.as_str()).await
+    }
+}
+
+/// The institution as its connector describes it, with an operator's status over it.
+pub fn with_override(institution: &Institution, overrides: &[InstitutionOverride]) -> Institution {
+    let mut institution = institution.clone();
+    if let Some(found) = overrides.iter().find(|o| o.institution_id == institution.id) {
+        institution.status = found.status;
+    }
+    institution
+}
