@@ -4,6 +4,7 @@
 //! [`Passbook`](passbook_domain::Passbook) and map the result to Mono's wire types. Every API
 //! error becomes the failed envelope in one place, [`error::ApiError`].
 mod api;
+mod console;
 pub mod error;
 mod extract;
 mod idempotency;
@@ -100,6 +101,7 @@ pub fn router_with(passbook: Passbook, options: &HttpOptions) -> Router {
         .route("/docs", axum::routing::get(openapi::serve_docs))
         .route("/docs/docs.css", axum::routing::get(openapi::serve_docs_css))
         .merge(pages::router(options.max_upload_bytes))
+        .merge(console::router())
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

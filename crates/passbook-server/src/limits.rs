@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use passbook_domain::Error;
@@ -139,6 +139,7 @@ fn scopes(limits: &RateLimits, request: &Request, address: Option<IpAddr>) -> Ve
 
 fn is_link_action(method: &Method, path: &str) -> bool {
     method == Method::POST
+        && !path.starts_with("/console")
         && (path.ends_with("/login")
             || path.ends_with("/challenge")
             || path == "/v2/connect/session"
@@ -184,7 +185,9 @@ fn too_many(request: &Request, refused: &Standing, what: &str) -> Response {
         if retry == 1 { "" } else { "s" }
     );
     let path = request.uri().path();
-    let mut response = if path.starts_with("/link/") || path == "/connect" || path == "/" {
+    let mut response = if path.starts_with("/console") {
+        crate::console::error_page(StatusCode::TOO_MANY_REQUESTS, &message)
+    } else if path.starts_with("/link/") || path == "/connect" || path == "/" {
         crate::pages::error_page(Error::TooManyAttempts(message))
     } else {
         ApiError::from(Error::TooManyAttempts(message)).into_response()

@@ -56,6 +56,8 @@ pub struct Server {
     pub passbook: Passbook,
     /// The sandbox app, when this start created it (its secret key is shown only now).
     pub created_sandbox_app: Option<CreatedApp>,
+    /// On a database without operators: the one-time link that makes the console's first owner.
+    pub console_setup_link: Option<String>,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -76,7 +78,7 @@ pub async fn start_workers(config: Config) -> anyhow::Result<Server> {
     let (shutdown, shutdown_rx) = watch::channel(false);
     let tasks = passbook_workers::spawn(passbook.clone(), dispatcher_options(&config), config.job_lease, shutdown_rx);
     let addr = SocketAddr::from(([0, 0, 0, 0], 0));
-    Ok(Server { addr, public_url: String::new(), passbook, created_sandbox_app: None, shutdown, tasks })
+    Ok(Server { addr, public_url: String::new(), passbook, created_sandbox_app: None, console_setup_link: None, shutdown, tasks })
 }
 
 fn dispatcher_options(config: &Config) -> DispatcherOptions {
@@ -96,6 +98,8 @@ pub async fn start(config: Config, listener: TcpListener) -> anyhow::Result<Serv
     let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
     let passbook = build(&config, public_url.clone()).await?;
     let created_sandbox_app = passbook.ensure_sandbox_app(config.sandbox_webhook_url.as_deref()).await?;
+    let console_setup_link =
+        passbook.setup_token_if_needed().await?.map(|token| format!("{public_url}/console/join/{token}"));
     let (shutdown, shutdown_rx) = watch::channel(false);
     let mut tasks = Vec::new();
     if config.workers {
@@ -105,5 +109,5 @@ pub async fn start(config: Config, listener: TcpListener) -> anyhow::Result<Serv
     let router = passbook_server::router_with(passbook.clone(), &config.http);
     let connections = config.connections.clone();
     tasks.push(tokio::spawn(passbook_server::serve::serve(listener, router, connections, shutdown_rx)));
-    Ok(Server { addr, public_url, passbook, created_sandbox_app, shutdown, tasks })
+    Ok(Server { addr, public_url, passbook, created_sandbox_app, console_setup_link, shutdown, tasks })
 }

@@ -69,6 +69,11 @@ pub enum Command {
         #[command(subcommand)]
         command: WebhookCommand,
     },
+    /// The people who use the console at /console.
+    Operators {
+        #[command(subcommand)]
+        command: OperatorsCommand,
+    },
     /// The sandbox's clock: accounts that live through time.
     Sandbox {
         #[command(subcommand)]
@@ -381,6 +386,28 @@ pub struct WorkerArgs {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum OperatorsCommand {
+    /// Create an operator. The password is read from standard input with --password-stdin;
+    /// otherwise one is made and shown once.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// owner, admin, developer or viewer.
+        #[arg(long, default_value = "owner")]
+        role: String,
+        #[arg(long)]
+        password_stdin: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// List operators and their roles.
+    List {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum AppsCommand {
     /// Create an app and print its keys (the secret key is shown only once).
     Create {
@@ -447,7 +474,35 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Webhook { command } => webhook(command).await,
         Command::Statements { command } => statements(command).await,
         Command::Sandbox { command } => sandbox(command).await,
+        Command::Operators { command } => operators(command).await,
     }
+}
+
+async fn operators(command: OperatorsCommand) -> anyhow::Result<()> {
+    match command {
+        OperatorsCommand::Create { email, role, password_stdin, db } => {
+            let passbook = app::build(&db.config(), String::new()).await?;
+            let (password, made) = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line)?;
+                (line.trim_end_matches(['\r', '\n']).to_string(), false)
+            } else {
+                (passbook_domain::ids::random_alnum(20), true)
+            };
+            let operator = passbook.create_operator(&email, &password, &role).await?;
+            println!("created {} operator {} ({})", operator.role.as_str(), operator.email, operator.id);
+            if made {
+                println!("password (shown only now): {password}");
+            }
+        }
+        OperatorsCommand::List { db } => {
+            let passbook = app::build(&db.config(), String::new()).await?;
+            for operator in passbook.operators().await? {
+                println!("{}  {:<9}  {}", operator.id, operator.role.as_str(), operator.email);
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn sandbox(command: SandboxCommand) -> anyhow::Result<()> {
@@ -681,7 +736,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         print_app_text(created);
         println!();
     }
+    if let Some(link) = &server.console_setup_link {
+        println!("No operator can use the console yet. Open this link once to make the first owner:\n\n  {link}\n");
+    }
     println!("Passbook is listening on {} (database {})", server.public_url, args.db.database_url);
+    println!("Console: {}/console", server.public_url);
     shutdown_signal().await;
     println!("Shutting down…");
     server.shutdown().await;

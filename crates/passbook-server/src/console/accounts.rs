@@ -1,0 +1,200 @@
+//! `/console/accounts`: customers' linked accounts, searched and acted on.
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use passbook_domain::model::{Account, Customer, PageRequest};
+use serde::Deserialize;
+
+use super::format::{Column, Pager, naira, query, sort_rows, when, when_opt};
+use super::{Chrome, ConsoleResult, Operator, done, render};
+use crate::AppState;
+
+const PER_PAGE: u64 = 25;
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    q: Option<String>,
+    app: Option<String>,
+    page: Option<u64>,
+    sort: Option<String>,
+    notice: Option<String>,
+}
+
+pub struct AccountRow {
+    id: String,
+    customer: String,
+    email: String,
+    institution: String,
+    number: String,
+    status: String,
+    balance: String,
+    last_refresh: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/accounts.html")]
+struct AccountsPage {
+    chrome: Chrome,
+    q: String,
+    app: String,
+    apps: Vec<(String, String)>,
+    columns: Vec<Column>,
+    rows: Vec<AccountRow>,
+    pager: Pager,
+}
+
+pub struct TxRow {
+    date: String,
+    narration: String,
+    amount: String,
+    kind: &'static str,
+    balance: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/account.html")]
+struct AccountPage {
+    chrome: Chrome,
+    account: Account,
+    customer: Option<Customer>,
+    app_name: String,
+    institution: String,
+    institution_status: &'static str,
+    balance: String,
+    last_refresh: String,
+    last_failure: String,
+    next_refresh: String,
+    transactions: Vec<TxRow>,
+}
+
+#[derive(Template)]
+#[template(path = "console/confirm_unlink.html")]
+struct ConfirmPage {
+    chrome: Chrome,
+    account: Account,
+    customer: String,
+}
+
+fn institution_name(state: &AppState, id: &str) -> String {
+    state.passbook.institutions.get(id).map_or_else(|| id.to_string(), |i| i.name.clone())
+}
+
+pub async fn list(State(state): State<AppState>, operator: Operator, Query(q): Query<ListQuery>) -> ConsoleResult {
+    let page = q.page.unwrap_or(1).max(1);
+    let search = q.q.clone().unwrap_or_default();
+    let app = q.app.clone().filter(|a| !a.is_empty());
+    let found = state
+        .passbook
+        .console_accounts(app.as_deref(), &search, PageRequest::new(page, Some(PER_PAGE)))
+        .await?;
+    let mut rows: Vec<AccountRow> = found
+        .items
+        .into_iter()
+        .map(|(a, c)| AccountRow {
+            institution: institution_name(&state, &a.institution_id),
+            number: a.account_number.clone(),
+            status: a.data_status.as_str().to_string(),
+            balance: a.balance.map_or_else(|| "—".into(), naira),
+            last_refresh: when_opt(a.freshness.last_refreshed_at),
+            id: a.id,
+            customer: c.name,
+            email: c.email,
+        })
+        .collect();
+    let base = format!("/console/accounts?{}", query(&[("q", q.q.as_deref()), ("app", app.as_deref())]));
+    let columns = sort_rows(
+        &mut rows,
+        q.sort.as_deref(),
+        &base,
+        &[
+            ("customer", "Customer", |r| r.customer.clone()),
+            ("email", "E-mail", |r| r.email.clone()),
+            ("institution", "Institution", |r| r.institution.clone()),
+            ("number", "Account number", |r| r.number.clone()),
+            ("status", "Data status", |r| r.status.clone()),
+            ("balance", "Balance", |r| r.balance.clone()),
+            ("refreshed", "Last refresh", |r| r.last_refresh.clone()),
+        ],
+    );
+    let apps = state.passbook.list_apps().await?.into_iter().map(|a| (a.id, a.name)).collect();
+    Ok(render(AccountsPage {
+        chrome: operator.chrome("accounts", q.notice.as_deref()),
+        q: search,
+        app: app.unwrap_or_default(),
+        apps,
+        columns,
+        rows,
+        pager: Pager::new(page, PER_PAGE, found.total, &base),
+    }))
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    operator: Operator,
+    Path(id): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> ConsoleResult {
+    let page = state.passbook.console_account(&id).await?;
+    let account = page.account;
+    let transactions = page
+        .transactions
+        .into_iter()
+        .map(|t| TxRow {
+            date: when(t.date),
+            narration: t.narration,
+            amount: naira(t.amount),
+            kind: t.kind.as_str(),
+            balance: t.balance.map_or_else(|| "—".into(), naira),
+        })
+        .collect();
+    Ok(render(AccountPage {
+        chrome: operator.chrome("accounts", q.notice.as_deref()),
+        app_name: page.app.name,
+        institution: page.institution.as_ref().map_or_else(|| account.institution_id.clone(), |i| i.name.clone()),
+        institution_status: page.institution.as_ref().map_or("unknown", |i| i.status.as_str()),
+        balance: account.balance.map_or_else(|| "—".into(), naira),
+        last_refresh: when_opt(account.freshness.last_refreshed_at),
+        last_failure: match (&account.freshness.last_failed_at, &account.freshness.last_failure) {
+            (Some(at), Some(code)) => format!("{code} at {}", when(*at)),
+            _ => "none".into(),
+        },
+        next_refresh: when_opt(account.freshness.next_refresh_at),
+        customer: page.customer,
+        account,
+        transactions,
+    }))
+}
+
+pub async fn refresh(
+    State(state): State<AppState>,
+    operator: Operator,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> ConsoleResult {
+    operator.check(&form)?;
+    state.passbook.console_refresh_account(&operator.0, &id).await?;
+    Ok(done(&format!("/console/accounts/{id}"), "refresh"))
+}
+
+/// The confirmation step of an unlink: a page of its own, so it works without JavaScript.
+pub async fn confirm_unlink(State(state): State<AppState>, operator: Operator, Path(id): Path<String>) -> ConsoleResult {
+    let page = state.passbook.console_account(&id).await?;
+    Ok(render(ConfirmPage {
+        chrome: operator.chrome("accounts", None),
+        customer: page.customer.map_or_else(String::new, |c| c.name),
+        account: page.account,
+    }))
+}
+
+pub async fn unlink(
+    State(state): State<AppState>,
+    operator: Operator,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> ConsoleResult {
+    operator.check(&form)?;
+    state.passbook.console_unlink_account(&operator.0, &id).await?;
+    Ok(done("/console/accounts", "unlinked"))
+}

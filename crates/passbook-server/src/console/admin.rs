@@ -1,0 +1,185 @@
+//! Institutions' health and switches, operators and invitations, and the audit log.
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use passbook_domain::model::{PageRequest, Role};
+use serde::Deserialize;
+
+use super::apps::field;
+use super::format::{Column, Pager, sort_rows, when};
+use super::{Chrome, ConsoleResult, Operator, done, render};
+use crate::AppState;
+
+const HEALTH_DAYS: u32 = 7;
+const AUDIT_PER_PAGE: u64 = 50;
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    page: Option<u64>,
+    sort: Option<String>,
+    notice: Option<String>,
+}
+
+pub struct HealthRow {
+    id: String,
+    name: String,
+    status: &'static str,
+    links: u64,
+    success: String,
+    login_errors: String,
+    fetch_p50: u64,
+    fetch_p95: u64,
+    fetches: u64,
+    last_failure: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/institutions.html")]
+struct InstitutionsPage {
+    chrome: Chrome,
+    days: u32,
+    columns: Vec<Column>,
+    rows: Vec<HealthRow>,
+}
+
+pub async fn institutions(State(state): State<AppState>, operator: Operator, Query(q): Query<PageQuery>) -> ConsoleResult {
+    let health = state.passbook.institution_health(HEALTH_DAYS).await?;
+    let mut rows: Vec<HealthRow> = health
+        .into_iter()
+        .map(|h| HealthRow {
+            success: h.link_success_percent().map_or_else(|| "—".into(), |p| format!("{p:.0}%")),
+            login_errors: h.login_errors.iter().map(|(kind, n)| format!("{kind} ×{n}")).collect::<Vec<_>>().join("; "),
+            fetch_p50: h.fetches.p50_ms,
+            fetch_p95: h.fetches.p95_ms,
+            fetches: h.fetches.count,
+            last_failure: h.last_failure.map_or_else(String::new, |(at, code)| format!("{code}, {}", when(at))),
+            links: h.links,
+            status: h.institution.status.as_str(),
+            id: h.institution.id,
+            name: h.institution.name,
+        })
+        .collect();
+    let columns = sort_rows(
+        &mut rows,
+        q.sort.as_deref(),
+        "/console/institutions",
+        &[
+            ("name", "Institution", |r| r.name.clone()),
+            ("status", "Status", |r| r.status.to_string()),
+            ("links", "Links", |r| r.links.to_string()),
+            ("success", "Linked", |r| r.success.clone()),
+            ("errors", "Login errors", |r| r.login_errors.clone()),
+            ("fetch", "Fetch p50 / p95 ms", |r| r.fetch_p95.to_string()),
+            ("failure", "Last failed fetch", |r| r.last_failure.clone()),
+        ],
+    );
+    Ok(render(InstitutionsPage { chrome: operator.chrome("institutions", q.notice.as_deref()), days: HEALTH_DAYS, columns, rows }))
+}
+
+pub async fn set_institution_status(
+    State(state): State<AppState>,
+    operator: Operator,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> ConsoleResult {
+    operator.check(&form)?;
+    state.passbook.set_institution_status(&operator.0, &id, field(&form, "status")).await?;
+    Ok(done("/console/institutions", "status"))
+}
+
+pub struct OperatorRow {
+    email: String,
+    role: &'static str,
+    since: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/operators.html")]
+struct OperatorsPage {
+    chrome: Chrome,
+    operators: Vec<OperatorRow>,
+    roles: Vec<&'static str>,
+    invite_link: Option<String>,
+    invited_role: &'static str,
+}
+
+async fn operators_page(state: &AppState, operator: &Operator, invite: Option<(String, Role)>) -> ConsoleResult {
+    let operators = state
+        .passbook
+        .operators()
+        .await?
+        .into_iter()
+        .map(|o| OperatorRow { email: o.email, role: o.role.as_str(), since: when(o.created_at) })
+        .collect();
+    let me = operator.0.operator.role;
+    Ok(render(OperatorsPage {
+        chrome: operator.chrome("operators", None),
+        operators,
+        roles: Role::ALL.into_iter().filter(|r| me.can_invite(*r)).map(Role::as_str).collect(),
+        invited_role: invite.as_ref().map_or("", |(_, r)| r.as_str()),
+        invite_link: invite.map(|(link, _)| link),
+    }))
+}
+
+pub async fn operators(State(state): State<AppState>, operator: Operator) -> ConsoleResult {
+    operators_page(&state, &operator, None).await
+}
+
+/// Makes an invitation and shows its link, once, in the answer to the form.
+pub async fn invite(
+    State(state): State<AppState>,
+    operator: Operator,
+    Form(form): Form<HashMap<String, String>>,
+) -> ConsoleResult {
+    operator.check(&form)?;
+    let role = field(&form, "role");
+    let token = state.passbook.invite_operator(&operator.0, role).await?;
+    let link = format!("{}/console/join/{token}", state.passbook.settings.public_url);
+    operators_page(&state, &operator, Some((link, Role::parse(role).unwrap_or(Role::Viewer)))).await
+}
+
+pub struct AuditRow {
+    at: String,
+    who: String,
+    action: String,
+    app: String,
+    subject: String,
+    detail: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/audit.html")]
+struct AuditPage {
+    chrome: Chrome,
+    rows: Vec<AuditRow>,
+    pager: Pager,
+}
+
+pub async fn audit(State(state): State<AppState>, operator: Operator, Query(q): Query<PageQuery>) -> ConsoleResult {
+    let page = q.page.unwrap_or(1).max(1);
+    let entries = state.passbook.audit_log(PageRequest::new(page, Some(AUDIT_PER_PAGE))).await?;
+    let operators = state.passbook.operators().await?;
+    let who = |actor: &str| match actor.strip_prefix("operator:") {
+        Some(id) => operators.iter().find(|o| o.id == id).map_or_else(|| actor.to_string(), |o| o.email.clone()),
+        None => actor.to_string(),
+    };
+    let rows = entries
+        .items
+        .into_iter()
+        .map(|e| AuditRow {
+            at: when(e.at),
+            who: who(&e.actor),
+            action: e.action.replace('_', " "),
+            app: e.app_id,
+            subject: e.subject,
+            detail: e.detail,
+        })
+        .collect();
+    Ok(render(AuditPage {
+        chrome: operator.chrome("audit", None),
+        rows,
+        pager: Pager::new(page, AUDIT_PER_PAGE, entries.total, "/console/audit"),
+    }))
+}

@@ -1,0 +1,174 @@
+//! `/console/apps`: apps, their keys and webhook settings.
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use passbook_domain::Error;
+use passbook_domain::model::App;
+use serde::Deserialize;
+
+use super::format::{Column, sort_rows, when};
+use super::{Chrome, ConsoleResult, Operator, done, render};
+use crate::AppState;
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    sort: Option<String>,
+    notice: Option<String>,
+}
+
+pub struct AppRow {
+    id: String,
+    name: String,
+    webhook_url: String,
+    refresh: u32,
+    created: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/apps.html")]
+struct AppsPage {
+    chrome: Chrome,
+    columns: Vec<Column>,
+    apps: Vec<AppRow>,
+}
+
+#[derive(Template)]
+#[template(path = "console/app.html")]
+struct AppPage {
+    chrome: Chrome,
+    app: App,
+    created: String,
+    key_overlap: Option<String>,
+    secret_overlap: Option<String>,
+}
+
+/// A secret shown once: after a key or webhook secret is made. The page is the answer to the
+/// form itself (never a redirect), so the secret is in no URL and no history.
+#[derive(Template)]
+#[template(path = "console/secret.html")]
+struct SecretPage {
+    chrome: Chrome,
+    app_id: String,
+    what: &'static str,
+    secret: String,
+    note: String,
+}
+
+pub async fn list(State(state): State<AppState>, operator: Operator, Query(q): Query<ListQuery>) -> ConsoleResult {
+    let mut apps: Vec<AppRow> = state
+        .passbook
+        .list_apps()
+        .await?
+        .into_iter()
+        .map(|a| AppRow {
+            webhook_url: a.webhook_url.clone().unwrap_or_else(|| "—".into()),
+            refresh: a.refresh_interval_hours,
+            created: when(a.created_at),
+            id: a.id,
+            name: a.name,
+        })
+        .collect();
+    let columns = sort_rows(
+        &mut apps,
+        q.sort.as_deref(),
+        "/console/apps",
+        &[
+            ("name", "Name", |a| a.name.clone()),
+            ("id", "Id", |a| a.id.clone()),
+            ("webhook", "Webhook URL", |a| a.webhook_url.clone()),
+            ("refresh", "Refresh (h)", |a| a.refresh.to_string()),
+            ("created", "Created", |a| a.created.clone()),
+        ],
+    );
+    Ok(render(AppsPage { chrome: operator.chrome("apps", q.notice.as_deref()), columns, apps }))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    operator: Operator,
+    Form(form): Form<HashMap<String, String>>,
+) -> ConsoleResult {
+    operator.check(&form)?;
+    let created = state.passbook.console_create_app(&operator.0, field(&form, "name")).await?;
+    Ok(render(SecretPage {
+        chrome: operator.chrome("apps", None),
+        app_id: created.app.id,
+        what: "secret key",
+        secret: created.secret_key,
+        note: "Send it as mono-sec-key. It is shown this once: Passbook keeps only its hash.".into(),
+    }))
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    operator: Operator,
+    Path(id): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> ConsoleResult {
+    let app = state.passbook.console_app(&id).await?;
+    let now = state.passbook.clock.now();
+    let live = |until: passbook_domain::Timestamp| (until > now).then(|| when(until));
+    Ok(render(AppPage {
+        chrome: operator.chrome("apps", q.notice.as_deref()),
+        created: when(app.created_at),
+        key_overlap: app.previous_secret_key.as_ref().and_then(|(_, until)| live(*until)),
+        secret_overlap: app.previous_webhook_secret.as_ref().and_then(|(_, until)| live(*until)),
+        app,
+    }))
+}
+
+/// Every change to one app: the action is the last part of the form's URL.
+pub async fn act(
+    State(state): State<AppState>,
+    operator: Operator,
+    Path((id, action)): Path<(String, String)>,
+    Form(form): Form<HashMap<String, String>>,
+) -> ConsoleResult {
+    operator.check(&form)?;
+    let passbook = &state.passbook;
+    let by = &operator.0;
+    let back = format!("/console/apps/{id}");
+    let notice = match action.as_str() {
+        "rename" => {
+            passbook.rename_app(by, &id, field(&form, "name")).await?;
+            "renamed"
+        }
+        "webhook-url" => {
+            passbook.console_set_webhook_url(by, &id, field(&form, "webhook_url")).await?;
+            "webhook_url"
+        }
+        "refresh-interval" => {
+            passbook.console_set_refresh_interval(by, &id, field(&form, "hours")).await?;
+            "refresh_interval"
+        }
+        "test-webhook" => {
+            passbook.console_test_webhook(by, &id).await?;
+            "test_webhook"
+        }
+        "secret-key" => {
+            let hours = field(&form, "overlap_hours").parse().unwrap_or(-1);
+            let rotated = passbook.rotate_secret_key(by, &id, hours).await?;
+            let note = match rotated.previous_valid_until {
+                Some(until) => format!("The previous key keeps working until {}; move your servers to this one before then.", when(until)),
+                None => "The previous key stopped working now.".into(),
+            };
+            return Ok(render(SecretPage { chrome: operator.chrome("apps", None), app_id: id, what: "secret key", secret: rotated.secret_key, note }));
+        }
+        "webhook-secret" => {
+            let rotated = passbook.console_rotate_webhook_secret(by, &id).await?;
+            let note = format!(
+                "Deliveries are signed with both secrets until {}; update your verifier before then.",
+                when(rotated.previous_valid_until)
+            );
+            return Ok(render(SecretPage { chrome: operator.chrome("apps", None), app_id: id, what: "webhook secret", secret: rotated.secret, note }));
+        }
+        other => return Err(Error::not_found(format!("No app action '{other}'")).into()),
+    };
+    Ok(done(&back, notice))
+}
+
+pub(super) fn field<'a>(form: &'a HashMap<String, String>, name: &str) -> &'a str {
+    form.get(name).map(String::as_str).unwrap_or_default()
+}
