@@ -475,13 +475,15 @@ pub(crate) async fn unlink(store: &SqlStore, account: &Account, event: &NewEvent
     // Written after the earlier events are gone, so nothing holds it back; its sequence number
     // carries on from theirs.
     events::insert(store, &mut tx, event).await?;
-    sqlx::query("INSERT INTO audit_log (app_id, action, subject, at, actor) VALUES ($1, 'account_unlinked', $2, $3, $4)")
-        .bind(&account.app_id)
-        .bind(id)
-        .bind(event.created_at.0)
-        .bind(actor)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO audit_log (app_id, action, subject, at, actor) VALUES ($1, 'account_unlinked', $2, $3, $4)",
+    )
+    .bind(&account.app_id)
+    .bind(id)
+    .bind(event.created_at.0)
+    .bind(actor)
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -112,7 +112,8 @@ pub(crate) async fn by_secret_hash(store: &SqlStore, hash: &str, now: Timestamp)
 }
 
 pub(crate) async fn rename(store: &SqlStore, app_id: &str, name: &str) -> StoreResult<bool> {
-    let done = sqlx::query("UPDATE apps SET name = $2 WHERE id = $1").bind(app_id).bind(name).execute(&store.pool).await?;
+    let done =
+        sqlx::query("UPDATE apps SET name = $2 WHERE id = $1").bind(app_id).bind(name).execute(&store.pool).await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -247,7 +248,13 @@ mod port {
             Ok(self.retrying(|| crate::apps::rename(self, app_id, name)).await?)
         }
 
-        async fn rotate_secret_key(&self, app_id: &str, hash: &str, hint: &str, overlap_until: Timestamp) -> Result<bool> {
+        async fn rotate_secret_key(
+            &self,
+            app_id: &str,
+            hash: &str,
+            hint: &str,
+            overlap_until: Timestamp,
+        ) -> Result<bool> {
             Ok(self.retrying(|| crate::apps::rotate_key(self, app_id, hash, hint, overlap_until)).await?)
         }
 

@@ -71,7 +71,11 @@ fn push_link_filter(qb: &mut SqlBuilder, filter: &LinkFilter) {
     }
 }
 
-pub(crate) async fn link_summaries(store: &SqlStore, filter: &LinkFilter, page: PageRequest) -> StoreResult<Page<LinkSummary>> {
+pub(crate) async fn link_summaries(
+    store: &SqlStore,
+    filter: &LinkFilter,
+    page: PageRequest,
+) -> StoreResult<Page<LinkSummary>> {
     let mut count = SqlBuilder::new(store.backend, "SELECT COUNT(*) FROM link_sessions WHERE 1 = 1");
     push_link_filter(&mut count, filter);
     let (sql, args) = count.finish();
@@ -234,7 +238,11 @@ mod port {
             Ok(self.retrying(|| ops::insert_session(self, session)).await?)
         }
 
-        async fn operator_session(&self, token_hash: &str, now: Timestamp) -> Result<Option<(OperatorSession, Operator)>> {
+        async fn operator_session(
+            &self,
+            token_hash: &str,
+            now: Timestamp,
+        ) -> Result<Option<(OperatorSession, Operator)>> {
             Ok(self.retrying(|| ops::session(self, token_hash, now)).await?)
         }
 
@@ -270,7 +278,11 @@ mod port {
             Ok(self.retrying(|| ops::set_institution_override(self, id, status, at)).await?)
         }
 
-        async fn search_accounts(&self, search: &AccountSearch, page: PageRequest) -> Result<Page<(Account, Customer)>> {
+        async fn search_accounts(
+            &self,
+            search: &AccountSearch,
+            page: PageRequest,
+        ) -> Result<Page<(Account, Customer)>> {
             Ok(self.retrying(|| crate::accounts::search(self, search, page.clone())).await?)
         }
 

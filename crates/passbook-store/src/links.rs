@@ -1,8 +1,8 @@
-use passbook_domain::{Clock, SystemClock, Timestamp};
 use passbook_domain::model::{
     AttemptKind, CodeRefusal, Customer, LinkMode, LinkSession, LinkState, NewAccount, NewAuthCode, NewEvent, NewJob,
 };
 use passbook_domain::store::{SessionCreated, SessionSaved};
+use passbook_domain::{Clock, SystemClock, Timestamp};
 use sqlx::{Any, FromRow, Transaction};
 
 use crate::error::{StoreError, StoreResult, is_unique_violation};
@@ -155,12 +155,14 @@ async fn record_step(tx: &mut Transaction<'static, Any>, session: &LinkSession) 
         LinkState::Failed { reason } => Some(reason.as_str()),
         _ => None,
     };
-    sqlx::query("UPDATE link_sessions SET institution_id = COALESCE($2, institution_id), failure_reason = $3 WHERE id = $1")
-        .bind(&session.id)
-        .bind(session.state.institution_id())
-        .bind(failure)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "UPDATE link_sessions SET institution_id = COALESCE($2, institution_id), failure_reason = $3 WHERE id = $1",
+    )
+    .bind(&session.id)
+    .bind(session.state.institution_id())
+    .bind(failure)
+    .execute(&mut **tx)
+    .await?;
     sqlx::query(
         "INSERT INTO link_timeline (session_id, position, at, step, note)
          SELECT $1, COALESCE(MAX(position) + 1, 0), $2, $3, $4 FROM link_timeline WHERE session_id = $1",

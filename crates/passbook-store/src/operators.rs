@@ -59,7 +59,11 @@ pub(crate) async fn by_email(store: &SqlStore, email: &str) -> StoreResult<Optio
     row.map(|r| store.operator_from_row(r)).transpose()
 }
 
-pub(crate) async fn insert(store: &SqlStore, record: &OperatorRecord, invite: Option<&str>) -> StoreResult<OperatorCreated> {
+pub(crate) async fn insert(
+    store: &SqlStore,
+    record: &OperatorRecord,
+    invite: Option<&str>,
+) -> StoreResult<OperatorCreated> {
     let op = &record.operator;
     let mut tx = store.write().await?;
     if let Some(token_hash) = invite {
@@ -155,7 +159,11 @@ struct SessionRow {
     operator: OperatorRow,
 }
 
-pub(crate) async fn session(store: &SqlStore, token_hash: &str, now: Timestamp) -> StoreResult<Option<(OperatorSession, Operator)>> {
+pub(crate) async fn session(
+    store: &SqlStore,
+    token_hash: &str,
+    now: Timestamp,
+) -> StoreResult<Option<(OperatorSession, Operator)>> {
     let row: Option<SessionRow> = sqlx::query_as(
         "SELECT s.token_hash, s.browser_hash, s.created_at AS s_created_at, s.expires_at,
                 o.id, o.email_sealed, o.password_hash, o.role, o.created_at
@@ -240,18 +248,31 @@ pub(crate) async fn audit_log(store: &SqlStore, page: PageRequest) -> StoreResul
     .await?;
     let items = rows
         .into_iter()
-        .map(|(actor, app_id, action, subject, detail, at)| AuditEntry { actor, app_id, action, subject, detail, at: Timestamp(at) })
+        .map(|(actor, app_id, action, subject, detail, at)| AuditEntry {
+            actor,
+            app_id,
+            action,
+            subject,
+            detail,
+            at: Timestamp(at),
+        })
         .collect();
     Ok(Page { items, total: total as u64 })
 }
 
 pub(crate) async fn institution_overrides(store: &SqlStore) -> StoreResult<Vec<InstitutionOverride>> {
     let rows: Vec<(String, String, i64)> =
-        sqlx::query_as("SELECT institution_id, status, updated_at FROM institution_overrides").fetch_all(&store.pool).await?;
+        sqlx::query_as("SELECT institution_id, status, updated_at FROM institution_overrides")
+            .fetch_all(&store.pool)
+            .await?;
     Ok(rows
         .into_iter()
         .filter_map(|(institution_id, status, at)| {
-            Some(InstitutionOverride { institution_id, status: InstitutionStatus::parse(&status)?, updated_at: Timestamp(at) })
+            Some(InstitutionOverride {
+                institution_id,
+                status: InstitutionStatus::parse(&status)?,
+                updated_at: Timestamp(at),
+            })
         })
         .collect())
 }
@@ -263,7 +284,10 @@ pub(crate) async fn set_institution_override(
     at: Timestamp,
 ) -> StoreResult<()> {
     if status == InstitutionStatus::Operational {
-        sqlx::query("DELETE FROM institution_overrides WHERE institution_id = $1").bind(id).execute(&store.pool).await?;
+        sqlx::query("DELETE FROM institution_overrides WHERE institution_id = $1")
+            .bind(id)
+            .execute(&store.pool)
+            .await?;
     } else {
         sqlx::query(
             "INSERT INTO institution_overrides (institution_id, status, updated_at) VALUES ($1, $2, $3)

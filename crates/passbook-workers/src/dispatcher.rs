@@ -282,7 +282,13 @@ async fn attempt(
         .map(Duration::from_secs);
     let excerpt = excerpt(response).await;
     if status.is_success() {
-        return Answer { status_code: Some(status.as_u16()), error: None, excerpt, retry_after: None, permanent: false };
+        return Answer {
+            status_code: Some(status.as_u16()),
+            error: None,
+            excerpt,
+            retry_after: None,
+            permanent: false,
+        };
     }
     let gone = status == reqwest::StatusCode::GONE;
     Answer {

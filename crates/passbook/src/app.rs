@@ -78,7 +78,15 @@ pub async fn start_workers(config: Config) -> anyhow::Result<Server> {
     let (shutdown, shutdown_rx) = watch::channel(false);
     let tasks = passbook_workers::spawn(passbook.clone(), dispatcher_options(&config), config.job_lease, shutdown_rx);
     let addr = SocketAddr::from(([0, 0, 0, 0], 0));
-    Ok(Server { addr, public_url: String::new(), passbook, created_sandbox_app: None, console_setup_link: None, shutdown, tasks })
+    Ok(Server {
+        addr,
+        public_url: String::new(),
+        passbook,
+        created_sandbox_app: None,
+        console_setup_link: None,
+        shutdown,
+        tasks,
+    })
 }
 
 fn dispatcher_options(config: &Config) -> DispatcherOptions {

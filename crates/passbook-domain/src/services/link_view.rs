@@ -122,7 +122,11 @@ impl Passbook {
         }
         let choose = || StepView::ChooseInstitution {
             query: query.to_string(),
-            institutions: self.institutions.search(query).map(|i| super::console::with_override(i, overrides)).collect(),
+            institutions: self
+                .institutions
+                .search(query)
+                .map(|i| super::console::with_override(i, overrides))
+                .collect(),
         };
         match (state, institution) {
             (LinkState::Linked { account_ids, auth_code, .. }, _) => {

@@ -85,10 +85,8 @@ pub async fn list(State(state): State<AppState>, operator: Operator, Query(q): Q
     let page = q.page.unwrap_or(1).max(1);
     let search = q.q.clone().unwrap_or_default();
     let app = q.app.clone().filter(|a| !a.is_empty());
-    let found = state
-        .passbook
-        .console_accounts(app.as_deref(), &search, PageRequest::new(page, Some(PER_PAGE)))
-        .await?;
+    let found =
+        state.passbook.console_accounts(app.as_deref(), &search, PageRequest::new(page, Some(PER_PAGE))).await?;
     let mut rows: Vec<AccountRow> = found
         .items
         .into_iter()
@@ -179,7 +177,11 @@ pub async fn refresh(
 }
 
 /// The confirmation step of an unlink: a page of its own, so it works without JavaScript.
-pub async fn confirm_unlink(State(state): State<AppState>, operator: Operator, Path(id): Path<String>) -> ConsoleResult {
+pub async fn confirm_unlink(
+    State(state): State<AppState>,
+    operator: Operator,
+    Path(id): Path<String>,
+) -> ConsoleResult {
     let page = state.passbook.console_account(&id).await?;
     Ok(render(ConfirmPage {
         chrome: operator.chrome("accounts", None),

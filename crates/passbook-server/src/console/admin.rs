@@ -44,7 +44,11 @@ struct InstitutionsPage {
     rows: Vec<HealthRow>,
 }
 
-pub async fn institutions(State(state): State<AppState>, operator: Operator, Query(q): Query<PageQuery>) -> ConsoleResult {
+pub async fn institutions(
+    State(state): State<AppState>,
+    operator: Operator,
+    Query(q): Query<PageQuery>,
+) -> ConsoleResult {
     let health = state.passbook.institution_health(HEALTH_DAYS).await?;
     let mut rows: Vec<HealthRow> = health
         .into_iter()
@@ -75,7 +79,12 @@ pub async fn institutions(State(state): State<AppState>, operator: Operator, Que
             ("failure", "Last failed fetch", |r| r.last_failure.clone()),
         ],
     );
-    Ok(render(InstitutionsPage { chrome: operator.chrome("institutions", q.notice.as_deref()), days: HEALTH_DAYS, columns, rows }))
+    Ok(render(InstitutionsPage {
+        chrome: operator.chrome("institutions", q.notice.as_deref()),
+        days: HEALTH_DAYS,
+        columns,
+        rows,
+    }))
 }
 
 pub async fn set_institution_status(

@@ -151,10 +151,19 @@ pub async fn act(
             let hours = field(&form, "overlap_hours").parse().unwrap_or(-1);
             let rotated = passbook.rotate_secret_key(by, &id, hours).await?;
             let note = match rotated.previous_valid_until {
-                Some(until) => format!("The previous key keeps working until {}; move your servers to this one before then.", when(until)),
+                Some(until) => format!(
+                    "The previous key keeps working until {}; move your servers to this one before then.",
+                    when(until)
+                ),
                 None => "The previous key stopped working now.".into(),
             };
-            return Ok(render(SecretPage { chrome: operator.chrome("apps", None), app_id: id, what: "secret key", secret: rotated.secret_key, note }));
+            return Ok(render(SecretPage {
+                chrome: operator.chrome("apps", None),
+                app_id: id,
+                what: "secret key",
+                secret: rotated.secret_key,
+                note,
+            }));
         }
         "webhook-secret" => {
             let rotated = passbook.console_rotate_webhook_secret(by, &id).await?;
@@ -162,7 +171,13 @@ pub async fn act(
                 "Deliveries are signed with both secrets until {}; update your verifier before then.",
                 when(rotated.previous_valid_until)
             );
-            return Ok(render(SecretPage { chrome: operator.chrome("apps", None), app_id: id, what: "webhook secret", secret: rotated.secret, note }));
+            return Ok(render(SecretPage {
+                chrome: operator.chrome("apps", None),
+                app_id: id,
+                what: "webhook secret",
+                secret: rotated.secret,
+                note,
+            }));
         }
         other => return Err(Error::not_found(format!("No app action '{other}'")).into()),
     };

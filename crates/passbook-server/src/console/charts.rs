@@ -21,7 +21,12 @@ pub fn links_per_day(days: &[DayLinks]) -> String {
     let mut svg = format!(
         r#"<svg class="chart" viewBox="0 0 {WIDTH} {height}" role="img" aria-label="Links started, linked and failed per day"><title>Links per day</title>"#
     );
-    let _ = write!(svg, r#"<text class="axis" x="0" y="{}">{max}</text><text class="axis" x="0" y="{}">0</text>"#, top + 4, top + plot);
+    let _ = write!(
+        svg,
+        r#"<text class="axis" x="0" y="{}">{max}</text><text class="axis" x="0" y="{}">0</text>"#,
+        top + 4,
+        top + plot
+    );
     let _ = write!(svg, r#"<line class="grid" x1="{left}" y1="{}" x2="{WIDTH}" y2="{}"/>"#, top + plot, top + plot);
     for (i, day) in days.iter().enumerate() {
         let x0 = left as f64 + i as f64 * slot + slot / 8.0;

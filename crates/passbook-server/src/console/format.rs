@@ -92,7 +92,11 @@ pub fn sort_rows<T>(
 fn sortable(value: &str) -> (u8, i128, String) {
     let digits: String = value.chars().filter(|c| c.is_ascii_digit() || *c == '-' || *c == '.').collect();
     match digits.replace('.', "").parse::<i128>() {
-        Ok(n) if !digits.is_empty() && value.chars().any(|c| c.is_ascii_digit()) && !value.chars().any(char::is_alphabetic) => {
+        Ok(n)
+            if !digits.is_empty()
+                && value.chars().any(|c| c.is_ascii_digit())
+                && !value.chars().any(char::is_alphabetic) =>
+        {
             (0, n, String::new())
         }
         _ => (1, 0, value.to_lowercase()),

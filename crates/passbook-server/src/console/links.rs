@@ -70,10 +70,10 @@ fn row(state: &AppState, s: LinkSummary, apps: &[(String, String)]) -> LinkRow {
         app: apps.iter().find(|(id, _)| *id == s.app_id).map_or_else(|| s.app_id.clone(), |(_, name)| name.clone()),
         mode: s.mode,
         step: s.step.replace('_', " "),
-        institution: s
-            .institution_id
-            .as_deref()
-            .map_or_else(|| "—".into(), |i| state.passbook.institutions.get(i).map_or(i.to_string(), |x| x.name.clone())),
+        institution: s.institution_id.as_deref().map_or_else(
+            || "—".into(),
+            |i| state.passbook.institutions.get(i).map_or(i.to_string(), |x| x.name.clone()),
+        ),
         failure: s.failure_reason.unwrap_or_default(),
         created: when(s.created_at),
         id: s.id,

@@ -160,9 +160,7 @@ fn check_form_token(headers: &HeaderMap, form: &HashMap<String, String>) -> Cons
 }
 
 pub async fn login_page(State(state): State<AppState>) -> Response {
-    with_form_token(&state, |form_token| {
-        render(LoginPage { form_token, email: String::new(), error: None })
-    })
+    with_form_token(&state, |form_token| render(LoginPage { form_token, email: String::new(), error: None }))
 }
 
 pub async fn log_in(
@@ -173,7 +171,8 @@ pub async fn log_in(
 ) -> ConsoleResult {
     check_form_token(&headers, &form)?;
     let field = |name: &str| form.get(name).map(String::as_str).unwrap_or_default();
-    let login = LoginForm { email: field("email"), password: field("password"), address: &address, browser: browser(&headers) };
+    let login =
+        LoginForm { email: field("email"), password: field("password"), address: &address, browser: browser(&headers) };
     match state.passbook.log_in(&login).await {
         Ok(opened) => Ok(signed_in(&state, opened)),
         Err(err @ (Error::Unauthorized(_) | Error::TooManyAttempts(_))) => {

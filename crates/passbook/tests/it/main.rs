@@ -10,6 +10,7 @@ mod cli;
 mod client;
 mod conflicts;
 mod consent;
+mod console;
 mod contract;
 mod crash;
 mod customers;

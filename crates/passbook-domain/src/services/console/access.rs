@@ -1,5 +1,5 @@
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 
 use crate::crypto::hash_secret;
 use crate::model::*;
@@ -105,8 +105,14 @@ impl Passbook {
     pub async fn join(&self, token: &str, email: &str, password: &str, browser: &str) -> Result<OpenedSession> {
         let invite = self.invitation(token).await?;
         let operator = self.insert_operator(email, password, invite.role, Some(&invite.token_hash)).await?;
-        self.record_audit(&format!("operator:{}", operator.id), "", "operator_joined", &operator.email, invite.role.as_str())
-            .await?;
+        self.record_audit(
+            &format!("operator:{}", operator.id),
+            "",
+            "operator_joined",
+            &operator.email,
+            invite.role.as_str(),
+        )
+        .await?;
         self.open_session(operator, browser).await
     }
 
@@ -121,7 +127,10 @@ impl Passbook {
     async fn insert_operator(&self, email: &str, password: &str, role: Role, invite: Option<&str>) -> Result<Operator> {
         let email = parse_email(email)?;
         if password.chars().count() < MIN_PASSWORD_CHARS {
-            return Err(Error::invalid("password", format!("password must be at least {MIN_PASSWORD_CHARS} characters")));
+            return Err(Error::invalid(
+                "password",
+                format!("password must be at least {MIN_PASSWORD_CHARS} characters"),
+            ));
         }
         let now = self.clock.now();
         let operator = Operator { id: ids::object_id(now), email, role, created_at: now };
@@ -212,7 +221,14 @@ impl Passbook {
         self.store.audit_log(page).await
     }
 
-    pub(super) async fn audit(&self, by: &Signed, app_id: &str, action: &str, subject: &str, detail: &str) -> Result<()> {
+    pub(super) async fn audit(
+        &self,
+        by: &Signed,
+        app_id: &str,
+        action: &str,
+        subject: &str,
+        detail: &str,
+    ) -> Result<()> {
         self.record_audit(&by.actor(), app_id, action, subject, detail).await
     }
 
@@ -244,7 +260,9 @@ fn parse_role(raw: &str) -> Result<Role> {
 fn parse_email(raw: &str) -> Result<String> {
     let email = raw.trim().to_lowercase();
     let valid = email.len() <= 254
-        && email.split_once('@').is_some_and(|(user, host)| !user.is_empty() && host.contains('.') && !host.starts_with('.'))
+        && email
+            .split_once('@')
+            .is_some_and(|(user, host)| !user.is_empty() && host.contains('.') && !host.starts_with('.'))
         && !email.chars().any(char::is_whitespace);
     if !valid {
         return Err(Error::invalid("email", format!("email must be an e-mail address, got '{}'", raw.trim())));
@@ -253,7 +271,8 @@ fn parse_email(raw: &str) -> Result<String> {
 }
 
 /// A hash of a password nobody has, checked when the e-mail is unknown.
-const DECOY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$cGFzc2Jvb2tkZWNveXNhbHQ$8eR0V8m0lIC3Hq4VZ0FzJ6CbIK4wq0pQm4C9aXq2m5E";
+const DECOY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$cGFzc2Jvb2tkZWNveXNhbHQ$8eR0V8m0lIC3Hq4VZ0FzJ6CbIK4wq0pQm4C9aXq2m5E";
 
 /// argon2id with the crate's defaults (19 MiB, 2 passes), on a blocking thread.
 async fn hash_password(password: String) -> Result<String> {

@@ -89,9 +89,10 @@ impl Passbook {
 
     pub async fn console_set_refresh_interval(&self, by: &Signed, app_id: &str, hours: &str) -> Result<()> {
         by.require(Permission::ManageApps)?;
-        let hours = hours.trim().parse().map_err(|_| {
-            Error::invalid("refresh_interval_hours", "refresh_interval_hours must be 24, 12 or 6")
-        })?;
+        let hours = hours
+            .trim()
+            .parse()
+            .map_err(|_| Error::invalid("refresh_interval_hours", "refresh_interval_hours must be 24, 12 or 6"))?;
         self.set_refresh_interval(app_id, hours).await?;
         self.audit(by, app_id, "refresh_interval_changed", app_id, &format!("{hours} h")).await
     }

@@ -155,9 +155,14 @@ fn health(institution: Institution, figures: &ConsoleFigures) -> InstitutionHeal
     let mut login_errors: Vec<(String, u64)> =
         figures.login_errors.iter().filter(|(i, _, _)| i == id).map(|(_, note, n)| (note.clone(), *n)).collect();
     login_errors.sort_by(|a, b| b.1.cmp(&a.1));
-    let fetches = Timings::of(figures.fetches.iter().filter(|(i, _, _)| i == id).map(|(_, ms, ok)| (*ms, *ok)).collect());
-    let last_failure =
-        figures.last_failures.iter().filter(|(i, _, _)| i == id).max_by_key(|(_, at, _)| *at).map(|(_, at, code)| (*at, code.clone()));
+    let fetches =
+        Timings::of(figures.fetches.iter().filter(|(i, _, _)| i == id).map(|(_, ms, ok)| (*ms, *ok)).collect());
+    let last_failure = figures
+        .last_failures
+        .iter()
+        .filter(|(i, _, _)| i == id)
+        .max_by_key(|(_, at, _)| *at)
+        .map(|(_, at, code)| (*at, code.clone()));
     InstitutionHealth { institution, links: total, linked, login_errors, fetches, last_failure }
 }
 

@@ -1,0 +1,407 @@
+//! The operator console over plain HTTP: the setup link, logins and their limits, sessions bound
+//! to one browser, CSRF tokens, roles on every action, key rotation with an overlap, and the
+//! institution switch. The same pages are walked in Chromium in `console_browser.rs`.
+use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE, USER_AGENT};
+use serde_json::json;
+
+use crate::support::*;
+
+pub const PASSWORD: &str = "correct-horse-battery";
+const BROWSER: &str = "Mozilla/5.0 (console test) Chromium";
+
+/// One browser at the console: its cookies, kept by hand.
+pub struct Console {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub session: String,
+    pub agent: String,
+}
+
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Answer {
+    pub fn location(&self) -> &str {
+        self.headers.get(LOCATION).and_then(|v| v.to_str().ok()).unwrap_or_default()
+    }
+}
+
+fn cookie_named(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next()?.split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+fn hidden(body: &str, name: &str) -> String {
+    let needle = format!("name=\"{name}\" value=\"");
+    let start = body.find(&needle).unwrap_or_else(|| panic!("no {name} field in:\n{body}")) + needle.len();
+    body[start..start + body[start..].find('"').unwrap()].to_string()
+}
+
+async fn send(request: reqwest::RequestBuilder) -> Answer {
+    let answer = request.send().await.unwrap();
+    let (status, headers) = (answer.status(), answer.headers().clone());
+    Answer { status, headers, body: answer.text().await.unwrap() }
+}
+
+/// Fills a pre-session form (login or join): its token comes as a cookie and a field.
+async fn submit_form(base: &str, page: &str, action: &str, agent: &str, fields: &[(&str, &str)]) -> Answer {
+    let http = client();
+    let shown = send(http.get(format!("{base}{page}")).header(USER_AGENT, agent)).await;
+    assert_eq!(shown.status, StatusCode::OK, "{page}: {}", shown.body);
+    let token = cookie_named(&shown.headers, "pb_console_form").expect("a form cookie");
+    let mut form: Vec<(&str, &str)> = fields.to_vec();
+    let field_token = hidden(&shown.body, "form_token");
+    form.push(("form_token", &field_token));
+    send(
+        http.post(format!("{base}{action}"))
+            .header(USER_AGENT, agent)
+            .header("cookie", format!("pb_console_form={token}"))
+            .form(&form),
+    )
+    .await
+}
+
+impl Console {
+    fn signed(base: &str, answer: &Answer, agent: &str) -> Console {
+        assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+        let session = cookie_named(&answer.headers, "pb_console").expect("a session cookie");
+        Console { base: base.to_string(), http: client(), session, agent: agent.to_string() }
+    }
+
+    pub async fn join(base: &str, link: &str, email: &str) -> Console {
+        let path = &link[link.find("/console/join/").unwrap()..];
+        let fields = [("email", email), ("password", PASSWORD), ("confirm", PASSWORD)];
+        Console::signed(base, &submit_form(base, path, path, BROWSER, &fields).await, BROWSER)
+    }
+
+    pub async fn try_login(base: &str, email: &str, password: &str) -> Answer {
+        submit_form(base, "/console/login", "/console/login", BROWSER, &[("email", email), ("password", password)])
+            .await
+    }
+
+    pub async fn login(base: &str, email: &str) -> Console {
+        Console::signed(base, &Console::try_login(base, email, PASSWORD).await, BROWSER)
+    }
+
+    pub async fn get(&self, path: &str) -> Answer {
+        send(
+            self.http
+                .get(format!("{}{path}", self.base))
+                .header(USER_AGENT, &self.agent)
+                .header("cookie", format!("pb_console={}", self.session)),
+        )
+        .await
+    }
+
+    /// Posts a form with this session's CSRF token (read from the overview).
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Answer {
+        let csrf = hidden(&self.get("/console").await.body, "csrf");
+        let mut form = fields.to_vec();
+        form.push(("csrf", &csrf));
+        self.post_raw(path, &form).await
+    }
+
+    pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> Answer {
+        send(
+            self.http
+                .post(format!("{}{path}", self.base))
+                .header(USER_AGENT, &self.agent)
+                .header("cookie", format!("pb_console={}", self.session))
+                .form(fields),
+        )
+        .await
+    }
+}
+
+pub fn setup_link(t: &TestApp) -> String {
+    t.server.as_ref().unwrap().console_setup_link.clone().expect("a fresh database prints a setup link")
+}
+
+/// The owner (through the setup link) and one operator of each other role (made as the CLI does).
+pub async fn team(t: &TestApp) -> [Console; 4] {
+    let owner = Console::join(&t.base, &setup_link(t), "owner@example.com").await;
+    let passbook = &t.server.as_ref().unwrap().passbook;
+    for role in ["admin", "developer", "viewer"] {
+        passbook.create_operator(&format!("{role}@example.com"), PASSWORD, role).await.unwrap();
+    }
+    let [admin, developer, viewer] = [
+        Console::login(&t.base, "admin@example.com").await,
+        Console::login(&t.base, "developer@example.com").await,
+        Console::login(&t.base, "viewer@example.com").await,
+    ];
+    [owner, admin, developer, viewer]
+}
+
+#[tokio::test]
+async fn the_setup_link_makes_the_first_owner_once() {
+    let t = TestApp::spawn().await;
+    let link = setup_link(&t);
+    let anonymous = send(t.http.get(format!("{}/console", t.base))).await;
+    assert_eq!((anonymous.status, anonymous.location()), (StatusCode::SEE_OTHER, "/console/login"));
+    let short = submit_form(
+        &t.base,
+        &link[link.find("/console").unwrap()..],
+        &link[link.find("/console").unwrap()..],
+        BROWSER,
+        &[("email", "owner@example.com"), ("password", "short"), ("confirm", "short")],
+    )
+    .await;
+    assert_eq!(short.status, StatusCode::BAD_REQUEST);
+    assert!(short.body.contains("password must be at least 12 characters"), "{}", short.body);
+    let owner = Console::join(&t.base, &link, "owner@example.com").await;
+    let overview = owner.get("/console").await;
+    assert_eq!(overview.status, StatusCode::OK);
+    assert!(overview.body.contains("owner@example.com") && overview.body.contains(">owner<"));
+    let again = send(t.http.get(&link)).await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND, "a setup link works once");
+    assert!(again.body.contains("used already"));
+    // A restart of an installation with operators prints no new link.
+    let mut t = t;
+    t.restart(|_| {}).await;
+    assert!(t.server.as_ref().unwrap().console_setup_link.is_none());
+    let audit = Console::login(&t.base, "owner@example.com").await.get("/console/audit").await;
+    assert!(audit.body.contains("operator joined"), "{}", audit.body);
+}
+
+#[tokio::test]
+async fn every_form_needs_its_sessions_csrf_token() {
+    let t = TestApp::spawn().await;
+    let [owner, ..] = team(&t).await;
+    let app = format!("/console/apps/{}/rename", t.app.app.id);
+    for fields in [vec![("name", "Renamed")], vec![("name", "Renamed"), ("csrf", "0000")]] {
+        let refused = owner.post_raw(&app, &fields).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+        assert!(refused.body.contains("CSRF check"));
+    }
+    // Another session's token is no good either.
+    let other = Console::login(&t.base, "admin@example.com").await;
+    let theirs = hidden(&other.get("/console").await.body, "csrf");
+    assert_eq!(owner.post_raw(&app, &[("name", "Renamed"), ("csrf", &theirs)]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(t.server.as_ref().unwrap().passbook.console_app(&t.app.app.id).await.unwrap().name, "Test app");
+    let renamed = owner.post(&app, &[("name", "Renamed")]).await;
+    assert_eq!(renamed.status, StatusCode::SEE_OTHER);
+    assert_eq!(t.server.as_ref().unwrap().passbook.console_app(&t.app.app.id).await.unwrap().name, "Renamed");
+    // The login form has its own token: a post without the cookie's twin is refused.
+    let forged = send(
+        t.http
+            .post(format!("{}/console/login", t.base))
+            .form(&[("email", "owner@example.com"), ("password", PASSWORD)]),
+    )
+    .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    // Logging out needs the token too, and ends the session for good.
+    assert_eq!(owner.post_raw("/console/logout", &[]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(owner.get("/console").await.status, StatusCode::OK);
+    assert_eq!(owner.post("/console/logout", &[]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(owner.get("/console").await.location(), "/console/login", "a logged-out cookie is dead");
+}
+
+#[tokio::test]
+async fn logins_are_limited_per_account_and_per_address() {
+    let t = TestApp::spawn().await;
+    let [owner, ..] = team(&t).await;
+    drop(owner);
+    let wrong = Console::try_login(&t.base, "admin@example.com", "not the password").await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert!(wrong.body.contains("Wrong e-mail or password"));
+    let unknown = Console::try_login(&t.base, "nobody@example.com", PASSWORD).await;
+    assert_eq!(unknown.status, StatusCode::UNAUTHORIZED, "an unknown e-mail reads the same");
+    assert!(unknown.body.contains("Wrong e-mail or password"));
+    for _ in 1..5 {
+        assert_eq!(
+            Console::try_login(&t.base, "admin@example.com", "still wrong").await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    // Five failures lock the account, even against the right password.
+    let locked = Console::try_login(&t.base, "admin@example.com", PASSWORD).await;
+    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS, "{}", locked.body);
+    assert!(locked.body.contains("Too many failed logins for this account"));
+    assert_eq!(locked.headers["retry-after"], "900");
+    // Another account is still open from this address…
+    assert_eq!(Console::try_login(&t.base, "developer@example.com", PASSWORD).await.status, StatusCode::SEE_OTHER);
+    // …until the address has failed 20 times, whichever accounts it tried.
+    for n in 0..14 {
+        let email = format!("guess{n}@example.com");
+        assert_eq!(Console::try_login(&t.base, &email, "guess").await.status, StatusCode::UNAUTHORIZED);
+    }
+    let blocked = Console::try_login(&t.base, "viewer@example.com", PASSWORD).await;
+    assert_eq!(blocked.status, StatusCode::TOO_MANY_REQUESTS, "{}", blocked.body);
+    assert!(blocked.body.contains("from this address"));
+}
+
+#[tokio::test]
+async fn a_session_works_only_in_the_browser_that_opened_it() {
+    let t = TestApp::spawn().await;
+    let [owner, ..] = team(&t).await;
+    assert_eq!(owner.get("/console/apps").await.status, StatusCode::OK);
+    let thief = Console {
+        agent: "Mozilla/5.0 (another machine) Firefox".into(),
+        ..Console { http: client(), base: owner.base.clone(), session: owner.session.clone(), agent: String::new() }
+    };
+    let replayed = thief.get("/console/apps").await;
+    assert_eq!((replayed.status, replayed.location()), (StatusCode::SEE_OTHER, "/console/login"));
+    // Shown by another browser, the session is ended for its owner too.
+    assert_eq!(owner.get("/console/apps").await.location(), "/console/login");
+    let cookie = Console::login(&t.base, "owner@example.com").await;
+    let headers = Console::try_login(&t.base, "owner@example.com", PASSWORD).await.headers;
+    let set = headers.get_all(SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_string()).collect::<Vec<_>>();
+    let session = set.iter().find(|c| c.starts_with("pb_console=")).unwrap();
+    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/console"] {
+        assert!(session.contains(attribute), "{session}");
+    }
+    assert!(!session.contains("Secure"), "plain HTTP: no Secure flag, or browsers drop the cookie");
+    assert_eq!(cookie.get("/console").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn roles_are_checked_on_every_action() {
+    let t = TestApp::spawn().await;
+    let [owner, admin, developer, viewer] = team(&t).await;
+    t.link("console-roles", "user_good").await;
+    let account = connected_ids(&t.receiver, 1).await.remove(0);
+    t.wait_for_data(&account).await;
+    let app = &t.app.app.id;
+    let actions: Vec<(String, Vec<(&str, &str)>)> = vec![
+        (format!("/console/apps/{app}/rename"), vec![("name", "By role")]),
+        (format!("/console/apps/{app}/test-webhook"), vec![]),
+        (format!("/console/accounts/{account}/refresh"), vec![]),
+        ("/console/institutions/5f2d08be60b92e2888287702/status".into(), vec![("status", "degraded")]),
+        ("/console/operators/invite".into(), vec![("role", "viewer")]),
+    ];
+    // Which of the actions above each role may take.
+    let allowed = [
+        (&owner, [true, true, true, true, true]),
+        (&admin, [true, true, true, true, true]),
+        (&developer, [true, true, false, false, false]),
+        (&viewer, [false, false, false, false, false]),
+    ];
+    for (console, allowed) in allowed {
+        for ((path, fields), allowed) in actions.iter().zip(allowed) {
+            let answer = console.post(path, fields).await;
+            if allowed {
+                assert!(
+                    answer.status == StatusCode::SEE_OTHER || answer.status == StatusCode::OK,
+                    "{path}: {}",
+                    answer.body
+                );
+            } else {
+                assert_eq!(answer.status, StatusCode::FORBIDDEN, "{path}");
+                assert!(answer.body.contains("cannot do this"), "{}", answer.body);
+            }
+        }
+        // Every role reads every page.
+        for page in [
+            "/console",
+            "/console/apps",
+            "/console/accounts",
+            "/console/links",
+            "/console/webhooks",
+            "/console/institutions",
+            "/console/operators",
+            "/console/audit",
+        ] {
+            assert_eq!(console.get(page).await.status, StatusCode::OK, "{page}");
+        }
+    }
+    let viewer_page = viewer.get(&format!("/console/accounts/{account}")).await.body;
+    assert!(
+        !viewer_page.contains("refresh-now") && !viewer_page.contains("id=\"unlink\""),
+        "a viewer is offered no actions"
+    );
+    let owner_page = owner.get(&format!("/console/accounts/{account}")).await.body;
+    assert!(owner_page.contains("refresh-now") && owner_page.contains("id=\"unlink\""));
+    let no_owner = admin.post("/console/operators/invite", &[("role", "owner")]).await;
+    assert_eq!(no_owner.status, StatusCode::FORBIDDEN, "an admin cannot make owners");
+    let unlinked = developer.post(&format!("/console/accounts/{account}/unlink"), &[]).await;
+    assert_eq!(unlinked.status, StatusCode::FORBIDDEN);
+    assert_eq!(admin.post(&format!("/console/accounts/{account}/unlink"), &[]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(t.get(&format!("/v2/accounts/{account}")).await.0, StatusCode::NOT_FOUND);
+    let audit = owner.get("/console/audit").await.body;
+    for line in [
+        "app renamed",
+        "webhook test sent",
+        "account refresh requested",
+        "institution status changed",
+        "operator invited",
+        "account unlinked",
+        "admin@example.com",
+    ] {
+        assert!(audit.contains(line), "audit lacks {line}");
+    }
+}
+
+#[tokio::test]
+async fn a_rotated_secret_key_works_beside_the_new_one_for_its_overlap() {
+    let t = TestApp::spawn().await;
+    let [_, _, developer, _] = team(&t).await;
+    let app = &t.app.app.id;
+    let old = t.app.secret_key.clone();
+    let rotated = developer.post(&format!("/console/apps/{app}/secret-key"), &[("overlap_hours", "1")]).await;
+    assert_eq!(rotated.status, StatusCode::OK);
+    let new = hidden_secret(&rotated.body);
+    assert!(new.starts_with("test_sk_") && new != old);
+    assert!(rotated.body.contains("keeps working until"));
+    for key in [&old, &new] {
+        assert_eq!(t.get_with_key("/v2/accounts", key).await.0, StatusCode::OK, "both keys work during the overlap");
+    }
+    let page = developer.get(&format!("/console/apps/{app}")).await.body;
+    assert!(page.contains("key-overlap") && !page.contains(&new), "the key is never shown again");
+    let again = developer.post(&format!("/console/apps/{app}/secret-key"), &[("overlap_hours", "0")]).await;
+    let newest = hidden_secret(&again.body);
+    let (refused, body) = t.get_with_key("/v2/accounts", &new).await;
+    assert_eq!(refused, StatusCode::UNAUTHORIZED, "no overlap: the previous key stops at once");
+    assert_eq!(body["status"], "failed");
+    assert_eq!(t.get_with_key("/v2/accounts", &old).await.0, StatusCode::UNAUTHORIZED, "two rotations ago");
+    assert_eq!(t.get_with_key("/v2/accounts", &newest).await.0, StatusCode::OK);
+    let bad = developer.post(&format!("/console/apps/{app}/secret-key"), &[("overlap_hours", "5")]).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("overlap_hours must be 0, 1, 24 or 72"));
+}
+
+fn hidden_secret(body: &str) -> String {
+    let start = body.find("id=\"secret\">").expect("a secret shown once") + "id=\"secret\">".len();
+    body[start..start + body[start..].find('<').unwrap()].to_string()
+}
+
+#[tokio::test]
+async fn an_institution_marked_down_is_shown_down_to_users() {
+    let t = TestApp::spawn().await;
+    let [_, admin, ..] = team(&t).await;
+    let status = |body: &serde_json::Value| body["data"][0]["status"].as_str().unwrap().to_string();
+    let (_, before) = t.get("/v3/institutions?name=GTBank").await;
+    assert_eq!(status(&before), "operational");
+    assert_eq!(
+        admin.post("/console/institutions/5f2d08be60b92e2888287702/status", &[("status", "down")]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let (_, after) = t.get("/v3/institutions?name=GTBank").await;
+    assert_eq!(status(&after), "down");
+    let page = t.open(&t.initiate("console-down", json!({})).await["mono_url"].as_str().unwrap().to_string()).await;
+    page.post("consent", &[]).await;
+    let (_, html) = page.html().await;
+    assert!(
+        html.contains("GTBank<span class=\"sub\">Personal banking · down"),
+        "the link page shows the switch:\n{html}"
+    );
+    let bad = admin.post("/console/institutions/5f2d08be60b92e2888287702/status", &[("status", "broken")]).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        admin.post("/console/institutions/nobank/status", &[("status", "down")]).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        admin.post("/console/institutions/5f2d08be60b92e2888287702/status", &[("status", "operational")]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(status(&t.get("/v3/institutions?name=GTBank").await.1), "operational");
+}
