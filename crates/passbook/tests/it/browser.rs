@@ -40,6 +40,11 @@ pub struct Browser {
 impl Browser {
     /// A headless Chromium, or `None` (with a note) where it is not installed.
     pub async fn start(test: &str) -> Option<Browser> {
+        Self::start_with(test, &[]).await
+    }
+
+    /// A headless Chromium with more arguments (a window size, another user agent).
+    pub async fn start_with(test: &str, extra: &[&str]) -> Option<Browser> {
         let chromium = CHROMIUM.iter().find(|p| std::path::Path::new(p).exists());
         let driver_ok = Command::new("chromedriver").arg("--version").output().is_ok_and(|o| o.status.success());
         let (Some(chromium), true) = (chromium, driver_ok) else {
@@ -80,6 +85,7 @@ impl Browser {
         .iter()
         .map(|a| a.to_string())
         .chain([format!("--user-data-dir={}", profile.path().display())])
+        .chain(extra.iter().map(|a| a.to_string()))
         .collect::<Vec<_>>();
         let mut caps = serde_json::Map::new();
         caps.insert("goog:chromeOptions".into(), json!({"binary": chromium, "args": args}));

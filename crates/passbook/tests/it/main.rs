@@ -11,6 +11,7 @@ mod client;
 mod conflicts;
 mod consent;
 mod console;
+mod console_browser;
 mod contract;
 mod crash;
 mod customers;
