@@ -1,10 +1,18 @@
 //! How the console writes times, money and pages of lists.
 use passbook_domain::Timestamp;
 
-/// `2026-11-30 10:45 UTC`.
+/// `2026-11-30 10:45:07 UTC`.
 pub fn when(t: Timestamp) -> String {
     let dt = t.to_datetime();
-    format!("{:04}-{:02}-{:02} {:02}:{:02} UTC", dt.year(), dt.month() as u8, dt.day(), dt.hour(), dt.minute())
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
+        dt.year(),
+        dt.month() as u8,
+        dt.day(),
+        dt.hour(),
+        dt.minute(),
+        dt.second()
+    )
 }
 
 pub fn when_opt(t: Option<Timestamp>) -> String {
