@@ -676,7 +676,7 @@ async fn webhook(command: WebhookCommand) -> anyhow::Result<()> {
         }
         WebhookCommand::Set { url, app } => {
             let (passbook, app) = app_context(&app).await?;
-            let app = passbook.update_webhook_url(&app, url.as_deref()).await?;
+            let app = passbook.update_webhook_url(&app, url.as_deref(), "cli").await?;
             println!("webhook URL of {}: {}", app.id, app.webhook_url.as_deref().unwrap_or("(none)"));
         }
         WebhookCommand::Test { app } => {
@@ -686,7 +686,8 @@ async fn webhook(command: WebhookCommand) -> anyhow::Result<()> {
         }
         WebhookCommand::RotateSecret { app } => {
             let (passbook, app) = app_context(&app).await?;
-            let RotatedSecret { secret, previous_valid_until: until } = passbook.rotate_webhook_secret(&app).await?;
+            let RotatedSecret { secret, previous_valid_until: until } =
+                passbook.rotate_webhook_secret(&app, "cli").await?;
             println!("new webhook secret (shown only now): {secret}\nthe previous secret keeps signing until {until}");
         }
     }

@@ -15,14 +15,17 @@ const DEFAULT_EVENTS_LIMIT: u64 = 50;
 const MAX_EVENTS_LIMIT: u64 = 200;
 
 impl Passbook {
-    pub async fn update_webhook_url(&self, app: &App, url: Option<&str>) -> Result<App> {
+    /// Sets or clears where the app's webhooks go; `actor` (`api`, `cli`, `operator:<id>`) goes in
+    /// the audit log.
+    pub async fn update_webhook_url(&self, app: &App, url: Option<&str>, actor: &str) -> Result<App> {
         let url = url.map(str::trim).filter(|u| !u.is_empty());
         self.set_webhook_url(&app.id, url).await?;
+        self.record_audit(actor, &app.id, "webhook_url_changed", &app.id, url.unwrap_or("(none)")).await?;
         self.store.app(&app.id).await?.ok_or_else(|| Error::not_found("app"))
     }
 
     /// A new webhook secret; the old one also signs deliveries for the overlap.
-    pub async fn rotate_webhook_secret(&self, app: &App) -> Result<RotatedSecret> {
+    pub async fn rotate_webhook_secret(&self, app: &App, actor: &str) -> Result<RotatedSecret> {
         let secret = new_webhook_secret();
         let until = self.clock.now().plus_millis(SECRET_ROTATION_OVERLAP_MS);
         let found = self.store.rotate_webhook_secret(&app.id, &secret, until).await?;
@@ -30,6 +33,7 @@ impl Passbook {
         if !found {
             return Err(Error::not_found("app"));
         }
+        self.record_audit(actor, &app.id, "webhook_secret_rotated", &app.id, "").await?;
         Ok(RotatedSecret { secret, previous_valid_until: until })
     }
 

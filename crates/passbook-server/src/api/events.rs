@@ -91,7 +91,7 @@ pub async fn put_webhook(
     AuthApp(app): AuthApp,
     ApiJson(body): ApiJson<WebhookIn>,
 ) -> ApiResult<Json<Success<WebhookOut>>> {
-    let app = state.passbook.update_webhook_url(&app, body.url.as_deref()).await?;
+    let app = state.passbook.update_webhook_url(&app, body.url.as_deref(), "api").await?;
     Ok(Json(success(&state, "Webhook updated successfully", webhook_out(&app, &state))))
 }
 
@@ -99,7 +99,8 @@ pub async fn rotate_secret(
     State(state): State<AppState>,
     AuthApp(app): AuthApp,
 ) -> ApiResult<Json<Success<RotatedSecretOut>>> {
-    let RotatedSecret { secret, previous_valid_until: until } = state.passbook.rotate_webhook_secret(&app).await?;
+    let RotatedSecret { secret, previous_valid_until: until } =
+        state.passbook.rotate_webhook_secret(&app, "api").await?;
     let data = RotatedSecretOut { secret, previous_secret_valid_until: until.to_iso() };
     Ok(Json(success(&state, "Webhook secret rotated; it is shown only now", data)))
 }

@@ -25,7 +25,7 @@ pub fn naira(kobo: i64) -> String {
     let whole = (kobo.abs() / 100).to_string();
     let mut grouped = String::new();
     for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(c);
@@ -56,6 +56,9 @@ impl Pager {
     }
 }
 
+/// A sortable column: its key in `?sort=`, its header, and the value of a row it sorts by.
+pub type SortColumn<T> = (&'static str, &'static str, fn(&T) -> String);
+
 /// A column a table can be sorted by: its header links to the page sorted by it.
 pub struct Column {
     pub label: &'static str,
@@ -65,12 +68,7 @@ pub struct Column {
 
 /// Sorts this page's rows by the chosen column (`sort`, `-` first for descending) and makes the
 /// headers, each linking to the other order of its column.
-pub fn sort_rows<T>(
-    rows: &mut [T],
-    sort: Option<&str>,
-    base: &str,
-    columns: &[(&'static str, &'static str, fn(&T) -> String)],
-) -> Vec<Column> {
+pub fn sort_rows<T>(rows: &mut [T], sort: Option<&str>, base: &str, columns: &[SortColumn<T>]) -> Vec<Column> {
     let (desc, key) = match sort {
         Some(s) => s.strip_prefix('-').map_or((false, s), |k| (true, k)),
         None => (false, ""),
@@ -138,7 +136,7 @@ mod tests {
     #[test]
     fn tables_sort_numbers_as_numbers() {
         let mut rows: Vec<String> = ["₦10.00", "₦9.50", "₦100.00"].map(String::from).to_vec();
-        let columns: [(&str, &str, fn(&String) -> String); 1] = [("amount", "Amount", |r| r.clone())];
+        let columns: [SortColumn<String>; 1] = [("amount", "Amount", |r| r.clone())];
         let headers = sort_rows(&mut rows, Some("-amount"), "/x", &columns);
         assert_eq!(rows, ["₦100.00", "₦10.00", "₦9.50"]);
         assert_eq!((headers[0].href.as_str(), headers[0].mark), ("/x?sort=amount", " ▼"));

@@ -38,7 +38,7 @@ pub async fn show(State(state): State<AppState>, operator: Operator, Query(q): Q
         .funnel
         .iter()
         .map(|s| {
-            let share = if o.started > 0 { s.reached * 100 / o.started } else { 0 };
+            let share = (s.reached * 100).checked_div(o.started).unwrap_or(0);
             let stopped = if s.stopped > 0 { format!(", {} stopped here", s.stopped) } else { String::new() };
             (s.step.replace('_', " "), s.reached, format!(" ({share}%{stopped})"))
         })

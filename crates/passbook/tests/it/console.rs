@@ -386,7 +386,7 @@ async fn an_institution_marked_down_is_shown_down_to_users() {
     );
     let (_, after) = t.get("/v3/institutions?name=GTBank").await;
     assert_eq!(status(&after), "down");
-    let page = t.open(&t.initiate("console-down", json!({})).await["mono_url"].as_str().unwrap().to_string()).await;
+    let page = t.open(t.initiate("console-down", json!({})).await["mono_url"].as_str().unwrap()).await;
     page.post("consent", &[]).await;
     let (_, html) = page.html().await;
     assert!(

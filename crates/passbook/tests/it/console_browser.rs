@@ -114,7 +114,15 @@ async fn operators_run_passbook_from_the_console_in_chromium() {
     // are those its role allows, and a viewer's own post of a form is refused.
     for (role, link) in &invites {
         let Some(mut rb) = Browser::start_with(&format!("console-{role}"), &[WIDE]).await else { return };
-        join(&mut rb, link, &format!("{role}@example.com")).await;
+        let email = format!("{role}@example.com");
+        join(&mut rb, link, &email).await;
+        // Out, and in again through the login form.
+        submit(&rb, "#logout").await;
+        rb.expect_heading("Passbook console").await;
+        rb.fill("input[name=email]", &email).await;
+        rb.fill("input[name=password]", PASSWORD).await;
+        submit(&rb, "#log-in").await;
+        rb.expect_heading("Overview").await;
         assert_eq!(text(&rb, "#role").await, *role);
         for (path, heading) in PAGES {
             rb.goto(&format!("{base}{path}")).await;
@@ -127,7 +135,8 @@ async fn operators_run_passbook_from_the_console_in_chromium() {
         assert_eq!(present(&rb, "#unlink").await, *role == "admin", "{role}: unlink");
         if *role == "viewer" {
             rb.shot("viewer-account").await;
-            let status = post_from_page(&rb, &format!("/console/apps/{}/rename", t.app.app.id), json!({"name": "Viewer"})).await;
+            let status =
+                post_from_page(&rb, &format!("/console/apps/{}/rename", t.app.app.id), json!({"name": "Viewer"})).await;
             assert_eq!(status, 403, "a viewer cannot act, even by posting the form itself");
         }
         rb.finish().await;
@@ -174,7 +183,8 @@ async fn operators_run_passbook_from_the_console_in_chromium() {
     b.shot("webhooks").await;
     submit(&b, "table.list tbody a").await;
     assert_eq!(text(&b, "#event-state").await, "delivered");
-    assert!(text(&b, "#attempts").await.contains("200"));
+    let attempts = text(&b, "#attempts").await;
+    assert!(attempts.contains("200") && attempts.contains("receiver answered 200"), "{attempts}");
     submit(&b, "#replay-event").await;
     b.wait(".notice").await;
     t.receiver.wait_for("mono.events.account_connected", 2).await;
@@ -214,14 +224,24 @@ async fn operators_run_passbook_from_the_console_in_chromium() {
     // The audit log has what happened, and who did it.
     b.goto(&format!("{base}/console/audit")).await;
     let audit = text(&b, "#audit").await;
-    for line in ["secret key rotated", "webhook secret rotated", "operator invited", "event replayed", "account unlinked", "owner@example.com"] {
+    for line in [
+        "secret key rotated",
+        "webhook secret rotated",
+        "operator invited",
+        "event replayed",
+        "account unlinked",
+        "owner@example.com",
+    ] {
         assert!(audit.contains(line), "audit lacks {line}: {audit}");
     }
     b.shot("audit").await;
 
     // The owner's cookie, copied into another browser, opens nothing, and ends the session.
     let cookie = b.client.get_named_cookie("pb_console").await.unwrap();
-    let Some(thief) = Browser::start_with("console-replay", &[WIDE, "--user-agent=Mozilla/5.0 (elsewhere)"]).await else { return };
+    let Some(thief) = Browser::start_with("console-replay", &[WIDE, "--user-agent=Mozilla/5.0 (elsewhere)"]).await
+    else {
+        return;
+    };
     thief.goto(&format!("{base}/console/login")).await;
     thief.client.add_cookie(cookie.into_owned()).await.unwrap();
     thief.goto(&format!("{base}/console/apps")).await;

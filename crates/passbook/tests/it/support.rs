@@ -172,9 +172,11 @@ async fn record(State(receiver): State<Receiver>, headers: HeaderMap, body: Byte
     let body = String::from_utf8_lossy(&body).into_owned();
     receiver.received.lock().unwrap().push(Received { headers, body, status: reply.status });
     tokio::time::sleep(reply.delay).await;
+    // A body Passbook keeps the start of, for the console's delivery log.
+    let said = format!("receiver answered {}", reply.status.as_u16());
     match reply.retry_after {
-        Some(secs) => (reply.status, [("retry-after", secs.to_string())]).into_response(),
-        None => reply.status.into_response(),
+        Some(secs) => (reply.status, [("retry-after", secs.to_string())], said).into_response(),
+        None => (reply.status, said).into_response(),
     }
 }
 

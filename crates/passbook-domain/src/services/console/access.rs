@@ -232,7 +232,14 @@ impl Passbook {
         self.record_audit(&by.actor(), app_id, action, subject, detail).await
     }
 
-    async fn record_audit(&self, actor: &str, app_id: &str, action: &str, subject: &str, detail: &str) -> Result<()> {
+    pub(crate) async fn record_audit(
+        &self,
+        actor: &str,
+        app_id: &str,
+        action: &str,
+        subject: &str,
+        detail: &str,
+    ) -> Result<()> {
         self.store
             .insert_audit(&AuditEntry {
                 actor: actor.to_string(),

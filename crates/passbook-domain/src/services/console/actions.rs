@@ -75,16 +75,12 @@ impl Passbook {
 
     pub async fn console_set_webhook_url(&self, by: &Signed, app_id: &str, url: &str) -> Result<()> {
         by.require(Permission::ManageApps)?;
-        let url = Some(url.trim()).filter(|u| !u.is_empty());
-        self.set_webhook_url(app_id, url).await?;
-        self.audit(by, app_id, "webhook_url_changed", app_id, url.unwrap_or("(none)")).await
+        self.update_webhook_url(&self.console_app(app_id).await?, Some(url), &by.actor()).await.map(drop)
     }
 
     pub async fn console_rotate_webhook_secret(&self, by: &Signed, app_id: &str) -> Result<RotatedSecret> {
         by.require(Permission::ManageApps)?;
-        let rotated = self.rotate_webhook_secret(&self.console_app(app_id).await?).await?;
-        self.audit(by, app_id, "webhook_secret_rotated", app_id, "").await?;
-        Ok(rotated)
+        self.rotate_webhook_secret(&self.console_app(app_id).await?, &by.actor()).await
     }
 
     pub async fn console_set_refresh_interval(&self, by: &Signed, app_id: &str, hours: &str) -> Result<()> {

@@ -154,7 +154,7 @@ fn health(institution: Institution, figures: &ConsoleFigures) -> InstitutionHeal
     }
     let mut login_errors: Vec<(String, u64)> =
         figures.login_errors.iter().filter(|(i, _, _)| i == id).map(|(_, note, n)| (note.clone(), *n)).collect();
-    login_errors.sort_by(|a, b| b.1.cmp(&a.1));
+    login_errors.sort_by_key(|e| std::cmp::Reverse(e.1));
     let fetches =
         Timings::of(figures.fetches.iter().filter(|(i, _, _)| i == id).map(|(_, ms, ok)| (*ms, *ok)).collect());
     let last_failure = figures
