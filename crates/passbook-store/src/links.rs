@@ -147,6 +147,11 @@ async fn update_session(
     Ok(SessionSaved::Saved)
 }
 
+/// The step as the timeline names it: a link the user has not yet agreed to is at the intro.
+fn timeline_step(session: &LinkSession) -> &'static str {
+    if !session.context.consented && !session.state.is_final() { "intro" } else { session.step().as_str() }
+}
+
 /// Adds the step the session is now at to its timeline, and keeps its institution and failure
 /// on the row for the console's filters. The note is what the user was shown, never what they
 /// typed.
@@ -169,7 +174,7 @@ async fn record_step(tx: &mut Transaction<'static, Any>, session: &LinkSession) 
     )
     .bind(&session.id)
     .bind(SystemClock.now().0)
-    .bind(session.step().as_str())
+    .bind(timeline_step(session))
     .bind(session.state.note())
     .execute(&mut **tx)
     .await?;

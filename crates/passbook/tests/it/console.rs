@@ -405,3 +405,30 @@ async fn an_institution_marked_down_is_shown_down_to_users() {
     );
     assert_eq!(status(&t.get("/v3/institutions?name=GTBank").await.1), "operational");
 }
+
+#[tokio::test]
+async fn a_links_timeline_shows_its_steps_and_what_the_bank_said_never_what_was_typed() {
+    let t = TestApp::spawn().await;
+    let [_, _, _, viewer] = team(&t).await;
+    let page = t.open(t.initiate("console-timeline", json!({})).await["mono_url"].as_str().unwrap()).await;
+    page.choose_institution(GTBANK).await;
+    page.post("auth-method", &[("auth_method", "internet_banking")]).await;
+    page.login("user_good", "pin-typed-4821").await;
+    page.login("user_good", "123456").await;
+    connected_ids(&t.receiver, 1).await;
+    let list = viewer.get("/console/links?status=linked").await.body;
+    let id =
+        list.split("href=\"/console/links/").nth(1).expect("the linked session is listed").split('"').next().unwrap();
+    assert_eq!(list.matches("href=\"/console/links/").count(), 1);
+    let timeline = viewer.get(&format!("/console/links/{id}")).await.body;
+    let steps: Vec<&str> = timeline.split("<b>").skip(1).filter_map(|s| s.split("</b>").next()).collect();
+    assert_eq!(
+        steps[..],
+        ["intro", "choose institution", "choose auth method", "login", "login", "linked"][..],
+        "{timeline}"
+    );
+    assert!(timeline.contains("login</b> — "), "the bank's refusal is shown: {timeline}");
+    assert!(!timeline.contains("pin-typed-4821") && !timeline.contains("123456"), "no credentials");
+    let failed = viewer.get("/console/links?status=failed").await.body;
+    assert!(failed.contains("No link sessions match."));
+}

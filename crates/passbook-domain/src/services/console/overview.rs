@@ -110,10 +110,10 @@ fn overview(figures: &ConsoleFigures, first: i64, today: i64, since: Timestamp) 
     let count = |list: &[(String, u64)], step: &str| list.iter().find(|(s, _)| s == step).map_or(0, |(_, n)| *n);
     let funnel = FUNNEL_STEPS
         .iter()
-        .map(|step| FunnelStep {
-            step: step.as_str(),
-            reached: count(&figures.funnel, step.as_str()),
-            stopped: count(&figures.dropped_at, step.as_str()),
+        .map(|&step| FunnelStep {
+            step,
+            reached: count(&figures.funnel, step),
+            stopped: count(&figures.dropped_at, step),
         })
         .filter(|s| s.reached > 0 || s.step == "linked")
         .collect();
@@ -128,18 +128,19 @@ fn overview(figures: &ConsoleFigures, first: i64, today: i64, since: Timestamp) 
     }
 }
 
-/// The link steps in the order a user meets them.
-const FUNNEL_STEPS: [LinkStep; 10] = [
-    LinkStep::ChooseInstitution,
-    LinkStep::ChooseAuthMethod,
-    LinkStep::Login,
-    LinkStep::Challenge,
-    LinkStep::UploadStatement,
-    LinkStep::ReviewStatement,
-    LinkStep::Consent,
-    LinkStep::AwaitingConsent,
-    LinkStep::SelectAccounts,
-    LinkStep::Linked,
+/// The link steps in the order a user meets them (the timeline's `intro` before the machine's).
+const FUNNEL_STEPS: [&str; 11] = [
+    "intro",
+    "choose_institution",
+    "choose_auth_method",
+    "login",
+    "challenge",
+    "upload_statement",
+    "review_statement",
+    "consent",
+    "awaiting_consent",
+    "select_accounts",
+    "linked",
 ];
 
 fn health(institution: Institution, figures: &ConsoleFigures) -> InstitutionHealth {
