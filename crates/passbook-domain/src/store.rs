@@ -329,7 +329,8 @@ pub trait ConsoleStore: Send + Sync {
     async fn link_summaries(&self, filter: &LinkFilter, page: PageRequest) -> Result<Page<LinkSummary>>;
     async fn link_summary(&self, id: &str) -> Result<Option<LinkSummary>>;
     async fn link_timeline(&self, session_id: &str) -> Result<Vec<TimelineEntry>>;
-    async fn console_figures(&self, since: Timestamp) -> Result<ConsoleFigures>;
+    async fn overview_figures(&self, since: Timestamp) -> Result<OverviewFigures>;
+    async fn health_figures(&self, since: Timestamp) -> Result<HealthFigures>;
 }
 
 /// What the HTTP service keeps for itself: idempotency keys, and the schema's state.

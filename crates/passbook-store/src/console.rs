@@ -109,46 +109,33 @@ pub(crate) async fn link_timeline(store: &SqlStore, session_id: &str) -> StoreRe
     Ok(rows.into_iter().map(|(at, step, note)| TimelineEntry { at: Timestamp(at), step, note }).collect())
 }
 
-/// Every figure of the overview and institution health, since `since`.
-pub(crate) async fn figures(store: &SqlStore, since: Timestamp) -> StoreResult<ConsoleFigures> {
+fn counted(rows: Vec<(String, i64)>) -> Vec<(String, u64)> {
+    rows.into_iter().map(|(k, n)| (k, n as u64)).collect()
+}
+
+fn counted_by(rows: Vec<(String, String, i64)>) -> Vec<(String, String, u64)> {
+    rows.into_iter().map(|(a, b, n)| (a, b, n as u64)).collect()
+}
+
+/// The overview's figures since `since`: the window's link sessions grouped by day and path, the
+/// newest webhook attempts and fetches, and accounts by status.
+pub(crate) async fn overview_figures(store: &SqlStore, since: Timestamp) -> StoreResult<OverviewFigures> {
     let pool = &store.pool;
-    let counted = |rows: Vec<(String, i64)>| rows.into_iter().map(|(k, n)| (k, n as u64)).collect::<Vec<_>>();
-    let links_by_day: Vec<(i64, String, i64)> = sqlx::query_as(
-        "SELECT created_at / 86400000 AS day, step, COUNT(*) FROM link_sessions WHERE created_at >= $1 GROUP BY day, step",
+    // One pass over the window's sessions (an index-only scan of `link_sessions_created`).
+    let links: Vec<(i64, String, i64, Option<String>, i64)> = sqlx::query_as(
+        "SELECT created_at / 86400000 AS day, step, reached, last_step, COUNT(*) FROM link_sessions
+         WHERE created_at >= $1 GROUP BY day, step, reached, last_step",
     )
     .bind(since.0)
     .fetch_all(pool)
     .await?;
-    let funnel: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT t.step, COUNT(DISTINCT t.session_id) FROM link_timeline t JOIN link_sessions s ON s.id = t.session_id
-         WHERE s.created_at >= $1 GROUP BY t.step",
-    )
-    .bind(since.0)
-    .fetch_all(pool)
-    .await?;
-    let dropped_at: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT step, COUNT(*) FROM (
-             SELECT t.step, ROW_NUMBER() OVER (PARTITION BY t.session_id ORDER BY t.position DESC) AS n
-             FROM link_timeline t JOIN link_sessions s ON s.id = t.session_id
-             WHERE s.created_at >= $1 AND s.step <> 'linked' AND t.step <> 'failed') last
-         WHERE n = 1 GROUP BY step",
-    )
-    .bind(since.0)
-    .fetch_all(pool)
-    .await?;
-    let deliveries: Vec<(i64, Option<i64>)> = sqlx::query_as(
-        "SELECT latency_ms, status_code FROM delivery_attempts WHERE attempted_at >= $1 ORDER BY attempted_at DESC LIMIT $2",
-    )
-    .bind(since.0)
-    .bind(MAX_SAMPLES)
-    .fetch_all(pool)
-    .await?;
-    let fetches: Vec<(String, i64, i64)> = sqlx::query_as(
-        "SELECT a.institution_id, COALESCE(j.done_at, j.failed_at) - j.started_at, CASE WHEN j.done_at IS NULL THEN 0 ELSE 1 END
-         FROM jobs j JOIN accounts a ON a.id = j.subject
-         WHERE j.started_at IS NOT NULL AND COALESCE(j.done_at, j.failed_at) >= $1
-           AND j.kind IN ('fetch_account', 'refresh_account', 'sync_balance', 'sync_statement')
-         ORDER BY COALESCE(j.done_at, j.failed_at) DESC LIMIT $2",
+    // The newest attempts, counted by latency and outcome: a few hundred rows cross over, not
+    // every sample.
+    let deliveries: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "SELECT latency_ms, ok, COUNT(*) FROM (
+             SELECT latency_ms, CASE WHEN status_code BETWEEN 200 AND 299 THEN 1 ELSE 0 END AS ok
+             FROM delivery_attempts WHERE attempted_at >= $1 ORDER BY attempted_at DESC LIMIT $2) newest
+         GROUP BY latency_ms, ok",
     )
     .bind(since.0)
     .bind(MAX_SAMPLES)
@@ -158,6 +145,43 @@ pub(crate) async fn figures(store: &SqlStore, since: Timestamp) -> StoreResult<C
         sqlx::query_as("SELECT data_status, COUNT(*) FROM accounts GROUP BY data_status ORDER BY data_status")
             .fetch_all(pool)
             .await?;
+    Ok(OverviewFigures {
+        links: links
+            .into_iter()
+            .map(|(day, step, reached, last_step, n)| LinkGroup { day, step, reached, last_step, count: n as u64 })
+            .collect(),
+        deliveries: deliveries.into_iter().map(|(ms, ok, n)| sample(ms, ok, n)).collect(),
+        fetches: fetches(store, since).await?,
+        accounts_by_status: counted(accounts_by_status),
+    })
+}
+
+fn sample(ms: i64, ok: i64, count: i64) -> Sample {
+    Sample { ms: ms.max(0) as u64, ok: ok == 1, count: count as u64 }
+}
+
+/// The newest finished data fetches since `since`, counted by institution, duration and outcome.
+async fn fetches(store: &SqlStore, since: Timestamp) -> StoreResult<Vec<(String, Sample)>> {
+    let rows: Vec<(String, i64, i64, i64)> = sqlx::query_as(
+        "SELECT institution_id, ms, ok, COUNT(*) FROM (
+             SELECT a.institution_id, COALESCE(j.done_at, j.failed_at) - j.started_at AS ms,
+                    CASE WHEN j.done_at IS NULL THEN 0 ELSE 1 END AS ok
+             FROM jobs j JOIN accounts a ON a.id = j.subject
+             WHERE j.started_at IS NOT NULL AND COALESCE(j.done_at, j.failed_at) >= $1
+               AND j.kind IN ('fetch_account', 'refresh_account', 'sync_balance', 'sync_statement')
+             ORDER BY COALESCE(j.done_at, j.failed_at) DESC LIMIT $2) newest
+         GROUP BY institution_id, ms, ok",
+    )
+    .bind(since.0)
+    .bind(MAX_SAMPLES)
+    .fetch_all(&store.pool)
+    .await?;
+    Ok(rows.into_iter().map(|(i, ms, ok, n)| (i, sample(ms, ok, n))).collect())
+}
+
+/// Each institution's links, login errors, fetches and last failure since `since`.
+pub(crate) async fn health_figures(store: &SqlStore, since: Timestamp) -> StoreResult<HealthFigures> {
+    let pool = &store.pool;
     let links_by_institution: Vec<(String, String, i64)> = sqlx::query_as(
         "SELECT institution_id, step, COUNT(*) FROM link_sessions
          WHERE created_at >= $1 AND institution_id IS NOT NULL GROUP BY institution_id, step",
@@ -166,9 +190,9 @@ pub(crate) async fn figures(store: &SqlStore, since: Timestamp) -> StoreResult<C
     .fetch_all(pool)
     .await?;
     let login_errors: Vec<(String, String, i64)> = sqlx::query_as(
-        "SELECT s.institution_id, t.note, COUNT(*) FROM link_timeline t JOIN link_sessions s ON s.id = t.session_id
-         WHERE s.created_at >= $1 AND s.institution_id IS NOT NULL AND t.note IS NOT NULL AND t.step IN ('login', 'challenge')
-         GROUP BY s.institution_id, t.note",
+        "SELECT institution_id, note, COUNT(*) FROM link_timeline
+         WHERE at >= $1 AND note IS NOT NULL AND institution_id IS NOT NULL AND step IN ('login', 'challenge')
+         GROUP BY institution_id, note",
     )
     .bind(since.0)
     .fetch_all(pool)
@@ -179,18 +203,10 @@ pub(crate) async fn figures(store: &SqlStore, since: Timestamp) -> StoreResult<C
     )
     .fetch_all(pool)
     .await?;
-    Ok(ConsoleFigures {
-        links_by_day: links_by_day.into_iter().map(|(d, s, n)| (d, s, n as u64)).collect(),
-        funnel: counted(funnel),
-        dropped_at: counted(dropped_at),
-        deliveries: deliveries
-            .into_iter()
-            .map(|(ms, code)| (ms.max(0) as u64, code.is_some_and(|c| (200..300).contains(&c))))
-            .collect(),
-        fetches: fetches.into_iter().map(|(i, ms, ok)| (i, ms.max(0) as u64, ok == 1)).collect(),
-        accounts_by_status: counted(accounts_by_status),
-        links_by_institution: links_by_institution.into_iter().map(|(i, s, n)| (i, s, n as u64)).collect(),
-        login_errors: login_errors.into_iter().map(|(i, note, n)| (i, note, n as u64)).collect(),
+    Ok(HealthFigures {
+        links_by_institution: counted_by(links_by_institution),
+        login_errors: counted_by(login_errors),
+        fetches: fetches(store, since).await?,
         last_failures: last_failures
             .into_iter()
             .map(|(i, at, code)| (i, Timestamp(at), code.unwrap_or_default()))
@@ -302,8 +318,12 @@ mod port {
             Ok(self.retrying(|| super::link_timeline(self, session_id)).await?)
         }
 
-        async fn console_figures(&self, since: Timestamp) -> Result<ConsoleFigures> {
-            Ok(self.retrying(|| super::figures(self, since)).await?)
+        async fn overview_figures(&self, since: Timestamp) -> Result<OverviewFigures> {
+            Ok(self.retrying(|| super::overview_figures(self, since)).await?)
+        }
+
+        async fn health_figures(&self, since: Timestamp) -> Result<HealthFigures> {
+            Ok(self.retrying(|| super::health_figures(self, since)).await?)
         }
     }
 }

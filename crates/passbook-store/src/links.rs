@@ -1,5 +1,6 @@
 use passbook_domain::model::{
     AttemptKind, CodeRefusal, Customer, LinkMode, LinkSession, LinkState, NewAccount, NewAuthCode, NewEvent, NewJob,
+    timeline_bit,
 };
 use passbook_domain::store::{SessionCreated, SessionSaved};
 use passbook_domain::{Clock, SystemClock, Timestamp};
@@ -147,11 +148,6 @@ async fn update_session(
     Ok(SessionSaved::Saved)
 }
 
-/// The step as the timeline names it: a link the user has not yet agreed to is at the intro.
-fn timeline_step(session: &LinkSession) -> &'static str {
-    if !session.context.consented && !session.state.is_final() { "intro" } else { session.step().as_str() }
-}
-
 /// Adds the step the session is now at to its timeline, and keeps its institution and failure
 /// on the row for the console's filters. The note is what the user was shown, never what they
 /// typed.
@@ -160,22 +156,28 @@ async fn record_step(tx: &mut Transaction<'static, Any>, session: &LinkSession) 
         LinkState::Failed { reason } => Some(reason.as_str()),
         _ => None,
     };
+    let step = session.timeline_step();
     sqlx::query(
-        "UPDATE link_sessions SET institution_id = COALESCE($2, institution_id), failure_reason = $3 WHERE id = $1",
+        "UPDATE link_sessions SET institution_id = COALESCE($2, institution_id), failure_reason = $3,
+                                  reached = reached | $4, last_step = CASE WHEN $5 = 'failed' THEN last_step ELSE $5 END
+         WHERE id = $1",
     )
     .bind(&session.id)
     .bind(session.state.institution_id())
     .bind(failure)
+    .bind(timeline_bit(step))
+    .bind(step)
     .execute(&mut **tx)
     .await?;
     sqlx::query(
-        "INSERT INTO link_timeline (session_id, position, at, step, note)
-         SELECT $1, COALESCE(MAX(position) + 1, 0), $2, $3, $4 FROM link_timeline WHERE session_id = $1",
+        "INSERT INTO link_timeline (session_id, position, at, step, note, institution_id)
+         SELECT $1, COALESCE(MAX(position) + 1, 0), $2, $3, $4, $5 FROM link_timeline WHERE session_id = $1",
     )
     .bind(&session.id)
     .bind(SystemClock.now().0)
-    .bind(timeline_step(session))
+    .bind(step)
     .bind(session.state.note())
+    .bind(session.state.institution_id())
     .execute(&mut **tx)
     .await?;
     Ok(())

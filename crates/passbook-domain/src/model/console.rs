@@ -76,24 +76,71 @@ pub struct TimelineEntry {
     pub note: Option<String>,
 }
 
-/// The raw figures of the console's overview and institution health, since some moment.
+/// The steps a link's timeline names, in the order a user meets them: `intro` (not yet agreed)
+/// before the link machine's steps. A session keeps the steps it reached as a bit set
+/// (`reached`), bit `i` for step `i` of this list.
+pub const TIMELINE_STEPS: [&str; 12] = [
+    "intro",
+    "choose_institution",
+    "choose_auth_method",
+    "login",
+    "challenge",
+    "upload_statement",
+    "review_statement",
+    "consent",
+    "awaiting_consent",
+    "select_accounts",
+    "linked",
+    "failed",
+];
+
+/// The bit of a timeline step in a session's `reached` set.
+pub fn timeline_bit(step: &str) -> i64 {
+    TIMELINE_STEPS.iter().position(|s| *s == step).map_or(0, |i| 1 << i)
+}
+
+/// The raw figures of the console's overview, since some moment.
 #[derive(Debug, Clone, Default)]
-pub struct ConsoleFigures {
-    /// Links started per day (days since the epoch) and the step they are at.
-    pub links_by_day: Vec<(i64, String, u64)>,
-    /// How many links reached each step.
-    pub funnel: Vec<(String, u64)>,
-    /// Links that did not (yet) link, by the last step they reached.
-    pub dropped_at: Vec<(String, u64)>,
+pub struct OverviewFigures {
+    /// Links counted by the day they started and where they went.
+    pub links: Vec<LinkGroup>,
     /// Webhook attempts: latency and whether it was a 2xx.
-    pub deliveries: Vec<(u64, bool)>,
-    /// Finished data fetches: institution, duration, and whether it succeeded.
-    pub fetches: Vec<(String, u64, bool)>,
+    pub deliveries: Vec<Sample>,
+    /// Finished data fetches, by institution.
+    pub fetches: Vec<(String, Sample)>,
     pub accounts_by_status: Vec<(String, u64)>,
+}
+
+/// Timings that took the same milliseconds and ended the same way, counted once.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Sample {
+    pub ms: u64,
+    pub ok: bool,
+    pub count: u64,
+}
+
+/// How many links started on one day are at one step, reached the same steps, and last stood at
+/// the same step before failing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LinkGroup {
+    /// Days since the epoch.
+    pub day: i64,
+    pub step: String,
+    /// The [`TIMELINE_STEPS`] reached, as bits.
+    pub reached: i64,
+    pub last_step: Option<String>,
+    pub count: u64,
+}
+
+/// The raw figures of each institution's health, since some moment.
+#[derive(Debug, Clone, Default)]
+pub struct HealthFigures {
     /// Links per institution and the step they are at.
     pub links_by_institution: Vec<(String, String, u64)>,
     /// Errors users were shown at login or challenge, per institution and message.
     pub login_errors: Vec<(String, String, u64)>,
+    /// Finished data fetches, by institution.
+    pub fetches: Vec<(String, Sample)>,
     /// Each institution's latest failed fetch: when, and its failure code.
     pub last_failures: Vec<(String, Timestamp, String)>,
 }

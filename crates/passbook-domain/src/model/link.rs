@@ -120,6 +120,12 @@ impl LinkSession {
     pub fn step(&self) -> LinkStep {
         self.state.step()
     }
+
+    /// The step as the console's timeline names it: a link the user has not yet agreed to is at
+    /// the `intro`.
+    pub fn timeline_step(&self) -> &'static str {
+        if !self.context.consented && !self.state.is_final() { "intro" } else { self.step().as_str() }
+    }
 }
 
 /// What holds for the whole link, whatever its step. Set when the link is created, except the

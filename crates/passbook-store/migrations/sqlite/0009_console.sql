@@ -53,18 +53,27 @@ ALTER TABLE apps ADD COLUMN previous_secret_key_hash TEXT;
 ALTER TABLE apps ADD COLUMN previous_secret_key_expires_at INTEGER;
 CREATE INDEX apps_previous_secret_key ON apps (previous_secret_key_hash);
 
--- What a link reached, for the funnel and each institution's health.
+-- What a link reached, for the funnel and each institution's health: kept on the session row as
+-- it is saved (the steps reached as a bit set, the last step before failing), so the charts
+-- read one row per link instead of its timeline.
 ALTER TABLE link_sessions ADD COLUMN institution_id TEXT;
 ALTER TABLE link_sessions ADD COLUMN failure_reason TEXT;
-CREATE INDEX link_sessions_created ON link_sessions (created_at);
+ALTER TABLE link_sessions ADD COLUMN reached INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE link_sessions ADD COLUMN last_step TEXT;
+-- Covers the overview's one pass over a period's links.
+CREATE INDEX link_sessions_created ON link_sessions (created_at, step, reached, last_step);
+-- Each step a link reached and what the user was told there (never what they typed).
 CREATE TABLE link_timeline (
     session_id          TEXT NOT NULL,
     position            INTEGER NOT NULL,
     at                  INTEGER NOT NULL,
     step                TEXT NOT NULL,
     note                TEXT,
+    institution_id      TEXT,
     PRIMARY KEY (session_id, position)
 );
+-- The errors users were shown, by time, for each institution's login errors.
+CREATE INDEX link_timeline_notes ON link_timeline (at) WHERE note IS NOT NULL;
 
 -- When a job's latest attempt started, for fetch durations.
 ALTER TABLE jobs ADD COLUMN started_at INTEGER;

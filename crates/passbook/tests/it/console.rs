@@ -431,4 +431,11 @@ async fn a_links_timeline_shows_its_steps_and_what_the_bank_said_never_what_was_
     assert!(!timeline.contains("pin-typed-4821") && !timeline.contains("123456"), "no credentials");
     let failed = viewer.get("/console/links?status=failed").await.body;
     assert!(failed.contains("No link sessions match."));
+    // The overview's funnel counts the steps this link reached, from its session row.
+    let overview = viewer.get("/console").await.body;
+    for step in ["intro", "choose auth method", "login", "linked"] {
+        assert!(overview.contains(&format!(">{step}</text>")), "funnel lacks {step}");
+    }
+    assert_eq!(overview.matches(">1 (100%)</text>").count(), 5, "{overview}");
+    assert!(!overview.contains(">challenge</text>"), "a step no link reached is left out");
 }
