@@ -1,14 +1,12 @@
 //! `/console/accounts`: customers' linked accounts, searched and acted on.
-use std::collections::HashMap;
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use passbook_domain::model::{Account, Customer, PageRequest};
 use serde::Deserialize;
 
 use super::format::{Column, Pager, naira, query, sort_rows, when, when_opt};
-use super::{Chrome, ConsoleResult, Operator, done, render};
+use super::{Acting, Chrome, ConsoleResult, Operator, done, render};
 use crate::AppState;
 
 const PER_PAGE: u64 = 25;
@@ -167,11 +165,9 @@ pub async fn show(
 
 pub async fn refresh(
     State(state): State<AppState>,
-    operator: Operator,
     Path(id): Path<String>,
-    Form(form): Form<HashMap<String, String>>,
+    Acting { operator, .. }: Acting,
 ) -> ConsoleResult {
-    operator.check(&form)?;
     state.passbook.console_refresh_account(&operator.0, &id).await?;
     Ok(done(&format!("/console/accounts/{id}"), "refresh"))
 }
@@ -192,11 +188,9 @@ pub async fn confirm_unlink(
 
 pub async fn unlink(
     State(state): State<AppState>,
-    operator: Operator,
     Path(id): Path<String>,
-    Form(form): Form<HashMap<String, String>>,
+    Acting { operator, .. }: Acting,
 ) -> ConsoleResult {
-    operator.check(&form)?;
     state.passbook.console_unlink_account(&operator.0, &id).await?;
     Ok(done("/console/accounts", "unlinked"))
 }

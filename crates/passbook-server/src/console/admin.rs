@@ -1,15 +1,13 @@
 //! Institutions' health and switches, operators and invitations, and the audit log.
-use std::collections::HashMap;
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use passbook_domain::model::{PageRequest, Role};
 use serde::Deserialize;
 
 use super::apps::field;
 use super::format::{Column, Pager, sort_rows, when};
-use super::{Chrome, ConsoleResult, Operator, done, render};
+use super::{Acting, Chrome, ConsoleResult, Operator, done, render};
 use crate::AppState;
 
 const HEALTH_DAYS: u32 = 7;
@@ -89,11 +87,9 @@ pub async fn institutions(
 
 pub async fn set_institution_status(
     State(state): State<AppState>,
-    operator: Operator,
     Path(id): Path<String>,
-    Form(form): Form<HashMap<String, String>>,
+    Acting { operator, form }: Acting,
 ) -> ConsoleResult {
-    operator.check(&form)?;
     state.passbook.set_institution_status(&operator.0, &id, field(&form, "status")).await?;
     Ok(done("/console/institutions", "status"))
 }
@@ -137,12 +133,7 @@ pub async fn operators(State(state): State<AppState>, operator: Operator) -> Con
 }
 
 /// Makes an invitation and shows its link, once, in the answer to the form.
-pub async fn invite(
-    State(state): State<AppState>,
-    operator: Operator,
-    Form(form): Form<HashMap<String, String>>,
-) -> ConsoleResult {
-    operator.check(&form)?;
+pub async fn invite(State(state): State<AppState>, Acting { operator, form }: Acting) -> ConsoleResult {
     let role = field(&form, "role");
     let token = state.passbook.invite_operator(&operator.0, role).await?;
     let link = format!("{}/console/join/{token}", state.passbook.settings.public_url);

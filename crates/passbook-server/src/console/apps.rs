@@ -2,14 +2,13 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use passbook_domain::Error;
 use passbook_domain::model::App;
 use serde::Deserialize;
 
 use super::format::{Column, sort_rows, when};
-use super::{Chrome, ConsoleResult, Operator, done, render};
+use super::{Acting, Chrome, ConsoleResult, Operator, done, render};
 use crate::AppState;
 
 #[derive(Deserialize)]
@@ -85,12 +84,7 @@ pub async fn list(State(state): State<AppState>, operator: Operator, Query(q): Q
     Ok(render(AppsPage { chrome: operator.chrome("apps", q.notice.as_deref()), columns, apps }))
 }
 
-pub async fn create(
-    State(state): State<AppState>,
-    operator: Operator,
-    Form(form): Form<HashMap<String, String>>,
-) -> ConsoleResult {
-    operator.check(&form)?;
+pub async fn create(State(state): State<AppState>, Acting { operator, form }: Acting) -> ConsoleResult {
     let created = state.passbook.console_create_app(&operator.0, field(&form, "name")).await?;
     Ok(render(SecretPage {
         chrome: operator.chrome("apps", None),
@@ -122,11 +116,9 @@ pub async fn show(
 /// Every change to one app: the action is the last part of the form's URL.
 pub async fn act(
     State(state): State<AppState>,
-    operator: Operator,
     Path((id, action)): Path<(String, String)>,
-    Form(form): Form<HashMap<String, String>>,
+    Acting { operator, form }: Acting,
 ) -> ConsoleResult {
-    operator.check(&form)?;
     let passbook = &state.passbook;
     let by = &operator.0;
     let back = format!("/console/apps/{id}");

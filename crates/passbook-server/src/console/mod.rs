@@ -26,7 +26,7 @@ use passbook_domain::Error;
 
 use crate::AppState;
 
-pub(crate) use session::{Chrome, Operator};
+pub(crate) use session::{Acting, Chrome, Operator};
 
 pub fn router() -> Router<AppState> {
     Router::new()

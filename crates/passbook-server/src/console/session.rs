@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{FromRequestParts, Path, State};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -69,12 +69,27 @@ impl Operator {
             can_invite: op.role.can(Permission::InviteOperators),
         }
     }
+}
 
-    /// Refuses a form whose `csrf` field is not this session's token.
-    pub fn check(&self, form: &HashMap<String, String>) -> ConsoleResult<()> {
+/// A form posted by a signed-in operator, with this session's CSRF token: every console action
+/// takes one, so no action can skip the check.
+pub(crate) struct Acting {
+    pub operator: Operator,
+    pub form: HashMap<String, String>,
+}
+
+impl FromRequest<AppState> for Acting {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
+        let (mut parts, body) = request.into_parts();
+        let operator = Operator::from_request_parts(&mut parts, state).await?;
+        let Form(form) = Form::<HashMap<String, String>>::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(IntoResponse::into_response)?;
         match form.get("csrf") {
-            Some(sent) if same(sent, &self.0.csrf) => Ok(()),
-            _ => Err(csrf_refused()),
+            Some(sent) if same(sent, &operator.0.csrf) => Ok(Acting { operator, form }),
+            _ => Err(csrf_refused().into_response()),
         }
     }
 }
@@ -203,12 +218,7 @@ fn signed_in(state: &AppState, opened: OpenedSession) -> Response {
     response
 }
 
-pub async fn log_out(
-    State(state): State<AppState>,
-    operator: Operator,
-    Form(form): Form<HashMap<String, String>>,
-) -> ConsoleResult {
-    operator.check(&form)?;
+pub async fn log_out(State(state): State<AppState>, Acting { operator, .. }: Acting) -> ConsoleResult {
     state.passbook.log_out(&operator.0).await?;
     let mut response = Redirect::to("/console/login").into_response();
     response.headers_mut().append(header::SET_COOKIE, set_cookie(&state, SESSION_COOKIE, "", 0));

@@ -1,8 +1,6 @@
 //! `/console/webhooks`: an app's delivery log with every attempt, and replays.
-use std::collections::HashMap;
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
 use passbook_types::passbook::{EventsQuery, ReplayRequest};
@@ -10,7 +8,7 @@ use serde::Deserialize;
 
 use super::apps::field;
 use super::format::{Column, Pager, query, sort_rows, when, when_opt};
-use super::{Chrome, ConsoleResult, Operator, done, render};
+use super::{Acting, Chrome, ConsoleResult, Operator, done, render};
 use crate::AppState;
 
 const PER_PAGE: u64 = 25;
@@ -179,11 +177,9 @@ pub async fn show(
 
 pub async fn replay_one(
     State(state): State<AppState>,
-    operator: Operator,
     Path((app, id)): Path<(String, String)>,
-    Form(form): Form<HashMap<String, String>>,
+    Acting { operator, .. }: Acting,
 ) -> ConsoleResult {
-    operator.check(&form)?;
     state.passbook.console_replay_event(&operator.0, &app, &id).await?;
     Ok(done(&format!("/console/webhooks/{app}/{id}"), "replayed"))
 }
@@ -191,11 +187,9 @@ pub async fn replay_one(
 /// Replays every event the form's filters match (failed ones unless it says otherwise).
 pub async fn replay_range(
     State(state): State<AppState>,
-    operator: Operator,
     Path(app): Path<String>,
-    Form(form): Form<HashMap<String, String>>,
+    Acting { operator, form }: Acting,
 ) -> ConsoleResult {
-    operator.check(&form)?;
     let given = |name: &str| Some(field(&form, name).to_string()).filter(|v| !v.is_empty());
     let request = ReplayRequest {
         status: given("status"),
