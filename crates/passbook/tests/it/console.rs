@@ -439,3 +439,82 @@ async fn a_links_timeline_shows_its_steps_and_what_the_bank_said_never_what_was_
     assert_eq!(overview.matches(">1 (100%)</text>").count(), 5, "{overview}");
     assert!(!overview.contains(">challenge</text>"), "a step no link reached is left out");
 }
+
+#[tokio::test]
+async fn accounts_are_found_by_name_email_number_or_id() {
+    let t = TestApp::spawn().await;
+    let [_, _, _, viewer] = team(&t).await;
+    t.link("console-search", "user_good").await;
+    let account = connected_ids(&t.receiver, 1).await.remove(0);
+    let details = t.wait_for_data(&account).await;
+    let (number, customer) = (details.account.account_number.clone(), details.customer.id.clone());
+    let found = |body: &str| body.contains(&format!("href=\"/console/accounts/{account}\""));
+    for query in [
+        "Samuel",
+        "olamide",
+        "samuel@neem.com",
+        "SAMUEL@NEEM.COM",
+        number.as_str(),
+        account.as_str(),
+        customer.as_str(),
+    ] {
+        let page = viewer.get(&format!("/console/accounts?q={}", url_encode(query))).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(found(&page.body), "searching {query:?} finds the account");
+    }
+    for query in ["Adaeze", "other@neem.com", "0000000000", "6b0d5481ccbaa18c04000000"] {
+        let page = viewer.get(&format!("/console/accounts?q={}", url_encode(query))).await;
+        assert!(!found(&page.body) && page.body.contains("No accounts match."), "{query:?} finds nothing");
+    }
+    let other_app = viewer.get(&format!("/console/accounts?app={}", t.app.app.id.replace('0', "1"))).await;
+    assert!(!found(&other_app.body), "filtered to another app");
+}
+
+fn url_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
+#[tokio::test]
+async fn institution_health_counts_links_and_what_users_were_told() {
+    let t = TestApp::spawn().await;
+    let [_, _, _, viewer] = team(&t).await;
+    let page = t.open(t.initiate("console-health", json!({})).await["mono_url"].as_str().unwrap()).await;
+    page.choose_institution(GTBANK).await;
+    page.post("auth-method", &[("auth_method", "internet_banking")]).await;
+    page.login("user_good", "wrong-pin").await;
+    page.login("user_good", "123456").await;
+    let account = connected_ids(&t.receiver, 1).await.remove(0);
+    t.wait_for_data(&account).await;
+    let body = viewer.get("/console/institutions").await.body;
+    let row = body.split("id=\"institution-5f2d08be60b92e2888287702\"").nth(1).unwrap().split("</tr>").next().unwrap();
+    let cells: Vec<&str> =
+        row.split("<td").skip(1).map(|c| c.split('>').nth(1).unwrap().split('<').next().unwrap()).collect();
+    assert_eq!(cells[1..4], ["operational", "1", "100%"], "{row}");
+    assert!(cells[4].contains("×1"), "the wrong password's message is counted: {row}");
+    assert!(cells[5].ends_with("(1)"), "one fetch timed: {row}");
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_secure_behind_tls() {
+    let t = TestApp::spawn_with(|c| c.public_url = Some("https://passbook.example".into())).await;
+    let base = format!("http://{}", t.server.as_ref().unwrap().addr);
+    let link = setup_link(&t).replace("https://passbook.example", &base);
+    let path = &link[link.find("/console/join/").unwrap()..];
+    let fields = [("email", "owner@example.com"), ("password", PASSWORD), ("confirm", PASSWORD)];
+    let joined = submit_form(&base, path, path, BROWSER, &fields).await;
+    assert_eq!(joined.status, StatusCode::SEE_OTHER);
+    let session = joined
+        .headers
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .find(|c| c.starts_with("pb_console="))
+        .unwrap()
+        .to_string();
+    assert!(
+        session.contains("; Secure") && session.contains("HttpOnly") && session.contains("SameSite=Strict"),
+        "{session}"
+    );
+}

@@ -99,6 +99,17 @@ async fn operators_run_passbook_from_the_console_in_chromium() {
     assert_eq!(text(&b, "#links-started").await, "2");
     assert!(present(&b, "svg.chart rect.linked").await, "the links chart is drawn");
     b.shot("overview").await;
+    // Live updates: a link started elsewhere shows on the open overview within its 15-second
+    // refresh, without a reload.
+    b.client.execute("window.passbookSamePage = true", vec![]).await.unwrap();
+    t.initiate("console-live", json!({})).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(25);
+    while text(&b, "#links-started").await != "3" {
+        assert!(std::time::Instant::now() < deadline, "the overview did not refresh itself");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let same = b.client.execute("return window.passbookSamePage === true", vec![]).await.unwrap();
+    assert_eq!(same, true, "the figures changed in place; the page was not reloaded");
 
     // Invitations for the other roles, each link shown once.
     b.goto(&format!("{base}/console/operators")).await;
