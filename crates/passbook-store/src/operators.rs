@@ -135,7 +135,10 @@ pub(crate) async fn invite(store: &SqlStore, token_hash: &str, now: Timestamp) -
     }))
 }
 
+/// Inserts the session, and forgets the sessions that have expired.
 pub(crate) async fn insert_session(store: &SqlStore, s: &OperatorSession) -> StoreResult<()> {
+    let mut tx = store.write().await?;
+    sqlx::query("DELETE FROM operator_sessions WHERE expires_at <= $1").bind(s.created_at.0).execute(&mut *tx).await?;
     sqlx::query(
         "INSERT INTO operator_sessions (token_hash, operator_id, browser_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
     )
@@ -144,8 +147,9 @@ pub(crate) async fn insert_session(store: &SqlStore, s: &OperatorSession) -> Sto
     .bind(&s.browser_hash)
     .bind(s.created_at.0)
     .bind(s.expires_at.0)
-    .execute(&store.pool)
+    .execute(&mut *tx)
     .await?;
+    tx.commit().await?;
     Ok(())
 }
 

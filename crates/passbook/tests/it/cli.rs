@@ -59,6 +59,7 @@ async fn serve_creates_the_sandbox_app_once_and_prints_its_keys() {
     assert!(first.contains("public key:     test_pk_"));
     assert!(first.contains("webhook secret: whsec_"));
     assert!(first.contains("Passbook is listening on http://127.0.0.1:"));
+    assert!(first.contains("Open this link once to make the first owner") && first.contains("/console/join/"), "{first}");
     assert!(dir.path().join("p.db.key").exists(), "the master key file is created beside the database");
     let second = run(0);
     assert!(!second.contains("secret key"), "{second}");
@@ -81,4 +82,42 @@ async fn the_sandbox_clock_moves_from_the_command_line() {
     let out = passbook_cli(&t, &["sandbox", "advance", "--days", "0", "--app", &t.app.app.id]).await;
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("1 to 366 days"));
+}
+
+#[tokio::test]
+async fn operators_are_made_from_the_command_line_and_log_in() {
+    let t = TestApp::spawn().await;
+    let (db, key) = (t.config.database_url.clone(), t.config.master_key.clone().unwrap());
+    let created = tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_passbook"))
+            .args(["operators", "create", "--email", "Ops@Example.com", "--role", "admin", "--password-stdin"])
+            .env("PASSBOOK_DATABASE_URL", &db)
+            .env("PASSBOOK_MASTER_KEY", &key)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(format!("{}\n", crate::console::PASSWORD).as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    assert!(String::from_utf8_lossy(&created.stdout).contains("created admin operator ops@example.com"));
+    let made = passbook_cli(&t, &["operators", "create", "--email", "viewer@example.com", "--role", "viewer"]).await;
+    let said = String::from_utf8_lossy(&made.stdout).into_owned();
+    let password = said.split("password (shown only now): ").nth(1).expect("a made password is shown once").trim();
+    let again = passbook_cli(&t, &["operators", "create", "--email", "ops@example.com", "--role", "owner"]).await;
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("An operator with e-mail ops@example.com exists already"));
+    let bad = passbook_cli(&t, &["operators", "create", "--email", "x@example.com", "--role", "superuser"]).await;
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("role must be owner, admin, developer or viewer"));
+    let listed = String::from_utf8_lossy(&passbook_cli(&t, &["operators", "list"]).await.stdout).into_owned();
+    assert!(listed.contains("admin") && listed.contains("ops@example.com") && listed.contains("viewer@example.com"), "{listed}");
+    let admin = crate::console::Console::login(&t.base, "ops@example.com").await;
+    assert!(admin.get("/console").await.body.contains(">admin<"));
+    let viewer = crate::console::Console::try_login(&t.base, "viewer@example.com", password).await;
+    assert_eq!(viewer.status.as_u16(), 303, "the shown password logs in");
 }
