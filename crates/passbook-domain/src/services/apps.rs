@@ -17,7 +17,7 @@ impl Passbook {
         }
         let webhook_url = webhook_url.map(|u| self.parse_webhook_url(u)).transpose()?;
         let now = self.clock.now();
-        let secret_key = format!("test_sk_{}", ids::random_alnum(32));
+        let secret_key = new_secret_key();
         let app = App {
             id: ids::object_id(now),
             name: name.to_string(),
@@ -122,6 +122,11 @@ impl Passbook {
         self.apps.put(&app);
         Ok(app)
     }
+}
+
+/// A new secret key; only its hash and its first 12 characters (the hint) are kept.
+pub(crate) fn new_secret_key() -> String {
+    format!("test_sk_{}", ids::random_alnum(32))
 }
 
 /// An absolute http(s) URL, or an error naming `field`.

@@ -59,7 +59,10 @@ async fn serve_creates_the_sandbox_app_once_and_prints_its_keys() {
     assert!(first.contains("public key:     test_pk_"));
     assert!(first.contains("webhook secret: whsec_"));
     assert!(first.contains("Passbook is listening on http://127.0.0.1:"));
-    assert!(first.contains("Open this link once to make the first owner") && first.contains("/console/join/"), "{first}");
+    assert!(
+        first.contains("Open this link once to make the first owner") && first.contains("/console/join/"),
+        "{first}"
+    );
     assert!(dir.path().join("p.db.key").exists(), "the master key file is created beside the database");
     let second = run(0);
     assert!(!second.contains("secret key"), "{second}");
@@ -115,7 +118,10 @@ async fn operators_are_made_from_the_command_line_and_log_in() {
     let bad = passbook_cli(&t, &["operators", "create", "--email", "x@example.com", "--role", "superuser"]).await;
     assert!(String::from_utf8_lossy(&bad.stderr).contains("role must be owner, admin, developer or viewer"));
     let listed = String::from_utf8_lossy(&passbook_cli(&t, &["operators", "list"]).await.stdout).into_owned();
-    assert!(listed.contains("admin") && listed.contains("ops@example.com") && listed.contains("viewer@example.com"), "{listed}");
+    assert!(
+        listed.contains("admin") && listed.contains("ops@example.com") && listed.contains("viewer@example.com"),
+        "{listed}"
+    );
     let admin = crate::console::Console::login(&t.base, "ops@example.com").await;
     assert!(admin.get("/console").await.body.contains(">admin<"));
     let viewer = crate::console::Console::try_login(&t.base, "viewer@example.com", password).await;

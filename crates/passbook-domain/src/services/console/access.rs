@@ -83,8 +83,8 @@ impl Passbook {
 
     /// An invitation to join as `role`; the token is shown to the inviter once.
     pub async fn invite_operator(&self, by: &Signed, role: &str) -> Result<String> {
-        let role = parse_role(role)?;
         by.require(Permission::InviteOperators)?;
+        let role = parse_role(role)?;
         if !by.operator.role.can_invite(role) {
             return Err(Error::Forbidden(format!("Only an owner can invite an {}", role.as_str())));
         }
@@ -120,7 +120,7 @@ impl Passbook {
     pub async fn create_operator(&self, email: &str, password: &str, role: &str) -> Result<Operator> {
         let role = parse_role(role)?;
         let operator = self.insert_operator(email, password, role, None).await?;
-        self.record_audit("cli", "", "operator_created", &operator.email, role.as_str()).await?;
+        self.record_audit("cli", "", "operator_created", &operator.id, role.as_str()).await?;
         Ok(operator)
     }
 

@@ -62,7 +62,7 @@ impl Passbook {
         if !KEY_OVERLAPS_HOURS.contains(&overlap_hours) {
             return Err(Error::invalid("overlap_hours", "overlap_hours must be 0, 1, 24 or 72"));
         }
-        let secret_key = format!("test_sk_{}", ids::random_alnum(32));
+        let secret_key = crate::services::apps::new_secret_key();
         let until = self.clock.now().plus_millis(overlap_hours * 3_600_000);
         let found = self.store.rotate_secret_key(app_id, &hash_secret(&secret_key), &secret_key[..12], until).await?;
         self.apps.clear();
