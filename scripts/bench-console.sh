@@ -3,7 +3,7 @@
 # 100,000 link sessions over 14 days (400,000 timeline steps), 200,000 webhook attempts and
 # 100,000 finished fetches of 1,000 accounts. Seeds a fresh SQLite file with sqlite3, runs the
 # release build, logs in, and prints the median and slowest of 20 loads of each page.
-# Usage: scripts/bench-console.sh   (needs sqlite3 and curl)
+# Usage: scripts/bench-console.sh   (needs sqlite3, curl and bc)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release -q -p passbook

@@ -79,8 +79,13 @@ impl IntoResponse for ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
-pub async fn not_found(uri: axum::http::Uri) -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, format!("No route for {}", uri.path()))
+/// No route: the failed envelope, or under `/console` the console's page.
+pub async fn not_found(uri: axum::http::Uri) -> Response {
+    let message = format!("No route for {}", uri.path());
+    if uri.path().starts_with("/console") {
+        return crate::console::error_page(StatusCode::NOT_FOUND, &message);
+    }
+    ApiError::new(StatusCode::NOT_FOUND, message).into_response()
 }
 
 pub async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> ApiError {

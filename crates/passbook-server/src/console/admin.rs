@@ -161,6 +161,7 @@ pub async fn audit(State(state): State<AppState>, operator: Operator, Query(q): 
     let page = q.page.unwrap_or(1).max(1);
     let entries = state.passbook.audit_log(PageRequest::new(page, Some(AUDIT_PER_PAGE))).await?;
     let operators = state.passbook.operators().await?;
+    let apps = state.passbook.list_apps().await?;
     let who = |actor: &str| match actor.strip_prefix("operator:") {
         Some(id) => operators.iter().find(|o| o.id == id).map_or_else(|| actor.to_string(), |o| o.email.clone()),
         None => actor.to_string(),
@@ -172,7 +173,7 @@ pub async fn audit(State(state): State<AppState>, operator: Operator, Query(q): 
             at: when(e.at),
             who: who(&e.actor),
             action: e.action.replace('_', " "),
-            app: e.app_id,
+            app: apps.iter().find(|a| a.id == e.app_id).map_or(e.app_id, |a| a.name.clone()),
             subject: e.subject,
             detail: e.detail,
         })

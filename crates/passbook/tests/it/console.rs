@@ -161,6 +161,9 @@ async fn the_setup_link_makes_the_first_owner_once() {
     let overview = owner.get("/console").await;
     assert_eq!(overview.status, StatusCode::OK);
     assert!(overview.body.contains("owner@example.com") && overview.body.contains(">owner<"));
+    let lost = owner.get("/console/nowhere").await;
+    assert_eq!(lost.status, StatusCode::NOT_FOUND);
+    assert!(lost.body.contains("<h1>Not found</h1>") && lost.body.contains("No route for /console/nowhere"));
     let again = send(t.http.get(&link)).await;
     assert_eq!(again.status, StatusCode::NOT_FOUND, "a setup link works once");
     assert!(again.body.contains("used already"));
