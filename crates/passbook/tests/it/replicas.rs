@@ -244,3 +244,95 @@ async fn a_page_kept_by_one_replica_follows_a_fetch_asked_of_another() {
         process.child.wait().unwrap();
     }
 }
+
+/// The console's promises across processes on one database: failed logins count wherever they
+/// were tried, a session opened at one replica works at another, an institution switched at one
+/// is shown by the other, and a secret key rotated without overlap stops at the other within its
+/// app cache's 5 seconds.
+#[tokio::test]
+async fn the_console_holds_across_replicas() {
+    use crate::console::{Answer, Console};
+    let dir = tempfile::tempdir().unwrap();
+    let (db, key, _receiver, secret) = process_setup(&dir).await;
+    let cli = |args: &[&str]| {
+        let (db, key) = (db.clone(), key.clone());
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        async move {
+            tokio::task::spawn_blocking(move || {
+                let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_passbook"));
+                command.args(args).env("PASSBOOK_DATABASE_URL", db).env("PASSBOOK_MASTER_KEY", key);
+                String::from_utf8(command.output().unwrap().stdout).unwrap()
+            })
+            .await
+            .unwrap()
+        }
+    };
+    // Operators made by the CLI, each with the password it shows once.
+    let mut passwords = std::collections::HashMap::new();
+    for role in ["owner", "admin", "developer"] {
+        let said = cli(&["operators", "create", "--email", &format!("{role}@example.com"), "--role", role]).await;
+        passwords.insert(role, said.split("password (shown only now): ").nth(1).unwrap().trim().to_string());
+    }
+    let (db2, key2) = (db.clone(), key.clone());
+    let [mut a, mut b] = tokio::task::spawn_blocking(move || {
+        [serve(&db2, &key2, &["--no-workers"]), serve(&db2, &key2, &["--no-workers", "--no-migrate"])]
+    })
+    .await
+    .unwrap();
+    let signed_in = |answer: &Answer, base: &str| {
+        assert_eq!(answer.status.as_u16(), 303, "{}", answer.body);
+        let cookie = answer
+            .headers
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap())
+            .find(|c| c.starts_with("pb_console="));
+        let session = cookie.unwrap().split(';').next().unwrap().trim_start_matches("pb_console=").to_string();
+        Console { base: base.to_string(), http: client(), session, agent: "Mozilla/5.0 (console test) Chromium".into() }
+    };
+
+    // Five failures, split over the two replicas, lock the account on both.
+    for (n, base) in [&a.base, &b.base, &a.base, &b.base, &a.base].into_iter().enumerate() {
+        let wrong = Console::try_login(base, "owner@example.com", &format!("wrong {n}")).await;
+        assert_eq!(wrong.status.as_u16(), 401);
+    }
+    for base in [&a.base, &b.base] {
+        let locked = Console::try_login(base, "owner@example.com", &passwords["owner"]).await;
+        assert_eq!(locked.status.as_u16(), 429, "{}", locked.body);
+    }
+
+    // A session opened at A works at B.
+    let developer =
+        signed_in(&Console::try_login(&a.base, "developer@example.com", &passwords["developer"]).await, &a.base);
+    let developer_at_b = Console { base: b.base.clone(), http: client(), ..developer };
+    assert_eq!(developer_at_b.get("/console/apps").await.status.as_u16(), 200, "sessions live in the database");
+
+    // An institution switched through A is down at B.
+    let admin = signed_in(&Console::try_login(&a.base, "admin@example.com", &passwords["admin"]).await, &a.base);
+    let switched = admin.post(&format!("/console/institutions/{GTBANK}/status"), &[("status", "down")]).await;
+    assert_eq!(switched.status.as_u16(), 303);
+    let http = client();
+    let listed: Value =
+        http.get(format!("{}/v3/institutions?name=GTBank", b.base)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(listed["data"][0]["status"], "down");
+
+    // A key rotated through B with no overlap: A, which has the old key cached, refuses it
+    // within the cache's 5 seconds.
+    let answer_to = |base: &str, key: &str| http.get(format!("{base}/v2/accounts")).header("mono-sec-key", key).send();
+    assert_eq!(answer_to(&a.base, &secret).await.unwrap().status().as_u16(), 200);
+    let apps: Value = serde_json::from_str(&cli(&["apps", "list", "--json"]).await).unwrap();
+    let app_id = apps[0]["id"].as_str().unwrap();
+    let admin_at_b = Console { base: b.base.clone(), http: client(), ..admin };
+    let rotated = admin_at_b.post(&format!("/console/apps/{app_id}/secret-key"), &[("overlap_hours", "0")]).await;
+    assert_eq!(rotated.status.as_u16(), 200);
+    assert_eq!(answer_to(&b.base, &secret).await.unwrap().status().as_u16(), 401, "at once where it was rotated");
+    let deadline = std::time::Instant::now() + Duration::from_secs(7);
+    while answer_to(&a.base, &secret).await.unwrap().status().as_u16() != 401 {
+        assert!(std::time::Instant::now() < deadline, "the other replica still takes the old key");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    for p in [&mut a, &mut b] {
+        let _ = p.child.kill();
+        let _ = p.child.wait();
+    }
+}
