@@ -81,15 +81,29 @@ pub trait AppStore: Send + Sync {
     async fn app(&self, id: &str) -> Result<Option<App>>;
     /// The app whose secret key, or previous key still in its overlap at `now`, has this hash.
     async fn app_by_secret_hash(&self, hash: &str, now: Timestamp) -> Result<Option<App>>;
-    async fn rename_app(&self, app_id: &str, name: &str) -> Result<bool>;
+    async fn rename_app(&self, app_id: &str, name: &str, audit: &AuditEntry) -> Result<bool>;
     /// Makes `hash` the app's secret key; the current key keeps working until `overlap_until`.
-    async fn rotate_secret_key(&self, app_id: &str, hash: &str, hint: &str, overlap_until: Timestamp) -> Result<bool>;
+    async fn rotate_secret_key(
+        &self,
+        app_id: &str,
+        hash: &str,
+        hint: &str,
+        overlap_until: Timestamp,
+        audit: &AuditEntry,
+    ) -> Result<bool>;
     async fn app_by_public_key(&self, key: &str) -> Result<Option<App>>;
-    /// Sets or clears the app's webhook URL; false if there is no such app.
-    async fn set_webhook_url(&self, app_id: &str, url: Option<&str>) -> Result<bool>;
+    /// Sets or clears the app's webhook URL; false if there is no such app. Changes that carry an
+    /// audit line write it in their transaction.
+    async fn set_webhook_url(&self, app_id: &str, url: Option<&str>, audit: &AuditEntry) -> Result<bool>;
     /// Makes `secret` the app's webhook secret; the old one keeps signing until `overlap_until`.
-    async fn rotate_webhook_secret(&self, app_id: &str, secret: &str, overlap_until: Timestamp) -> Result<bool>;
-    async fn set_refresh_interval(&self, app_id: &str, hours: u32) -> Result<bool>;
+    async fn rotate_webhook_secret(
+        &self,
+        app_id: &str,
+        secret: &str,
+        overlap_until: Timestamp,
+        audit: &AuditEntry,
+    ) -> Result<bool>;
+    async fn set_refresh_interval(&self, app_id: &str, hours: u32, audit: Option<&AuditEntry>) -> Result<bool>;
     /// How far the app's sandbox clock is ahead of the time now, in milliseconds.
     async fn sandbox_offset(&self, app_id: &str) -> Result<i64>;
     /// Moves the app's sandbox clock `by_ms` further ahead; the new offset.
@@ -304,10 +318,16 @@ pub trait ConsoleStore: Send + Sync {
     async fn operator_count(&self) -> Result<u64>;
     async fn operators(&self) -> Result<Vec<Operator>>;
     async fn operator_by_email(&self, email: &str) -> Result<Option<OperatorRecord>>;
-    /// Inserts the operator; with `invite`, only if that invitation is unused and unexpired at
-    /// `operator.created_at`, marking it used in the same transaction.
-    async fn insert_operator(&self, record: &OperatorRecord, invite: Option<&str>) -> Result<OperatorCreated>;
-    async fn insert_invite(&self, invite: &Invite) -> Result<()>;
+    /// Inserts the operator and its audit line; with `invite`, only if that invitation is unused
+    /// and unexpired at `operator.created_at`, marking it used in the same transaction.
+    async fn insert_operator(
+        &self,
+        record: &OperatorRecord,
+        invite: Option<&str>,
+        audit: &AuditEntry,
+    ) -> Result<OperatorCreated>;
+    /// Inserts the invitation (and its audit line, for an operator's).
+    async fn insert_invite(&self, invite: &Invite, audit: Option<&AuditEntry>) -> Result<()>;
     /// An unused invitation that has not expired at `now`.
     async fn invite(&self, token_hash: &str, now: Timestamp) -> Result<Option<Invite>>;
     async fn insert_operator_session(&self, session: &OperatorSession) -> Result<()>;
@@ -321,8 +341,9 @@ pub trait ConsoleStore: Send + Sync {
     async fn insert_audit(&self, entry: &AuditEntry) -> Result<()>;
     async fn audit_log(&self, page: PageRequest) -> Result<Page<AuditEntry>>;
     async fn institution_overrides(&self) -> Result<Vec<InstitutionOverride>>;
-    /// Sets the institution's status, or with `Operational` removes the override.
-    async fn set_institution_override(&self, id: &str, status: InstitutionStatus, at: Timestamp) -> Result<()>;
+    /// Sets the institution's status (or with `Operational` removes the override) and writes the
+    /// audit line, whose time it takes.
+    async fn set_institution_override(&self, id: &str, status: InstitutionStatus, audit: &AuditEntry) -> Result<()>;
     async fn search_accounts(&self, search: &AccountSearch, page: PageRequest) -> Result<Page<(Account, Customer)>>;
     /// The most recent customers over all apps, newest first.
     async fn recent_customers(&self, limit: u32) -> Result<Vec<Customer>>;

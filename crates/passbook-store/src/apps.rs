@@ -1,9 +1,10 @@
 use passbook_domain::Timestamp;
-use passbook_domain::model::App;
-use sqlx::FromRow;
+use passbook_domain::model::{App, AuditEntry};
+use sqlx::{Any, FromRow, Transaction};
 
 use crate::SqlStore;
 use crate::error::{StoreError, StoreResult};
+use crate::operators::write_audit;
 
 #[derive(FromRow)]
 struct AppRow {
@@ -111,10 +112,23 @@ pub(crate) async fn by_secret_hash(store: &SqlStore, hash: &str, now: Timestamp)
     row.map(|r| store.app_from_row(r)).transpose()
 }
 
-pub(crate) async fn rename(store: &SqlStore, app_id: &str, name: &str) -> StoreResult<bool> {
-    let done =
-        sqlx::query("UPDATE apps SET name = $2 WHERE id = $1").bind(app_id).bind(name).execute(&store.pool).await?;
-    Ok(done.rows_affected() == 1)
+pub(crate) async fn rename(store: &SqlStore, app_id: &str, name: &str, audit: &AuditEntry) -> StoreResult<bool> {
+    let mut tx = store.write().await?;
+    let done = sqlx::query("UPDATE apps SET name = $2 WHERE id = $1").bind(app_id).bind(name).execute(&mut *tx).await?;
+    audited(tx, done.rows_affected() == 1, Some(audit)).await
+}
+
+/// Commits the change with its audit line, or, when there is no such app, nothing.
+async fn audited(mut tx: Transaction<'static, Any>, found: bool, audit: Option<&AuditEntry>) -> StoreResult<bool> {
+    if !found {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    if let Some(audit) = audit {
+        write_audit(&mut tx, audit).await?;
+    }
+    tx.commit().await?;
+    Ok(true)
 }
 
 /// The current key becomes the previous one, accepted until `overlap_until`.
@@ -124,7 +138,9 @@ pub(crate) async fn rotate_key(
     hash: &str,
     hint: &str,
     overlap_until: Timestamp,
+    audit: &AuditEntry,
 ) -> StoreResult<bool> {
+    let mut tx = store.write().await?;
     let done = sqlx::query(
         "UPDATE apps SET previous_secret_key_hash = secret_key_hash, previous_secret_key_expires_at = $4,
                          secret_key_hash = $2, secret_key_hint = $3
@@ -134,18 +150,21 @@ pub(crate) async fn rotate_key(
     .bind(hash)
     .bind(hint)
     .bind(overlap_until.0)
-    .execute(&store.pool)
+    .execute(&mut *tx)
     .await?;
-    Ok(done.rows_affected() == 1)
+    audited(tx, done.rows_affected() == 1, Some(audit)).await
 }
 
-pub(crate) async fn set_webhook_url(store: &SqlStore, app_id: &str, url: Option<&str>) -> StoreResult<bool> {
-    let done = sqlx::query("UPDATE apps SET webhook_url = $2 WHERE id = $1")
-        .bind(app_id)
-        .bind(url)
-        .execute(&store.pool)
-        .await?;
-    Ok(done.rows_affected() == 1)
+pub(crate) async fn set_webhook_url(
+    store: &SqlStore,
+    app_id: &str,
+    url: Option<&str>,
+    audit: &AuditEntry,
+) -> StoreResult<bool> {
+    let mut tx = store.write().await?;
+    let done =
+        sqlx::query("UPDATE apps SET webhook_url = $2 WHERE id = $1").bind(app_id).bind(url).execute(&mut *tx).await?;
+    audited(tx, done.rows_affected() == 1, Some(audit)).await
 }
 
 /// Moves the current secret to "previous" (re-sealed for its new column) and seals the new one.
@@ -154,6 +173,7 @@ pub(crate) async fn rotate_secret(
     app_id: &str,
     secret: &str,
     overlap_until: Timestamp,
+    audit: &AuditEntry,
 ) -> StoreResult<bool> {
     let mut tx = store.write().await?;
     let current: Option<Vec<u8>> = sqlx::query_scalar("SELECT webhook_secret_sealed FROM apps WHERE id = $1")
@@ -172,8 +192,7 @@ pub(crate) async fn rotate_secret(
     .bind(overlap_until.0)
     .execute(&mut *tx)
     .await?;
-    tx.commit().await?;
-    Ok(true)
+    audited(tx, true, Some(audit)).await
 }
 
 pub(crate) async fn sandbox_offset(store: &SqlStore, app_id: &str) -> StoreResult<i64> {
@@ -198,7 +217,12 @@ pub(crate) async fn advance_sandbox_clock(store: &SqlStore, app_id: &str, by_ms:
     offsets.first().copied().ok_or_else(|| StoreError::Corrupt(format!("no app {app_id}")))
 }
 
-pub(crate) async fn set_refresh_interval(store: &SqlStore, app_id: &str, hours: u32) -> StoreResult<bool> {
+pub(crate) async fn set_refresh_interval(
+    store: &SqlStore,
+    app_id: &str,
+    hours: u32,
+    audit: Option<&AuditEntry>,
+) -> StoreResult<bool> {
     let mut tx = store.write().await?;
     let done = sqlx::query("UPDATE apps SET refresh_interval_hours = $2 WHERE id = $1")
         .bind(app_id)
@@ -213,8 +237,7 @@ pub(crate) async fn set_refresh_interval(store: &SqlStore, app_id: &str, hours: 
     .bind(hours as i64)
     .execute(&mut *tx)
     .await?;
-    tx.commit().await?;
-    Ok(done.rows_affected() == 1)
+    audited(tx, done.rows_affected() == 1, audit).await
 }
 
 /// The `AppStore` port, on the functions above.
@@ -244,8 +267,8 @@ mod port {
             Ok(self.retrying(|| crate::apps::by_secret_hash(self, hash, now)).await?)
         }
 
-        async fn rename_app(&self, app_id: &str, name: &str) -> Result<bool> {
-            Ok(self.retrying(|| crate::apps::rename(self, app_id, name)).await?)
+        async fn rename_app(&self, app_id: &str, name: &str, audit: &AuditEntry) -> Result<bool> {
+            Ok(self.retrying(|| crate::apps::rename(self, app_id, name, audit)).await?)
         }
 
         async fn rotate_secret_key(
@@ -254,24 +277,31 @@ mod port {
             hash: &str,
             hint: &str,
             overlap_until: Timestamp,
+            audit: &AuditEntry,
         ) -> Result<bool> {
-            Ok(self.retrying(|| crate::apps::rotate_key(self, app_id, hash, hint, overlap_until)).await?)
+            Ok(self.retrying(|| crate::apps::rotate_key(self, app_id, hash, hint, overlap_until, audit)).await?)
         }
 
-        async fn set_webhook_url(&self, app_id: &str, url: Option<&str>) -> Result<bool> {
-            Ok(self.retrying(|| crate::apps::set_webhook_url(self, app_id, url)).await?)
+        async fn set_webhook_url(&self, app_id: &str, url: Option<&str>, audit: &AuditEntry) -> Result<bool> {
+            Ok(self.retrying(|| crate::apps::set_webhook_url(self, app_id, url, audit)).await?)
         }
 
-        async fn rotate_webhook_secret(&self, app_id: &str, secret: &str, overlap_until: Timestamp) -> Result<bool> {
-            Ok(self.retrying(|| crate::apps::rotate_secret(self, app_id, secret, overlap_until)).await?)
+        async fn rotate_webhook_secret(
+            &self,
+            app_id: &str,
+            secret: &str,
+            overlap_until: Timestamp,
+            audit: &AuditEntry,
+        ) -> Result<bool> {
+            Ok(self.retrying(|| crate::apps::rotate_secret(self, app_id, secret, overlap_until, audit)).await?)
         }
 
         async fn app_by_public_key(&self, key: &str) -> Result<Option<App>> {
             Ok(self.retrying(|| crate::apps::by_column(self, "public_key", key)).await?)
         }
 
-        async fn set_refresh_interval(&self, app_id: &str, hours: u32) -> Result<bool> {
-            Ok(self.retrying(|| crate::apps::set_refresh_interval(self, app_id, hours)).await?)
+        async fn set_refresh_interval(&self, app_id: &str, hours: u32, audit: Option<&AuditEntry>) -> Result<bool> {
+            Ok(self.retrying(|| crate::apps::set_refresh_interval(self, app_id, hours, audit)).await?)
         }
 
         async fn sandbox_offset(&self, app_id: &str) -> Result<i64> {

@@ -238,12 +238,17 @@ mod port {
             Ok(self.retrying(|| ops::by_email(self, email)).await?)
         }
 
-        async fn insert_operator(&self, record: &OperatorRecord, invite: Option<&str>) -> Result<OperatorCreated> {
-            Ok(self.retrying(|| ops::insert(self, record, invite)).await?)
+        async fn insert_operator(
+            &self,
+            record: &OperatorRecord,
+            invite: Option<&str>,
+            audit: &AuditEntry,
+        ) -> Result<OperatorCreated> {
+            Ok(self.retrying(|| ops::insert(self, record, invite, audit)).await?)
         }
 
-        async fn insert_invite(&self, invite: &Invite) -> Result<()> {
-            Ok(self.retrying(|| ops::insert_invite(self, invite)).await?)
+        async fn insert_invite(&self, invite: &Invite, audit: Option<&AuditEntry>) -> Result<()> {
+            Ok(self.retrying(|| ops::insert_invite(self, invite, audit)).await?)
         }
 
         async fn invite(&self, token_hash: &str, now: Timestamp) -> Result<Option<Invite>> {
@@ -290,8 +295,13 @@ mod port {
             Ok(self.retrying(|| ops::institution_overrides(self)).await?)
         }
 
-        async fn set_institution_override(&self, id: &str, status: InstitutionStatus, at: Timestamp) -> Result<()> {
-            Ok(self.retrying(|| ops::set_institution_override(self, id, status, at)).await?)
+        async fn set_institution_override(
+            &self,
+            id: &str,
+            status: InstitutionStatus,
+            audit: &AuditEntry,
+        ) -> Result<()> {
+            Ok(self.retrying(|| ops::set_institution_override(self, id, status, audit)).await?)
         }
 
         async fn search_accounts(

@@ -3,7 +3,7 @@
 use passbook_domain::Timestamp;
 use passbook_domain::model::*;
 use passbook_domain::store::OperatorCreated;
-use sqlx::FromRow;
+use sqlx::{Any, FromRow, Transaction};
 
 use crate::SqlStore;
 use crate::error::{StoreResult, is_unique_violation};
@@ -63,6 +63,7 @@ pub(crate) async fn insert(
     store: &SqlStore,
     record: &OperatorRecord,
     invite: Option<&str>,
+    audit: &AuditEntry,
 ) -> StoreResult<OperatorCreated> {
     let op = &record.operator;
     let mut tx = store.write().await?;
@@ -97,11 +98,13 @@ pub(crate) async fn insert(
         }
         other => other?,
     };
+    write_audit(&mut tx, audit).await?;
     tx.commit().await?;
     Ok(OperatorCreated::Created)
 }
 
-pub(crate) async fn insert_invite(store: &SqlStore, invite: &Invite) -> StoreResult<()> {
+pub(crate) async fn insert_invite(store: &SqlStore, invite: &Invite, audit: Option<&AuditEntry>) -> StoreResult<()> {
+    let mut tx = store.write().await?;
     sqlx::query(
         "INSERT INTO operator_invites (token_hash, role, invited_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
     )
@@ -110,8 +113,12 @@ pub(crate) async fn insert_invite(store: &SqlStore, invite: &Invite) -> StoreRes
     .bind(&invite.invited_by)
     .bind(invite.created_at.0)
     .bind(invite.expires_at.0)
-    .execute(&store.pool)
+    .execute(&mut *tx)
     .await?;
+    if let Some(audit) = audit {
+        write_audit(&mut tx, audit).await?;
+    }
+    tx.commit().await?;
     Ok(())
 }
 
@@ -229,6 +236,14 @@ pub(crate) async fn clear_login_failures(store: &SqlStore, subject: &str) -> Sto
 }
 
 pub(crate) async fn insert_audit(store: &SqlStore, e: &AuditEntry) -> StoreResult<()> {
+    let mut tx = store.write().await?;
+    write_audit(&mut tx, e).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Writes an audit line in the transaction of the change it records.
+pub(crate) async fn write_audit(tx: &mut Transaction<'static, Any>, e: &AuditEntry) -> StoreResult<()> {
     sqlx::query("INSERT INTO audit_log (app_id, action, subject, at, actor, detail) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(&e.app_id)
         .bind(&e.action)
@@ -236,7 +251,7 @@ pub(crate) async fn insert_audit(store: &SqlStore, e: &AuditEntry) -> StoreResul
         .bind(e.at.0)
         .bind(&e.actor)
         .bind(&e.detail)
-        .execute(&store.pool)
+        .execute(&mut **tx)
         .await?;
     Ok(())
 }
@@ -285,13 +300,11 @@ pub(crate) async fn set_institution_override(
     store: &SqlStore,
     id: &str,
     status: InstitutionStatus,
-    at: Timestamp,
+    audit: &AuditEntry,
 ) -> StoreResult<()> {
+    let mut tx = store.write().await?;
     if status == InstitutionStatus::Operational {
-        sqlx::query("DELETE FROM institution_overrides WHERE institution_id = $1")
-            .bind(id)
-            .execute(&store.pool)
-            .await?;
+        sqlx::query("DELETE FROM institution_overrides WHERE institution_id = $1").bind(id).execute(&mut *tx).await?;
     } else {
         sqlx::query(
             "INSERT INTO institution_overrides (institution_id, status, updated_at) VALUES ($1, $2, $3)
@@ -299,9 +312,11 @@ pub(crate) async fn set_institution_override(
         )
         .bind(id)
         .bind(status.as_str())
-        .bind(at.0)
-        .execute(&store.pool)
+        .bind(audit.at.0)
+        .execute(&mut *tx)
         .await?;
     }
+    write_audit(&mut tx, audit).await?;
+    tx.commit().await?;
     Ok(())
 }

@@ -780,12 +780,12 @@ async fn apps(command: AppsCommand) -> anyhow::Result<()> {
         }
         AppsCommand::SetRefresh { app_id, hours, db } => {
             let passbook = app::build(&db.config(), String::new()).await?;
-            passbook.set_refresh_interval(&app_id, hours).await?;
+            passbook.set_refresh_interval(&app_id, hours, "cli").await?;
             println!("accounts of {app_id} refresh every {hours} hours");
         }
         AppsCommand::SetWebhook { app_id, url, db } => {
             let passbook = app::build(&db.config(), String::new()).await?;
-            passbook.set_webhook_url(&app_id, url.as_deref()).await?;
+            passbook.set_webhook_url(&app_id, url.as_deref(), "cli").await?;
             println!("webhook URL of {app_id}: {}", url.as_deref().unwrap_or("(none)"));
         }
     }

@@ -55,9 +55,10 @@ impl Passbook {
     }
 
     /// Sets (or with `None` clears) where the app's webhooks go.
-    pub async fn set_webhook_url(&self, app_id: &str, url: Option<&str>) -> Result<()> {
+    pub async fn set_webhook_url(&self, app_id: &str, url: Option<&str>, actor: &str) -> Result<()> {
         let url = url.map(|u| self.parse_webhook_url(u)).transpose()?;
-        let found = self.store.set_webhook_url(app_id, url.as_deref()).await?;
+        let audit = self.audit_entry(actor, app_id, "webhook_url_changed", app_id, url.as_deref().unwrap_or("(none)"));
+        let found = self.store.set_webhook_url(app_id, url.as_deref(), &audit).await?;
         self.apps.clear();
         if !found {
             return Err(Error::not_found(format!("No app with id '{app_id}'")));
@@ -81,14 +82,15 @@ impl Passbook {
     }
 
     /// How often the app's accounts are refreshed: every 24, 12 or 6 hours.
-    pub async fn set_refresh_interval(&self, app_id: &str, hours: u32) -> Result<()> {
+    pub async fn set_refresh_interval(&self, app_id: &str, hours: u32, actor: &str) -> Result<()> {
         if !REFRESH_INTERVALS.contains(&hours) {
             return Err(Error::invalid(
                 "refresh_interval_hours",
                 format!("refresh_interval_hours must be 24, 12 or 6, got {hours}"),
             ));
         }
-        let found = self.store.set_refresh_interval(app_id, hours).await?;
+        let audit = self.audit_entry(actor, app_id, "refresh_interval_changed", app_id, &format!("{hours} h"));
+        let found = self.store.set_refresh_interval(app_id, hours, Some(&audit)).await?;
         self.apps.clear();
         if !found {
             return Err(Error::not_found(format!("No app with id '{app_id}'")));

@@ -19,8 +19,7 @@ impl Passbook {
     /// the audit log.
     pub async fn update_webhook_url(&self, app: &App, url: Option<&str>, actor: &str) -> Result<App> {
         let url = url.map(str::trim).filter(|u| !u.is_empty());
-        self.set_webhook_url(&app.id, url).await?;
-        self.record_audit(actor, &app.id, "webhook_url_changed", &app.id, url.unwrap_or("(none)")).await?;
+        self.set_webhook_url(&app.id, url, actor).await?;
         self.store.app(&app.id).await?.ok_or_else(|| Error::not_found("app"))
     }
 
@@ -28,12 +27,12 @@ impl Passbook {
     pub async fn rotate_webhook_secret(&self, app: &App, actor: &str) -> Result<RotatedSecret> {
         let secret = new_webhook_secret();
         let until = self.clock.now().plus_millis(SECRET_ROTATION_OVERLAP_MS);
-        let found = self.store.rotate_webhook_secret(&app.id, &secret, until).await?;
+        let audit = self.audit_entry(actor, &app.id, "webhook_secret_rotated", &app.id, "");
+        let found = self.store.rotate_webhook_secret(&app.id, &secret, until, &audit).await?;
         self.apps.clear();
         if !found {
             return Err(Error::not_found("app"));
         }
-        self.record_audit(actor, &app.id, "webhook_secret_rotated", &app.id, "").await?;
         Ok(RotatedSecret { secret, previous_valid_until: until })
     }
 

@@ -163,7 +163,7 @@ pub async fn put_settings(
     let hours = body.refresh_interval_hours.ok_or_else(|| {
         passbook_domain::Error::invalid("refresh_interval_hours", "refresh_interval_hours is required (24, 12 or 6)")
     })?;
-    state.passbook.set_refresh_interval(&app.id, hours).await?;
+    state.passbook.set_refresh_interval(&app.id, hours, "api").await?;
     Ok(Json(success(&state, "Settings updated successfully", SettingsOut { refresh_interval_hours: hours })))
 }
 

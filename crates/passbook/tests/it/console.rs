@@ -369,6 +369,12 @@ async fn a_rotated_secret_key_works_beside_the_new_one_for_its_overlap() {
     let bad = developer.post(&format!("/console/apps/{app}/secret-key"), &[("overlap_hours", "5")]).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert!(bad.body.contains("overlap_hours must be 0, 1, 24 or 72"));
+    // The audit line is written with the change, and only with it.
+    let missing = developer.post("/console/apps/000000000000000000000000/secret-key", &[("overlap_hours", "1")]).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    let audit = developer.get("/console/audit").await.body;
+    assert_eq!(audit.matches("secret key rotated").count(), 2, "{audit}");
+    assert!(audit.contains("overlap 1 h") && audit.contains("overlap 0 h"));
 }
 
 fn hidden_secret(body: &str) -> String {

@@ -198,7 +198,16 @@ async fn production_mode_refuses_internal_addresses_when_set_and_when_called() {
     if !host.is_empty() && !resolved.is_empty() && resolved.iter().all(|a: &std::net::SocketAddr| a.ip().is_loopback())
     {
         let url = t.receiver.url.replace("127.0.0.1", &host);
-        t.server.as_ref().unwrap().passbook.store.set_webhook_url(&t.app.app.id, Some(&url)).await.unwrap();
+        let passbook = &t.server.as_ref().unwrap().passbook;
+        let audit = passbook_domain::model::AuditEntry {
+            actor: "test".into(),
+            app_id: t.app.app.id.clone(),
+            action: "webhook_url_changed".into(),
+            subject: t.app.app.id.clone(),
+            detail: url.clone(),
+            at: passbook.clock.now(),
+        };
+        passbook.store.set_webhook_url(&t.app.app.id, Some(&url), &audit).await.unwrap();
         assert_refused(&t, &host).await;
     }
     assert!(t.receiver.all().is_empty());

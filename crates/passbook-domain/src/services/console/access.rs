@@ -67,17 +67,19 @@ impl Passbook {
         self.new_invite(Role::Owner, None).await.map(Some)
     }
 
-    async fn new_invite(&self, role: Role, invited_by: Option<&Operator>) -> Result<String> {
+    /// A one-time link's token; an operator's invitation is audited with it.
+    async fn new_invite(&self, role: Role, invited_by: Option<&Signed>) -> Result<String> {
         let token = ids::random_alnum(32);
         let now = self.clock.now();
         let invite = Invite {
             token_hash: hash_secret(&token),
             role,
-            invited_by: invited_by.map(|o| o.id.clone()),
+            invited_by: invited_by.map(|by| by.operator.id.clone()),
             created_at: now,
             expires_at: now.plus_millis(INVITE_TTL_MS),
         };
-        self.store.insert_invite(&invite).await?;
+        let audit = invited_by.map(|by| self.audit_entry(&by.actor(), "", "operator_invited", "", role.as_str()));
+        self.store.insert_invite(&invite, audit.as_ref()).await?;
         Ok(token)
     }
 
@@ -88,9 +90,7 @@ impl Passbook {
         if !by.operator.role.can_invite(role) {
             return Err(Error::Forbidden(format!("Only an owner can invite an {}", role.as_str())));
         }
-        let token = self.new_invite(role, Some(&by.operator)).await?;
-        self.audit(by, "", "operator_invited", "", role.as_str()).await?;
-        Ok(token)
+        self.new_invite(role, Some(by)).await
     }
 
     /// The role an unused invitation (or the setup link) grants.
@@ -104,27 +104,27 @@ impl Passbook {
     /// Accepts an invitation: makes the operator and logs them in.
     pub async fn join(&self, token: &str, email: &str, password: &str, browser: &str) -> Result<OpenedSession> {
         let invite = self.invitation(token).await?;
-        let operator = self.insert_operator(email, password, invite.role, Some(&invite.token_hash)).await?;
-        self.record_audit(
-            &format!("operator:{}", operator.id),
-            "",
-            "operator_joined",
-            &operator.email,
-            invite.role.as_str(),
-        )
-        .await?;
+        let operator =
+            self.insert_operator(email, password, invite.role, Some(&invite.token_hash), "operator_joined").await?;
         self.open_session(operator, browser).await
     }
 
     /// `passbook operators create`: an operator made from the command line.
     pub async fn create_operator(&self, email: &str, password: &str, role: &str) -> Result<Operator> {
         let role = parse_role(role)?;
-        let operator = self.insert_operator(email, password, role, None).await?;
-        self.record_audit("cli", "", "operator_created", &operator.id, role.as_str()).await?;
-        Ok(operator)
+        self.insert_operator(email, password, role, None, "operator_created").await
     }
 
-    async fn insert_operator(&self, email: &str, password: &str, role: Role, invite: Option<&str>) -> Result<Operator> {
+    /// Makes the operator, audited as `action`: by the new operator when joining, by the CLI
+    /// otherwise.
+    async fn insert_operator(
+        &self,
+        email: &str,
+        password: &str,
+        role: Role,
+        invite: Option<&str>,
+        action: &str,
+    ) -> Result<Operator> {
         let email = parse_email(email)?;
         if password.chars().count() < MIN_PASSWORD_CHARS {
             return Err(Error::invalid(
@@ -136,7 +136,9 @@ impl Passbook {
         let operator = Operator { id: ids::object_id(now), email, role, created_at: now };
         let password_hash = hash_password(password.to_string()).await?;
         let record = OperatorRecord { operator: operator.clone(), password_hash };
-        match self.store.insert_operator(&record, invite).await? {
+        let actor = if invite.is_some() { format!("operator:{}", operator.id) } else { "cli".to_string() };
+        let audit = self.audit_entry(&actor, "", action, &operator.id, role.as_str());
+        match self.store.insert_operator(&record, invite, &audit).await? {
             OperatorCreated::Created => Ok(operator),
             OperatorCreated::EmailTaken => {
                 Err(Error::Conflict(format!("An operator with e-mail {} exists already", operator.email)))
@@ -221,6 +223,8 @@ impl Passbook {
         self.store.audit_log(page).await
     }
 
+    /// Writes the audit line of an action whose change was written by a store method that takes
+    /// none (queued jobs and events, replays: each is itself on record with its time).
     pub(super) async fn audit(
         &self,
         by: &Signed,
@@ -229,27 +233,27 @@ impl Passbook {
         subject: &str,
         detail: &str,
     ) -> Result<()> {
-        self.record_audit(&by.actor(), app_id, action, subject, detail).await
+        self.store.insert_audit(&self.audit_entry(&by.actor(), app_id, action, subject, detail)).await
     }
 
-    pub(crate) async fn record_audit(
+    /// An audit line of an action taken now, for the store to write (with the change, where the
+    /// change's own store method takes it).
+    pub(crate) fn audit_entry(
         &self,
         actor: &str,
         app_id: &str,
         action: &str,
         subject: &str,
         detail: &str,
-    ) -> Result<()> {
-        self.store
-            .insert_audit(&AuditEntry {
-                actor: actor.to_string(),
-                app_id: app_id.to_string(),
-                action: action.to_string(),
-                subject: subject.to_string(),
-                detail: detail.to_string(),
-                at: self.clock.now(),
-            })
-            .await
+    ) -> AuditEntry {
+        AuditEntry {
+            actor: actor.to_string(),
+            app_id: app_id.to_string(),
+            action: action.to_string(),
+            subject: subject.to_string(),
+            detail: detail.to_string(),
+            at: self.clock.now(),
+        }
     }
 }
 

@@ -49,11 +49,12 @@ impl Passbook {
         if name.is_empty() || name.chars().count() > 100 {
             return Err(Error::invalid("name", "name must be 1 to 100 characters"));
         }
-        if !self.store.rename_app(app_id, name).await? {
+        let audit = self.audit_entry(&by.actor(), app_id, "app_renamed", app_id, name);
+        if !self.store.rename_app(app_id, name, &audit).await? {
             return Err(Error::not_found(format!("No app with id '{app_id}'")));
         }
         self.apps.clear();
-        self.audit(by, app_id, "app_renamed", app_id, name).await
+        Ok(())
     }
 
     /// A new secret key; the current one keeps working for `overlap_hours`.
@@ -64,12 +65,14 @@ impl Passbook {
         }
         let secret_key = crate::services::apps::new_secret_key();
         let until = self.clock.now().plus_millis(overlap_hours * 3_600_000);
-        let found = self.store.rotate_secret_key(app_id, &hash_secret(&secret_key), &secret_key[..12], until).await?;
+        let audit =
+            self.audit_entry(&by.actor(), app_id, "secret_key_rotated", app_id, &format!("overlap {overlap_hours} h"));
+        let found =
+            self.store.rotate_secret_key(app_id, &hash_secret(&secret_key), &secret_key[..12], until, &audit).await?;
         self.apps.clear();
         if !found {
             return Err(Error::not_found(format!("No app with id '{app_id}'")));
         }
-        self.audit(by, app_id, "secret_key_rotated", app_id, &format!("overlap {overlap_hours} h")).await?;
         Ok(RotatedKey { secret_key, previous_valid_until: (overlap_hours > 0).then_some(until) })
     }
 
@@ -89,8 +92,7 @@ impl Passbook {
             .trim()
             .parse()
             .map_err(|_| Error::invalid("refresh_interval_hours", "refresh_interval_hours must be 24, 12 or 6"))?;
-        self.set_refresh_interval(app_id, hours).await?;
-        self.audit(by, app_id, "refresh_interval_changed", app_id, &format!("{hours} h")).await
+        self.set_refresh_interval(app_id, hours, &by.actor()).await
     }
 
     pub async fn console_test_webhook(&self, by: &Signed, app_id: &str) -> Result<String> {
@@ -218,8 +220,8 @@ impl Passbook {
         if self.institutions.get(id).is_none() {
             return Err(Error::not_found(format!("No institution with id '{id}'")));
         }
-        self.store.set_institution_override(id, status, self.clock.now()).await?;
-        self.audit(by, "", "institution_status_changed", id, status.as_str()).await
+        let audit = self.audit_entry(&by.actor(), "", "institution_status_changed", id, status.as_str());
+        self.store.set_institution_override(id, status, &audit).await
     }
 }
 
