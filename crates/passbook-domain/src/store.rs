@@ -76,7 +76,8 @@ pub enum IdempotencyClaim {
 /// The apps: keys, webhook settings, refresh interval.
 #[async_trait]
 pub trait AppStore: Send + Sync {
-    async fn insert_app(&self, app: &App) -> Result<()>;
+    /// Inserts the app with its audit line.
+    async fn insert_app(&self, app: &App, audit: &AuditEntry) -> Result<()>;
     async fn list_apps(&self) -> Result<Vec<App>>;
     async fn app(&self, id: &str) -> Result<Option<App>>;
     /// The app whose secret key, or previous key still in its overlap at `now`, has this hash.

@@ -59,7 +59,8 @@ impl SqlStore {
     }
 }
 
-pub(crate) async fn insert(store: &SqlStore, app: &App) -> StoreResult<()> {
+pub(crate) async fn insert(store: &SqlStore, app: &App, audit: &AuditEntry) -> StoreResult<()> {
+    let mut tx = store.write().await?;
     sqlx::query(
         "INSERT INTO apps (id, name, secret_key_hash, secret_key_hint, public_key, webhook_url, webhook_secret_sealed, created_at,
                            refresh_interval_hours)
@@ -74,9 +75,9 @@ pub(crate) async fn insert(store: &SqlStore, app: &App) -> StoreResult<()> {
     .bind(store.vault.seal_str(&app.webhook_secret, &secret_context(&app.id)))
     .bind(app.created_at.0)
     .bind(app.refresh_interval_hours as i64)
-    .execute(&store.pool)
+    .execute(&mut *tx)
     .await?;
-    Ok(())
+    audited(tx, true, Some(audit)).await.map(drop)
 }
 
 pub(crate) async fn list(store: &SqlStore) -> StoreResult<Vec<App>> {
@@ -251,8 +252,8 @@ mod port {
 
     #[async_trait]
     impl AppStore for SqlStore {
-        async fn insert_app(&self, app: &App) -> Result<()> {
-            Ok(self.retrying(|| crate::apps::insert(self, app)).await?)
+        async fn insert_app(&self, app: &App, audit: &AuditEntry) -> Result<()> {
+            Ok(self.retrying(|| crate::apps::insert(self, app, audit)).await?)
         }
 
         async fn list_apps(&self) -> Result<Vec<App>> {

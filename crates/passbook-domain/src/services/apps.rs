@@ -11,6 +11,11 @@ impl Passbook {
     /// Creates an app with fresh keys. The secret key is returned once and stored only as a
     /// hash.
     pub async fn create_app(&self, name: &str, webhook_url: Option<&str>) -> Result<CreatedApp> {
+        self.create_app_as(name, webhook_url, "cli").await
+    }
+
+    /// [`Passbook::create_app`], audited as made by `actor`.
+    pub(crate) async fn create_app_as(&self, name: &str, webhook_url: Option<&str>, actor: &str) -> Result<CreatedApp> {
         let name = name.trim();
         if name.is_empty() {
             return Err(Error::invalid("name", "name must not be empty"));
@@ -31,7 +36,7 @@ impl Passbook {
             refresh_interval_hours: DEFAULT_REFRESH_HOURS,
             created_at: now,
         };
-        self.store.insert_app(&app).await?;
+        self.store.insert_app(&app, &self.audit_entry(actor, &app.id, "app_created", &app.id, &app.name)).await?;
         Ok(CreatedApp { app, secret_key })
     }
 
@@ -103,7 +108,7 @@ impl Passbook {
         if !self.store.list_apps().await?.is_empty() {
             return Ok(None);
         }
-        self.create_app("Sandbox app", webhook_url).await.map(Some)
+        self.create_app_as("Sandbox app", webhook_url, "passbook").await.map(Some)
     }
 
     /// The app a `mono-sec-key` belongs to.

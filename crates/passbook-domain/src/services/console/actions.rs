@@ -38,9 +38,7 @@ impl Passbook {
 
     pub async fn console_create_app(&self, by: &Signed, name: &str) -> Result<CreatedApp> {
         by.require(Permission::ManageApps)?;
-        let created = self.create_app(name, None).await?;
-        self.audit(by, &created.app.id, "app_created", &created.app.id, &created.app.name).await?;
-        Ok(created)
+        self.create_app_as(name, None, &by.actor()).await
     }
 
     pub async fn rename_app(&self, by: &Signed, app_id: &str, name: &str) -> Result<()> {
