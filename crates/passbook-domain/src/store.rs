@@ -327,6 +327,10 @@ pub trait ConsoleStore: Send + Sync {
         invite: Option<&str>,
         audit: &AuditEntry,
     ) -> Result<OperatorCreated>;
+    /// Gives the operator another role; false if there is no such operator.
+    async fn set_operator_role(&self, id: &str, role: Role, audit: &AuditEntry) -> Result<bool>;
+    /// Deletes the operator and their sessions; false if there is no such operator.
+    async fn delete_operator(&self, id: &str, audit: &AuditEntry) -> Result<bool>;
     /// Inserts the invitation (and its audit line, for an operator's).
     async fn insert_invite(&self, invite: &Invite, audit: Option<&AuditEntry>) -> Result<()>;
     /// An unused invitation that has not expired at `now`.

@@ -247,6 +247,14 @@ mod port {
             Ok(self.retrying(|| ops::insert(self, record, invite, audit)).await?)
         }
 
+        async fn set_operator_role(&self, id: &str, role: Role, audit: &AuditEntry) -> Result<bool> {
+            Ok(self.retrying(|| ops::set_role(self, id, role, audit)).await?)
+        }
+
+        async fn delete_operator(&self, id: &str, audit: &AuditEntry) -> Result<bool> {
+            Ok(self.retrying(|| ops::delete(self, id, audit)).await?)
+        }
+
         async fn insert_invite(&self, invite: &Invite, audit: Option<&AuditEntry>) -> Result<()> {
             Ok(self.retrying(|| ops::insert_invite(self, invite, audit)).await?)
         }

@@ -103,6 +103,27 @@ pub(crate) async fn insert(
     Ok(OperatorCreated::Created)
 }
 
+pub(crate) async fn set_role(store: &SqlStore, id: &str, role: Role, audit: &AuditEntry) -> StoreResult<bool> {
+    let mut tx = store.write().await?;
+    let done = sqlx::query("UPDATE operators SET role = $2 WHERE id = $1")
+        .bind(id)
+        .bind(role.as_str())
+        .execute(&mut *tx)
+        .await?;
+    write_audit(&mut tx, audit).await?;
+    tx.commit().await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub(crate) async fn delete(store: &SqlStore, id: &str, audit: &AuditEntry) -> StoreResult<bool> {
+    let mut tx = store.write().await?;
+    sqlx::query("DELETE FROM operator_sessions WHERE operator_id = $1").bind(id).execute(&mut *tx).await?;
+    let done = sqlx::query("DELETE FROM operators WHERE id = $1").bind(id).execute(&mut *tx).await?;
+    write_audit(&mut tx, audit).await?;
+    tx.commit().await?;
+    Ok(done.rows_affected() == 1)
+}
+
 pub(crate) async fn insert_invite(store: &SqlStore, invite: &Invite, audit: Option<&AuditEntry>) -> StoreResult<()> {
     let mut tx = store.write().await?;
     sqlx::query(

@@ -61,6 +61,12 @@ impl Role {
     pub fn can_invite(self, role: Role) -> bool {
         self.can(Permission::InviteOperators) && (self == Role::Owner || role < Role::Owner)
     }
+
+    /// Whether this role may change or remove an operator who is `target`: owners anyone, admins
+    /// those below them.
+    pub fn can_manage(self, target: Role) -> bool {
+        self.can(Permission::InviteOperators) && (self == Role::Owner || target < self)
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -95,9 +95,12 @@ pub async fn set_institution_status(
 }
 
 pub struct OperatorRow {
+    id: String,
     email: String,
     role: &'static str,
     since: String,
+    /// The one looking may change or remove this operator.
+    manageable: bool,
 }
 
 #[derive(Template)]
@@ -111,14 +114,21 @@ struct OperatorsPage {
 }
 
 async fn operators_page(state: &AppState, operator: &Operator, invite: Option<(String, Role)>) -> ConsoleResult {
+    let me = &operator.0.operator;
     let operators = state
         .passbook
         .operators()
         .await?
         .into_iter()
-        .map(|o| OperatorRow { email: o.email, role: o.role.as_str(), since: when(o.created_at) })
+        .map(|o| OperatorRow {
+            manageable: o.id != me.id && me.role.can_manage(o.role),
+            id: o.id,
+            email: o.email,
+            role: o.role.as_str(),
+            since: when(o.created_at),
+        })
         .collect();
-    let me = operator.0.operator.role;
+    let me = me.role;
     Ok(render(OperatorsPage {
         chrome: operator.chrome("operators", None),
         operators,
@@ -138,6 +148,48 @@ pub async fn invite(State(state): State<AppState>, Acting { operator, form }: Ac
     let token = state.passbook.invite_operator(&operator.0, role).await?;
     let link = format!("{}/console/join/{token}", state.passbook.settings.public_url);
     operators_page(&state, &operator, Some((link, Role::parse(role).unwrap_or(Role::Viewer)))).await
+}
+
+pub async fn change_role(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Acting { operator, form }: Acting,
+) -> ConsoleResult {
+    state.passbook.change_operator_role(&operator.0, &id, field(&form, "role")).await?;
+    Ok(done("/console/operators", "role"))
+}
+
+#[derive(Template)]
+#[template(path = "console/confirm_remove.html")]
+struct ConfirmRemovePage {
+    chrome: Chrome,
+    id: String,
+    email: String,
+    role: &'static str,
+}
+
+/// The confirmation step of a removal: a page of its own, so it works without JavaScript.
+pub async fn confirm_remove(
+    State(state): State<AppState>,
+    operator: Operator,
+    Path(id): Path<String>,
+) -> ConsoleResult {
+    let target = state.passbook.operator_to_manage(&operator.0, &id).await?;
+    Ok(render(ConfirmRemovePage {
+        chrome: operator.chrome("operators", None),
+        id: target.id,
+        email: target.email,
+        role: target.role.as_str(),
+    }))
+}
+
+pub async fn remove(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Acting { operator, .. }: Acting,
+) -> ConsoleResult {
+    state.passbook.remove_operator(&operator.0, &id).await?;
+    Ok(done("/console/operators", "removed"))
 }
 
 pub struct AuditRow {

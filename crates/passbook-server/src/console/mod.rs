@@ -51,6 +51,8 @@ pub fn router() -> Router<AppState> {
         .route("/console/institutions/{id}/status", post(admin::set_institution_status))
         .route("/console/operators", get(admin::operators))
         .route("/console/operators/invite", post(admin::invite))
+        .route("/console/operators/{id}/role", post(admin::change_role))
+        .route("/console/operators/{id}/remove", get(admin::confirm_remove).post(admin::remove))
         .route("/console/audit", get(admin::audit))
         .route("/console/assets/console.css", get(css))
         .route("/console/assets/console.js", get(js))
@@ -157,6 +159,8 @@ fn notice(code: Option<&str>) -> Option<&'static str> {
         "unlinked" => "The account was unlinked and its data deleted.",
         "replayed" => "The event was queued for delivery again.",
         "status" => "The institution's status was saved; the link page and /v3/institutions show it now.",
+        "role" => "The operator's role was changed; it applies to their next request.",
+        "removed" => "The operator was removed and logged out everywhere.",
         _ => return None,
     })
 }

@@ -527,3 +527,51 @@ async fn the_session_cookie_is_secure_behind_tls() {
         "{session}"
     );
 }
+
+#[tokio::test]
+async fn operators_are_given_other_roles_and_removed() {
+    let t = TestApp::spawn().await;
+    let [owner, admin, developer, viewer] = team(&t).await;
+    let passbook = &t.server.as_ref().unwrap().passbook;
+    let id = |email: &'static str| async move {
+        passbook.operators().await.unwrap().into_iter().find(|o| o.email == email).unwrap().id
+    };
+    let rename = format!("/console/apps/{}/rename", t.app.app.id);
+    assert_eq!(viewer.post(&rename, &[("name", "By a viewer")]).await.status, StatusCode::FORBIDDEN);
+    let promoted = owner
+        .post(&format!("/console/operators/{}/role", id("viewer@example.com").await), &[("role", "developer")])
+        .await;
+    assert_eq!(promoted.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        viewer.post(&rename, &[("name", "By a new developer")]).await.status,
+        StatusCode::SEE_OTHER,
+        "the new role holds at once"
+    );
+
+    let developer_id = id("developer@example.com").await;
+    assert_eq!(
+        admin.post(&format!("/console/operators/{developer_id}/role"), &[("role", "viewer")]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    for (who, target, role, status) in [
+        (&admin, "owner@example.com", "viewer", StatusCode::FORBIDDEN),
+        (&admin, "developer@example.com", "owner", StatusCode::FORBIDDEN),
+        (&developer, "viewer@example.com", "viewer", StatusCode::FORBIDDEN),
+        (&owner, "owner@example.com", "viewer", StatusCode::CONFLICT),
+    ] {
+        let refused = who.post(&format!("/console/operators/{}/role", id(target).await), &[("role", role)]).await;
+        assert_eq!(refused.status, status, "{target} → {role}: {}", refused.body);
+    }
+
+    let admin_id = id("admin@example.com").await;
+    let confirm = owner.get(&format!("/console/operators/{admin_id}/remove")).await;
+    assert_eq!(confirm.status, StatusCode::OK);
+    assert!(confirm.body.contains("Remove admin@example.com?"));
+    assert_eq!(owner.post(&format!("/console/operators/{admin_id}/remove"), &[]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(admin.get("/console").await.location(), "/console/login", "a removed operator's sessions end");
+    assert_eq!(Console::try_login(&t.base, "admin@example.com", PASSWORD).await.status, StatusCode::UNAUTHORIZED);
+    let audit = owner.get("/console/audit").await.body;
+    assert!(audit.contains("operator role changed") && audit.contains("operator removed"));
+    let page = owner.get("/console/operators").await.body;
+    assert!(!page.contains("admin@example.com") && page.matches("Remove…").count() == 2, "{page}");
+}

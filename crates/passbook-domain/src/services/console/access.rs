@@ -93,6 +93,45 @@ impl Passbook {
         self.new_invite(role, Some(by)).await
     }
 
+    /// Gives another operator a new role.
+    pub async fn change_operator_role(&self, by: &Signed, id: &str, role: &str) -> Result<()> {
+        let target = self.operator_to_manage(by, id).await?;
+        let role = parse_role(role)?;
+        if !by.operator.role.can_invite(role) {
+            return Err(Error::Forbidden(format!("Only an owner can make an {}", role.as_str())));
+        }
+        let audit = self.audit_entry(&by.actor(), "", "operator_role_changed", &target.id, role.as_str());
+        self.store.set_operator_role(&target.id, role, &audit).await?;
+        Ok(())
+    }
+
+    /// Removes another operator; their sessions end at once.
+    pub async fn remove_operator(&self, by: &Signed, id: &str) -> Result<Operator> {
+        let target = self.operator_to_manage(by, id).await?;
+        let audit = self.audit_entry(&by.actor(), "", "operator_removed", &target.id, target.role.as_str());
+        self.store.delete_operator(&target.id, &audit).await?;
+        Ok(target)
+    }
+
+    /// Another operator whom `by` may change or remove.
+    pub async fn operator_to_manage(&self, by: &Signed, id: &str) -> Result<Operator> {
+        by.require(Permission::InviteOperators)?;
+        let target = self
+            .store
+            .operators()
+            .await?
+            .into_iter()
+            .find(|o| o.id == id)
+            .ok_or_else(|| Error::not_found(format!("No operator with id '{id}'")))?;
+        if target.id == by.operator.id {
+            return Err(Error::Conflict("You cannot change or remove yourself; ask another owner".into()));
+        }
+        if !by.operator.role.can_manage(target.role) {
+            return Err(Error::Forbidden(format!("Only an owner can change or remove an {}", target.role.as_str())));
+        }
+        Ok(target)
+    }
+
     /// The role an unused invitation (or the setup link) grants.
     pub async fn invitation(&self, token: &str) -> Result<Invite> {
         self.store
@@ -318,6 +357,8 @@ mod tests {
         assert!(!Role::Developer.can(Permission::ManageAccounts));
         assert!(Role::Admin.can(Permission::ManageInstitutions) && Role::Admin.can_invite(Role::Admin));
         assert!(!Role::Admin.can_invite(Role::Owner) && Role::Owner.can_invite(Role::Owner));
+        assert!(Role::Admin.can_manage(Role::Developer) && !Role::Admin.can_manage(Role::Admin));
+        assert!(Role::Owner.can_manage(Role::Owner) && !Role::Developer.can_manage(Role::Viewer));
     }
 
     #[tokio::test]
