@@ -235,8 +235,8 @@ pub trait JobStore: Send + Sync {
     /// Ends a job that wrote nothing else (or whose writes were their own transactions).
     async fn settle_job(&self, settlement: &JobSettlement, at: Timestamp) -> Result<Settled>;
     /// Queues the job, unless one of its kind about its subject is pending: returns the id of
-    /// the job that will do the work.
-    async fn insert_job(&self, job: &NewJob) -> Result<String>;
+    /// the job that will do the work. The audit line, if any, is written with it.
+    async fn insert_job(&self, job: &NewJob, audit: Option<&AuditEntry>) -> Result<String>;
     async fn job(&self, account_id: &str, id: &str) -> Result<Option<JobRecord>>;
     /// Queues a real-time sync of the job's account unless one was started at or after `since`;
     /// returns the id of the job that answers. Parallel requests for one account queue one job.
@@ -292,13 +292,22 @@ pub trait EventStore: Send + Sync {
     ) -> Result<Vec<PendingEvent>>;
     /// Records attempts and what follows from each, in one transaction.
     async fn record_deliveries(&self, records: &[DeliveryRecord]) -> Result<()>;
-    /// Writes an event that reports no other change (such as a webhook test).
-    async fn insert_event(&self, event: &NewEvent) -> Result<()>;
+    /// Writes an event that reports no other change (such as a webhook test), and the audit line
+    /// of the action that sent it, if any.
+    async fn insert_event(&self, event: &NewEvent, audit: Option<&AuditEntry>) -> Result<()>;
     async fn list_events(&self, app_id: &str, filter: &EventFilter, page: PageRequest) -> Result<Page<StoredEvent>>;
     async fn event(&self, app_id: &str, id: &str) -> Result<Option<(StoredEvent, Vec<DeliveryAttempt>)>>;
     /// Puts the app's matching events that are not pending back in the queue, with a fresh
-    /// retry schedule; `id` narrows it to one event. Returns how many.
-    async fn replay_events(&self, app_id: &str, id: Option<&str>, filter: &EventFilter, now: Timestamp) -> Result<u64>;
+    /// retry schedule; `id` narrows it to one event. Returns how many. The audit line, if any, is
+    /// written with it.
+    async fn replay_events(
+        &self,
+        app_id: &str,
+        id: Option<&str>,
+        filter: &EventFilter,
+        now: Timestamp,
+        audit: Option<&AuditEntry>,
+    ) -> Result<u64>;
     /// How many events are in each status, over all apps (for metrics).
     async fn event_counts(&self) -> Result<Vec<(EventStatus, u64)>>;
 }
@@ -343,7 +352,6 @@ pub trait ConsoleStore: Send + Sync {
     async fn login_failures(&self, subjects: &[String], since: Timestamp) -> Result<Vec<u64>>;
     async fn record_login_failure(&self, subjects: &[String], at: Timestamp) -> Result<()>;
     async fn clear_login_failures(&self, subject: &str) -> Result<()>;
-    async fn insert_audit(&self, entry: &AuditEntry) -> Result<()>;
     async fn audit_log(&self, page: PageRequest) -> Result<Page<AuditEntry>>;
     async fn institution_overrides(&self) -> Result<Vec<InstitutionOverride>>;
     /// Sets the institution's status (or with `Operational` removes the override) and writes the

@@ -291,10 +291,6 @@ mod port {
             Ok(self.retrying(|| ops::clear_login_failures(self, subject)).await?)
         }
 
-        async fn insert_audit(&self, entry: &AuditEntry) -> Result<()> {
-            Ok(self.retrying(|| ops::insert_audit(self, entry)).await?)
-        }
-
         async fn audit_log(&self, page: PageRequest) -> Result<Page<AuditEntry>> {
             Ok(self.retrying(|| ops::audit_log(self, page.clone())).await?)
         }

@@ -79,9 +79,12 @@ async fn release_next(tx: &mut Transaction<'static, Any>, app_id: &str, account_
     Ok(())
 }
 
-pub(crate) async fn insert_alone(store: &SqlStore, event: &NewEvent) -> StoreResult<()> {
+pub(crate) async fn insert_alone(store: &SqlStore, event: &NewEvent, audit: Option<&AuditEntry>) -> StoreResult<()> {
     let mut tx = store.write().await?;
     insert(store, &mut tx, event).await?;
+    if let Some(audit) = audit {
+        crate::operators::write_audit(&mut tx, audit).await?;
+    }
     tx.commit().await?;
     Ok(())
 }
@@ -379,6 +382,7 @@ pub(crate) async fn replay(
     id: Option<&str>,
     filter: &EventFilter,
     now: Timestamp,
+    audit: Option<&AuditEntry>,
 ) -> StoreResult<u64> {
     let mut qb =
         SqlBuilder::new(store.backend, "UPDATE events SET status = 'pending', attempts = 0, next_attempt_at = ");
@@ -412,6 +416,9 @@ pub(crate) async fn replay(
     .bind(now.0)
     .execute(&mut *tx)
     .await?;
+    if let Some(audit) = audit {
+        crate::operators::write_audit(&mut tx, audit).await?;
+    }
     tx.commit().await?;
     Ok(done.rows_affected())
 }
@@ -447,8 +454,8 @@ mod port {
             Ok(self.retrying(|| crate::events::record(self, records)).await?)
         }
 
-        async fn insert_event(&self, event: &NewEvent) -> Result<()> {
-            Ok(self.retrying(|| crate::events::insert_alone(self, event)).await?)
+        async fn insert_event(&self, event: &NewEvent, audit: Option<&AuditEntry>) -> Result<()> {
+            Ok(self.retrying(|| crate::events::insert_alone(self, event, audit)).await?)
         }
 
         async fn list_events(
@@ -470,8 +477,9 @@ mod port {
             id: Option<&str>,
             filter: &EventFilter,
             now: Timestamp,
+            audit: Option<&AuditEntry>,
         ) -> Result<u64> {
-            Ok(self.retrying(|| crate::events::replay(self, app_id, id, filter, now)).await?)
+            Ok(self.retrying(|| crate::events::replay(self, app_id, id, filter, now, audit)).await?)
         }
 
         async fn event_counts(&self) -> Result<Vec<(EventStatus, u64)>> {

@@ -1,4 +1,4 @@
-use passbook_domain::model::{Job, JobEnd, JobKind, JobRecord, JobSettlement, JobStatus, NewJob, Settled};
+use passbook_domain::model::{AuditEntry, Job, JobEnd, JobKind, JobRecord, JobSettlement, JobStatus, NewJob, Settled};
 use passbook_domain::{Timestamp, ids};
 use sqlx::{Any, Transaction};
 
@@ -194,9 +194,12 @@ pub(crate) async fn retry(
     Ok(if updated.rows_affected() == 1 { Settled::Yes } else { Settled::TakenOver })
 }
 
-pub(crate) async fn insert_alone(store: &SqlStore, job: &NewJob) -> StoreResult<String> {
+pub(crate) async fn insert_alone(store: &SqlStore, job: &NewJob, audit: Option<&AuditEntry>) -> StoreResult<String> {
     let mut tx = store.write().await?;
     let id = insert(&mut tx, job).await?;
+    if let Some(audit) = audit {
+        crate::operators::write_audit(&mut tx, audit).await?;
+    }
     tx.commit().await?;
     Ok(id)
 }
@@ -313,8 +316,8 @@ mod port {
             Ok(self.retrying(|| crate::jobs::settle_alone(self, settlement, at)).await?)
         }
 
-        async fn insert_job(&self, job: &NewJob) -> Result<String> {
-            Ok(self.retrying(|| crate::jobs::insert_alone(self, job)).await?)
+        async fn insert_job(&self, job: &NewJob, audit: Option<&AuditEntry>) -> Result<String> {
+            Ok(self.retrying(|| crate::jobs::insert_alone(self, job, audit)).await?)
         }
 
         async fn job(&self, account_id: &str, id: &str) -> Result<Option<JobRecord>> {

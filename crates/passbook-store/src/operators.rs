@@ -256,13 +256,6 @@ pub(crate) async fn clear_login_failures(store: &SqlStore, subject: &str) -> Sto
     Ok(())
 }
 
-pub(crate) async fn insert_audit(store: &SqlStore, e: &AuditEntry) -> StoreResult<()> {
-    let mut tx = store.write().await?;
-    write_audit(&mut tx, e).await?;
-    tx.commit().await?;
-    Ok(())
-}
-
 /// Writes an audit line in the transaction of the change it records.
 pub(crate) async fn write_audit(tx: &mut Transaction<'static, Any>, e: &AuditEntry) -> StoreResult<()> {
     sqlx::query("INSERT INTO audit_log (app_id, action, subject, at, actor, detail) VALUES ($1, $2, $3, $4, $5, $6)")

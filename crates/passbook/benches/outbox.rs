@@ -47,7 +47,7 @@ async fn main() {
         let now = queued.passbook.clock.now();
         for i in 0..APP_EVENTS + ACCOUNT_EVENTS {
             let account = (i >= APP_EVENTS).then(|| "6b0000000000000000000001".to_string());
-            store.insert_event(&event(&app.app.id, account, now)).await.unwrap();
+            store.insert_event(&event(&app.app.id, account, now), None).await.unwrap();
         }
         // The claim statement with the whole backlog waiting; the lease ends at once, so the
         // claimed events are due again for the next claim and the dispatcher later.

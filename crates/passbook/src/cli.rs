@@ -654,12 +654,12 @@ async fn events(command: EventsCommand) -> anyhow::Result<()> {
             let (passbook, app) = app_context(&app).await?;
             match event_id {
                 Some(id) => {
-                    passbook.replay_event(&app, &EventId(id.clone())).await?;
+                    passbook.replay_event(&app, &EventId(id.clone()), "cli").await?;
                     println!("event {id} queued for delivery");
                 }
                 None => {
                     let req = ReplayRequest { status, since, until, ..ReplayRequest::default() };
-                    let n = passbook.replay_events(&app, &req).await?;
+                    let n = passbook.replay_events(&app, &req, "cli").await?;
                     println!("{n} events queued for delivery");
                 }
             }
@@ -681,7 +681,7 @@ async fn webhook(command: WebhookCommand) -> anyhow::Result<()> {
         }
         WebhookCommand::Test { app } => {
             let (passbook, app) = app_context(&app).await?;
-            let id = passbook.send_test_webhook(&app).await?;
+            let id = passbook.send_test_webhook(&app, "cli").await?;
             println!("queued mono.events.webhook_test as event {id}; a running `passbook serve` delivers it");
         }
         WebhookCommand::RotateSecret { app } => {

@@ -98,7 +98,7 @@ impl Passbook {
                      "debt_by_institution": by_institution.iter().map(|(i, a)| json!({"institution": i, "amount_owed": a})).collect::<Vec<_>>()},
         });
         let event = webhook_payloads::account_credit_worthiness(&account, assessment, self.clock.now());
-        self.store.insert_event(&event).await?;
+        self.store.insert_event(&event, None).await?;
         self.metrics.event_created(&event.event);
         self.wake_dispatcher();
         Ok(account)

@@ -100,7 +100,7 @@ impl Passbook {
                 webhook_payloads::sync_updates_available(&account, &Default::default(), now)
             }
         };
-        self.store.insert_event(&event).await?;
+        self.store.insert_event(&event, None).await?;
         self.metrics.event_created(&event.event);
         self.wake_dispatcher();
         Ok(event.id)

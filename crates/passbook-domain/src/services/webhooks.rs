@@ -36,10 +36,12 @@ impl Passbook {
         Ok(RotatedSecret { secret, previous_valid_until: until })
     }
 
-    /// Queues `mono.events.webhook_test` through the normal delivery pipeline.
-    pub async fn send_test_webhook(&self, app: &App) -> Result<String> {
+    /// Queues `mono.events.webhook_test` through the normal delivery pipeline; `actor` goes in
+    /// the audit log.
+    pub async fn send_test_webhook(&self, app: &App, actor: &str) -> Result<String> {
         let event = webhook_payloads::webhook_test(&app.id, self.clock.now());
-        self.store.insert_event(&event).await?;
+        let audit = self.audit_entry(actor, &app.id, "webhook_test_sent", &event.id, "");
+        self.store.insert_event(&event, Some(&audit)).await?;
         self.metrics.event_created(&event.event);
         self.wake_dispatcher();
         Ok(event.id)
@@ -75,18 +77,20 @@ impl Passbook {
     }
 
     /// Delivers one event again (same `event_id`), with a fresh retry schedule.
-    pub async fn replay_event(&self, app: &App, id: &EventId) -> Result<()> {
+    pub async fn replay_event(&self, app: &App, id: &EventId, actor: &str) -> Result<()> {
         let EventHistory { event, .. } = self.event(app, id).await?;
         if event.status == EventStatus::Pending {
             return Err(Error::Conflict(format!("Event '{id}' is still pending delivery")));
         }
-        self.store.replay_events(&app.id, Some(id.as_str()), &EventFilter::default(), self.clock.now()).await?;
+        let audit = self.audit_entry(actor, &app.id, "event_replayed", id.as_str(), "");
+        let now = self.clock.now();
+        self.store.replay_events(&app.id, Some(id.as_str()), &EventFilter::default(), now, Some(&audit)).await?;
         self.wake_dispatcher();
         Ok(())
     }
 
     /// Delivers again every matching event that is not pending; `status` defaults to failed.
-    pub async fn replay_events(&self, app: &App, req: &ReplayRequest) -> Result<u64> {
+    pub async fn replay_events(&self, app: &App, req: &ReplayRequest, actor: &str) -> Result<u64> {
         let mut filter = parse_event_filter(
             req.status.as_deref().or(Some("failed")),
             req.event.as_deref(),
@@ -101,7 +105,16 @@ impl Passbook {
             ));
         }
         filter.status = filter.status.or(Some(EventStatus::Failed));
-        let count = self.store.replay_events(&app.id, None, &filter, self.clock.now()).await?;
+        let detail = format!(
+            "status {}, event {}, account {}, since {}, until {}",
+            filter.status.map_or("failed", EventStatus::as_str),
+            req.event.as_deref().unwrap_or("any"),
+            req.account.as_deref().unwrap_or("any"),
+            req.since.as_deref().unwrap_or("-"),
+            req.until.as_deref().unwrap_or("-"),
+        );
+        let audit = self.audit_entry(actor, &app.id, "events_replayed", "", &detail);
+        let count = self.store.replay_events(&app.id, None, &filter, self.clock.now(), Some(&audit)).await?;
         self.wake_dispatcher();
         Ok(count)
     }

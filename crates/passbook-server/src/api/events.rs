@@ -64,7 +64,7 @@ pub async fn replay_one(
     AuthApp(app): AuthApp,
     Path(id): Path<EventId>,
 ) -> ApiResult<Json<Success<ReplayOut>>> {
-    state.passbook.replay_event(&app, &id).await?;
+    state.passbook.replay_event(&app, &id, "api").await?;
     Ok(Json(success(&state, "Event queued for delivery", ReplayOut { replayed: 1 })))
 }
 
@@ -73,12 +73,12 @@ pub async fn replay_many(
     AuthApp(app): AuthApp,
     ApiJson(body): ApiJson<ReplayRequest>,
 ) -> ApiResult<Json<Success<ReplayOut>>> {
-    let replayed = state.passbook.replay_events(&app, &body).await?;
+    let replayed = state.passbook.replay_events(&app, &body, "api").await?;
     Ok(Json(success(&state, "Events queued for delivery", ReplayOut { replayed })))
 }
 
 pub async fn send_test(State(state): State<AppState>, AuthApp(app): AuthApp) -> ApiResult<Json<Success<TestEventOut>>> {
-    let event_id = state.passbook.send_test_webhook(&app).await?;
+    let event_id = state.passbook.send_test_webhook(&app, "api").await?;
     Ok(Json(success(&state, "Test event queued for delivery", TestEventOut { event_id })))
 }
 

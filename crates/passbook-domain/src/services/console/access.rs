@@ -262,19 +262,6 @@ impl Passbook {
         self.store.audit_log(page).await
     }
 
-    /// Writes the audit line of an action whose change was written by a store method that takes
-    /// none (queued jobs and events, replays: each is itself on record with its time).
-    pub(super) async fn audit(
-        &self,
-        by: &Signed,
-        app_id: &str,
-        action: &str,
-        subject: &str,
-        detail: &str,
-    ) -> Result<()> {
-        self.store.insert_audit(&self.audit_entry(&by.actor(), app_id, action, subject, detail)).await
-    }
-
     /// An audit line of an action taken now, for the store to write (with the change, where the
     /// change's own store method takes it).
     pub(crate) fn audit_entry(

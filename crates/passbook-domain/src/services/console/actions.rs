@@ -95,9 +95,7 @@ impl Passbook {
 
     pub async fn console_test_webhook(&self, by: &Signed, app_id: &str) -> Result<String> {
         by.require(Permission::ManageApps)?;
-        let id = self.send_test_webhook(&self.console_app(app_id).await?).await?;
-        self.audit(by, app_id, "webhook_test_sent", &id, "").await?;
-        Ok(id)
+        self.send_test_webhook(&self.console_app(app_id).await?, &by.actor()).await
     }
 
     /// Accounts matching `query`: an account or customer id, an account number, an e-mail, or
@@ -151,9 +149,9 @@ impl Passbook {
             kind: JobKind::RefreshAccount { account_id: account.id.clone() },
             run_at: now,
         };
-        let job_id = self.store.insert_job(&job).await?;
+        let audit = self.audit_entry(&by.actor(), &app.id, "account_refresh_requested", &account.id, "");
+        let job_id = self.store.insert_job(&job, Some(&audit)).await?;
         self.wake_runner();
-        self.audit(by, &app.id, "account_refresh_requested", &account.id, &job_id).await?;
         Ok(job_id)
     }
 
@@ -174,24 +172,13 @@ impl Passbook {
 
     pub async fn console_replay_event(&self, by: &Signed, app_id: &str, id: &str) -> Result<()> {
         by.require(Permission::ReplayWebhooks)?;
-        self.replay_event(&self.console_app(app_id).await?, &EventId::from(id)).await?;
-        self.audit(by, app_id, "event_replayed", id, "").await
+        self.replay_event(&self.console_app(app_id).await?, &EventId::from(id), &by.actor()).await
     }
 
     /// Replays every event the filter matches; how many.
     pub async fn console_replay_events(&self, by: &Signed, app_id: &str, request: &ReplayRequest) -> Result<u64> {
         by.require(Permission::ReplayWebhooks)?;
-        let count = self.replay_events(&self.console_app(app_id).await?, request).await?;
-        let detail = format!(
-            "{count} events; status {}, event {}, account {}, since {}, until {}",
-            request.status.as_deref().unwrap_or("failed"),
-            request.event.as_deref().unwrap_or("any"),
-            request.account.as_deref().unwrap_or("any"),
-            request.since.as_deref().unwrap_or("-"),
-            request.until.as_deref().unwrap_or("-"),
-        );
-        self.audit(by, app_id, "events_replayed", "", &detail).await?;
-        Ok(count)
+        self.replay_events(&self.console_app(app_id).await?, request, &by.actor()).await
     }
 
     pub async fn link_sessions(&self, filter: &LinkFilter, page: PageRequest) -> Result<Page<LinkSummary>> {
