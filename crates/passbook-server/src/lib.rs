@@ -62,6 +62,8 @@ pub struct HttpOptions {
     pub request_timeout: Duration,
     /// Serve `/metrics` (on by default in sandbox mode, opt-in in production).
     pub metrics: bool,
+    /// Serve the operator console at `/console`.
+    pub console: bool,
     /// The largest statement file accepted (link pages and the import API).
     pub max_upload_bytes: usize,
     /// Memory for rendered account answers, kept by their `ETag` (0: none).
@@ -74,6 +76,7 @@ impl Default for HttpOptions {
             rate_limits: RateLimits::default(),
             request_timeout: Duration::from_secs(30),
             metrics: true,
+            console: true,
             max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
             answer_cache_bytes: 8 * 1024 * 1024,
         }
@@ -96,12 +99,13 @@ pub fn router_with(passbook: Passbook, options: &HttpOptions) -> Router {
     let idempotent = middleware::from_fn_with_state(state.clone(), idempotency::idempotent);
     let operations = api::operations(options.max_upload_bytes);
     let api = openapi::router(operations.into_iter().filter(|op| options.metrics || op.path != "/metrics").collect());
+    let console = if options.console { console::router() } else { Router::new() };
     Router::new()
         .merge(api)
         .route("/docs", axum::routing::get(openapi::serve_docs))
         .route("/docs/docs.css", axum::routing::get(openapi::serve_docs_css))
         .merge(pages::router(options.max_upload_bytes))
-        .merge(console::router())
+        .merge(console)
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

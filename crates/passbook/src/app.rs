@@ -106,8 +106,10 @@ pub async fn start(config: Config, listener: TcpListener) -> anyhow::Result<Serv
     let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
     let passbook = build(&config, public_url.clone()).await?;
     let created_sandbox_app = passbook.ensure_sandbox_app(config.sandbox_webhook_url.as_deref()).await?;
-    let console_setup_link =
-        passbook.setup_token_if_needed().await?.map(|token| format!("{public_url}/console/join/{token}"));
+    let console_setup_link = match config.http.console {
+        true => passbook.setup_token_if_needed().await?.map(|token| format!("{public_url}/console/join/{token}")),
+        false => None,
+    };
     let (shutdown, shutdown_rx) = watch::channel(false);
     let mut tasks = Vec::new();
     if config.workers {

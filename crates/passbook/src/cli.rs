@@ -319,6 +319,9 @@ pub struct HttpArgs {
     /// Serve Prometheus metrics at /metrics [default: yes in sandbox mode, no in production].
     #[arg(long, env = "PASSBOOK_METRICS")]
     pub metrics: Option<bool>,
+    /// Serve the operator console at /console (`false` to run a replica without it).
+    #[arg(long, env = "PASSBOOK_CONSOLE", default_value_t = true, action = clap::ArgAction::Set)]
+    pub console: bool,
     /// The largest statement file accepted, in megabytes (link pages and the import API).
     #[arg(long, env = "PASSBOOK_MAX_UPLOAD_MB", default_value_t = 20)]
     pub max_upload_mb: usize,
@@ -344,6 +347,7 @@ impl HttpArgs {
             },
             request_timeout: Duration::from_secs(self.request_timeout_secs),
             metrics: self.metrics.unwrap_or(sandbox),
+            console: self.console,
             max_upload_bytes: self.max_upload_mb * 1024 * 1024,
             answer_cache_bytes: self.answer_cache_mb * 1024 * 1024,
         };
@@ -741,7 +745,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         println!("No operator can use the console yet. Open this link once to make the first owner:\n\n  {link}\n");
     }
     println!("Passbook is listening on {} (database {})", server.public_url, args.db.database_url);
-    println!("Console: {}/console", server.public_url);
+    if args.http.console {
+        println!("Console: {}/console", server.public_url);
+    }
     shutdown_signal().await;
     println!("Shutting down…");
     server.shutdown().await;

@@ -575,3 +575,12 @@ async fn operators_are_given_other_roles_and_removed() {
     let page = owner.get("/console/operators").await.body;
     assert!(!page.contains("admin@example.com") && page.matches("Remove…").count() == 2, "{page}");
 }
+
+#[tokio::test]
+async fn a_replica_can_run_without_the_console() {
+    let t = TestApp::spawn_with(|c| c.http.console = false).await;
+    assert!(t.server.as_ref().unwrap().console_setup_link.is_none(), "no setup link for a console not served");
+    let answer = send(t.http.get(format!("{}/console/login", t.base))).await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
+    assert_eq!(t.get("/v3/institutions").await.0, StatusCode::OK);
+}
