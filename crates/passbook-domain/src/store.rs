@@ -108,7 +108,7 @@ pub trait AppStore: Send + Sync {
     /// How far the app's sandbox clock is ahead of the time now, in milliseconds.
     async fn sandbox_offset(&self, app_id: &str) -> Result<i64>;
     /// Moves the app's sandbox clock `by_ms` further ahead; the new offset.
-    async fn advance_sandbox_clock(&self, app_id: &str, by_ms: i64) -> Result<i64>;
+    async fn advance_sandbox_clock(&self, app_id: &str, by_ms: i64, audit: &AuditEntry) -> Result<i64>;
 }
 
 /// An app's customers.

@@ -205,7 +205,12 @@ pub(crate) async fn sandbox_offset(store: &SqlStore, app_id: &str) -> StoreResul
 }
 
 /// One statement, so that moves made at once each get their own stretch of days.
-pub(crate) async fn advance_sandbox_clock(store: &SqlStore, app_id: &str, by_ms: i64) -> StoreResult<i64> {
+pub(crate) async fn advance_sandbox_clock(
+    store: &SqlStore,
+    app_id: &str,
+    by_ms: i64,
+    audit: &AuditEntry,
+) -> StoreResult<i64> {
     let mut tx = store.write().await?;
     let offsets: Vec<i64> = sqlx::query_scalar(
         "UPDATE apps SET sandbox_offset_ms = sandbox_offset_ms + $2 WHERE id = $1 RETURNING sandbox_offset_ms",
@@ -214,6 +219,9 @@ pub(crate) async fn advance_sandbox_clock(store: &SqlStore, app_id: &str, by_ms:
     .bind(by_ms)
     .fetch_all(&mut *tx)
     .await?;
+    if !offsets.is_empty() {
+        write_audit(&mut tx, audit).await?;
+    }
     tx.commit().await?;
     offsets.first().copied().ok_or_else(|| StoreError::Corrupt(format!("no app {app_id}")))
 }
@@ -309,8 +317,8 @@ mod port {
             Ok(self.retrying(|| crate::apps::sandbox_offset(self, app_id)).await?)
         }
 
-        async fn advance_sandbox_clock(&self, app_id: &str, by_ms: i64) -> Result<i64> {
-            Ok(self.retrying(|| crate::apps::advance_sandbox_clock(self, app_id, by_ms)).await?)
+        async fn advance_sandbox_clock(&self, app_id: &str, by_ms: i64, audit: &AuditEntry) -> Result<i64> {
+            Ok(self.retrying(|| crate::apps::advance_sandbox_clock(self, app_id, by_ms, audit)).await?)
         }
     }
 }

@@ -517,7 +517,7 @@ async fn sandbox(command: SandboxCommand) -> anyhow::Result<()> {
         }
         SandboxCommand::Advance { days, to, app } => {
             let (passbook, app) = app_context(&app).await?;
-            passbook.advance_sandbox_clock(&app, &SandboxClockIn { days, to }).await?
+            passbook.advance_sandbox_clock(&app, &SandboxClockIn { days, to }, "cli").await?
         }
     };
     println!(

@@ -22,6 +22,8 @@ pub enum Permission {
     ManageApps,
     /// Deliver events again.
     ReplayWebhooks,
+    /// Move an app's sandbox clock.
+    UseSandbox,
     /// Refresh or unlink customers' accounts.
     ManageAccounts,
     /// Mark an institution degraded or down.
@@ -48,7 +50,7 @@ impl Role {
 
     fn least_for(permission: Permission) -> Role {
         match permission {
-            Permission::ManageApps | Permission::ReplayWebhooks => Role::Developer,
+            Permission::ManageApps | Permission::ReplayWebhooks | Permission::UseSandbox => Role::Developer,
             Permission::ManageAccounts | Permission::ManageInstitutions | Permission::InviteOperators => Role::Admin,
         }
     }

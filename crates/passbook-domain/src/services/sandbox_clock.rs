@@ -21,10 +21,17 @@ impl Passbook {
 
     /// Moves the app's sandbox clock ahead and runs each refresh its accounts would have had
     /// on the way (one per refresh interval crossed), before answering.
-    pub async fn advance_sandbox_clock(&self, app: &App, request: &SandboxClockIn) -> Result<SandboxClockOut> {
+    /// `actor` (`api`, `cli`, `operator:<id>`) goes in the audit log.
+    pub async fn advance_sandbox_clock(
+        &self,
+        app: &App,
+        request: &SandboxClockIn,
+        actor: &str,
+    ) -> Result<SandboxClockOut> {
         let offset = self.sandboxed_offset(app).await?;
         let days = days_to_move(request, self.clock.now().plus_millis(offset))?;
-        let moved_to = self.store.advance_sandbox_clock(&app.id, days * DAY_MS).await?;
+        let audit = self.audit_entry(actor, &app.id, "sandbox_clock_advanced", &app.id, &format!("{days} days"));
+        let moved_to = self.store.advance_sandbox_clock(&app.id, days * DAY_MS, &audit).await?;
         // Another move may have run meanwhile: this one covers exactly the days it added.
         let from = self.clock.now().plus_millis(moved_to - days * DAY_MS);
         let until = self.clock.now().plus_millis(moved_to);

@@ -21,6 +21,6 @@ pub async fn advance_clock(
     AuthApp(app): AuthApp,
     ApiJson(body): ApiJson<SandboxClockIn>,
 ) -> ApiResult<Json<Success<SandboxClockOut>>> {
-    let clock = state.passbook.advance_sandbox_clock(&app, &body).await?;
+    let clock = state.passbook.advance_sandbox_clock(&app, &body, "api").await?;
     Ok(Json(success(&state, "Sandbox clock moved", clock)))
 }

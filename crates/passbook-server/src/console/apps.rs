@@ -5,6 +5,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use passbook_domain::Error;
 use passbook_domain::model::App;
+use passbook_types::passbook::SandboxClockOut;
 use serde::Deserialize;
 
 use super::format::{Column, sort_rows, when};
@@ -41,6 +42,8 @@ struct AppPage {
     created: String,
     key_overlap: Option<String>,
     secret_overlap: Option<String>,
+    /// In sandbox mode: the app's sandbox time and how far ahead it is.
+    sandbox: Option<SandboxClockOut>,
 }
 
 /// A secret shown once: after a key or webhook secret is made. The page is the answer to the
@@ -102,6 +105,7 @@ pub async fn show(
     Query(q): Query<ListQuery>,
 ) -> ConsoleResult {
     let app = state.passbook.console_app(&id).await?;
+    let sandbox = state.passbook.console_sandbox_clock(&app).await?;
     let now = state.passbook.clock.now();
     let live = |until: passbook_domain::Timestamp| (until > now).then(|| when(until));
     Ok(render(AppPage {
@@ -109,6 +113,7 @@ pub async fn show(
         created: when(app.created_at),
         key_overlap: app.previous_secret_key.as_ref().and_then(|(_, until)| live(*until)),
         secret_overlap: app.previous_webhook_secret.as_ref().and_then(|(_, until)| live(*until)),
+        sandbox,
         app,
     }))
 }
@@ -134,6 +139,10 @@ pub async fn act(
         "refresh-interval" => {
             passbook.console_set_refresh_interval(by, &id, field(&form, "hours")).await?;
             "refresh_interval"
+        }
+        "sandbox-clock" => {
+            passbook.console_advance_sandbox_clock(by, &id, field(&form, "days")).await?;
+            "sandbox_clock"
         }
         "test-webhook" => {
             passbook.console_test_webhook(by, &id).await?;

@@ -155,6 +155,7 @@ fn notice(code: Option<&str>) -> Option<&'static str> {
         "webhook_url" => "The webhook URL was saved.",
         "refresh_interval" => "The refresh interval was saved.",
         "test_webhook" => "A test webhook was queued; it shows in the webhook log.",
+        "sandbox_clock" => "The sandbox clock moved; each account had the refreshes of the days crossed.",
         "refresh" => "A refresh was queued; the account's status changes when it finishes.",
         "unlinked" => "The account was unlinked and its data deleted.",
         "replayed" => "The event was queued for delivery again.",

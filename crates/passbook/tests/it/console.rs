@@ -584,3 +584,32 @@ async fn a_replica_can_run_without_the_console() {
     assert_eq!(answer.status, StatusCode::NOT_FOUND);
     assert_eq!(t.get("/v3/institutions").await.0, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn developers_move_an_apps_sandbox_clock() {
+    let t = TestApp::spawn().await;
+    let [_, _, developer, viewer] = team(&t).await;
+    t.link("console-clock", "user_good").await;
+    let account = connected_ids(&t.receiver, 1).await.remove(0);
+    t.wait_for_data(&account).await;
+    let app = format!("/console/apps/{}", t.app.app.id);
+    let page = developer.get(&app).await.body;
+    assert!(page.contains("id=\"days-ahead\">0<") && page.contains("advance-clock"));
+    assert!(!viewer.get(&app).await.body.contains("advance-clock"), "a viewer sees the clock, not the form");
+    assert_eq!(viewer.post(&format!("{app}/sandbox-clock"), &[("days", "3")]).await.status, StatusCode::FORBIDDEN);
+    let bad = developer.post(&format!("{app}/sandbox-clock"), &[("days", "400")]).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
+    assert_eq!(developer.post(&format!("{app}/sandbox-clock"), &[("days", "3")]).await.status, StatusCode::SEE_OTHER);
+    assert!(developer.get(&app).await.body.contains("id=\"days-ahead\">3<"));
+    // The refreshes of the days crossed ran, as the API's clock runs them.
+    let updates = t.receiver.wait_for("mono.events.account_updated", 4).await;
+    assert!(updates.len() >= 4, "the first fetch and three daily refreshes");
+    let audit = developer.get("/console/audit").await.body;
+    assert!(audit.contains("sandbox clock advanced") && audit.contains("3 days"));
+    // In production mode there is no sandbox clock to show or move.
+    let production = TestApp::spawn_with(|c| c.sandbox_mode = false).await;
+    let [_, _, developer, _] = team(&production).await;
+    let app = format!("/console/apps/{}", production.app.app.id);
+    assert!(!developer.get(&app).await.body.contains("Sandbox clock"));
+    assert_eq!(developer.post(&format!("{app}/sandbox-clock"), &[("days", "3")]).await.status, StatusCode::NOT_FOUND);
+}

@@ -1,7 +1,7 @@
 //! What operators do from the console. Each action takes the signed-in operator, checks the
 //! permission it needs, calls the same services the API uses (so an app's rules hold whoever
 //! asks), and writes its audit line.
-use passbook_types::passbook::{EventsQuery, ReplayRequest};
+use passbook_types::passbook::{EventsQuery, ReplayRequest, SandboxClockIn, SandboxClockOut};
 
 use super::Signed;
 use crate::crypto::hash_secret;
@@ -96,6 +96,28 @@ impl Passbook {
     pub async fn console_test_webhook(&self, by: &Signed, app_id: &str) -> Result<String> {
         by.require(Permission::ManageApps)?;
         self.send_test_webhook(&self.console_app(app_id).await?, &by.actor()).await
+    }
+
+    /// The app's sandbox clock, in sandbox mode (`None` otherwise).
+    pub async fn console_sandbox_clock(&self, app: &App) -> Result<Option<SandboxClockOut>> {
+        if !self.settings.sandbox {
+            return Ok(None);
+        }
+        self.sandbox_clock(app).await.map(Some)
+    }
+
+    /// Moves the app's sandbox clock `days` ahead, running the refreshes on the way.
+    pub async fn console_advance_sandbox_clock(
+        &self,
+        by: &Signed,
+        app_id: &str,
+        days: &str,
+    ) -> Result<SandboxClockOut> {
+        by.require(Permission::UseSandbox)?;
+        let days =
+            days.trim().parse().map_err(|_| Error::invalid("days", "days must be a whole number from 1 to 366"))?;
+        let request = SandboxClockIn { days: Some(days), to: None };
+        self.advance_sandbox_clock(&self.console_app(app_id).await?, &request, &by.actor()).await
     }
 
     /// Accounts matching `query`: an account or customer id, an account number, an e-mail, or
