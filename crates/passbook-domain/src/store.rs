@@ -349,9 +349,18 @@ pub trait ConsoleStore: Send + Sync {
     async fn operator_session(&self, token_hash: &str, now: Timestamp) -> Result<Option<(OperatorSession, Operator)>>;
     async fn delete_operator_session(&self, token_hash: &str) -> Result<()>;
     /// Failed logins of each subject since `since`.
-    async fn login_failures(&self, subjects: &[String], since: Timestamp) -> Result<Vec<u64>>;
-    async fn record_login_failure(&self, subjects: &[String], at: Timestamp) -> Result<()>;
-    async fn clear_login_failures(&self, subject: &str) -> Result<()>;
+    /// Counts login `attempt` against each subject before its password is checked; returns each
+    /// subject's attempts since `since`, this one included. Parallel claims take turns.
+    async fn claim_login_attempt(
+        &self,
+        attempt: &str,
+        subjects: &[String],
+        at: Timestamp,
+        since: Timestamp,
+    ) -> Result<Vec<u64>>;
+    /// Forgets the attempt (it was refused, or right), and with `cleared` every failure counted
+    /// against that subject.
+    async fn forget_login_attempt(&self, attempt: &str, cleared: Option<&str>) -> Result<()>;
     async fn audit_log(&self, page: PageRequest) -> Result<Page<AuditEntry>>;
     async fn institution_overrides(&self) -> Result<Vec<InstitutionOverride>>;
     /// Sets the institution's status (or with `Operational` removes the override) and writes the

@@ -279,16 +279,18 @@ mod port {
             Ok(self.retrying(|| ops::delete_session(self, token_hash)).await?)
         }
 
-        async fn login_failures(&self, subjects: &[String], since: Timestamp) -> Result<Vec<u64>> {
-            Ok(self.retrying(|| ops::login_failures(self, subjects, since)).await?)
+        async fn claim_login_attempt(
+            &self,
+            attempt: &str,
+            subjects: &[String],
+            at: Timestamp,
+            since: Timestamp,
+        ) -> Result<Vec<u64>> {
+            Ok(self.retrying(|| ops::claim_login(self, attempt, subjects, at, since)).await?)
         }
 
-        async fn record_login_failure(&self, subjects: &[String], at: Timestamp) -> Result<()> {
-            Ok(self.retrying(|| ops::record_login_failure(self, subjects, at)).await?)
-        }
-
-        async fn clear_login_failures(&self, subject: &str) -> Result<()> {
-            Ok(self.retrying(|| ops::clear_login_failures(self, subject)).await?)
+        async fn forget_login_attempt(&self, attempt: &str, cleared: Option<&str>) -> Result<()> {
+            Ok(self.retrying(|| ops::forget_login(self, attempt, cleared)).await?)
         }
 
         async fn audit_log(&self, page: PageRequest) -> Result<Page<AuditEntry>> {

@@ -5,8 +5,8 @@ use passbook_domain::model::*;
 use passbook_domain::store::OperatorCreated;
 use sqlx::{Any, FromRow, Transaction};
 
-use crate::SqlStore;
 use crate::error::{StoreResult, is_unique_violation};
+use crate::{Backend, LockName, SqlStore};
 
 #[derive(FromRow)]
 struct OperatorRow {
@@ -223,36 +223,52 @@ pub(crate) async fn delete_session(store: &SqlStore, token_hash: &str) -> StoreR
     Ok(())
 }
 
-pub(crate) async fn login_failures(store: &SqlStore, subjects: &[String], since: Timestamp) -> StoreResult<Vec<u64>> {
+/// Counts a login attempt against each subject before its password is checked, and returns the
+/// attempts of each within the window, this one included. Claims take turns (SQLite's write
+/// lock; an advisory lock on PostgreSQL), so parallel guesses each see the ones before them.
+pub(crate) async fn claim_login(
+    store: &SqlStore,
+    attempt: &str,
+    subjects: &[String],
+    at: Timestamp,
+    since: Timestamp,
+) -> StoreResult<Vec<u64>> {
+    let mut tx = store.write().await?;
+    if store.backend == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)::text")
+            .bind(LockName::LoginClaim as i64)
+            .fetch_one(&mut *tx)
+            .await?;
+    }
+    // Attempts older than a day are of no use to any limit.
+    sqlx::query("DELETE FROM login_failures WHERE at < $1").bind(at.0 - 86_400_000).execute(&mut *tx).await?;
     let mut counts = Vec::with_capacity(subjects.len());
     for subject in subjects {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE subject = $1 AND at > $2")
+        sqlx::query("INSERT INTO login_failures (subject, attempt, at) VALUES ($1, $2, $3)")
             .bind(subject)
-            .bind(since.0)
-            .fetch_one(&store.pool)
-            .await?;
-        counts.push(n as u64);
-    }
-    Ok(counts)
-}
-
-pub(crate) async fn record_login_failure(store: &SqlStore, subjects: &[String], at: Timestamp) -> StoreResult<()> {
-    let mut tx = store.write().await?;
-    // Failures older than a day are of no use to any limit.
-    sqlx::query("DELETE FROM login_failures WHERE at < $1").bind(at.0 - 86_400_000).execute(&mut *tx).await?;
-    for subject in subjects {
-        sqlx::query("INSERT INTO login_failures (subject, at) VALUES ($1, $2)")
-            .bind(subject)
+            .bind(attempt)
             .bind(at.0)
             .execute(&mut *tx)
             .await?;
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE subject = $1 AND at > $2")
+            .bind(subject)
+            .bind(since.0)
+            .fetch_one(&mut *tx)
+            .await?;
+        counts.push(n as u64);
     }
     tx.commit().await?;
-    Ok(())
+    Ok(counts)
 }
 
-pub(crate) async fn clear_login_failures(store: &SqlStore, subject: &str) -> StoreResult<()> {
-    sqlx::query("DELETE FROM login_failures WHERE subject = $1").bind(subject).execute(&store.pool).await?;
+/// Forgets an attempt (refused by the limits, or right), and with `cleared` every failure of
+/// that subject.
+pub(crate) async fn forget_login(store: &SqlStore, attempt: &str, cleared: Option<&str>) -> StoreResult<()> {
+    sqlx::query("DELETE FROM login_failures WHERE attempt = $1 OR subject = $2")
+        .bind(attempt)
+        .bind(cleared)
+        .execute(&store.pool)
+        .await?;
     Ok(())
 }
 

@@ -29,12 +29,15 @@ CREATE TABLE operator_sessions (
 );
 CREATE INDEX operator_sessions_operator ON operator_sessions (operator_id);
 
--- Failed console logins, by account (the e-mail's blind index) and by address.
+-- Console logins counted against the limits, by account (a hash of the e-mail) and by address:
+-- each attempt is claimed before its password is checked and stays only if it failed.
 CREATE TABLE login_failures (
     subject             TEXT NOT NULL,
+    attempt             TEXT NOT NULL,
     at                  BIGINT NOT NULL
 );
 CREATE INDEX login_failures_subject ON login_failures (subject, at);
+CREATE INDEX login_failures_attempt ON login_failures (attempt);
 
 -- Who did it: 'api' for an app's own requests, 'operator:<id>' for the console and the CLI.
 ALTER TABLE audit_log ADD COLUMN actor TEXT NOT NULL DEFAULT 'api';

@@ -52,22 +52,36 @@ async fn send(request: reqwest::RequestBuilder) -> Answer {
     Answer { status, headers, body: answer.text().await.unwrap() }
 }
 
-/// Fills a pre-session form (login or join): its token comes as a cookie and a field.
-async fn submit_form(base: &str, page: &str, action: &str, agent: &str, fields: &[(&str, &str)]) -> Answer {
-    let http = client();
-    let shown = send(http.get(format!("{base}{page}")).header(USER_AGENT, agent)).await;
+/// Opens a pre-session form (login or join): its token comes as a cookie and as a field.
+async fn open_form(base: &str, page: &str, agent: &str) -> (String, String) {
+    let shown = send(client().get(format!("{base}{page}")).header(USER_AGENT, agent)).await;
     assert_eq!(shown.status, StatusCode::OK, "{page}: {}", shown.body);
-    let token = cookie_named(&shown.headers, "pb_console_form").expect("a form cookie");
+    (cookie_named(&shown.headers, "pb_console_form").expect("a form cookie"), hidden(&shown.body, "form_token"))
+}
+
+async fn post_form(
+    base: &str,
+    action: &str,
+    agent: &str,
+    tokens: &(String, String),
+    fields: &[(&str, &str)],
+) -> Answer {
     let mut form: Vec<(&str, &str)> = fields.to_vec();
-    let field_token = hidden(&shown.body, "form_token");
-    form.push(("form_token", &field_token));
+    form.push(("form_token", &tokens.1));
     send(
-        http.post(format!("{base}{action}"))
+        client()
+            .post(format!("{base}{action}"))
             .header(USER_AGENT, agent)
-            .header("cookie", format!("pb_console_form={token}"))
+            .header("cookie", format!("pb_console_form={}", tokens.0))
             .form(&form),
     )
     .await
+}
+
+/// Fills a pre-session form (login or join).
+async fn submit_form(base: &str, page: &str, action: &str, agent: &str, fields: &[(&str, &str)]) -> Answer {
+    let tokens = open_form(base, page, agent).await;
+    post_form(base, action, agent, &tokens, fields).await
 }
 
 impl Console {
@@ -612,4 +626,58 @@ async fn developers_move_an_apps_sandbox_clock() {
     let app = format!("/console/apps/{}", production.app.app.id);
     assert!(!developer.get(&app).await.body.contains("Sandbox clock"));
     assert_eq!(developer.post(&format!("{app}/sandbox-clock"), &[("days", "3")]).await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn guesses_sent_in_parallel_share_the_accounts_limit() {
+    let t = TestApp::spawn().await;
+    let [owner, ..] = team(&t).await;
+    drop(owner);
+    let mut guesses = tokio::task::JoinSet::new();
+    for n in 0..12 {
+        let base = t.base.clone();
+        guesses
+            .spawn(async move { Console::try_login(&base, "admin@example.com", &format!("guess {n}")).await.status });
+    }
+    let mut statuses = Vec::new();
+    while let Some(status) = guesses.join_next().await {
+        statuses.push(status.unwrap());
+    }
+    let judged = statuses.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count();
+    let refused = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
+    assert_eq!((judged, refused), (5, 7), "only five guesses reach the password check: {statuses:?}");
+    let locked = Console::try_login(&t.base, "admin@example.com", PASSWORD).await;
+    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn a_setup_link_used_twice_at_once_makes_one_owner() {
+    let t = TestApp::spawn().await;
+    let link = setup_link(&t);
+    let path = link[link.find("/console/join/").unwrap()..].to_string();
+    // Four browsers open the link, then all send the form at once.
+    let mut forms = Vec::new();
+    for _ in 0..4 {
+        forms.push(open_form(&t.base, &path, BROWSER).await);
+    }
+    let mut joins = tokio::task::JoinSet::new();
+    for (n, tokens) in forms.into_iter().enumerate() {
+        let (base, path) = (t.base.clone(), path.clone());
+        joins.spawn(async move {
+            let email = format!("owner{n}@example.com");
+            let fields = [("email", email.as_str()), ("password", PASSWORD), ("confirm", PASSWORD)];
+            post_form(&base, &path, BROWSER, &tokens, &fields).await.status
+        });
+    }
+    let mut made = 0;
+    while let Some(status) = joins.join_next().await {
+        let status = status.unwrap();
+        assert!(
+            status == StatusCode::SEE_OTHER || status == StatusCode::GONE || status == StatusCode::NOT_FOUND,
+            "{status}"
+        );
+        made += usize::from(status == StatusCode::SEE_OTHER);
+    }
+    assert_eq!(made, 1);
+    assert_eq!(t.server.as_ref().unwrap().passbook.operators().await.unwrap().len(), 1);
 }

@@ -11,7 +11,8 @@ use crate::{Error, Result, ids};
 pub const SESSION_TTL_MS: i64 = 12 * 60 * 60 * 1000;
 /// How long the setup link and invitations stay usable.
 pub const INVITE_TTL_MS: i64 = 24 * 60 * 60 * 1000;
-/// Failed logins allowed per account, and per address, within [`LOGIN_WINDOW_MS`].
+/// Failed logins allowed per account, and per address, within [`LOGIN_WINDOW_MS`]; one more is
+/// refused.
 pub const MAX_FAILURES_PER_ACCOUNT: u64 = 5;
 pub const MAX_FAILURES_PER_ADDRESS: u64 = 20;
 pub const LOGIN_WINDOW_MS: i64 = 15 * 60 * 1000;
@@ -186,21 +187,26 @@ impl Passbook {
         }
     }
 
-    /// Checks a login against the limits and the password, and opens a session.
+    /// Checks a login against the limits and the password, and opens a session. The attempt is
+    /// counted before the password is checked, so guesses sent in parallel share the limits.
     pub async fn log_in(&self, form: &LoginForm<'_>) -> Result<OpenedSession> {
         let email = form.email.trim().to_lowercase();
         let now = self.clock.now();
         let subjects = [format!("account:{}", hash_secret(&email)), format!("address:{}", form.address)];
-        let failures = self.store.login_failures(&subjects, now.plus_millis(-LOGIN_WINDOW_MS)).await?;
-        if failures[0] >= MAX_FAILURES_PER_ACCOUNT {
+        let attempt = ids::random_alnum(24);
+        let since = now.plus_millis(-LOGIN_WINDOW_MS);
+        let counted = self.store.claim_login_attempt(&attempt, &subjects, now, since).await?;
+        let over = if counted[0] > MAX_FAILURES_PER_ACCOUNT {
+            Some("for this account")
+        } else if counted[1] > MAX_FAILURES_PER_ADDRESS {
+            Some("from this address")
+        } else {
+            None
+        };
+        if let Some(whose) = over {
+            self.store.forget_login_attempt(&attempt, None).await?;
             return Err(Error::TooManyAttempts(format!(
-                "Too many failed logins for this account; try again in {} minutes",
-                LOGIN_WINDOW_MS / 60_000
-            )));
-        }
-        if failures[1] >= MAX_FAILURES_PER_ADDRESS {
-            return Err(Error::TooManyAttempts(format!(
-                "Too many failed logins from this address; try again in {} minutes",
+                "Too many failed logins {whose}; try again in {} minutes",
                 LOGIN_WINDOW_MS / 60_000
             )));
         }
@@ -210,13 +216,11 @@ impl Passbook {
         let matches = verify_password(form.password.to_string(), stored).await?;
         match record {
             Some(record) if matches => {
-                self.store.clear_login_failures(&subjects[0]).await?;
+                self.store.forget_login_attempt(&attempt, Some(&subjects[0])).await?;
                 self.open_session(record.operator, form.browser).await
             }
-            _ => {
-                self.store.record_login_failure(&subjects, now).await?;
-                Err(Error::Unauthorized("Wrong e-mail or password".into()))
-            }
+            // The claimed attempt stays: it is a failure now.
+            _ => Err(Error::Unauthorized("Wrong e-mail or password".into())),
         }
     }
 
