@@ -81,7 +81,7 @@ fn create_private_sqlite_file(url: &str) -> Result<(), StoreError> {
 enum LockName {
     EventClaim = 0x7062_0001,
     JobClaim = 0x7062_0002,
-    LoginClaim = 0x7062_0003,
+    LoginAttempts = 0x7062_0003,
 }
 
 /// How often an operation refused for a transaction conflict runs in all.

@@ -236,7 +236,7 @@ pub(crate) async fn claim_login(
     let mut tx = store.write().await?;
     if store.backend == Backend::Postgres {
         sqlx::query("SELECT pg_advisory_xact_lock($1)::text")
-            .bind(LockName::LoginClaim as i64)
+            .bind(LockName::LoginAttempts as i64)
             .fetch_one(&mut *tx)
             .await?;
     }

@@ -1,12 +1,12 @@
 //! `/console/accounts`: customers' linked accounts, searched and acted on.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use passbook_domain::model::{Account, Customer, PageRequest};
 use serde::Deserialize;
 
 use super::format::{Column, Pager, naira, query, sort_rows, when, when_opt};
-use super::{Acting, Chrome, ConsoleResult, Operator, done, render};
+use super::{Acting, Chrome, ConsoleResult, Operator, Params, done, render};
 use crate::AppState;
 
 const PER_PAGE: u64 = 25;
@@ -79,7 +79,7 @@ fn institution_name(state: &AppState, id: &str) -> String {
     state.passbook.institutions.get(id).map_or_else(|| id.to_string(), |i| i.name.clone())
 }
 
-pub async fn list(State(state): State<AppState>, operator: Operator, Query(q): Query<ListQuery>) -> ConsoleResult {
+pub async fn list(State(state): State<AppState>, operator: Operator, Params(q): Params<ListQuery>) -> ConsoleResult {
     let page = q.page.unwrap_or(1).max(1);
     let search = q.q.clone().unwrap_or_default();
     let app = q.app.clone().filter(|a| !a.is_empty());
@@ -130,7 +130,7 @@ pub async fn show(
     State(state): State<AppState>,
     operator: Operator,
     Path(id): Path<String>,
-    Query(q): Query<ListQuery>,
+    Params(q): Params<ListQuery>,
 ) -> ConsoleResult {
     let page = state.passbook.console_account(&id).await?;
     let account = page.account;

@@ -1,13 +1,13 @@
 //! Institutions' health and switches, operators and invitations, and the audit log.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use passbook_domain::model::{PageRequest, Role};
 use serde::Deserialize;
 
 use super::apps::field;
 use super::format::{Column, Pager, sort_rows, when};
-use super::{Acting, Chrome, ConsoleResult, Operator, done, render};
+use super::{Acting, Chrome, ConsoleResult, Operator, Params, done, render};
 use crate::AppState;
 
 const HEALTH_DAYS: u32 = 7;
@@ -45,7 +45,7 @@ struct InstitutionsPage {
 pub async fn institutions(
     State(state): State<AppState>,
     operator: Operator,
-    Query(q): Query<PageQuery>,
+    Params(q): Params<PageQuery>,
 ) -> ConsoleResult {
     let health = state.passbook.institution_health(HEALTH_DAYS).await?;
     let mut rows: Vec<HealthRow> = health
@@ -209,7 +209,7 @@ struct AuditPage {
     pager: Pager,
 }
 
-pub async fn audit(State(state): State<AppState>, operator: Operator, Query(q): Query<PageQuery>) -> ConsoleResult {
+pub async fn audit(State(state): State<AppState>, operator: Operator, Params(q): Params<PageQuery>) -> ConsoleResult {
     let page = q.page.unwrap_or(1).max(1);
     let entries = state.passbook.audit_log(PageRequest::new(page, Some(AUDIT_PER_PAGE))).await?;
     let operators = state.passbook.operators().await?;

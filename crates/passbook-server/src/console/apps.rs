@@ -2,14 +2,14 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use passbook_domain::Error;
 use passbook_domain::model::App;
 use passbook_types::passbook::SandboxClockOut;
 use serde::Deserialize;
 
 use super::format::{Column, sort_rows, when};
-use super::{Acting, Chrome, ConsoleResult, Operator, done, render};
+use super::{Acting, Chrome, ConsoleResult, Operator, Params, done, render};
 use crate::AppState;
 
 #[derive(Deserialize)]
@@ -58,7 +58,7 @@ struct SecretPage {
     note: String,
 }
 
-pub async fn list(State(state): State<AppState>, operator: Operator, Query(q): Query<ListQuery>) -> ConsoleResult {
+pub async fn list(State(state): State<AppState>, operator: Operator, Params(q): Params<ListQuery>) -> ConsoleResult {
     let mut apps: Vec<AppRow> = state
         .passbook
         .list_apps()
@@ -102,7 +102,7 @@ pub async fn show(
     State(state): State<AppState>,
     operator: Operator,
     Path(id): Path<String>,
-    Query(q): Query<ListQuery>,
+    Params(q): Params<ListQuery>,
 ) -> ConsoleResult {
     let app = state.passbook.console_app(&id).await?;
     let sandbox = state.passbook.console_sandbox_clock(&app).await?;

@@ -1,11 +1,11 @@
 //! `/console/links`: link sessions by status and failure reason, and one session's steps.
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use passbook_domain::model::{LinkFilter, LinkStatus, LinkSummary, PageRequest};
 use serde::Deserialize;
 
 use super::format::{Column, Pager, query, sort_rows, when, when_opt};
-use super::{Chrome, ConsoleResult, Operator, render};
+use super::{Chrome, ConsoleResult, Operator, Params, render};
 use crate::AppState;
 
 const PER_PAGE: u64 = 25;
@@ -84,7 +84,7 @@ async fn app_names(state: &AppState) -> ConsoleResult<Vec<(String, String)>> {
     Ok(state.passbook.list_apps().await?.into_iter().map(|a| (a.id, a.name)).collect())
 }
 
-pub async fn list(State(state): State<AppState>, operator: Operator, Query(q): Query<ListQuery>) -> ConsoleResult {
+pub async fn list(State(state): State<AppState>, operator: Operator, Params(q): Params<ListQuery>) -> ConsoleResult {
     let page = q.page.unwrap_or(1).max(1);
     let nonempty = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
     let filter = LinkFilter {

@@ -12,6 +12,7 @@ mod charts;
 mod format;
 mod links;
 mod overview;
+mod params;
 mod session;
 mod webhooks;
 
@@ -26,6 +27,7 @@ use passbook_domain::Error;
 
 use crate::AppState;
 
+pub(crate) use params::{Fields, Params};
 pub(crate) use session::{Acting, Chrome, Operator};
 
 pub fn router() -> Router<AppState> {
@@ -134,9 +136,7 @@ pub(crate) fn error_page(status: StatusCode, message: &str) -> Response {
         s if s.is_client_error() => "That did not work",
         _ => "Something went wrong",
     };
-    let mut response = render_with(status, ErrorPage { heading, message: message.to_string() });
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+    render_with(status, ErrorPage { heading, message: message.to_string() })
 }
 
 type ConsoleResult<T = Response> = Result<T, ConsoleError>;

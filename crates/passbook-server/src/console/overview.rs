@@ -1,9 +1,9 @@
 //! `/console`: the overview, with links, the funnel, webhooks, fetches and data status.
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use serde::Deserialize;
 
-use super::{Chrome, ConsoleResult, Operator, charts, render};
+use super::{Chrome, ConsoleResult, Operator, Params, charts, render};
 use crate::AppState;
 
 #[derive(Deserialize)]
@@ -31,7 +31,11 @@ struct OverviewPage {
     fetch_p95: u64,
 }
 
-pub async fn show(State(state): State<AppState>, operator: Operator, Query(q): Query<OverviewQuery>) -> ConsoleResult {
+pub async fn show(
+    State(state): State<AppState>,
+    operator: Operator,
+    Params(q): Params<OverviewQuery>,
+) -> ConsoleResult {
     let days = q.days.filter(|d| [7, 14, 30, 90].contains(d)).unwrap_or(14);
     let o = state.passbook.console_overview(days).await?;
     let funnel: Vec<(String, u64, String)> = o

@@ -3,7 +3,6 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::Form;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -12,7 +11,7 @@ use passbook_domain::Error;
 use passbook_domain::model::Permission;
 use passbook_domain::services::console::{LOGIN_WINDOW_MS, LoginForm, OpenedSession, SESSION_TTL_MS, Signed};
 
-use super::{ConsoleError, ConsoleResult, render, render_with};
+use super::{ConsoleError, ConsoleResult, Fields, render, render_with};
 use crate::AppState;
 
 const SESSION_COOKIE: &str = "pb_console";
@@ -86,9 +85,7 @@ impl FromRequest<AppState> for Acting {
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
         let (mut parts, body) = request.into_parts();
         let operator = Operator::from_request_parts(&mut parts, state).await?;
-        let Form(form) = Form::<HashMap<String, String>>::from_request(Request::from_parts(parts, body), state)
-            .await
-            .map_err(IntoResponse::into_response)?;
+        let Fields(form) = Fields::from_request(Request::from_parts(parts, body), state).await?;
         match form.get("csrf") {
             Some(sent) if same(sent, &operator.0.csrf) => Ok(Acting { operator, form }),
             _ => Err(csrf_refused().into_response()),
@@ -184,7 +181,7 @@ pub async fn log_in(
     State(state): State<AppState>,
     headers: HeaderMap,
     PeerAddress(address): PeerAddress,
-    Form(form): Form<HashMap<String, String>>,
+    Fields(form): Fields,
 ) -> ConsoleResult {
     check_form_token(&headers, &form)?;
     let field = |name: &str| form.get(name).map(String::as_str).unwrap_or_default();
@@ -238,7 +235,7 @@ pub async fn join(
     State(state): State<AppState>,
     Path(token): Path<String>,
     headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
+    Fields(form): Fields,
 ) -> ConsoleResult {
     check_form_token(&headers, &form)?;
     let field = |name: &str| form.get(name).map(String::as_str).unwrap_or_default();

@@ -1,14 +1,14 @@
 //! `/console/webhooks`: an app's delivery log with every attempt, and replays.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect};
 use passbook_types::passbook::{EventsQuery, ReplayRequest};
 use serde::Deserialize;
 
 use super::apps::field;
 use super::format::{Column, Pager, query, sort_rows, when, when_opt};
-use super::{Acting, Chrome, ConsoleResult, Operator, done, render};
+use super::{Acting, Chrome, ConsoleResult, Operator, Params, done, render};
 use crate::AppState;
 
 const PER_PAGE: u64 = 25;
@@ -74,7 +74,7 @@ struct EventPage {
     attempts: Vec<AttemptRow>,
 }
 
-pub async fn list(State(state): State<AppState>, operator: Operator, Query(q): Query<ListQuery>) -> ConsoleResult {
+pub async fn list(State(state): State<AppState>, operator: Operator, Params(q): Params<ListQuery>) -> ConsoleResult {
     let apps: Vec<(String, String)> = state.passbook.list_apps().await?.into_iter().map(|a| (a.id, a.name)).collect();
     let Some(app) = q.app.clone().filter(|a| !a.is_empty()).or_else(|| apps.first().map(|a| a.0.clone())) else {
         return Ok(Redirect::to("/console/apps").into_response());
@@ -149,7 +149,7 @@ pub async fn show(
     State(state): State<AppState>,
     operator: Operator,
     Path((app, id)): Path<(String, String)>,
-    Query(q): Query<ListQuery>,
+    Params(q): Params<ListQuery>,
 ) -> ConsoleResult {
     let history = state.passbook.console_event(&app, &id).await?;
     let payload = serde_json::from_str::<serde_json::Value>(&history.event.payload)

@@ -681,3 +681,26 @@ async fn a_setup_link_used_twice_at_once_makes_one_owner() {
     assert_eq!(made, 1);
     assert_eq!(t.server.as_ref().unwrap().passbook.operators().await.unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn a_malformed_query_or_form_gets_the_consoles_page_naming_it() {
+    let t = TestApp::spawn().await;
+    let [owner, ..] = team(&t).await;
+    let bad_query = owner.get("/console/links?page=first").await;
+    assert_eq!(bad_query.status, StatusCode::BAD_REQUEST);
+    assert!(bad_query.body.contains("<h1>") && bad_query.body.contains("Invalid query string"), "{}", bad_query.body);
+    assert!(bad_query.body.contains("page"), "the field is named");
+    let not_a_form = send(
+        owner
+            .http
+            .post(format!("{}/console/apps/{}/rename", t.base, t.app.app.id))
+            .header(USER_AGENT, &owner.agent)
+            .header("cookie", format!("pb_console={}", owner.session))
+            .header("content-type", "application/json")
+            .body("{\"name\": \"JSON\"}"),
+    )
+    .await;
+    assert_eq!(not_a_form.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert!(not_a_form.body.contains("Invalid form"), "{}", not_a_form.body);
+    assert_eq!(t.server.as_ref().unwrap().passbook.console_app(&t.app.app.id).await.unwrap().name, "Test app");
+}

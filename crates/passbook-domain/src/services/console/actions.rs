@@ -156,7 +156,8 @@ impl Passbook {
         let customer = self.store.customer(&app.id, &account.customer_id).await?;
         let transactions =
             self.transactions_of(&account, &TransactionFilter::default(), PageRequest::new(1, Some(10))).await?.items;
-        let institution = self.institutions_now().await?.into_iter().find(|i| i.id == account.institution_id);
+        let overrides = self.store.institution_overrides().await?;
+        let institution = self.institutions.get(&account.institution_id).map(|i| with_override(i, &overrides));
         Ok(AccountPage { account, customer, app, institution, transactions })
     }
 
