@@ -6,7 +6,7 @@ use passbook_domain::model::{Account, Customer, PageRequest};
 use serde::Deserialize;
 
 use super::format::{Column, Pager, naira, query, sort_rows, when, when_opt};
-use super::{Acting, Chrome, ConsoleResult, Operator, Params, done, render};
+use super::{Acting, Chrome, ConfirmPage, ConsoleResult, Operator, Params, done, render};
 use crate::AppState;
 
 const PER_PAGE: u64 = 25;
@@ -65,14 +65,6 @@ struct AccountPage {
     last_failure: String,
     next_refresh: String,
     transactions: Vec<TxRow>,
-}
-
-#[derive(Template)]
-#[template(path = "console/confirm_unlink.html")]
-struct ConfirmPage {
-    chrome: Chrome,
-    account: Account,
-    customer: String,
 }
 
 fn institution_name(state: &AppState, id: &str) -> String {
@@ -179,10 +171,21 @@ pub async fn confirm_unlink(
     Path(id): Path<String>,
 ) -> ConsoleResult {
     let page = state.passbook.console_account(&id).await?;
+    let (account, customer) = (page.account, page.customer.map_or_else(String::new, |c| c.name));
     Ok(render(ConfirmPage {
         chrome: operator.chrome("accounts", None),
-        customer: page.customer.map_or_else(String::new, |c| c.name),
-        account: page.account,
+        title: "Unlink account",
+        heading: "Unlink this account?".into(),
+        warning: format!(
+            "{customer}'s account {} will be unlinked: its data and the bank login are deleted, and the app is \
+             sent mono.events.account_unlinked. This cannot be undone.",
+            account.account_number
+        ),
+        action: format!("/console/accounts/{}/unlink", account.id),
+        button: "Unlink the account",
+        button_id: "confirm-unlink",
+        back: format!("/console/accounts/{}", account.id),
+        back_label: "Keep it",
     }))
 }
 

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::apps::field;
 use super::format::{Column, Pager, sort_rows, when};
-use super::{Acting, Chrome, ConsoleResult, Operator, Params, done, render};
+use super::{Acting, Chrome, ConfirmPage, ConsoleResult, Operator, Params, done, render};
 use crate::AppState;
 
 const HEALTH_DAYS: u32 = 7;
@@ -159,15 +159,6 @@ pub async fn change_role(
     Ok(done("/console/operators", "role"))
 }
 
-#[derive(Template)]
-#[template(path = "console/confirm_remove.html")]
-struct ConfirmRemovePage {
-    chrome: Chrome,
-    id: String,
-    email: String,
-    role: &'static str,
-}
-
 /// The confirmation step of a removal: a page of its own, so it works without JavaScript.
 pub async fn confirm_remove(
     State(state): State<AppState>,
@@ -175,11 +166,21 @@ pub async fn confirm_remove(
     Path(id): Path<String>,
 ) -> ConsoleResult {
     let target = state.passbook.operator_to_manage(&operator.0, &id).await?;
-    Ok(render(ConfirmRemovePage {
+    Ok(render(ConfirmPage {
         chrome: operator.chrome("operators", None),
-        id: target.id,
-        email: target.email,
-        role: target.role.as_str(),
+        title: "Remove operator",
+        heading: format!("Remove {}?", target.email),
+        warning: format!(
+            "{} ({}) will no longer be able to log in, and every session they have open ends now. Invite them \
+             again to undo it.",
+            target.email,
+            target.role.as_str()
+        ),
+        action: format!("/console/operators/{}/remove", target.id),
+        button: "Remove the operator",
+        button_id: "confirm-remove",
+        back: "/console/operators".into(),
+        back_label: "Keep them",
     }))
 }
 

@@ -110,6 +110,22 @@ struct ErrorPage<'a> {
     message: String,
 }
 
+/// The confirmation step of a destructive action: a page of its own, so it works without
+/// JavaScript; its form posts to `action`.
+#[derive(Template)]
+#[template(path = "console/confirm.html")]
+struct ConfirmPage {
+    chrome: Chrome,
+    title: &'static str,
+    heading: String,
+    warning: String,
+    action: String,
+    button: &'static str,
+    button_id: &'static str,
+    back: String,
+    back_label: &'static str,
+}
+
 /// A console failure as a page: the status the API would answer, and a message that names the
 /// problem (server-side failures are logged, not shown).
 pub(crate) struct ConsoleError(pub Error);
