@@ -41,6 +41,40 @@ impl FileFormat {
 pub struct StatementFile {
     pub format: FileFormat,
     pub accounts: Vec<FileAccount>,
+    /// Lines of the file's table that hold no transaction (balance rows, page headers and
+    /// footers, totals), each with why it was passed over: the import report lists them.
+    #[serde(default)]
+    pub skipped: Vec<SkippedLine>,
+}
+
+impl StatementFile {
+    pub fn new(format: FileFormat, accounts: Vec<FileAccount>) -> Self {
+        Self { format, accounts, skipped: Vec::new() }
+    }
+
+    /// Every transaction read, over all accounts.
+    pub fn rows_read(&self) -> usize {
+        self.accounts.iter().map(|a| a.rows.len()).sum()
+    }
+}
+
+/// A line the reader passed over: where (1-based line of the table, or `page:line` in a PDF),
+/// what it said (cut to 200 characters), and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkippedLine {
+    pub at: String,
+    pub text: String,
+    pub reason: String,
+}
+
+/// The most skipped lines an import keeps (a report, not a copy of the file).
+pub const MAX_SKIPPED_LINES: usize = 500;
+
+impl SkippedLine {
+    pub fn new(at: impl Into<String>, text: &str, reason: impl Into<String>) -> Self {
+        let text: String = text.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(200).collect();
+        Self { at: at.into(), text, reason: reason.into() }
+    }
 }
 
 /// One account's statement (several statements of one account in a file are joined).
@@ -237,6 +271,29 @@ pub struct BrokenRow {
 const MAX_BROKEN_ROWS: usize = 20;
 
 impl FileAccount {
+    /// The balance at the statement's end: the closing balance it states, else the running
+    /// balance after its newest row. Files list rows oldest or newest first: the running
+    /// balance's chain tells which, and where it cannot, the dates do.
+    pub fn closing_balance(&self) -> Option<i64> {
+        if let Some(closing) = self.closing {
+            return Some(closing.amount);
+        }
+        let rows = &self.rows;
+        if rows.len() < 2 || rows.iter().any(|r| r.balance.is_none()) {
+            // Without a full chain, the newest dated row that shows a balance.
+            return rows
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.balance.is_some())
+                .max_by_key(|(i, r)| (r.date, *i))?
+                .1
+                .balance;
+        }
+        let (order, _) =
+            self.reading_orders().into_iter().map(|o| (o.clone(), self.breaks(&o).len())).min_by_key(|(_, b)| *b)?;
+        rows[*order.last()?].balance
+    }
+
     pub fn reconcile(&self) -> Reconciliation {
         let credits: i64 = self.rows.iter().filter(|r| r.amount > 0).map(|r| r.amount).sum();
         let debits: i64 = self.rows.iter().filter(|r| r.amount < 0).map(|r| -r.amount).sum();
@@ -309,25 +366,34 @@ impl FileAccount {
         if rows.len() < 2 || rows.iter().any(|r| r.balance.is_none()) {
             return None;
         }
-        let breaks = |order: &[usize]| -> Vec<BrokenRow> {
-            order
-                .windows(2)
-                .filter_map(|pair| {
-                    let (before, after) = (&rows[pair[0]], &rows[pair[1]]);
-                    let expected = before.balance.unwrap_or_default() + after.amount;
-                    (Some(expected) != after.balance).then(|| BrokenRow {
-                        row: pair[1] + 1,
-                        expected_balance: expected,
-                        stated_balance: after.balance.unwrap_or_default(),
-                    })
-                })
-                .collect()
-        };
-        let file_order: Vec<usize> = (0..rows.len()).collect();
+        self.reading_orders().iter().map(|order| self.breaks(order)).min_by_key(Vec::len)
+    }
+
+    /// The ways a statement's rows can run, oldest to newest: by date (exports are not always
+    /// in order), as the file lists them, and newest first. Ties go to the first.
+    fn reading_orders(&self) -> [Vec<usize>; 3] {
+        let file_order: Vec<usize> = (0..self.rows.len()).collect();
         let newest_first: Vec<usize> = file_order.iter().rev().copied().collect();
         let mut by_date = file_order.clone();
-        by_date.sort_by_key(|&i| rows[i].date);
-        [file_order, newest_first, by_date].iter().map(|order| breaks(order)).min_by_key(Vec::len)
+        by_date.sort_by_key(|&i| self.rows[i].date);
+        [by_date, file_order, newest_first]
+    }
+
+    /// Where the running balance breaks, reading the rows in `order`.
+    fn breaks(&self, order: &[usize]) -> Vec<BrokenRow> {
+        let rows = &self.rows;
+        order
+            .windows(2)
+            .filter_map(|pair| {
+                let (before, after) = (&rows[pair[0]], &rows[pair[1]]);
+                let expected = before.balance.unwrap_or_default() + after.amount;
+                (Some(expected) != after.balance).then(|| BrokenRow {
+                    row: pair[1] + 1,
+                    expected_balance: expected,
+                    stated_balance: after.balance.unwrap_or_default(),
+                })
+            })
+            .collect()
     }
 
     fn mismatched_totals(&self, credits: i64, debits: i64) -> Vec<String> {

@@ -134,7 +134,7 @@ pub fn read(bytes: &[u8]) -> Result<StatementFile, ReadError> {
     if statements.is_empty() {
         return Err(ReadError::NothingFound("the file holds no camt.053 statement (Stmt)".into()));
     }
-    Ok(StatementFile { format: FileFormat::Camt053, accounts: join(statements) })
+    Ok(StatementFile::new(FileFormat::Camt053, join(statements)))
 }
 
 fn amount(value: &str) -> Result<i64, ReadError> {

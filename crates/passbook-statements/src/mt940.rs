@@ -77,7 +77,7 @@ pub fn read(bytes: &[u8]) -> Result<StatementFile, ReadError> {
     if statements.is_empty() {
         return Err(ReadError::NothingFound("no MT940 statement (:20:) in the file".into()));
     }
-    Ok(StatementFile { format: FileFormat::Mt940, accounts: join(statements) })
+    Ok(StatementFile::new(FileFormat::Mt940, join(statements)))
 }
 
 fn flush(pending: &mut Option<FileRow>, current: Option<&mut (String, FileAccount, Segment)>) {

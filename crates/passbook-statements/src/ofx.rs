@@ -96,7 +96,7 @@ pub fn read(bytes: &[u8]) -> Result<StatementFile, ReadError> {
     if let Some(done) = current.take() {
         accounts.push(with_period(done, &mut period));
     }
-    Ok(StatementFile { format: FileFormat::Ofx, accounts })
+    Ok(StatementFile::new(FileFormat::Ofx, accounts))
 }
 
 fn with_period(

@@ -309,7 +309,8 @@ pub fn read(bytes: &[u8], password: Option<&str>) -> Result<StatementFile, ReadE
         account_number: labelled(
             &text,
             &["account number", "account no", "a/c no", "kontonummer", "iban", "card number"],
-        ),
+        )
+        .or_else(|| if card { text.iter().find_map(|l| card_number(l)) } else { None }),
         holder: labelled(&text, &["account holder", "account name", "name"]),
         currency,
         kind: card.then(|| "CREDITCARD".to_string()),
@@ -318,7 +319,7 @@ pub fn read(bytes: &[u8], password: Option<&str>) -> Result<StatementFile, ReadE
         rows: rows.into_iter().map(|(r, _)| r).collect(),
         ..FileAccount::default()
     };
-    Ok(StatementFile { format: FileFormat::Pdf, accounts: vec![account] })
+    Ok(StatementFile::new(FileFormat::Pdf, vec![account]))
 }
 
 /// How many of the next lines start with a date in the header's date column.
@@ -423,6 +424,29 @@ fn currency(header: &Line, text: &str) -> Option<String> {
             let c = code(w)?;
             (!["DAY", "THE", "AND"].contains(&c.as_str())).then_some(c)
         })
+}
+
+/// A card number printed without a label (`5488-2926-6730-9473`, `4111 XXXX XXXX 1111`): four
+/// groups of four, the first and last in digits. Spaces inside a group (a text layer's broken
+/// words) are ignored.
+fn card_number(line: &str) -> Option<String> {
+    let squeezed: Vec<char> = line.chars().filter(|c| *c != ' ').collect();
+    let group =
+        |g: &[char], digits: bool| g.iter().all(|c| c.is_ascii_digit() || (!digits && matches!(c, 'X' | 'x' | '*')));
+    (0..squeezed.len().saturating_sub(18)).find_map(|i| {
+        let w = &squeezed[i..i + 19];
+        let separated = [4, 9, 14].iter().all(|&j| w[j] == '-');
+        let before_ok = i == 0 || !squeezed[i - 1].is_ascii_digit();
+        let after_ok = squeezed.get(i + 19).is_none_or(|c| !c.is_ascii_digit());
+        (separated
+            && before_ok
+            && after_ok
+            && group(&w[0..4], true)
+            && group(&w[5..9], false)
+            && group(&w[10..14], false)
+            && group(&w[15..19], true))
+        .then(|| w.iter().collect())
+    })
 }
 
 /// The value after a label (`Account number: 0123456789`, `Kontonummer 0123456789`).

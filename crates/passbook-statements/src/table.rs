@@ -26,7 +26,10 @@ pub(crate) enum Role {
 
 pub(crate) fn role(header: &str) -> Option<Role> {
     let h = header.trim().trim_matches('"').to_lowercase().replace('\u{a0}', " ");
-    let h = h.trim();
+    // `Debit(₦)`, `Balance After (NGN)`, `Amount:`: the name without its unit.
+    let h = h.split_once('(').map_or(h.as_str(), |(name, _)| name).trim().trim_end_matches(':').trim();
+    let h = clean(h);
+    let h = h.as_str();
     let is = |names: &[&str]| names.contains(&h);
     let starts = |prefixes: &[&str]| prefixes.iter().any(|p| h.starts_with(p));
     Some(
@@ -39,6 +42,12 @@ pub(crate) fn role(header: &str) -> Option<Role> {
             "buchungsdatum",
             "boekdatum",
             "date posted",
+            "data contabile",
+            "data registrazione",
+            "data lançamento",
+            "data de lançamento",
+            "data lancamento",
+            "data do lançamento",
         ]) {
             Role::Date(4)
         } else if is(&[
@@ -53,9 +62,27 @@ pub(crate) fn role(header: &str) -> Option<Role> {
             "tran date",
             "txn date",
             "trans date",
+            "tran. date",
+            "txn. date",
+            "date/time",
+            "date / time",
+            "date & time",
+            "date and time",
+            "transaction date/time",
+            "transaction date & time",
+            "data operazione",
+            "data movimento",
+            "data da transação",
         ]) {
             Role::Date(3)
-        } else if is(&["transaction date", "transactiedatum", "trans. date", "date de transaction"]) {
+        } else if is(&[
+            "transaction date",
+            "transactiedatum",
+            "trans. date",
+            "date de transaction",
+            "trans. time",
+            "transaction time",
+        ]) {
             Role::Date(2)
         } else if is(&[
             "value date",
@@ -66,15 +93,53 @@ pub(crate) fn role(header: &str) -> Option<Role> {
             "fecha valor",
             "valuta",
             "value dt",
+            "data valuta",
+            "data valor",
         ]) {
             Role::Date(1)
-        } else if starts(&["amount", "betrag", "bedrag", "importe", "montant", "transaction amount"])
-            && !h.contains("original")
+        } else if is(&[
+            "creditdebet",
+            "af bij",
+            "cr/dr",
+            "dr/cr",
+            "d/c",
+            "c/d",
+            "debit/credit",
+            "credit/debit",
+            "soll/haben",
+            "dr / cr",
+            "cr / dr",
+            "d/c indicator",
+            "segno",
+        ]) {
+            Role::Flag
+        } else if starts(&[
+            "amount",
+            "betrag",
+            "bedrag",
+            "importe",
+            "montant",
+            "transaction amount",
+            "importo",
+            "valor",
+        ]) && !h.contains("original")
             && !h.contains("currency")
         {
             Role::Amount
-        } else if starts(&["debit", "débit", "withdrawal", "money out", "paid out", "soll", "belastung", "cargo"])
-            && !h.contains("credit")
+        } else if starts(&[
+            "debit",
+            "débit",
+            "withdrawal",
+            "money out",
+            "paid out",
+            "soll",
+            "belastung",
+            "cargo",
+            "dare",
+            "uscite",
+            "dr amount",
+            "outflow",
+        ]) && !h.contains("credit")
         {
             Role::Debit
         } else if starts(&[
@@ -87,6 +152,10 @@ pub(crate) fn role(header: &str) -> Option<Role> {
             "gutschrift",
             "abono",
             "lodgement",
+            "avere",
+            "entrate",
+            "cr amount",
+            "inflow",
         ]) && !h.contains("debit")
         {
             Role::Credit
@@ -98,22 +167,23 @@ pub(crate) fn role(header: &str) -> Option<Role> {
             "saldo",
             "solde",
             "available balance",
-        ]) {
+            "balance after",
+            "ledger balance",
+        ]) && !h.contains("before")
+        {
             Role::Balance
         } else if is(&[
-            "creditdebet",
-            "af bij",
-            "cr/dr",
-            "dr/cr",
-            "d/c",
-            "c/d",
-            "debit/credit",
-            "credit/debit",
-            "soll/haben",
+            "currency",
+            "ccy",
+            "währung",
+            "valutacode",
+            "monn.",
+            "devise",
+            "moneda",
+            "divisa",
+            "waehrung",
+            "moeda",
         ]) {
-            Role::Flag
-        } else if is(&["currency", "ccy", "währung", "valutacode", "monn.", "devise", "moneda", "divisa", "waehrung"])
-        {
             Role::Currency
         } else if is(&[
             "account",
@@ -126,6 +196,12 @@ pub(crate) fn role(header: &str) -> Option<Role> {
             "produit",
             "cuenta",
             "account no.",
+            "card no.",
+            "card no",
+            "card number",
+            "conto",
+            "numero conto",
+            "conta",
         ]) {
             Role::Account
         } else if is(&[
@@ -140,6 +216,15 @@ pub(crate) fn role(header: &str) -> Option<Role> {
             "transaction reference",
             "ref no",
             "reference number",
+            "ref. no",
+            "ref. no.",
+            "ref no.",
+            "transaction ref",
+            "transaction reference number",
+            "reference no",
+            "reference no.",
+            "session id",
+            "riferimento",
         ]) {
             Role::Reference
         } else if is(&[
@@ -176,6 +261,17 @@ pub(crate) fn role(header: &str) -> Option<Role> {
             "counterparty",
             "wir haben für sie gebucht",
             "transaction description",
+            "transaction detail",
+            "narrations",
+            "to / from",
+            "to/from",
+            "descrizione",
+            "causale",
+            "descrizione operazione",
+            "histórico",
+            "historico",
+            "descrição",
+            "descricao",
         ]) || (h.starts_with("vwz") && h[3..].bytes().all(|b| b.is_ascii_digit()))
         {
             Role::Narration
@@ -274,15 +370,15 @@ pub fn read(rows: &[Vec<String>], format: FileFormat) -> Result<StatementFile, R
     let cell =
         |row: &[String], i: Option<usize>| i.and_then(|i| row.get(i)).map(|s| s.trim().to_string()).unwrap_or_default();
     let (date_col, _) = columns.date.expect("a statement table has a date column");
-    let dated: Vec<&Vec<String>> = body
-        .iter()
-        .filter(|r| !cell(r, Some(date_col)).is_empty() && looks_like_date(&cell(r, Some(date_col))))
-        .collect();
+    let dated: Vec<&Vec<String>> = body.iter().filter(|r| looks_like_date(&cell(r, Some(date_col)))).collect();
     let amount_values: Vec<String> = dated
         .iter()
         .flat_map(|r| [columns.amount, columns.debit, columns.credit, columns.balance].map(|c| cell(r, c)))
         .filter(|v| !v.is_empty())
         .collect();
+    if meta.currency.is_none() && columns.currency.is_none() {
+        meta.currency = symbol_currency(amount_values.iter().map(String::as_str));
+    }
     let currency_values: Vec<String> = dated.iter().map(|r| cell(r, columns.currency)).collect();
     let month_first = amount_values.iter().any(|v| v.contains('$'))
         || currency_values.iter().any(|c| c == "USD")
@@ -292,29 +388,16 @@ pub fn read(rows: &[Vec<String>], format: FileFormat) -> Result<StatementFile, R
         .ok_or_else(|| ReadError::Malformed("the date column holds values that are not dates".into()))?;
     let decimal = decimal_separator(amount_values.iter().map(String::as_str));
     let mut accounts: Vec<FileAccount> = Vec::new();
+    let mut skipped = Vec::new();
     let mut opening = meta.opening;
     let mut closing = meta.closing;
-    for row in body {
-        let date_text = cell(row, Some(date_col));
-        let Some(date) = parse_date(&date_text, order) else {
-            // Balance rows below the table (opening or closing), or a footer.
-            if let Some((label, amount)) = balance_row(row, decimal) {
-                match label {
-                    BalanceLabel::Opening => opening = Some(amount),
-                    BalanceLabel::Closing => closing = Some(amount),
-                }
+    for (i, row) in body.iter().enumerate() {
+        let line = start + i + 1;
+        let text = row.join(" ");
+        let mut skip = |reason: &str| {
+            if skipped.len() < MAX_SKIPPED_LINES && !text.trim().is_empty() {
+                skipped.push(SkippedLine::new(line.to_string(), &text, reason));
             }
-            continue;
-        };
-        let amount = row_amount(row, &columns, decimal, &cell)?;
-        let balance = columns.balance.map(|c| cell(row, Some(c))).filter(|v| !v.is_empty());
-        let balance = match balance {
-            Some(v) => {
-                let stated = parse_amount(&v, decimal)
-                    .ok_or_else(|| ReadError::Malformed(format!("the balance '{v}' is not an amount")))?;
-                Some(if columns.balance_before { stated + amount } else { stated })
-            }
-            None => None,
         };
         let narration = clean(
             &columns
@@ -325,8 +408,56 @@ pub fn read(rows: &[Vec<String>], format: FileFormat) -> Result<StatementFile, R
                 .collect::<Vec<_>>()
                 .join(" "),
         );
-        let currency =
-            Some(cell(row, columns.currency).to_uppercase()).filter(|c| !c.is_empty()).or(meta.currency.clone());
+        let date_text = cell(row, Some(date_col));
+        let Some(date) = parse_date(&date_text, order) else {
+            // Balance rows below the table (opening or closing), or a footer.
+            match balance_row(row, decimal) {
+                Some((BalanceLabel::Opening, amount)) => {
+                    opening = Some(amount);
+                    skip("the opening balance");
+                }
+                Some((BalanceLabel::Closing, amount)) => {
+                    closing = Some(amount);
+                    skip("the closing balance");
+                }
+                None if Columns::from_header(row).is_statement() => skip("the header, repeated"),
+                None => skip("no date in the date column"),
+            }
+            continue;
+        };
+        // `Opening Balance` or `Balance B/F` on a dated row of its own: a balance, not money
+        // moving.
+        if let Some(kind) = balance_kind(&narration)
+            && [columns.amount, columns.debit, columns.credit]
+                .iter()
+                .all(|c| cell(row, *c).is_empty() || parse_amount(&cell(row, *c), decimal) == Some(0))
+        {
+            let stated = columns.balance.map(|c| cell(row, Some(c))).and_then(|v| parse_amount(&v, decimal));
+            if let Some(amount) = stated {
+                match kind {
+                    BalanceLabel::Opening => {
+                        opening = opening.or(Some(amount));
+                        skip("the opening balance");
+                    }
+                    BalanceLabel::Closing => {
+                        closing = Some(amount);
+                        skip("the closing balance");
+                    }
+                }
+                continue;
+            }
+        }
+        let amount = row_amount(row, &columns, decimal, &cell).map_err(|e| at_line(e, line))?;
+        let balance = columns.balance.map(|c| cell(row, Some(c))).filter(|v| !v.is_empty());
+        let balance = match balance {
+            Some(v) => {
+                let stated = parse_amount(&v, decimal)
+                    .ok_or_else(|| ReadError::Malformed(format!("line {line}: the balance '{v}' is not an amount")))?;
+                Some(if columns.balance_before { stated + amount } else { stated })
+            }
+            None => None,
+        };
+        let currency = currency_code(&cell(row, columns.currency)).or(meta.currency.clone());
         let number = Some(cell(row, columns.account)).filter(|a| !a.is_empty()).or(meta.account.clone());
         let reference = Some(cell(row, columns.reference)).filter(|r| !r.is_empty());
         let account = match accounts.iter_mut().position(|a| a.account_number == number && a.currency == currency) {
@@ -348,17 +479,45 @@ pub fn read(rows: &[Vec<String>], format: FileFormat) -> Result<StatementFile, R
         only.opening = opening.map(|amount| StatedBalance { amount, date: None });
         only.closing = closing.map(|amount| StatedBalance { amount, date: None });
     }
-    Ok(StatementFile { format, accounts })
+    Ok(StatementFile { format, accounts, skipped })
+}
+
+/// A reader's complaint about one line, with the line named.
+fn at_line(err: ReadError, line: usize) -> ReadError {
+    match err {
+        ReadError::Malformed(why) => ReadError::Malformed(format!("line {line}: {why}")),
+        other => other,
+    }
+}
+
+/// The currency the amounts' own symbols state (`₦12,500.00`, `NGN 5,000`), where they agree.
+fn symbol_currency<'a>(values: impl Iterator<Item = &'a str>) -> Option<String> {
+    let mut found: Option<&str> = None;
+    for v in values {
+        let code = if v.contains('₦') || v.to_ascii_uppercase().contains("NGN") {
+            "NGN"
+        } else if v.contains('€') {
+            "EUR"
+        } else if v.contains('£') {
+            "GBP"
+        } else {
+            continue;
+        };
+        if found.is_some_and(|f| f != code) {
+            return None;
+        }
+        found = Some(code);
+    }
+    found.map(str::to_string)
 }
 
 /// `Bedrag (EUR)`, `Amount (NGN)`: the currency a header names.
 fn header_currency(header: &str) -> Option<String> {
-    let inner = header.split_once('(')?.1.split_once(')')?.0.trim();
-    (inner.len() == 3 && inner.bytes().all(|b| b.is_ascii_alphabetic())).then(|| inner.to_uppercase())
+    currency_code(header.split_once('(')?.1.split_once(')')?.0)
 }
 
 fn looks_like_date(text: &str) -> bool {
-    text.bytes().filter(u8::is_ascii_digit).count() >= 4
+    text.bytes().filter(u8::is_ascii_digit).count() >= 3
         && [DateOrder::YearMonthDay, DateOrder::DayMonthYear, DateOrder::MonthDayYear]
             .iter()
             .any(|o| parse_date(text, *o).is_some())
@@ -391,45 +550,56 @@ fn row_amount(
     Ok(credit - debit)
 }
 
-enum BalanceLabel {
+pub(crate) enum BalanceLabel {
     Opening,
     Closing,
 }
 
-/// A row such as `Balance at start of period,,,,"+31070,11"` or `Closing balance | 1,234.00`.
-fn balance_row(row: &[String], decimal: char) -> Option<(BalanceLabel, i64)> {
-    let label = row.iter().find(|c| !c.trim().is_empty())?.to_lowercase();
-    let kind = if [
+/// What a label says of a balance: `Opening Balance`, `Balance B/F`, `Saldo iniziale`, …
+pub(crate) fn balance_kind(label: &str) -> Option<BalanceLabel> {
+    let label = label.to_lowercase();
+    let has = |labels: &[&str]| labels.iter().any(|l| label.contains(l));
+    if has(&[
         "start of period",
         "opening balance",
         "brought forward",
+        "balance b/f",
+        "bal b/f",
+        "balance bf",
         "saldo inicial",
+        "saldo iniziale",
+        "saldo anterior",
         "beginsaldo",
         "anfangssaldo",
         "solde initial",
+        "previous balance",
         "opening",
-    ]
-    .iter()
-    .any(|l| label.contains(l))
-    {
-        BalanceLabel::Opening
-    } else if [
+    ]) {
+        Some(BalanceLabel::Opening)
+    } else if has(&[
         "end of period",
         "closing balance",
         "carried forward",
+        "balance c/f",
+        "bal c/f",
+        "balance cf",
         "saldo final",
+        "saldo finale",
+        "saldo atual",
         "eindsaldo",
         "endsaldo",
         "solde final",
         "closing",
-    ]
-    .iter()
-    .any(|l| label.contains(l))
-    {
-        BalanceLabel::Closing
+    ]) {
+        Some(BalanceLabel::Closing)
     } else {
-        return None;
-    };
+        None
+    }
+}
+
+/// A row such as `Balance at start of period,,,,"+31070,11"` or `Closing balance | 1,234.00`.
+fn balance_row(row: &[String], decimal: char) -> Option<(BalanceLabel, i64)> {
+    let kind = balance_kind(row.iter().find(|c| !c.trim().is_empty())?)?;
     let amount = row.iter().skip(1).filter(|c| !c.trim().is_empty()).find_map(|c| parse_amount(c, decimal))?;
     Some((kind, amount))
 }
@@ -445,48 +615,121 @@ struct Metadata {
     closing: Option<i64>,
 }
 
+#[derive(Clone, Copy, PartialEq)]
+enum Field {
+    Account,
+    Holder,
+    Bank,
+    Currency,
+}
+
+/// What a banner label names: `Account Number`, `A/C No.`, `Account Name`, `Currency`, …
+fn field(label: &str) -> Option<Field> {
+    let l = clean(&label.trim().trim_end_matches([':', '.', '#']).to_lowercase());
+    let l = l.as_str();
+    Some(match l {
+        "account number" | "account no" | "account" | "iban" | "cuenta" | "rekeningnummer" | "a/c no"
+        | "a/c number" | "acct no" | "acct. no" | "account num" | "nuban" | "account #" | "wallet number"
+        | "card number" | "card no" | "numero conto" | "conto" | "conta" | "número da conta" | "numero da conta" => {
+            Field::Account
+        }
+        _ if l.starts_with("cuenta ") => Field::Account,
+        "account name" | "name" | "titular" | "account holder" | "customer name" | "holder" | "intestatario"
+        | "titular da conta" => Field::Holder,
+        "bank code" | "bank" | "bic" | "sort code" | "branch" => Field::Bank,
+        "currency" | "account currency" | "ccy" | "valuta" | "divisa" | "moeda" => Field::Currency,
+        _ => return None,
+    })
+}
+
+/// A value that can be what `field` names.
+fn fits(field: Field, value: &str) -> bool {
+    match field {
+        Field::Account => {
+            let masked = value.bytes().filter(|b| matches!(b, b'*' | b'X' | b'x')).count();
+            value.bytes().filter(u8::is_ascii_digit).count() >= 4
+                || (masked >= 4 && value.len() >= 8 && !value.contains(' '))
+        }
+        Field::Currency => currency_code(value).is_some(),
+        Field::Holder | Field::Bank => value.chars().any(char::is_alphanumeric),
+    }
+}
+
+/// Another banner label (so not the value of the label before it).
+fn is_label(text: &str) -> bool {
+    let l = text.trim().to_lowercase();
+    field(&l).is_some()
+        || l.ends_with(':')
+        || [
+            "saldo",
+            "balance",
+            "address",
+            "period",
+            "statement period",
+            "date",
+            "fecha",
+            "datum",
+            "opening balance",
+            "closing balance",
+            "available balance",
+            "movimientos",
+            "print date",
+            "branch address",
+            "account type",
+        ]
+        .contains(&l.as_str())
+}
+
+/// `NGN`, `ngn`, `₦`, `Naira`: an ISO 4217 code.
+pub(crate) fn currency_code(value: &str) -> Option<String> {
+    let v = value.trim();
+    match v {
+        "₦" => return Some("NGN".into()),
+        _ if v.eq_ignore_ascii_case("naira") => return Some("NGN".into()),
+        _ => {}
+    }
+    (v.len() == 3 && v.bytes().all(|b| b.is_ascii_alphabetic())).then(|| v.to_ascii_uppercase())
+}
+
 impl Metadata {
+    fn set(&mut self, field: Field, value: &str) {
+        let value = value.trim().to_string();
+        match field {
+            Field::Account => self.account = Some(value),
+            Field::Holder => self.holder = Some(value),
+            Field::Bank => self.bank = Some(value),
+            Field::Currency => self.currency = currency_code(&value),
+        }
+    }
+
     fn read(rows: &[Vec<String>]) -> Self {
         let mut meta = Metadata::default();
         let cells: Vec<&String> = rows.iter().flatten().collect();
         let decimal = decimal_separator(cells.iter().map(|c| c.as_str()));
         for (r, row) in rows.iter().enumerate() {
-            // Banners that put the value under its label (`Titular` above the holder's name).
-            for (c, cell) in row.iter().enumerate() {
-                let below = rows.get(r + 1).and_then(|next| next.get(c)).map(|v| v.trim()).filter(|v| !v.is_empty());
-                let (Some(value), label) = (below, cell.trim().to_lowercase()) else { continue };
-                if ["titular", "account holder", "account name", "holder"].contains(&label.as_str()) {
-                    meta.holder = Some(value.to_string());
-                } else if ["iban", "account number", "cuenta", "account no"].contains(&label.as_str())
-                    || label.starts_with("cuenta ")
-                {
-                    meta.account = Some(value.to_string());
-                }
-            }
             if let Some((label, amount)) = balance_row(row, decimal) {
                 match label {
                     BalanceLabel::Opening => meta.opening = Some(amount),
                     BalanceLabel::Closing => meta.closing = Some(amount),
                 }
             }
-            for cell in row {
-                let Some((key, value)) = cell.split_once(':') else { continue };
-                let (key, value) = (key.trim().to_lowercase(), value.trim());
-                if value.is_empty() {
+            for (c, cell) in row.iter().enumerate() {
+                // `Account Number : 0123456789` in one cell.
+                if let Some((key, value)) = cell.split_once(':') {
+                    let value = value.trim();
+                    if key.trim().is_empty() && value.len() == 3 && value.bytes().all(|b| b.is_ascii_uppercase()) {
+                        meta.currency = Some(value.to_string());
+                    } else if let Some(f) = field(key).filter(|f| fits(*f, value)) {
+                        meta.set(f, value);
+                    }
                     continue;
                 }
-                if key.is_empty() && value.len() == 3 && value.bytes().all(|b| b.is_ascii_uppercase())
-                    || key == "currency"
-                {
-                    meta.currency = Some(value.to_uppercase());
-                } else if ["account number", "account no", "account", "iban", "cuenta", "rekeningnummer"]
-                    .contains(&key.as_str())
-                {
-                    meta.account = Some(value.to_string());
-                } else if ["account name", "name", "titular", "account holder"].contains(&key.as_str()) {
-                    meta.holder = Some(value.to_string());
-                } else if ["bank code", "bank", "bic", "sort code"].contains(&key.as_str()) {
-                    meta.bank = Some(value.to_string());
+                // The value beside its label, or under it (`Titular` above the holder's name).
+                let Some(f) = field(cell) else { continue };
+                let beside = row[c + 1..].iter().map(|v| v.trim()).find(|v| !v.is_empty());
+                let below = rows.get(r + 1).and_then(|next| next.get(c)).map(|v| v.trim()).filter(|v| !v.is_empty());
+                if let Some(value) = [beside, below].into_iter().flatten().find(|v| fits(f, v) && !is_label(v)) {
+                    meta.set(f, value.trim_start_matches(':'));
                 }
             }
         }
@@ -538,8 +781,11 @@ fn infer_columns(rows: &[Vec<String>]) -> Option<Columns> {
                         && first.chars().take(2).all(|c| c.is_ascii_uppercase())
                         && column(i).all(|v| v == first)
                 });
+                let currency =
+                    (0..width).find(|&i| column(i).all(|v| v.len() == 3 && v.bytes().all(|b| b.is_ascii_uppercase())));
                 return Some(Columns {
                     date: Some((date, 3)),
+                    currency,
                     amount: Some(*a),
                     balance: Some(*b),
                     balance_before: true,

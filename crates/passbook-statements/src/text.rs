@@ -59,8 +59,18 @@ pub enum DateOrder {
 /// A date such as `31/12/2022`, `2/20/19`, `21-06-2019`, `10.10.2017`, `2022-08-17` or
 /// `20200213`, read in `order`.
 pub fn parse_date(text: &str, order: DateOrder) -> Option<Timestamp> {
-    let t = text.trim();
-    let t = t.split([' ', 'T']).next().unwrap_or(t);
+    let t = text.trim().trim_end_matches(',');
+    if t.bytes().any(|b| b.is_ascii_alphabetic())
+        && let Some(date) = month_name_date(t)
+    {
+        return Some(date);
+    }
+    let mut words = t.split([' ', ',', '\u{a0}']).filter(|w| !w.is_empty());
+    let first = words.next()?;
+    if !words.all(is_time) {
+        return None;
+    }
+    let t = first.split('T').next().unwrap_or(first);
     if t.len() == 8 && t.bytes().all(|b| b.is_ascii_digit()) {
         return (order == DateOrder::YearMonthDay).then(|| compact_date(t)).flatten();
     }
@@ -82,6 +92,68 @@ pub fn parse_date(text: &str, order: DateOrder) -> Option<Timestamp> {
         _ => return None,
     };
     day(y, u8::try_from(m).ok()?, u8::try_from(d).ok()?)
+}
+
+const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+
+/// The month a word names: `Jan`, `JANUARY`, `Sept`, `sept.`; `None` for any other word.
+pub fn month_number(word: &str) -> Option<u8> {
+    let w = word.trim_end_matches('.').to_ascii_lowercase();
+    const FULL: [&str; 12] = [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ];
+    let i = MONTHS.iter().position(|m| w.len() >= 3 && w.starts_with(m))?;
+    (FULL[i].starts_with(&w) || w == "sept").then(|| i as u8 + 1)
+}
+
+/// A date written with the month's name, as Nigerian banks and wallets print them:
+/// `01-Jan-2025`, `01 JAN 2025`, `1-Jan-25`, `Jan 01, 2025`, `January 1, 2025`, `2025-Jan-01`,
+/// `01/Jan/2025`, any of them followed by a time (`01 Jan 2025 10:32:11`, `… 10:32 AM`). The
+/// name fixes the month, so the column's order does not matter.
+pub fn month_name_date(text: &str) -> Option<Timestamp> {
+    let mut words = text.split([' ', '-', '/', ',', '\u{a0}']).filter(|w| !w.is_empty());
+    let parts: Vec<&str> = words.by_ref().take(3).collect();
+    // What follows the date may only be a time of day.
+    if !words.all(is_time) {
+        return None;
+    }
+    let [a, b, c] = parts.as_slice() else { return None };
+    let num = |s: &str| {
+        (!s.is_empty() && s.len() <= 4 && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse::<i32>().ok())
+            .flatten()
+    };
+    let year = |s: &str| match s.len() {
+        4 => num(s),
+        2 => num(s).map(full_year),
+        _ => None,
+    };
+    let (y, m, d) = if let Some(m) = month_number(b) {
+        if a.len() == 4 { (year(a)?, m, num(c)?) } else { (year(c)?, m, num(a)?) }
+    } else {
+        (year(c)?, month_number(a)?, num(b)?)
+    };
+    day(y, m, u8::try_from(d).ok()?)
+}
+
+/// `10:32`, `10:32:11`, `10:32:11.123`, `AM`, `pm`, `WAT`, `+0100`: what follows a date in a cell.
+pub fn is_time(word: &str) -> bool {
+    let w = word.trim_end_matches([')', ']']);
+    let lower = w.to_ascii_lowercase();
+    (w.contains(':') && w.bytes().all(|b| b.is_ascii_digit() || matches!(b, b':' | b'.')))
+        || ["am", "pm", "wat", "utc", "gmt"].contains(&lower.as_str())
+        || (w.starts_with(['+', '-']) && w.len() == 5 && w[1..].bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// The one reading under which every date of a column parses. Where several do (every day is

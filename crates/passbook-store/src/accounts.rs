@@ -403,6 +403,13 @@ pub(crate) async fn save_fetch(
         .await?;
     }
     let inserted = transactions::insert_batch(store, &mut tx, &changes.posted).await?;
+    if inserted != changes.posted.len() as u64 {
+        // Two new rows under one identity: saving would drop one without a word.
+        return Err(StoreError::Corrupt(format!(
+            "only {inserted} of {} new transactions could be stored (rows sharing an identity); nothing was saved",
+            changes.posted.len()
+        )));
+    }
     crate::sync::write(store, &mut tx, id, changes).await?;
     sqlx::query(
         "UPDATE accounts SET balance = COALESCE($2, balance), kind = COALESCE($3, kind), bvn_sealed = COALESCE($4, bvn_sealed),

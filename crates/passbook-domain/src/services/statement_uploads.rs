@@ -59,7 +59,7 @@ impl Passbook {
         let Some((import, index)) = self.statement_account(account).await? else { return Ok(None) };
         let file = &import.file.accounts[index];
         let currency = file.currency.clone().unwrap_or_else(|| account.currency.clone());
-        let balance = file.closing.map(|b| b.amount).or_else(|| file.rows.last().and_then(|r| r.balance));
+        let balance = file.closing_balance();
         let reconciled = file.reconcile().status == ReconciliationStatus::Balanced;
         let status = if balance.is_some() && reconciled { DataStatus::Available } else { DataStatus::Partial };
         let data = FetchedData {
@@ -124,7 +124,7 @@ pub(crate) fn previews(import: &StatementImport) -> Vec<StatementPreview> {
         .iter()
         .enumerate()
         .map(|(i, a)| {
-            let number = a.account_number.clone().unwrap_or_else(|| derived_number(&import.id, i));
+            let number = account_number(&import.file.accounts, i);
             StatementPreview {
                 connector_ref: format!("statement:{}:{i}", import.id),
                 format: import.file.format,
@@ -139,35 +139,56 @@ pub(crate) fn previews(import: &StatementImport) -> Vec<StatementPreview> {
                 last_day: a.period.map(|p| p.1),
                 transactions: a.rows.len(),
                 opening: a.opening.map(|b| b.amount),
-                closing: a.closing.map(|b| b.amount),
+                closing: a.closing_balance(),
                 reconciliation: a.reconcile().status,
             }
         })
         .collect()
 }
 
-/// A number for an account whose file states none: ten digits from the import, so that it is
-/// stable for this upload (the account's source says it was not stated).
-fn derived_number(import_id: &str, index: usize) -> String {
-    let digest = Sha256::digest(format!("{import_id}:{index}").as_bytes());
+/// The number an account of the file is linked under. The number the file states; where two
+/// accounts of one file state the same number (an OFX file with a checking and a savings account
+/// under two bank ids), each is told apart by the bank id and type the file gives it. Where the
+/// file states no number, ten digits derived from what it does state (holder, currency, bank,
+/// type, place in the file): the same on every upload of the customer's statements, so a newer
+/// statement renews the account (the account's source says the number was not stated).
+fn account_number(accounts: &[FileAccount], index: usize) -> String {
+    let account = &accounts[index];
+    let Some(number) = &account.account_number else { return derived_number(account, index) };
+    let shared = accounts.iter().filter(|a| a.account_number.as_ref() == Some(number)).count() > 1;
+    if !shared {
+        return number.clone();
+    }
+    [account.bank_id.as_deref(), account.kind.as_deref(), Some(number.as_str())]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn derived_number(account: &FileAccount, index: usize) -> String {
+    let facts = serde_json::to_vec(&(&account.holder, &account.currency, &account.bank_id, &account.kind, index))
+        .expect("facts serialise");
+    let digest = Sha256::digest(&facts);
     let n = u64::from_be_bytes(digest[..8].try_into().expect("eight bytes")) % 10_000_000_000;
     format!("{n:010}")
 }
 
-/// The rows as transactions. A row's fingerprint is the bank's reference when the file gives
-/// one, else its date, amount and narration with how many identical rows came before it, so a
-/// newer statement that overlaps an older one adds only the rows that are new.
-fn transactions(file: &FileAccount, currency: &str) -> Vec<FetchedTransaction> {
-    let mut seen: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+/// The rows as transactions. A row is known by everything the bank states of it (date,
+/// amount, narration, reference, running balance) and, among rows that state exactly the same,
+/// by how many came before it: two different rows never share an identity (a reference is not
+/// unique in every format: MT940 files repeat `NONREF` and batch references), and a newer
+/// statement that overlaps an older one adds only the rows that are new.
+pub(crate) fn transactions(file: &FileAccount, currency: &str) -> Vec<FetchedTransaction> {
+    let mut seen: std::collections::HashMap<[u8; 32], u32> = std::collections::HashMap::new();
     file.rows
         .iter()
         .map(|row| {
-            let content = format!("{}|{}|{}", row.date.0, row.amount, row.narration);
-            let n = seen.entry(content.clone()).or_default();
-            let fingerprint = match &row.reference {
-                Some(reference) => format!("ref:{reference}:{}:{n}", row.date.0),
-                None => format!("row:{}:{n}", hex::encode(&Sha256::digest(content.as_bytes())[..12])),
-            };
+            let stated = serde_json::to_vec(&(row.date.0, row.amount, &row.narration, &row.reference, row.balance))
+                .expect("a row serialises");
+            let digest: [u8; 32] = Sha256::digest(&stated).into();
+            let n = seen.entry(digest).or_default();
+            let fingerprint = format!("row:{}:{n}", hex::encode(&digest[..16]));
             *n += 1;
             FetchedTransaction {
                 fingerprint,
@@ -261,5 +282,64 @@ impl Passbook {
             accounts.push(self.account(app, &AccountId(id)).await?);
         }
         Ok(ImportedStatement { accounts, previews })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(day: i64, amount: i64, narration: &str, reference: Option<&str>) -> FileRow {
+        FileRow {
+            date: Timestamp(day * 86_400_000),
+            amount,
+            narration: narration.into(),
+            reference: reference.map(str::to_string),
+            balance: None,
+        }
+    }
+
+    /// Rows from a small alphabet of dates, amounts, narrations and references, so that many
+    /// share a reference and a date, and some are identical.
+    fn generated(seed: u64, n: usize) -> Vec<FileRow> {
+        let mut x = seed;
+        let mut next = move |m: u64| {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (x >> 33) % m
+        };
+        (0..n)
+            .map(|_| {
+                let reference = ["NONREF", "BATCH1", ""][next(3) as usize];
+                row(next(3) as i64, next(4) as i64 * 100 - 150, ["fee", "transfer"][next(2) as usize], {
+                    (!reference.is_empty()).then_some(reference)
+                })
+            })
+            .collect()
+    }
+
+    #[test]
+    fn no_two_rows_share_an_identity_and_a_reimport_matches_every_row() {
+        for seed in 0..200 {
+            let account = FileAccount { rows: generated(seed, 1 + seed as usize % 60), ..FileAccount::default() };
+            let first = transactions(&account, "NGN");
+            let ids: std::collections::HashSet<&str> = first.iter().map(|t| t.fingerprint.as_str()).collect();
+            assert_eq!(ids.len(), account.rows.len(), "seed {seed}: every row read is kept");
+            let again = transactions(&account, "NGN");
+            assert!(again.iter().all(|t| ids.contains(t.fingerprint.as_str())), "seed {seed}: re-import adds none");
+            // A later statement that repeats the days from the second on adds nothing.
+            let later: Vec<FileRow> = account.rows.iter().filter(|r| r.date.0 >= 86_400_000).cloned().collect();
+            let overlap = transactions(&FileAccount { rows: later, ..FileAccount::default() }, "NGN");
+            assert!(overlap.iter().all(|t| ids.contains(t.fingerprint.as_str())), "seed {seed}: overlap adds none");
+        }
+    }
+
+    #[test]
+    fn rows_sharing_a_reference_and_a_date_stay_apart() {
+        let account = FileAccount {
+            rows: vec![row(1, -500, "a", Some("NONREF")), row(1, -700, "b", Some("NONREF"))],
+            ..FileAccount::default()
+        };
+        let t = transactions(&account, "DKK");
+        assert_ne!(t[0].fingerprint, t[1].fingerprint);
     }
 }
