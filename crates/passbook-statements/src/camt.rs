@@ -48,6 +48,10 @@ struct Entry {
     counterparty: Option<String>,
 }
 
+/// How deep elements may nest: each closing element looks at the path to it, so depth is what
+/// keeps reading linear in the file's size.
+const MAX_DEPTH: usize = 64;
+
 pub fn read(bytes: &[u8]) -> Result<StatementFile, ReadError> {
     let text = decode(bytes);
     let mut reader = Reader::from_str(&text);
@@ -64,6 +68,11 @@ pub fn read(bytes: &[u8]) -> Result<StatementFile, ReadError> {
         match event {
             Event::DocType(_) => {
                 return Err(ReadError::Unsafe("the XML declares a DOCTYPE, which statements never need".into()));
+            }
+            Event::Start(_) if path.len() >= MAX_DEPTH => {
+                return Err(ReadError::Unsafe(format!(
+                    "the XML nests elements deeper than {MAX_DEPTH} levels; a camt.053 statement needs about 12"
+                )));
             }
             Event::Start(start) => {
                 let name = start.local_name().as_ref().to_string();

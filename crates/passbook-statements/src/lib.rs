@@ -91,6 +91,24 @@ fn sniff(file: &[u8], file_name: Option<&str>) -> Result<Kind, ReadError> {
     })
 }
 
+/// What the API serves of a row or an account, at most: a field that holds more is cut when it
+/// is read, so a 20 MB narration is never stored or served.
+const MAX_NARRATION: usize = 1_000;
+const MAX_NAME: usize = 200;
+const MAX_NUMBER: usize = 64;
+
+fn cut(text: &mut Option<String>, max: usize) {
+    if let Some(text) = text {
+        cut_text(text, max);
+    }
+}
+
+fn cut_text(text: &mut String, max: usize) {
+    if let Some((at, _)) = text.char_indices().nth(max) {
+        text.truncate(at);
+    }
+}
+
 /// Every account gets its period (from its rows when the file states none), and a file that
 /// yields nothing is refused.
 fn finish(read: &mut StatementFile) -> Result<(), ReadError> {
@@ -102,6 +120,13 @@ fn finish(read: &mut StatementFile) -> Result<(), ReadError> {
         )));
     }
     for account in &mut read.accounts {
+        cut(&mut account.account_number, MAX_NUMBER);
+        cut(&mut account.holder, MAX_NAME);
+        cut(&mut account.bank_id, MAX_NUMBER);
+        for row in &mut account.rows {
+            cut_text(&mut row.narration, MAX_NARRATION);
+            cut(&mut row.reference, MAX_NUMBER);
+        }
         if account.period.is_none() {
             let first = account.rows.iter().map(|r| r.date).min();
             let last = account.rows.iter().map(|r| r.date).max();

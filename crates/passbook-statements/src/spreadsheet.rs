@@ -4,13 +4,17 @@
 //! refused before calamine opens it.
 use std::io::Cursor;
 
-use calamine::{Data, Reader, open_workbook_auto_from_rs};
+use calamine::{Data, DataRef, Reader, Sheets, open_workbook_auto_from_rs};
 use passbook_domain::statement_file::*;
 
 use crate::table;
 
 /// The most a spreadsheet may inflate to.
 const MAX_INFLATED: u64 = 64 * 1024 * 1024;
+/// The largest sheet read: a statement of 100,000 rows is years of a busy account, and no bank
+/// exports more than a few dozen columns. A cell beyond these is refused, not allocated for.
+const MAX_ROWS: u32 = 100_000;
+const MAX_COLUMNS: u32 = 256;
 
 pub fn read(bytes: &[u8]) -> Result<StatementFile, ReadError> {
     if bytes.starts_with(b"PK") {
@@ -20,10 +24,15 @@ pub fn read(bytes: &[u8]) -> Result<StatementFile, ReadError> {
         .map_err(|e| ReadError::Malformed(format!("the spreadsheet could not be opened: {e}")))?;
     let mut last_error = None;
     for name in workbook.sheet_names() {
-        let range = workbook
-            .worksheet_range(&name)
-            .map_err(|e| ReadError::Malformed(format!("the sheet '{name}' could not be read: {e}")))?;
-        let rows: Vec<Vec<String>> = range.rows().map(|row| row.iter().map(text).collect()).collect();
+        let rows = match &mut workbook {
+            Sheets::Xlsx(xlsx) => sparse_rows(xlsx, &name)?,
+            other => {
+                let range = other
+                    .worksheet_range(&name)
+                    .map_err(|e| ReadError::Malformed(format!("the sheet '{name}' could not be read: {e}")))?;
+                range.rows().map(|row| row.iter().map(text).collect()).collect()
+            }
+        };
         match table::read(&rows, FileFormat::Spreadsheet) {
             Ok(file) if file.accounts.iter().any(|a| !a.rows.is_empty()) => return Ok(file),
             Ok(_) => {}
@@ -31,6 +40,53 @@ pub fn read(bytes: &[u8]) -> Result<StatementFile, ReadError> {
         }
     }
     Err(last_error.unwrap_or_else(|| ReadError::NothingFound("no sheet holds a statement table".into())))
+}
+
+/// An XLSX sheet's cells as rows, read one cell at a time: a sheet that names a far cell
+/// (`XFD1048576`) costs nothing until it holds a value there, and then it is refused.
+fn sparse_rows<RS: std::io::Read + std::io::Seek>(
+    xlsx: &mut calamine::Xlsx<RS>,
+    name: &str,
+) -> Result<Vec<Vec<String>>, ReadError> {
+    let unreadable = |e: calamine::XlsxError| ReadError::Malformed(format!("the sheet '{name}' could not be read: {e}"));
+    let mut cells = xlsx.worksheet_cells_reader(name).map_err(unreadable)?;
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    while let Some(cell) = cells.next_cell().map_err(unreadable)? {
+        let value = data_ref_text(cell.get_value());
+        if value.is_empty() {
+            continue;
+        }
+        let (row, column) = cell.get_position();
+        if row >= MAX_ROWS || column >= MAX_COLUMNS {
+            return Err(ReadError::Unsafe(format!(
+                "the sheet '{name}' has a value at row {} column {}, beyond the {MAX_ROWS} rows and {MAX_COLUMNS} \
+                 columns a statement may have",
+                row + 1,
+                column + 1
+            )));
+        }
+        let (row, column) = (row as usize, column as usize);
+        if rows.len() <= row {
+            rows.resize_with(row + 1, Vec::new);
+        }
+        if rows[row].len() <= column {
+            rows[row].resize(column + 1, String::new());
+        }
+        rows[row][column] = value;
+    }
+    Ok(rows)
+}
+
+fn data_ref_text(cell: &DataRef<'_>) -> String {
+    match cell {
+        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
+        DataRef::SharedString(s) => s.to_string(),
+        DataRef::Int(i) => i.to_string(),
+        DataRef::Float(f) => format_float(*f),
+        DataRef::Bool(b) => b.to_string(),
+        DataRef::DateTime(dt) => serial_date(dt.as_f64()),
+        DataRef::Empty | DataRef::Error(_) => String::new(),
+    }
 }
 
 fn check_archive(bytes: &[u8]) -> Result<(), ReadError> {

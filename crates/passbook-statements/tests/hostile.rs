@@ -48,3 +48,88 @@ fn a_file_over_the_limit_is_refused_before_it_is_read() {
     let reader = FileReader { max_bytes: 1024 };
     assert_eq!(reader.read(&[b'a'; 2048], None, None).unwrap_err(), ReadError::TooLarge { limit_mb: 0 });
 }
+
+/// An XLSX whose sheet names its first and its last possible cell (`A1`, `XFD1048576`): read
+/// one cell at a time, and refused at the far one, instead of a dense grid of 17 billion cells.
+#[test]
+fn a_sheet_that_names_a_far_cell_is_refused_without_allocating_for_it() {
+    let sheet = r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dimension ref="A1:XFD1048576"/><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>Date</t></is></c></row><row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData></worksheet>"#;
+    let refused = read(&xlsx(sheet), "far.xlsx").unwrap_err();
+    assert!(matches!(&refused, ReadError::Unsafe(m) if m.contains("row 1048576 column 16384")), "{refused:?}");
+}
+
+/// A minimal XLSX around one sheet.
+fn xlsx(sheet: &str) -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let parts = [
+        (
+            "[Content_Types].xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#,
+        ),
+        (
+            "_rels/.rels",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#,
+        ),
+        (
+            "xl/workbook.xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Statement" sheetId="1" r:id="rId1"/></sheets></workbook>"#,
+        ),
+        (
+            "xl/_rels/workbook.xml.rels",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#,
+        ),
+        ("xl/worksheets/sheet1.xml", sheet),
+    ];
+    for (name, body) in parts {
+        zip.start_file(name, options).unwrap();
+        zip.write_all(body.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+/// 2 MB of nested elements: refused at the 65th level, not read in quadratic time.
+#[test]
+fn deeply_nested_xml_is_refused_at_a_fixed_depth() {
+    let mut xml = String::from(r#"<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt>"#);
+    xml.push_str(&"<a>".repeat(700_000));
+    let started = std::time::Instant::now();
+    let refused = read(xml.as_bytes(), "deep.xml").unwrap_err();
+    assert!(matches!(&refused, ReadError::Unsafe(m) if m.contains("deeper than 64 levels")), "{refused:?}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10), "refused at once");
+}
+
+/// A PDF whose pages all share one content stream of 1.9 MB of operators: the document's
+/// allowance of content and operators runs out after a few pages and the file is refused with
+/// the limit it met.
+#[test]
+fn pages_sharing_one_huge_content_stream_are_refused_by_the_documents_allowance() {
+    use lopdf::{Document, Object, Stream, dictionary};
+    let mut doc = Document::with_version("1.5");
+    let pages_id = doc.new_object_id();
+    let flood = "0 0 m\n".repeat(320_000).into_bytes();
+    let content = doc.add_object(Stream::new(dictionary! {}, flood));
+    let kids: Vec<Object> = (0..40)
+        .map(|_| {
+            doc.add_object(dictionary! {"Type" => "Page", "Parent" => pages_id, "Contents" => content, "Resources" => dictionary! {}})
+                .into()
+        })
+        .collect();
+    doc.objects.insert(pages_id, Object::Dictionary(dictionary! {"Type" => "Pages", "Kids" => kids, "Count" => 40}));
+    let catalog = doc.add_object(dictionary! {"Type" => "Catalog", "Pages" => pages_id});
+    doc.trailer.set("Root", catalog);
+    doc.compress();
+    let mut bytes = Vec::new();
+    doc.save_to(&mut bytes).unwrap();
+    assert!(bytes.len() < 100_000, "{} bytes", bytes.len());
+    let refused = read(&bytes, "shared.pdf").unwrap_err();
+    assert!(matches!(&refused, ReadError::Unsafe(m) if m.starts_with("its pages hold more than")), "{refused:?}");
+}
+
+/// A 5 MB narration is cut to 1,000 characters when it is read.
+#[test]
+fn a_huge_narration_is_cut_when_it_is_read() {
+    let csv = format!("Date,Description,Amount\n2025-01-02,{},-100.00\n", "x".repeat(5 * 1024 * 1024));
+    let read = FileReader::default().read(csv.as_bytes(), Some("long.csv"), None).unwrap();
+    assert_eq!(read.accounts[0].rows[0].narration.len(), 1_000);
+}

@@ -32,9 +32,15 @@ impl Line {
     }
 }
 
-/// The most decompressed content a page may have (a bound against compression bombs).
-const MAX_PAGE_CONTENT: usize = 16 * 1024 * 1024;
-const MAX_PAGES: usize = 10_000;
+/// The most decompressed content a page may have, and the whole document (a bound against
+/// compression bombs, and against many pages sharing one huge content stream). A statement's
+/// page is tens of kilobytes.
+const MAX_PAGE_CONTENT: usize = 2 * 1024 * 1024;
+const MAX_DOCUMENT_CONTENT: usize = 24 * 1024 * 1024;
+/// The most drawing operators and text runs a document may have before it is refused.
+const MAX_OPERATIONS: usize = 2_000_000;
+const MAX_RUNS: usize = 500_000;
+const MAX_PAGES: usize = 2_000;
 
 type Matrix = [f32; 6];
 const IDENTITY: Matrix = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
@@ -74,26 +80,77 @@ struct Run {
     text: String,
 }
 
-pub fn lines(doc: &Document) -> Result<Vec<Line>, String> {
+/// Why a document's pages were not read: a limit met (the file is refused), or damage.
+pub enum LayoutError {
+    Limit(String),
+    Unreadable(String),
+}
+
+impl From<String> for LayoutError {
+    fn from(why: String) -> Self {
+        Self::Unreadable(why)
+    }
+}
+
+pub fn lines(doc: &Document) -> Result<Vec<Line>, LayoutError> {
     let pages = doc.get_pages();
     if pages.len() > MAX_PAGES {
-        return Err(format!("it has {} pages, and statements of at most {MAX_PAGES} pages are read", pages.len()));
+        return Err(LayoutError::Limit(format!(
+            "it has {} pages, and statements of at most {MAX_PAGES} pages are read",
+            pages.len()
+        )));
     }
     let mut runs = Vec::new();
+    let mut budget = Budget { content: MAX_DOCUMENT_CONTENT, operations: MAX_OPERATIONS };
     for (index, (_, page_id)) in pages.into_iter().enumerate() {
-        page_runs(doc, index, page_id, &mut runs)?;
+        page_runs(doc, index, page_id, &mut runs, &mut budget)?;
+        if runs.len() > MAX_RUNS {
+            return Err(LayoutError::Limit(format!("it draws more than {MAX_RUNS} pieces of text (page {})", index + 1)));
+        }
     }
     Ok(group(runs))
 }
 
-fn page_runs(doc: &Document, page: usize, page_id: lopdf::ObjectId, out: &mut Vec<Run>) -> Result<(), String> {
+/// What is left of the document's allowance of content and operators.
+struct Budget {
+    content: usize,
+    operations: usize,
+}
+
+impl Budget {
+    fn spend(&mut self, page: usize, content: usize, operations: usize) -> Result<(), LayoutError> {
+        self.content = self.content.checked_sub(content).ok_or_else(|| {
+            LayoutError::Limit(format!(
+                "its pages hold more than {} MB of drawing instructions (page {})",
+                MAX_DOCUMENT_CONTENT >> 20,
+                page + 1
+            ))
+        })?;
+        self.operations = self.operations.checked_sub(operations).ok_or_else(|| {
+            LayoutError::Limit(format!("its pages hold more than {MAX_OPERATIONS} drawing operators (page {})", page + 1))
+        })?;
+        Ok(())
+    }
+}
+
+fn page_runs(
+    doc: &Document,
+    page: usize,
+    page_id: lopdf::ObjectId,
+    out: &mut Vec<Run>,
+    budget: &mut Budget,
+) -> Result<(), LayoutError> {
     let fonts = doc.get_page_fonts(page_id).map_err(|e| e.to_string())?;
     let encodings: BTreeMap<Vec<u8>, Encoding> = fonts
         .into_iter()
         .filter_map(|(name, font)| font.get_font_encoding_with_limit(doc, MAX_PAGE_CONTENT).ok().map(|e| (name, e)))
         .collect();
     let data = doc.get_page_content_with_limit(page_id, MAX_PAGE_CONTENT).map_err(|e| e.to_string())?;
+    // Operators are at least two bytes apart: a bound on what decoding will allocate.
+    budget.spend(page, data.len(), data.len() / 2)?;
     let content = Content::decode(&data).map_err(|e| e.to_string())?;
+    budget.operations += data.len() / 2;
+    budget.spend(page, 0, content.operations.len())?;
     let mut ctm = IDENTITY;
     let mut stack: Vec<Matrix> = Vec::new();
     let (mut tm, mut tlm) = (IDENTITY, IDENTITY);

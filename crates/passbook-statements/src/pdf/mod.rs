@@ -36,5 +36,8 @@ pub fn open(bytes: &[u8], password: Option<&str>) -> Result<Document, ReadError>
 
 pub fn lines(bytes: &[u8], password: Option<&str>) -> Result<Vec<Line>, ReadError> {
     let doc = open(bytes, password)?;
-    layout::lines(&doc).map_err(|e| ReadError::Malformed(format!("the PDF's pages could not be read: {e}")))
+    layout::lines(&doc).map_err(|e| match e {
+        layout::LayoutError::Limit(why) => ReadError::Unsafe(why),
+        layout::LayoutError::Unreadable(why) => ReadError::Malformed(format!("the PDF's pages could not be read: {why}")),
+    })
 }
