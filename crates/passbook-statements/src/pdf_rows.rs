@@ -189,13 +189,20 @@ pub fn read(bytes: &[u8], password: Option<&str>) -> Result<StatementFile, ReadE
         .enumerate()
         .filter_map(|(i, l)| header(l).map(|c| (i, c)))
         .max_by_key(|(i, columns)| (dated_lines_below(&lines[i + 1..], columns, latest), std::cmp::Reverse(*i)));
-    let Some((header_at, columns)) = best else {
+    let Some((best_at, columns)) = best else {
         return Err(ReadError::Unsupported(
             "No transaction table was found in this PDF (no header row naming a date and an amount column). \
              If it is a bank statement, export it as CSV or Excel from your bank and upload that."
                 .into(),
         ));
     };
+    // The table starts at the first page's header: a long statement repeats it on every page,
+    // and the best-placed copy may be a later page's.
+    let roles: Vec<Role> = columns.iter().map(|c| c.role).collect();
+    let header_at = lines[..best_at]
+        .iter()
+        .position(|l| header(l).is_some_and(|h| h.iter().map(|c| c.role).eq(roles.iter().copied())))
+        .unwrap_or(best_at);
     let card = lower.contains("credit card") || lower.contains("card number") || lower.contains("minimum due");
     let amount_like: Vec<String> =
         lines.iter().flat_map(tokens).map(|t| t.text).filter(|t| is_amount_like(t)).collect();
@@ -257,7 +264,9 @@ pub fn read(bytes: &[u8], password: Option<&str>) -> Result<StatementFile, ReadE
         while date.is_some() && used < before.len() && row_date(&before[used].text, latest, false).is_some() {
             used += 1;
         }
-        let narration: Vec<&str> = before[used..].iter().map(|t| t.text.as_str()).collect();
+        // A time printed under its row's date (`10:32:11`) is not narration.
+        let narration: Vec<&str> =
+            before[used..].iter().map(|t| t.text.as_str()).filter(|t| !crate::text::is_time(t)).collect();
         let amounts: Vec<(Role, i64)> = after
             .iter()
             .filter_map(|t| {

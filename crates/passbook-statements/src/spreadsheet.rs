@@ -48,7 +48,8 @@ fn sparse_rows<RS: std::io::Read + std::io::Seek>(
     xlsx: &mut calamine::Xlsx<RS>,
     name: &str,
 ) -> Result<Vec<Vec<String>>, ReadError> {
-    let unreadable = |e: calamine::XlsxError| ReadError::Malformed(format!("the sheet '{name}' could not be read: {e}"));
+    let unreadable =
+        |e: calamine::XlsxError| ReadError::Malformed(format!("the sheet '{name}' could not be read: {e}"));
     let mut cells = xlsx.worksheet_cells_reader(name).map_err(unreadable)?;
     let mut rows: Vec<Vec<String>> = Vec::new();
     while let Some(cell) = cells.next_cell().map_err(unreadable)? {

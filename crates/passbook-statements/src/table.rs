@@ -63,6 +63,7 @@ pub(crate) fn role(header: &str) -> Option<Role> {
             "txn date",
             "trans date",
             "tran. date",
+            "transdate",
             "txn. date",
             "date/time",
             "date / time",
@@ -93,6 +94,8 @@ pub(crate) fn role(header: &str) -> Option<Role> {
             "fecha valor",
             "valuta",
             "value dt",
+            "valuedate",
+            "value. date",
             "data valuta",
             "data valor",
         ]) {
@@ -113,17 +116,10 @@ pub(crate) fn role(header: &str) -> Option<Role> {
             "segno",
         ]) {
             Role::Flag
-        } else if starts(&[
-            "amount",
-            "betrag",
-            "bedrag",
-            "importe",
-            "montant",
-            "transaction amount",
-            "importo",
-            "valor",
-        ]) && !h.contains("original")
-            && !h.contains("currency")
+        } else if is(&["money in/out", "amount in/out", "in/out"])
+            || starts(&["amount", "betrag", "bedrag", "importe", "montant", "transaction amount", "importo", "valor"])
+                && !h.contains("original")
+                && !h.contains("currency")
         {
             Role::Amount
         } else if starts(&[
@@ -367,8 +363,11 @@ pub fn read(rows: &[Vec<String>], format: FileFormat) -> Result<StatementFile, R
         meta.currency = rows[start - 1].iter().find_map(|h| header_currency(h));
     }
     let body = &rows[start..];
-    let cell =
-        |row: &[String], i: Option<usize>| i.and_then(|i| row.get(i)).map(|s| s.trim().to_string()).unwrap_or_default();
+    // `--` stands for an empty cell in wallet statements.
+    let cell = |row: &[String], i: Option<usize>| {
+        let v = i.and_then(|i| row.get(i)).map(|s| s.trim()).unwrap_or_default();
+        if v.chars().all(|c| matches!(c, '-' | '–')) { String::new() } else { v.to_string() }
+    };
     let (date_col, _) = columns.date.expect("a statement table has a date column");
     let dated: Vec<&Vec<String>> = body.iter().filter(|r| looks_like_date(&cell(r, Some(date_col)))).collect();
     let amount_values: Vec<String> = dated
@@ -715,7 +714,7 @@ impl Metadata {
             }
             for (c, cell) in row.iter().enumerate() {
                 // `Account Number : 0123456789` in one cell.
-                if let Some((key, value)) = cell.split_once(':') {
+                if let Some((key, value)) = cell.split_once(':').filter(|(_, v)| !v.trim().is_empty()) {
                     let value = value.trim();
                     if key.trim().is_empty() && value.len() == 3 && value.bytes().all(|b| b.is_ascii_uppercase()) {
                         meta.currency = Some(value.to_string());

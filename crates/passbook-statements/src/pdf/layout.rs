@@ -105,7 +105,10 @@ pub fn lines(doc: &Document) -> Result<Vec<Line>, LayoutError> {
     for (index, (_, page_id)) in pages.into_iter().enumerate() {
         page_runs(doc, index, page_id, &mut runs, &mut budget)?;
         if runs.len() > MAX_RUNS {
-            return Err(LayoutError::Limit(format!("it draws more than {MAX_RUNS} pieces of text (page {})", index + 1)));
+            return Err(LayoutError::Limit(format!(
+                "it draws more than {MAX_RUNS} pieces of text (page {})",
+                index + 1
+            )));
         }
     }
     Ok(group(runs))
@@ -127,7 +130,10 @@ impl Budget {
             ))
         })?;
         self.operations = self.operations.checked_sub(operations).ok_or_else(|| {
-            LayoutError::Limit(format!("its pages hold more than {MAX_OPERATIONS} drawing operators (page {})", page + 1))
+            LayoutError::Limit(format!(
+                "its pages hold more than {MAX_OPERATIONS} drawing operators (page {})",
+                page + 1
+            ))
         })?;
         Ok(())
     }

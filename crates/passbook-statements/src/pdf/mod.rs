@@ -38,6 +38,8 @@ pub fn lines(bytes: &[u8], password: Option<&str>) -> Result<Vec<Line>, ReadErro
     let doc = open(bytes, password)?;
     layout::lines(&doc).map_err(|e| match e {
         layout::LayoutError::Limit(why) => ReadError::Unsafe(why),
-        layout::LayoutError::Unreadable(why) => ReadError::Malformed(format!("the PDF's pages could not be read: {why}")),
+        layout::LayoutError::Unreadable(why) => {
+            ReadError::Malformed(format!("the PDF's pages could not be read: {why}"))
+        }
     })
 }
