@@ -4,6 +4,7 @@
 use passbook_domain::statement_file::{ReconciliationStatus, StatementReader};
 use passbook_statements::FileReader;
 
+mod common;
 mod nigerian;
 use nigerian::*;
 
