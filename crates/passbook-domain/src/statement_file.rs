@@ -51,11 +51,6 @@ impl StatementFile {
     pub fn new(format: FileFormat, accounts: Vec<FileAccount>) -> Self {
         Self { format, accounts, skipped: Vec::new() }
     }
-
-    /// Every transaction read, over all accounts.
-    pub fn rows_read(&self) -> usize {
-        self.accounts.iter().map(|a| a.rows.len()).sum()
-    }
 }
 
 /// A line the reader passed over: where (1-based line of the table, or `page:line` in a PDF),
@@ -289,8 +284,7 @@ impl FileAccount {
                 .1
                 .balance;
         }
-        let (order, _) =
-            self.reading_orders().into_iter().map(|o| (o.clone(), self.breaks(&o).len())).min_by_key(|(_, b)| *b)?;
+        let order = self.reading_orders().into_iter().min_by_key(|o| self.breaks(o).len())?;
         rows[*order.last()?].balance
     }
 

@@ -152,10 +152,9 @@ fn page_runs(
         .filter_map(|(name, font)| font.get_font_encoding_with_limit(doc, MAX_PAGE_CONTENT).ok().map(|e| (name, e)))
         .collect();
     let data = doc.get_page_content_with_limit(page_id, MAX_PAGE_CONTENT).map_err(|e| e.to_string())?;
-    // Operators are at least two bytes apart: a bound on what decoding will allocate.
-    budget.spend(page, data.len(), data.len() / 2)?;
+    // The page's content is at most MAX_PAGE_CONTENT, which bounds what decoding it allocates.
+    budget.spend(page, data.len(), 0)?;
     let content = Content::decode(&data).map_err(|e| e.to_string())?;
-    budget.operations += data.len() / 2;
     budget.spend(page, 0, content.operations.len())?;
     let mut ctm = IDENTITY;
     let mut stack: Vec<Matrix> = Vec::new();
