@@ -9,7 +9,6 @@ mod csv;
 mod mt940;
 mod ofx;
 pub mod pdf;
-mod pdf_rows;
 mod spreadsheet;
 mod table;
 mod text;
@@ -42,7 +41,7 @@ impl StatementReader for FileReader {
             Kind::Mt940 => mt940::read(file)?,
             Kind::Csv => csv::read(file)?,
             Kind::Spreadsheet => spreadsheet::read(file)?,
-            Kind::Pdf => pdf_rows::read(file, password)?,
+            Kind::Pdf => pdf::read(file, password)?,
         };
         finish(&mut read)?;
         Ok(read)

@@ -54,7 +54,7 @@ fn dump() {
 #[ignore]
 fn dump_pdf_lines() {
     let bytes = std::fs::read(std::env::var("PDF").expect("PDF=<path>")).unwrap();
-    for line in passbook_statements::pdf::lines(&bytes, std::env::var("PW").ok().as_deref()).unwrap() {
+    for line in passbook_statements::pdf::lines(&bytes, std::env::var("PW").ok().as_deref()).unwrap().0 {
         let words: Vec<String> = line.words.iter().map(|w| format!("[{:.0}-{:.0}]{}", w.x, w.right, w.text)).collect();
         println!("p{} y={:.0}: {}", line.page, line.y, words.join(" "));
     }

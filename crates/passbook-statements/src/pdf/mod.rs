@@ -1,10 +1,13 @@
 //! PDF statements with a text layer.
+mod facts;
 mod layout;
+mod rows;
 
 use lopdf::{Document, LoadOptions};
 use passbook_domain::statement_file::*;
 
 pub use layout::{Line, Word};
+pub use rows::read;
 
 /// Opens the PDF, with its password when it has one.
 pub fn open(bytes: &[u8], password: Option<&str>) -> Result<Document, ReadError> {
@@ -34,12 +37,16 @@ pub fn open(bytes: &[u8], password: Option<&str>) -> Result<Document, ReadError>
     Ok(doc)
 }
 
-pub fn lines(bytes: &[u8], password: Option<&str>) -> Result<Vec<Line>, ReadError> {
+/// The text layer's lines, and the pages (counted from 0) that have none: scanned pages.
+pub fn lines(bytes: &[u8], password: Option<&str>) -> Result<(Vec<Line>, Vec<usize>), ReadError> {
     let doc = open(bytes, password)?;
-    layout::lines(&doc).map_err(|e| match e {
+    let lines = layout::lines(&doc).map_err(|e| match e {
         layout::LayoutError::Limit(why) => ReadError::Unsafe(why),
         layout::LayoutError::Unreadable(why) => {
             ReadError::Malformed(format!("the PDF's pages could not be read: {why}"))
         }
-    })
+    })?;
+    let pages = doc.get_pages().len();
+    let without_text = (0..pages).filter(|p| !lines.iter().any(|l| l.page == *p && !l.words.is_empty())).collect();
+    Ok((lines, without_text))
 }

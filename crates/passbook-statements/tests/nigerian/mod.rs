@@ -2,6 +2,8 @@
 //! (from what is publicly known of them: column names, date and amount forms, banner rows,
 //! balance rows, row order), made with known ground truth. Each layout is written as CSV and as
 //! XLSX; every one must read back exactly.
+pub mod pdf;
+
 use time::{Date, Month};
 
 /// One transaction as the generator made it: what the reader must give back.
