@@ -65,6 +65,30 @@ pub struct SkippedLine {
 /// The most skipped lines an import keeps (a report, not a copy of the file).
 pub const MAX_SKIPPED_LINES: usize = 500;
 
+/// What a read made of a file, for the import report (each account's rows and reconciliation
+/// are in its preview): how many rows were read and which lines were passed over, and why.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadReport {
+    pub rows_read: usize,
+    /// The first lines passed over (the review step and the account's source show these).
+    pub skipped: Vec<SkippedLine>,
+    /// How many were passed over in all (up to `MAX_SKIPPED_LINES`).
+    pub skipped_total: usize,
+}
+
+/// The most skipped lines a report carries with it.
+pub const REPORTED_SKIPPED_LINES: usize = 50;
+
+impl ReadReport {
+    pub fn of(file: &StatementFile) -> Self {
+        Self {
+            rows_read: file.accounts.iter().map(|a| a.rows.len()).sum(),
+            skipped: file.skipped.iter().take(REPORTED_SKIPPED_LINES).cloned().collect(),
+            skipped_total: file.skipped.len(),
+        }
+    }
+}
+
 impl SkippedLine {
     pub fn new(at: impl Into<String>, text: &str, reason: impl Into<String>) -> Self {
         let text: String = text.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(200).collect();
@@ -182,11 +206,13 @@ impl StatementImport {
                 .accounts
                 .iter()
                 .map(|a| AccountSummary {
+                    rows_read: a.rows.len(),
                     period: a.period,
                     account_number_stated: a.account_number.is_some(),
                     reconciliation: a.reconcile(),
                 })
                 .collect(),
+            report: ReadReport::of(&self.file),
         }
     }
 }
@@ -198,10 +224,14 @@ pub struct ImportSummary {
     pub format: FileFormat,
     pub created_at: Timestamp,
     pub accounts: Vec<AccountSummary>,
+    #[serde(default)]
+    pub report: ReadReport,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountSummary {
+    #[serde(default)]
+    pub rows_read: usize,
     pub period: Option<(Timestamp, Timestamp)>,
     pub account_number_stated: bool,
     pub reconciliation: Reconciliation,

@@ -13,7 +13,7 @@ pub async fn statement_upload(
 ) -> Result<StatementUpload, ReadError> {
     let mut form = read_form(multipart, &["statement"], limit).await?;
     let (file_name, file) = form.files.pop().unwrap_or_default();
-    Ok(StatementUpload { file, file_name, password: form.text("password").filter(|p| !p.is_empty()) })
+    Ok(StatementUpload { file, file_name, password: form.text("password").filter(|p| !p.is_empty()), currency: None })
 }
 
 /// A multipart form: its text fields, and the files of the fields named in `file_fields`.

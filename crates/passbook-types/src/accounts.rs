@@ -91,6 +91,10 @@ pub struct DataSourceOut {
     /// False when the file does not state the account number (Passbook made one up).
     pub account_number_stated: bool,
     pub reconciliation: ReconciliationOut,
+    /// The transactions read from the file.
+    pub rows_read: usize,
+    /// Lines of the file the reader passed over (the import report lists them).
+    pub lines_skipped: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]

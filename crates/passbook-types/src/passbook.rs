@@ -114,6 +114,26 @@ pub struct HealthOut {
 pub struct ImportOut {
     pub accounts: Vec<ImportedAccountOut>,
     pub statement: Vec<StatementPreviewOut>,
+    pub report: ImportReportOut,
+}
+
+/// What the reader made of the file: every row it read is stored (the account's data job fails,
+/// and says so, rather than keep fewer); the lines it passed over are listed with why.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ImportReportOut {
+    pub rows_read: usize,
+    /// How many lines were passed over in all; `skipped` lists the first 50.
+    pub lines_skipped: usize,
+    pub skipped: Vec<SkippedLineOut>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct SkippedLineOut {
+    /// Where: `line 12` of a table, `page 2 line 540` of a PDF, `page 3` for a whole page.
+    pub at: String,
+    /// What the line said (at most 200 characters).
+    pub text: String,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -131,6 +151,7 @@ pub struct ImportedAccountOut {
 pub struct StatementPreviewOut {
     pub account_number: String,
     pub name: String,
+    /// Empty when neither the file, the uploader nor the institution's country tells it.
     pub currency: String,
     /// `ofx`, `camt053`, `mt940`, `csv`, `xlsx`, `pdf` or `json`.
     pub format: String,

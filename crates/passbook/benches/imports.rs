@@ -252,7 +252,12 @@ async fn main() {
             institution: None,
             account: None,
             reference: None,
-            upload: StatementUpload { file: bytes.clone(), file_name: Some(name.to_string()), password: None },
+            upload: StatementUpload {
+                file: bytes.clone(),
+                file_name: Some(name.to_string()),
+                password: None,
+                currency: None,
+            },
         };
         let imported = passbook.import_statement(&app, request).await.unwrap();
         let linked = started.elapsed();

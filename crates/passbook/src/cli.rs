@@ -108,6 +108,9 @@ pub enum StatementsCommand {
         /// The institution (an id from /v3/institutions); by default "another bank".
         #[arg(long)]
         institution: Option<String>,
+        /// The account's currency (ISO 4217), for a file that does not state it.
+        #[arg(long)]
+        currency: Option<String>,
         /// Renew this account with a newer statement instead of linking new ones.
         #[arg(long)]
         account: Option<String>,
@@ -535,6 +538,7 @@ async fn statements(command: StatementsCommand) -> anyhow::Result<()> {
         customer_email,
         customer_id,
         institution,
+        currency,
         account,
         reference,
         max_mb,
@@ -565,19 +569,28 @@ async fn statements(command: StatementsCommand) -> anyhow::Result<()> {
             file: bytes,
             file_name: file.file_name().map(|n| n.to_string_lossy().into_owned()),
             password,
+            currency: passbook_domain::services::stated_currency(currency.as_deref())?,
         },
     };
     let imported = passbook.import_statement(&found, request).await?;
     for (account, preview) in imported.accounts.iter().zip(&imported.previews) {
+        let currency = if account.currency.is_empty() { "(currency not stated)" } else { &account.currency };
         println!(
-            "linked {}  {} {}  {} transactions  {}  ({})",
+            "linked {}  {} {currency}  {} transactions  {}  ({})",
             account.id,
             account.account_number,
-            account.currency,
             preview.transactions,
             preview.reconciliation.as_str(),
             preview.format.as_str()
         );
+    }
+    let report = &imported.report;
+    println!("{} transactions read; {} lines passed over", report.rows_read, report.skipped_total);
+    for line in &report.skipped {
+        println!("  skipped {}: {}  ({})", line.at, line.text, line.reason);
+    }
+    if report.skipped_total > report.skipped.len() {
+        println!("  and {} more", report.skipped_total - report.skipped.len());
     }
     Ok(())
 }

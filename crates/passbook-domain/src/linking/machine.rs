@@ -4,7 +4,7 @@
 use super::events::{InstitutionRef, LinkEvent, error_type, user_message};
 use crate::connector::{ConnectorError, Credentials, Institutions, LoginStep};
 use crate::model::*;
-use crate::statement_file::ReadError;
+use crate::statement_file::{ReadError, ReadReport};
 use crate::{Error, Result};
 
 /// The institutions a link can reach, as the machine looks them up.
@@ -52,6 +52,8 @@ pub struct StatementUpload {
     pub file: Vec<u8>,
     pub file_name: Option<String>,
     pub password: Option<String>,
+    /// The currency the uploader says the account is in, for files that do not state one.
+    pub currency: Option<String>,
 }
 
 impl std::fmt::Debug for StatementUpload {
@@ -384,12 +386,12 @@ pub fn after_consent<C: Catalogue + ?Sized>(
 pub fn after_file(
     session: &LinkSession,
     call: &FileCall,
-    read: std::result::Result<Vec<StatementPreview>, ReadError>,
+    read: std::result::Result<(Vec<StatementPreview>, ReadReport), ReadError>,
 ) -> Next {
     let institution_id = call.institution_id.clone();
     match read {
-        Ok(accounts) if !accounts.is_empty() => {
-            move_to(session.context.clone(), LinkState::ReviewStatement { institution_id, accounts }, vec![])
+        Ok((accounts, report)) if !accounts.is_empty() => {
+            move_to(session.context.clone(), LinkState::ReviewStatement { institution_id, accounts, report }, vec![])
         }
         Ok(_) => refuse_file(session, institution_id, ReadError::NothingFound("it holds no account".into())),
         Err(err) => refuse_file(session, institution_id, err),

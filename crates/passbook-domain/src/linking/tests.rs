@@ -525,13 +525,22 @@ fn every_bank_offers_an_upload_beside_its_login() {
 
 #[test]
 fn an_upload_is_read_then_reviewed_then_linked() {
-    let upload = StatementUpload { file: b"Date,Amount".to_vec(), file_name: Some("s.csv".into()), password: None };
+    let upload = StatementUpload {
+        file: b"Date,Amount".to_vec(),
+        file_name: Some("s.csv".into()),
+        password: None,
+        currency: None,
+    };
     let Next::ReadFile(call, _) = decide_ok(upload_state(None, false), LinkAction::UploadStatement(Ok(upload.clone())))
     else {
         panic!("the file is read")
     };
     assert_eq!(call.upload, upload);
-    let reviewed = moved(after_file(&session(upload_state(None, false)), &call, Ok(vec![preview("0123456789", true)])));
+    let reviewed = moved(after_file(
+        &session(upload_state(None, false)),
+        &call,
+        Ok((vec![preview("0123456789", true)], Default::default())),
+    ));
     assert_eq!(reviewed.state.step(), LinkStep::ReviewStatement);
     let Next::Link(plan, events) = decide_ok(reviewed.state.clone(), LinkAction::ConfirmStatement) else {
         panic!("links")
@@ -541,8 +550,11 @@ fn an_upload_is_read_then_reviewed_then_linked() {
         (AuthMethod::StatementUpload, "0123456789")
     );
     assert!(matches!(events[..], [LinkEvent::AccountLinked { .. }]));
-    let two =
-        moved(after_file(&session(upload_state(None, false)), &call, Ok(vec![preview("1", true), preview("2", true)])));
+    let two = moved(after_file(
+        &session(upload_state(None, false)),
+        &call,
+        Ok((vec![preview("1", true), preview("2", true)], Default::default())),
+    ));
     let choose = moved(decide_ok(two.state, LinkAction::ConfirmStatement));
     assert!(
         matches!(&choose.state, LinkState::SelectAccounts { accounts, auth_method: AuthMethod::StatementUpload, .. } if accounts.len() == 2)
@@ -553,7 +565,7 @@ fn an_upload_is_read_then_reviewed_then_linked() {
 fn a_file_that_cannot_be_read_says_why_and_asks_for_a_password_when_it_has_one() {
     let call = FileCall {
         institution_id: TWO_WAYS.into(),
-        upload: StatementUpload { file: vec![1], file_name: None, password: None },
+        upload: StatementUpload { file: vec![1], file_name: None, password: None, currency: None },
     };
     let at = session(upload_state(None, false));
     let locked = moved(after_file(&at, &call, Err(ReadError::PasswordRequired)));
@@ -561,7 +573,7 @@ fn a_file_that_cannot_be_read_says_why_and_asks_for_a_password_when_it_has_one()
     assert!(matches!(locked.events[..], [LinkEvent::ErrorOccurred { error_type: "STATEMENT_PASSWORD_REQUIRED", .. }]));
     let scan = moved(after_file(&at, &call, Err(ReadError::NoTextLayer)));
     assert_eq!(scan.state, upload_state(Some(&ReadError::NoTextLayer.to_string()), false));
-    let empty = StatementUpload { file: Vec::new(), file_name: None, password: None };
+    let empty = StatementUpload { file: Vec::new(), file_name: None, password: None, currency: None };
     assert_eq!(
         moved(decide_ok(upload_state(None, false), LinkAction::UploadStatement(Ok(empty)))).state.error(),
         Some("Choose your statement file.")
@@ -579,13 +591,17 @@ fn renewing_with_a_statement_takes_its_one_unnumbered_account_but_not_another_nu
     let mut reauth = session(LinkState::ReviewStatement {
         institution_id: TWO_WAYS.into(),
         accounts: vec![preview("5555555555", false)],
+        report: Default::default(),
     });
     reauth.context.reauth_account_id = Some("acc".into());
     let world = World { reauth_account_number: Some("0123456789"), ..world(&banks) };
     let Next::Link(plan, _) = decide(&reauth, &world, LinkAction::ConfirmStatement).unwrap() else { panic!("links") };
     assert_eq!(plan.accounts[0].account_number, "0123456789");
-    reauth.state =
-        LinkState::ReviewStatement { institution_id: TWO_WAYS.into(), accounts: vec![preview("5555555555", true)] };
+    reauth.state = LinkState::ReviewStatement {
+        institution_id: TWO_WAYS.into(),
+        accounts: vec![preview("5555555555", true)],
+        report: Default::default(),
+    };
     let refused = moved(decide(&reauth, &world, LinkAction::ConfirmStatement).unwrap());
     assert!(refused.state.error().unwrap().contains("ending 6789"));
     assert_eq!(refused.state.step(), LinkStep::UploadStatement, "back to the upload, not a login form");

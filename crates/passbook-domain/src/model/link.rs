@@ -176,6 +176,8 @@ pub enum LinkState {
     ReviewStatement {
         institution_id: String,
         accounts: Vec<StatementPreview>,
+        #[serde(default)]
+        report: crate::statement_file::ReadReport,
     },
     /// Open banking: the user is about to go to the bank to approve access.
     Consent {

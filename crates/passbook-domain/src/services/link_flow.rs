@@ -88,7 +88,7 @@ impl Passbook {
                     // The file (up to the upload limit) moves to the reader rather than being copied.
                     let upload =
                         linking::StatementUpload { file: std::mem::take(&mut call.upload.file), ..call.upload.clone() };
-                    let read = self.read_statement(&session.app_id, upload).await?;
+                    let read = self.read_statement(&session.app_id, &call.institution_id, upload).await?;
                     next = linking::after_file(&session, &call, read);
                 }
                 Next::Link(plan, linking) => {

@@ -50,6 +50,7 @@ pub enum StepView {
     ReviewStatement {
         institution: Institution,
         accounts: Vec<StatementPreview>,
+        report: crate::statement_file::ReadReport,
     },
     /// Open banking: about to go to the bank (or back from it without an answer).
     Consent {
@@ -146,8 +147,8 @@ impl Passbook {
             (LinkState::UploadStatement { error, password_needed, .. }, Some(institution)) => {
                 StepView::UploadStatement { institution, error, password_needed }
             }
-            (LinkState::ReviewStatement { accounts, .. }, Some(institution)) => {
-                StepView::ReviewStatement { institution, accounts }
+            (LinkState::ReviewStatement { accounts, report, .. }, Some(institution)) => {
+                StepView::ReviewStatement { institution, accounts, report }
             }
             (LinkState::Consent { error, .. }, Some(institution)) => {
                 StepView::Consent { institution, error, bank_url: None }

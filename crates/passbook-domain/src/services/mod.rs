@@ -34,7 +34,7 @@ pub use link_flow::Advanced;
 pub use link_view::{LinkView, StepView};
 pub use partners::PartnerSession;
 pub use queries::{DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, parse_list_page, parse_transactions_query};
-pub use statement_uploads::{AccountSource, ImportedStatement, StatementImportRequest};
+pub use statement_uploads::{AccountSource, ImportedStatement, StatementImportRequest, stated_currency};
 pub use statements::{Statement, StatementOutput, parse_statement_query};
 pub use webhooks::SECRET_ROTATION_OVERLAP_MS;
 pub use webhooks::{EventHistory, EventsPage, RotatedSecret};

@@ -82,6 +82,7 @@ impl Passbook {
                     file,
                     file_name: fields.get("fileName").map(str::to_string),
                     password: fields.get("password").filter(|p| !p.is_empty()).map(str::to_string),
+                    currency: super::stated_currency(fields.get("currency"))?,
                 };
                 LinkAction::UploadStatement(Ok(upload))
             }

@@ -17,16 +17,27 @@ pub struct AccountSource {
     pub period: Option<(Timestamp, Timestamp)>,
     pub account_number_stated: bool,
     pub reconciliation: Reconciliation,
+    pub rows_read: usize,
+    /// How many lines of the file the reader passed over, and the first of them with why.
+    pub lines_skipped: usize,
+    pub skipped: Vec<SkippedLine>,
 }
 
 impl Passbook {
     /// Reads an uploaded file (on a blocking thread: parsing is CPU work) and keeps what was
-    /// read; answers the accounts to review, or why the file could not be read.
+    /// read; answers the accounts to review and the import report, or why the file could not be
+    /// read. A file that states no currency is in the one the uploader names, else the chosen
+    /// institution's country's, else it stays unknown (empty).
     pub(super) async fn read_statement(
         &self,
         app_id: &str,
+        institution_id: &str,
         upload: StatementUpload,
-    ) -> Result<std::result::Result<Vec<StatementPreview>, ReadError>> {
+    ) -> Result<std::result::Result<(Vec<StatementPreview>, ReadReport), ReadError>> {
+        let fallback_currency = upload.currency.clone().or_else(|| {
+            let institution = self.institutions.get(institution_id)?;
+            (institution.id != crate::connector::OTHER_BANK_ID).then(|| country_currency(&institution.country))?
+        });
         let reader = self.statements.clone();
         let keep = self.settings.keep_statement_files;
         let read = tokio::task::spawn_blocking(move || {
@@ -43,7 +54,7 @@ impl Passbook {
         let import =
             StatementImport { id: ids::object_id(now), app_id: app_id.to_string(), file, original, created_at: now };
         self.store.insert_statement_import(&import).await?;
-        Ok(Ok(previews(&import)))
+        Ok(Ok((previews(&import, fallback_currency.as_deref()), ReadReport::of(&import.file))))
     }
 
     /// The import and account index behind a statement account.
@@ -105,6 +116,9 @@ impl Passbook {
             period: this.period,
             account_number_stated: this.account_number_stated,
             reconciliation: this.reconciliation,
+            rows_read: this.rows_read,
+            lines_skipped: summary.report.skipped_total,
+            skipped: summary.report.skipped,
         }))
     }
 }
@@ -116,8 +130,37 @@ fn parse_ref(connector_ref: &str) -> Option<(&str, usize)> {
     Some((import, index.parse().ok()?))
 }
 
-/// What the review step shows of each account in the file.
-pub(crate) fn previews(import: &StatementImport) -> Vec<StatementPreview> {
+/// The currency an uploader names for a file that states none: an ISO 4217 code.
+pub fn stated_currency(raw: Option<&str>) -> Result<Option<String>> {
+    let Some(raw) = raw.map(str::trim).filter(|c| !c.is_empty()) else { return Ok(None) };
+    if raw.len() != 3 || !raw.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return Err(Error::invalid("currency", format!("currency must be an ISO 4217 code such as NGN, not '{raw}'")));
+    }
+    Ok(Some(raw.to_ascii_uppercase()))
+}
+
+/// The currency of a country's accounts (for a file that states none, at a bank of that country).
+fn country_currency(country: &str) -> Option<String> {
+    let code = match country.to_ascii_uppercase().as_str() {
+        "NG" => "NGN",
+        "GH" => "GHS",
+        "KE" => "KES",
+        "ZA" => "ZAR",
+        "EG" => "EGP",
+        "US" => "USD",
+        "GB" => "GBP",
+        "CA" => "CAD",
+        "CH" => "CHF",
+        "AT" | "BE" | "DE" | "EE" | "ES" | "FI" | "FR" | "GR" | "HR" | "IE" | "IT" | "LT" | "LU" | "LV" | "MT"
+        | "NL" | "PT" | "SI" | "SK" | "CY" => "EUR",
+        _ => return None,
+    };
+    Some(code.to_string())
+}
+
+/// What the review step shows of each account in the file; `currency` for accounts whose file
+/// states none (else their currency stays unknown: empty).
+pub(crate) fn previews(import: &StatementImport, currency: Option<&str>) -> Vec<StatementPreview> {
     import
         .file
         .accounts
@@ -134,7 +177,7 @@ pub(crate) fn previews(import: &StatementImport) -> Vec<StatementPreview> {
                     .unwrap_or_else(|| format!("Account ending {}", crate::linking::last_digits(&number))),
                 account_number: number,
                 number_stated: a.account_number.is_some(),
-                currency: a.currency.clone().unwrap_or_else(|| "NGN".into()),
+                currency: a.currency.clone().or_else(|| currency.map(str::to_string)).unwrap_or_default(),
                 first_day: a.period.map(|p| p.0),
                 last_day: a.period.map(|p| p.1),
                 transactions: a.rows.len(),
@@ -219,6 +262,7 @@ pub struct StatementImportRequest {
 pub struct ImportedStatement {
     pub accounts: Vec<Account>,
     pub previews: Vec<StatementPreview>,
+    pub report: ReadReport,
 }
 
 impl Passbook {
@@ -252,8 +296,8 @@ impl Passbook {
         let token = created.token;
         let uploaded =
             self.advance(&token, created.session, LinkAction::UploadStatement(Ok(req.upload))).await?.session;
-        let previews = match &uploaded.state {
-            LinkState::ReviewStatement { accounts, .. } => accounts.clone(),
+        let (previews, report) = match &uploaded.state {
+            LinkState::ReviewStatement { accounts, report, .. } => (accounts.clone(), report.clone()),
             LinkState::UploadStatement { error, .. } => {
                 return Err(Error::invalid(
                     "statement",
@@ -281,7 +325,7 @@ impl Passbook {
         for id in ids {
             accounts.push(self.account(app, &AccountId(id)).await?);
         }
-        Ok(ImportedStatement { accounts, previews })
+        Ok(ImportedStatement { accounts, previews, report })
     }
 }
 

@@ -1,19 +1,21 @@
 //! `POST /passbook/v1/statements`: link the accounts of a statement file without a browser
 //! (back-offices, operators). A multipart form: `statement` (the file), `password`, and either
 //! `customer` (JSON: `{"name","email"}` or `{"id"}`) or `customer_id` / `customer_name` /
-//! `customer_email`, optionally `institution`, `reference`, and `account` (an account to renew
-//! with a newer statement). The same webhooks follow as for a link made on the page.
+//! `customer_email`, optionally `institution`, `reference`, `currency` (for a file that states
+//! none), and `account` (an account to renew with a newer statement). The same webhooks follow as for a link made on the page.
 use axum::Json;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use passbook_domain::Error;
 use passbook_domain::linking::StatementUpload;
-use passbook_domain::services::{CustomerSpec, ImportedStatement, StatementImportRequest};
+use passbook_domain::services::{CustomerSpec, ImportedStatement, StatementImportRequest, stated_currency};
 use passbook_domain::statement_file::ReadError;
 use passbook_types::Success;
 use passbook_types::linking::CustomerIn;
-use passbook_types::passbook::{ImportOut, ImportedAccountOut, OpenPeriodOut, StatementPreviewOut};
+use passbook_types::passbook::{
+    ImportOut, ImportReportOut, ImportedAccountOut, OpenPeriodOut, SkippedLineOut, StatementPreviewOut,
+};
 
 use super::success;
 use crate::AppState;
@@ -46,9 +48,14 @@ pub async fn import(
         institution: form.text("institution").filter(|i| !i.trim().is_empty()),
         account,
         reference: form.text("reference").filter(|r| !r.trim().is_empty()),
-        upload: StatementUpload { file, file_name, password: form.text("password").filter(|p| !p.is_empty()) },
+        upload: StatementUpload {
+            file,
+            file_name,
+            password: form.text("password").filter(|p| !p.is_empty()),
+            currency: stated_currency(form.text("currency").as_deref())?,
+        },
     };
-    let ImportedStatement { accounts, previews } = state.passbook.import_statement(&app, request).await?;
+    let ImportedStatement { accounts, previews, report } = state.passbook.import_statement(&app, request).await?;
     let accounts = accounts
         .into_iter()
         .map(|a| ImportedAccountOut {
@@ -74,7 +81,16 @@ pub async fn import(
             reconciliation: p.reconciliation.as_str().into(),
         })
         .collect();
-    Ok(Json(success(&state, "Statement imported", ImportOut { accounts, statement })))
+    let report = ImportReportOut {
+        rows_read: report.rows_read,
+        lines_skipped: report.skipped_total,
+        skipped: report
+            .skipped
+            .into_iter()
+            .map(|l| SkippedLineOut { at: l.at, text: l.text, reason: l.reason })
+            .collect(),
+    };
+    Ok(Json(success(&state, "Statement imported", ImportOut { accounts, statement, report })))
 }
 
 fn refused(err: ReadError) -> ApiError {

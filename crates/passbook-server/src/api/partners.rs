@@ -149,7 +149,7 @@ fn answer(state: &AppState, session: &LinkSession) -> (StatusCode, Json<PartnerA
                 {"type": "elements.input", "name": "password", "hint": "The file's password, if it has one", "contentType": "password"}
             ]}}),
         ),
-        LinkState::ReviewStatement { accounts, .. } => ok(
+        LinkState::ReviewStatement { accounts, report, .. } => ok(
             102,
             "Confirm the statement",
             json!({"statement": accounts.iter().map(|a| json!({
@@ -157,7 +157,8 @@ fn answer(state: &AppState, session: &LinkSession) -> (StatusCode, Json<PartnerA
                 "period": {"start": a.first_day.map(|t| t.to_iso()), "end": a.last_day.map(|t| t.to_iso())},
                 "transactions": a.transactions, "openingBalance": a.opening, "closingBalance": a.closing,
                 "reconciliation": a.reconciliation.as_str(),
-            })).collect::<Vec<_>>()}),
+            })).collect::<Vec<_>>(),
+            "report": {"rowsRead": report.rows_read, "linesSkipped": report.skipped_total, "skipped": &report.skipped}}),
         ),
         LinkState::Consent { error: None, .. } => ok(
             102,

@@ -145,6 +145,8 @@ fn source_out(source: &AccountSource) -> DataSourceOut {
         imported_at: source.imported_at.to_iso(),
         period: source.period.map(|(start, end)| PeriodOut { start: start.to_iso(), end: end.to_iso() }),
         account_number_stated: source.account_number_stated,
+        rows_read: source.rows_read,
+        lines_skipped: source.lines_skipped,
         reconciliation: ReconciliationOut {
             status: r.status.as_str().into(),
             opening_balance: r.opening,

@@ -65,6 +65,17 @@ struct AccountPage {
     last_failure: String,
     next_refresh: String,
     transactions: Vec<TxRow>,
+    statement: Option<StatementFacts>,
+}
+
+/// A statement account's import report, as the account page shows it.
+struct StatementFacts {
+    format: &'static str,
+    imported_at: String,
+    rows_read: usize,
+    reconciliation: &'static str,
+    lines_skipped: usize,
+    skipped: Vec<passbook_domain::statement_file::SkippedLine>,
 }
 
 fn institution_name(state: &AppState, id: &str) -> String {
@@ -152,6 +163,14 @@ pub async fn show(
         customer: page.customer,
         account,
         transactions,
+        statement: page.source.map(|s| StatementFacts {
+            format: s.format.as_str(),
+            imported_at: when(s.imported_at),
+            rows_read: s.rows_read,
+            reconciliation: s.reconciliation.status.as_str(),
+            lines_skipped: s.lines_skipped,
+            skipped: s.skipped,
+        }),
     }))
 }
 

@@ -86,9 +86,16 @@ pub fn step(token: &str, view: LinkView) -> Response {
             };
             html(page, mode, &nonce)
         }
-        StepView::ReviewStatement { accounts, .. } => {
+        StepView::ReviewStatement { accounts, report, .. } => {
             let accounts = accounts.iter().map(review_item).collect();
-            html(ReviewPage { chrome, accounts }, mode, &nonce)
+            let page = ReviewPage {
+                chrome,
+                accounts,
+                rows_read: report.rows_read,
+                skipped: report.skipped,
+                skipped_total: report.skipped_total,
+            };
+            html(page, mode, &nonce)
         }
         StepView::Consent { institution, error, bank_url } => {
             let page = ConsentPage { chrome, institution_name: institution.name.clone(), error, bank_url };
@@ -149,7 +156,7 @@ fn review_item(p: &StatementPreview) -> ReviewItem {
     ReviewItem {
         name: p.name.clone(),
         number: p.account_number.clone(),
-        currency: p.currency.clone(),
+        currency: if p.currency.is_empty() { "currency not stated".into() } else { p.currency.clone() },
         period: format!("{} to {}", day(p.first_day), day(p.last_day)),
         transactions: p.transactions,
         opening: money(p.opening),

@@ -129,6 +129,10 @@ pub struct ConsentPage {
 pub struct ReviewPage {
     pub chrome: Chrome,
     pub accounts: Vec<ReviewItem>,
+    pub rows_read: usize,
+    /// The lines of the file that were passed over, with why, and how many in all.
+    pub skipped: Vec<passbook_domain::statement_file::SkippedLine>,
+    pub skipped_total: usize,
 }
 
 /// One account of an uploaded statement, as the review step shows it.

@@ -294,6 +294,7 @@ async fn the_cli_imports_a_statement_for_a_customer() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout} {}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("CH0309000000250090342 CHF  13 transactions  balanced  (camt053)"), "{stdout}");
+    assert!(stdout.contains("13 transactions read; 0 lines passed over"), "{stdout}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("reading [##############################] 100%"));
     let id = connected_ids(&t.receiver, 1).await.remove(0);
     let details = t.wait_for_data(&id).await;
@@ -347,4 +348,59 @@ async fn every_sample_keeps_every_row_it_reports_and_a_reimport_adds_none() {
         }
     }
     assert!(imported >= 62, "{imported} of {} samples imported", files.len());
+}
+
+/// A CSV with a footer line among its rows and no currency anywhere.
+const UNSTATED_CURRENCY_CSV: &str = "Date,Description,Amount,Balance\n\
+    2025-01-02,Salary,5000.00,5000.00\n\
+    2025-01-03,Airtime,-100.00,4900.00\n\
+    Printed by the bank on request,,,\n";
+
+/// The import report: rows read and every line passed over with why, in the API answer, on the
+/// review step, on the account's source and the console's account page. A file that states no
+/// currency keeps it unknown unless the uploader names one, or the chosen bank's country does.
+#[tokio::test]
+async fn the_import_report_lists_lines_passed_over_and_no_currency_is_invented() {
+    let t = TestApp::spawn().await;
+    let bytes = UNSTATED_CURRENCY_CSV.as_bytes();
+    let customer = [("customer_name", "Ada Obi"), ("customer_email", "ada@example.ng")];
+    let (status, body) = t.import_statement("statement.csv", bytes, &customer).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let report = &body["data"]["report"];
+    assert_eq!(report["rows_read"], 2, "{body}");
+    assert_eq!(report["lines_skipped"], 1, "{body}");
+    assert_eq!(report["skipped"][0]["at"], "4", "{body}");
+    assert_eq!(report["skipped"][0]["text"], "Printed by the bank on request", "{body}");
+    assert_eq!(report["skipped"][0]["reason"], "no date in the date column", "{body}");
+    assert_eq!(body["data"]["statement"][0]["currency"], "", "not stated, not invented: {body}");
+    assert_eq!(body["data"]["accounts"][0]["currency"], "", "{body}");
+    let id = body["data"]["accounts"][0]["id"].as_str().unwrap().to_string();
+    let details = t.wait_for_data(&id).await;
+    let source = details.passbook.and_then(|p| p.source).expect("a source");
+    assert_eq!((source.rows_read, source.lines_skipped), (2, 1));
+    assert_eq!(transactions(&t, &id).await.len(), 2);
+    let [owner, ..] = crate::console::team(&t).await;
+    let console_page = owner.get(&format!("/console/accounts/{id}")).await.body;
+    for shown in ["2 transactions read", "1 lines passed over", "Printed by the bank on request"] {
+        assert!(console_page.contains(shown), "{shown} in {console_page}");
+    }
+
+    let named = [("customer_name", "Ada Obi"), ("customer_email", "ada2@example.ng"), ("currency", "ngn")];
+    let (status, body) = t.import_statement("statement.csv", bytes, &named).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["data"]["accounts"][0]["currency"], "NGN", "{body}");
+    let bad = [("customer_name", "Ada Obi"), ("customer_email", "ada3@example.ng"), ("currency", "naira!")];
+    let (status, body) = t.import_statement("statement.csv", bytes, &bad).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["message"].as_str().unwrap().contains("ISO 4217"), "{body}");
+
+    // On the link page the user chose GTBank, a Nigerian bank: its accounts are in naira.
+    let page = upload_step(&t, "report-1").await;
+    page.upload("statement.csv", bytes, None).await;
+    let (_, review) = page.html().await;
+    for shown in
+        ["NGN", "2 transactions read from the file", "1 line was passed over", "Printed by the bank on request"]
+    {
+        assert!(review.contains(shown), "{shown} in {review}");
+    }
 }

@@ -28,6 +28,8 @@ pub struct AccountPage {
     pub app: App,
     pub institution: Option<Institution>,
     pub transactions: Vec<Transaction>,
+    /// Where a statement account's data came from, with the import report.
+    pub source: Option<super::super::AccountSource>,
 }
 
 impl Passbook {
@@ -158,7 +160,8 @@ impl Passbook {
             self.transactions_of(&account, &TransactionFilter::default(), PageRequest::new(1, Some(10))).await?.items;
         let overrides = self.store.institution_overrides().await?;
         let institution = self.institutions.get(&account.institution_id).map(|i| with_override(i, &overrides));
-        Ok(AccountPage { account, customer, app, institution, transactions })
+        let source = self.account_source(&account).await?;
+        Ok(AccountPage { account, customer, app, institution, transactions, source })
     }
 
     /// Queues a refresh of the account now; the job's id.
