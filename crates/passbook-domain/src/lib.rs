@@ -13,6 +13,7 @@ pub mod linking;
 pub mod metrics;
 pub mod model;
 pub mod net;
+pub mod read_deadline;
 pub mod services;
 pub mod statement_file;
 pub mod statement_pdf;

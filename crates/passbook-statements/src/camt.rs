@@ -63,7 +63,10 @@ pub fn read(bytes: &[u8]) -> Result<StatementFile, ReadError> {
     let mut entry: Option<Entry> = None;
     let mut amount_currency: Option<String> = None;
     let mut text_buf = String::new();
-    loop {
+    for n in 0u64.. {
+        if n % 1024 == 0 {
+            passbook_domain::read_deadline::check()?;
+        }
         let event = reader.read_event().map_err(|e| ReadError::Malformed(format!("invalid XML: {e}")))?;
         match event {
             Event::DocType(_) => {

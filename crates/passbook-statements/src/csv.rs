@@ -11,8 +11,12 @@ pub fn read(bytes: &[u8]) -> Result<StatementFile, ReadError> {
     let mut reader =
         csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(delimiter).from_reader(text.as_bytes());
     let mut rows = Vec::new();
+    let mut cells = table::CellBudget::default();
     for record in reader.records() {
-        let record = record.map_err(|e| ReadError::Malformed(format!("line {}: {e}", rows.len() + 1)))?;
+        passbook_domain::read_deadline::check()?;
+        let line = rows.len() + 1;
+        let record = record.map_err(|e| ReadError::Malformed(format!("line {line}: {e}")))?;
+        cells.spend(record.iter().filter(|c| !c.is_empty()).count(), record.len(), &format!("line {line}"))?;
         rows.push(record.iter().map(str::to_string).collect::<Vec<_>>());
     }
     table::read(&rows, FileFormat::Csv)

@@ -25,6 +25,7 @@ pub fn read(bytes: &[u8]) -> Result<StatementFile, ReadError> {
     let mut current: Option<(String, FileAccount, Segment)> = None;
     let mut pending: Option<FileRow> = None;
     for field in &fields {
+        passbook_domain::read_deadline::check()?;
         let value = field.lines.first().copied().unwrap_or_default().trim();
         match field.tag {
             "20" => {

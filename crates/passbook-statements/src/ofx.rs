@@ -33,6 +33,7 @@ pub fn read(bytes: &[u8]) -> Result<StatementFile, ReadError> {
     let mut in_ledger = false;
     let mut period = (None, None);
     for token in &tokens {
+        passbook_domain::read_deadline::check()?;
         match token {
             Token::Open(name) if name == "STMTRS" || name == "CCSTMTRS" => {
                 finish_row(&mut row, current.as_mut(), decimal)?;

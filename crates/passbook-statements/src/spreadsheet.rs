@@ -52,12 +52,15 @@ fn sparse_rows<RS: std::io::Read + std::io::Seek>(
         |e: calamine::XlsxError| ReadError::Malformed(format!("the sheet '{name}' could not be read: {e}"));
     let mut cells = xlsx.worksheet_cells_reader(name).map_err(unreadable)?;
     let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut budget = crate::table::CellBudget::default();
     while let Some(cell) = cells.next_cell().map_err(unreadable)? {
+        passbook_domain::read_deadline::check()?;
         let value = data_ref_text(cell.get_value());
         if value.is_empty() {
             continue;
         }
         let (row, column) = cell.get_position();
+        budget.spend(1, 0, &format!("the sheet '{name}' at row {}", row + 1))?;
         if row >= MAX_ROWS || column >= MAX_COLUMNS {
             return Err(ReadError::Unsafe(format!(
                 "the sheet '{name}' has a value at row {} column {}, beyond the {MAX_ROWS} rows and {MAX_COLUMNS} \

@@ -24,6 +24,35 @@ pub(crate) enum Role {
     Reference,
 }
 
+/// The most cells with a value a statement table may hold (100,000 rows of 15 columns), and
+/// the most columns a line may have: what one read may keep in memory, whatever the file.
+pub(crate) const MAX_CELLS: usize = 1_500_000;
+pub(crate) const MAX_LINE_COLUMNS: usize = 256;
+
+/// Counts the cells a reader keeps and refuses the file past `MAX_CELLS`.
+#[derive(Default)]
+pub(crate) struct CellBudget {
+    cells: usize,
+}
+
+impl CellBudget {
+    pub(crate) fn spend(&mut self, cells: usize, columns: usize, at: &str) -> Result<(), ReadError> {
+        if columns > MAX_LINE_COLUMNS {
+            return Err(ReadError::Unsafe(format!(
+                "{at} has {columns} columns; a statement has at most {MAX_LINE_COLUMNS}"
+            )));
+        }
+        self.cells += cells;
+        if self.cells > MAX_CELLS {
+            return Err(ReadError::Unsafe(format!(
+                "it holds more than {MAX_CELLS} cells with a value (reached at {at}); a statement of 100,000 rows \
+                 holds fewer"
+            )));
+        }
+        Ok(())
+    }
+}
+
 pub(crate) fn role(header: &str) -> Option<Role> {
     let h = header.trim().trim_matches('"').to_lowercase().replace('\u{a0}', " ");
     // `Debit(₦)`, `Balance After (NGN)`, `Amount:`: the name without its unit.
@@ -391,6 +420,7 @@ pub fn read(rows: &[Vec<String>], format: FileFormat) -> Result<StatementFile, R
     let mut opening = meta.opening;
     let mut closing = meta.closing;
     for (i, row) in body.iter().enumerate() {
+        passbook_domain::read_deadline::check()?;
         let line = start + i + 1;
         let text = row.join(" ");
         let mut skip = |reason: &str| {

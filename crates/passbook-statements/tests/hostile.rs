@@ -105,3 +105,26 @@ fn a_huge_narration_is_cut_when_it_is_read() {
     let read = FileReader::default().read(csv.as_bytes(), Some("long.csv"), None).unwrap();
     assert_eq!(read.accounts[0].rows[0].narration.len(), 1_000);
 }
+
+/// Every reader checks the read's deadline in its loops: with the deadline already past, each
+/// format is refused with the limit it met, instead of being read to the end.
+#[test]
+fn every_reader_stops_at_the_deadline() {
+    let root = common::samples_dir();
+    let samples = [
+        "csv/csv2ofx__gls.csv",
+        "xlsx/oca__sample_statement_en.xlsx",
+        "ofx/asgrim__ofxdata-bb.ofx",
+        "camt053/viafintech__valid_example.xml",
+        "mt940/oca__test-ing.940",
+        "pdf/dkb-parser__Kontoauszug_DKB_2020_011.pdf",
+    ];
+    for sample in samples {
+        let bytes = std::fs::read(root.join(sample)).unwrap();
+        assert!(read(&bytes, sample).is_ok(), "{sample} reads without a deadline");
+        let _read = passbook_domain::read_deadline::start(std::time::Duration::ZERO);
+        std::thread::sleep(std::time::Duration::from_millis(1));
+        let refused = read(&bytes, sample).unwrap_err();
+        assert!(matches!(&refused, ReadError::Unsafe(m) if m.contains("longer than")), "{sample}: {refused:?}");
+    }
+}

@@ -30,6 +30,7 @@ pub async fn build(config: &Config, public_url: String) -> anyhow::Result<Passbo
         store: Arc::new(store),
         institutions: Arc::new(Institutions::new(vec![sandbox])),
         statements: Arc::new(passbook_statements::FileReader { max_bytes: config.http.max_upload_bytes }),
+        readers: Arc::new(passbook_domain::services::ReaderPool::new(config.statement_readers)),
         clock: config.clock.clone(),
         settings: Settings {
             public_url: public_url.trim_end_matches('/').to_string(),

@@ -332,6 +332,15 @@ pub struct HttpArgs {
     /// read from them is kept.
     #[arg(long, env = "PASSBOOK_KEEP_STATEMENT_FILES", default_value_t = false)]
     pub keep_statement_files: bool,
+    /// Threads that read statement files (at most this many files are read at once).
+    #[arg(long, env = "PASSBOOK_STATEMENT_READERS", default_value_t = 2)]
+    pub statement_readers: usize,
+    /// Statement files one app may have being read or waiting before more are refused (429).
+    #[arg(long, env = "PASSBOOK_STATEMENT_QUEUE_PER_APP", default_value_t = 4)]
+    pub statement_queue_per_app: usize,
+    /// How long reading one statement file may take, in seconds, before it is refused.
+    #[arg(long, env = "PASSBOOK_STATEMENT_READ_SECS", default_value_t = 5)]
+    pub statement_read_secs: u64,
     /// Memory for rendered account answers (details, balance, identity, transaction pages),
     /// kept by their ETag until a fetch changes them, in megabytes (0: none).
     #[arg(long, env = "PASSBOOK_ANSWER_CACHE_MB", default_value_t = 8)]
@@ -355,6 +364,11 @@ impl HttpArgs {
             answer_cache_bytes: self.answer_cache_mb * 1024 * 1024,
         };
         config.keep_statement_files = self.keep_statement_files;
+        config.statement_readers = passbook_domain::services::ReaderLimits {
+            threads: self.statement_readers,
+            queue_per_app: self.statement_queue_per_app,
+            deadline: Duration::from_secs(self.statement_read_secs),
+        };
         config.connections = passbook_server::ConnectionLimits {
             max_connections: self.max_connections,
             header_read_timeout: Duration::from_secs(self.header_timeout_secs),
@@ -546,6 +560,8 @@ async fn statements(command: StatementsCommand) -> anyhow::Result<()> {
     } = command;
     let mut config = app.db.config();
     config.http.max_upload_bytes = max_mb * 1024 * 1024;
+    // The operator's own machine and file: a long read is theirs to wait for.
+    config.statement_readers.deadline = std::time::Duration::from_secs(600);
     let passbook = app::build(&config, String::new()).await?;
     let found = passbook.find_app(app.app_id.as_deref()).await?;
     let bytes = read_with_progress(&file)?;

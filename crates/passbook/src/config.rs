@@ -51,6 +51,8 @@ pub struct Config {
     pub migration_lock: bool,
     /// Keep uploaded statement files (sealed) after reading them.
     pub keep_statement_files: bool,
+    /// Reader threads, each app's queue, and how long one file may take to read.
+    pub statement_readers: passbook_domain::services::ReaderLimits,
     /// `--mode sandbox` (the default): sandbox triggers are served.
     pub sandbox_mode: bool,
 }
@@ -79,6 +81,7 @@ impl Config {
             migrate: true,
             migration_lock: true,
             keep_statement_files: false,
+            statement_readers: Default::default(),
             sandbox_mode: true,
             http: passbook_server::HttpOptions::default(),
             connections: passbook_server::ConnectionLimits::default(),

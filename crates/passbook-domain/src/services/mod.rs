@@ -15,6 +15,7 @@ mod link_flow;
 mod link_view;
 mod partners;
 mod queries;
+mod reader_pool;
 mod sandbox;
 mod sandbox_clock;
 mod statement_uploads;
@@ -34,6 +35,7 @@ pub use link_flow::Advanced;
 pub use link_view::{LinkView, StepView};
 pub use partners::PartnerSession;
 pub use queries::{DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, parse_list_page, parse_transactions_query};
+pub use reader_pool::{ReaderLimits, ReaderPool};
 pub use statement_uploads::{AccountSource, ImportedStatement, StatementImportRequest, stated_currency};
 pub use statements::{Statement, StatementOutput, parse_statement_query};
 pub use webhooks::SECRET_ROTATION_OVERLAP_MS;
@@ -81,8 +83,9 @@ impl Default for Settings {
 pub struct Passbook {
     pub store: Arc<dyn Store>,
     pub institutions: Arc<Institutions>,
-    /// The file way in: reads uploaded statements.
+    /// The file way in: reads uploaded statements, on the reader pool's threads.
     pub statements: Arc<dyn crate::statement_file::StatementReader>,
+    pub readers: Arc<ReaderPool>,
     pub clock: Arc<dyn Clock>,
     pub settings: Settings,
     /// Wakes the background workers when new work is written, so that they need not wait

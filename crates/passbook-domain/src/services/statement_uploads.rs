@@ -24,7 +24,7 @@ pub struct AccountSource {
 }
 
 impl Passbook {
-    /// Reads an uploaded file (on a blocking thread: parsing is CPU work) and keeps what was
+    /// Reads an uploaded file (on the reader pool: parsing is CPU work) and keeps what was
     /// read; answers the accounts to review and the import report, or why the file could not be
     /// read. A file that states no currency is in the one the uploader names, else the chosen
     /// institution's country's, else it stays unknown (empty).
@@ -40,12 +40,13 @@ impl Passbook {
         });
         let reader = self.statements.clone();
         let keep = self.settings.keep_statement_files;
-        let read = tokio::task::spawn_blocking(move || {
-            let read = reader.read(&upload.file, upload.file_name.as_deref(), upload.password.as_deref());
-            read.map(|file| (file, keep.then_some(upload.file)))
-        })
-        .await
-        .map_err(|e| Error::Internal(format!("the statement reader stopped: {e}")))?;
+        let read = self
+            .readers
+            .read(app_id, move || {
+                let read = reader.read(&upload.file, upload.file_name.as_deref(), upload.password.as_deref());
+                read.map(|file| (file, keep.then_some(upload.file)))
+            })
+            .await?;
         let (file, original) = match read {
             Ok(read) => read,
             Err(err) => return Ok(Err(err)),

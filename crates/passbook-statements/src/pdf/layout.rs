@@ -103,6 +103,7 @@ pub fn lines(doc: &Document) -> Result<Vec<Line>, LayoutError> {
     let mut runs = Vec::new();
     let mut budget = Budget { content: MAX_DOCUMENT_CONTENT, operations: MAX_OPERATIONS };
     for (index, (_, page_id)) in pages.into_iter().enumerate() {
+        past_deadline()?;
         page_runs(doc, index, page_id, &mut runs, &mut budget)?;
         if runs.len() > MAX_RUNS {
             return Err(LayoutError::Limit(format!(
@@ -112,6 +113,10 @@ pub fn lines(doc: &Document) -> Result<Vec<Line>, LayoutError> {
         }
     }
     Ok(group(runs))
+}
+
+fn past_deadline() -> Result<(), LayoutError> {
+    passbook_domain::read_deadline::check().map_err(|e| LayoutError::Limit(e.to_string()))
 }
 
 /// What is left of the document's allowance of content and operators.
@@ -151,7 +156,13 @@ fn page_runs(
         .into_iter()
         .filter_map(|(name, font)| font.get_font_encoding_with_limit(doc, MAX_PAGE_CONTENT).ok().map(|e| (name, e)))
         .collect();
-    let data = doc.get_page_content_with_limit(page_id, MAX_PAGE_CONTENT).map_err(|e| e.to_string())?;
+    let data =
+        doc.get_page_content_with_limit(page_id, MAX_PAGE_CONTENT).map_err(|e| match e {
+            lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. }) => LayoutError::Limit(
+                format!("page {} holds more than {} MB of drawing instructions", page + 1, MAX_PAGE_CONTENT >> 20),
+            ),
+            other => LayoutError::Unreadable(other.to_string()),
+        })?;
     // The page's content is at most MAX_PAGE_CONTENT, which bounds what decoding it allocates.
     budget.spend(page, data.len(), 0)?;
     let content = Content::decode(&data).map_err(|e| e.to_string())?;
@@ -161,7 +172,10 @@ fn page_runs(
     let (mut tm, mut tlm) = (IDENTITY, IDENTITY);
     let (mut leading, mut size) = (0.0f32, 10.0f32);
     let mut encoding: Option<&Encoding> = None;
-    for op in &content.operations {
+    for (i, op) in content.operations.iter().enumerate() {
+        if i % 4096 == 0 {
+            past_deadline()?;
+        }
         let o = &op.operands;
         match op.operator.as_str() {
             "q" => stack.push(ctm),

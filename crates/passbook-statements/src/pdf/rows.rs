@@ -115,6 +115,7 @@ pub fn read(bytes: &[u8], password: Option<&str>) -> Result<StatementFile, ReadE
     let table = Table::new(columns, decimal, latest, currency.as_deref() == Some("USD"), card);
     let mut rows = Rows::new(line_step(&lines[header_at..]));
     for (i, line) in lines.iter().enumerate() {
+        passbook_domain::read_deadline::check()?;
         if let Some((kind, at)) = facts::label(&text[i])
             && let Some(amount) = facts::amount_after(&text[i], at, decimal)
         {
