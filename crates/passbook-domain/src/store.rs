@@ -397,6 +397,9 @@ pub trait ServiceStore: Send + Sync {
     /// Versions of the migrations this build has that the database lacks; an error when the
     /// database does not answer (readiness).
     async fn pending_migrations(&self) -> Result<Vec<i64>>;
+    /// Whether the database takes writes (false on a standby: a proxy still routing to a
+    /// demoted primary).
+    async fn accepts_writes(&self) -> Result<bool>;
 }
 
 /// The whole storage port: every area, as one object the services hold.

@@ -70,10 +70,20 @@ impl From<QueryRejection> for ApiError {
     }
 }
 
+/// Seconds a client is told to wait before trying again after a 503 (a database failover or
+/// restart takes a few).
+const RETRY_AFTER_UNAVAILABLE: &str = "2";
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = Failure::new(self.message, SystemClock.now().to_iso());
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static(RETRY_AFTER_UNAVAILABLE));
+        }
+        response
     }
 }
 

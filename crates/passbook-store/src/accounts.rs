@@ -150,7 +150,7 @@ pub(crate) async fn upsert_linked(
     tx: &mut SqlTransaction<'static, Any>,
     new: &NewAccount,
 ) -> StoreResult<()> {
-    sqlx::query(
+    crate::sql::query(
         "INSERT INTO accounts (id, app_id, customer_id, institution_id, auth_method, connector_ref_sealed, name_sealed,
                                account_number, currency, kind, data_status, retrieved_data, reference, created_at, updated_at,
                                authorised_at, next_refresh_at)
@@ -187,7 +187,11 @@ pub(crate) async fn scoped(store: &SqlStore, app_id: &str, id: &str) -> StoreRes
             db.prepare_cached(&SQL)?.query_row((id, app_id), AccountRow::from_inline).optional()
         })?,
         None => {
-            sqlx::query_as(sqlx::AssertSqlSafe(SQL.as_str())).bind(id).bind(app_id).fetch_optional(&store.pool).await?
+            crate::sql::query_as(sqlx::AssertSqlSafe(SQL.as_str()))
+                .bind(id)
+                .bind(app_id)
+                .fetch_optional(&store.pool)
+                .await?
         }
     };
     row.map(|r| store.account_from_row(r)).transpose()
@@ -251,7 +255,7 @@ pub(crate) async fn version(store: &SqlStore, app_id: &str, id: &str) -> StoreRe
                 })
                 .optional()
         })?,
-        None => sqlx::query_as(SQL).bind(id).bind(app_id).fetch_optional(&store.pool).await?,
+        None => crate::sql::query_as(SQL).bind(id).bind(app_id).fetch_optional(&store.pool).await?,
     };
     row.map(|row| {
         let data_status = DataStatus::parse(&row.data_status)
@@ -269,7 +273,7 @@ pub(crate) async fn version(store: &SqlStore, app_id: &str, id: &str) -> StoreRe
 
 pub(crate) async fn by_id(store: &SqlStore, id: &str) -> StoreResult<Option<Account>> {
     let row: Option<AccountRow> =
-        sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM accounts a WHERE a.id = $1")))
+        crate::sql::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM accounts a WHERE a.id = $1")))
             .bind(id)
             .fetch_optional(&store.pool)
             .await?;
@@ -283,7 +287,7 @@ pub(crate) async fn find_id(
     institution_id: &str,
     account_number: &str,
 ) -> StoreResult<Option<String>> {
-    Ok(sqlx::query_scalar(
+    Ok(crate::sql::query_scalar(
         "SELECT id FROM accounts WHERE app_id = $1 AND customer_id = $2 AND institution_id = $3 AND account_number = $4",
     )
     .bind(app_id)
@@ -334,7 +338,7 @@ pub(crate) async fn search(
         qb
     };
     let (sql, args) = filtered("COUNT(*)").finish();
-    let total: i64 = sqlx::query_scalar_with(sql, args).fetch_one(&store.pool).await?;
+    let total: i64 = crate::sql::query_scalar_with(sql, args).fetch_one(&store.pool).await?;
     let mut qb = filtered(&format!(
         "{COLUMNS}, c.id AS c_id, c.app_id AS c_app_id, c.name_sealed AS c_name_sealed,
          c.email_sealed AS c_email_sealed, c.profile_sealed AS c_profile_sealed, c.created_at AS c_created_at"
@@ -344,7 +348,7 @@ pub(crate) async fn search(
         .push(" OFFSET ")
         .push_bind(page.offset() as i64);
     let (sql, args) = qb.finish();
-    let rows: Vec<AccountWithCustomerRow> = sqlx::query_as_with(sql, args).fetch_all(&store.pool).await?;
+    let rows: Vec<AccountWithCustomerRow> = crate::sql::query_as_with(sql, args).fetch_all(&store.pool).await?;
     let items = rows
         .into_iter()
         .map(|row| {
@@ -364,7 +368,7 @@ pub(crate) async fn search(
 
 pub(crate) async fn identity(store: &SqlStore, account_id: &str) -> StoreResult<Option<StoredIdentity>> {
     let row: Option<(Vec<u8>, i64, i64)> =
-        sqlx::query_as("SELECT identity_sealed, created_at, updated_at FROM identities WHERE account_id = $1")
+        crate::sql::query_as("SELECT identity_sealed, created_at, updated_at FROM identities WHERE account_id = $1")
             .bind(account_id)
             .fetch_optional(&store.pool)
             .await?;
@@ -392,7 +396,7 @@ pub(crate) async fn save_fetch(
     }
     if let Some(identity) = &update.identity {
         let json = serde_json::to_vec(identity).expect("identity serialises");
-        sqlx::query(
+        crate::sql::query(
             "INSERT INTO identities (account_id, identity_sealed, created_at, updated_at) VALUES ($1, $2, $3, $3)
              ON CONFLICT (account_id) DO UPDATE SET identity_sealed = excluded.identity_sealed, updated_at = excluded.updated_at",
         )
@@ -411,7 +415,7 @@ pub(crate) async fn save_fetch(
         )));
     }
     crate::sync::write(store, &mut tx, id, changes).await?;
-    sqlx::query(
+    crate::sql::query(
         "UPDATE accounts SET balance = COALESCE($2, balance), kind = COALESCE($3, kind), bvn_sealed = COALESCE($4, bvn_sealed),
              data_status = $5, retrieved_data = $6, transaction_count = transaction_count + $7,
              updated_at = CASE WHEN $8 > updated_at THEN $8 ELSE updated_at + 1 END,
@@ -459,10 +463,13 @@ pub(crate) async fn unlink(store: &SqlStore, account: &Account, event: &NewEvent
     // row under one of them: it finishes before, so its row goes too). SQLite's write lock
     // already orders everything.
     for sql in ["SELECT id FROM accounts WHERE id = $1", "SELECT id FROM events WHERE account_id = $1"] {
-        sqlx::query(sqlx::AssertSqlSafe(format!("{sql}{}", store.for_update()))).bind(id).fetch_all(&mut *tx).await?;
+        crate::sql::query(sqlx::AssertSqlSafe(format!("{sql}{}", store.for_update())))
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await?;
     }
     for table in ["transactions", "pending_transactions", "transaction_changes"] {
-        sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE account_id = $1")))
+        crate::sql::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE account_id = $1")))
             .bind(crate::transactions::id_bytes(id)?)
             .execute(&mut *tx)
             .await?;
@@ -477,12 +484,12 @@ pub(crate) async fn unlink(store: &SqlStore, account: &Account, event: &NewEvent
         "DELETE FROM delivery_attempts WHERE event_id IN (SELECT id FROM events WHERE account_id = $1)",
         "DELETE FROM events WHERE account_id = $1",
     ] {
-        sqlx::query(sql).bind(id).execute(&mut *tx).await?;
+        crate::sql::query(sql).bind(id).execute(&mut *tx).await?;
     }
     // Written after the earlier events are gone, so nothing holds it back; its sequence number
     // carries on from theirs.
     events::insert(store, &mut tx, event).await?;
-    sqlx::query(
+    crate::sql::query(
         "INSERT INTO audit_log (app_id, action, subject, at, actor) VALUES ($1, 'account_unlinked', $2, $3, $4)",
     )
     .bind(&account.app_id)

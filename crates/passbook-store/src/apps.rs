@@ -61,7 +61,7 @@ impl SqlStore {
 
 pub(crate) async fn insert(store: &SqlStore, app: &App, audit: &AuditEntry) -> StoreResult<()> {
     let mut tx = store.write().await?;
-    sqlx::query(
+    crate::sql::query(
         "INSERT INTO apps (id, name, secret_key_hash, secret_key_hint, public_key, webhook_url, webhook_secret_sealed, created_at,
                            refresh_interval_hours)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -82,7 +82,7 @@ pub(crate) async fn insert(store: &SqlStore, app: &App, audit: &AuditEntry) -> S
 
 pub(crate) async fn list(store: &SqlStore) -> StoreResult<Vec<App>> {
     let rows: Vec<AppRow> =
-        sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM apps ORDER BY created_at, id")))
+        crate::sql::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM apps ORDER BY created_at, id")))
             .fetch_all(&store.pool)
             .await?;
     rows.into_iter().map(|r| store.app_from_row(r)).collect()
@@ -91,7 +91,7 @@ pub(crate) async fn list(store: &SqlStore) -> StoreResult<Vec<App>> {
 pub(crate) async fn by_column(store: &SqlStore, column: &str, value: &str) -> StoreResult<Option<App>> {
     debug_assert!(matches!(column, "id" | "public_key"));
     let row: Option<AppRow> =
-        sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM apps WHERE {column} = $1")))
+        crate::sql::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM apps WHERE {column} = $1")))
             .bind(value)
             .fetch_optional(&store.pool)
             .await?;
@@ -100,7 +100,7 @@ pub(crate) async fn by_column(store: &SqlStore, column: &str, value: &str) -> St
 
 /// The app of a secret key, or of the key before it while its overlap lasts.
 pub(crate) async fn by_secret_hash(store: &SqlStore, hash: &str, now: Timestamp) -> StoreResult<Option<App>> {
-    let row: Option<AppRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let row: Option<AppRow> = crate::sql::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM apps WHERE secret_key_hash = $1
          UNION ALL
          SELECT {COLUMNS} FROM apps WHERE previous_secret_key_hash = $1 AND previous_secret_key_expires_at > $2
@@ -115,7 +115,8 @@ pub(crate) async fn by_secret_hash(store: &SqlStore, hash: &str, now: Timestamp)
 
 pub(crate) async fn rename(store: &SqlStore, app_id: &str, name: &str, audit: &AuditEntry) -> StoreResult<bool> {
     let mut tx = store.write().await?;
-    let done = sqlx::query("UPDATE apps SET name = $2 WHERE id = $1").bind(app_id).bind(name).execute(&mut *tx).await?;
+    let done =
+        crate::sql::query("UPDATE apps SET name = $2 WHERE id = $1").bind(app_id).bind(name).execute(&mut *tx).await?;
     audited(tx, done.rows_affected() == 1, Some(audit)).await
 }
 
@@ -142,7 +143,7 @@ pub(crate) async fn rotate_key(
     audit: &AuditEntry,
 ) -> StoreResult<bool> {
     let mut tx = store.write().await?;
-    let done = sqlx::query(
+    let done = crate::sql::query(
         "UPDATE apps SET previous_secret_key_hash = secret_key_hash, previous_secret_key_expires_at = $4,
                          secret_key_hash = $2, secret_key_hint = $3
          WHERE id = $1",
@@ -163,8 +164,11 @@ pub(crate) async fn set_webhook_url(
     audit: &AuditEntry,
 ) -> StoreResult<bool> {
     let mut tx = store.write().await?;
-    let done =
-        sqlx::query("UPDATE apps SET webhook_url = $2 WHERE id = $1").bind(app_id).bind(url).execute(&mut *tx).await?;
+    let done = crate::sql::query("UPDATE apps SET webhook_url = $2 WHERE id = $1")
+        .bind(app_id)
+        .bind(url)
+        .execute(&mut *tx)
+        .await?;
     audited(tx, done.rows_affected() == 1, Some(audit)).await
 }
 
@@ -177,13 +181,13 @@ pub(crate) async fn rotate_secret(
     audit: &AuditEntry,
 ) -> StoreResult<bool> {
     let mut tx = store.write().await?;
-    let current: Option<Vec<u8>> = sqlx::query_scalar("SELECT webhook_secret_sealed FROM apps WHERE id = $1")
+    let current: Option<Vec<u8>> = crate::sql::query_scalar("SELECT webhook_secret_sealed FROM apps WHERE id = $1")
         .bind(app_id)
         .fetch_optional(&mut *tx)
         .await?;
     let Some(current) = current else { return Ok(false) };
     let previous = store.vault.open_str(&current, &secret_context(app_id))?;
-    sqlx::query(
+    crate::sql::query(
         "UPDATE apps SET webhook_secret_sealed = $2, previous_webhook_secret_sealed = $3, previous_webhook_secret_expires_at = $4
          WHERE id = $1",
     )
@@ -197,7 +201,7 @@ pub(crate) async fn rotate_secret(
 }
 
 pub(crate) async fn sandbox_offset(store: &SqlStore, app_id: &str) -> StoreResult<i64> {
-    let offset: Option<i64> = sqlx::query_scalar("SELECT sandbox_offset_ms FROM apps WHERE id = $1")
+    let offset: Option<i64> = crate::sql::query_scalar("SELECT sandbox_offset_ms FROM apps WHERE id = $1")
         .bind(app_id)
         .fetch_optional(&store.pool)
         .await?;
@@ -212,7 +216,7 @@ pub(crate) async fn advance_sandbox_clock(
     audit: &AuditEntry,
 ) -> StoreResult<i64> {
     let mut tx = store.write().await?;
-    let offsets: Vec<i64> = sqlx::query_scalar(
+    let offsets: Vec<i64> = crate::sql::query_scalar(
         "UPDATE apps SET sandbox_offset_ms = sandbox_offset_ms + $2 WHERE id = $1 RETURNING sandbox_offset_ms",
     )
     .bind(app_id)
@@ -233,13 +237,13 @@ pub(crate) async fn set_refresh_interval(
     audit: Option<&AuditEntry>,
 ) -> StoreResult<bool> {
     let mut tx = store.write().await?;
-    let done = sqlx::query("UPDATE apps SET refresh_interval_hours = $2 WHERE id = $1")
+    let done = crate::sql::query("UPDATE apps SET refresh_interval_hours = $2 WHERE id = $1")
         .bind(app_id)
         .bind(hours as i64)
         .execute(&mut *tx)
         .await?;
     // Accounts due later than the new interval allows move forward to it.
-    sqlx::query(
+    crate::sql::query(
         "UPDATE accounts SET next_refresh_at = CASE WHEN next_refresh_at < updated_at + $2 * 3600000 THEN next_refresh_at ELSE updated_at + $2 * 3600000 END WHERE app_id = $1",
     )
     .bind(app_id)

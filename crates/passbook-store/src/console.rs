@@ -79,7 +79,7 @@ pub(crate) async fn link_summaries(
     let mut count = SqlBuilder::new(store.backend, "SELECT COUNT(*) FROM link_sessions WHERE 1 = 1");
     push_link_filter(&mut count, filter);
     let (sql, args) = count.finish();
-    let total: i64 = sqlx::query_scalar_with(sql, args).fetch_one(&store.pool).await?;
+    let total: i64 = crate::sql::query_scalar_with(sql, args).fetch_one(&store.pool).await?;
     let mut qb = SqlBuilder::new(store.backend, format!("SELECT {SUMMARY} FROM link_sessions WHERE 1 = 1"));
     push_link_filter(&mut qb, filter);
     qb.push(" ORDER BY created_at DESC, id DESC LIMIT ")
@@ -87,13 +87,13 @@ pub(crate) async fn link_summaries(
         .push(" OFFSET ")
         .push_bind(page.offset() as i64);
     let (sql, args) = qb.finish();
-    let rows: Vec<SummaryRow> = sqlx::query_as_with(sql, args).fetch_all(&store.pool).await?;
+    let rows: Vec<SummaryRow> = crate::sql::query_as_with(sql, args).fetch_all(&store.pool).await?;
     Ok(Page { items: rows.into_iter().map(Into::into).collect(), total: total as u64 })
 }
 
 pub(crate) async fn link_summary(store: &SqlStore, id: &str) -> StoreResult<Option<LinkSummary>> {
     let row: Option<SummaryRow> =
-        sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {SUMMARY} FROM link_sessions WHERE id = $1")))
+        crate::sql::query_as(sqlx::AssertSqlSafe(format!("SELECT {SUMMARY} FROM link_sessions WHERE id = $1")))
             .bind(id)
             .fetch_optional(&store.pool)
             .await?;
@@ -102,7 +102,7 @@ pub(crate) async fn link_summary(store: &SqlStore, id: &str) -> StoreResult<Opti
 
 pub(crate) async fn link_timeline(store: &SqlStore, session_id: &str) -> StoreResult<Vec<TimelineEntry>> {
     let rows: Vec<(i64, String, Option<String>)> =
-        sqlx::query_as("SELECT at, step, note FROM link_timeline WHERE session_id = $1 ORDER BY position")
+        crate::sql::query_as("SELECT at, step, note FROM link_timeline WHERE session_id = $1 ORDER BY position")
             .bind(session_id)
             .fetch_all(&store.pool)
             .await?;
@@ -122,7 +122,7 @@ fn counted_by(rows: Vec<(String, String, i64)>) -> Vec<(String, String, u64)> {
 pub(crate) async fn overview_figures(store: &SqlStore, since: Timestamp) -> StoreResult<OverviewFigures> {
     let pool = &store.pool;
     // One pass over the window's sessions (an index-only scan of `link_sessions_created`).
-    let links: Vec<(i64, String, i64, Option<String>, i64)> = sqlx::query_as(
+    let links: Vec<(i64, String, i64, Option<String>, i64)> = crate::sql::query_as(
         "SELECT created_at / 86400000 AS day, step, reached, last_step, COUNT(*) FROM link_sessions
          WHERE created_at >= $1 GROUP BY day, step, reached, last_step",
     )
@@ -131,7 +131,7 @@ pub(crate) async fn overview_figures(store: &SqlStore, since: Timestamp) -> Stor
     .await?;
     // The newest attempts, counted by latency and outcome: a few hundred rows cross over, not
     // every sample.
-    let deliveries: Vec<(i64, i64, i64)> = sqlx::query_as(
+    let deliveries: Vec<(i64, i64, i64)> = crate::sql::query_as(
         "SELECT latency_ms, ok, COUNT(*) FROM (
              SELECT latency_ms, CASE WHEN status_code BETWEEN 200 AND 299 THEN 1 ELSE 0 END AS ok
              FROM delivery_attempts WHERE attempted_at >= $1 ORDER BY attempted_at DESC LIMIT $2) newest
@@ -142,7 +142,7 @@ pub(crate) async fn overview_figures(store: &SqlStore, since: Timestamp) -> Stor
     .fetch_all(pool)
     .await?;
     let accounts_by_status: Vec<(String, i64)> =
-        sqlx::query_as("SELECT data_status, COUNT(*) FROM accounts GROUP BY data_status ORDER BY data_status")
+        crate::sql::query_as("SELECT data_status, COUNT(*) FROM accounts GROUP BY data_status ORDER BY data_status")
             .fetch_all(pool)
             .await?;
     Ok(OverviewFigures {
@@ -162,7 +162,7 @@ fn sample(ms: i64, ok: i64, count: i64) -> Sample {
 
 /// The newest finished data fetches since `since`, counted by institution, duration and outcome.
 async fn fetches(store: &SqlStore, since: Timestamp) -> StoreResult<Vec<(String, Sample)>> {
-    let rows: Vec<(String, i64, i64, i64)> = sqlx::query_as(
+    let rows: Vec<(String, i64, i64, i64)> = crate::sql::query_as(
         "SELECT institution_id, ms, ok, COUNT(*) FROM (
              SELECT a.institution_id, COALESCE(j.done_at, j.failed_at) - j.started_at AS ms,
                     CASE WHEN j.done_at IS NULL THEN 0 ELSE 1 END AS ok
@@ -182,14 +182,14 @@ async fn fetches(store: &SqlStore, since: Timestamp) -> StoreResult<Vec<(String,
 /// Each institution's links, login errors, fetches and last failure since `since`.
 pub(crate) async fn health_figures(store: &SqlStore, since: Timestamp) -> StoreResult<HealthFigures> {
     let pool = &store.pool;
-    let links_by_institution: Vec<(String, String, i64)> = sqlx::query_as(
+    let links_by_institution: Vec<(String, String, i64)> = crate::sql::query_as(
         "SELECT institution_id, step, COUNT(*) FROM link_sessions
          WHERE created_at >= $1 AND institution_id IS NOT NULL GROUP BY institution_id, step",
     )
     .bind(since.0)
     .fetch_all(pool)
     .await?;
-    let login_errors: Vec<(String, String, i64)> = sqlx::query_as(
+    let login_errors: Vec<(String, String, i64)> = crate::sql::query_as(
         "SELECT institution_id, note, COUNT(*) FROM link_timeline
          WHERE at >= $1 AND note IS NOT NULL AND institution_id IS NOT NULL AND step IN ('login', 'challenge')
          GROUP BY institution_id, note",
@@ -197,7 +197,7 @@ pub(crate) async fn health_figures(store: &SqlStore, since: Timestamp) -> StoreR
     .bind(since.0)
     .fetch_all(pool)
     .await?;
-    let last_failures: Vec<(String, i64, Option<String>)> = sqlx::query_as(
+    let last_failures: Vec<(String, i64, Option<String>)> = crate::sql::query_as(
         "SELECT institution_id, MAX(last_failed_at), MAX(last_failure) FROM accounts
          WHERE last_failed_at IS NOT NULL GROUP BY institution_id",
     )

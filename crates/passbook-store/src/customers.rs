@@ -55,7 +55,7 @@ async fn insert(
         "INSERT INTO customers (id, app_id, email_index, name_sealed, email_sealed, profile_sealed, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7)"
     };
-    sqlx::query(sql)
+    crate::sql::query(sql)
         .bind(&c.id)
         .bind(&c.app_id)
         .bind(store.vault.blind_index(&c.email))
@@ -75,7 +75,7 @@ pub(crate) async fn insert_or_find_by_email(
     customer: &Customer,
 ) -> StoreResult<Customer> {
     insert(store, tx, customer, true).await?;
-    let row: CustomerRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let row: CustomerRow = crate::sql::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM customers WHERE app_id = $1 AND email_index = $2"
     )))
     .bind(&customer.app_id)
@@ -100,17 +100,18 @@ pub(crate) async fn create(store: &SqlStore, customer: &Customer) -> StoreResult
 }
 
 pub(crate) async fn get(store: &SqlStore, app_id: &str, id: &str) -> StoreResult<Option<Customer>> {
-    let row: Option<CustomerRow> =
-        sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM customers WHERE app_id = $1 AND id = $2")))
-            .bind(app_id)
-            .bind(id)
-            .fetch_optional(&store.pool)
-            .await?;
+    let row: Option<CustomerRow> = crate::sql::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM customers WHERE app_id = $1 AND id = $2"
+    )))
+    .bind(app_id)
+    .bind(id)
+    .fetch_optional(&store.pool)
+    .await?;
     row.map(|r| store.customer_from_row(r)).transpose()
 }
 
 pub(crate) async fn update(store: &SqlStore, c: &Customer) -> StoreResult<()> {
-    sqlx::query("UPDATE customers SET name_sealed = $3, profile_sealed = $4 WHERE app_id = $1 AND id = $2")
+    crate::sql::query("UPDATE customers SET name_sealed = $3, profile_sealed = $4 WHERE app_id = $1 AND id = $2")
         .bind(&c.app_id)
         .bind(&c.id)
         .bind(store.vault.seal_str(&c.name, &ctx("name", &c.id)))
@@ -121,11 +122,11 @@ pub(crate) async fn update(store: &SqlStore, c: &Customer) -> StoreResult<()> {
 }
 
 pub(crate) async fn list(store: &SqlStore, app_id: &str, page: PageRequest) -> StoreResult<Page<Customer>> {
-    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM customers WHERE app_id = $1")
+    let total: i64 = crate::sql::query_scalar("SELECT COUNT(*) FROM customers WHERE app_id = $1")
         .bind(app_id)
         .fetch_one(&store.pool)
         .await?;
-    let rows: Vec<CustomerRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let rows: Vec<CustomerRow> = crate::sql::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM customers WHERE app_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3"
     )))
     .bind(app_id)
@@ -139,7 +140,7 @@ pub(crate) async fn list(store: &SqlStore, app_id: &str, page: PageRequest) -> S
 
 /// The most recent customers of every app.
 pub(crate) async fn recent(store: &SqlStore, limit: u32) -> StoreResult<Vec<Customer>> {
-    let rows: Vec<CustomerRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let rows: Vec<CustomerRow> = crate::sql::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM customers ORDER BY created_at DESC, id DESC LIMIT $1"
     )))
     .bind(i64::from(limit))
@@ -150,21 +151,22 @@ pub(crate) async fn recent(store: &SqlStore, limit: u32) -> StoreResult<Vec<Cust
 
 pub(crate) async fn delete(store: &SqlStore, app_id: &str, id: &str) -> StoreResult<CustomerDeleted> {
     let mut tx = store.write().await?;
-    let accounts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts WHERE app_id = $1 AND customer_id = $2")
-        .bind(app_id)
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?;
+    let accounts: i64 =
+        crate::sql::query_scalar("SELECT COUNT(*) FROM accounts WHERE app_id = $1 AND customer_id = $2")
+            .bind(app_id)
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
     if accounts > 0 {
         tx.rollback().await?;
         return Ok(CustomerDeleted::HasAccounts(accounts as u64));
     }
-    sqlx::query("DELETE FROM link_sessions WHERE app_id = $1 AND customer_id = $2")
+    crate::sql::query("DELETE FROM link_sessions WHERE app_id = $1 AND customer_id = $2")
         .bind(app_id)
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    let deleted = sqlx::query("DELETE FROM customers WHERE app_id = $1 AND id = $2")
+    let deleted = crate::sql::query("DELETE FROM customers WHERE app_id = $1 AND id = $2")
         .bind(app_id)
         .bind(id)
         .execute(&mut *tx)

@@ -16,7 +16,7 @@ fn payload_context(event_id: &str) -> String {
 /// number locks the account's counter row until the transaction ends, so writers of one account
 /// queue behind each other and the check for an earlier pending event sees every one of them.
 pub(crate) async fn insert(store: &SqlStore, tx: &mut Transaction<'static, Any>, event: &NewEvent) -> StoreResult<()> {
-    let sequence: i64 = sqlx::query_scalar(
+    let sequence: i64 = crate::sql::query_scalar(
         "INSERT INTO event_sequences (app_id, account_key, last) VALUES ($1, $2, 1)
          ON CONFLICT (app_id, account_key) DO UPDATE SET last = event_sequences.last + 1
          RETURNING last",
@@ -31,7 +31,7 @@ pub(crate) async fn insert(store: &SqlStore, tx: &mut Transaction<'static, Any>,
     // Events about no account are independent; an account's events wait for the one before.
     let held = match &event.account_id {
         None => 0,
-        Some(account_id) => sqlx::query_scalar::<_, i64>(
+        Some(account_id) => crate::sql::query_scalar::<i64>(
             "SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE app_id = $1 AND account_id = $2 AND status = 'pending'
                  LIMIT 1) p",
         )
@@ -40,7 +40,7 @@ pub(crate) async fn insert(store: &SqlStore, tx: &mut Transaction<'static, Any>,
         .fetch_one(&mut **tx)
         .await?,
     };
-    sqlx::query(
+    crate::sql::query(
         "INSERT INTO events (id, app_id, account_id, sequence, event, payload_sealed, next_attempt_at, created_at, held)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)",
     )
@@ -61,12 +61,12 @@ pub(crate) async fn insert(store: &SqlStore, tx: &mut Transaction<'static, Any>,
 /// stays the time it was written, so it takes its place in the app's queue by age.
 async fn release_next(tx: &mut Transaction<'static, Any>, app_id: &str, account_id: &str) -> StoreResult<()> {
     // The counter row serialises this with writers of the account's events (see `insert`).
-    sqlx::query("UPDATE event_sequences SET last = last WHERE app_id = $1 AND account_key = $2")
+    crate::sql::query("UPDATE event_sequences SET last = last WHERE app_id = $1 AND account_key = $2")
         .bind(app_id)
         .bind(account_id)
         .execute(&mut **tx)
         .await?;
-    sqlx::query(
+    crate::sql::query(
         "UPDATE events SET held = 0
          WHERE id = (SELECT id FROM events WHERE app_id = $1 AND account_id = $2 AND status = 'pending' AND held = 1
                      ORDER BY sequence LIMIT 1)
@@ -182,7 +182,7 @@ pub(crate) async fn claim(
          RETURNING {COLUMNS}"
     );
     // Claims take turns across processes, so the per-app limit holds over all of them.
-    let query = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    let query = crate::sql::query_as(sqlx::AssertSqlSafe(sql))
         .bind(now.0)
         .bind(lease_until.0)
         .bind(limit as i64)
@@ -234,13 +234,13 @@ pub(crate) async fn record(store: &SqlStore, records: &[DeliveryRecord]) -> Stor
         });
     }
     let (sql, args) = attempts.finish();
-    sqlx::query_with(sql, args).execute(&mut *tx).await?;
+    crate::sql::query_with(sql, args).execute(&mut *tx).await?;
     let mut finished = mark_delivered(store, &mut tx, records).await?;
     for r in records {
         match &r.outcome {
             DeliveryOutcome::Delivered => {}
             DeliveryOutcome::Retry { at, error } => {
-                sqlx::query(
+                crate::sql::query(
                     "UPDATE events SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3, locked_until = NULL
                      WHERE id = $1",
                 )
@@ -251,7 +251,7 @@ pub(crate) async fn record(store: &SqlStore, records: &[DeliveryRecord]) -> Stor
                 .await?;
             }
             DeliveryOutcome::GaveUp { error } => finished.extend(
-                sqlx::query_as::<_, (String, Option<String>)>(
+                crate::sql::query_as::<(String, Option<String>)>(
                     "UPDATE events SET status = 'failed', attempts = attempts + 1, last_error = $2, locked_until = NULL
                      WHERE id = $1 RETURNING app_id, account_id",
                 )
@@ -299,7 +299,7 @@ async fn mark_delivered(
     });
     qb.push(" RETURNING app_id, account_id");
     let (sql, args) = qb.finish();
-    Ok(sqlx::query_as_with(sql, args).fetch_all(&mut **tx).await?)
+    Ok(crate::sql::query_as_with(sql, args).fetch_all(&mut **tx).await?)
 }
 
 fn push_filter(qb: &mut SqlBuilder, app_id: &str, filter: &EventFilter) {
@@ -330,7 +330,7 @@ pub(crate) async fn list(
     let mut count = SqlBuilder::new(store.backend, "SELECT COUNT(*) FROM events");
     push_filter(&mut count, app_id, filter);
     let (sql, args) = count.finish();
-    let total: i64 = sqlx::query_scalar_with(sql, args).fetch_one(&store.pool).await?;
+    let total: i64 = crate::sql::query_scalar_with(sql, args).fetch_one(&store.pool).await?;
     let mut qb = SqlBuilder::new(store.backend, format!("SELECT {COLUMNS} FROM events"));
     push_filter(&mut qb, app_id, filter);
     qb.push(" ORDER BY created_at DESC, id DESC LIMIT ")
@@ -338,7 +338,7 @@ pub(crate) async fn list(
         .push(" OFFSET ")
         .push_bind(page.offset() as i64);
     let (sql, args) = qb.finish();
-    let rows: Vec<EventRow> = sqlx::query_as_with(sql, args).fetch_all(&store.pool).await?;
+    let rows: Vec<EventRow> = crate::sql::query_as_with(sql, args).fetch_all(&store.pool).await?;
     let items = rows.into_iter().map(|r| store.event_from_row(r)).collect::<StoreResult<_>>()?;
     Ok(Page { items, total: total as u64 })
 }
@@ -348,14 +348,15 @@ pub(crate) async fn one(
     app_id: &str,
     id: &str,
 ) -> StoreResult<Option<(StoredEvent, Vec<DeliveryAttempt>)>> {
-    let row: Option<EventRow> =
-        sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM events WHERE app_id = $1 AND id = $2")))
-            .bind(app_id)
-            .bind(id)
-            .fetch_optional(&store.pool)
-            .await?;
+    let row: Option<EventRow> = crate::sql::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM events WHERE app_id = $1 AND id = $2"
+    )))
+    .bind(app_id)
+    .bind(id)
+    .fetch_optional(&store.pool)
+    .await?;
     let Some(row) = row else { return Ok(None) };
-    let attempts: Vec<AttemptRow> = sqlx::query_as(
+    let attempts: Vec<AttemptRow> = crate::sql::query_as(
         "SELECT attempted_at, status_code, latency_ms, error, next_attempt_at, response_excerpt FROM delivery_attempts
          WHERE event_id = $1 ORDER BY attempted_at, id",
     )
@@ -395,7 +396,7 @@ pub(crate) async fn replay(
     }
     let mut tx = store.write().await?;
     // Every counter of the app: no event of it is written or released while queues are rebuilt.
-    sqlx::query(sqlx::AssertSqlSafe(format!(
+    crate::sql::query(sqlx::AssertSqlSafe(format!(
         "SELECT app_id FROM event_sequences WHERE app_id = $1{}",
         store.for_update()
     )))
@@ -403,10 +404,10 @@ pub(crate) async fn replay(
     .fetch_all(&mut *tx)
     .await?;
     let (sql, args) = qb.finish();
-    let done = sqlx::query_with(sql, args).execute(&mut *tx).await?;
+    let done = crate::sql::query_with(sql, args).execute(&mut *tx).await?;
     // Replayed events join their account's queue; where no event of an account is free to go,
     // its earliest pending event goes.
-    sqlx::query(
+    crate::sql::query(
         "UPDATE events SET held = 0, next_attempt_at = $2
          WHERE app_id = $1 AND status = 'pending' AND held = 1
            AND NOT EXISTS (SELECT 1 FROM events p WHERE p.app_id = events.app_id AND p.account_id = events.account_id
@@ -425,7 +426,7 @@ pub(crate) async fn replay(
 
 pub(crate) async fn counts(store: &SqlStore) -> StoreResult<Vec<(EventStatus, u64)>> {
     let rows: Vec<(String, i64)> =
-        sqlx::query_as("SELECT status, COUNT(*) FROM events GROUP BY status").fetch_all(&store.pool).await?;
+        crate::sql::query_as("SELECT status, COUNT(*) FROM events GROUP BY status").fetch_all(&store.pool).await?;
     Ok(rows.into_iter().filter_map(|(s, n)| Some((EventStatus::parse(&s)?, n as u64))).collect())
 }
 

@@ -23,7 +23,7 @@ pub(crate) async fn begin(
 ) -> StoreResult<IdempotencyClaim> {
     let mut tx = store.write().await?;
     // An expired key, or one whose first request died with its process, is free again.
-    sqlx::query(
+    crate::sql::query(
         "DELETE FROM idempotency_keys WHERE app_id = $1 AND idempotency_key = $2
            AND (created_at < $3 OR (status_code IS NULL AND locked_until < $4))",
     )
@@ -33,7 +33,7 @@ pub(crate) async fn begin(
     .bind(now.0)
     .execute(&mut *tx)
     .await?;
-    let inserted = sqlx::query(
+    let inserted = crate::sql::query(
         "INSERT INTO idempotency_keys (app_id, idempotency_key, request_hash, created_at, locked_until)
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT (app_id, idempotency_key) DO NOTHING",
     )
@@ -45,7 +45,7 @@ pub(crate) async fn begin(
     .execute(&mut *tx)
     .await?;
     let claim = if inserted.rows_affected() == 1 {
-        sqlx::query(
+        crate::sql::query(
             "DELETE FROM idempotency_keys WHERE (app_id, idempotency_key) IN
                  (SELECT app_id, idempotency_key FROM idempotency_keys WHERE created_at < $1 LIMIT $2)",
         )
@@ -56,7 +56,7 @@ pub(crate) async fn begin(
         IdempotencyClaim::Started
     } else {
         let (hash, status, content_type, sealed): (String, Option<i64>, Option<String>, Option<Vec<u8>>) =
-            sqlx::query_as(
+            crate::sql::query_as(
                 "SELECT request_hash, status_code, content_type, response_sealed FROM idempotency_keys
                  WHERE app_id = $1 AND idempotency_key = $2",
             )
@@ -88,7 +88,7 @@ pub(crate) async fn finish(
     answer: Option<&StoredAnswer>,
 ) -> StoreResult<()> {
     let query = match answer {
-        Some(answer) => sqlx::query(
+        Some(answer) => crate::sql::query(
             "UPDATE idempotency_keys SET status_code = $3, content_type = $4, response_sealed = $5
              WHERE app_id = $1 AND idempotency_key = $2",
         )
@@ -97,7 +97,7 @@ pub(crate) async fn finish(
         .bind(i64::from(answer.status))
         .bind(answer.content_type.clone())
         .bind(store.vault.seal(&answer.body, &answer_context(app_id, key))),
-        None => sqlx::query("DELETE FROM idempotency_keys WHERE app_id = $1 AND idempotency_key = $2")
+        None => crate::sql::query("DELETE FROM idempotency_keys WHERE app_id = $1 AND idempotency_key = $2")
             .bind(app_id)
             .bind(key),
     };
@@ -137,6 +137,10 @@ mod port {
 
         async fn pending_migrations(&self) -> Result<Vec<i64>> {
             Ok(self.retrying(|| crate::SqlStore::pending_migrations(self)).await?)
+        }
+
+        async fn accepts_writes(&self) -> Result<bool> {
+            Ok(crate::SqlStore::accepts_writes(self).await?)
         }
     }
 }

@@ -13,7 +13,7 @@ pub(crate) async fn insert(store: &SqlStore, import: &StatementImport) -> StoreR
     let json = serde_json::to_vec(&import.file).expect("a statement serialises");
     let summary = serde_json::to_vec(&import.summary()).expect("a summary serialises");
     let mut tx = store.write().await?;
-    sqlx::query(
+    crate::sql::query(
         "INSERT INTO statement_imports (id, app_id, file_sealed, summary_sealed, original_sealed, created_at)
          VALUES ($1, $2, $3, $4, $5, $6)",
     )
@@ -30,7 +30,7 @@ pub(crate) async fn insert(store: &SqlStore, import: &StatementImport) -> StoreR
 }
 
 pub(crate) async fn get(store: &SqlStore, app_id: &str, id: &str) -> StoreResult<Option<StatementImport>> {
-    let row: Option<(Vec<u8>, Option<Vec<u8>>, i64)> = sqlx::query_as(
+    let row: Option<(Vec<u8>, Option<Vec<u8>>, i64)> = crate::sql::query_as(
         "SELECT file_sealed, original_sealed, created_at FROM statement_imports WHERE id = $1 AND app_id = $2",
     )
     .bind(id)
@@ -53,7 +53,7 @@ pub(crate) async fn get(store: &SqlStore, app_id: &str, id: &str) -> StoreResult
 
 pub(crate) async fn summary(store: &SqlStore, app_id: &str, id: &str) -> StoreResult<Option<ImportSummary>> {
     let sealed: Option<Vec<u8>> =
-        sqlx::query_scalar("SELECT summary_sealed FROM statement_imports WHERE id = $1 AND app_id = $2")
+        crate::sql::query_scalar("SELECT summary_sealed FROM statement_imports WHERE id = $1 AND app_id = $2")
             .bind(id)
             .bind(app_id)
             .fetch_optional(&store.pool)

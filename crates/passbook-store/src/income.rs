@@ -11,7 +11,7 @@ fn ctx(id: &str) -> String {
 pub(crate) async fn insert(store: &SqlStore, app_id: &str, record: &IncomeRecord, event: &NewEvent) -> StoreResult<()> {
     let mut tx = store.write().await?;
     let json = serde_json::to_vec(record).expect("income records serialise");
-    sqlx::query(
+    crate::sql::query(
         "INSERT INTO income_records (id, app_id, account_id, record_sealed, created_at) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(&record.id)
@@ -32,12 +32,13 @@ pub(crate) async fn list(
     account_id: &str,
     page: PageRequest,
 ) -> StoreResult<Page<IncomeRecord>> {
-    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM income_records WHERE app_id = $1 AND account_id = $2")
-        .bind(app_id)
-        .bind(account_id)
-        .fetch_one(&store.pool)
-        .await?;
-    let rows: Vec<(String, Vec<u8>)> = sqlx::query_as(
+    let total: i64 =
+        crate::sql::query_scalar("SELECT COUNT(*) FROM income_records WHERE app_id = $1 AND account_id = $2")
+            .bind(app_id)
+            .bind(account_id)
+            .fetch_one(&store.pool)
+            .await?;
+    let rows: Vec<(String, Vec<u8>)> = crate::sql::query_as(
         "SELECT id, record_sealed FROM income_records WHERE app_id = $1 AND account_id = $2
          ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4",
     )

@@ -12,7 +12,7 @@ pub(crate) async fn insert(tx: &mut Transaction<'static, Any>, job: &NewJob) -> 
     // latest commits): then there is none to share, and the job is queued after all.
     const TRIES: usize = 3;
     for _ in 0..TRIES {
-        let inserted: Option<String> = sqlx::query_scalar(
+        let inserted: Option<String> = crate::sql::query_scalar(
             "INSERT INTO jobs (id, app_id, kind, subject, run_at, created_at) VALUES ($1, $2, $3, $4, $5, $5)
              ON CONFLICT (kind, subject) WHERE done_at IS NULL AND failed_at IS NULL DO NOTHING
              RETURNING id",
@@ -29,7 +29,7 @@ pub(crate) async fn insert(tx: &mut Transaction<'static, Any>, job: &NewJob) -> 
         if let Some(id) = inserted {
             return Ok(id);
         }
-        let waiting: Option<String> = sqlx::query_scalar(
+        let waiting: Option<String> = crate::sql::query_scalar(
             "SELECT id FROM jobs WHERE kind = $1 AND subject = $2 AND done_at IS NULL AND failed_at IS NULL",
         )
         .bind(job.kind.name())
@@ -48,11 +48,11 @@ pub(crate) async fn insert(tx: &mut Transaction<'static, Any>, job: &NewJob) -> 
 /// first, so that parallel requests for one account queue one job.
 pub(crate) async fn insert_realtime(store: &SqlStore, job: &NewJob, since: Timestamp) -> StoreResult<String> {
     let mut tx = store.write().await?;
-    sqlx::query(sqlx::AssertSqlSafe(format!("SELECT id FROM accounts WHERE id = $1{}", store.for_update())))
+    crate::sql::query(sqlx::AssertSqlSafe(format!("SELECT id FROM accounts WHERE id = $1{}", store.for_update())))
         .bind(job.kind.subject())
         .fetch_all(&mut *tx)
         .await?;
-    let recent: Option<String> = sqlx::query_scalar(
+    let recent: Option<String> = crate::sql::query_scalar(
         "SELECT id FROM jobs WHERE subject = $1 AND kind IN ('sync_balance', 'sync_statement') AND created_at >= $2
          ORDER BY created_at DESC LIMIT 1",
     )
@@ -110,7 +110,7 @@ pub(crate) async fn claim(
            AND done_at IS NULL AND failed_at IS NULL AND (locked_until IS NULL OR locked_until < $1)
          RETURNING id, kind, subject, attempts"
     );
-    let query = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    let query = crate::sql::query_as(sqlx::AssertSqlSafe(sql))
         .bind(now.0)
         .bind(lease_until.0)
         .bind(limit as i64)
@@ -128,7 +128,7 @@ pub(crate) async fn claim(
 /// Keeps a running job's lease from running out; false when the job is no longer running
 /// (it was settled, or its lease ran out and it was claimed again).
 pub(crate) async fn extend_lease(store: &SqlStore, id: &str, attempt: u32, until: Timestamp) -> StoreResult<bool> {
-    let done = sqlx::query(
+    let done = crate::sql::query(
         "UPDATE jobs SET locked_until = $3 WHERE id = $1 AND attempts = $2 AND locked_until IS NOT NULL
            AND done_at IS NULL AND failed_at IS NULL",
     )
@@ -151,7 +151,7 @@ pub(crate) async fn settle(
         JobEnd::Done { outcome } => (Some(at.0), None, outcome.as_deref(), None),
         JobEnd::Failed { reason } => (None, Some(at.0), None, Some(reason.as_str())),
     };
-    let updated = sqlx::query(
+    let updated = crate::sql::query(
         "UPDATE jobs SET done_at = $3, failed_at = $4, outcome = $5, last_error = COALESCE($6, last_error),
              locked_until = NULL
          WHERE id = $1 AND attempts = $2 AND done_at IS NULL AND failed_at IS NULL",
@@ -181,7 +181,7 @@ pub(crate) async fn retry(
     at: Timestamp,
     error: &str,
 ) -> StoreResult<Settled> {
-    let updated = sqlx::query(
+    let updated = crate::sql::query(
         "UPDATE jobs SET run_at = $3, last_error = $4, locked_until = NULL
          WHERE id = $1 AND attempts = $2 AND done_at IS NULL AND failed_at IS NULL",
     )
@@ -206,11 +206,12 @@ pub(crate) async fn insert_alone(store: &SqlStore, job: &NewJob, audit: Option<&
 
 /// How many jobs of the app are waiting or running.
 pub(crate) async fn pending_count(store: &SqlStore, app_id: &str) -> StoreResult<u64> {
-    let n: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE app_id = $1 AND done_at IS NULL AND failed_at IS NULL")
-            .bind(app_id)
-            .fetch_one(&store.pool)
-            .await?;
+    let n: i64 = crate::sql::query_scalar(
+        "SELECT COUNT(*) FROM jobs WHERE app_id = $1 AND done_at IS NULL AND failed_at IS NULL",
+    )
+    .bind(app_id)
+    .fetch_one(&store.pool)
+    .await?;
     Ok(n as u64)
 }
 
@@ -247,7 +248,7 @@ fn record(row: JobRow) -> Option<JobRecord> {
 
 pub(crate) async fn one(store: &SqlStore, account_id: &str, id: &str) -> StoreResult<Option<JobRecord>> {
     let row: Option<JobRow> =
-        sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM jobs WHERE subject = $1 AND id = $2")))
+        crate::sql::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM jobs WHERE subject = $1 AND id = $2")))
             .bind(account_id)
             .bind(id)
             .fetch_optional(&store.pool)
@@ -260,7 +261,7 @@ pub(crate) async fn one(store: &SqlStore, account_id: &str, id: &str) -> StoreRe
 pub(crate) async fn schedule_refreshes(store: &SqlStore, now: Timestamp, limit: u32) -> StoreResult<u64> {
     let mut tx = store.write().await?;
     let skip = store.skip_locked();
-    let due: Vec<(String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let due: Vec<(String, String)> = crate::sql::query_as(sqlx::AssertSqlSafe(format!(
         "UPDATE accounts SET next_refresh_at = $1 + (SELECT refresh_interval_hours FROM apps WHERE apps.id = accounts.app_id) * 3600000
          WHERE id IN (SELECT id FROM accounts WHERE next_refresh_at <= $1 AND needs_reauth = 0 AND auth_method <> 'statement_upload'
                       ORDER BY next_refresh_at LIMIT $2{skip})

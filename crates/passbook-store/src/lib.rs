@@ -56,6 +56,11 @@ impl Backend {
     }
 }
 
+/// `url` with `parameter` added to its query string.
+fn with_query(url: &str, parameter: &str) -> String {
+    format!("{url}{}{parameter}", if url.contains('?') { '&' } else { '?' })
+}
+
 /// Creates a new SQLite database file readable by its owner only, before SQLite creates it
 /// with the process's umask (its `-wal` and `-shm` files take the same permissions). The file
 /// holds bank data.
@@ -108,13 +113,57 @@ pub struct DbOptions {
     pub max_connections: u32,
     /// PostgreSQL only: statements running longer are cancelled.
     pub statement_timeout: Duration,
+    /// How long a request waits for a connection before it is answered 503: with the database
+    /// gone, requests fail fast instead of queueing.
+    pub acquire_timeout: Duration,
+    /// PostgreSQL only: prepare statements once per connection and reuse them (fastest). Off
+    /// behind a pooler in transaction mode (pgbouncer before 1.21), where a connection's
+    /// prepared statements may be on another server connection.
+    pub prepared_statements: bool,
 }
 
 impl Default for DbOptions {
     fn default() -> Self {
-        Self { max_connections: 8, statement_timeout: Duration::from_secs(30) }
+        Self {
+            max_connections: 8,
+            statement_timeout: Duration::from_secs(30),
+            acquire_timeout: Duration::from_secs(3),
+            prepared_statements: true,
+        }
     }
 }
+
+/// Connections made before the store last met a stale one (a standby behind the proxy, a
+/// server that went away) are closed rather than used again: after a failover the whole pool
+/// moves to the new primary, not only the connection that failed.
+#[derive(Debug)]
+struct Staleness {
+    epoch: std::time::Instant,
+    /// Milliseconds after `epoch` of the last stale connection met (0: none).
+    marked_at: std::sync::atomic::AtomicU64,
+}
+
+impl Staleness {
+    fn new() -> Self {
+        Self { epoch: std::time::Instant::now(), marked_at: Default::default() }
+    }
+
+    fn mark(&self) {
+        let now = self.epoch.elapsed().as_millis() as u64 + 1;
+        self.marked_at.fetch_max(now, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether a connection of this age was made before the last mark.
+    fn is_stale(&self, age: Duration) -> bool {
+        let marked = self.marked_at.load(std::sync::atomic::Ordering::Relaxed);
+        let made = self.epoch.elapsed().saturating_sub(age).as_millis() as u64;
+        marked > 0 && made < marked
+    }
+}
+
+/// A connection idle this long has its server's role checked before it is used again (a
+/// switchover may have happened meanwhile).
+const ROLE_CHECK_AFTER_IDLE: Duration = Duration::from_secs(1);
 
 /// Storage on SQLite or PostgreSQL.
 #[derive(Clone)]
@@ -124,6 +173,7 @@ pub struct SqlStore {
     vault: Vault,
     /// The API's hottest reads on a SQLite file, run on the calling thread.
     inline: Option<Arc<inline::InlineReads>>,
+    staleness: Arc<Staleness>,
 }
 
 impl SqlStore {
@@ -139,13 +189,50 @@ impl SqlStore {
             inline = inline::InlineReads::for_url(url).map(Arc::new);
         }
         let (url, timeout_ms) = match backend {
-            Backend::Sqlite if !url.contains("mode=") => {
-                (format!("{url}{}mode=rwc", if url.contains('?') { '&' } else { '?' }), 0)
-            }
+            Backend::Sqlite if !url.contains("mode=") => (with_query(url, "mode=rwc"), 0),
             _ => (url.to_string(), options.statement_timeout.as_millis()),
         };
+        // Behind a pooler in transaction mode, a server connection is a client's only inside a
+        // transaction, and sqlx parses a statement and runs it in two exchanges: each use of a
+        // pooled connection runs in a transaction of its own (opened when it is handed out,
+        // committed when it comes back; the store's own transactions nest in it harmlessly),
+        // with unnamed statements.
+        let pooler = backend == Backend::Postgres && !options.prepared_statements;
+        if pooler {
+            sql::set_prepared_statements(false);
+        }
+        let staleness = Arc::new(Staleness::new());
+        let stale = staleness.clone();
         let pool = AnyPoolOptions::new()
             .max_connections(options.max_connections)
+            .acquire_timeout(options.acquire_timeout)
+            .before_acquire(move |conn, meta| {
+                let stale = stale.clone();
+                Box::pin(async move {
+                    if stale.is_stale(meta.age) {
+                        return Ok(false);
+                    }
+                    if pooler {
+                        conn.execute("BEGIN").await?;
+                    }
+                    if backend == Backend::Postgres && meta.idle_for >= ROLE_CHECK_AFTER_IDLE {
+                        let standby: bool =
+                            crate::sql::query_scalar("SELECT pg_is_in_recovery()").fetch_one(conn).await?;
+                        if standby {
+                            tracing::warn!("a pooled connection leads to a standby; the pool reconnects");
+                            stale.mark();
+                            return Ok(false);
+                        }
+                    }
+                    Ok(true)
+                })
+            })
+            .after_release(move |conn, _| {
+                Box::pin(async move {
+                    // COMMIT also ends a transaction that a failed statement aborted.
+                    Ok(!pooler || conn.execute("COMMIT").await.is_ok())
+                })
+            })
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     match backend {
@@ -163,6 +250,9 @@ impl SqlStore {
                             // JIT compiling costs more than these short OLTP statements take.
                             let settings = format!("SET statement_timeout = {timeout_ms}; SET jit = off");
                             conn.execute(sqlx::AssertSqlSafe(settings)).await?;
+                            if pooler {
+                                conn.execute("BEGIN").await?;
+                            }
                         }
                     }
                     Ok(())
@@ -170,7 +260,22 @@ impl SqlStore {
             })
             .connect(&url)
             .await?;
-        Ok(Self { pool, backend, vault, inline })
+        Ok(Self { pool, backend, vault, inline, staleness })
+    }
+
+    /// Whether the database takes writes: PostgreSQL not in recovery (SQLite always does).
+    pub async fn accepts_writes(&self) -> Result<bool, StoreError> {
+        match self.backend {
+            Backend::Sqlite => Ok(true),
+            Backend::Postgres => {
+                let standby: bool =
+                    crate::sql::query_scalar("SELECT pg_is_in_recovery()").fetch_one(&self.pool).await?;
+                if standby {
+                    self.staleness.mark();
+                }
+                Ok(!standby)
+            }
+        }
     }
 
     /// Applies the migrations that have not run yet. With `lock`, PostgreSQL's advisory lock
@@ -194,7 +299,7 @@ impl SqlStore {
     /// when the database does not answer.
     pub async fn pending_migrations(&self) -> Result<Vec<i64>, StoreError> {
         let migrator = self.migrator();
-        let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+        let applied: Vec<i64> = crate::sql::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
             .fetch_all(&self.pool)
             .await
             .or_else(|e| match &e {
@@ -239,15 +344,29 @@ impl SqlStore {
     /// PostgreSQL, such as YugabyteDB and CockroachDB, answer for read restarts and write
     /// conflicts) or a deadlock (`40P01`). Every store operation is its own transaction, or a
     /// single statement, so a refused one left nothing behind and can simply run again.
+    ///
+    /// An operation that met a stale connection (a standby, a server gone) closes every older
+    /// connection; it runs once more, on a fresh one, when it failed before any statement ran
+    /// (a write refused as read-only). Otherwise the outcome may be unknown (a commit cut off)
+    /// and is left to the caller: the API answers 503 and idempotency keys make retries safe.
     async fn retrying<T, F, Fut>(&self, operation: F) -> Result<T, StoreError>
     where
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = Result<T, StoreError>>,
     {
         let mut tries = 1;
+        let mut moved = false;
         loop {
             match operation().await {
                 Err(err) if again_after_conflict(&err, &mut tries).await => {}
+                Err(err) if err.is_stale_connection() => {
+                    self.staleness.mark();
+                    if moved || !err.never_ran() {
+                        return Err(err);
+                    }
+                    tracing::info!(error = %err, "the connection led to a standby or a server gone; running again");
+                    moved = true;
+                }
                 other => return other,
             }
         }
@@ -276,7 +395,10 @@ impl SqlStore {
             Backend::Sqlite => Ok(query.fetch_all(&self.pool).await?),
             Backend::Postgres => {
                 let mut tx = self.pool.begin().await?;
-                sqlx::query("SELECT pg_advisory_xact_lock($1)::text").bind(lock as i64).fetch_one(&mut *tx).await?;
+                crate::sql::query("SELECT pg_advisory_xact_lock($1)::text")
+                    .bind(lock as i64)
+                    .fetch_one(&mut *tx)
+                    .await?;
                 let rows = query.fetch_all(&mut *tx).await?;
                 tx.commit().await?;
                 Ok(rows)
@@ -291,5 +413,21 @@ impl SqlStore {
             Backend::Sqlite => "",
             Backend::Postgres => " FOR UPDATE SKIP LOCKED",
         }
+    }
+}
+
+#[cfg(test)]
+mod staleness_tests {
+    use super::*;
+
+    #[test]
+    fn connections_made_before_a_stale_one_was_met_are_not_used_again() {
+        let staleness = Staleness::new();
+        std::thread::sleep(Duration::from_millis(5));
+        assert!(!staleness.is_stale(Duration::from_millis(4)), "nothing marked");
+        staleness.mark();
+        assert!(staleness.is_stale(Duration::from_millis(4)), "made before the mark");
+        std::thread::sleep(Duration::from_millis(5));
+        assert!(!staleness.is_stale(Duration::from_millis(1)), "made after the mark");
     }
 }

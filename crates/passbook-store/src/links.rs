@@ -73,7 +73,7 @@ pub(crate) async fn create_session(
     }
     let mut session = session.clone();
     session.customer_id = stored.id.clone();
-    let inserted = sqlx::query(
+    let inserted = crate::sql::query(
         "INSERT INTO link_sessions (id, app_id, customer_id, reference, redirect_url, step, flow_sealed, login_attempts, created_at, expires_at, mode)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
@@ -103,7 +103,7 @@ pub(crate) async fn create_session(
 }
 
 pub(crate) async fn session(store: &SqlStore, id: &str) -> StoreResult<Option<LinkSession>> {
-    let row: Option<SessionRow> = sqlx::query_as(
+    let row: Option<SessionRow> = crate::sql::query_as(
         "SELECT id, mode, app_id, customer_id, reference, redirect_url, step, flow_sealed, login_attempts,
                 challenge_attempts, version, created_at, expires_at, completed_at
          FROM link_sessions WHERE id = $1",
@@ -121,7 +121,7 @@ async fn update_session(
     tx: &mut Transaction<'static, Any>,
     session: &mut LinkSession,
 ) -> StoreResult<SessionSaved> {
-    let updated = sqlx::query(
+    let updated = crate::sql::query(
         "UPDATE link_sessions SET step = $2, flow_sealed = $3, completed_at = $4, version = version + 1
          WHERE id = $1 AND version = $5 AND completed_at IS NULL",
     )
@@ -134,10 +134,11 @@ async fn update_session(
     .await?;
     if updated.rows_affected() == 0 {
         // Read in the same transaction: another pooled connection may be waiting for our lock.
-        let completed: Option<Option<i64>> = sqlx::query_scalar("SELECT completed_at FROM link_sessions WHERE id = $1")
-            .bind(&session.id)
-            .fetch_optional(&mut **tx)
-            .await?;
+        let completed: Option<Option<i64>> =
+            crate::sql::query_scalar("SELECT completed_at FROM link_sessions WHERE id = $1")
+                .bind(&session.id)
+                .fetch_optional(&mut **tx)
+                .await?;
         return Ok(match completed {
             Some(Some(_)) => SessionSaved::AlreadyEnded,
             _ => SessionSaved::Changed,
@@ -157,7 +158,7 @@ async fn record_step(tx: &mut Transaction<'static, Any>, session: &LinkSession) 
         _ => None,
     };
     let step = session.timeline_step();
-    sqlx::query(
+    crate::sql::query(
         "UPDATE link_sessions SET institution_id = COALESCE($2, institution_id), failure_reason = $3,
                                   reached = reached | $4, last_step = CASE WHEN $5 = 'failed' THEN last_step ELSE $5 END
          WHERE id = $1",
@@ -169,7 +170,7 @@ async fn record_step(tx: &mut Transaction<'static, Any>, session: &LinkSession) 
     .bind(step)
     .execute(&mut **tx)
     .await?;
-    sqlx::query(
+    crate::sql::query(
         "INSERT INTO link_timeline (session_id, position, at, step, note, institution_id)
          SELECT $1, COALESCE(MAX(position) + 1, 0), $2, $3, $4, $5 FROM link_timeline WHERE session_id = $1",
     )
@@ -195,7 +196,7 @@ pub(crate) async fn save_session(store: &SqlStore, session: &mut LinkSession) ->
 /// session is finished).
 pub(crate) async fn count_attempt(store: &SqlStore, id: &str, kind: AttemptKind, max: u32) -> StoreResult<Option<u32>> {
     let column = attempts_column(kind);
-    let n: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+    let n: Option<i64> = crate::sql::query_scalar(sqlx::AssertSqlSafe(format!(
         "UPDATE link_sessions SET {column} = {column} + 1 WHERE id = $1 AND completed_at IS NULL AND {column} < $2
          RETURNING {column}"
     )))
@@ -211,7 +212,7 @@ pub(crate) async fn count_attempt(store: &SqlStore, id: &str, kind: AttemptKind,
 /// Gives back an attempt the bank never judged (it was unavailable).
 pub(crate) async fn refund_attempt(store: &SqlStore, id: &str, kind: AttemptKind) -> StoreResult<()> {
     let column = attempts_column(kind);
-    sqlx::query(sqlx::AssertSqlSafe(format!(
+    crate::sql::query(sqlx::AssertSqlSafe(format!(
         "UPDATE link_sessions SET {column} = {column} - 1 WHERE id = $1 AND {column} > 0"
     )))
     .bind(id)
@@ -251,7 +252,7 @@ pub(crate) async fn complete_session(
         jobs::insert(&mut tx, job).await?;
     }
     if let Some(code) = code {
-        sqlx::query(
+        crate::sql::query(
             "INSERT INTO auth_codes (code_hash, app_id, account_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(&code.code_hash)
@@ -274,18 +275,19 @@ pub(crate) async fn exchange_code(
     now: Timestamp,
 ) -> StoreResult<Result<String, CodeRefusal>> {
     let mut tx = store.write().await?;
-    let row: Option<(String, i64, Option<i64>)> =
-        sqlx::query_as("SELECT account_id, expires_at, used_at FROM auth_codes WHERE code_hash = $1 AND app_id = $2")
-            .bind(code_hash)
-            .bind(app_id)
-            .fetch_optional(&mut *tx)
-            .await?;
+    let row: Option<(String, i64, Option<i64>)> = crate::sql::query_as(
+        "SELECT account_id, expires_at, used_at FROM auth_codes WHERE code_hash = $1 AND app_id = $2",
+    )
+    .bind(code_hash)
+    .bind(app_id)
+    .fetch_optional(&mut *tx)
+    .await?;
     let outcome = match row {
         None => Err(CodeRefusal::Unknown),
         Some((_, _, Some(_))) => Err(CodeRefusal::Used),
         Some((_, expires_at, None)) if expires_at < now.0 => Err(CodeRefusal::Expired),
         Some((account_id, _, None)) => {
-            sqlx::query("UPDATE auth_codes SET used_at = $2 WHERE code_hash = $1")
+            crate::sql::query("UPDATE auth_codes SET used_at = $2 WHERE code_hash = $1")
                 .bind(code_hash)
                 .bind(now.0)
                 .execute(&mut *tx)

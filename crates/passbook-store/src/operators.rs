@@ -38,13 +38,13 @@ impl SqlStore {
 }
 
 pub(crate) async fn count(store: &SqlStore) -> StoreResult<u64> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM operators").fetch_one(&store.pool).await?;
+    let n: i64 = crate::sql::query_scalar("SELECT COUNT(*) FROM operators").fetch_one(&store.pool).await?;
     Ok(n as u64)
 }
 
 pub(crate) async fn list(store: &SqlStore) -> StoreResult<Vec<Operator>> {
     let rows: Vec<OperatorRow> =
-        sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM operators ORDER BY created_at, id")))
+        crate::sql::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM operators ORDER BY created_at, id")))
             .fetch_all(&store.pool)
             .await?;
     rows.into_iter().map(|r| store.operator_from_row(r).map(|r| r.operator)).collect()
@@ -52,7 +52,7 @@ pub(crate) async fn list(store: &SqlStore) -> StoreResult<Vec<Operator>> {
 
 pub(crate) async fn by_email(store: &SqlStore, email: &str) -> StoreResult<Option<OperatorRecord>> {
     let row: Option<OperatorRow> =
-        sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM operators WHERE email_index = $1")))
+        crate::sql::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM operators WHERE email_index = $1")))
             .bind(store.vault.blind_index(email))
             .fetch_optional(&store.pool)
             .await?;
@@ -68,7 +68,7 @@ pub(crate) async fn insert(
     let op = &record.operator;
     let mut tx = store.write().await?;
     if let Some(token_hash) = invite {
-        let used = sqlx::query(
+        let used = crate::sql::query(
             "UPDATE operator_invites SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2",
         )
         .bind(token_hash)
@@ -80,7 +80,7 @@ pub(crate) async fn insert(
             return Ok(OperatorCreated::InviteUsed);
         }
     }
-    let inserted = sqlx::query(
+    let inserted = crate::sql::query(
         "INSERT INTO operators (id, email_index, email_sealed, password_hash, role, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(&op.id)
@@ -105,7 +105,7 @@ pub(crate) async fn insert(
 
 pub(crate) async fn set_role(store: &SqlStore, id: &str, role: Role, audit: &AuditEntry) -> StoreResult<bool> {
     let mut tx = store.write().await?;
-    let done = sqlx::query("UPDATE operators SET role = $2 WHERE id = $1")
+    let done = crate::sql::query("UPDATE operators SET role = $2 WHERE id = $1")
         .bind(id)
         .bind(role.as_str())
         .execute(&mut *tx)
@@ -117,8 +117,8 @@ pub(crate) async fn set_role(store: &SqlStore, id: &str, role: Role, audit: &Aud
 
 pub(crate) async fn delete(store: &SqlStore, id: &str, audit: &AuditEntry) -> StoreResult<bool> {
     let mut tx = store.write().await?;
-    sqlx::query("DELETE FROM operator_sessions WHERE operator_id = $1").bind(id).execute(&mut *tx).await?;
-    let done = sqlx::query("DELETE FROM operators WHERE id = $1").bind(id).execute(&mut *tx).await?;
+    crate::sql::query("DELETE FROM operator_sessions WHERE operator_id = $1").bind(id).execute(&mut *tx).await?;
+    let done = crate::sql::query("DELETE FROM operators WHERE id = $1").bind(id).execute(&mut *tx).await?;
     write_audit(&mut tx, audit).await?;
     tx.commit().await?;
     Ok(done.rows_affected() == 1)
@@ -126,7 +126,7 @@ pub(crate) async fn delete(store: &SqlStore, id: &str, audit: &AuditEntry) -> St
 
 pub(crate) async fn insert_invite(store: &SqlStore, invite: &Invite, audit: Option<&AuditEntry>) -> StoreResult<()> {
     let mut tx = store.write().await?;
-    sqlx::query(
+    crate::sql::query(
         "INSERT INTO operator_invites (token_hash, role, invited_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(&invite.token_hash)
@@ -144,7 +144,7 @@ pub(crate) async fn insert_invite(store: &SqlStore, invite: &Invite, audit: Opti
 }
 
 pub(crate) async fn invite(store: &SqlStore, token_hash: &str, now: Timestamp) -> StoreResult<Option<Invite>> {
-    let row: Option<(String, String, Option<String>, i64, i64)> = sqlx::query_as(
+    let row: Option<(String, String, Option<String>, i64, i64)> = crate::sql::query_as(
         "SELECT token_hash, role, invited_by, created_at, expires_at FROM operator_invites
          WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2",
     )
@@ -166,8 +166,11 @@ pub(crate) async fn invite(store: &SqlStore, token_hash: &str, now: Timestamp) -
 /// Inserts the session, and forgets the sessions that have expired.
 pub(crate) async fn insert_session(store: &SqlStore, s: &OperatorSession) -> StoreResult<()> {
     let mut tx = store.write().await?;
-    sqlx::query("DELETE FROM operator_sessions WHERE expires_at <= $1").bind(s.created_at.0).execute(&mut *tx).await?;
-    sqlx::query(
+    crate::sql::query("DELETE FROM operator_sessions WHERE expires_at <= $1")
+        .bind(s.created_at.0)
+        .execute(&mut *tx)
+        .await?;
+    crate::sql::query(
         "INSERT INTO operator_sessions (token_hash, operator_id, browser_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(&s.token_hash)
@@ -196,7 +199,7 @@ pub(crate) async fn session(
     token_hash: &str,
     now: Timestamp,
 ) -> StoreResult<Option<(OperatorSession, Operator)>> {
-    let row: Option<SessionRow> = sqlx::query_as(
+    let row: Option<SessionRow> = crate::sql::query_as(
         "SELECT s.token_hash, s.browser_hash, s.created_at AS s_created_at, s.expires_at,
                 o.id, o.email_sealed, o.password_hash, o.role, o.created_at
          FROM operator_sessions s JOIN operators o ON o.id = s.operator_id
@@ -219,7 +222,10 @@ pub(crate) async fn session(
 }
 
 pub(crate) async fn delete_session(store: &SqlStore, token_hash: &str) -> StoreResult<()> {
-    sqlx::query("DELETE FROM operator_sessions WHERE token_hash = $1").bind(token_hash).execute(&store.pool).await?;
+    crate::sql::query("DELETE FROM operator_sessions WHERE token_hash = $1")
+        .bind(token_hash)
+        .execute(&store.pool)
+        .await?;
     Ok(())
 }
 
@@ -235,22 +241,22 @@ pub(crate) async fn claim_login(
 ) -> StoreResult<Vec<u64>> {
     let mut tx = store.write().await?;
     if store.backend == Backend::Postgres {
-        sqlx::query("SELECT pg_advisory_xact_lock($1)::text")
+        crate::sql::query("SELECT pg_advisory_xact_lock($1)::text")
             .bind(LockName::LoginAttempts as i64)
             .fetch_one(&mut *tx)
             .await?;
     }
     // Attempts older than a day are of no use to any limit.
-    sqlx::query("DELETE FROM login_failures WHERE at < $1").bind(at.0 - 86_400_000).execute(&mut *tx).await?;
+    crate::sql::query("DELETE FROM login_failures WHERE at < $1").bind(at.0 - 86_400_000).execute(&mut *tx).await?;
     let mut counts = Vec::with_capacity(subjects.len());
     for subject in subjects {
-        sqlx::query("INSERT INTO login_failures (subject, attempt, at) VALUES ($1, $2, $3)")
+        crate::sql::query("INSERT INTO login_failures (subject, attempt, at) VALUES ($1, $2, $3)")
             .bind(subject)
             .bind(attempt)
             .bind(at.0)
             .execute(&mut *tx)
             .await?;
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE subject = $1 AND at > $2")
+        let n: i64 = crate::sql::query_scalar("SELECT COUNT(*) FROM login_failures WHERE subject = $1 AND at > $2")
             .bind(subject)
             .bind(since.0)
             .fetch_one(&mut *tx)
@@ -264,7 +270,7 @@ pub(crate) async fn claim_login(
 /// Forgets an attempt (refused by the limits, or right), and with `cleared` every failure of
 /// that subject.
 pub(crate) async fn forget_login(store: &SqlStore, attempt: &str, cleared: Option<&str>) -> StoreResult<()> {
-    sqlx::query("DELETE FROM login_failures WHERE attempt = $1 OR subject = $2")
+    crate::sql::query("DELETE FROM login_failures WHERE attempt = $1 OR subject = $2")
         .bind(attempt)
         .bind(cleared)
         .execute(&store.pool)
@@ -274,21 +280,23 @@ pub(crate) async fn forget_login(store: &SqlStore, attempt: &str, cleared: Optio
 
 /// Writes an audit line in the transaction of the change it records.
 pub(crate) async fn write_audit(tx: &mut Transaction<'static, Any>, e: &AuditEntry) -> StoreResult<()> {
-    sqlx::query("INSERT INTO audit_log (app_id, action, subject, at, actor, detail) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(&e.app_id)
-        .bind(&e.action)
-        .bind(&e.subject)
-        .bind(e.at.0)
-        .bind(&e.actor)
-        .bind(&e.detail)
-        .execute(&mut **tx)
-        .await?;
+    crate::sql::query(
+        "INSERT INTO audit_log (app_id, action, subject, at, actor, detail) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&e.app_id)
+    .bind(&e.action)
+    .bind(&e.subject)
+    .bind(e.at.0)
+    .bind(&e.actor)
+    .bind(&e.detail)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
 pub(crate) async fn audit_log(store: &SqlStore, page: PageRequest) -> StoreResult<Page<AuditEntry>> {
-    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log").fetch_one(&store.pool).await?;
-    let rows: Vec<(String, String, String, String, String, i64)> = sqlx::query_as(
+    let total: i64 = crate::sql::query_scalar("SELECT COUNT(*) FROM audit_log").fetch_one(&store.pool).await?;
+    let rows: Vec<(String, String, String, String, String, i64)> = crate::sql::query_as(
         "SELECT actor, app_id, action, subject, detail, at FROM audit_log ORDER BY at DESC LIMIT $1 OFFSET $2",
     )
     .bind(page.limit.map_or(i64::MAX, |l| l as i64))
@@ -311,7 +319,7 @@ pub(crate) async fn audit_log(store: &SqlStore, page: PageRequest) -> StoreResul
 
 pub(crate) async fn institution_overrides(store: &SqlStore) -> StoreResult<Vec<InstitutionOverride>> {
     let rows: Vec<(String, String, i64)> =
-        sqlx::query_as("SELECT institution_id, status, updated_at FROM institution_overrides")
+        crate::sql::query_as("SELECT institution_id, status, updated_at FROM institution_overrides")
             .fetch_all(&store.pool)
             .await?;
     Ok(rows
@@ -334,9 +342,12 @@ pub(crate) async fn set_institution_override(
 ) -> StoreResult<()> {
     let mut tx = store.write().await?;
     if status == InstitutionStatus::Operational {
-        sqlx::query("DELETE FROM institution_overrides WHERE institution_id = $1").bind(id).execute(&mut *tx).await?;
+        crate::sql::query("DELETE FROM institution_overrides WHERE institution_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
     } else {
-        sqlx::query(
+        crate::sql::query(
             "INSERT INTO institution_overrides (institution_id, status, updated_at) VALUES ($1, $2, $3)
              ON CONFLICT (institution_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at",
         )

@@ -34,7 +34,7 @@ impl SqlStore {
         let mut tx = self.write().await?;
         let mut count = 0;
         for (table, key, column, prefix) in SEALED {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            let rows = crate::sql::query(sqlx::AssertSqlSafe(format!(
                 "SELECT {key}, {column} FROM {table} WHERE {column} IS NOT NULL"
             )))
             .fetch_all(&mut *tx)
@@ -44,18 +44,20 @@ impl SqlStore {
                 let sealed: Vec<u8> = row.try_get(1)?;
                 let context = format!("{prefix}:{id}");
                 let plain = self.vault.open(&sealed, &context)?;
-                sqlx::query(sqlx::AssertSqlSafe(format!("UPDATE {table} SET {column} = $1 WHERE {key} = $2")))
+                crate::sql::query(sqlx::AssertSqlSafe(format!("UPDATE {table} SET {column} = $1 WHERE {key} = $2")))
                     .bind(new.seal(&plain, &context))
                     .bind(&id)
                     .execute(&mut *tx)
                     .await?;
                 if matches!(*table, "customers" | "operators") && *column == "email_sealed" {
                     let email = String::from_utf8_lossy(&plain).into_owned();
-                    sqlx::query(sqlx::AssertSqlSafe(format!("UPDATE {table} SET email_index = $1 WHERE id = $2")))
-                        .bind(new.blind_index(&email))
-                        .bind(&id)
-                        .execute(&mut *tx)
-                        .await?;
+                    crate::sql::query(sqlx::AssertSqlSafe(format!(
+                        "UPDATE {table} SET email_index = $1 WHERE id = $2"
+                    )))
+                    .bind(new.blind_index(&email))
+                    .bind(&id)
+                    .execute(&mut *tx)
+                    .await?;
                 }
                 count += 1;
             }

@@ -5,9 +5,66 @@
 //! the number of parameters. A multi-row insert of 500 rows has 5,000; profiling the write of a
 //! 100,000-row fetch found 69% of its time in `sqlite3_bind_parameter_name`.
 use std::fmt::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use sqlx::any::AnyArguments;
-use sqlx::{Any, Arguments, AssertSqlSafe, Encode, Type};
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::query::{Query, QueryAs, QueryScalar};
+use sqlx::{Any, Arguments, AssertSqlSafe, Encode, FromRow, SqlSafeStr, Type};
+
+/// Whether statements are prepared under a name and kept on their connection (the default), or
+/// sent unnamed each time: behind a pooler in transaction mode a client's next transaction may
+/// run on another server connection, which lacks its named statements. A setting of the process
+/// (`--db-prepared-statements`), set when the store connects.
+static PREPARED: AtomicBool = AtomicBool::new(true);
+
+pub(crate) fn set_prepared_statements(on: bool) {
+    PREPARED.store(on, Ordering::Relaxed);
+}
+
+/// `sqlx::query`, prepared as the process is set to.
+pub(crate) fn query<'q>(sql: impl SqlSafeStr) -> Query<'q, Any, AnyArguments> {
+    sqlx::query(sql).persistent(PREPARED.load(Ordering::Relaxed))
+}
+
+/// `sqlx::query_as`, prepared as the process is set to.
+pub(crate) fn query_as<'q, O>(sql: impl SqlSafeStr) -> QueryAs<'q, Any, O, AnyArguments>
+where
+    O: for<'r> FromRow<'r, AnyRow>,
+{
+    sqlx::query_as(sql).persistent(PREPARED.load(Ordering::Relaxed))
+}
+
+/// `sqlx::query_with`, prepared as the process is set to.
+pub(crate) fn query_with<'q>(sql: impl SqlSafeStr, args: AnyArguments) -> Query<'q, Any, AnyArguments> {
+    sqlx::query_with(sql, args).persistent(PREPARED.load(Ordering::Relaxed))
+}
+
+/// `sqlx::query_as_with`, prepared as the process is set to.
+pub(crate) fn query_as_with<'q, O>(sql: impl SqlSafeStr, args: AnyArguments) -> QueryAs<'q, Any, O, AnyArguments>
+where
+    O: for<'r> FromRow<'r, AnyRow>,
+{
+    sqlx::query_as_with(sql, args).persistent(PREPARED.load(Ordering::Relaxed))
+}
+
+/// `sqlx::query_scalar_with`, prepared as the process is set to.
+pub(crate) fn query_scalar_with<'q, O>(
+    sql: impl SqlSafeStr,
+    args: AnyArguments,
+) -> QueryScalar<'q, Any, O, AnyArguments>
+where
+    (O,): for<'r> FromRow<'r, AnyRow>,
+{
+    sqlx::query_scalar_with(sql, args).persistent(PREPARED.load(Ordering::Relaxed))
+}
+
+/// `sqlx::query_scalar`, prepared as the process is set to.
+pub(crate) fn query_scalar<'q, O>(sql: impl SqlSafeStr) -> QueryScalar<'q, Any, O, AnyArguments>
+where
+    (O,): for<'r> FromRow<'r, AnyRow>,
+{
+    sqlx::query_scalar(sql).persistent(PREPARED.load(Ordering::Relaxed))
+}
 
 pub(crate) struct SqlBuilder {
     sql: String,

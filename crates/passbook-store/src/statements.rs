@@ -37,7 +37,7 @@ fn pdf_context(id: &str) -> String {
 /// already: then that one is the answer.
 pub(crate) async fn insert(store: &SqlStore, s: &StatementJob, job: &NewJob) -> StoreResult<StatementJob> {
     let mut tx = store.write().await?;
-    let inserted = sqlx::query(
+    let inserted = crate::sql::query(
         "INSERT INTO statements (id, app_id, account_id, months, status, created_at) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (app_id, account_id, months) WHERE status = 'BUILDING' DO NOTHING",
     )
@@ -50,7 +50,7 @@ pub(crate) async fn insert(store: &SqlStore, s: &StatementJob, job: &NewJob) -> 
     .execute(&mut *tx)
     .await?;
     if inserted.rows_affected() == 0 {
-        let row: StatementRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        let row: StatementRow = crate::sql::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM statements WHERE app_id = $1 AND account_id = $2 AND months = $3 AND status = 'BUILDING'"
         )))
         .bind(&s.app_id)
@@ -72,7 +72,7 @@ pub(crate) async fn get(
     account_id: &str,
     id: &str,
 ) -> StoreResult<Option<StatementJob>> {
-    let row: Option<StatementRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let row: Option<StatementRow> = crate::sql::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM statements WHERE app_id = $1 AND account_id = $2 AND id = $3"
     )))
     .bind(app_id)
@@ -85,7 +85,7 @@ pub(crate) async fn get(
 
 pub(crate) async fn by_id(store: &SqlStore, id: &str) -> StoreResult<Option<StatementJob>> {
     let row: Option<StatementRow> =
-        sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM statements WHERE id = $1")))
+        crate::sql::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM statements WHERE id = $1")))
             .bind(id)
             .fetch_optional(&store.pool)
             .await?;
@@ -94,7 +94,7 @@ pub(crate) async fn by_id(store: &SqlStore, id: &str) -> StoreResult<Option<Stat
 
 pub(crate) async fn finish(store: &SqlStore, id: &str, pdf: Option<&[u8]>, at: Timestamp) -> StoreResult<()> {
     let status = if pdf.is_some() { StatementStatus::Built } else { StatementStatus::Failed };
-    sqlx::query("UPDATE statements SET status = $2, pdf_sealed = $3, built_at = $4 WHERE id = $1")
+    crate::sql::query("UPDATE statements SET status = $2, pdf_sealed = $3, built_at = $4 WHERE id = $1")
         .bind(id)
         .bind(status.as_str())
         .bind(pdf.map(|p| store.vault.seal(p, &pdf_context(id))))
@@ -105,7 +105,7 @@ pub(crate) async fn finish(store: &SqlStore, id: &str, pdf: Option<&[u8]>, at: T
 }
 
 pub(crate) async fn pdf(store: &SqlStore, id: &str) -> StoreResult<Option<Vec<u8>>> {
-    let sealed: Option<Option<Vec<u8>>> = sqlx::query_scalar("SELECT pdf_sealed FROM statements WHERE id = $1")
+    let sealed: Option<Option<Vec<u8>>> = crate::sql::query_scalar("SELECT pdf_sealed FROM statements WHERE id = $1")
         .bind(id)
         .fetch_optional(&store.pool)
         .await?;

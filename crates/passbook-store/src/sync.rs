@@ -28,12 +28,12 @@ type PendingRow = (Vec<u8>, i64, String, i64, i64, String, String);
 
 pub(crate) async fn state(store: &SqlStore, account_id: &str) -> StoreResult<SyncState> {
     let account = id_bytes(account_id)?;
-    let seq: Option<(i64, i64)> = sqlx::query_as("SELECT change_seq, data_as_of FROM accounts WHERE id = $1")
+    let seq: Option<(i64, i64)> = crate::sql::query_as("SELECT change_seq, data_as_of FROM accounts WHERE id = $1")
         .bind(account_id)
         .fetch_optional(&store.pool)
         .await?;
     let (seq, data_as_of) = seq.unwrap_or_default();
-    let rows: Vec<PendingRow> = sqlx::query_as(
+    let rows: Vec<PendingRow> = crate::sql::query_as(
         "SELECT id, date, narration, amount, kind, currency, fingerprint FROM pending_transactions WHERE account_id = $1",
     )
     .bind(account)
@@ -60,7 +60,7 @@ pub(crate) async fn claim_numbers(
     account_id: &str,
     changes: &TransactionChanges,
 ) -> StoreResult<bool> {
-    let moved = sqlx::query(
+    let moved = crate::sql::query(
         "UPDATE accounts SET change_seq = change_seq + $2, data_as_of = COALESCE($4, data_as_of)
          WHERE id = $1 AND change_seq = $3 AND data_as_of <= COALESCE($4, data_as_of)",
     )
@@ -82,14 +82,14 @@ pub(crate) async fn write(
 ) -> StoreResult<()> {
     let account = id_bytes(account_id)?;
     for id in &changes.pending_removed {
-        sqlx::query("DELETE FROM pending_transactions WHERE account_id = $1 AND id = $2")
+        crate::sql::query("DELETE FROM pending_transactions WHERE account_id = $1 AND id = $2")
             .bind(account.clone())
             .bind(id_bytes(id)?)
             .execute(&mut **tx)
             .await?;
     }
     for t in &changes.pending_saved {
-        sqlx::query(
+        crate::sql::query(
             "INSERT INTO pending_transactions (account_id, id, date, narration, amount, kind, currency, fingerprint)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
              ON CONFLICT (account_id, id) DO UPDATE SET date = excluded.date, narration = excluded.narration,
@@ -123,7 +123,7 @@ pub(crate) async fn write(
             });
         }
         let (sql, args) = qb.finish();
-        sqlx::query_with(sql, args).execute(&mut **tx).await?;
+        crate::sql::query_with(sql, args).execute(&mut **tx).await?;
     }
     Ok(())
 }
@@ -172,7 +172,7 @@ pub(crate) async fn changes(
         Backend::Sqlite => CHANGES_SQLITE,
         Backend::Postgres => CHANGES_POSTGRES,
     };
-    let json: Option<String> = sqlx::query_scalar(sql)
+    let json: Option<String> = crate::sql::query_scalar(sql)
         .bind(id_bytes(account_id)?)
         .bind(after as i64)
         .bind(limit as i64)

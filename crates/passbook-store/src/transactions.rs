@@ -101,7 +101,7 @@ pub(crate) async fn insert_batch(
         }
         qb.push(" ON CONFLICT (account_id, fingerprint) DO NOTHING");
         let (sql, args) = qb.finish();
-        inserted += sqlx::query_with(sql, args).execute(&mut **tx).await?.rows_affected();
+        inserted += crate::sql::query_with(sql, args).execute(&mut **tx).await?.rows_affected();
     }
     Ok(inserted)
 }
@@ -184,7 +184,7 @@ pub(crate) async fn page(
         }
         None => {
             let (sql, args) = qb.finish();
-            sqlx::query_scalar_with(sql, args).fetch_one(&store.pool).await?
+            crate::sql::query_scalar_with(sql, args).fetch_one(&store.pool).await?
         }
     };
     let rows: Vec<TransactionRow> = match json {
@@ -208,7 +208,7 @@ async fn count(store: &SqlStore, account: Vec<u8>, filter: &TransactionFilter) -
     let mut qb = SqlBuilder::new(store.backend, "SELECT COUNT(*) FROM transactions");
     push_filter(&mut qb, account, filter);
     let (sql, args) = qb.finish();
-    let total: i64 = sqlx::query_scalar_with(sql, args).fetch_one(&store.pool).await?;
+    let total: i64 = crate::sql::query_scalar_with(sql, args).fetch_one(&store.pool).await?;
     Ok(total as u64)
 }
 
@@ -229,7 +229,7 @@ pub(crate) async fn known(
             }
         });
         let (sql, args) = qb.finish();
-        let rows: Vec<String> = sqlx::query_scalar_with(sql, args).fetch_all(&store.pool).await?;
+        let rows: Vec<String> = crate::sql::query_scalar_with(sql, args).fetch_all(&store.pool).await?;
         known.extend(rows);
     }
     Ok(known)

@@ -46,7 +46,13 @@ pub async fn build(config: &Config, public_url: String) -> anyhow::Result<Passbo
         apps: Default::default(),
     };
     // Decrypting every app checks that the master key matches this database.
-    passbook.list_apps().await.context("reading the apps; is this the master key this database was created with?")?;
+    if let Err(err) = passbook.list_apps().await {
+        let hint = match passbook_store::StoreError::is_key_mismatch(&err) {
+            true => "reading the apps; is this the master key this database was created with?",
+            false => "reading the apps from the database",
+        };
+        return Err(anyhow::Error::new(err).context(hint));
+    }
     Ok(passbook)
 }
 
@@ -61,14 +67,24 @@ pub struct Server {
     pub console_setup_link: Option<String>,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
+    /// How long shutdown waits for requests and workers before stopping them.
+    grace: std::time::Duration,
 }
 
 impl Server {
-    /// Stops accepting requests, lets the workers finish what they hold, and waits.
+    /// Stops accepting requests, lets requests and workers finish what they hold within the
+    /// grace period, then stops what is left: whatever the database does, shutdown takes no
+    /// longer than the grace. Nothing is lost: a job or a delivery cut off is leased, and its
+    /// lease runs out and it runs again.
     pub async fn shutdown(self) {
         let _ = self.shutdown.send(true);
+        let deadline = tokio::time::Instant::now() + self.grace + std::time::Duration::from_millis(500);
         for task in self.tasks {
-            let _ = task.await;
+            let abort = task.abort_handle();
+            if tokio::time::timeout_at(deadline, task).await.is_err() {
+                tracing::warn!("a worker was still busy at the end of the shutdown grace; stopped");
+                abort.abort();
+            }
         }
     }
 }
@@ -87,6 +103,7 @@ pub async fn start_workers(config: Config) -> anyhow::Result<Server> {
         console_setup_link: None,
         shutdown,
         tasks,
+        grace: config.connections.shutdown_grace,
     })
 }
 
@@ -120,5 +137,6 @@ pub async fn start(config: Config, listener: TcpListener) -> anyhow::Result<Serv
     let router = passbook_server::router_with(passbook.clone(), &config.http);
     let connections = config.connections.clone();
     tasks.push(tokio::spawn(passbook_server::serve::serve(listener, router, connections, shutdown_rx)));
-    Ok(Server { addr, public_url, passbook, created_sandbox_app, console_setup_link, shutdown, tasks })
+    let grace = config.connections.shutdown_grace;
+    Ok(Server { addr, public_url, passbook, created_sandbox_app, console_setup_link, shutdown, tasks, grace })
 }

@@ -21,7 +21,9 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
     /// Log lines as `text` or `json` (one object a line, with the request's fields, for log
-    /// collectors). The level comes from RUST_LOG (default `info,sqlx=warn`).
+    /// collectors). The level comes from RUST_LOG (default
+    /// `info,sqlx=warn,sqlx::postgres::notice=error`: behind a pooler, nested `BEGIN` notices
+    /// are expected).
     #[arg(long, global = true, env = "PASSBOOK_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
     pub log_format: String,
 }
@@ -249,6 +251,13 @@ pub struct DbArgs {
     /// PostgreSQL: statements running longer than this many seconds are cancelled.
     #[arg(long, env = "PASSBOOK_DB_STATEMENT_TIMEOUT_SECS", default_value_t = 30)]
     pub db_statement_timeout_secs: u64,
+    /// How long a request waits for a database connection before it is answered 503.
+    #[arg(long, env = "PASSBOOK_DB_ACQUIRE_TIMEOUT_SECS", default_value_t = 3)]
+    pub db_acquire_timeout_secs: u64,
+    /// PostgreSQL: prepare statements under a name and reuse them (`false` behind pgbouncer in
+    /// transaction mode before 1.21; run `passbook migrate` against the database directly).
+    #[arg(long, env = "PASSBOOK_DB_PREPARED_STATEMENTS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub db_prepared_statements: bool,
 }
 
 impl DbArgs {
@@ -259,6 +268,8 @@ impl DbArgs {
         config.db = passbook_store::DbOptions {
             max_connections: self.db_max_connections,
             statement_timeout: std::time::Duration::from_secs(self.db_statement_timeout_secs),
+            acquire_timeout: std::time::Duration::from_secs(self.db_acquire_timeout_secs),
+            prepared_statements: self.db_prepared_statements,
         };
         config
     }

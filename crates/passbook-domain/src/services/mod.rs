@@ -78,6 +78,9 @@ impl Default for Settings {
     }
 }
 
+/// How long readiness waits for the database before answering that it does not answer.
+pub const READINESS_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// The domain services, shared by the HTTP layer and the workers.
 #[derive(Clone)]
 pub struct Passbook {
@@ -118,12 +121,26 @@ impl Passbook {
         self.work.jobs.notify_one();
     }
 
-    /// Ready to serve: the database answers and has every migration of this build.
+    /// Ready to serve: within `READINESS_TIMEOUT`, the database answers, takes writes (it is
+    /// not a standby) and has every migration of this build.
     pub async fn readiness(&self) -> crate::Result<()> {
-        let pending = self.store.pending_migrations().await.map_err(|err| {
-            tracing::warn!(error = %err, "readiness: the database does not answer");
-            crate::Error::Unavailable("The database does not answer".into())
-        })?;
+        let unavailable = |why: &str| crate::Error::Unavailable(why.to_string());
+        let check = async {
+            let pending = self.store.pending_migrations().await?;
+            let writable = self.store.accepts_writes().await?;
+            Ok::<_, crate::Error>((pending, writable))
+        };
+        let (pending, writable) = match tokio::time::timeout(READINESS_TIMEOUT, check).await {
+            Err(_) => return Err(unavailable("The database does not answer within 2 s")),
+            Ok(Err(err)) => {
+                tracing::warn!(error = %err, "readiness: the database does not answer");
+                return Err(unavailable("The database does not answer"));
+            }
+            Ok(Ok(answer)) => answer,
+        };
+        if !writable {
+            return Err(unavailable("The database is a standby (read-only); the proxy has not moved to the primary"));
+        }
         if !pending.is_empty() {
             return Err(crate::Error::Unavailable(format!(
                 "The database lacks migrations {pending:?} of this version; run `passbook migrate`"

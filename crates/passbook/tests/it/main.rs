@@ -20,6 +20,7 @@ mod hardening;
 mod lifecycle;
 mod linking;
 mod operations;
+mod outages;
 mod partners;
 mod races;
 mod replicas;
