@@ -7,6 +7,7 @@
 mod camt;
 mod csv;
 mod mt940;
+mod ods_extent;
 mod ofx;
 pub mod pdf;
 mod spreadsheet;

@@ -50,6 +50,17 @@ fn sheet_with_cells(rng: &mut ChaCha8Rng) -> Vec<u8> {
     common::xlsx_package(&sheet)
 }
 
+/// An ODS grid just inside the limit: two values far apart, empty rows repeated between.
+fn spread_ods(rng: &mut ChaCha8Rng) -> Vec<u8> {
+    let columns = rng.random_range(2..256u32);
+    let rows = (1_450_000 / columns).min(99_000);
+    let cell = r#"<table:table-cell office:value-type="string"><text:p>1</text:p></table:table-cell>"#;
+    common::ods_package(&format!(
+        r#"<table:table-row>{cell}</table:table-row><table:table-row table:number-rows-repeated="{rows}"><table:table-cell table:number-columns-repeated="{columns}"/></table:table-row><table:table-row><table:table-cell table:number-columns-repeated="{}"/>{cell}</table:table-row>"#,
+        columns - 1
+    ))
+}
+
 fn dense_sheet(rng: &mut ChaCha8Rng) -> Vec<u8> {
     let rows = rng.random_range(1_000..60_000);
     let mut sheet = String::from(
@@ -146,8 +157,9 @@ fn endless_mt940(rng: &mut ChaCha8Rng) -> Vec<u8> {
 
 type Shape = fn(&mut ChaCha8Rng) -> Vec<u8>;
 
-const SHAPES: [(&str, &str, Shape); 10] = [
+const SHAPES: [(&str, &str, Shape); 11] = [
     ("far cells", "far.xlsx", sheet_with_cells),
+    ("spread ods", "spread.ods", spread_ods),
     ("dense sheet", "dense.xlsx", dense_sheet),
     ("operator flood", "ops.pdf", operator_flood),
     ("text-run flood", "runs.pdf", text_run_flood),

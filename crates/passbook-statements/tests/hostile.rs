@@ -128,3 +128,24 @@ fn every_reader_stops_at_the_deadline() {
         assert!(matches!(&refused, ReadError::Unsafe(m) if m.contains("longer than")), "{sample}: {refused:?}");
     }
 }
+
+/// An ODS whose rows repeat 400,000 times between two values (calamine would fill 80 million cells): refused from its extent, before
+/// calamine would build the grid between them; a small ODS statement still reads.
+#[test]
+fn an_ods_that_spreads_over_a_huge_grid_is_refused_before_it_is_read() {
+    let cell = |text: &str| {
+        format!(r#"<table:table-cell office:value-type="string"><text:p>{text}</text:p></table:table-cell>"#)
+    };
+    let row = |cells: &[&str]| {
+        format!("<table:table-row>{}</table:table-row>", cells.iter().map(|c| cell(c)).collect::<String>())
+    };
+    let statement = [row(&["Date", "Description", "Amount"]), row(&["2025-01-02", "Salary", "5000.00"])].concat();
+    assert_eq!(read(&common::ods_package(&statement), "ok.ods").unwrap(), 1);
+    let far = format!(
+        r#"{}<table:table-row table:number-rows-repeated="400000"><table:table-cell table:number-columns-repeated="200"/></table:table-row><table:table-row><table:table-cell table:number-columns-repeated="199"/>{}</table:table-row>"#,
+        row(&["Date"]),
+        cell("1")
+    );
+    let refused = read(&common::ods_package(&far), "far.ods").unwrap_err();
+    assert!(matches!(&refused, ReadError::Unsafe(m) if m.contains("more than 1500000 cells")), "{refused:?}");
+}
