@@ -13,6 +13,7 @@ pub mod pdf;
 mod spreadsheet;
 mod table;
 mod text;
+mod xls_extent;
 
 use passbook_domain::statement_file::*;
 

@@ -20,6 +20,8 @@ pub fn read(bytes: &[u8]) -> Result<StatementFile, ReadError> {
     if bytes.starts_with(b"PK") {
         check_archive(bytes)?;
         crate::ods_extent::check(bytes)?;
+    } else {
+        crate::xls_extent::check(bytes)?;
     }
     let mut workbook = open_workbook_auto_from_rs(Cursor::new(bytes))
         .map_err(|e| ReadError::Malformed(format!("the spreadsheet could not be opened: {e}")))?;

@@ -61,6 +61,14 @@ fn spread_ods(rng: &mut ChaCha8Rng) -> Vec<u8> {
     ))
 }
 
+/// A legacy `.xls` with two cells as far apart as its grid allows, the second just inside or
+/// past the limit.
+fn far_xls(rng: &mut ChaCha8Rng) -> Vec<u8> {
+    let column = rng.random_range(1..256u16);
+    let row = rng.random_range(1..65535u16);
+    common::xls_package(&[(0, 0, "Date"), (row, column, "1")])
+}
+
 fn dense_sheet(rng: &mut ChaCha8Rng) -> Vec<u8> {
     let rows = rng.random_range(1_000..60_000);
     let mut sheet = String::from(
@@ -157,8 +165,9 @@ fn endless_mt940(rng: &mut ChaCha8Rng) -> Vec<u8> {
 
 type Shape = fn(&mut ChaCha8Rng) -> Vec<u8>;
 
-const SHAPES: [(&str, &str, Shape); 11] = [
+const SHAPES: [(&str, &str, Shape); 12] = [
     ("far cells", "far.xlsx", sheet_with_cells),
+    ("far xls", "far.xls", far_xls),
     ("spread ods", "spread.ods", spread_ods),
     ("dense sheet", "dense.xlsx", dense_sheet),
     ("operator flood", "ops.pdf", operator_flood),

@@ -149,3 +149,20 @@ fn an_ods_that_spreads_over_a_huge_grid_is_refused_before_it_is_read() {
     let refused = read(&common::ods_package(&far), "far.ods").unwrap_err();
     assert!(matches!(&refused, ReadError::Unsafe(m) if m.contains("more than 1500000 cells")), "{refused:?}");
 }
+
+/// A legacy `.xls` naming cells `A1` and `IV65536` (calamine would fill 16.7 million cells when it
+/// opens the file): refused from its extent; a small `.xls` statement still reads.
+#[test]
+fn an_xls_that_spreads_over_a_huge_grid_is_refused_before_it_is_opened() {
+    let statement = [
+        (0, 0, "Date"),
+        (0, 1, "Description"),
+        (0, 2, "Amount"),
+        (1, 0, "2025-01-02"),
+        (1, 1, "Salary"),
+        (1, 2, "5000.5"),
+    ];
+    assert_eq!(read(&common::xls_package(&statement), "ok.xls").unwrap(), 1);
+    let refused = read(&common::xls_package(&[(0, 0, "Date"), (65535, 255, "1")]), "far.xls").unwrap_err();
+    assert!(matches!(&refused, ReadError::Unsafe(m) if m.contains("more than 1500000 cells")), "{refused:?}");
+}
