@@ -23,8 +23,9 @@ pub struct RateLimits {
     pub per_address: u32,
     /// Every request with one `mono-sec-key` or widget public key.
     pub per_key: u32,
-    /// From one address: new link sessions (the widget, the Partners API) and login or
-    /// one-time-code attempts. Keeps a public key from buying unlimited password guesses.
+    /// From one address: new link sessions (the widget, the Partners API), login or
+    /// one-time-code attempts, and statement uploads on the link page. Keeps a public key from
+    /// buying unlimited password guesses or statement reads.
     pub link_actions_per_address: u32,
     /// With one public key: new widget sessions (each may create a customer).
     pub widget_sessions_per_key: u32,
@@ -142,6 +143,7 @@ fn is_link_action(method: &Method, path: &str) -> bool {
         && !path.starts_with("/console")
         && (path.ends_with("/login")
             || path.ends_with("/challenge")
+            || (path.starts_with("/link/") && path.ends_with("/statement"))
             || path == "/v2/connect/session"
             || path == "/v2/connect/commit"
             || path == "/v2/connect/reauth/session")

@@ -16,7 +16,7 @@ pub fn read(bytes: &[u8]) -> Result<StatementFile, ReadError> {
         passbook_domain::read_deadline::check()?;
         let line = rows.len() + 1;
         let record = record.map_err(|e| ReadError::Malformed(format!("line {line}: {e}")))?;
-        cells.spend(record.iter().filter(|c| !c.is_empty()).count(), record.len(), &format!("line {line}"))?;
+        cells.spend(record.iter().filter(|c| !c.is_empty()).count(), record.len(), || format!("line {line}"))?;
         rows.push(record.iter().map(str::to_string).collect::<Vec<_>>());
     }
     table::read(&rows, FileFormat::Csv)

@@ -11,9 +11,10 @@ use crate::table;
 
 /// The most a spreadsheet may inflate to.
 const MAX_INFLATED: u64 = 64 * 1024 * 1024;
-/// The largest sheet read: a statement of 100,000 rows is years of a busy account, and no bank
-/// exports more than a few dozen columns. A cell beyond these is refused, not allocated for.
-const MAX_ROWS: u32 = 100_000;
+/// The largest sheet read: a statement of 100,000 rows (with its banner and header) is years of
+/// a busy account, and no bank exports more than a few dozen columns. A cell beyond these is
+/// refused, not allocated for (the cells kept are capped apart, by `table::MAX_CELLS`).
+const MAX_ROWS: u32 = 200_000;
 const MAX_COLUMNS: u32 = 256;
 
 pub fn read(bytes: &[u8]) -> Result<StatementFile, ReadError> {
@@ -63,7 +64,7 @@ fn sparse_rows<RS: std::io::Read + std::io::Seek>(
             continue;
         }
         let (row, column) = cell.get_position();
-        budget.spend(1, 0, &format!("the sheet '{name}' at row {}", row + 1))?;
+        budget.spend(1, 0, || format!("the sheet '{name}' at row {}", row + 1))?;
         if row >= MAX_ROWS || column >= MAX_COLUMNS {
             return Err(ReadError::Unsafe(format!(
                 "the sheet '{name}' has a value at row {} column {}, beyond the {MAX_ROWS} rows and {MAX_COLUMNS} \

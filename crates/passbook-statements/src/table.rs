@@ -36,17 +36,20 @@ pub(crate) struct CellBudget {
 }
 
 impl CellBudget {
-    pub(crate) fn spend(&mut self, cells: usize, columns: usize, at: &str) -> Result<(), ReadError> {
+    /// `at` names the place, for the refusal only (it is not worked out otherwise).
+    pub(crate) fn spend(&mut self, cells: usize, columns: usize, at: impl FnOnce() -> String) -> Result<(), ReadError> {
         if columns > MAX_LINE_COLUMNS {
             return Err(ReadError::Unsafe(format!(
-                "{at} has {columns} columns; a statement has at most {MAX_LINE_COLUMNS}"
+                "{} has {columns} columns; a statement has at most {MAX_LINE_COLUMNS}",
+                at()
             )));
         }
         self.cells += cells;
         if self.cells > MAX_CELLS {
             return Err(ReadError::Unsafe(format!(
-                "it holds more than {MAX_CELLS} cells with a value (reached at {at}); a statement of 100,000 rows \
-                 holds fewer"
+                "it holds more than {MAX_CELLS} cells with a value (reached at {}); a statement of 100,000 rows \
+                 holds fewer",
+                at()
             )));
         }
         Ok(())
@@ -422,8 +425,9 @@ pub fn read(rows: &[Vec<String>], format: FileFormat) -> Result<StatementFile, R
     for (i, row) in body.iter().enumerate() {
         passbook_domain::read_deadline::check()?;
         let line = start + i + 1;
-        let text = row.join(" ");
+        // The line's text, for the report, only for a line passed over.
         let mut skip = |reason: &str| {
+            let text = row.join(" ");
             if skipped.len() < MAX_SKIPPED_LINES && !text.trim().is_empty() {
                 skipped.push(SkippedLine::new(line.to_string(), &text, reason));
             }
@@ -456,10 +460,11 @@ pub fn read(rows: &[Vec<String>], format: FileFormat) -> Result<StatementFile, R
         };
         // `Opening Balance` or `Balance B/F` on a dated row of its own: a balance, not money
         // moving.
-        if let Some(kind) = balance_kind(&narration)
-            && [columns.amount, columns.debit, columns.credit]
-                .iter()
-                .all(|c| cell(row, *c).is_empty() || parse_amount(&cell(row, *c), decimal) == Some(0))
+        // (The amounts first: they rule out almost every row at once.)
+        if [columns.amount, columns.debit, columns.credit]
+            .iter()
+            .all(|c| cell(row, *c).is_empty() || parse_amount(&cell(row, *c), decimal) == Some(0))
+            && let Some(kind) = balance_kind(&narration)
         {
             let stated = columns.balance.map(|c| cell(row, Some(c))).and_then(|v| parse_amount(&v, decimal));
             if let Some(amount) = stated {

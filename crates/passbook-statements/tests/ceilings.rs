@@ -112,13 +112,13 @@ fn operator_flood(rng: &mut ChaCha8Rng) -> Vec<u8> {
 }
 
 fn text_run_flood(rng: &mut ChaCha8Rng) -> Vec<u8> {
-    let runs = rng.random_range(1_000..100_000);
+    let runs = rng.random_range(1_000..45_000);
     let mut content = String::from("BT /F1 8 Tf\n");
     for i in 0..runs {
         content.push_str(&format!("1 0 0 1 {} {} Tm (02/01/2025 x 1,000.00) Tj\n", i % 500, i % 800));
     }
     content.push_str("ET\n");
-    pdf(rng.random_range(1..20), content.into_bytes(), true)
+    pdf(rng.random_range(1..60), content.into_bytes(), true)
 }
 
 fn deep_camt(rng: &mut ChaCha8Rng) -> Vec<u8> {

@@ -71,7 +71,7 @@ impl Dispatcher {
         }
         let http = builder.build().expect("the webhook HTTP client builds");
         let (settled, finished) = mpsc::unbounded_channel();
-        let settler = tokio::spawn(settle(passbook.clone(), finished));
+        let settler = tokio::spawn(settle(passbook.clone(), finished, options.lease / 2));
         let slots = Arc::new(Semaphore::new(options.concurrency));
         Self { passbook, http, slots, options: Arc::new(options), settled, settler }
     }
@@ -138,12 +138,14 @@ impl Dispatcher {
 /// Records finished deliveries: whatever has finished by the time the previous batch was
 /// written goes in one transaction (a profile of the dispatcher showed its time going to the
 /// database round trips of one transaction per delivery). Slots are freed once their delivery
-/// is recorded, so that the per-app limit counts every unrecorded delivery.
-async fn settle(passbook: Passbook, mut finished: mpsc::UnboundedReceiver<Settled>) {
+/// is recorded, so that the per-app limit counts every unrecorded delivery. With the database
+/// unavailable (a failover), recording is tried again for up to `patience` (half the lease), so
+/// that a delivery made is not made again because it could not be written down.
+async fn settle(passbook: Passbook, mut finished: mpsc::UnboundedReceiver<Settled>, patience: Duration) {
     let mut batch = Vec::new();
     while finished.recv_many(&mut batch, 256).await > 0 {
         let (records, permits): (Vec<DeliveryRecord>, Vec<OwnedSemaphorePermit>) = batch.drain(..).unzip();
-        if let Err(err) = passbook.store.record_deliveries(&records).await {
+        if let Err(err) = record_patiently(&passbook, &records, patience).await {
             // One record the database refuses (its event unlinked meanwhile, say) must not cost
             // the others theirs: one by one, each that can be recorded is.
             tracing::warn!(deliveries = records.len(), error = %err, "recording deliveries one by one");
@@ -157,6 +159,26 @@ async fn settle(passbook: Passbook, mut finished: mpsc::UnboundedReceiver<Settle
         drop(permits);
         // The next events of the same accounts may now be due.
         passbook.work.events.notify_one();
+    }
+}
+
+/// Records the batch, trying again while the database is unavailable, for up to `patience`.
+async fn record_patiently(
+    passbook: &Passbook,
+    records: &[DeliveryRecord],
+    patience: Duration,
+) -> passbook_domain::Result<()> {
+    let give_up = tokio::time::Instant::now() + patience;
+    let mut pause = Duration::from_millis(100);
+    loop {
+        match passbook.store.record_deliveries(records).await {
+            Err(passbook_domain::Error::Unavailable(why)) if tokio::time::Instant::now() + pause < give_up => {
+                tracing::warn!(deliveries = records.len(), %why, "recording deliveries again once the database is back");
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(2));
+            }
+            other => return other,
+        }
     }
 }
 

@@ -36,8 +36,29 @@ impl Passbook {
         self.store.begin_idempotent(&app.id, key, fingerprint, now, lock, expired).await
     }
 
-    /// Keeps the answer for replay; transient failures (`None`) free the key for a retry.
+    /// Keeps the answer for replay; transient failures (`None`) free the key for a retry. With
+    /// the database unavailable (the usual reason a request failed), it is tried again in the
+    /// background until the key's running lock would have freed it anyway, so that the client's
+    /// retry is not told the request is still running.
     pub async fn finish_idempotent(&self, app: &App, key: &str, answer: Option<&StoredAnswer>) -> Result<()> {
-        self.store.finish_idempotent(&app.id, key, answer).await
+        match self.store.finish_idempotent(&app.id, key, answer).await {
+            Err(Error::Unavailable(why)) => {
+                tracing::warn!(%why, "an idempotency key is released once the database is back");
+                let (store, app_id, key, answer) =
+                    (self.store.clone(), app.id.clone(), key.to_string(), answer.cloned());
+                tokio::spawn(async move {
+                    let give_up =
+                        tokio::time::Instant::now() + std::time::Duration::from_millis(RUNNING_LOCK_MS as u64);
+                    while tokio::time::Instant::now() < give_up {
+                        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                        if store.finish_idempotent(&app_id, &key, answer.as_ref()).await.is_ok() {
+                            return;
+                        }
+                    }
+                });
+                Ok(())
+            }
+            other => other,
+        }
     }
 }

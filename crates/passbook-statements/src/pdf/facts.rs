@@ -37,15 +37,16 @@ pub(super) const STOPS: &[&str] = &["subtotal", "total", "summe", "page ", "seit
 /// The balance label in a line and where it ends. Spaces are ignored in the match, because text
 /// layers made by OCR break words (`LAST MO NTH'S BALANCE`).
 pub(super) fn label(text: &str) -> Option<(Label, usize)> {
+    // The labels without their spaces, worked out once (this runs for every line of a PDF).
+    static SQUEEZED: std::sync::LazyLock<[Vec<String>; 2]> = std::sync::LazyLock::new(|| {
+        let squeeze = |labels: &[&str]| -> Vec<String> {
+            labels.iter().map(|l| l.chars().filter(|c| !c.is_whitespace()).collect()).collect()
+        };
+        [squeeze(OPENING), squeeze(CLOSING)]
+    });
     let squeezed: String = text.to_lowercase().chars().filter(|c| !c.is_whitespace()).collect();
-    for (labels, kind) in [(OPENING, Label::Opening), (CLOSING, Label::Closing)] {
-        let end = labels
-            .iter()
-            .filter_map(|l| {
-                let l: String = l.chars().filter(|c| !c.is_whitespace()).collect();
-                squeezed.find(&l).map(|i| i + l.len())
-            })
-            .min();
+    for (labels, kind) in SQUEEZED.iter().zip([Label::Opening, Label::Closing]) {
+        let end = labels.iter().filter_map(|l| squeezed.find(l.as_str()).map(|i| i + l.len())).min();
         if let Some(end) = end {
             // Back to a position in the original text: past `end` non-space characters.
             let mut seen = 0;
@@ -114,9 +115,10 @@ pub(super) fn row_date(text: &str, latest: Option<Timestamp>, month_first: bool)
 }
 
 /// The latest full date written anywhere in the document (the statement's end, or its date).
-pub(super) fn latest_date(text: &[String]) -> Option<Timestamp> {
+pub(super) fn latest_date(text: &[String]) -> Result<Option<Timestamp>, passbook_domain::statement_file::ReadError> {
     let mut latest: Option<Timestamp> = None;
     for line in text {
+        passbook_domain::read_deadline::check()?;
         let words: Vec<&str> = line.split_whitespace().collect();
         for (i, word) in words.iter().enumerate() {
             let w = word.trim_matches(|c: char| !c.is_ascii_alphanumeric());
@@ -130,7 +132,7 @@ pub(super) fn latest_date(text: &[String]) -> Option<Timestamp> {
             }
         }
     }
-    latest
+    Ok(latest)
 }
 
 /// `01 AUG 23`, `1 August 2023`.
@@ -211,7 +213,8 @@ pub(super) fn labelled(text: &[String], labels: &[&str]) -> Option<String> {
                 && (value.bytes().filter(u8::is_ascii_digit).count() >= 4
                     || *label == "name"
                     || label.contains("holder")
-                    || label.contains("account name"))
+                    || label.contains("account name")
+                    || label.contains("customer name"))
             {
                 return Some(if label.contains("name") || label.contains("holder") {
                     rest.split("  ").next().unwrap_or(rest).trim().to_string()

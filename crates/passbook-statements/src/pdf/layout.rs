@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use lopdf::content::Content;
 use lopdf::{Document, Encoding, Object};
+use passbook_domain::statement_file::ReadError;
 
 /// A word and where it starts on the page (PDF units, origin bottom left).
 #[derive(Debug, Clone)]
@@ -32,15 +33,16 @@ impl Line {
     }
 }
 
-/// The most decompressed content a page may have, and the whole document (a bound against
-/// compression bombs, and against many pages sharing one huge content stream). A statement's
-/// page is tens of kilobytes.
+/// The most decompressed content a page may have (what one page's decoding holds in memory at
+/// once), and the whole document (a bound against many pages sharing one huge content stream).
+/// A statement's page is tens of kilobytes; a 100,000-row statement about 2,200 pages and 40 MB.
 const MAX_PAGE_CONTENT: usize = 2 * 1024 * 1024;
-const MAX_DOCUMENT_CONTENT: usize = 24 * 1024 * 1024;
-/// The most drawing operators and text runs a document may have before it is refused.
-const MAX_OPERATIONS: usize = 2_000_000;
-const MAX_RUNS: usize = 500_000;
-const MAX_PAGES: usize = 2_000;
+const MAX_DOCUMENT_CONTENT: usize = 96 * 1024 * 1024;
+/// The most drawing operators, and text runs (kept until the pages are read: about 100 bytes
+/// each), a document may have before it is refused.
+const MAX_OPERATIONS: usize = 8_000_000;
+const MAX_RUNS: usize = 1_000_000;
+const MAX_PAGES: usize = 10_000;
 
 type Matrix = [f32; 6];
 const IDENTITY: Matrix = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
@@ -116,7 +118,10 @@ pub fn lines(doc: &Document) -> Result<Vec<Line>, LayoutError> {
 }
 
 fn past_deadline() -> Result<(), LayoutError> {
-    passbook_domain::read_deadline::check().map_err(|e| LayoutError::Limit(e.to_string()))
+    passbook_domain::read_deadline::check().map_err(|e| match e {
+        ReadError::Unsafe(why) => LayoutError::Limit(why),
+        other => LayoutError::Limit(other.to_string()),
+    })
 }
 
 /// What is left of the document's allowance of content and operators.

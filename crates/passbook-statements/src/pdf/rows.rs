@@ -105,11 +105,14 @@ pub fn read(bytes: &[u8], password: Option<&str>) -> Result<StatementFile, ReadE
     }
     let text: Vec<String> = lines.iter().map(Line::text).collect();
     let lower = text.join("\n").to_lowercase();
-    let latest = facts::latest_date(&text);
+    let latest = facts::latest_date(&text)?;
     let (header_at, columns) = find_header(&lines, latest)?;
     let card = lower.contains("credit card") || lower.contains("card number") || lower.contains("minimum due");
-    let amount_like: Vec<String> =
-        lines.iter().flat_map(tokens).map(|t| t.text).filter(|t| is_amount_like(t)).collect();
+    let mut amount_like: Vec<String> = Vec::new();
+    for line in &lines {
+        passbook_domain::read_deadline::check()?;
+        amount_like.extend(tokens(line).into_iter().map(|t| t.text).filter(|t| is_amount_like(t)));
+    }
     let decimal = decimal_separator(amount_like.iter().map(String::as_str));
     let currency = facts::currency(&lines[header_at], &text.join("\n"));
     let table = Table::new(columns, decimal, latest, currency.as_deref() == Some("USD"), card);
@@ -136,10 +139,10 @@ pub fn read(bytes: &[u8], password: Option<&str>) -> Result<StatementFile, ReadE
     let account = FileAccount {
         account_number: facts::labelled(
             &text,
-            &["account number", "account no", "a/c no", "kontonummer", "iban", "card number"],
+            &["account number", "account no", "a/c no", "nuban", "wallet number", "kontonummer", "iban", "card number"],
         )
         .or_else(|| if card { text.iter().find_map(|l| facts::card_number(l)) } else { None }),
-        holder: facts::labelled(&text, &["account holder", "account name", "name"]),
+        holder: facts::labelled(&text, &["account holder", "account name", "customer name", "name"]),
         currency,
         kind: card.then(|| "CREDITCARD".to_string()),
         opening: opening.map(|amount| StatedBalance { amount, date: None }),
@@ -154,11 +157,20 @@ pub fn read(bytes: &[u8], password: Option<&str>) -> Result<StatementFile, ReadE
 /// statement repeats its header on every page, and the best-placed copy may be a later page's:
 /// the table starts at the first copy).
 fn find_header(lines: &[Line], latest: Option<Timestamp>) -> Result<(usize, Vec<Column>), ReadError> {
-    let best = lines
-        .iter()
-        .enumerate()
-        .filter_map(|(i, l)| header(l).map(|c| (i, c)))
-        .max_by_key(|(i, columns)| (dated_lines_below(&lines[i + 1..], columns, latest), std::cmp::Reverse(*i)));
+    let mut best: Option<(usize, Vec<Column>)> = None;
+    let mut best_score = (0, std::cmp::Reverse(0));
+    for (i, line) in lines.iter().enumerate() {
+        passbook_domain::read_deadline::check()?;
+        // A header names its columns; a line that starts with a number is a row.
+        if line.words.first().is_some_and(|w| w.text.starts_with(|c: char| c.is_ascii_digit())) {
+            continue;
+        }
+        let Some(columns) = header(line) else { continue };
+        let score = (dated_lines_below(&lines[i + 1..], &columns, latest), std::cmp::Reverse(i));
+        if best.is_none() || score > best_score {
+            (best, best_score) = (Some((i, columns)), score);
+        }
+    }
     let Some((best_at, columns)) = best else {
         return Err(ReadError::Unsupported(
             "No transaction table was found in this PDF (no header row naming a date and an amount column). \
@@ -193,10 +205,10 @@ fn dated_lines_below(lines: &[Line], columns: &[Column], latest: Option<Timestam
 /// 2025`, `Jan 02, 2025`) or run together (a text layer that split `02/01/2025` in pieces).
 fn leading_date(words: &[&str], latest: Option<Timestamp>, month_first: bool) -> Option<(Timestamp, usize)> {
     (1..=words.len().min(3)).find_map(|n| {
-        let spaced = words[..n].join(" ");
-        row_date(&spaced, latest, month_first)
-            .or_else(|| row_date(&words[..n].concat(), latest, month_first))
-            .map(|d| (d, n))
+        // Words with a month's name are joined with spaces; digits run together.
+        let named = words[..n].iter().any(|w| w.bytes().any(|b| b.is_ascii_alphabetic()));
+        let text = if named { words[..n].join(" ") } else { words[..n].concat() };
+        row_date(&text, latest, month_first).map(|d| (d, n))
     })
 }
 
@@ -427,11 +439,12 @@ impl Rows {
     }
 
     fn line(&mut self, table: &Table, line: &Line, text: &str) {
-        if header(line).is_some() {
+        let cells = table.cells(line);
+        // A header repeated on a later page (a row, which starts with its date, is not one).
+        if cells.date.is_none() && header(line).is_some() {
             self.close_open();
             return;
         }
-        let cells = table.cells(line);
         let at = format!("page {} line {}", line.page + 1, line.y.round());
         let amount = cells.amount(table.card);
         match (cells.date, amount, cells.balance) {

@@ -265,7 +265,7 @@ pub fn layouts() -> Vec<Layout> {
             amounts: SplitNaira,
             newest_first: true,
             opening_row: None,
-            banner: &[("Account Name", "{name}"), ("Account Number", "{number}"), ("Opening Balance", "{opening}")],
+            banner: &[("Customer Name", "{name}"), ("NUBAN", "{number}"), ("Opening Balance", "{opening}")],
         },
         Layout {
             name: "opay",

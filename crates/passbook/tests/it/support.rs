@@ -503,6 +503,15 @@ pub struct Process {
     pub base: String,
 }
 
+/// A process outlives no test: dropped, it is killed (a test that fails half-way leaves none
+/// behind either).
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// Starts `passbook serve` (or, with `worker` first in `extra`, `passbook worker`) with short
 /// leases, and waits until it is ready.
 pub fn serve(db: &str, key: &str, extra: &[&str]) -> Process {
