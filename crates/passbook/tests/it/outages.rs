@@ -1,8 +1,10 @@
 //! PostgreSQL going away under a running server, through a TCP proxy the test can cut (every
 //! connection closed, new ones refused) and restore: requests answer 503 with `Retry-After` in
 //! the failed envelope (never 500), readiness fails within its 2 s, shutdown keeps its grace,
-//! and service comes back by itself. And behind pgbouncer in transaction mode (when
-//! `PASSBOOK_TEST_PGBOUNCER_URL` names one), with prepared statements off, a link goes through.
+//! and service comes back by itself. Pointed at a real streaming standby and back (when
+//! `PASSBOOK_TEST_STANDBY_URL` names one), the standby is noticed and its connections left. And
+//! behind pgbouncer in transaction mode (when `PASSBOOK_TEST_PGBOUNCER_URL` names one), with
+//! prepared statements off, a link goes through.
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -15,10 +17,12 @@ use tokio::sync::watch;
 
 use crate::support::*;
 
-/// Forwards connections to `upstream` until cut; while cut, refuses new ones.
+/// Forwards connections to its upstream until cut; while cut, refuses new ones. The upstream
+/// can change (a failover): connections made before keep going where they went.
 struct Cuttable {
     addr: SocketAddr,
     cut: Arc<AtomicBool>,
+    upstream: Arc<std::sync::Mutex<SocketAddr>>,
     /// Bumped to close every forwarded connection.
     generation: watch::Sender<u64>,
 }
@@ -28,14 +32,16 @@ impl Cuttable {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let cut = Arc::new(AtomicBool::new(false));
+        let upstream = Arc::new(std::sync::Mutex::new(upstream));
         let (generation, _) = watch::channel(0u64);
-        let (is_cut, closing) = (cut.clone(), generation.clone());
+        let (is_cut, closing, target) = (cut.clone(), generation.clone(), upstream.clone());
         tokio::spawn(async move {
             while let Ok((mut client, _)) = listener.accept().await {
                 if is_cut.load(Ordering::SeqCst) {
                     continue; // dropped: the connection is closed at once
                 }
                 let mut closed = closing.subscribe();
+                let upstream = *target.lock().unwrap();
                 tokio::spawn(async move {
                     let Ok(mut server) = TcpStream::connect(upstream).await else { return };
                     tokio::select! {
@@ -45,12 +51,22 @@ impl Cuttable {
                 });
             }
         });
-        Self { addr, cut, generation }
+        Self { addr, cut, upstream, generation }
+    }
+
+    /// New connections go to `upstream` from now on.
+    fn route_to(&self, upstream: SocketAddr) {
+        *self.upstream.lock().unwrap() = upstream;
+    }
+
+    /// Closes every forwarded connection (new ones are still taken).
+    fn close_connections(&self) {
+        self.generation.send_modify(|g| *g += 1);
     }
 
     fn cut(&self) {
         self.cut.store(true, Ordering::SeqCst);
-        self.generation.send_modify(|g| *g += 1);
+        self.close_connections();
     }
 
     fn restore(&self) {
@@ -175,4 +191,73 @@ async fn behind_pgbouncer_in_transaction_mode_a_link_goes_through() {
     }
     receiver.wait_for("mono.events.account_connected", 1).await;
     assert_eq!(http.get(format!("{}/readyz", server.base)).send().await.unwrap().status(), 200);
+}
+
+/// A proxy that leads to a standby (it has not moved yet, or moved too early): readiness says
+/// so, writes answer 503 (never 500). Then the proxy moves back to the primary without cutting
+/// the sessions it made to the standby, as HAProxy does without `on-marked-down
+/// shutdown-sessions`: the first write refused as read-only drops every older connection and
+/// runs again on the primary, so writes succeed, and readiness comes back.
+#[tokio::test]
+async fn a_proxy_that_leads_to_a_standby_is_noticed_and_left() {
+    let Ok(standby) = std::env::var("PASSBOOK_TEST_STANDBY_URL") else { return };
+    if !on_postgres() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let direct = fresh_database(&dir).await;
+    let proxy = Cuttable::start(upstream(&direct)).await;
+    // No workers: their writes would meet the standby too, at moments the test does not choose.
+    let t = TestApp::spawn_with(|c| {
+        c.database_url = through(&direct, proxy.addr);
+        c.workers = false;
+    })
+    .await;
+    let initiate = |n: usize| {
+        t.http
+            .post(format!("{}/v2/accounts/initiate", t.base))
+            .header("mono-sec-key", t.key())
+            .json(&json!({"customer": {"name": "Ada", "email": format!("ada{n}@example.ng")}, "scope": "auth"}))
+            .send()
+    };
+    assert_eq!(initiate(0).await.unwrap().status(), 200);
+    // The standby has replayed the schema and the app by now (streaming replication, loopback).
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    proxy.route_to(upstream(&standby));
+    proxy.close_connections();
+    let ready = t.http.get(format!("{}/readyz", t.base)).send().await.unwrap();
+    let (status, headers) = (ready.status(), ready.headers().clone());
+    let body: serde_json::Value = ready.json().await.unwrap();
+    assert_unavailable(status, &headers, &body);
+    assert!(body["message"].as_str().unwrap().contains("standby"), "{body}");
+    for n in 1..4 {
+        let res = initiate(n).await.unwrap();
+        let (status, headers) = (res.status(), res.headers().clone());
+        assert_unavailable(status, &headers, &res.json().await.unwrap());
+    }
+
+    // Reads work on the standby, and fill the pool with connections to it made after the last
+    // refused write: those are the ones a proxy leaves behind when it moves.
+    let reads: Vec<_> = (0..6)
+        .map(|_| {
+            let request = t.http.get(format!("{}/v2/accounts", t.base)).header("mono-sec-key", t.key());
+            tokio::spawn(async move { request.send().await.unwrap().status() })
+        })
+        .collect();
+    for read in reads {
+        assert_eq!(read.await.unwrap(), 200);
+    }
+
+    proxy.route_to(upstream(&direct));
+    let writes: Vec<_> = (10..18).map(initiate).collect();
+    for write in writes {
+        let res = write.await.unwrap();
+        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    }
+    let back = Instant::now();
+    while t.http.get(format!("{}/readyz", t.base)).send().await.unwrap().status() != 200 {
+        assert!(back.elapsed() < Duration::from_secs(10), "readiness comes back with the primary");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
