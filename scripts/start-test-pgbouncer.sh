@@ -25,7 +25,7 @@ pidfile = $dir/pgbouncer.pid
 INI
 chown -R postgres:postgres "$dir"
 if ! { [ -f "$dir/pgbouncer.pid" ] && kill -0 "$(cat "$dir/pgbouncer.pid")" 2>/dev/null; }; then
-  runuser -u postgres -- pgbouncer -d "$dir/pgbouncer.ini"
+  runuser -u postgres -- "$(command -v pgbouncer || echo /usr/sbin/pgbouncer)" -d "$dir/pgbouncer.ini"
 fi
 for _ in $(seq 50); do
   (exec 3<>/dev/tcp/127.0.0.1/6435) 2>/dev/null && break
