@@ -19,6 +19,7 @@ auth_type = any
 pool_mode = transaction
 default_pool_size = 4
 max_client_conn = 400
+server_idle_timeout = 10
 ignore_startup_parameters = extra_float_digits
 logfile = $dir/pgbouncer.log
 pidfile = $dir/pgbouncer.pid

@@ -20,6 +20,6 @@ fi
 leftovers=$(runuser -u postgres -- "$bin/psql" -h 127.0.0.1 -p 5433 -U postgres -At \
   -c "SELECT datname FROM pg_database WHERE datname LIKE 'passbook_test_%'")
 for db in $leftovers; do
-  runuser -u postgres -- "$bin/dropdb" -h 127.0.0.1 -p 5433 -U postgres --if-exists "$db"
+  runuser -u postgres -- "$bin/dropdb" -h 127.0.0.1 -p 5433 -U postgres --if-exists --force "$db"
 done
 echo "postgres://postgres@127.0.0.1:5433/postgres"
