@@ -25,7 +25,7 @@ pub enum Scenario {
     Outage,
 }
 
-/// (username, scenario, what it does): the table the README and `GET /v2/connect/sandbox` show.
+/// (username, scenario, what it does): the table `docs/sandbox.md` and `GET /v2/connect/sandbox` show.
 pub const SCENARIOS: &[(&str, Scenario, &str)] = &[
     ("user_good", Scenario::Good, "One account; data AVAILABLE"),
     ("user_multi", Scenario::MultipleAccounts, "Three accounts to choose from; data AVAILABLE"),

@@ -1,7 +1,7 @@
 //! The operator console in headless Chromium: the owner sets up Passbook through the setup link
 //! and walks every page and action; an admin, a developer and a viewer join by invitation and
 //! see what their role allows; a session copied into another browser is refused. Screenshots of
-//! each page go to `target/screenshots/console-*/` (the README's come from there).
+//! each page go to `target/screenshots/console-*/` (the guides' screenshots in `docs/screenshots/` come from there).
 use std::time::Duration;
 
 use fantoccini::Locator;
