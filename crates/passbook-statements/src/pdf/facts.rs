@@ -3,12 +3,8 @@
 use passbook_domain::Timestamp;
 
 use super::Line;
+use crate::table::BalanceLabel;
 use crate::text::{DateOrder, date_order, day, parse_amount, parse_date};
-
-pub(super) enum Label {
-    Opening,
-    Closing,
-}
 
 const OPENING: &[&str] = &[
     "opening balance",
@@ -36,7 +32,7 @@ pub(super) const STOPS: &[&str] = &["subtotal", "total", "summe", "page ", "seit
 
 /// The balance label in a line and where it ends. Spaces are ignored in the match, because text
 /// layers made by OCR break words (`LAST MO NTH'S BALANCE`).
-pub(super) fn label(text: &str) -> Option<(Label, usize)> {
+pub(super) fn label(text: &str) -> Option<(BalanceLabel, usize)> {
     // The labels without their spaces, worked out once (this runs for every line of a PDF).
     static SQUEEZED: std::sync::LazyLock<[Vec<String>; 2]> = std::sync::LazyLock::new(|| {
         let squeeze = |labels: &[&str]| -> Vec<String> {
@@ -45,7 +41,7 @@ pub(super) fn label(text: &str) -> Option<(Label, usize)> {
         [squeeze(OPENING), squeeze(CLOSING)]
     });
     let squeezed: String = text.to_lowercase().chars().filter(|c| !c.is_whitespace()).collect();
-    for (labels, kind) in SQUEEZED.iter().zip([Label::Opening, Label::Closing]) {
+    for (labels, kind) in SQUEEZED.iter().zip([BalanceLabel::Opening, BalanceLabel::Closing]) {
         let end = labels.iter().filter_map(|l| squeezed.find(l.as_str()).map(|i| i + l.len())).min();
         if let Some(end) = end {
             // Back to a position in the original text: past `end` non-space characters.

@@ -10,7 +10,7 @@
 use passbook_domain::Timestamp;
 use passbook_domain::statement_file::*;
 
-use super::facts::{self, Label, STOPS, is_amount_like, row_date};
+use super::facts::{self, STOPS, is_amount_like, row_date};
 use super::{Line, Word};
 use crate::table::{BalanceLabel, Role, balance_kind, role};
 use crate::text::{clean, decimal_separator, is_time, parse_amount};
@@ -104,7 +104,8 @@ pub fn read(bytes: &[u8], password: Option<&str>) -> Result<StatementFile, ReadE
         return Err(ReadError::NoTextLayer);
     }
     let text: Vec<String> = lines.iter().map(Line::text).collect();
-    let lower = text.join("\n").to_lowercase();
+    let joined = text.join("\n");
+    let lower = joined.to_lowercase();
     let latest = facts::latest_date(&text)?;
     let (header_at, columns) = find_header(&lines, latest)?;
     let card = lower.contains("credit card") || lower.contains("card number") || lower.contains("minimum due");
@@ -114,7 +115,7 @@ pub fn read(bytes: &[u8], password: Option<&str>) -> Result<StatementFile, ReadE
         amount_like.extend(tokens(line).into_iter().map(|t| t.text).filter(|t| is_amount_like(t)));
     }
     let decimal = decimal_separator(amount_like.iter().map(String::as_str));
-    let currency = facts::currency(&lines[header_at], &text.join("\n"));
+    let currency = facts::currency(&lines[header_at], &joined);
     let table = Table::new(columns, decimal, latest, currency.as_deref() == Some("USD"), card);
     let mut rows = Rows::new(line_step(&lines[header_at..]));
     for (i, line) in lines.iter().enumerate() {
@@ -127,12 +128,10 @@ pub fn read(bytes: &[u8], password: Option<&str>) -> Result<StatementFile, ReadE
             rows.line(&table, line, &text[i]);
         }
     }
-    let Rows { rows, opening, closing, mut skipped, .. } = rows.finish();
-    for page in without_text {
-        let why = "the page has no text layer (a scanned image): its rows, if any, could not be read";
-        skipped.insert(0, SkippedLine::new(format!("page {}", page + 1), "", why));
-    }
-    skipped.truncate(MAX_SKIPPED_LINES);
+    let Rows { rows, opening, closing, skipped: lines_skipped, .. } = rows.finish();
+    let why = "the page has no text layer (a scanned image): its rows, if any, could not be read";
+    let pages_skipped = without_text.into_iter().map(|page| SkippedLine::new(format!("page {}", page + 1), "", why));
+    let skipped: Vec<SkippedLine> = pages_skipped.chain(lines_skipped).take(MAX_SKIPPED_LINES).collect();
     if rows.is_empty() && opening.is_none() && closing.is_none() {
         return Err(ReadError::NothingFound("the PDF's table holds no dated rows with amounts".into()));
     }
@@ -301,11 +300,12 @@ impl Table {
                 continue;
             }
             last_money = None;
-            if (is_amount_like(&t.text) || in_money)
+            let amount_like = is_amount_like(&t.text);
+            if (amount_like || in_money)
                 && let Some(value) = parse_amount(t.text.trim_start_matches("S$"), self.decimal)
                     .filter(|_| t.text.bytes().any(|b| b.is_ascii_digit()))
             {
-                let column = if is_amount_like(&t.text) { self.amount_column(t) } else { span.as_ref() };
+                let column = if amount_like { self.amount_column(t) } else { span.as_ref() };
                 if let Some(column) = column {
                     let value = if t.text.starts_with('(') { -value.abs() } else { value };
                     cells.put(column.role, value);
@@ -391,28 +391,32 @@ struct Rows {
     /// rows is a page's carried-forward balance (`Balance C/F`, `Balance B/F`), not the
     /// statement's; an opening balance counts before the first row or in a summary after the
     /// last (`ALTER KONTOSTAND`), a closing one after the last.
-    in_table: Vec<(Label, i64, usize)>,
+    in_table: Vec<(BalanceLabel, i64, usize)>,
     /// The row that following lines may continue, and where its last line was.
     open: Option<Open>,
     step: f32,
     skipped: Vec<SkippedLine>,
 }
 
-#[derive(Clone, Copy)]
 enum Target {
     Row(usize),
     /// A dated line with a balance and no amount: an opening or closing balance when its
     /// (maybe wrapped) narration says so.
-    Balance,
+    Balance {
+        narration: String,
+        balance: i64,
+    },
 }
 
 struct Open {
     target: Target,
     page: usize,
     y: f32,
-    narration: String,
-    balance: i64,
-    at: String,
+}
+
+/// Where a line is, for the report: `page 2 line 540`.
+fn place(page: usize, y: f32) -> String {
+    format!("page {} line {}", page + 1, y.round())
 }
 
 impl Rows {
@@ -429,11 +433,11 @@ impl Rows {
     }
 
     /// A labelled balance, in the banner above the table or inside it.
-    fn stated_balance(&mut self, kind: Label, amount: i64, in_banner: bool) {
+    fn stated_balance(&mut self, kind: BalanceLabel, amount: i64, in_banner: bool) {
         self.close_open();
         match (kind, in_banner) {
-            (Label::Opening, true) => self.opening = self.opening.or(Some(amount)),
-            (Label::Closing, true) => self.closing = Some(amount),
+            (BalanceLabel::Opening, true) => self.opening = self.opening.or(Some(amount)),
+            (BalanceLabel::Closing, true) => self.closing = Some(amount),
             (kind, false) => self.in_table.push((kind, amount, self.rows.len())),
         }
     }
@@ -445,55 +449,47 @@ impl Rows {
             self.close_open();
             return;
         }
-        let at = format!("page {} line {}", line.page + 1, line.y.round());
         let amount = cells.amount(table.card);
+        let (page, y) = (line.page, line.y);
         match (cells.date, amount, cells.balance) {
             (Some(date), Some(amount), balance) => {
                 self.close_open();
                 let narration = clean(&[cells.stray, cells.narration].concat().join(" "));
                 let reference = Some(clean(&cells.reference.join(" "))).filter(|r| !r.is_empty());
-                self.rows.push(FileRow { date, amount, narration: narration.clone(), reference, balance });
-                self.open = Some(Open {
-                    target: Target::Row(self.rows.len() - 1),
-                    page: line.page,
-                    y: line.y,
-                    narration,
-                    balance: 0,
-                    at,
-                });
+                self.rows.push(FileRow { date, amount, narration, reference, balance });
+                self.open = Some(Open { target: Target::Row(self.rows.len() - 1), page, y });
             }
             (Some(_), None, Some(balance)) => {
                 self.close_open();
                 let narration = clean(&[cells.stray, cells.narration].concat().join(" "));
-                self.open = Some(Open { target: Target::Balance, page: line.page, y: line.y, narration, balance, at });
+                self.open = Some(Open { target: Target::Balance { narration, balance }, page, y });
             }
             (Some(_), None, None) => {
                 self.close_open();
-                self.skip(at, text, "a dated line with no amount");
+                self.skip(place(page, y), text, "a dated line with no amount");
             }
             (None, None, None) if cells.stray.is_empty() && self.continues(line) => {
                 let open = self.open.as_mut().expect("continues an open row");
-                open.y = line.y;
+                open.y = y;
                 let more = cells.narration.join(" ");
-                if more.is_empty() && cells.reference.is_empty() {
-                    return;
-                }
-                if !more.is_empty() {
-                    open.narration = clean(&format!("{} {more}", open.narration));
-                }
-                if let Target::Row(i) = open.target {
-                    let row = &mut self.rows[i];
-                    row.narration = open.narration.clone();
-                    if !cells.reference.is_empty() {
-                        let reference =
-                            [row.reference.clone().unwrap_or_default(), cells.reference.join(" ")].join(" ");
-                        row.reference = Some(clean(&reference));
+                let narration = match &mut open.target {
+                    Target::Row(i) => {
+                        let row = &mut self.rows[*i];
+                        if !cells.reference.is_empty() {
+                            let reference = [row.reference.take().unwrap_or_default(), cells.reference.join(" ")];
+                            row.reference = Some(clean(&reference.join(" ")));
+                        }
+                        &mut row.narration
                     }
+                    Target::Balance { narration, .. } => narration,
+                };
+                if !more.is_empty() {
+                    *narration = clean(&format!("{narration} {more}"));
                 }
             }
             (None, Some(_), _) => {
                 self.close_open();
-                self.skip(at, text, "a line with an amount but no date");
+                self.skip(place(page, y), text, "a line with an amount but no date");
             }
             _ => self.close_open(),
         }
@@ -512,13 +508,10 @@ impl Rows {
     /// Ends the open row; a balance line whose narration names an opening or closing balance
     /// becomes one, any other is reported.
     fn close_open(&mut self) {
-        let Some(open) = self.open.take() else { return };
-        if let Target::Balance = open.target {
-            match balance_kind(&open.narration) {
-                Some(BalanceLabel::Opening) => self.stated_balance(Label::Opening, open.balance, false),
-                Some(BalanceLabel::Closing) => self.stated_balance(Label::Closing, open.balance, false),
-                None => self.skip(open.at, &open.narration, "a dated line with a balance but no amount"),
-            }
+        let Some(Open { target: Target::Balance { narration, balance }, page, y }) = self.open.take() else { return };
+        match balance_kind(&narration) {
+            Some(kind) => self.stated_balance(kind, balance, false),
+            None => self.skip(place(page, y), &narration, "a dated line with a balance but no amount"),
         }
     }
 
@@ -534,8 +527,9 @@ impl Rows {
         self.close_open();
         let all = self.rows.len();
         let outside = |above: usize| above == 0 || above == all;
-        let opening = self.in_table.iter().find(|(k, _, above)| matches!(k, Label::Opening) && outside(*above));
-        let closing = self.in_table.iter().rev().find(|(k, _, above)| matches!(k, Label::Closing) && *above == all);
+        let opening = self.in_table.iter().find(|(k, _, above)| matches!(k, BalanceLabel::Opening) && outside(*above));
+        let closing =
+            self.in_table.iter().rev().find(|(k, _, above)| matches!(k, BalanceLabel::Closing) && *above == all);
         self.opening = self.opening.or(opening.map(|(_, amount, _)| *amount));
         self.closing = self.closing.or(closing.map(|(_, amount, _)| *amount));
         self
