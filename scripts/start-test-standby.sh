@@ -10,7 +10,12 @@ if [ ! -f "$data/PG_VERSION" ]; then
   rm -rf "$data"
   mkdir -p "$data"
   chown postgres:postgres "$data"
-  runuser -u postgres -- "$bin/pg_basebackup" -h 127.0.0.1 -p 5433 -U postgres -D "$data" -R -X stream >/dev/null
+  # A replication slot keeps the primary's WAL until the standby has it: without one, a busy
+  # primary (the benchmarks) recycles segments the standby still needs, and it stops following.
+  runuser -u postgres -- "$bin/psql" -h 127.0.0.1 -p 5433 -U postgres -Atc \
+    "SELECT pg_drop_replication_slot('passbook_standby') FROM pg_replication_slots WHERE slot_name = 'passbook_standby'" >/dev/null
+  runuser -u postgres -- "$bin/pg_basebackup" -h 127.0.0.1 -p 5433 -U postgres -D "$data" -R -X stream \
+    -C -S passbook_standby >/dev/null
   chmod 700 "$data"
   rm -f "$data/server.log"
 fi

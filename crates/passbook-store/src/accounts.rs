@@ -233,6 +233,10 @@ struct VersionRow {
 pub(crate) async fn version(store: &SqlStore, app_id: &str, id: &str) -> StoreResult<Option<AccountVersion>> {
     const SQL: &str = "SELECT id, updated_at, transaction_count, data_status, auth_method, needs_reauth, \
         last_refreshed_at, last_failed_at, last_failure, next_refresh_at FROM accounts WHERE id = $1 AND app_id = $2";
+    if let Some(kept) = store.versions.as_ref().and_then(|versions| versions.get(app_id, id)) {
+        return Ok(Some(kept));
+    }
+    let mark = store.versions.as_ref().map(|versions| versions.mark());
     let row: Option<VersionRow> = match &store.inline {
         Some(inline) => inline.read(|db| {
             use rusqlite::OptionalExtension;
@@ -257,18 +261,23 @@ pub(crate) async fn version(store: &SqlStore, app_id: &str, id: &str) -> StoreRe
         })?,
         None => crate::sql::query_as(SQL).bind(id).bind(app_id).fetch_optional(&store.pool).await?,
     };
-    row.map(|row| {
-        let data_status = DataStatus::parse(&row.data_status)
-            .ok_or_else(|| StoreError::Corrupt(format!("account {}: data_status", row.id)))?;
-        Ok(AccountVersion {
-            id: row.id,
-            updated_at: Timestamp(row.updated_at),
-            transaction_count: row.transaction_count as u64,
-            data_status,
-            freshness: row.freshness.freshness(),
+    let version: Option<AccountVersion> = row
+        .map(|row| -> StoreResult<AccountVersion> {
+            let data_status = DataStatus::parse(&row.data_status)
+                .ok_or_else(|| StoreError::Corrupt(format!("account {}: data_status", row.id)))?;
+            Ok(AccountVersion {
+                id: row.id,
+                updated_at: Timestamp(row.updated_at),
+                transaction_count: row.transaction_count as u64,
+                data_status,
+                freshness: row.freshness.freshness(),
+            })
         })
-    })
-    .transpose()
+        .transpose()?;
+    if let (Some(versions), Some(mark), Some(version)) = (&store.versions, mark, &version) {
+        versions.keep(mark, app_id, version);
+    }
+    Ok(version)
 }
 
 pub(crate) async fn by_id(store: &SqlStore, id: &str) -> StoreResult<Option<Account>> {

@@ -28,6 +28,7 @@ mod sql;
 mod statements;
 mod sync;
 mod transactions;
+mod versions;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -174,6 +175,8 @@ pub struct SqlStore {
     /// The API's hottest reads on a SQLite file, run on the calling thread.
     inline: Option<Arc<inline::InlineReads>>,
     staleness: Arc<Staleness>,
+    /// Account versions kept on PostgreSQL, forgotten as changes are announced.
+    versions: Option<Arc<versions::VersionCache>>,
 }
 
 impl SqlStore {
@@ -260,7 +263,8 @@ impl SqlStore {
             })
             .connect(&url)
             .await?;
-        Ok(Self { pool, backend, vault, inline, staleness })
+        let versions = (backend == Backend::Postgres && !pooler).then(|| versions::VersionCache::start(url));
+        Ok(Self { pool, backend, vault, inline, staleness, versions })
     }
 
     /// Whether the database takes writes: PostgreSQL not in recovery (SQLite always does).

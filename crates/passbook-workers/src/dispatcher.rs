@@ -145,7 +145,9 @@ async fn settle(passbook: Passbook, mut finished: mpsc::UnboundedReceiver<Settle
     let mut batch = Vec::new();
     while finished.recv_many(&mut batch, 256).await > 0 {
         let (records, permits): (Vec<DeliveryRecord>, Vec<OwnedSemaphorePermit>) = batch.drain(..).unzip();
-        if let Err(err) = record_patiently(&passbook, &records, patience).await {
+        let recorded =
+            crate::patiently(patience, "recording deliveries", || passbook.store.record_deliveries(&records));
+        if let Err(err) = recorded.await {
             // One record the database refuses (its event unlinked meanwhile, say) must not cost
             // the others theirs: one by one, each that can be recorded is.
             tracing::warn!(deliveries = records.len(), error = %err, "recording deliveries one by one");
@@ -159,26 +161,6 @@ async fn settle(passbook: Passbook, mut finished: mpsc::UnboundedReceiver<Settle
         drop(permits);
         // The next events of the same accounts may now be due.
         passbook.work.events.notify_one();
-    }
-}
-
-/// Records the batch, trying again while the database is unavailable, for up to `patience`.
-async fn record_patiently(
-    passbook: &Passbook,
-    records: &[DeliveryRecord],
-    patience: Duration,
-) -> passbook_domain::Result<()> {
-    let give_up = tokio::time::Instant::now() + patience;
-    let mut pause = Duration::from_millis(100);
-    loop {
-        match passbook.store.record_deliveries(records).await {
-            Err(passbook_domain::Error::Unavailable(why)) if tokio::time::Instant::now() + pause < give_up => {
-                tracing::warn!(deliveries = records.len(), %why, "recording deliveries again once the database is back");
-                tokio::time::sleep(pause).await;
-                pause = (pause * 2).min(Duration::from_secs(2));
-            }
-            other => return other,
-        }
     }
 }
 

@@ -46,6 +46,28 @@ pub(crate) fn crash_point(name: &str) {
     }
 }
 
+/// Runs `write` again while it fails only because the database is unavailable, for up to
+/// `patience`: a failover takes seconds, and work done (a delivery made, a fetch run) must not
+/// be done again because it could not be written down.
+pub(crate) async fn patiently<T, W, F>(patience: Duration, what: &str, mut write: W) -> passbook_domain::Result<T>
+where
+    W: FnMut() -> F,
+    F: std::future::Future<Output = passbook_domain::Result<T>>,
+{
+    let give_up = tokio::time::Instant::now() + patience;
+    let mut pause = Duration::from_millis(100);
+    loop {
+        match write().await {
+            Err(passbook_domain::Error::Unavailable(why)) if tokio::time::Instant::now() + pause < give_up => {
+                tracing::warn!(%why, "{what}: trying again once the database is back");
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(2));
+            }
+            other => return other,
+        }
+    }
+}
+
 /// Waits for the poll interval, a wake-up, or shutdown; true when shutting down.
 pub(crate) async fn idle(wakeup: &tokio::sync::Notify, shutdown: &mut watch::Receiver<bool>) -> bool {
     tokio::select! {

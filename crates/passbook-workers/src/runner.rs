@@ -77,16 +77,23 @@ async fn run_one(passbook: &Passbook, job: Job, lease: Duration) {
     };
     crate::crash_point("job-ran");
     let now = passbook.clock.now();
+    // Half the lease, as for deliveries: the job is still ours while its outcome is written.
+    let patience = lease / 2;
     let settled = match outcome {
         Ok(JobResult::Done(outcome)) => {
             let done = JobSettlement::of(&job, JobEnd::Done { outcome });
-            passbook.store.settle_job(&done, now).await.map(JobResult::from)
+            crate::patiently(patience, "settling a job", || passbook.store.settle_job(&done, now))
+                .await
+                .map(JobResult::from)
         }
         Ok(result @ (JobResult::Settled | JobResult::TakenOver)) => Ok(result),
-        Ok(JobResult::Retry(reason)) => retry_or_give_up(passbook, &job, now, &reason).await,
+        Ok(JobResult::Retry(reason)) => {
+            crate::patiently(patience, "rescheduling a job", || retry_or_give_up(passbook, &job, now, &reason)).await
+        }
         Err(err) => {
             tracing::error!(job = name, id = %job.id, error = %err, "job failed");
-            retry_or_give_up(passbook, &job, now, &err.to_string()).await
+            let reason = err.to_string();
+            crate::patiently(patience, "rescheduling a job", || retry_or_give_up(passbook, &job, now, &reason)).await
         }
     };
     match settled {

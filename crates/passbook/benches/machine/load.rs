@@ -1,5 +1,6 @@
-//! A small closed-loop load generator (like `wrk -c N`: each connection sends its next request when
-//! the previous answer is read) and the same-bytes baseline server it is compared against.
+//! The load: a small closed-loop generator in this process (like `wrk -c N`: each connection sends
+//! its next request when the previous answer is read), `wrk` itself when installed, and the
+//! same-bytes baseline server both are compared against.
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
@@ -51,6 +52,53 @@ pub async fn run(url: &str, key: &str, connections: usize, duration: Duration) -
     latencies.sort();
     let at = |q: f64| latencies[((latencies.len() - 1) as f64 * q) as usize];
     Load { per_second: latencies.len() as f64 / elapsed.as_secs_f64(), p50: at(0.5), p99: at(0.99), bytes }
+}
+
+/// Whether `wrk` is installed (Debian's `wrk`): the load generator that costs the machine least.
+pub fn wrk_installed() -> bool {
+    std::process::Command::new("wrk").arg("--version").output().is_ok()
+}
+
+/// The same load from `wrk` (two threads, `connections` connections, `--latency`), in a process
+/// of its own. `bytes` is the size of one answer, read with a single request.
+pub async fn run_wrk(url: &str, key: &str, connections: usize, duration: Duration) -> Load {
+    let single = reqwest::Client::new().get(url).header("mono-sec-key", key).send().await.unwrap();
+    assert!(single.status().is_success(), "{url}: {}", single.status());
+    let bytes = single.bytes().await.unwrap().len();
+    let mut command = std::process::Command::new("wrk");
+    command.args(["-t2", &format!("-c{connections}"), &format!("-d{}s", duration.as_secs()), "--latency"]);
+    if !key.is_empty() {
+        command.args(["-H", &format!("mono-sec-key: {key}")]);
+    }
+    command.arg(url);
+    let out = tokio::task::spawn_blocking(move || command.output().expect("wrk runs")).await.unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("Non-2xx"), "{url}: wrk saw failures\n{text}");
+    let field = |label: &str| -> &str {
+        let line =
+            text.lines().find(|l| l.trim_start().starts_with(label)).unwrap_or_else(|| panic!("{label} in\n{text}"));
+        line.trim_start()[label.len()..].split_whitespace().next().unwrap()
+    };
+    Load {
+        per_second: field("Requests/sec:").parse().unwrap(),
+        p50: wrk_duration(field("50%")),
+        p99: wrk_duration(field("99%")),
+        bytes,
+    }
+}
+
+/// `wrk`'s durations: `812.00us`, `1.23ms`, `2.01s`.
+fn wrk_duration(text: &str) -> Duration {
+    let split = text.find(|c: char| c.is_ascii_alphabetic()).unwrap();
+    let value: f64 = text[..split].parse().unwrap();
+    let unit = match &text[split..] {
+        "us" => 1e-6,
+        "ms" => 1e-3,
+        "s" => 1.0,
+        "m" => 60.0,
+        other => panic!("wrk unit {other}"),
+    };
+    Duration::from_secs_f64(value * unit)
 }
 
 /// The environment variable that makes this benchmark's executable the baseline server instead.

@@ -16,6 +16,7 @@ mod contract;
 mod crash;
 mod customers;
 mod events_api;
+mod failover;
 mod hardening;
 mod lifecycle;
 mod linking;

@@ -198,13 +198,17 @@ pub async fn fresh_database(dir: &TempDir) -> String {
     if server.is_empty() {
         return format!("sqlite://{}", dir.path().join("passbook.db").display());
     }
+    database_on(&server).await
+}
+
+/// A fresh database on the PostgreSQL server at `server` (a URL to any database on it).
+pub async fn database_on(server: &str) -> String {
     use sqlx::{Connection, Executor};
     sqlx::any::install_default_drivers();
     let name = format!("passbook_test_{}", passbook_domain::ids::random_alnum(16).to_lowercase());
-    let mut admin =
-        sqlx::AnyConnection::connect(&server).await.expect("PASSBOOK_TEST_DATABASE_URL accepts connections");
+    let mut admin = sqlx::AnyConnection::connect(server).await.expect("the test's PostgreSQL accepts connections");
     admin.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).await.unwrap();
-    let (base, query) = server.split_once('?').map_or((server.as_str(), None), |(b, q)| (b, Some(q)));
+    let (base, query) = server.split_once('?').map_or((server, None), |(b, q)| (b, Some(q)));
     let root = &base[..base.rfind('/').filter(|&i| i > base.find("://").unwrap() + 2).unwrap_or(base.len())];
     match query {
         Some(q) => format!("{root}/{name}?{q}"),
@@ -513,7 +517,7 @@ impl Drop for Process {
 }
 
 /// Starts `passbook serve` (or, with `worker` first in `extra`, `passbook worker`) with short
-/// leases, and waits until it is ready.
+/// leases (unless `extra` sets them), and waits until it is ready.
 pub fn serve(db: &str, key: &str, extra: &[&str]) -> Process {
     serve_with(db, key, extra, &[], None)
 }
@@ -524,7 +528,11 @@ pub fn serve_with(db: &str, key: &str, extra: &[&str], env: &[(&str, &str)], log
     let worker = extra.first() == Some(&"worker");
     let mut args: Vec<&str> = if worker { vec!["worker"] } else { vec!["serve", "--listen", "127.0.0.1:0"] };
     args.extend(extra.iter().skip(usize::from(worker)));
-    args.extend(["--webhook-timeout-secs", "1", "--webhook-lease-secs", "2", "--job-lease-secs", "2"]);
+    for (flag, value) in [("--webhook-timeout-secs", "1"), ("--webhook-lease-secs", "2"), ("--job-lease-secs", "2")] {
+        if !extra.contains(&flag) {
+            args.extend([flag, value]);
+        }
+    }
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_passbook"));
     command.args(&args).env("PASSBOOK_DATABASE_URL", db).env("PASSBOOK_MASTER_KEY", key);
     command.envs(env.iter().copied()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::null());
@@ -560,7 +568,11 @@ pub async fn passbook_cli(t: &TestApp, args: &[&str]) -> std::process::Output {
 /// For tests of `passbook` processes: a fresh database, a master key, a webhook receiver, and an
 /// app created with the CLI; returns them with the app's secret key.
 pub async fn process_setup(dir: &TempDir) -> (String, String, Receiver, String) {
-    let db = fresh_database(dir).await;
+    process_setup_on(fresh_database(dir).await).await
+}
+
+/// [`process_setup`] on the database `db`.
+pub async fn process_setup_on(db: String) -> (String, String, Receiver, String) {
     let key = Vault::generate_key();
     let receiver = Receiver::start().await;
     let created = std::process::Command::new(env!("CARGO_BIN_EXE_passbook"))
