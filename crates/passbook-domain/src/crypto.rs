@@ -27,6 +27,7 @@ pub enum CryptoError {
 pub struct Vault {
     cipher: XChaCha20Poly1305,
     index_key: [u8; 32],
+    statement_seed: [u8; 32],
 }
 
 impl std::fmt::Debug for Vault {
@@ -41,6 +42,7 @@ impl Vault {
         Self {
             cipher: XChaCha20Poly1305::new(&data_key.into()),
             index_key: derive(&master, b"passbook blind index v1"),
+            statement_seed: derive(&master, b"passbook statement signing v1"),
         }
     }
 
@@ -88,6 +90,11 @@ impl Vault {
 
     pub fn open_str(&self, sealed: &[u8], context: &str) -> Result<String, CryptoError> {
         String::from_utf8(self.open(sealed, context)?).map_err(|_| CryptoError::Decrypt)
+    }
+
+    /// The key that signs the statements this installation issues.
+    pub fn statement_signer(&self) -> crate::statement_signature::Signer {
+        crate::statement_signature::Signer::from_seed(self.statement_seed)
     }
 
     /// A keyed hash for equality look-ups on an encrypted value.

@@ -45,11 +45,15 @@ pub struct StatementFile {
     /// footers, totals), each with why it was passed over: the import report lists them.
     #[serde(default)]
     pub skipped: Vec<SkippedLine>,
+    /// What the file itself says about its history (software, updates, drawing), for its
+    /// integrity verdict.
+    #[serde(default)]
+    pub evidence: Vec<crate::integrity::Signal>,
 }
 
 impl StatementFile {
     pub fn new(format: FileFormat, accounts: Vec<FileAccount>) -> Self {
-        Self { format, accounts, skipped: Vec::new() }
+        Self { format, accounts, skipped: Vec::new(), evidence: Vec::new() }
     }
 }
 
@@ -213,6 +217,7 @@ impl StatementImport {
                 })
                 .collect(),
             report: ReadReport::of(&self.file),
+            integrity: crate::integrity::Integrity::judge(self.file.evidence.clone()),
         }
     }
 }
@@ -226,6 +231,9 @@ pub struct ImportSummary {
     pub accounts: Vec<AccountSummary>,
     #[serde(default)]
     pub report: ReadReport,
+    /// How far the file can be trusted (imports made before this was judged: unknown).
+    #[serde(default)]
+    pub integrity: crate::integrity::Integrity,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -11,6 +11,7 @@ mod ods_extent;
 mod ofx;
 pub mod pdf;
 mod spreadsheet;
+mod spreadsheet_evidence;
 mod table;
 mod text;
 mod xls_extent;

@@ -38,7 +38,12 @@ pub fn read(bytes: &[u8]) -> Result<StatementFile, ReadError> {
             }
         };
         match table::read(&rows, FileFormat::Spreadsheet) {
-            Ok(file) if file.accounts.iter().any(|a| !a.rows.is_empty()) => return Ok(file),
+            Ok(mut file) if file.accounts.iter().any(|a| !a.rows.is_empty()) => {
+                if bytes.starts_with(b"PK") {
+                    file.evidence = crate::spreadsheet_evidence::gather(bytes);
+                }
+                return Ok(file);
+            }
             Ok(_) => {}
             Err(err) => last_error = Some(err),
         }

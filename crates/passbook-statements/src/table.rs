@@ -513,7 +513,7 @@ pub fn read(rows: &[Vec<String>], format: FileFormat) -> Result<StatementFile, R
         only.opening = opening.map(|amount| StatedBalance { amount, date: None });
         only.closing = closing.map(|amount| StatedBalance { amount, date: None });
     }
-    Ok(StatementFile { format, accounts, skipped })
+    Ok(StatementFile { format, accounts, skipped, evidence: Vec::new() })
 }
 
 /// A reader's complaint about one line, with the line named.

@@ -95,6 +95,8 @@ pub struct DataSourceOut {
     pub rows_read: usize,
     /// Lines of the file the reader passed over (the import report lists them).
     pub lines_skipped: usize,
+    /// Whether the file was changed after it was made, with the evidence.
+    pub integrity: crate::passbook::IntegrityOut,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]

@@ -115,6 +115,34 @@ pub struct ImportOut {
     pub accounts: Vec<ImportedAccountOut>,
     pub statement: Vec<StatementPreviewOut>,
     pub report: ImportReportOut,
+    /// Whether the file was changed after it was made (also on each account's
+    /// `passbook.source.integrity`).
+    pub integrity: IntegrityOut,
+}
+
+/// How far a statement file can be trusted: `original` (proven unchanged: a statement this
+/// Passbook signed), `altered` (evidence it was changed after it was made), `suspicious` (signs
+/// that often go with an edit, none conclusive) or `unknown` (nothing either way, as for most
+/// genuine bank files); with the signals behind it. Reconciliation (`data_status`) is separate.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct IntegrityOut {
+    pub verdict: String,
+    pub signals: Vec<IntegritySignalOut>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct IntegritySignalOut {
+    /// A stable name: `editing_software`, `objects_replaced`, `text_hidden_under_box`,
+    /// `passbook_signature_valid`, `passbook_signature_broken`, …
+    pub code: String,
+    /// `proof` (settles the verdict), `strong` (enough to call the file altered) or `weak`.
+    pub weight: String,
+    /// True for evidence that the file is genuine.
+    pub genuine: bool,
+    /// What it means.
+    pub explanation: String,
+    /// Where the file shows it.
+    pub place: String,
 }
 
 /// What the reader made of the file: every row it read is stored (the account's data job fails,
@@ -271,4 +299,50 @@ pub struct SyncOut {
     pub next_cursor: String,
     /// More changes wait: call again with `next_cursor` now.
     pub has_more: bool,
+}
+
+/// `POST /passbook/v1/statements/verify`: whether the file is a statement this Passbook issued,
+/// unchanged; what it says it is; and what the file's own history shows.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct VerificationOut {
+    /// `intact` (issued by this Passbook, not a byte changed), `edited` (issued by this Passbook,
+    /// then changed), `unsigned` (no Passbook signature), `other_key` (signed by another Passbook
+    /// installation, whose public key checks it).
+    pub signature: String,
+    /// True only for `intact`.
+    pub intact: bool,
+    /// What the signed statement says it is (for `intact`, `other_key`, and `edited` when the
+    /// signature line is still readable).
+    pub statement: Option<SignedStatementOut>,
+    pub integrity: IntegrityOut,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct SignedStatementOut {
+    /// The installation's public URL.
+    pub issuer: String,
+    /// The signing key's id (`GET /passbook/v1/statements/signing-key`).
+    pub key_id: String,
+    pub account: String,
+    pub institution: String,
+    pub account_number: String,
+    pub currency: String,
+    pub period: crate::accounts::PeriodOut,
+    pub opening_balance: i64,
+    pub closing_balance: i64,
+    pub transactions: usize,
+    pub issued_at: String,
+}
+
+/// `GET /passbook/v1/statements/signing-key`: the public key that checks the statements this
+/// Passbook issues, for lenders who do not run Passbook.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct SigningKeyOut {
+    pub key_id: String,
+    /// `Ed25519`.
+    pub algorithm: String,
+    /// The 32-byte public key, base64.
+    pub public_key: String,
+    /// How a signature is laid out and checked.
+    pub format: String,
 }

@@ -18,6 +18,7 @@ use crate::{Config, keys};
 /// Opens the database (applying migrations) and builds the domain services.
 pub async fn build(config: &Config, public_url: String) -> anyhow::Result<Passbook> {
     let vault = keys::load_vault(config)?;
+    let signer = vault.statement_signer();
     let store = SqlStore::connect(&config.database_url, vault, &config.db)
         .await
         .with_context(|| format!("opening the database {}", config.database_url))?;
@@ -44,6 +45,7 @@ pub async fn build(config: &Config, public_url: String) -> anyhow::Result<Passbo
         work: Default::default(),
         metrics: Default::default(),
         apps: Default::default(),
+        signer,
     };
     // Decrypting every app checks that the master key matches this database.
     if let Err(err) = passbook.list_apps().await {

@@ -95,35 +95,54 @@ pub enum StatementsCommand {
     /// Read a statement file (PDF, Excel, CSV, OFX, CAMT.053, MT940) and link its accounts for a
     /// customer; the app gets the same webhooks as for a link made on the page once a worker
     /// (`passbook serve` or `passbook worker`) fetches the accounts.
-    Import {
+    Import(ImportArgs),
+    /// Check whether a statement file is one this installation issued, unchanged (its Passbook
+    /// signature), and what the file's own history shows; no server needed, only the master key.
+    Verify {
         file: PathBuf,
-        /// The file's password, if it has one.
         #[arg(long, env = "PASSBOOK_STATEMENT_PASSWORD", hide_env_values = true)]
         password: Option<String>,
-        #[arg(long)]
-        customer_name: Option<String>,
-        #[arg(long)]
-        customer_email: Option<String>,
-        /// An existing customer instead of name and e-mail.
-        #[arg(long)]
-        customer_id: Option<String>,
-        /// The institution (an id from /v3/institutions); by default "another bank".
-        #[arg(long)]
-        institution: Option<String>,
-        /// The account's currency (ISO 4217), for a file that does not state it.
-        #[arg(long)]
-        currency: Option<String>,
-        /// Renew this account with a newer statement instead of linking new ones.
-        #[arg(long)]
-        account: Option<String>,
-        #[arg(long)]
-        reference: Option<String>,
-        /// The largest file accepted, in megabytes.
-        #[arg(long, default_value_t = 200)]
-        max_mb: usize,
         #[command(flatten)]
-        app: AppArgs,
+        db: DbArgs,
     },
+    /// Print the public key that checks the statements this installation issues (the same as
+    /// `GET /passbook/v1/statements/signing-key`), for lenders who do not run Passbook.
+    SigningKey {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+/// What `passbook statements import` takes.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    file: PathBuf,
+    /// The file's password, if it has one.
+    #[arg(long, env = "PASSBOOK_STATEMENT_PASSWORD", hide_env_values = true)]
+    password: Option<String>,
+    #[arg(long)]
+    customer_name: Option<String>,
+    #[arg(long)]
+    customer_email: Option<String>,
+    /// An existing customer instead of name and e-mail.
+    #[arg(long)]
+    customer_id: Option<String>,
+    /// The institution (an id from /v3/institutions); by default "another bank".
+    #[arg(long)]
+    institution: Option<String>,
+    /// The account's currency (ISO 4217), for a file that does not state it.
+    #[arg(long)]
+    currency: Option<String>,
+    /// Renew this account with a newer statement instead of linking new ones.
+    #[arg(long)]
+    account: Option<String>,
+    #[arg(long)]
+    reference: Option<String>,
+    /// The largest file accepted, in megabytes.
+    #[arg(long, default_value_t = 200)]
+    max_mb: usize,
+    #[command(flatten)]
+    app: AppArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -556,7 +575,49 @@ async fn sandbox(command: SandboxCommand) -> anyhow::Result<()> {
 }
 
 async fn statements(command: StatementsCommand) -> anyhow::Result<()> {
-    let StatementsCommand::Import {
+    match command {
+        StatementsCommand::Verify { file, password, db } => verify_statement(&file, password.as_deref(), &db),
+        StatementsCommand::SigningKey { db } => {
+            let signer = crate::keys::load_vault(&db.config())?.statement_signer();
+            println!(
+                "key id      {}\nalgorithm   Ed25519\npublic key  {}",
+                signer.key_id(),
+                signer.public_key_base64()
+            );
+            Ok(())
+        }
+        StatementsCommand::Import(import) => import_statement(import).await,
+    }
+}
+
+/// `passbook statements verify`: the signature and the file's evidence, judged as an import is.
+fn verify_statement(file: &std::path::Path, password: Option<&str>, db: &DbArgs) -> anyhow::Result<()> {
+    use passbook_domain::statement_file::StatementReader;
+    use passbook_domain::statement_signature::SignatureCheck;
+    let signer = crate::keys::load_vault(&db.config())?.statement_signer();
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let check = signer.check(&bytes);
+    let reader = passbook_statements::FileReader { max_bytes: usize::MAX };
+    let evidence = reader.read(&bytes, None, password).map(|f| f.evidence).unwrap_or_default();
+    let integrity = passbook_domain::integrity::Integrity::of_file(evidence, &check);
+    match &check {
+        SignatureCheck::Intact(m) => println!(
+            "signature   intact: issued by {} (key {}) for account {} at {}, {} to {}",
+            m.issuer, m.key, m.account_number, m.institution, m.from, m.to
+        ),
+        SignatureCheck::Edited { why, .. } => println!("signature   EDITED: {why}"),
+        SignatureCheck::OtherKey(m) => println!("signature   by another installation ({}, key {})", m.issuer, m.key),
+        SignatureCheck::Unsigned => println!("signature   none"),
+    }
+    println!("verdict     {}", integrity.verdict.as_str());
+    for signal in &integrity.signals {
+        println!("  {:<26} {} ({})", signal.code, signal.explanation, signal.place);
+    }
+    Ok(())
+}
+
+async fn import_statement(command: ImportArgs) -> anyhow::Result<()> {
+    let ImportArgs {
         file,
         password,
         customer_name,

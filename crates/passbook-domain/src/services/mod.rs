@@ -21,6 +21,7 @@ mod sandbox_clock;
 mod statement_uploads;
 mod statements;
 mod sync_feed;
+mod verification;
 mod webhooks;
 mod widget;
 
@@ -38,6 +39,7 @@ pub use queries::{DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, parse_list_page, parse_tra
 pub use reader_pool::{ReaderLimits, ReaderPool};
 pub use statement_uploads::{AccountSource, ImportedStatement, StatementImportRequest, stated_currency};
 pub use statements::{Statement, StatementOutput, parse_statement_query};
+pub use verification::Verification;
 pub use webhooks::SECRET_ROTATION_OVERLAP_MS;
 pub use webhooks::{EventHistory, EventsPage, RotatedSecret};
 
@@ -97,6 +99,8 @@ pub struct Passbook {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Apps by secret-key hash, for authentication.
     pub apps: Arc<AppCache>,
+    /// Signs the statements this installation issues, and checks uploaded ones.
+    pub signer: crate::statement_signature::Signer,
 }
 
 /// One signal per worker: a single shared one would wake whichever worker waits first, and

@@ -4,6 +4,7 @@ use sha2::{Digest, Sha256};
 
 use super::Passbook;
 use crate::connector::{FetchedData, FetchedTransaction};
+use crate::integrity::Integrity;
 use crate::linking::StatementUpload;
 use crate::model::*;
 use crate::statement_file::*;
@@ -21,6 +22,8 @@ pub struct AccountSource {
     /// How many lines of the file the reader passed over, and the first of them with why.
     pub lines_skipped: usize,
     pub skipped: Vec<SkippedLine>,
+    /// Whether the file was changed after it was made, and the evidence.
+    pub integrity: crate::integrity::Integrity,
 }
 
 impl Passbook {
@@ -38,13 +41,17 @@ impl Passbook {
             let institution = self.institutions.get(institution_id)?;
             (institution.id != crate::connector::OTHER_BANK_ID).then(|| country_currency(&institution.country))?
         });
-        let reader = self.statements.clone();
+        let (reader, signer) = (self.statements.clone(), self.signer.clone());
         let keep = self.settings.keep_statement_files;
         let read = self
             .readers
             .read(app_id, move || {
                 let read = reader.read(&upload.file, upload.file_name.as_deref(), upload.password.as_deref());
-                read.map(|file| (file, keep.then_some(upload.file)))
+                read.map(|mut file| {
+                    let evidence = std::mem::take(&mut file.evidence);
+                    file.evidence = Integrity::of_file(evidence, &signer.check(&upload.file)).signals;
+                    (file, keep.then_some(upload.file))
+                })
             })
             .await?;
         let (file, original) = match read {
@@ -120,6 +127,7 @@ impl Passbook {
             rows_read: this.rows_read,
             lines_skipped: summary.report.skipped_total,
             skipped: summary.report.skipped,
+            integrity: summary.integrity,
         }))
     }
 }
@@ -264,6 +272,7 @@ pub struct ImportedStatement {
     pub accounts: Vec<Account>,
     pub previews: Vec<StatementPreview>,
     pub report: ReadReport,
+    pub integrity: Integrity,
 }
 
 impl Passbook {
@@ -326,7 +335,12 @@ impl Passbook {
         for id in ids {
             accounts.push(self.account(app, &AccountId(id)).await?);
         }
-        Ok(ImportedStatement { accounts, previews, report })
+        let source = match accounts.first() {
+            Some(account) => self.account_source(account).await?,
+            None => None,
+        };
+        let integrity = source.map(|s| s.integrity).unwrap_or_default();
+        Ok(ImportedStatement { accounts, previews, report, integrity })
     }
 }
 

@@ -6,6 +6,7 @@ use super::Passbook;
 use super::fetch::JobResult;
 use crate::model::*;
 use crate::statement_pdf::{StatementDoc, render};
+use crate::statement_signature::Manifest;
 use crate::{Error, Result, Timestamp, ids};
 
 const DAY_MS: i64 = 86_400_000;
@@ -141,17 +142,35 @@ impl Passbook {
             transactions.first().and_then(|t| t.balance.map(|b| b - signed(t))).or(account.balance).unwrap_or(0);
         let closing = transactions.last().and_then(|t| t.balance).or(account.balance).unwrap_or(opening);
         let institution = self.institutions.get(&account.institution_id).map_or("Bank", |i| i.name.as_str());
+        let from = Timestamp(now.0 - statement.months as i64 * MONTH_DAYS * DAY_MS);
         let pdf = render(&StatementDoc {
             institution,
             holder: account.name.as_deref().unwrap_or("Account holder"),
             account_number: &account.account_number,
             currency: &account.currency,
-            from: Timestamp(now.0 - statement.months as i64 * MONTH_DAYS * DAY_MS),
+            from,
             to: now,
             opening_balance: opening,
             closing_balance: closing,
             transactions: &transactions,
         });
+        let manifest = Manifest {
+            v: 1,
+            key: String::new(),
+            issuer: self.settings.public_url.clone(),
+            account: account.id.clone(),
+            institution: institution.to_string(),
+            account_number: account.account_number.clone(),
+            currency: account.currency.clone(),
+            from: from.to_iso()[..10].to_string(),
+            to: now.to_iso()[..10].to_string(),
+            opening_balance: opening,
+            closing_balance: closing,
+            transactions: transactions.len(),
+            issued_at: now.to_iso(),
+            sha256: String::new(),
+        };
+        let pdf = self.signer.sign(pdf, manifest);
         self.store.finish_statement(statement_id, Some(&pdf), now).await?;
         Ok(JobResult::Done(None))
     }

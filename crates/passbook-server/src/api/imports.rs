@@ -55,7 +55,8 @@ pub async fn import(
             currency: stated_currency(form.text("currency").as_deref())?,
         },
     };
-    let ImportedStatement { accounts, previews, report } = state.passbook.import_statement(&app, request).await?;
+    let ImportedStatement { accounts, previews, report, integrity } =
+        state.passbook.import_statement(&app, request).await?;
     let accounts = accounts
         .into_iter()
         .map(|a| ImportedAccountOut {
@@ -90,10 +91,12 @@ pub async fn import(
             .map(|l| SkippedLineOut { at: l.at, text: l.text, reason: l.reason })
             .collect(),
     };
-    Ok(Json(success(&state, "Statement imported", ImportOut { accounts, statement, report })))
+    let integrity = super::wire::integrity_out(&integrity);
+    Ok(Json(success(&state, "Statement imported", ImportOut { accounts, statement, report, integrity })))
 }
 
-fn refused(err: ReadError) -> ApiError {
+/// A form the upload reader refused: too large (413) or not a form with the file (400).
+pub(super) fn refused(err: ReadError) -> ApiError {
     match err {
         ReadError::TooLarge { .. } => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, err.to_string()),
         other => ApiError::from(Error::invalid("statement", other.to_string())),

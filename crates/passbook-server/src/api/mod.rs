@@ -15,6 +15,7 @@ mod partners;
 mod sandbox;
 mod statements;
 mod sync;
+mod verification;
 mod wire;
 
 use passbook_types::accounts::*;
@@ -218,6 +219,16 @@ fn passbook_api(upload_limit: usize) -> Vec<Operation> {
             .multipart_body(import_form)
             .body_limit(upload_limit)
             .returns::<Success<ImportOut>>(200, "The accounts linked and what the file states."),
+        Operation::post("/passbook/v1/statements/verify", verification::verify)
+            .named("Passbook", "verifyStatement", "Check whether a statement is one this Passbook issued, unchanged")
+            .describe("A multipart form: `statement` (the file) and `password` (when it has one). Answers the Passbook signature's check, what the signed statement says it is, and what the file's own history shows (the integrity an import records).")
+            .multipart_body(verify_form)
+            .body_limit(upload_limit)
+            .returns::<Success<VerificationOut>>(200, "What the file came to."),
+        Operation::get("/passbook/v1/statements/signing-key", verification::signing_key)
+            .named("Passbook", "statementSigningKey", "The public key that checks the statements this Passbook issues")
+            .public()
+            .returns::<Success<SigningKeyOut>>(200, "The key, and how a signature is laid out."),
         Operation::get("/passbook/v1/events", events::list)
             .named("Passbook", "listEvents", "The app's webhook events, newest first")
             .link("event", "getEvent", &[("id", "$response.body#/data/0/id")])
@@ -297,6 +308,18 @@ fn operations_endpoints() -> Vec<Operation> {
             .public()
             .returns::<serde_json::Value>(200, "The OpenAPI 3.1 document."),
     ]
+}
+
+/// The form fields of `POST /passbook/v1/statements/verify`.
+fn verify_form() -> serde_json::Value {
+    json!({
+        "type": "object",
+        "required": ["statement"],
+        "properties": {
+            "statement": {"type": "string", "format": "binary", "description": "The statement file"},
+            "password": {"type": "string", "description": "The file's password, when it has one"}
+        }
+    })
 }
 
 /// The form fields of `POST /passbook/v1/statements`.

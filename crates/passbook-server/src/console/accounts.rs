@@ -76,6 +76,9 @@ struct StatementFacts {
     reconciliation: &'static str,
     lines_skipped: usize,
     skipped: Vec<passbook_domain::statement_file::SkippedLine>,
+    /// `original`, `altered`, `suspicious` or `unknown`, with why.
+    verdict: &'static str,
+    signals: Vec<passbook_domain::integrity::Signal>,
 }
 
 fn institution_name(state: &AppState, id: &str) -> String {
@@ -170,6 +173,8 @@ pub async fn show(
             reconciliation: s.reconciliation.status.as_str(),
             lines_skipped: s.lines_skipped,
             skipped: s.skipped,
+            verdict: s.integrity.verdict.as_str(),
+            signals: s.integrity.signals,
         }),
     }))
 }

@@ -58,6 +58,11 @@ fn multiply(a: &Matrix, b: &Matrix) -> Matrix {
     ]
 }
 
+/// The point (x, y) through the matrix.
+fn apply(m: &Matrix, x: f32, y: f32) -> (f32, f32) {
+    (m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5])
+}
+
 fn number(o: &Object) -> f32 {
     match o {
         Object::Integer(i) => *i as f32,
@@ -73,13 +78,30 @@ fn matrix(operands: &[Object]) -> Option<Matrix> {
     })
 }
 
-/// A run of text as shown: where, at what size, what.
-struct Run {
-    page: usize,
-    x: f32,
-    y: f32,
-    size: f32,
-    text: String,
+/// A run of text as shown: where, at what size, in which font, what; and for the drawing's
+/// evidence, whether it is visible and when it was drawn.
+pub(super) struct Run {
+    pub page: usize,
+    pub x: f32,
+    pub y: f32,
+    pub size: f32,
+    pub text: String,
+    /// The font's resource name.
+    pub font: String,
+    /// Drawn with render mode 3 (neither filled nor stroked).
+    pub invisible: bool,
+    /// Its place in the page's drawing order.
+    pub order: usize,
+}
+
+/// A rectangle filled white: what hides text drawn before it.
+pub(super) struct Cover {
+    pub page: usize,
+    pub x0: f32,
+    pub y0: f32,
+    pub x1: f32,
+    pub y1: f32,
+    pub order: usize,
 }
 
 /// Why a document's pages were not read: a limit met (the file is refused), or damage.
@@ -94,7 +116,9 @@ impl From<String> for LayoutError {
     }
 }
 
-pub fn lines(doc: &Document) -> Result<Vec<Line>, LayoutError> {
+/// The text layer's lines, and what the drawing shows of edits (text hidden under a white box or
+/// written over other text, an amount in a font its row does not use, invisible text).
+pub fn read(doc: &Document) -> Result<(Vec<Line>, Vec<passbook_domain::integrity::Signal>), LayoutError> {
     let pages = doc.get_pages();
     if pages.len() > MAX_PAGES {
         return Err(LayoutError::Limit(format!(
@@ -103,10 +127,11 @@ pub fn lines(doc: &Document) -> Result<Vec<Line>, LayoutError> {
         )));
     }
     let mut runs = Vec::new();
+    let mut covers = Vec::new();
     let mut budget = Budget { content: MAX_DOCUMENT_CONTENT, operations: MAX_OPERATIONS };
     for (index, (_, page_id)) in pages.into_iter().enumerate() {
         past_deadline()?;
-        page_runs(doc, index, page_id, &mut runs, &mut budget)?;
+        page_runs(doc, index, page_id, (&mut runs, &mut covers), &mut budget)?;
         if runs.len() > MAX_RUNS {
             return Err(LayoutError::Limit(format!(
                 "it draws more than {MAX_RUNS} pieces of text (page {})",
@@ -114,7 +139,8 @@ pub fn lines(doc: &Document) -> Result<Vec<Line>, LayoutError> {
             )));
         }
     }
-    Ok(group(runs))
+    let signals = super::drawing::signals(&runs, &covers);
+    Ok((group(runs), signals))
 }
 
 fn past_deadline() -> Result<(), LayoutError> {
@@ -153,7 +179,7 @@ fn page_runs(
     doc: &Document,
     page: usize,
     page_id: lopdf::ObjectId,
-    out: &mut Vec<Run>,
+    (out, covers): (&mut Vec<Run>, &mut Vec<Cover>),
     budget: &mut Budget,
 ) -> Result<(), LayoutError> {
     let fonts = doc.get_page_fonts(page_id).map_err(|e| e.to_string())?;
@@ -177,6 +203,8 @@ fn page_runs(
     let (mut tm, mut tlm) = (IDENTITY, IDENTITY);
     let (mut leading, mut size) = (0.0f32, 10.0f32);
     let mut encoding: Option<&Encoding> = None;
+    let mut font = String::new();
+    let (mut invisible, mut white, mut rects) = (false, false, Vec::new());
     for (i, op) in content.operations.iter().enumerate() {
         if i % 4096 == 0 {
             past_deadline()?;
@@ -195,9 +223,28 @@ fn page_runs(
                 tlm = IDENTITY;
             }
             "Tf" => {
-                encoding = o.first().and_then(|n| n.as_name().ok()).and_then(|n| encodings.get(n));
+                let name = o.first().and_then(|n| n.as_name().ok());
+                encoding = name.and_then(|n| encodings.get(n));
+                font = name.map(|n| String::from_utf8_lossy(n).into_owned()).unwrap_or_default();
                 size = o.get(1).map_or(size, number);
             }
+            "Tr" => invisible = o.first().is_some_and(|m| number(m) == 3.0),
+            "g" => white = o.first().is_some_and(|v| number(v) >= 0.99),
+            "rg" => white = o.len() == 3 && o.iter().all(|v| number(v) >= 0.99),
+            "k" => white = o.len() == 4 && o.iter().all(|v| number(v) <= 0.01),
+            "re" if o.len() == 4 => {
+                let (x, y, w, h) = (number(&o[0]), number(&o[1]), number(&o[2]), number(&o[3]));
+                let (a, b) = (apply(&ctm, x, y), apply(&ctm, x + w, y + h));
+                rects.push((a.0.min(b.0), a.1.min(b.1), a.0.max(b.0), a.1.max(b.1)));
+            }
+            "f" | "F" | "f*" | "B" | "B*" | "b" | "b*" => {
+                for (x0, y0, x1, y1) in rects.drain(..) {
+                    if white {
+                        covers.push(Cover { page, x0, y0, x1, y1, order: i });
+                    }
+                }
+            }
+            "n" | "S" | "s" => rects.clear(),
             "TL" => leading = o.first().map_or(leading, number),
             "Tm" => {
                 if let Some(m) = matrix(o) {
@@ -228,7 +275,8 @@ fn page_runs(
                 collect(&mut text, encoding, shown);
                 let at = multiply(&tm, &ctm);
                 let scale = (at[0] * at[0] + at[1] * at[1]).sqrt().max(0.01);
-                let run = Run { page, x: at[4], y: at[5], size: size * scale, text };
+                let run =
+                    Run { page, x: at[4], y: at[5], size: size * scale, text, font: font.clone(), invisible, order: i };
                 // Move past the run so that the next one in the same BT starts after it.
                 let advance = run.text.chars().count() as f32 * size * 0.5;
                 tm = multiply(&[1.0, 0.0, 0.0, 1.0, advance, 0.0], &tm);

@@ -1,4 +1,6 @@
 //! PDF statements with a text layer.
+mod drawing;
+mod evidence;
 mod facts;
 mod layout;
 mod rows;
@@ -39,8 +41,20 @@ pub fn open(bytes: &[u8], password: Option<&str>) -> Result<Document, ReadError>
 
 /// The text layer's lines, and the pages (counted from 0) that have none: scanned pages.
 pub fn lines(bytes: &[u8], password: Option<&str>) -> Result<(Vec<Line>, Vec<usize>), ReadError> {
+    read_document(bytes, password).map(|page| (page.lines, page.without_text))
+}
+
+/// A PDF as the statement reader needs it: its text layer, the pages without one, and what the
+/// file and its drawing show of its history.
+pub(crate) struct Pages {
+    pub lines: Vec<Line>,
+    pub without_text: Vec<usize>,
+    pub evidence: Vec<passbook_domain::integrity::Signal>,
+}
+
+pub(crate) fn read_document(bytes: &[u8], password: Option<&str>) -> Result<Pages, ReadError> {
     let doc = open(bytes, password)?;
-    let lines = layout::lines(&doc).map_err(|e| match e {
+    let (lines, mut evidence) = layout::read(&doc).map_err(|e| match e {
         layout::LayoutError::Limit(why) => ReadError::Unsafe(why),
         layout::LayoutError::Unreadable(why) => {
             ReadError::Malformed(format!("the PDF's pages could not be read: {why}"))
@@ -48,5 +62,8 @@ pub fn lines(bytes: &[u8], password: Option<&str>) -> Result<(Vec<Line>, Vec<usi
     })?;
     let pages = doc.get_pages().len();
     let without_text = (0..pages).filter(|p| !lines.iter().any(|l| l.page == *p && !l.words.is_empty())).collect();
-    Ok((lines, without_text))
+    let text: String = lines.iter().map(|l| l.text() + "\n").collect();
+    let mut file_evidence = evidence::gather(bytes, &doc, &text);
+    file_evidence.append(&mut evidence);
+    Ok(Pages { lines, without_text, evidence: file_evidence })
 }

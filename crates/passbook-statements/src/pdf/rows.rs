@@ -99,7 +99,7 @@ fn header(line: &Line) -> Option<Vec<Column>> {
 }
 
 pub fn read(bytes: &[u8], password: Option<&str>) -> Result<StatementFile, ReadError> {
-    let (lines, without_text) = super::lines(bytes, password)?;
+    let super::Pages { lines, without_text, evidence } = super::read_document(bytes, password)?;
     if lines.iter().all(|l| l.words.is_empty()) {
         return Err(ReadError::NoTextLayer);
     }
@@ -149,7 +149,7 @@ pub fn read(bytes: &[u8], password: Option<&str>) -> Result<StatementFile, ReadE
         rows,
         ..FileAccount::default()
     };
-    Ok(StatementFile { skipped, ..StatementFile::new(FileFormat::Pdf, vec![account]) })
+    Ok(StatementFile { skipped, evidence, ..StatementFile::new(FileFormat::Pdf, vec![account]) })
 }
 
 /// Of the lines that could be the header, the first with the most dated lines below it (a long

@@ -18,6 +18,7 @@ mod customers;
 mod events_api;
 mod failover;
 mod hardening;
+mod integrity;
 mod lifecycle;
 mod linking;
 mod operations;

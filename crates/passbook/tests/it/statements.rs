@@ -1,5 +1,4 @@
 //! Statements as JSON and as a PDF built in the background.
-use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
 use passbook_client::types::accounts::TransactionsQuery;
@@ -47,20 +46,8 @@ async fn json_statement_covers_the_period() {
 async fn pdf_statement_is_built_and_served_to_its_app_only() {
     let t = TestApp::spawn().await;
     let id = linked(&t).await;
-    let (status, body) = t.get(&format!("/v2/accounts/{id}/statement?period=last6months&output=pdf")).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(body["data"]["status"], "BUILDING");
-    let job = body["data"]["id"].as_str().unwrap().to_string();
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let path = built_statement_path(&t, &id).await;
     let api = t.api();
-    let path = loop {
-        let state = api.statement_job(&id, &job).await.unwrap();
-        if state.status == "BUILT" {
-            break state.path.expect("a built statement's path");
-        }
-        assert!(Instant::now() < deadline, "{state:?}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
     let res = t.http.get(&path).header("mono-sec-key", t.key()).send().await.unwrap();
     assert_eq!(res.headers()["content-type"], "application/pdf");
     let pdf = res.bytes().await.unwrap();

@@ -618,7 +618,7 @@ pub fn multipart(texts: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> (Stri
 }
 
 /// Sends `bytes` as the `statement` file of a multipart form, with `texts`.
-async fn post_statement(
+pub async fn post_statement(
     request: reqwest::RequestBuilder,
     file_name: &str,
     bytes: &[u8],
@@ -649,4 +649,30 @@ impl TestApp {
         let status = StatusCode::from_u16(res.status().as_u16()).unwrap();
         (status, res.json().await.unwrap_or(Value::Null))
     }
+}
+
+/// Asks for the account's six-month PDF statement, waits until it is built, and returns its
+/// path (with the request's answer checked: `BUILDING` at first).
+pub async fn built_statement_path(t: &TestApp, id: &str) -> String {
+    let (status, body) = t.get(&format!("/v2/accounts/{id}/statement?period=last6months&output=pdf")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["data"]["status"], "BUILDING");
+    let job = body["data"]["id"].as_str().unwrap().to_string();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let state = t.api().statement_job(id, &job).await.unwrap();
+        if state.status == "BUILT" {
+            return state.path.expect("a built statement's path");
+        }
+        assert!(Instant::now() < deadline, "{state:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The built statement's bytes.
+pub async fn built_statement_pdf(t: &TestApp, id: &str) -> Vec<u8> {
+    let path = built_statement_path(t, id).await;
+    let res = t.http.get(&path).header("mono-sec-key", t.key()).send().await.unwrap();
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+    res.bytes().await.unwrap().to_vec()
 }

@@ -1,0 +1,105 @@
+//! Telling a genuine statement from an edited one, through the server: a statement PDF this
+//! Passbook issued checks as intact at the verification endpoint and imports as `original`; the
+//! same file with one figure changed, or with its signature cut off, is known to be edited; and
+//! the published key checks the signature without Passbook.
+use axum::http::StatusCode;
+use serde_json::Value;
+
+use crate::support::*;
+
+async fn linked_statement(t: &TestApp) -> Vec<u8> {
+    t.link("integrity-1", "user_good").await;
+    let id = connected_ids(&t.receiver, 1).await.remove(0);
+    t.wait_for_data(&id).await;
+    built_statement_pdf(t, &id).await
+}
+
+async fn verify(t: &TestApp, file: &[u8]) -> Value {
+    let request = t.http.post(format!("{}/passbook/v1/statements/verify", t.base)).header("mono-sec-key", t.key());
+    let res = post_statement(request, "statement.pdf", file, &[]).await;
+    assert_eq!(res.status().as_u16(), 200);
+    res.json::<Value>().await.unwrap()["data"].clone()
+}
+
+/// The import's integrity, as the API answers it and as the account shows it; the account id.
+async fn import_with_id(t: &TestApp, file: &[u8], email: &str) -> (Value, String) {
+    let customer = [("customer_name", "Integrity Tester"), ("customer_email", email)];
+    let (status, body) = t.import_statement("statement.pdf", file, &customer).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let id = body["data"]["accounts"][0]["id"].as_str().unwrap().to_string();
+    let (_, account) = t.get(&format!("/v2/accounts/{id}")).await;
+    assert_eq!(account["data"]["passbook"]["source"]["integrity"], body["data"]["integrity"], "{account}");
+    (body["data"]["integrity"].clone(), id)
+}
+
+async fn import(t: &TestApp, file: &[u8], email: &str) -> Value {
+    import_with_id(t, file, email).await.0
+}
+
+fn codes(integrity: &Value) -> Vec<String> {
+    integrity["signals"].as_array().unwrap().iter().map(|s| s["code"].as_str().unwrap().to_string()).collect()
+}
+
+#[tokio::test]
+async fn a_statement_passbook_issued_is_known_intact_and_any_edit_is_known() {
+    let t = TestApp::spawn().await;
+    let pdf = linked_statement(&t).await;
+
+    let checked = verify(&t, &pdf).await;
+    assert_eq!((checked["signature"].as_str(), checked["intact"].as_bool()), (Some("intact"), Some(true)), "{checked}");
+    assert_eq!(checked["integrity"]["verdict"], "original");
+    let account_number = checked["statement"]["account_number"].as_str().unwrap().to_string();
+    assert!(String::from_utf8_lossy(&pdf).contains(&account_number));
+
+    // The published key checks it without Passbook.
+    let key: Value = t
+        .http
+        .get(format!("{}/passbook/v1/statements/signing-key", t.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let key = &key["data"];
+    assert_eq!(key["key_id"], checked["statement"]["key_id"]);
+    use base64::Engine;
+    let public = base64::engine::general_purpose::STANDARD.decode(key["public_key"].as_str().unwrap()).unwrap();
+    let public = ed25519_dalek::VerifyingKey::from_bytes(&public.try_into().unwrap()).unwrap();
+    let check = passbook_domain::statement_signature::check_with(&public, key["key_id"].as_str().unwrap(), &pdf);
+    assert!(matches!(check, passbook_domain::statement_signature::SignatureCheck::Intact(_)));
+
+    // One figure of the closing balance raised, the length kept.
+    let text = String::from_utf8_lossy(&pdf).into_owned();
+    let at = text.find("Closing balance: NGN ").unwrap() + "Closing balance: NGN ".len();
+    let mut raised = pdf.clone();
+    raised[at] = if raised[at] == b'9' { b'8' } else { b'9' };
+    let checked = verify(&t, &raised).await;
+    assert_eq!(
+        (checked["signature"].as_str(), checked["intact"].as_bool()),
+        (Some("edited"), Some(false)),
+        "{checked}"
+    );
+    assert_eq!(checked["integrity"]["verdict"], "altered");
+
+    // Imported: the genuine file is `original`, the edited one `altered`, and one whose
+    // signature was cut off `altered` too (it says Passbook made it).
+    assert_eq!(import(&t, &pdf, "genuine@example.ng").await["verdict"], "original");
+    let (altered, raised_id) = import_with_id(&t, &raised, "raised@example.ng").await;
+    assert_eq!(altered["verdict"], "altered");
+    // The console explains it to a loan officer.
+    let [owner, ..] = crate::console::team(&t).await;
+    let page = owner.get(&format!("/console/accounts/{raised_id}")).await.body;
+    for shown in ["File integrity", "altered", "passbook_signature_broken", "content was changed after signing"] {
+        assert!(page.contains(shown), "{shown} in {page}");
+    }
+    assert_eq!(codes(&altered), ["passbook_signature_broken"], "{altered}");
+    let cut = &pdf[..text.find("%PassbookSignature").unwrap()];
+    let unsigned = import(&t, cut, "cut@example.ng").await;
+    assert_eq!(unsigned["verdict"], "altered", "{unsigned}");
+    assert!(codes(&unsigned).contains(&"passbook_signature_missing".to_string()));
+
+    // Checking needs a key; the signing key is public.
+    let res = t.http.post(format!("{}/passbook/v1/statements/verify", t.base)).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 401);
+}
