@@ -48,6 +48,16 @@ pub enum Weight {
     Weak,
 }
 
+impl Weight {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Proof => "proof",
+            Self::Strong => "strong",
+            Self::Weak => "weak",
+        }
+    }
+}
+
 /// One thing the file shows about its history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Signal {
@@ -89,6 +99,24 @@ impl Integrity {
             None => Verdict::Unknown,
         };
         Self { verdict, signals }
+    }
+
+    /// As the API and webhooks show it.
+    pub fn wire(&self) -> passbook_types::passbook::IntegrityOut {
+        passbook_types::passbook::IntegrityOut {
+            verdict: self.verdict.as_str().into(),
+            signals: self
+                .signals
+                .iter()
+                .map(|s| passbook_types::passbook::IntegritySignalOut {
+                    code: s.code.clone(),
+                    weight: s.weight.as_str().into(),
+                    genuine: s.genuine,
+                    explanation: s.explanation.clone(),
+                    place: s.place.clone(),
+                })
+                .collect(),
+        }
     }
 
     /// The file's own evidence (from its reader) and its Passbook signature, judged together.

@@ -197,6 +197,10 @@ pub struct StatementImport {
     pub file: StatementFile,
     pub original: Option<Vec<u8>>,
     pub created_at: Timestamp,
+    /// Of the file, hex: the same file uploaded again is found by it.
+    pub file_sha256: String,
+    /// The customer it was uploaded for (empty for imports made before this was kept).
+    pub customer_id: String,
 }
 
 impl StatementImport {

@@ -174,6 +174,8 @@ pub trait AccountStore: Send + Sync {
     /// The version of an account of this app, without the rest of it.
     async fn account_version(&self, app_id: &str, id: &str) -> Result<Option<AccountVersion>>;
     async fn account_by_id(&self, id: &str) -> Result<Option<Account>>;
+    /// The app's accounts with this number (at most `limit`, newest first).
+    async fn accounts_with_number(&self, app_id: &str, number: &str, limit: u32) -> Result<Vec<Account>>;
     /// The id of the customer's account with this number at this institution, if linked before.
     async fn find_account_id(
         &self,
@@ -269,6 +271,8 @@ pub trait ReportStore: Send + Sync {
 pub trait ImportStore: Send + Sync {
     async fn insert_statement_import(&self, import: &crate::statement_file::StatementImport) -> Result<()>;
     async fn statement_import(&self, app_id: &str, id: &str) -> Result<Option<crate::statement_file::StatementImport>>;
+    /// The app's earlier imports of a file with this SHA-256: (import id, customer id).
+    async fn statement_imports_of_file(&self, app_id: &str, sha256: &str) -> Result<Vec<(String, String)>>;
     /// The import's summary alone (its rows are not read).
     async fn statement_import_summary(
         &self,

@@ -96,6 +96,14 @@ pub fn sync_updates_available(
     event(SYNC_UPDATES_AVAILABLE, &account.app_id, Some(&account.id), now, data)
 }
 
+/// `passbook.events.statement_flagged`, after the first fetch of an account linked from a
+/// statement file judged `altered` or `suspicious`.
+pub fn statement_flagged(account: &Account, integrity: &crate::integrity::Integrity, now: Timestamp) -> NewEvent {
+    let wire = integrity.wire();
+    let data = StatementFlaggedData { account: account.id.clone(), verdict: wire.verdict, signals: wire.signals };
+    event(STATEMENT_FLAGGED, &account.app_id, Some(&account.id), now, data)
+}
+
 /// `mono.events.account_connected`, sent as soon as an account is linked.
 pub fn account_connected(account: &Account, now: Timestamp) -> NewEvent {
     let data = AccountConnectedData {

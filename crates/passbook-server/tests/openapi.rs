@@ -44,7 +44,7 @@ fn every_operation_is_named_once_and_every_reference_resolves() {
         let name = target.strip_prefix("#/components/schemas/").unwrap_or_else(|| panic!("{target} is not a schema"));
         assert!(schemas.contains_key(name), "{target} does not resolve");
     }
-    assert_eq!(document["webhooks"].as_object().unwrap().len(), 9);
+    assert_eq!(document["webhooks"].as_object().unwrap().len(), 10);
 }
 
 #[test]

@@ -289,6 +289,24 @@ pub(crate) async fn by_id(store: &SqlStore, id: &str) -> StoreResult<Option<Acco
     row.map(|r| store.account_from_row(r)).transpose()
 }
 
+/// The app's accounts with this number (at most `limit`, newest first).
+pub(crate) async fn with_number(
+    store: &SqlStore,
+    app_id: &str,
+    account_number: &str,
+    limit: u32,
+) -> StoreResult<Vec<Account>> {
+    let rows: Vec<AccountRow> = crate::sql::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM accounts a WHERE a.app_id = $1 AND a.account_number = $2 ORDER BY a.created_at DESC LIMIT $3"
+    )))
+    .bind(app_id)
+    .bind(account_number)
+    .bind(i64::from(limit))
+    .fetch_all(&store.pool)
+    .await?;
+    rows.into_iter().map(|r| store.account_from_row(r)).collect()
+}
+
 pub(crate) async fn find_id(
     store: &SqlStore,
     app_id: &str,
@@ -529,6 +547,10 @@ mod port {
 
         async fn account_version(&self, app_id: &str, id: &str) -> Result<Option<AccountVersion>> {
             Ok(self.retrying(|| crate::accounts::version(self, app_id, id)).await?)
+        }
+
+        async fn accounts_with_number(&self, app_id: &str, number: &str, limit: u32) -> Result<Vec<Account>> {
+            Ok(super::with_number(self, app_id, number, limit).await?)
         }
 
         async fn account_by_id(&self, id: &str) -> Result<Option<Account>> {

@@ -14,8 +14,8 @@ pub(crate) async fn insert(store: &SqlStore, import: &StatementImport) -> StoreR
     let summary = serde_json::to_vec(&import.summary()).expect("a summary serialises");
     let mut tx = store.write().await?;
     crate::sql::query(
-        "INSERT INTO statement_imports (id, app_id, file_sealed, summary_sealed, original_sealed, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO statement_imports (id, app_id, file_sealed, summary_sealed, original_sealed, created_at, file_sha256, customer_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(&import.id)
     .bind(&import.app_id)
@@ -23,21 +23,35 @@ pub(crate) async fn insert(store: &SqlStore, import: &StatementImport) -> StoreR
     .bind(store.vault.seal(&summary, &context("summary", &import.id)))
     .bind(import.original.as_ref().map(|o| store.vault.seal(o, &context("original", &import.id))))
     .bind(import.created_at.0)
+    .bind(&import.file_sha256)
+    .bind(&import.customer_id)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
     Ok(())
 }
 
+pub(crate) async fn of_file(store: &SqlStore, app_id: &str, sha256: &str) -> StoreResult<Vec<(String, String)>> {
+    Ok(crate::sql::query_as(
+        "SELECT id, customer_id FROM statement_imports WHERE app_id = $1 AND file_sha256 = $2 AND customer_id IS NOT NULL \
+         ORDER BY created_at DESC LIMIT 50",
+    )
+    .bind(app_id)
+    .bind(sha256)
+    .fetch_all(&store.pool)
+    .await?)
+}
+
 pub(crate) async fn get(store: &SqlStore, app_id: &str, id: &str) -> StoreResult<Option<StatementImport>> {
-    let row: Option<(Vec<u8>, Option<Vec<u8>>, i64)> = crate::sql::query_as(
-        "SELECT file_sealed, original_sealed, created_at FROM statement_imports WHERE id = $1 AND app_id = $2",
+    #[allow(clippy::type_complexity)]
+    let row: Option<(Vec<u8>, Option<Vec<u8>>, i64, Option<String>, Option<String>)> = crate::sql::query_as(
+        "SELECT file_sealed, original_sealed, created_at, file_sha256, customer_id FROM statement_imports WHERE id = $1 AND app_id = $2",
     )
     .bind(id)
     .bind(app_id)
     .fetch_optional(&store.pool)
     .await?;
-    let Some((file, original, created_at)) = row else { return Ok(None) };
+    let Some((file, original, created_at, file_sha256, customer_id)) = row else { return Ok(None) };
     let json = store.vault.open(&file, &context("file", id))?;
     let file: StatementFile =
         serde_json::from_slice(&json).map_err(|e| StoreError::Corrupt(format!("statement import: {e}")))?;
@@ -48,6 +62,8 @@ pub(crate) async fn get(store: &SqlStore, app_id: &str, id: &str) -> StoreResult
         file,
         original,
         created_at: Timestamp(created_at),
+        file_sha256: file_sha256.unwrap_or_default(),
+        customer_id: customer_id.unwrap_or_default(),
     }))
 }
 
@@ -79,6 +95,10 @@ mod port {
 
         async fn statement_import(&self, app_id: &str, id: &str) -> Result<Option<StatementImport>> {
             Ok(super::get(self, app_id, id).await?)
+        }
+
+        async fn statement_imports_of_file(&self, app_id: &str, sha256: &str) -> Result<Vec<(String, String)>> {
+            Ok(super::of_file(self, app_id, sha256).await?)
         }
 
         async fn statement_import_summary(&self, app_id: &str, id: &str) -> Result<Option<ImportSummary>> {

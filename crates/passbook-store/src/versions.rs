@@ -15,7 +15,7 @@ use std::time::Duration;
 use passbook_domain::model::AccountVersion;
 use tokio::sync::watch;
 
-/// The channel the `accounts` trigger announces changes on (migration 0010).
+/// The channel the `accounts` trigger announces changes on (migration 0010_upload_history).
 const CHANNEL: &str = "passbook_accounts";
 /// Beyond this many accounts, the kept versions are dropped and kept again as they are read.
 const MAX_KEPT: usize = 100_000;

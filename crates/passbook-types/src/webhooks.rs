@@ -12,6 +12,8 @@ pub const ACCOUNT_INCOME: &str = "mono.events.account_income";
 pub const ACCOUNT_CREDIT_WORTHINESS: &str = "mono.events.account_credit_worthiness";
 /// Passbook's own: an account's transaction change feed has new changes to sync.
 pub const SYNC_UPDATES_AVAILABLE: &str = "passbook.events.sync_updates_available";
+/// Passbook's own: an account was linked from a statement file that shows signs of editing.
+pub const STATEMENT_FLAGGED: &str = "passbook.events.statement_flagged";
 
 /// The body POSTed to the app's webhook URL.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -207,4 +209,13 @@ pub struct SyncUpdatesAvailableData {
     pub modified: u64,
     /// Pending records reversed.
     pub removed: u64,
+}
+
+/// `passbook.events.statement_flagged`: the statement file an account was linked from is
+/// `altered` or `suspicious`; the signals say why (as on `passbook.source.integrity`).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct StatementFlaggedData {
+    pub account: String,
+    pub verdict: String,
+    pub signals: Vec<crate::passbook::IntegritySignalOut>,
 }

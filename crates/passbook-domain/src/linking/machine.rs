@@ -75,6 +75,9 @@ pub struct World<'a, C: Catalogue + ?Sized> {
     pub max_attempts: u32,
     /// A re-authorisation: the number of the account being renewed (`None` once unlinked).
     pub reauth_account_number: Option<&'a str>,
+    /// The account being renewed was linked through its bank (a login or a consent), not from a
+    /// file: only a way in that proves the same account may renew it.
+    pub reauth_by_bank: bool,
 }
 
 /// The machine's answer.
@@ -230,15 +233,33 @@ pub fn decide<C: Catalogue + ?Sized>(session: &LinkSession, world: &World<C>, ac
             let call = FileCall { institution_id: institution_id.clone(), upload };
             Ok(Next::ReadFile(call, vec![]))
         }
-        (LinkAction::ConfirmStatement | LinkAction::Commit(_), LinkState::ReviewStatement { accounts, .. }) => {
+        (
+            LinkAction::ConfirmStatement | LinkAction::Commit(_),
+            LinkState::ReviewStatement { accounts, institution_id, .. },
+        ) => {
             let mut discovered: Vec<DiscoveredAccount> = accounts.iter().map(StatementPreview::discovered).collect();
             // Renewing an account with a file that states no account number: the file's one
-            // account is taken to be that account (a file that states another number is not).
+            // account is taken to be that account (a file that states another number is not),
+            // unless the account was linked through its bank: a file that does not show the
+            // number proves nothing about a bank-verified account.
             if let ([only], [preview], Some(number)) =
                 (discovered.as_mut_slice(), accounts.as_slice(), world.reauth_account_number)
                 && context.reauth_account_id.is_some()
                 && !preview.number_stated
             {
+                if world.reauth_by_bank {
+                    let error = format!(
+                        "This account was linked through your bank. Upload a statement that shows its account number \
+                         (ending {}), or log in to your bank.",
+                        last_digits(number)
+                    );
+                    let state = LinkState::UploadStatement {
+                        institution_id: institution_id.clone(),
+                        error: Some(error),
+                        password_needed: false,
+                    };
+                    return Ok(move_to(context.clone(), state, vec![]));
+                }
                 only.account_number = number.to_string();
             }
             Ok(found_accounts(world, session, discovered))

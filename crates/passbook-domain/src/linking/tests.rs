@@ -49,7 +49,7 @@ fn banks() -> Banks {
 }
 
 fn world(banks: &Banks) -> World<'_, Banks> {
-    World { catalogue: banks, max_attempts: 3, reauth_account_number: None }
+    World { catalogue: banks, max_attempts: 3, reauth_account_number: None, reauth_by_bank: false }
 }
 
 fn session(state: LinkState) -> LinkSession {
@@ -605,6 +605,17 @@ fn renewing_with_a_statement_takes_its_one_unnumbered_account_but_not_another_nu
     let refused = moved(decide(&reauth, &world, LinkAction::ConfirmStatement).unwrap());
     assert!(refused.state.error().unwrap().contains("ending 6789"));
     assert_eq!(refused.state.step(), LinkStep::UploadStatement, "back to the upload, not a login form");
+
+    // An account its bank verified is not renewed by a file that does not show its number.
+    reauth.state = LinkState::ReviewStatement {
+        institution_id: TWO_WAYS.into(),
+        accounts: vec![preview("5555555555", false)],
+        report: Default::default(),
+    };
+    let by_bank = World { reauth_by_bank: true, ..world };
+    let refused = moved(decide(&reauth, &by_bank, LinkAction::ConfirmStatement).unwrap());
+    assert!(refused.state.error().unwrap().contains("linked through your bank"), "{:?}", refused.state);
+    assert_eq!(refused.state.step(), LinkStep::UploadStatement);
 }
 
 fn consent_bank() -> Banks {

@@ -265,6 +265,12 @@ impl Passbook {
             events.push(webhook_payloads::jobs_update(&account, &job.id, &job.kind, status, now));
         }
         events.push(webhook_payloads::account_updated(&account, &institution, sync.as_ref(), now));
+        // A statement account is fetched once per file (linked, or renewed with a newer one).
+        if let Some(source) = self.account_source(&account).await?
+            && source.integrity.verdict.flagged()
+        {
+            events.push(webhook_payloads::statement_flagged(&account, &source.integrity, now));
+        }
         if !first_fetch && !changes.is_empty() {
             events.push(webhook_payloads::sync_updates_available(&account, &changes, now));
         }

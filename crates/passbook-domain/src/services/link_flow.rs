@@ -41,8 +41,8 @@ impl Passbook {
     /// Runs the machine from `session` until it rests: asking the bank, linking, saving.
     /// `token` is the link's (for the bank to send the user back to, in open banking).
     pub(super) async fn advance(&self, token: &str, session: LinkSession, action: LinkAction) -> Result<Advanced> {
-        let reauth_number = self.reauth_account_number(&session).await?;
-        let world = self.world(reauth_number.as_deref());
+        let renewing = self.reauth_account(&session).await?;
+        let world = self.world(renewing.as_ref().map(|a| (a.account_number.as_str(), a.auth_method)));
         let next = linking::decide(&session, &world, action)?;
         self.follow(token, session, &world, next).await
     }
@@ -88,7 +88,9 @@ impl Passbook {
                     // The file (up to the upload limit) moves to the reader rather than being copied.
                     let upload =
                         linking::StatementUpload { file: std::mem::take(&mut call.upload.file), ..call.upload.clone() };
-                    let read = self.read_statement(&session.app_id, &call.institution_id, upload).await?;
+                    let read = self
+                        .read_statement(&session.app_id, &session.customer_id, &call.institution_id, upload)
+                        .await?;
                     next = linking::after_file(&session, &call, read);
                 }
                 Next::Link(plan, linking) => {
@@ -105,11 +107,18 @@ impl Passbook {
         Ok(Advanced { session, messages })
     }
 
+    /// What the machine knows; `renewing`: the number and the way in of the account being
+    /// re-authorised.
     pub(super) fn world<'a>(
         &'a self,
-        reauth_account_number: Option<&'a str>,
+        renewing: Option<(&'a str, AuthMethod)>,
     ) -> World<'a, crate::connector::Institutions> {
-        World { catalogue: &self.institutions, max_attempts: self.settings.max_login_attempts, reauth_account_number }
+        World {
+            catalogue: &self.institutions,
+            max_attempts: self.settings.max_login_attempts,
+            reauth_account_number: renewing.map(|(number, _)| number),
+            reauth_by_bank: renewing.is_some_and(|(_, way)| way != AuthMethod::StatementUpload),
+        }
     }
 
     /// Registers a consent at the bank; it sends the user back to the link's page.
@@ -129,10 +138,11 @@ impl Passbook {
         connector.start_consent(institution, request).await
     }
 
-    /// A re-authorisation's account number, which the login must hold (`None` once unlinked).
-    async fn reauth_account_number(&self, session: &LinkSession) -> Result<Option<String>> {
+    /// The account a re-authorisation renews, whose number the login must hold (`None` once
+    /// unlinked).
+    async fn reauth_account(&self, session: &LinkSession) -> Result<Option<Account>> {
         let Some(account_id) = &session.context.reauth_account_id else { return Ok(None) };
-        Ok(self.store.account(&session.app_id, account_id).await?.map(|a| a.account_number))
+        self.store.account(&session.app_id, account_id).await
     }
 
     /// Counts the attempt before the bank sees it (so parallel tries cannot exceed the limit),

@@ -21,6 +21,7 @@ mod sandbox_clock;
 mod statement_uploads;
 mod statements;
 mod sync_feed;
+mod upload_history;
 mod verification;
 mod webhooks;
 mod widget;

@@ -42,7 +42,7 @@ impl Passbook {
         };
         match connector.renew(institution, ConnectorAccount::of(&account, true, self.clock.now())).await {
             Ok(Some(accounts)) => {
-                let world = self.world(Some(&account.account_number));
+                let world = self.world(Some((&account.account_number, account.auth_method)));
                 let next = linking::renewed(&session, &world, accounts)?;
                 Ok(self.follow(token, session, &world, next).await?.session)
             }

@@ -34,6 +34,7 @@ impl Passbook {
     pub(super) async fn read_statement(
         &self,
         app_id: &str,
+        customer_id: &str,
         institution_id: &str,
         upload: StatementUpload,
     ) -> Result<std::result::Result<(Vec<StatementPreview>, ReadReport), ReadError>> {
@@ -50,17 +51,27 @@ impl Passbook {
                 read.map(|mut file| {
                     let evidence = std::mem::take(&mut file.evidence);
                     file.evidence = Integrity::of_file(evidence, &signer.check(&upload.file)).signals;
-                    (file, keep.then_some(upload.file))
+                    let sha256 = hex::encode(Sha256::digest(&upload.file));
+                    (file, sha256, keep.then_some(upload.file))
                 })
             })
             .await?;
-        let (file, original) = match read {
+        let (mut file, file_sha256, original) = match read {
             Ok(read) => read,
             Err(err) => return Ok(Err(err)),
         };
+        let history = self.upload_history(app_id, customer_id, &file_sha256, &file).await?;
+        file.evidence.extend(history);
         let now = self.clock.now();
-        let import =
-            StatementImport { id: ids::object_id(now), app_id: app_id.to_string(), file, original, created_at: now };
+        let import = StatementImport {
+            id: ids::object_id(now),
+            app_id: app_id.to_string(),
+            file,
+            original,
+            created_at: now,
+            file_sha256,
+            customer_id: customer_id.to_string(),
+        };
         self.store.insert_statement_import(&import).await?;
         Ok(Ok((previews(&import, fallback_currency.as_deref()), ReadReport::of(&import.file))))
     }
@@ -133,7 +144,7 @@ impl Passbook {
 }
 
 /// `statement:{import}:{index}`.
-fn parse_ref(connector_ref: &str) -> Option<(&str, usize)> {
+pub(super) fn parse_ref(connector_ref: &str) -> Option<(&str, usize)> {
     let rest = connector_ref.strip_prefix("statement:")?;
     let (import, index) = rest.rsplit_once(':')?;
     Some((import, index.parse().ok()?))

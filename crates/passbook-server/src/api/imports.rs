@@ -91,7 +91,7 @@ pub async fn import(
             .map(|l| SkippedLineOut { at: l.at, text: l.text, reason: l.reason })
             .collect(),
     };
-    let integrity = super::wire::integrity_out(&integrity);
+    let integrity = integrity.wire();
     Ok(Json(success(&state, "Statement imported", ImportOut { accounts, statement, report, integrity })))
 }
 

@@ -11,7 +11,6 @@ use passbook_types::accounts::PeriodOut;
 use passbook_types::passbook::{SignedStatementOut, SigningKeyOut, VerificationOut};
 
 use super::success;
-use super::wire::integrity_out;
 use crate::AppState;
 use crate::error::ApiResult;
 use crate::extract::AuthApp;
@@ -37,7 +36,7 @@ pub async fn verify(
         signature: signature.into(),
         intact: signature == "intact",
         statement: manifest.map(statement_out),
-        integrity: integrity_out(&verification.integrity),
+        integrity: verification.integrity.wire(),
     };
     Ok(Json(success(&state, "Statement checked", out)))
 }

@@ -1,11 +1,9 @@
 //! Domain models to Mono's wire shapes.
 use passbook_domain::Timestamp;
-use passbook_domain::integrity::{Integrity, Weight};
 use passbook_domain::model::*;
 use passbook_domain::services::AccountSource;
 use passbook_types::accounts::*;
 use passbook_types::institutions::*;
-use passbook_types::passbook::{IntegrityOut, IntegritySignalOut};
 
 pub fn institution_ref(inst: Option<&Institution>, id: &str, with_id: bool) -> InstitutionRef {
     InstitutionRef {
@@ -139,29 +137,6 @@ fn freshness_out(freshness: &Freshness) -> FreshnessOut {
     }
 }
 
-/// A statement file's integrity verdict and its signals, as the API shows them.
-pub fn integrity_out(integrity: &Integrity) -> IntegrityOut {
-    IntegrityOut {
-        verdict: integrity.verdict.as_str().into(),
-        signals: integrity
-            .signals
-            .iter()
-            .map(|s| IntegritySignalOut {
-                code: s.code.clone(),
-                weight: match s.weight {
-                    Weight::Proof => "proof",
-                    Weight::Strong => "strong",
-                    Weight::Weak => "weak",
-                }
-                .into(),
-                genuine: s.genuine,
-                explanation: s.explanation.clone(),
-                place: s.place.clone(),
-            })
-            .collect(),
-    }
-}
-
 fn source_out(source: &AccountSource) -> DataSourceOut {
     let r = &source.reconciliation;
     DataSourceOut {
@@ -172,7 +147,7 @@ fn source_out(source: &AccountSource) -> DataSourceOut {
         account_number_stated: source.account_number_stated,
         rows_read: source.rows_read,
         lines_skipped: source.lines_skipped,
-        integrity: integrity_out(&source.integrity),
+        integrity: source.integrity.wire(),
         reconciliation: ReconciliationOut {
             status: r.status.as_str().into(),
             opening_balance: r.opening,

@@ -34,6 +34,12 @@ const EVENTS: &[(&str, &str, SchemaFn)] = &[
          (`account_updated` says the data is ready).",
         body::<SyncUpdatesAvailableData>,
     ),
+    (
+        STATEMENT_FLAGGED,
+        "Passbook's own: the statement file an account was linked from is `altered` or `suspicious` (after its \
+         `account_updated`); the signals say why, as on the account's `passbook.source.integrity`.",
+        body::<StatementFlaggedData>,
+    ),
     (WEBHOOK_TEST, "Sent on request (`POST /passbook/v1/webhook/test`) to check an endpoint.", body::<WebhookTestData>),
 ];
 

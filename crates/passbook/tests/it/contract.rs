@@ -216,6 +216,25 @@ async fn real_answers_and_webhooks_fit_the_document() {
         .await
         .unwrap();
     r.keep("importStatement", imported).await;
+    // The same file for another customer: reused, so flagged (and the app told).
+    let statement = sample_statement("camt053/viafintech__valid_example_v4.xml");
+    let upload = |email: &str, path: &str| {
+        let (content_type, body) = multipart(
+            &[("customer_name", "Bola Ade"), ("customer_email", email)],
+            &[("statement", "statement.xml", &statement)],
+        );
+        t.http
+            .post(format!("{}{path}", t.base))
+            .header("mono-sec-key", t.key())
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+    };
+    let reused = r.keep("importStatement", upload("bola@contract.ng", "/passbook/v1/statements").await.unwrap()).await;
+    assert_eq!(reused["data"]["integrity"]["verdict"], "altered", "{reused}");
+    t.receiver.wait_for("passbook.events.statement_flagged", 1).await;
+    r.keep("verifyStatement", upload("", "/passbook/v1/statements/verify").await.unwrap()).await;
+    r.get("statementSigningKey", "/passbook/v1/statements/signing-key").await;
 
     // Customers.
     let created = r
@@ -289,6 +308,7 @@ async fn real_answers_and_webhooks_fit_the_document() {
         assert!(hooks.contains_key(&format!("mono.events.{event}")), "no {event} webhook arrived");
     }
     assert!(hooks.contains_key("passbook.events.sync_updates_available"));
+    assert!(hooks.contains_key("passbook.events.statement_flagged"));
 
     let examples = json!({"operations": r.seen, "webhooks": hooks});
     if std::env::var_os("PASSBOOK_WRITE_OPENAPI_EXAMPLES").is_some() {

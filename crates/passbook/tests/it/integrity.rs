@@ -93,7 +93,8 @@ async fn a_statement_passbook_issued_is_known_intact_and_any_edit_is_known() {
     for shown in ["File integrity", "altered", "passbook_signature_broken", "content was changed after signing"] {
         assert!(page.contains(shown), "{shown} in {page}");
     }
-    assert_eq!(codes(&altered), ["passbook_signature_broken"], "{altered}");
+    // (The account is linked for other customers already: the bank link and the genuine import.)
+    assert_eq!(codes(&altered), ["passbook_signature_broken", "account_number_other_customers"], "{altered}");
     let cut = &pdf[..text.find("%PassbookSignature").unwrap()];
     let unsigned = import(&t, cut, "cut@example.ng").await;
     assert_eq!(unsigned["verdict"], "altered", "{unsigned}");
@@ -102,4 +103,69 @@ async fn a_statement_passbook_issued_is_known_intact_and_any_edit_is_known() {
     // Checking needs a key; the signing key is public.
     let res = t.http.post(format!("{}/passbook/v1/statements/verify", t.base)).send().await.unwrap();
     assert_eq!(res.status().as_u16(), 401);
+}
+
+/// An OFX statement of account 0123456789 for January 2025, without the rows whose index is in
+/// `without`, its closing balance made to match (as a forger would).
+fn ofx(without: &[usize]) -> Vec<u8> {
+    let rows: Vec<(u32, i64)> =
+        (0..12).map(|i| (2 + i * 2, if i % 3 == 0 { 250_000 } else { -(4_000 + i as i64 * 350) })).collect();
+    let mut closing = 1_000_000;
+    let mut body = String::new();
+    for (i, (day, amount)) in rows.iter().enumerate() {
+        if without.contains(&i) {
+            continue;
+        }
+        closing += amount;
+        let kind = if *amount > 0 { "CREDIT" } else { "DEBIT" };
+        body.push_str(&format!(
+            "<STMTTRN><TRNTYPE>{kind}</TRNTYPE><DTPOSTED>202501{day:02}</DTPOSTED><TRNAMT>{}.{:02}</TRNAMT><FITID>{i}</FITID><NAME>ROW {i}</NAME></STMTTRN>",
+            amount / 100,
+            (amount % 100).abs()
+        ));
+    }
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><?OFX OFXHEADER="200" VERSION="220" SECURITY="NONE" OLDFILEUID="NONE" NEWFILEUID="NONE"?><OFX><BANKMSGSRSV1><STMTTRNRS><TRNUID>1</TRNUID><STMTRS><CURDEF>NGN</CURDEF><BANKACCTFROM><BANKID>058</BANKID><ACCTID>0123456789</ACCTID><ACCTTYPE>CHECKING</ACCTTYPE></BANKACCTFROM><BANKTRANLIST><DTSTART>20250101</DTSTART><DTEND>20250131</DTEND>{body}</BANKTRANLIST><LEDGERBAL><BALAMT>{}.{:02}</BALAMT><DTASOF>20250131</DTASOF></LEDGERBAL></STMTRS></STMTTRNRS></BANKMSGSRSV1></OFX>"#,
+        closing / 100,
+        closing % 100
+    )
+    .into_bytes()
+}
+
+#[tokio::test]
+async fn uploads_are_compared_with_the_apps_earlier_ones() {
+    let t = TestApp::spawn().await;
+    let genuine = ofx(&[]);
+    let first = import(&t, &genuine, "ada@example.ng").await;
+    assert_eq!(first["verdict"], "unknown", "{first}");
+
+    // The same customer again, the statement remade with a debit gone and the balance fixed.
+    let remade = import(&t, &ofx(&[4]), "ada@example.ng").await;
+    assert_eq!(remade["verdict"], "altered", "{remade}");
+    let disagreement = &remade["signals"].as_array().unwrap()[0];
+    assert_eq!(disagreement["code"], "disagrees_with_earlier_upload", "{remade}");
+    assert!(disagreement["explanation"].as_str().unwrap().contains("it has 1 row(s) this one lacks"), "{remade}");
+
+    // The app is told, after the account's data.
+    let flagged = t.receiver.wait_for("passbook.events.statement_flagged", 1).await.remove(0).json();
+    assert_eq!(flagged["data"]["verdict"], "altered", "{flagged}");
+    assert_eq!(flagged["data"]["signals"], remade["signals"]);
+
+    // Another customer with the very same file: reused, and an account already someone else's.
+    let reused = import(&t, &genuine, "bola@example.ng").await;
+    assert_eq!(reused["verdict"], "altered", "{reused}");
+    let codes = codes(&reused);
+    for code in ["same_file_other_customer", "account_number_other_customers"] {
+        assert!(codes.contains(&code.to_string()), "{code} in {reused}");
+    }
+    // Nothing of it names the other customer.
+    assert!(!reused.to_string().contains("ada@example.ng") && !reused.to_string().contains("Integrity Tester"));
+
+    // Another app sees none of it.
+    let other = t.server.as_ref().unwrap().passbook.create_app("Other lender", None).await.unwrap();
+    let request = t.http.post(format!("{}/passbook/v1/statements", t.base)).header("mono-sec-key", &other.secret_key);
+    let customer = [("customer_name", "Chidi"), ("customer_email", "chidi@example.ng")];
+    let res = post_statement(request, "statement.ofx", &genuine, &customer).await;
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["data"]["integrity"]["verdict"], "unknown", "{body}");
 }
