@@ -5,8 +5,18 @@ use axum::http::StatusCode;
 use passbook_domain::linking::StatementUpload;
 use passbook_domain::statement_file::ReadError;
 
+/// Room in a form's body beside its file: the parts' headers, a password, the customer fields.
+const FORM_OVERHEAD: usize = 64 * 1024;
+
+/// The body limit of a route that takes a file of up to `upload_limit` bytes: a file of exactly
+/// the limit fits, with its form around it.
+pub fn form_limit(upload_limit: usize) -> usize {
+    upload_limit.saturating_add(FORM_OVERHEAD)
+}
+
 /// The `statement` file (and `password`) of a multipart form, or why there is none. The body
-/// limit of the route stops an oversized file while it arrives, before it is read whole.
+/// limit of the route ([`form_limit`]) stops an oversized form while it arrives, before it is
+/// read whole; the file itself is then held to `limit`.
 pub async fn statement_upload(
     multipart: Result<Multipart, MultipartRejection>,
     limit: usize,
@@ -43,6 +53,9 @@ pub async fn read_form(
         if file_fields.contains(&name.as_str()) {
             let file_name = field.file_name().map(str::to_string);
             let bytes = field.bytes().await.map_err(refusal)?;
+            if bytes.len() > limit {
+                return Err(ReadError::TooLarge { limit_mb: (limit / 1024 / 1024) as u64 });
+            }
             form.files.push((file_name, bytes.to_vec()));
         } else {
             let text = field.text().await.map_err(refusal)?;

@@ -16,16 +16,13 @@ impl Passbook {
 
     /// [`Passbook::create_app`], audited as made by `actor`.
     pub(crate) async fn create_app_as(&self, name: &str, webhook_url: Option<&str>, actor: &str) -> Result<CreatedApp> {
-        let name = name.trim();
-        if name.is_empty() {
-            return Err(Error::invalid("name", "name must not be empty"));
-        }
+        let name = super::initiate::app_name(name)?;
         let webhook_url = webhook_url.map(|u| self.parse_webhook_url(u)).transpose()?;
         let now = self.clock.now();
         let secret_key = new_secret_key();
         let app = App {
             id: ids::object_id(now),
-            name: name.to_string(),
+            name,
             secret_key_hash: hash_secret(&secret_key),
             secret_key_hint: secret_key[..12].to_string(),
             public_key: format!("test_pk_{}", ids::random_alnum(24)),

@@ -15,7 +15,8 @@ pub(crate) const MAX_REFERENCE_LEN: usize = 100;
 pub(crate) const MAX_NAME_LEN: usize = 200;
 
 /// A text field as given, trimmed: `None` when empty; refused when longer than `max`
-/// characters or holding control characters (a NUL byte, say).
+/// characters or holding control characters (a NUL byte, say) or invisible ones that change how
+/// text around them reads (see [`hides_text`]).
 pub(crate) fn text_field(field: &str, value: Option<String>, max: usize) -> Result<Option<String>> {
     let Some(value) = value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty()) else { return Ok(None) };
     if value.chars().count() > max {
@@ -24,7 +25,30 @@ pub(crate) fn text_field(field: &str, value: Option<String>, max: usize) -> Resu
     if value.chars().any(char::is_control) {
         return Err(Error::invalid(field, format!("{field} must not contain control characters")));
     }
+    if let Some(c) = value.chars().find(|c| hides_text(*c)) {
+        return Err(Error::invalid(
+            field,
+            format!("{field} must not contain invisible formatting characters (U+{:04X})", u32::from(c)),
+        ));
+    }
     Ok(Some(value))
+}
+
+/// Bidirectional overrides and isolates, marks, zero-width spaces, word joiners and byte-order
+/// marks: invisible, and able to make a name read as something else (`evil\u{202E}gpj.exe`).
+/// The zero-width (non-)joiners stay allowed: scripts such as Persian and Devanagari need them.
+pub(crate) fn hides_text(c: char) -> bool {
+    matches!(c, '\u{200B}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{2069}' | '\u{061C}' | '\u{FEFF}')
+}
+
+/// Longest app name accepted.
+pub(crate) const MAX_APP_NAME_LEN: usize = 100;
+
+/// An app's name, as the CLI, the console and the API take it.
+pub(crate) fn app_name(name: &str) -> Result<String> {
+    text_field("name", Some(name.to_string()), MAX_APP_NAME_LEN)?
+        .ok_or_else(|| Error::invalid("name", "name must not be empty"))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

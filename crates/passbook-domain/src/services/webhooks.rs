@@ -25,8 +25,18 @@ impl Passbook {
 
     /// A new webhook secret; the old one also signs deliveries for the overlap.
     pub async fn rotate_webhook_secret(&self, app: &App, actor: &str) -> Result<RotatedSecret> {
+        let now = self.clock.now();
+        // The previous secret was promised its overlap; a second rotation would end it early.
+        if let Some((_, until)) = &app.previous_webhook_secret
+            && *until > now
+        {
+            return Err(Error::Conflict(format!(
+                "The previous webhook secret still signs until {} (the last rotation's overlap); rotate again after then",
+                until.to_iso()
+            )));
+        }
         let secret = new_webhook_secret();
-        let until = self.clock.now().plus_millis(SECRET_ROTATION_OVERLAP_MS);
+        let until = now.plus_millis(SECRET_ROTATION_OVERLAP_MS);
         let audit = self.audit_entry(actor, &app.id, "webhook_secret_rotated", &app.id, "");
         let found = self.store.rotate_webhook_secret(&app.id, &secret, until, &audit).await?;
         self.apps.clear();

@@ -217,13 +217,13 @@ fn passbook_api(upload_limit: usize) -> Vec<Operation> {
             .named("Passbook", "importStatement", "Link the accounts of a statement file without a browser")
             .describe("OFX, CAMT.053, MT940, CSV, XLSX, PDF or Passbook's JSON. The same webhooks follow as for a link made on the page.")
             .multipart_body(import_form)
-            .body_limit(upload_limit)
+            .body_limit(crate::upload::form_limit(upload_limit))
             .returns::<Success<ImportOut>>(200, "The accounts linked and what the file states."),
         Operation::post("/passbook/v1/statements/verify", verification::verify)
             .named("Passbook", "verifyStatement", "Check whether a statement is one this Passbook issued, unchanged")
             .describe("A multipart form: `statement` (the file) and `password` (when it has one). Answers the Passbook signature's check, what the signed statement says it is, and what the file's own history shows (the integrity an import records).")
             .multipart_body(verify_form)
-            .body_limit(upload_limit)
+            .body_limit(crate::upload::form_limit(upload_limit))
             .returns::<Success<VerificationOut>>(200, "What the file came to."),
         Operation::get("/passbook/v1/statements/signing-key", verification::signing_key)
             .named("Passbook", "statementSigningKey", "The public key that checks the statements this Passbook issues")

@@ -37,7 +37,10 @@ pub fn router(upload_limit: usize) -> Router<AppState> {
         .route("/link/{token}/login", post(login))
         .route("/link/{token}/challenge", post(challenge))
         .route("/link/{token}/accounts", post(select_accounts))
-        .route("/link/{token}/statement", post(upload_statement).layer(DefaultBodyLimit::max(upload_limit)))
+        .route(
+            "/link/{token}/statement",
+            post(upload_statement).layer(DefaultBodyLimit::max(crate::upload::form_limit(upload_limit))),
+        )
         .route("/link/{token}/confirm", post(confirm_statement))
         .route("/link/{token}/consent-start", post(start_consent))
         .route("/link/{token}/consent-return", get(consent_returned))

@@ -40,11 +40,20 @@ struct ConsentPage {
     accounts: [&'static str; 2],
 }
 
+/// `redirect_uri` when it is one of this server's link pages: the same origin as the public URL
+/// and, once parsed (`..` and `%2e%2e` resolved), a path under its `/link/`.
 fn back_to_passbook(state: &AppState, redirect_uri: &str) -> Result<url::Url, Error> {
-    let own = format!("{}/link/", state.passbook.settings.public_url);
-    url::Url::parse(redirect_uri).ok().filter(|_| redirect_uri.starts_with(&own)).ok_or_else(|| {
-        Error::invalid("redirect_uri", "The sandbox open bank sends users back only to this server's link pages")
-    })
+    let public = url::Url::parse(&state.passbook.settings.public_url).ok();
+    let links = public.as_ref().map(|p| format!("{}/link/", p.path().trim_end_matches('/')));
+    url::Url::parse(redirect_uri)
+        .ok()
+        .filter(|u| {
+            public.as_ref().is_some_and(|p| p.origin() == u.origin())
+                && links.as_ref().is_some_and(|l| u.path().starts_with(l.as_str()))
+        })
+        .ok_or_else(|| {
+            Error::invalid("redirect_uri", "The sandbox open bank sends users back only to this server's link pages")
+        })
 }
 
 async fn show(State(state): State<AppState>, query: Result<Query<Authorize>, QueryRejection>) -> Response {

@@ -108,15 +108,24 @@ async fn denying_at_the_bank_comes_back_with_the_reason_and_a_forged_answer_is_r
 #[tokio::test]
 async fn the_sandbox_bank_sends_users_back_only_to_this_server() {
     let t = TestApp::spawn().await;
-    let res = t
-        .http
-        .get(format!("{}/sandbox/open-bank/authorize", t.base))
-        .query(&[("consent", "c1"), ("state", "s1"), ("redirect_uri", "https://evil.example/steal")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status().as_u16(), 400);
-    assert!(res.text().await.unwrap().contains("only to this server"));
+    // Another host, and this host's own pages outside `/link/` reached through dot segments.
+    let escapes = [
+        "https://evil.example/steal".to_string(),
+        format!("{}/link/../console/login", t.base),
+        format!("{}/link/%2e%2e/console", t.base),
+        format!("{}/link/", t.base.replace("127.0.0.1", "127.0.0.1.evil.example")),
+    ];
+    for escape in &escapes {
+        let res = t
+            .http
+            .get(format!("{}/sandbox/open-bank/authorize", t.base))
+            .query(&[("consent", "c1"), ("state", "s1"), ("redirect_uri", escape.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 400, "{escape}");
+        assert!(res.text().await.unwrap().contains("only to this server"), "{escape}");
+    }
     let res = t
         .http
         .post(format!("{}/sandbox/open-bank/authorize", t.base))

@@ -207,6 +207,21 @@ async fn every_form_needs_its_sessions_csrf_token() {
     let renamed = owner.post(&app, &[("name", "Renamed")]).await;
     assert_eq!(renamed.status, StatusCode::SEE_OTHER);
     assert_eq!(t.server.as_ref().unwrap().passbook.console_app(&t.app.app.id).await.unwrap().name, "Renamed");
+    // Names follow the API's rules: bounded, no NUL, no invisible text direction tricks.
+    let long = "x".repeat(5_000);
+    for (name, why) in [
+        (long.as_str(), "at most 100 characters"),
+        ("Lender\u{0}", "control characters"),
+        ("Lender \u{202E}gnp.exe", "U+202E"),
+        ("Pay\u{200B}Pal", "U+200B"),
+    ] {
+        let refused = owner.post(&app, &[("name", name)]).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{name:?}: {}", refused.body);
+        assert!(refused.body.contains(why), "{why} in {}", refused.body);
+        let created = owner.post("/console/apps", &[("name", name)]).await;
+        assert_eq!(created.status, StatusCode::BAD_REQUEST, "{name:?}: {}", created.body);
+    }
+    assert_eq!(t.server.as_ref().unwrap().passbook.console_app(&t.app.app.id).await.unwrap().name, "Renamed");
     // The login form has its own token: a post without the cookie's twin is refused.
     let forged = send(
         t.http
@@ -373,6 +388,12 @@ async fn a_rotated_secret_key_works_beside_the_new_one_for_its_overlap() {
     }
     let page = developer.get(&format!("/console/apps/{app}")).await.body;
     assert!(page.contains("key-overlap") && !page.contains(&new), "the key is never shown again");
+    // A second rotation with an overlap would cut the first one's short: refused, and the old key
+    // keeps its hour.
+    let cut_short = developer.post(&format!("/console/apps/{app}/secret-key"), &[("overlap_hours", "72")]).await;
+    assert_eq!(cut_short.status, StatusCode::CONFLICT, "{}", cut_short.body);
+    assert!(cut_short.body.contains("still works until"), "{}", cut_short.body);
+    assert_eq!(t.get_with_key("/v2/accounts", &old).await.0, StatusCode::OK);
     let again = developer.post(&format!("/console/apps/{app}/secret-key"), &[("overlap_hours", "0")]).await;
     let newest = hidden_secret(&again.body);
     let (refused, body) = t.get_with_key("/v2/accounts", &new).await;
@@ -578,12 +599,18 @@ async fn operators_are_given_other_roles_and_removed() {
     }
 
     let admin_id = id("admin@example.com").await;
+    let invited = admin.post("/console/operators/invite", &[("role", "developer")]).await.body;
+    let invitation = format!("/console/join/{}", between(&invited, "/console/join/", "<").expect("a link shown"));
     let confirm = owner.get(&format!("/console/operators/{admin_id}/remove")).await;
     assert_eq!(confirm.status, StatusCode::OK);
     assert!(confirm.body.contains("Remove admin@example.com?"));
     assert_eq!(owner.post(&format!("/console/operators/{admin_id}/remove"), &[]).await.status, StatusCode::SEE_OTHER);
     assert_eq!(admin.get("/console").await.location(), "/console/login", "a removed operator's sessions end");
     assert_eq!(Console::try_login(&t.base, "admin@example.com", PASSWORD).await.status, StatusCode::UNAUTHORIZED);
+    // What the removed admin invited no longer lets anyone in.
+    let void = send(t.http.get(format!("{}{invitation}", t.base))).await;
+    assert_eq!(void.status, StatusCode::GONE, "{}", void.body);
+    assert!(void.body.contains("has been removed"), "{}", void.body);
     let audit = owner.get("/console/audit").await.body;
     assert!(audit.contains("operator role changed") && audit.contains("operator removed"));
     let page = owner.get("/console/operators").await.body;

@@ -127,6 +127,10 @@ async fn a_rotated_secret_signs_alongside_the_old_one_during_the_overlap() {
     for secret in [&old, &new] {
         standardwebhooks::Webhook::new(secret).unwrap().verify(delivery.body.as_bytes(), &delivery.headers).unwrap();
     }
+    // A second rotation during the overlap would stop the old secret early: refused.
+    let (status, body) = t.post_json("/passbook/v1/webhook/secret/rotate", serde_json::json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(body["message"].as_str().unwrap().contains("still signs until"), "{body}");
 }
 
 #[tokio::test]

@@ -124,6 +124,11 @@ async fn unreadable_files_and_passwords_are_explained_and_leave_nothing_behind()
         assert!(html.contains(needle), "{name}: {needle} in {html}");
         assert_eq!(page.heading().await, "Upload your GTBank statement", "{name}: the user can try another file");
     }
+    // The limit is the file's: one of exactly 1 MiB fits, with its form around it; one byte more does not.
+    page.upload("exact.csv", &vec![b'a'; 1024 * 1024], None).await;
+    assert!(!page.html().await.1.contains("over the 1 MB limit"), "a file of exactly the limit is taken");
+    page.upload("over.csv", &vec![b'a'; 1024 * 1024 + 1], None).await;
+    assert!(page.html().await.1.contains("over the 1 MB limit"));
     let (_, accounts) = t.get("/v2/accounts").await;
     assert_eq!(accounts["data"].as_array().unwrap().len(), 0, "nothing was linked");
     sqlx::any::install_default_drivers();

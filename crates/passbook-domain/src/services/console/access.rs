@@ -133,12 +133,31 @@ impl Passbook {
         Ok(target)
     }
 
-    /// The role an unused invitation (or the setup link) grants.
+    /// The role an unused invitation (or the setup link) grants. An invitation is only as good
+    /// as its inviter: once they are removed, or may no longer grant that role, it is void.
     pub async fn invitation(&self, token: &str) -> Result<Invite> {
-        self.store
+        let invite = self
+            .store
             .invite(&hash_secret(token), self.clock.now())
             .await?
-            .ok_or_else(|| Error::not_found("This invitation was used already, has expired, or never existed"))
+            .ok_or_else(|| Error::not_found("This invitation was used already, has expired, or never existed"))?;
+        if let Some(inviter) = &invite.invited_by {
+            let still_allowed = self
+                .store
+                .operators()
+                .await?
+                .into_iter()
+                .find(|o| &o.id == inviter)
+                .is_some_and(|o| o.role.can_invite(invite.role));
+            if !still_allowed {
+                return Err(Error::Gone(
+                    "The operator who sent this invitation has been removed or may no longer grant this role; ask \
+                     another for a new one"
+                        .into(),
+                ));
+            }
+        }
+        Ok(invite)
     }
 
     /// Accepts an invitation: makes the operator and logs them in.

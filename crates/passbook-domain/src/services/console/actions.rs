@@ -45,12 +45,9 @@ impl Passbook {
 
     pub async fn rename_app(&self, by: &Signed, app_id: &str, name: &str) -> Result<()> {
         by.require(Permission::ManageApps)?;
-        let name = name.trim();
-        if name.is_empty() || name.chars().count() > 100 {
-            return Err(Error::invalid("name", "name must be 1 to 100 characters"));
-        }
-        let audit = self.audit_entry(&by.actor(), app_id, "app_renamed", app_id, name);
-        if !self.store.rename_app(app_id, name, &audit).await? {
+        let name = crate::services::initiate::app_name(name)?;
+        let audit = self.audit_entry(&by.actor(), app_id, "app_renamed", app_id, &name);
+        if !self.store.rename_app(app_id, &name, &audit).await? {
             return Err(Error::not_found(format!("No app with id '{app_id}'")));
         }
         self.apps.clear();
@@ -63,8 +60,21 @@ impl Passbook {
         if !KEY_OVERLAPS_HOURS.contains(&overlap_hours) {
             return Err(Error::invalid("overlap_hours", "overlap_hours must be 0, 1, 24 or 72"));
         }
+        let now = self.clock.now();
+        // A key rolled earlier was promised its own overlap: a second rotation with an overlap
+        // would cut it short without saying so. Overlap 0 ends every older key now, on purpose.
+        if overlap_hours > 0
+            && let Some((_, until)) = self.console_app(app_id).await?.previous_secret_key
+            && until > now
+        {
+            return Err(Error::Conflict(format!(
+                "The previous secret key still works until {} (the last rotation's overlap); rotate again after \
+                 then, or with overlap 0 to end every older key now",
+                until.to_iso()
+            )));
+        }
         let secret_key = crate::services::apps::new_secret_key();
-        let until = self.clock.now().plus_millis(overlap_hours * 3_600_000);
+        let until = now.plus_millis(overlap_hours * 3_600_000);
         let audit =
             self.audit_entry(&by.actor(), app_id, "secret_key_rotated", app_id, &format!("overlap {overlap_hours} h"));
         let found =
