@@ -4,6 +4,7 @@
 //! [`Passbook`](passbook_domain::Passbook) and map the result to Mono's wire types. Every API
 //! error becomes the failed envelope in one place, [`error::ApiError`].
 mod api;
+mod client_address;
 mod console;
 pub mod error;
 mod extract;
@@ -25,6 +26,7 @@ use passbook_domain::Passbook;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
+pub use client_address::IpNet;
 pub use limits::{RateLimiter, RateLimits};
 pub use serve::ConnectionLimits;
 
@@ -68,6 +70,8 @@ pub struct HttpOptions {
     pub max_upload_bytes: usize,
     /// Memory for rendered account answers, kept by their `ETag` (0: none).
     pub answer_cache_bytes: usize,
+    /// Proxies whose `X-Forwarded-For` names the client (per-address limits count by it).
+    pub trusted_proxies: Vec<IpNet>,
 }
 
 impl Default for HttpOptions {
@@ -79,6 +83,7 @@ impl Default for HttpOptions {
             console: true,
             max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
             answer_cache_bytes: 8 * 1024 * 1024,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -113,6 +118,10 @@ pub fn router_with(passbook: Passbook, options: &HttpOptions) -> Router {
         .layer(idempotent)
         .layer(middleware::from_fn(private_answers))
         .layer(middleware::from_fn_with_state(RateLimiter::new(options.rate_limits.clone()), limits::limit))
+        .layer(middleware::from_fn_with_state(
+            std::sync::Arc::new(options.trusted_proxies.clone()),
+            client_address::resolve,
+        ))
         .layer(CatchPanicLayer::custom(error::panic_response))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .layer(middleware::from_fn(request_id))

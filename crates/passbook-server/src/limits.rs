@@ -29,18 +29,33 @@ pub struct RateLimits {
     pub link_actions_per_address: u32,
     /// With one public key: new widget sessions (each may create a customer).
     pub widget_sessions_per_key: u32,
+    /// With one secret key: new link sessions and login or code attempts of the Partners API
+    /// (server-to-server, for all of an integrator's users).
+    pub link_actions_per_key: u32,
 }
 
 impl Default for RateLimits {
     fn default() -> Self {
-        Self { per_address: 6000, per_key: 6000, link_actions_per_address: 60, widget_sessions_per_key: 600 }
+        Self {
+            per_address: 6000,
+            per_key: 6000,
+            link_actions_per_address: 60,
+            widget_sessions_per_key: 600,
+            link_actions_per_key: 3000,
+        }
     }
 }
 
 impl RateLimits {
     /// No limits (benchmarks against the machine's ceiling).
     pub fn off() -> Self {
-        Self { per_address: 0, per_key: 0, link_actions_per_address: 0, widget_sessions_per_key: 0 }
+        Self {
+            per_address: 0,
+            per_key: 0,
+            link_actions_per_address: 0,
+            widget_sessions_per_key: 0,
+            link_actions_per_key: 0,
+        }
     }
 }
 
@@ -110,8 +125,20 @@ fn scopes(limits: &RateLimits, request: &Request, address: Option<IpAddr>) -> Ve
     }
     let key = api_key(request.headers(), request.uri().query());
     let opens_widget = request.method() == Method::GET && (path == "/connect" || path == "/") && key.is_some();
+    // An integrator's backend sends every user's Partners API calls from one address: those are
+    // counted by its secret key. Browsers and public keys are counted by address.
+    let by_secret_key = request.headers().contains_key("mono-sec-key");
+    let link_action = is_link_action(request.method(), path) || opens_widget;
+    if let (true, true, Some(key)) = (link_action, by_secret_key, &key) {
+        scopes.push((
+            Scope::LinkActions,
+            hash_secret(key),
+            limits.link_actions_per_key,
+            "link sessions and login attempts with this key",
+        ));
+    }
     if let Some(address) = address {
-        if is_link_action(request.method(), path) || opens_widget {
+        if link_action && !by_secret_key {
             scopes.push((
                 Scope::LinkActions,
                 address.to_string(),
@@ -159,7 +186,7 @@ fn api_key(headers: &HeaderMap, query: Option<&str>) -> Option<String> {
 /// The middleware: counts the request in each of its scopes and refuses it at the first empty
 /// one; answers carry the standing of the narrowest limit.
 pub async fn limit(State(limiter): State<RateLimiter>, request: Request, next: Next) -> Response {
-    let address = crate::serve::peer(&request).map(|a| a.ip());
+    let address = crate::client_address::of(&request);
     let now = Instant::now();
     let mut narrowest: Option<Standing> = None;
     for (scope, key, per_minute, what) in scopes(&limiter.limits, &request, address) {

@@ -115,15 +115,16 @@ pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
-/// The address the connection came from, which login limits count by.
+/// The client's address (behind a trusted proxy, the one it forwards), which login limits count by.
 pub(crate) struct PeerAddress(String);
 
 impl<S: Send + Sync> FromRequestParts<S> for PeerAddress {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let peer = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>();
-        Ok(Self(peer.map(|c| c.0.ip().to_string()).unwrap_or_default()))
+        let client = parts.extensions.get::<crate::client_address::ClientAddress>().map(|c| c.0);
+        let peer = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
+        Ok(Self(client.or(peer).map(|ip| ip.to_string()).unwrap_or_default()))
     }
 }
 

@@ -41,9 +41,18 @@ pub struct HttpArgs {
     /// Requests one secret or public key may make per minute.
     #[arg(long, env = "PASSBOOK_RATE_LIMIT_PER_KEY", default_value_t = 6000)]
     pub rate_limit_per_key: u32,
-    /// New link sessions and login or code attempts one address may make per minute.
+    /// New link sessions and login or code attempts one address may make per minute (browsers
+    /// and public keys).
     #[arg(long, env = "PASSBOOK_LINK_ACTIONS_PER_ADDRESS", default_value_t = 60)]
     pub link_actions_per_address: u32,
+    /// New link sessions and login or code attempts one secret key may make per minute (the
+    /// Partners API, called from an integrator's backend for all its users).
+    #[arg(long, env = "PASSBOOK_LINK_ACTIONS_PER_KEY", default_value_t = 3000)]
+    pub link_actions_per_key: u32,
+    /// Proxies (addresses or networks, comma-separated: `10.0.0.0/8,::1`) whose
+    /// `X-Forwarded-For` names the client; per-address limits then count by the client.
+    #[arg(long, env = "PASSBOOK_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<passbook_server::IpNet>,
     /// Widget sessions one public key may open per minute.
     #[arg(long, env = "PASSBOOK_WIDGET_SESSIONS_PER_KEY", default_value_t = 600)]
     pub widget_sessions_per_key: u32,
@@ -99,7 +108,9 @@ impl HttpArgs {
                 per_key: self.rate_limit_per_key,
                 link_actions_per_address: self.link_actions_per_address,
                 widget_sessions_per_key: self.widget_sessions_per_key,
+                link_actions_per_key: self.link_actions_per_key,
             },
+            trusted_proxies: self.trusted_proxies.clone(),
             request_timeout: Duration::from_secs(self.request_timeout_secs),
             metrics: self.metrics.unwrap_or(sandbox),
             console: self.console,

@@ -95,7 +95,7 @@ async fn a_trickled_body_gets_408_and_shutdown_does_not_wait_for_it() {
 
 #[tokio::test]
 async fn rate_limits_answer_429_in_the_envelope_and_spare_background_work() {
-    let limits = RateLimits { per_address: 0, per_key: 5, link_actions_per_address: 0, widget_sessions_per_key: 0 };
+    let limits = RateLimits { per_key: 5, ..RateLimits::off() };
     let t = TestApp::spawn_with(|c| c.http.rate_limits = limits).await;
     let (status, sent) = t.post_json("/passbook/v1/webhook/test", json!({})).await;
     assert_eq!(status, StatusCode::OK);
@@ -124,7 +124,7 @@ async fn rate_limits_answer_429_in_the_envelope_and_spare_background_work() {
 
 #[tokio::test]
 async fn one_address_cannot_flood_with_bad_keys() {
-    let limits = RateLimits { per_address: 10, per_key: 0, link_actions_per_address: 0, widget_sessions_per_key: 0 };
+    let limits = RateLimits { per_address: 10, ..RateLimits::off() };
     let t = TestApp::spawn_with(|c| c.http.rate_limits = limits).await;
     let mut statuses = Vec::new();
     for i in 0..12 {
@@ -136,7 +136,7 @@ async fn one_address_cannot_flood_with_bad_keys() {
 
 #[tokio::test]
 async fn a_public_key_cannot_open_sessions_or_guess_passwords_without_limit() {
-    let limits = RateLimits { per_address: 0, per_key: 0, link_actions_per_address: 4, widget_sessions_per_key: 0 };
+    let limits = RateLimits { link_actions_per_address: 4, ..RateLimits::off() };
     let t = TestApp::spawn_with(|c| c.http.rate_limits = limits).await;
     let page = open_widget(&t, &[]).await;
     page.post("consent", &[]).await;
@@ -153,6 +153,69 @@ async fn a_public_key_cannot_open_sessions_or_guess_passwords_without_limit() {
     let query = [("key", t.app.app.public_key.as_str())];
     let res = t.http.get(format!("{}/connect", t.base)).query(&query).send().await.unwrap();
     assert_eq!(res.status().as_u16(), 429, "a new widget session does not buy new guesses");
+}
+
+/// An integrator's backend opens every user's Partners API session from one address: those are
+/// counted by its secret key, not held to the per-address limit browsers are.
+#[tokio::test]
+async fn a_backend_links_its_users_by_secret_key_from_one_address() {
+    let limits = RateLimits { link_actions_per_address: 4, link_actions_per_key: 30, ..RateLimits::off() };
+    let t = TestApp::spawn_with(|c| c.http.rate_limits = limits).await;
+    let session = |i: usize| {
+        let body = json!({"institution": GTBANK, "auth_method": "internet_banking", "scope": "financial_data",
+                          "customer": {"name": "Backend User", "email": format!("user{i}@example.ng")}});
+        t.http.post(format!("{}/v2/connect/session", t.base)).header("mono-sec-key", t.key()).json(&body).send()
+    };
+    for i in 0..30 {
+        assert_eq!(session(i).await.unwrap().status().as_u16(), 200, "session {i} from one address");
+    }
+    let refused = session(30).await.unwrap();
+    assert_eq!(refused.status().as_u16(), 429);
+    let body: Value = refused.json().await.unwrap();
+    assert!(body["message"].as_str().unwrap().contains("with this key"), "{body}");
+}
+
+/// Behind a trusted proxy, per-address limits count the client the proxy names; from anyone
+/// else, `X-Forwarded-For` is ignored (a client cannot pick its own bucket).
+#[tokio::test]
+async fn a_trusted_proxy_names_the_client_and_nobody_else_does() {
+    let limits = RateLimits { per_address: 3, ..RateLimits::off() };
+    let request = |t: &TestApp, client: &str| {
+        t.http
+            .get(format!("{}/v3/institutions", t.base))
+            .header("x-forwarded-for", format!("{client}, 10.9.9.9"))
+            .send()
+    };
+    let behind = TestApp::spawn_with(|c| {
+        c.http.rate_limits = limits.clone();
+        c.http.trusted_proxies = vec!["127.0.0.1".parse().unwrap(), "10.0.0.0/8".parse().unwrap()];
+    })
+    .await;
+    for _ in 0..3 {
+        assert_eq!(request(&behind, "203.0.113.1").await.unwrap().status().as_u16(), 200);
+    }
+    assert_eq!(request(&behind, "203.0.113.1").await.unwrap().status().as_u16(), 429, "that client's own limit");
+    assert_eq!(
+        request(&behind, "203.0.113.2").await.unwrap().status().as_u16(),
+        200,
+        "another client behind the proxy"
+    );
+
+    let exposed = TestApp::spawn_with(|c| c.http.rate_limits = limits.clone()).await;
+    let statuses: Vec<u16> = statuses_of_four_clients(&exposed, request).await;
+    assert_eq!(statuses, [200, 200, 200, 429], "an untrusted peer is counted as itself, whatever it forwards");
+}
+
+async fn statuses_of_four_clients<'a, F, Fut>(t: &'a TestApp, request: F) -> Vec<u16>
+where
+    F: Fn(&'a TestApp, &'a str) -> Fut,
+    Fut: std::future::Future<Output = reqwest::Result<reqwest::Response>>,
+{
+    let mut statuses = Vec::new();
+    for client in ["203.0.113.1", "203.0.113.2", "203.0.113.3", "203.0.113.4"] {
+        statuses.push(request(t, client).await.unwrap().status().as_u16());
+    }
+    statuses
 }
 
 #[tokio::test]
