@@ -40,6 +40,7 @@ pub async fn build(config: &Config, public_url: String) -> anyhow::Result<Passbo
             max_pending_jobs_per_app: config.max_pending_jobs_per_app,
             allow_private_webhooks: config.allow_private_webhooks,
             keep_statement_files: config.keep_statement_files,
+            console_logins: config.console_logins,
             sandbox: config.sandbox_mode,
         },
         work: Default::default(),

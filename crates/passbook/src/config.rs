@@ -51,6 +51,8 @@ pub struct Config {
     pub migration_lock: bool,
     /// Keep uploaded statement files (sealed) after reading them.
     pub keep_statement_files: bool,
+    /// Failed console logins allowed (per account and address, per account, per address).
+    pub console_logins: passbook_domain::services::console::LoginLimits,
     /// Reader threads, each app's queue, and how long one file may take to read.
     pub statement_readers: passbook_domain::services::ReaderLimits,
     /// `--mode sandbox` (the default): sandbox triggers are served.
@@ -81,6 +83,7 @@ impl Config {
             migrate: true,
             migration_lock: true,
             keep_statement_files: false,
+            console_logins: Default::default(),
             statement_readers: Default::default(),
             sandbox_mode: true,
             http: passbook_server::HttpOptions::default(),

@@ -65,6 +65,8 @@ pub struct Settings {
     pub keep_statement_files: bool,
     /// Sandbox mode (the default): sandbox triggers such as on-demand webhooks are served.
     pub sandbox: bool,
+    /// Failed console logins allowed per account and address, per account, and per address.
+    pub console_logins: console::LoginLimits,
 }
 
 impl Default for Settings {
@@ -77,6 +79,7 @@ impl Default for Settings {
             allow_private_webhooks: true,
             keep_statement_files: false,
             sandbox: true,
+            console_logins: Default::default(),
         }
     }
 }

@@ -49,6 +49,16 @@ pub struct HttpArgs {
     /// Partners API, called from an integrator's backend for all its users).
     #[arg(long, env = "PASSBOOK_LINK_ACTIONS_PER_KEY", default_value_t = 3000)]
     pub link_actions_per_key: u32,
+    /// Failed console logins one address may make against one operator in 15 minutes (that
+    /// operator still logs in from elsewhere).
+    #[arg(long, env = "PASSBOOK_CONSOLE_LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS", default_value_t = 5)]
+    pub console_login_failures_per_account_and_address: u64,
+    /// Failed console logins against one operator in 15 minutes, from all addresses.
+    #[arg(long, env = "PASSBOOK_CONSOLE_LOGIN_FAILURES_PER_ACCOUNT", default_value_t = 50)]
+    pub console_login_failures_per_account: u64,
+    /// Failed console logins from one address in 15 minutes, whatever the operator.
+    #[arg(long, env = "PASSBOOK_CONSOLE_LOGIN_FAILURES_PER_ADDRESS", default_value_t = 20)]
+    pub console_login_failures_per_address: u64,
     /// Proxies (addresses or networks, comma-separated: `10.0.0.0/8,::1`) whose
     /// `X-Forwarded-For` names the client; per-address limits then count by the client.
     #[arg(long, env = "PASSBOOK_TRUSTED_PROXIES", value_delimiter = ',')]
@@ -118,6 +128,11 @@ impl HttpArgs {
             answer_cache_bytes: self.answer_cache_mb * 1024 * 1024,
         };
         config.keep_statement_files = self.keep_statement_files;
+        config.console_logins = passbook_domain::services::console::LoginLimits {
+            per_account_and_address: self.console_login_failures_per_account_and_address,
+            per_account: self.console_login_failures_per_account,
+            per_address: self.console_login_failures_per_address,
+        };
         config.statement_readers = passbook_domain::services::ReaderLimits {
             threads: self.statement_readers,
             queue_per_app: self.statement_queue_per_app,

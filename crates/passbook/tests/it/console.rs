@@ -78,6 +78,21 @@ async fn post_form(
     .await
 }
 
+/// A login as a client behind a trusted proxy at `client` would make it.
+async fn login_from(base: &str, email: &str, password: &str, client_address: &str) -> Answer {
+    let tokens = open_form(base, "/console/login", BROWSER).await;
+    let form = [("email", email), ("password", password), ("form_token", tokens.1.as_str())];
+    send(
+        client()
+            .post(format!("{base}/console/login"))
+            .header(USER_AGENT, BROWSER)
+            .header("x-forwarded-for", client_address)
+            .header("cookie", format!("pb_console_form={}", tokens.0))
+            .form(&form),
+    )
+    .await
+}
+
 /// Fills a pre-session form (login or join).
 async fn submit_form(base: &str, page: &str, action: &str, agent: &str, fields: &[(&str, &str)]) -> Answer {
     let tokens = open_form(base, page, agent).await;
@@ -239,7 +254,8 @@ async fn every_form_needs_its_sessions_csrf_token() {
 
 #[tokio::test]
 async fn logins_are_limited_per_account_and_per_address() {
-    let t = TestApp::spawn().await;
+    // Loopback is a trusted proxy here, so that a test can log in as another client would.
+    let t = TestApp::spawn_with(|c| c.http.trusted_proxies = vec!["127.0.0.1".parse().unwrap()]).await;
     let [owner, ..] = team(&t).await;
     drop(owner);
     let wrong = Console::try_login(&t.base, "admin@example.com", "not the password").await;
@@ -254,11 +270,14 @@ async fn logins_are_limited_per_account_and_per_address() {
             StatusCode::UNAUTHORIZED
         );
     }
-    // Five failures lock the account, even against the right password.
+    // Five failures lock the account from this address, even against the right password…
     let locked = Console::try_login(&t.base, "admin@example.com", PASSWORD).await;
     assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS, "{}", locked.body);
-    assert!(locked.body.contains("Too many failed logins for this account"));
+    assert!(locked.body.contains("Too many failed logins for this account from this address"));
     assert_eq!(locked.headers["retry-after"], "900");
+    // …not from where the operator really is.
+    let elsewhere = login_from(&t.base, "admin@example.com", PASSWORD, "203.0.113.7").await;
+    assert_eq!(elsewhere.status, StatusCode::SEE_OTHER, "{}", elsewhere.body);
     // Another account is still open from this address…
     assert_eq!(Console::try_login(&t.base, "developer@example.com", PASSWORD).await.status, StatusCode::SEE_OTHER);
     // …until the address has failed 20 times, whichever accounts it tried.

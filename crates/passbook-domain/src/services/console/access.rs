@@ -11,10 +11,23 @@ use crate::{Error, Result, ids};
 pub const SESSION_TTL_MS: i64 = 12 * 60 * 60 * 1000;
 /// How long the setup link and invitations stay usable.
 pub const INVITE_TTL_MS: i64 = 24 * 60 * 60 * 1000;
-/// Failed logins allowed per account, and per address, within [`LOGIN_WINDOW_MS`]; one more is
-/// refused.
-pub const MAX_FAILURES_PER_ACCOUNT: u64 = 5;
-pub const MAX_FAILURES_PER_ADDRESS: u64 = 20;
+/// Failed console logins allowed within [`LOGIN_WINDOW_MS`]; one more is refused. A guesser
+/// locks an account only from its own address (the right operator elsewhere still gets in);
+/// guesses spread over many addresses meet the account's overall ceiling; one address trying
+/// many accounts meets its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginLimits {
+    pub per_account_and_address: u64,
+    pub per_account: u64,
+    pub per_address: u64,
+}
+
+impl Default for LoginLimits {
+    fn default() -> Self {
+        Self { per_account_and_address: 5, per_account: 50, per_address: 20 }
+    }
+}
+
 pub const LOGIN_WINDOW_MS: i64 = 15 * 60 * 1000;
 pub const MIN_PASSWORD_CHARS: usize = 12;
 
@@ -211,13 +224,21 @@ impl Passbook {
     pub async fn log_in(&self, form: &LoginForm<'_>) -> Result<OpenedSession> {
         let email = form.email.trim().to_lowercase();
         let now = self.clock.now();
-        let subjects = [format!("account:{}", hash_secret(&email)), format!("address:{}", form.address)];
+        let account = hash_secret(&email);
+        let subjects = [
+            format!("account:{account}:{}", form.address),
+            format!("account:{account}"),
+            format!("address:{}", form.address),
+        ];
         let attempt = ids::random_alnum(24);
         let since = now.plus_millis(-LOGIN_WINDOW_MS);
         let counted = self.store.claim_login_attempt(&attempt, &subjects, now, since).await?;
-        let over = if counted[0] > MAX_FAILURES_PER_ACCOUNT {
+        let limits = self.settings.console_logins;
+        let over = if counted[0] > limits.per_account_and_address {
+            Some("for this account from this address")
+        } else if counted[1] > limits.per_account {
             Some("for this account")
-        } else if counted[1] > MAX_FAILURES_PER_ADDRESS {
+        } else if counted[2] > limits.per_address {
             Some("from this address")
         } else {
             None
