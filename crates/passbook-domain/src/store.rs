@@ -365,6 +365,8 @@ pub trait ConsoleStore: Send + Sync {
     /// Forgets the attempt (it was refused, or right), and with `cleared` every failure counted
     /// against that subject.
     async fn forget_login_attempt(&self, attempt: &str, cleared: Option<&str>) -> Result<()>;
+    /// An audit line of its own (a login, a refusal: nothing else changes with it).
+    async fn record_audit(&self, entry: &AuditEntry) -> Result<()>;
     async fn audit_log(&self, page: PageRequest) -> Result<Page<AuditEntry>>;
     async fn institution_overrides(&self) -> Result<Vec<InstitutionOverride>>;
     /// Sets the institution's status (or with `Operational` removes the override) and writes the

@@ -293,6 +293,10 @@ mod port {
             Ok(self.retrying(|| ops::forget_login(self, attempt, cleared)).await?)
         }
 
+        async fn record_audit(&self, entry: &AuditEntry) -> Result<()> {
+            Ok(self.retrying(|| ops::record_audit(self, entry)).await?)
+        }
+
         async fn audit_log(&self, page: PageRequest) -> Result<Page<AuditEntry>> {
             Ok(self.retrying(|| ops::audit_log(self, page.clone())).await?)
         }

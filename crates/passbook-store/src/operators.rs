@@ -278,6 +278,14 @@ pub(crate) async fn forget_login(store: &SqlStore, attempt: &str, cleared: Optio
     Ok(())
 }
 
+/// Writes an audit line of its own (an event that changes nothing else: a login, a refusal).
+pub(crate) async fn record_audit(store: &SqlStore, e: &AuditEntry) -> StoreResult<()> {
+    let mut tx = store.write().await?;
+    write_audit(&mut tx, e).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Writes an audit line in the transaction of the change it records.
 pub(crate) async fn write_audit(tx: &mut Transaction<'static, Any>, e: &AuditEntry) -> StoreResult<()> {
     crate::sql::query(

@@ -257,7 +257,6 @@ async fn logins_are_limited_per_account_and_per_address() {
     // Loopback is a trusted proxy here, so that a test can log in as another client would.
     let t = TestApp::spawn_with(|c| c.http.trusted_proxies = vec!["127.0.0.1".parse().unwrap()]).await;
     let [owner, ..] = team(&t).await;
-    drop(owner);
     let wrong = Console::try_login(&t.base, "admin@example.com", "not the password").await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
     assert!(wrong.body.contains("Wrong e-mail or password"));
@@ -288,6 +287,12 @@ async fn logins_are_limited_per_account_and_per_address() {
     let blocked = Console::try_login(&t.base, "viewer@example.com", PASSWORD).await;
     assert_eq!(blocked.status, StatusCode::TOO_MANY_REQUESTS, "{}", blocked.body);
     assert!(blocked.body.contains("from this address"));
+    // Every login, failure and refusal is in the audit log, with where it came from.
+    let audit = owner.get("/console/audit").await.body;
+    for shown in ["login failed", "login refused", "operator logged in", "from 203.0.113.7", "from 127.0.0.1"] {
+        assert!(audit.contains(shown), "{shown} in {audit}");
+    }
+    assert!(!audit.contains("nobody@example.com") && !audit.contains("guess3@"), "typed e-mails stay out of the log");
 }
 
 #[tokio::test]

@@ -243,24 +243,35 @@ impl Passbook {
         } else {
             None
         };
+        let record = self.store.operator_by_email(&email).await?;
+        // Who was tried, for the audit: an operator's id, never an e-mail typed by a stranger.
+        let tried = record.as_ref().map_or("unknown operator".to_string(), |r| r.operator.id.clone());
+        let from = format!("from {}", form.address);
         if let Some(whose) = over {
             self.store.forget_login_attempt(&attempt, None).await?;
+            self.store
+                .record_audit(&self.audit_entry("anonymous", "", "login_refused", &tried, &format!("{whose}, {from}")))
+                .await?;
             return Err(Error::TooManyAttempts(format!(
                 "Too many failed logins {whose}; try again in {} minutes",
                 LOGIN_WINDOW_MS / 60_000
             )));
         }
-        let record = self.store.operator_by_email(&email).await?;
         // An unknown e-mail costs the same hash as a known one, so timing tells nothing.
         let stored = record.as_ref().map_or(DECOY_HASH.to_string(), |r| r.password_hash.clone());
         let matches = verify_password(form.password.to_string(), stored).await?;
         match record {
             Some(record) if matches => {
                 self.store.forget_login_attempt(&attempt, Some(&subjects[0])).await?;
+                let actor = format!("operator:{}", record.operator.id);
+                self.store.record_audit(&self.audit_entry(&actor, "", "operator_logged_in", &tried, &from)).await?;
                 self.open_session(record.operator, form.browser).await
             }
             // The claimed attempt stays: it is a failure now.
-            _ => Err(Error::Unauthorized("Wrong e-mail or password".into())),
+            _ => {
+                self.store.record_audit(&self.audit_entry("anonymous", "", "login_failed", &tried, &from)).await?;
+                Err(Error::Unauthorized("Wrong e-mail or password".into()))
+            }
         }
     }
 
