@@ -107,8 +107,15 @@ pub trait AppStore: Send + Sync {
     async fn set_refresh_interval(&self, app_id: &str, hours: u32, audit: Option<&AuditEntry>) -> Result<bool>;
     /// How far the app's sandbox clock is ahead of the time now, in milliseconds.
     async fn sandbox_offset(&self, app_id: &str) -> Result<i64>;
-    /// Moves the app's sandbox clock `by_ms` further ahead; the new offset.
-    async fn advance_sandbox_clock(&self, app_id: &str, by_ms: i64, audit: &AuditEntry) -> Result<i64>;
+    /// Moves the app's sandbox clock `by_ms` ahead, unless that takes it past `max_ms` ahead
+    /// (`None`); the new offset.
+    async fn advance_sandbox_clock(
+        &self,
+        app_id: &str,
+        by_ms: i64,
+        max_ms: i64,
+        audit: &AuditEntry,
+    ) -> Result<Option<i64>>;
 }
 
 /// An app's customers.

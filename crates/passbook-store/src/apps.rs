@@ -3,7 +3,7 @@ use passbook_domain::model::{App, AuditEntry};
 use sqlx::{Any, FromRow, Transaction};
 
 use crate::SqlStore;
-use crate::error::{StoreError, StoreResult};
+use crate::error::StoreResult;
 use crate::operators::write_audit;
 
 #[derive(FromRow)]
@@ -213,21 +213,25 @@ pub(crate) async fn advance_sandbox_clock(
     store: &SqlStore,
     app_id: &str,
     by_ms: i64,
+    max_ms: i64,
     audit: &AuditEntry,
-) -> StoreResult<i64> {
+) -> StoreResult<Option<i64>> {
     let mut tx = store.write().await?;
+    // The bound is checked in the update itself, so that moves made at once cannot pass it together.
     let offsets: Vec<i64> = crate::sql::query_scalar(
-        "UPDATE apps SET sandbox_offset_ms = sandbox_offset_ms + $2 WHERE id = $1 RETURNING sandbox_offset_ms",
+        "UPDATE apps SET sandbox_offset_ms = sandbox_offset_ms + $2 WHERE id = $1 AND sandbox_offset_ms + $2 <= $3 \
+         RETURNING sandbox_offset_ms",
     )
     .bind(app_id)
     .bind(by_ms)
+    .bind(max_ms)
     .fetch_all(&mut *tx)
     .await?;
     if !offsets.is_empty() {
         write_audit(&mut tx, audit).await?;
     }
     tx.commit().await?;
-    offsets.first().copied().ok_or_else(|| StoreError::Corrupt(format!("no app {app_id}")))
+    Ok(offsets.first().copied())
 }
 
 pub(crate) async fn set_refresh_interval(
@@ -321,8 +325,14 @@ mod port {
             Ok(self.retrying(|| crate::apps::sandbox_offset(self, app_id)).await?)
         }
 
-        async fn advance_sandbox_clock(&self, app_id: &str, by_ms: i64, audit: &AuditEntry) -> Result<i64> {
-            Ok(self.retrying(|| crate::apps::advance_sandbox_clock(self, app_id, by_ms, audit)).await?)
+        async fn advance_sandbox_clock(
+            &self,
+            app_id: &str,
+            by_ms: i64,
+            max_ms: i64,
+            audit: &AuditEntry,
+        ) -> Result<Option<i64>> {
+            Ok(self.retrying(|| crate::apps::advance_sandbox_clock(self, app_id, by_ms, max_ms, audit)).await?)
         }
     }
 }

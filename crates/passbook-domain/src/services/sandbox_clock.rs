@@ -12,6 +12,9 @@ use crate::{Error, Result, Timestamp};
 const DAY_MS: i64 = 86_400_000;
 /// The most one move may cross: a year, leap or not.
 const MAX_DAYS: i64 = 366;
+/// The furthest the clock goes ahead in all: generated history and refreshes stay bounded, and
+/// dates stay far from the end of the calendar.
+const MAX_DAYS_AHEAD: i64 = 3_660;
 
 impl Passbook {
     pub async fn sandbox_clock(&self, app: &App) -> Result<SandboxClockOut> {
@@ -31,7 +34,18 @@ impl Passbook {
         let offset = self.sandboxed_offset(app).await?;
         let days = days_to_move(request, self.clock.now().plus_millis(offset))?;
         let audit = self.audit_entry(actor, &app.id, "sandbox_clock_advanced", &app.id, &format!("{days} days"));
-        let moved_to = self.store.advance_sandbox_clock(&app.id, days * DAY_MS, &audit).await?;
+        let moved = self.store.advance_sandbox_clock(&app.id, days * DAY_MS, MAX_DAYS_AHEAD * DAY_MS, &audit).await?;
+        let Some(moved_to) = moved else {
+            let field = if request.days.is_some() { "days" } else { "to" };
+            return Err(Error::invalid(
+                field,
+                format!(
+                    "the sandbox clock goes at most {MAX_DAYS_AHEAD} days (ten years) ahead of today; it is {} days \
+                     ahead, and {days} more would pass that",
+                    offset / DAY_MS
+                ),
+            ));
+        };
         // Another move may have run meanwhile: this one covers exactly the days it added.
         let from = self.clock.now().plus_millis(moved_to - days * DAY_MS);
         let until = self.clock.now().plus_millis(moved_to);

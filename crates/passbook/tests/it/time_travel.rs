@@ -118,6 +118,36 @@ async fn the_sandbox_clock_brings_weeks_of_history_balances_and_webhooks_in_orde
     }
 }
 
+/// The clock goes at most ten years ahead in all, moves sent at once included: history and
+/// refreshes stay bounded and dates stay far from the calendar's end.
+#[tokio::test]
+async fn the_sandbox_clock_stops_ten_years_ahead_even_for_moves_sent_at_once() {
+    let t = TestApp::spawn().await;
+    for _ in 0..9 {
+        let (status, answer) = t.post_json("/passbook/v1/sandbox/clock", json!({"days": 366})).await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+    }
+    // 3,294 days ahead: of three moves of 300 days sent at once, only one fits under 3,660.
+    let mut moves = tokio::task::JoinSet::new();
+    for _ in 0..3 {
+        let request = t
+            .http
+            .post(format!("{}/passbook/v1/sandbox/clock", t.base))
+            .header("mono-sec-key", t.key())
+            .json(&json!({"days": 300}));
+        moves.spawn(async move {
+            let res = request.send().await.unwrap();
+            (res.status().as_u16(), res.json::<serde_json::Value>().await.unwrap())
+        });
+    }
+    let answers = moves.join_all().await;
+    assert_eq!(answers.iter().filter(|(status, _)| *status == 200).count(), 1, "{answers:?}");
+    let refused = answers.iter().find(|(status, _)| *status == 400).unwrap();
+    assert!(refused.1["message"].as_str().unwrap().contains("at most 3660 days"), "{}", refused.1);
+    let (_, clock) = t.get("/passbook/v1/sandbox/clock").await;
+    assert_eq!(clock["data"]["days_ahead"], 3594, "{clock}");
+}
+
 #[tokio::test]
 async fn scenario_logins_keep_their_meaning_over_time() {
     let t = TestApp::spawn().await;
