@@ -20,6 +20,11 @@ use tower::ServiceExt;
 pub struct ConnectionLimits {
     /// Open connections at once; further ones are closed as soon as they are accepted.
     pub max_connections: usize,
+    /// Open connections from one address at once, so that one client cannot hold them all.
+    pub max_connections_per_address: usize,
+    /// Addresses the per-address cap does not apply to: the trusted proxies every client comes
+    /// through.
+    pub proxies: Vec<crate::IpNet>,
     /// How long a client has to send a request's headers, and how long a kept-alive
     /// connection may sit idle between requests.
     pub header_read_timeout: Duration,
@@ -31,6 +36,8 @@ impl Default for ConnectionLimits {
     fn default() -> Self {
         Self {
             max_connections: 4096,
+            max_connections_per_address: 256,
+            proxies: Vec::new(),
             header_read_timeout: Duration::from_secs(10),
             shutdown_grace: Duration::from_secs(10),
         }
@@ -45,6 +52,7 @@ pub async fn serve(
     mut shutdown: watch::Receiver<bool>,
 ) {
     let slots = Arc::new(Semaphore::new(limits.max_connections));
+    let per_address = PerAddress::new(&limits);
     let graceful = GracefulShutdown::new();
     let mut builder = http1::Builder::new();
     builder.timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout).keep_alive(true);
@@ -67,6 +75,19 @@ pub async fn serve(
                 }
             },
             () = &mut stopped => break,
+        };
+        let Some(held) = per_address.hold(peer.ip()) else {
+            refused_since_log += 1;
+            if refused_since_log.is_power_of_two() {
+                tracing::warn!(
+                    max = limits.max_connections_per_address,
+                    address = %peer.ip(),
+                    refused = refused_since_log,
+                    "an address reached its connection limit; closing its new connections"
+                );
+            }
+            drop(stream);
+            continue;
         };
         let Ok(permit) = slots.clone().try_acquire_owned() else {
             refused_since_log += 1;
@@ -91,7 +112,7 @@ pub async fn serve(
             if let Err(err) = connection.await {
                 tracing::debug!(error = %err, %peer, "connection ended with an error");
             }
-            drop(permit);
+            drop((permit, held));
         });
     }
     drop(listener);
@@ -104,4 +125,55 @@ pub async fn serve(
 /// The peer address of a request, when it came through [`serve`].
 pub fn peer(request: &axum::extract::Request) -> Option<SocketAddr> {
     request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0)
+}
+
+/// Connections open per client address.
+#[derive(Clone)]
+struct PerAddress {
+    open: Arc<std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>>,
+    max: usize,
+    exempt: Arc<Vec<crate::IpNet>>,
+}
+
+/// One connection counted against its address; uncounted when dropped.
+struct Held {
+    counts: Option<(PerAddress, std::net::IpAddr)>,
+}
+
+impl PerAddress {
+    fn new(limits: &ConnectionLimits) -> Self {
+        Self {
+            open: Default::default(),
+            max: limits.max_connections_per_address,
+            exempt: Arc::new(limits.proxies.clone()),
+        }
+    }
+
+    /// Counts a connection from `ip`, or `None` when that address holds its share already.
+    fn hold(&self, ip: std::net::IpAddr) -> Option<Held> {
+        if self.max == 0 || self.exempt.iter().any(|net| net.contains(ip)) {
+            return Some(Held { counts: None });
+        }
+        let mut open = self.open.lock().expect("connections per address");
+        let count = open.entry(ip).or_default();
+        if *count >= self.max {
+            return None;
+        }
+        *count += 1;
+        Some(Held { counts: Some((self.clone(), ip)) })
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        if let Some((per_address, ip)) = self.counts.take() {
+            let mut open = per_address.open.lock().expect("connections per address");
+            if let Some(count) = open.get_mut(&ip) {
+                *count -= 1;
+                if *count == 0 {
+                    open.remove(&ip);
+                }
+            }
+        }
+    }
 }

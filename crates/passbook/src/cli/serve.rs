@@ -69,6 +69,10 @@ pub struct HttpArgs {
     /// Open connections at once; more are closed when accepted.
     #[arg(long, env = "PASSBOOK_MAX_CONNECTIONS", default_value_t = 4096)]
     pub max_connections: usize,
+    /// Open connections from one client address at once (trusted proxies are not held to it);
+    /// 0: no per-address cap.
+    #[arg(long, env = "PASSBOOK_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 256)]
+    pub max_connections_per_address: usize,
     /// Seconds a client has to send a request's headers, and a kept-alive connection may idle.
     #[arg(long, env = "PASSBOOK_HEADER_TIMEOUT_SECS", default_value_t = 10)]
     pub header_timeout_secs: u64,
@@ -140,6 +144,8 @@ impl HttpArgs {
         };
         config.connections = passbook_server::ConnectionLimits {
             max_connections: self.max_connections,
+            max_connections_per_address: self.max_connections_per_address,
+            proxies: self.trusted_proxies.clone(),
             header_read_timeout: Duration::from_secs(self.header_timeout_secs),
             shutdown_grace: Duration::from_secs(self.shutdown_grace_secs),
         };

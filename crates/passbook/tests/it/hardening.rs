@@ -65,6 +65,34 @@ async fn idle_and_slow_clients_are_cut_off_and_the_connection_cap_holds() {
     assert_eq!(status, StatusCode::OK, "the server still answers");
 }
 
+/// One client reconnecting as fast as it is closed cannot hold every connection: it gets its
+/// share, and others (another address; here 127.0.0.2 against 127.0.0.1) are still served.
+#[tokio::test]
+async fn one_address_cannot_hold_every_connection() {
+    let t = TestApp::spawn_with(|c| {
+        c.connections.max_connections = 60;
+        c.connections.max_connections_per_address = 20;
+    })
+    .await;
+    let addr: std::net::SocketAddr = host_port(&t).parse().unwrap();
+    let mut held = Vec::new();
+    for _ in 0..80 {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind("127.0.0.2:0".parse().unwrap()).unwrap();
+        held.push(socket.connect(addr).await.unwrap());
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut open = 0;
+    for stream in &mut held {
+        if !closed_within(stream, Duration::from_millis(20)).await {
+            open += 1;
+        }
+    }
+    assert_eq!(open, 20, "the address keeps its share and no more");
+    let (status, _) = t.get("/v3/institutions").await;
+    assert_eq!(status, StatusCode::OK, "another client is still served");
+}
+
 #[tokio::test]
 async fn a_trickled_body_gets_408_and_shutdown_does_not_wait_for_it() {
     let mut t = TestApp::spawn_with(|c| {
