@@ -265,7 +265,14 @@ pub trait ReportStore: Send + Sync {
     async fn income_records(&self, app_id: &str, account_id: &str, page: PageRequest) -> Result<Page<IncomeRecord>>;
     /// Records a statement to build and queues its job, in one transaction; when the same
     /// statement (account and period) is being built already, returns that one instead.
-    async fn insert_statement(&self, statement: &StatementJob, job: &NewJob) -> Result<StatementJob>;
+    /// Queues the build, or joins the account's identical one waiting; `None` when the account
+    /// has had `limit.0` builds since `limit.1` already.
+    async fn insert_statement(
+        &self,
+        statement: &StatementJob,
+        job: &NewJob,
+        limit: (u32, Timestamp),
+    ) -> Result<Option<StatementJob>>;
     async fn statement(&self, app_id: &str, account_id: &str, id: &str) -> Result<Option<StatementJob>>;
     async fn statement_by_id(&self, id: &str) -> Result<Option<StatementJob>>;
     /// Stores the built PDF (`None`: the build failed).

@@ -35,8 +35,41 @@ fn pdf_context(id: &str) -> String {
 
 /// Records the statement and queues its build, unless the same statement is being built
 /// already: then that one is the answer.
-pub(crate) async fn insert(store: &SqlStore, s: &StatementJob, job: &NewJob) -> StoreResult<StatementJob> {
+pub(crate) async fn insert(
+    store: &SqlStore,
+    s: &StatementJob,
+    job: &NewJob,
+    limit: (u32, Timestamp),
+) -> StoreResult<Option<StatementJob>> {
     let mut tx = store.write().await?;
+    // Builds of the account are counted under its row lock, so requests sent at once cannot
+    // pass the limit together; a request that joins a waiting build costs nothing.
+    crate::sql::query(sqlx::AssertSqlSafe(format!("SELECT id FROM accounts WHERE id = $1{}", store.for_update())))
+        .bind(&s.account_id)
+        .fetch_all(&mut *tx)
+        .await?;
+    let waiting: Option<StatementRow> = crate::sql::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM statements WHERE app_id = $1 AND account_id = $2 AND months = $3 AND status = 'BUILDING'"
+    )))
+    .bind(&s.app_id)
+    .bind(&s.account_id)
+    .bind(s.months as i64)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some(row) = waiting {
+        tx.commit().await?;
+        return from_row(row).map(Some);
+    }
+    let (max, since) = limit;
+    let recent: i64 =
+        crate::sql::query_scalar("SELECT COUNT(*) FROM statements WHERE account_id = $1 AND created_at >= $2")
+            .bind(&s.account_id)
+            .bind(since.0)
+            .fetch_one(&mut *tx)
+            .await?;
+    if recent >= i64::from(max) {
+        return Ok(None);
+    }
     let inserted = crate::sql::query(
         "INSERT INTO statements (id, app_id, account_id, months, status, created_at) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (app_id, account_id, months) WHERE status = 'BUILDING' DO NOTHING",
@@ -59,11 +92,11 @@ pub(crate) async fn insert(store: &SqlStore, s: &StatementJob, job: &NewJob) -> 
         .fetch_one(&mut *tx)
         .await?;
         tx.commit().await?;
-        return from_row(row);
+        return from_row(row).map(Some);
     }
     jobs::insert(&mut tx, job).await?;
     tx.commit().await?;
-    Ok(s.clone())
+    Ok(Some(s.clone()))
 }
 
 pub(crate) async fn get(
@@ -136,8 +169,13 @@ mod port {
             Ok(self.retrying(|| crate::income::list(self, app_id, account_id, page.clone())).await?)
         }
 
-        async fn insert_statement(&self, statement: &StatementJob, job: &NewJob) -> Result<StatementJob> {
-            Ok(self.retrying(|| crate::statements::insert(self, statement, job)).await?)
+        async fn insert_statement(
+            &self,
+            statement: &StatementJob,
+            job: &NewJob,
+            limit: (u32, Timestamp),
+        ) -> Result<Option<StatementJob>> {
+            Ok(self.retrying(|| crate::statements::insert(self, statement, job, limit)).await?)
         }
 
         async fn statement(&self, app_id: &str, account_id: &str, id: &str) -> Result<Option<StatementJob>> {

@@ -7,6 +7,10 @@ use super::fetch::JobResult;
 use crate::model::*;
 use crate::statement_pdf::{StatementDoc, render};
 use crate::statement_signature::Manifest;
+
+/// Statement PDFs one account may have built in an hour (requests that join a build waiting for
+/// the same period are free): one app cycling periods cannot take every build slot and the disk.
+const MAX_PDF_BUILDS_PER_ACCOUNT_HOUR: u32 = 10;
 use crate::{Error, Result, Timestamp, ids};
 
 const DAY_MS: i64 = 86_400_000;
@@ -104,7 +108,13 @@ impl Passbook {
             kind: JobKind::BuildStatement { statement_id: statement.id.clone() },
             run_at: now,
         };
-        let statement = self.store.insert_statement(&statement, &job).await?;
+        let limit = (MAX_PDF_BUILDS_PER_ACCOUNT_HOUR, now.plus_millis(-3_600_000));
+        let Some(statement) = self.store.insert_statement(&statement, &job, limit).await? else {
+            return Err(Error::TooManyAttempts(format!(
+                "This account has had {MAX_PDF_BUILDS_PER_ACCOUNT_HOUR} statement PDFs built in the last hour; ask \
+                 again later, or fetch one already built"
+            )));
+        };
         self.wake_runner();
         Ok(statement)
     }

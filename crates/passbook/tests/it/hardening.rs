@@ -310,6 +310,37 @@ async fn identical_pdf_requests_share_one_build_and_an_apps_queue_is_bounded() {
     assert!(refused["message"].as_str().unwrap().contains("background jobs waiting"), "{refused}");
 }
 
+/// Cycling the period does not buy unlimited builds: ten PDFs an account an hour, counted under
+/// the account's lock, so requests sent at once cannot pass it together.
+#[tokio::test]
+async fn statement_pdfs_are_limited_per_account_even_when_asked_at_once() {
+    let mut t = TestApp::spawn().await;
+    t.link("pdf-limit", "user_good").await;
+    let id = connected_ids(&t.receiver, 1).await.remove(0);
+    t.wait_for_data(&id).await;
+    t.restart(|c| c.workers = false).await;
+    let mut asks = tokio::task::JoinSet::new();
+    for months in 1..=12 {
+        let request = t
+            .http
+            .get(format!("{}/v2/accounts/{id}/statement?period=last{months}months&output=pdf", t.base))
+            .header("mono-sec-key", t.key());
+        asks.spawn(async move {
+            let res = request.send().await.unwrap();
+            (res.status().as_u16(), res.json::<Value>().await.unwrap(), months)
+        });
+    }
+    let answers = asks.join_all().await;
+    assert_eq!(answers.iter().filter(|(s, ..)| *s == 200).count(), 10, "{answers:?}");
+    let refused: Vec<_> = answers.iter().filter(|(s, ..)| *s == 429).collect();
+    assert_eq!(refused.len(), 2, "{answers:?}");
+    assert!(refused[0].1["message"].as_str().unwrap().contains("in the last hour"), "{}", refused[0].1);
+    // Asking again for a period already waiting joins it, whatever the count.
+    let (_, waiting, months) = answers.iter().find(|(s, ..)| *s == 200).unwrap();
+    let (status, again) = t.get(&format!("/v2/accounts/{id}/statement?period=last{months}months&output=pdf")).await;
+    assert_eq!((status, &again["data"]["id"]), (StatusCode::OK, &waiting["data"]["id"]), "{again}");
+}
+
 #[tokio::test]
 async fn a_job_that_outlives_its_lease_runs_once() {
     let t = TestApp::spawn_with(|c| {
