@@ -362,6 +362,10 @@ pub trait ConsoleStore: Send + Sync {
     async fn insert_invite(&self, invite: &Invite, audit: Option<&AuditEntry>) -> Result<()>;
     /// An unused invitation that has not expired at `now`.
     async fn invite(&self, token_hash: &str, now: Timestamp) -> Result<Option<Invite>>;
+    /// Invitations neither used nor expired, newest first.
+    async fn pending_invites(&self, now: Timestamp) -> Result<Vec<Invite>>;
+    /// Ends a pending invitation now; false when there was none.
+    async fn revoke_invite(&self, token_hash: &str, now: Timestamp, audit: &AuditEntry) -> Result<bool>;
     async fn insert_operator_session(&self, session: &OperatorSession) -> Result<()>;
     /// An unexpired session and its operator.
     async fn operator_session(&self, token_hash: &str, now: Timestamp) -> Result<Option<(OperatorSession, Operator)>>;

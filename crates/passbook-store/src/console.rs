@@ -263,6 +263,14 @@ mod port {
             Ok(self.retrying(|| ops::invite(self, token_hash, now)).await?)
         }
 
+        async fn pending_invites(&self, now: Timestamp) -> Result<Vec<Invite>> {
+            Ok(self.retrying(|| ops::pending_invites(self, now)).await?)
+        }
+
+        async fn revoke_invite(&self, token_hash: &str, now: Timestamp, audit: &AuditEntry) -> Result<bool> {
+            Ok(self.retrying(|| ops::revoke_invite(self, token_hash, now, audit)).await?)
+        }
+
         async fn insert_operator_session(&self, session: &OperatorSession) -> Result<()> {
             Ok(self.retrying(|| ops::insert_session(self, session)).await?)
         }

@@ -143,8 +143,20 @@ pub(crate) async fn insert_invite(store: &SqlStore, invite: &Invite, audit: Opti
     Ok(())
 }
 
+type InviteRow = (String, String, Option<String>, i64, i64);
+
+fn invite_of((token_hash, role, invited_by, created_at, expires_at): InviteRow) -> Option<Invite> {
+    Some(Invite {
+        token_hash,
+        role: Role::parse(&role)?,
+        invited_by,
+        created_at: Timestamp(created_at),
+        expires_at: Timestamp(expires_at),
+    })
+}
+
 pub(crate) async fn invite(store: &SqlStore, token_hash: &str, now: Timestamp) -> StoreResult<Option<Invite>> {
-    let row: Option<(String, String, Option<String>, i64, i64)> = crate::sql::query_as(
+    let row: Option<InviteRow> = crate::sql::query_as(
         "SELECT token_hash, role, invited_by, created_at, expires_at FROM operator_invites
          WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2",
     )
@@ -152,15 +164,43 @@ pub(crate) async fn invite(store: &SqlStore, token_hash: &str, now: Timestamp) -
     .bind(now.0)
     .fetch_optional(&store.pool)
     .await?;
-    Ok(row.and_then(|(token_hash, role, invited_by, created_at, expires_at)| {
-        Some(Invite {
-            token_hash,
-            role: Role::parse(&role)?,
-            invited_by,
-            created_at: Timestamp(created_at),
-            expires_at: Timestamp(expires_at),
-        })
-    }))
+    Ok(row.and_then(invite_of))
+}
+
+/// Invitations not used and not expired, newest first (the setup link among them).
+pub(crate) async fn pending_invites(store: &SqlStore, now: Timestamp) -> StoreResult<Vec<Invite>> {
+    let rows: Vec<InviteRow> = crate::sql::query_as(
+        "SELECT token_hash, role, invited_by, created_at, expires_at FROM operator_invites
+         WHERE used_at IS NULL AND expires_at > $1 ORDER BY created_at DESC LIMIT 200",
+    )
+    .bind(now.0)
+    .fetch_all(&store.pool)
+    .await?;
+    Ok(rows.into_iter().filter_map(invite_of).collect())
+}
+
+/// Ends a pending invitation now (it reads as expired); false when there was none to end.
+pub(crate) async fn revoke_invite(
+    store: &SqlStore,
+    token_hash: &str,
+    now: Timestamp,
+    audit: &AuditEntry,
+) -> StoreResult<bool> {
+    let mut tx = store.write().await?;
+    let ended = crate::sql::query(
+        "UPDATE operator_invites SET expires_at = $2 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2",
+    )
+    .bind(token_hash)
+    .bind(now.0)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        > 0;
+    if ended {
+        write_audit(&mut tx, audit).await?;
+    }
+    tx.commit().await?;
+    Ok(ended)
 }
 
 /// Inserts the session, and forgets the sessions that have expired.

@@ -111,6 +111,17 @@ struct OperatorsPage {
     roles: Vec<&'static str>,
     invite_link: Option<String>,
     invited_role: &'static str,
+    invitations: Vec<InvitationRow>,
+}
+
+/// A pending invitation, as those who may invite see it.
+struct InvitationRow {
+    /// Its token's hash: what the revoke form names (the token itself is never kept).
+    id: String,
+    role: &'static str,
+    invited_by: String,
+    expires: String,
+    revocable: bool,
 }
 
 async fn operators_page(state: &AppState, operator: &Operator, invite: Option<(String, Role)>) -> ConsoleResult {
@@ -129,13 +140,41 @@ async fn operators_page(state: &AppState, operator: &Operator, invite: Option<(S
         })
         .collect();
     let me = me.role;
+    let emails: std::collections::HashMap<String, String> =
+        state.passbook.operators().await?.into_iter().map(|o| (o.id, o.email)).collect();
+    // Those who may not invite see no invitations (the service refuses them).
+    let pending = state.passbook.pending_invitations(&operator.0).await.unwrap_or_default();
+    let invitations = pending
+        .into_iter()
+        .map(|i| InvitationRow {
+            revocable: me.can_invite(i.role),
+            role: i.role.as_str(),
+            invited_by: match &i.invited_by {
+                Some(id) => emails.get(id).cloned().unwrap_or_else(|| "a removed operator".into()),
+                None => "the setup link".into(),
+            },
+            expires: when(i.expires_at),
+            id: i.token_hash,
+        })
+        .collect();
     Ok(render(OperatorsPage {
         chrome: operator.chrome("operators", None),
         operators,
         roles: Role::ALL.into_iter().filter(|r| me.can_invite(*r)).map(Role::as_str).collect(),
         invited_role: invite.as_ref().map_or("", |(_, r)| r.as_str()),
         invite_link: invite.map(|(link, _)| link),
+        invitations,
     }))
+}
+
+/// Ends a pending invitation.
+pub async fn revoke_invitation(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Acting { operator, .. }: Acting,
+) -> ConsoleResult {
+    state.passbook.revoke_invitation(&operator.0, &id).await?;
+    Ok(done("/console/operators", "invitation"))
 }
 
 pub async fn operators(State(state): State<AppState>, operator: Operator) -> ConsoleResult {

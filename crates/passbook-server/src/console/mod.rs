@@ -53,6 +53,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/institutions/{id}/status", post(admin::set_institution_status))
         .route("/console/operators", get(admin::operators))
         .route("/console/operators/invite", post(admin::invite))
+        .route("/console/operators/invitations/{id}/revoke", post(admin::revoke_invitation))
         .route("/console/operators/{id}/role", post(admin::change_role))
         .route("/console/operators/{id}/remove", get(admin::confirm_remove).post(admin::remove))
         .route("/console/audit", get(admin::audit))

@@ -641,6 +641,29 @@ async fn operators_are_given_other_roles_and_removed() {
     assert!(!page.contains("admin@example.com") && page.matches("Remove…").count() == 2, "{page}");
 }
 
+/// Pending invitations are listed for those who may invite, and can be revoked before use.
+#[tokio::test]
+async fn pending_invitations_are_listed_and_revoked() {
+    let t = TestApp::spawn().await;
+    let [owner, _, developer, _] = team(&t).await;
+    let invited = owner.post("/console/operators/invite", &[("role", "viewer")]).await.body;
+    let link = format!("/console/join/{}", between(&invited, "/console/join/", "<").expect("a link shown"));
+    let page = owner.get("/console/operators").await.body;
+    let listed = between(&page, "id=\"invitations\"", "</table>").expect("the invitations are listed");
+    assert!(listed.contains("viewer") && listed.contains("owner@example.com"), "{listed}");
+    assert!(
+        !developer.get("/console/operators").await.body.contains("id=\"invitations\""),
+        "not for those who may not invite"
+    );
+    let revoke = between(&listed, "action=\"", "\"").unwrap();
+    assert_eq!(developer.post(&revoke, &[]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(owner.post(&revoke, &[]).await.status, StatusCode::SEE_OTHER);
+    let used = send(t.http.get(format!("{}{link}", t.base))).await;
+    assert_eq!(used.status, StatusCode::NOT_FOUND, "a revoked invitation lets nobody in");
+    assert!(!owner.get("/console/operators").await.body.contains("id=\"invitations\""));
+    assert!(owner.get("/console/audit").await.body.contains("invitation revoked"));
+}
+
 #[tokio::test]
 async fn a_replica_can_run_without_the_console() {
     let t = TestApp::spawn_with(|c| c.http.console = false).await;

@@ -107,6 +107,34 @@ impl Passbook {
         self.new_invite(role, Some(by)).await
     }
 
+    /// Invitations waiting to be used, for those who may invite.
+    pub async fn pending_invitations(&self, by: &Signed) -> Result<Vec<Invite>> {
+        by.require(Permission::InviteOperators)?;
+        self.store.pending_invites(self.clock.now()).await
+    }
+
+    /// Ends a pending invitation (by its token's hash, as the operators page lists it), if `by`
+    /// could have sent one for that role.
+    pub async fn revoke_invitation(&self, by: &Signed, token_hash: &str) -> Result<()> {
+        by.require(Permission::InviteOperators)?;
+        let now = self.clock.now();
+        let Some(invite) = self.store.pending_invites(now).await?.into_iter().find(|i| i.token_hash == token_hash)
+        else {
+            return Err(Error::not_found("No pending invitation with that id"));
+        };
+        if !by.operator.role.can_invite(invite.role) {
+            return Err(Error::Forbidden(format!(
+                "Only an owner can revoke an invitation to be an {}",
+                invite.role.as_str()
+            )));
+        }
+        let audit = self.audit_entry(&by.actor(), "", "invitation_revoked", "", invite.role.as_str());
+        if !self.store.revoke_invite(token_hash, now, &audit).await? {
+            return Err(Error::not_found("No pending invitation with that id"));
+        }
+        Ok(())
+    }
+
     /// Gives another operator a new role.
     pub async fn change_operator_role(&self, by: &Signed, id: &str, role: &str) -> Result<()> {
         let target = self.operator_to_manage(by, id).await?;
