@@ -140,6 +140,12 @@ pub(crate) fn parse_http_url(field: &str, raw: &str) -> Result<String> {
     if raw.trim().chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(bad());
     }
+    // Written as browsers read it, or refused: `http:/\evil.com` parses here as one URL and is
+    // followed by a browser as another (backslashes are slashes there, and missing ones added).
+    let lower = raw.trim().to_ascii_lowercase();
+    if raw.contains('\\') || !(lower.starts_with("http://") || lower.starts_with("https://")) {
+        return Err(bad());
+    }
     let url = url::Url::parse(raw.trim()).map_err(|_| bad())?;
     // A host name is letters, digits, hyphens and dots (`url` lets `*` and the like through).
     let host_ok = match url.host() {

@@ -35,6 +35,15 @@ async fn initiate_refuses_bad_bodies_naming_the_field() {
             json!({"customer": {"name": "A", "email": "a@b.co"}, "scope": "auth", "redirect_url": "not a url"}),
             "redirect_url must be",
         ),
+        // Read one way here and followed another by a browser.
+        (
+            json!({"customer": {"name": "A", "email": "a@b.co"}, "scope": "auth", "redirect_url": "http:/\\evil.com"}),
+            "redirect_url must be",
+        ),
+        (
+            json!({"customer": {"name": "A", "email": "a@b.co"}, "scope": "auth", "redirect_url": "https:evil.com/x"}),
+            "redirect_url must be",
+        ),
         (
             json!({"customer": {"name": "A", "email": "a@b.co"}, "scope": "auth", "institution": {"id": "000000000000000000000000"}}),
             "institution.id '000000000000000000000000' is not a known institution",
