@@ -315,8 +315,9 @@ fn verify_form() -> serde_json::Value {
     json!({
         "type": "object",
         "required": ["statement"],
+        "additionalProperties": false,
         "properties": {
-            "statement": {"type": "string", "format": "binary", "description": "The statement file"},
+            "statement": {"type": "string", "contentMediaType": "application/octet-stream", "minLength": 1, "description": "The statement file."},
             "password": {"type": "string", "description": "The file's password, when it has one"}
         }
     })
@@ -328,8 +329,9 @@ fn import_form() -> serde_json::Value {
     json!({
         "type": "object",
         "required": ["statement"],
+        "additionalProperties": false,
         "properties": {
-            "statement": {"type": "string", "contentMediaType": "application/octet-stream", "description": "The statement file."},
+            "statement": {"type": "string", "contentMediaType": "application/octet-stream", "minLength": 1, "description": "The statement file."},
             "password": text("The file's password, if it has one."),
             "customer": text("JSON: `{\"id\"}` or `{\"name\", \"email\"}`."),
             "customer_id": text("Instead of `customer`."),
