@@ -76,9 +76,11 @@ fn client<'a>(peer: IpAddr, forwarded: impl Iterator<Item = &'a str>, trusted: &
     hops.into_iter().rev().find(|ip| !is_trusted(*ip)).unwrap_or(peer)
 }
 
-/// The client address of a request (the peer when it did not come through [`resolve`]).
-pub fn of(request: &Request) -> Option<IpAddr> {
-    request.extensions().get::<ClientAddress>().map(|c| c.0).or_else(|| crate::serve::peer(request).map(|a| a.ip()))
+/// The client address of a request, from its extensions (the peer when it did not come
+/// through [`resolve`]).
+pub fn of(extensions: &axum::http::Extensions) -> Option<IpAddr> {
+    let peer = || extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
+    extensions.get::<ClientAddress>().map(|c| c.0).or_else(peer)
 }
 
 #[cfg(test)]

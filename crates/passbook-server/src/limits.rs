@@ -186,7 +186,7 @@ fn api_key(headers: &HeaderMap, query: Option<&str>) -> Option<String> {
 /// The middleware: counts the request in each of its scopes and refuses it at the first empty
 /// one; answers carry the standing of the narrowest limit.
 pub async fn limit(State(limiter): State<RateLimiter>, request: Request, next: Next) -> Response {
-    let address = crate::client_address::of(&request);
+    let address = crate::client_address::of(request.extensions());
     let now = Instant::now();
     let mut narrowest: Option<Standing> = None;
     for (scope, key, per_minute, what) in scopes(&limiter.limits, &request, address) {

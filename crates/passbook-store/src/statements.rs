@@ -70,9 +70,8 @@ pub(crate) async fn insert(
     if recent >= i64::from(max) {
         return Ok(None);
     }
-    let inserted = crate::sql::query(
-        "INSERT INTO statements (id, app_id, account_id, months, status, created_at) VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (app_id, account_id, months) WHERE status = 'BUILDING' DO NOTHING",
+    crate::sql::query(
+        "INSERT INTO statements (id, app_id, account_id, months, status, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(&s.id)
     .bind(&s.app_id)
@@ -82,18 +81,6 @@ pub(crate) async fn insert(
     .bind(s.created_at.0)
     .execute(&mut *tx)
     .await?;
-    if inserted.rows_affected() == 0 {
-        let row: StatementRow = crate::sql::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM statements WHERE app_id = $1 AND account_id = $2 AND months = $3 AND status = 'BUILDING'"
-        )))
-        .bind(&s.app_id)
-        .bind(&s.account_id)
-        .bind(s.months as i64)
-        .fetch_one(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        return from_row(row).map(Some);
-    }
     jobs::insert(&mut tx, job).await?;
     tx.commit().await?;
     Ok(Some(s.clone()))

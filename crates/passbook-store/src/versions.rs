@@ -50,7 +50,7 @@ impl VersionCache {
         if !self.listening.load(Ordering::Acquire) {
             return None;
         }
-        let kept = self.kept.lock().unwrap();
+        let kept = self.kept.lock().expect("kept versions");
         kept.get(id).filter(|(app, _)| app == app_id).map(|(_, version)| version.clone())
     }
 
@@ -65,7 +65,7 @@ impl VersionCache {
         if !self.listening.load(Ordering::Acquire) {
             return;
         }
-        let mut kept = self.kept.lock().unwrap();
+        let mut kept = self.kept.lock().expect("kept versions");
         if self.changes.load(Ordering::Acquire) != mark {
             return;
         }
@@ -76,13 +76,13 @@ impl VersionCache {
     }
 
     fn forget(&self, id: &str) {
-        let mut kept = self.kept.lock().unwrap();
+        let mut kept = self.kept.lock().expect("kept versions");
         self.changes.fetch_add(1, Ordering::AcqRel);
         kept.remove(id);
     }
 
     fn set_listening(&self, listening: bool) {
-        let mut kept = self.kept.lock().unwrap();
+        let mut kept = self.kept.lock().expect("kept versions");
         self.changes.fetch_add(1, Ordering::AcqRel);
         kept.clear();
         self.listening.store(listening, Ordering::Release);

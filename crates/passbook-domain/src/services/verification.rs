@@ -3,7 +3,8 @@
 use super::Passbook;
 use crate::integrity::Integrity;
 use crate::model::App;
-use crate::statement_signature::SignatureCheck;
+use crate::statement_file::StatementReader;
+use crate::statement_signature::{SignatureCheck, Signer};
 use crate::{Error, Result};
 
 /// What a file came to.
@@ -13,21 +14,24 @@ pub struct Verification {
     pub integrity: Integrity,
 }
 
+impl Verification {
+    /// Checks `file` against `signer` and judges what `reader` finds of its history. A file
+    /// that is not a statement the reader can read is still checked for its signature.
+    pub fn of(reader: &dyn StatementReader, signer: &Signer, file: &[u8], password: Option<&str>) -> Self {
+        let signature = signer.check(file);
+        let evidence = reader.read(file, None, password).map(|f| f.evidence).unwrap_or_default();
+        let integrity = Integrity::of_file(evidence, &signature);
+        Self { signature, integrity }
+    }
+}
+
 impl Passbook {
-    /// Checks `file` (on the reader pool: reading a PDF is CPU work). A file that is not a
-    /// statement Passbook can read is still checked for its signature.
+    /// [`Verification::of`], on the reader pool (reading a PDF is CPU work).
     pub async fn verify_statement(&self, app: &App, file: Vec<u8>, password: Option<String>) -> Result<Verification> {
         if file.is_empty() {
             return Err(Error::invalid("statement", "statement (the file) is empty"));
         }
         let (reader, signer) = (self.statements.clone(), self.signer.clone());
-        self.readers
-            .read(&app.id, move || {
-                let signature = signer.check(&file);
-                let evidence = reader.read(&file, None, password.as_deref()).map(|f| f.evidence).unwrap_or_default();
-                let integrity = Integrity::of_file(evidence, &signature);
-                Verification { signature, integrity }
-            })
-            .await
+        self.readers.read(&app.id, move || Verification::of(&*reader, &signer, &file, password.as_deref())).await
     }
 }

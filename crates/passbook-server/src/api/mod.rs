@@ -310,6 +310,11 @@ fn operations_endpoints() -> Vec<Operation> {
     ]
 }
 
+/// The file part of the statement forms: any non-empty bytes.
+fn statement_file() -> serde_json::Value {
+    json!({"type": "string", "contentMediaType": "application/octet-stream", "minLength": 1, "description": "The statement file."})
+}
+
 /// The form fields of `POST /passbook/v1/statements/verify`.
 fn verify_form() -> serde_json::Value {
     json!({
@@ -317,7 +322,7 @@ fn verify_form() -> serde_json::Value {
         "required": ["statement"],
         "additionalProperties": false,
         "properties": {
-            "statement": {"type": "string", "contentMediaType": "application/octet-stream", "minLength": 1, "description": "The statement file."},
+            "statement": statement_file(),
             "password": {"type": "string", "description": "The file's password, when it has one"}
         }
     })
@@ -331,7 +336,7 @@ fn import_form() -> serde_json::Value {
         "required": ["statement"],
         "additionalProperties": false,
         "properties": {
-            "statement": {"type": "string", "contentMediaType": "application/octet-stream", "minLength": 1, "description": "The statement file."},
+            "statement": statement_file(),
             "password": text("The file's password, if it has one."),
             "customer": text("JSON: `{\"id\"}` or `{\"name\", \"email\"}`."),
             "customer_id": text("Instead of `customer`."),

@@ -126,11 +126,11 @@ struct InvitationRow {
 
 async fn operators_page(state: &AppState, operator: &Operator, invite: Option<(String, Role)>) -> ConsoleResult {
     let me = &operator.0.operator;
-    let operators = state
-        .passbook
-        .operators()
-        .await?
-        .into_iter()
+    let all = state.passbook.operators().await?;
+    let emails: std::collections::HashMap<&str, &str> = all.iter().map(|o| (o.id.as_str(), o.email.as_str())).collect();
+    let operators = all
+        .iter()
+        .cloned()
         .map(|o| OperatorRow {
             manageable: o.id != me.id && me.role.can_manage(o.role),
             id: o.id,
@@ -140,8 +140,6 @@ async fn operators_page(state: &AppState, operator: &Operator, invite: Option<(S
         })
         .collect();
     let me = me.role;
-    let emails: std::collections::HashMap<String, String> =
-        state.passbook.operators().await?.into_iter().map(|o| (o.id, o.email)).collect();
     // Those who may not invite see no invitations (the service refuses them).
     let pending = state.passbook.pending_invitations(&operator.0).await.unwrap_or_default();
     let invitations = pending
@@ -150,7 +148,7 @@ async fn operators_page(state: &AppState, operator: &Operator, invite: Option<(S
             revocable: me.can_invite(i.role),
             role: i.role.as_str(),
             invited_by: match &i.invited_by {
-                Some(id) => emails.get(id).cloned().unwrap_or_else(|| "a removed operator".into()),
+                Some(id) => emails.get(id.as_str()).map_or_else(|| "a removed operator".into(), |e| e.to_string()),
                 None => "the setup link".into(),
             },
             expires: when(i.expires_at),

@@ -122,9 +122,7 @@ impl<S: Send + Sync> FromRequestParts<S> for PeerAddress {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let client = parts.extensions.get::<crate::client_address::ClientAddress>().map(|c| c.0);
-        let peer = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
-        Ok(Self(client.or(peer).map(|ip| ip.to_string()).unwrap_or_default()))
+        Ok(Self(crate::client_address::of(&parts.extensions).map(|ip| ip.to_string()).unwrap_or_default()))
     }
 }
 

@@ -228,7 +228,7 @@ fn byte_range_end(bytes: &[u8]) -> Option<usize> {
         .split_whitespace()
         .filter_map(|n| n.parse().ok())
         .collect();
-    (numbers.len() == 4).then(|| numbers[2] + numbers[3])
+    (numbers.len() == 4).then(|| numbers[2].saturating_add(numbers[3]))
 }
 
 /// Object numbers defined more than once (`N G obj` at the start of a line), with where the

@@ -80,15 +80,13 @@ pub(super) async fn statements(command: StatementsCommand) -> anyhow::Result<()>
 
 /// `passbook statements verify`: the signature and the file's evidence, judged as an import is.
 fn verify_statement(file: &std::path::Path, password: Option<&str>, db: &DbArgs) -> anyhow::Result<()> {
-    use passbook_domain::statement_file::StatementReader;
+    use passbook_domain::services::Verification;
     use passbook_domain::statement_signature::SignatureCheck;
     let signer = crate::keys::load_vault(&db.config())?.statement_signer();
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
-    let check = signer.check(&bytes);
     let reader = passbook_statements::FileReader { max_bytes: usize::MAX };
-    let evidence = reader.read(&bytes, None, password).map(|f| f.evidence).unwrap_or_default();
-    let integrity = passbook_domain::integrity::Integrity::of_file(evidence, &check);
-    match &check {
+    let Verification { signature, integrity } = Verification::of(&reader, &signer, &bytes, password);
+    match &signature {
         SignatureCheck::Intact(m) => println!(
             "signature   intact: issued by {} (key {}) for account {} at {}, {} to {}",
             m.issuer, m.key, m.account_number, m.institution, m.from, m.to

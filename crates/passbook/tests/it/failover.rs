@@ -49,11 +49,17 @@ struct Record {
 }
 
 impl Record {
-    async fn request(&self, request: reqwest::RequestBuilder) -> Option<u16> {
+    /// Sends `request` and records what it came to; the answer, when there is one.
+    async fn send(&self, request: reqwest::RequestBuilder) -> Option<reqwest::Response> {
         let started = Instant::now();
-        let status = request.send().await.ok().map(|r| r.status().as_u16());
+        let answer = request.send().await.ok();
+        let status = answer.as_ref().map(|r| r.status().as_u16());
         self.outcomes.lock().unwrap().push(Outcome { started, ended: Instant::now(), status });
-        status
+        answer
+    }
+
+    async fn request(&self, request: reqwest::RequestBuilder) -> Option<u16> {
+        self.send(request).await.map(|r| r.status().as_u16())
     }
 }
 
@@ -72,11 +78,7 @@ async fn link_load(record: Arc<Record>, replicas: [String; 2], secret: String, w
         let body =
             json!({"customer": {"name": "Failover", "email": format!("f{worker}-{n}@example.ng")}, "scope": "auth"});
         let initiate = http.post(format!("{base}/v2/accounts/initiate")).header("mono-sec-key", &secret).json(&body);
-        let started = Instant::now();
-        let answer = initiate.send().await;
-        let status = answer.as_ref().ok().map(|r| r.status().as_u16());
-        record.outcomes.lock().unwrap().push(Outcome { started, ended: Instant::now(), status });
-        let Some(res) = answer.ok().filter(|r| r.status() == 200) else {
+        let Some(res) = record.send(initiate).await.filter(|r| r.status() == 200) else {
             tokio::time::sleep(Duration::from_millis(200)).await;
             continue;
         };

@@ -118,8 +118,7 @@ impl Passbook {
     pub async fn revoke_invitation(&self, by: &Signed, token_hash: &str) -> Result<()> {
         by.require(Permission::InviteOperators)?;
         let now = self.clock.now();
-        let Some(invite) = self.store.pending_invites(now).await?.into_iter().find(|i| i.token_hash == token_hash)
-        else {
+        let Some(invite) = self.store.invite(token_hash, now).await? else {
             return Err(Error::not_found("No pending invitation with that id"));
         };
         if !by.operator.role.can_invite(invite.role) {
