@@ -41,12 +41,19 @@ pub enum ConnectorError {
     InvalidCredentials,
     #[error("The code or answer is incorrect. Try again.")]
     InvalidAnswer,
+    /// The institution refused what the user gave, for this reason (shown to the user): a
+    /// SimpleFIN setup token that was already claimed, say.
+    #[error("{0}")]
+    Refused(String),
     #[error("Your account is locked at the bank. Contact your bank to unlock it.")]
     AccountLocked,
     #[error("The bank is temporarily unavailable. Try again later.")]
     InstitutionUnavailable,
     #[error("The bank needs you to log in again.")]
     ReauthorisationRequired,
+    /// The institution's allowance of requests is used up until `until`; stored data stays.
+    #[error("The request allowance at the institution is used up until {until}.")]
+    QuotaExhausted { until: Timestamp },
     /// A failure worth retrying soon (timeouts, a dropped connection).
     #[error("temporary connector failure: {0}")]
     Transient(String),
@@ -153,6 +160,15 @@ impl<'a> ConnectorAccount<'a> {
             now,
         }
     }
+}
+
+/// A count of requests an upstream allows per window (SimpleFIN's daily allowance, Mono's billed
+/// real-time calls), kept where every replica sees it, so the allowance is never exceeded.
+#[async_trait]
+pub trait RequestBudget: Send + Sync {
+    /// Takes one request from `key`'s allowance of `limit` in the window that starts at
+    /// `window_start`; `false` when the allowance is used up.
+    async fn take(&self, key: &str, window_start: Timestamp, limit: u32) -> Result<bool, ConnectorError>;
 }
 
 /// A scripted test login that a sandbox connector offers.

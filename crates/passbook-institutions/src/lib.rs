@@ -1,8 +1,11 @@
 //! Institution connectors. Each implements [`passbook_domain::Connector`]; the server only
 //! ever talks to the trait, so a real bank connector is one more module here.
 //!
-//! This release ships the [`sandbox`] connector: realistic Nigerian institutions whose logins
-//! and data are simulated deterministically, for development and tests.
+//! - [`sandbox`]: realistic Nigerian institutions whose logins and data are simulated
+//!   deterministically, for development and tests.
+//! - [`simplefin`]: banks in the US and Canada through the user's SimpleFIN Bridge.
 pub mod sandbox;
+pub mod simplefin;
 
 pub use sandbox::{SandboxConnector, SandboxOptions};
+pub use simplefin::{SimpleFinConnector, SimpleFinOptions};

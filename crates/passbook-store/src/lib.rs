@@ -11,6 +11,7 @@
 //! until such a statement has stepped to its end, which `fetch_optional` does not do.
 mod accounts;
 mod apps;
+mod budgets;
 mod console;
 mod customers;
 mod error;

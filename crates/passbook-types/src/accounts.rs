@@ -71,7 +71,8 @@ pub struct FreshnessOut {
     /// The last fetch that failed.
     pub last_failed_at: Option<String>,
     /// Why it failed: `bank_unavailable`, `login_refused`, `reauthorisation_required`,
-    /// `fetch_failed`, `retries_exhausted`, `no_connector` or `statement_unreadable`.
+    /// `fetch_failed`, `retries_exhausted`, `no_connector`, `statement_unreadable` or
+    /// `quota_exhausted` (the institution's allowance of requests is used up until it renews).
     pub last_failure: Option<String>,
     /// When the next scheduled refresh is due; null while the bank waits for the user to log in
     /// again (re-authorise), and for accounts read from a statement file.

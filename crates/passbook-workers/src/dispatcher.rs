@@ -7,7 +7,7 @@ use passbook_domain::{Passbook, Timestamp, webhook_payloads, webhook_signature};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 
 use crate::schedule::{WEBHOOK_RETRY_SCHEDULE, next_delay};
-use crate::ssrf;
+use passbook_egress::Egress;
 
 /// Bounds within which a receiver's `Retry-After` replaces the scheduled delay.
 const RETRY_AFTER_BOUNDS: (Duration, Duration) = (Duration::from_secs(1), Duration::from_secs(3600));
@@ -47,7 +47,7 @@ impl Default for DispatcherOptions {
 /// schedule.
 pub struct Dispatcher {
     passbook: Passbook,
-    http: reqwest::Client,
+    http: Egress,
     slots: Arc<Semaphore>,
     options: Arc<DispatcherOptions>,
     /// Where finished deliveries go to be recorded (see [`settle`]).
@@ -60,16 +60,8 @@ type Settled = (DeliveryRecord, OwnedSemaphorePermit);
 
 impl Dispatcher {
     pub fn new(passbook: Passbook, options: DispatcherOptions) -> Self {
-        // reqwest is built without a default TLS provider (to avoid aws-lc's C build); ring it is.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let mut builder = reqwest::Client::builder()
-            .timeout(options.timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("Passbook-Webhooks/", env!("CARGO_PKG_VERSION")));
-        if !options.allow_private {
-            builder = builder.dns_resolver(Arc::new(ssrf::PublicOnlyResolver));
-        }
-        let http = builder.build().expect("the webhook HTTP client builds");
+        let user_agent = concat!("Passbook-Webhooks/", env!("CARGO_PKG_VERSION"));
+        let http = Egress::new(user_agent, options.timeout, options.allow_private);
         let (settled, finished) = mpsc::unbounded_channel();
         let settler = tokio::spawn(settle(passbook.clone(), finished, options.lease / 2));
         let slots = Arc::new(Semaphore::new(options.concurrency));
@@ -184,7 +176,7 @@ impl Answer {
 /// Sends the event once and says what to record.
 async fn deliver_one(
     passbook: &Passbook,
-    http: &reqwest::Client,
+    http: &Egress,
     options: &DispatcherOptions,
     app: Result<Option<Arc<App>>, String>,
     event: PendingEvent,
@@ -192,7 +184,7 @@ async fn deliver_one(
     let attempted_at = passbook.clock.now();
     let started = Instant::now();
     let answer = match app {
-        Ok(Some(app)) => attempt(http, options, &app, &event, attempted_at).await,
+        Ok(Some(app)) => attempt(http, &app, &event, attempted_at).await,
         Ok(None) => Answer::failed("the app no longer exists".into(), true),
         Err(err) => Answer::failed(format!("could not load the app: {err}"), false),
     };
@@ -238,20 +230,16 @@ async fn deliver_one(
 }
 
 /// One POST of the event. Only a 2xx answer counts as delivered.
-async fn attempt(
-    http: &reqwest::Client,
-    options: &DispatcherOptions,
-    app: &App,
-    event: &PendingEvent,
-    now: Timestamp,
-) -> Answer {
+async fn attempt(http: &Egress, app: &App, event: &PendingEvent, now: Timestamp) -> Answer {
     let Some(url) = app.webhook_url.as_deref() else {
         return Answer::failed("the app has no webhook URL".into(), false);
     };
-    if !options.allow_private
-        && let Some(refused) = literal_internal_host(url)
-    {
-        return Answer::failed(ssrf::Refused { host: refused }.to_string(), true);
+    let parsed = match reqwest::Url::parse(url) {
+        Ok(parsed) => parsed,
+        Err(err) => return Answer::failed(format!("the webhook URL is not a URL: {err}"), true),
+    };
+    if let Err(refused) = http.check(&parsed) {
+        return Answer::failed(refused.to_string(), true);
     }
     let body = webhook_payloads::body_with_sequence(&event.payload, event.sequence);
     let timestamp = now.0 / 1000;
@@ -261,7 +249,8 @@ async fn attempt(
         .filter_map(|secret| webhook_signature::sign(secret, &event.id, timestamp, &body))
         .collect();
     let request = http
-        .post(url)
+        .client()
+        .post(parsed)
         .header("content-type", "application/json")
         .header("mono-webhook-secret", &app.webhook_secret)
         .header("webhook-id", &event.id)
@@ -271,7 +260,7 @@ async fn attempt(
     let response = match request.send().await {
         Ok(response) => response,
         Err(err) => {
-            return match refusal(&err) {
+            return match passbook_egress::refusal(&err) {
                 Some(refused) => Answer::failed(refused.to_string(), true),
                 None => Answer::failed(describe(&err), false),
             };
@@ -317,23 +306,6 @@ async fn excerpt(mut response: reqwest::Response) -> Option<String> {
 }
 
 const EXCERPT_BYTES: usize = 200;
-
-/// The host of `url` when it is known to be internal without a DNS lookup.
-fn literal_internal_host(url: &str) -> Option<String> {
-    passbook_domain::net::internal_host(reqwest::Url::parse(url).ok()?.host_str()?)
-}
-
-/// The resolver's refusal, where one caused the failure.
-fn refusal(err: &reqwest::Error) -> Option<&ssrf::Refused> {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
-    while let Some(e) = source {
-        if let Some(refused) = e.downcast_ref::<ssrf::Refused>() {
-            return Some(refused);
-        }
-        source = e.source();
-    }
-    None
-}
 
 fn describe(err: &reqwest::Error) -> String {
     if err.is_timeout() {

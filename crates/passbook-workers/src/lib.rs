@@ -4,7 +4,6 @@
 mod dispatcher;
 mod runner;
 mod schedule;
-mod ssrf;
 
 use std::time::Duration;
 
@@ -13,9 +12,9 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use dispatcher::{Dispatcher, DispatcherOptions};
+pub use passbook_egress::is_internal;
 pub use runner::JobRunner;
 pub use schedule::{JOB_RETRY_SCHEDULE, WEBHOOK_RETRY_SCHEDULE};
-pub use ssrf::is_internal;
 
 /// How often idle workers look for work that no in-process signal announced (work written by
 /// another process, retries coming due).

@@ -6,7 +6,7 @@ use anyhow::Context;
 use passbook_domain::model::CreatedApp;
 use passbook_domain::services::Settings;
 use passbook_domain::{Connector, Institutions, Passbook};
-use passbook_institutions::{SandboxConnector, SandboxOptions};
+use passbook_institutions::{SandboxConnector, SandboxOptions, SimpleFinConnector};
 use passbook_store::SqlStore;
 use passbook_workers::DispatcherOptions;
 use tokio::net::TcpListener;
@@ -25,11 +25,10 @@ pub async fn build(config: &Config, public_url: String) -> anyhow::Result<Passbo
     if config.migrate {
         store.migrate(config.migration_lock).await.context("applying database migrations")?;
     }
-    let options = SandboxOptions { public_url: public_url.trim_end_matches('/').to_string(), ..config.sandbox.clone() };
-    let sandbox: Arc<dyn Connector> = Arc::new(SandboxConnector::new(options, config.clock.clone()));
+    let store = Arc::new(store);
     let passbook = Passbook {
-        store: Arc::new(store),
-        institutions: Arc::new(Institutions::new(vec![sandbox])),
+        institutions: Arc::new(Institutions::new(connectors(config, &public_url, &store))),
+        store,
         statements: Arc::new(passbook_statements::FileReader { max_bytes: config.http.max_upload_bytes }),
         readers: Arc::new(passbook_domain::services::ReaderPool::new(config.statement_readers)),
         clock: config.clock.clone(),
@@ -57,6 +56,19 @@ pub async fn build(config: &Config, public_url: String) -> anyhow::Result<Passbo
         return Err(anyhow::Error::new(err).context(hint));
     }
     Ok(passbook)
+}
+
+/// The connectors this configuration enables: the sandbox always, the live ones when set up.
+fn connectors(config: &Config, public_url: &str, store: &Arc<SqlStore>) -> Vec<Arc<dyn Connector>> {
+    let options = SandboxOptions { public_url: public_url.trim_end_matches('/').to_string(), ..config.sandbox.clone() };
+    let mut connectors: Vec<Arc<dyn Connector>> = vec![Arc::new(SandboxConnector::new(options, config.clock.clone()))];
+    if let Some(options) = &config.simplefin {
+        let user_agent = concat!("Passbook/", env!("CARGO_PKG_VERSION"));
+        let egress = passbook_egress::Egress::new(user_agent, options.timeout, config.allow_private_webhooks);
+        let simplefin = SimpleFinConnector::new(egress, store.clone(), config.clock.clone(), options.clone());
+        connectors.push(Arc::new(simplefin));
+    }
+    connectors
 }
 
 /// A running server.

@@ -3,7 +3,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use passbook_domain::{Clock, SystemClock};
-use passbook_institutions::SandboxOptions;
+use passbook_institutions::{SandboxOptions, SimpleFinOptions};
 use passbook_store::DbOptions;
 
 /// Everything a running server needs; built from flags and `PASSBOOK_*` variables by the CLI,
@@ -38,6 +38,8 @@ pub struct Config {
     pub webhook_lease: Duration,
     pub job_lease: Duration,
     pub sandbox: SandboxOptions,
+    /// The SimpleFIN connector (US and Canadian banks through the user's bridge), when enabled.
+    pub simplefin: Option<SimpleFinOptions>,
     pub clock: Arc<dyn Clock>,
     /// Connection pool size and statement timeout.
     pub db: DbOptions,
@@ -78,6 +80,7 @@ impl Config {
             webhook_lease: Duration::from_secs(60),
             job_lease: passbook_workers::JOB_LEASE,
             sandbox: SandboxOptions::default(),
+            simplefin: None,
             clock: Arc::new(SystemClock),
             db: DbOptions::default(),
             migrate: true,

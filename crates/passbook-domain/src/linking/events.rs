@@ -98,10 +98,10 @@ impl InstitutionRef {
 /// The widget's `errorType` for a refusal.
 pub fn error_type(err: &ConnectorError) -> &'static str {
     match err {
-        ConnectorError::InvalidCredentials => "INVALID_CREDENTIALS",
+        ConnectorError::InvalidCredentials | ConnectorError::Refused(_) => "INVALID_CREDENTIALS",
         ConnectorError::InvalidAnswer => "INVALID_MFA",
         ConnectorError::AccountLocked => "ACCOUNT_LOCKED",
-        ConnectorError::InstitutionUnavailable => "INSTITUTION_UNAVAILABLE",
+        ConnectorError::InstitutionUnavailable | ConnectorError::QuotaExhausted { .. } => "INSTITUTION_UNAVAILABLE",
         ConnectorError::ReauthorisationRequired => "REAUTHORISATION_REQUIRED",
         ConnectorError::Transient(_) | ConnectorError::Internal(_) => "INTERNAL_ERROR",
     }

@@ -27,7 +27,7 @@ pub enum LinkAction {
     ChooseAuthMethod(String),
     Login(Credentials),
     AnswerChallenge(Credentials),
-    /// The accounts to link, by the connector's handle (the page's checkboxes).
+    /// The accounts to link, by their [`DiscoveredAccount::choice`] (the page's checkboxes).
     SelectAccounts(Vec<String>),
     /// The Partners API's `commit`: the answer to the bank's question, or the account to link
     /// by `accountNumber`, whichever the link is waiting for.
@@ -270,8 +270,8 @@ pub fn decide<C: Catalogue + ?Sized>(session: &LinkSession, world: &World<C>, ac
         (LinkAction::AnswerChallenge(answer) | LinkAction::Commit(answer), LinkState::Challenge { .. }) => {
             answer_challenge(state, answer)
         }
-        (LinkAction::SelectAccounts(refs), LinkState::SelectAccounts { accounts, .. }) => {
-            let chosen: Vec<_> = accounts.iter().filter(|a| refs.contains(&a.connector_ref)).cloned().collect();
+        (LinkAction::SelectAccounts(choices), LinkState::SelectAccounts { accounts, .. }) => {
+            let chosen: Vec<_> = accounts.iter().filter(|a| choices.contains(&a.choice())).cloned().collect();
             if chosen.is_empty() {
                 return Ok(move_to(context.clone(), with_error(state, "Choose at least one account to link."), vec![]));
             }
@@ -328,7 +328,9 @@ pub fn after_bank<C: Catalogue + ?Sized>(
         other => return move_to(context.clone(), other.clone(), vec![]),
     };
     match result {
-        Err(ConnectorError::InvalidCredentials | ConnectorError::InvalidAnswer) if attempt >= world.max_attempts => {
+        Err(ConnectorError::InvalidCredentials | ConnectorError::InvalidAnswer | ConnectorError::Refused(_))
+            if attempt >= world.max_attempts =>
+        {
             too_many()
         }
         Err(err) => {
@@ -337,7 +339,10 @@ pub fn after_bank<C: Catalogue + ?Sized>(
             let event = LinkEvent::ErrorOccurred { error_type: error_type(&err), message: message.clone(), page };
             let unjudged = matches!(
                 err,
-                ConnectorError::Transient(_) | ConnectorError::Internal(_) | ConnectorError::InstitutionUnavailable
+                ConnectorError::Transient(_)
+                    | ConnectorError::Internal(_)
+                    | ConnectorError::InstitutionUnavailable
+                    | ConnectorError::QuotaExhausted { .. }
             );
             Next::Move(Moved {
                 context: context.clone(),

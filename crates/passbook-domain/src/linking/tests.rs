@@ -360,7 +360,8 @@ fn choosing_accounts_links_them() {
     let nothing = moved(decide_ok(select_state(), LinkAction::SelectAccounts(vec!["nope".into()])));
     assert_eq!(nothing.state.error(), Some("Choose at least one account to link."));
 
-    let Next::Link(plan, events) = decide_ok(select_state(), LinkAction::SelectAccounts(vec!["ref-9876543210".into()]))
+    let Next::Link(plan, events) =
+        decide_ok(select_state(), LinkAction::SelectAccounts(vec![account("9876543210").choice()]))
     else {
         panic!("the chosen account links")
     };
@@ -400,7 +401,7 @@ fn a_reauthorisation_links_only_the_account_it_renews() {
     let mut reauth = session(select_state());
     reauth.context.reauth_account_id = Some("acc-old".into());
     let renewing = World { reauth_account_number: Some("9876543210"), ..world(&banks) };
-    let all = vec!["ref-0123456789".to_string(), "ref-9876543210".to_string()];
+    let all = vec![account("0123456789").choice(), account("9876543210").choice()];
     let Next::Link(plan, _) = decide(&reauth, &renewing, LinkAction::SelectAccounts(all.clone())).unwrap() else {
         panic!("links")
     };

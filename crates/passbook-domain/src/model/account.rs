@@ -57,6 +57,9 @@ pub enum FetchFailure {
     RetriesExhausted,
     NoConnector,
     StatementUnreadable,
+    /// The institution's allowance of requests was used up; the next refresh after it renews
+    /// fetches again.
+    QuotaExhausted,
 }
 
 impl FetchFailure {
@@ -69,6 +72,7 @@ impl FetchFailure {
             Self::RetriesExhausted => "retries_exhausted",
             Self::NoConnector => "no_connector",
             Self::StatementUnreadable => "statement_unreadable",
+            Self::QuotaExhausted => "quota_exhausted",
         }
     }
 }

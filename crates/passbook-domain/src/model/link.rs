@@ -342,6 +342,15 @@ pub struct DiscoveredAccount {
     pub balance: Option<i64>,
 }
 
+impl DiscoveredAccount {
+    /// How the account selection names this account to the browser: a digest of the handle, so
+    /// a handle that carries a secret (a SimpleFIN access URL) never reaches the page.
+    pub fn choice(&self) -> String {
+        use sha2::{Digest, Sha256};
+        hex::encode(&Sha256::digest(self.connector_ref.as_bytes())[..12])
+    }
+}
+
 /// What was read from one account of an uploaded statement, for the user to check before
 /// linking it. The rows themselves stay in the stored import.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -166,6 +166,7 @@ impl Passbook {
                 tracing::info!(account = %account.id, reason = %other, "institution returned no data");
                 let failure = match other {
                     ConnectorError::InstitutionUnavailable => FetchFailure::BankUnavailable,
+                    ConnectorError::QuotaExhausted { .. } => FetchFailure::QuotaExhausted,
                     _ => FetchFailure::LoginRefused,
                 };
                 SyncResult::failed(DataStatus::Unavailable, SyncStatus::Failed, failure)

@@ -329,7 +329,7 @@ impl Passbook {
         };
         let mut session = self.advance(&token, uploaded, LinkAction::ConfirmStatement).await?.session;
         if let LinkState::SelectAccounts { accounts, .. } = &session.state {
-            let all = accounts.iter().map(|a| a.connector_ref.clone()).collect();
+            let all = accounts.iter().map(DiscoveredAccount::choice).collect();
             session = self.advance(&token, session, LinkAction::SelectAccounts(all)).await?.session;
         }
         let ids = match &session.state {

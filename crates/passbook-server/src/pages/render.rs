@@ -106,7 +106,7 @@ pub fn step(token: &str, view: LinkView) -> Response {
                 .into_iter()
                 .map(|a| AccountItem {
                     last_digits: last_digits(&a.account_number),
-                    connector_ref: a.connector_ref,
+                    choice: a.choice(),
                     name: a.name,
                     kind: a.kind,
                     currency: a.currency,

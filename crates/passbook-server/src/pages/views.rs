@@ -156,7 +156,7 @@ pub struct AccountsPage {
 }
 
 pub struct AccountItem {
-    pub connector_ref: String,
+    pub choice: String,
     pub name: String,
     pub kind: String,
     pub currency: String,

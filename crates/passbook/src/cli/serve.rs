@@ -179,6 +179,14 @@ pub struct WorkerArgs {
     /// How long a worker holds a claimed background job before another may run it.
     #[arg(long, env = "PASSBOOK_JOB_LEASE_SECS", default_value_t = 120)]
     pub job_lease_secs: u64,
+    /// Offer SimpleFIN (banks in the US and Canada, through each user's SimpleFIN Bridge): users
+    /// paste a setup token on the link page. Its addresses follow --allow-private-webhooks.
+    #[arg(long, env = "PASSBOOK_SIMPLEFIN")]
+    pub simplefin: bool,
+    /// Requests to SimpleFIN per access URL per UTC day (the bridge allows about 24).
+    #[arg(long, env = "PASSBOOK_SIMPLEFIN_DAILY_REQUESTS", default_value_t = 24,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub simplefin_daily_requests: u32,
 }
 
 impl WorkerArgs {
@@ -192,6 +200,10 @@ impl WorkerArgs {
         config.webhook_lease = std::time::Duration::from_secs(self.webhook_lease_secs);
         config.webhook_concurrency_per_app = self.webhook_concurrency_per_app;
         config.job_lease = std::time::Duration::from_secs(self.job_lease_secs);
+        config.simplefin = self.simplefin.then(|| passbook_institutions::SimpleFinOptions {
+            daily_requests: self.simplefin_daily_requests,
+            ..Default::default()
+        });
         Ok(())
     }
 }

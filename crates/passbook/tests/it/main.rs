@@ -27,6 +27,8 @@ mod partners;
 mod races;
 mod replicas;
 mod security;
+mod simplefin;
+mod simplefin_bridge;
 mod statements;
 mod time_travel;
 mod uploads;

@@ -1,4 +1,4 @@
-//! Refusing webhook URLs that point inside the operator's network (SSRF). The check runs on
+//! Refusing URLs that point inside the operator's network (SSRF). The check runs on
 //! the addresses a name resolves to, at connect time, so a public-looking name cannot smuggle
 //! in an internal address. Which addresses are internal is the domain's rule (`net`).
 use std::net::SocketAddr;
@@ -7,7 +7,7 @@ use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
 pub use passbook_domain::net::is_internal;
 
-/// A webhook host that is internal: the delivery is refused for good.
+/// A host that is internal: the request is refused (a webhook delivery, for good).
 #[derive(Debug)]
 pub struct Refused {
     pub host: String,
