@@ -426,6 +426,43 @@ pub trait ServiceStore: Send + Sync {
     async fn accepts_writes(&self) -> Result<bool>;
 }
 
+/// A customer's grant of SimpleFIN access to their accounts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimpleFinGrant {
+    pub id: String,
+    pub app_id: String,
+    pub customer_id: String,
+}
+
+/// A setup token made for a customer; only hashes of secrets are stored.
+#[derive(Debug, Clone)]
+pub struct NewSimpleFinToken {
+    pub id: String,
+    pub app_id: String,
+    pub customer_id: String,
+    pub claim_hash: String,
+    pub expires_at: Timestamp,
+    pub created_at: Timestamp,
+}
+
+/// Passbook's data served to other software: SimpleFIN grants.
+#[async_trait]
+pub trait ShareStore: Send + Sync {
+    async fn insert_simplefin_token(&self, token: &NewSimpleFinToken) -> Result<()>;
+    /// Claims an unclaimed, unexpired, unrevoked setup token for access with this password;
+    /// `None` when there is no such token. Two claims at once: one wins.
+    async fn claim_simplefin(
+        &self,
+        claim_hash: &str,
+        password_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<SimpleFinGrant>>;
+    /// The grant these access credentials hold, if claimed and not revoked.
+    async fn simplefin_grant(&self, id: &str, password_hash: &str) -> Result<Option<SimpleFinGrant>>;
+    /// Revokes the customer's grants and unclaimed tokens; how many.
+    async fn revoke_simplefin(&self, app_id: &str, customer_id: &str, now: Timestamp) -> Result<u64>;
+}
+
 /// The whole storage port: every area, as one object the services hold.
 pub trait Store:
     AppStore
@@ -438,6 +475,7 @@ pub trait Store:
     + EventStore
     + ServiceStore
     + ConsoleStore
+    + ShareStore
 {
 }
 
@@ -451,7 +489,8 @@ impl<
         + ImportStore
         + EventStore
         + ServiceStore
-        + ConsoleStore,
+        + ConsoleStore
+        + ShareStore,
 > Store for T
 {
 }

@@ -13,6 +13,7 @@ pub mod limits;
 pub mod openapi;
 mod pages;
 pub mod serve;
+mod simplefin;
 mod upload;
 
 use std::time::Duration;
@@ -110,6 +111,7 @@ pub fn router_with(passbook: Passbook, options: &HttpOptions) -> Router {
         .route("/docs", axum::routing::get(openapi::serve_docs))
         .route("/docs/docs.css", axum::routing::get(openapi::serve_docs_css))
         .merge(pages::router(options.max_upload_bytes))
+        .merge(simplefin::router())
         .merge(console)
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)

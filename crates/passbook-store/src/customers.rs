@@ -161,11 +161,13 @@ pub(crate) async fn delete(store: &SqlStore, app_id: &str, id: &str) -> StoreRes
         tx.rollback().await?;
         return Ok(CustomerDeleted::HasAccounts(accounts as u64));
     }
-    crate::sql::query("DELETE FROM link_sessions WHERE app_id = $1 AND customer_id = $2")
-        .bind(app_id)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    for table in ["link_sessions", "simplefin_access"] {
+        crate::sql::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE app_id = $1 AND customer_id = $2")))
+            .bind(app_id)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
     let deleted = crate::sql::query("DELETE FROM customers WHERE app_id = $1 AND id = $2")
         .bind(app_id)
         .bind(id)

@@ -25,6 +25,7 @@ mod link_state;
 mod links;
 mod operators;
 mod rekey;
+mod shares;
 mod sql;
 mod statements;
 mod sync;

@@ -12,6 +12,7 @@ pub mod linking;
 pub mod partners;
 pub mod passbook;
 pub mod patterns;
+pub mod simplefin;
 pub mod webhooks;
 pub mod whole;
 

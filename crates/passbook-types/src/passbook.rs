@@ -346,3 +346,20 @@ pub struct SigningKeyOut {
     /// How a signature is laid out and checked.
     pub format: String,
 }
+
+/// `POST /passbook/v1/customers/{id}/simplefin`: a SimpleFIN setup token for the customer, shown
+/// once. Pasted into a SimpleFIN client (Actual Budget, Firefly III), it is claimed once for
+/// read access to the customer's linked accounts.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct SimpleFinTokenOut {
+    pub setup_token: String,
+    /// When an unclaimed token stops working.
+    pub expires_at: String,
+}
+
+/// `DELETE /passbook/v1/customers/{id}/simplefin`: the customer's SimpleFIN access ended.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct SimpleFinRevokedOut {
+    /// Grants and unclaimed tokens that ended.
+    pub revoked: u64,
+}

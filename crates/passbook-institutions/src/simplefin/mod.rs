@@ -15,7 +15,8 @@ use passbook_domain::{Clock, Timestamp};
 use passbook_egress::Egress;
 use sha2::{Digest, Sha256};
 
-use protocol::{Access, AccountSet};
+use passbook_types::simplefin::{self as wire, AccountSet};
+use protocol::Access;
 
 /// The SimpleFIN Bridge, as one institution: the bridge reaches the banks.
 pub const SIMPLEFIN_ID: &str = "5f2d08c2a0b0c0d0e0f00003";
@@ -185,8 +186,8 @@ fn institution() -> Institution {
 }
 
 /// An account the bridge lists, as the link's account selection shows it.
-fn discovered(access: &Access, account: &protocol::Account) -> Result<DiscoveredAccount, ConnectorError> {
-    let currency = protocol::currency_code(&account.currency);
+fn discovered(access: &Access, account: &wire::Account) -> Result<DiscoveredAccount, ConnectorError> {
+    let currency = wire::currency_code(&account.currency);
     let handle = Handle { access: access.to_url(), account: account.id.clone() };
     Ok(DiscoveredAccount {
         connector_ref: serde_json::to_string(&handle).map_err(|e| ConnectorError::Internal(e.to_string()))?,
@@ -196,20 +197,20 @@ fn discovered(access: &Access, account: &protocol::Account) -> Result<Discovered
         account_number: account.id.clone(),
         kind: String::new(),
         currency: currency.unwrap_or_default().to_string(),
-        balance: protocol::minor_units(&account.balance, currency),
+        balance: wire::minor_units(&account.balance, currency),
     })
 }
 
 /// The account's balance and transactions, posted and pending.
-fn fetched(account: &protocol::Account) -> Result<FetchedData, ConnectorError> {
-    let currency = protocol::currency_code(&account.currency);
+fn fetched(account: &wire::Account) -> Result<FetchedData, ConnectorError> {
+    let currency = wire::currency_code(&account.currency);
     let malformed =
         |what: &str| ConnectorError::Internal(format!("the bridge sent {what} that is not a decimal amount"));
-    let balance = protocol::minor_units(&account.balance, currency).ok_or_else(|| malformed("a balance"))?;
+    let balance = wire::minor_units(&account.balance, currency).ok_or_else(|| malformed("a balance"))?;
     let mut posted = Vec::new();
     let mut pending = Vec::new();
     for tx in &account.transactions {
-        let amount = protocol::minor_units(&tx.amount, currency).ok_or_else(|| malformed("a transaction amount"))?;
+        let amount = wire::minor_units(&tx.amount, currency).ok_or_else(|| malformed("a transaction amount"))?;
         let seconds = if tx.posted > 0 { tx.posted } else { tx.transacted_at.unwrap_or(0) };
         let row = FetchedTransaction {
             // The bridge keeps a transaction's id when it posts, so the pending row becomes

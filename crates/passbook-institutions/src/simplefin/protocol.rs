@@ -1,7 +1,6 @@
-//! The SimpleFIN protocol (<https://www.simplefin.org/protocol.html>) as this connector reads it:
-//! setup tokens, access URLs, and the account set `GET /accounts` answers (versions 1 and 2).
+//! What a SimpleFIN client needs beside the account set (`passbook_types::simplefin`): setup
+//! tokens and access URLs (<https://www.simplefin.org/protocol.html>).
 use base64::Engine;
-use serde::Deserialize;
 
 /// A setup token is a base64-encoded claim URL.
 pub fn claim_url(setup_token: &str) -> Option<url::Url> {
@@ -66,102 +65,6 @@ fn percent_decode(text: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// `GET /accounts`: the accounts, and what went wrong reaching some of them.
-#[derive(Debug, Deserialize)]
-pub struct AccountSet {
-    /// Version 1: messages meant for the user.
-    #[serde(default)]
-    pub errors: Vec<String>,
-    /// Version 2: the same, with codes and the connection or account they concern.
-    #[serde(default)]
-    pub errlist: Vec<ErrorItem>,
-    #[serde(default)]
-    pub accounts: Vec<Account>,
-}
-
-impl AccountSet {
-    /// Every message the bridge sent, for the log.
-    pub fn messages(&self) -> Vec<String> {
-        self.errors.iter().cloned().chain(self.errlist.iter().map(|e| format!("{}: {}", e.code, e.msg))).collect()
-    }
-}
-
-#[derive(Debug, Deserialize)]
-pub struct ErrorItem {
-    #[serde(default)]
-    pub code: String,
-    #[serde(default)]
-    pub msg: String,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct Account {
-    pub id: String,
-    #[serde(default)]
-    pub name: String,
-    /// An ISO 4217 code, or a URL naming a custom currency.
-    #[serde(default)]
-    pub currency: String,
-    pub balance: String,
-    #[serde(default)]
-    pub transactions: Vec<Transaction>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct Transaction {
-    pub id: String,
-    /// When it posted (seconds since the epoch); 0 while pending.
-    #[serde(default)]
-    pub posted: i64,
-    pub amount: String,
-    #[serde(default)]
-    pub description: String,
-    #[serde(default)]
-    pub pending: bool,
-    #[serde(default)]
-    pub transacted_at: Option<i64>,
-}
-
-/// The currency code, when the account states one; a custom currency (a URL) stays unknown.
-pub fn currency_code(currency: &str) -> Option<&str> {
-    (currency.len() == 3 && currency.bytes().all(|b| b.is_ascii_uppercase())).then_some(currency)
-}
-
-/// How many digits of an amount in `currency` are minor units (ISO 4217's exponent).
-fn minor_digits(currency: Option<&str>) -> u32 {
-    match currency {
-        Some("BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG" | "RWF" | "UGX" | "VND" | "VUV")
-        | Some("XAF" | "XOF" | "XPF") => 0,
-        Some("BHD" | "IQD" | "JOD" | "KWD" | "LYD" | "OMR" | "TND") => 3,
-        _ => 2,
-    }
-}
-
-/// A decimal amount (`"-33293.43"`) in minor units of `currency`; `None` when it is not a
-/// number or states more precision than the currency has (rounding would change the amount).
-pub fn minor_units(amount: &str, currency: Option<&str>) -> Option<i64> {
-    let digits = minor_digits(currency);
-    let amount = amount.trim();
-    let (negative, unsigned) = match amount.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, amount.strip_prefix('+').unwrap_or(amount)),
-    };
-    let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, ""));
-    if whole.is_empty() && fraction.is_empty()
-        || !whole.bytes().all(|b| b.is_ascii_digit())
-        || !fraction.bytes().all(|b| b.is_ascii_digit())
-    {
-        return None;
-    }
-    let kept = fraction.get(..fraction.len().min(digits as usize)).unwrap_or("");
-    if fraction[kept.len()..].bytes().any(|b| b != b'0') {
-        return None;
-    }
-    let scaled = format!("{whole}{kept:0<width$}", width = digits as usize);
-    let value: i64 = if scaled.is_empty() { 0 } else { scaled.parse().ok()? };
-    Some(if negative { -value } else { value })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,21 +85,5 @@ mod tests {
         assert_eq!(access.accounts_url().as_str(), "https://bridge.example/simplefin/accounts");
         assert_eq!(Access::parse(&access.to_url()).unwrap(), access);
         assert!(Access::parse("https://bridge.example/simplefin").is_none(), "no credentials");
-    }
-
-    #[test]
-    fn amounts_keep_every_digit_or_are_refused() {
-        assert_eq!(minor_units("-33293.43", Some("USD")), Some(-3_329_343));
-        assert_eq!(minor_units("12", Some("USD")), Some(1200));
-        assert_eq!(minor_units("0.5", Some("USD")), Some(50));
-        assert_eq!(minor_units("1.230", Some("USD")), Some(123));
-        assert_eq!(minor_units("1.234", Some("USD")), None, "rounding would change the amount");
-        assert_eq!(minor_units("1500", Some("JPY")), Some(1500));
-        assert_eq!(minor_units("1.5", Some("JPY")), None);
-        assert_eq!(minor_units("2.125", Some("KWD")), Some(2125));
-        assert_eq!(minor_units("0.00", None), Some(0));
-        for bad in ["", "-", ".", "1,000.00", "abc", "1e5", "--1"] {
-            assert_eq!(minor_units(bad, Some("USD")), None, "{bad}");
-        }
     }
 }

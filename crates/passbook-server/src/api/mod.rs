@@ -13,6 +13,7 @@ mod institutions;
 mod investments;
 mod partners;
 mod sandbox;
+mod simplefin;
 mod statements;
 mod sync;
 mod verification;
@@ -229,6 +230,13 @@ fn passbook_api(upload_limit: usize) -> Vec<Operation> {
             .named("Passbook", "statementSigningKey", "The public key that checks the statements this Passbook issues")
             .public()
             .returns::<Success<SigningKeyOut>>(200, "The key, and how a signature is laid out."),
+        Operation::post("/passbook/v1/customers/{id}/simplefin", simplefin::create_token)
+            .named("Passbook", "createSimpleFinToken", "A SimpleFIN setup token for the customer's linked accounts")
+            .describe("The customer pastes it into a SimpleFIN client (Actual Budget, Firefly III), which claims it once at `/simplefin/claim/…` for read access to the customer's accounts at `/simplefin/accounts`. Unclaimed, it expires after three days.")
+            .returns::<Success<SimpleFinTokenOut>>(200, "The token, shown once."),
+        Operation::delete("/passbook/v1/customers/{id}/simplefin", simplefin::revoke)
+            .named("Passbook", "revokeSimpleFin", "End the customer's SimpleFIN access")
+            .returns::<Success<SimpleFinRevokedOut>>(200, "How many grants and tokens ended."),
         Operation::get("/passbook/v1/events", events::list)
             .named("Passbook", "listEvents", "The app's webhook events, newest first")
             .link("event", "getEvent", &[("id", "$response.body#/data/0/id")])

@@ -255,6 +255,8 @@ async fn real_answers_and_webhooks_fit_the_document() {
         &[],
     )
     .await;
+    r.post("createSimpleFinToken", &format!("/passbook/v1/customers/{person}/simplefin"), json!({})).await;
+    r.call("revokeSimpleFin", Method::DELETE, &format!("/passbook/v1/customers/{person}/simplefin"), None, &[]).await;
     r.call("deleteCustomer", Method::DELETE, &format!("/v2/customers/{person}"), None, &[]).await;
 
     // Passbook's own API.

@@ -29,6 +29,7 @@ mod replicas;
 mod security;
 mod simplefin;
 mod simplefin_bridge;
+mod simplefin_server;
 mod statements;
 mod time_travel;
 mod uploads;

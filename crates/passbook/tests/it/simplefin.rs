@@ -45,7 +45,9 @@ fn two_accounts(now: i64, posted_pending: bool) -> Vec<Value> {
     ]
 }
 
-async fn with_simplefin(adjust: impl FnOnce(&mut passbook::Config) + Send + 'static) -> (TestApp, Arc<ManualClock>) {
+pub(crate) async fn with_simplefin(
+    adjust: impl FnOnce(&mut passbook::Config) + Send + 'static,
+) -> (TestApp, Arc<ManualClock>) {
     let clock = Arc::new(ManualClock::new(passbook_domain::SystemClock.now()));
     let shared = clock.clone();
     let t = TestApp::spawn_with(move |c| {
@@ -58,7 +60,7 @@ async fn with_simplefin(adjust: impl FnOnce(&mut passbook::Config) + Send + 'sta
 }
 
 /// Opens a new link and goes to SimpleFIN's token step.
-async fn token_step(t: &TestApp, reference: &str, extra: Value) -> LinkPage {
+pub(crate) async fn token_step(t: &TestApp, reference: &str, extra: Value) -> LinkPage {
     let data = t.initiate(reference, extra).await;
     let page = t.open(data["mono_url"].as_str().unwrap()).await;
     page.choose_institution(SIMPLEFIN).await;
@@ -66,14 +68,14 @@ async fn token_step(t: &TestApp, reference: &str, extra: Value) -> LinkPage {
     page
 }
 
-async fn paste(page: &LinkPage, token: &str) -> String {
+pub(crate) async fn paste(page: &LinkPage, token: &str) -> String {
     let (status, _) = page.post("login", &[("setup_token", token)]).await;
     assert!([StatusCode::SEE_OTHER, StatusCode::OK].contains(&status), "{status}");
     page.html().await.1
 }
 
 /// A GET with `x-realtime: true`: a refresh now; answers the job's status.
-async fn refresh(t: &TestApp, id: &str) -> String {
+pub(crate) async fn refresh(t: &TestApp, id: &str) -> String {
     let res = t
         .http
         .get(format!("{}/v2/accounts/{id}/balance", t.base))
@@ -85,7 +87,7 @@ async fn refresh(t: &TestApp, id: &str) -> String {
     res.headers().get("x-job-status").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
 }
 
-async fn freshness(t: &TestApp, id: &str) -> passbook_client::types::accounts::FreshnessOut {
+pub(crate) async fn freshness(t: &TestApp, id: &str) -> passbook_client::types::accounts::FreshnessOut {
     t.api().account(id).await.unwrap().passbook.expect("Passbook's additions").freshness
 }
 

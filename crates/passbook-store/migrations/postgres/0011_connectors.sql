@@ -1,0 +1,23 @@
+-- Requests an upstream allows per window (SimpleFIN: about 24 a day per access URL), counted
+-- where every replica sees them. `budget_key` is a digest of the connection, never its secret.
+CREATE TABLE request_budgets (
+    budget_key      TEXT NOT NULL,
+    window_start    BIGINT NOT NULL,
+    used            BIGINT NOT NULL,
+    PRIMARY KEY (budget_key, window_start)
+);
+
+-- Passbook served as a SimpleFIN server: a setup token per customer, claimed once for access
+-- credentials. Only hashes of the token and of the access password are kept.
+CREATE TABLE simplefin_access (
+    id                  TEXT PRIMARY KEY,
+    app_id              TEXT NOT NULL REFERENCES apps(id),
+    customer_id         TEXT NOT NULL,
+    claim_hash          TEXT NOT NULL UNIQUE,
+    claim_expires_at    BIGINT NOT NULL,
+    claimed_at          BIGINT,
+    password_hash       TEXT,
+    created_at          BIGINT NOT NULL,
+    revoked_at          BIGINT
+);
+CREATE INDEX simplefin_access_customer ON simplefin_access (app_id, customer_id);
