@@ -57,6 +57,8 @@ pub struct Client {
     http: reqwest::Client,
     base: String,
     secret_key: String,
+    /// Sends `x-realtime: true`: data fresh from the bank (Mono bills each such call).
+    realtime: bool,
 }
 
 impl Client {
@@ -70,11 +72,18 @@ impl Client {
 
     /// The same, on an HTTP client of the caller's (timeouts, proxies).
     pub fn with_http(http: reqwest::Client, base: &str, secret_key: &str) -> Self {
-        Self { http, base: base.trim_end_matches('/').to_string(), secret_key: secret_key.to_string() }
+        Self { http, base: base.trim_end_matches('/').to_string(), secret_key: secret_key.to_string(), realtime: false }
+    }
+
+    /// The same client, asking for data fresh from the bank (`x-realtime: true`) when `on`.
+    pub fn realtime(&self, on: bool) -> Self {
+        Self { realtime: on, ..self.clone() }
     }
 
     fn request(&self, method: Method, path: &str) -> RequestBuilder {
-        self.http.request(method, format!("{}{path}", self.base)).header("mono-sec-key", &self.secret_key)
+        let request =
+            self.http.request(method, format!("{}{path}", self.base)).header("mono-sec-key", &self.secret_key);
+        if self.realtime { request.header("x-realtime", "true") } else { request }
     }
 
     /// Sends `request` and reads `data` (and `meta`) of the success envelope.

@@ -69,6 +69,11 @@ pub struct ConsentRequest {
     pub return_url: String,
     /// Given back unchanged with the answer; ties it to this link.
     pub state: String,
+    /// The link's customer, for upstreams that keep customers of their own (Mono).
+    pub customer_name: String,
+    pub customer_email: String,
+    /// The handle of the account a re-authorisation renews.
+    pub renewing: Option<String>,
 }
 
 /// A consent registered at the bank, waiting for the user's approval.
@@ -145,6 +150,9 @@ pub struct ConnectorAccount<'a> {
     /// The moment the fetch is for: the time now, or a sandbox app's clock (which
     /// `POST /passbook/v1/sandbox/clock` moves ahead).
     pub now: Timestamp,
+    /// The app asked for data fresh from the bank now (`x-realtime: true`), which an upstream
+    /// aggregator may bill; scheduled refreshes read what the upstream already holds.
+    pub realtime: bool,
 }
 
 impl<'a> ConnectorAccount<'a> {
@@ -158,6 +166,7 @@ impl<'a> ConnectorAccount<'a> {
             refresh,
             authorised_at: account.authorised_at,
             now,
+            realtime: false,
         }
     }
 }
@@ -180,8 +189,39 @@ pub struct SandboxLogin {
     pub has_multiple_accounts: bool,
 }
 
+/// What an upstream's notification asks of Passbook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UpstreamNotice {
+    /// The account's data changed upstream (or its access did): fetch it again.
+    Refresh { account_id: String },
+}
+
+/// Why a notification was not taken.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotificationRefused {
+    #[error("the notification's secret or signature does not match")]
+    Unauthenticated,
+    #[error("the notification is not one this connector reads: {0}")]
+    Malformed(String),
+    #[error("this connector takes no notifications")]
+    Unsupported,
+}
+
+/// What a connector keeps between calls, where every replica sees it (an upstream's account
+/// id announced by its webhook, a flag it raised): sealed at rest.
+#[async_trait]
+pub trait ConnectorMemory: Send + Sync {
+    async fn remember(&self, key: &str, value: &str) -> Result<(), ConnectorError>;
+    async fn recall(&self, key: &str) -> Result<Option<String>, ConnectorError>;
+    async fn forget(&self, key: &str) -> Result<(), ConnectorError>;
+}
+
 #[async_trait]
 pub trait Connector: Send + Sync {
+    /// The connector's name: where its upstream's notifications arrive
+    /// (`/passbook/v1/connectors/{name}/notifications`), and in logs.
+    fn name(&self) -> &str;
+
     /// The institutions this connector serves.
     fn institutions(&self) -> Vec<Institution>;
 
@@ -237,6 +277,20 @@ pub trait Connector: Send + Sync {
         _answer: &Credentials,
     ) -> Result<Vec<DiscoveredAccount>, ConnectorError> {
         Err(ConnectorError::Internal("this institution offers no open banking consent".into()))
+    }
+
+    /// The app unlinked the account: tell the upstream, where there is one to tell.
+    async fn unlink(&self, _account: ConnectorAccount<'_>) -> Result<(), ConnectorError> {
+        Ok(())
+    }
+
+    /// A notification the upstream sent (its webhook): checked, then what it asks of Passbook.
+    async fn notification(
+        &self,
+        _headers: &[(String, String)],
+        _body: &[u8],
+    ) -> Result<Vec<UpstreamNotice>, NotificationRefused> {
+        Err(NotificationRefused::Unsupported)
     }
 
     /// Holdings and earnings, for investment platforms; `None` for institutions that have none.
@@ -321,6 +375,11 @@ impl Institutions {
     pub fn connector(&self, id: &str) -> Option<(&Institution, &Arc<dyn Connector>)> {
         let (institution, connector) = &self.entries[*self.by_id.get(id)?];
         connector.as_ref().map(|c| (institution, c))
+    }
+
+    /// The connector with this [`Connector::name`].
+    pub fn named(&self, name: &str) -> Option<&Arc<dyn Connector>> {
+        self.connectors.iter().find(|c| c.name() == name)
     }
 
     /// Institutions whose name or bank code contains `query` (case-insensitive).

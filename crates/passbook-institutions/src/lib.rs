@@ -4,8 +4,11 @@
 //! - [`sandbox`]: realistic Nigerian institutions whose logins and data are simulated
 //!   deterministically, for development and tests.
 //! - [`simplefin`]: banks in the US and Canada through the user's SimpleFIN Bridge.
+//! - [`mono`]: Nigerian banks through the operator's Mono keys, Mono as the upstream.
+pub mod mono;
 pub mod sandbox;
 pub mod simplefin;
 
+pub use mono::{MonoConnector, MonoOptions};
 pub use sandbox::{SandboxConnector, SandboxOptions};
 pub use simplefin::{SimpleFinConnector, SimpleFinOptions};

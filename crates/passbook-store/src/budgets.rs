@@ -1,7 +1,8 @@
-//! Allowances of upstream requests ([`RequestBudget`]): one row per connection and window.
+//! What connectors keep in the database: allowances of upstream requests ([`RequestBudget`]),
+//! one row per connection and window, and their memory ([`ConnectorMemory`]), sealed.
 use async_trait::async_trait;
 use passbook_domain::Timestamp;
-use passbook_domain::connector::{ConnectorError, RequestBudget};
+use passbook_domain::connector::{ConnectorError, ConnectorMemory, RequestBudget};
 
 use crate::SqlStore;
 use crate::error::StoreResult;
@@ -42,8 +43,56 @@ impl RequestBudget for SqlStore {
         if limit == 0 {
             return Ok(false);
         }
-        take(self, key, window_start, limit)
-            .await
-            .map_err(|err| ConnectorError::Transient(format!("counting the request allowance: {err}")))
+        take(self, key, window_start, limit).await.map_err(unavailable)
+    }
+}
+
+fn memory_context(key: &str) -> String {
+    format!("connector_memory.value:{key}")
+}
+
+async fn remember(store: &SqlStore, key: &str, value: &str) -> StoreResult<()> {
+    crate::sql::query(
+        "INSERT INTO connector_memory (memory_key, value_sealed, updated_at) VALUES ($1, $2, $3)
+         ON CONFLICT (memory_key) DO UPDATE SET value_sealed = excluded.value_sealed, updated_at = excluded.updated_at",
+    )
+    .bind(key)
+    .bind(store.vault.seal_str(value, &memory_context(key)))
+    .bind(passbook_domain::Clock::now(&passbook_domain::SystemClock).0)
+    .execute(&store.pool)
+    .await?;
+    Ok(())
+}
+
+async fn recall(store: &SqlStore, key: &str) -> StoreResult<Option<String>> {
+    let sealed: Option<Vec<u8>> =
+        crate::sql::query_scalar("SELECT value_sealed FROM connector_memory WHERE memory_key = $1")
+            .bind(key)
+            .fetch_optional(&store.pool)
+            .await?;
+    Ok(sealed.map(|s| store.vault.open_str(&s, &memory_context(key))).transpose()?)
+}
+
+async fn forget(store: &SqlStore, key: &str) -> StoreResult<()> {
+    crate::sql::query("DELETE FROM connector_memory WHERE memory_key = $1").bind(key).execute(&store.pool).await?;
+    Ok(())
+}
+
+fn unavailable(err: crate::error::StoreError) -> ConnectorError {
+    ConnectorError::Transient(format!("the connector's memory: {err}"))
+}
+
+#[async_trait]
+impl ConnectorMemory for SqlStore {
+    async fn remember(&self, key: &str, value: &str) -> Result<(), ConnectorError> {
+        remember(self, key, value).await.map_err(unavailable)
+    }
+
+    async fn recall(&self, key: &str) -> Result<Option<String>, ConnectorError> {
+        recall(self, key).await.map_err(unavailable)
+    }
+
+    async fn forget(&self, key: &str) -> Result<(), ConnectorError> {
+        forget(self, key).await.map_err(unavailable)
     }
 }

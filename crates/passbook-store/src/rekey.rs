@@ -25,6 +25,7 @@ const SEALED: &[(&str, &str, &str, &str)] = &[
     ("statement_imports", "id", "file_sealed", "statement_imports.file"),
     ("statement_imports", "id", "summary_sealed", "statement_imports.summary"),
     ("statement_imports", "id", "original_sealed", "statement_imports.original"),
+    ("connector_memory", "memory_key", "value_sealed", "connector_memory.value"),
 ];
 
 impl SqlStore {

@@ -363,3 +363,10 @@ pub struct SimpleFinRevokedOut {
     /// Grants and unclaimed tokens that ended.
     pub revoked: u64,
 }
+
+/// `POST /passbook/v1/connectors/{name}/notifications`: what an upstream's notification led to.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct NotificationOut {
+    /// Accounts whose data is being fetched again.
+    pub refreshing: usize,
+}

@@ -6,7 +6,7 @@ use anyhow::Context;
 use passbook_domain::model::CreatedApp;
 use passbook_domain::services::Settings;
 use passbook_domain::{Connector, Institutions, Passbook};
-use passbook_institutions::{SandboxConnector, SandboxOptions, SimpleFinConnector};
+use passbook_institutions::{MonoConnector, SandboxConnector, SandboxOptions, SimpleFinConnector};
 use passbook_store::SqlStore;
 use passbook_workers::DispatcherOptions;
 use tokio::net::TcpListener;
@@ -27,7 +27,7 @@ pub async fn build(config: &Config, public_url: String) -> anyhow::Result<Passbo
     }
     let store = Arc::new(store);
     let passbook = Passbook {
-        institutions: Arc::new(Institutions::new(connectors(config, &public_url, &store))),
+        institutions: Arc::new(Institutions::new(connectors(config, &public_url, &store).await?)),
         store,
         statements: Arc::new(passbook_statements::FileReader { max_bytes: config.http.max_upload_bytes }),
         readers: Arc::new(passbook_domain::services::ReaderPool::new(config.statement_readers)),
@@ -58,17 +58,34 @@ pub async fn build(config: &Config, public_url: String) -> anyhow::Result<Passbo
     Ok(passbook)
 }
 
-/// The connectors this configuration enables: the sandbox always, the live ones when set up.
-fn connectors(config: &Config, public_url: &str, store: &Arc<SqlStore>) -> Vec<Arc<dyn Connector>> {
-    let options = SandboxOptions { public_url: public_url.trim_end_matches('/').to_string(), ..config.sandbox.clone() };
-    let mut connectors: Vec<Arc<dyn Connector>> = vec![Arc::new(SandboxConnector::new(options, config.clock.clone()))];
+/// The connectors this configuration enables: the sandbox banks (or, in their place, Mono as
+/// the upstream), and SimpleFIN when set up.
+async fn connectors(
+    config: &Config,
+    public_url: &str,
+    store: &Arc<SqlStore>,
+) -> anyhow::Result<Vec<Arc<dyn Connector>>> {
+    let mut connectors: Vec<Arc<dyn Connector>> = Vec::new();
+    match &config.mono {
+        Some(options) => {
+            let mono = MonoConnector::connect(options.clone(), store.clone(), store.clone(), config.clock.clone())
+                .await
+                .with_context(|| format!("reading Mono's institutions from {}", options.base_url))?;
+            connectors.push(Arc::new(mono));
+        }
+        None => {
+            let options =
+                SandboxOptions { public_url: public_url.trim_end_matches('/').to_string(), ..config.sandbox.clone() };
+            connectors.push(Arc::new(SandboxConnector::new(options, config.clock.clone())));
+        }
+    }
     if let Some(options) = &config.simplefin {
         let user_agent = concat!("Passbook/", env!("CARGO_PKG_VERSION"));
         let egress = passbook_egress::Egress::new(user_agent, options.timeout, config.allow_private_webhooks);
         let simplefin = SimpleFinConnector::new(egress, store.clone(), config.clock.clone(), options.clone());
         connectors.push(Arc::new(simplefin));
     }
-    connectors
+    Ok(connectors)
 }
 
 /// A running server.

@@ -3,7 +3,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use passbook_domain::{Clock, SystemClock};
-use passbook_institutions::{SandboxOptions, SimpleFinOptions};
+use passbook_institutions::{MonoOptions, SandboxOptions, SimpleFinOptions};
 use passbook_store::DbOptions;
 
 /// Everything a running server needs; built from flags and `PASSBOOK_*` variables by the CLI,
@@ -40,6 +40,9 @@ pub struct Config {
     pub sandbox: SandboxOptions,
     /// The SimpleFIN connector (US and Canadian banks through the user's bridge), when enabled.
     pub simplefin: Option<SimpleFinOptions>,
+    /// Mono as the upstream (Nigerian banks through the operator's Mono keys), when set; the
+    /// sandbox banks are then not offered (they share Mono's institution ids).
+    pub mono: Option<MonoOptions>,
     pub clock: Arc<dyn Clock>,
     /// Connection pool size and statement timeout.
     pub db: DbOptions,
@@ -81,6 +84,7 @@ impl Config {
             job_lease: passbook_workers::JOB_LEASE,
             sandbox: SandboxOptions::default(),
             simplefin: None,
+            mono: None,
             clock: Arc::new(SystemClock),
             db: DbOptions::default(),
             migrate: true,

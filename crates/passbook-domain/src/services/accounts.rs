@@ -29,6 +29,7 @@ impl Passbook {
     /// Unlinks the account; `actor` goes in the audit line (`api`, or `operator:<id>`).
     pub(crate) async fn unlink_account_as(&self, app: &App, id: &AccountId, actor: &str) -> Result<()> {
         let account = self.account(app, id).await?;
+        self.unlink_upstream(&account).await;
         let event = webhook_payloads::account_unlinked(&account, self.clock.now());
         self.store.unlink_account(&account, &event, actor).await?;
         self.metrics.event_created(&event.event);

@@ -86,8 +86,9 @@ impl Passbook {
             return Ok(JobResult::Done(None));
         };
         let refresh = !matches!(job.kind, JobKind::FetchAccount { .. });
+        let realtime = matches!(job.kind, JobKind::RealtimeSync { .. });
         let now = self.data_now(&account.app_id).await?;
-        let result = match self.fetch(&account, refresh, now).await {
+        let result = match self.fetch(&account, refresh, realtime, now).await {
             Ok(result) => result,
             Err(reason) => return Ok(JobResult::Retry(reason)),
         };
@@ -115,11 +116,12 @@ impl Passbook {
     }
 
     /// Asks the connector (or, for a statement account, reads its statement); `Err` carries the
-    /// reason for a transient failure worth retrying.
+    /// reason for a transient failure worth retrying. `realtime`: the app asked for fresh data.
     pub(super) async fn fetch(
         &self,
         account: &Account,
         refresh: bool,
+        realtime: bool,
         now: Timestamp,
     ) -> std::result::Result<SyncResult, String> {
         if account.auth_method == AuthMethod::StatementUpload {
@@ -142,7 +144,8 @@ impl Passbook {
             tracing::error!(account = %account.id, institution = %account.institution_id, "no connector serves this institution");
             return Ok(SyncResult::failed(DataStatus::Failed, SyncStatus::Failed, FetchFailure::NoConnector));
         };
-        let fetched = connector.fetch(ConnectorAccount::of(account, refresh, now)).await;
+        let fetched =
+            connector.fetch(ConnectorAccount { realtime, ..ConnectorAccount::of(account, refresh, now) }).await;
         Ok(match fetched {
             Ok(data) => SyncResult {
                 data: Some(data),

@@ -71,7 +71,7 @@ impl Passbook {
                 }
                 Next::StartConsent(call) => {
                     let nonce = ids::random_alnum(24);
-                    let started = self.start_consent(token, &call, &nonce).await;
+                    let started = self.start_consent(token, &session, &call, &nonce).await?;
                     next = linking::after_consent_start(&session, &call, nonce, started);
                 }
                 Next::FinishConsent(call, answer) => {
@@ -121,21 +121,28 @@ impl Passbook {
         }
     }
 
-    /// Registers a consent at the bank; it sends the user back to the link's page.
+    /// Registers a consent at the bank; it sends the user back to the link's page. The outer
+    /// `Err` is Passbook's own failure (reading the customer); the inner one is the bank's.
     async fn start_consent(
         &self,
         token: &str,
+        session: &LinkSession,
         call: &linking::ConsentCall,
         nonce: &str,
-    ) -> std::result::Result<crate::connector::ConsentStart, ConnectorError> {
+    ) -> Result<std::result::Result<crate::connector::ConsentStart, ConnectorError>> {
         let Some((institution, connector)) = self.institutions.connector(&call.institution_id) else {
-            return Err(ConnectorError::InstitutionUnavailable);
+            return Ok(Err(ConnectorError::InstitutionUnavailable));
         };
+        let customer = self.store.customer(&session.app_id, &session.customer_id).await?;
+        let renewing = self.reauth_account(session).await?.map(|account| account.connector_ref);
         let request = crate::connector::ConsentRequest {
             return_url: format!("{}/link/{token}/consent-return", self.settings.public_url),
             state: nonce.to_string(),
+            customer_name: customer.as_ref().map(|c| c.name.clone()).unwrap_or_default(),
+            customer_email: customer.map(|c| c.email).unwrap_or_default(),
+            renewing,
         };
-        connector.start_consent(institution, request).await
+        Ok(connector.start_consent(institution, request).await)
     }
 
     /// The account a re-authorisation renews, whose number the login must hold (`None` once

@@ -23,6 +23,7 @@ mod statement_uploads;
 mod statements;
 mod sync_feed;
 mod upload_history;
+mod upstream;
 mod verification;
 mod webhooks;
 mod widget;

@@ -101,7 +101,7 @@ impl Passbook {
         let Some(account) = self.store.account_by_id(id).await?.filter(|a: &Account| !a.needs_reauth) else {
             return Ok(None);
         };
-        let result = match self.fetch(&account, true, at).await {
+        let result = match self.fetch(&account, true, false, at).await {
             Ok(result) => result,
             Err(reason) => {
                 tracing::info!(account = %id, %reason, "sandbox refresh failed for now");

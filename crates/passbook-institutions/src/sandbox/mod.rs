@@ -91,6 +91,10 @@ fn object_id_time(id: &str) -> Option<Timestamp> {
 
 #[async_trait]
 impl Connector for SandboxConnector {
+    fn name(&self) -> &str {
+        "sandbox"
+    }
+
     fn institutions(&self) -> Vec<Institution> {
         catalogue::institutions()
     }

@@ -238,6 +238,10 @@ fn fetched(account: &wire::Account) -> Result<FetchedData, ConnectorError> {
 
 #[async_trait]
 impl Connector for SimpleFinConnector {
+    fn name(&self) -> &str {
+        "simplefin"
+    }
+
     fn institutions(&self) -> Vec<Institution> {
         vec![institution()]
     }

@@ -3,6 +3,7 @@ mod accounts;
 pub(crate) mod answer_cache;
 mod conditional;
 mod connect;
+mod connectors;
 mod customers;
 mod events;
 mod health;
@@ -237,6 +238,12 @@ fn passbook_api(upload_limit: usize) -> Vec<Operation> {
         Operation::delete("/passbook/v1/customers/{id}/simplefin", simplefin::revoke)
             .named("Passbook", "revokeSimpleFin", "End the customer's SimpleFIN access")
             .returns::<Success<SimpleFinRevokedOut>>(200, "How many grants and tokens ended."),
+        Operation::post("/passbook/v1/connectors/{name}/notifications", connectors::notification)
+            .named("Passbook", "connectorNotification", "Where an upstream's webhooks arrive (Mono's, for the `mono` connector)")
+            .describe("Set this URL as the webhook URL in the upstream's dashboard. The connector checks the notification (Mono's `mono-webhook-secret`, in constant time) and fetches again the accounts it names.")
+            .public()
+            .json_body::<serde_json::Value>()
+            .returns::<Success<NotificationOut>>(200, "Taken."),
         Operation::get("/passbook/v1/events", events::list)
             .named("Passbook", "listEvents", "The app's webhook events, newest first")
             .link("event", "getEvent", &[("id", "$response.body#/data/0/id")])

@@ -21,3 +21,11 @@ CREATE TABLE simplefin_access (
     revoked_at          BIGINT
 );
 CREATE INDEX simplefin_access_customer ON simplefin_access (app_id, customer_id);
+
+-- What connectors keep between calls (an upstream's account id announced by its webhook, a
+-- flag it raised), sealed: every replica sees it.
+CREATE TABLE connector_memory (
+    memory_key      TEXT PRIMARY KEY,
+    value_sealed    BYTEA NOT NULL,
+    updated_at      BIGINT NOT NULL
+);

@@ -312,6 +312,23 @@ async fn real_answers_and_webhooks_fit_the_document() {
     assert!(hooks.contains_key("passbook.events.sync_updates_available"));
     assert!(hooks.contains_key("passbook.events.statement_flagged"));
 
+    // An upstream's notification, at a Passbook in front of "Mono" (another Passbook).
+    let (mono, fronting) = crate::mono_upstream::mono_and_passbook().await;
+    let mut front = Recorder::new(&fronting);
+    let update =
+        json!({"event": "mono.events.account_updated", "data": {"account": {"_id": "65c4c03aa66a95b572cb5a86"}}});
+    let secret = [("mono-webhook-secret", mono.app.app.webhook_secret.as_str())];
+    front
+        .call(
+            "connectorNotification",
+            Method::POST,
+            "/passbook/v1/connectors/mono/notifications",
+            Some(update),
+            &secret,
+        )
+        .await;
+    r.seen.extend(front.seen);
+
     let examples = json!({"operations": r.seen, "webhooks": hooks});
     if std::env::var_os("PASSBOOK_WRITE_OPENAPI_EXAMPLES").is_some() {
         std::fs::write(EXAMPLES, format!("{}\n", serde_json::to_string_pretty(&examples).unwrap())).unwrap();

@@ -21,6 +21,7 @@ mod hardening;
 mod integrity;
 mod lifecycle;
 mod linking;
+mod mono_upstream;
 mod operations;
 mod outages;
 mod partners;

@@ -1,0 +1,166 @@
+//! Mono as the upstream, tested against a second Passbook in sandbox mode playing Mono: the
+//! user links at "Mono"'s page, Mono's webhook announces the account to Passbook, and Passbook
+//! serves the data it read with the operator's key, through the same API and webhooks.
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use passbook_client::types::accounts::TransactionsQuery;
+use passbook_domain::Clock;
+use passbook_domain::clock::ManualClock;
+use passbook_institutions::MonoOptions;
+use serde_json::json;
+
+use crate::support::*;
+
+/// "Mono" (a sandbox Passbook whose app is the operator's Mono account) and the operator's
+/// Passbook in front of it, with "Mono"'s webhooks pointed at Passbook.
+pub(crate) async fn mono_and_passbook() -> (TestApp, TestApp) {
+    mono_on_clock(Arc::new(ManualClock::new(passbook_domain::SystemClock.now()))).await
+}
+
+async fn mono_on_clock(clock: Arc<ManualClock>) -> (TestApp, TestApp) {
+    let mono = TestApp::spawn_with(move |c| c.clock = clock).await;
+    let options = MonoOptions {
+        base_url: mono.base.clone(),
+        secret_key: mono.key().to_string(),
+        webhook_secret: mono.app.app.webhook_secret.clone(),
+        realtime_per_day: 10,
+        timeout: Duration::from_secs(10),
+    };
+    let passbook = TestApp::spawn_with(move |c| c.mono = Some(options)).await;
+    let hook = format!("{}/passbook/v1/connectors/mono/notifications", passbook.base);
+    let (status, body) =
+        mono.send_json(reqwest::Method::PUT, "/passbook/v1/webhook", mono.key(), json!({"url": hook})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    (mono, passbook)
+}
+
+/// Links `username`'s account at GTBank through Passbook's page and Mono's; Passbook's id.
+async fn link_through_mono(mono: &TestApp, passbook: &TestApp, reference: &str, username: &str) -> String {
+    let data = passbook.initiate(reference, json!({})).await;
+    let page = passbook.open(data["mono_url"].as_str().unwrap()).await;
+    page.choose_institution(GTBANK).await;
+    page.post("auth-method", &[("auth_method", "open_banking")]).await;
+    at_mono_and_back(mono, passbook, &page, username).await;
+    connected_ids(&passbook.receiver, 1).await.remove(0)
+}
+
+/// From Passbook's consent step to Mono's page, the login there, and back.
+async fn at_mono_and_back(mono: &TestApp, passbook: &TestApp, page: &LinkPage, username: &str) {
+    assert_eq!(page.heading().await, "Connect GTBank with open banking");
+    let (status, at_mono) = page.post("consent-start", &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(at_mono.starts_with(&format!("{}/link/", mono.base)), "the user goes to Mono's page: {at_mono}");
+
+    let mono_page = mono.page(&at_mono);
+    mono_page.post("consent", &[]).await;
+    mono_page.login(username, "123456").await;
+    assert_eq!(mono_page.heading().await, "Account linked");
+    let back = mono_page.continue_to_app().await;
+    assert!(back.contains("/consent-return?") && back.contains("status=successful"), "{back}");
+    let returned = passbook.http.get(&back).send().await.unwrap();
+    assert_eq!(returned.status(), 303);
+    assert_eq!(page.heading().await, "Account linked");
+}
+
+#[tokio::test]
+async fn an_account_linked_at_mono_is_served_by_passbook() {
+    let (mono, passbook) = mono_and_passbook().await;
+    let (_, listed) = passbook.get("/v3/institutions?name=GTBank").await;
+    assert_eq!(listed["data"][0]["id"], GTBANK, "Mono's institutions, listed as Passbook's");
+    let id = link_through_mono(&mono, &passbook, "via-mono-1", "user_good").await;
+
+    let details = passbook.wait_for_data(&id).await;
+    assert_eq!(details.meta.data_status, "AVAILABLE");
+    let upstream = mono.api().accounts(1).await.unwrap().data.remove(0);
+    let original = mono.api().account(&upstream.id).await.unwrap();
+    assert_ne!(upstream.id, id, "Passbook's account id is its own");
+    assert_eq!(details.account.account_number, original.account.account_number);
+    assert_eq!(details.account.balance, original.account.balance);
+    assert_eq!(details.account.name, original.account.name);
+    let all = TransactionsQuery { paginate: Some("false".into()), ..Default::default() };
+    let ours = passbook.api().transactions(&id, &all).await.unwrap().data;
+    let theirs = mono.api().transactions(&upstream.id, &all).await.unwrap().data;
+    assert_eq!(ours.len(), theirs.len());
+    let total = |rows: &[passbook_client::types::accounts::TransactionOut]| rows.iter().map(|t| t.amount).sum::<i64>();
+    assert_eq!(total(&ours), total(&theirs));
+    let identity = passbook.api().identity(&id).await.unwrap();
+    assert_eq!(identity.full_name, mono.api().identity(&upstream.id).await.unwrap().full_name);
+
+    // A real-time refresh passes through to Mono (once per five minutes per account).
+    let res = passbook
+        .http
+        .get(format!("{}/v2/accounts/{id}/balance", passbook.base))
+        .header("mono-sec-key", passbook.key())
+        .header("x-realtime", "true")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["x-job-status"], "finished");
+
+    // Unlinking at Passbook unlinks at Mono too.
+    passbook.api().unlink(&id).await.unwrap();
+    let gone = mono.api().account(&upstream.id).await.unwrap_err();
+    assert!(matches!(gone, passbook_client::Error::Api { status: 404, .. }), "{gone:?}");
+}
+
+#[tokio::test]
+async fn mono_notifications_are_checked() {
+    let (mono, passbook) = mono_and_passbook().await;
+    let url = format!("{}/passbook/v1/connectors/mono/notifications", passbook.base);
+    let body = json!({"event": "mono.events.account_connected", "data": {"id": "x", "meta": {"ref": "y"}}});
+    let forged = passbook.http.post(&url).header("mono-webhook-secret", "guess").json(&body).send().await.unwrap();
+    assert_eq!(forged.status(), 401, "a wrong secret is refused");
+    let unsigned = passbook.http.post(&url).json(&body).send().await.unwrap();
+    assert_eq!(unsigned.status(), 401);
+    let right = passbook
+        .http
+        .post(&url)
+        .header("mono-webhook-secret", &mono.app.app.webhook_secret)
+        .json(&json!({"event": "mono.events.account_updated", "data": {"account": {"_id": "unknown"}}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(right.status(), 200, "an event about an account Passbook does not hold is taken and ignored");
+    let elsewhere = passbook
+        .http
+        .post(format!("{}/passbook/v1/connectors/nobody/notifications", passbook.base))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(elsewhere.status(), 404);
+}
+
+/// Mono asks its user to log in again: its webhook tells Passbook, whose app hears it as it
+/// would from any bank; the user re-authorises through Mono, and the account id stays.
+#[tokio::test]
+async fn reauthorisation_at_mono_keeps_passbook_s_account_id() {
+    let clock = Arc::new(ManualClock::new(passbook_domain::SystemClock.now()));
+    let (mono, passbook) = mono_on_clock(clock.clone()).await;
+    let id = link_through_mono(&mono, &passbook, "via-mono-reauth", "user_reauth").await;
+    assert_eq!(passbook.wait_for_data(&id).await.meta.data_status, "AVAILABLE");
+
+    // A day later Mono's scheduled refresh finds the bank session gone.
+    clock.advance(25 * 3_600_000);
+    let failed = passbook
+        .receiver
+        .wait_until(Duration::from_secs(20), "Passbook's app hears of the re-authorisation", |all| {
+            all.iter().any(|r| r.json()["data"]["meta"]["sync_status"] == "REAUTHORISATION_REQUIRED")
+        })
+        .await;
+    assert!(!failed.is_empty());
+
+    let (status, body) = passbook
+        .post_json(
+            "/v2/accounts/initiate",
+            json!({"scope": "reauth", "account": id, "meta": {"ref": "via-mono-reauth-2"}, "redirect_url": "https://app.example.com/linked"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let page = passbook.open(body["data"]["mono_url"].as_str().unwrap()).await;
+    at_mono_and_back(&mono, &passbook, &page, "user_reauth").await;
+    let renewed = passbook.receiver.wait_for("mono.events.account_reauthorized", 1).await.remove(0).json();
+    assert_eq!(renewed["data"]["account"]["_id"], id.as_str());
+}
