@@ -67,7 +67,10 @@ pub enum ConnectorError {
 pub struct ConsentRequest {
     /// Where the bank sends the user back (Passbook's page of the link).
     pub return_url: String,
-    /// Given back unchanged with the answer; ties it to this link.
+    /// The same for banks that register one redirect URI: `/link/consent-return`, where the
+    /// link is found by `state` alone.
+    pub registered_return_url: String,
+    /// Given back unchanged with the answer; ties it to this link (`{link token}.{nonce}`).
     pub state: String,
     /// The link's customer, for upstreams that keep customers of their own (Mono).
     pub customer_name: String,
@@ -134,6 +137,10 @@ pub struct FetchedData {
     pub account_type: Option<String>,
     /// Full BVN from the bank; only the last four digits are kept on the account.
     pub bvn: Option<String>,
+    /// A new handle for the account, when the fetch renewed its access (a refreshed token, a
+    /// rotated credential): stored, sealed, with the data the fetch read, so neither is kept
+    /// without the other.
+    pub renewed_handle: Option<String>,
 }
 
 /// A linked account as a connector addresses it.

@@ -19,6 +19,8 @@ pub struct FetchUpdate {
     pub needs_reauth: bool,
     /// `None`: the fetch succeeded.
     pub failure: Option<FetchFailure>,
+    /// The connector's new handle for the account (a refreshed token), kept with the data.
+    pub connector_ref: Option<String>,
     pub updated_at: Timestamp,
 }
 

@@ -447,7 +447,8 @@ pub(crate) async fn save_fetch(
              data_status = $5, retrieved_data = $6, transaction_count = transaction_count + $7,
              updated_at = CASE WHEN $8 > updated_at THEN $8 ELSE updated_at + 1 END,
              needs_reauth = $9, last_refreshed_at = COALESCE($10, last_refreshed_at),
-             last_failed_at = COALESCE($11, last_failed_at), last_failure = COALESCE($12, last_failure)
+             last_failed_at = COALESCE($11, last_failed_at), last_failure = COALESCE($12, last_failure),
+             connector_ref_sealed = COALESCE($13, connector_ref_sealed)
          WHERE id = $1",
     )
     .bind(id)
@@ -462,6 +463,7 @@ pub(crate) async fn save_fetch(
     .bind(update.failure.is_none().then_some(update.updated_at.0))
     .bind(update.failure.map(|_| update.updated_at.0))
     .bind(update.failure.map(FetchFailure::as_str))
+    .bind(update.connector_ref.as_ref().map(|r| store.vault.seal_str(r, &ctx("connector_ref", id))))
     .execute(&mut *tx)
     .await?;
     for event in new_events {

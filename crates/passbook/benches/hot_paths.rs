@@ -247,6 +247,7 @@ async fn seed_account(passbook: &Passbook, app: &App, label: &str, count: usize)
         retrieved_data: vec![DataKind::Balance, DataKind::Transactions],
         needs_reauth: false,
         failure: None,
+        connector_ref: None,
         updated_at: now,
     };
     let institution = passbook.institutions.get(&stored.institution_id).unwrap();

@@ -85,6 +85,7 @@ async fn connectors(
         let simplefin = SimpleFinConnector::new(egress, store.clone(), config.clock.clone(), options.clone());
         connectors.push(Arc::new(simplefin));
     }
+    connectors.extend(config.connectors.iter().cloned());
     Ok(connectors)
 }
 

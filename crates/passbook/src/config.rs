@@ -43,6 +43,9 @@ pub struct Config {
     /// Mono as the upstream (Nigerian banks through the operator's Mono keys), when set; the
     /// sandbox banks are then not offered (they share Mono's institution ids).
     pub mono: Option<MonoOptions>,
+    /// Connectors a program embedding Passbook adds to the configured ones (its own bank's,
+    /// a test's).
+    pub connectors: Vec<Arc<dyn passbook_domain::Connector>>,
     pub clock: Arc<dyn Clock>,
     /// Connection pool size and statement timeout.
     pub db: DbOptions,
@@ -85,6 +88,7 @@ impl Config {
             sandbox: SandboxOptions::default(),
             simplefin: None,
             mono: None,
+            connectors: Vec::new(),
             clock: Arc::new(SystemClock),
             db: DbOptions::default(),
             migrate: true,

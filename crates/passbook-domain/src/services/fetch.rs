@@ -244,6 +244,7 @@ impl Passbook {
             retrieved_data: retrieved.clone(),
             needs_reauth: result.sync == SyncStatus::ReauthorisationRequired,
             failure: result.failure,
+            connector_ref: data.and_then(|d| d.renewed_handle.clone()),
             updated_at: now,
         };
         account.balance = balance.or(account.balance);

@@ -3,7 +3,7 @@
 //! and saves. Two requests of one link never overwrite each other: a save over a newer version
 //! is refused with a Conflict, and the page then shows the current step.
 use super::Passbook;
-use crate::connector::ConnectorError;
+use crate::connector::{ConnectorError, Credentials};
 use crate::crypto::hash_secret;
 use crate::linking::{self, BankAnswer, BankCall, BankRequest, LinkAction, LinkEvent, LinkPlan, Moved, Next, World};
 use crate::model::*;
@@ -30,6 +30,22 @@ impl Passbook {
             return Err(Error::Gone("This link has expired. Ask the app for a new one.".into()));
         }
         Ok(session)
+    }
+
+    /// The bank sent the user back with `answer`, whose `state` is `{link token}.{nonce}`:
+    /// carries it out on that link (which must be `token`'s, when the return URL named one) and
+    /// says which link it was.
+    pub async fn consent_returned(&self, token: Option<&str>, mut answer: Credentials) -> Result<(String, Advanced)> {
+        let stranger = || Error::invalid("state", "This answer from the bank does not belong to this link");
+        let state = answer.get("state").ok_or_else(stranger)?;
+        let (link, nonce) = state.split_once('.').ok_or_else(stranger)?;
+        if token.is_some_and(|token| token != link) {
+            return Err(stranger());
+        }
+        let (link, nonce) = (link.to_string(), nonce.to_string());
+        answer.0.insert("state".into(), nonce);
+        let advanced = self.act(&link, LinkAction::ConsentReturned(answer)).await?;
+        Ok((link, advanced))
     }
 
     /// Carries out what the user did on the link behind `token`.
@@ -137,7 +153,8 @@ impl Passbook {
         let renewing = self.reauth_account(session).await?.map(|account| account.connector_ref);
         let request = crate::connector::ConsentRequest {
             return_url: format!("{}/link/{token}/consent-return", self.settings.public_url),
-            state: nonce.to_string(),
+            registered_return_url: format!("{}/link/consent-return", self.settings.public_url),
+            state: format!("{token}.{nonce}"),
             customer_name: customer.as_ref().map(|c| c.name.clone()).unwrap_or_default(),
             customer_email: customer.map(|c| c.email).unwrap_or_default(),
             renewing,

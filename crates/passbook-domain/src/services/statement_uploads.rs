@@ -111,6 +111,7 @@ impl Passbook {
             pending: Vec::new(),
             account_type: file.kind.clone(),
             bvn: None,
+            renewed_handle: None,
         };
         Ok(Some((data, status)))
     }

@@ -90,6 +90,7 @@ pub(super) fn fetched(
         transactions: Some(posted),
         pending: Vec::new(),
         account_type: details.account.kind.clone(),
+        renewed_handle: None,
     })
 }
 

@@ -225,6 +225,7 @@ impl Connector for SandboxConnector {
             transactions: Some(history.transactions),
             pending: history.pending,
             account_type: None,
+            renewed_handle: None,
         };
         match scenario {
             Scenario::DataPartial => {

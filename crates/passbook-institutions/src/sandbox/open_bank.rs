@@ -26,7 +26,8 @@ pub fn start(public_url: &str, request: &ConsentRequest) -> Result<ConsentStart,
     let query = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("consent", &consent_id)
         .append_pair("state", &request.state)
-        .append_pair("redirect_uri", &request.return_url)
+        // Like a real bank, it sends users back to the one redirect URI it has registered.
+        .append_pair("redirect_uri", &request.registered_return_url)
         .finish();
     Ok(ConsentStart { redirect_url: format!("{public_url}/sandbox/open-bank/authorize?{query}"), consent_id })
 }

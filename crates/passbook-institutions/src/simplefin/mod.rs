@@ -233,6 +233,7 @@ fn fetched(account: &wire::Account) -> Result<FetchedData, ConnectorError> {
         pending,
         account_type: None,
         bvn: None,
+        renewed_handle: None,
     })
 }
 

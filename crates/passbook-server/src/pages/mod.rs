@@ -44,6 +44,7 @@ pub fn router(upload_limit: usize) -> Router<AppState> {
         .route("/link/{token}/confirm", post(confirm_statement))
         .route("/link/{token}/consent-start", post(start_consent))
         .route("/link/{token}/consent-return", get(consent_returned))
+        .route("/link/consent-return", get(consent_returned_registered))
         .merge(open_bank::router())
         .route("/link/{token}/back", post(back))
         .route("/link/{token}/cancel", post(cancel))
@@ -207,13 +208,27 @@ async fn start_consent(State(state): State<AppState>, Path(token): Path<String>)
 
 /// The bank sends the user back here with its answer: an action that arrives as a `GET`, as
 /// redirects do (the only `GET` that changes a link).
+/// The bank sends the user back to the link's own return URL.
 async fn consent_returned(
     State(state): State<AppState>,
     Path(token): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let answer = Credentials(url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()).into_owned().collect());
-    act(&state, &token, LinkAction::ConsentReturned(answer)).await
+    let result = state.passbook.consent_returned(Some(&token), consent_answer(query)).await;
+    answer(&state, &token, result.map(|(_, advanced)| advanced)).await
+}
+
+/// The bank sends the user back to the one redirect URI it has registered; the link is the one
+/// `state` names.
+async fn consent_returned_registered(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+    match state.passbook.consent_returned(None, consent_answer(query)).await {
+        Ok((token, advanced)) => answer(&state, &token, Ok(advanced)).await,
+        Err(err) => render::error(err),
+    }
+}
+
+fn consent_answer(query: Option<String>) -> Credentials {
+    Credentials(url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()).into_owned().collect())
 }
 
 async fn back(State(state): State<AppState>, Path(token): Path<String>) -> Response {

@@ -96,6 +96,13 @@ async fn denying_at_the_bank_comes_back_with_the_reason_and_a_forged_answer_is_r
     let forged =
         t.http.get(format!("{}/consent-return?state=not-the-nonce&code=x.0.90", page.url)).send().await.unwrap();
     assert_eq!(forged.status().as_u16(), 303, "refused: the page shows the step the link is still on");
+    // At the one redirect URI banks register, the state names the link; a forged one is refused.
+    let token = page.url.rsplit('/').next().unwrap();
+    for state in ["no-link-named".to_string(), format!("{token}.not-the-nonce"), "nolink.at-all".into()] {
+        let url = format!("{}/link/consent-return?state={state}&code=x.0.90", t.base);
+        let refused = t.http.get(url).send().await.unwrap();
+        assert!(refused.status().is_client_error(), "{state}: {}", refused.status());
+    }
     let (_, html) = page.html().await;
     assert!(
         html.contains("Continue to Passbook Open Bank (sandbox)") && html.contains("id=\"to-bank\""),

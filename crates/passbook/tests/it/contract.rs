@@ -268,6 +268,12 @@ async fn real_answers_and_webhooks_fit_the_document() {
     t.receiver.wait_for("mono.events.webhook_test", 1).await;
     r.get("listEvents", "/passbook/v1/events?limit=2").await;
     let event = test["data"]["event_id"].as_str().unwrap();
+    // The receiver has the test event; its delivery is recorded a moment later.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while t.get(&format!("/passbook/v1/events/{event}")).await.1["data"]["status"] == "pending" {
+        assert!(std::time::Instant::now() < deadline, "the test event's delivery was never recorded");
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
     r.get("getEvent", &format!("/passbook/v1/events/{event}")).await;
     r.post("replayEvent", &format!("/passbook/v1/events/{event}/replay"), json!({})).await;
     r.post(

@@ -25,6 +25,7 @@ mod mono_upstream;
 mod operations;
 mod outages;
 mod partners;
+mod port;
 mod races;
 mod replicas;
 mod security;
