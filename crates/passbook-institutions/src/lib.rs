@@ -5,10 +5,13 @@
 //!   deterministically, for development and tests.
 //! - [`simplefin`]: banks in the US and Canada through the user's SimpleFIN Bridge.
 //! - [`mono`]: Nigerian banks through the operator's Mono keys, Mono as the upstream.
+//! - [`enable_banking`]: UK and EU banks by PSD2 consent, through Enable Banking.
+pub mod enable_banking;
 pub mod mono;
 pub mod sandbox;
 pub mod simplefin;
 
+pub use enable_banking::{EnableBankingConnector, EnableBankingOptions};
 pub use mono::{MonoConnector, MonoOptions};
 pub use sandbox::{SandboxConnector, SandboxOptions};
 pub use simplefin::{SimpleFinConnector, SimpleFinOptions};

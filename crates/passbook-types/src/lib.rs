@@ -9,6 +9,7 @@ pub mod customers;
 pub mod envelope;
 pub mod institutions;
 pub mod linking;
+pub mod money;
 pub mod partners;
 pub mod passbook;
 pub mod patterns;

@@ -6,7 +6,9 @@ use anyhow::Context;
 use passbook_domain::model::CreatedApp;
 use passbook_domain::services::Settings;
 use passbook_domain::{Connector, Institutions, Passbook};
-use passbook_institutions::{MonoConnector, SandboxConnector, SandboxOptions, SimpleFinConnector};
+use passbook_institutions::{
+    EnableBankingConnector, MonoConnector, SandboxConnector, SandboxOptions, SimpleFinConnector,
+};
 use passbook_store::SqlStore;
 use passbook_workers::DispatcherOptions;
 use tokio::net::TcpListener;
@@ -59,7 +61,7 @@ pub async fn build(config: &Config, public_url: String) -> anyhow::Result<Passbo
 }
 
 /// The connectors this configuration enables: the sandbox banks (or, in their place, Mono as
-/// the upstream), and SimpleFIN when set up.
+/// the upstream), and SimpleFIN and Enable Banking when set up.
 async fn connectors(
     config: &Config,
     public_url: &str,
@@ -84,6 +86,12 @@ async fn connectors(
         let egress = passbook_egress::Egress::new(user_agent, options.timeout, config.allow_private_webhooks);
         let simplefin = SimpleFinConnector::new(egress, store.clone(), config.clock.clone(), options.clone());
         connectors.push(Arc::new(simplefin));
+    }
+    if let Some(options) = &config.enable_banking {
+        let enable_banking = EnableBankingConnector::connect(options.clone(), store.clone(), config.clock.clone())
+            .await
+            .with_context(|| format!("reading the banks of {:?} from {}", options.countries, options.base_url))?;
+        connectors.push(Arc::new(enable_banking));
     }
     connectors.extend(config.connectors.iter().cloned());
     Ok(connectors)

@@ -3,7 +3,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use passbook_domain::{Clock, SystemClock};
-use passbook_institutions::{MonoOptions, SandboxOptions, SimpleFinOptions};
+use passbook_institutions::{EnableBankingOptions, MonoOptions, SandboxOptions, SimpleFinOptions};
 use passbook_store::DbOptions;
 
 /// Everything a running server needs; built from flags and `PASSBOOK_*` variables by the CLI,
@@ -43,6 +43,8 @@ pub struct Config {
     /// Mono as the upstream (Nigerian banks through the operator's Mono keys), when set; the
     /// sandbox banks are then not offered (they share Mono's institution ids).
     pub mono: Option<MonoOptions>,
+    /// Enable Banking (UK and EU banks by PSD2 consent), when set.
+    pub enable_banking: Option<EnableBankingOptions>,
     /// Connectors a program embedding Passbook adds to the configured ones (its own bank's,
     /// a test's).
     pub connectors: Vec<Arc<dyn passbook_domain::Connector>>,
@@ -88,6 +90,7 @@ impl Config {
             sandbox: SandboxOptions::default(),
             simplefin: None,
             mono: None,
+            enable_banking: None,
             connectors: Vec::new(),
             clock: Arc::new(SystemClock),
             db: DbOptions::default(),

@@ -8,6 +8,7 @@ use passbook_domain::model::App;
 use crate::{Config, app};
 
 mod apps;
+mod connectors;
 mod events;
 mod operators;
 mod sandbox;
@@ -41,7 +42,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the API, the hosted link pages and the background workers.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Run only the background workers (data fetches, refreshes, webhook deliveries).
     Worker {
         #[command(flatten)]
@@ -50,7 +51,7 @@ pub enum Command {
         #[arg(long)]
         no_migrate: bool,
         #[command(flatten)]
-        workers: WorkerArgs,
+        workers: Box<WorkerArgs>,
     },
     /// Apply database migrations and exit.
     Migrate {
@@ -167,8 +168,8 @@ impl DbArgs {
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve(args) => serve::serve(args).await,
-        Command::Worker { db, no_migrate, workers } => serve::worker(db, no_migrate, workers).await,
+        Command::Serve(args) => serve::serve(*args).await,
+        Command::Worker { db, no_migrate, workers } => serve::worker(db, no_migrate, *workers).await,
         Command::Migrate { db, no_lock } => {
             let mut config = db.config();
             config.migration_lock = !no_lock;

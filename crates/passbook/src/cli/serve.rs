@@ -179,28 +179,8 @@ pub struct WorkerArgs {
     /// How long a worker holds a claimed background job before another may run it.
     #[arg(long, env = "PASSBOOK_JOB_LEASE_SECS", default_value_t = 120)]
     pub job_lease_secs: u64,
-    /// Offer SimpleFIN (banks in the US and Canada, through each user's SimpleFIN Bridge): users
-    /// paste a setup token on the link page. Its addresses follow --allow-private-webhooks.
-    #[arg(long, env = "PASSBOOK_SIMPLEFIN")]
-    pub simplefin: bool,
-    /// Requests to SimpleFIN per access URL per UTC day (the bridge allows about 24).
-    #[arg(long, env = "PASSBOOK_SIMPLEFIN_DAILY_REQUESTS", default_value_t = 24,
-          value_parser = clap::value_parser!(u32).range(1..=1000))]
-    pub simplefin_daily_requests: u32,
-    /// Mono as the upstream: the operator's Mono secret key. Users link at Mono's page; Mono's
-    /// institutions replace the sandbox banks. Set Mono's webhook URL to
-    /// `<public URL>/passbook/v1/connectors/mono/notifications`.
-    #[arg(long, env = "PASSBOOK_MONO_SECRET_KEY", hide_env_values = true, requires = "mono_webhook_secret")]
-    pub mono_secret_key: Option<String>,
-    /// The webhook secret set in Mono's dashboard.
-    #[arg(long, env = "PASSBOOK_MONO_WEBHOOK_SECRET", hide_env_values = true)]
-    pub mono_webhook_secret: Option<String>,
-    /// Mono's API (or another Mono-compatible API, such as a second Passbook).
-    #[arg(long, env = "PASSBOOK_MONO_BASE_URL", default_value = passbook_client::MONO_API)]
-    pub mono_base_url: String,
-    /// Real-time calls to Mono (billed per call) allowed per UTC day, over all accounts.
-    #[arg(long, env = "PASSBOOK_MONO_REALTIME_PER_DAY", default_value_t = 100)]
-    pub mono_realtime_per_day: u32,
+    #[command(flatten)]
+    pub connectors: super::connectors::ConnectorArgs,
 }
 
 impl WorkerArgs {
@@ -214,17 +194,7 @@ impl WorkerArgs {
         config.webhook_lease = std::time::Duration::from_secs(self.webhook_lease_secs);
         config.webhook_concurrency_per_app = self.webhook_concurrency_per_app;
         config.job_lease = std::time::Duration::from_secs(self.job_lease_secs);
-        config.simplefin = self.simplefin.then(|| passbook_institutions::SimpleFinOptions {
-            daily_requests: self.simplefin_daily_requests,
-            ..Default::default()
-        });
-        config.mono = self.mono_secret_key.clone().map(|secret_key| passbook_institutions::MonoOptions {
-            base_url: self.mono_base_url.clone(),
-            secret_key,
-            webhook_secret: self.mono_webhook_secret.clone().unwrap_or_default(),
-            realtime_per_day: self.mono_realtime_per_day,
-            timeout: std::time::Duration::from_secs(30),
-        });
+        self.connectors.apply(config)?;
         Ok(())
     }
 }

@@ -1,0 +1,190 @@
+//! Enable Banking, against the fake in `enable_banking_fake.rs`: the application JWT, the
+//! consent at the bank and back to Passbook's one registered redirect URI, every page of
+//! transactions, a consent that runs out, and a re-authorisation whose new `uid`s are matched to
+//! the accounts Passbook already holds, by IBAN or identification hash.
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use passbook_client::types::accounts::TransactionsQuery;
+use passbook_domain::Clock;
+use passbook_domain::clock::ManualClock;
+use passbook_institutions::EnableBankingOptions;
+use serde_json::{Value, json};
+
+use crate::enable_banking_fake::{FakeBank, transaction};
+use crate::enable_banking_keys::{APPLICATION_KEY, UNKNOWN_KEY};
+use crate::support::*;
+
+fn days_ago(n: i64) -> String {
+    passbook_domain::SystemClock.now().plus_millis(-n * 86_400_000).to_iso()[..10].to_string()
+}
+
+/// A current account with an IBAN and five transactions (three pages; one without the bank's
+/// reference, one pending), and a savings account the bank names only by its hash.
+fn accounts() -> Vec<Value> {
+    vec![
+        json!({
+            "iban": "FI2112345600000785", "identification_hash": "hash-current", "name": "Käyttötili",
+            "currency": "EUR", "balance": "1234.56",
+            "transactions": [
+                transaction(Some("E1"), &days_ago(20), "2500.00", "CRDT", "PALKKA", "BOOK"),
+                transaction(Some("E2"), &days_ago(15), "45.90", "DBIT", "K-MARKET", "BOOK"),
+                transaction(None, &days_ago(10), "3.20", "DBIT", "KAHVI", "BOOK"),
+                transaction(None, &days_ago(10), "3.20", "DBIT", "KAHVI", "BOOK"),
+                transaction(Some("P1"), &days_ago(1), "12.00", "DBIT", "HSL", "PDNG"),
+            ],
+        }),
+        json!({
+            "identification_hash": "hash-savings", "name": "Säästötili", "currency": "EUR", "balance": "500.00",
+            "transactions": [transaction(Some("S1"), &days_ago(30), "500.00", "CRDT", "SIIRTO", "BOOK")],
+        }),
+    ]
+}
+
+fn options(bank: &FakeBank, key: &str) -> EnableBankingOptions {
+    EnableBankingOptions {
+        base_url: bank.url.clone(),
+        application_id: "app-1234".into(),
+        private_key_pem: key.into(),
+        countries: vec!["FI".into()],
+        consent_days: 90,
+        timeout: Duration::from_secs(10),
+    }
+}
+
+async fn nordea(t: &TestApp) -> String {
+    let (_, listed) = t.get("/v3/institutions?name=Nordea").await;
+    assert_eq!(listed["data"][0]["country"], "fi", "{listed}");
+    listed["data"][0]["id"].as_str().unwrap().to_string()
+}
+
+/// From the link's consent step to the bank, approving there, and back through the registered
+/// redirect URI.
+async fn approve_at_the_bank(t: &TestApp, page: &LinkPage) {
+    let (status, bank_url) = page.post("consent-start", &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let at_bank = t.http.get(format!("{bank_url}&decision=approve")).send().await.unwrap();
+    let back = at_bank.headers()["location"].to_str().unwrap().to_string();
+    assert!(back.starts_with(&format!("{}/link/consent-return?", t.base)), "the one registered redirect URI: {back}");
+    let returned = t.http.get(&back).send().await.unwrap();
+    assert_eq!(returned.status(), 303);
+}
+
+async fn all_rows(t: &TestApp, id: &str) -> Vec<(String, i64, String)> {
+    let query = TransactionsQuery { paginate: Some("false".into()), ..Default::default() };
+    let mut rows: Vec<_> = t
+        .api()
+        .transactions(id, &query)
+        .await
+        .unwrap()
+        .data
+        .into_iter()
+        .map(|r| (r.narration, r.amount, r.kind))
+        .collect();
+    rows.sort();
+    rows
+}
+
+#[tokio::test]
+async fn accounts_linked_by_consent_keep_their_ids_through_a_new_consent() {
+    let bank = FakeBank::start("app-1234", APPLICATION_KEY, accounts()).await;
+    let clock = Arc::new(ManualClock::new(passbook_domain::SystemClock.now()));
+    let (shared, eb) = (clock.clone(), options(&bank, APPLICATION_KEY));
+    let t = TestApp::spawn_with(move |c| {
+        c.clock = shared;
+        c.enable_banking = Some(eb);
+    })
+    .await;
+    let institution = nordea(&t).await;
+
+    let data = t.initiate("eb-1", json!({})).await;
+    let page = t.open(data["mono_url"].as_str().unwrap()).await;
+    page.choose_institution(&institution).await;
+    page.post("auth-method", &[("auth_method", "open_banking")]).await;
+    approve_at_the_bank(&t, &page).await;
+    let choices = page.account_choices().await;
+    assert_eq!(choices.len(), 2);
+    page.post("accounts", &choices.iter().map(|c| ("account", c.as_str())).collect::<Vec<_>>()).await;
+    let ids = connected_ids(&t.receiver, 2).await;
+
+    let mut current = None;
+    for id in &ids {
+        let details = t.wait_for_data(id).await;
+        assert_eq!(details.meta.data_status, "AVAILABLE");
+        match details.account.account_number.as_str() {
+            "FI2112345600000785" => {
+                assert_eq!(details.account.balance, Some(123_456), "the booked balance, not the available one");
+                current = Some(id.clone());
+            }
+            "hash-savings" => assert_eq!(details.account.balance, Some(50_000)),
+            other => panic!("unexpected account number {other}"),
+        }
+    }
+    let current = current.unwrap();
+    let rows = all_rows(&t, &current).await;
+    assert_eq!(
+        rows,
+        [
+            ("K-MARKET".into(), 4590, "debit".into()),
+            ("KAHVI".into(), 320, "debit".into()),
+            ("KAHVI".into(), 320, "debit".into()),
+            ("PALKKA".into(), 250_000, "credit".into()),
+        ],
+        "every page read; two identical rows without a reference both kept; the pending row apart"
+    );
+
+    // A new consent mints new uids and closes the old session; the accounts keep their ids.
+    let (status, body) = t
+        .post_json(
+            "/v2/accounts/initiate",
+            json!({"scope": "reauth", "account": current, "meta": {"ref": "eb-2"}, "redirect_url": "https://app.example.com/linked"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let page = t.open(body["data"]["mono_url"].as_str().unwrap()).await;
+    approve_at_the_bank(&t, &page).await;
+    let choices = page.account_choices().await;
+    page.post("accounts", &choices.iter().map(|c| ("account", c.as_str())).collect::<Vec<_>>()).await;
+    assert_eq!(page.heading().await, "Account linked", "only the account being renewed");
+    let renewed = t.receiver.wait_for("mono.events.account_reauthorized", 1).await.remove(0).json();
+    assert_eq!(renewed["data"]["account"]["_id"], current.as_str());
+    clock.advance(6 * 60_000);
+    let res = t
+        .http
+        .get(format!("{}/v2/accounts/{current}/balance", t.base))
+        .header("mono-sec-key", t.key())
+        .header("x-realtime", "true")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["x-job-status"], "finished", "the new uid reads the account");
+    assert_eq!(all_rows(&t, &current).await, rows, "nothing stored twice");
+
+    // Past the consent's end, the bank is not asked: the user must approve again.
+    clock.advance(91 * 86_400_000);
+    let res = t
+        .http
+        .get(format!("{}/v2/accounts/{current}/balance", t.base))
+        .header("mono-sec-key", t.key())
+        .header("x-realtime", "true")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["x-job-status"], "failed");
+    let freshness = t.api().account(&current).await.unwrap().passbook.unwrap().freshness;
+    assert_eq!(freshness.last_failure.as_deref(), Some("reauthorisation_required"));
+    assert_eq!(bank.refused_tokens(), 0, "every request carried a valid application token");
+}
+
+#[tokio::test]
+async fn a_key_the_bank_does_not_know_is_refused_at_start() {
+    let bank = FakeBank::start("app-1234", APPLICATION_KEY, accounts()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = test_config(&dir).await;
+    config.enable_banking = Some(options(&bank, UNKNOWN_KEY));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let refused = passbook::start(config, listener).await.err().expect("a wrong key stops the start");
+    assert!(format!("{refused:#}").contains("Enable Banking refused the application"), "{refused:#}");
+    assert_eq!(bank.refused_tokens(), 1);
+}
