@@ -5,6 +5,7 @@ mod support;
 mod accounts;
 mod bad_input;
 mod browser;
+mod browser_connectors;
 mod browser_ways;
 mod cli;
 mod client;

@@ -164,3 +164,24 @@ async fn reauthorisation_at_mono_keeps_passbook_s_account_id() {
     let renewed = passbook.receiver.wait_for("mono.events.account_reauthorized", 1).await.remove(0).json();
     assert_eq!(renewed["data"]["account"]["_id"], id.as_str());
 }
+
+/// Mono down: the refresh fails as a bank's outage does, and the data already read stays.
+#[tokio::test]
+async fn mono_down_keeps_the_data_and_says_so() {
+    let (mut mono, passbook) = mono_and_passbook().await;
+    let id = link_through_mono(&mono, &passbook, "via-mono-down", "user_good").await;
+    let linked = passbook.wait_for_data(&id).await;
+    mono.server.take().unwrap().shutdown().await;
+    let res = passbook
+        .http
+        .get(format!("{}/v2/accounts/{id}/balance", passbook.base))
+        .header("mono-sec-key", passbook.key())
+        .header("x-realtime", "true")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["x-job-status"], "failed");
+    let now = passbook.api().account(&id).await.unwrap();
+    assert_eq!(now.passbook.unwrap().freshness.last_failure.as_deref(), Some("bank_unavailable"));
+    assert_eq!((now.meta.data_status.as_str(), now.account.balance), ("AVAILABLE", linked.account.balance));
+}

@@ -267,7 +267,8 @@ async fn the_daily_allowance_is_never_exceeded_and_shows_in_freshness() {
 /// loses the data already stored.
 #[tokio::test]
 async fn bridge_failures_keep_the_stored_data_and_say_why() {
-    let (t, clock) = with_simplefin(|_| {}).await;
+    let slow = SimpleFinOptions { timeout: Duration::from_secs(1), ..Default::default() };
+    let (t, clock) = with_simplefin(move |c| c.simplefin = Some(slow)).await;
     let now = now_secs();
     let bridge = Bridge::start(two_accounts(now, false)).await;
     let page = token_step(&t, "sfin-failures", json!({})).await;
@@ -286,6 +287,9 @@ async fn bridge_failures_keep_the_stored_data_and_say_why() {
         assert_eq!(details.meta.data_status, "AVAILABLE", "{failure}: the stored data stays");
         assert_eq!(details.account.balance, linked.account.balance, "{failure}");
     };
+    bridge.set_delay(Duration::from_secs(3));
+    fails_with("bank_unavailable").await;
+    bridge.set_delay(Duration::ZERO);
     bridge.set_down(Some(StatusCode::SERVICE_UNAVAILABLE));
     fails_with("bank_unavailable").await;
     bridge.set_down(None);

@@ -34,6 +34,8 @@ struct BridgeState {
     errors: Vec<String>,
     /// A status every `GET /accounts` answers with instead (the bridge is down).
     down: Option<StatusCode>,
+    /// How long every `GET /accounts` takes (a slow bridge).
+    delay: std::time::Duration,
 }
 
 impl Bridge {
@@ -71,6 +73,10 @@ impl Bridge {
         self.state.lock().unwrap().errors = errors.iter().map(|e| e.to_string()).collect();
     }
 
+    pub fn set_delay(&self, delay: std::time::Duration) {
+        self.state.lock().unwrap().delay = delay;
+    }
+
     pub fn set_down(&self, status: Option<StatusCode>) {
         self.state.lock().unwrap().down = status;
     }
@@ -104,6 +110,8 @@ async fn claim(State(bridge): State<Bridge>, Path(id): Path<String>) -> Response
 }
 
 async fn accounts_answer(State(bridge): State<Bridge>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+    let delay = bridge.state.lock().unwrap().delay;
+    tokio::time::sleep(delay).await;
     let mut state = bridge.state.lock().unwrap();
     let authorised = basic_credentials(&headers)
         .is_some_and(|(user, password)| state.access.get(&user) == Some(&password) && !state.revoked.contains(&user));

@@ -1,0 +1,69 @@
+//! The live connectors' pages in headless Chromium, as a user sees them: pasting a SimpleFIN
+//! setup token, and linking through Mono's own page (a second Passbook playing Mono) and back
+//! (screenshots in `target/screenshots/<test>/`).
+use serde_json::json;
+
+use crate::browser::Browser;
+use crate::simplefin::with_simplefin;
+use crate::simplefin_bridge::{Bridge, account, transaction};
+use crate::support::*;
+
+const SIMPLEFIN: &str = passbook_institutions::simplefin::SIMPLEFIN_ID;
+
+#[tokio::test]
+async fn a_simplefin_setup_token_pasted_in_the_hosted_page() {
+    let Some(mut b) = Browser::start("simplefin-hosted").await else { return };
+    let (t, _) = with_simplefin(|_| {}).await;
+    let now = passbook_domain::Clock::now(&passbook_domain::SystemClock).0 / 1000;
+    let bridge = Bridge::start(vec![
+        account("ACT-1", "Everyday Checking", "100.00", vec![transaction("T-1", now, 2, "-4.25", "COFFEE", false)]),
+        account("ACT-2", "Savings", "900.00", vec![]),
+    ])
+    .await;
+    let data = t.initiate("sfin-browser", json!({"redirect_url": t.receiver.done_url()})).await;
+    b.goto(data["mono_url"].as_str().unwrap()).await;
+    b.click("#consent").await;
+    b.fill("#q", "simplefin").await;
+    b.click(&format!("button[value='{SIMPLEFIN}']")).await;
+    b.expect_heading("Connect with a SimpleFIN setup token").await;
+    b.fill("#f-setup_token", &bridge.setup_token()).await;
+    b.shot("token").await;
+    b.click("form[action$='/login'] button[type=submit]").await;
+    b.expect_heading("Choose the accounts to link").await;
+    b.shot("accounts").await;
+    b.click("form[action$='/accounts'] button[type=submit]").await;
+    b.expect_heading("2 accounts linked").await;
+    b.shot("linked").await;
+    for id in connected_ids(&t.receiver, 2).await {
+        assert_eq!(t.wait_for_data(&id).await.meta.data_status, "AVAILABLE");
+    }
+    b.finish().await;
+}
+
+#[tokio::test]
+async fn linking_through_mono_s_page_and_back() {
+    let Some(mut b) = Browser::start("mono-hosted").await else { return };
+    let (mono, passbook) = crate::mono_upstream::mono_and_passbook().await;
+    let data = passbook.initiate("mono-browser", json!({"redirect_url": passbook.receiver.done_url()})).await;
+    b.goto(data["mono_url"].as_str().unwrap()).await;
+    b.click("#consent").await;
+    b.click(&format!("button[value='{GTBANK}']")).await;
+    b.expect_heading("Connect GTBank with open banking").await;
+    b.shot("passbook-consent").await;
+    b.click("form[action$='/consent-start'] button[type=submit]").await;
+    // Mono's own page, opened on GTBank's login.
+    b.click("#consent").await;
+    b.fill("#f-username", "user_good").await;
+    b.fill("#f-password", "123456").await;
+    b.shot("mono-login").await;
+    b.click("form[action$='/login'] button[type=submit]").await;
+    b.expect_heading("Account linked").await;
+    b.click("#continue").await;
+    // Back at Passbook, which links the account Mono announced.
+    b.expect_heading("Account linked").await;
+    b.shot("passbook-linked").await;
+    let id = connected_ids(&passbook.receiver, 1).await.remove(0);
+    assert_eq!(passbook.wait_for_data(&id).await.meta.data_status, "AVAILABLE");
+    assert_eq!(mono.api().accounts(1).await.unwrap().data.len(), 1);
+    b.finish().await;
+}
