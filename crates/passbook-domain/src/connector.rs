@@ -384,6 +384,11 @@ impl Institutions {
         connector.as_ref().map(|c| (institution, c))
     }
 
+    /// Every connector, in the order they were registered.
+    pub fn connectors(&self) -> &[Arc<dyn Connector>] {
+        &self.connectors
+    }
+
     /// The connector with this [`Connector::name`].
     pub fn named(&self, name: &str) -> Option<&Arc<dyn Connector>> {
         self.connectors.iter().find(|c| c.name() == name)

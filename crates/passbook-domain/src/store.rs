@@ -400,6 +400,9 @@ pub trait ConsoleStore: Send + Sync {
     async fn link_timeline(&self, session_id: &str) -> Result<Vec<TimelineEntry>>;
     async fn overview_figures(&self, since: Timestamp) -> Result<OverviewFigures>;
     async fn health_figures(&self, since: Timestamp) -> Result<HealthFigures>;
+    /// Upstream requests counted (`RequestBudget`) under keys starting with `key_prefix`, in
+    /// windows that start at or after `since`.
+    async fn requests_counted(&self, key_prefix: &str, since: Timestamp) -> Result<u64>;
 }
 
 /// What the HTTP service keeps for itself: idempotency keys, and the schema's state.

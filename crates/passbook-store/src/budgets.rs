@@ -47,6 +47,19 @@ impl RequestBudget for SqlStore {
     }
 }
 
+pub(crate) async fn counted(store: &SqlStore, key_prefix: &str, since: Timestamp) -> StoreResult<u64> {
+    // `substr`, not `LIKE`: a connector's name may hold `_`, which LIKE reads as a wildcard.
+    let used: i64 = crate::sql::query_scalar(
+        "SELECT CAST(COALESCE(SUM(used), 0) AS BIGINT) FROM request_budgets
+         WHERE substr(budget_key, 1, length($1)) = $1 AND window_start >= $2",
+    )
+    .bind(key_prefix)
+    .bind(since.0)
+    .fetch_one(&store.pool)
+    .await?;
+    Ok(used.max(0) as u64)
+}
+
 fn memory_context(key: &str) -> String {
     format!("connector_memory.value:{key}")
 }

@@ -353,5 +353,9 @@ mod port {
         async fn health_figures(&self, since: Timestamp) -> Result<HealthFigures> {
             Ok(self.retrying(|| super::health_figures(self, since)).await?)
         }
+
+        async fn requests_counted(&self, key_prefix: &str, since: Timestamp) -> Result<u64> {
+            Ok(self.retrying(|| crate::budgets::counted(self, key_prefix, since)).await?)
+        }
     }
 }

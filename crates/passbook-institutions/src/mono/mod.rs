@@ -105,7 +105,8 @@ impl MonoConnector {
     async fn may_call_realtime(&self, upstream: &str, now: Timestamp) -> Result<bool, ConnectorError> {
         let window = Timestamp(now.0.div_euclid(REALTIME_WINDOW_MS) * REALTIME_WINDOW_MS);
         let day = Timestamp(now.0.div_euclid(DAY_MS) * DAY_MS);
-        Ok(self.budget.take(&format!("mono:realtime:{upstream}"), window, 1).await?
+        // The per-account window is kept apart from the `mono:` keys, which count calls.
+        Ok(self.budget.take(&format!("mono-window:{upstream}"), window, 1).await?
             && self.budget.take("mono:realtime", day, self.realtime_per_day).await?)
     }
 

@@ -33,13 +33,27 @@ pub struct HealthRow {
     last_failure: String,
 }
 
+pub struct ConnectorRow {
+    name: String,
+    institutions: usize,
+    links: u64,
+    linked: u64,
+    requests_today: u64,
+    last_failure: String,
+}
+
 #[derive(Template)]
 #[template(path = "console/institutions.html")]
 struct InstitutionsPage {
     chrome: Chrome,
     days: u32,
+    connectors: Vec<ConnectorRow>,
     columns: Vec<Column>,
     rows: Vec<HealthRow>,
+}
+
+fn last_failure(failure: Option<(passbook_domain::Timestamp, String)>) -> String {
+    failure.map_or_else(String::new, |(at, code)| format!("{code}, {}", when(at)))
 }
 
 pub async fn institutions(
@@ -48,6 +62,20 @@ pub async fn institutions(
     Params(q): Params<PageQuery>,
 ) -> ConsoleResult {
     let health = state.passbook.institution_health(HEALTH_DAYS).await?;
+    let connectors = state
+        .passbook
+        .connector_health(&health)
+        .await?
+        .into_iter()
+        .map(|c| ConnectorRow {
+            last_failure: last_failure(c.last_failure),
+            name: c.name,
+            institutions: c.institutions,
+            links: c.links,
+            linked: c.linked,
+            requests_today: c.requests_today,
+        })
+        .collect();
     let mut rows: Vec<HealthRow> = health
         .into_iter()
         .map(|h| HealthRow {
@@ -56,7 +84,7 @@ pub async fn institutions(
             fetch_p50: h.fetches.p50_ms,
             fetch_p95: h.fetches.p95_ms,
             fetches: h.fetches.count,
-            last_failure: h.last_failure.map_or_else(String::new, |(at, code)| format!("{code}, {}", when(at))),
+            last_failure: last_failure(h.last_failure),
             links: h.links,
             status: h.institution.status.as_str(),
             id: h.institution.id,
@@ -80,6 +108,7 @@ pub async fn institutions(
     Ok(render(InstitutionsPage {
         chrome: operator.chrome("institutions", q.notice.as_deref()),
         days: HEALTH_DAYS,
+        connectors,
         columns,
         rows,
     }))

@@ -253,6 +253,14 @@ async fn the_daily_allowance_is_never_exceeded_and_shows_in_freshness() {
     assert_eq!(bridge.requests().len(), 3, "the allowance of 3 a day is never exceeded");
     let used_up = freshness(&t, &id).await;
     assert_eq!(used_up.last_failure.as_deref(), Some("quota_exhausted"));
+    // The console shows the connector's use of its allowance and its last failure.
+    let [_, _, _, viewer] = crate::console::team(&t).await;
+    let body = viewer.get("/console/institutions").await.body;
+    let row = body.split("id=\"connector-simplefin\"").nth(1).unwrap().split("</tr>").next().unwrap();
+    let cells: Vec<&str> =
+        row.split("<td").skip(1).map(|c| c.split('>').nth(1).unwrap().split('<').next().unwrap()).collect();
+    assert_eq!(cells[..5], ["simplefin", "1", "1", "1", "3"], "{row}");
+    assert!(cells[5].starts_with("quota_exhausted"), "{row}");
     assert_eq!(t.api().account(&id).await.unwrap().meta.data_status, "AVAILABLE", "the stored data stays");
 
     clock.advance(24 * 3_600_000);

@@ -4,8 +4,10 @@
 //! cannot forget either.
 mod access;
 mod actions;
+mod connectors;
 mod overview;
 
 pub use access::*;
 pub use actions::*;
+pub use connectors::*;
 pub use overview::*;
