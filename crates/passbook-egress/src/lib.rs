@@ -1,6 +1,7 @@
-//! Outbound HTTP to addresses that users or apps name: webhook URLs, and the URLs a SimpleFIN
-//! setup token decodes to. Every such request goes through one guard, so a URL cannot reach
-//! inside the operator's network (SSRF) unless the operator allows private addresses.
+//! Outbound HTTP. To addresses that users or apps name (webhook URLs, the URLs a SimpleFIN
+//! setup token decodes to), every request goes through one guard, so a URL cannot reach inside
+//! the operator's network (SSRF) unless the operator allows private addresses; to upstreams the
+//! operator configured (Mono, Enable Banking), the same client without the guard.
 mod ssrf;
 
 use std::sync::Arc;
@@ -50,6 +51,18 @@ impl Egress {
             None => Ok(()),
         }
     }
+}
+
+/// A client for addresses the operator configured (an upstream's API): no redirects followed,
+/// and no address guard (an operator may run the upstream on its own network).
+pub fn operator_client(user_agent: &str, timeout: Duration) -> reqwest::Client {
+    builder(user_agent, timeout).build().expect("the HTTP client builds")
+}
+
+fn builder(user_agent: &str, timeout: Duration) -> reqwest::ClientBuilder {
+    // reqwest is built without a default TLS provider (to avoid aws-lc's C build); ring it is.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder().timeout(timeout).redirect(reqwest::redirect::Policy::none()).user_agent(user_agent)
 }
 
 /// The guard's refusal, where one caused a request's failure.

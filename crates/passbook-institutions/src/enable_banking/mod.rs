@@ -70,15 +70,9 @@ impl EnableBankingConnector {
         budget: Arc<dyn RequestBudget>,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, ConnectorError> {
-        let _ = rustls::crypto::ring::default_provider().install_default();
         let signer =
             jwt::Signer::new(&options.application_id, &options.private_key_pem).map_err(ConnectorError::Internal)?;
-        let http = reqwest::Client::builder()
-            .timeout(options.timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("Passbook/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| ConnectorError::Internal(e.to_string()))?;
+        let http = passbook_egress::operator_client(concat!("Passbook/", env!("CARGO_PKG_VERSION")), options.timeout);
         let mut connector = Self {
             http,
             base_url: options.base_url.trim_end_matches('/').to_string(),

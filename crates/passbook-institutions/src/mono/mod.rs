@@ -76,13 +76,7 @@ impl MonoConnector {
         budget: Arc<dyn RequestBudget>,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, ConnectorError> {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
-            .timeout(options.timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("Passbook/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| ConnectorError::Internal(e.to_string()))?;
+        let http = passbook_egress::operator_client(concat!("Passbook/", env!("CARGO_PKG_VERSION")), options.timeout);
         let api = Client::with_http(http, &options.base_url, &options.secret_key);
         let listed = api.institutions(&InstitutionsQuery::default()).await.map_err(upstream_error)?;
         let methods =

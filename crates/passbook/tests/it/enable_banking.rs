@@ -150,28 +150,12 @@ async fn accounts_linked_by_consent_keep_their_ids_through_a_new_consent() {
     let renewed = t.receiver.wait_for("mono.events.account_reauthorized", 1).await.remove(0).json();
     assert_eq!(renewed["data"]["account"]["_id"], current.as_str());
     clock.advance(6 * 60_000);
-    let res = t
-        .http
-        .get(format!("{}/v2/accounts/{current}/balance", t.base))
-        .header("mono-sec-key", t.key())
-        .header("x-realtime", "true")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.headers()["x-job-status"], "finished", "the new uid reads the account");
+    assert_eq!(realtime_refresh(&t, &current).await, "finished", "the new uid reads the account");
     assert_eq!(all_rows(&t, &current).await, rows, "nothing stored twice");
 
     // Past the consent's end, the bank is not asked: the user must approve again.
     clock.advance(91 * 86_400_000);
-    let res = t
-        .http
-        .get(format!("{}/v2/accounts/{current}/balance", t.base))
-        .header("mono-sec-key", t.key())
-        .header("x-realtime", "true")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.headers()["x-job-status"], "failed");
+    assert_eq!(realtime_refresh(&t, &current).await, "failed");
     let freshness = t.api().account(&current).await.unwrap().passbook.unwrap().freshness;
     assert_eq!(freshness.last_failure.as_deref(), Some("reauthorisation_required"));
     assert_eq!(bank.refused_tokens(), 0, "every request carried a valid application token");

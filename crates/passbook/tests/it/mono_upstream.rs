@@ -89,15 +89,7 @@ async fn an_account_linked_at_mono_is_served_by_passbook() {
     assert_eq!(identity.full_name, mono.api().identity(&upstream.id).await.unwrap().full_name);
 
     // A real-time refresh passes through to Mono (once per five minutes per account).
-    let res = passbook
-        .http
-        .get(format!("{}/v2/accounts/{id}/balance", passbook.base))
-        .header("mono-sec-key", passbook.key())
-        .header("x-realtime", "true")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.headers()["x-job-status"], "finished");
+    assert_eq!(realtime_refresh(&passbook, &id).await, "finished");
 
     // Unlinking at Passbook unlinks at Mono too.
     passbook.api().unlink(&id).await.unwrap();
@@ -172,15 +164,7 @@ async fn mono_down_keeps_the_data_and_says_so() {
     let id = link_through_mono(&mono, &passbook, "via-mono-down", "user_good").await;
     let linked = passbook.wait_for_data(&id).await;
     mono.server.take().unwrap().shutdown().await;
-    let res = passbook
-        .http
-        .get(format!("{}/v2/accounts/{id}/balance", passbook.base))
-        .header("mono-sec-key", passbook.key())
-        .header("x-realtime", "true")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.headers()["x-job-status"], "failed");
+    assert_eq!(realtime_refresh(&passbook, &id).await, "failed");
     let now = passbook.api().account(&id).await.unwrap();
     assert_eq!(now.passbook.unwrap().freshness.last_failure.as_deref(), Some("bank_unavailable"));
     assert_eq!((now.meta.data_status.as_str(), now.account.balance), ("AVAILABLE", linked.account.balance));

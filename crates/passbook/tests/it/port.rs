@@ -111,15 +111,7 @@ async fn a_renewed_handle_is_kept_with_the_data_and_an_unlink_reaches_the_connec
 
     for expected in [102, 103] {
         clock.advance(6 * 60_000);
-        let res = t
-            .http
-            .get(format!("{}/v2/accounts/{id}/balance", t.base))
-            .header("mono-sec-key", t.key())
-            .header("x-realtime", "true")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.headers()["x-job-status"], "finished");
+        assert_eq!(realtime_refresh(&t, &id).await, "finished");
         assert_eq!(t.api().account(&id).await.unwrap().account.balance, Some(expected));
     }
     assert_eq!(bank.refused.load(Ordering::SeqCst), 0, "every fetch was given the last token issued");

@@ -74,19 +74,6 @@ pub(crate) async fn paste(page: &LinkPage, token: &str) -> String {
     page.html().await.1
 }
 
-/// A GET with `x-realtime: true`: a refresh now; answers the job's status.
-pub(crate) async fn refresh(t: &TestApp, id: &str) -> String {
-    let res = t
-        .http
-        .get(format!("{}/v2/accounts/{id}/balance", t.base))
-        .header("mono-sec-key", t.key())
-        .header("x-realtime", "true")
-        .send()
-        .await
-        .unwrap();
-    res.headers().get("x-job-status").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
-}
-
 pub(crate) async fn freshness(t: &TestApp, id: &str) -> passbook_client::types::accounts::FreshnessOut {
     t.api().account(id).await.unwrap().passbook.expect("Passbook's additions").freshness
 }
@@ -133,7 +120,7 @@ async fn a_setup_token_links_accounts_whose_pending_rows_later_post() {
     // The card payment posts at the bank; the next refresh moves it, keeping its id.
     bridge.set_accounts(two_accounts(now, true));
     clock.advance(6 * 60_000);
-    assert_eq!(refresh(&t, &checking).await, "finished");
+    assert_eq!(realtime_refresh(&t, &checking).await, "finished");
     let later = api
         .sync_transactions(&checking, &SyncQuery { cursor: Some(feed.next_cursor.clone()), count: None })
         .await
@@ -208,7 +195,7 @@ async fn revoked_access_asks_for_a_new_token_which_keeps_the_account_id() {
 
     bridge.revoke_all();
     clock.advance(6 * 60_000);
-    assert_eq!(refresh(&t, &id).await, "failed");
+    assert_eq!(realtime_refresh(&t, &id).await, "failed");
     let stale = freshness(&t, &id).await;
     assert_eq!(stale.last_failure.as_deref(), Some("reauthorisation_required"));
     assert_eq!(t.api().account(&id).await.unwrap().meta.data_status, "AVAILABLE", "the stored data stays");
@@ -230,7 +217,7 @@ async fn revoked_access_asks_for_a_new_token_which_keeps_the_account_id() {
     let renewed = t.receiver.wait_for("mono.events.account_reauthorized", 1).await.remove(0).json();
     assert_eq!(renewed["data"]["account"]["_id"], id.as_str(), "the integrator's account id never changes");
     clock.advance(6 * 60_000);
-    assert_eq!(refresh(&t, &id).await, "finished", "the new access URL reads the account");
+    assert_eq!(realtime_refresh(&t, &id).await, "finished", "the new access URL reads the account");
 }
 
 #[tokio::test]
@@ -247,9 +234,9 @@ async fn the_daily_allowance_is_never_exceeded_and_shows_in_freshness() {
     assert_eq!(bridge.requests().len(), 2, "the list at login and the first fetch");
 
     clock.advance(6 * 60_000);
-    assert_eq!(refresh(&t, &id).await, "finished");
+    assert_eq!(realtime_refresh(&t, &id).await, "finished");
     clock.advance(6 * 60_000);
-    assert_eq!(refresh(&t, &id).await, "failed");
+    assert_eq!(realtime_refresh(&t, &id).await, "failed");
     assert_eq!(bridge.requests().len(), 3, "the allowance of 3 a day is never exceeded");
     let used_up = freshness(&t, &id).await;
     assert_eq!(used_up.last_failure.as_deref(), Some("quota_exhausted"));
@@ -289,7 +276,7 @@ async fn bridge_failures_keep_the_stored_data_and_say_why() {
 
     let fails_with = async |failure: &str| {
         clock.advance(6 * 60_000);
-        assert_eq!(refresh(&t, &id).await, "failed", "{failure}");
+        assert_eq!(realtime_refresh(&t, &id).await, "failed", "{failure}");
         assert_eq!(freshness(&t, &id).await.last_failure.as_deref(), Some(failure));
         let details = t.api().account(&id).await.unwrap();
         assert_eq!(details.meta.data_status, "AVAILABLE", "{failure}: the stored data stays");

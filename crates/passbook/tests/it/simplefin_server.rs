@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use passbook_client::types::accounts::TransactionsQuery;
 use serde_json::{Value, json};
 
-use crate::simplefin::{freshness, paste, refresh, token_step, with_simplefin};
+use crate::simplefin::{freshness, paste, token_step, with_simplefin};
 use crate::support::*;
 
 /// A linked sandbox account and a statement-imported one, for one customer of `t`'s app; the
@@ -15,17 +15,8 @@ async fn customer_with_two_accounts(t: &TestApp) -> String {
     let bank = connected_ids(&t.receiver, 1).await.remove(0);
     let customer = t.wait_for_data(&bank).await.customer.id;
     let statement = sample_statement("camt053/viafintech__valid_example_v4.xml");
-    let (content_type, body) =
-        multipart(&[("customer_id", customer.as_str())], &[("statement", "statement.xml", &statement)]);
-    let imported = t
-        .http
-        .post(format!("{}/passbook/v1/statements", t.base))
-        .header("mono-sec-key", t.key())
-        .header("content-type", content_type)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let request = t.http.post(format!("{}/passbook/v1/statements", t.base)).header("mono-sec-key", t.key());
+    let imported = post_statement(request, "statement.xml", &statement, &[("customer_id", customer.as_str())]).await;
     assert_eq!(imported.status(), 200, "{}", imported.text().await.unwrap());
     let from_file = connected_ids(&t.receiver, 2).await.remove(1);
     t.wait_for_data(&from_file).await;
@@ -101,7 +92,7 @@ async fn a_customer_s_accounts_flow_into_another_passbook_through_simplefin() {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["data"]["revoked"], 1);
     clock.advance(6 * 60_000);
-    assert_eq!(refresh(&b, &in_b[0]).await, "failed");
+    assert_eq!(realtime_refresh(&b, &in_b[0]).await, "failed");
     assert_eq!(freshness(&b, &in_b[0]).await.last_failure.as_deref(), Some("reauthorisation_required"));
 }
 

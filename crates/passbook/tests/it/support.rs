@@ -356,6 +356,19 @@ impl TestApp {
     }
 }
 
+/// A GET of the balance with `x-realtime: true`: a refresh now; answers the job's status.
+pub async fn realtime_refresh(t: &TestApp, id: &str) -> String {
+    let res = t
+        .http
+        .get(format!("{}/v2/accounts/{id}/balance", t.base))
+        .header("mono-sec-key", t.key())
+        .header("x-realtime", "true")
+        .send()
+        .await
+        .unwrap();
+    res.headers().get("x-job-status").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
+}
+
 pub async fn start(config: &Config) -> Server {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     passbook::start(config.clone(), listener).await.unwrap()
