@@ -92,6 +92,11 @@ impl Passbook {
             Ok(result) => result,
             Err(reason) => return Ok(JobResult::Retry(reason)),
         };
+        // Linked again while this fetch ran (a newer statement, a new consent): what it read is
+        // the old link's, and the new link's own fetch was folded into this job. Read again.
+        if self.store.account_by_id(&account.id).await?.is_some_and(|now| now.connector_ref != account.connector_ref) {
+            return Ok(JobResult::Retry("the account was linked again while it was being fetched".into()));
+        }
         self.apply_sync(account, Fetching::Job(job), result, None).await
     }
 

@@ -27,6 +27,17 @@ impl RotatingBank {
     fn token(n: usize) -> String {
         format!("token-{n}")
     }
+
+    fn login_account(&self) -> DiscoveredAccount {
+        DiscoveredAccount {
+            connector_ref: Self::token(0),
+            name: "ADA OBI".into(),
+            account_number: "0000000001".into(),
+            kind: "SAVINGS_ACCOUNT".into(),
+            currency: "NGN".into(),
+            balance: Some(100),
+        }
+    }
 }
 
 #[async_trait]
@@ -56,15 +67,7 @@ impl Connector for RotatingBank {
     }
 
     async fn login(&self, _: &Institution, _: AuthMethod, _: &Credentials) -> Result<LoginStep, ConnectorError> {
-        let account = DiscoveredAccount {
-            connector_ref: Self::token(0),
-            name: "ADA OBI".into(),
-            account_number: "0000000001".into(),
-            kind: "SAVINGS_ACCOUNT".into(),
-            currency: "NGN".into(),
-            balance: Some(100),
-        };
-        Ok(LoginStep::Accounts { state: String::new(), accounts: vec![account] })
+        Ok(LoginStep::Accounts { state: String::new(), accounts: vec![self.login_account()] })
     }
 
     async fn answer_challenge(&self, _: &Institution, _: &str, _: &Credentials) -> Result<LoginStep, ConnectorError> {
@@ -118,4 +121,79 @@ async fn a_renewed_handle_is_kept_with_the_data_and_an_unlink_reaches_the_connec
 
     t.api().unlink(&id).await.unwrap();
     assert_eq!(*bank.unlinked.lock().unwrap(), [RotatingBank::token(3)]);
+}
+
+const SLOW_BANK: &str = "5f2d08c3a0b0c0d0e0f00005";
+
+/// A bank whose every login hands out a new handle (`login-{n}`), whose balance is `n`, and whose
+/// first fetch waits until the test lets it go.
+#[derive(Default)]
+struct SlowBank {
+    logins: AtomicUsize,
+    started: tokio::sync::Notify,
+    release: tokio::sync::Notify,
+}
+
+#[async_trait]
+impl Connector for SlowBank {
+    fn name(&self) -> &str {
+        "slow"
+    }
+
+    fn institutions(&self) -> Vec<Institution> {
+        let mut bank = RotatingBank::default().institutions().remove(0);
+        bank.id = SLOW_BANK.into();
+        bank.name = "Slow Bank".into();
+        vec![bank]
+    }
+
+    async fn login(&self, _: &Institution, _: AuthMethod, _: &Credentials) -> Result<LoginStep, ConnectorError> {
+        let n = self.logins.fetch_add(1, Ordering::SeqCst) + 1;
+        let mut account = RotatingBank::default().login_account();
+        account.connector_ref = format!("login-{n}");
+        Ok(LoginStep::Accounts { state: String::new(), accounts: vec![account] })
+    }
+
+    async fn answer_challenge(&self, _: &Institution, _: &str, _: &Credentials) -> Result<LoginStep, ConnectorError> {
+        Err(ConnectorError::InvalidAnswer)
+    }
+
+    async fn fetch(&self, account: ConnectorAccount<'_>) -> Result<FetchedData, ConnectorError> {
+        let n: i64 = account.connector_ref.trim_start_matches("login-").parse().unwrap();
+        if n == 1 {
+            self.started.notify_one();
+            self.release.notified().await;
+        }
+        Ok(FetchedData { balance: Some(n), ..Default::default() })
+    }
+}
+
+/// The same account linked again while its first fetch runs: the new link's fetch is folded into
+/// the running job, which must not save what it read from the old link as the final word.
+#[tokio::test]
+async fn an_account_linked_again_while_it_is_fetched_is_fetched_again() {
+    let bank = Arc::new(SlowBank::default());
+    let plugged = bank.clone();
+    let t = TestApp::spawn_with(move |c| c.connectors.push(plugged)).await;
+    let link = |reference: &'static str| {
+        let t = &t;
+        async move {
+            let data = t.initiate(reference, json!({})).await;
+            let page = t.open(data["mono_url"].as_str().unwrap()).await;
+            page.choose_institution(SLOW_BANK).await;
+            page.login("ada", "secret").await;
+            assert_eq!(page.heading().await, "Account linked");
+        }
+    };
+    link("slow-1").await;
+    bank.started.notified().await;
+    link("slow-2").await;
+    let ids = connected_ids(&t.receiver, 2).await;
+    assert_eq!(ids[0], ids[1], "the same account");
+    bank.release.notify_one();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while t.api().account(&ids[0]).await.unwrap().account.balance != Some(2) {
+        assert!(std::time::Instant::now() < deadline, "the second link's data never arrived");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }
