@@ -21,6 +21,9 @@ pub struct FetchUpdate {
     pub failure: Option<FetchFailure>,
     /// The connector's new handle for the account (a refreshed token), kept with the data.
     pub connector_ref: Option<String>,
+    /// The account's `authorised_at` when the fetch read it: linked again since, the save is
+    /// refused (`Settled::Relinked`), since what the fetch read is the old link's.
+    pub linked_at: Timestamp,
     pub updated_at: Timestamp,
 }
 

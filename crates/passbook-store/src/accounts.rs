@@ -442,14 +442,14 @@ pub(crate) async fn save_fetch(
         )));
     }
     crate::sync::write(store, &mut tx, id, changes).await?;
-    crate::sql::query(
+    let saved = crate::sql::query(
         "UPDATE accounts SET balance = COALESCE($2, balance), kind = COALESCE($3, kind), bvn_sealed = COALESCE($4, bvn_sealed),
              data_status = $5, retrieved_data = $6, transaction_count = transaction_count + $7,
              updated_at = CASE WHEN $8 > updated_at THEN $8 ELSE updated_at + 1 END,
              needs_reauth = $9, last_refreshed_at = COALESCE($10, last_refreshed_at),
              last_failed_at = COALESCE($11, last_failed_at), last_failure = COALESCE($12, last_failure),
              connector_ref_sealed = COALESCE($13, connector_ref_sealed)
-         WHERE id = $1",
+         WHERE id = $1 AND authorised_at = $14",
     )
     .bind(id)
     .bind(update.balance)
@@ -464,8 +464,13 @@ pub(crate) async fn save_fetch(
     .bind(update.failure.map(|_| update.updated_at.0))
     .bind(update.failure.map(FetchFailure::as_str))
     .bind(update.connector_ref.as_ref().map(|r| store.vault.seal_str(r, &ctx("connector_ref", id))))
+    .bind(update.linked_at.0)
     .execute(&mut *tx)
     .await?;
+    if saved.rows_affected() == 0 {
+        tx.rollback().await?;
+        return Ok(Settled::Relinked);
+    }
     for event in new_events {
         events::insert(store, &mut tx, event).await?;
     }

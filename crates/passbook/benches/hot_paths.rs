@@ -248,6 +248,7 @@ async fn seed_account(passbook: &Passbook, app: &App, label: &str, count: usize)
         needs_reauth: false,
         failure: None,
         connector_ref: None,
+        linked_at: stored.authorised_at,
         updated_at: now,
     };
     let institution = passbook.institutions.get(&stored.institution_id).unwrap();

@@ -188,6 +188,9 @@ pub enum Settled {
     /// Another fetch of the same account was saved after this one read the account's change
     /// feed: nothing was written, and the fetch's changes are to be worked out again.
     Raced,
+    /// The account was linked again (a newer statement, a new consent) after the fetch read it:
+    /// nothing was written, and the account is to be fetched again.
+    Relinked,
 }
 
 /// A job as `GET /v2/accounts/{id}/jobs/{job_id}` shows it.

@@ -32,6 +32,8 @@ impl From<Settled> for JobResult {
             Settled::Yes => Self::Settled,
             Settled::TakenOver => Self::TakenOver,
             Settled::Raced => Self::Retry("another fetch of the account was saved first".into()),
+            // The new link's own fetch was folded into this job (one pending fetch per account).
+            Settled::Relinked => Self::Retry("the account was linked again while it was being fetched".into()),
         }
     }
 }
@@ -250,6 +252,7 @@ impl Passbook {
             needs_reauth: result.sync == SyncStatus::ReauthorisationRequired,
             failure: result.failure,
             connector_ref: data.and_then(|d| d.renewed_handle.clone()),
+            linked_at: account.authorised_at,
             updated_at: now,
         };
         account.balance = balance.or(account.balance);
