@@ -66,7 +66,7 @@ status=0
   --header "mono-sec-key: $key" \
   --checks all \
   --max-examples "${SCHEMATHESIS_MAX_EXAMPLES:-100}" \
-  --workers 2 \
+  --workers 1 \
   --request-timeout 30 \
   --suppress-health-check too_slow \
   --seed "${SCHEMATHESIS_SEED:-20261130}" \

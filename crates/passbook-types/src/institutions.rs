@@ -59,10 +59,12 @@ pub struct InstitutionsQuery {
     #[schemars(pattern(r"^\s*(financial_data)?\s*$"))]
     pub scope: Option<String>,
     /// A CBN bank code or NIP code.
+    #[schemars(pattern(crate::patterns::TEXT))]
     pub bank_code: Option<String>,
     /// Only institutions with this way in.
     #[schemars(pattern(crate::patterns::AUTH_METHOD))]
     pub auth_method: Option<String>,
     /// Part of the name.
+    #[schemars(pattern(crate::patterns::TEXT))]
     pub name: Option<String>,
 }

@@ -370,3 +370,11 @@ pub struct NotificationOut {
     /// Accounts whose data is being fetched again.
     pub refreshing: usize,
 }
+
+/// An upstream's notification, as Mono (and most upstreams) send one: the event's name and its
+/// data; the connector reads the rest.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct NotificationIn {
+    pub event: String,
+    pub data: serde_json::Map<String, serde_json::Value>,
+}

@@ -8,6 +8,11 @@ impl Passbook {
     /// The institutions matching `GET /v3/institutions` filters.
     pub async fn find_institutions(&self, query: &InstitutionsQuery) -> Result<Vec<Institution>> {
         let present = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+        for (field, value) in [("name", &query.name), ("bank_code", &query.bank_code)] {
+            if value.as_deref().is_some_and(|v| v.chars().any(char::is_control)) {
+                return Err(Error::invalid(field, format!("{field} must not contain control characters")));
+            }
+        }
         if let Some(scope) = present(&query.scope).filter(|s| s != "financial_data") {
             return Err(Error::invalid("scope", format!("scope '{scope}' is not supported; use financial_data")));
         }

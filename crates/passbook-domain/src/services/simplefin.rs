@@ -54,7 +54,7 @@ fn refused() -> Error {
 impl Passbook {
     /// A setup token for the customer (an unknown customer is refused).
     pub async fn create_simplefin_token(&self, app: &App, customer_id: &CustomerId) -> Result<SimpleFinToken> {
-        let customer = self.customer(app, customer_id).await?;
+        let customer = self.granting_customer(app, customer_id).await?;
         let now = self.clock.now();
         let secret = ids::random_alnum(32);
         let token = NewSimpleFinToken {
@@ -87,7 +87,7 @@ impl Passbook {
 
     /// Stops the customer's SimpleFIN access (claimed or not); how many grants ended.
     pub async fn revoke_simplefin(&self, app: &App, customer_id: &CustomerId) -> Result<u64> {
-        let customer = self.customer(app, customer_id).await?;
+        let customer = self.granting_customer(app, customer_id).await?;
         self.store.revoke_simplefin(&app.id, &customer.id, self.clock.now()).await
     }
 
@@ -117,6 +117,15 @@ impl Passbook {
             shared.accounts.push(SharedAccount { account, institution, posted, pending });
         }
         Ok(shared)
+    }
+
+    /// The app's customer; an unknown id (or another app's customer) is not found.
+    async fn granting_customer(&self, app: &App, customer_id: &CustomerId) -> Result<Customer> {
+        let missing = || Error::not_found(format!("No customer with id '{customer_id}' was found for this app"));
+        if !ids::is_object_id(customer_id.as_str()) {
+            return Err(missing());
+        }
+        self.store.customer(&app.id, customer_id.as_str()).await?.ok_or_else(missing)
     }
 
     async fn granted_accounts(&self, grant: &SimpleFinGrant) -> Result<Vec<Account>> {

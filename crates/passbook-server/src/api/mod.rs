@@ -242,7 +242,7 @@ fn passbook_api(upload_limit: usize) -> Vec<Operation> {
             .named("Passbook", "connectorNotification", "Where an upstream's webhooks arrive (Mono's, for the `mono` connector)")
             .describe("Set this URL as the webhook URL in the upstream's dashboard. The connector checks the notification (Mono's `mono-webhook-secret`, in constant time) and fetches again the accounts it names.")
             .public()
-            .json_body::<serde_json::Value>()
+            .json_body::<NotificationIn>()
             .returns::<Success<NotificationOut>>(200, "Taken."),
         Operation::get("/passbook/v1/events", events::list)
             .named("Passbook", "listEvents", "The app's webhook events, newest first")
