@@ -1,7 +1,6 @@
 //! The institution port: every bank or platform is reached through a [`Connector`].
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::Arc;
 
 use async_trait::async_trait;
 
@@ -300,6 +299,12 @@ pub trait Connector: Send + Sync {
         Err(NotificationRefused::Unsupported)
     }
 
+    /// Reads the upstream's institution list again (an aggregator's coverage changes): `true`
+    /// when [`Connector::institutions`] now answers differently. Most connectors' lists are fixed.
+    async fn refresh_institutions(&self) -> Result<bool, ConnectorError> {
+        Ok(false)
+    }
+
     /// Holdings and earnings, for investment platforms; `None` for institutions that have none.
     async fn investments(&self, _account: ConnectorAccount<'_>) -> Result<Option<Investments>, ConnectorError> {
         Ok(None)
@@ -335,84 +340,4 @@ pub struct Earning {
     pub date: Timestamp,
     pub asset_name: String,
     pub symbol: Option<String>,
-}
-
-/// Every institution Passbook can link, with the connector that serves it. Every institution
-/// also offers the file way in (upload a statement), and one more institution stands for any
-/// bank Passbook has no connector for: its accounts come only from statements.
-pub struct Institutions {
-    entries: Vec<(Institution, Option<Arc<dyn Connector>>)>,
-    by_id: HashMap<String, usize>,
-    connectors: Vec<Arc<dyn Connector>>,
-}
-
-/// The institution of statements from banks no connector serves.
-pub const OTHER_BANK_ID: &str = "5f2d08c0a0b0c0d0e0f00001";
-
-impl Institutions {
-    pub fn new(connectors: Vec<Arc<dyn Connector>>) -> Self {
-        let mut entries = Vec::new();
-        for connector in &connectors {
-            for mut institution in connector.institutions() {
-                if !institution.supports(AuthMethod::StatementUpload) {
-                    institution.auth_methods.push(crate::model::AuthMethodSpec::statement_upload());
-                }
-                entries.push((institution, Some(connector.clone())));
-            }
-        }
-        entries.sort_by_key(|(institution, _)| institution.name.to_lowercase());
-        entries.push((other_bank(), None));
-        let by_id = entries.iter().enumerate().map(|(i, (inst, _))| (inst.id.clone(), i)).collect();
-        Self { entries, by_id, connectors }
-    }
-
-    pub fn sandbox_logins(&self) -> Vec<SandboxLogin> {
-        self.connectors.iter().flat_map(|c| c.sandbox_logins()).collect()
-    }
-
-    pub fn all(&self) -> impl Iterator<Item = &Institution> {
-        self.entries.iter().map(|(i, _)| i)
-    }
-
-    pub fn get(&self, id: &str) -> Option<&Institution> {
-        self.by_id.get(id).map(|&i| &self.entries[i].0)
-    }
-
-    /// The institution and its connector; `None` also for institutions reached only by file.
-    pub fn connector(&self, id: &str) -> Option<(&Institution, &Arc<dyn Connector>)> {
-        let (institution, connector) = &self.entries[*self.by_id.get(id)?];
-        connector.as_ref().map(|c| (institution, c))
-    }
-
-    /// Every connector, in the order they were registered.
-    pub fn connectors(&self) -> &[Arc<dyn Connector>] {
-        &self.connectors
-    }
-
-    /// The connector with this [`Connector::name`].
-    pub fn named(&self, name: &str) -> Option<&Arc<dyn Connector>> {
-        self.connectors.iter().find(|c| c.name() == name)
-    }
-
-    /// Institutions whose name or bank code contains `query` (case-insensitive).
-    pub fn search<'a>(&'a self, query: &str) -> impl Iterator<Item = &'a Institution> {
-        let q = query.trim().to_lowercase();
-        self.all().filter(move |i| q.is_empty() || i.name.to_lowercase().contains(&q) || i.bank_code.contains(&q))
-    }
-}
-
-fn other_bank() -> Institution {
-    Institution {
-        id: OTHER_BANK_ID.into(),
-        name: "Another bank (upload a statement)".into(),
-        kind: crate::model::InstitutionKind::PersonalBanking,
-        bank_code: String::new(),
-        nip_code: String::new(),
-        country: "NG".into(),
-        primary_color: "#4A5568".into(),
-        icon: None,
-        identifier: "passbook.statement".into(),
-        status: crate::model::InstitutionStatus::Operational,
-        auth_methods: vec![crate::model::AuthMethodSpec::statement_upload()],
-    }
 }

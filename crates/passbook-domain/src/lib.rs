@@ -9,6 +9,7 @@ pub mod crypto;
 pub mod error;
 pub mod ids;
 pub mod income;
+pub mod institutions;
 pub mod integrity;
 pub mod linking;
 pub mod metrics;
@@ -25,8 +26,9 @@ pub mod webhook_payloads;
 pub mod webhook_signature;
 
 pub use clock::{Clock, SystemClock, Timestamp};
-pub use connector::{Connector, Institutions};
+pub use connector::Connector;
 pub use crypto::Vault;
 pub use error::{Error, Result};
+pub use institutions::{Institutions, Listing};
 pub use services::Passbook;
 pub use store::Store;

@@ -35,6 +35,29 @@ pub fn spawn(
     vec![tokio::spawn(runner.run(shutdown.clone())), tokio::spawn(dispatcher.run(shutdown))]
 }
 
+/// Reads the connectors' institution lists again every `every` (an upstream aggregator's
+/// coverage and banks' status change), until `shutdown`. Every process that serves the link page
+/// or the API runs it: each keeps its own list.
+pub fn refresh_institutions(
+    passbook: Passbook,
+    every: Duration,
+    mut shutdown: watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(every) => {
+                    let changed = passbook.institutions.refresh().await;
+                    if changed > 0 {
+                        tracing::info!(connectors = changed, "institution lists changed upstream");
+                    }
+                }
+                _ = shutdown.changed() => return,
+            }
+        }
+    })
+}
+
 /// A test hook: when `PASSBOOK_CRASH_AT` names this point, the process aborts here, as a
 /// `kill -9` at exactly that moment would. Read once; costs a comparison otherwise.
 pub(crate) fn crash_point(name: &str) {

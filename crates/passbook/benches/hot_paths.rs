@@ -252,7 +252,7 @@ async fn seed_account(passbook: &Passbook, app: &App, label: &str, count: usize)
         updated_at: now,
     };
     let institution = passbook.institutions.get(&stored.institution_id).unwrap();
-    let event = webhook_payloads::account_updated(&stored, institution, None, now);
+    let event = webhook_payloads::account_updated(&stored, &institution, None, now);
     passbook.store.save_fetch(&update, &changes, std::slice::from_ref(&event), None).await.unwrap();
     account.id
 }

@@ -134,7 +134,9 @@ impl Server {
 pub async fn start_workers(config: Config) -> anyhow::Result<Server> {
     let passbook = build(&config, config.public_url.clone().unwrap_or_default()).await?;
     let (shutdown, shutdown_rx) = watch::channel(false);
-    let tasks = passbook_workers::spawn(passbook.clone(), dispatcher_options(&config), config.job_lease, shutdown_rx);
+    let mut tasks =
+        passbook_workers::spawn(passbook.clone(), dispatcher_options(&config), config.job_lease, shutdown_rx.clone());
+    tasks.push(passbook_workers::refresh_institutions(passbook.clone(), config.institutions_refresh, shutdown_rx));
     let addr = SocketAddr::from(([0, 0, 0, 0], 0));
     Ok(Server {
         addr,
@@ -170,7 +172,11 @@ pub async fn start(config: Config, listener: TcpListener) -> anyhow::Result<Serv
         false => None,
     };
     let (shutdown, shutdown_rx) = watch::channel(false);
-    let mut tasks = Vec::new();
+    let mut tasks = vec![passbook_workers::refresh_institutions(
+        passbook.clone(),
+        config.institutions_refresh,
+        shutdown_rx.clone(),
+    )];
     if config.workers {
         let options = dispatcher_options(&config);
         tasks.extend(passbook_workers::spawn(passbook.clone(), options, config.job_lease, shutdown_rx.clone()));

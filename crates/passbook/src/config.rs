@@ -45,6 +45,8 @@ pub struct Config {
     pub mono: Option<MonoOptions>,
     /// Enable Banking (UK and EU banks by PSD2 consent), when set.
     pub enable_banking: Option<EnableBankingOptions>,
+    /// How often the connectors' institution lists are read again.
+    pub institutions_refresh: Duration,
     /// Connectors a program embedding Passbook adds to the configured ones (its own bank's,
     /// a test's).
     pub connectors: Vec<Arc<dyn passbook_domain::Connector>>,
@@ -91,6 +93,7 @@ impl Config {
             simplefin: None,
             mono: None,
             enable_banking: None,
+            institutions_refresh: Duration::from_secs(3600),
             connectors: Vec::new(),
             clock: Arc::new(SystemClock),
             db: DbOptions::default(),

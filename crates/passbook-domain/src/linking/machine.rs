@@ -2,7 +2,8 @@
 //! give the next state and the events to record. Nothing here waits on a database or a bank;
 //! the shell in `services::link_flow` loads, asks the bank when told to, and saves.
 use super::events::{InstitutionRef, LinkEvent, error_type, user_message};
-use crate::connector::{ConnectorError, Credentials, Institutions, LoginStep};
+use crate::connector::{ConnectorError, Credentials, LoginStep};
+use crate::institutions::Listing;
 use crate::model::*;
 use crate::statement_file::{ReadError, ReadReport};
 use crate::{Error, Result};
@@ -12,7 +13,7 @@ pub trait Catalogue {
     fn institution(&self, id: &str) -> Option<&Institution>;
 }
 
-impl Catalogue for Institutions {
+impl Catalogue for Listing {
     fn institution(&self, id: &str) -> Option<&Institution> {
         self.get(id)
     }

@@ -40,7 +40,7 @@ impl InstitutionStatus {
 }
 
 /// A bank or platform a user can link, as its connector describes it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Institution {
     pub id: String,
     pub name: String,
@@ -66,7 +66,7 @@ impl Institution {
 }
 
 /// One way to log in, with the form the institution asks for.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthMethodSpec {
     pub method: AuthMethod,
     pub title: String,

@@ -264,7 +264,6 @@ impl Passbook {
         let institution = self
             .institutions
             .get(&account.institution_id)
-            .cloned()
             .unwrap_or_else(|| unknown_institution(&account.institution_id));
         let mut events = Vec::new();
         let realtime_job = fetching.realtime_job();

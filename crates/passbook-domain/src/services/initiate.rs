@@ -333,7 +333,7 @@ impl Passbook {
         let token = ids::random_alnum(32);
         let context = LinkContext { consented: false, widget_origin, reauth_account_id: link.reauth_account.clone() };
         let choice = link.institution.as_ref().map(|(id, method)| (id.as_str(), *method));
-        let state = linking::start(self.institutions.as_ref(), choice);
+        let state = linking::start(self.institutions.now().as_ref(), choice);
         let mut session = LinkSession {
             id: hash_secret(&token),
             mode,

@@ -29,6 +29,7 @@ impl Passbook {
         let overrides = self.store.institution_overrides().await?;
         Ok(self
             .institutions
+            .now()
             .search(query.name.as_deref().unwrap_or_default())
             .filter(|i| bank_code.as_deref().is_none_or(|code| i.bank_code == code || i.nip_code == code))
             .filter(|i| method.is_none_or(|m| i.supports(m)))

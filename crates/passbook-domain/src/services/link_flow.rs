@@ -58,7 +58,8 @@ impl Passbook {
     /// `token` is the link's (for the bank to send the user back to, in open banking).
     pub(super) async fn advance(&self, token: &str, session: LinkSession, action: LinkAction) -> Result<Advanced> {
         let renewing = self.reauth_account(&session).await?;
-        let world = self.world(renewing.as_ref().map(|a| (a.account_number.as_str(), a.auth_method)));
+        let listing = self.institutions.now();
+        let world = self.world(&listing, renewing.as_ref().map(|a| (a.account_number.as_str(), a.auth_method)));
         let next = linking::decide(&session, &world, action)?;
         self.follow(token, session, &world, next).await
     }
@@ -68,7 +69,7 @@ impl Passbook {
         &self,
         token: &str,
         mut session: LinkSession,
-        world: &World<'_, crate::connector::Institutions>,
+        world: &World<'_, crate::Listing>,
         mut next: Next,
     ) -> Result<Advanced> {
         let mut events = Vec::new();
@@ -93,7 +94,7 @@ impl Passbook {
                 Next::FinishConsent(call, answer) => {
                     let finished = match (self.institutions.connector(&call.institution_id), &call.consent_id) {
                         (Some((institution, connector)), Some(consent)) => {
-                            connector.finish_consent(institution, consent, &answer).await
+                            connector.finish_consent(&institution, consent, &answer).await
                         }
                         _ => Err(ConnectorError::InstitutionUnavailable),
                     };
@@ -127,10 +128,11 @@ impl Passbook {
     /// re-authorised.
     pub(super) fn world<'a>(
         &'a self,
+        listing: &'a crate::Listing,
         renewing: Option<(&'a str, AuthMethod)>,
-    ) -> World<'a, crate::connector::Institutions> {
+    ) -> World<'a, crate::Listing> {
         World {
-            catalogue: &self.institutions,
+            catalogue: listing,
             max_attempts: self.settings.max_login_attempts,
             reauth_account_number: renewing.map(|(number, _)| number),
             reauth_by_bank: renewing.is_some_and(|(_, way)| way != AuthMethod::StatementUpload),
@@ -159,7 +161,7 @@ impl Passbook {
             customer_email: customer.map(|c| c.email).unwrap_or_default(),
             renewing,
         };
-        Ok(connector.start_consent(institution, request).await)
+        Ok(connector.start_consent(&institution, request).await)
     }
 
     /// The account a re-authorisation renews, whose number the login must hold (`None` once
@@ -184,9 +186,9 @@ impl Passbook {
             // An institution withdrawn while the link was open.
             None => Err(ConnectorError::InstitutionUnavailable),
             Some((institution, connector)) => match &call.request {
-                BankRequest::Login { method, credentials } => connector.login(institution, *method, credentials).await,
+                BankRequest::Login { method, credentials } => connector.login(&institution, *method, credentials).await,
                 BankRequest::Answer { connector_state, answer } => {
-                    connector.answer_challenge(institution, connector_state, answer).await
+                    connector.answer_challenge(&institution, connector_state, answer).await
                 }
             },
         };

@@ -96,7 +96,7 @@ impl Passbook {
             .state
             .institution_id()
             .and_then(|id| self.institutions.get(id))
-            .map(|i| super::console::with_override(i, &overrides));
+            .map(|i| super::console::with_override(&i, &overrides));
         Ok(LinkView {
             mode: session.mode,
             app_name,
@@ -125,6 +125,7 @@ impl Passbook {
             query: query.to_string(),
             institutions: self
                 .institutions
+                .now()
                 .search(query)
                 .map(|i| super::console::with_override(i, overrides))
                 .collect(),

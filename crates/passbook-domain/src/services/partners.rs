@@ -40,9 +40,10 @@ impl Passbook {
         let Some((institution, connector)) = self.institutions.connector(&account.institution_id) else {
             return Ok(session);
         };
-        match connector.renew(institution, ConnectorAccount::of(&account, true, self.clock.now())).await {
+        match connector.renew(&institution, ConnectorAccount::of(&account, true, self.clock.now())).await {
             Ok(Some(accounts)) => {
-                let world = self.world(Some((&account.account_number, account.auth_method)));
+                let listing = self.institutions.now();
+                let world = self.world(&listing, Some((&account.account_number, account.auth_method)));
                 let next = linking::renewed(&session, &world, accounts)?;
                 Ok(self.follow(token, session, &world, next).await?.session)
             }

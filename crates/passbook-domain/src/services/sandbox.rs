@@ -85,7 +85,6 @@ impl Passbook {
                 let institution = self
                     .institutions
                     .get(&account.institution_id)
-                    .cloned()
                     .ok_or_else(|| Error::Internal(format!("account {} names no known institution", account.id)))?;
                 let meta = sync.map(|sync_status| SyncMeta { sync_status, job_id: None, has_new_data: false });
                 webhook_payloads::account_updated(&account, &institution, meta.as_ref(), now)

@@ -40,7 +40,7 @@ impl Passbook {
     ) -> Result<std::result::Result<(Vec<StatementPreview>, ReadReport), ReadError>> {
         let fallback_currency = upload.currency.clone().or_else(|| {
             let institution = self.institutions.get(institution_id)?;
-            (institution.id != crate::connector::OTHER_BANK_ID).then(|| country_currency(&institution.country))?
+            (institution.id != crate::institutions::OTHER_BANK_ID).then(|| country_currency(&institution.country))?
         });
         let (reader, signer) = (self.statements.clone(), self.signer.clone());
         let keep = self.settings.keep_statement_files;
@@ -296,7 +296,7 @@ impl Passbook {
             Some(account) => super::InitiateLink::reauth(Some(account), req.reference.clone(), None)?,
             None => {
                 let institution =
-                    req.institution.clone().unwrap_or_else(|| crate::connector::OTHER_BANK_ID.to_string());
+                    req.institution.clone().unwrap_or_else(|| crate::institutions::OTHER_BANK_ID.to_string());
                 let known = self.institutions.get(&institution).ok_or_else(|| {
                     Error::invalid(
                         "institution",

@@ -151,10 +151,10 @@ impl Passbook {
         let opening =
             transactions.first().and_then(|t| t.balance.map(|b| b - signed(t))).or(account.balance).unwrap_or(0);
         let closing = transactions.last().and_then(|t| t.balance).or(account.balance).unwrap_or(opening);
-        let institution = self.institutions.get(&account.institution_id).map_or("Bank", |i| i.name.as_str());
+        let institution = self.institutions.get(&account.institution_id).map_or_else(|| "Bank".to_string(), |i| i.name);
         let from = Timestamp(now.0 - statement.months as i64 * MONTH_DAYS * DAY_MS);
         let pdf = render(&StatementDoc {
-            institution,
+            institution: &institution,
             holder: account.name.as_deref().unwrap_or("Account holder"),
             account_number: &account.account_number,
             currency: &account.currency,

@@ -8,7 +8,7 @@
 mod mapping;
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -48,12 +48,28 @@ pub struct MonoConnector {
     api: Client,
     webhook_secret: String,
     realtime_per_day: u32,
-    institutions: Vec<Institution>,
-    /// The upstream auth method to open each institution on.
-    methods: HashMap<String, String>,
+    /// Mono's institutions, and the upstream auth method to open each on (read again by
+    /// [`Connector::refresh_institutions`]).
+    listed: RwLock<Listed>,
     memory: Arc<dyn ConnectorMemory>,
     budget: Arc<dyn RequestBudget>,
     clock: Arc<dyn Clock>,
+}
+
+/// What Mono lists: its institutions as Passbook offers them, and the upstream auth method to
+/// open each on.
+struct Listed {
+    institutions: Vec<Institution>,
+    methods: HashMap<String, String>,
+}
+
+impl Listed {
+    async fn read(api: &Client) -> Result<Self, ConnectorError> {
+        let listed = api.institutions(&InstitutionsQuery::default()).await.map_err(upstream_error)?;
+        let methods =
+            listed.iter().filter_map(|i| i.auth_methods.first().map(|m| (i.id.clone(), m.kind.clone()))).collect();
+        Ok(Self { institutions: listed.iter().map(institution).collect(), methods })
+    }
 }
 
 fn linked_key(reference: &str) -> String {
@@ -78,20 +94,20 @@ impl MonoConnector {
     ) -> Result<Self, ConnectorError> {
         let http = passbook_egress::operator_client(concat!("Passbook/", env!("CARGO_PKG_VERSION")), options.timeout);
         let api = Client::with_http(http, &options.base_url, &options.secret_key);
-        let listed = api.institutions(&InstitutionsQuery::default()).await.map_err(upstream_error)?;
-        let methods =
-            listed.iter().filter_map(|i| i.auth_methods.first().map(|m| (i.id.clone(), m.kind.clone()))).collect();
-        let institutions = listed.iter().map(institution).collect();
+        let listed = RwLock::new(Listed::read(&api).await?);
         Ok(Self {
             api,
             webhook_secret: options.webhook_secret,
             realtime_per_day: options.realtime_per_day,
-            institutions,
-            methods,
+            listed,
             memory,
             budget,
             clock,
         })
+    }
+
+    fn listed(&self) -> std::sync::RwLockReadGuard<'_, Listed> {
+        self.listed.read().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Whether this fetch may be a billed real-time call: one per account per five minutes,
@@ -132,7 +148,14 @@ impl Connector for MonoConnector {
     }
 
     fn institutions(&self) -> Vec<Institution> {
-        self.institutions.clone()
+        self.listed().institutions.clone()
+    }
+
+    async fn refresh_institutions(&self) -> Result<bool, ConnectorError> {
+        let fresh = Listed::read(&self.api).await?;
+        let changed = fresh.institutions != self.listed().institutions;
+        *self.listed.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = fresh;
+        Ok(changed)
     }
 
     async fn login(&self, _: &Institution, _: AuthMethod, _: &Credentials) -> Result<LoginStep, ConnectorError> {
@@ -172,7 +195,7 @@ impl Connector for MonoConnector {
                 redirect_url: Some(back.to_string()),
                 institution: Some(InstitutionChoice {
                     id: Some(institution.id.clone()),
-                    auth_method: self.methods.get(&institution.id).cloned(),
+                    auth_method: self.listed().methods.get(&institution.id).cloned(),
                     account_number: None,
                 }),
                 ..Default::default()

@@ -22,7 +22,7 @@ pub async fn list(
 ) -> ApiResult<Json<Success<Vec<AccountListItem>, ListMeta>>> {
     let page = parse_list_page(query.page.as_deref())?;
     let found = state.passbook.list_accounts(&app, page.clone()).await?;
-    let institutions = &state.passbook.institutions;
+    let institutions = state.passbook.institutions.now();
     let data =
         found.items.iter().map(|(a, c)| wire::account_list_item(a, c, institutions.get(&a.institution_id))).collect();
     let meta =
@@ -42,7 +42,7 @@ pub async fn details(
     conditional::answer(&state, &app, &id, (&uri, &headers), job, async |account| {
         let source = state.passbook.account_source(&account).await?;
         let institution = state.passbook.institutions.get(&account.institution_id);
-        let data = wire::account_details(&account, institution, source.as_ref());
+        let data = wire::account_details(&account, institution.as_ref(), source.as_ref());
         Ok(Rendered::new("Request was succesfully completed", &data))
     })
     .await

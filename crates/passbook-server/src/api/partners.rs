@@ -57,14 +57,15 @@ pub async fn reauth_session(
 fn session_created(state: &AppState, created: &PartnerSession) -> Success<SessionAnswer> {
     let (token, session) = (&created.token, &created.session);
     let institution = session.state.institution_id().and_then(|id| state.passbook.institutions.get(id));
-    let spec =
-        institution.and_then(|i| session.state.auth_method().and_then(|m| i.auth_method(m)).or(i.auth_methods.first()));
+    let spec = institution
+        .as_ref()
+        .and_then(|i| session.state.auth_method().and_then(|m| i.auth_method(m)).or(i.auth_methods.first()));
     let created = SessionCreated {
         session: SessionOut {
             id: token.clone(),
             scope: "financial_data".into(),
             expires_at: session.expires_at.0,
-            institution: institution.map(|i| SessionInstitution {
+            institution: institution.as_ref().map(|i| SessionInstitution {
                 id: i.id.clone(),
                 name: i.name.clone(),
                 identifier: i.identifier.clone(),

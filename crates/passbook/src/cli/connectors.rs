@@ -6,6 +6,11 @@ use crate::Config;
 
 #[derive(Debug, Args)]
 pub struct ConnectorArgs {
+    /// How often the connectors' institution lists (Mono's, Enable Banking's) are read again, in
+    /// minutes.
+    #[arg(long, env = "PASSBOOK_INSTITUTIONS_REFRESH_MINS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..=10080))]
+    pub institutions_refresh_mins: u64,
     /// Offer SimpleFIN (banks in the US and Canada, through each user's SimpleFIN Bridge): users
     /// paste a setup token on the link page. Its addresses follow --allow-private-webhooks.
     #[arg(long, env = "PASSBOOK_SIMPLEFIN")]
@@ -49,6 +54,7 @@ pub struct ConnectorArgs {
 
 impl ConnectorArgs {
     pub(super) fn apply(&self, config: &mut Config) -> anyhow::Result<()> {
+        config.institutions_refresh = std::time::Duration::from_secs(self.institutions_refresh_mins * 60);
         config.simplefin = self.simplefin.then(|| passbook_institutions::SimpleFinOptions {
             daily_requests: self.simplefin_daily_requests,
             ..Default::default()

@@ -16,10 +16,13 @@ use crate::support::*;
 /// "Mono" (a sandbox Passbook whose app is the operator's Mono account) and the operator's
 /// Passbook in front of it, with "Mono"'s webhooks pointed at Passbook.
 pub(crate) async fn mono_and_passbook() -> (TestApp, TestApp) {
-    mono_on_clock(Arc::new(ManualClock::new(passbook_domain::SystemClock.now()))).await
+    mono_on_clock(Arc::new(ManualClock::new(passbook_domain::SystemClock.now())), |_| {}).await
 }
 
-async fn mono_on_clock(clock: Arc<ManualClock>) -> (TestApp, TestApp) {
+async fn mono_on_clock(
+    clock: Arc<ManualClock>,
+    adjust: impl FnOnce(&mut passbook::Config) + Send + 'static,
+) -> (TestApp, TestApp) {
     let mono = TestApp::spawn_with(move |c| c.clock = clock).await;
     let options = MonoOptions {
         base_url: mono.base.clone(),
@@ -28,7 +31,11 @@ async fn mono_on_clock(clock: Arc<ManualClock>) -> (TestApp, TestApp) {
         realtime_per_day: 10,
         timeout: Duration::from_secs(10),
     };
-    let passbook = TestApp::spawn_with(move |c| c.mono = Some(options)).await;
+    let passbook = TestApp::spawn_with(move |c| {
+        c.mono = Some(options);
+        adjust(c);
+    })
+    .await;
     let hook = format!("{}/passbook/v1/connectors/mono/notifications", passbook.base);
     let (status, body) =
         mono.send_json(reqwest::Method::PUT, "/passbook/v1/webhook", mono.key(), json!({"url": hook})).await;
@@ -130,7 +137,7 @@ async fn mono_notifications_are_checked() {
 #[tokio::test]
 async fn reauthorisation_at_mono_keeps_passbook_s_account_id() {
     let clock = Arc::new(ManualClock::new(passbook_domain::SystemClock.now()));
-    let (mono, passbook) = mono_on_clock(clock.clone()).await;
+    let (mono, passbook) = mono_on_clock(clock.clone(), |_| {}).await;
     let id = link_through_mono(&mono, &passbook, "via-mono-reauth", "user_reauth").await;
     assert_eq!(passbook.wait_for_data(&id).await.meta.data_status, "AVAILABLE");
 
@@ -168,4 +175,25 @@ async fn mono_down_keeps_the_data_and_says_so() {
     let now = passbook.api().account(&id).await.unwrap();
     assert_eq!(now.passbook.unwrap().freshness.last_failure.as_deref(), Some("bank_unavailable"));
     assert_eq!((now.meta.data_status.as_str(), now.account.balance), ("AVAILABLE", linked.account.balance));
+}
+
+/// Mono's list changes (here: its operator marks GTBank down); Passbook reads it again while it
+/// runs, and its link page and `/v3/institutions` say so.
+#[tokio::test]
+async fn mono_s_institution_list_is_read_again_while_passbook_runs() {
+    let clock = Arc::new(ManualClock::new(passbook_domain::SystemClock.now()));
+    let (mono, passbook) = mono_on_clock(clock, |c| c.institutions_refresh = Duration::from_millis(200)).await;
+    let status = || async {
+        let (_, listed) = passbook.get("/v3/institutions?name=GTBank").await;
+        listed["data"][0]["status"].as_str().unwrap().to_string()
+    };
+    assert_eq!(status().await, "operational");
+    let [owner, ..] = crate::console::team(&mono).await;
+    let marked = owner.post(&format!("/console/institutions/{GTBANK}/status"), &[("status", "down")]).await;
+    assert_eq!(marked.status, StatusCode::SEE_OTHER);
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while status().await != "down" {
+        assert!(std::time::Instant::now() < deadline, "Passbook never read Mono's list again");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

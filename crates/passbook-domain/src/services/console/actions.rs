@@ -169,7 +169,7 @@ impl Passbook {
         let transactions =
             self.transactions_of(&account, &TransactionFilter::default(), PageRequest::new(1, Some(10))).await?.items;
         let overrides = self.store.institution_overrides().await?;
-        let institution = self.institutions.get(&account.institution_id).map(|i| with_override(i, &overrides));
+        let institution = self.institutions.get(&account.institution_id).map(|i| with_override(&i, &overrides));
         let source = self.account_source(&account).await?;
         Ok(AccountPage { account, customer, app, institution, transactions, source })
     }
@@ -231,7 +231,7 @@ impl Passbook {
     /// Every institution with the status operators gave it.
     pub async fn institutions_now(&self) -> Result<Vec<Institution>> {
         let overrides = self.store.institution_overrides().await?;
-        Ok(self.institutions.all().map(|i| with_override(i, &overrides)).collect())
+        Ok(self.institutions.now().all().map(|i| with_override(i, &overrides)).collect())
     }
 
     pub async fn set_institution_status(&self, by: &Signed, id: &str, status: &str) -> Result<()> {

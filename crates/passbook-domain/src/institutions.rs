@@ -1,0 +1,135 @@
+//! Every institution Passbook can link, with the connector that serves it: a [`Listing`] read
+//! from the connectors, which [`Institutions::refresh`] reads again while Passbook runs (an
+//! upstream aggregator's coverage changes).
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use crate::connector::{Connector, SandboxLogin};
+use crate::model::{AuthMethod, Institution};
+
+/// The institution of statements from banks no connector serves.
+pub const OTHER_BANK_ID: &str = "5f2d08c0a0b0c0d0e0f00001";
+
+/// The institutions as the connectors listed them at one moment. Every institution also offers
+/// the file way in (upload a statement), and one more institution stands for any bank Passbook
+/// has no connector for: its accounts come only from statements.
+pub struct Listing {
+    entries: Vec<(Institution, Option<Arc<dyn Connector>>)>,
+    by_id: HashMap<String, usize>,
+}
+
+impl Listing {
+    fn of(connectors: &[Arc<dyn Connector>]) -> Self {
+        let mut entries = Vec::new();
+        for connector in connectors {
+            for mut institution in connector.institutions() {
+                if !institution.supports(AuthMethod::StatementUpload) {
+                    institution.auth_methods.push(crate::model::AuthMethodSpec::statement_upload());
+                }
+                entries.push((institution, Some(connector.clone())));
+            }
+        }
+        entries.sort_by_key(|(institution, _)| institution.name.to_lowercase());
+        entries.push((other_bank(), None));
+        let by_id = entries.iter().enumerate().map(|(i, (inst, _))| (inst.id.clone(), i)).collect();
+        Self { entries, by_id }
+    }
+
+    pub fn all(&self) -> impl Iterator<Item = &Institution> {
+        self.entries.iter().map(|(i, _)| i)
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Institution> {
+        self.by_id.get(id).map(|&i| &self.entries[i].0)
+    }
+
+    /// The institution and its connector; `None` also for institutions reached only by file.
+    pub fn connector(&self, id: &str) -> Option<(&Institution, &Arc<dyn Connector>)> {
+        let (institution, connector) = &self.entries[*self.by_id.get(id)?];
+        connector.as_ref().map(|c| (institution, c))
+    }
+
+    /// Institutions whose name or bank code contains `query` (case-insensitive).
+    pub fn search<'a>(&'a self, query: &str) -> impl Iterator<Item = &'a Institution> {
+        let q = query.trim().to_lowercase();
+        self.all().filter(move |i| q.is_empty() || i.name.to_lowercase().contains(&q) || i.bank_code.contains(&q))
+    }
+}
+
+/// The connectors, and the institutions they list now.
+pub struct Institutions {
+    listing: RwLock<Arc<Listing>>,
+    connectors: Vec<Arc<dyn Connector>>,
+}
+
+impl Institutions {
+    pub fn new(connectors: Vec<Arc<dyn Connector>>) -> Self {
+        Self { listing: RwLock::new(Arc::new(Listing::of(&connectors))), connectors }
+    }
+
+    /// The institutions as listed now; hold it for the length of one piece of work, so that a
+    /// refresh meanwhile does not change what that work sees.
+    pub fn now(&self) -> Arc<Listing> {
+        self.listing.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+    }
+
+    /// Asks every connector to read its upstream's list again; the new listing takes effect at
+    /// once for new work. How many connectors' lists changed (a failure leaves a connector's
+    /// list as it was, and is logged).
+    pub async fn refresh(&self) -> usize {
+        let mut changed = 0;
+        for connector in &self.connectors {
+            match connector.refresh_institutions().await {
+                Ok(true) => changed += 1,
+                Ok(false) => {}
+                Err(err) => {
+                    tracing::warn!(connector = connector.name(), error = %err, "the institution list was not refreshed")
+                }
+            }
+        }
+        if changed > 0 {
+            let listing = Arc::new(Listing::of(&self.connectors));
+            *self.listing.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = listing;
+        }
+        changed
+    }
+
+    pub fn get(&self, id: &str) -> Option<Institution> {
+        self.now().get(id).cloned()
+    }
+
+    /// The institution and its connector; `None` also for institutions reached only by file.
+    pub fn connector(&self, id: &str) -> Option<(Institution, Arc<dyn Connector>)> {
+        self.now().connector(id).map(|(institution, connector)| (institution.clone(), connector.clone()))
+    }
+
+    pub fn sandbox_logins(&self) -> Vec<SandboxLogin> {
+        self.connectors.iter().flat_map(|c| c.sandbox_logins()).collect()
+    }
+
+    /// Every connector, in the order they were registered.
+    pub fn connectors(&self) -> &[Arc<dyn Connector>] {
+        &self.connectors
+    }
+
+    /// The connector with this [`Connector::name`].
+    pub fn named(&self, name: &str) -> Option<&Arc<dyn Connector>> {
+        self.connectors.iter().find(|c| c.name() == name)
+    }
+}
+
+fn other_bank() -> Institution {
+    Institution {
+        id: OTHER_BANK_ID.into(),
+        name: "Another bank (upload a statement)".into(),
+        kind: crate::model::InstitutionKind::PersonalBanking,
+        bank_code: String::new(),
+        nip_code: String::new(),
+        country: "NG".into(),
+        primary_color: "#4A5568".into(),
+        icon: None,
+        identifier: "passbook.statement".into(),
+        status: crate::model::InstitutionStatus::Operational,
+        auth_methods: vec![crate::model::AuthMethodSpec::statement_upload()],
+    }
+}
