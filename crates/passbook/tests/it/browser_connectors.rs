@@ -1,6 +1,6 @@
 //! The live connectors' pages in headless Chromium, as a user sees them: pasting a SimpleFIN
-//! setup token, and linking through Mono's own page (a second Passbook playing Mono) and back
-//! (screenshots in `target/screenshots/<test>/`).
+//! setup token, linking through Mono's own page (a second Passbook playing Mono) and back, and
+//! approving at an Enable Banking bank (screenshots in `target/screenshots/<test>/`).
 use serde_json::json;
 
 use crate::browser::Browser;
@@ -65,5 +65,35 @@ async fn linking_through_mono_s_page_and_back() {
     let id = connected_ids(&passbook.receiver, 1).await.remove(0);
     assert_eq!(passbook.wait_for_data(&id).await.meta.data_status, "AVAILABLE");
     assert_eq!(mono.api().accounts(1).await.unwrap().data.len(), 1);
+    b.finish().await;
+}
+
+#[tokio::test]
+async fn approving_at_an_enable_banking_bank_and_back() {
+    let Some(mut b) = Browser::start("enable-banking-hosted").await else { return };
+    let key = crate::enable_banking_keys::APPLICATION_KEY;
+    let bank = crate::enable_banking_fake::FakeBank::start("app-1234", key, crate::enable_banking::accounts()).await;
+    let eb = crate::enable_banking::options(&bank, key);
+    let t = TestApp::spawn_with(move |c| c.enable_banking = Some(eb)).await;
+    let nordea = crate::enable_banking::nordea(&t).await;
+    let data = t.initiate("eb-browser", json!({"redirect_url": t.receiver.done_url()})).await;
+    b.goto(data["mono_url"].as_str().unwrap()).await;
+    b.click("#consent").await;
+    b.fill("#q", "Nordea").await;
+    b.click(&format!("button[value='{nordea}']")).await;
+    b.expect_heading("Connect Nordea with open banking").await;
+    b.shot("passbook-consent").await;
+    b.click("form[action$='/consent-start'] button[type=submit]").await;
+    // The bank's own page, then back to Passbook's one registered redirect URI.
+    b.expect_heading("Nordea").await;
+    b.shot("bank").await;
+    b.click("#approve").await;
+    b.expect_heading("Choose the accounts to link").await;
+    b.click("form[action$='/accounts'] button[type=submit]").await;
+    b.expect_heading("2 accounts linked").await;
+    b.shot("linked").await;
+    for id in connected_ids(&t.receiver, 2).await {
+        assert_eq!(t.wait_for_data(&id).await.meta.data_status, "AVAILABLE");
+    }
     b.finish().await;
 }

@@ -22,7 +22,7 @@ fn days_ago(n: i64) -> String {
 
 /// A current account with an IBAN and five transactions (three pages; one without the bank's
 /// reference, one pending), and a savings account the bank names only by its hash.
-fn accounts() -> Vec<Value> {
+pub(crate) fn accounts() -> Vec<Value> {
     vec![
         json!({
             "iban": "FI2112345600000785", "identification_hash": "hash-current", "name": "Käyttötili",
@@ -42,7 +42,7 @@ fn accounts() -> Vec<Value> {
     ]
 }
 
-fn options(bank: &FakeBank, key: &str) -> EnableBankingOptions {
+pub(crate) fn options(bank: &FakeBank, key: &str) -> EnableBankingOptions {
     EnableBankingOptions {
         base_url: bank.url.clone(),
         application_id: "app-1234".into(),
@@ -53,7 +53,7 @@ fn options(bank: &FakeBank, key: &str) -> EnableBankingOptions {
     }
 }
 
-async fn nordea(t: &TestApp) -> String {
+pub(crate) async fn nordea(t: &TestApp) -> String {
     let (_, listed) = t.get("/v3/institutions?name=Nordea").await;
     assert_eq!(listed["data"][0]["country"], "fi", "{listed}");
     listed["data"][0]["id"].as_str().unwrap().to_string()

@@ -142,7 +142,7 @@ async fn auth(State(bank): State<FakeBank>, headers: HeaderMap, Json(body): Json
         .into_response()
 }
 
-/// The bank's own page: here the test says `decision=approve` or `deny` in the query.
+/// The bank's own page: Approve or Deny (`decision`), then back to the redirect URL.
 async fn bank_page(State(bank): State<FakeBank>, Query(q): Query<HashMap<String, String>>) -> Response {
     let mut state = bank.state.lock().unwrap();
     let Some((link_state, redirect, _)) =
@@ -150,6 +150,16 @@ async fn bank_page(State(bank): State<FakeBank>, Query(q): Query<HashMap<String,
     else {
         return StatusCode::NOT_FOUND.into_response();
     };
+    if !q.contains_key("decision") {
+        let id = &q["authorization_id"];
+        return axum::response::Html(format!(
+            "<!doctype html><title>Nordea</title><h1>Nordea</h1><p>Share your accounts?</p>\
+             <form method=get action=/bank/authorize><input type=hidden name=authorization_id value={id}>\
+             <button id=approve name=decision value=approve>Approve</button>\
+             <button id=deny name=decision value=deny>Deny</button></form>"
+        ))
+        .into_response();
+    }
     let mut back = url::Url::parse(&redirect).unwrap();
     if q.get("decision").map(String::as_str) == Some("approve") {
         let code = passbook_domain::ids::random_alnum(20);
