@@ -211,6 +211,10 @@ pub enum NotificationRefused {
     Malformed(String),
     #[error("this connector takes no notifications")]
     Unsupported,
+    /// Passbook could not keep what the notification said (its database is away): the upstream
+    /// should send it again.
+    #[error("the notification could not be kept now: {0}")]
+    Unavailable(String),
 }
 
 /// What a connector keeps between calls, where every replica sees it (an upstream's account

@@ -65,6 +65,22 @@ fn builder(user_agent: &str, timeout: Duration) -> reqwest::ClientBuilder {
     reqwest::Client::builder().timeout(timeout).redirect(reqwest::redirect::Policy::none()).user_agent(user_agent)
 }
 
+/// The answer's body, up to `limit` bytes; `None` when it is larger (the rest is never read),
+/// so an address a user named cannot make Passbook hold an unbounded answer.
+pub async fn body_within(mut response: reqwest::Response, limit: usize) -> Result<Option<Vec<u8>>, reqwest::Error> {
+    if response.content_length().is_some_and(|length| length > limit as u64) {
+        return Ok(None);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > limit {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(body))
+}
+
 /// The guard's refusal, where one caused a request's failure.
 pub fn refusal(err: &reqwest::Error) -> Option<&Refused> {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);

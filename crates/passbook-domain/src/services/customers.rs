@@ -33,12 +33,18 @@ impl Passbook {
         Ok(customer)
     }
 
+    /// The app's customer; Mono's 400 for an id it does not know.
     pub async fn customer(&self, app: &App, id: &CustomerId) -> Result<Customer> {
         let invalid = || Error::invalid("id", "Invalid Customer Id, could not fetch customer");
+        self.find_customer(app, id).await?.ok_or_else(invalid)
+    }
+
+    /// The app's customer, if `id` names one (another app's customer is none).
+    pub(crate) async fn find_customer(&self, app: &App, id: &CustomerId) -> Result<Option<Customer>> {
         if !ids::is_object_id(id.as_str()) {
-            return Err(invalid());
+            return Ok(None);
         }
-        self.store.customer(&app.id, id.as_str()).await?.ok_or_else(invalid)
+        self.store.customer(&app.id, id.as_str()).await
     }
 
     pub async fn list_customers(&self, app: &App, page: PageRequest) -> Result<Page<Customer>> {

@@ -95,6 +95,7 @@ impl Passbook {
     pub async fn simplefin_accounts(&self, id: &str, password: &str, query: &SimpleFinQuery) -> Result<SharedAccounts> {
         let grant = self.store.simplefin_grant(id, &hash_secret(password)).await?.ok_or_else(refused)?;
         let mut shared = SharedAccounts::default();
+        let listing = self.institutions.now();
         for account in self.granted_accounts(&grant).await? {
             if !query.accounts.is_empty() && !query.accounts.contains(&account.id) {
                 continue;
@@ -112,8 +113,7 @@ impl Passbook {
                 true => Default::default(),
                 false => self.shared_transactions(&account, query).await?,
             };
-            let institution =
-                self.institutions.get(&account.institution_id).map(|i| i.name.clone()).unwrap_or_default();
+            let institution = listing.get(&account.institution_id).map(|i| i.name.clone()).unwrap_or_default();
             shared.accounts.push(SharedAccount { account, institution, posted, pending });
         }
         Ok(shared)
@@ -122,10 +122,7 @@ impl Passbook {
     /// The app's customer; an unknown id (or another app's customer) is not found.
     async fn granting_customer(&self, app: &App, customer_id: &CustomerId) -> Result<Customer> {
         let missing = || Error::not_found(format!("No customer with id '{customer_id}' was found for this app"));
-        if !ids::is_object_id(customer_id.as_str()) {
-            return Err(missing());
-        }
-        self.store.customer(&app.id, customer_id.as_str()).await?.ok_or_else(missing)
+        self.find_customer(app, customer_id).await?.ok_or_else(missing)
     }
 
     async fn granted_accounts(&self, grant: &SimpleFinGrant) -> Result<Vec<Account>> {

@@ -16,6 +16,7 @@ impl Passbook {
             NotificationRefused::Unauthenticated => Error::Unauthorized(refused.to_string()),
             NotificationRefused::Malformed(_) => Error::invalid("body", refused.to_string()),
             NotificationRefused::Unsupported => Error::not_found(refused.to_string()),
+            NotificationRefused::Unavailable(_) => Error::Unavailable(refused.to_string()),
         })?;
         let mut queued = 0;
         for UpstreamNotice::Refresh { account_id } in notices {

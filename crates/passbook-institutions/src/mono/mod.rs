@@ -219,22 +219,24 @@ impl Connector for MonoConnector {
             let reason = answer.get("reason").unwrap_or("not finished");
             return Err(ConnectorError::Refused(format!("The link at Mono did not finish ({reason}). Try again.")));
         }
-        let upstream = match consent_id.split_once(':') {
-            Some(("reauth", upstream)) => {
-                self.memory.forget(&reauth_key(upstream)).await?;
-                upstream.to_string()
-            }
-            Some(("link", reference)) => self.announced(reference).await?,
+        let (upstream, used) = match consent_id.split_once(':') {
+            Some(("reauth", upstream)) => (upstream.to_string(), reauth_key(upstream)),
+            Some(("link", reference)) => (self.announced(reference).await?, linked_key(reference)),
             _ => return Err(ConnectorError::Internal(format!("not a Mono consent: {consent_id}"))),
         };
         let details = self.api.account(&upstream).await.map_err(account_error)?;
+        // Read: the announcement (or the re-authorisation flag) has served.
+        self.memory.forget(&used).await?;
         Ok(vec![discovered(&upstream, &details)])
     }
 
     async fn fetch(&self, account: ConnectorAccount<'_>) -> Result<FetchedData, ConnectorError> {
         let upstream = account.connector_ref;
-        // Mono's webhooks name its own account ids: this is how they find the Passbook account.
-        self.memory.remember(&account_key(upstream), account.account_id).await?;
+        // Mono's webhooks name its own account ids: this is how they find the Passbook account
+        // (kept at the first fetch after each link).
+        if !account.refresh {
+            self.memory.remember(&account_key(upstream), account.account_id).await?;
+        }
         if self.memory.recall(&reauth_key(upstream)).await?.is_some() {
             return Err(ConnectorError::ReauthorisationRequired);
         }
@@ -275,14 +277,12 @@ impl Connector for MonoConnector {
             serde_json::from_slice(body).map_err(|e| NotificationRefused::Malformed(e.to_string()))?;
         let event = value["event"].as_str().ok_or_else(|| NotificationRefused::Malformed("no `event`".into()))?;
         let data = &value["data"];
-        let remembered = |result: Result<(), ConnectorError>| {
-            result.map_err(|e| NotificationRefused::Malformed(format!("could not be kept: {e}")))
-        };
+        let kept = |err: ConnectorError| NotificationRefused::Unavailable(err.to_string());
         if event == "mono.events.account_connected" {
             let (Some(upstream), Some(reference)) = (data["id"].as_str(), data["meta"]["ref"].as_str()) else {
                 return Err(NotificationRefused::Malformed("account_connected without `id` and `meta.ref`".into()));
             };
-            remembered(self.memory.remember(&linked_key(reference), upstream).await)?;
+            self.memory.remember(&linked_key(reference), upstream).await.map_err(kept)?;
             return Ok(Vec::new());
         }
         let Some(upstream) = data["account"]["_id"].as_str().or(data["account"]["id"].as_str()) else {
@@ -290,9 +290,9 @@ impl Connector for MonoConnector {
         };
         match (event, data["meta"]["sync_status"].as_str()) {
             (_, Some("REAUTHORISATION_REQUIRED")) => {
-                remembered(self.memory.remember(&reauth_key(upstream), "1").await)?;
+                self.memory.remember(&reauth_key(upstream), "1").await.map_err(kept)?
             }
-            ("mono.events.account_reauthorized", _) => remembered(self.memory.forget(&reauth_key(upstream)).await)?,
+            ("mono.events.account_reauthorized", _) => self.memory.forget(&reauth_key(upstream)).await.map_err(kept)?,
             ("mono.events.account_updated", _) => {}
             _ => return Ok(Vec::new()),
         }

@@ -32,11 +32,13 @@ pub struct SimpleFinOptions {
     /// How far back a refresh looks; the first fetch looks back [`MAX_WINDOW_DAYS`].
     pub refresh_days: i64,
     pub timeout: Duration,
+    /// The largest answer read from a bridge (the URLs come from the user's token).
+    pub max_answer_bytes: usize,
 }
 
 impl Default for SimpleFinOptions {
     fn default() -> Self {
-        Self { daily_requests: 24, refresh_days: 30, timeout: Duration::from_secs(30) }
+        Self { daily_requests: 24, refresh_days: 30, timeout: Duration::from_secs(30), max_answer_bytes: 32 << 20 }
     }
 }
 
@@ -100,11 +102,19 @@ impl SimpleFinConnector {
             }
             status => return Err(upstream_status(status)),
         }
-        let body = response.text().await.map_err(unreachable)?;
-        let access = Access::parse(&body)
+        let body = self.body(response).await?;
+        let access = Access::parse(&String::from_utf8_lossy(&body))
             .ok_or_else(|| ConnectorError::Internal("the bridge answered the claim without an access URL".into()))?;
         self.reachable(&access.base)?;
         Ok(access)
+    }
+
+    /// An answer's body, within `max_answer_bytes`.
+    async fn body(&self, response: reqwest::Response) -> Result<Vec<u8>, ConnectorError> {
+        let limit = self.options.max_answer_bytes;
+        passbook_egress::body_within(response, limit).await.map_err(unreachable)?.ok_or_else(|| {
+            ConnectorError::Internal(format!("the bridge's answer is larger than the {limit} bytes Passbook reads"))
+        })
     }
 
     /// One `GET /accounts`, counted against the access URL's daily allowance.
@@ -133,7 +143,7 @@ impl SimpleFinConnector {
             403 => return Err(ConnectorError::ReauthorisationRequired),
             status => return Err(upstream_status(status)),
         }
-        let body = response.bytes().await.map_err(unreachable)?;
+        let body = self.body(response).await?;
         serde_json::from_slice(&body).map_err(|err| {
             ConnectorError::Internal(format!("the bridge's answer is not a SimpleFIN account set: {err}"))
         })

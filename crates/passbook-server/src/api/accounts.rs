@@ -41,8 +41,8 @@ pub async fn details(
     let job = realtime(&state, &app, &id, &headers, true).await?;
     conditional::answer(&state, &app, &id, (&uri, &headers), job, async |account| {
         let source = state.passbook.account_source(&account).await?;
-        let institution = state.passbook.institutions.get(&account.institution_id);
-        let data = wire::account_details(&account, institution.as_ref(), source.as_ref());
+        let listing = state.passbook.institutions.now();
+        let data = wire::account_details(&account, listing.get(&account.institution_id), source.as_ref());
         Ok(Rendered::new("Request was succesfully completed", &data))
     })
     .await

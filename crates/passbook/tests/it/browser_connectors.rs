@@ -10,6 +10,29 @@ use crate::support::*;
 
 const SIMPLEFIN: &str = passbook_institutions::simplefin::SIMPLEFIN_ID;
 
+/// Opens a new hosted link of `t` and chooses `institution` (found by `search` when given).
+async fn choose(b: &mut Browser, t: &TestApp, reference: &str, search: Option<&str>, institution: &str) {
+    let data = t.initiate(reference, json!({"redirect_url": t.receiver.done_url()})).await;
+    b.goto(data["mono_url"].as_str().unwrap()).await;
+    b.click("#consent").await;
+    if let Some(search) = search {
+        b.fill("#q", search).await;
+    }
+    b.click(&format!("button[value='{institution}']")).await;
+}
+
+/// On the account selection: links every account offered (`count`), and each fetches.
+async fn link_every_account(b: &mut Browser, t: &TestApp, count: usize) {
+    b.expect_heading("Choose the accounts to link").await;
+    b.shot("accounts").await;
+    b.click("form[action$='/accounts'] button[type=submit]").await;
+    b.expect_heading(&format!("{count} accounts linked")).await;
+    b.shot("linked").await;
+    for id in connected_ids(&t.receiver, count).await {
+        assert_eq!(t.wait_for_data(&id).await.meta.data_status, "AVAILABLE");
+    }
+}
+
 #[tokio::test]
 async fn a_simplefin_setup_token_pasted_in_the_hosted_page() {
     let Some(mut b) = Browser::start("simplefin-hosted").await else { return };
@@ -20,23 +43,12 @@ async fn a_simplefin_setup_token_pasted_in_the_hosted_page() {
         account("ACT-2", "Savings", "900.00", vec![]),
     ])
     .await;
-    let data = t.initiate("sfin-browser", json!({"redirect_url": t.receiver.done_url()})).await;
-    b.goto(data["mono_url"].as_str().unwrap()).await;
-    b.click("#consent").await;
-    b.fill("#q", "simplefin").await;
-    b.click(&format!("button[value='{SIMPLEFIN}']")).await;
+    choose(&mut b, &t, "sfin-browser", Some("simplefin"), SIMPLEFIN).await;
     b.expect_heading("Connect with a SimpleFIN setup token").await;
     b.fill("#f-setup_token", &bridge.setup_token()).await;
     b.shot("token").await;
     b.click("form[action$='/login'] button[type=submit]").await;
-    b.expect_heading("Choose the accounts to link").await;
-    b.shot("accounts").await;
-    b.click("form[action$='/accounts'] button[type=submit]").await;
-    b.expect_heading("2 accounts linked").await;
-    b.shot("linked").await;
-    for id in connected_ids(&t.receiver, 2).await {
-        assert_eq!(t.wait_for_data(&id).await.meta.data_status, "AVAILABLE");
-    }
+    link_every_account(&mut b, &t, 2).await;
     b.finish().await;
 }
 
@@ -44,10 +56,7 @@ async fn a_simplefin_setup_token_pasted_in_the_hosted_page() {
 async fn linking_through_mono_s_page_and_back() {
     let Some(mut b) = Browser::start("mono-hosted").await else { return };
     let (mono, passbook) = crate::mono_upstream::mono_and_passbook().await;
-    let data = passbook.initiate("mono-browser", json!({"redirect_url": passbook.receiver.done_url()})).await;
-    b.goto(data["mono_url"].as_str().unwrap()).await;
-    b.click("#consent").await;
-    b.click(&format!("button[value='{GTBANK}']")).await;
+    choose(&mut b, &passbook, "mono-browser", None, GTBANK).await;
     b.expect_heading("Connect GTBank with open banking").await;
     b.shot("passbook-consent").await;
     b.click("form[action$='/consent-start'] button[type=submit]").await;
@@ -76,11 +85,7 @@ async fn approving_at_an_enable_banking_bank_and_back() {
     let eb = crate::enable_banking::options(&bank, key);
     let t = TestApp::spawn_with(move |c| c.enable_banking = Some(eb)).await;
     let nordea = crate::enable_banking::nordea(&t).await;
-    let data = t.initiate("eb-browser", json!({"redirect_url": t.receiver.done_url()})).await;
-    b.goto(data["mono_url"].as_str().unwrap()).await;
-    b.click("#consent").await;
-    b.fill("#q", "Nordea").await;
-    b.click(&format!("button[value='{nordea}']")).await;
+    choose(&mut b, &t, "eb-browser", Some("Nordea"), &nordea).await;
     b.expect_heading("Connect Nordea with open banking").await;
     b.shot("passbook-consent").await;
     b.click("form[action$='/consent-start'] button[type=submit]").await;
@@ -88,12 +93,6 @@ async fn approving_at_an_enable_banking_bank_and_back() {
     b.expect_heading("Nordea").await;
     b.shot("bank").await;
     b.click("#approve").await;
-    b.expect_heading("Choose the accounts to link").await;
-    b.click("form[action$='/accounts'] button[type=submit]").await;
-    b.expect_heading("2 accounts linked").await;
-    b.shot("linked").await;
-    for id in connected_ids(&t.receiver, 2).await {
-        assert_eq!(t.wait_for_data(&id).await.meta.data_status, "AVAILABLE");
-    }
+    link_every_account(&mut b, &t, 2).await;
     b.finish().await;
 }

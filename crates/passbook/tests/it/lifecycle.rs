@@ -82,17 +82,6 @@ async fn with_clock() -> (TestApp, Arc<ManualClock>) {
     (TestApp::spawn_with(move |c| c.clock = shared).await, clock)
 }
 
-/// A GET with `x-realtime: true`.
-async fn realtime_get(t: &TestApp, path: &str) -> reqwest::Response {
-    t.http
-        .get(format!("{}{path}", t.base))
-        .header("mono-sec-key", t.key())
-        .header("x-realtime", "true")
-        .send()
-        .await
-        .unwrap()
-}
-
 /// The account's freshness, which Passbook adds to its details.
 async fn freshness(t: &TestApp, id: &str) -> passbook_client::types::accounts::FreshnessOut {
     t.api().account(id).await.unwrap().passbook.expect("Passbook's additions").freshness

@@ -295,6 +295,31 @@ async fn bridge_failures_keep_the_stored_data_and_say_why() {
     fails_with("reauthorisation_required").await;
 }
 
+/// A bridge (a URL from the user's token) answering more than Passbook reads: the fetch fails
+/// by name, and the stored data stays.
+#[tokio::test]
+async fn an_answer_larger_than_passbook_reads_is_refused() {
+    let small = SimpleFinOptions { max_answer_bytes: 64 * 1024, ..Default::default() };
+    let (t, clock) = with_simplefin(move |c| c.simplefin = Some(small)).await;
+    let now = now_secs();
+    let bridge = Bridge::start(two_accounts(now, false)).await;
+    let page = token_step(&t, "sfin-large", json!({})).await;
+    paste(&page, &bridge.setup_token()).await;
+    let choices = page.account_choices().await;
+    page.post("accounts", &[("account", choices[0].as_str())]).await;
+    let id = connected_ids(&t.receiver, 1).await.remove(0);
+    let linked = t.wait_for_data(&id).await;
+
+    let huge = "X".repeat(100 * 1024);
+    let rows = vec![transaction("TRN-huge", now, 2, "-1.00", &huge, false)];
+    bridge.set_accounts(vec![account("ACT-checking", "Everyday Checking", "1520.75", rows)]);
+    clock.advance(6 * 60_000);
+    assert_eq!(realtime_refresh(&t, &id).await, "failed");
+    assert_eq!(freshness(&t, &id).await.last_failure.as_deref(), Some("fetch_failed"));
+    let details = t.api().account(&id).await.unwrap();
+    assert_eq!((details.meta.data_status, details.account.balance), ("AVAILABLE".to_string(), linked.account.balance));
+}
+
 /// The allowance is one row in the database: two stores on it (two replicas) taking requests
 /// in parallel are granted exactly the allowance between them.
 #[tokio::test]

@@ -356,16 +356,20 @@ impl TestApp {
     }
 }
 
-/// A GET of the balance with `x-realtime: true`: a refresh now; answers the job's status.
-pub async fn realtime_refresh(t: &TestApp, id: &str) -> String {
-    let res = t
-        .http
-        .get(format!("{}/v2/accounts/{id}/balance", t.base))
+/// A GET with `x-realtime: true`.
+pub async fn realtime_get(t: &TestApp, path: &str) -> reqwest::Response {
+    t.http
+        .get(format!("{}{path}", t.base))
         .header("mono-sec-key", t.key())
         .header("x-realtime", "true")
         .send()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// A GET of the balance with `x-realtime: true`: a refresh now; answers the job's status.
+pub async fn realtime_refresh(t: &TestApp, id: &str) -> String {
+    let res = realtime_get(t, &format!("/v2/accounts/{id}/balance")).await;
     res.headers().get("x-job-status").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
 }
 

@@ -25,12 +25,13 @@ impl Passbook {
     /// each.
     pub async fn connector_health(&self, institutions: &[InstitutionHealth]) -> Result<Vec<ConnectorHealth>> {
         let today = Timestamp(self.clock.now().0.div_euclid(DAY_MS) * DAY_MS);
+        let listing = self.institutions.now();
         let mut all = Vec::new();
         for connector in self.institutions.connectors() {
             let name = connector.name().to_string();
             let served: Vec<&InstitutionHealth> = institutions
                 .iter()
-                .filter(|h| self.institutions.connector(&h.institution.id).is_some_and(|(_, c)| c.name() == name))
+                .filter(|h| listing.connector(&h.institution.id).is_some_and(|(_, c)| c.name() == name))
                 .collect();
             all.push(ConnectorHealth {
                 institutions: served.len(),
