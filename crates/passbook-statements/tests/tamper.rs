@@ -10,7 +10,7 @@ use lopdf::{Document, Object, Stream, dictionary};
 use passbook_domain::Timestamp;
 use passbook_domain::integrity::{Integrity, Verdict};
 use passbook_domain::model::{Transaction, TxKind};
-use passbook_domain::statement_file::StatementReader;
+use passbook_domain::statement_file::{ReconciliationStatus, StatementReader};
 use passbook_domain::statement_pdf::{StatementDoc, render};
 use passbook_domain::statement_signature::{Manifest, Signer};
 use passbook_statements::FileReader;
@@ -373,7 +373,7 @@ fn edited_statements_are_flagged_and_genuine_ones_are_not() {
         ("re-saved by a PDF library", resave),
         ("white box and new figure", white_box),
         ("same-length byte edit", byte_edit),
-        ("remade with a row deleted, balances fixed", remade),
+        ("remade by the bank's own software, a row deleted, balances fixed", remade),
     ];
     println!("| files | genuine flagged | {} |", methods.map(|m| m.0).join(" | "));
     println!("|---|---|{}", "---|".repeat(methods.len()));
@@ -406,8 +406,10 @@ fn edited_statements_are_flagged_and_genuine_ones_are_not() {
         100.0 * flagged as f64 / edited as f64
     );
     assert_eq!(alarms, 0, "no genuine statement is flagged");
-    // What this version reaches (see the table): the floor a change must not go below.
-    assert!(flagged * 100 >= edited * 60, "{flagged}/{edited} edited files flagged");
+    // What this version reaches (see the table): the floor a change must not go below. The misses
+    // are the remakes with the bank's own software, which are byte for byte what it writes: only
+    // an earlier upload of the same account tells them (`disagrees_with_earlier_upload`).
+    assert!(flagged * 100 >= edited * 80, "{flagged}/{edited} edited files flagged");
 }
 
 /// The parts of an XLSX, with some replaced or added.
@@ -460,17 +462,22 @@ fn raised_sheet(xlsx: &[u8], formula: bool) -> String {
     format!("{}{cell}{}", &sheet[..start - 3], &sheet[end..])
 }
 
-#[test]
-fn edited_spreadsheets_show_their_saves_and_csv_shows_nothing() {
+/// The Nigerian layouts as a bank's system exports them to XLSX.
+fn genuine_xlsx() -> Vec<Vec<u8>> {
     let exported = "2025-04-01T08:00:00Z";
-    let genuine: Vec<Vec<u8>> = layouts()
+    layouts()
         .iter()
         .enumerate()
         .map(|(i, layout)| {
             let (opening, truth) = transactions(7000 + i as u64, 30);
             repackage(&xlsx(&table(layout, opening, &truth)), &[("docProps/core.xml", core(None, exported))])
         })
-        .collect();
+        .collect()
+}
+
+#[test]
+fn edited_spreadsheets_show_their_saves_and_csv_shows_nothing() {
+    let genuine = genuine_xlsx();
     let csvs: Vec<Vec<u8>> = layouts()
         .iter()
         .enumerate()
@@ -516,4 +523,90 @@ fn edited_spreadsheets_show_their_saves_and_csv_shows_nothing() {
     println!("| CSV, Nigerian layouts ({n}) | {}/{n} | — | {}/{n} | — |", flagged(&csvs), flagged(&csv_edits));
     assert_eq!((flagged(&genuine), flagged(&csvs)), (0, 0), "no genuine file is flagged");
     assert_eq!((flagged(&saved_in_app), flagged(&formula)), (n, n), "a save in an application, a formula");
+}
+
+/// `TAMPER_DIR=<dir> cargo test -p passbook-statements --test tamper -- --ignored write_genuine`
+/// writes the genuine PDFs (unlocked) and spreadsheets to `<dir>/genuine` for editing with other
+/// tools.
+#[test]
+#[ignore]
+fn write_genuine() {
+    let dir = std::path::PathBuf::from(std::env::var("TAMPER_DIR").expect("TAMPER_DIR")).join("genuine");
+    std::fs::create_dir_all(&dir).unwrap();
+    for (i, g) in nigerian_pdfs().iter().enumerate().filter(|(_, g)| g.password.is_none()) {
+        std::fs::write(dir.join(format!("nigerian-{i:02}.pdf")), &g.bytes).unwrap();
+    }
+    for (i, g) in passbook_pdfs().iter().enumerate() {
+        std::fs::write(dir.join(format!("passbook-{i:02}.pdf")), &g.bytes).unwrap();
+    }
+    for (i, bytes) in genuine_xlsx().iter().enumerate() {
+        std::fs::write(dir.join(format!("nigerian-{i:02}.xlsx")), bytes).unwrap();
+    }
+}
+
+/// `TAMPER_DIR=<dir> cargo test -p passbook-statements --test tamper -- --ignored judge_edits_made_elsewhere
+/// --nocapture` judges every file in `<dir>/<method>/` (`scripts/tamper-real-tools.sh` makes them
+/// with pikepdf, pypdf, reportlab and openpyxl) and prints a row per method and kind of file;
+/// `genuine` is the false alarms. `VERBOSE=1` prints each file's verdict and signals.
+#[test]
+#[ignore]
+fn judge_edits_made_elsewhere() {
+    let root = std::path::PathBuf::from(std::env::var("TAMPER_DIR").expect("TAMPER_DIR"));
+    let mut methods: Vec<_> =
+        std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_dir()).collect();
+    methods.sort();
+    println!("| method | files | reconciliation balanced | flagged |\n|---|---|---|---|");
+    let mut failures = Vec::new();
+    for dir in methods {
+        let mut counts: std::collections::BTreeMap<String, (usize, usize, usize)> = Default::default();
+        let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+        files.sort();
+        for file in files {
+            let name = file.file_name().unwrap().to_string_lossy().into_owned();
+            let bytes = std::fs::read(&file).unwrap();
+            // Files locked by the tools carry the corpus's password, as banks text theirs.
+            let read = |password| FileReader::default().read(&bytes, Some(&name), password);
+            let (evidence, balanced) = match read(None).or_else(|_| read(Some("20250131"))) {
+                Ok(file) if !file.accounts.iter().all(|a| a.rows.is_empty()) => {
+                    let balanced = file.accounts.iter().all(|a| a.reconcile().status == ReconciliationStatus::Balanced);
+                    if !balanced && std::env::var("VERBOSE").is_ok() {
+                        for a in &file.accounts {
+                            let r = a.reconcile();
+                            println!(
+                                "{name}: {} rows, {:?}, difference {:?}, broken {:?}",
+                                a.rows.len(),
+                                r.status,
+                                r.difference,
+                                r.broken_rows.first()
+                            );
+                        }
+                    }
+                    (file.evidence, balanced)
+                }
+                Ok(_) => panic!("{name}: no rows read"),
+                Err(e) => panic!("{name}: {e}"),
+            };
+            let codes: Vec<String> = evidence.iter().map(|s| s.code.clone()).collect();
+            let verdict = Integrity::of_file(evidence, &signer().check(&bytes)).verdict;
+            let (source, kind) =
+                name.split_once('-').zip(name.rsplit_once('.')).map(|((s, _), (_, k))| (s, k)).unwrap();
+            let count = counts.entry(format!("{source}, {}", kind.to_uppercase())).or_default();
+            count.0 += usize::from(verdict.flagged());
+            count.1 += 1;
+            count.2 += usize::from(balanced);
+            if std::env::var("VERBOSE").is_ok() {
+                println!("{name}: {} {codes:?}", verdict.as_str());
+            }
+        }
+        let method = dir.file_name().unwrap().to_string_lossy().into_owned();
+        for (files, (flagged, n, balanced)) in counts {
+            println!("| {method} | {files} | {balanced}/{n} | {flagged}/{n} |");
+            if method.starts_with("genuine") {
+                failures.extend((flagged > 0).then(|| format!("{method}, {files}: {flagged} genuine flagged")));
+            } else if flagged * 100 < n * 95 {
+                failures.push(format!("{method}, {files}: {flagged}/{n} edits flagged, under 95%"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
 }

@@ -10,6 +10,9 @@ use lopdf::content::Content;
 use lopdf::{Document, Encoding, Object};
 use passbook_domain::statement_file::ReadError;
 
+use super::metrics::Metrics;
+use super::rewrites::{self, NumberCounts};
+
 /// A word and where it starts on the page (PDF units, origin bottom left).
 #[derive(Debug, Clone)]
 pub struct Word {
@@ -85,6 +88,8 @@ pub(super) struct Run {
     pub x: f32,
     pub y: f32,
     pub size: f32,
+    /// How wide it is drawn, where its font states its widths.
+    pub width: Option<f32>,
     pub text: String,
     /// The font's resource name.
     pub font: String,
@@ -129,9 +134,14 @@ pub fn read(doc: &Document) -> Result<(Vec<Line>, Vec<passbook_domain::integrity
     let mut runs = Vec::new();
     let mut covers = Vec::new();
     let mut budget = Budget { content: MAX_DOCUMENT_CONTENT, operations: MAX_OPERATIONS };
+    let mut writing = BTreeMap::new();
     for (index, (_, page_id)) in pages.into_iter().enumerate() {
         past_deadline()?;
-        page_runs(doc, index, page_id, (&mut runs, &mut covers), &mut budget)?;
+        let before = runs.len();
+        let numbers = page_runs(doc, index, page_id, (&mut runs, &mut covers), &mut budget)?;
+        if runs[before..].iter().any(|r| has_figure(&r.text)) {
+            writing.insert(index, rewrites::page_writing(doc, page_id, numbers));
+        }
         if runs.len() > MAX_RUNS {
             return Err(LayoutError::Limit(format!(
                 "it draws more than {MAX_RUNS} pieces of text (page {})",
@@ -139,7 +149,8 @@ pub fn read(doc: &Document) -> Result<(Vec<Line>, Vec<passbook_domain::integrity
             )));
         }
     }
-    let signals = super::drawing::signals(&runs, &covers);
+    let mut signals = super::drawing::signals(&runs, &covers);
+    signals.extend(rewrites::pages_written_differently(&writing));
     Ok((group(runs), signals))
 }
 
@@ -181,8 +192,10 @@ fn page_runs(
     page_id: lopdf::ObjectId,
     (out, covers): (&mut Vec<Run>, &mut Vec<Cover>),
     budget: &mut Budget,
-) -> Result<(), LayoutError> {
+) -> Result<NumberCounts, LayoutError> {
     let fonts = doc.get_page_fonts(page_id).map_err(|e| e.to_string())?;
+    let metrics: BTreeMap<Vec<u8>, Metrics> =
+        fonts.iter().filter_map(|(name, font)| Some((name.clone(), Metrics::of(doc, font)?))).collect();
     let encodings: BTreeMap<Vec<u8>, Encoding> = fonts
         .into_iter()
         .filter_map(|(name, font)| font.get_font_encoding_with_limit(doc, MAX_PAGE_CONTENT).ok().map(|e| (name, e)))
@@ -203,13 +216,16 @@ fn page_runs(
     let (mut tm, mut tlm) = (IDENTITY, IDENTITY);
     let (mut leading, mut size) = (0.0f32, 10.0f32);
     let mut encoding: Option<&Encoding> = None;
+    let mut widths: Option<&Metrics> = None;
     let mut font = String::new();
     let (mut invisible, mut white, mut rects) = (false, false, Vec::new());
+    let mut numbers = NumberCounts::default();
     for (i, op) in content.operations.iter().enumerate() {
         if i % 4096 == 0 {
             past_deadline()?;
         }
         let o = &op.operands;
+        numbers.add(&op.operator, o);
         match op.operator.as_str() {
             "q" => stack.push(ctm),
             "Q" => ctm = stack.pop().unwrap_or(IDENTITY),
@@ -225,6 +241,7 @@ fn page_runs(
             "Tf" => {
                 let name = o.first().and_then(|n| n.as_name().ok());
                 encoding = name.and_then(|n| encodings.get(n));
+                widths = name.and_then(|n| metrics.get(n));
                 font = name.map(|n| String::from_utf8_lossy(n).into_owned()).unwrap_or_default();
                 size = o.get(1).map_or(size, number);
             }
@@ -275,11 +292,21 @@ fn page_runs(
                 collect(&mut text, encoding, shown);
                 let at = multiply(&tm, &ctm);
                 let scale = (at[0] * at[0] + at[1] * at[1]).sqrt().max(0.01);
-                let run =
-                    Run { page, x: at[4], y: at[5], size: size * scale, text, font: font.clone(), invisible, order: i };
                 // Move past the run so that the next one in the same BT starts after it.
-                let advance = run.text.chars().count() as f32 * size * 0.5;
+                let stated = widths.map(|w| w.advance(shown) * size);
+                let advance = stated.unwrap_or(text.chars().count() as f32 * size * 0.5);
                 tm = multiply(&[1.0, 0.0, 0.0, 1.0, advance, 0.0], &tm);
+                let run = Run {
+                    page,
+                    x: at[4],
+                    y: at[5],
+                    size: size * scale,
+                    width: stated.map(|w| w * scale),
+                    text,
+                    font: font.clone(),
+                    invisible,
+                    order: i,
+                };
                 if !run.text.trim().is_empty() {
                     out.push(run);
                 }
@@ -287,7 +314,14 @@ fn page_runs(
             _ => {}
         }
     }
-    Ok(())
+    Ok(numbers)
+}
+
+/// Whether a piece of text holds a figure with two decimals (`1,250.00`): a page of the table.
+fn has_figure(text: &str) -> bool {
+    text.as_bytes()
+        .windows(4)
+        .any(|w| w[0].is_ascii_digit() && w[1] == b'.' && w[2].is_ascii_digit() && w[3].is_ascii_digit())
 }
 
 fn collect(text: &mut String, encoding: &Encoding, operands: &[Object]) {
@@ -312,17 +346,41 @@ fn collect(text: &mut String, encoding: &Encoding, operands: &[Object]) {
 fn group(mut runs: Vec<Run>) -> Vec<Line> {
     runs.sort_by(|a, b| a.page.cmp(&b.page).then(b.y.total_cmp(&a.y)).then(a.x.total_cmp(&b.x)));
     let mut lines: Vec<Line> = Vec::new();
+    // Where the last run's pen stopped, with the spaces it ended with, where its width is known.
+    let mut pen: Option<(f32, usize)> = None;
     for run in runs {
-        let char_width = run.size * 0.5;
-        let words = split_words(&run.text, run.x, char_width);
-        match lines.last_mut() {
-            Some(line) if line.page == run.page && (line.y - run.y).abs() <= run.size / 3.0 => line.words.extend(words),
-            _ => lines.push(Line { page: run.page, y: run.y, words }),
+        let chars = run.text.chars().count().max(1) as f32;
+        let char_width = run.width.map_or(run.size * 0.5, |w| w / chars);
+        let mut words = split_words(&run.text, run.x, char_width).into_iter();
+        let same_line = lines.last().is_some_and(|l| l.page == run.page && (l.y - run.y).abs() <= run.size / 3.0);
+        if !same_line {
+            lines.push(Line { page: run.page, y: run.y, words: Vec::new() });
         }
+        let line = lines.last_mut().expect("a line was pushed");
+        // A run drawn where the one before it stopped continues it (writers split words at
+        // kerning pairs, so it may start a kerning's width, up to 0.15 em, before): glued, or one
+        // space apart as words of one cell are.
+        let leading = run.text.chars().take_while(|c| *c == ' ').count();
+        let continues = |end: f32| (-0.15..0.1).contains(&((run.x - end) / run.size));
+        if let Some((end, trailing)) = pen.filter(|(end, _)| same_line && continues(*end))
+            && trailing + leading < 2
+            && let (Some(last), Some(piece)) = (line.words.last_mut(), words.next())
+            && (end - last.right).abs() <= char_width * (trailing as f32 + 0.5)
+        {
+            if trailing + leading == 1 {
+                last.text.push(' ');
+            }
+            last.text.push_str(&piece.text);
+            last.right = piece.right;
+        }
+        line.words.extend(words);
+        let trailing = run.text.chars().rev().take_while(|c| *c == ' ').count();
+        pen = run.width.map(|w| (run.x + w, trailing));
     }
     for line in &mut lines {
         line.words.sort_by(|a, b| a.x.total_cmp(&b.x));
     }
+    lines.retain(|l| !l.words.is_empty());
     lines
 }
 

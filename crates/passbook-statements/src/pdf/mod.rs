@@ -3,6 +3,8 @@ mod drawing;
 mod evidence;
 mod facts;
 mod layout;
+mod metrics;
+mod rewrites;
 mod rows;
 
 use lopdf::{Document, LoadOptions};
