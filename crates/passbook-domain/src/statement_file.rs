@@ -21,6 +21,8 @@ pub enum FileFormat {
     Spreadsheet,
     /// A PDF statement with a text layer.
     Pdf,
+    /// Passbook's own signed JSON statement.
+    Json,
 }
 
 impl FileFormat {
@@ -32,6 +34,7 @@ impl FileFormat {
             Self::Csv => "csv",
             Self::Spreadsheet => "spreadsheet",
             Self::Pdf => "pdf",
+            Self::Json => "json",
         }
     }
 }
@@ -151,7 +154,8 @@ pub struct StatedTotals {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileRow {
-    /// The booking date (midnight UTC).
+    /// The booking date (midnight UTC), or its exact time where the file states one (Passbook's
+    /// JSON).
     pub date: Timestamp,
     /// Minor units: positive money in, negative money out.
     pub amount: i64,

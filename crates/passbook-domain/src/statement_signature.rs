@@ -13,6 +13,12 @@
 //! named by `key`, over the line's JSON without its `signature` field, exactly as written (fields
 //! in the order of [`Manifest`]). A lender without Passbook checks a file with the published
 //! public key (`GET /passbook/v1/statements/signing-key`) and these two rules.
+//!
+//! A JSON statement is one object, `{"passbook_statement": {…}, "signature": {…}}`, where JSON
+//! has no comments and its writers no fixed order: there `sha256` is of the statement object and
+//! `signature` over the signature object without its `signature` field, each in the JSON
+//! Canonicalization Scheme (RFC 8785: keys sorted, no whitespace; the statement holds only
+//! strings, integers and nulls), which any JSON library can produce.
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use ed25519_dalek::{Signature, Signer as _, SigningKey, Verifier, VerifyingKey};
@@ -20,6 +26,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 const MARK: &[u8] = b"\n%PassbookSignature ";
+/// The key of a signed JSON statement's content.
+pub const JSON_STATEMENT: &str = "passbook_statement";
 
 /// What a signed statement says it is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -114,14 +122,45 @@ impl Signer {
         pdf
     }
 
+    /// A JSON statement document holding `statement`, signed; `manifest`'s `key` and `sha256` are
+    /// filled in.
+    pub fn sign_json(&self, statement: serde_json::Value, mut manifest: Manifest) -> Vec<u8> {
+        manifest.key = self.key_id();
+        manifest.sha256 = hex::encode(Sha256::digest(canonical(&statement)));
+        let unsigned = serde_json::to_value(&manifest).expect("a manifest serialises");
+        let signature = STANDARD.encode(self.key.sign(canonical(&unsigned).as_bytes()).to_bytes());
+        let signed = SignedManifest { manifest, signature };
+        let document = serde_json::json!({ JSON_STATEMENT: statement, "signature": signed });
+        serde_json::to_vec_pretty(&document).expect("a statement serialises")
+    }
+
     /// Checks the file's signature line against this installation's key.
     pub fn check(&self, file: &[u8]) -> SignatureCheck {
         check_with(&self.public_key(), &self.key_id(), file)
     }
 }
 
+/// RFC 8785's form of a value: serde_json's maps keep their keys sorted, and its compact output
+/// is the scheme's for strings, integers and nulls.
+fn canonical(value: &serde_json::Value) -> String {
+    value.to_string()
+}
+
+/// A signed JSON statement as written.
+#[derive(Deserialize)]
+struct SignedJson {
+    passbook_statement: serde_json::Value,
+    signature: serde_json::Value,
+}
+
 /// Checks `file` against `public_key` (whose id is `key_id`).
 pub fn check_with(public_key: &VerifyingKey, key_id: &str, file: &[u8]) -> SignatureCheck {
+    if file.trim_ascii_start().starts_with(b"{") {
+        return match serde_json::from_slice::<SignedJson>(file) {
+            Ok(document) => check_json(public_key, key_id, document),
+            Err(_) => SignatureCheck::Unsigned,
+        };
+    }
     let Some(at) = file.windows(MARK.len()).rposition(|w| w == MARK) else {
         return SignatureCheck::Unsigned;
     };
@@ -149,6 +188,31 @@ pub fn check_with(public_key: &VerifyingKey, key_id: &str, file: &[u8]) -> Signa
     }
     if hex::encode(Sha256::digest(signed_part)) != manifest.sha256 {
         return edited(Some(manifest), "the statement's content was changed after signing");
+    }
+    SignatureCheck::Intact(manifest)
+}
+
+fn check_json(public_key: &VerifyingKey, key_id: &str, document: SignedJson) -> SignatureCheck {
+    let edited = |manifest: Option<Manifest>, why: &str| SignatureCheck::Edited { manifest, why: why.to_string() };
+    let Ok(signed) = serde_json::from_value::<SignedManifest>(document.signature) else {
+        return edited(None, "the signature object is not the one Passbook wrote");
+    };
+    let manifest = signed.manifest;
+    if manifest.key != key_id {
+        return SignatureCheck::OtherKey(manifest);
+    }
+    let Some(signature) = STANDARD.decode(&signed.signature).ok().and_then(|s| Signature::from_slice(&s).ok()) else {
+        return edited(Some(manifest), "the signature is not an Ed25519 signature");
+    };
+    let unsigned = serde_json::to_value(&manifest).expect("a manifest serialises");
+    if public_key.verify(canonical(&unsigned).as_bytes(), &signature).is_err() {
+        return edited(
+            Some(manifest),
+            "the statement's details (account, period, balances) were changed after signing",
+        );
+    }
+    if hex::encode(Sha256::digest(canonical(&document.passbook_statement))) != manifest.sha256 {
+        return edited(Some(manifest), "the statement's content (its rows or details) was changed after signing");
     }
     SignatureCheck::Intact(manifest)
 }
@@ -199,5 +263,32 @@ mod tests {
         let mut appended = signed.clone();
         appended.extend_from_slice(b"1 0 obj\n(Credit 99000.00)\nendobj\n%%EOF\n");
         assert!(matches!(signer.check(&appended), SignatureCheck::Edited { .. }), "an incremental update after it");
+    }
+
+    #[test]
+    fn a_signed_json_statement_checks_in_any_layout_and_any_change_is_caught() {
+        let signer = Signer::from_seed([3; 32]);
+        let statement = serde_json::json!({"account_number": "0123456789", "transactions": [
+            {"amount": 6_000_000, "type": "credit", "narration": "SALARY ₦ \"MAY\"", "balance": null},
+        ]});
+        let signed = signer.sign_json(statement, manifest());
+        let SignatureCheck::Intact(m) = signer.check(&signed) else { panic!("intact") };
+        assert_eq!(m.account_number, "0123456789");
+
+        // Read and written again by another JSON library: keys reordered, whitespace gone.
+        let value: serde_json::Value = serde_json::from_slice(&signed).unwrap();
+        assert!(matches!(signer.check(value.to_string().as_bytes()), SignatureCheck::Intact(_)), "re-serialised");
+
+        let raised = String::from_utf8(signed.clone()).unwrap().replace("6000000", "9000000");
+        assert!(matches!(signer.check(raised.as_bytes()), SignatureCheck::Edited { .. }), "an amount");
+        let closing = String::from_utf8(signed.clone())
+            .unwrap()
+            .replace("\"closing_balance\": 25000", "\"closing_balance\": 95000");
+        assert!(matches!(signer.check(closing.as_bytes()), SignatureCheck::Edited { .. }), "a figure of the manifest");
+        let mut removed = value.clone();
+        removed["passbook_statement"]["transactions"].as_array_mut().unwrap().clear();
+        assert!(matches!(signer.check(removed.to_string().as_bytes()), SignatureCheck::Edited { .. }), "a row gone");
+        assert!(matches!(Signer::from_seed([4; 32]).check(&signed), SignatureCheck::OtherKey(_)));
+        assert_eq!(signer.check(b"{\"rows\": []}"), SignatureCheck::Unsigned);
     }
 }

@@ -9,6 +9,7 @@ mod csv;
 mod mt940;
 mod ods_extent;
 mod ofx;
+mod passbook_json;
 pub mod pdf;
 mod spreadsheet;
 mod spreadsheet_evidence;
@@ -45,6 +46,7 @@ impl StatementReader for FileReader {
             Kind::Csv => csv::read(file)?,
             Kind::Spreadsheet => spreadsheet::read(file)?,
             Kind::Pdf => pdf::read(file, password)?,
+            Kind::PassbookJson => passbook_json::read(file)?,
         };
         finish(&mut read)?;
         Ok(read)
@@ -58,6 +60,7 @@ enum Kind {
     Csv,
     Spreadsheet,
     Pdf,
+    PassbookJson,
 }
 
 /// The format, from the first bytes. Zip archives (XLSX, ODS) and OLE files (XLS) are
@@ -74,10 +77,12 @@ fn sniff(file: &[u8], file_name: Option<&str>) -> Result<Kind, ReadError> {
         let name = file_name.unwrap_or("the file");
         return Err(ReadError::Unsupported(format!(
             "{name} is not a statement format Passbook reads. Upload an OFX/QFX, CAMT.053 (XML), MT940, CSV, \
-             Excel (XLSX/XLS) or PDF statement."
+             Excel (XLSX/XLS), PDF or Passbook JSON statement."
         )));
     }
-    Ok(if ofx::sniff(&head) {
+    Ok(if passbook_json::sniff(&head) {
+        Kind::PassbookJson
+    } else if ofx::sniff(&head) {
         Kind::Ofx
     } else if camt::sniff(&head) {
         Kind::Camt

@@ -228,6 +228,14 @@ pub struct StatementQuery {
     pub output: Option<String>,
 }
 
+/// The query string of `GET /passbook/v1/accounts/{id}/statement`, as sent.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub struct SignedStatementQuery {
+    /// `last1months` to `last12months`.
+    #[schemars(required, pattern(r"^last([1-9]|1[0-2])months?$"))]
+    pub period: Option<String>,
+}
+
 fn require_loan_terms(schema: &mut schemars::Schema) {
     crate::whole::require(schema, &["principal", "term"]);
 }

@@ -334,6 +334,72 @@ pub struct SignedStatementOut {
     pub issued_at: String,
 }
 
+/// `GET /passbook/v1/accounts/{id}/statement`: a statement as a JSON file signed by this
+/// Passbook (not an envelope: the file itself, to keep and hand on). `signature.sha256` is the
+/// SHA-256 of `passbook_statement` in the JSON Canonicalization Scheme (RFC 8785), and
+/// `signature.signature` is Ed25519 over `signature` without that field, in the same scheme.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct JsonStatementFile {
+    pub passbook_statement: JsonStatementOut,
+    pub signature: JsonStatementSignatureOut,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct JsonStatementOut {
+    /// The installation's public URL.
+    pub issuer: String,
+    pub account: String,
+    pub institution: String,
+    pub account_number: String,
+    pub holder: Option<String>,
+    pub currency: String,
+    /// `YYYY-MM-DD` to `YYYY-MM-DD`.
+    pub period: crate::accounts::PeriodOut,
+    /// Minor units, before the first row and after the last.
+    pub opening_balance: i64,
+    pub closing_balance: i64,
+    pub issued_at: String,
+    /// Oldest first.
+    pub transactions: Vec<JsonStatementRowOut>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct JsonStatementRowOut {
+    pub id: String,
+    /// `credit` or `debit`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Minor units, positive.
+    pub amount: i64,
+    pub balance: Option<i64>,
+    pub date: String,
+    pub narration: String,
+    pub currency: String,
+}
+
+/// What the signed statement says it is (as `%PassbookSignature` in a PDF), and the signature.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct JsonStatementSignatureOut {
+    pub v: u32,
+    /// The signing key's id (`GET /passbook/v1/statements/signing-key`).
+    pub key: String,
+    pub issuer: String,
+    pub account: String,
+    pub institution: String,
+    pub account_number: String,
+    pub currency: String,
+    pub from: String,
+    pub to: String,
+    pub opening_balance: i64,
+    pub closing_balance: i64,
+    pub transactions: usize,
+    pub issued_at: String,
+    /// Of `passbook_statement`, canonical, hex.
+    pub sha256: String,
+    /// Ed25519, base64.
+    pub signature: String,
+}
+
 /// `GET /passbook/v1/statements/signing-key`: the public key that checks the statements this
 /// Passbook issues, for lenders who do not run Passbook.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]

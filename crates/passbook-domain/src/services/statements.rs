@@ -1,6 +1,7 @@
 //! Statements: the account's transactions over the last 1–12 months, as JSON or as a PDF built
 //! in the background.
-use passbook_types::accounts::StatementQuery;
+use passbook_types::accounts::{PeriodOut, StatementQuery};
+use passbook_types::passbook::{JsonStatementOut, JsonStatementRowOut};
 
 use super::Passbook;
 use super::fetch::JobResult;
@@ -144,7 +145,69 @@ impl Passbook {
             self.store.finish_statement(statement_id, None, self.clock.now()).await?;
             return Ok(JobResult::Done(None));
         };
-        let (mut transactions, _) = self.period_transactions(&account, statement.months).await?;
+        let facts = self.issued_statement(&account, statement.months).await?;
+        let pdf = render(&StatementDoc {
+            institution: &facts.institution,
+            holder: account.name.as_deref().unwrap_or("Account holder"),
+            account_number: &account.account_number,
+            currency: &account.currency,
+            from: facts.from,
+            to: facts.to,
+            opening_balance: facts.opening,
+            closing_balance: facts.closing,
+            transactions: &facts.transactions,
+        });
+        let pdf = self.signer.sign(pdf, facts.manifest(&self.settings.public_url, &account));
+        self.store.finish_statement(statement_id, Some(&pdf), facts.to).await?;
+        Ok(JobResult::Done(None))
+    }
+
+    /// `GET /passbook/v1/accounts/{id}/statement`: the period's statement as a JSON document
+    /// signed like the PDFs, made at once (it is small beside a PDF), to keep or hand to a lender.
+    pub async fn signed_json_statement(&self, app: &App, id: &AccountId, months: u32) -> Result<Vec<u8>> {
+        let account = self.account(app, id).await?;
+        if !account.has(DataKind::Transactions) {
+            return Err(Error::Conflict(format!(
+                "The account's transactions are not available (data_status {}); a statement can be made once they are",
+                account.data_status.as_str()
+            )));
+        }
+        let facts = self.issued_statement(&account, months).await?;
+        let manifest = facts.manifest(&self.settings.public_url, &account);
+        let transactions = facts
+            .transactions
+            .iter()
+            .map(|t| JsonStatementRowOut {
+                id: t.id.clone(),
+                kind: t.kind.as_str().into(),
+                amount: t.amount,
+                balance: t.balance,
+                date: t.date.to_iso(),
+                narration: t.narration.clone(),
+                currency: t.currency.clone(),
+            })
+            .collect();
+        let statement = JsonStatementOut {
+            issuer: manifest.issuer.clone(),
+            account: manifest.account.clone(),
+            institution: facts.institution,
+            account_number: account.account_number.clone(),
+            holder: account.name.clone(),
+            currency: account.currency.clone(),
+            period: PeriodOut { start: manifest.from.clone(), end: manifest.to.clone() },
+            opening_balance: facts.opening,
+            closing_balance: facts.closing,
+            issued_at: manifest.issued_at.clone(),
+            transactions,
+        };
+        let statement = serde_json::to_value(statement).expect("a statement serialises");
+        Ok(self.signer.sign_json(statement, manifest))
+    }
+
+    /// What a statement Passbook issues states: the period's rows oldest first, and the balances
+    /// before and after them.
+    async fn issued_statement(&self, account: &Account, months: u32) -> Result<IssuedStatement> {
+        let (mut transactions, _) = self.period_transactions(account, months).await?;
         transactions.reverse();
         let now = self.clock.now();
         let signed = |t: &Transaction| if t.kind == TxKind::Credit { t.amount } else { -t.amount };
@@ -152,36 +215,38 @@ impl Passbook {
             transactions.first().and_then(|t| t.balance.map(|b| b - signed(t))).or(account.balance).unwrap_or(0);
         let closing = transactions.last().and_then(|t| t.balance).or(account.balance).unwrap_or(opening);
         let institution = self.institutions.get(&account.institution_id).map_or_else(|| "Bank".to_string(), |i| i.name);
-        let from = Timestamp(now.0 - statement.months as i64 * MONTH_DAYS * DAY_MS);
-        let pdf = render(&StatementDoc {
-            institution: &institution,
-            holder: account.name.as_deref().unwrap_or("Account holder"),
-            account_number: &account.account_number,
-            currency: &account.currency,
-            from,
-            to: now,
-            opening_balance: opening,
-            closing_balance: closing,
-            transactions: &transactions,
-        });
-        let manifest = Manifest {
+        let from = Timestamp(now.0 - months as i64 * MONTH_DAYS * DAY_MS);
+        Ok(IssuedStatement { transactions, opening, closing, institution, from, to: now })
+    }
+}
+
+struct IssuedStatement {
+    transactions: Vec<Transaction>,
+    opening: i64,
+    closing: i64,
+    institution: String,
+    from: Timestamp,
+    /// When it is issued: the period ends then.
+    to: Timestamp,
+}
+
+impl IssuedStatement {
+    fn manifest(&self, issuer: &str, account: &Account) -> Manifest {
+        Manifest {
             v: 1,
             key: String::new(),
-            issuer: self.settings.public_url.clone(),
-            account: account.id.clone(),
-            institution: institution.to_string(),
+            issuer: issuer.to_string(),
+            account: account.id.to_string(),
+            institution: self.institution.clone(),
             account_number: account.account_number.clone(),
             currency: account.currency.clone(),
-            from: from.to_iso()[..10].to_string(),
-            to: now.to_iso()[..10].to_string(),
-            opening_balance: opening,
-            closing_balance: closing,
-            transactions: transactions.len(),
-            issued_at: now.to_iso(),
+            from: self.from.to_iso()[..10].to_string(),
+            to: self.to.to_iso()[..10].to_string(),
+            opening_balance: self.opening,
+            closing_balance: self.closing,
+            transactions: self.transactions.len(),
+            issued_at: self.to.to_iso(),
             sha256: String::new(),
-        };
-        let pdf = self.signer.sign(pdf, manifest);
-        self.store.finish_statement(statement_id, Some(&pdf), now).await?;
-        Ok(JobResult::Done(None))
+        }
     }
 }

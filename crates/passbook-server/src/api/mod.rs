@@ -227,6 +227,11 @@ fn passbook_api(upload_limit: usize) -> Vec<Operation> {
             .multipart_body(verify_form)
             .body_limit(crate::upload::form_limit(upload_limit))
             .returns::<Success<VerificationOut>>(200, "What the file came to."),
+        Operation::get("/passbook/v1/accounts/{id}/statement", statements::signed_json)
+            .named("Passbook", "signedStatement", "A statement as a JSON file signed by this Passbook")
+            .describe("The last 1–12 months of the account's rows, oldest first, with the balances before and after them, as one JSON document signed with the installation's statement key (the same key as the PDFs). Not an envelope: the file itself, to keep or hand to a lender, who checks it with `POST /passbook/v1/statements/verify` or with the public key alone. Uploaded to `POST /passbook/v1/statements`, it is read as a statement and is `original` while unchanged.")
+            .query::<SignedStatementQuery>()
+            .returns::<JsonStatementFile>(200, "The signed statement."),
         Operation::get("/passbook/v1/statements/signing-key", verification::signing_key)
             .named("Passbook", "statementSigningKey", "The public key that checks the statements this Passbook issues")
             .public()

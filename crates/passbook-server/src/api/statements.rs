@@ -1,4 +1,5 @@
-//! `GET /v2/accounts/{id}/statement` (JSON or a PDF job) and the PDF job's status and file.
+//! `GET /v2/accounts/{id}/statement` (JSON or a PDF job), the PDF job's status and file, and
+//! `GET /passbook/v1/accounts/{id}/statement` (the statement as a signed JSON file).
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::header;
@@ -6,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use passbook_domain::model::{AccountId, JobId, StatementJob, StatementStatus};
 use passbook_domain::services::{StatementOutput, parse_statement_query};
 use passbook_types::Success;
-use passbook_types::accounts::{StatementAnswer, StatementJobOut, StatementOut, StatementQuery};
+use passbook_types::accounts::{SignedStatementQuery, StatementAnswer, StatementJobOut, StatementOut, StatementQuery};
 
 use super::{success, wire};
 use crate::AppState;
@@ -57,6 +58,19 @@ pub async fn pdf(
     let bytes = state.passbook.statement_pdf(&app, &id, &job_id).await?;
     let disposition = format!("attachment; filename=\"statement-{id}-{job_id}.pdf\"");
     Ok(([(header::CONTENT_TYPE, "application/pdf".to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes)
+        .into_response())
+}
+
+pub async fn signed_json(
+    State(state): State<AppState>,
+    AuthApp(app): AuthApp,
+    Path(id): Path<AccountId>,
+    ApiQuery(query): ApiQuery<SignedStatementQuery>,
+) -> ApiResult<Response> {
+    let (months, _) = parse_statement_query(&StatementQuery { period: query.period, output: None })?;
+    let bytes = state.passbook.signed_json_statement(&app, &id, months).await?;
+    let disposition = format!("attachment; filename=\"statement-{id}-last{months}months.json\"");
+    Ok(([(header::CONTENT_TYPE, "application/json".to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes)
         .into_response())
 }
 

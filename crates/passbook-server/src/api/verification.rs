@@ -63,9 +63,12 @@ pub async fn signing_key(State(state): State<AppState>) -> Json<Success<SigningK
         key_id: signer.key_id(),
         algorithm: "Ed25519".into(),
         public_key: signer.public_key_base64(),
-        format: "The last line of a signed statement is `%PassbookSignature <JSON>`. `sha256` in the JSON is the \
-                 SHA-256 (hex) of every byte before that line; `signature` is Ed25519 (base64), by this key, over \
-                 the JSON without its `signature` field, exactly as written."
+        format: "The last line of a signed PDF statement is `%PassbookSignature <JSON>`. `sha256` in the JSON is \
+                 the SHA-256 (hex) of every byte before that line; `signature` is Ed25519 (base64), by this key, \
+                 over the JSON without its `signature` field, exactly as written. A signed JSON statement is \
+                 `{\"passbook_statement\": {…}, \"signature\": {…}}`: there `sha256` is of `passbook_statement` \
+                 and `signature` over the `signature` object without its `signature` field, each in the JSON \
+                 Canonicalization Scheme (RFC 8785)."
             .into(),
     };
     Json(success(&state, "Statement signing key", out))

@@ -186,6 +186,7 @@ async fn real_answers_and_webhooks_fit_the_document() {
     r.get("accountStatement", &format!("/v2/accounts/{id}/statement?period=last1months")).await;
     let pdf = r.get("accountStatement", &format!("/v2/accounts/{id}/statement?period=last1months&output=pdf")).await;
     r.get("statementJob", &format!("/v2/accounts/{id}/statement/jobs/{}", pdf["data"]["id"].as_str().unwrap())).await;
+    r.get("signedStatement", &format!("/passbook/v1/accounts/{id}/statement?period=last1months")).await;
     r.get("accountIncome", &format!("/v2/accounts/{id}/income")).await;
     t.receiver.wait_for("mono.events.account_income", 1).await;
     r.get("accountIncomeRecords", &format!("/v2/accounts/{id}/income-records")).await;

@@ -105,6 +105,68 @@ async fn a_statement_passbook_issued_is_known_intact_and_any_edit_is_known() {
     assert_eq!(res.status().as_u16(), 401);
 }
 
+#[tokio::test]
+async fn a_signed_json_statement_checks_reads_back_and_any_edit_is_known() {
+    let t = TestApp::spawn().await;
+    t.link("integrity-json", "user_good").await;
+    let id = connected_ids(&t.receiver, 1).await.remove(0);
+    t.wait_for_data(&id).await;
+    let path = format!("{}/passbook/v1/accounts/{id}/statement?period=last12months", t.base);
+    let res = t.http.get(&path).header("mono-sec-key", t.key()).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(res.headers()["content-type"], "application/json");
+    let file = res.bytes().await.unwrap().to_vec();
+    let document: Value = serde_json::from_slice(&file).unwrap();
+    let statement = &document["passbook_statement"];
+    // The same rows as Mono's JSON statement of the period, oldest first.
+    let (_, mono) = t.get(&format!("/v2/accounts/{id}/statement?period=last12months")).await;
+    let ids = |rows: &Value| -> Vec<String> {
+        rows.as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().to_string()).collect()
+    };
+    let mut newest_first = ids(&statement["transactions"]);
+    newest_first.reverse();
+    assert!(!newest_first.is_empty());
+    assert_eq!(newest_first, ids(&mono["data"]["statement"]));
+    assert_eq!(document["signature"]["transactions"], mono["data"]["count"]);
+
+    let checked = verify(&t, &file).await;
+    assert_eq!(
+        (checked["signature"].as_str(), checked["integrity"]["verdict"].as_str()),
+        (Some("intact"), Some("original"))
+    );
+    assert_eq!(checked["statement"]["account"], id.as_str());
+
+    // Read back by an import: every row, and `original`.
+    let customer = [("customer_name", "Json Tester"), ("customer_email", "json@example.ng")];
+    let (status, body) = t.import_statement("statement.json", &file, &customer).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["data"]["integrity"]["verdict"], "original", "{body}");
+    let preview = &body["data"]["statement"][0];
+    assert_eq!((preview["format"].as_str(), &preview["transactions"]), (Some("json"), &mono["data"]["count"]));
+    assert_eq!(preview["reconciliation"], "balanced", "{body}");
+    assert_eq!(preview["closing_balance"], statement["closing_balance"]);
+
+    // An amount raised, written back by any JSON library: known to be edited.
+    let mut raised = document.clone();
+    let amount = raised["passbook_statement"]["transactions"][0]["amount"].as_i64().unwrap();
+    raised["passbook_statement"]["transactions"][0]["amount"] = (amount + 6_000_000).into();
+    let checked = verify(&t, raised.to_string().as_bytes()).await;
+    assert_eq!(
+        (checked["signature"].as_str(), checked["integrity"]["verdict"].as_str()),
+        (Some("edited"), Some("altered"))
+    );
+    let customer = [("customer_name", "Json Forger"), ("customer_email", "forger@example.ng")];
+    let (_, body) = t.import_statement("statement.json", raised.to_string().as_bytes(), &customer).await;
+    assert_eq!(body["data"]["integrity"]["verdict"], "altered", "{body}");
+
+    // A period outside 1–12 months is refused; another app cannot have the account's statement.
+    let (status, body) = t.get(&format!("/passbook/v1/accounts/{id}/statement?period=last13months")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let other = t.server.as_ref().unwrap().passbook.create_app("Other", None).await.unwrap();
+    let res = t.http.get(&path).header("mono-sec-key", &other.secret_key).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 404);
+}
+
 /// An OFX statement of account 0123456789 for January 2025, without the rows whose index is in
 /// `without`, its closing balance made to match (as a forger would).
 fn ofx(without: &[usize]) -> Vec<u8> {
