@@ -1,6 +1,7 @@
-"""Edits genuine statement PDFs the way forgers do, with the tools they use: pikepdf (qpdf),
-pypdf and reportlab. Reads <dir>/genuine/*.pdf and writes one folder of edited copies per method
-under <dir>. Driven by scripts/tamper-real-tools.sh, which judges the results with Passbook.
+"""Edits genuine statements the way forgers do, with the tools they use: pikepdf (qpdf), pypdf,
+PyMuPDF, reportlab and openpyxl. Reads <dir>/genuine/ and writes one folder of edited copies per
+method under <dir>, and folders of genuine statements made by other software (genuine-*).
+Driven by scripts/tamper-real-tools.sh, which judges the results with Passbook.
 
 Every edit changes what a lender reads (an amount raised, a row gone with the balances after it
 fixed) and nothing else; none leaves an editor's name in the document information.
@@ -16,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pikepdf
+import pymupdf
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ContentStream, FloatObject, TextStringObject
 from openpyxl import load_workbook
@@ -98,6 +100,30 @@ def overlay(src: Path, dst: Path) -> bool:
     writer.pages[0].merge_page(PdfReader(drawing).pages[0])
     writer.write(dst)
     return True
+
+
+def pymupdf_edit(redact: bool):
+    """Page 1's first amount covered (a white box, or a redaction that takes the text out) and a
+    raised figure written in its place with PyMuPDF, saved compressed with unused objects gone."""
+
+    def edit(src: Path, dst: Path) -> bool:
+        doc = pymupdf.open(src)
+        page = doc[0]
+        for x0, y0, x1, y1, text, *_ in page.get_text("words"):
+            if AMOUNT.match(text.encode("latin-1", "replace")):
+                box = pymupdf.Rect(x0, y0, x1, y1)
+                if redact:
+                    page.add_redact_annot(box, fill=(1, 1, 1))
+                    page.apply_redactions()
+                else:
+                    page.draw_rect(box, color=None, fill=(1, 1, 1))
+                figure = raise_first_digit(text.encode("latin-1")).decode("latin-1")
+                page.insert_text((x0, y1 - 1.5), figure, fontsize=7, fontname="helv")
+                doc.save(dst, garbage=3, deflate=True)
+                return True
+        return False
+
+    return edit
 
 
 def money(value: Decimal) -> bytes:
@@ -382,6 +408,8 @@ METHODS = {
     "pikepdf-edit": pikepdf_edit,
     "pypdf-edit": pypdf_edit,
     "reportlab-overlay": overlay,
+    "pymupdf-box-and-figure": pymupdf_edit(redact=False),
+    "pymupdf-redacted-and-figure": pymupdf_edit(redact=True),
     "pikepdf-row-deleted": delete_row,
     "pypdf-row-deleted": pypdf_delete_row,
     "reportlab-remade": remake,

@@ -344,7 +344,8 @@ impl FileAccount {
             self.segment_differences()
         };
         let running = self.running_balance_breaks();
-        let mismatched_totals = self.mismatched_totals(credits, debits);
+        let mut mismatched_totals = self.mismatched_totals(credits, debits);
+        mismatched_totals.extend(self.closing_disagrees());
         let checked = difference.is_some() || running.is_some() || self.stated != StatedTotals::default();
         let broken_rows = running.unwrap_or_default();
         let status = if difference.is_some_and(|d| d != 0) || !broken_rows.is_empty() || !mismatched_totals.is_empty() {
@@ -419,21 +420,46 @@ impl FileAccount {
         [by_date, file_order, newest_first]
     }
 
-    /// Where the running balance breaks, reading the rows in `order`.
+    /// Where the running balance breaks, reading the rows in `order`: from the stated opening
+    /// balance to the first row (for one statement; several carry their own), then row to row.
     fn breaks(&self, order: &[usize]) -> Vec<BrokenRow> {
         let rows = &self.rows;
-        order
-            .windows(2)
-            .filter_map(|pair| {
-                let (before, after) = (&rows[pair[0]], &rows[pair[1]]);
-                let expected = before.balance.unwrap_or_default() + after.amount;
-                (Some(expected) != after.balance).then(|| BrokenRow {
-                    row: pair[1] + 1,
-                    expected_balance: expected,
-                    stated_balance: after.balance.unwrap_or_default(),
-                })
+        let opening = self.opening.filter(|_| self.segments.is_empty()).map(|b| b.amount);
+        let first = order.first().zip(opening).and_then(|(&i, opening)| {
+            let expected = opening + rows[i].amount;
+            (Some(expected) != rows[i].balance).then(|| BrokenRow {
+                row: i + 1,
+                expected_balance: expected,
+                stated_balance: rows[i].balance.unwrap_or_default(),
             })
-            .collect()
+        });
+        let chain = order.windows(2).filter_map(|pair| {
+            let (before, after) = (&rows[pair[0]], &rows[pair[1]]);
+            let expected = before.balance.unwrap_or_default() + after.amount;
+            (Some(expected) != after.balance).then(|| BrokenRow {
+                row: pair[1] + 1,
+                expected_balance: expected,
+                stated_balance: after.balance.unwrap_or_default(),
+            })
+        });
+        first.into_iter().chain(chain).collect()
+    }
+
+    /// A stated closing balance that is not the last row's running balance (for one statement).
+    fn closing_disagrees(&self) -> Option<String> {
+        let closing = self.closing.filter(|_| self.segments.is_empty())?.amount;
+        if self.rows.len() < 2 || self.rows.iter().any(|r| r.balance.is_none()) {
+            return None;
+        }
+        let order = self.reading_orders().into_iter().min_by_key(|o| self.breaks(o).len())?;
+        let last = self.rows[*order.last()?].balance?;
+        (last != closing).then(|| {
+            format!(
+                "the file states a closing balance of {} but its last row's balance is {}",
+                minor(closing),
+                minor(last)
+            )
+        })
     }
 
     fn mismatched_totals(&self, credits: i64, debits: i64) -> Vec<String> {
@@ -495,6 +521,26 @@ mod tests {
         assert_eq!(r.status, ReconciliationStatus::Unbalanced);
         assert_eq!(r.difference, Some(-100));
         assert_eq!(r.broken_rows, [BrokenRow { row: 2, expected_balance: 1400, stated_balance: 1300 }]);
+    }
+
+    #[test]
+    fn a_stated_balance_changed_alone_breaks_the_chain_at_its_end() {
+        // The opening balance raised, nothing else: no closing stated, so only the chain tells.
+        let opening = account(vec![row(500, Some(1500)), row(-200, Some(1300))], Some(9000), None);
+        let r = opening.reconcile();
+        assert_eq!(r.status, ReconciliationStatus::Unbalanced);
+        assert_eq!(r.broken_rows, [BrokenRow { row: 1, expected_balance: 9500, stated_balance: 1500 }]);
+        // The closing balance raised, no opening stated.
+        let closing = account(vec![row(500, Some(1500)), row(-200, Some(1300))], None, Some(9300));
+        let r = closing.reconcile();
+        assert_eq!(r.status, ReconciliationStatus::Unbalanced);
+        assert_eq!(
+            r.mismatched_totals,
+            ["the file states a closing balance of 93.00 but its last row's balance is 13.00"]
+        );
+        // Read newest first, the opening still meets the oldest row.
+        let newest_first = account(vec![row(-200, Some(1300)), row(500, Some(1500))], Some(1000), Some(1300));
+        assert_eq!(newest_first.reconcile().status, ReconciliationStatus::Balanced);
     }
 
     #[test]

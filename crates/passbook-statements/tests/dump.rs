@@ -1,6 +1,6 @@
 //! Developer tools, ignored in normal runs: `ONLY=<part of a file name> ROWS=1 cargo test -p
 //! passbook-statements --test dump -- --ignored --nocapture` prints what the reader makes of the
-//! shared samples; `PDF=<path> … dump_pdf_lines` prints a PDF's positioned words.
+//! shared samples (`FILE=<path>`: of that file); `PDF=<path> … dump_pdf_lines` prints a PDF's positioned words.
 use passbook_domain::statement_file::StatementReader;
 use passbook_statements::FileReader;
 
@@ -13,6 +13,10 @@ fn dump() {
     let only = std::env::var("ONLY").unwrap_or_default();
     for dir in ["ofx", "camt053", "mt940", "csv", "xlsx", "pdf"] {
         let mut files: Vec<_> = std::fs::read_dir(root.join(dir)).unwrap().map(|e| e.unwrap().path()).collect();
+        // FILE=<path>: that file instead of the samples.
+        if let Ok(file) = std::env::var("FILE") {
+            files = if dir == "ofx" { vec![file.into()] } else { Vec::new() };
+        }
         files.sort();
         for f in files.into_iter().filter(|f| f.to_string_lossy().contains(&only)) {
             let name = f.file_name().unwrap().to_string_lossy().to_string();

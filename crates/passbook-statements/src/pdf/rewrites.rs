@@ -196,6 +196,15 @@ const WRITERS: &[Writer] = &[
         wrote: |bytes| after_header(bytes).starts_with(b"%\x93\x8c\x8b\x9e ReportLab Generated PDF"),
     },
     Writer {
+        tool: "MuPDF (or PyMuPDF, built on it), a library for changing PDFs",
+        mark: "it signs the file's first lines",
+        names: &["mupdf"],
+        wrote: |bytes| {
+            let head = &after_header(bytes)[..after_header(bytes).len().min(48)];
+            head.windows(17).any(|w| w == b"Written by MuPDF ")
+        },
+    },
+    Writer {
         tool: "pypdf (or PyPDF2), a library for changing PDFs",
         mark: "its binary comment, and its dictionaries written one entry per line",
         names: &["pypdf"],
