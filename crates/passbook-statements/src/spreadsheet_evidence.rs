@@ -6,6 +6,11 @@ use std::io::{Cursor, Read};
 
 use passbook_domain::integrity::{Signal, Weight};
 
+/// Spreadsheet applications that name themselves in `docProps/app.xml` when they save a file.
+/// Excel is not among them: many export libraries (PhpSpreadsheet, ClosedXML, EPPlus) write
+/// "Microsoft Excel" there too, so its name alone says nothing.
+const SPREADSHEET_APPS: &[&str] = &["libreoffice", "openoffice", "wps office", "kingsoft", "numbers", "onlyoffice"];
+
 /// The most of one part read (the archive's inflated size is bounded before this runs).
 const MAX_PART: u64 = 8 * 1024 * 1024;
 
@@ -49,6 +54,17 @@ pub fn gather(bytes: &[u8]) -> Vec<Signal> {
                     modified.unwrap_or_default()
                 ),
                 "docProps/core.xml modified",
+            ));
+        }
+    }
+    if let Some(app) = part("docProps/app.xml").and_then(|a| tag(&a, "Application")) {
+        let lower = app.to_lowercase();
+        if SPREADSHEET_APPS.iter().any(|a| lower.contains(a)) {
+            signals.push(Signal::against(
+                "saved_in_spreadsheet_app",
+                Weight::Weak,
+                format!("Last saved by \"{app}\", a spreadsheet application a person works in, not a bank's export"),
+                "docProps/app.xml Application",
             ));
         }
     }
