@@ -7,8 +7,28 @@ use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use passbook_domain::{Clock, Error, SystemClock};
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use passbook_domain::{Clock, Error, SystemClock, Timestamp};
 use passbook_types::Failure;
+
+tokio::task_local! {
+    /// The server's clock while a request is answered, so that a failure is stamped with the
+    /// same (injected) time as a success.
+    static CLOCK: Arc<dyn Clock>;
+}
+
+/// Runs the request with the server's clock at hand for its failures.
+pub async fn with_clock(State(clock): State<Arc<dyn Clock>>, request: Request, next: Next) -> Response {
+    CLOCK.scope(clock, next.run(request)).await
+}
+
+/// The request's clock; the system's outside a request.
+fn now() -> Timestamp {
+    CLOCK.try_with(|clock| clock.now()).unwrap_or_else(|_| SystemClock.now())
+}
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -76,7 +96,7 @@ const RETRY_AFTER_UNAVAILABLE: &str = "2";
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = Failure::new(self.message, SystemClock.now().to_iso());
+        let body = Failure::new(self.message, now().to_iso());
         let mut response = (self.status, Json(body)).into_response();
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
             response
@@ -88,15 +108,6 @@ impl IntoResponse for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
-
-/// No route: the failed envelope, or under `/console` the console's page.
-pub async fn not_found(uri: axum::http::Uri) -> Response {
-    let message = format!("No route for {}", uri.path());
-    if uri.path().starts_with("/console") {
-        return crate::console::error_page(StatusCode::NOT_FOUND, &message);
-    }
-    ApiError::new(StatusCode::NOT_FOUND, message).into_response()
-}
 
 pub async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> ApiError {
     ApiError::new(StatusCode::METHOD_NOT_ALLOWED, format!("Method {method} is not allowed on {}", uri.path()))

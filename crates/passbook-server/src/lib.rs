@@ -108,12 +108,12 @@ pub fn router_with(passbook: Passbook, options: &HttpOptions) -> Router {
     let console = if options.console { console::router() } else { Router::new() };
     Router::new()
         .merge(api)
-        .route("/docs", axum::routing::get(openapi::serve_docs))
+        .route("/docs", axum::routing::get(serve_docs))
         .route("/docs/docs.css", axum::routing::get(openapi::serve_docs_css))
         .merge(pages::router(options.max_upload_bytes))
         .merge(simplefin::router())
         .merge(console)
-        .fallback(error::not_found)
+        .fallback(not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(move |request: Request, next: Next| within(timeout, request, next)))
@@ -125,9 +125,44 @@ pub fn router_with(passbook: Passbook, options: &HttpOptions) -> Router {
             client_address::resolve,
         ))
         .layer(CatchPanicLayer::custom(error::panic_response))
+        .layer(middleware::from_fn_with_state(state.passbook.clock.clone(), error::with_clock))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .layer(middleware::from_fn(request_id))
         .with_state(state)
+}
+
+/// The OpenAPI document of every operation, as `GET /openapi.json` serves it and `openapi.json`
+/// at the repository's root holds it (pretty-printed).
+pub fn openapi_document() -> serde_json::Value {
+    openapi::document(&api::operations(DEFAULT_MAX_UPLOAD_BYTES))
+}
+
+pub fn openapi_pretty() -> String {
+    serde_json::to_string_pretty(&openapi_document()).expect("a JSON value serialises")
+}
+
+/// The document and its page never change while the process runs: each is built once.
+pub(crate) fn published() -> &'static (String, String) {
+    static PUBLISHED: std::sync::OnceLock<(String, String)> = std::sync::OnceLock::new();
+    PUBLISHED.get_or_init(|| {
+        let document = openapi_document();
+        (serde_json::to_string(&document).expect("a JSON value serialises"), openapi::page(&document))
+    })
+}
+
+/// `GET /docs`: the document as a page.
+async fn serve_docs() -> impl IntoResponse {
+    let policy = "default-src 'none'; style-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+    ([("content-security-policy", policy)], axum::response::Html(published().1.as_str()))
+}
+
+/// No route: the failed envelope, or under `/console` the console's page.
+async fn not_found(uri: axum::http::Uri) -> Response {
+    let message = format!("No route for {}", uri.path());
+    if uri.path().starts_with("/console") {
+        return console::error_page(axum::http::StatusCode::NOT_FOUND, &message);
+    }
+    error::ApiError::new(axum::http::StatusCode::NOT_FOUND, message).into_response()
 }
 
 const REQUEST_ID: &str = "x-request-id";

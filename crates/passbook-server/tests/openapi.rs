@@ -9,7 +9,7 @@ fn committed_path() -> PathBuf {
 
 #[test]
 fn the_committed_document_is_the_one_the_code_builds() {
-    let built = format!("{}\n", passbook_server::openapi::pretty());
+    let built = format!("{}\n", passbook_server::openapi_pretty());
     let path = committed_path();
     if std::env::var_os("PASSBOOK_WRITE_OPENAPI").is_some() {
         std::fs::write(&path, &built).expect("openapi.json is writable");
@@ -27,7 +27,7 @@ fn the_committed_document_is_the_one_the_code_builds() {
 
 #[test]
 fn every_operation_is_named_once_and_every_reference_resolves() {
-    let document = passbook_server::openapi::document();
+    let document = passbook_server::openapi_document();
     let mut ids = std::collections::HashSet::new();
     for methods in document["paths"].as_object().unwrap().values() {
         for op in methods.as_object().unwrap().values() {
@@ -49,7 +49,7 @@ fn every_operation_is_named_once_and_every_reference_resolves() {
 
 #[test]
 fn every_example_fits_its_schema() {
-    let document = passbook_server::openapi::document();
+    let document = passbook_server::openapi_document();
     let mut examples = 0;
     for methods in document["paths"].as_object().unwrap().values() {
         for op in methods.as_object().unwrap().values() {

@@ -18,3 +18,8 @@ pub async fn readyz(State(state): State<AppState>) -> ApiResult<Json<HealthOut>>
     state.passbook.readiness().await?;
     Ok(Json(HealthOut { status: "ready".into() }))
 }
+
+/// `GET /openapi.json`.
+pub async fn openapi_document() -> impl axum::response::IntoResponse {
+    ([("content-type", "application/json")], crate::published().0.as_str())
+}

@@ -323,7 +323,7 @@ fn operations_endpoints() -> Vec<Operation> {
             .named("Operations", "metrics", "Prometheus metrics (sandbox mode, or with `--metrics true`)")
             .public()
             .returns_other("text/plain", "Prometheus text."),
-        Operation::get("/openapi.json", crate::openapi::serve_document)
+        Operation::get("/openapi.json", health::openapi_document)
             .named("Operations", "openapi", "This document")
             .public()
             .returns::<serde_json::Value>(200, "The OpenAPI 3.1 document."),

@@ -7,9 +7,8 @@ mod operation;
 mod webhooks;
 
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
 
-use axum::response::{Html, IntoResponse};
+use axum::response::IntoResponse;
 use passbook_types::patterns;
 use schemars::Schema;
 use schemars::generate::{SchemaGenerator, SchemaSettings};
@@ -44,15 +43,14 @@ const TAGS: &[(&str, &str)] = &[
     ("Webhooks", "What Passbook POSTs to the app's webhook URL."),
 ];
 
-/// The whole document, as served at `/openapi.json`.
-pub fn document() -> Value {
-    let operations = crate::api::operations(crate::DEFAULT_MAX_UPLOAD_BYTES);
+/// The whole document of these operations (`crate::openapi_document` is the served one).
+pub fn document(operations: &[Operation]) -> Value {
     let examples: Value = serde_json::from_str(EXAMPLES).expect("examples.json is JSON");
     let mut schemas = Schemas::new();
     // Every operation's failures refer to it.
     schemas.written.subschema_for::<passbook_types::Failure>();
     let mut paths: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
-    for op in &operations {
+    for op in operations {
         let entry = paths.entry(op.path.to_string()).or_default();
         let mut described = describe(op, &mut schemas);
         if let (Answer::Json { status, .. }, Some(example)) = (&op.answer, examples["operations"].get(op.id)) {
@@ -88,30 +86,9 @@ pub fn document() -> Value {
     })
 }
 
-/// The document as `openapi.json` at the repository's root holds it.
-pub fn pretty() -> String {
-    serde_json::to_string_pretty(&document()).expect("a JSON value serialises")
-}
-
-/// The document and its page never change while the process runs: each is built once.
-static SERVED: OnceLock<(String, String)> = OnceLock::new();
-
-fn served() -> &'static (String, String) {
-    SERVED.get_or_init(|| {
-        let document = document();
-        (serde_json::to_string(&document).expect("a JSON value serialises"), docs::render(&document))
-    })
-}
-
-/// `GET /openapi.json`.
-pub async fn serve_document() -> impl IntoResponse {
-    ([("content-type", "application/json")], served().0.as_str())
-}
-
-/// `GET /docs`: the document as a page, rendered here from the document itself.
-pub async fn serve_docs() -> impl IntoResponse {
-    let policy = "default-src 'none'; style-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
-    ([("content-security-policy", policy)], Html(served().1.as_str()))
+/// The document as a page (`GET /docs`), rendered from the document itself.
+pub fn page(document: &Value) -> String {
+    docs::render(document)
 }
 
 /// `GET /docs/docs.css`.

@@ -180,7 +180,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Apps { command } => apps::apps(command).await,
         Command::Events { command } => events::events(command).await,
         Command::Openapi => {
-            println!("{}", passbook_server::openapi::pretty());
+            println!("{}", passbook_server::openapi_pretty());
             Ok(())
         }
         Command::Keys { command: KeysCommand::Generate } => {

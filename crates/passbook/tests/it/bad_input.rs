@@ -220,3 +220,22 @@ async fn nul_characters_are_refused_by_name() {
     let (status, list) = t.get("/passbook/v1/events?event=mono.events.account_connected").await;
     assert_eq!((status, list["meta"]["total"].as_u64()), (StatusCode::OK, Some(1)), "{list}");
 }
+
+/// A failure is stamped with the server's own (injected) clock, as a success is: a server whose
+/// clock reads 2031 answers 2031 either way, from a handler and for a missing route alike.
+#[tokio::test]
+async fn failures_carry_the_servers_clock_like_successes() {
+    use passbook_domain::clock::ManualClock;
+    let then = passbook_domain::Timestamp::parse_iso("2031-03-04T05:06:07.000Z").unwrap();
+    let clock = std::sync::Arc::new(ManualClock::new(then));
+    let t = TestApp::spawn_with(move |c| c.clock = clock).await;
+    let (status, ok) = t.get("/v3/institutions").await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, missing) = t.get("/v2/accounts/65a1b2c3d4e5f60718293a4b").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, no_route) = t.get("/v2/no-such-thing").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    for body in [&ok, &missing, &no_route] {
+        assert_eq!(body["timestamp"], "2031-03-04T05:06:07.000Z", "{body}");
+    }
+}

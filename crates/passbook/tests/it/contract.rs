@@ -22,7 +22,7 @@ struct Recorder<'a> {
 
 impl<'a> Recorder<'a> {
     fn new(t: &'a TestApp) -> Self {
-        Self { t, document: passbook_server::openapi::document(), seen: BTreeMap::new() }
+        Self { t, document: passbook_server::openapi_document(), seen: BTreeMap::new() }
     }
 
     /// The operation's schema for `status`.
