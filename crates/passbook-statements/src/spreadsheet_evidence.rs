@@ -28,59 +28,70 @@ pub fn gather(bytes: &[u8]) -> Vec<Signal> {
         member.take(MAX_PART).read_to_string(&mut text).ok()?;
         Some(text)
     };
-    let mut signals = Vec::new();
-    if let Some(core) = part("docProps/core.xml") {
-        let creator = tag(&core, "dc:creator").unwrap_or_default();
-        if let Some(editor) = tag(&core, "cp:lastModifiedBy").filter(|e| !e.is_empty() && *e != creator) {
-            signals.push(Signal::against(
-                "saved_by_another_person",
-                Weight::Weak,
-                format!("Last saved by \"{editor}\", not by \"{creator}\" who made it"),
-                "docProps/core.xml lastModifiedBy",
-            ));
-        }
-        let (created, modified) = (tag(&core, "dcterms:created"), tag(&core, "dcterms:modified"));
-        if let (Some(c), Some(m)) =
-            (created.as_deref().and_then(iso_seconds), modified.as_deref().and_then(iso_seconds))
-            && m - c > 60
-        {
-            signals.push(Signal::against(
-                "modified_after_creation",
-                Weight::Weak,
-                format!(
-                    "Saved again {} minutes after it was made ({} → {})",
-                    (m - c) / 60,
-                    created.unwrap_or_default(),
-                    modified.unwrap_or_default()
-                ),
-                "docProps/core.xml modified",
-            ));
-        }
-    }
-    if let Some(app) = part("docProps/app.xml").and_then(|a| tag(&a, "Application")) {
-        let lower = app.to_lowercase();
-        if SPREADSHEET_APPS.iter().any(|a| lower.contains(a)) {
-            signals.push(Signal::against(
-                "saved_in_spreadsheet_app",
-                Weight::Weak,
-                format!("Last saved by \"{app}\", a spreadsheet application a person works in, not a bank's export"),
-                "docProps/app.xml Application",
-            ));
-        }
-    }
+    let mut signals = part("docProps/core.xml").map(|core| saves(&core)).unwrap_or_default();
+    signals.extend(part("docProps/app.xml").and_then(|app| application(&app)));
     for name in sheets {
-        let Some(sheet) = part(&name) else { continue };
-        let formulas = sheet.matches("<f>").count() + sheet.matches("<f ").count();
-        if formulas > 0 {
-            signals.push(Signal::against(
-                "formulas",
-                Weight::Weak,
-                format!("{formulas} cell(s) hold formulas, where a bank's export writes values"),
-                name,
-            ));
-        }
+        signals.extend(part(&name).and_then(|sheet| formulas(&sheet, name)));
     }
     signals
+}
+
+/// Who last saved the file and when, against who made it and when (`docProps/core.xml`).
+fn saves(core: &str) -> Vec<Signal> {
+    let mut signals = Vec::new();
+    let creator = tag(core, "dc:creator").unwrap_or_default();
+    if let Some(editor) = tag(core, "cp:lastModifiedBy").filter(|e| !e.is_empty() && *e != creator) {
+        signals.push(Signal::against(
+            "saved_by_another_person",
+            Weight::Weak,
+            format!("Last saved by \"{editor}\", not by \"{creator}\" who made it"),
+            "docProps/core.xml lastModifiedBy",
+        ));
+    }
+    let (created, modified) = (tag(core, "dcterms:created"), tag(core, "dcterms:modified"));
+    if let (Some(c), Some(m)) = (created.as_deref().and_then(iso_seconds), modified.as_deref().and_then(iso_seconds))
+        && m - c > 60
+    {
+        signals.push(Signal::against(
+            "modified_after_creation",
+            Weight::Weak,
+            format!(
+                "Saved again {} minutes after it was made ({} → {})",
+                (m - c) / 60,
+                created.unwrap_or_default(),
+                modified.unwrap_or_default()
+            ),
+            "docProps/core.xml modified",
+        ));
+    }
+    signals
+}
+
+/// The application that last saved the file (`docProps/app.xml`), when it is one a person uses.
+fn application(app: &str) -> Option<Signal> {
+    let name = tag(app, "Application")?;
+    let lower = name.to_lowercase();
+    SPREADSHEET_APPS.iter().any(|a| lower.contains(a)).then(|| {
+        Signal::against(
+            "saved_in_spreadsheet_app",
+            Weight::Weak,
+            format!("Last saved by \"{name}\", a spreadsheet application a person works in, not a bank's export"),
+            "docProps/app.xml Application",
+        )
+    })
+}
+
+/// Formulas in a sheet, where a bank's export writes values.
+fn formulas(sheet: &str, name: String) -> Option<Signal> {
+    let count = sheet.matches("<f>").count() + sheet.matches("<f ").count();
+    (count > 0).then(|| {
+        Signal::against(
+            "formulas",
+            Weight::Weak,
+            format!("{count} cell(s) hold formulas, where a bank's export writes values"),
+            name,
+        )
+    })
 }
 
 /// The text of the first `<name …>text</name>`.

@@ -21,14 +21,20 @@ use super::success;
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::AuthApp;
-use crate::upload::read_form;
+use crate::upload::{Form, read_form};
 
 pub async fn import(
     State(state): State<AppState>,
     AuthApp(app): AuthApp,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<Json<Success<ImportOut>>> {
-    let mut form = read_form(multipart, &["statement"], state.max_upload_bytes).await.map_err(refused)?;
+    let form = read_form(multipart, &["statement"], state.max_upload_bytes).await.map_err(refused)?;
+    let imported = state.passbook.import_statement(&app, import_request(form)?).await?;
+    Ok(Json(success(&state, "Statement imported", import_out(imported))))
+}
+
+/// The form as the domain's request: the file, the customer (as JSON or as fields), the rest.
+fn import_request(mut form: Form) -> Result<StatementImportRequest, Error> {
     let (file_name, file) =
         form.files.pop().ok_or_else(|| Error::invalid("statement", "statement (the file) is required"))?;
     let customer = match form.text("customer") {
@@ -43,7 +49,7 @@ pub async fn import(
     };
     let account = form.text("account").filter(|a| !a.trim().is_empty());
     let customer = if account.is_some() { None } else { Some(CustomerSpec::parse(customer)?) };
-    let request = StatementImportRequest {
+    Ok(StatementImportRequest {
         customer,
         institution: form.text("institution").filter(|i| !i.trim().is_empty()),
         account,
@@ -54,9 +60,10 @@ pub async fn import(
             password: form.text("password").filter(|p| !p.is_empty()),
             currency: stated_currency(form.text("currency").as_deref())?,
         },
-    };
-    let ImportedStatement { accounts, previews, report, integrity } =
-        state.passbook.import_statement(&app, request).await?;
+    })
+}
+
+fn import_out(ImportedStatement { accounts, previews, report, integrity }: ImportedStatement) -> ImportOut {
     let accounts = accounts
         .into_iter()
         .map(|a| ImportedAccountOut {
@@ -91,8 +98,7 @@ pub async fn import(
             .map(|l| SkippedLineOut { at: l.at, text: l.text, reason: l.reason })
             .collect(),
     };
-    let integrity = integrity.wire();
-    Ok(Json(success(&state, "Statement imported", ImportOut { accounts, statement, report, integrity })))
+    ImportOut { accounts, statement, report, integrity: integrity.wire() }
 }
 
 /// A form the upload reader refused: too large (413) or not a form with the file (400).

@@ -4,8 +4,9 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use passbook_domain::connector::Credentials;
-use passbook_domain::model::{LinkSession, LinkState};
+use passbook_domain::model::{LinkSession, LinkState, StatementPreview};
 use passbook_domain::services::PartnerSession;
+use passbook_domain::statement_file::ReadReport;
 use passbook_types::Success;
 use passbook_types::partners::{
     PartnerAnswer, ReauthSessionRequest, SessionAnswer, SessionCreated, SessionInstitution, SessionOut, SessionRenewed,
@@ -101,31 +102,28 @@ pub async fn commit(
 
 /// Where the session stands, as a Partners API answer.
 fn answer(state: &AppState, session: &LinkSession) -> (StatusCode, Json<PartnerAnswer>) {
-    let ok = |code: u16, message: &str, data: Value| {
-        let body = PartnerAnswer {
-            status: "successful".into(),
-            message: message.into(),
-            timestamp: state.passbook.clock.now().to_iso(),
-            response_code: code,
-            data,
-        };
-        (StatusCode::OK, Json(body))
+    let timestamp = state.passbook.clock.now().to_iso();
+    let (status, body) = match progress(session) {
+        Ok((response_code, message, data)) => (
+            StatusCode::OK,
+            PartnerAnswer { status: "successful".into(), message: message.into(), timestamp, response_code, data },
+        ),
+        Err(message) => (
+            StatusCode::BAD_REQUEST,
+            PartnerAnswer { status: "failed".into(), message, timestamp, response_code: 400, data: Value::Null },
+        ),
     };
-    let failed = |message: String| {
-        let body = PartnerAnswer {
-            status: "failed".into(),
-            message,
-            timestamp: state.passbook.clock.now().to_iso(),
-            response_code: 400,
-            data: Value::Null,
-        };
-        (StatusCode::BAD_REQUEST, Json(body))
-    };
+    (status, Json(body))
+}
+
+/// The session's state as Mono's partner answer: its response code, message and data, or why it
+/// failed.
+fn progress(session: &LinkSession) -> Result<(u16, &'static str, Value), String> {
     if let Some(error) = session.state.error() {
-        return failed(error.to_string());
+        return Err(error.to_string());
     }
-    match &session.state {
-        LinkState::Linked { auth_code, .. } => ok(99, "Account linked successfully", json!({"code": auth_code})),
+    Ok(match &session.state {
+        LinkState::Linked { auth_code, .. } => (99, "Account linked successfully", json!({"code": auth_code})),
         LinkState::SelectAccounts { accounts, .. } => {
             let accounts: Vec<Value> = accounts
                 .iter()
@@ -134,15 +132,15 @@ fn answer(state: &AppState, session: &LinkSession) -> (StatusCode, Json<PartnerA
                            "status": "active", "balance": a.balance})
                 })
                 .collect();
-            ok(101, "Select the account to link", json!({"accounts": accounts}))
+            (101, "Select the account to link", json!({"accounts": accounts}))
         }
         LinkState::Challenge { challenge, .. } => {
             let form: Vec<_> = challenge.fields.iter().map(super::wire::form_element).collect();
             let message =
                 if challenge.fields.iter().any(|f| f.name == "otp") { "OTP required" } else { "Input required" };
-            ok(102, message, json!({"userInput": {"title": challenge.title, "form": form}}))
+            (102, message, json!({"userInput": {"title": challenge.title, "form": form}}))
         }
-        LinkState::UploadStatement { .. } => ok(
+        LinkState::UploadStatement { .. } => (
             102,
             "Upload the statement",
             json!({"userInput": {"title": "Upload a bank statement", "form": [
@@ -150,31 +148,32 @@ fn answer(state: &AppState, session: &LinkSession) -> (StatusCode, Json<PartnerA
                 {"type": "elements.input", "name": "password", "hint": "The file's password, if it has one", "contentType": "password"}
             ]}}),
         ),
-        LinkState::ReviewStatement { accounts, report, .. } => ok(
-            102,
-            "Confirm the statement",
-            json!({"statement": accounts.iter().map(|a| json!({
-                "accountNumber": a.account_number, "name": a.name, "currency": a.currency,
-                "period": {"start": a.first_day.map(|t| t.to_iso()), "end": a.last_day.map(|t| t.to_iso())},
-                "transactions": a.transactions, "openingBalance": a.opening, "closingBalance": a.closing,
-                "reconciliation": a.reconciliation.as_str(),
-            })).collect::<Vec<_>>(),
-            "report": {"rowsRead": report.rows_read, "linesSkipped": report.skipped_total, "skipped": &report.skipped}}),
-        ),
-        LinkState::Consent { error: None, .. } => ok(
+        LinkState::ReviewStatement { accounts, report, .. } => (102, "Confirm the statement", review(accounts, report)),
+        LinkState::Consent { error: None, .. } => (
             102,
             "Approve access at the bank",
             json!({"consent": {"start": "POST /v2/connect/commit to get the bank's page for the user"}}),
         ),
-        LinkState::AwaitingConsent { bank_url, .. } => ok(
+        LinkState::AwaitingConsent { bank_url, .. } => (
             102,
             "Send the user to the bank",
             json!({"consent": {"redirectUrl": bank_url, "then": "POST /v2/connect/commit once the user is back"}}),
         ),
-        LinkState::Consent { .. } => failed(session.state.error().unwrap_or_default().to_string()),
-        LinkState::Failed { reason } => failed(format!("The session ended: {}", reason.as_str())),
+        LinkState::Consent { .. } => return Err(session.state.error().unwrap_or_default().to_string()),
+        LinkState::Failed { reason } => return Err(format!("The session ended: {}", reason.as_str())),
         LinkState::ChooseInstitution | LinkState::ChooseAuthMethod { .. } | LinkState::Login { .. } => {
-            failed("Log in with the institution's form".into())
+            return Err("Log in with the institution's form".into());
         }
-    }
+    })
+}
+
+/// What a statement's review shows the integrator: each account read, and the read's report.
+fn review(accounts: &[StatementPreview], report: &ReadReport) -> Value {
+    json!({"statement": accounts.iter().map(|a| json!({
+        "accountNumber": a.account_number, "name": a.name, "currency": a.currency,
+        "period": {"start": a.first_day.map(|t| t.to_iso()), "end": a.last_day.map(|t| t.to_iso())},
+        "transactions": a.transactions, "openingBalance": a.opening, "closingBalance": a.closing,
+        "reconciliation": a.reconciliation.as_str(),
+    })).collect::<Vec<_>>(),
+    "report": {"rowsRead": report.rows_read, "linesSkipped": report.skipped_total, "skipped": &report.skipped}})
 }
