@@ -9,12 +9,14 @@ mod console;
 pub mod error;
 mod extract;
 mod idempotency;
+pub mod large_answers;
 pub mod limits;
 pub mod openapi;
 mod pages;
 pub mod serve;
 mod simplefin;
 mod upload;
+mod write_deadline;
 
 use std::time::Duration;
 
@@ -73,6 +75,8 @@ pub struct HttpOptions {
     pub answer_cache_bytes: usize,
     /// Proxies whose `X-Forwarded-For` names the client (per-address limits count by it).
     pub trusted_proxies: Vec<IpNet>,
+    /// Answers of a megabyte or more one key may have being written at once (0: no cap).
+    pub large_answers_per_key: usize,
 }
 
 impl Default for HttpOptions {
@@ -85,6 +89,7 @@ impl Default for HttpOptions {
             max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
             answer_cache_bytes: 8 * 1024 * 1024,
             trusted_proxies: Vec::new(),
+            large_answers_per_key: 4,
         }
     }
 }
@@ -119,6 +124,10 @@ pub fn router_with(passbook: Passbook, options: &HttpOptions) -> Router {
         .layer(middleware::from_fn(move |request: Request, next: Next| within(timeout, request, next)))
         .layer(idempotent)
         .layer(middleware::from_fn(private_answers))
+        .layer(middleware::from_fn_with_state(
+            large_answers::LargeAnswers::new(options.large_answers_per_key),
+            large_answers::limit,
+        ))
         .layer(middleware::from_fn_with_state(RateLimiter::new(options.rate_limits.clone()), limits::limit))
         .layer(middleware::from_fn_with_state(
             std::sync::Arc::new(options.trusted_proxies.clone()),

@@ -28,6 +28,9 @@ pub struct ConnectionLimits {
     /// How long a client has to send a request's headers, and how long a kept-alive
     /// connection may sit idle between requests.
     pub header_read_timeout: Duration,
+    /// How long writing an answer may wait for a client that reads none of it before the
+    /// connection is closed (`crate::write_deadline`).
+    pub write_timeout: Duration,
     /// How long shutdown waits for requests in flight before closing their connections.
     pub shutdown_grace: Duration,
 }
@@ -39,6 +42,7 @@ impl Default for ConnectionLimits {
             max_connections_per_address: 256,
             proxies: Vec::new(),
             header_read_timeout: Duration::from_secs(10),
+            write_timeout: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(10),
         }
     }
@@ -106,6 +110,7 @@ pub async fn serve(
             request.extensions_mut().insert(ConnectInfo(peer));
             request
         });
+        let stream = crate::write_deadline::WriteDeadline::new(stream, limits.write_timeout);
         let connection = builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
         let connection = graceful.watch(connection);
         connections.spawn(async move {

@@ -76,6 +76,14 @@ pub struct HttpArgs {
     /// Seconds a client has to send a request's headers, and a kept-alive connection may idle.
     #[arg(long, env = "PASSBOOK_HEADER_TIMEOUT_SECS", default_value_t = 10)]
     pub header_timeout_secs: u64,
+    /// Answers of a megabyte or more (a busy account's unpaginated transactions) one key may
+    /// have being written at once; more are answered 429 (0: no cap).
+    #[arg(long, env = "PASSBOOK_LARGE_ANSWERS_PER_KEY", default_value_t = 4)]
+    pub large_answers_per_key: usize,
+    /// Seconds writing an answer may wait for a client that reads none of it before its
+    /// connection is closed (a slow reader cannot hold a large answer in memory for long).
+    #[arg(long, env = "PASSBOOK_WRITE_TIMEOUT_SECS", default_value_t = 30)]
+    pub write_timeout_secs: u64,
     /// Seconds one request may take before it is answered 408.
     #[arg(long, env = "PASSBOOK_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     pub request_timeout_secs: u64,
@@ -130,6 +138,7 @@ impl HttpArgs {
             console: self.console,
             max_upload_bytes: self.max_upload_mb * 1024 * 1024,
             answer_cache_bytes: self.answer_cache_mb * 1024 * 1024,
+            large_answers_per_key: self.large_answers_per_key,
         };
         config.keep_statement_files = self.keep_statement_files;
         config.console_logins = passbook_domain::services::console::LoginLimits {
@@ -147,6 +156,7 @@ impl HttpArgs {
             max_connections_per_address: self.max_connections_per_address,
             proxies: self.trusted_proxies.clone(),
             header_read_timeout: Duration::from_secs(self.header_timeout_secs),
+            write_timeout: Duration::from_secs(self.write_timeout_secs),
             shutdown_grace: Duration::from_secs(self.shutdown_grace_secs),
         };
         config.max_pending_jobs_per_app = self.max_pending_jobs_per_app;
