@@ -249,11 +249,9 @@ pub fn decide<C: Catalogue + ?Sized>(session: &LinkSession, world: &World<C>, ac
                 && !preview.number_stated
             {
                 if world.reauth_by_bank {
-                    let error = format!(
-                        "This account was linked through your bank. Upload a statement that shows its account number \
-                         (ending {}), or log in to your bank.",
-                        last_digits(number)
-                    );
+                    let error = "This account was linked through your bank. Upload a statement that shows its \
+                                 account number, or log in to your bank."
+                        .to_string();
                     let state = LinkState::UploadStatement {
                         institution_id: institution_id.clone(),
                         error: Some(error),
@@ -636,11 +634,12 @@ fn link_accounts<C: Catalogue + ?Sized>(
         (Some(_), number) => match chosen.into_iter().find(|d| Some(d.account_number.as_str()) == number) {
             Some(same) => vec![same],
             None => {
+                // Nothing of the account is named: whoever holds the app's public key and an
+                // account id can open this page and log in with another account.
                 let error = match number {
-                    Some(number) => format!(
-                        "This login does not hold the account ending {} that you are re-authorising.",
-                        last_digits(number)
-                    ),
+                    Some(_) => "This login or statement does not hold the account you are re-authorising: use \
+                                the one that holds it."
+                        .to_string(),
                     None => "The account being re-authorised was unlinked; ask the app for a new link.".into(),
                 };
                 let state = with_error(&entry_state(institution_id, auth_method), &error);

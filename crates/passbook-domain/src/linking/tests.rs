@@ -411,7 +411,7 @@ fn a_reauthorisation_links_only_the_account_it_renews() {
     let refused = moved(decide(&reauth, &other, LinkAction::SelectAccounts(all.clone())).unwrap());
     assert_eq!(
         refused.state.error(),
-        Some("This login does not hold the account ending 4321 that you are re-authorising.")
+        Some("This login or statement does not hold the account you are re-authorising: use the one that holds it.")
     );
     assert_eq!(refused.state.step(), LinkStep::Login);
     let unlinked = moved(decide(&reauth, &world(&banks), LinkAction::SelectAccounts(all)).unwrap());
@@ -604,7 +604,8 @@ fn renewing_with_a_statement_takes_its_one_unnumbered_account_but_not_another_nu
         report: Default::default(),
     };
     let refused = moved(decide(&reauth, &world, LinkAction::ConfirmStatement).unwrap());
-    assert!(refused.state.error().unwrap().contains("ending 6789"));
+    let error = refused.state.error().unwrap();
+    assert!(error.contains("does not hold the account") && !error.contains("6789"), "nothing of the account: {error}");
     assert_eq!(refused.state.step(), LinkStep::UploadStatement, "back to the upload, not a login form");
 
     // An account its bank verified is not renewed by a file that does not show its number.

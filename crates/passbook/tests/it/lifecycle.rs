@@ -252,10 +252,9 @@ async fn reauthorisation_required_then_renewed_keeps_the_account_id() {
     let page = t.open(data["mono_url"].as_str().unwrap()).await;
     assert_eq!(page.heading().await, "Log in to GTBank Internet Banking");
     page.login("user_good", "123456").await;
-    assert!(
-        page.html().await.1.contains("does not hold the account ending"),
-        "another login cannot renew this account"
-    );
+    let refused = page.html().await.1;
+    assert!(refused.contains("does not hold the account you are re-authorising"), "another login cannot renew it");
+    assert!(!refused.contains("6789") && !refused.contains("ending"), "nor learn its last digits: {refused}");
     page.login("user_reauth", "123456").await;
     assert_eq!(page.heading().await, "Account linked");
 
