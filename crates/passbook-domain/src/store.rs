@@ -283,6 +283,9 @@ pub trait ReportStore: Send + Sync {
     /// Stores the built PDF (`None`: the build failed).
     async fn finish_statement(&self, id: &str, pdf: Option<&[u8]>, at: Timestamp) -> Result<()>;
     async fn statement_pdf(&self, id: &str) -> Result<Option<Vec<u8>>>;
+    /// Forgets the PDFs built before `before` (their statements become `EXPIRED`) and the jobs
+    /// that finished before it; how many of each.
+    async fn expire_statements_and_jobs(&self, before: Timestamp) -> Result<(u64, u64)>;
 }
 
 /// Uploaded statements: what was read from each file, for the accounts linked from it.

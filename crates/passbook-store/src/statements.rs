@@ -132,6 +132,24 @@ pub(crate) async fn pdf(store: &SqlStore, id: &str) -> StoreResult<Option<Vec<u8
     sealed.flatten().map(|s| store.vault.open(&s, &pdf_context(id)).map_err(Into::into)).transpose()
 }
 
+pub(crate) async fn expire(store: &SqlStore, before: Timestamp) -> StoreResult<(u64, u64)> {
+    let mut tx = store.write().await?;
+    let pdfs = crate::sql::query(
+        "UPDATE statements SET status = 'EXPIRED', pdf_sealed = NULL WHERE status = 'BUILT' AND built_at < $1",
+    )
+    .bind(before.0)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    let jobs = crate::sql::query("DELETE FROM jobs WHERE done_at < $1 OR failed_at < $1")
+        .bind(before.0)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    tx.commit().await?;
+    Ok((pdfs, jobs))
+}
+
 /// The `ReportStore` port, on the functions above.
 mod port {
     use async_trait::async_trait;
@@ -179,6 +197,10 @@ mod port {
 
         async fn statement_pdf(&self, id: &str) -> Result<Option<Vec<u8>>> {
             Ok(self.retrying(|| crate::statements::pdf(self, id)).await?)
+        }
+
+        async fn expire_statements_and_jobs(&self, before: Timestamp) -> Result<(u64, u64)> {
+            Ok(self.retrying(|| crate::statements::expire(self, before)).await?)
         }
     }
 }

@@ -307,7 +307,8 @@ pub struct StatementOut {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct StatementJobOut {
     pub id: String,
-    /// `BUILDING`, `BUILT` or `FAILED`.
+    /// `BUILDING`, `BUILT`, `FAILED`, or `EXPIRED` once the PDF is past the server's retention
+    /// (`--retention-hours`; then ask for a new one).
     pub status: String,
     /// Where the PDF can be fetched, once built.
     pub path: Option<String>,

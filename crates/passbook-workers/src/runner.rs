@@ -9,6 +9,9 @@ use tokio::sync::{Semaphore, watch};
 use crate::schedule::{JOB_RETRY_SCHEDULE, next_delay};
 
 const CONCURRENCY: usize = 8;
+/// How often (by the server's clock) built PDFs and finished jobs past their retention are
+/// forgotten.
+const EXPIRY_EVERY_MS: i64 = 10 * 60 * 1000;
 /// Jobs one app may hold at once over all workers, so that another app's work always finds a
 /// slot.
 pub const JOBS_IN_FLIGHT_PER_APP: u32 = 6;
@@ -27,12 +30,24 @@ impl JobRunner {
     }
 
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let mut expired_at = Timestamp(0);
         loop {
             if *shutdown.borrow() {
                 return;
             }
             if let Err(err) = self.passbook.schedule_refreshes().await {
                 tracing::error!(error = %err, "could not schedule refreshes");
+            }
+            let now = self.passbook.clock.now();
+            if now.0 - expired_at.0 >= EXPIRY_EVERY_MS {
+                expired_at = now;
+                match self.passbook.expire_retained().await {
+                    Ok((pdfs, jobs)) if pdfs + jobs > 0 => {
+                        tracing::info!(pdfs, jobs, "forgot what was past its retention")
+                    }
+                    Ok(_) => {}
+                    Err(err) => tracing::error!(error = %err, "could not forget what was past its retention"),
+                }
             }
             let claimed = self.claim().await;
             if claimed == 0 && crate::idle(&self.passbook.work.jobs, &mut shutdown).await {

@@ -43,6 +43,7 @@ pub async fn build(config: &Config, public_url: String) -> anyhow::Result<Passbo
             keep_statement_files: config.keep_statement_files,
             console_logins: config.console_logins,
             sandbox: config.sandbox_mode,
+            retention_ms: config.retention.as_millis() as i64,
         },
         work: Default::default(),
         metrics: Default::default(),

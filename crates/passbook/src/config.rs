@@ -27,6 +27,8 @@ pub struct Config {
     pub max_login_attempts: u32,
     /// Background jobs one app may have waiting before requests that queue more get `429`.
     pub max_pending_jobs_per_app: u64,
+    /// How long built statement PDFs and finished jobs are kept.
+    pub retention: Duration,
     pub webhook_timeout: Duration,
     /// Webhook deliveries in flight to one app at once, over all workers.
     pub webhook_concurrency_per_app: u32,
@@ -83,6 +85,7 @@ impl Config {
             link_ttl: Duration::from_secs(24 * 3600),
             max_login_attempts: 5,
             max_pending_jobs_per_app: 100,
+            retention: Duration::from_secs(72 * 3600),
             webhook_timeout: Duration::from_secs(10),
             webhook_concurrency_per_app: 4,
             webhook_schedule: passbook_workers::WEBHOOK_RETRY_SCHEDULE.to_vec(),

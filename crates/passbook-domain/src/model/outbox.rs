@@ -289,6 +289,8 @@ pub enum StatementStatus {
     Building,
     Built,
     Failed,
+    /// Built, and kept past the retention: the file is gone.
+    Expired,
 }
 
 impl StatementStatus {
@@ -297,11 +299,12 @@ impl StatementStatus {
             Self::Building => "BUILDING",
             Self::Built => "BUILT",
             Self::Failed => "FAILED",
+            Self::Expired => "EXPIRED",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Building, Self::Built, Self::Failed].into_iter().find(|x| x.as_str() == s)
+        [Self::Building, Self::Built, Self::Failed, Self::Expired].into_iter().find(|x| x.as_str() == s)
     }
 }
 

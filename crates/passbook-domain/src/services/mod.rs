@@ -70,6 +70,8 @@ pub struct Settings {
     pub sandbox: bool,
     /// Failed console logins allowed per account and address, per account, and per address.
     pub console_logins: console::LoginLimits,
+    /// How long built statement PDFs and finished jobs are kept.
+    pub retention_ms: i64,
 }
 
 impl Default for Settings {
@@ -83,6 +85,7 @@ impl Default for Settings {
             keep_statement_files: false,
             sandbox: true,
             console_logins: Default::default(),
+            retention_ms: 72 * 60 * 60 * 1000,
         }
     }
 }

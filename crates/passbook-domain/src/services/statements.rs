@@ -133,10 +133,23 @@ impl Passbook {
 
     pub async fn statement_pdf(&self, app: &App, id: &AccountId, job_id: &JobId) -> Result<Vec<u8>> {
         let job = self.statement_job(app, id, job_id).await?;
+        if job.status == StatementStatus::Expired {
+            return Err(Error::Gone(format!(
+                "This statement's PDF was built more than {} hours ago and is no longer kept; ask for a new one",
+                self.settings.retention_ms / 3_600_000
+            )));
+        }
         if job.status != StatementStatus::Built {
             return Err(Error::Conflict(format!("The statement is {}, not BUILT yet", job.status.as_str())));
         }
         self.store.statement_pdf(&job.id).await?.ok_or_else(|| Error::not_found("statement file"))
+    }
+
+    /// Forgets what is past the retention: built PDFs (a file per request, megabytes each) and
+    /// finished jobs. The workers call it now and then.
+    pub async fn expire_retained(&self) -> Result<(u64, u64)> {
+        let before = self.clock.now().plus_millis(-self.settings.retention_ms);
+        self.store.expire_statements_and_jobs(before).await
     }
 
     pub(crate) async fn build_statement(&self, statement_id: &str) -> Result<JobResult> {

@@ -93,6 +93,10 @@ pub struct HttpArgs {
     /// Background jobs (PDF statements) one app may have waiting before more are refused (429).
     #[arg(long, env = "PASSBOOK_MAX_PENDING_JOBS_PER_APP", default_value_t = 100)]
     pub max_pending_jobs_per_app: u64,
+    /// Hours built statement PDFs and finished jobs are kept; then the PDF answers 410 and the
+    /// job 404 (what a PDF costs the database is given back).
+    #[arg(long, env = "PASSBOOK_RETENTION_HOURS", default_value_t = 72)]
+    pub retention_hours: u64,
     /// Serve Prometheus metrics at /metrics [default: yes in sandbox mode, no in production].
     #[arg(long, env = "PASSBOOK_METRICS")]
     pub metrics: Option<bool>,
@@ -160,6 +164,7 @@ impl HttpArgs {
             shutdown_grace: Duration::from_secs(self.shutdown_grace_secs),
         };
         config.max_pending_jobs_per_app = self.max_pending_jobs_per_app;
+        config.retention = Duration::from_secs(self.retention_hours * 3600);
     }
 }
 

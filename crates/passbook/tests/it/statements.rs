@@ -77,6 +77,41 @@ async fn pdf_statement_is_built_and_served_to_its_app_only() {
     assert_eq!(res.status().as_u16(), 401);
 }
 
+/// Built PDFs are kept for the retention (72 hours by default) and then forgotten by the
+/// workers: the job says `EXPIRED`, the file answers 410, and the database no longer holds it.
+#[tokio::test]
+async fn built_pdfs_are_forgotten_after_the_retention() {
+    use passbook_domain::clock::{Clock, ManualClock};
+    let clock = std::sync::Arc::new(ManualClock::new(passbook_domain::SystemClock.now()));
+    let shared = clock.clone();
+    let t = TestApp::spawn_with(move |c| c.clock = shared).await;
+    let id = linked(&t).await;
+    let path = built_statement_path(&t, &id).await;
+    let job_path = path.trim_end_matches("/pdf").to_string();
+    clock.advance(71 * 3_600_000);
+    let res = t.http.get(&path).header("mono-sec-key", t.key()).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200, "kept within the retention");
+
+    clock.advance(2 * 3_600_000);
+    let expired = async {
+        loop {
+            let (_, job) = t.get(&job_path).await;
+            if job["data"]["status"] == "EXPIRED" {
+                return job;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    };
+    let job = tokio::time::timeout(std::time::Duration::from_secs(30), expired).await.expect("expired by the workers");
+    assert_eq!(job["data"]["path"], serde_json::Value::Null, "{job}");
+    let (status, body) = t.get(&path).await;
+    assert_eq!(status, StatusCode::GONE, "{body}");
+    assert!(body["message"].as_str().unwrap().contains("no longer kept"), "{body}");
+    let store = &t.server.as_ref().unwrap().passbook.store;
+    let job_id = job_path.rsplit('/').next().unwrap();
+    assert_eq!(store.statement_pdf(job_id).await.unwrap(), None, "the file is gone from the database");
+}
+
 #[tokio::test]
 async fn income_is_analysed_and_sent_by_webhook() {
     let t = TestApp::spawn().await;
