@@ -255,15 +255,7 @@ def remake(src: Path, dst: Path) -> bool:
         box = [float(v) for v in pdf.pages[0].mediabox]
     pages = table_of(edited)
     edited.unlink()
-    c = canvas.Canvas(str(dst), pagesize=(box[2], box[3]))
-    c.setProducer(producer)
-    c.setCreator(creator)
-    for texts in pages:
-        c.setFont("Helvetica", 7)
-        for (x, y), text in texts:
-            c.drawString(x, y, text)
-        c.showPage()
-    c.save()
+    draw(pages, dst, (box[2], box[3]), (producer, creator))
     return True
 
 
@@ -313,15 +305,24 @@ def table_of(src: Path):
         return pages
 
 
-def made_by_reportlab(src: Path, dst: Path) -> bool:
-    """The statement drawn by reportlab under its own name, as a bank built on Python would."""
-    c = canvas.Canvas(str(dst), pagesize=(595, 842))
-    for texts in table_of(src):
+def draw(pages, dst: Path, size, names=None):
+    """The pages' texts drawn where they were, with reportlab; under other software's names
+    (producer, creator) when given."""
+    c = canvas.Canvas(str(dst), pagesize=size)
+    if names:
+        c.setProducer(names[0])
+        c.setCreator(names[1])
+    for texts in pages:
         c.setFont("Helvetica", 7)
         for (x, y), text in texts:
             c.drawString(x, y, text)
         c.showPage()
     c.save()
+
+
+def made_by_reportlab(src: Path, dst: Path) -> bool:
+    """The statement drawn by reportlab under its own name, as a bank built on Python would."""
+    draw(table_of(src), dst, (595, 842))
     return True
 
 

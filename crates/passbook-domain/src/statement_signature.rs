@@ -22,43 +22,17 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use ed25519_dalek::{Signature, Signer as _, SigningKey, Verifier, VerifyingKey};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 const MARK: &[u8] = b"\n%PassbookSignature ";
 /// The key of a signed JSON statement's content.
 pub const JSON_STATEMENT: &str = "passbook_statement";
 
-/// What a signed statement says it is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Manifest {
-    pub v: u32,
-    /// The signing key's id (see [`Signer::key_id`]).
-    pub key: String,
-    /// The installation's public URL.
-    pub issuer: String,
-    pub account: String,
-    pub institution: String,
-    pub account_number: String,
-    pub currency: String,
-    /// `YYYY-MM-DD`.
-    pub from: String,
-    pub to: String,
-    pub opening_balance: i64,
-    pub closing_balance: i64,
-    pub transactions: usize,
-    /// When the statement was built, ISO 8601.
-    pub issued_at: String,
-    /// Of every byte before the signature line, hex.
-    pub sha256: String,
-}
+/// What a signed statement says it is (the wire shape both signed formats carry).
+pub use passbook_types::passbook::StatementManifest as Manifest;
 
-#[derive(Serialize, Deserialize)]
-struct SignedManifest {
-    #[serde(flatten)]
-    manifest: Manifest,
-    signature: String,
-}
+use passbook_types::passbook::JsonStatementSignatureOut as SignedManifest;
 
 /// The installation's statement key: derived from the master key, so it needs no storage and
 /// every process has the same one (a new master key makes a new statement key; statements

@@ -377,26 +377,38 @@ pub struct JsonStatementRowOut {
     pub currency: String,
 }
 
-/// What the signed statement says it is (as `%PassbookSignature` in a PDF), and the signature.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-pub struct JsonStatementSignatureOut {
+/// What a statement Passbook signs says it is: the line after a signed PDF's `%%EOF`
+/// (`%PassbookSignature {…}`, fields in this order) and a signed JSON statement's `signature`,
+/// each with the signature beside it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct StatementManifest {
     pub v: u32,
     /// The signing key's id (`GET /passbook/v1/statements/signing-key`).
     pub key: String,
+    /// The installation's public URL.
     pub issuer: String,
     pub account: String,
     pub institution: String,
     pub account_number: String,
     pub currency: String,
+    /// `YYYY-MM-DD`.
     pub from: String,
     pub to: String,
     pub opening_balance: i64,
     pub closing_balance: i64,
     pub transactions: usize,
+    /// When the statement was built, ISO 8601.
     pub issued_at: String,
-    /// Of `passbook_statement`, canonical, hex.
+    /// Of what is signed (a PDF: every byte before the line; JSON: `passbook_statement`,
+    /// canonical), hex.
     pub sha256: String,
-    /// Ed25519, base64.
+}
+
+/// A manifest and its signature: Ed25519 (base64) over the manifest without this field.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct JsonStatementSignatureOut {
+    #[serde(flatten)]
+    pub manifest: StatementManifest,
     pub signature: String,
 }
 
