@@ -10,7 +10,7 @@ mod mapping;
 mod wire;
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -48,10 +48,19 @@ pub struct EnableBankingConnector {
     base_url: String,
     signer: jwt::Signer,
     consent_days: i64,
-    banks: HashMap<String, wire::Aspsp>,
-    institutions: Vec<Institution>,
+    countries: Vec<String>,
+    /// The banks of the configured countries (read again by
+    /// [`Connector::refresh_institutions`]).
+    listed: RwLock<Listed>,
     budget: Arc<dyn RequestBudget>,
     clock: Arc<dyn Clock>,
+}
+
+/// The banks Enable Banking lists, by institution id, and as Passbook offers them.
+#[derive(Default)]
+struct Listed {
+    banks: HashMap<String, wire::Aspsp>,
+    institutions: Vec<Institution>,
 }
 
 /// What a linked account's handle holds: its session, its `uid` in that session, and when the
@@ -73,25 +82,36 @@ impl EnableBankingConnector {
         let signer =
             jwt::Signer::new(&options.application_id, &options.private_key_pem).map_err(ConnectorError::Internal)?;
         let http = passbook_egress::operator_client(concat!("Passbook/", env!("CARGO_PKG_VERSION")), options.timeout);
-        let mut connector = Self {
+        let connector = Self {
             http,
             base_url: options.base_url.trim_end_matches('/').to_string(),
             signer,
             consent_days: options.consent_days,
-            banks: HashMap::new(),
-            institutions: Vec::new(),
+            countries: options.countries,
+            listed: RwLock::default(),
             budget,
             clock,
         };
-        for country in &options.countries {
-            let listed: wire::Aspsps = connector.get(&format!("/aspsps?country={}", country.to_uppercase())).await?;
-            for bank in listed.aspsps {
+        connector.refresh_institutions().await?;
+        Ok(connector)
+    }
+
+    /// The banks of every configured country, as Enable Banking lists them now.
+    async fn read_banks(&self) -> Result<Listed, ConnectorError> {
+        let mut listed = Listed::default();
+        for country in &self.countries {
+            let answer: wire::Aspsps = self.get(&format!("/aspsps?country={}", country.to_uppercase())).await?;
+            for bank in answer.aspsps {
                 let id = institution_id(&bank);
-                connector.institutions.push(institution(&id, &bank));
-                connector.banks.insert(id, bank);
+                listed.institutions.push(institution(&id, &bank));
+                listed.banks.insert(id, bank);
             }
         }
-        Ok(connector)
+        Ok(listed)
+    }
+
+    fn listed(&self) -> std::sync::RwLockReadGuard<'_, Listed> {
+        self.listed.read().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     async fn send<T: DeserializeOwned>(&self, request: reqwest::RequestBuilder) -> Result<T, ConnectorError> {
@@ -148,7 +168,14 @@ impl Connector for EnableBankingConnector {
     }
 
     fn institutions(&self) -> Vec<Institution> {
-        self.institutions.clone()
+        self.listed().institutions.clone()
+    }
+
+    async fn refresh_institutions(&self) -> Result<bool, ConnectorError> {
+        let fresh = self.read_banks().await?;
+        let changed = fresh.institutions != self.listed().institutions;
+        *self.listed.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = fresh;
+        Ok(changed)
     }
 
     async fn login(&self, _: &Institution, _: AuthMethod, _: &Credentials) -> Result<LoginStep, ConnectorError> {
@@ -166,7 +193,7 @@ impl Connector for EnableBankingConnector {
         institution: &Institution,
         request: ConsentRequest,
     ) -> Result<ConsentStart, ConnectorError> {
-        let bank = self.banks.get(&institution.id).ok_or(ConnectorError::InstitutionUnavailable)?;
+        let bank = self.listed().banks.get(&institution.id).cloned().ok_or(ConnectorError::InstitutionUnavailable)?;
         let longest = bank.maximum_consent_validity.map_or(i64::MAX, |secs| secs * 1000);
         let valid_until = self.clock.now().plus_millis(longest.min(self.consent_days * DAY_MS));
         let body = wire::AuthRequest {

@@ -172,3 +172,29 @@ async fn a_key_the_bank_does_not_know_is_refused_at_start() {
     assert!(format!("{refused:#}").contains("Enable Banking refused the application"), "{refused:#}");
     assert_eq!(bank.refused_tokens(), 1);
 }
+
+/// Enable Banking starts listing a bank while Passbook runs: Passbook reads the list again (every
+/// `--institutions-refresh-mins`, here 200 ms) and offers it.
+#[tokio::test]
+async fn enable_banking_s_bank_list_is_read_again_while_passbook_runs() {
+    let bank = FakeBank::start("app-1234", APPLICATION_KEY, accounts()).await;
+    let eb = options(&bank, APPLICATION_KEY);
+    let t = TestApp::spawn_with(move |c| {
+        c.enable_banking = Some(eb);
+        c.institutions_refresh = std::time::Duration::from_millis(200);
+    })
+    .await;
+    nordea(&t).await;
+    let (_, listed) = t.get("/v3/institutions?name=Aktia").await;
+    assert_eq!(listed["data"].as_array().map(Vec::len), Some(0), "{listed}");
+    bank.list_bank("Aktia", "FI");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let (_, listed) = t.get("/v3/institutions?name=Aktia").await;
+        if listed["data"][0]["name"] == "Aktia" {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "Passbook never read the list again: {listed}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}

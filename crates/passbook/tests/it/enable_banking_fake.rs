@@ -34,6 +34,8 @@ struct BankState {
     uids: HashMap<String, (String, usize)>,
     closed_sessions: Vec<String>,
     accounts: Vec<Value>,
+    /// Banks listed besides Nordea (Finland), by country.
+    more_banks: Vec<Value>,
     pub refused_tokens: usize,
 }
 
@@ -50,6 +52,7 @@ impl FakeBank {
             uids: HashMap::new(),
             closed_sessions: Vec::new(),
             accounts,
+            more_banks: Vec::new(),
             refused_tokens: 0,
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -118,12 +121,13 @@ async fn aspsps(
     if let Err(refused) = authorised(&bank, &headers) {
         return refused.into_response();
     }
-    let banks = match q.get("country").map(String::as_str) {
-        Some("FI") => {
-            json!([{"name": "Nordea", "country": "FI", "logo": "https://enablebanking.com/brands/FI/Nordea/", "maximum_consent_validity": 15_552_000}])
-        }
-        _ => json!([]),
-    };
+    let country = q.get("country").map(String::as_str).unwrap_or_default();
+    let mut banks: Vec<Value> = Vec::new();
+    if country == "FI" {
+        banks.push(json!({"name": "Nordea", "country": "FI", "logo": "https://enablebanking.com/brands/FI/Nordea/", "maximum_consent_validity": 15_552_000}));
+    }
+    let more = bank.state.lock().unwrap().more_banks.clone();
+    banks.extend(more.into_iter().filter(|b| b["country"] == country));
     Json(json!({"aspsps": banks})).into_response()
 }
 
@@ -266,4 +270,11 @@ pub fn transaction(
         "value_date": date,
         "remittance_information": [text],
     })
+}
+
+impl FakeBank {
+    /// Enable Banking starts listing another bank.
+    pub fn list_bank(&self, name: &str, country: &str) {
+        self.state.lock().unwrap().more_banks.push(json!({"name": name, "country": country}));
+    }
 }
