@@ -57,6 +57,13 @@ impl Listing {
 }
 
 /// The connectors, and the institutions they list now.
+/// What one refresh of the connectors' lists came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refreshed {
+    pub changed: usize,
+    pub failed: usize,
+}
+
 pub struct Institutions {
     listing: RwLock<Arc<Listing>>,
     connectors: Vec<Arc<dyn Connector>>,
@@ -74,15 +81,16 @@ impl Institutions {
     }
 
     /// Asks every connector to read its upstream's list again; the new listing takes effect at
-    /// once for new work. How many connectors' lists changed (a failure leaves a connector's
-    /// list as it was, and is logged).
-    pub async fn refresh(&self) -> usize {
-        let mut changed = 0;
+    /// once for new work. How many connectors' lists changed, and how many could not be read (a
+    /// failure leaves a connector's list as it was, and is logged).
+    pub async fn refresh(&self) -> Refreshed {
+        let (mut changed, mut failed) = (0, 0);
         for connector in &self.connectors {
             match connector.refresh_institutions().await {
                 Ok(true) => changed += 1,
                 Ok(false) => {}
                 Err(err) => {
+                    failed += 1;
                     tracing::warn!(connector = connector.name(), error = %err, "the institution list was not refreshed")
                 }
             }
@@ -91,7 +99,7 @@ impl Institutions {
             let listing = Arc::new(Listing::of(&self.connectors));
             *self.listing.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = listing;
         }
-        changed
+        Refreshed { changed, failed }
     }
 
     pub fn get(&self, id: &str) -> Option<Institution> {

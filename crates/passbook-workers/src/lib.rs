@@ -38,19 +38,27 @@ pub fn spawn(
 /// Reads the connectors' institution lists again every `every` (an upstream aggregator's
 /// coverage and banks' status change), until `shutdown`. Every process that serves the link page
 /// or the API runs it: each keeps its own list.
+/// How soon an institution list that could not be read is asked for again.
+const RETRY_UNREAD_LISTS: Duration = Duration::from_secs(30);
+
 pub fn refresh_institutions(
     passbook: Passbook,
     every: Duration,
     mut shutdown: watch::Receiver<bool>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
+        // Soon after start too: an upstream down while Passbook started is listed once it is up.
+        let mut wait = every.min(RETRY_UNREAD_LISTS);
         loop {
             tokio::select! {
-                _ = tokio::time::sleep(every) => {
-                    let changed = passbook.institutions.refresh().await;
-                    if changed > 0 {
-                        tracing::info!(connectors = changed, "institution lists changed upstream");
+                _ = tokio::time::sleep(wait) => {
+                    let refreshed = passbook.institutions.refresh().await;
+                    if refreshed.changed > 0 {
+                        tracing::info!(connectors = refreshed.changed, "institution lists changed upstream");
                     }
+                    // An upstream that did not answer (down when Passbook started, say) is asked
+                    // again soon rather than at the next full interval.
+                    wait = if refreshed.failed > 0 { every.min(RETRY_UNREAD_LISTS) } else { every };
                 }
                 _ = shutdown.changed() => return,
             }

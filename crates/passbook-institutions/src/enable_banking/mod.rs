@@ -92,7 +92,16 @@ impl EnableBankingConnector {
             budget,
             clock,
         };
-        connector.refresh_institutions().await?;
+        match connector.refresh_institutions().await {
+            // Enable Banking down at start: Passbook starts without its banks and reads them
+            // again soon (`Institutions::refresh`); a refused key still stops the start.
+            Err(ConnectorError::InstitutionUnavailable) => {
+                tracing::warn!("Enable Banking did not answer; starting without its banks until it does")
+            }
+            other => {
+                other?;
+            }
+        }
         Ok(connector)
     }
 

@@ -94,7 +94,17 @@ impl MonoConnector {
     ) -> Result<Self, ConnectorError> {
         let http = passbook_egress::operator_client(concat!("Passbook/", env!("CARGO_PKG_VERSION")), options.timeout);
         let api = Client::with_http(http, &options.base_url, &options.secret_key);
-        let listed = RwLock::new(Listed::read(&api).await?);
+        let listed = match Listed::read(&api).await {
+            Ok(listed) => listed,
+            // Mono down at start: Passbook starts without its institutions and reads them again
+            // soon (`Institutions::refresh`); a refused key still stops the start.
+            Err(ConnectorError::InstitutionUnavailable) => {
+                tracing::warn!("Mono did not answer; starting without its institutions until it does");
+                Listed { institutions: Vec::new(), methods: HashMap::new() }
+            }
+            Err(other) => return Err(other),
+        };
+        let listed = RwLock::new(listed);
         Ok(Self {
             api,
             webhook_secret: options.webhook_secret,

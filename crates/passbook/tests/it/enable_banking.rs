@@ -198,3 +198,29 @@ async fn enable_banking_s_bank_list_is_read_again_while_passbook_runs() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
+
+/// Enable Banking down while Passbook starts: Passbook starts all the same (its own banks and
+/// statement uploads work), and offers Enable Banking's banks once the list answers.
+#[tokio::test]
+async fn passbook_starts_while_enable_banking_is_down_and_lists_its_banks_once_it_is_up() {
+    let bank = FakeBank::start("app-1234", APPLICATION_KEY, accounts()).await;
+    bank.list_down(true);
+    let eb = options(&bank, APPLICATION_KEY);
+    let t = TestApp::spawn_with(move |c| {
+        c.enable_banking = Some(eb);
+        c.institutions_refresh = std::time::Duration::from_millis(200);
+    })
+    .await;
+    let (status, listed) = t.get("/v3/institutions?name=Nordea").await;
+    assert_eq!((status, listed["data"].as_array().map(Vec::len)), (StatusCode::OK, Some(0)), "{listed}");
+    bank.list_down(false);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let (_, listed) = t.get("/v3/institutions?name=Nordea").await;
+        if listed["data"][0]["name"] == "Nordea" {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "Nordea was never listed: {listed}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}

@@ -36,6 +36,8 @@ struct BankState {
     accounts: Vec<Value>,
     /// Banks listed besides Nordea (Finland), by country.
     more_banks: Vec<Value>,
+    /// The bank list answers 503.
+    list_down: bool,
     pub refused_tokens: usize,
 }
 
@@ -53,6 +55,7 @@ impl FakeBank {
             closed_sessions: Vec::new(),
             accounts,
             more_banks: Vec::new(),
+            list_down: false,
             refused_tokens: 0,
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -120,6 +123,9 @@ async fn aspsps(
 ) -> Response {
     if let Err(refused) = authorised(&bank, &headers) {
         return refused.into_response();
+    }
+    if bank.state.lock().unwrap().list_down {
+        return (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"error": "SERVICE_UNAVAILABLE"}))).into_response();
     }
     let country = q.get("country").map(String::as_str).unwrap_or_default();
     let mut banks: Vec<Value> = Vec::new();
@@ -273,6 +279,11 @@ pub fn transaction(
 }
 
 impl FakeBank {
+    /// Enable Banking's bank list answers 503 (`true`) or answers again.
+    pub fn list_down(&self, down: bool) {
+        self.state.lock().unwrap().list_down = down;
+    }
+
     /// Enable Banking starts listing another bank.
     pub fn list_bank(&self, name: &str, country: &str) {
         self.state.lock().unwrap().more_banks.push(json!({"name": name, "country": country}));

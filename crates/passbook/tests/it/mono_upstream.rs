@@ -197,3 +197,22 @@ async fn mono_s_institution_list_is_read_again_while_passbook_runs() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// Mono unreachable while Passbook starts: it starts all the same, without Mono's institutions
+/// (which it asks for again soon), rather than refusing to run; a key Mono refuses still stops it.
+#[tokio::test]
+async fn passbook_starts_while_mono_is_unreachable() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let options = MonoOptions {
+        base_url: format!("http://{closed}"),
+        secret_key: "live_sk_unreachable".into(),
+        webhook_secret: "secret".into(),
+        realtime_per_day: 10,
+        timeout: Duration::from_secs(2),
+    };
+    let passbook = TestApp::spawn_with(move |c| c.mono = Some(options)).await;
+    let (status, listed) = passbook.get("/v3/institutions").await;
+    assert_eq!(status, StatusCode::OK, "{listed}");
+    let names: Vec<&str> = listed["data"].as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Another bank (upload a statement)"], "Mono's institutions come once it answers");
+}
