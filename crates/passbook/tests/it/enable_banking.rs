@@ -188,13 +188,18 @@ async fn enable_banking_s_bank_list_is_read_again_while_passbook_runs() {
     let (_, listed) = t.get("/v3/institutions?name=Aktia").await;
     assert_eq!(listed["data"].as_array().map(Vec::len), Some(0), "{listed}");
     bank.list_bank("Aktia", "FI");
+    listed_soon(&t, "Aktia").await;
+}
+
+/// Waits until `/v3/institutions` lists the bank named `name` (within 20 s).
+async fn listed_soon(t: &TestApp, name: &str) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     loop {
-        let (_, listed) = t.get("/v3/institutions?name=Aktia").await;
-        if listed["data"][0]["name"] == "Aktia" {
-            break;
+        let (_, listed) = t.get(&format!("/v3/institutions?name={name}")).await;
+        if listed["data"][0]["name"] == name {
+            return;
         }
-        assert!(std::time::Instant::now() < deadline, "Passbook never read the list again: {listed}");
+        assert!(std::time::Instant::now() < deadline, "{name} was never listed: {listed}");
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
@@ -214,13 +219,5 @@ async fn passbook_starts_while_enable_banking_is_down_and_lists_its_banks_once_i
     let (status, listed) = t.get("/v3/institutions?name=Nordea").await;
     assert_eq!((status, listed["data"].as_array().map(Vec::len)), (StatusCode::OK, Some(0)), "{listed}");
     bank.list_down(false);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    loop {
-        let (_, listed) = t.get("/v3/institutions?name=Nordea").await;
-        if listed["data"][0]["name"] == "Nordea" {
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline, "Nordea was never listed: {listed}");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    listed_soon(&t, "Nordea").await;
 }
