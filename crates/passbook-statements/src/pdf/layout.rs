@@ -351,7 +351,7 @@ fn group(mut runs: Vec<Run>) -> Vec<Line> {
     for run in runs {
         let chars = run.text.chars().count().max(1) as f32;
         let char_width = run.width.map_or(run.size * 0.5, |w| w / chars);
-        let mut words = split_words(&run.text, run.x, char_width).into_iter();
+        let mut words = split_words(&run.text, run.x, char_width).into_iter().peekable();
         let same_line = lines.last().is_some_and(|l| l.page == run.page && (l.y - run.y).abs() <= run.size / 3.0);
         if !same_line {
             lines.push(Line { page: run.page, y: run.y, words: Vec::new() });
@@ -364,8 +364,9 @@ fn group(mut runs: Vec<Run>) -> Vec<Line> {
         let continues = |end: f32| (-0.15..0.1).contains(&((run.x - end) / run.size));
         if let Some((end, trailing)) = pen.filter(|(end, _)| same_line && continues(*end))
             && trailing + leading < 2
-            && let (Some(last), Some(piece)) = (line.words.last_mut(), words.next())
+            && let (Some(last), Some(_)) = (line.words.last_mut(), words.peek())
             && (end - last.right).abs() <= char_width * (trailing as f32 + 0.5)
+            && let Some(piece) = words.next()
         {
             if trailing + leading == 1 {
                 last.text.push(' ');

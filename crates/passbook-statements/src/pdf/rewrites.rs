@@ -89,43 +89,37 @@ fn zlib_level(data: &[u8]) -> &'static str {
     }
 }
 
-/// Pages carrying figures (counted from 0) whose drawing is stored or written unlike the rest.
+/// Pages carrying figures (counted from 0) whose drawing is stored or written unlike the rest:
+/// first by how their content is stored, then by how their numbers are written.
 pub fn pages_written_differently(writing: &BTreeMap<usize, PageWriting>) -> Option<Signal> {
-    let mut groups: BTreeMap<(&[String], Option<&str>), Vec<usize>> = BTreeMap::new();
-    for (page, w) in writing {
-        groups.entry((&w.storage, None)).or_default().push(*page);
-    }
-    let (what, groups) = if groups.len() > 1 {
-        ("stored", groups)
-    } else {
-        let mut by_numbers: BTreeMap<(&[String], Option<&str>), Vec<usize>> = BTreeMap::new();
-        for (page, w) in writing.iter().filter(|(_, w)| w.whole_numbers.is_some()) {
-            by_numbers.entry((&[], w.whole_numbers)).or_default().push(*page);
+    let by = |describe: &dyn Fn(&PageWriting) -> Option<String>| {
+        let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (page, w) in writing {
+            if let Some(described) = describe(w) {
+                groups.entry(described).or_default().push(*page);
+            }
         }
-        ("written", by_numbers)
+        groups
     };
+    let stored = by(&|w| Some(w.storage.join(" + ")));
+    let (what, groups) =
+        if stored.len() > 1 { ("stored", stored) } else { ("written", by(&|w| w.whole_numbers.map(str::to_string))) };
     if groups.len() < 2 {
         return None;
     }
     let mut groups: Vec<_> = groups.into_iter().collect();
     // The most pages share the original writing; the others were written again.
     groups.sort_by_key(|(_, pages)| std::cmp::Reverse(pages.len()));
-    let (usual, usual_pages) = &groups[0];
-    let (odd, odd_pages) = &groups[1];
-    let describe = |(storage, numbers): &(&[String], Option<&str>)| match numbers {
-        Some(style) => style.to_string(),
-        None => storage.join(" + "),
-    };
+    let ((usual, usual_pages), (odd, odd_pages)) = (&groups[0], &groups[1]);
     Some(Signal::against(
         "pages_written_differently",
         Weight::Weak,
         format!(
-            "The drawing of {} is {what} differently ({}) from {} ({}): a PDF's software writes every page the \
-             same way, so {} was written again by other software, as happens when a page is edited with a library",
+            "The drawing of {} is {what} differently ({odd}) from {} ({usual}): a PDF's software writes every page \
+             the same way, so {} was written again by other software, as happens when a page is edited with a \
+             library",
             pages(odd_pages),
-            describe(odd),
             pages(usual_pages),
-            describe(usual),
             if odd_pages.len() == 1 { "that page" } else { "those pages" }
         ),
         pages(odd_pages),
