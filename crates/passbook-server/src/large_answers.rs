@@ -67,14 +67,17 @@ impl Drop for Writing {
 }
 
 pub async fn limit(State(answers): State<LargeAnswers>, request: Request, next: Next) -> Response {
-    let key = match request.headers().get("mono-sec-key").and_then(|k| k.to_str().ok()) {
-        Some(secret) => hash_secret(secret),
-        None => crate::client_address::of(request.extensions()).map_or_else(String::new, |ip| ip.to_string()),
-    };
+    // Who asked, kept as sent: the key is worked out only for the few answers that are large.
+    let secret = request.headers().get("mono-sec-key").cloned();
+    let address = crate::client_address::of(request.extensions());
     let response = next.run(request).await;
     if response.body().size_hint().exact().is_none_or(|size| size < LARGE_ANSWER_BYTES) {
         return response;
     }
+    let key = match secret.as_ref().and_then(|k| k.to_str().ok()) {
+        Some(secret) => hash_secret(secret),
+        None => address.map_or_else(String::new, |ip| ip.to_string()),
+    };
     let Some(writing) = answers.take(key) else {
         let message = format!(
             "This key has {} large answers (a megabyte or more) still being read; read them first, or ask for \

@@ -74,6 +74,15 @@ pub(crate) async fn paste(page: &LinkPage, token: &str) -> String {
     page.html().await.1
 }
 
+/// Links the bridge's first account through the page; its id.
+async fn link_first_account(t: &TestApp, bridge: &Bridge, reference: &str) -> String {
+    let page = token_step(t, reference, json!({})).await;
+    paste(&page, &bridge.setup_token()).await;
+    let choices = page.account_choices().await;
+    page.post("accounts", &[("account", choices[0].as_str())]).await;
+    connected_ids(&t.receiver, 1).await.remove(0)
+}
+
 pub(crate) async fn freshness(t: &TestApp, id: &str) -> passbook_client::types::accounts::FreshnessOut {
     t.api().account(id).await.unwrap().passbook.expect("Passbook's additions").freshness
 }
@@ -186,11 +195,7 @@ async fn a_used_malformed_or_private_token_is_refused_with_a_reason() {
 async fn revoked_access_asks_for_a_new_token_which_keeps_the_account_id() {
     let (t, clock) = with_simplefin(|_| {}).await;
     let bridge = Bridge::start(two_accounts(now_secs(), false)).await;
-    let page = token_step(&t, "sfin-reauth-1", json!({})).await;
-    paste(&page, &bridge.setup_token()).await;
-    let choices = page.account_choices().await;
-    page.post("accounts", &[("account", choices[0].as_str())]).await;
-    let id = connected_ids(&t.receiver, 1).await.remove(0);
+    let id = link_first_account(&t, &bridge, "sfin-reauth-1").await;
     assert_eq!(t.wait_for_data(&id).await.meta.data_status, "AVAILABLE");
 
     bridge.revoke_all();
@@ -225,11 +230,7 @@ async fn the_daily_allowance_is_never_exceeded_and_shows_in_freshness() {
     let (t, clock) =
         with_simplefin(|c| c.simplefin = Some(SimpleFinOptions { daily_requests: 3, ..Default::default() })).await;
     let bridge = Bridge::start(two_accounts(now_secs(), false)).await;
-    let page = token_step(&t, "sfin-quota", json!({})).await;
-    paste(&page, &bridge.setup_token()).await;
-    let choices = page.account_choices().await;
-    page.post("accounts", &[("account", choices[0].as_str())]).await;
-    let id = connected_ids(&t.receiver, 1).await.remove(0);
+    let id = link_first_account(&t, &bridge, "sfin-quota").await;
     t.wait_for_data(&id).await;
     assert_eq!(bridge.requests().len(), 2, "the list at login and the first fetch");
 
@@ -266,11 +267,7 @@ async fn bridge_failures_keep_the_stored_data_and_say_why() {
     let (t, clock) = with_simplefin(move |c| c.simplefin = Some(slow)).await;
     let now = now_secs();
     let bridge = Bridge::start(two_accounts(now, false)).await;
-    let page = token_step(&t, "sfin-failures", json!({})).await;
-    paste(&page, &bridge.setup_token()).await;
-    let choices = page.account_choices().await;
-    page.post("accounts", &[("account", choices[0].as_str())]).await;
-    let id = connected_ids(&t.receiver, 1).await.remove(0);
+    let id = link_first_account(&t, &bridge, "sfin-failures").await;
     let linked = t.wait_for_data(&id).await;
     assert_eq!(linked.meta.data_status, "AVAILABLE");
 
@@ -303,11 +300,7 @@ async fn an_answer_larger_than_passbook_reads_is_refused() {
     let (t, clock) = with_simplefin(move |c| c.simplefin = Some(small)).await;
     let now = now_secs();
     let bridge = Bridge::start(two_accounts(now, false)).await;
-    let page = token_step(&t, "sfin-large", json!({})).await;
-    paste(&page, &bridge.setup_token()).await;
-    let choices = page.account_choices().await;
-    page.post("accounts", &[("account", choices[0].as_str())]).await;
-    let id = connected_ids(&t.receiver, 1).await.remove(0);
+    let id = link_first_account(&t, &bridge, "sfin-large").await;
     let linked = t.wait_for_data(&id).await;
 
     let huge = "X".repeat(100 * 1024);
