@@ -57,6 +57,15 @@ pub fn read(file: &[u8]) -> Result<StatementFile, ReadError> {
         .iter()
         .enumerate()
         .map(|(i, row)| {
+            if row.amount < 0 {
+                // The type gives the direction; a negative amount contradicts it, so which way the
+                // money went is unknown.
+                return Err(ReadError::Malformed(format!(
+                    "row {}: amount {} is negative, but amounts are positive and the type gives the direction",
+                    i + 1,
+                    row.amount
+                )));
+            }
             let amount = match row.kind.as_str() {
                 "credit" => row.amount,
                 "debit" => -row.amount,
@@ -120,5 +129,8 @@ mod tests {
         let refused = super::read(document("transfer").as_bytes()).unwrap_err();
         assert!(refused.to_string().contains("row 1: type 'transfer'"), "{refused}");
         assert!(sniff(&document("debit")) && !sniff("{\"rows\": []}"));
+        let negative = document("credit").replace("\"amount\": 400", "\"amount\": -400");
+        let refused = super::read(negative.as_bytes()).unwrap_err();
+        assert!(refused.to_string().contains("row 1: amount -400 is negative"), "{refused}");
     }
 }
