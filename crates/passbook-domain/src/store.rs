@@ -30,12 +30,11 @@ pub struct FetchUpdate {
 /// What creating a link session came to. The store reports it; the domain words the refusals.
 #[derive(Debug)]
 pub enum SessionCreated {
-    /// Created, for this customer (found by e-mail, or new).
-    Created(Box<Customer>),
+    /// Created, for this customer (found by e-mail, or new), or for none yet (a customer the
+    /// widget only named).
+    Created(Option<Box<Customer>>),
     /// The app used this reference for another hosted link.
     ReferenceTaken,
-    /// Without `join_by_email`: another customer of the app has this e-mail.
-    EmailTaken,
 }
 
 /// What saving a link session came to.
@@ -129,6 +128,8 @@ pub trait CustomerStore: Send + Sync {
     async fn customer(&self, app_id: &str, id: &str) -> Result<Option<Customer>>;
     /// False (and nothing written) when the app already has a customer with this e-mail.
     async fn insert_customer(&self, customer: &Customer) -> Result<bool>;
+    /// The app's customer with this customer's e-mail, created from it if there is none.
+    async fn customer_by_email_or_new(&self, customer: &Customer) -> Result<Customer>;
     async fn update_customer(&self, customer: &Customer) -> Result<()>;
     async fn list_customers(&self, app_id: &str, page: PageRequest) -> Result<Page<Customer>>;
     /// Deletes the customer and its link sessions, unless it has linked accounts.
@@ -138,15 +139,10 @@ pub trait CustomerStore: Send + Sync {
 /// Link sessions, their attempts and widget messages, and the codes the widget hands out.
 #[async_trait]
 pub trait LinkStore: Send + Sync {
-    /// Inserts the session for `customer`, in one transaction with the customer: with
-    /// `join_by_email`, the app's customer with this e-mail (created from `customer` if there
-    /// is none); without, `customer` must be new (or exist with its own id).
-    async fn create_link_session(
-        &self,
-        customer: &Customer,
-        session: &LinkSession,
-        join_by_email: bool,
-    ) -> Result<SessionCreated>;
+    /// Inserts the session for `customer`, in one transaction with the customer: the app's
+    /// customer with this e-mail (created from `customer` if there is none). Without a customer,
+    /// the session's context names one for later.
+    async fn create_link_session(&self, customer: Option<&Customer>, session: &LinkSession) -> Result<SessionCreated>;
     async fn link_session(&self, id: &str) -> Result<Option<LinkSession>>;
     /// Saves the session's progress over the version it was read at (and bumps the version),
     /// unless it was completed or saved by another request meanwhile.

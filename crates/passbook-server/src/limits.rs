@@ -27,8 +27,12 @@ pub struct RateLimits {
     /// one-time-code attempts, and statement uploads on the link page. Keeps a public key from
     /// buying unlimited password guesses or statement reads.
     pub link_actions_per_address: u32,
-    /// With one public key: new widget sessions (each may create a customer).
+    /// With one public key: new widget sessions, shared by every address beyond its own share.
     pub widget_sessions_per_key: u32,
+    /// Of the public-key limits (`per_key`, `widget_sessions_per_key`), what each address may use
+    /// without drawing on the key's shared budget: strangers who drain it cannot lock an app's
+    /// own users out, since each user's address still has its share.
+    pub public_key_share_per_address: u32,
     /// With one secret key: new link sessions and login or code attempts of the Partners API
     /// (server-to-server, for all of an integrator's users).
     pub link_actions_per_key: u32,
@@ -41,6 +45,7 @@ impl Default for RateLimits {
             per_key: 6000,
             link_actions_per_address: 60,
             widget_sessions_per_key: 600,
+            public_key_share_per_address: 10,
             link_actions_per_key: 3000,
         }
     }
@@ -54,6 +59,7 @@ impl RateLimits {
             per_key: 0,
             link_actions_per_address: 0,
             widget_sessions_per_key: 0,
+            public_key_share_per_address: 0,
             link_actions_per_key: 0,
         }
     }
@@ -65,6 +71,8 @@ enum Scope {
     Key,
     LinkActions,
     WidgetSessions,
+    /// An address's own share of a public-key limit (keyed by the limit, key and address).
+    OwnShare,
 }
 
 /// A token bucket: `per_minute` tokens, refilled evenly.
@@ -116,8 +124,33 @@ impl RateLimiter {
     }
 }
 
+/// One limit a request is counted against.
+struct Limit {
+    scope: Scope,
+    key: String,
+    per_minute: u32,
+    what: &'static str,
+    /// A public-key limit: the address's own share, used before the shared bucket.
+    own_share: Option<(String, u32)>,
+}
+
+impl Limit {
+    fn new(scope: Scope, key: String, per_minute: u32, what: &'static str) -> Self {
+        Self { scope, key, per_minute, what, own_share: None }
+    }
+
+    /// Each address uses its own share first, so that strangers draining the key's bucket
+    /// do not lock out the app's users.
+    fn shared_beyond(mut self, share: u32, address: Option<IpAddr>) -> Self {
+        if let (true, Some(address)) = (share > 0, address) {
+            self.own_share = Some((format!("{:?}:{}:{address}", self.scope, self.key), share));
+        }
+        self
+    }
+}
+
 /// What a request is counted against, narrowest first.
-fn scopes(limits: &RateLimits, request: &Request, address: Option<IpAddr>) -> Vec<(Scope, String, u32, &'static str)> {
+fn scopes(limits: &RateLimits, request: &Request, address: Option<IpAddr>) -> Vec<Limit> {
     let mut scopes = Vec::new();
     let path = request.uri().path();
     if path == "/healthz" || path == "/readyz" {
@@ -130,38 +163,29 @@ fn scopes(limits: &RateLimits, request: &Request, address: Option<IpAddr>) -> Ve
     let by_secret_key = request.headers().contains_key("mono-sec-key");
     let link_action = is_link_action(request.method(), path) || opens_widget;
     if let (true, true, Some(key)) = (link_action, by_secret_key, &key) {
-        scopes.push((
-            Scope::LinkActions,
-            hash_secret(key),
-            limits.link_actions_per_key,
-            "link sessions and login attempts with this key",
-        ));
+        let what = "link sessions and login attempts with this key";
+        scopes.push(Limit::new(Scope::LinkActions, hash_secret(key), limits.link_actions_per_key, what));
     }
     if let Some(address) = address {
         if link_action && !by_secret_key {
-            scopes.push((
-                Scope::LinkActions,
-                address.to_string(),
-                limits.link_actions_per_address,
-                "link sessions and login attempts from this address",
-            ));
+            let what = "link sessions and login attempts from this address";
+            scopes.push(Limit::new(Scope::LinkActions, address.to_string(), limits.link_actions_per_address, what));
         }
-        scopes.push((Scope::Address, address.to_string(), limits.per_address, "requests from this address"));
+        scopes.push(Limit::new(Scope::Address, address.to_string(), limits.per_address, "requests from this address"));
     }
     if let Some(key) = key {
         // Keys are kept only as hashes, here too.
         let hashed = hash_secret(&key);
+        let share = if by_secret_key { 0 } else { limits.public_key_share_per_address };
         if opens_widget {
-            scopes.push((
-                Scope::WidgetSessions,
-                hashed.clone(),
-                limits.widget_sessions_per_key,
-                "widget sessions with this key",
-            ));
+            let what = "widget sessions with this key";
+            let limit = Limit::new(Scope::WidgetSessions, hashed.clone(), limits.widget_sessions_per_key, what);
+            scopes.push(limit.shared_beyond(share, address));
         }
-        scopes.push((Scope::Key, hashed, limits.per_key, "requests with this key"));
+        let limit = Limit::new(Scope::Key, hashed, limits.per_key, "requests with this key");
+        scopes.push(limit.shared_beyond(share, address));
     }
-    scopes.retain(|(_, _, per_minute, _)| *per_minute > 0);
+    scopes.retain(|limit| limit.per_minute > 0);
     scopes
 }
 
@@ -189,14 +213,19 @@ pub async fn limit(State(limiter): State<RateLimiter>, request: Request, next: N
     let address = crate::client_address::of(request.extensions());
     let now = Instant::now();
     let mut narrowest: Option<Standing> = None;
-    for (scope, key, per_minute, what) in scopes(&limiter.limits, &request, address) {
-        match limiter.take(scope, &key, per_minute, now) {
+    for limit in scopes(&limiter.limits, &request, address) {
+        let own = limit.own_share.as_ref().map(|(key, share)| limiter.take(Scope::OwnShare, key, *share, now));
+        let taken = match own {
+            Some(Ok(standing)) => Ok(standing),
+            _ => limiter.take(limit.scope, &limit.key, limit.per_minute, now),
+        };
+        match taken {
             Ok(standing) => {
                 if narrowest.as_ref().is_none_or(|n| standing.remaining < n.remaining) {
                     narrowest = Some(standing);
                 }
             }
-            Err(refused) => return too_many(&request, &refused, what),
+            Err(refused) => return too_many(&request, &refused, limit.what),
         }
     }
     let mut response = next.run(request).await;

@@ -85,6 +85,13 @@ pub(crate) async fn insert_or_find_by_email(
     store.customer_from_row(row)
 }
 
+pub(crate) async fn by_email_or_new(store: &SqlStore, customer: &Customer) -> StoreResult<Customer> {
+    let mut tx = store.write().await?;
+    let stored = insert_or_find_by_email(store, &mut tx, customer).await?;
+    tx.commit().await?;
+    Ok(stored)
+}
+
 /// False when the app has a customer with this e-mail already.
 pub(crate) async fn create(store: &SqlStore, customer: &Customer) -> StoreResult<bool> {
     let mut tx = store.write().await?;
@@ -194,6 +201,10 @@ mod port {
 
         async fn insert_customer(&self, customer: &Customer) -> Result<bool> {
             Ok(self.retrying(|| crate::customers::create(self, customer)).await?)
+        }
+
+        async fn customer_by_email_or_new(&self, customer: &Customer) -> Result<Customer> {
+            Ok(self.retrying(|| crate::customers::by_email_or_new(self, customer)).await?)
         }
 
         async fn update_customer(&self, customer: &Customer) -> Result<()> {

@@ -67,6 +67,7 @@ impl LegacyFlow {
             consented: self.consented,
             widget_origin: self.widget_origin,
             reauth_account_id: self.reauth_account_id,
+            named_customer: None,
         };
         let error = self.error;
         let state = match (step, self.institution_id, self.auth_method) {
@@ -115,8 +116,12 @@ mod tests {
 
     #[test]
     fn the_current_shape_round_trips() {
-        let context =
-            LinkContext { consented: true, widget_origin: Some("https://a.example".into()), reauth_account_id: None };
+        let context = LinkContext {
+            consented: true,
+            widget_origin: Some("https://a.example".into()),
+            reauth_account_id: None,
+            named_customer: None,
+        };
         let state = LinkState::Login {
             institution_id: "inst".into(),
             auth_method: AuthMethod::MobileBanking,

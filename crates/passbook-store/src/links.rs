@@ -14,7 +14,7 @@ struct SessionRow {
     id: String,
     mode: String,
     app_id: String,
-    customer_id: String,
+    customer_id: Option<String>,
     reference: Option<String>,
     redirect_url: Option<String>,
     step: String,
@@ -61,18 +61,16 @@ fn flow_context(session_id: &str) -> String {
 
 pub(crate) async fn create_session(
     store: &SqlStore,
-    customer: &Customer,
+    customer: Option<&Customer>,
     session: &LinkSession,
-    join_by_email: bool,
 ) -> StoreResult<SessionCreated> {
     let mut tx = store.write().await?;
-    let stored = customers::insert_or_find_by_email(store, &mut tx, customer).await?;
-    if !join_by_email && stored.id != customer.id {
-        tx.rollback().await?;
-        return Ok(SessionCreated::EmailTaken);
+    let mut stored = None;
+    if let Some(customer) = customer {
+        stored = Some(customers::insert_or_find_by_email(store, &mut tx, customer).await?);
     }
     let mut session = session.clone();
-    session.customer_id = stored.id.clone();
+    session.customer_id = stored.as_ref().map(|c| c.id.clone());
     let inserted = crate::sql::query(
         "INSERT INTO link_sessions (id, app_id, customer_id, reference, redirect_url, step, flow_sealed, login_attempts, created_at, expires_at, mode)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
@@ -99,7 +97,7 @@ pub(crate) async fn create_session(
     };
     record_step(&mut tx, &session).await?;
     tx.commit().await?;
-    Ok(SessionCreated::Created(Box::new(stored)))
+    Ok(SessionCreated::Created(stored.map(Box::new)))
 }
 
 pub(crate) async fn session(store: &SqlStore, id: &str) -> StoreResult<Option<LinkSession>> {
@@ -122,7 +120,8 @@ async fn update_session(
     session: &mut LinkSession,
 ) -> StoreResult<SessionSaved> {
     let updated = crate::sql::query(
-        "UPDATE link_sessions SET step = $2, flow_sealed = $3, completed_at = $4, version = version + 1
+        "UPDATE link_sessions SET step = $2, flow_sealed = $3, completed_at = $4, customer_id = $6,
+                version = version + 1
          WHERE id = $1 AND version = $5 AND completed_at IS NULL",
     )
     .bind(&session.id)
@@ -130,6 +129,7 @@ async fn update_session(
     .bind(store.seal_state(session))
     .bind(session.completed_at.map(|t| t.0))
     .bind(session.version)
+    .bind(&session.customer_id)
     .execute(&mut **tx)
     .await?;
     if updated.rows_affected() == 0 {
@@ -312,11 +312,10 @@ mod port {
     impl LinkStore for SqlStore {
         async fn create_link_session(
             &self,
-            customer: &Customer,
+            customer: Option<&Customer>,
             session: &LinkSession,
-            join_by_email: bool,
         ) -> Result<SessionCreated> {
-            Ok(self.retrying(|| crate::links::create_session(self, customer, session, join_by_email)).await?)
+            Ok(self.retrying(|| crate::links::create_session(self, customer, session)).await?)
         }
 
         async fn link_session(&self, id: &str) -> Result<Option<LinkSession>> {

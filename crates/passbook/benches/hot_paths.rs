@@ -176,7 +176,7 @@ async fn seed_account(passbook: &Passbook, app: &App, label: &str, count: usize)
         id: ids::random_alnum(32),
         mode: LinkMode::Hosted,
         app_id: app.id.clone(),
-        customer_id: customer.id.clone(),
+        customer_id: Some(customer.id.clone()),
         reference: Some(label.into()),
         redirect_url: None,
         context: LinkContext::default(),
@@ -188,8 +188,8 @@ async fn seed_account(passbook: &Passbook, app: &App, label: &str, count: usize)
         expires_at: now.plus_millis(60_000),
         completed_at: None,
     };
-    let SessionCreated::Created(customer) =
-        passbook.store.create_link_session(&customer, &session, true).await.unwrap()
+    let SessionCreated::Created(Some(customer)) =
+        passbook.store.create_link_session(Some(&customer), &session).await.unwrap()
     else {
         panic!("a new customer and reference")
     };

@@ -57,7 +57,7 @@ fn session(state: LinkState) -> LinkSession {
         id: "s".into(),
         mode: LinkMode::Widget,
         app_id: "app".into(),
-        customer_id: "cus".into(),
+        customer_id: Some("cus".into()),
         reference: None,
         redirect_url: None,
         context: LinkContext { consented: true, ..LinkContext::default() },

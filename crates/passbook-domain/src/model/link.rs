@@ -99,7 +99,8 @@ pub struct LinkSession {
     pub id: String,
     pub mode: LinkMode,
     pub app_id: String,
-    pub customer_id: String,
+    /// `None` while the customer is only named (see [`LinkContext::named_customer`]).
+    pub customer_id: Option<String>,
     pub reference: Option<String>,
     pub redirect_url: Option<String>,
     pub context: LinkContext,
@@ -138,6 +139,18 @@ pub struct LinkContext {
     pub widget_origin: Option<String>,
     /// A re-authorisation: the account whose login is renewed.
     pub reauth_account_id: Option<String>,
+    /// A widget opened with a public key names its customer by name and e-mail; the customer is
+    /// made (or found by e-mail) only when the flow needs one, so that opening the widget
+    /// writes no customer and tells nobody whether the e-mail is known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub named_customer: Option<NamedCustomer>,
+}
+
+/// A customer as a widget names it, before it exists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NamedCustomer {
+    pub name: String,
+    pub email: String,
 }
 
 /// Where the link stands, with exactly the data its step needs. Stored encrypted: a login in

@@ -6,7 +6,7 @@ use super::Passbook;
 use super::apps::parse_http_url;
 use crate::crypto::hash_secret;
 use crate::linking;
-use crate::model::{App, AuthMethod, Customer, CustomerProfile, LinkContext, LinkMode, LinkSession};
+use crate::model::{App, AuthMethod, Customer, CustomerProfile, LinkContext, LinkMode, LinkSession, NamedCustomer};
 use crate::store::SessionCreated;
 use crate::{Error, Institutions, Result, Timestamp, ids};
 
@@ -280,7 +280,6 @@ pub fn is_valid_email(email: &str) -> bool {
 /// A session just created, with the token of its URL (not stored anywhere).
 pub(crate) struct CreatedSession {
     pub token: String,
-    pub customer: Customer,
     pub session: LinkSession,
 }
 
@@ -295,7 +294,8 @@ impl Passbook {
         Ok(InitiatedLink {
             reauth,
             mono_url: format!("{}/link/{}", self.settings.public_url, created.token),
-            customer_id: created.customer.id,
+            // A hosted link (secret key) always has its customer.
+            customer_id: created.session.customer_id.clone().unwrap_or_default(),
             reference: created.session.reference,
             redirect_url: created.session.redirect_url,
             created_at: created.session.created_at,
@@ -318,27 +318,33 @@ impl Passbook {
             link.institution = Some((account.institution_id.clone(), Some(account.auth_method)));
         }
         let now = self.clock.now();
-        // A public key is no proof of who the customer is: a widget session may name an existing
-        // customer by id (known only through the secret key), never by e-mail.
-        let join_by_email = !(mode == LinkMode::Widget && matches!(link.customer, CustomerSpec::New { .. }));
+        let mut named_customer = None;
         let customer = match link.customer {
-            CustomerSpec::Existing(id) => self.store.customer(&app.id, &id).await?.ok_or_else(|| {
+            CustomerSpec::Existing(id) => Some(self.store.customer(&app.id, &id).await?.ok_or_else(|| {
                 Error::invalid("customer.id", format!("customer.id '{id}' is not a customer of this app"))
-            })?,
-            CustomerSpec::New { name, email } => {
-                let profile = CustomerProfile::from_full_name(&name);
-                Customer { id: ids::object_id(now), app_id: app.id.clone(), name, email, profile, created_at: now }
+            })?),
+            // A public key is no proof of who the customer is: opening the widget makes no
+            // customer and answers the same whether the e-mail is known or not.
+            CustomerSpec::New { name, email } if mode == LinkMode::Widget => {
+                named_customer = Some(NamedCustomer { name, email });
+                None
             }
+            CustomerSpec::New { name, email } => Some(new_customer(&app.id, name, email, now)),
         };
         let token = ids::random_alnum(32);
-        let context = LinkContext { consented: false, widget_origin, reauth_account_id: link.reauth_account.clone() };
+        let context = LinkContext {
+            consented: false,
+            widget_origin,
+            reauth_account_id: link.reauth_account.clone(),
+            named_customer,
+        };
         let choice = link.institution.as_ref().map(|(id, method)| (id.as_str(), *method));
         let state = linking::start(self.institutions.now().as_ref(), choice);
         let mut session = LinkSession {
             id: hash_secret(&token),
             mode,
             app_id: app.id.clone(),
-            customer_id: customer.id.clone(),
+            customer_id: customer.as_ref().map(|c| c.id.clone()),
             reference: link.reference,
             redirect_url: link.redirect_url,
             context,
@@ -350,26 +356,23 @@ impl Passbook {
             expires_at: now.plus_millis(self.settings.link_ttl_ms),
             completed_at: None,
         };
-        let customer = match self.store.create_link_session(&customer, &session, join_by_email).await? {
-            SessionCreated::Created(customer) => *customer,
+        match self.store.create_link_session(customer.as_ref(), &session).await? {
+            SessionCreated::Created(customer) => session.customer_id = customer.map(|c| c.id),
             SessionCreated::ReferenceTaken => {
                 return Err(Error::Conflict(format!(
                     "meta.ref '{}' was already used by this app; send a new reference for each link",
                     session.reference.as_deref().unwrap_or_default()
                 )));
             }
-            SessionCreated::EmailTaken => {
-                return Err(Error::Conflict(
-                    "A customer with this e-mail exists already. A widget opened with a public key joins an \
-                     existing customer only by data.customer.id (the customer of the account the code exchange \
-                     returns, or from GET /v2/customers); pass that instead of name and e-mail"
-                        .into(),
-                ));
-            }
-        };
-        session.customer_id = customer.id.clone();
-        Ok(CreatedSession { token, customer, session })
+        }
+        Ok(CreatedSession { token, session })
     }
+}
+
+/// A customer made now from a name and an e-mail.
+pub(crate) fn new_customer(app_id: &str, name: String, email: String, now: Timestamp) -> Customer {
+    let profile = CustomerProfile::from_full_name(&name);
+    Customer { id: ids::object_id(now), app_id: app_id.to_string(), name, email, profile, created_at: now }
 }
 
 #[cfg(test)]

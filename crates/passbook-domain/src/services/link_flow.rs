@@ -105,9 +105,8 @@ impl Passbook {
                     // The file (up to the upload limit) moves to the reader rather than being copied.
                     let upload =
                         linking::StatementUpload { file: std::mem::take(&mut call.upload.file), ..call.upload.clone() };
-                    let read = self
-                        .read_statement(&session.app_id, &session.customer_id, &call.institution_id, upload)
-                        .await?;
+                    let customer_id = self.customer_of(&mut session).await?;
+                    let read = self.read_statement(&session.app_id, &customer_id, &call.institution_id, upload).await?;
                     next = linking::after_file(&session, &call, read);
                 }
                 Next::Link(plan, linking) => {
@@ -151,14 +150,19 @@ impl Passbook {
         let Some((institution, connector)) = self.institutions.connector(&call.institution_id) else {
             return Ok(Err(ConnectorError::InstitutionUnavailable));
         };
-        let customer = self.store.customer(&session.app_id, &session.customer_id).await?;
+        let (customer_name, customer_email) = match (&session.customer_id, &session.context.named_customer) {
+            (Some(id), _) => self.store.customer(&session.app_id, id).await?.map(|c| (c.name, c.email)),
+            (None, Some(named)) => Some((named.name.clone(), named.email.clone())),
+            (None, None) => None,
+        }
+        .unwrap_or_default();
         let renewing = self.reauth_account(session).await?.map(|account| account.connector_ref);
         let request = crate::connector::ConsentRequest {
             return_url: format!("{}/link/{token}/consent-return", self.settings.public_url),
             registered_return_url: format!("{}/link/consent-return", self.settings.public_url),
             state: format!("{token}.{nonce}"),
-            customer_name: customer.as_ref().map(|c| c.name.clone()).unwrap_or_default(),
-            customer_email: customer.map(|c| c.email).unwrap_or_default(),
+            customer_name,
+            customer_email,
             renewing,
         };
         Ok(connector.start_consent(&institution, request).await)
@@ -234,21 +238,17 @@ impl Passbook {
     /// completion, in one transaction.
     async fn link_accounts(&self, mut session: LinkSession, plan: &LinkPlan) -> Result<LinkSession> {
         let now = self.clock.now();
+        let customer_id = self.customer_of(&mut session).await?;
         let mut accounts = Vec::with_capacity(plan.accounts.len());
         for discovered in &plan.accounts {
             let existing = self
                 .store
-                .find_account_id(
-                    &session.app_id,
-                    &session.customer_id,
-                    &plan.institution_id,
-                    &discovered.account_number,
-                )
+                .find_account_id(&session.app_id, &customer_id, &plan.institution_id, &discovered.account_number)
                 .await?;
             accounts.push(NewAccount {
                 id: existing.unwrap_or_else(|| ids::object_id(now)),
                 app_id: session.app_id.clone(),
-                customer_id: session.customer_id.clone(),
+                customer_id: customer_id.clone(),
                 institution_id: plan.institution_id.clone(),
                 auth_method: plan.auth_method,
                 reference: session.reference.clone(),
@@ -300,6 +300,22 @@ impl Passbook {
         self.wake_dispatcher();
         self.wake_runner();
         Ok(session)
+    }
+
+    /// The session's customer. One the widget only named is made now (or found by its e-mail:
+    /// the app's customer with that e-mail gets the account, as at Mono); the session keeps it
+    /// from its next save.
+    async fn customer_of(&self, session: &mut LinkSession) -> Result<String> {
+        if let Some(id) = &session.customer_id {
+            return Ok(id.clone());
+        }
+        let Some(named) = session.context.named_customer.clone() else {
+            return Err(Error::Internal(format!("link session {} has no customer", session.id)));
+        };
+        let customer = super::initiate::new_customer(&session.app_id, named.name, named.email, self.clock.now());
+        let stored = self.store.customer_by_email_or_new(&customer).await?;
+        session.customer_id = Some(stored.id.clone());
+        Ok(stored.id)
     }
 
     /// Where to send the user's browser once the session is final.

@@ -66,6 +66,10 @@ pub struct HttpArgs {
     /// Widget sessions one public key may open per minute.
     #[arg(long, env = "PASSBOOK_WIDGET_SESSIONS_PER_KEY", default_value_t = 600)]
     pub widget_sessions_per_key: u32,
+    /// Of the public-key limits, what each address uses per minute before drawing on the key's
+    /// shared budget (so strangers draining it cannot lock an app's users out); 0: all shared.
+    #[arg(long, env = "PASSBOOK_PUBLIC_KEY_SHARE_PER_ADDRESS", default_value_t = 10)]
+    pub public_key_share_per_address: u32,
     /// Open connections at once; more are closed when accepted.
     #[arg(long, env = "PASSBOOK_MAX_CONNECTIONS", default_value_t = 4096)]
     pub max_connections: usize,
@@ -134,6 +138,7 @@ impl HttpArgs {
                 per_key: self.rate_limit_per_key,
                 link_actions_per_address: self.link_actions_per_address,
                 widget_sessions_per_key: self.widget_sessions_per_key,
+                public_key_share_per_address: self.public_key_share_per_address,
                 link_actions_per_key: self.link_actions_per_key,
             },
             trusted_proxies: self.trusted_proxies.clone(),

@@ -183,6 +183,37 @@ async fn a_public_key_cannot_open_sessions_or_guess_passwords_without_limit() {
     assert_eq!(res.status().as_u16(), 429, "a new widget session does not buy new guesses");
 }
 
+/// Strangers who drain an app's public-key budget from a few addresses do not lock out its
+/// users: each address keeps its own small share of the key's limits.
+#[tokio::test]
+async fn strangers_draining_a_public_key_do_not_lock_out_the_apps_users() {
+    let limits = RateLimits { widget_sessions_per_key: 6, public_key_share_per_address: 2, ..RateLimits::off() };
+    let t = TestApp::spawn_with(|c| {
+        c.http.rate_limits = limits;
+        c.http.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    })
+    .await;
+    let data = json!({"customer": {"name": "Ada Obi", "email": "ada@example.ng"}}).to_string();
+    let open = |client: &str| {
+        let query = [("key", t.app.app.public_key.as_str()), ("data", data.as_str())];
+        t.http.get(format!("{}/connect", t.base)).query(&query).header("x-forwarded-for", client).send()
+    };
+    let mut strangers = Vec::new();
+    for client in ["203.0.113.1", "203.0.113.2", "203.0.113.3"] {
+        for _ in 0..5 {
+            strangers.push(open(client).await.unwrap().status().as_u16());
+        }
+    }
+    let refused = strangers.iter().filter(|s| **s == 429).count();
+    assert_eq!(refused, 3, "3 addresses × 2 own + 6 shared = 12 of 15 opened: {strangers:?}");
+    for _ in 0..2 {
+        assert_eq!(open("198.51.100.7").await.unwrap().status().as_u16(), 303, "the app's user gets in");
+    }
+    let res = open("198.51.100.7").await.unwrap();
+    assert_eq!(res.status().as_u16(), 429, "beyond its own share, the shared budget is spent");
+    assert!(res.text().await.unwrap().contains("widget sessions with this key"));
+}
+
 /// An integrator's backend opens every user's Partners API session from one address: those are
 /// counted by its secret key, not held to the per-address limit browsers are.
 #[tokio::test]
@@ -237,26 +268,44 @@ async fn a_trusted_proxy_names_the_client_and_nobody_else_does() {
     assert_eq!(statuses, [200, 200, 200, 429], "an untrusted peer is counted as itself, whatever it forwards");
 }
 
+/// Opening the widget with a public key makes no customer and answers the same whether the
+/// e-mail belongs to a customer or not (no oracle); the customer is made, or found by its
+/// e-mail, when the link completes.
 #[tokio::test]
-async fn widget_sessions_join_an_existing_customer_by_id_only() {
+async fn widget_opens_make_no_customer_and_tell_nothing_about_an_email() {
     let t = TestApp::spawn().await;
     let data = t.initiate("hosted-1", json!({"customer": {"name": "Ada Obi", "email": "ada@example.ng"}})).await;
-    let customer = data["customer"].as_str().unwrap().to_string();
-    let query = [
-        ("key", t.app.app.public_key.clone()),
-        ("data", json!({"customer": {"name": "Mallory", "email": "ada@example.ng"}}).to_string()),
-    ];
-    let res = t.http.get(format!("{}/connect", t.base)).query(&query).send().await.unwrap();
-    assert_eq!(res.status().as_u16(), 400);
-    assert!(res.text().await.unwrap().contains("data.customer.id"), "the page says how to name the customer");
-    let page = open_widget(&t, &[("data", json!({"customer": {"id": customer}}).to_string())]).await;
-    page.post("consent", &[]).await;
-    page.choose_institution(GTBANK).await;
-    page.post("auth-method", &[("auth_method", "internet_banking")]).await;
-    page.login("user_good", "123456").await;
+    let ada = data["customer"].as_str().unwrap().to_string();
+    let customers = || async { t.get("/v2/customers").await.1["meta"]["total"].as_u64().unwrap() };
+    assert_eq!(customers().await, 1);
+    let open = |email: &str| {
+        let data = json!({"customer": {"name": "Mallory", "email": email}}).to_string();
+        let query = [("key", t.app.app.public_key.clone()), ("data", data)];
+        t.http.get(format!("{}/connect", t.base)).query(&query).send()
+    };
+    let (known, unknown) = (open("ada@example.ng").await.unwrap(), open("new@example.ng").await.unwrap());
+    assert_eq!((known.status().as_u16(), unknown.status().as_u16()), (303, 303), "the same answer either way");
+    for i in 0..20 {
+        open(&format!("stranger{i}@example.ng")).await.unwrap();
+    }
+    assert_eq!(customers().await, 1, "22 widget opens made no customer");
+
+    let t = &t;
+    let linked = |email: &'static str| async move {
+        let data = json!({"customer": {"name": "Widget User", "email": email}}).to_string();
+        let page = open_widget(t, &[("data", data), ("reference", email.into())]).await;
+        page.post("consent", &[]).await;
+        page.choose_institution(GTBANK).await;
+        page.post("auth-method", &[("auth_method", "internet_banking")]).await;
+        page.login("user_good", "123456").await;
+    };
+    linked("ada@example.ng").await;
     let id = connected_ids(&t.receiver, 1).await.remove(0);
     let (_, details) = t.get(&format!("/v2/accounts/{id}")).await;
-    assert_eq!(details["data"]["customer"]["id"], customer.as_str(), "{details}");
+    assert_eq!(details["data"]["customer"]["id"], ada.as_str(), "the app's customer with that e-mail: {details}");
+    assert_eq!(customers().await, 1);
+    linked("new@example.ng").await;
+    assert_eq!(customers().await, 2, "a new e-mail's customer is made when its link completes");
 }
 
 #[tokio::test]
