@@ -25,6 +25,19 @@ impl FromRequestParts<AppState> for AuthApp {
     }
 }
 
+/// Who an API call acts as, for the audit log: `api:` and the secret key's first characters as
+/// the console lists them (its hint), so that a change names the key that made it.
+pub struct ApiActor(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiActor {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let key = parts.headers.get("mono-sec-key").and_then(|v| v.to_str().ok()).unwrap_or_default().trim();
+        Ok(Self(format!("api:{}…", passbook_domain::services::key_hint(key))))
+    }
+}
+
 /// A JSON body; malformed or mistyped bodies become the failed envelope.
 pub struct ApiJson<T>(pub T);
 

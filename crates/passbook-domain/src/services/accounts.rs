@@ -21,13 +21,9 @@ impl Passbook {
     }
 
     /// Forgets the account: its data, credentials and history go, in one transaction with the
-    /// `account_unlinked` event; only an audit line (who, what, when) stays.
-    pub async fn unlink_account(&self, app: &App, id: &AccountId) -> Result<()> {
-        self.unlink_account_as(app, id, "api").await
-    }
-
-    /// Unlinks the account; `actor` goes in the audit line (`api`, or `operator:<id>`).
-    pub(crate) async fn unlink_account_as(&self, app: &App, id: &AccountId, actor: &str) -> Result<()> {
+    /// `account_unlinked` event; only an audit line stays, naming `actor` (`api:<key hint>…`, or
+    /// `operator:<id>`).
+    pub async fn unlink_account(&self, app: &App, id: &AccountId, actor: &str) -> Result<()> {
         let account = self.account(app, id).await?;
         self.unlink_upstream(&account).await;
         let event = webhook_payloads::account_unlinked(&account, self.clock.now());

@@ -24,7 +24,7 @@ impl Passbook {
             id: ids::object_id(now),
             name,
             secret_key_hash: hash_secret(&secret_key),
-            secret_key_hint: secret_key[..12].to_string(),
+            secret_key_hint: key_hint(&secret_key),
             public_key: format!("test_pk_{}", ids::random_alnum(24)),
             webhook_url,
             webhook_secret: super::webhooks::new_webhook_secret(),
@@ -128,9 +128,17 @@ impl Passbook {
     }
 }
 
-/// A new secret key; only its hash and its first 12 characters (the hint) are kept.
+/// A new secret key; only its hash and its first characters (the hint) are kept.
 pub(crate) fn new_secret_key() -> String {
     format!("test_sk_{}", ids::random_alnum(32))
+}
+
+/// How many of a secret key's first characters tell it apart in listings and the audit log.
+const SECRET_KEY_HINT_CHARS: usize = 12;
+
+/// A key's hint: its first characters.
+pub fn key_hint(key: &str) -> String {
+    key.chars().take(SECRET_KEY_HINT_CHARS).collect()
 }
 
 /// An absolute http(s) URL, or an error naming `field`.

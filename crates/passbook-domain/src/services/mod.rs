@@ -31,6 +31,7 @@ mod widget;
 use std::sync::Arc;
 
 pub use app_cache::{APP_CACHE_TTL, AppCache};
+pub use apps::key_hint;
 pub use fetch::JobResult;
 pub use idempotency::{IDEMPOTENCY_TTL_MS, request_fingerprint};
 pub use initiate::{CustomerSpec, InitiateLink, InitiatedLink};

@@ -12,7 +12,7 @@ use super::answer_cache::Rendered;
 use super::{conditional, list_meta, success, wire};
 use crate::AppState;
 use crate::error::ApiResult;
-use crate::extract::{ApiQuery, AuthApp};
+use crate::extract::{ApiActor, ApiQuery, AuthApp};
 
 /// `GET /v2/accounts`
 pub async fn list(
@@ -203,8 +203,9 @@ fn not_ready_or<'a>(account: &passbook_domain::model::Account, message: &'a str)
 pub async fn unlink(
     State(state): State<AppState>,
     AuthApp(app): AuthApp,
+    ApiActor(actor): ApiActor,
     Path(id): Path<AccountId>,
 ) -> ApiResult<Json<Success<Option<()>>>> {
-    state.passbook.unlink_account(&app, &id).await?;
+    state.passbook.unlink_account(&app, &id, &actor).await?;
     Ok(Json(success(&state, "Account unlinked successfully", None)))
 }

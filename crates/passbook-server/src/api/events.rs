@@ -10,7 +10,7 @@ use passbook_types::{PageMeta, Success};
 use super::success;
 use crate::AppState;
 use crate::error::ApiResult;
-use crate::extract::{ApiJson, ApiQuery, AuthApp};
+use crate::extract::{ApiActor, ApiJson, ApiQuery, AuthApp};
 
 pub async fn list(
     State(state): State<AppState>,
@@ -62,23 +62,29 @@ pub async fn show(
 pub async fn replay_one(
     State(state): State<AppState>,
     AuthApp(app): AuthApp,
+    ApiActor(actor): ApiActor,
     Path(id): Path<EventId>,
 ) -> ApiResult<Json<Success<ReplayOut>>> {
-    state.passbook.replay_event(&app, &id, "api").await?;
+    state.passbook.replay_event(&app, &id, &actor).await?;
     Ok(Json(success(&state, "Event queued for delivery", ReplayOut { replayed: 1 })))
 }
 
 pub async fn replay_many(
     State(state): State<AppState>,
     AuthApp(app): AuthApp,
+    ApiActor(actor): ApiActor,
     ApiJson(body): ApiJson<ReplayRequest>,
 ) -> ApiResult<Json<Success<ReplayOut>>> {
-    let replayed = state.passbook.replay_events(&app, &body, "api").await?;
+    let replayed = state.passbook.replay_events(&app, &body, &actor).await?;
     Ok(Json(success(&state, "Events queued for delivery", ReplayOut { replayed })))
 }
 
-pub async fn send_test(State(state): State<AppState>, AuthApp(app): AuthApp) -> ApiResult<Json<Success<TestEventOut>>> {
-    let event_id = state.passbook.send_test_webhook(&app, "api").await?;
+pub async fn send_test(
+    State(state): State<AppState>,
+    AuthApp(app): AuthApp,
+    ApiActor(actor): ApiActor,
+) -> ApiResult<Json<Success<TestEventOut>>> {
+    let event_id = state.passbook.send_test_webhook(&app, &actor).await?;
     Ok(Json(success(&state, "Test event queued for delivery", TestEventOut { event_id })))
 }
 
@@ -89,18 +95,20 @@ pub async fn get_webhook(State(state): State<AppState>, AuthApp(app): AuthApp) -
 pub async fn put_webhook(
     State(state): State<AppState>,
     AuthApp(app): AuthApp,
+    ApiActor(actor): ApiActor,
     ApiJson(body): ApiJson<WebhookIn>,
 ) -> ApiResult<Json<Success<WebhookOut>>> {
-    let app = state.passbook.update_webhook_url(&app, body.url.as_deref(), "api").await?;
+    let app = state.passbook.update_webhook_url(&app, body.url.as_deref(), &actor).await?;
     Ok(Json(success(&state, "Webhook updated successfully", webhook_out(&app, &state))))
 }
 
 pub async fn rotate_secret(
     State(state): State<AppState>,
     AuthApp(app): AuthApp,
+    ApiActor(actor): ApiActor,
 ) -> ApiResult<Json<Success<RotatedSecretOut>>> {
     let RotatedSecret { secret, previous_valid_until: until } =
-        state.passbook.rotate_webhook_secret(&app, "api").await?;
+        state.passbook.rotate_webhook_secret(&app, &actor).await?;
     let data = RotatedSecretOut { secret, previous_secret_valid_until: until.to_iso() };
     Ok(Json(success(&state, "Webhook secret rotated; it is shown only now", data)))
 }
@@ -158,12 +166,13 @@ pub async fn get_settings(
 pub async fn put_settings(
     State(state): State<AppState>,
     AuthApp(app): AuthApp,
+    ApiActor(actor): ApiActor,
     ApiJson(body): ApiJson<SettingsIn>,
 ) -> ApiResult<Json<Success<SettingsOut>>> {
     let hours = body.refresh_interval_hours.ok_or_else(|| {
         passbook_domain::Error::invalid("refresh_interval_hours", "refresh_interval_hours is required (24, 12 or 6)")
     })?;
-    state.passbook.set_refresh_interval(&app.id, hours, "api").await?;
+    state.passbook.set_refresh_interval(&app.id, hours, &actor).await?;
     Ok(Json(success(&state, "Settings updated successfully", SettingsOut { refresh_interval_hours: hours })))
 }
 

@@ -7,7 +7,7 @@ use passbook_types::passbook::{SandboxClockIn, SandboxClockOut};
 use super::success;
 use crate::AppState;
 use crate::error::ApiResult;
-use crate::extract::{ApiJson, AuthApp};
+use crate::extract::{ApiActor, ApiJson, AuthApp};
 
 /// `GET /passbook/v1/sandbox/clock`.
 pub async fn clock(State(state): State<AppState>, AuthApp(app): AuthApp) -> ApiResult<Json<Success<SandboxClockOut>>> {
@@ -19,8 +19,9 @@ pub async fn clock(State(state): State<AppState>, AuthApp(app): AuthApp) -> ApiR
 pub async fn advance_clock(
     State(state): State<AppState>,
     AuthApp(app): AuthApp,
+    ApiActor(actor): ApiActor,
     ApiJson(body): ApiJson<SandboxClockIn>,
 ) -> ApiResult<Json<Success<SandboxClockOut>>> {
-    let clock = state.passbook.advance_sandbox_clock(&app, &body, "api").await?;
+    let clock = state.passbook.advance_sandbox_clock(&app, &body, &actor).await?;
     Ok(Json(success(&state, "Sandbox clock moved", clock)))
 }

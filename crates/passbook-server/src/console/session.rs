@@ -88,16 +88,13 @@ impl FromRequest<AppState> for Acting {
         let Fields(form) = Fields::from_request(Request::from_parts(parts, body), state).await?;
         match form.get("csrf") {
             Some(sent) if same(sent, &operator.0.csrf) => Ok(Acting { operator, form }),
-            _ => Err(csrf_refused().into_response()),
+            _ => Err(ConsoleError(state.passbook.refuse(&operator.0, CSRF_REFUSED.into()).await).into_response()),
         }
     }
 }
 
-fn csrf_refused() -> ConsoleError {
-    ConsoleError(Error::Forbidden(
-        "The form's security token is missing or out of date (CSRF check); reload the page and try again".into(),
-    ))
-}
+const CSRF_REFUSED: &str =
+    "The form's security token is missing or out of date (CSRF check); reload the page and try again";
 
 /// Compares without stopping at the first difference.
 fn same(a: &str, b: &str) -> bool {
@@ -168,7 +165,8 @@ fn with_form_token(state: &AppState, page: impl FnOnce(String) -> Response) -> R
 fn check_form_token(headers: &HeaderMap, form: &HashMap<String, String>) -> ConsoleResult<()> {
     match (cookie(headers, FORM_COOKIE), form.get("form_token")) {
         (Some(kept), Some(sent)) if same(&kept, sent) => Ok(()),
-        _ => Err(csrf_refused()),
+        // Before a login there is nobody to audit.
+        _ => Err(ConsoleError(Error::Forbidden(CSRF_REFUSED.into()))),
     }
 }
 

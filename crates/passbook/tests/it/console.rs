@@ -250,6 +250,10 @@ async fn every_form_needs_its_sessions_csrf_token() {
     assert_eq!(owner.get("/console").await.status, StatusCode::OK);
     assert_eq!(owner.post("/console/logout", &[]).await.status, StatusCode::SEE_OTHER);
     assert_eq!(owner.get("/console").await.location(), "/console/login", "a logged-out cookie is dead");
+    // Each refusal and the logout are audited, naming the operator.
+    let audit = other.get("/console/audit").await.body;
+    assert_eq!(audit.matches("action refused").count(), 4, "three forged forms and one logout: {audit}");
+    assert!(audit.contains("CSRF check") && audit.contains("operator logged out"), "{audit}");
 }
 
 #[tokio::test]
@@ -306,9 +310,10 @@ async fn a_session_works_only_in_the_browser_that_opened_it() {
     };
     let replayed = thief.get("/console/apps").await;
     assert_eq!((replayed.status, replayed.location()), (StatusCode::SEE_OTHER, "/console/login"));
-    // Shown by another browser, the session is ended for its owner too.
+    // Shown by another browser, the session is ended for its owner too, and the audit says so.
     assert_eq!(owner.get("/console/apps").await.location(), "/console/login");
     let cookie = Console::login(&t.base, "owner@example.com").await;
+    assert!(cookie.get("/console/audit").await.body.contains("session ended other browser"));
     let headers = Console::try_login(&t.base, "owner@example.com", PASSWORD).await.headers;
     let set = headers.get_all(SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_string()).collect::<Vec<_>>();
     let session = set.iter().find(|c| c.starts_with("pb_console=")).unwrap();
@@ -391,9 +396,19 @@ async fn roles_are_checked_on_every_action() {
         "operator invited",
         "account unlinked",
         "admin@example.com",
+        "action refused",
+        "Only an owner can invite an owner",
+        "A developer cannot do this",
     ] {
         assert!(audit.contains(line), "audit lacks {line}");
     }
+    // A change made through the API names the key that made it (by its hint, never the key).
+    let key = t.key();
+    let put = t.http.put(format!("{}/passbook/v1/webhook", t.base)).header("mono-sec-key", key);
+    let answer = put.json(&json!({"url": "https://example.com/hooks"})).send().await.unwrap();
+    assert_eq!(answer.status(), StatusCode::OK);
+    let audit = owner.get("/console/audit").await.body;
+    assert!(audit.contains(&format!("api:{}…", &key[..12])) && !audit.contains(key), "{audit}");
 }
 
 #[tokio::test]

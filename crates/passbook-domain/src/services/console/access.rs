@@ -99,33 +99,32 @@ impl Passbook {
 
     /// An invitation to join as `role`; the token is shown to the inviter once.
     pub async fn invite_operator(&self, by: &Signed, role: &str) -> Result<String> {
-        by.require(Permission::InviteOperators)?;
+        self.allow(by, Permission::InviteOperators).await?;
         let role = parse_role(role)?;
         if !by.operator.role.can_invite(role) {
-            return Err(Error::Forbidden(format!("Only an owner can invite an {}", role.as_str())));
+            return Err(self.refuse(by, format!("Only an owner can invite an {}", role.as_str())).await);
         }
         self.new_invite(role, Some(by)).await
     }
 
     /// Invitations waiting to be used, for those who may invite.
     pub async fn pending_invitations(&self, by: &Signed) -> Result<Vec<Invite>> {
-        by.require(Permission::InviteOperators)?;
+        self.allow(by, Permission::InviteOperators).await?;
         self.store.pending_invites(self.clock.now()).await
     }
 
     /// Ends a pending invitation (by its token's hash, as the operators page lists it), if `by`
     /// could have sent one for that role.
     pub async fn revoke_invitation(&self, by: &Signed, token_hash: &str) -> Result<()> {
-        by.require(Permission::InviteOperators)?;
+        self.allow(by, Permission::InviteOperators).await?;
         let now = self.clock.now();
         let Some(invite) = self.store.invite(token_hash, now).await? else {
             return Err(Error::not_found("No pending invitation with that id"));
         };
         if !by.operator.role.can_invite(invite.role) {
-            return Err(Error::Forbidden(format!(
-                "Only an owner can revoke an invitation to be an {}",
-                invite.role.as_str()
-            )));
+            return Err(self
+                .refuse(by, format!("Only an owner can revoke an invitation to be an {}", invite.role.as_str()))
+                .await);
         }
         let audit = self.audit_entry(&by.actor(), "", "invitation_revoked", "", invite.role.as_str());
         if !self.store.revoke_invite(token_hash, now, &audit).await? {
@@ -139,7 +138,7 @@ impl Passbook {
         let target = self.operator_to_manage(by, id).await?;
         let role = parse_role(role)?;
         if !by.operator.role.can_invite(role) {
-            return Err(Error::Forbidden(format!("Only an owner can make an {}", role.as_str())));
+            return Err(self.refuse(by, format!("Only an owner can make an {}", role.as_str())).await);
         }
         let audit = self.audit_entry(&by.actor(), "", "operator_role_changed", &target.id, role.as_str());
         self.store.set_operator_role(&target.id, role, &audit).await?;
@@ -156,7 +155,7 @@ impl Passbook {
 
     /// Another operator whom `by` may change or remove.
     pub async fn operator_to_manage(&self, by: &Signed, id: &str) -> Result<Operator> {
-        by.require(Permission::InviteOperators)?;
+        self.allow(by, Permission::InviteOperators).await?;
         let target = self
             .store
             .operators()
@@ -168,7 +167,9 @@ impl Passbook {
             return Err(Error::Conflict("You cannot change or remove yourself; ask another owner".into()));
         }
         if !by.operator.role.can_manage(target.role) {
-            return Err(Error::Forbidden(format!("Only an owner can change or remove an {}", target.role.as_str())));
+            return Err(self
+                .refuse(by, format!("Only an owner can change or remove an {}", target.role.as_str()))
+                .await);
         }
         Ok(target)
     }
@@ -327,13 +328,37 @@ impl Passbook {
         if session.browser_hash != hash_secret(browser) {
             tracing::warn!(operator = %operator.id, "a console session was shown by another browser; ended");
             self.store.delete_operator_session(&token_hash).await?;
+            let audit = self.audit_entry("anonymous", "", "session_ended_other_browser", &operator.id, "");
+            self.store.record_audit(&audit).await?;
             return Ok(None);
         }
         Ok(Some(Signed { operator, csrf: csrf_token(token), token_hash }))
     }
 
     pub async fn log_out(&self, signed: &Signed) -> Result<()> {
-        self.store.delete_operator_session(&signed.token_hash).await
+        self.store.delete_operator_session(&signed.token_hash).await?;
+        self.store
+            .record_audit(&self.audit_entry(&signed.actor(), "", "operator_logged_out", &signed.operator.id, ""))
+            .await
+    }
+
+    /// Refuses, and audits the refusal, unless the operator's role allows `permission`.
+    pub(crate) async fn allow(&self, by: &Signed, permission: Permission) -> Result<()> {
+        match by.require(permission) {
+            Ok(()) => Ok(()),
+            Err(Error::Forbidden(why)) => Err(self.refuse(by, why).await),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// An operator's action refused: the audit log keeps who tried and why (a failure to write
+    /// it is logged, and the refusal stands).
+    pub async fn refuse(&self, by: &Signed, why: String) -> Error {
+        let audit = self.audit_entry(&by.actor(), "", "action_refused", &by.operator.id, &why);
+        if let Err(err) = self.store.record_audit(&audit).await {
+            tracing::warn!(%err, "could not audit a refused console action");
+        }
+        Error::Forbidden(why)
     }
 
     pub async fn operators(&self) -> Result<Vec<Operator>> {

@@ -39,12 +39,12 @@ impl Passbook {
     }
 
     pub async fn console_create_app(&self, by: &Signed, name: &str) -> Result<CreatedApp> {
-        by.require(Permission::ManageApps)?;
+        self.allow(by, Permission::ManageApps).await?;
         self.create_app_as(name, None, &by.actor()).await
     }
 
     pub async fn rename_app(&self, by: &Signed, app_id: &str, name: &str) -> Result<()> {
-        by.require(Permission::ManageApps)?;
+        self.allow(by, Permission::ManageApps).await?;
         let name = crate::services::initiate::app_name(name)?;
         let audit = self.audit_entry(&by.actor(), app_id, "app_renamed", app_id, &name);
         if !self.store.rename_app(app_id, &name, &audit).await? {
@@ -56,7 +56,7 @@ impl Passbook {
 
     /// A new secret key; the current one keeps working for `overlap_hours`.
     pub async fn rotate_secret_key(&self, by: &Signed, app_id: &str, overlap_hours: i64) -> Result<RotatedKey> {
-        by.require(Permission::ManageApps)?;
+        self.allow(by, Permission::ManageApps).await?;
         if !KEY_OVERLAPS_HOURS.contains(&overlap_hours) {
             return Err(Error::invalid("overlap_hours", "overlap_hours must be 0, 1, 24 or 72"));
         }
@@ -77,8 +77,16 @@ impl Passbook {
         let until = now.plus_millis(overlap_hours * 3_600_000);
         let audit =
             self.audit_entry(&by.actor(), app_id, "secret_key_rotated", app_id, &format!("overlap {overlap_hours} h"));
-        let found =
-            self.store.rotate_secret_key(app_id, &hash_secret(&secret_key), &secret_key[..12], until, &audit).await?;
+        let found = self
+            .store
+            .rotate_secret_key(
+                app_id,
+                &hash_secret(&secret_key),
+                &crate::services::key_hint(&secret_key),
+                until,
+                &audit,
+            )
+            .await?;
         self.apps.clear();
         if !found {
             return Err(Error::not_found(format!("No app with id '{app_id}'")));
@@ -87,17 +95,17 @@ impl Passbook {
     }
 
     pub async fn console_set_webhook_url(&self, by: &Signed, app_id: &str, url: &str) -> Result<()> {
-        by.require(Permission::ManageApps)?;
+        self.allow(by, Permission::ManageApps).await?;
         self.update_webhook_url(&self.console_app(app_id).await?, Some(url), &by.actor()).await.map(drop)
     }
 
     pub async fn console_rotate_webhook_secret(&self, by: &Signed, app_id: &str) -> Result<RotatedSecret> {
-        by.require(Permission::ManageApps)?;
+        self.allow(by, Permission::ManageApps).await?;
         self.rotate_webhook_secret(&self.console_app(app_id).await?, &by.actor()).await
     }
 
     pub async fn console_set_refresh_interval(&self, by: &Signed, app_id: &str, hours: &str) -> Result<()> {
-        by.require(Permission::ManageApps)?;
+        self.allow(by, Permission::ManageApps).await?;
         let hours = hours
             .trim()
             .parse()
@@ -106,7 +114,7 @@ impl Passbook {
     }
 
     pub async fn console_test_webhook(&self, by: &Signed, app_id: &str) -> Result<String> {
-        by.require(Permission::ManageApps)?;
+        self.allow(by, Permission::ManageApps).await?;
         self.send_test_webhook(&self.console_app(app_id).await?, &by.actor()).await
     }
 
@@ -125,7 +133,7 @@ impl Passbook {
         app_id: &str,
         days: &str,
     ) -> Result<SandboxClockOut> {
-        by.require(Permission::UseSandbox)?;
+        self.allow(by, Permission::UseSandbox).await?;
         let days =
             days.trim().parse().map_err(|_| Error::invalid("days", "days must be a whole number from 1 to 366"))?;
         let request = SandboxClockIn { days: Some(days), to: None };
@@ -176,7 +184,7 @@ impl Passbook {
 
     /// Queues a refresh of the account now; the job's id.
     pub async fn console_refresh_account(&self, by: &Signed, id: &str) -> Result<String> {
-        by.require(Permission::ManageAccounts)?;
+        self.allow(by, Permission::ManageAccounts).await?;
         let AccountPage { account, app, .. } = self.console_account(id).await?;
         let now = self.clock.now();
         let job = NewJob {
@@ -193,9 +201,9 @@ impl Passbook {
 
     /// Unlinks the account as `DELETE /v2/accounts/{id}/unlink` does, on the operator's word.
     pub async fn console_unlink_account(&self, by: &Signed, id: &str) -> Result<()> {
-        by.require(Permission::ManageAccounts)?;
+        self.allow(by, Permission::ManageAccounts).await?;
         let AccountPage { account, app, .. } = self.console_account(id).await?;
-        self.unlink_account_as(&app, &AccountId::from(account.id.as_str()), &by.actor()).await
+        self.unlink_account(&app, &AccountId::from(account.id.as_str()), &by.actor()).await
     }
 
     pub async fn console_events(&self, app_id: &str, query: &EventsQuery) -> Result<EventsPage> {
@@ -207,13 +215,13 @@ impl Passbook {
     }
 
     pub async fn console_replay_event(&self, by: &Signed, app_id: &str, id: &str) -> Result<()> {
-        by.require(Permission::ReplayWebhooks)?;
+        self.allow(by, Permission::ReplayWebhooks).await?;
         self.replay_event(&self.console_app(app_id).await?, &EventId::from(id), &by.actor()).await
     }
 
     /// Replays every event the filter matches; how many.
     pub async fn console_replay_events(&self, by: &Signed, app_id: &str, request: &ReplayRequest) -> Result<u64> {
-        by.require(Permission::ReplayWebhooks)?;
+        self.allow(by, Permission::ReplayWebhooks).await?;
         self.replay_events(&self.console_app(app_id).await?, request, &by.actor()).await
     }
 
@@ -235,7 +243,7 @@ impl Passbook {
     }
 
     pub async fn set_institution_status(&self, by: &Signed, id: &str, status: &str) -> Result<()> {
-        by.require(Permission::ManageInstitutions)?;
+        self.allow(by, Permission::ManageInstitutions).await?;
         let status = InstitutionStatus::parse(status.trim())
             .ok_or_else(|| Error::invalid("status", "status must be operational, degraded or down"))?;
         if self.institutions.get(id).is_none() {
