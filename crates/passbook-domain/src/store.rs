@@ -37,6 +37,24 @@ pub enum SessionCreated {
     ReferenceTaken,
 }
 
+/// A sandbox clock move: `by_ms` ahead, at most `max_ms` ahead in all; refreshes every
+/// `step_ms` of the days crossed, `now` being the time the move is made.
+#[derive(Debug, Clone, Copy)]
+pub struct SandboxMove {
+    pub by_ms: i64,
+    pub max_ms: i64,
+    pub step_ms: i64,
+    pub now: Timestamp,
+}
+
+/// The refreshes a sandbox clock still owes: the next at sandbox time `at`, the last no later
+/// than `until`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CatchUp {
+    pub at: Timestamp,
+    pub until: Timestamp,
+}
+
 /// What saving a link session came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SessionSaved {
@@ -111,15 +129,16 @@ pub trait AppStore: Send + Sync {
     async fn set_refresh_interval(&self, app_id: &str, hours: u32, audit: Option<&AuditEntry>) -> Result<bool>;
     /// How far the app's sandbox clock is ahead of the time now, in milliseconds.
     async fn sandbox_offset(&self, app_id: &str) -> Result<i64>;
-    /// Moves the app's sandbox clock `by_ms` ahead, unless that takes it past `max_ms` ahead
-    /// (`None`); the new offset.
-    async fn advance_sandbox_clock(
-        &self,
-        app_id: &str,
-        by_ms: i64,
-        max_ms: i64,
-        audit: &AuditEntry,
-    ) -> Result<Option<i64>>;
+    /// Moves the app's sandbox clock ahead, unless that takes it past the bound (`None`), and
+    /// extends its catch-up to the new time; the new offset.
+    async fn advance_sandbox_clock(&self, app_id: &str, by: &SandboxMove, audit: &AuditEntry) -> Result<Option<i64>>;
+    /// The refreshes the app's clock moves still owe, if any.
+    async fn sandbox_catch_up(&self, app_id: &str) -> Result<Option<CatchUp>>;
+    /// Records the step at `at` done (the next at `next`, or none past the catch-up's end),
+    /// unless another process recorded it first (false).
+    async fn sandbox_step_done(&self, app_id: &str, at: Timestamp, next: Timestamp, now: Timestamp) -> Result<bool>;
+    /// Apps whose catch-up nobody has moved on since `before`, each claimed for this process.
+    async fn claim_stalled_catch_ups(&self, before: Timestamp, now: Timestamp) -> Result<Vec<String>>;
 }
 
 /// An app's customers.

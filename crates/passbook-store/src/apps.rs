@@ -1,5 +1,6 @@
 use passbook_domain::Timestamp;
 use passbook_domain::model::{App, AuditEntry};
+use passbook_domain::store::{CatchUp, SandboxMove};
 use sqlx::{Any, FromRow, Transaction};
 
 use crate::SqlStore;
@@ -208,23 +209,29 @@ pub(crate) async fn sandbox_offset(store: &SqlStore, app_id: &str) -> StoreResul
     Ok(offset.unwrap_or_default())
 }
 
-/// One statement, so that moves made at once each get their own stretch of days.
+/// One statement, so that moves made at once each get their own stretch of days; the catch-up
+/// keeps its next step (or starts one step after the old time) and now ends at the new time.
 pub(crate) async fn advance_sandbox_clock(
     store: &SqlStore,
     app_id: &str,
-    by_ms: i64,
-    max_ms: i64,
+    by: &SandboxMove,
     audit: &AuditEntry,
 ) -> StoreResult<Option<i64>> {
     let mut tx = store.write().await?;
     // The bound is checked in the update itself, so that moves made at once cannot pass it together.
     let offsets: Vec<i64> = crate::sql::query_scalar(
-        "UPDATE apps SET sandbox_offset_ms = sandbox_offset_ms + $2 WHERE id = $1 AND sandbox_offset_ms + $2 <= $3 \
+        "UPDATE apps SET sandbox_offset_ms = sandbox_offset_ms + $2,
+                sandbox_catch_up_at = COALESCE(sandbox_catch_up_at, $4 + sandbox_offset_ms + $5),
+                sandbox_catch_up_until = $4 + sandbox_offset_ms + $2,
+                sandbox_catch_up_touched = $4
+         WHERE id = $1 AND sandbox_offset_ms + $2 <= $3
          RETURNING sandbox_offset_ms",
     )
     .bind(app_id)
-    .bind(by_ms)
-    .bind(max_ms)
+    .bind(by.by_ms)
+    .bind(by.max_ms)
+    .bind(by.now.0)
+    .bind(by.step_ms)
     .fetch_all(&mut *tx)
     .await?;
     if !offsets.is_empty() {
@@ -232,6 +239,62 @@ pub(crate) async fn advance_sandbox_clock(
     }
     tx.commit().await?;
     Ok(offsets.first().copied())
+}
+
+pub(crate) async fn sandbox_catch_up(store: &SqlStore, app_id: &str) -> StoreResult<Option<CatchUp>> {
+    let row: Option<(Option<i64>, Option<i64>)> =
+        crate::sql::query_as("SELECT sandbox_catch_up_at, sandbox_catch_up_until FROM apps WHERE id = $1")
+            .bind(app_id)
+            .fetch_optional(&store.pool)
+            .await?;
+    Ok(match row {
+        Some((Some(at), Some(until))) => Some(CatchUp { at: Timestamp(at), until: Timestamp(until) }),
+        _ => None,
+    })
+}
+
+pub(crate) async fn sandbox_step_done(
+    store: &SqlStore,
+    app_id: &str,
+    at: Timestamp,
+    next: Timestamp,
+    now: Timestamp,
+) -> StoreResult<bool> {
+    let mut tx = store.write().await?;
+    let done = crate::sql::query(
+        "UPDATE apps SET
+            sandbox_catch_up_at = CASE WHEN $3 > sandbox_catch_up_until THEN NULL ELSE $3 END,
+            sandbox_catch_up_until = CASE WHEN $3 > sandbox_catch_up_until THEN NULL ELSE sandbox_catch_up_until END,
+            sandbox_catch_up_touched = $4
+         WHERE id = $1 AND sandbox_catch_up_at = $2",
+    )
+    .bind(app_id)
+    .bind(at.0)
+    .bind(next.0)
+    .bind(now.0)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub(crate) async fn claim_stalled_catch_ups(
+    store: &SqlStore,
+    before: Timestamp,
+    now: Timestamp,
+) -> StoreResult<Vec<String>> {
+    let mut tx = store.write().await?;
+    let ids: Vec<String> = crate::sql::query_scalar(
+        "UPDATE apps SET sandbox_catch_up_touched = $2
+         WHERE sandbox_catch_up_at IS NOT NULL AND sandbox_catch_up_touched < $1
+         RETURNING id",
+    )
+    .bind(before.0)
+    .bind(now.0)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(ids)
 }
 
 pub(crate) async fn set_refresh_interval(
@@ -328,11 +391,28 @@ mod port {
         async fn advance_sandbox_clock(
             &self,
             app_id: &str,
-            by_ms: i64,
-            max_ms: i64,
+            by: &SandboxMove,
             audit: &AuditEntry,
         ) -> Result<Option<i64>> {
-            Ok(self.retrying(|| crate::apps::advance_sandbox_clock(self, app_id, by_ms, max_ms, audit)).await?)
+            Ok(self.retrying(|| crate::apps::advance_sandbox_clock(self, app_id, by, audit)).await?)
+        }
+
+        async fn sandbox_catch_up(&self, app_id: &str) -> Result<Option<CatchUp>> {
+            Ok(self.retrying(|| crate::apps::sandbox_catch_up(self, app_id)).await?)
+        }
+
+        async fn sandbox_step_done(
+            &self,
+            app_id: &str,
+            at: Timestamp,
+            next: Timestamp,
+            now: Timestamp,
+        ) -> Result<bool> {
+            Ok(self.retrying(|| crate::apps::sandbox_step_done(self, app_id, at, next, now)).await?)
+        }
+
+        async fn claim_stalled_catch_ups(&self, before: Timestamp, now: Timestamp) -> Result<Vec<String>> {
+            Ok(self.retrying(|| crate::apps::claim_stalled_catch_ups(self, before, now)).await?)
         }
     }
 }

@@ -261,6 +261,10 @@ pub struct SandboxClockOut {
     pub refreshes: u64,
     /// Of those, the ones that failed (a bank down, re-authorisation needed).
     pub failed_refreshes: u64,
+    /// Set while a move's refreshes are still running (a move whose request was cut short
+    /// finishes them in the background): the sandbox time up to which they run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refreshing_until: Option<String>,
 }
 
 /// The query string of `GET /passbook/v1/accounts/{id}/transactions/sync`, as sent.

@@ -1,4 +1,5 @@
-//! Background workers: the job runner (data fetches) and the webhook dispatcher. Both claim
+//! Background workers: the job runner (data fetches), the webhook dispatcher, and in sandbox
+//! mode the finisher of sandbox clock moves cut short. The first two claim
 //! their work from the database with leases, so several processes can run them and a crashed
 //! worker's work is picked up again once its lease runs out.
 mod dispatcher;
@@ -31,8 +32,30 @@ pub fn spawn(
     shutdown: watch::Receiver<bool>,
 ) -> Vec<JoinHandle<()>> {
     let runner = JobRunner::new(passbook.clone(), job_lease);
-    let dispatcher = Dispatcher::new(passbook, options);
-    vec![tokio::spawn(runner.run(shutdown.clone())), tokio::spawn(dispatcher.run(shutdown))]
+    let mut workers = vec![tokio::spawn(runner.run(shutdown.clone()))];
+    if passbook.settings.sandbox {
+        workers.push(tokio::spawn(finish_sandbox_moves(passbook.clone(), shutdown.clone())));
+    }
+    workers.push(tokio::spawn(Dispatcher::new(passbook, options).run(shutdown)));
+    workers
+}
+
+/// How often a worker looks for sandbox clock moves a stopped process left half-done.
+const SANDBOX_MOVES_EVERY: Duration = Duration::from_secs(30);
+
+/// Finishes the sandbox clock moves a crashed or stopped process left half-done, until
+/// `shutdown` (a step cut short by it is run again by whoever finishes the move).
+async fn finish_sandbox_moves(passbook: Passbook, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(SANDBOX_MOVES_EVERY) => {
+                if let Err(err) = passbook.resume_sandbox_catch_ups().await {
+                    tracing::error!(error = %err, "could not finish a sandbox clock move");
+                }
+            }
+            _ = shutdown.changed() => return,
+        }
+    }
 }
 
 /// Reads the connectors' institution lists again every `every` (an upstream aggregator's

@@ -7,6 +7,7 @@ use time::Date;
 use super::Passbook;
 use super::fetch::Fetching;
 use crate::model::{Account, App, AuthMethod, PageRequest, SyncStatus};
+use crate::store::{CatchUp, SandboxMove};
 use crate::{Error, Result, Timestamp};
 
 const DAY_MS: i64 = 86_400_000;
@@ -15,16 +16,28 @@ const MAX_DAYS: i64 = 366;
 /// The furthest the clock goes ahead in all: generated history and refreshes stay bounded, and
 /// dates stay far from the end of the calendar.
 const MAX_DAYS_AHEAD: i64 = 3_660;
+/// A catch-up nobody has moved on for this long is taken over by a worker.
+const STALLED_AFTER_MS: i64 = 60_000;
+
+/// The refreshes a clock move runs: one per refresh interval crossed.
+fn refresh_step_ms(app: &App) -> i64 {
+    i64::from(app.refresh_interval_hours.max(1)) * 3_600_000
+}
 
 impl Passbook {
     pub async fn sandbox_clock(&self, app: &App) -> Result<SandboxClockOut> {
         let offset = self.sandboxed_offset(app).await?;
-        Ok(clock_out(self.clock.now(), offset, 0, 0))
+        let mut out = clock_out(self.clock.now(), offset, 0, 0);
+        out.refreshing_until = self.store.sandbox_catch_up(&app.id).await?.map(|c| c.until.to_iso());
+        Ok(out)
     }
 
     /// Moves the app's sandbox clock ahead and runs each refresh its accounts would have had
-    /// on the way (one per refresh interval crossed), before answering.
-    /// `actor` (`api`, `cli`, `operator:<id>`) goes in the audit log.
+    /// on the way (one per refresh interval crossed), before answering. The move commits at
+    /// once; its refreshes run in a task of their own, step by step, each step recorded, so a
+    /// request cut short leaves them running and a crash leaves them to a worker
+    /// ([`Passbook::resume_sandbox_catch_ups`]): a move is never left half-done.
+    /// `actor` (`api:…`, `cli`, `operator:<id>`) goes in the audit log.
     pub async fn advance_sandbox_clock(
         &self,
         app: &App,
@@ -34,8 +47,13 @@ impl Passbook {
         let offset = self.sandboxed_offset(app).await?;
         let days = days_to_move(request, self.clock.now().plus_millis(offset))?;
         let audit = self.audit_entry(actor, &app.id, "sandbox_clock_advanced", &app.id, &format!("{days} days"));
-        let moved = self.store.advance_sandbox_clock(&app.id, days * DAY_MS, MAX_DAYS_AHEAD * DAY_MS, &audit).await?;
-        let Some(moved_to) = moved else {
+        let by = SandboxMove {
+            by_ms: days * DAY_MS,
+            max_ms: MAX_DAYS_AHEAD * DAY_MS,
+            step_ms: refresh_step_ms(app),
+            now: self.clock.now(),
+        };
+        let Some(moved_to) = self.store.advance_sandbox_clock(&app.id, &by, &audit).await? else {
             let field = if request.days.is_some() { "days" } else { "to" };
             return Err(Error::invalid(
                 field,
@@ -46,25 +64,52 @@ impl Passbook {
                 ),
             ));
         };
-        // Another move may have run meanwhile: this one covers exactly the days it added.
-        let from = self.clock.now().plus_millis(moved_to - days * DAY_MS);
-        let until = self.clock.now().plus_millis(moved_to);
-        let step = app.refresh_interval_hours.max(1) as i64 * 3_600_000;
-        let accounts = self.sandbox_refreshable(app).await?;
+        let passbook = self.clone();
+        let app_id = app.id.clone();
+        let catch_up = tokio::spawn(async move { passbook.catch_up_sandbox(&app_id).await });
+        let (refreshes, failed) =
+            catch_up.await.map_err(|e| Error::Internal(format!("the sandbox clock's refreshes stopped: {e}")))??;
+        tracing::info!(app = %app.id, days, refreshes, failed, "sandbox clock moved");
+        Ok(clock_out(self.clock.now(), moved_to, refreshes, failed))
+    }
+
+    /// Runs the refreshes the app's clock moves still owe, one step (a refresh of every
+    /// account at one sandbox time) after another, until none is owed; the refreshes of the
+    /// steps this call recorded, and how many of them failed. A step another process recorded
+    /// first was run twice: harmless, as a refresh at the same time finds no new change.
+    pub async fn catch_up_sandbox(&self, app_id: &str) -> Result<(u64, u64)> {
         let (mut refreshes, mut failed) = (0, 0);
-        let mut at = from.plus_millis(step);
-        while at <= until {
-            for id in &accounts {
-                match self.refresh_at(id, at).await? {
-                    Some(SyncStatus::Successful) => refreshes += 1,
-                    Some(_) => (refreshes, failed) = (refreshes + 1, failed + 1),
+        while let Some(CatchUp { at, .. }) = self.store.sandbox_catch_up(app_id).await? {
+            let Some(app) = self.store.app(app_id).await? else { break };
+            let (mut step_refreshes, mut step_failed) = (0, 0);
+            for id in self.sandbox_refreshable(&app).await? {
+                match self.refresh_at(&id, at).await? {
+                    Some(SyncStatus::Successful) => step_refreshes += 1,
+                    Some(_) => (step_refreshes, step_failed) = (step_refreshes + 1, step_failed + 1),
                     None => {}
                 }
             }
-            at = at.plus_millis(step);
+            let next = at.plus_millis(refresh_step_ms(&app));
+            if self.store.sandbox_step_done(app_id, at, next, self.clock.now()).await? {
+                (refreshes, failed) = (refreshes + step_refreshes, failed + step_failed);
+            }
         }
-        tracing::info!(app = %app.id, days, refreshes, failed, "sandbox clock moved");
-        Ok(clock_out(self.clock.now(), moved_to, refreshes, failed))
+        Ok((refreshes, failed))
+    }
+
+    /// Finishes the catch-ups a crashed or stopped process left: those nobody has moved on for
+    /// a minute. Sandbox mode only; how many were finished.
+    pub async fn resume_sandbox_catch_ups(&self) -> Result<usize> {
+        if !self.settings.sandbox {
+            return Ok(0);
+        }
+        let now = self.clock.now();
+        let stalled = self.store.claim_stalled_catch_ups(now.plus_millis(-STALLED_AFTER_MS), now).await?;
+        for app_id in &stalled {
+            let (refreshes, failed) = self.catch_up_sandbox(app_id).await?;
+            tracing::info!(app = %app_id, refreshes, failed, "finished a sandbox clock move left half-done");
+        }
+        Ok(stalled.len())
     }
 
     async fn sandboxed_offset(&self, app: &App) -> Result<i64> {
@@ -141,5 +186,11 @@ fn days_to_move(request: &SandboxClockIn, now: Timestamp) -> Result<i64> {
 }
 
 fn clock_out(now: Timestamp, offset: i64, refreshes: u64, failed_refreshes: u64) -> SandboxClockOut {
-    SandboxClockOut { now: now.plus_millis(offset).to_iso(), days_ahead: offset / DAY_MS, refreshes, failed_refreshes }
+    SandboxClockOut {
+        now: now.plus_millis(offset).to_iso(),
+        days_ahead: offset / DAY_MS,
+        refreshes,
+        failed_refreshes,
+        refreshing_until: None,
+    }
 }

@@ -1,6 +1,7 @@
 //! The sandbox clock and the transaction change feed: accounts live through weeks and months in
 //! seconds, and a client that syncs the feed ends with exactly the server's records.
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::Duration;
 
 use passbook_client::Client;
 use passbook_types::accounts::{TransactionOut, TransactionsQuery};
@@ -80,7 +81,7 @@ async fn the_sandbox_clock_brings_weeks_of_history_balances_and_webhooks_in_orde
     t.receiver.wait_for("passbook.events.sync_updates_available", 1).await;
     let expected = api.events(&Default::default()).await.unwrap().meta.total as usize;
     assert!(expected > 1 + 22, "{expected} events");
-    t.receiver.wait_until(std::time::Duration::from_secs(20), "every event", |all| all.len() >= expected).await;
+    t.receiver.wait_until(Duration::from_secs(20), "every event", |all| all.len() >= expected).await;
     assert_delivered_in_order(&t.receiver.all(), expected);
     // Each `sync_updates_available` counts the changes its refresh made (a day may only post
     // holds, or only reverse one); over three weeks records were added.
@@ -146,6 +147,47 @@ async fn the_sandbox_clock_stops_ten_years_ahead_even_for_moves_sent_at_once() {
     assert!(refused.1["message"].as_str().unwrap().contains("at most 3660 days"), "{}", refused.1);
     let (_, clock) = t.get("/passbook/v1/sandbox/clock").await;
     assert_eq!(clock["data"]["days_ahead"], 3594, "{clock}");
+}
+
+/// A move whose request is cut short (here by the request timeout) is not left half-done: the
+/// clock has moved, and every refresh of the days it crossed still runs, shown as
+/// `refreshing_until` meanwhile.
+#[tokio::test]
+async fn a_move_cut_short_still_runs_every_refresh_of_the_days_it_crossed() {
+    let t = TestApp::spawn_with(|c| c.http.request_timeout = Duration::from_secs(1)).await;
+    for reference in ["cut-1", "cut-2", "cut-3"] {
+        let customer = json!({"customer": {"name": "Cut Short", "email": format!("{reference}@example.ng")}});
+        let data = t.initiate(reference, customer).await;
+        let page = t.open(data["mono_url"].as_str().unwrap()).await;
+        page.choose_institution(GTBANK).await;
+        page.post("auth-method", &[("auth_method", "internet_banking")]).await;
+        page.login("user_good", "123456").await;
+    }
+    for id in connected_ids(&t.receiver, 3).await {
+        t.wait_for_data(&id).await;
+    }
+    let (status, answer) = t.post_json("/passbook/v1/sandbox/clock", json!({"days": 366})).await;
+    assert_ne!(status, StatusCode::OK, "1,098 refreshes take longer than the 1 s timeout: {answer}");
+    let mut clock = t.get("/passbook/v1/sandbox/clock").await.1;
+    assert_eq!(clock["data"]["days_ahead"], 366, "the move itself committed: {clock}");
+    let deadline = std::time::Instant::now() + Duration::from_secs(240);
+    while clock["data"]["refreshing_until"].is_string() {
+        assert!(std::time::Instant::now() < deadline, "the refreshes never finished: {clock}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        clock = t.get("/passbook/v1/sandbox/clock").await.1;
+    }
+    let refreshes = |all: &[Received]| {
+        all.iter()
+            .filter(|r| {
+                r.event() == "mono.events.account_updated" && r.json()["data"]["meta"]["sync_status"].is_string()
+            })
+            .count()
+    };
+    let all = t
+        .receiver
+        .wait_until(Duration::from_secs(180), "the refreshes' webhooks", |all| refreshes(all) >= 3 * 366)
+        .await;
+    assert_eq!(refreshes(&all), 3 * 366, "one refresh per account per day crossed, none twice");
 }
 
 #[tokio::test]
@@ -354,10 +396,10 @@ async fn the_feed_stays_exact_with_refreshes_in_two_processes() {
     let [a, b] = [Client::new(&processes[0].base, &secret), Client::new(&processes[1].base, &secret)];
     link_at(&client(), &processes[0].base, &secret, "feed@replicas.ng", "user_good").await;
     let id = connected_ids(&receiver, 1).await.remove(0);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
     while a.account(&id).await.unwrap().meta.data_status == "PROCESSING" {
         assert!(std::time::Instant::now() < deadline, "data stayed PROCESSING");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 
     let ten = days(10);
