@@ -14,6 +14,7 @@ pub mod limits;
 pub mod openapi;
 mod pages;
 pub mod serve;
+mod shedding;
 mod simplefin;
 mod upload;
 mod write_deadline;

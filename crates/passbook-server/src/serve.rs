@@ -1,5 +1,6 @@
-//! The HTTP listener: accepts connections up to a cap, times out clients that are slow to send
-//! their headers or that sit idle, and gives shutdown a deadline. (`axum::serve` has none of
+//! The HTTP listener: accepts connections up to a cap (closing idle ones first to make room),
+//! times out clients that are slow to send their headers or that sit idle, and gives shutdown a
+//! deadline. (`axum::serve` has none of
 //! these knobs, and a server without them falls to a few thousand idle sockets.)
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -18,7 +19,8 @@ use tower::ServiceExt;
 /// How the listener protects itself.
 #[derive(Debug, Clone)]
 pub struct ConnectionLimits {
-    /// Open connections at once; further ones are closed as soon as they are accepted.
+    /// Open connections at once; beyond it, the connection idle longest is closed to make room
+    /// (`crate::shedding`), or the new one when every connection has a request in progress.
     pub max_connections: usize,
     /// Open connections from one address at once, so that one client cannot hold them all.
     pub max_connections_per_address: usize,
@@ -48,6 +50,9 @@ impl Default for ConnectionLimits {
     }
 }
 
+/// How long a newcomer waits for the idle connection closed for it to free its slot.
+const SHED_WAIT: Duration = Duration::from_secs(1);
+
 /// Serves `router` on `listener` until `shutdown` turns true, then drains within the grace.
 pub async fn serve(
     listener: TcpListener,
@@ -56,6 +61,7 @@ pub async fn serve(
     mut shutdown: watch::Receiver<bool>,
 ) {
     let slots = Arc::new(Semaphore::new(limits.max_connections));
+    let open = crate::shedding::Connections::new();
     let per_address = PerAddress::new(&limits);
     let graceful = GracefulShutdown::new();
     let mut builder = http1::Builder::new();
@@ -93,7 +99,15 @@ pub async fn serve(
             drop(stream);
             continue;
         };
-        let Ok(permit) = slots.clone().try_acquire_owned() else {
+        let permit = match slots.clone().try_acquire_owned() {
+            Ok(permit) => Some(permit),
+            // Full: an idle connection makes room, if there is one (see `shedding`).
+            Err(_) if open.shed_one() => {
+                tokio::time::timeout(SHED_WAIT, slots.clone().acquire_owned()).await.ok().and_then(Result::ok)
+            }
+            Err(_) => None,
+        };
+        let Some(permit) = permit else {
             refused_since_log += 1;
             if refused_since_log.is_power_of_two() {
                 tracing::warn!(
@@ -106,17 +120,27 @@ pub async fn serve(
             continue;
         };
         let _ = stream.set_nodelay(true);
-        let service = router.clone().map_request(move |mut request: hyper::Request<hyper::body::Incoming>| {
-            request.extensions_mut().insert(ConnectInfo(peer));
-            request
-        });
+        let tracked = open.register();
+        let (starts, answers) = (tracked.clone(), tracked.clone());
+        let service = router
+            .clone()
+            .map_request(move |mut request: hyper::Request<hyper::body::Incoming>| {
+                starts.request_started();
+                request.extensions_mut().insert(ConnectInfo(peer));
+                request
+            })
+            .map_response(move |response: axum::response::Response| response.map(|body| answers.answer(body)));
         let stream = crate::write_deadline::WriteDeadline::new(stream, limits.write_timeout);
         let connection = builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
         let connection = graceful.watch(connection);
         connections.spawn(async move {
-            if let Err(err) = connection.await {
-                tracing::debug!(error = %err, %peer, "connection ended with an error");
+            tokio::select! {
+                ended = connection => if let Err(err) = ended {
+                    tracing::debug!(error = %err, %peer, "connection ended with an error");
+                },
+                () = tracked.close.notified() => tracing::debug!(%peer, "closed an idle connection to make room"),
             }
+            tracked.forget();
             drop((permit, held));
         });
     }

@@ -70,7 +70,8 @@ pub struct HttpArgs {
     /// shared budget (so strangers draining it cannot lock an app's users out); 0: all shared.
     #[arg(long, env = "PASSBOOK_PUBLIC_KEY_SHARE_PER_ADDRESS", default_value_t = 10)]
     pub public_key_share_per_address: u32,
-    /// Open connections at once; more are closed when accepted.
+    /// Open connections at once; at the cap the connection idle longest is closed to make room
+    /// (a newcomer is refused only when every connection has a request in progress).
     #[arg(long, env = "PASSBOOK_MAX_CONNECTIONS", default_value_t = 4096)]
     pub max_connections: usize,
     /// Open connections from one client address at once (trusted proxies are not held to it);

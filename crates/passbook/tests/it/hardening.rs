@@ -30,7 +30,7 @@ fn host_port(t: &TestApp) -> String {
 }
 
 #[tokio::test]
-async fn idle_and_slow_clients_are_cut_off_and_the_connection_cap_holds() {
+async fn idle_and_slow_clients_are_cut_off_and_make_room_for_others_at_the_cap() {
     let t = TestApp::spawn_with(|c| {
         c.connections.max_connections = 20;
         c.connections.header_read_timeout = Duration::from_secs(1);
@@ -41,9 +41,14 @@ async fn idle_and_slow_clients_are_cut_off_and_the_connection_cap_holds() {
     for _ in 0..20 {
         idle.push(TcpStream::connect(&addr).await.unwrap());
     }
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // At the cap, the connection idle longest makes room for the 21st, which is served.
     let mut over = TcpStream::connect(&addr).await.unwrap();
-    assert!(closed_within(&mut over, Duration::from_millis(900)).await, "the 21st connection is closed at once");
+    over.write_all(b"GET /healthz HTTP/1.1\r\nHost: passbook\r\nConnection: close\r\n\r\n").await.unwrap();
+    let mut answer = String::new();
+    over.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "the 21st connection is served: {answer:?}");
+    assert!(closed_within(&mut idle[0], Duration::from_millis(100)).await, "the oldest idle one was closed for it");
     for stream in &mut idle {
         assert!(closed_within(stream, Duration::from_secs(5)).await, "an idle connection is closed after 1 s");
     }
@@ -63,6 +68,63 @@ async fn idle_and_slow_clients_are_cut_off_and_the_connection_cap_holds() {
 
     let (status, _) = t.get("/v3/institutions").await;
     assert_eq!(status, StatusCode::OK, "the server still answers");
+}
+
+/// Idle sockets from one client cannot keep others out: at the cap, the one idle longest is
+/// closed for a newcomer (those that never sent a request first), health checks included; but a
+/// connection with a request in progress is never closed for another.
+#[tokio::test]
+async fn idle_sockets_give_way_to_requests_but_requests_in_progress_never_do() {
+    let t = TestApp::spawn_with(|c| {
+        c.connections.max_connections = 10;
+        c.connections.max_connections_per_address = 0;
+        c.http.request_timeout = Duration::from_secs(30);
+    })
+    .await;
+    let addr = host_port(&t);
+    let mut idle = Vec::new();
+    for _ in 0..10 {
+        idle.push(TcpStream::connect(&addr).await.unwrap());
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Three clients, each keeping its connection open after its answer.
+    let clients = [reqwest::Client::new(), reqwest::Client::new(), reqwest::Client::new()];
+    for (client, path) in clients.iter().zip(["/healthz", "/readyz", "/v3/institutions"]) {
+        let status = client.get(format!("{}{path}", t.base)).send().await.unwrap().status();
+        assert_eq!(status, StatusCode::OK, "{path} answered with every slot held by idle sockets");
+    }
+    let mut closed = 0;
+    for stream in &mut idle {
+        if closed_within(stream, Duration::from_millis(20)).await {
+            closed += 1;
+        }
+    }
+    assert_eq!(closed, 3, "one idle socket closed per newcomer, no more");
+
+    // Ten uploads whose bodies are still coming: every slot busy, so a newcomer is refused
+    // and none of them is cut. (A connection is closed for another only once it has waited
+    // a quarter of a second.)
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut busy = Vec::new();
+    for _ in 0..10 {
+        let mut stream = TcpStream::connect(&addr).await.unwrap();
+        let head = format!(
+            "POST /v2/accounts/initiate HTTP/1.1\r\nHost: passbook\r\nmono-sec-key: {}\r\n\
+             Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{{",
+            t.key()
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        busy.push(stream);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut newcomer = TcpStream::connect(&addr).await.unwrap();
+    assert!(closed_within(&mut newcomer, Duration::from_secs(2)).await, "no idle connection to close: refused");
+    for stream in &mut busy {
+        assert!(
+            !closed_within(stream, Duration::from_millis(20)).await,
+            "a request in progress is never cut for another"
+        );
+    }
 }
 
 /// One client reconnecting as fast as it is closed cannot hold every connection: it gets its
