@@ -137,6 +137,7 @@ pub async fn start_workers(config: Config) -> anyhow::Result<Server> {
     let (shutdown, shutdown_rx) = watch::channel(false);
     let mut tasks =
         passbook_workers::spawn(passbook.clone(), dispatcher_options(&config), config.job_lease, shutdown_rx.clone());
+    tasks.push(crate::memory::give_back_freed_memory(shutdown_rx.clone()));
     tasks.push(passbook_workers::refresh_institutions(passbook.clone(), config.institutions_refresh, shutdown_rx));
     let addr = SocketAddr::from(([0, 0, 0, 0], 0));
     Ok(Server {
@@ -173,11 +174,10 @@ pub async fn start(config: Config, listener: TcpListener) -> anyhow::Result<Serv
         false => None,
     };
     let (shutdown, shutdown_rx) = watch::channel(false);
-    let mut tasks = vec![passbook_workers::refresh_institutions(
-        passbook.clone(),
-        config.institutions_refresh,
-        shutdown_rx.clone(),
-    )];
+    let mut tasks = vec![
+        passbook_workers::refresh_institutions(passbook.clone(), config.institutions_refresh, shutdown_rx.clone()),
+        crate::memory::give_back_freed_memory(shutdown_rx.clone()),
+    ];
     if config.workers {
         let options = dispatcher_options(&config);
         tasks.extend(passbook_workers::spawn(passbook.clone(), options, config.job_lease, shutdown_rx.clone()));

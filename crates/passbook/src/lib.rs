@@ -4,6 +4,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod keys;
+pub mod memory;
 
 pub use app::{Server, start};
 pub use config::Config;
