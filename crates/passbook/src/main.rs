@@ -1,3 +1,9 @@
+/// Rust's allocations go to mimalloc: thread-local heaps without the locks glibc's arenas take
+/// (7% of the CPU in a profile of reads with few arenas), and freed memory goes back to the
+/// system on its own (`passbook::memory` handles what C libraries allocate through glibc).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 

@@ -1,10 +1,11 @@
-//! Giving freed memory back to the system. glibc's allocator keeps what a burst of work freed
-//! (statements read on the reader pool's threads, PDFs built, large answers written) in its
-//! arenas rather than returning it, and with one arena per thread up to 8 per core, the few
-//! live objects left in each keep whole pages resident. Measured with `scripts/memory-flood.py`
-//! (docs/performance.md, "Memory after a flood"): an idle server stayed near 290 MB after a
-//! burst of uploads and PDF builds. So the process uses few arenas, and trims them now and then
-//! (with little freed since the last time, a trim costs about a millisecond).
+//! Giving freed memory back to the system. Rust's allocations go to mimalloc (`main.rs`), which
+//! returns what it frees on its own; this module tunes glibc's allocator, which SQLite and the
+//! other C libraries still use. glibc keeps what a burst of work freed in its arenas rather than
+//! returning it, and with one arena per thread up to 8 per core, the few live objects left in
+//! each keep whole pages resident. Measured with `scripts/memory-flood.py` (docs/performance.md,
+//! "Memory after a flood"): an idle server stayed at 533 MB after a burst of uploads and PDF
+//! builds. So the process uses few glibc arenas and trims them now and then (with little freed
+//! since the last time, a trim costs about a millisecond).
 use std::time::{Duration, Instant};
 
 use tokio::sync::watch;

@@ -10,11 +10,13 @@
 //! - the 100,000-transaction fetch, end to end through the sandbox login `user_history`;
 //! - 6,000 queued webhooks drained by one `passbook worker` to a loopback receiver;
 //! - bytes on disk per transaction, memory and cold start;
+//! - another app's reads while one app floods PDF statement builds, and alone;
 //! - with `PASSBOOK_BENCH_PRISM` naming Stoplight Prism's executable
 //!   (`npm install @stoplight/prism-cli`), the transactions page against `prism mock` too.
 #[path = "../common/postgres.rs"]
 mod postgres;
 
+mod flood;
 mod load;
 mod process;
 
@@ -86,6 +88,8 @@ async fn measure(backend: &str, database: &str, dir: &std::path::Path) {
     if let Ok(prism) = std::env::var("PASSBOOK_BENCH_PRISM") {
         against_prism(&server, &secret, &paths[0].1, &prism, dir).await;
     }
+    println!();
+    flood::another_app_under_a_pdf_flood(&server, database, &key, &[history.clone(), year.clone()]).await;
     drop(server);
     // The same first page again, every answer read, converted and serialised anew.
     let server = Passbook::start("serve", database, &key, &["--answer-cache-mb", "0"], &receiver.url);
