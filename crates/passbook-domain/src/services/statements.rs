@@ -159,19 +159,29 @@ impl Passbook {
             return Ok(JobResult::Done(None));
         };
         let facts = self.issued_statement(&account, statement.months).await?;
-        let pdf = render(&StatementDoc {
-            institution: &facts.institution,
-            holder: account.name.as_deref().unwrap_or("Account holder"),
-            account_number: &account.account_number,
-            currency: &account.currency,
-            from: facts.from,
-            to: facts.to,
-            opening_balance: facts.opening,
-            closing_balance: facts.closing,
-            transactions: &facts.transactions,
-        });
-        let pdf = self.signer.sign(pdf, facts.manifest(&self.settings.public_url, &account));
-        self.store.finish_statement(statement_id, Some(&pdf), facts.to).await?;
+        let to = facts.to;
+        let (signer, public_url) = (self.signer.clone(), self.settings.public_url.clone());
+        // Drawing a year of a busy account takes a while: on a blocking thread, so that the async
+        // threads keep answering every other request meanwhile, and on at most half the cores,
+        // so that a flood of builds leaves the rest to everything else.
+        let _slot = render_slots().acquire().await.map_err(|e| Error::Internal(e.to_string()))?;
+        let pdf = tokio::task::spawn_blocking(move || {
+            let pdf = render(&StatementDoc {
+                institution: &facts.institution,
+                holder: account.name.as_deref().unwrap_or("Account holder"),
+                account_number: &account.account_number,
+                currency: &account.currency,
+                from: facts.from,
+                to: facts.to,
+                opening_balance: facts.opening,
+                closing_balance: facts.closing,
+                transactions: &facts.transactions,
+            });
+            signer.sign(pdf, facts.manifest(&public_url, &account))
+        })
+        .await
+        .map_err(|e| Error::Internal(format!("building a statement PDF stopped: {e}")))?;
+        self.store.finish_statement(statement_id, Some(&pdf), to).await?;
         Ok(JobResult::Done(None))
     }
 
@@ -262,4 +272,13 @@ impl IssuedStatement {
             sha256: String::new(),
         }
     }
+}
+
+/// PDFs drawn at once in this process: half the cores, at least one.
+fn render_slots() -> &'static tokio::sync::Semaphore {
+    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    SLOTS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        tokio::sync::Semaphore::new((cores / 2).max(1))
+    })
 }
