@@ -290,7 +290,9 @@ pub trait Connector: Send + Sync {
     }
 
     /// The app unlinked the account: tell the upstream, where there is one to tell.
-    async fn unlink(&self, _account: ConnectorAccount<'_>) -> Result<(), ConnectorError> {
+    /// `still_linked`: the handles (`connector_ref`) of the customer's other accounts at the same
+    /// institution, still linked; a consent they share must outlive this account.
+    async fn unlink(&self, _account: ConnectorAccount<'_>, _still_linked: &[&str]) -> Result<(), ConnectorError> {
         Ok(())
     }
 

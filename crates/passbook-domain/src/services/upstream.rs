@@ -4,6 +4,9 @@ use crate::connector::{ConnectorAccount, NotificationRefused, UpstreamNotice};
 use crate::model::*;
 use crate::{Error, Result, ids};
 
+/// The most of a customer's other accounts at one institution looked at on an unlink.
+const MAX_SIBLINGS: u64 = 100;
+
 impl Passbook {
     /// `POST /passbook/v1/connectors/{name}/notifications`: the connector checks the
     /// notification; each account it names is fetched again. Returns how many were queued.
@@ -44,9 +47,33 @@ impl Passbook {
         if account.auth_method == AuthMethod::StatementUpload {
             return;
         }
+        let siblings = match self.still_linked_beside(account).await {
+            Ok(siblings) => siblings,
+            Err(err) => {
+                tracing::warn!(account = %account.id, error = %err, "could not read the customer's other accounts; the upstream is not told");
+                return;
+            }
+        };
+        let still_linked: Vec<&str> = siblings.iter().map(String::as_str).collect();
         let handle = ConnectorAccount::of(account, true, self.clock.now());
-        if let Err(err) = connector.unlink(handle).await {
+        if let Err(err) = connector.unlink(handle, &still_linked).await {
             tracing::warn!(account = %account.id, connector = connector.name(), error = %err, "the upstream did not take the unlink");
         }
+    }
+
+    /// The handles of the customer's other accounts at the account's institution, still linked.
+    async fn still_linked_beside(&self, account: &Account) -> Result<Vec<String>> {
+        let search = AccountSearch {
+            app_id: Some(account.app_id.clone()),
+            customer_ids: Some(vec![account.customer_id.clone()]),
+            ..Default::default()
+        };
+        let found = self.store.search_accounts(&search, PageRequest::new(1, Some(MAX_SIBLINGS))).await?;
+        Ok(found
+            .items
+            .into_iter()
+            .filter(|(other, _)| other.id != account.id && other.institution_id == account.institution_id)
+            .map(|(other, _)| other.connector_ref)
+            .collect())
     }
 }

@@ -72,6 +72,15 @@ struct Handle {
     until: i64,
 }
 
+fn handle_of(connector_ref: &str) -> Option<Handle> {
+    serde_json::from_str(connector_ref).ok()
+}
+
+fn handle(connector_ref: &str) -> Result<Handle, ConnectorError> {
+    handle_of(connector_ref)
+        .ok_or_else(|| ConnectorError::Internal("the account's Enable Banking handle is unreadable".into()))
+}
+
 impl EnableBankingConnector {
     /// Signs in with the application's key and reads the banks of the configured countries.
     pub async fn connect(
@@ -229,9 +238,22 @@ impl Connector for EnableBankingConnector {
         session.accounts.iter().map(|account| discovered(&session, until.0, account)).collect()
     }
 
+    /// Ends the consent (`DELETE /sessions/{id}`) once no other linked account of the customer
+    /// rests on it: one consent covers every account the user chose at the bank.
+    async fn unlink(&self, account: ConnectorAccount<'_>, still_linked: &[&str]) -> Result<(), ConnectorError> {
+        let handle = handle(account.connector_ref)?;
+        let shared =
+            still_linked.iter().filter_map(|other| handle_of(other)).any(|other| other.session == handle.session);
+        if shared {
+            return Ok(());
+        }
+        let _: serde_json::Value =
+            self.send(self.http.delete(format!("{}/sessions/{}", self.base_url, handle.session))).await?;
+        Ok(())
+    }
+
     async fn fetch(&self, account: ConnectorAccount<'_>) -> Result<FetchedData, ConnectorError> {
-        let handle: Handle = serde_json::from_str(account.connector_ref)
-            .map_err(|_| ConnectorError::Internal("the account's Enable Banking handle is unreadable".into()))?;
+        let handle = handle(account.connector_ref)?;
         if account.now.0 >= handle.until {
             return Err(ConnectorError::ReauthorisationRequired);
         }

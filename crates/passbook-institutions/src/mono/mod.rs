@@ -268,7 +268,7 @@ impl Connector for MonoConnector {
         fetched(&details, identity, &transactions)
     }
 
-    async fn unlink(&self, account: ConnectorAccount<'_>) -> Result<(), ConnectorError> {
+    async fn unlink(&self, account: ConnectorAccount<'_>, _: &[&str]) -> Result<(), ConnectorError> {
         self.api.unlink(account.connector_ref).await.map_err(account_error)?;
         self.memory.forget(&account_key(account.connector_ref)).await
     }

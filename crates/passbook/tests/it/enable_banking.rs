@@ -161,6 +161,39 @@ async fn accounts_linked_by_consent_keep_their_ids_through_a_new_consent() {
     assert_eq!(bank.refused_tokens(), 0, "every request carried a valid application token");
 }
 
+/// Unlinking tells the bank once no linked account needs the consent: one consent covers both
+/// accounts the user chose, so unlinking the first leaves it running (the other still reads)
+/// and unlinking the second ends it (`DELETE /sessions/{id}`).
+#[tokio::test]
+async fn unlinking_ends_the_consent_once_no_linked_account_rests_on_it() {
+    let bank = FakeBank::start("app-1234", APPLICATION_KEY, accounts()).await;
+    let clock = Arc::new(ManualClock::new(passbook_domain::SystemClock.now()));
+    let (shared, eb) = (clock.clone(), options(&bank, APPLICATION_KEY));
+    let t = TestApp::spawn_with(move |c| {
+        c.clock = shared;
+        c.enable_banking = Some(eb);
+    })
+    .await;
+    let institution = nordea(&t).await;
+    let data = t.initiate("eb-unlink", json!({})).await;
+    let page = t.open(data["mono_url"].as_str().unwrap()).await;
+    page.choose_institution(&institution).await;
+    page.post("auth-method", &[("auth_method", "open_banking")]).await;
+    approve_at_the_bank(&t, &page).await;
+    let choices = page.account_choices().await;
+    page.post("accounts", &choices.iter().map(|c| ("account", c.as_str())).collect::<Vec<_>>()).await;
+    let ids = connected_ids(&t.receiver, 2).await;
+    for id in &ids {
+        t.wait_for_data(id).await;
+    }
+    t.api().unlink(&ids[0]).await.unwrap();
+    assert!(bank.ended_sessions().is_empty(), "the other account still rests on the consent");
+    clock.advance(6 * 60_000);
+    assert_eq!(realtime_refresh(&t, &ids[1]).await, "finished", "and still reads");
+    t.api().unlink(&ids[1]).await.unwrap();
+    assert_eq!(bank.ended_sessions().len(), 1, "the last unlink ends the consent at the bank");
+}
+
 #[tokio::test]
 async fn a_key_the_bank_does_not_know_is_refused_at_start() {
     let bank = FakeBank::start("app-1234", APPLICATION_KEY, accounts()).await;

@@ -33,6 +33,8 @@ struct BankState {
     /// uid → (session, account index)
     uids: HashMap<String, (String, usize)>,
     closed_sessions: Vec<String>,
+    /// Sessions the application ended (`DELETE /sessions/{id}`).
+    ended_sessions: Vec<String>,
     accounts: Vec<Value>,
     /// Banks listed besides Nordea (Finland), by country.
     more_banks: Vec<Value>,
@@ -43,6 +45,11 @@ struct BankState {
 
 impl FakeBank {
     /// A bank that knows the application `application_id` by the public half of `private_pem`.
+    /// The sessions the application ended.
+    pub fn ended_sessions(&self) -> Vec<String> {
+        self.state.lock().unwrap().ended_sessions.clone()
+    }
+
     pub async fn start(application_id: &str, private_pem: &str, accounts: Vec<Value>) -> Self {
         let der = pem_der(private_pem);
         let key = ring::signature::RsaKeyPair::from_pkcs8(&der).unwrap();
@@ -53,6 +60,7 @@ impl FakeBank {
             codes: HashMap::new(),
             uids: HashMap::new(),
             closed_sessions: Vec::new(),
+            ended_sessions: Vec::new(),
             accounts,
             more_banks: Vec::new(),
             list_down: false,
@@ -66,6 +74,7 @@ impl FakeBank {
             .route("/auth", post(auth))
             .route("/bank/authorize", get(bank_page))
             .route("/sessions", post(sessions))
+            .route("/sessions/{id}", axum::routing::delete(end_session))
             .route("/accounts/{uid}/balances", get(balances))
             .route("/accounts/{uid}/transactions", get(transactions))
             .with_state(bank.clone());
@@ -212,6 +221,20 @@ async fn sessions(State(bank): State<FakeBank>, headers: HeaderMap, Json(body): 
     }
     Json(json!({"session_id": session, "accounts": accounts, "access": {"valid_until": until}, "psu_type": "personal"}))
         .into_response()
+}
+
+/// `DELETE /sessions/{id}`: the application ends a consent; its accounts are no longer read.
+async fn end_session(State(bank): State<FakeBank>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    if let Err(refused) = authorised(&bank, &headers) {
+        return refused.into_response();
+    }
+    let mut state = bank.state.lock().unwrap();
+    if !state.uids.values().any(|(session, _)| *session == id) {
+        return (StatusCode::NOT_FOUND, Json(json!({"error": "SESSION_DOES_NOT_EXIST"}))).into_response();
+    }
+    state.closed_sessions.push(id.clone());
+    state.ended_sessions.push(id);
+    Json(json!({"message": "OK"})).into_response()
 }
 
 /// The account behind a `uid` of an open session, or the refusal.

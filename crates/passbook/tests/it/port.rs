@@ -88,7 +88,7 @@ impl Connector for RotatingBank {
         })
     }
 
-    async fn unlink(&self, account: ConnectorAccount<'_>) -> Result<(), ConnectorError> {
+    async fn unlink(&self, account: ConnectorAccount<'_>, _: &[&str]) -> Result<(), ConnectorError> {
         self.unlinked.lock().unwrap().push(account.connector_ref.to_string());
         Ok(())
     }
