@@ -1,7 +1,7 @@
 //! The HTTP listener: accepts connections up to a cap (closing idle ones first to make room),
 //! times out clients that are slow to send their headers or that sit idle, and gives shutdown a
-//! deadline. (`axum::serve` has none of
-//! these knobs, and a server without them falls to a few thousand idle sockets.)
+//! deadline. (`axum::serve` has none of these knobs, and a server without them falls to a few
+//! thousand idle sockets.)
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
