@@ -60,14 +60,11 @@ pub async fn serve(
     limits: ConnectionLimits,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let slots = Arc::new(Semaphore::new(limits.max_connections));
-    let open = crate::shedding::Connections::new();
-    let per_address = PerAddress::new(&limits);
+    let mut gate = Gate::new(&limits);
     let graceful = GracefulShutdown::new();
     let mut builder = http1::Builder::new();
     builder.timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout).keep_alive(true);
     let mut connections = tokio::task::JoinSet::new();
-    let mut refused_since_log = 0u64;
     let stopped = async move {
         let _ = shutdown.wait_for(|stop| *stop).await;
     };
@@ -86,53 +83,13 @@ pub async fn serve(
             },
             () = &mut stopped => break,
         };
-        let Some(held) = per_address.hold(peer.ip()) else {
-            refused_since_log += 1;
-            if refused_since_log.is_power_of_two() {
-                tracing::warn!(
-                    max = limits.max_connections_per_address,
-                    address = %peer.ip(),
-                    refused = refused_since_log,
-                    "an address reached its connection limit; closing its new connections"
-                );
-            }
-            drop(stream);
-            continue;
-        };
-        let permit = match slots.clone().try_acquire_owned() {
-            Ok(permit) => Some(permit),
-            // Full: an idle connection makes room, if there is one (see `shedding`).
-            Err(_) if open.shed_one() => {
-                tokio::time::timeout(SHED_WAIT, slots.clone().acquire_owned()).await.ok().and_then(Result::ok)
-            }
-            Err(_) => None,
-        };
-        let Some(permit) = permit else {
-            refused_since_log += 1;
-            if refused_since_log.is_power_of_two() {
-                tracing::warn!(
-                    max = limits.max_connections,
-                    refused = refused_since_log,
-                    "connection limit reached; closing new connections"
-                );
-            }
-            drop(stream);
-            continue;
-        };
+        // Refused: dropping the stream closes it.
+        let Some(admitted) = gate.admit(peer).await else { continue };
         let _ = stream.set_nodelay(true);
-        let tracked = open.register();
-        let (starts, answers) = (tracked.clone(), tracked.clone());
-        let service = router
-            .clone()
-            .map_request(move |mut request: hyper::Request<hyper::body::Incoming>| {
-                starts.request_started();
-                request.extensions_mut().insert(ConnectInfo(peer));
-                request
-            })
-            .map_response(move |response: axum::response::Response| response.map(|body| answers.answer(body)));
+        let tracked = gate.open.register();
+        let service = TowerToHyperService::new(counted(router.clone(), tracked.clone(), peer));
         let stream = crate::write_deadline::WriteDeadline::new(stream, limits.write_timeout);
-        let connection = builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
-        let connection = graceful.watch(connection);
+        let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
         connections.spawn(async move {
             tokio::select! {
                 ended = connection => if let Err(err) = ended {
@@ -141,7 +98,7 @@ pub async fn serve(
                 () = tracked.close.notified() => tracing::debug!(%peer, "closed an idle connection to make room"),
             }
             tracked.forget();
-            drop((permit, held));
+            drop(admitted);
         });
     }
     drop(listener);
@@ -149,6 +106,88 @@ pub async fn serve(
         tracing::warn!(grace = ?limits.shutdown_grace, "requests still running at the end of the shutdown grace; closing them");
     }
     connections.abort_all();
+}
+
+/// The router for one connection: each request carries the peer's address, and counts as in
+/// flight on the connection until its answer is written (`shedding`).
+fn counted(
+    router: Router,
+    tracked: Arc<crate::shedding::Connection>,
+    peer: SocketAddr,
+) -> impl tower::Service<
+    hyper::Request<hyper::body::Incoming>,
+    Response = axum::response::Response,
+    Error = std::convert::Infallible,
+    Future: Send,
+> + Clone {
+    let (starts, answers) = (tracked.clone(), tracked);
+    router
+        .map_request(move |mut request: hyper::Request<hyper::body::Incoming>| {
+            starts.request_started();
+            request.extensions_mut().insert(ConnectInfo(peer));
+            request
+        })
+        .map_response(move |response: axum::response::Response| response.map(|body| answers.answer(body)))
+}
+
+/// What a connection holds while open: a slot under the cap and its address's count.
+struct Admitted {
+    _slot: tokio::sync::OwnedSemaphorePermit,
+    _held: Held,
+}
+
+/// Who gets in: the per-address cap, then the global cap (making room by closing an idle
+/// connection); refusals are logged now and then.
+struct Gate {
+    slots: Arc<Semaphore>,
+    open: crate::shedding::Connections,
+    per_address: PerAddress,
+    max_connections: usize,
+    refused_since_log: u64,
+}
+
+impl Gate {
+    fn new(limits: &ConnectionLimits) -> Self {
+        Self {
+            slots: Arc::new(Semaphore::new(limits.max_connections)),
+            open: crate::shedding::Connections::new(),
+            per_address: PerAddress::new(limits),
+            max_connections: limits.max_connections,
+            refused_since_log: 0,
+        }
+    }
+
+    async fn admit(&mut self, peer: SocketAddr) -> Option<Admitted> {
+        let Some(held) = self.per_address.hold(peer.ip()) else {
+            let max = self.per_address.max;
+            self.refused(|refused| {
+                tracing::warn!(max, address = %peer.ip(), refused, "an address reached its connection limit; closing its new connections")
+            });
+            return None;
+        };
+        let slot = match self.slots.clone().try_acquire_owned() {
+            Ok(slot) => Some(slot),
+            // Full: an idle connection makes room, if there is one (see `shedding`).
+            Err(_) if self.open.shed_one() => {
+                tokio::time::timeout(SHED_WAIT, self.slots.clone().acquire_owned()).await.ok().and_then(Result::ok)
+            }
+            Err(_) => None,
+        };
+        let Some(slot) = slot else {
+            let max = self.max_connections;
+            self.refused(|refused| tracing::warn!(max, refused, "connection limit reached; closing new connections"));
+            return None;
+        };
+        Some(Admitted { _slot: slot, _held: held })
+    }
+
+    /// Counts a refusal; logs at the 1st, 2nd, 4th, 8th… so that a flood does not flood the log.
+    fn refused(&mut self, log: impl FnOnce(u64)) {
+        self.refused_since_log += 1;
+        if self.refused_since_log.is_power_of_two() {
+            log(self.refused_since_log);
+        }
+    }
 }
 
 /// The peer address of a request, when it came through [`serve`].

@@ -97,7 +97,7 @@ pub struct DataSourceOut {
     /// Lines of the file the reader passed over (the import report lists them).
     pub lines_skipped: usize,
     /// Whether the file was changed after it was made, with the evidence.
-    pub integrity: crate::passbook::IntegrityOut,
+    pub integrity: crate::integrity::IntegrityOut,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]

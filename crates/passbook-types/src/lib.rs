@@ -8,6 +8,7 @@ pub mod connect;
 pub mod customers;
 pub mod envelope;
 pub mod institutions;
+pub mod integrity;
 pub mod linking;
 pub mod money;
 pub mod partners;

@@ -217,5 +217,5 @@ pub struct SyncUpdatesAvailableData {
 pub struct StatementFlaggedData {
     pub account: String,
     pub verdict: String,
-    pub signals: Vec<crate::passbook::IntegritySignalOut>,
+    pub signals: Vec<crate::integrity::IntegritySignalOut>,
 }
