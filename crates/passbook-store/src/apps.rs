@@ -210,7 +210,9 @@ pub(crate) async fn sandbox_offset(store: &SqlStore, app_id: &str) -> StoreResul
 }
 
 /// One statement, so that moves made at once each get their own stretch of days; the catch-up
-/// keeps its next step (or starts one step after the old time) and now ends at the new time.
+/// keeps its next step (or starts one step after the old time) and its end moves by exactly the
+/// days added (not to "now" plus the offset: a move whose `now` was read before another's
+/// update ran would end the catch-up short of the other's last step).
 pub(crate) async fn advance_sandbox_clock(
     store: &SqlStore,
     app_id: &str,
@@ -222,7 +224,8 @@ pub(crate) async fn advance_sandbox_clock(
     let offsets: Vec<i64> = crate::sql::query_scalar(
         "UPDATE apps SET sandbox_offset_ms = sandbox_offset_ms + $2,
                 sandbox_catch_up_at = COALESCE(sandbox_catch_up_at, $4 + sandbox_offset_ms + $5),
-                sandbox_catch_up_until = $4 + sandbox_offset_ms + $2,
+                sandbox_catch_up_until = CASE WHEN sandbox_catch_up_at IS NULL THEN $4 + sandbox_offset_ms + $2
+                                              ELSE sandbox_catch_up_until + $2 END,
                 sandbox_catch_up_touched = $4
          WHERE id = $1 AND sandbox_offset_ms + $2 <= $3
          RETURNING sandbox_offset_ms",
