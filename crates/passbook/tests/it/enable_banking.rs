@@ -86,8 +86,8 @@ async fn all_rows(t: &TestApp, id: &str) -> Vec<(String, i64, String)> {
     rows
 }
 
-#[tokio::test]
-async fn accounts_linked_by_consent_keep_their_ids_through_a_new_consent() {
+/// The fake bank and a Passbook that reaches it, on a clock the test moves.
+async fn with_bank() -> (FakeBank, TestApp, Arc<ManualClock>) {
     let bank = FakeBank::start("app-1234", APPLICATION_KEY, accounts()).await;
     let clock = Arc::new(ManualClock::new(passbook_domain::SystemClock.now()));
     let (shared, eb) = (clock.clone(), options(&bank, APPLICATION_KEY));
@@ -96,17 +96,27 @@ async fn accounts_linked_by_consent_keep_their_ids_through_a_new_consent() {
         c.enable_banking = Some(eb);
     })
     .await;
-    let institution = nordea(&t).await;
+    (bank, t, clock)
+}
 
-    let data = t.initiate("eb-1", json!({})).await;
+/// Links both of the bank's accounts through one consent; their ids.
+async fn link_both(t: &TestApp, reference: &str) -> Vec<String> {
+    let institution = nordea(t).await;
+    let data = t.initiate(reference, json!({})).await;
     let page = t.open(data["mono_url"].as_str().unwrap()).await;
     page.choose_institution(&institution).await;
     page.post("auth-method", &[("auth_method", "open_banking")]).await;
-    approve_at_the_bank(&t, &page).await;
+    approve_at_the_bank(t, &page).await;
     let choices = page.account_choices().await;
     assert_eq!(choices.len(), 2);
     page.post("accounts", &choices.iter().map(|c| ("account", c.as_str())).collect::<Vec<_>>()).await;
-    let ids = connected_ids(&t.receiver, 2).await;
+    connected_ids(&t.receiver, 2).await
+}
+
+#[tokio::test]
+async fn accounts_linked_by_consent_keep_their_ids_through_a_new_consent() {
+    let (bank, t, clock) = with_bank().await;
+    let ids = link_both(&t, "eb-1").await;
 
     let mut current = None;
     for id in &ids {
@@ -166,23 +176,8 @@ async fn accounts_linked_by_consent_keep_their_ids_through_a_new_consent() {
 /// and unlinking the second ends it (`DELETE /sessions/{id}`).
 #[tokio::test]
 async fn unlinking_ends_the_consent_once_no_linked_account_rests_on_it() {
-    let bank = FakeBank::start("app-1234", APPLICATION_KEY, accounts()).await;
-    let clock = Arc::new(ManualClock::new(passbook_domain::SystemClock.now()));
-    let (shared, eb) = (clock.clone(), options(&bank, APPLICATION_KEY));
-    let t = TestApp::spawn_with(move |c| {
-        c.clock = shared;
-        c.enable_banking = Some(eb);
-    })
-    .await;
-    let institution = nordea(&t).await;
-    let data = t.initiate("eb-unlink", json!({})).await;
-    let page = t.open(data["mono_url"].as_str().unwrap()).await;
-    page.choose_institution(&institution).await;
-    page.post("auth-method", &[("auth_method", "open_banking")]).await;
-    approve_at_the_bank(&t, &page).await;
-    let choices = page.account_choices().await;
-    page.post("accounts", &choices.iter().map(|c| ("account", c.as_str())).collect::<Vec<_>>()).await;
-    let ids = connected_ids(&t.receiver, 2).await;
+    let (bank, t, clock) = with_bank().await;
+    let ids = link_both(&t, "eb-unlink").await;
     for id in &ids {
         t.wait_for_data(id).await;
     }
