@@ -5,11 +5,8 @@
 //! anyone else is ignored: it is whatever the client wrote.
 use std::net::IpAddr;
 use std::str::FromStr;
-use std::sync::Arc;
 
-use axum::extract::{Request, State};
-use axum::middleware::Next;
-use axum::response::Response;
+use axum::extract::Request;
 
 /// An address or a network (`10.0.0.0/8`, `2001:db8::/32`, `127.0.0.1`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,14 +53,14 @@ impl FromStr for IpNet {
 #[derive(Debug, Clone, Copy)]
 pub struct ClientAddress(pub IpAddr);
 
-/// The middleware: works the client address out once for every layer and handler after it.
-pub async fn resolve(State(trusted): State<Arc<Vec<IpNet>>>, mut request: Request, next: Next) -> Response {
-    if let Some(peer) = crate::serve::peer(&request).map(|a| a.ip()) {
+/// Works the client address out once for every layer and handler after it (in the outermost
+/// layer, [`crate::edge`]).
+pub fn resolve(trusted: &[IpNet], request: &mut Request) {
+    if let Some(peer) = crate::serve::peer(request).map(|a| a.ip()) {
         let forwarded = request.headers().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok());
-        let address = client(peer, forwarded, &trusted);
+        let address = client(peer, forwarded, trusted);
         request.extensions_mut().insert(ClientAddress(address));
     }
-    next.run(request).await
 }
 
 /// `peer`, or when it is a trusted proxy, the last forwarded address that is not one.

@@ -9,8 +9,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
 
-use axum::extract::{Request, State};
-use axum::middleware::Next;
 use passbook_domain::{Clock, Error, SystemClock, Timestamp};
 use passbook_types::Failure;
 
@@ -21,8 +19,8 @@ tokio::task_local! {
 }
 
 /// Runs the request with the server's clock at hand for its failures.
-pub async fn with_clock(State(clock): State<Arc<dyn Clock>>, request: Request, next: Next) -> Response {
-    CLOCK.scope(clock, next.run(request)).await
+pub async fn with_clock<F: Future>(clock: Arc<dyn Clock>, answer: F) -> F::Output {
+    CLOCK.scope(clock, answer).await
 }
 
 /// The request's clock; the system's outside a request.

@@ -171,9 +171,18 @@ fn scopes(limits: &RateLimits, request: &Request, address: Option<IpAddr>) -> Ve
             let what = "link sessions and login attempts from this address";
             scopes.push(Limit::new(Scope::LinkActions, address.to_string(), limits.link_actions_per_address, what));
         }
-        scopes.push(Limit::new(Scope::Address, address.to_string(), limits.per_address, "requests from this address"));
+        if limits.per_address > 0 {
+            scopes.push(Limit::new(
+                Scope::Address,
+                address.to_string(),
+                limits.per_address,
+                "requests from this address",
+            ));
+        }
     }
-    if let Some(key) = key {
+    // Only a limit that is on is worth the key's hash.
+    let counted = limits.per_key > 0 || (opens_widget && limits.widget_sessions_per_key > 0);
+    if let Some(key) = key.filter(|_| counted) {
         // Keys are kept only as hashes, here too.
         let hashed = hash_secret(&key);
         let share = if by_secret_key { 0 } else { limits.public_key_share_per_address };

@@ -50,7 +50,12 @@ impl InlineReads {
         Ok(result?)
     }
 
-    fn connect(&self) -> rusqlite::Result<Connection> {
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+
+    /// A connection of its own, read-only.
+    pub fn connect(&self) -> rusqlite::Result<Connection> {
         let connection = Connection::open(&self.path)?;
         connection.busy_timeout(Duration::from_secs(5))?;
         connection.execute_batch("PRAGMA query_only = ON")?;

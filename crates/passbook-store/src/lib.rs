@@ -177,7 +177,8 @@ pub struct SqlStore {
     /// The API's hottest reads on a SQLite file, run on the calling thread.
     inline: Option<Arc<inline::InlineReads>>,
     staleness: Arc<Staleness>,
-    /// Account versions kept on PostgreSQL, forgotten as changes are announced.
+    /// Account versions kept, forgotten as changes are announced (PostgreSQL) or seen in the
+    /// WAL-index (SQLite).
     versions: Option<Arc<versions::VersionCache>>,
 }
 
@@ -265,7 +266,13 @@ impl SqlStore {
             })
             .connect(&url)
             .await?;
-        let versions = (backend == Backend::Postgres && !pooler).then(|| versions::VersionCache::start(url));
+        let versions = match (backend, &inline) {
+            (Backend::Postgres, _) if !pooler => Some(versions::VersionCache::start(url)),
+            (Backend::Sqlite, Some(inline)) => {
+                inline.connect().ok().and_then(|keeper| versions::VersionCache::follow_wal(inline.path(), keeper))
+            }
+            _ => None,
+        };
         Ok(Self { pool, backend, vault, inline, staleness, versions })
     }
 

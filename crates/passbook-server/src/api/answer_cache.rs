@@ -29,7 +29,7 @@ impl Rendered {
         self
     }
 
-    fn len(&self) -> usize {
+    pub fn len(&self) -> usize {
         self.data.get().len() + self.meta.as_ref().map_or(0, |m| m.get().len())
     }
 }

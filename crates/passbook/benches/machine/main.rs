@@ -5,12 +5,13 @@
 //!
 //! Run with `cargo bench -p passbook --bench machine`. It prints, per backend:
 //! - pages served (`GET` transactions and account details) by Passbook and by the baseline,
-//!   32 connections, alternating runs;
+//!   32 connections, three alternating runs each (the best of each side);
 //! - link-to-data latency (last link step → `account_connected` / `account_updated` AVAILABLE);
 //! - the 100,000-transaction fetch, end to end through the sandbox login `user_history`;
 //! - 6,000 queued webhooks drained by one `passbook worker` to a loopback receiver;
 //! - bytes on disk per transaction, memory and cold start;
 //! - another app's reads while one app floods PDF statement builds, and alone;
+//! - (all but the pages skipped with `PASSBOOK_BENCH_ONLY=pages`, to profile the read path)
 //! - with `PASSBOOK_BENCH_PRISM` naming Stoplight Prism's executable
 //!   (`npm install @stoplight/prism-cli`), the transactions page against `prism mock` too.
 #[path = "../common/postgres.rs"]
@@ -89,6 +90,9 @@ async fn measure(backend: &str, database: &str, dir: &std::path::Path) {
         against_prism(&server, &secret, &paths[0].1, &prism, dir).await;
     }
     println!();
+    if std::env::var("PASSBOOK_BENCH_ONLY").is_ok_and(|only| only == "pages") {
+        return;
+    }
     flood::another_app_under_a_pdf_flood(&server, database, &key, &[history.clone(), year.clone()]).await;
     drop(server);
     // The same first page again, every answer read, converted and serialised anew.
@@ -137,7 +141,7 @@ async fn compare(server: &Passbook, secret: &str, label: &str, path: &str, dir: 
     // servers the most of the machine, which favours the lighter baseline).
     for generator in generators() {
         let (mut ours, mut theirs) = (Vec::new(), Vec::new());
-        for _ in 0..2 {
+        for _ in 0..3 {
             ours.push(generator.run(&url, secret).await);
             rss = rss.max(server.rss_mb());
             theirs.push(generator.run(&format!("{}{path}", baseline.base), "").await);
