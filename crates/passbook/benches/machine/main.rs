@@ -11,7 +11,7 @@
 //! - 6,000 queued webhooks drained by one `passbook worker` to a loopback receiver;
 //! - bytes on disk per transaction, memory and cold start;
 //! - another app's reads while one app floods PDF statement builds, and alone;
-//! - (all but the pages skipped with `PASSBOOK_BENCH_ONLY=pages`, to profile the read path)
+//! - (`PASSBOOK_BENCH_ONLY=pages` or `webhooks` runs only that section, to profile it)
 //! - with `PASSBOOK_BENCH_PRISM` naming Stoplight Prism's executable
 //!   (`npm install @stoplight/prism-cli`), the transactions page against `prism mock` too.
 #[path = "../common/postgres.rs"]
@@ -83,15 +83,17 @@ async fn measure(backend: &str, database: &str, dir: &std::path::Path) {
         ),
         ("`GET /v2/accounts/{id}`", format!("/v2/accounts/{history}")),
     ];
-    for (label, path) in &paths {
+    for (label, path) in paths.iter().filter(|_| wanted("pages")) {
         loaded_rss = loaded_rss.max(compare(&server, &secret, label, path, dir).await);
     }
     if let Ok(prism) = std::env::var("PASSBOOK_BENCH_PRISM") {
         against_prism(&server, &secret, &paths[0].1, &prism, dir).await;
     }
     println!();
-    if std::env::var("PASSBOOK_BENCH_ONLY").is_ok_and(|only| only == "pages") {
-        return;
+    if !wanted("the rest") {
+        // Alone with the worker measured: the server's own workers would claim the same events.
+        drop(server);
+        return webhook_rates(database, &key, &secret, &receiver).await;
     }
     flood::another_app_under_a_pdf_flood(&server, database, &key, &[history.clone(), year.clone()]).await;
     drop(server);
@@ -118,13 +120,7 @@ async fn measure(backend: &str, database: &str, dir: &std::path::Path) {
         ms(server.cold_start)
     );
     drop(server);
-    for per_app in ["4", "16"] {
-        let rate = webhooks(database, &key, &secret, &receiver, per_app).await;
-        println!(
-            "{WEBHOOKS} queued `webhook_test` events to one app drained by one `passbook worker \
-             --webhook-concurrency-per-app {per_app}`: {rate:.0} deliveries/s"
-        );
-    }
+    webhook_rates(database, &key, &secret, &receiver).await;
     let (per_row, rows, parts) = disk_per_transaction(database).await;
     println!("On disk: {per_row:.0} bytes per transaction, indexes included ({rows} transactions: {parts})\n");
 }
@@ -279,6 +275,24 @@ async fn long_history(api: &passbook_client::Client, receiver: &Receiver) -> (St
 
 /// Queues [`WEBHOOKS`] test events through a server without workers, then times one
 /// `passbook worker` draining them.
+async fn webhook_rates(database: &str, key: &str, secret: &str, receiver: &Receiver) {
+    if !wanted("webhooks") {
+        return;
+    }
+    for per_app in ["4", "16"] {
+        let rate = webhooks(database, key, secret, receiver, per_app).await;
+        println!(
+            "{WEBHOOKS} queued `webhook_test` events to one app drained by one `passbook worker \
+             --webhook-concurrency-per-app {per_app}`: {rate:.0} deliveries/s"
+        );
+    }
+}
+
+/// Whether `PASSBOOK_BENCH_ONLY` (`pages` or `webhooks`; every section when unset) asks for it.
+fn wanted(section: &str) -> bool {
+    std::env::var("PASSBOOK_BENCH_ONLY").map_or(true, |only| only == section)
+}
+
 async fn webhooks(database: &str, key: &str, secret: &str, receiver: &Receiver, per_app: &str) -> f64 {
     let server = Passbook::start("serve", database, key, &["--no-workers"], &receiver.url);
     let http = reqwest::Client::new();
