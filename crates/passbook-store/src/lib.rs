@@ -182,6 +182,57 @@ pub struct SqlStore {
     versions: Option<Arc<versions::VersionCache>>,
 }
 
+/// Whether a pooled connection may be handed out: not from before a failover, not (after a
+/// while idle) one that leads to a standby; behind a pooler, it gets its transaction here.
+async fn fit_for_use(
+    conn: &mut sqlx::AnyConnection,
+    meta: sqlx::pool::PoolConnectionMetadata,
+    stale: Arc<Staleness>,
+    backend: Backend,
+    pooler: bool,
+) -> sqlx::Result<bool> {
+    if stale.is_stale(meta.age) {
+        return Ok(false);
+    }
+    if pooler {
+        conn.execute("BEGIN").await?;
+    }
+    if backend == Backend::Postgres && meta.idle_for >= ROLE_CHECK_AFTER_IDLE {
+        let standby: bool = crate::sql::query_scalar("SELECT pg_is_in_recovery()").fetch_one(conn).await?;
+        if standby {
+            tracing::warn!("a pooled connection leads to a standby; the pool reconnects");
+            stale.mark();
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Each new pooled connection's settings.
+async fn set_up(conn: &mut sqlx::AnyConnection, backend: Backend, timeout_ms: u128, pooler: bool) -> sqlx::Result<()> {
+    match backend {
+        Backend::Sqlite => {
+            // The busy timeout first: setting the journal mode may wait for another process's
+            // write (the CLI beside a server), and before the timeout is set SQLite would refuse
+            // at once ("database is locked").
+            conn.execute(
+                "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+                 PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+            )
+            .await?;
+        }
+        Backend::Postgres => {
+            // JIT compiling costs more than these short OLTP statements take.
+            let settings = format!("SET statement_timeout = {timeout_ms}; SET jit = off");
+            conn.execute(sqlx::AssertSqlSafe(settings)).await?;
+            if pooler {
+                conn.execute("BEGIN").await?;
+            }
+        }
+    }
+    Ok(())
+}
+
 impl SqlStore {
     /// Connects to `url` (`sqlite://passbook.db`, created if missing, or `postgres://…`).
     pub async fn connect(url: &str, vault: Vault, options: &DbOptions) -> Result<Self, StoreError> {
@@ -212,67 +263,17 @@ impl SqlStore {
         let pool = AnyPoolOptions::new()
             .max_connections(options.max_connections)
             .acquire_timeout(options.acquire_timeout)
-            .before_acquire(move |conn, meta| {
-                let stale = stale.clone();
-                Box::pin(async move {
-                    if stale.is_stale(meta.age) {
-                        return Ok(false);
-                    }
-                    if pooler {
-                        conn.execute("BEGIN").await?;
-                    }
-                    if backend == Backend::Postgres && meta.idle_for >= ROLE_CHECK_AFTER_IDLE {
-                        let standby: bool =
-                            crate::sql::query_scalar("SELECT pg_is_in_recovery()").fetch_one(conn).await?;
-                        if standby {
-                            tracing::warn!("a pooled connection leads to a standby; the pool reconnects");
-                            stale.mark();
-                            return Ok(false);
-                        }
-                    }
-                    Ok(true)
-                })
-            })
+            .before_acquire(move |conn, meta| Box::pin(fit_for_use(conn, meta, stale.clone(), backend, pooler)))
             .after_release(move |conn, _| {
                 Box::pin(async move {
                     // COMMIT also ends a transaction that a failed statement aborted.
                     Ok(!pooler || conn.execute("COMMIT").await.is_ok())
                 })
             })
-            .after_connect(move |conn, _| {
-                Box::pin(async move {
-                    match backend {
-                        Backend::Sqlite => {
-                            // The busy timeout first: setting the journal mode may wait for
-                            // another process's write (the CLI beside a server), and before the
-                            // timeout is set SQLite would refuse at once ("database is locked").
-                            conn.execute(
-                                "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
-                                 PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
-                            )
-                            .await?;
-                        }
-                        Backend::Postgres => {
-                            // JIT compiling costs more than these short OLTP statements take.
-                            let settings = format!("SET statement_timeout = {timeout_ms}; SET jit = off");
-                            conn.execute(sqlx::AssertSqlSafe(settings)).await?;
-                            if pooler {
-                                conn.execute("BEGIN").await?;
-                            }
-                        }
-                    }
-                    Ok(())
-                })
-            })
+            .after_connect(move |conn, _| Box::pin(set_up(conn, backend, timeout_ms, pooler)))
             .connect(&url)
             .await?;
-        let versions = match (backend, &inline) {
-            (Backend::Postgres, _) if !pooler => Some(versions::VersionCache::start(url)),
-            (Backend::Sqlite, Some(inline)) => {
-                inline.connect().ok().and_then(|keeper| versions::VersionCache::follow_wal(inline.path(), keeper))
-            }
-            _ => None,
-        };
+        let versions = versions::VersionCache::for_store(backend, pooler, url, inline.as_deref());
         Ok(Self { pool, backend, vault, inline, staleness, versions })
     }
 

@@ -56,6 +56,23 @@ impl VersionCache {
         cache
     }
 
+    /// The cache a store keeps: on PostgreSQL unless behind a pooler (no `LISTEN` there), on a
+    /// SQLite file in WAL mode; `None` otherwise (nothing kept, every version read).
+    pub(crate) fn for_store(
+        backend: crate::Backend,
+        pooler: bool,
+        url: String,
+        inline: Option<&crate::inline::InlineReads>,
+    ) -> Option<Arc<Self>> {
+        match (backend, inline) {
+            (crate::Backend::Postgres, _) if !pooler => Some(Self::start(url)),
+            (crate::Backend::Sqlite, Some(inline)) => {
+                inline.connect().ok().and_then(|keeper| Self::follow_wal(inline.path(), keeper))
+            }
+            _ => None,
+        }
+    }
+
     /// On the SQLite database at `path` (in WAL mode, its `-shm` file there): `None` when the
     /// header cannot be read. `keeper` is a connection held open for as long as the cache lives,
     /// so that the `-shm` file is never deleted or started anew under it.

@@ -196,73 +196,18 @@ pub fn decide<C: Catalogue + ?Sized>(session: &LinkSession, world: &World<C>, ac
             LinkState::Consent { institution_id, .. } | LinkState::AwaitingConsent { institution_id, .. },
         ) => Ok(Next::StartConsent(ConsentCall { institution_id: institution_id.clone(), consent_id: None })),
         (LinkAction::ConsentReturned(answer), LinkState::AwaitingConsent { institution_id, consent_id, nonce, .. }) => {
-            if answer.get("state") != Some(nonce.as_str()) {
-                return Err(Error::invalid("state", "This answer from the bank does not belong to this link"));
-            }
-            if let Some(refusal) = answer.get("error") {
-                let name = institution(world, institution_id).map(|i| i.name.clone()).unwrap_or_default();
-                let message = if refusal == "access_denied" {
-                    format!(
-                        "You did not approve access at {name}. Go back to {name} to approve it, or choose another way."
-                    )
-                } else {
-                    format!("{name} did not give access ({refusal}). Try again, or choose another way.")
-                };
-                let event = LinkEvent::ErrorOccurred {
-                    error_type: "CONSENT_DENIED",
-                    message: message.clone(),
-                    page: "CONSENT",
-                };
-                let state = LinkState::Consent { institution_id: institution_id.clone(), error: Some(message) };
-                return Ok(move_to(context.clone(), state, vec![event]));
-            }
-            let call = ConsentCall { institution_id: institution_id.clone(), consent_id: Some(consent_id.clone()) };
-            Ok(Next::FinishConsent(call, answer))
+            consent_returned(world, context, (institution_id, consent_id, nonce), answer)
         }
         (LinkAction::UploadStatement(Err(refused)), LinkState::UploadStatement { institution_id, .. }) => {
             Ok(refuse_file(session, institution_id.clone(), refused))
         }
         (LinkAction::UploadStatement(Ok(upload)), LinkState::UploadStatement { institution_id, .. }) => {
-            if upload.file.is_empty() {
-                let state = LinkState::UploadStatement {
-                    institution_id: institution_id.clone(),
-                    error: Some("Choose your statement file.".into()),
-                    password_needed: false,
-                };
-                return Ok(move_to(context.clone(), state, vec![]));
-            }
-            let call = FileCall { institution_id: institution_id.clone(), upload };
-            Ok(Next::ReadFile(call, vec![]))
+            Ok(read_file(context, institution_id, upload))
         }
         (
             LinkAction::ConfirmStatement | LinkAction::Commit(_),
             LinkState::ReviewStatement { accounts, institution_id, .. },
-        ) => {
-            let mut discovered: Vec<DiscoveredAccount> = accounts.iter().map(StatementPreview::discovered).collect();
-            // Renewing an account with a file that states no account number: the file's one
-            // account is taken to be that account (a file that states another number is not),
-            // unless the account was linked through its bank: a file that does not show the
-            // number proves nothing about a bank-verified account.
-            if let ([only], [preview], Some(number)) =
-                (discovered.as_mut_slice(), accounts.as_slice(), world.reauth_account_number)
-                && context.reauth_account_id.is_some()
-                && !preview.number_stated
-            {
-                if world.reauth_by_bank {
-                    let error = "This account was linked through your bank. Upload a statement that shows its \
-                                 account number, or log in to your bank."
-                        .to_string();
-                    let state = LinkState::UploadStatement {
-                        institution_id: institution_id.clone(),
-                        error: Some(error),
-                        password_needed: false,
-                    };
-                    return Ok(move_to(context.clone(), state, vec![]));
-                }
-                only.account_number = number.to_string();
-            }
-            Ok(found_accounts(world, session, discovered))
-        }
+        ) => confirm_statement(world, session, institution_id, accounts),
         (LinkAction::Login(credentials), LinkState::Login { institution_id, auth_method, .. }) => {
             login(world, context, institution_id, *auth_method, credentials)
         }
@@ -270,11 +215,7 @@ pub fn decide<C: Catalogue + ?Sized>(session: &LinkSession, world: &World<C>, ac
             answer_challenge(state, answer)
         }
         (LinkAction::SelectAccounts(choices), LinkState::SelectAccounts { accounts, .. }) => {
-            let chosen: Vec<_> = accounts.iter().filter(|a| choices.contains(&a.choice())).cloned().collect();
-            if chosen.is_empty() {
-                return Ok(move_to(context.clone(), with_error(state, "Choose at least one account to link."), vec![]));
-            }
-            link_chosen(world, session, chosen)
+            select_accounts(world, session, accounts, &choices)
         }
         (LinkAction::Commit(fields), LinkState::SelectAccounts { accounts, .. }) => {
             let number = fields.get("accountNumber").or(fields.get("account_number")).unwrap_or_default();
@@ -305,6 +246,95 @@ pub fn decide<C: Catalogue + ?Sized>(session: &LinkSession, world: &World<C>, ac
         ) => Ok(move_to(LinkContext { consented: true, ..context.clone() }, LinkState::ChooseInstitution, vec![])),
         _ => Err(Error::Conflict(format!("This link is at step {}", state.step().as_str()))),
     }
+}
+
+/// The user came back from the bank: its answer must carry this link's `state`; a refusal
+/// sends the user back to the consent page with the bank's reason.
+fn consent_returned<C: Catalogue + ?Sized>(
+    world: &World<C>,
+    context: &LinkContext,
+    (institution_id, consent_id, nonce): (&String, &String, &String),
+    answer: Credentials,
+) -> Result<Next> {
+    if answer.get("state") != Some(nonce.as_str()) {
+        return Err(Error::invalid("state", "This answer from the bank does not belong to this link"));
+    }
+    if let Some(refusal) = answer.get("error") {
+        let name = institution(world, institution_id).map(|i| i.name.clone()).unwrap_or_default();
+        let message = if refusal == "access_denied" {
+            format!("You did not approve access at {name}. Go back to {name} to approve it, or choose another way.")
+        } else {
+            format!("{name} did not give access ({refusal}). Try again, or choose another way.")
+        };
+        let event =
+            LinkEvent::ErrorOccurred { error_type: "CONSENT_DENIED", message: message.clone(), page: "CONSENT" };
+        let state = LinkState::Consent { institution_id: institution_id.clone(), error: Some(message) };
+        return Ok(move_to(context.clone(), state, vec![event]));
+    }
+    let call = ConsentCall { institution_id: institution_id.clone(), consent_id: Some(consent_id.clone()) };
+    Ok(Next::FinishConsent(call, answer))
+}
+
+/// A statement file sent: read it, unless none was chosen.
+fn read_file(context: &LinkContext, institution_id: &str, upload: StatementUpload) -> Next {
+    if upload.file.is_empty() {
+        let state = LinkState::UploadStatement {
+            institution_id: institution_id.to_string(),
+            error: Some("Choose your statement file.".into()),
+            password_needed: false,
+        };
+        return move_to(context.clone(), state, vec![]);
+    }
+    let call = FileCall { institution_id: institution_id.to_string(), upload };
+    Next::ReadFile(call, vec![])
+}
+
+/// The user confirmed the accounts a statement showed.
+fn confirm_statement<C: Catalogue + ?Sized>(
+    world: &World<C>,
+    session: &LinkSession,
+    institution_id: &str,
+    accounts: &[StatementPreview],
+) -> Result<Next> {
+    let context = &session.context;
+    let mut discovered: Vec<DiscoveredAccount> = accounts.iter().map(StatementPreview::discovered).collect();
+    // Renewing an account with a file that states no account number: the file's one
+    // account is taken to be that account (a file that states another number is not),
+    // unless the account was linked through its bank: a file that does not show the
+    // number proves nothing about a bank-verified account.
+    if let ([only], [preview], Some(number)) = (discovered.as_mut_slice(), accounts, world.reauth_account_number)
+        && context.reauth_account_id.is_some()
+        && !preview.number_stated
+    {
+        if world.reauth_by_bank {
+            let error = "This account was linked through your bank. Upload a statement that shows its \
+                         account number, or log in to your bank."
+                .to_string();
+            let state = LinkState::UploadStatement {
+                institution_id: institution_id.to_string(),
+                error: Some(error),
+                password_needed: false,
+            };
+            return Ok(move_to(context.clone(), state, vec![]));
+        }
+        only.account_number = number.to_string();
+    }
+    Ok(found_accounts(world, session, discovered))
+}
+
+/// The accounts the user ticked; at least one.
+fn select_accounts<C: Catalogue + ?Sized>(
+    world: &World<C>,
+    session: &LinkSession,
+    accounts: &[DiscoveredAccount],
+    choices: &[String],
+) -> Result<Next> {
+    let (context, state) = (&session.context, &session.state);
+    let chosen: Vec<_> = accounts.iter().filter(|a| choices.contains(&a.choice())).cloned().collect();
+    if chosen.is_empty() {
+        return Ok(move_to(context.clone(), with_error(state, "Choose at least one account to link."), vec![]));
+    }
+    link_chosen(world, session, chosen)
 }
 
 /// The next step once the bank answered `call`.

@@ -5,7 +5,9 @@ use axum::response::{Html, IntoResponse, Response};
 use passbook_domain::Error;
 use passbook_domain::Timestamp;
 use passbook_domain::linking::last_digits;
-use passbook_domain::model::{FailureReason, LinkMode, StatementPreview, WayIn};
+use passbook_domain::model::{
+    AuthMethod, DiscoveredAccount, FailureReason, Institution, LinkMode, StatementPreview, WayIn,
+};
 use passbook_domain::services::{LinkView, StepView};
 use passbook_domain::statement_file::{ReconciliationStatus, minor};
 
@@ -14,22 +16,7 @@ use super::views::*;
 
 /// The page for a link's view: a pure function of what the domain decided.
 pub fn step(token: &str, view: LinkView) -> Response {
-    let widget = match view.mode {
-        LinkMode::Hosted | LinkMode::Api => None,
-        LinkMode::Widget => Some(WidgetBridge {
-            events_json: script_json(&view.messages),
-            origin_json: script_json(&view.widget_origin),
-            reference_json: script_json(&view.reference),
-            page_name_json: script_json(&view.page_name),
-        }),
-    };
-    let chrome = Chrome {
-        app_name: view.app_name.clone(),
-        brand_color: view.brand_color.clone().unwrap_or_else(|| DEFAULT_BRAND.to_string()),
-        page_url: page_url(token),
-        widget,
-        nonce: new_nonce(),
-    };
+    let chrome = chrome_of(token, &view);
     let nonce = chrome.nonce.clone();
     let continue_url = view.can_continue.then(|| format!("{}/continue", page_url(token)));
     let mode = view.mode;
@@ -49,18 +36,7 @@ pub fn step(token: &str, view: LinkView) -> Response {
             &nonce,
         ),
         StepView::Login { institution, auth_method, error } => {
-            let spec = institution.auth_method(auth_method);
-            let page = LoginPage {
-                chrome,
-                institution_name: institution.name.clone(),
-                title: spec.map_or_else(|| format!("Log in to {}", institution.name), |s| s.title.clone()),
-                action: "login",
-                submit_label: "Log in",
-                fields: spec.map(|s| s.form.clone()).unwrap_or_default(),
-                error,
-                other_methods: method_choices(&institution, Some(auth_method)),
-            };
-            html(page, mode, &nonce)
+            html(login_page(chrome, &institution, auth_method, error), mode, &nonce)
         }
         StepView::Challenge { institution, challenge, error } => {
             let page = LoginPage {
@@ -102,51 +78,92 @@ pub fn step(token: &str, view: LinkView) -> Response {
             html(page, mode, &nonce)
         }
         StepView::SelectAccounts { accounts, error } => {
-            let accounts = accounts
-                .into_iter()
-                .map(|a| AccountItem {
-                    last_digits: last_digits(&a.account_number),
-                    choice: a.choice(),
-                    name: a.name,
-                    kind: a.kind,
-                    currency: a.currency,
-                })
-                .collect();
+            let accounts = accounts.into_iter().map(account_item).collect();
             html(AccountsPage { chrome, error, accounts }, mode, &nonce)
         }
         StepView::Linked { account_count, auth_code } => {
-            let app_name = chrome.app_name.clone();
-            let page = OutcomePage {
-                icon: "✓",
-                heading: if account_count == 1 {
-                    "Account linked".into()
-                } else {
-                    format!("{account_count} accounts linked")
-                },
-                detail: format!("{app_name} can now read the data you agreed to share."),
-                continue_url,
-                widget_code: auth_code,
-                chrome,
-            };
-            html(page, mode, &nonce)
+            html(linked_page(chrome, account_count, auth_code, continue_url), mode, &nonce)
         }
-        StepView::Failed { reason } => {
-            let detail = match reason {
-                FailureReason::TooManyAttempts => {
-                    "Too many unsuccessful login attempts. Ask the app for a new link to try again."
-                }
-                FailureReason::UserCancelled => "No account was linked.",
-            };
-            let page = OutcomePage {
-                icon: "✕",
-                heading: "Linking stopped".into(),
-                detail: detail.into(),
-                continue_url,
-                widget_code: None,
-                chrome,
-            };
-            html(page, mode, &nonce)
+        StepView::Failed { reason } => html(failed_page(chrome, reason, continue_url), mode, &nonce),
+    }
+}
+
+/// What every page has around its step: the app's name and colour, the page's address, the
+/// widget's bridge to the parent window, and this answer's script nonce.
+fn chrome_of(token: &str, view: &LinkView) -> Chrome {
+    let widget = match view.mode {
+        LinkMode::Hosted | LinkMode::Api => None,
+        LinkMode::Widget => Some(WidgetBridge {
+            events_json: script_json(&view.messages),
+            origin_json: script_json(&view.widget_origin),
+            reference_json: script_json(&view.reference),
+            page_name_json: script_json(&view.page_name),
+        }),
+    };
+    Chrome {
+        app_name: view.app_name.clone(),
+        brand_color: view.brand_color.clone().unwrap_or_else(|| DEFAULT_BRAND.to_string()),
+        page_url: page_url(token),
+        widget,
+        nonce: new_nonce(),
+    }
+}
+
+fn login_page(chrome: Chrome, institution: &Institution, auth_method: AuthMethod, error: Option<String>) -> LoginPage {
+    let spec = institution.auth_method(auth_method);
+    LoginPage {
+        chrome,
+        institution_name: institution.name.clone(),
+        title: spec.map_or_else(|| format!("Log in to {}", institution.name), |s| s.title.clone()),
+        action: "login",
+        submit_label: "Log in",
+        fields: spec.map(|s| s.form.clone()).unwrap_or_default(),
+        error,
+        other_methods: method_choices(institution, Some(auth_method)),
+    }
+}
+
+fn account_item(account: DiscoveredAccount) -> AccountItem {
+    AccountItem {
+        last_digits: last_digits(&account.account_number),
+        choice: account.choice(),
+        name: account.name,
+        kind: account.kind,
+        currency: account.currency,
+    }
+}
+
+fn linked_page(
+    chrome: Chrome,
+    account_count: usize,
+    auth_code: Option<String>,
+    continue_url: Option<String>,
+) -> OutcomePage {
+    let app_name = chrome.app_name.clone();
+    OutcomePage {
+        icon: "✓",
+        heading: if account_count == 1 { "Account linked".into() } else { format!("{account_count} accounts linked") },
+        detail: format!("{app_name} can now read the data you agreed to share."),
+        continue_url,
+        widget_code: auth_code,
+        chrome,
+    }
+}
+
+fn failed_page(chrome: Chrome, reason: FailureReason, continue_url: Option<String>) -> OutcomePage {
+    let detail = match reason {
+        FailureReason::TooManyAttempts => {
+            "Too many unsuccessful login attempts. Ask the app for a new link to try again."
         }
+        FailureReason::UserCancelled => "No account was linked.",
+    };
+    OutcomePage {
+        icon: "✕",
+        heading: "Linking stopped".into(),
+        detail: detail.into(),
+        continue_url,
+        widget_code: None,
+        chrome,
     }
 }
 
