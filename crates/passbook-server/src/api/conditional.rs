@@ -46,6 +46,11 @@ where
             (tag, rendered)
         }
     };
+    Ok(respond(state, &rendered, extra, &tag))
+}
+
+/// The envelope around a rendering, with this answer's headers.
+fn respond(state: &AppState, rendered: &Rendered, extra: HeaderMap, tag: &HeaderValue) -> Response {
     let mut envelope = super::success(state, rendered.message, &*rendered.data);
     if let Some(meta) = &rendered.meta {
         envelope = envelope.with_meta(&**meta);
@@ -58,8 +63,8 @@ where
     let headers = response.headers_mut();
     headers.extend(extra);
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    mark(headers, &tag);
-    Ok(response)
+    mark(headers, tag);
+    response
 }
 
 /// Room for the envelope around an answer's `data` and `meta` (status, message, timestamp).
