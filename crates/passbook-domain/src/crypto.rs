@@ -113,18 +113,20 @@ fn derive(master: &[u8; 32], label: &[u8]) -> [u8; 32] {
 
 /// API secret keys are high-entropy, so one SHA-256 is the right hash for them.
 pub fn hash_secret(secret: &str) -> String {
-    // Through a slice: `hex::encode` collects one `char` at a time, and this runs twice a read
-    // (the key, and the answer's `ETag`).
-    let mut text = [0u8; 64];
-    hex::encode_to_slice(Sha256::digest(secret.as_bytes()), &mut text).expect("64 hex digits for 32 bytes");
-    String::from_utf8(text.to_vec()).expect("hex digits are ASCII")
+    hex_string(&Sha256::digest(secret.as_bytes()))
 }
 
 /// The first 24 hex digits of the SHA-256 of `bytes` (an answer's `ETag`, on every read).
 pub fn short_digest(bytes: &[u8]) -> String {
-    let mut digits = [0u8; 24];
-    hex::encode_to_slice(&Sha256::digest(bytes)[..12], &mut digits).expect("24 hex digits for 12 bytes");
-    String::from_utf8(digits.to_vec()).expect("hex digits are ASCII")
+    hex_string(&Sha256::digest(bytes)[..12])
+}
+
+/// Lower-case hex through one buffer: `hex::encode` collects one `char` at a time, and these run
+/// on every read (the key's hash, the `ETag`).
+fn hex_string(bytes: &[u8]) -> String {
+    let mut digits = vec![0u8; bytes.len() * 2];
+    hex::encode_to_slice(bytes, &mut digits).expect("two hex digits a byte");
+    String::from_utf8(digits).expect("hex digits are ASCII")
 }
 
 #[cfg(test)]
