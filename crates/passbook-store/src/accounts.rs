@@ -533,6 +533,9 @@ pub(crate) async fn unlink(store: &SqlStore, account: &Account, event: &NewEvent
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
+    if let Some(versions) = &store.versions {
+        versions.forget(id);
+    }
     Ok(())
 }
 

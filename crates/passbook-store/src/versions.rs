@@ -132,7 +132,9 @@ impl VersionCache {
         }
     }
 
-    fn forget(&self, id: &str) {
+    /// Forgets one account's version: announced by `NOTIFY`, or at once after this process's own
+    /// unlink (the announcement reaches this process too, but a read may come first).
+    pub(crate) fn forget(&self, id: &str) {
         let mut kept = self.kept.lock().expect("kept versions");
         self.changes.fetch_add(1, Ordering::AcqRel);
         kept.remove(id);
