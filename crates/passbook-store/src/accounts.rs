@@ -483,6 +483,7 @@ pub(crate) async fn save_fetch(
         return Ok(Settled::TakenOver);
     }
     tx.commit().await?;
+    store.forget_versions([id.as_str()]);
     tracing::debug!(account = %id, new_transactions = inserted, "fetch saved");
     Ok(Settled::Yes)
 }
@@ -533,9 +534,7 @@ pub(crate) async fn unlink(store: &SqlStore, account: &Account, event: &NewEvent
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    if let Some(versions) = &store.versions {
-        versions.forget(id);
-    }
+    store.forget_versions([id.as_str()]);
     Ok(())
 }
 

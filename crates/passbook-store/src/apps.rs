@@ -320,7 +320,9 @@ pub(crate) async fn set_refresh_interval(
     .bind(hours as i64)
     .execute(&mut *tx)
     .await?;
-    audited(tx, done.rows_affected() == 1, audit).await
+    let done = audited(tx, done.rows_affected() == 1, audit).await?;
+    store.forget_app_versions(app_id);
+    Ok(done)
 }
 
 /// The `AppStore` port, on the functions above.

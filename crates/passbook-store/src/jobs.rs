@@ -285,6 +285,7 @@ pub(crate) async fn schedule_refreshes(store: &SqlStore, now: Timestamp, limit: 
         insert(&mut tx, &job).await?;
     }
     tx.commit().await?;
+    store.forget_versions(due.iter().map(|(account_id, _)| account_id.as_str()));
     Ok(due.len() as u64)
 }
 

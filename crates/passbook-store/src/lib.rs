@@ -24,6 +24,8 @@ mod jobs;
 mod link_state;
 mod links;
 mod operators;
+#[cfg(test)]
+mod own_writes_tests;
 mod rekey;
 mod shares;
 mod sql;
@@ -417,6 +419,22 @@ impl SqlStore {
                 tx.commit().await?;
                 Ok(rows)
             }
+        }
+    }
+
+    /// After this process committed changes to these accounts: their kept versions go at once.
+    /// The announcement of the change reaches this process too, but the writer's next read may
+    /// come before it and must not answer what it has just changed.
+    fn forget_versions<'a>(&self, account_ids: impl IntoIterator<Item = &'a str>) {
+        if let Some(versions) = &self.versions {
+            account_ids.into_iter().for_each(|id| versions.forget(id));
+        }
+    }
+
+    /// [`Self::forget_versions`] for every account of the app.
+    fn forget_app_versions(&self, app_id: &str) {
+        if let Some(versions) = &self.versions {
+            versions.forget_app(app_id);
         }
     }
 

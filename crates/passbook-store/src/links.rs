@@ -264,6 +264,7 @@ pub(crate) async fn complete_session(
         .await?;
     }
     tx.commit().await?;
+    store.forget_versions(new_accounts.iter().map(|account| account.id.as_str()));
     Ok(SessionSaved::Saved)
 }
 

@@ -73,6 +73,20 @@ impl VersionCache {
         }
     }
 
+    /// A cache that hears no announcement and sees no commit of another process: what this
+    /// process's own writes forget is all that is ever forgotten (tests of exactly that).
+    #[cfg(test)]
+    pub(crate) fn deaf() -> Arc<Self> {
+        let (alive, _) = watch::channel(());
+        Arc::new(Self {
+            kept: Mutex::default(),
+            wal: None,
+            listening: AtomicBool::new(true),
+            changes: AtomicU64::new(0),
+            _alive: alive,
+        })
+    }
+
     /// On the SQLite database at `path` (in WAL mode, its `-shm` file there): `None` when the
     /// header cannot be read. `keeper` is a connection held open for as long as the cache lives,
     /// so that the `-shm` file is never deleted or started anew under it.
@@ -133,11 +147,18 @@ impl VersionCache {
     }
 
     /// Forgets one account's version: announced by `NOTIFY`, or at once after this process's own
-    /// unlink (the announcement reaches this process too, but a read may come first).
+    /// commit (the announcement reaches this process too, but a read may come first).
     pub(crate) fn forget(&self, id: &str) {
         let mut kept = self.kept.lock().expect("kept versions");
         self.changes.fetch_add(1, Ordering::AcqRel);
         kept.remove(id);
+    }
+
+    /// Forgets the versions of every account of one app (a commit that changed them all).
+    pub(crate) fn forget_app(&self, app_id: &str) {
+        let mut kept = self.kept.lock().expect("kept versions");
+        self.changes.fetch_add(1, Ordering::AcqRel);
+        kept.retain(|_, (app, _)| app != app_id);
     }
 
     fn set_listening(&self, listening: bool) {
