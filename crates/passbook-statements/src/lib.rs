@@ -6,6 +6,7 @@
 //! nor balances.
 mod camt;
 mod csv;
+mod header_names;
 mod mt940;
 mod ods_extent;
 mod ofx;

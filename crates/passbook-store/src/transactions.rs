@@ -75,6 +75,11 @@ pub(crate) async fn insert_batch(
     tx: &mut SqlTransaction<'static, Any>,
     rows: &[Transaction],
 ) -> StoreResult<u64> {
+    // In the order of the table's key: a b-tree that grows at its right edge fills its pages,
+    // one that grows anywhere else splits them in halves. A fetch comes newest first, which left
+    // PostgreSQL's primary key at 103 bytes per row instead of 59.
+    let mut rows: Vec<&Transaction> = rows.iter().collect();
+    rows.sort_unstable_by(|a, b| (&a.account_id, a.date, &a.id).cmp(&(&b.account_id, b.date, &b.id)));
     let mut inserted = 0;
     for chunk in rows.chunks(BATCH_ROWS) {
         let mut qb = SqlBuilder::new(
@@ -114,9 +119,14 @@ fn push_filter(qb: &mut SqlBuilder, account: Vec<u8>, filter: &TransactionFilter
     if let Some(end) = filter.end {
         qb.push(" AND date < ").push_bind(end.0);
     }
-    if let Some(kind) = filter.kind {
-        qb.push(" AND kind = ").push_bind(kind_code(kind));
-    }
+    // A literal, not a parameter: each kind has a partial index, which the planner (SQLite's,
+    // and PostgreSQL's for a prepared statement) only uses when the query itself implies its
+    // condition.
+    match filter.kind {
+        Some(TxKind::Debit) => qb.push(" AND kind = 0"),
+        Some(TxKind::Credit) => qb.push(" AND kind = 1"),
+        None => qb,
+    };
     if let Some(narration) = &filter.narration {
         qb.push(" AND LOWER(narration) LIKE ").push_bind(like_pattern(narration)).push(" ESCAPE '\\'");
     }
@@ -135,7 +145,7 @@ fn like_pattern(needle: &str) -> String {
 }
 
 /// A page is one range scan of the table, kept in (account, date, id) order (or of
-/// `transactions_kind` for a type filter) that stops after the page. Without filters the total
+/// the kind's partial index for a type filter) that stops after the page. Without filters the total
 /// is the count kept on the account; with filters it is a COUNT over the same range.
 pub(crate) async fn page(
     store: &SqlStore,

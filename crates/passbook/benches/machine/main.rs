@@ -11,7 +11,7 @@
 //! - 6,000 queued webhooks drained by one `passbook worker` to a loopback receiver;
 //! - bytes on disk per transaction, memory and cold start;
 //! - another app's reads while one app floods PDF statement builds, and alone;
-//! - (`PASSBOOK_BENCH_ONLY=pages` or `webhooks` runs only that section, to profile it)
+//! - (`PASSBOOK_BENCH_ONLY=pages`, `webhooks` or `disk` runs only that section, to profile it)
 //! - with `PASSBOOK_BENCH_PRISM` naming Stoplight Prism's executable
 //!   (`npm install @stoplight/prism-cli`), the transactions page against `prism mock` too.
 #[path = "../common/postgres.rs"]
@@ -68,6 +68,9 @@ async fn measure(backend: &str, database: &str, dir: &std::path::Path) {
         .then(|| Passbook::start("serve", database, &key, &["--no-workers", "--no-migrate"], &receiver.url));
     let year =
         receiver.wait_for(Duration::from_secs(30), |a| a.account == year && a.data_status == "AVAILABLE").await.account;
+    if std::env::var("PASSBOOK_BENCH_ONLY").is_ok_and(|only| only == "disk") {
+        return print_disk(database).await;
+    }
 
     println!("| path | Passbook req/s (p50, p99) | same-bytes axum req/s (p50, p99) | ratio |");
     println!("|---|---|---|---|");
@@ -121,6 +124,10 @@ async fn measure(backend: &str, database: &str, dir: &std::path::Path) {
     );
     drop(server);
     webhook_rates(database, &key, &secret, &receiver).await;
+    print_disk(database).await;
+}
+
+async fn print_disk(database: &str) {
     let (per_row, rows, parts) = disk_per_transaction(database).await;
     println!("On disk: {per_row:.0} bytes per transaction, indexes included ({rows} transactions: {parts})\n");
 }
@@ -288,7 +295,7 @@ async fn webhook_rates(database: &str, key: &str, secret: &str, receiver: &Recei
     }
 }
 
-/// Whether `PASSBOOK_BENCH_ONLY` (`pages` or `webhooks`; every section when unset) asks for it.
+/// Whether `PASSBOOK_BENCH_ONLY` (`pages`, `webhooks` or `disk`; every section when unset) asks for it.
 fn wanted(section: &str) -> bool {
     std::env::var("PASSBOOK_BENCH_ONLY").map_or(true, |only| only == section)
 }
