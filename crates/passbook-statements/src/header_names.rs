@@ -1,8 +1,24 @@
 //! What banks call each column of a statement table, in the languages they export in (headers
 //! met in public statement exports and banks' published examples): rules tried in order, the
 //! first that matches a header naming its column's role.
-use crate::table::Role;
 use crate::text::clean;
+
+/// What a column holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// With a priority: the booking date wins over the transaction date and the value date.
+    Date(u8),
+    Amount,
+    Debit,
+    Credit,
+    Balance,
+    Narration,
+    /// A debit/credit indicator beside unsigned amounts.
+    Flag,
+    Currency,
+    Account,
+    Reference,
+}
 
 /// How a rule matches a header (lower-cased, without its unit or colon).
 enum Names {

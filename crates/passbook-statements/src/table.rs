@@ -6,24 +6,8 @@
 //! holds from row to row.
 use passbook_domain::statement_file::*;
 
-use crate::header_names::role;
+use crate::header_names::{Role, role};
 use crate::text::{DateOrder, clean, date_order, decimal_separator, parse_amount, parse_date};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Role {
-    /// With a priority: the booking date wins over the transaction date and the value date.
-    Date(u8),
-    Amount,
-    Debit,
-    Credit,
-    Balance,
-    Narration,
-    /// A debit/credit indicator beside unsigned amounts.
-    Flag,
-    Currency,
-    Account,
-    Reference,
-}
 
 /// The most cells with a value a statement table may hold (100,000 rows of 15 columns), and
 /// the most columns a line may have: what one read may keep in memory, whatever the file.
@@ -121,67 +105,134 @@ impl Columns {
 /// Reads the table's rows (cells as text) into accounts: one per account and currency column
 /// value, or one for the whole table.
 pub fn read(rows: &[Vec<String>], format: FileFormat) -> Result<StatementFile, ReadError> {
+    let (start, columns) = find_header(rows)?;
+    let table = Table::judge(rows, start, columns)?;
+    let mut accounts: Vec<FileAccount> = Vec::new();
+    let mut skipped = Vec::new();
+    let (mut opening, mut closing) = (table.meta.opening, table.meta.closing);
+    for (i, row) in rows[start..].iter().enumerate() {
+        passbook_domain::read_deadline::check()?;
+        let line = start + i + 1;
+        let reason = match table.line(row, line)? {
+            Line::Transaction { row, number, currency } => {
+                table.account(&mut accounts, number, currency).rows.push(row);
+                continue;
+            }
+            Line::Balance { label: BalanceLabel::Opening, amount, dated } => {
+                // A dated `Opening Balance` row does not replace one stated above the table.
+                opening = if dated { opening.or(Some(amount)) } else { Some(amount) };
+                "the opening balance"
+            }
+            Line::Balance { label: BalanceLabel::Closing, amount, .. } => {
+                closing = Some(amount);
+                "the closing balance"
+            }
+            Line::PassedOver(reason) => reason,
+        };
+        // The line's text, for the report.
+        let text = row.join(" ");
+        if skipped.len() < MAX_SKIPPED_LINES && !text.trim().is_empty() {
+            skipped.push(SkippedLine::new(line.to_string(), &text, reason));
+        }
+    }
+    if let [only] = accounts.as_mut_slice() {
+        only.opening = opening.map(|amount| StatedBalance { amount, date: None });
+        only.closing = closing.map(|amount| StatedBalance { amount, date: None });
+    }
+    Ok(StatementFile { format, accounts, skipped, evidence: Vec::new() })
+}
+
+/// The row after the header (0 without one) and the columns: the header among the first 40
+/// rows that names the most columns, or columns told apart by their values.
+fn find_header(rows: &[Vec<String>]) -> Result<(usize, Columns), ReadError> {
     let header = (0..rows.len().min(40))
         .map(|i| (i, Columns::from_header(&rows[i])))
         .filter(|(_, c)| c.is_statement())
         .max_by_key(|(i, c)| (c.named(), std::cmp::Reverse(*i)));
-    let (start, columns) = match header {
-        Some((i, columns)) => (i + 1, columns),
-        None => (
-            0,
-            infer_columns(rows).ok_or_else(|| {
-                ReadError::Unsupported(
-                "No header row with a date and an amount column was found, and the columns could not be told apart \
-                 from their values. Export the statement with column headers."
-                    .into(),
-            )
-            })?,
-        ),
-    };
-    let mut meta = Metadata::read(&rows[..start.saturating_sub(1)]);
-    if meta.currency.is_none() && start > 0 {
-        meta.currency = rows[start - 1].iter().find_map(|h| header_currency(h));
+    if let Some((i, columns)) = header {
+        return Ok((i + 1, columns));
     }
-    let body = &rows[start..];
-    // `--` stands for an empty cell in wallet statements.
-    let cell = |row: &[String], i: Option<usize>| {
-        let v = i.and_then(|i| row.get(i)).map(|s| s.trim()).unwrap_or_default();
-        if v.chars().all(|c| matches!(c, '-' | '–')) { String::new() } else { v.to_string() }
-    };
-    let (date_col, _) = columns.date.expect("a statement table has a date column");
-    let dated: Vec<&Vec<String>> = body.iter().filter(|r| looks_like_date(&cell(r, Some(date_col)))).collect();
-    let amount_values: Vec<String> = dated
-        .iter()
-        .flat_map(|r| [columns.amount, columns.debit, columns.credit, columns.balance].map(|c| cell(r, c)))
-        .filter(|v| !v.is_empty())
-        .collect();
-    if meta.currency.is_none() && columns.currency.is_none() {
-        meta.currency = symbol_currency(amount_values.iter().map(String::as_str));
+    let columns = infer_columns(rows).ok_or_else(|| {
+        ReadError::Unsupported(
+            "No header row with a date and an amount column was found, and the columns could not be told apart \
+             from their values. Export the statement with column headers."
+                .into(),
+        )
+    })?;
+    Ok((0, columns))
+}
+
+/// A cell's text, trimmed; `--` stands for an empty cell in wallet statements.
+fn cell(row: &[String], i: Option<usize>) -> String {
+    let v = i.and_then(|i| row.get(i)).map(|s| s.trim()).unwrap_or_default();
+    if v.chars().all(|c| matches!(c, '-' | '–')) { String::new() } else { v.to_string() }
+}
+
+/// A table whose columns are known, judged from all its values: how its dates and amounts are
+/// written, and what the rows above the header say.
+struct Table {
+    columns: Columns,
+    date_column: usize,
+    order: DateOrder,
+    decimal: char,
+    meta: Metadata,
+}
+
+/// What one line of the table is.
+enum Line {
+    Transaction {
+        row: FileRow,
+        number: Option<String>,
+        currency: Option<String>,
+    },
+    /// A stated balance: below the table, or on a dated row of its own (`dated`).
+    Balance {
+        label: BalanceLabel,
+        amount: i64,
+        dated: bool,
+    },
+    PassedOver(&'static str),
+}
+
+impl Table {
+    fn judge(rows: &[Vec<String>], start: usize, columns: Columns) -> Result<Self, ReadError> {
+        let mut meta = Metadata::read(&rows[..start.saturating_sub(1)]);
+        if meta.currency.is_none() && start > 0 {
+            meta.currency = rows[start - 1].iter().find_map(|h| header_currency(h));
+        }
+        let (date_column, _) = columns.date.expect("a statement table has a date column");
+        let dated: Vec<&Vec<String>> =
+            rows[start..].iter().filter(|r| looks_like_date(&cell(r, Some(date_column)))).collect();
+        let amount_values: Vec<String> = dated
+            .iter()
+            .flat_map(|r| [columns.amount, columns.debit, columns.credit, columns.balance].map(|c| cell(r, c)))
+            .filter(|v| !v.is_empty())
+            .collect();
+        if meta.currency.is_none() && columns.currency.is_none() {
+            meta.currency = symbol_currency(amount_values.iter().map(String::as_str));
+        }
+        let month_first = amount_values.iter().any(|v| v.contains('$'))
+            || dated.iter().any(|r| cell(r, columns.currency) == "USD")
+            || meta.currency.as_deref() == Some("USD");
+        let date_values: Vec<String> = dated.iter().map(|r| cell(r, Some(date_column))).collect();
+        let order = date_order(date_values.iter().map(String::as_str), month_first)
+            .ok_or_else(|| ReadError::Malformed("the date column holds values that are not dates".into()))?;
+        let decimal = decimal_separator(amount_values.iter().map(String::as_str));
+        Ok(Self { columns, date_column, order, decimal, meta })
     }
-    let currency_values: Vec<String> = dated.iter().map(|r| cell(r, columns.currency)).collect();
-    let month_first = amount_values.iter().any(|v| v.contains('$'))
-        || currency_values.iter().any(|c| c == "USD")
-        || meta.currency.as_deref() == Some("USD");
-    let date_values: Vec<String> = dated.iter().map(|r| cell(r, Some(date_col))).collect();
-    let order = date_order(date_values.iter().map(String::as_str), month_first)
-        .ok_or_else(|| ReadError::Malformed("the date column holds values that are not dates".into()))?;
-    let decimal = decimal_separator(amount_values.iter().map(String::as_str));
-    let mut accounts: Vec<FileAccount> = Vec::new();
-    let mut skipped = Vec::new();
-    let mut opening = meta.opening;
-    let mut closing = meta.closing;
-    for (i, row) in body.iter().enumerate() {
-        passbook_domain::read_deadline::check()?;
-        let line = start + i + 1;
-        // The line's text, for the report, only for a line passed over.
-        let mut skip = |reason: &str| {
-            let text = row.join(" ");
-            if skipped.len() < MAX_SKIPPED_LINES && !text.trim().is_empty() {
-                skipped.push(SkippedLine::new(line.to_string(), &text, reason));
-            }
+
+    fn line(&self, row: &[String], line: usize) -> Result<Line, ReadError> {
+        let Some(date) = parse_date(&cell(row, Some(self.date_column)), self.order) else {
+            // Balance rows below the table (opening or closing), or a footer.
+            return Ok(match balance_row(row, self.decimal) {
+                Some((label, amount)) => Line::Balance { label, amount, dated: false },
+                None if Columns::from_header(row).is_statement() => Line::PassedOver("the header, repeated"),
+                None => Line::PassedOver("no date in the date column"),
+            });
         };
         let narration = clean(
-            &columns
+            &self
+                .columns
                 .narration
                 .iter()
                 .map(|c| cell(row, Some(*c)))
@@ -189,79 +240,66 @@ pub fn read(rows: &[Vec<String>], format: FileFormat) -> Result<StatementFile, R
                 .collect::<Vec<_>>()
                 .join(" "),
         );
-        let date_text = cell(row, Some(date_col));
-        let Some(date) = parse_date(&date_text, order) else {
-            // Balance rows below the table (opening or closing), or a footer.
-            match balance_row(row, decimal) {
-                Some((BalanceLabel::Opening, amount)) => {
-                    opening = Some(amount);
-                    skip("the opening balance");
-                }
-                Some((BalanceLabel::Closing, amount)) => {
-                    closing = Some(amount);
-                    skip("the closing balance");
-                }
-                None if Columns::from_header(row).is_statement() => skip("the header, repeated"),
-                None => skip("no date in the date column"),
-            }
-            continue;
-        };
-        // `Opening Balance` or `Balance B/F` on a dated row of its own: a balance, not money
-        // moving.
-        // (The amounts first: they rule out almost every row at once.)
-        if [columns.amount, columns.debit, columns.credit]
-            .iter()
-            .all(|c| cell(row, *c).is_empty() || parse_amount(&cell(row, *c), decimal) == Some(0))
-            && let Some(kind) = balance_kind(&narration)
-        {
-            let stated = columns.balance.map(|c| cell(row, Some(c))).and_then(|v| parse_amount(&v, decimal));
-            if let Some(amount) = stated {
-                match kind {
-                    BalanceLabel::Opening => {
-                        opening = opening.or(Some(amount));
-                        skip("the opening balance");
-                    }
-                    BalanceLabel::Closing => {
-                        closing = Some(amount);
-                        skip("the closing balance");
-                    }
-                }
-                continue;
-            }
+        if let Some((label, amount)) = self.dated_balance(row, &narration) {
+            return Ok(Line::Balance { label, amount, dated: true });
         }
-        let amount = row_amount(row, &columns, decimal, &cell).map_err(|e| at_line(e, line))?;
-        let balance = columns.balance.map(|c| cell(row, Some(c))).filter(|v| !v.is_empty());
-        let balance = match balance {
+        let amount = row_amount(row, &self.columns, self.decimal).map_err(|e| at_line(e, line))?;
+        let balance = match Some(cell(row, self.columns.balance)).filter(|v| !v.is_empty()) {
             Some(v) => {
-                let stated = parse_amount(&v, decimal)
+                let stated = parse_amount(&v, self.decimal)
                     .ok_or_else(|| ReadError::Malformed(format!("line {line}: the balance '{v}' is not an amount")))?;
-                Some(if columns.balance_before { stated + amount } else { stated })
+                Some(if self.columns.balance_before { stated + amount } else { stated })
             }
             None => None,
         };
-        let currency = currency_code(&cell(row, columns.currency)).or(meta.currency.clone());
-        let number = Some(cell(row, columns.account)).filter(|a| !a.is_empty()).or(meta.account.clone());
-        let reference = Some(cell(row, columns.reference)).filter(|r| !r.is_empty());
-        let account = match accounts.iter_mut().position(|a| a.account_number == number && a.currency == currency) {
+        Ok(Line::Transaction {
+            currency: currency_code(&cell(row, self.columns.currency)).or(self.meta.currency.clone()),
+            number: Some(cell(row, self.columns.account)).filter(|a| !a.is_empty()).or(self.meta.account.clone()),
+            row: FileRow {
+                date,
+                amount,
+                narration,
+                reference: Some(cell(row, self.columns.reference)).filter(|r| !r.is_empty()),
+                balance,
+            },
+        })
+    }
+
+    /// `Opening Balance` or `Balance B/F` on a dated row of its own, with no money moving: a
+    /// balance. (The amounts first: they rule out almost every row at once.)
+    fn dated_balance(&self, row: &[String], narration: &str) -> Option<(BalanceLabel, i64)> {
+        let moves = [self.columns.amount, self.columns.debit, self.columns.credit]
+            .iter()
+            .any(|c| !cell(row, *c).is_empty() && parse_amount(&cell(row, *c), self.decimal) != Some(0));
+        if moves {
+            return None;
+        }
+        let label = balance_kind(narration)?;
+        let stated = self.columns.balance.and_then(|c| parse_amount(&cell(row, Some(c)), self.decimal))?;
+        Some((label, stated))
+    }
+
+    /// The account a row belongs to, by its number and currency: one met before, or a new one.
+    fn account<'a>(
+        &self,
+        accounts: &'a mut Vec<FileAccount>,
+        number: Option<String>,
+        currency: Option<String>,
+    ) -> &'a mut FileAccount {
+        match accounts.iter().position(|a| a.account_number == number && a.currency == currency) {
             Some(i) => &mut accounts[i],
             None => {
                 accounts.push(FileAccount {
                     account_number: number,
                     currency,
-                    holder: meta.holder.clone(),
-                    bank_id: meta.bank.clone(),
+                    holder: self.meta.holder.clone(),
+                    bank_id: self.meta.bank.clone(),
                     ..FileAccount::default()
                 });
                 accounts.last_mut().expect("just pushed")
             }
-        };
-        account.rows.push(FileRow { date, amount, narration, reference, balance });
+        }
     }
-    if let [only] = accounts.as_mut_slice() {
-        only.opening = opening.map(|amount| StatedBalance { amount, date: None });
-        only.closing = closing.map(|amount| StatedBalance { amount, date: None });
-    }
-    Ok(StatementFile { format, accounts, skipped, evidence: Vec::new() })
 }
 
 /// A reader's complaint about one line, with the line named.
@@ -305,12 +343,7 @@ fn looks_like_date(text: &str) -> bool {
             .any(|o| parse_date(text, *o).is_some())
 }
 
-fn row_amount(
-    row: &[String],
-    c: &Columns,
-    decimal: char,
-    cell: &dyn Fn(&[String], Option<usize>) -> String,
-) -> Result<i64, ReadError> {
+fn row_amount(row: &[String], c: &Columns, decimal: char) -> Result<i64, ReadError> {
     let parse = |v: &str| {
         parse_amount(v, decimal).ok_or_else(|| ReadError::Malformed(format!("the amount '{v}' is not an amount")))
     };

@@ -12,8 +12,8 @@ use passbook_domain::statement_file::*;
 
 use super::facts::{self, STOPS, is_amount_like, row_date};
 use super::{Line, Word};
-use crate::header_names::role;
-use crate::table::{BalanceLabel, Role, balance_kind};
+use crate::header_names::{Role, role};
+use crate::table::{BalanceLabel, balance_kind};
 use crate::text::{clean, decimal_separator, is_time, parse_amount};
 
 /// A word piece with its estimated position.
