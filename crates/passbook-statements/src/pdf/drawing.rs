@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use passbook_domain::integrity::{Signal, Weight};
 
-use super::layout::{Cover, Run};
+use super::pen::{Cover, Run};
 
 /// The most runs compared on one page for overwritten text (a statement page has hundreds).
 const MAX_RUNS_COMPARED: usize = 20_000;

@@ -6,11 +6,11 @@
 //! statements pad their columns with spaces inside one run).
 use std::collections::BTreeMap;
 
+use lopdf::Document;
 use lopdf::content::Content;
-use lopdf::{Document, Encoding, Object};
 use passbook_domain::statement_file::ReadError;
 
-use super::metrics::Metrics;
+use super::pen::{Cover, PageFonts, Pen, Run};
 use super::rewrites::{self, NumberCounts};
 
 /// A word and where it starts on the page (PDF units, origin bottom left).
@@ -46,68 +46,6 @@ const MAX_DOCUMENT_CONTENT: usize = 96 * 1024 * 1024;
 const MAX_OPERATIONS: usize = 8_000_000;
 const MAX_RUNS: usize = 1_000_000;
 const MAX_PAGES: usize = 10_000;
-
-type Matrix = [f32; 6];
-const IDENTITY: Matrix = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
-
-fn multiply(a: &Matrix, b: &Matrix) -> Matrix {
-    [
-        a[0] * b[0] + a[1] * b[2],
-        a[0] * b[1] + a[1] * b[3],
-        a[2] * b[0] + a[3] * b[2],
-        a[2] * b[1] + a[3] * b[3],
-        a[4] * b[0] + a[5] * b[2] + b[4],
-        a[4] * b[1] + a[5] * b[3] + b[5],
-    ]
-}
-
-/// The point (x, y) through the matrix.
-fn apply(m: &Matrix, x: f32, y: f32) -> (f32, f32) {
-    (m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5])
-}
-
-fn number(o: &Object) -> f32 {
-    match o {
-        Object::Integer(i) => *i as f32,
-        Object::Real(r) => *r,
-        _ => 0.0,
-    }
-}
-
-fn matrix(operands: &[Object]) -> Option<Matrix> {
-    (operands.len() == 6).then(|| {
-        let n: Vec<f32> = operands.iter().map(number).collect();
-        [n[0], n[1], n[2], n[3], n[4], n[5]]
-    })
-}
-
-/// A run of text as shown: where, at what size, in which font, what; and for the drawing's
-/// evidence, whether it is visible and when it was drawn.
-pub(super) struct Run {
-    pub page: usize,
-    pub x: f32,
-    pub y: f32,
-    pub size: f32,
-    /// How wide it is drawn, where its font states its widths.
-    pub width: Option<f32>,
-    pub text: String,
-    /// The font's resource name.
-    pub font: String,
-    /// Drawn with render mode 3 (neither filled nor stroked).
-    pub invisible: bool,
-    /// Its place in the page's drawing order.
-    pub order: usize,
-}
-
-/// A rectangle filled white: what hides text drawn before it.
-pub(super) struct Cover {
-    pub page: usize,
-    pub x0: f32,
-    pub y0: f32,
-    pub x1: f32,
-    pub y1: f32,
-    pub order: usize,
-}
 
 /// Why a document's pages were not read: a limit met (the file is refused), or damage.
 pub enum LayoutError {
@@ -186,6 +124,8 @@ impl Budget {
     }
 }
 
+/// The runs of text one page shows and the white rectangles it fills, in drawing order; with
+/// the numbers its instructions are written with (for `rewrites`).
 fn page_runs(
     doc: &Document,
     page: usize,
@@ -193,13 +133,7 @@ fn page_runs(
     (out, covers): (&mut Vec<Run>, &mut Vec<Cover>),
     budget: &mut Budget,
 ) -> Result<NumberCounts, LayoutError> {
-    let fonts = doc.get_page_fonts(page_id).map_err(|e| e.to_string())?;
-    let metrics: BTreeMap<Vec<u8>, Metrics> =
-        fonts.iter().filter_map(|(name, font)| Some((name.clone(), Metrics::of(doc, font)?))).collect();
-    let encodings: BTreeMap<Vec<u8>, Encoding> = fonts
-        .into_iter()
-        .filter_map(|(name, font)| font.get_font_encoding_with_limit(doc, MAX_PAGE_CONTENT).ok().map(|e| (name, e)))
-        .collect();
+    let fonts = PageFonts::of(doc, page_id, MAX_PAGE_CONTENT).map_err(|e| e.to_string())?;
     let data =
         doc.get_page_content_with_limit(page_id, MAX_PAGE_CONTENT).map_err(|e| match e {
             lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. }) => LayoutError::Limit(
@@ -211,108 +145,14 @@ fn page_runs(
     budget.spend(page, data.len(), 0)?;
     let content = Content::decode(&data).map_err(|e| e.to_string())?;
     budget.spend(page, 0, content.operations.len())?;
-    let mut ctm = IDENTITY;
-    let mut stack: Vec<Matrix> = Vec::new();
-    let (mut tm, mut tlm) = (IDENTITY, IDENTITY);
-    let (mut leading, mut size) = (0.0f32, 10.0f32);
-    let mut encoding: Option<&Encoding> = None;
-    let mut widths: Option<&Metrics> = None;
-    let mut font = String::new();
-    let (mut invisible, mut white, mut rects) = (false, false, Vec::new());
+    let mut pen = Pen::new(page, &fonts);
     let mut numbers = NumberCounts::default();
     for (i, op) in content.operations.iter().enumerate() {
         if i % 4096 == 0 {
             past_deadline()?;
         }
-        let o = &op.operands;
-        numbers.add(&op.operator, o);
-        match op.operator.as_str() {
-            "q" => stack.push(ctm),
-            "Q" => ctm = stack.pop().unwrap_or(IDENTITY),
-            "cm" => {
-                if let Some(m) = matrix(o) {
-                    ctm = multiply(&m, &ctm);
-                }
-            }
-            "BT" => {
-                tm = IDENTITY;
-                tlm = IDENTITY;
-            }
-            "Tf" => {
-                let name = o.first().and_then(|n| n.as_name().ok());
-                encoding = name.and_then(|n| encodings.get(n));
-                widths = name.and_then(|n| metrics.get(n));
-                font = name.map(|n| String::from_utf8_lossy(n).into_owned()).unwrap_or_default();
-                size = o.get(1).map_or(size, number);
-            }
-            "Tr" => invisible = o.first().is_some_and(|m| number(m) == 3.0),
-            "g" => white = o.first().is_some_and(|v| number(v) >= 0.99),
-            "rg" => white = o.len() == 3 && o.iter().all(|v| number(v) >= 0.99),
-            "k" => white = o.len() == 4 && o.iter().all(|v| number(v) <= 0.01),
-            "re" if o.len() == 4 => {
-                let (x, y, w, h) = (number(&o[0]), number(&o[1]), number(&o[2]), number(&o[3]));
-                let (a, b) = (apply(&ctm, x, y), apply(&ctm, x + w, y + h));
-                rects.push((a.0.min(b.0), a.1.min(b.1), a.0.max(b.0), a.1.max(b.1)));
-            }
-            "f" | "F" | "f*" | "B" | "B*" | "b" | "b*" => {
-                for (x0, y0, x1, y1) in rects.drain(..) {
-                    if white {
-                        covers.push(Cover { page, x0, y0, x1, y1, order: i });
-                    }
-                }
-            }
-            "n" | "S" | "s" => rects.clear(),
-            "TL" => leading = o.first().map_or(leading, number),
-            "Tm" => {
-                if let Some(m) = matrix(o) {
-                    tm = m;
-                    tlm = m;
-                }
-            }
-            "Td" | "TD" => {
-                let (tx, ty) = (o.first().map_or(0.0, number), o.get(1).map_or(0.0, number));
-                if op.operator == "TD" {
-                    leading = -ty;
-                }
-                tlm = multiply(&[1.0, 0.0, 0.0, 1.0, tx, ty], &tlm);
-                tm = tlm;
-            }
-            "T*" => {
-                tlm = multiply(&[1.0, 0.0, 0.0, 1.0, 0.0, -leading], &tlm);
-                tm = tlm;
-            }
-            "Tj" | "TJ" | "'" | "\"" => {
-                if matches!(op.operator.as_str(), "'" | "\"") {
-                    tlm = multiply(&[1.0, 0.0, 0.0, 1.0, 0.0, -leading], &tlm);
-                    tm = tlm;
-                }
-                let Some(encoding) = encoding else { continue };
-                let shown = if op.operator == "\"" { o.get(2..).unwrap_or_default() } else { o.as_slice() };
-                let mut text = String::new();
-                collect(&mut text, encoding, shown);
-                let at = multiply(&tm, &ctm);
-                let scale = (at[0] * at[0] + at[1] * at[1]).sqrt().max(0.01);
-                // Move past the run so that the next one in the same BT starts after it.
-                let stated = widths.map(|w| w.advance(shown) * size);
-                let advance = stated.unwrap_or(text.chars().count() as f32 * size * 0.5);
-                tm = multiply(&[1.0, 0.0, 0.0, 1.0, advance, 0.0], &tm);
-                let run = Run {
-                    page,
-                    x: at[4],
-                    y: at[5],
-                    size: size * scale,
-                    width: stated.map(|w| w * scale),
-                    text,
-                    font: font.clone(),
-                    invisible,
-                    order: i,
-                };
-                if !run.text.trim().is_empty() {
-                    out.push(run);
-                }
-            }
-            _ => {}
-        }
+        numbers.add(&op.operator, &op.operands);
+        pen.follow(op, i, out, covers);
     }
     Ok(numbers)
 }
@@ -322,23 +162,6 @@ fn has_figure(text: &str) -> bool {
     text.as_bytes()
         .windows(4)
         .any(|w| w[0].is_ascii_digit() && w[1] == b'.' && w[2].is_ascii_digit() && w[3].is_ascii_digit())
-}
-
-fn collect(text: &mut String, encoding: &Encoding, operands: &[Object]) {
-    for operand in operands {
-        match operand {
-            Object::String(bytes, _) => {
-                if let Ok(s) = Document::decode_text(encoding, bytes) {
-                    text.push_str(&s);
-                }
-            }
-            Object::Array(items) => collect(text, encoding, items),
-            // A wide negative kerning is a space between words.
-            Object::Integer(i) if *i < -200 => text.push(' '),
-            Object::Real(r) if *r < -200.0 => text.push(' '),
-            _ => {}
-        }
-    }
 }
 
 /// Runs at the same height (within a third of the font size) form a line; each run splits into

@@ -4,6 +4,7 @@ mod evidence;
 mod facts;
 mod layout;
 mod metrics;
+mod pen;
 mod rewrites;
 mod rows;
 
