@@ -297,7 +297,7 @@ pub(crate) async fn with_number(
     limit: u32,
 ) -> StoreResult<Vec<Account>> {
     let rows: Vec<AccountRow> = crate::sql::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM accounts a WHERE a.app_id = $1 AND a.account_number = $2 ORDER BY a.created_at DESC LIMIT $3"
+        "SELECT {COLUMNS} FROM accounts a WHERE a.app_id = $1 AND a.account_number = $2 ORDER BY a.created_at DESC LIMIT CAST($3 AS BIGINT)"
     )))
     .bind(app_id)
     .bind(account_number)
@@ -370,10 +370,7 @@ pub(crate) async fn search(
         "{COLUMNS}, c.id AS c_id, c.app_id AS c_app_id, c.name_sealed AS c_name_sealed,
          c.email_sealed AS c_email_sealed, c.profile_sealed AS c_profile_sealed, c.created_at AS c_created_at"
     ));
-    qb.push(" ORDER BY a.created_at DESC, a.id DESC LIMIT ")
-        .push_bind(page.limit.map_or(i64::MAX, |l| l as i64))
-        .push(" OFFSET ")
-        .push_bind(page.offset() as i64);
+    qb.push(" ORDER BY a.created_at DESC, a.id DESC").push_page(&page);
     let (sql, args) = qb.finish();
     let rows: Vec<AccountWithCustomerRow> = crate::sql::query_as_with(sql, args).fetch_all(&store.pool).await?;
     let items = rows

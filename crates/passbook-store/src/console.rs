@@ -82,10 +82,7 @@ pub(crate) async fn link_summaries(
     let total: i64 = crate::sql::query_scalar_with(sql, args).fetch_one(&store.pool).await?;
     let mut qb = SqlBuilder::new(store.backend, format!("SELECT {SUMMARY} FROM link_sessions WHERE 1 = 1"));
     push_link_filter(&mut qb, filter);
-    qb.push(" ORDER BY created_at DESC, id DESC LIMIT ")
-        .push_bind(page.limit.map_or(i64::MAX, |l| l as i64))
-        .push(" OFFSET ")
-        .push_bind(page.offset() as i64);
+    qb.push(" ORDER BY created_at DESC, id DESC").push_page(&page);
     let (sql, args) = qb.finish();
     let rows: Vec<SummaryRow> = crate::sql::query_as_with(sql, args).fetch_all(&store.pool).await?;
     Ok(Page { items: rows.into_iter().map(Into::into).collect(), total: total as u64 })
@@ -134,7 +131,7 @@ pub(crate) async fn overview_figures(store: &SqlStore, since: Timestamp) -> Stor
     let deliveries: Vec<(i64, i64, i64)> = crate::sql::query_as(
         "SELECT latency_ms, ok, COUNT(*) FROM (
              SELECT latency_ms, CASE WHEN status_code BETWEEN 200 AND 299 THEN 1 ELSE 0 END AS ok
-             FROM delivery_attempts WHERE attempted_at >= $1 ORDER BY attempted_at DESC LIMIT $2) newest
+             FROM delivery_attempts WHERE attempted_at >= $1 ORDER BY attempted_at DESC LIMIT CAST($2 AS BIGINT)) newest
          GROUP BY latency_ms, ok",
     )
     .bind(since.0)
@@ -169,7 +166,7 @@ async fn fetches(store: &SqlStore, since: Timestamp) -> StoreResult<Vec<(String,
              FROM jobs j JOIN accounts a ON a.id = j.subject
              WHERE j.started_at IS NOT NULL AND COALESCE(j.done_at, j.failed_at) >= $1
                AND j.kind IN ('fetch_account', 'refresh_account', 'sync_balance', 'sync_statement')
-             ORDER BY COALESCE(j.done_at, j.failed_at) DESC LIMIT $2) newest
+             ORDER BY COALESCE(j.done_at, j.failed_at) DESC LIMIT CAST($2 AS BIGINT)) newest
          GROUP BY institution_id, ms, ok",
     )
     .bind(since.0)

@@ -134,7 +134,7 @@ pub(crate) async fn list(store: &SqlStore, app_id: &str, page: PageRequest) -> S
         .fetch_one(&store.pool)
         .await?;
     let rows: Vec<CustomerRow> = crate::sql::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM customers WHERE app_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3"
+        "SELECT {COLUMNS} FROM customers WHERE app_id = $1 ORDER BY created_at DESC, id DESC LIMIT CAST($2 AS BIGINT) OFFSET $3"
     )))
     .bind(app_id)
     .bind(page.limit.map_or(i64::MAX, |l| l as i64))
@@ -148,7 +148,7 @@ pub(crate) async fn list(store: &SqlStore, app_id: &str, page: PageRequest) -> S
 /// The most recent customers of every app.
 pub(crate) async fn recent(store: &SqlStore, limit: u32) -> StoreResult<Vec<Customer>> {
     let rows: Vec<CustomerRow> = crate::sql::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM customers ORDER BY created_at DESC, id DESC LIMIT $1"
+        "SELECT {COLUMNS} FROM customers ORDER BY created_at DESC, id DESC LIMIT CAST($1 AS BIGINT)"
     )))
     .bind(i64::from(limit))
     .fetch_all(&store.pool)

@@ -47,7 +47,7 @@ pub(crate) async fn begin(
     let claim = if inserted.rows_affected() == 1 {
         crate::sql::query(
             "DELETE FROM idempotency_keys WHERE (app_id, idempotency_key) IN
-                 (SELECT app_id, idempotency_key FROM idempotency_keys WHERE created_at < $1 LIMIT $2)",
+                 (SELECT app_id, idempotency_key FROM idempotency_keys WHERE created_at < $1 LIMIT CAST($2 AS BIGINT))",
         )
         .bind(expired_before.0)
         .bind(SWEEP)

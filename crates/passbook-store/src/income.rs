@@ -40,7 +40,7 @@ pub(crate) async fn list(
             .await?;
     let rows: Vec<(String, Vec<u8>)> = crate::sql::query_as(
         "SELECT id, record_sealed FROM income_records WHERE app_id = $1 AND account_id = $2
-         ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4",
+         ORDER BY created_at DESC, id DESC LIMIT CAST($3 AS BIGINT) OFFSET $4",
     )
     .bind(app_id)
     .bind(account_id)

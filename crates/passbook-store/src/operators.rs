@@ -345,7 +345,7 @@ pub(crate) async fn write_audit(tx: &mut Transaction<'static, Any>, e: &AuditEnt
 pub(crate) async fn audit_log(store: &SqlStore, page: PageRequest) -> StoreResult<Page<AuditEntry>> {
     let total: i64 = crate::sql::query_scalar("SELECT COUNT(*) FROM audit_log").fetch_one(&store.pool).await?;
     let rows: Vec<(String, String, String, String, String, i64)> = crate::sql::query_as(
-        "SELECT actor, app_id, action, subject, detail, at FROM audit_log ORDER BY at DESC LIMIT $1 OFFSET $2",
+        "SELECT actor, app_id, action, subject, detail, at FROM audit_log ORDER BY at DESC LIMIT CAST($1 AS BIGINT) OFFSET $2",
     )
     .bind(page.limit.map_or(i64::MAX, |l| l as i64))
     .bind(page.offset() as i64)

@@ -111,6 +111,20 @@ impl SqlBuilder {
         self
     }
 
+    /// ` LIMIT … OFFSET …` for the page. The limit through `CAST`: SQLite (3.51) marks a bare
+    /// `LIMIT` parameter as one the plan depends on, and prepares the statement again every time
+    /// a value is bound to it, equal or not (see the tests); written this way every statement of
+    /// the store is prepared once per connection.
+    pub fn push_page(&mut self, page: &passbook_domain::model::PageRequest) -> &mut Self {
+        let limit = page.limit.map_or(i64::MAX, |l| i64::try_from(l).unwrap_or(i64::MAX));
+        let offset = i64::try_from(page.offset()).unwrap_or(i64::MAX);
+        self.push(" LIMIT CAST(")
+            .push_bind(limit)
+            .push(" AS BIGINT) OFFSET CAST(")
+            .push_bind(offset)
+            .push(" AS BIGINT)")
+    }
+
     /// `(a, b, …)`: one row of a multi-row insert.
     pub fn push_row(&mut self, values: impl FnOnce(&mut RowBinder<'_>)) -> &mut Self {
         self.sql.push('(');
@@ -153,5 +167,45 @@ impl RowBinder<'_> {
         self.first = false;
         self.builder.push_bind(value);
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::StatementStatus::RePrepare;
+
+    /// How often SQLite prepared `sql` again over five runs with the same values.
+    fn prepared_again(sql: &str) -> i32 {
+        let db = rusqlite::Connection::open_in_memory().unwrap();
+        db.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, at INTEGER); INSERT INTO t VALUES (1, 1), (2, 2);")
+            .unwrap();
+        let mut statement = db.prepare(sql).unwrap();
+        for _ in 0..5 {
+            let mut rows = statement.query((10, 1)).unwrap();
+            while rows.next().unwrap().is_some() {}
+        }
+        statement.get_status(RePrepare)
+    }
+
+    #[test]
+    fn sqlite_prepares_a_bare_limit_parameter_again_on_every_run_and_a_cast_one_once() {
+        // (An `OFFSET` parameter does not count.)
+        assert_eq!(prepared_again("SELECT id FROM t WHERE at <= ? ORDER BY at LIMIT ?"), 5);
+        assert_eq!(prepared_again("SELECT id FROM t WHERE at <= ? ORDER BY at LIMIT 9 OFFSET ?"), 0);
+        assert_eq!(prepared_again("SELECT id FROM t WHERE at <= ? ORDER BY at LIMIT CAST(? AS BIGINT)"), 0);
+    }
+
+    #[test]
+    fn no_statement_of_the_store_binds_a_bare_limit() {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        for file in std::fs::read_dir(src).unwrap() {
+            let path = file.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            let code = text.split("#[cfg(test)]").next().unwrap();
+            for bare in ["LIMIT $", "LIMIT \")", "LIMIT ?"] {
+                let found = code.lines().any(|l| l.contains(bare));
+                assert!(!found, "{} binds `{bare}`: write `CAST($n AS BIGINT)` or `push_page`", path.display());
+            }
+        }
     }
 }

@@ -192,7 +192,7 @@ const CHANGES_SQLITE: &str =
         CASE WHEN t.id IS NULL THEN NULL ELSE json_array(lower(hex(t.id)), lower(hex(t.account_id)), t.date,
             t.narration, t.amount, t.kind, t.balance, t.currency, t.fingerprint) END) ORDER BY c.seq)
     FROM (SELECT account_id, seq, change, date, transaction_id, pending FROM transaction_changes
-          WHERE account_id = $1 AND seq > $2 ORDER BY seq LIMIT $3) c
+          WHERE account_id = $1 AND seq > $2 ORDER BY seq LIMIT CAST($3 AS BIGINT)) c
     LEFT JOIN transactions t ON c.pending IS NULL AND c.change <> 2
         AND t.account_id = c.account_id AND t.date = c.date AND t.id = c.transaction_id";
 const CHANGES_POSTGRES: &str =
@@ -200,7 +200,7 @@ const CHANGES_POSTGRES: &str =
         CASE WHEN t.id IS NULL THEN NULL ELSE json_build_array(encode(t.id, 'hex'), encode(t.account_id, 'hex'), t.date,
             t.narration, t.amount, t.kind, t.balance, t.currency, t.fingerprint) END) ORDER BY c.seq)::text
     FROM (SELECT account_id, seq, change, date, transaction_id, pending FROM transaction_changes
-          WHERE account_id = $1 AND seq > $2 ORDER BY seq LIMIT $3) c
+          WHERE account_id = $1 AND seq > $2 ORDER BY seq LIMIT CAST($3 AS BIGINT)) c
     LEFT JOIN transactions t ON c.pending IS NULL AND c.change <> 2
         AND t.account_id = c.account_id AND t.date = c.date AND t.id = c.transaction_id";
 

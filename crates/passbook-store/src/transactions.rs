@@ -181,11 +181,7 @@ pub(crate) async fn page(
     if let Some(after) = &page.after {
         qb.push(" AND (date, id) < (").push_bind(after.date.0).push(", ").push_bind(id_bytes(&after.id)?).push(")");
     }
-    qb.push(" ORDER BY date DESC, id DESC LIMIT ")
-        .push_bind(page.limit.map_or(i64::MAX, |l| l as i64))
-        .push(" OFFSET ")
-        .push_bind(page.offset() as i64)
-        .push(close);
+    qb.push(" ORDER BY date DESC, id DESC").push_page(&page).push(close);
     let json: Option<String> = match inline {
         Some(inline) => {
             let (sql, values) = qb.finish_inline();
