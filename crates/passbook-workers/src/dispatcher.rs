@@ -90,7 +90,7 @@ impl Dispatcher {
         let free = self.slots.available_permits();
         let now = self.passbook.clock.now();
         let lease = now.plus_millis(self.options.lease.as_millis() as i64);
-        let claimed = self.passbook.store.claim_events(now, lease, free as u32, self.options.per_app).await;
+        let claimed = self.passbook.outbox().claim(now, lease, free as u32, self.options.per_app).await;
         let events = match claimed {
             Ok(events) => events,
             Err(err) => {
@@ -116,10 +116,11 @@ impl Dispatcher {
 
     /// The apps of a claim's events, each read once: `Ok(None)` when the app no longer exists.
     async fn apps_of(&self, events: &[PendingEvent]) -> HashMap<String, Result<Option<Arc<App>>, String>> {
+        let outbox = self.passbook.outbox();
         let mut apps = HashMap::new();
         for event in events {
             if !apps.contains_key(&event.app_id) {
-                let app = self.passbook.store.app(&event.app_id).await;
+                let app = outbox.app(&event.app_id).await;
                 apps.insert(event.app_id.clone(), app.map(|a| a.map(Arc::new)).map_err(|e| e.to_string()));
             }
         }
@@ -134,17 +135,17 @@ impl Dispatcher {
 /// unavailable (a failover), recording is tried again for up to `patience` (half the lease), so
 /// that a delivery made is not made again because it could not be written down.
 async fn settle(passbook: Passbook, mut finished: mpsc::UnboundedReceiver<Settled>, patience: Duration) {
+    let outbox = passbook.outbox();
     let mut batch = Vec::new();
     while finished.recv_many(&mut batch, 256).await > 0 {
         let (records, permits): (Vec<DeliveryRecord>, Vec<OwnedSemaphorePermit>) = batch.drain(..).unzip();
-        let recorded =
-            crate::patiently(patience, "recording deliveries", || passbook.store.record_deliveries(&records));
+        let recorded = crate::patiently(patience, "recording deliveries", || outbox.record(&records));
         if let Err(err) = recorded.await {
             // One record the database refuses (its event unlinked meanwhile, say) must not cost
             // the others theirs: one by one, each that can be recorded is.
             tracing::warn!(deliveries = records.len(), error = %err, "recording deliveries one by one");
             for record in &records {
-                if let Err(err) = passbook.store.record_deliveries(std::slice::from_ref(record)).await {
+                if let Err(err) = outbox.record(std::slice::from_ref(record)).await {
                     tracing::error!(id = %record.event_id, error = %err,
                         "could not record a delivery; it will be sent again after its lease");
                 }

@@ -64,7 +64,7 @@ impl JobRunner {
         }
         let now = self.passbook.clock.now();
         let lease = now.plus_millis(self.lease.as_millis() as i64);
-        let jobs = match self.passbook.store.claim_jobs(now, lease, free as u32, JOBS_IN_FLIGHT_PER_APP).await {
+        let jobs = match self.passbook.job_queue().claim(now, lease, free as u32, JOBS_IN_FLIGHT_PER_APP).await {
             Ok(jobs) => jobs,
             Err(err) => {
                 tracing::error!(error = %err, "could not claim jobs");
@@ -97,9 +97,8 @@ async fn run_one(passbook: &Passbook, job: Job, lease: Duration) {
     let settled = match outcome {
         Ok(JobResult::Done(outcome)) => {
             let done = JobSettlement::of(&job, JobEnd::Done { outcome });
-            crate::patiently(patience, "settling a job", || passbook.store.settle_job(&done, now))
-                .await
-                .map(JobResult::from)
+            let queue = passbook.job_queue();
+            crate::patiently(patience, "settling a job", || queue.settle(&done, now)).await.map(JobResult::from)
         }
         Ok(result @ (JobResult::Settled | JobResult::TakenOver)) => Ok(result),
         Ok(JobResult::Retry(reason)) => {
@@ -131,7 +130,7 @@ async fn retry_or_give_up(
     match next_delay(&JOB_RETRY_SCHEDULE, job.attempts) {
         Some(delay) => {
             let at = now.plus_millis(delay.as_millis() as i64);
-            Ok(passbook.store.retry_job(&job.id, job.attempts, at, reason).await?.into())
+            Ok(passbook.job_queue().retry(&job.id, job.attempts, at, reason).await?.into())
         }
         None => {
             tracing::warn!(job = job.kind.name(), id = %job.id, reason, "job gave up after its last attempt");
@@ -153,7 +152,7 @@ impl LeaseKeeper {
             loop {
                 ticks.tick().await;
                 let until = passbook.clock.now().plus_millis(lease.as_millis() as i64);
-                match passbook.store.extend_job_lease(&id, attempt, until).await {
+                match passbook.job_queue().extend_lease(&id, attempt, until).await {
                     Ok(true) => {}
                     Ok(false) => return,
                     Err(err) => tracing::warn!(id = %id, error = %err, "could not renew a job's lease"),

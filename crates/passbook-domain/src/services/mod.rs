@@ -27,6 +27,7 @@ mod upstream;
 mod verification;
 mod webhooks;
 mod widget;
+mod work_queues;
 
 use std::sync::Arc;
 
@@ -47,6 +48,7 @@ pub use statements::{Statement, StatementOutput, parse_statement_query};
 pub use verification::Verification;
 pub use webhooks::SECRET_ROTATION_OVERLAP_MS;
 pub use webhooks::{EventHistory, EventsPage, RotatedSecret};
+pub use work_queues::{JobQueue, Outbox};
 
 use crate::{Clock, Institutions, Store};
 

@@ -3,6 +3,7 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use passbook_domain::model::{PageRequest, Role};
+use passbook_domain::services::console::{ConnectorHealth, InstitutionHealth};
 use serde::Deserialize;
 
 use super::apps::field;
@@ -56,29 +57,22 @@ fn last_failure(failure: Option<(passbook_domain::Timestamp, String)>) -> String
     failure.map_or_else(String::new, |(at, code)| format!("{code}, {}", when(at)))
 }
 
-pub async fn institutions(
-    State(state): State<AppState>,
-    operator: Operator,
-    Params(q): Params<PageQuery>,
-) -> ConsoleResult {
-    let health = state.passbook.institution_health(HEALTH_DAYS).await?;
-    let connectors = state
-        .passbook
-        .connector_health(&health)
-        .await?
-        .into_iter()
-        .map(|c| ConnectorRow {
+impl From<ConnectorHealth> for ConnectorRow {
+    fn from(c: ConnectorHealth) -> Self {
+        Self {
             last_failure: last_failure(c.last_failure),
             name: c.name,
             institutions: c.institutions,
             links: c.links,
             linked: c.linked,
             requests_today: c.requests_today,
-        })
-        .collect();
-    let mut rows: Vec<HealthRow> = health
-        .into_iter()
-        .map(|h| HealthRow {
+        }
+    }
+}
+
+impl From<InstitutionHealth> for HealthRow {
+    fn from(h: InstitutionHealth) -> Self {
+        Self {
             success: h.link_success_percent().map_or_else(|| "—".into(), |p| format!("{p:.0}%")),
             login_errors: h.login_errors.iter().map(|(kind, n)| format!("{kind} ×{n}")).collect::<Vec<_>>().join("; "),
             fetch_p50: h.fetches.p50_ms,
@@ -89,8 +83,18 @@ pub async fn institutions(
             status: h.institution.status.as_str(),
             id: h.institution.id,
             name: h.institution.name,
-        })
-        .collect();
+        }
+    }
+}
+
+pub async fn institutions(
+    State(state): State<AppState>,
+    operator: Operator,
+    Params(q): Params<PageQuery>,
+) -> ConsoleResult {
+    let health = state.passbook.institution_health(HEALTH_DAYS).await?;
+    let connectors = state.passbook.connector_health(&health).await?.into_iter().map(ConnectorRow::from).collect();
+    let mut rows: Vec<HealthRow> = health.into_iter().map(HealthRow::from).collect();
     let columns = sort_rows(
         &mut rows,
         q.sort.as_deref(),

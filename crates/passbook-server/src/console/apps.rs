@@ -3,8 +3,11 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Path, State};
+use axum::response::Response;
 use passbook_domain::Error;
 use passbook_domain::model::App;
+use passbook_domain::services::RotatedSecret;
+use passbook_domain::services::console::RotatedKey;
 use passbook_types::passbook::SandboxClockOut;
 use serde::Deserialize;
 
@@ -151,38 +154,37 @@ pub async fn act(
         "secret-key" => {
             let hours = field(&form, "overlap_hours").parse().unwrap_or(-1);
             let rotated = passbook.rotate_secret_key(by, &id, hours).await?;
-            let note = match rotated.previous_valid_until {
-                Some(until) => format!(
-                    "The previous key keeps working until {}; move your servers to this one before then.",
-                    when(until)
-                ),
-                None => "The previous key stopped working now.".into(),
-            };
-            return Ok(render(SecretPage {
-                chrome: operator.chrome("apps", None),
-                app_id: id,
-                what: "secret key",
-                secret: rotated.secret_key,
-                note,
-            }));
+            return Ok(secret_key_page(&operator, id, rotated));
         }
         "webhook-secret" => {
             let rotated = passbook.console_rotate_webhook_secret(by, &id).await?;
-            let note = format!(
-                "Deliveries are signed with both secrets until {}; update your verifier before then.",
-                when(rotated.previous_valid_until)
-            );
-            return Ok(render(SecretPage {
-                chrome: operator.chrome("apps", None),
-                app_id: id,
-                what: "webhook secret",
-                secret: rotated.secret,
-                note,
-            }));
+            return Ok(webhook_secret_page(&operator, id, rotated));
         }
         other => return Err(Error::not_found(format!("No app action '{other}'")).into()),
     };
     Ok(done(&back, notice))
+}
+
+/// The new secret key, shown once.
+fn secret_key_page(operator: &Operator, app_id: String, rotated: RotatedKey) -> Response {
+    let note = match rotated.previous_valid_until {
+        Some(until) => {
+            format!("The previous key keeps working until {}; move your servers to this one before then.", when(until))
+        }
+        None => "The previous key stopped working now.".into(),
+    };
+    let chrome = operator.chrome("apps", None);
+    render(SecretPage { chrome, app_id, what: "secret key", secret: rotated.secret_key, note })
+}
+
+/// The new webhook secret, shown once.
+fn webhook_secret_page(operator: &Operator, app_id: String, rotated: RotatedSecret) -> Response {
+    let note = format!(
+        "Deliveries are signed with both secrets until {}; update your verifier before then.",
+        when(rotated.previous_valid_until)
+    );
+    let chrome = operator.chrome("apps", None);
+    render(SecretPage { chrome, app_id, what: "webhook secret", secret: rotated.secret, note })
 }
 
 pub(super) fn field<'a>(form: &'a HashMap<String, String>, name: &str) -> &'a str {

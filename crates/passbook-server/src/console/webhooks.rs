@@ -74,34 +74,43 @@ struct EventPage {
     attempts: Vec<AttemptRow>,
 }
 
+impl ListQuery {
+    /// The page of events the filters ask for.
+    fn events_query(&self, page: u64) -> EventsQuery {
+        EventsQuery {
+            status: self.status.clone(),
+            event: self.event.clone(),
+            account: self.account.clone(),
+            since: self.since.clone(),
+            until: self.until.clone(),
+            page: Some(page.to_string()),
+            limit: Some(PER_PAGE.to_string()),
+        }
+    }
+
+    /// This page's address with the app and filters, for the sorting and paging links.
+    fn address(&self, app: &str) -> String {
+        let filters = query(&[
+            ("app", Some(app)),
+            ("status", self.status.as_deref()),
+            ("event", self.event.as_deref()),
+            ("account", self.account.as_deref()),
+            ("since", self.since.as_deref()),
+            ("until", self.until.as_deref()),
+        ]);
+        format!("/console/webhooks?{filters}")
+    }
+}
+
 pub async fn list(State(state): State<AppState>, operator: Operator, Params(q): Params<ListQuery>) -> ConsoleResult {
     let apps: Vec<(String, String)> = state.passbook.list_apps().await?.into_iter().map(|a| (a.id, a.name)).collect();
     let Some(app) = q.app.clone().filter(|a| !a.is_empty()).or_else(|| apps.first().map(|a| a.0.clone())) else {
         return Ok(Redirect::to("/console/apps").into_response());
     };
     let page = q.page.unwrap_or(1).max(1);
-    let events_query = EventsQuery {
-        status: q.status.clone(),
-        event: q.event.clone(),
-        account: q.account.clone(),
-        since: q.since.clone(),
-        until: q.until.clone(),
-        page: Some(page.to_string()),
-        limit: Some(PER_PAGE.to_string()),
-    };
-    let found = state.passbook.console_events(&app, &events_query).await?;
+    let found = state.passbook.console_events(&app, &q.events_query(page)).await?;
     let mut rows: Vec<EventRow> = found.events.items.into_iter().map(event_row).collect();
-    let base = format!(
-        "/console/webhooks?{}",
-        query(&[
-            ("app", Some(&app)),
-            ("status", q.status.as_deref()),
-            ("event", q.event.as_deref()),
-            ("account", q.account.as_deref()),
-            ("since", q.since.as_deref()),
-            ("until", q.until.as_deref()),
-        ])
-    );
+    let base = q.address(&app);
     let columns = sort_rows(
         &mut rows,
         q.sort.as_deref(),

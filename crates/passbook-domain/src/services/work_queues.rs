@@ -1,0 +1,79 @@
+//! What the background workers may do with the store, and nothing more: the webhook outbox
+//! (claim due events, read their apps, record what each delivery came to) and the job queue
+//! (claim due jobs, keep their leases, settle or reschedule them). Workers reach the store only
+//! through these, so everything background work can touch is in view here.
+use std::sync::Arc;
+
+use crate::Result;
+use crate::Timestamp;
+use crate::model::{App, DeliveryRecord, Job, JobSettlement, PendingEvent, Settled};
+use crate::store::{AppStore, EventStore, JobStore};
+
+use super::Passbook;
+
+/// The webhook outbox, as the dispatcher sees it.
+#[derive(Clone)]
+pub struct Outbox {
+    events: Arc<dyn EventStore>,
+    apps: Arc<dyn AppStore>,
+}
+
+impl Outbox {
+    /// Up to `limit` due events, leased until `lease_until`; no app past `per_app` in flight.
+    pub async fn claim(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+        per_app: u32,
+    ) -> Result<Vec<PendingEvent>> {
+        self.events.claim_events(now, lease_until, limit, per_app).await
+    }
+
+    /// The app an event goes to (its webhook URL and secrets); `None` when it no longer exists.
+    pub async fn app(&self, id: &str) -> Result<Option<App>> {
+        self.apps.app(id).await
+    }
+
+    /// What the deliveries came to, in one transaction.
+    pub async fn record(&self, records: &[DeliveryRecord]) -> Result<()> {
+        self.events.record_deliveries(records).await
+    }
+}
+
+/// The job queue, as the runner sees it.
+#[derive(Clone)]
+pub struct JobQueue {
+    jobs: Arc<dyn JobStore>,
+}
+
+impl JobQueue {
+    /// Due jobs, fairly over apps, leased until `lease_until`; no app past `per_app` at once.
+    pub async fn claim(&self, now: Timestamp, lease_until: Timestamp, limit: u32, per_app: u32) -> Result<Vec<Job>> {
+        self.jobs.claim_jobs(now, lease_until, limit, per_app).await
+    }
+
+    /// Keeps a running job's lease; false when the job is no longer this claim's.
+    pub async fn extend_lease(&self, id: &str, attempt: u32, until: Timestamp) -> Result<bool> {
+        self.jobs.extend_job_lease(id, attempt, until).await
+    }
+
+    pub async fn settle(&self, settlement: &JobSettlement, at: Timestamp) -> Result<Settled> {
+        self.jobs.settle_job(settlement, at).await
+    }
+
+    /// Runs the job again at `at`, after `error`.
+    pub async fn retry(&self, id: &str, attempt: u32, at: Timestamp, error: &str) -> Result<Settled> {
+        self.jobs.retry_job(id, attempt, at, error).await
+    }
+}
+
+impl Passbook {
+    pub fn outbox(&self) -> Outbox {
+        Outbox { events: self.store.clone(), apps: self.store.clone() }
+    }
+
+    pub fn job_queue(&self) -> JobQueue {
+        JobQueue { jobs: self.store.clone() }
+    }
+}
