@@ -77,6 +77,36 @@ impl SyncResult {
     fn failed(empty_status: DataStatus, sync: SyncStatus, failure: FetchFailure) -> Self {
         Self { data: None, empty_status, sync, status: None, failure: Some(failure), as_of: None }
     }
+
+    /// The kinds of data the account holds after this fetch: what it held (nothing, on a first
+    /// fetch) and what came now, in order.
+    fn retrieved_after(&self, held: &[DataKind], first_fetch: bool) -> Vec<DataKind> {
+        let data = self.data.as_ref();
+        let mut retrieved = if first_fetch { Vec::new() } else { held.to_vec() };
+        for (kind, got) in [
+            (DataKind::Identity, data.is_some_and(|d| d.identity.is_some())),
+            (DataKind::Balance, data.is_some_and(|d| d.balance.is_some())),
+            (DataKind::Transactions, data.is_some_and(|d| d.transactions.is_some())),
+        ] {
+            if got && !retrieved.contains(&kind) {
+                retrieved.push(kind);
+            }
+        }
+        retrieved.sort();
+        retrieved
+    }
+
+    /// The account's data status after this fetch: the source's word where it has one, else
+    /// what the data held says; a first fetch that got nothing is the empty status, a later one
+    /// leaves the status as it was.
+    fn status_after(&self, retrieved: &[DataKind], first_fetch: bool, was: DataStatus) -> DataStatus {
+        match (self.status, first_fetch, retrieved.is_empty()) {
+            (Some(status), _, _) => status,
+            (None, _, false) => status_for(retrieved),
+            (None, true, true) => self.empty_status,
+            (None, false, true) => was,
+        }
+    }
 }
 
 impl Passbook {
@@ -217,17 +247,7 @@ impl Passbook {
         let now = self.clock.now();
         let first_fetch = fetching.is_first_fetch();
         let data = result.data.as_ref();
-        let mut retrieved = if first_fetch { Vec::new() } else { account.retrieved_data.clone() };
-        for (kind, got) in [
-            (DataKind::Identity, data.is_some_and(|d| d.identity.is_some())),
-            (DataKind::Balance, data.is_some_and(|d| d.balance.is_some())),
-            (DataKind::Transactions, data.is_some_and(|d| d.transactions.is_some())),
-        ] {
-            if got && !retrieved.contains(&kind) {
-                retrieved.push(kind);
-            }
-        }
-        retrieved.sort();
+        let retrieved = result.retrieved_after(&account.retrieved_data, first_fetch);
         let posted = data.and_then(|d| d.transactions.as_deref());
         let pending = data.map_or(&[][..], |d| d.pending.as_slice());
         let changes = self.plan_changes(&account.id, posted, pending, posted.and(result.as_of)).await?;
@@ -235,12 +255,7 @@ impl Passbook {
         let stale = posted.is_some() && changes.as_of.is_none();
         let balance = data.and_then(|d| d.balance).filter(|_| !stale);
         let has_new_data = changes.added_posted() > 0 || (balance.is_some() && balance != account.balance);
-        let status = match (first_fetch, retrieved.is_empty()) {
-            _ if result.status.is_some() => result.status.unwrap_or(DataStatus::Partial),
-            (_, false) => status_for(&retrieved),
-            (true, true) => result.empty_status,
-            (false, true) => account.data_status,
-        };
+        let status = result.status_after(&retrieved, first_fetch, account.data_status);
         let update = FetchUpdate {
             account_id: account.id.clone(),
             balance,
@@ -261,31 +276,7 @@ impl Passbook {
         account.data_status = status;
         account.retrieved_data = retrieved;
         account.updated_at = now;
-        let institution = self
-            .institutions
-            .get(&account.institution_id)
-            .unwrap_or_else(|| unknown_institution(&account.institution_id));
-        let mut events = Vec::new();
-        let realtime_job = fetching.realtime_job();
-        let sync = (!first_fetch).then_some(webhook_payloads::SyncMeta {
-            sync_status: result.sync,
-            job_id: realtime_job.map(|job| job.id.clone()),
-            has_new_data,
-        });
-        if let Some(job) = realtime_job {
-            let status = if result.sync == SyncStatus::Successful { JobStatus::Finished } else { JobStatus::Failed };
-            events.push(webhook_payloads::jobs_update(&account, &job.id, &job.kind, status, now));
-        }
-        events.push(webhook_payloads::account_updated(&account, &institution, sync.as_ref(), now));
-        // A statement account is fetched once per file (linked, or renewed with a newer one).
-        if let Some(source) = self.account_source(&account).await?
-            && source.integrity.verdict.flagged()
-        {
-            events.push(webhook_payloads::statement_flagged(&account, &source.integrity, now));
-        }
-        if !first_fetch && !changes.is_empty() {
-            events.push(webhook_payloads::sync_updates_available(&account, &changes, now));
-        }
+        let events = self.fetch_events(&account, fetching, result.sync, &changes, has_new_data, now).await?;
         let outcome = serde_json::json!({"has_new_data": has_new_data, "sync_status": result.sync.as_str()});
         let end = match fetching {
             Fetching::Job(job) => {
@@ -299,6 +290,46 @@ impl Passbook {
             self.wake_dispatcher();
         }
         Ok(settled)
+    }
+
+    /// The webhooks a saved fetch sends: the real-time job's end, `account_updated`, a
+    /// statement's integrity flag, and the change feed's `sync_updates_available`.
+    async fn fetch_events(
+        &self,
+        account: &Account,
+        fetching: &Fetching<'_>,
+        sync_status: SyncStatus,
+        changes: &sync::TransactionChanges,
+        has_new_data: bool,
+        now: Timestamp,
+    ) -> Result<Vec<NewEvent>> {
+        let first_fetch = fetching.is_first_fetch();
+        let institution = self
+            .institutions
+            .get(&account.institution_id)
+            .unwrap_or_else(|| unknown_institution(&account.institution_id));
+        let mut events = Vec::new();
+        let realtime_job = fetching.realtime_job();
+        let sync = (!first_fetch).then_some(webhook_payloads::SyncMeta {
+            sync_status,
+            job_id: realtime_job.map(|job| job.id.clone()),
+            has_new_data,
+        });
+        if let Some(job) = realtime_job {
+            let status = if sync_status == SyncStatus::Successful { JobStatus::Finished } else { JobStatus::Failed };
+            events.push(webhook_payloads::jobs_update(account, &job.id, &job.kind, status, now));
+        }
+        events.push(webhook_payloads::account_updated(account, &institution, sync.as_ref(), now));
+        // A statement account is fetched once per file (linked, or renewed with a newer one).
+        if let Some(source) = self.account_source(account).await?
+            && source.integrity.verdict.flagged()
+        {
+            events.push(webhook_payloads::statement_flagged(account, &source.integrity, now));
+        }
+        if !first_fetch && !changes.is_empty() {
+            events.push(webhook_payloads::sync_updates_available(account, changes, now));
+        }
+        Ok(events)
     }
 
     /// What the bank's lists change, over the account's change log as it stands.
