@@ -5,7 +5,7 @@ use sqlx::{Any, FromRow, Transaction};
 
 use crate::error::{StoreError, StoreResult};
 use crate::sql::SqlBuilder;
-use crate::{Backend, LockName, SqlStore};
+use crate::{LockName, SqlStore, fair_claim};
 
 /// Payloads hold personal data (names, account numbers), so they are sealed like other fields.
 fn payload_context(event_id: &str) -> String {
@@ -148,49 +148,18 @@ pub(crate) async fn claim(
     limit: u32,
     per_app: u32,
 ) -> StoreResult<Vec<PendingEvent>> {
-    let due_of_each_app = match store.backend {
-        Backend::Postgres => {
-            "FROM apps a CROSS JOIN LATERAL (
-                 SELECT e.id, e.app_id, e.next_attempt_at, e.created_at FROM events e
-                 WHERE e.app_id = a.id AND e.status = 'pending' AND e.held = 0 AND e.next_attempt_at <= $1
-                   AND (e.locked_until IS NULL OR e.locked_until < $1)
-                 ORDER BY e.next_attempt_at, e.created_at LIMIT CAST($4 AS BIGINT)) x"
-        }
-        // SQLite has no LATERAL; an IN over the correlated subquery is its equivalent.
-        Backend::Sqlite => {
-            "FROM apps a JOIN events x ON x.id IN (
-                 SELECT e.id FROM events e
-                 WHERE e.app_id = a.id AND e.status = 'pending' AND e.held = 0 AND e.next_attempt_at <= $1
-                   AND (e.locked_until IS NULL OR e.locked_until < $1)
-                 ORDER BY e.next_attempt_at, e.created_at LIMIT CAST($4 AS BIGINT))"
-        }
+    const EVENTS: fair_claim::Queue = fair_claim::Queue {
+        table: "events",
+        open: "status = 'pending'",
+        due: "r.status = 'pending' AND r.held = 0 AND r.next_attempt_at <= $1",
+        order: &["next_attempt_at", "created_at"],
+        // The oldest first, over all apps.
+        pick: "next_attempt_at, created_at",
+        also_set: "",
+        returning: COLUMNS,
     };
-    // Every `LIMIT` through `CAST`: SQLite prepares a statement with a bare `LIMIT` parameter
-    // again on every run (`SqlBuilder::push_page`); a profile of the worker under a backlog found
-    // that at 15% of its time, then at 13% for the per-app limit once the first was cast.
-    let sql = format!(
-        "WITH due AS (SELECT x.id, x.app_id, x.next_attempt_at, x.created_at {due_of_each_app}),
-         ranked AS (
-             SELECT id, app_id, next_attempt_at, created_at,
-                    ROW_NUMBER() OVER (PARTITION BY app_id ORDER BY next_attempt_at, created_at) AS rank
-             FROM due),
-         in_flight AS (
-             SELECT app_id, COUNT(*) AS n FROM events
-             WHERE status = 'pending' AND locked_until IS NOT NULL AND locked_until >= $1 GROUP BY app_id)
-         UPDATE events SET locked_until = $2
-         WHERE id IN (SELECT r.id FROM ranked r LEFT JOIN in_flight f ON f.app_id = r.app_id
-                      WHERE r.rank + COALESCE(f.n, 0) <= $4
-                      ORDER BY r.next_attempt_at, r.created_at LIMIT CAST($3 AS BIGINT))
-           AND status = 'pending' AND (locked_until IS NULL OR locked_until < $1)
-         RETURNING {COLUMNS}"
-    );
-    // Claims take turns across processes, so the per-app limit holds over all of them.
-    let query = crate::sql::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(now.0)
-        .bind(lease_until.0)
-        .bind(limit as i64)
-        .bind(i64::from(per_app));
-    let rows: Vec<EventRow> = store.fetch_serialised(LockName::EventClaim, query).await?;
+    let rows: Vec<EventRow> =
+        fair_claim::claim(store, (&EVENTS, LockName::EventClaim), now, lease_until, limit, per_app).await?;
     rows.into_iter()
         .map(|r| {
             let e = store.event_from_row(r)?;

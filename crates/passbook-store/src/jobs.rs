@@ -3,7 +3,7 @@ use passbook_domain::{Timestamp, ids};
 use sqlx::{Any, Transaction};
 
 use crate::error::{StoreError, StoreResult};
-use crate::{Backend, LockName, SqlStore};
+use crate::{LockName, SqlStore, fair_claim};
 
 /// Queues the job unless the same kind of job about the same subject is pending already;
 /// returns the id of the job that will do the work (this one, or the one already queued).
@@ -79,47 +79,18 @@ pub(crate) async fn claim(
     limit: u32,
     per_app: u32,
 ) -> StoreResult<Vec<Job>> {
-    let due_of_each_app = match store.backend {
-        Backend::Postgres => {
-            "FROM apps a CROSS JOIN LATERAL (
-                 SELECT j.id, j.app_id, j.run_at FROM jobs j
-                 WHERE j.app_id = a.id AND j.done_at IS NULL AND j.failed_at IS NULL AND j.run_at <= $1
-                   AND (j.locked_until IS NULL OR j.locked_until < $1)
-                 ORDER BY j.run_at LIMIT CAST($4 AS BIGINT)) x"
-        }
-        Backend::Sqlite => {
-            "FROM apps a JOIN jobs x ON x.id IN (
-                 SELECT j.id FROM jobs j
-                 WHERE j.app_id = a.id AND j.done_at IS NULL AND j.failed_at IS NULL AND j.run_at <= $1
-                   AND (j.locked_until IS NULL OR j.locked_until < $1)
-                 ORDER BY j.run_at LIMIT CAST($4 AS BIGINT))"
-        }
+    const JOBS: fair_claim::Queue = fair_claim::Queue {
+        table: "jobs",
+        open: "done_at IS NULL AND failed_at IS NULL",
+        due: "r.done_at IS NULL AND r.failed_at IS NULL AND r.run_at <= $1",
+        order: &["run_at"],
+        // Round by round: every app with due work gets one more job before any gets another.
+        pick: "turn, run_at",
+        also_set: ", attempts = attempts + 1, started_at = $1",
+        returning: "id, kind, subject, attempts",
     };
-    // `LIMIT CAST($3 …)`, not `LIMIT CAST($3 AS BIGINT)`: SQLite (3.51) reads a bare parameter's value into the
-    // plan and prepares the statement again whenever it changes, and the free slots change from
-    // one claim to the next (a profile of the worker under a backlog: statements prepared again
-    // took 15% of its time, 9% after this).
-    let sql = format!(
-        "WITH due AS (SELECT x.id, x.app_id, x.run_at {due_of_each_app}),
-         in_flight AS (
-             SELECT app_id, COUNT(*) AS n FROM jobs
-             WHERE done_at IS NULL AND failed_at IS NULL AND locked_until IS NOT NULL AND locked_until >= $1
-             GROUP BY app_id),
-         ranked AS (
-             SELECT d.id, d.run_at,
-                    ROW_NUMBER() OVER (PARTITION BY d.app_id ORDER BY d.run_at) + COALESCE(f.n, 0) AS turn
-             FROM due d LEFT JOIN in_flight f ON f.app_id = d.app_id)
-         UPDATE jobs SET locked_until = $2, attempts = attempts + 1, started_at = $1
-         WHERE id IN (SELECT id FROM ranked WHERE turn <= $4 ORDER BY turn, run_at LIMIT CAST($3 AS BIGINT))
-           AND done_at IS NULL AND failed_at IS NULL AND (locked_until IS NULL OR locked_until < $1)
-         RETURNING id, kind, subject, attempts"
-    );
-    let query = crate::sql::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(now.0)
-        .bind(lease_until.0)
-        .bind(limit as i64)
-        .bind(per_app as i64);
-    let rows: Vec<(String, String, String, i64)> = store.fetch_serialised(LockName::JobClaim, query).await?;
+    let rows: Vec<(String, String, String, i64)> =
+        fair_claim::claim(store, (&JOBS, LockName::JobClaim), now, lease_until, limit, per_app).await?;
     Ok(rows
         .into_iter()
         .filter_map(|(id, kind, subject, attempts)| {

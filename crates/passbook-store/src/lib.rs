@@ -16,6 +16,7 @@ mod console;
 mod customers;
 mod error;
 mod events;
+mod fair_claim;
 mod idempotency;
 mod imports;
 mod income;

@@ -1,0 +1,90 @@
+//! The one claim both queues use (jobs, and the webhook outbox): a lease on due rows, fairly
+//! over apps. Each app's first due rows are read (at most `per_app`, from an index, however many
+//! wait), ranked within the app after the rows it already has in flight over all workers, and
+//! the best `limit` of those within the app's allowance are leased. Parameters: `$1` now, `$2`
+//! the lease's end, `$3` the rows wanted, `$4` per app. The callers run it under
+//! `fetch_serialised`, so claims take turns across processes and the per-app limit holds over
+//! all of them.
+use passbook_domain::Timestamp;
+
+use crate::error::StoreResult;
+use crate::{Backend, LockName, SqlStore};
+
+/// What differs between the queues.
+pub(crate) struct Queue {
+    pub table: &'static str,
+    /// A row still to be done (finished rows are never claimed nor counted in flight).
+    pub open: &'static str,
+    /// An open row that is due at `$1`, besides its lease having ended.
+    pub due: &'static str,
+    /// The order within an app, as column names.
+    pub order: &'static [&'static str],
+    /// The order over apps of the rows ranked within their allowance (`turn` is the row's
+    /// place in its app's queue, counting what it has in flight).
+    pub pick: &'static str,
+    /// What a claim sets besides `locked_until = $2`.
+    pub also_set: &'static str,
+    pub returning: &'static str,
+}
+
+/// Leases up to `limit` due rows of the queue until `lease_until`, no app past `per_app`;
+/// returns the claimed rows' `returning` columns.
+pub(crate) async fn claim<R>(
+    store: &SqlStore,
+    (queue, lock): (&Queue, LockName),
+    now: Timestamp,
+    lease_until: Timestamp,
+    limit: u32,
+    per_app: u32,
+) -> StoreResult<Vec<R>>
+where
+    R: Send + Unpin + for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+{
+    let query = crate::sql::query_as(sqlx::AssertSqlSafe(sql(store.backend, queue)))
+        .bind(now.0)
+        .bind(lease_until.0)
+        .bind(i64::from(limit))
+        .bind(i64::from(per_app));
+    store.fetch_serialised(lock, query).await
+}
+
+fn sql(backend: Backend, q: &Queue) -> String {
+    let Queue { table, open, due, order, pick, also_set, returning } = q;
+    let order = order.join(", ");
+    let columns = format!("id, app_id, {order}");
+    let in_app = format!("r.{}", order.replace(", ", ", r."));
+    let due_of_each_app = match backend {
+        Backend::Postgres => format!(
+            "FROM apps a CROSS JOIN LATERAL (
+                 SELECT r.id, r.app_id, {in_app} FROM {table} r
+                 WHERE r.app_id = a.id AND {due} AND (r.locked_until IS NULL OR r.locked_until < $1)
+                 ORDER BY {in_app} LIMIT CAST($4 AS BIGINT)) x"
+        ),
+        // SQLite has no LATERAL; an IN over the correlated subquery is its equivalent.
+        Backend::Sqlite => format!(
+            "FROM apps a JOIN {table} x ON x.id IN (
+                 SELECT r.id FROM {table} r
+                 WHERE r.app_id = a.id AND {due} AND (r.locked_until IS NULL OR r.locked_until < $1)
+                 ORDER BY {in_app} LIMIT CAST($4 AS BIGINT))"
+        ),
+    };
+    // Every `LIMIT` through `CAST`: SQLite prepares a statement with a bare `LIMIT` parameter
+    // again on every run (`SqlBuilder::push_page`).
+    let x_columns = format!("x.{}", columns.replace(", ", ", x."));
+    format!(
+        "WITH due AS (SELECT {x_columns} {due_of_each_app}),
+         in_flight AS (
+             SELECT app_id, COUNT(*) AS n FROM {table}
+             WHERE {open} AND locked_until IS NOT NULL AND locked_until >= $1
+             GROUP BY app_id),
+         ranked AS (
+             SELECT d.id, {d_order},
+                    ROW_NUMBER() OVER (PARTITION BY d.app_id ORDER BY {d_order}) + COALESCE(f.n, 0) AS turn
+             FROM due d LEFT JOIN in_flight f ON f.app_id = d.app_id)
+         UPDATE {table} SET locked_until = $2{also_set}
+         WHERE id IN (SELECT id FROM ranked WHERE turn <= $4 ORDER BY {pick} LIMIT CAST($3 AS BIGINT))
+           AND {open} AND (locked_until IS NULL OR locked_until < $1)
+         RETURNING {returning}",
+        d_order = format!("d.{}", order.replace(", ", ", d.")),
+    )
+}
