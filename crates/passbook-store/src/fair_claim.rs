@@ -50,9 +50,9 @@ where
 
 fn sql(backend: Backend, q: &Queue) -> String {
     let Queue { table, open, due, order, pick, also_set, returning } = q;
-    let order = order.join(", ");
-    let columns = format!("id, app_id, {order}");
-    let in_app = format!("r.{}", order.replace(", ", ", r."));
+    // The order's columns, as a table alias names them.
+    let of = |alias: &str| order.iter().map(|c| format!("{alias}.{c}")).collect::<Vec<_>>().join(", ");
+    let (in_app, x_order, d_order) = (of("r"), of("x"), of("d"));
     let due_of_each_app = match backend {
         Backend::Postgres => format!(
             "FROM apps a CROSS JOIN LATERAL (
@@ -70,9 +70,8 @@ fn sql(backend: Backend, q: &Queue) -> String {
     };
     // Every `LIMIT` through `CAST`: SQLite prepares a statement with a bare `LIMIT` parameter
     // again on every run (`SqlBuilder::push_page`).
-    let x_columns = format!("x.{}", columns.replace(", ", ", x."));
     format!(
-        "WITH due AS (SELECT {x_columns} {due_of_each_app}),
+        "WITH due AS (SELECT x.id, x.app_id, {x_order} {due_of_each_app}),
          in_flight AS (
              SELECT app_id, COUNT(*) AS n FROM {table}
              WHERE {open} AND locked_until IS NOT NULL AND locked_until >= $1
@@ -84,7 +83,6 @@ fn sql(backend: Backend, q: &Queue) -> String {
          UPDATE {table} SET locked_until = $2{also_set}
          WHERE id IN (SELECT id FROM ranked WHERE turn <= $4 ORDER BY {pick} LIMIT CAST($3 AS BIGINT))
            AND {open} AND (locked_until IS NULL OR locked_until < $1)
-         RETURNING {returning}",
-        d_order = format!("d.{}", order.replace(", ", ", d.")),
+         RETURNING {returning}"
     )
 }
