@@ -56,13 +56,7 @@ pub fn read(bytes: &[u8]) -> Result<StatementFile, ReadError> {
     let text = decode(bytes);
     let mut reader = Reader::from_str(&text);
     reader.config_mut().trim_text(true);
-    let mut path: Vec<String> = Vec::new();
-    let mut statements: Vec<Statement> = Vec::new();
-    let mut statement: Option<Statement> = None;
-    let mut balance: Option<Balance> = None;
-    let mut entry: Option<Entry> = None;
-    let mut amount_currency: Option<String> = None;
-    let mut text_buf = String::new();
+    let mut walk = Walk::default();
     for n in 0u64.. {
         if n % 1024 == 0 {
             passbook_domain::read_deadline::check()?;
@@ -72,81 +66,111 @@ pub fn read(bytes: &[u8]) -> Result<StatementFile, ReadError> {
             Event::DocType(_) => {
                 return Err(ReadError::Unsafe("the XML declares a DOCTYPE, which statements never need".into()));
             }
-            Event::Start(_) if path.len() >= MAX_DEPTH => {
-                return Err(ReadError::Unsafe(format!(
-                    "the XML nests elements deeper than {MAX_DEPTH} levels; a camt.053 statement needs about 12"
-                )));
-            }
-            Event::Start(start) => {
-                let name = start.local_name().as_ref().to_string();
-                match name.as_str() {
-                    "Stmt" if path.last().is_some_and(|p| p == "BkToCstmrStmt") => {
-                        statement = Some(Statement::default())
-                    }
-                    "Bal" if statement.is_some() => balance = Some(Balance::default()),
-                    "Ntry" if statement.is_some() => entry = Some(Entry::default()),
-                    "Amt" => {
-                        amount_currency = start.try_get_attribute("Ccy").ok().flatten().map(|a| a.value.to_string());
-                    }
-                    _ => {}
-                }
-                path.push(name);
-                text_buf.clear();
-            }
-            Event::Text(t) => text_buf.push_str(&t.xml10_content()),
-            Event::CData(t) => text_buf.push_str(&t.into_inner()),
-            Event::GeneralRef(r) => match r.resolve_char_ref() {
-                Ok(Some(c)) => text_buf.push(c),
-                _ => match r.xml10_content().as_ref() {
-                    "amp" => text_buf.push('&'),
-                    "lt" => text_buf.push('<'),
-                    "gt" => text_buf.push('>'),
-                    "quot" => text_buf.push('"'),
-                    "apos" => text_buf.push('\''),
-                    other => return Err(ReadError::Unsafe(format!("the XML uses an undeclared entity &{other};"))),
-                },
-            },
-            Event::End(_) => {
-                let value = std::mem::take(&mut text_buf);
-                let value = value.trim();
-                let p: Vec<&str> = path.iter().map(String::as_str).collect();
-                if let Some(s) = statement.as_mut() {
-                    if let Some(b) = balance.as_mut() {
-                        on_balance(b, &p, value, &amount_currency)?;
-                    } else if let Some(e) = entry.as_mut() {
-                        on_entry(e, &p, value, &amount_currency)?;
-                    } else {
-                        on_statement(s, &p, value)?;
-                    }
-                }
-                let closed = path.pop().unwrap_or_default();
-                match closed.as_str() {
-                    "Bal" => {
-                        if let (Some(s), Some(b)) = (statement.as_mut(), balance.take()) {
-                            keep_balance(s, b);
-                        }
-                    }
-                    "Ntry" => {
-                        if let (Some(s), Some(e)) = (statement.as_mut(), entry.take()) {
-                            keep_entry(s, e)?;
-                        }
-                    }
-                    "Stmt" => statements.extend(statement.take()),
-                    _ => {}
-                }
-            }
-            Event::Eof if !path.is_empty() => {
-                let open = path.last().cloned().unwrap_or_default();
+            Event::Start(start) => walk.start(&start)?,
+            Event::Text(t) => walk.text.push_str(&t.xml10_content()),
+            Event::CData(t) => walk.text.push_str(&t.into_inner()),
+            Event::GeneralRef(r) => walk.text.push(referenced(&r)?),
+            Event::End(_) => walk.end()?,
+            Event::Eof if !walk.path.is_empty() => {
+                let open = walk.path.last().cloned().unwrap_or_default();
                 return Err(ReadError::Malformed(format!("the file ends inside <{open}>: it was cut short")));
             }
             Event::Eof => break,
             _ => {}
         }
     }
-    if statements.is_empty() {
+    if walk.statements.is_empty() {
         return Err(ReadError::NothingFound("the file holds no camt.053 statement (Stmt)".into()));
     }
-    Ok(StatementFile::new(FileFormat::Camt053, join(statements)))
+    Ok(StatementFile::new(FileFormat::Camt053, join(walk.statements)))
+}
+
+/// The character a reference stands for: a character reference, or one of XML's five
+/// predefined entities (no other can be declared: a DOCTYPE is refused).
+fn referenced(r: &quick_xml::events::BytesRef<'_>) -> Result<char, ReadError> {
+    if let Ok(Some(c)) = r.resolve_char_ref() {
+        return Ok(c);
+    }
+    match r.xml10_content().as_ref() {
+        "amp" => Ok('&'),
+        "lt" => Ok('<'),
+        "gt" => Ok('>'),
+        "quot" => Ok('"'),
+        "apos" => Ok('\''),
+        other => Err(ReadError::Unsafe(format!("the XML uses an undeclared entity &{other};"))),
+    }
+}
+
+/// Where the reading stands: the open elements, the statements read, and the statement,
+/// balance and entry being read.
+#[derive(Default)]
+struct Walk {
+    path: Vec<String>,
+    statements: Vec<Statement>,
+    statement: Option<Statement>,
+    balance: Option<Balance>,
+    entry: Option<Entry>,
+    /// The `Ccy` of the last `Amt` opened.
+    amount_currency: Option<String>,
+    /// The text of the element open now.
+    text: String,
+}
+
+impl Walk {
+    fn start(&mut self, start: &quick_xml::events::BytesStart<'_>) -> Result<(), ReadError> {
+        if self.path.len() >= MAX_DEPTH {
+            return Err(ReadError::Unsafe(format!(
+                "the XML nests elements deeper than {MAX_DEPTH} levels; a camt.053 statement needs about 12"
+            )));
+        }
+        let name = start.local_name().as_ref().to_string();
+        match name.as_str() {
+            "Stmt" if self.path.last().is_some_and(|p| p == "BkToCstmrStmt") => {
+                self.statement = Some(Statement::default())
+            }
+            "Bal" if self.statement.is_some() => self.balance = Some(Balance::default()),
+            "Ntry" if self.statement.is_some() => self.entry = Some(Entry::default()),
+            "Amt" => {
+                self.amount_currency = start.try_get_attribute("Ccy").ok().flatten().map(|a| a.value.to_string());
+            }
+            _ => {}
+        }
+        self.path.push(name);
+        self.text.clear();
+        Ok(())
+    }
+
+    /// The element open now ends: its text goes to what is being read, and a balance, entry
+    /// or statement it closes is kept.
+    fn end(&mut self) -> Result<(), ReadError> {
+        let value = std::mem::take(&mut self.text);
+        let value = value.trim();
+        let p: Vec<&str> = self.path.iter().map(String::as_str).collect();
+        if let Some(s) = self.statement.as_mut() {
+            if let Some(b) = self.balance.as_mut() {
+                on_balance(b, &p, value, &self.amount_currency)?;
+            } else if let Some(e) = self.entry.as_mut() {
+                on_entry(e, &p, value, &self.amount_currency)?;
+            } else {
+                on_statement(s, &p, value)?;
+            }
+        }
+        match self.path.pop().unwrap_or_default().as_str() {
+            "Bal" => {
+                if let (Some(s), Some(b)) = (self.statement.as_mut(), self.balance.take()) {
+                    keep_balance(s, b);
+                }
+            }
+            "Ntry" => {
+                if let (Some(s), Some(e)) = (self.statement.as_mut(), self.entry.take()) {
+                    keep_entry(s, e)?;
+                }
+            }
+            "Stmt" => self.statements.extend(self.statement.take()),
+            _ => {}
+        }
+        Ok(())
+    }
 }
 
 fn amount(value: &str) -> Result<i64, ReadError> {
