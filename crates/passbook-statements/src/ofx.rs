@@ -27,83 +27,95 @@ pub fn read(bytes: &[u8]) -> Result<StatementFile, ReadError> {
         Token::Leaf(name, value) if name == "TRNAMT" || name == "BALAMT" => Some(value.as_str()),
         _ => None,
     }));
-    let mut accounts: Vec<FileAccount> = Vec::new();
-    let mut current: Option<FileAccount> = None;
-    let mut row: Option<PartialRow> = None;
-    let mut in_ledger = false;
-    let mut period = (None, None);
+    let mut walk =
+        Walk { decimal, accounts: Vec::new(), current: None, row: None, in_ledger: false, period: (None, None) };
     for token in &tokens {
         passbook_domain::read_deadline::check()?;
         match token {
             Token::Open(name) if name == "STMTRS" || name == "CCSTMTRS" => {
-                finish_row(&mut row, current.as_mut(), decimal)?;
-                if let Some(done) = current.take() {
-                    accounts.push(with_period(done, &mut period));
-                }
+                walk.finish_account()?;
                 let kind = (name == "CCSTMTRS").then(|| "CREDITCARD".to_string());
-                current = Some(FileAccount { kind, ..FileAccount::default() });
+                walk.current = Some(FileAccount { kind, ..FileAccount::default() });
             }
-            Token::Close(name) if name == "STMTRS" || name == "CCSTMTRS" => {
-                finish_row(&mut row, current.as_mut(), decimal)?;
-                if let Some(done) = current.take() {
-                    accounts.push(with_period(done, &mut period));
-                }
-            }
+            Token::Close(name) if name == "STMTRS" || name == "CCSTMTRS" => walk.finish_account()?,
             Token::Open(name) if name == "STMTTRN" => {
-                finish_row(&mut row, current.as_mut(), decimal)?;
-                row = Some(PartialRow::default());
+                walk.finish_row()?;
+                walk.row = Some(PartialRow::default());
             }
-            Token::Close(name) if name == "STMTTRN" || name == "BANKTRANLIST" => {
-                finish_row(&mut row, current.as_mut(), decimal)?;
-            }
+            Token::Close(name) if name == "STMTTRN" || name == "BANKTRANLIST" => walk.finish_row()?,
             Token::Open(name) if name == "LEDGERBAL" => {
-                finish_row(&mut row, current.as_mut(), decimal)?;
-                in_ledger = true;
+                walk.finish_row()?;
+                walk.in_ledger = true;
             }
-            Token::Open(name) if name == "AVAILBAL" || name == "BANKTRANLIST" => in_ledger = false,
-            Token::Close(name) if name == "LEDGERBAL" => in_ledger = false,
-            Token::Leaf(name, value) => {
-                let Some(account) = current.as_mut() else { continue };
-                if let Some(row) = row.as_mut() {
-                    row.set(name, value);
-                    continue;
-                }
-                match name.as_str() {
-                    "CURDEF" if !value.is_empty() => account.currency = Some(value.to_uppercase()),
-                    "ACCTID" if !value.is_empty() => account.account_number = Some(value.clone()),
-                    "BANKID" if !value.is_empty() => account.bank_id = Some(value.clone()),
-                    "ACCTTYPE" if !value.is_empty() && account.kind.is_none() => {
-                        account.kind = Some(value.to_uppercase())
-                    }
-                    "DTSTART" => period.0 = compact_date(value),
-                    "DTEND" => period.1 = compact_date(value),
-                    "BALAMT" if in_ledger && !value.is_empty() => {
-                        let amount = parse_amount(value, decimal)
-                            .ok_or_else(|| ReadError::Malformed(format!("the balance '{value}' is not an amount")))?;
-                        account.closing = Some(StatedBalance { amount, date: None });
-                    }
-                    "DTASOF" if in_ledger => {
-                        if let Some(closing) = account.closing.as_mut() {
-                            closing.date = compact_date(value);
-                        }
-                    }
-                    _ => {}
+            Token::Open(name) if name == "AVAILBAL" || name == "BANKTRANLIST" => walk.in_ledger = false,
+            Token::Close(name) if name == "LEDGERBAL" => walk.in_ledger = false,
+            Token::Leaf(name, value) => walk.leaf(name, value)?,
+            _ => {}
+        }
+    }
+    walk.finish_account()?;
+    Ok(StatementFile::new(FileFormat::Ofx, walk.accounts))
+}
+
+type Period = (Option<passbook_domain::Timestamp>, Option<passbook_domain::Timestamp>);
+
+/// Where the reading stands: the accounts read, and the account and row being read.
+struct Walk {
+    decimal: char,
+    accounts: Vec<FileAccount>,
+    current: Option<FileAccount>,
+    row: Option<PartialRow>,
+    /// Inside `LEDGERBAL`: its amount is the closing balance.
+    in_ledger: bool,
+    /// The statement's `DTSTART` and `DTEND`.
+    period: Period,
+}
+
+impl Walk {
+    fn finish_row(&mut self) -> Result<(), ReadError> {
+        finish_row(&mut self.row, self.current.as_mut(), self.decimal)
+    }
+
+    /// The account being read is done (its last row too).
+    fn finish_account(&mut self) -> Result<(), ReadError> {
+        self.finish_row()?;
+        if let Some(done) = self.current.take() {
+            self.accounts.push(with_period(done, &mut self.period));
+        }
+        Ok(())
+    }
+
+    /// A value: the row's, when a row is open; else the account's or its statement's.
+    fn leaf(&mut self, name: &str, value: &str) -> Result<(), ReadError> {
+        let Some(account) = self.current.as_mut() else { return Ok(()) };
+        if let Some(row) = self.row.as_mut() {
+            row.set(name, value);
+            return Ok(());
+        }
+        match name {
+            "CURDEF" if !value.is_empty() => account.currency = Some(value.to_uppercase()),
+            "ACCTID" if !value.is_empty() => account.account_number = Some(value.to_string()),
+            "BANKID" if !value.is_empty() => account.bank_id = Some(value.to_string()),
+            "ACCTTYPE" if !value.is_empty() && account.kind.is_none() => account.kind = Some(value.to_uppercase()),
+            "DTSTART" => self.period.0 = compact_date(value),
+            "DTEND" => self.period.1 = compact_date(value),
+            "BALAMT" if self.in_ledger && !value.is_empty() => {
+                let amount = parse_amount(value, self.decimal)
+                    .ok_or_else(|| ReadError::Malformed(format!("the balance '{value}' is not an amount")))?;
+                account.closing = Some(StatedBalance { amount, date: None });
+            }
+            "DTASOF" if self.in_ledger => {
+                if let Some(closing) = account.closing.as_mut() {
+                    closing.date = compact_date(value);
                 }
             }
             _ => {}
         }
+        Ok(())
     }
-    finish_row(&mut row, current.as_mut(), decimal)?;
-    if let Some(done) = current.take() {
-        accounts.push(with_period(done, &mut period));
-    }
-    Ok(StatementFile::new(FileFormat::Ofx, accounts))
 }
 
-fn with_period(
-    mut account: FileAccount,
-    period: &mut (Option<passbook_domain::Timestamp>, Option<passbook_domain::Timestamp>),
-) -> FileAccount {
+fn with_period(mut account: FileAccount, period: &mut Period) -> FileAccount {
     account.period = match std::mem::take(period) {
         (Some(start), Some(end)) => Some((start, end)),
         _ => None,
