@@ -258,15 +258,17 @@ async fn attempt(http: &Egress, app: &App, event: &PendingEvent, now: Timestamp)
         .header("webhook-timestamp", timestamp.to_string())
         .header("webhook-signature", signatures.join(" "))
         .body(body);
-    let response = match request.send().await {
-        Ok(response) => response,
-        Err(err) => {
-            return match passbook_egress::refusal(&err) {
-                Some(refused) => Answer::failed(refused.to_string(), true),
-                None => Answer::failed(describe(&err), false),
-            };
-        }
-    };
+    match request.send().await {
+        Ok(response) => answered(response).await,
+        Err(err) => match passbook_egress::refusal(&err) {
+            Some(refused) => Answer::failed(refused.to_string(), true),
+            None => Answer::failed(describe(&err), false),
+        },
+    }
+}
+
+/// What the endpoint's answer means: only a 2xx is delivered; 410 Gone is for good.
+async fn answered(response: reqwest::Response) -> Answer {
     let status = response.status();
     let retry_after = response
         .headers()
@@ -275,27 +277,14 @@ async fn attempt(http: &Egress, app: &App, event: &PendingEvent, now: Timestamp)
         .and_then(|v| v.trim().parse::<u64>().ok())
         .map(Duration::from_secs);
     let excerpt = excerpt(response).await;
+    let status_code = Some(status.as_u16());
     if status.is_success() {
-        return Answer {
-            status_code: Some(status.as_u16()),
-            error: None,
-            excerpt,
-            retry_after: None,
-            permanent: false,
-        };
+        return Answer { status_code, error: None, excerpt, retry_after: None, permanent: false };
     }
     let gone = status == reqwest::StatusCode::GONE;
-    Answer {
-        status_code: Some(status.as_u16()),
-        error: Some(if gone {
-            "410 Gone: the endpoint was removed".into()
-        } else {
-            format!("the endpoint answered {status}")
-        }),
-        excerpt,
-        retry_after,
-        permanent: gone,
-    }
+    let error =
+        if gone { "410 Gone: the endpoint was removed".into() } else { format!("the endpoint answered {status}") };
+    Answer { status_code, error: Some(error), excerpt, retry_after, permanent: gone }
 }
 
 /// The first bytes of the endpoint's answer (its first chunk, at most [`EXCERPT_BYTES`]); the
