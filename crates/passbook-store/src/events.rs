@@ -184,6 +184,28 @@ pub(crate) async fn record(store: &SqlStore, records: &[DeliveryRecord]) -> Stor
         return Ok(());
     }
     let mut tx = store.write().await?;
+    insert_attempts(store, &mut tx, records).await?;
+    let mut finished = mark_delivered(store, &mut tx, records).await?;
+    for r in records {
+        finished.extend(apply_failure(&mut tx, r).await?);
+    }
+    // The same order in every transaction, so that two settling workers never wait on each other.
+    finished.sort();
+    for (app_id, account_id) in finished {
+        if let Some(account_id) = account_id {
+            release_next(&mut tx, &app_id, &account_id).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The attempts' log rows, in one multi-row insert.
+async fn insert_attempts(
+    store: &SqlStore,
+    tx: &mut Transaction<'static, Any>,
+    records: &[DeliveryRecord],
+) -> StoreResult<()> {
     let mut attempts = SqlBuilder::new(
         store.backend,
         "INSERT INTO delivery_attempts (id, event_id, attempted_at, status_code, latency_ms, error, next_attempt_at,
@@ -206,43 +228,39 @@ pub(crate) async fn record(store: &SqlStore, records: &[DeliveryRecord]) -> Stor
         });
     }
     let (sql, args) = attempts.finish();
-    crate::sql::query_with(sql, args).execute(&mut *tx).await?;
-    let mut finished = mark_delivered(store, &mut tx, records).await?;
-    for r in records {
-        match &r.outcome {
-            DeliveryOutcome::Delivered => {}
-            DeliveryOutcome::Retry { at, error } => {
-                crate::sql::query(
-                    "UPDATE events SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3, locked_until = NULL
-                     WHERE id = $1",
-                )
-                .bind(&r.event_id)
-                .bind(at.0)
-                .bind(error.clone())
-                .execute(&mut *tx)
-                .await?;
-            }
-            DeliveryOutcome::GaveUp { error } => finished.extend(
-                crate::sql::query_as::<(String, Option<String>)>(
-                    "UPDATE events SET status = 'failed', attempts = attempts + 1, last_error = $2, locked_until = NULL
-                     WHERE id = $1 RETURNING app_id, account_id",
-                )
-                .bind(&r.event_id)
-                .bind(error.clone())
-                .fetch_all(&mut *tx)
-                .await?,
-            ),
-        }
-    }
-    // The same order in every transaction, so that two settling workers never wait on each other.
-    finished.sort();
-    for (app_id, account_id) in finished {
-        if let Some(account_id) = account_id {
-            release_next(&mut tx, &app_id, &account_id).await?;
-        }
-    }
-    tx.commit().await?;
+    crate::sql::query_with(sql, args).execute(&mut **tx).await?;
     Ok(())
+}
+
+/// A failed attempt: to be retried, or given up on (then its app and account are returned, for
+/// the account's next event to be released).
+async fn apply_failure(
+    tx: &mut Transaction<'static, Any>,
+    r: &DeliveryRecord,
+) -> StoreResult<Option<(String, Option<String>)>> {
+    match &r.outcome {
+        DeliveryOutcome::Delivered => Ok(None),
+        DeliveryOutcome::Retry { at, error } => {
+            crate::sql::query(
+                "UPDATE events SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3, locked_until = NULL
+                 WHERE id = $1",
+            )
+            .bind(&r.event_id)
+            .bind(at.0)
+            .bind(error.clone())
+            .execute(&mut **tx)
+            .await?;
+            Ok(None)
+        }
+        DeliveryOutcome::GaveUp { error } => Ok(crate::sql::query_as::<(String, Option<String>)>(
+            "UPDATE events SET status = 'failed', attempts = attempts + 1, last_error = $2, locked_until = NULL
+             WHERE id = $1 RETURNING app_id, account_id",
+        )
+        .bind(&r.event_id)
+        .bind(error.clone())
+        .fetch_optional(&mut **tx)
+        .await?),
+    }
 }
 
 /// Marks the delivered events of `records` in one statement; returns their apps and accounts.
