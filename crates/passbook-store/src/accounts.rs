@@ -419,16 +419,7 @@ pub(crate) async fn save_fetch(
         return Ok(Settled::Raced);
     }
     if let Some(identity) = &update.identity {
-        let json = serde_json::to_vec(identity).expect("identity serialises");
-        crate::sql::query(
-            "INSERT INTO identities (account_id, identity_sealed, created_at, updated_at) VALUES ($1, $2, $3, $3)
-             ON CONFLICT (account_id) DO UPDATE SET identity_sealed = excluded.identity_sealed, updated_at = excluded.updated_at",
-        )
-        .bind(id)
-        .bind(store.vault.seal(&json, &format!("identities.identity:{id}")))
-        .bind(update.updated_at.0)
-        .execute(&mut *tx)
-        .await?;
+        save_identity(store, &mut tx, id, identity, update.updated_at).await?;
     }
     let inserted = transactions::insert_batch(store, &mut tx, &changes.posted).await?;
     if inserted != changes.posted.len() as u64 {
@@ -439,6 +430,57 @@ pub(crate) async fn save_fetch(
         )));
     }
     crate::sync::write(store, &mut tx, id, changes).await?;
+    if !apply_update(store, &mut tx, update, inserted).await? {
+        tx.rollback().await?;
+        return Ok(Settled::Relinked);
+    }
+    for event in new_events {
+        events::insert(store, &mut tx, event).await?;
+    }
+    // Last, in the order every writer takes its locks (account, then the account's event
+    // counter, then jobs); a worker whose job was taken over rolls all of it back.
+    if let Some(settlement) = settles
+        && jobs::settle(&mut tx, settlement, update.updated_at).await? == Settled::TakenOver
+    {
+        tx.rollback().await?;
+        return Ok(Settled::TakenOver);
+    }
+    tx.commit().await?;
+    store.forget_versions([id.as_str()]);
+    tracing::debug!(account = %id, new_transactions = inserted, "fetch saved");
+    Ok(Settled::Yes)
+}
+
+/// The account holder's identity, sealed, in place of the one before.
+async fn save_identity(
+    store: &SqlStore,
+    tx: &mut SqlTransaction<'static, Any>,
+    id: &str,
+    identity: &Identity,
+    at: Timestamp,
+) -> StoreResult<()> {
+    let json = serde_json::to_vec(identity).expect("identity serialises");
+    crate::sql::query(
+        "INSERT INTO identities (account_id, identity_sealed, created_at, updated_at) VALUES ($1, $2, $3, $3)
+         ON CONFLICT (account_id) DO UPDATE SET identity_sealed = excluded.identity_sealed, updated_at = excluded.updated_at",
+    )
+    .bind(id)
+    .bind(store.vault.seal(&json, &format!("identities.identity:{id}")))
+    .bind(at.0)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The fetch's outcome on the account row; false when the account was linked again meanwhile
+/// (what the fetch read is the old link's).
+async fn apply_update(
+    store: &SqlStore,
+    tx: &mut SqlTransaction<'static, Any>,
+    update: &FetchUpdate,
+    inserted: u64,
+) -> StoreResult<bool> {
+    let id = &update.account_id;
     let saved = crate::sql::query(
         "UPDATE accounts SET balance = COALESCE($2, balance), kind = COALESCE($3, kind), bvn_sealed = COALESCE($4, bvn_sealed),
              data_status = $5, retrieved_data = $6, transaction_count = transaction_count + $7,
@@ -462,27 +504,9 @@ pub(crate) async fn save_fetch(
     .bind(update.failure.map(FetchFailure::as_str))
     .bind(update.connector_ref.as_ref().map(|r| store.vault.seal_str(r, &ctx("connector_ref", id))))
     .bind(update.linked_at.0)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
-    if saved.rows_affected() == 0 {
-        tx.rollback().await?;
-        return Ok(Settled::Relinked);
-    }
-    for event in new_events {
-        events::insert(store, &mut tx, event).await?;
-    }
-    // Last, in the order every writer takes its locks (account, then the account's event
-    // counter, then jobs); a worker whose job was taken over rolls all of it back.
-    if let Some(settlement) = settles
-        && jobs::settle(&mut tx, settlement, update.updated_at).await? == Settled::TakenOver
-    {
-        tx.rollback().await?;
-        return Ok(Settled::TakenOver);
-    }
-    tx.commit().await?;
-    store.forget_versions([id.as_str()]);
-    tracing::debug!(account = %id, new_transactions = inserted, "fetch saved");
-    Ok(Settled::Yes)
+    Ok(saved.rows_affected() == 1)
 }
 
 /// Everything about the account goes except the new event and an audit line. The event is
