@@ -1,6 +1,7 @@
 //! Keys of `Idempotency-Key` requests and the answers they replay.
 use passbook_domain::Timestamp;
 use passbook_domain::store::{IdempotencyClaim, StoredAnswer};
+use sqlx::{Any, Transaction};
 
 use crate::SqlStore;
 use crate::error::StoreResult;
@@ -55,30 +56,42 @@ pub(crate) async fn begin(
         .await?;
         IdempotencyClaim::Started
     } else {
-        let (hash, status, content_type, sealed): (String, Option<i64>, Option<String>, Option<Vec<u8>>) =
-            crate::sql::query_as(
-                "SELECT request_hash, status_code, content_type, response_sealed FROM idempotency_keys
-                 WHERE app_id = $1 AND idempotency_key = $2",
-            )
-            .bind(app_id)
-            .bind(key)
-            .fetch_one(&mut *tx)
-            .await?;
-        match (hash == request_hash, status) {
-            (false, _) => IdempotencyClaim::Mismatch,
-            (true, None) => IdempotencyClaim::InProgress,
-            (true, Some(status)) => IdempotencyClaim::Replay(StoredAnswer {
-                status: status as u16,
-                content_type,
-                body: match sealed {
-                    Some(sealed) => store.vault.open(&sealed, &answer_context(app_id, key))?,
-                    None => Vec::new(),
-                },
-            }),
-        }
+        held_by_another(store, &mut tx, app_id, key, request_hash).await?
     };
     tx.commit().await?;
     Ok(claim)
+}
+
+/// What the key is to a request that did not get it: another request's (a different hash),
+/// one still running, or a finished one whose answer is replayed.
+async fn held_by_another(
+    store: &SqlStore,
+    tx: &mut Transaction<'static, Any>,
+    app_id: &str,
+    key: &str,
+    request_hash: &str,
+) -> StoreResult<IdempotencyClaim> {
+    let (hash, status, content_type, sealed): (String, Option<i64>, Option<String>, Option<Vec<u8>>) =
+        crate::sql::query_as(
+            "SELECT request_hash, status_code, content_type, response_sealed FROM idempotency_keys
+             WHERE app_id = $1 AND idempotency_key = $2",
+        )
+        .bind(app_id)
+        .bind(key)
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(match (hash == request_hash, status) {
+        (false, _) => IdempotencyClaim::Mismatch,
+        (true, None) => IdempotencyClaim::InProgress,
+        (true, Some(status)) => IdempotencyClaim::Replay(StoredAnswer {
+            status: status as u16,
+            content_type,
+            body: match sealed {
+                Some(sealed) => store.vault.open(&sealed, &answer_context(app_id, key))?,
+                None => Vec::new(),
+            },
+        }),
+    })
 }
 
 pub(crate) async fn finish(
