@@ -114,58 +114,95 @@ pub fn plan(
     let mut changes = TransactionChanges { after_seq: state.change_seq, as_of: listed_at, ..Default::default() };
     let mut was_pending: HashMap<String, Transaction> =
         state.pending.into_iter().map(|t| (t.fingerprint.clone(), t)).collect();
-    for fetched in posted.iter().filter(|t| !known.contains(&t.fingerprint)) {
-        let (kind, id) = match was_pending.remove(&fetched.fingerprint) {
-            Some(hold) => {
-                changes.pending_removed.push(hold.id.clone());
-                (ChangeKind::Modified, hold.id)
-            }
-            None => (ChangeKind::Added, ids::object_id(fetched.date)),
-        };
-        let record = record(account_id, id, fetched);
-        changes.log.push(ChangeRecord { kind, transaction_id: record.id.clone(), date: record.date, pending: None });
-        changes.posted.push(record);
-    }
-    let posted_now: HashSet<&str> = changes.posted.iter().map(|t| t.fingerprint.as_str()).collect();
-    let mut still_pending = HashSet::new();
-    let mut pending_changes = Vec::new();
-    for fetched in pending {
-        if known.contains(&fetched.fingerprint) || posted_now.contains(fetched.fingerprint.as_str()) {
-            continue;
-        }
-        still_pending.insert(fetched.fingerprint.clone());
-        let (kind, id) = match was_pending.get(&fetched.fingerprint) {
-            Some(hold) if same_record(hold, fetched) => continue,
-            Some(hold) => (ChangeKind::Modified, hold.id.clone()),
-            None => (ChangeKind::Added, ids::object_id(fetched.date)),
-        };
-        let record = record(account_id, id, fetched);
-        pending_changes.push(ChangeRecord {
-            kind,
-            transaction_id: record.id.clone(),
-            date: record.date,
-            pending: Some(record.clone()),
-        });
-        changes.pending_saved.push(record);
-    }
-    changes.log.extend(pending_changes);
+    changes.add_posted(account_id, posted, known, &mut was_pending);
+    let still_pending = changes.add_pending(account_id, pending, known, &was_pending);
     if let Some(listed_at) = listed_at {
+        changes.remove_reversed(was_pending, &still_pending, listed_at);
+    }
+    changes
+}
+
+impl TransactionChanges {
+    /// Posted records not stored yet: new, or a pending record that posted (it keeps its id).
+    fn add_posted(
+        &mut self,
+        account_id: &str,
+        posted: &[FetchedTransaction],
+        known: &HashSet<String>,
+        was_pending: &mut HashMap<String, Transaction>,
+    ) {
+        for fetched in posted.iter().filter(|t| !known.contains(&t.fingerprint)) {
+            let (kind, id) = match was_pending.remove(&fetched.fingerprint) {
+                Some(hold) => {
+                    self.pending_removed.push(hold.id.clone());
+                    (ChangeKind::Modified, hold.id)
+                }
+                None => (ChangeKind::Added, ids::object_id(fetched.date)),
+            };
+            let record = record(account_id, id, fetched);
+            self.log.push(ChangeRecord { kind, transaction_id: record.id.clone(), date: record.date, pending: None });
+            self.posted.push(record);
+        }
+    }
+
+    /// Pending records new or changed since the last fetch (after the posted ones in the log);
+    /// returns the fingerprints still pending.
+    fn add_pending(
+        &mut self,
+        account_id: &str,
+        pending: &[FetchedTransaction],
+        known: &HashSet<String>,
+        was_pending: &HashMap<String, Transaction>,
+    ) -> HashSet<String> {
+        let posted_now: HashSet<&str> = self.posted.iter().map(|t| t.fingerprint.as_str()).collect();
+        let mut still_pending = HashSet::new();
+        let mut pending_changes = Vec::new();
+        for fetched in pending {
+            if known.contains(&fetched.fingerprint) || posted_now.contains(fetched.fingerprint.as_str()) {
+                continue;
+            }
+            still_pending.insert(fetched.fingerprint.clone());
+            let (kind, id) = match was_pending.get(&fetched.fingerprint) {
+                Some(hold) if same_record(hold, fetched) => continue,
+                Some(hold) => (ChangeKind::Modified, hold.id.clone()),
+                None => (ChangeKind::Added, ids::object_id(fetched.date)),
+            };
+            let record = record(account_id, id, fetched);
+            pending_changes.push(ChangeRecord {
+                kind,
+                transaction_id: record.id.clone(),
+                date: record.date,
+                pending: Some(record.clone()),
+            });
+            self.pending_saved.push(record);
+        }
+        self.log.extend(pending_changes);
+        still_pending
+    }
+
+    /// Pending records the bank no longer lists (and that were not posted): reversed, in date
+    /// order. Only those dated up to the moment of the lists, which cannot speak of later ones.
+    fn remove_reversed(
+        &mut self,
+        was_pending: HashMap<String, Transaction>,
+        still_pending: &HashSet<String>,
+        listed_at: Timestamp,
+    ) {
         let mut reversed: Vec<Transaction> = was_pending
             .into_values()
             .filter(|t| !still_pending.contains(&t.fingerprint) && t.date <= listed_at)
             .collect();
         reversed.sort_by(|a, b| (a.date, &a.id).cmp(&(b.date, &b.id)));
         for hold in reversed {
-            changes.log.push(ChangeRecord {
+            self.log.push(ChangeRecord {
                 kind: ChangeKind::Removed,
                 transaction_id: hold.id.clone(),
                 date: hold.date,
                 pending: None,
             });
-            changes.pending_removed.push(hold.id);
+            self.pending_removed.push(hold.id);
         }
     }
-    changes
 }
 
 /// A bank record as Passbook keeps it.
