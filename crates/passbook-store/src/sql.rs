@@ -111,10 +111,10 @@ impl SqlBuilder {
         self
     }
 
-    /// ` LIMIT … OFFSET …` for the page. The limit through `CAST`: SQLite (3.51) marks a bare
-    /// `LIMIT` parameter as one the plan depends on, and prepares the statement again every time
-    /// a value is bound to it, equal or not (see the tests); written this way every statement of
-    /// the store is prepared once per connection.
+    /// ` LIMIT … OFFSET …` for the page, through `CAST`: SQLite (3.51) marks a bare `LIMIT`
+    /// parameter as one the plan depends on, and prepares the statement again every time a value
+    /// is bound to it, equal or not (see the tests; `OFFSET` is cast alike, for symmetry only);
+    /// written this way every statement of the store is prepared once per connection.
     pub fn push_page(&mut self, page: &passbook_domain::model::PageRequest) -> &mut Self {
         let limit = page.limit.map_or(i64::MAX, |l| i64::try_from(l).unwrap_or(i64::MAX));
         let offset = i64::try_from(page.offset()).unwrap_or(i64::MAX);
