@@ -44,16 +44,22 @@ pub(crate) struct VersionCache {
 impl VersionCache {
     /// Starts listening on `url` (a connection of its own, outside the pool).
     pub(crate) fn start(url: String) -> Arc<Self> {
-        let (alive, closed) = watch::channel(());
-        let cache = Arc::new(Self {
-            kept: Mutex::default(),
-            wal: None,
-            listening: AtomicBool::new(false),
-            changes: AtomicU64::new(0),
-            _alive: alive,
-        });
+        let (cache, closed) = Self::new(None, false);
         tokio::spawn(listen(url, Arc::downgrade(&cache), closed));
         cache
+    }
+
+    /// An empty cache, and what its listener watches to learn that the cache is gone.
+    fn new(wal: Option<(WalIndex, Mutex<Option<WalHeader>>)>, listening: bool) -> (Arc<Self>, watch::Receiver<()>) {
+        let (alive, closed) = watch::channel(());
+        let cache = Self {
+            kept: Mutex::default(),
+            wal,
+            listening: AtomicBool::new(listening),
+            changes: AtomicU64::new(0),
+            _alive: alive,
+        };
+        (Arc::new(cache), closed)
     }
 
     /// The cache a store keeps: on PostgreSQL unless behind a pooler (no `LISTEN` there), on a
@@ -77,14 +83,7 @@ impl VersionCache {
     /// process's own writes forget is all that is ever forgotten (tests of exactly that).
     #[cfg(test)]
     pub(crate) fn deaf() -> Arc<Self> {
-        let (alive, _) = watch::channel(());
-        Arc::new(Self {
-            kept: Mutex::default(),
-            wal: None,
-            listening: AtomicBool::new(true),
-            changes: AtomicU64::new(0),
-            _alive: alive,
-        })
+        Self::new(None, true).0
     }
 
     /// On the SQLite database at `path` (in WAL mode, its `-shm` file there): `None` when the
@@ -93,14 +92,7 @@ impl VersionCache {
     pub(crate) fn follow_wal(path: &Path, keeper: rusqlite::Connection) -> Option<Arc<Self>> {
         let wal = WalIndex::open(path, keeper)?;
         let seen = wal.header();
-        let (alive, _) = watch::channel(());
-        Some(Arc::new(Self {
-            kept: Mutex::default(),
-            wal: Some((wal, Mutex::new(seen))),
-            listening: AtomicBool::new(true),
-            changes: AtomicU64::new(0),
-            _alive: alive,
-        }))
+        Some(Self::new(Some((wal, Mutex::new(seen))), true).0)
     }
 
     /// The account's version, when it is kept.
