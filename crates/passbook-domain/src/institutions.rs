@@ -16,12 +16,13 @@ pub const OTHER_BANK_ID: &str = "5f2d08c0a0b0c0d0e0f00001";
 pub struct Listing {
     entries: Vec<(Institution, Option<Arc<dyn Connector>>)>,
     by_id: HashMap<String, usize>,
+    connectors: Arc<[Arc<dyn Connector>]>,
 }
 
 impl Listing {
-    fn of(connectors: &[Arc<dyn Connector>]) -> Self {
+    fn of(connectors: Arc<[Arc<dyn Connector>]>) -> Self {
         let mut entries = Vec::new();
-        for connector in connectors {
+        for connector in connectors.iter() {
             for mut institution in connector.institutions() {
                 if !institution.supports(AuthMethod::StatementUpload) {
                     institution.auth_methods.push(crate::model::AuthMethodSpec::statement_upload());
@@ -32,7 +33,7 @@ impl Listing {
         entries.sort_by_key(|(institution, _)| institution.name.to_lowercase());
         entries.push((other_bank(), None));
         let by_id = entries.iter().enumerate().map(|(i, (inst, _))| (inst.id.clone(), i)).collect();
-        Self { entries, by_id }
+        Self { entries, by_id, connectors }
     }
 
     pub fn all(&self) -> impl Iterator<Item = &Institution> {
@@ -56,7 +57,6 @@ impl Listing {
     }
 }
 
-/// The connectors, and the institutions they list now.
 /// What one refresh of the connectors' lists came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Refreshed {
@@ -64,14 +64,16 @@ pub struct Refreshed {
     pub failed: usize,
 }
 
+/// The connectors, and the institutions they list now. Both can change while Passbook runs:
+/// an upstream's list ([`Institutions::refresh`]) and the connectors themselves, when an
+/// operator configures one ([`Institutions::replace`]).
 pub struct Institutions {
     listing: RwLock<Arc<Listing>>,
-    connectors: Vec<Arc<dyn Connector>>,
 }
 
 impl Institutions {
     pub fn new(connectors: Vec<Arc<dyn Connector>>) -> Self {
-        Self { listing: RwLock::new(Arc::new(Listing::of(&connectors))), connectors }
+        Self { listing: RwLock::new(Arc::new(Listing::of(connectors.into()))) }
     }
 
     /// The institutions as listed now; hold it for the length of one piece of work, so that a
@@ -80,12 +82,19 @@ impl Institutions {
         self.listing.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
     }
 
+    /// Puts `connectors` in the place of the running ones; new work sees them at once.
+    pub fn replace(&self, connectors: Vec<Arc<dyn Connector>>) {
+        *self.listing.write().unwrap_or_else(|poisoned| poisoned.into_inner()) =
+            Arc::new(Listing::of(connectors.into()));
+    }
+
     /// Asks every connector to read its upstream's list again; the new listing takes effect at
     /// once for new work. How many connectors' lists changed, and how many could not be read (a
     /// failure leaves a connector's list as it was, and is logged).
     pub async fn refresh(&self) -> Refreshed {
+        let connectors = self.now().connectors.clone();
         let (mut changed, mut failed) = (0, 0);
-        for connector in &self.connectors {
+        for connector in connectors.iter() {
             match connector.refresh_institutions().await {
                 Ok(true) => changed += 1,
                 Ok(false) => {}
@@ -96,8 +105,11 @@ impl Institutions {
             }
         }
         if changed > 0 {
-            let listing = Arc::new(Listing::of(&self.connectors));
-            *self.listing.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = listing;
+            let mut listing = self.listing.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+            // Connectors replaced meanwhile listed themselves anew; these lists are theirs.
+            if Arc::ptr_eq(&listing.connectors, &connectors) {
+                *listing = Arc::new(Listing::of(connectors));
+            }
         }
         Refreshed { changed, failed }
     }
@@ -112,17 +124,17 @@ impl Institutions {
     }
 
     pub fn sandbox_logins(&self) -> Vec<SandboxLogin> {
-        self.connectors.iter().flat_map(|c| c.sandbox_logins()).collect()
+        self.now().connectors.iter().flat_map(|c| c.sandbox_logins()).collect()
     }
 
     /// Every connector, in the order they were registered.
-    pub fn connectors(&self) -> &[Arc<dyn Connector>] {
-        &self.connectors
+    pub fn connectors(&self) -> Arc<[Arc<dyn Connector>]> {
+        self.now().connectors.clone()
     }
 
     /// The connector with this [`Connector::name`].
-    pub fn named(&self, name: &str) -> Option<&Arc<dyn Connector>> {
-        self.connectors.iter().find(|c| c.name() == name)
+    pub fn named(&self, name: &str) -> Option<Arc<dyn Connector>> {
+        self.now().connectors.iter().find(|c| c.name() == name).cloned()
     }
 }
 

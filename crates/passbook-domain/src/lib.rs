@@ -5,6 +5,7 @@
 pub mod categorise;
 pub mod clock;
 pub mod connector;
+pub mod connector_setup;
 pub mod crypto;
 pub mod error;
 pub mod ids;

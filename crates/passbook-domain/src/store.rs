@@ -413,6 +413,19 @@ pub trait ConsoleStore: Send + Sync {
     /// Sets the institution's status (or with `Operational` removes the override) and writes the
     /// audit line, whose time it takes.
     async fn set_institution_override(&self, id: &str, status: InstitutionStatus, audit: &AuditEntry) -> Result<()>;
+    /// Every connector's saved settings, opened.
+    async fn connector_settings(&self) -> Result<Vec<crate::connector_setup::ConnectorSettings>>;
+    /// Each saved connector's name and version: what a process compares with the settings it
+    /// built its connectors from, without opening them.
+    async fn connector_settings_versions(&self) -> Result<Vec<(String, String)>>;
+    /// Saves (sealed) one connector's settings, replacing what was saved, with the audit line.
+    async fn save_connector_settings(
+        &self,
+        settings: &crate::connector_setup::ConnectorSettings,
+        audit: &AuditEntry,
+    ) -> Result<()>;
+    /// Deletes one connector's settings with the audit line; whether there were any.
+    async fn remove_connector_settings(&self, name: &str, audit: &AuditEntry) -> Result<bool>;
     async fn search_accounts(&self, search: &AccountSearch, page: PageRequest) -> Result<Page<(Account, Customer)>>;
     /// The most recent customers over all apps, newest first.
     async fn recent_customers(&self, limit: u32) -> Result<Vec<Customer>>;

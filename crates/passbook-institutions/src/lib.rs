@@ -6,9 +6,12 @@
 //! - [`simplefin`]: banks in the US and Canada through the user's SimpleFIN Bridge.
 //! - [`mono`]: Nigerian banks through the operator's Mono keys, Mono as the upstream.
 //! - [`enable_banking`]: UK and EU banks by PSD2 consent, through Enable Banking.
+//!
+//! [`settings`] holds the forms an operator fills in to configure the live ones.
 pub mod enable_banking;
 pub mod mono;
 pub mod sandbox;
+pub mod settings;
 pub mod simplefin;
 
 pub use enable_banking::{EnableBankingConnector, EnableBankingOptions};

@@ -214,6 +214,7 @@ pub(crate) async fn health_figures(store: &SqlStore, since: Timestamp) -> StoreR
 /// The `ConsoleStore` port, on the functions above and in `operators.rs`.
 mod port {
     use async_trait::async_trait;
+    use passbook_domain::connector_setup::ConnectorSettings;
     use passbook_domain::model::*;
     use passbook_domain::store::*;
     use passbook_domain::{Result, Timestamp};
@@ -317,6 +318,22 @@ mod port {
             audit: &AuditEntry,
         ) -> Result<()> {
             Ok(self.retrying(|| ops::set_institution_override(self, id, status, audit)).await?)
+        }
+
+        async fn connector_settings(&self) -> Result<Vec<ConnectorSettings>> {
+            Ok(self.retrying(|| crate::connector_settings::all(self)).await?)
+        }
+
+        async fn connector_settings_versions(&self) -> Result<Vec<(String, String)>> {
+            Ok(self.retrying(|| crate::connector_settings::versions(self)).await?)
+        }
+
+        async fn save_connector_settings(&self, settings: &ConnectorSettings, audit: &AuditEntry) -> Result<()> {
+            Ok(self.retrying(|| crate::connector_settings::save(self, settings, audit)).await?)
+        }
+
+        async fn remove_connector_settings(&self, name: &str, audit: &AuditEntry) -> Result<bool> {
+            Ok(self.retrying(|| crate::connector_settings::remove(self, name, audit)).await?)
         }
 
         async fn search_accounts(

@@ -12,6 +12,7 @@
 mod accounts;
 mod apps;
 mod budgets;
+mod connector_settings;
 mod console;
 mod customers;
 mod error;

@@ -26,6 +26,7 @@ const SEALED: &[(&str, &str, &str, &str)] = &[
     ("statement_imports", "id", "summary_sealed", "statement_imports.summary"),
     ("statement_imports", "id", "original_sealed", "statement_imports.original"),
     ("connector_memory", "memory_key", "value_sealed", "connector_memory.value"),
+    ("connector_settings", "name", "values_sealed", "connector_settings.values"),
 ];
 
 impl SqlStore {

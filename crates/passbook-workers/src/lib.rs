@@ -58,12 +58,12 @@ async fn finish_sandbox_moves(passbook: Passbook, mut shutdown: watch::Receiver<
     }
 }
 
-/// Reads the connectors' institution lists again every `every` (an upstream aggregator's
-/// coverage and banks' status change), until `shutdown`. Every process that serves the link page
-/// or the API runs it: each keeps its own list.
 /// How soon an institution list that could not be read is asked for again.
 const RETRY_UNREAD_LISTS: Duration = Duration::from_secs(30);
 
+/// Reads the connectors' institution lists again every `every` (an upstream aggregator's
+/// coverage and banks' status change), until `shutdown`. Every process that serves the link page
+/// or the API runs it: each keeps its own list.
 pub fn refresh_institutions(
     passbook: Passbook,
     every: Duration,
@@ -83,6 +83,28 @@ pub fn refresh_institutions(
                     // again soon rather than at the next full interval.
                     wait = if refreshed.failed > 0 { every.min(RETRY_UNREAD_LISTS) } else { every };
                 }
+                _ = shutdown.changed() => return,
+            }
+        }
+    })
+}
+
+/// Builds this process's connectors again whenever an operator saved or removed a connector's
+/// settings in another process (the console of another replica, `passbook connectors set`):
+/// compares the saved versions every `every` (one small read), until `shutdown`.
+pub fn follow_connector_settings(
+    passbook: Passbook,
+    every: Duration,
+    mut shutdown: watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(every) => match passbook.follow_connector_settings().await {
+                    Ok(true) => tracing::info!("connector settings changed; the connectors were built again"),
+                    Ok(false) => {}
+                    Err(err) => tracing::warn!(error = %err, "could not read the connectors' saved settings"),
+                },
                 _ = shutdown.changed() => return,
             }
         }

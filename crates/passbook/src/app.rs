@@ -3,12 +3,11 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
+use passbook_domain::connector_setup::Configurator;
 use passbook_domain::model::CreatedApp;
 use passbook_domain::services::Settings;
-use passbook_domain::{Connector, Institutions, Passbook};
-use passbook_institutions::{
-    EnableBankingConnector, MonoConnector, SandboxConnector, SandboxOptions, SimpleFinConnector,
-};
+use passbook_domain::store::ConsoleStore;
+use passbook_domain::{Institutions, Passbook};
 use passbook_store::SqlStore;
 use passbook_workers::DispatcherOptions;
 use tokio::net::TcpListener;
@@ -28,8 +27,12 @@ pub async fn build(config: &Config, public_url: String) -> anyhow::Result<Passbo
         store.migrate(config.migration_lock).await.context("applying database migrations")?;
     }
     let store = Arc::new(store);
+    let saved = store.connector_settings().await.context("reading the connectors' saved settings")?;
+    let assembly = Arc::new(crate::connectors::Assembly::new(config, &public_url, store.clone()));
+    let (configurator, connectors) = Configurator::start(assembly, &saved).await.map_err(anyhow::Error::msg)?;
     let passbook = Passbook {
-        institutions: Arc::new(Institutions::new(connectors(config, &public_url, &store).await?)),
+        institutions: Arc::new(Institutions::new(connectors)),
+        configurator: Arc::new(configurator),
         store,
         statements: Arc::new(passbook_statements::FileReader { max_bytes: config.http.max_upload_bytes }),
         readers: Arc::new(passbook_domain::services::ReaderPool::new(config.statement_readers)),
@@ -59,43 +62,6 @@ pub async fn build(config: &Config, public_url: String) -> anyhow::Result<Passbo
         return Err(anyhow::Error::new(err).context(hint));
     }
     Ok(passbook)
-}
-
-/// The connectors this configuration enables: the sandbox banks (or, in their place, Mono as
-/// the upstream), and SimpleFIN and Enable Banking when set up.
-async fn connectors(
-    config: &Config,
-    public_url: &str,
-    store: &Arc<SqlStore>,
-) -> anyhow::Result<Vec<Arc<dyn Connector>>> {
-    let mut connectors: Vec<Arc<dyn Connector>> = Vec::new();
-    match &config.mono {
-        Some(options) => {
-            let mono = MonoConnector::connect(options.clone(), store.clone(), store.clone(), config.clock.clone())
-                .await
-                .with_context(|| format!("reading Mono's institutions from {}", options.base_url))?;
-            connectors.push(Arc::new(mono));
-        }
-        None => {
-            let options =
-                SandboxOptions { public_url: public_url.trim_end_matches('/').to_string(), ..config.sandbox.clone() };
-            connectors.push(Arc::new(SandboxConnector::new(options, config.clock.clone())));
-        }
-    }
-    if let Some(options) = &config.simplefin {
-        let user_agent = concat!("Passbook/", env!("CARGO_PKG_VERSION"));
-        let egress = passbook_egress::Egress::new(user_agent, options.timeout, config.allow_private_webhooks);
-        let simplefin = SimpleFinConnector::new(egress, store.clone(), config.clock.clone(), options.clone());
-        connectors.push(Arc::new(simplefin));
-    }
-    if let Some(options) = &config.enable_banking {
-        let enable_banking = EnableBankingConnector::connect(options.clone(), store.clone(), config.clock.clone())
-            .await
-            .with_context(|| format!("reading the banks of {:?} from {}", options.countries, options.base_url))?;
-        connectors.push(Arc::new(enable_banking));
-    }
-    connectors.extend(config.connectors.iter().cloned());
-    Ok(connectors)
 }
 
 /// A running server.
@@ -138,7 +104,16 @@ pub async fn start_workers(config: Config) -> anyhow::Result<Server> {
     let mut tasks =
         passbook_workers::spawn(passbook.clone(), dispatcher_options(&config), config.job_lease, shutdown_rx.clone());
     tasks.push(crate::memory::give_back_freed_memory(shutdown_rx.clone()));
-    tasks.push(passbook_workers::refresh_institutions(passbook.clone(), config.institutions_refresh, shutdown_rx));
+    tasks.push(passbook_workers::refresh_institutions(
+        passbook.clone(),
+        config.institutions_refresh,
+        shutdown_rx.clone(),
+    ));
+    tasks.push(passbook_workers::follow_connector_settings(
+        passbook.clone(),
+        config.connector_settings_poll,
+        shutdown_rx,
+    ));
     let addr = SocketAddr::from(([0, 0, 0, 0], 0));
     Ok(Server {
         addr,
@@ -168,14 +143,24 @@ pub async fn start(config: Config, listener: TcpListener) -> anyhow::Result<Serv
     let addr = listener.local_addr()?;
     let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
     let passbook = build(&config, public_url.clone()).await?;
-    let created_sandbox_app = passbook.ensure_sandbox_app(config.sandbox_webhook_url.as_deref()).await?;
+    let created_sandbox_app =
+        passbook.ensure_sandbox_app(config.sandbox_webhook_url.as_deref()).await.context("creating the sandbox app")?;
     let console_setup_link = match config.http.console {
-        true => passbook.setup_token_if_needed().await?.map(|token| format!("{public_url}/console/join/{token}")),
+        true => passbook
+            .setup_token_if_needed()
+            .await
+            .context("making the console's setup link")?
+            .map(|token| format!("{public_url}/console/join/{token}")),
         false => None,
     };
     let (shutdown, shutdown_rx) = watch::channel(false);
     let mut tasks = vec![
         passbook_workers::refresh_institutions(passbook.clone(), config.institutions_refresh, shutdown_rx.clone()),
+        passbook_workers::follow_connector_settings(
+            passbook.clone(),
+            config.connector_settings_poll,
+            shutdown_rx.clone(),
+        ),
         crate::memory::give_back_freed_memory(shutdown_rx.clone()),
     ];
     if config.workers {

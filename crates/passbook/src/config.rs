@@ -49,6 +49,8 @@ pub struct Config {
     pub enable_banking: Option<EnableBankingOptions>,
     /// How often the connectors' institution lists are read again.
     pub institutions_refresh: Duration,
+    /// How often a process looks for connector settings another process saved.
+    pub connector_settings_poll: Duration,
     /// Connectors a program embedding Passbook adds to the configured ones (its own bank's,
     /// a test's).
     pub connectors: Vec<Arc<dyn passbook_domain::Connector>>,
@@ -97,6 +99,7 @@ impl Config {
             mono: None,
             enable_banking: None,
             institutions_refresh: Duration::from_secs(3600),
+            connector_settings_poll: Duration::from_secs(5),
             connectors: Vec::new(),
             clock: Arc::new(SystemClock),
             db: DbOptions::default(),

@@ -30,6 +30,8 @@ pub enum Permission {
     ManageInstitutions,
     /// Invite operators.
     InviteOperators,
+    /// Switch connectors on and off and set their keys (they reach banks, and some bill).
+    ConfigureConnectors,
 }
 
 impl Role {
@@ -52,6 +54,7 @@ impl Role {
         match permission {
             Permission::ManageApps | Permission::ReplayWebhooks | Permission::UseSandbox => Role::Developer,
             Permission::ManageAccounts | Permission::ManageInstitutions | Permission::InviteOperators => Role::Admin,
+            Permission::ConfigureConnectors => Role::Owner,
         }
     }
 

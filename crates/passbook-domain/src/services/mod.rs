@@ -3,6 +3,7 @@
 mod accounts;
 mod app_cache;
 mod apps;
+mod connector_settings;
 pub mod console;
 mod customers;
 mod fetch;
@@ -33,6 +34,7 @@ use std::sync::Arc;
 
 pub use app_cache::{APP_CACHE_TTL, AppCache};
 pub use apps::key_hint;
+pub use connector_settings::ConnectorSetting;
 pub use fetch::JobResult;
 pub use idempotency::{IDEMPOTENCY_TTL_MS, request_fingerprint};
 pub use initiate::{CustomerSpec, InitiateLink, InitiatedLink};
@@ -101,6 +103,8 @@ pub const READINESS_TIMEOUT: std::time::Duration = std::time::Duration::from_sec
 pub struct Passbook {
     pub store: Arc<dyn Store>,
     pub institutions: Arc<Institutions>,
+    /// Builds the connectors from flags and the operator's saved settings, again when those change.
+    pub configurator: Arc<crate::connector_setup::Configurator>,
     /// The file way in: reads uploaded statements, on the reader pool's threads.
     pub statements: Arc<dyn crate::statement_file::StatementReader>,
     pub readers: Arc<ReaderPool>,

@@ -72,6 +72,18 @@ impl Listed {
     }
 }
 
+/// Asks Mono for an account no one has: a key it refuses answers 401 or 403, a good one 404.
+/// Mono's institution list may not need the key, so reading it proves nothing; this reads no
+/// customer's data. Mono down is not a refusal: the key is checked at its first use then.
+async fn check_key(api: &Client) -> Result<(), ConnectorError> {
+    match api.account("000000000000000000000000").await {
+        Err(passbook_client::Error::Api { status: 401 | 403, message, .. }) => {
+            Err(ConnectorError::Internal(format!("Mono refused the operator's secret key: {message}")))
+        }
+        _ => Ok(()),
+    }
+}
+
 fn linked_key(reference: &str) -> String {
     format!("mono:linked:{reference}")
 }
@@ -85,7 +97,7 @@ fn reauth_key(upstream: &str) -> String {
 }
 
 impl MonoConnector {
-    /// Reads Mono's institution list (the list Passbook then offers) and is ready.
+    /// Checks the key, reads Mono's institution list (the list Passbook then offers) and is ready.
     pub async fn connect(
         options: MonoOptions,
         memory: Arc<dyn ConnectorMemory>,
@@ -94,6 +106,7 @@ impl MonoConnector {
     ) -> Result<Self, ConnectorError> {
         let http = passbook_egress::operator_client(concat!("Passbook/", env!("CARGO_PKG_VERSION")), options.timeout);
         let api = Client::with_http(http, &options.base_url, &options.secret_key);
+        check_key(&api).await?;
         let listed = match Listed::read(&api).await {
             Ok(listed) => listed,
             // Mono down at start: Passbook starts without its institutions and reads them again

@@ -9,6 +9,7 @@ mod accounts;
 mod admin;
 mod apps;
 mod charts;
+mod connectors;
 mod format;
 mod links;
 mod overview;
@@ -51,6 +52,9 @@ pub fn router() -> Router<AppState> {
         .route("/console/webhooks/{app}/{event}/replay", post(webhooks::replay_one))
         .route("/console/institutions", get(admin::institutions))
         .route("/console/institutions/{id}/status", post(admin::set_institution_status))
+        .route("/console/connectors", get(connectors::list))
+        .route("/console/connectors/{name}", post(connectors::save))
+        .route("/console/connectors/{name}/remove", get(connectors::confirm_remove).post(connectors::remove))
         .route("/console/operators", get(admin::operators))
         .route("/console/operators/invite", post(admin::invite))
         .route("/console/operators/invitations/{id}/revoke", post(admin::revoke_invitation))
@@ -179,6 +183,10 @@ fn notice(code: Option<&str>) -> Option<&'static str> {
         "status" => "The institution's status was saved; the link page and /v3/institutions show it now.",
         "role" => "The operator's role was changed; it applies to their next request.",
         "removed" => "The operator was removed and logged out everywhere.",
+        "connector_saved" => {
+            "The connector's settings were saved; every Passbook process offers its institutions within seconds."
+        }
+        "connector_removed" => "The connector was switched off and its settings deleted.",
         _ => return None,
     })
 }

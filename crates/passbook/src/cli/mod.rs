@@ -8,6 +8,7 @@ use passbook_domain::model::App;
 use crate::{Config, app};
 
 mod apps;
+mod connector_settings;
 mod connectors;
 mod events;
 mod operators;
@@ -16,6 +17,7 @@ mod serve;
 mod statements;
 
 pub use apps::AppsCommand;
+pub use connector_settings::ConnectorsCommand;
 pub use events::{EventsCommand, WebhookCommand};
 pub use operators::OperatorsCommand;
 pub use sandbox::SandboxCommand;
@@ -91,6 +93,11 @@ pub enum Command {
     Sandbox {
         #[command(subcommand)]
         command: SandboxCommand,
+    },
+    /// Configure the live connectors (SimpleFIN, Mono, Enable Banking) without flags.
+    Connectors {
+        #[command(subcommand)]
+        command: ConnectorsCommand,
     },
     /// Link accounts from statement files, without a browser.
     Statements {
@@ -196,6 +203,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Statements { command } => statements::statements(command).await,
         Command::Sandbox { command } => sandbox::sandbox(command).await,
         Command::Operators { command } => operators::operators(command).await,
+        Command::Connectors { command } => connector_settings::connectors(command).await,
     }
 }
 

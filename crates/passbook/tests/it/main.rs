@@ -10,6 +10,7 @@ mod browser_ways;
 mod cli;
 mod client;
 mod conflicts;
+mod connector_settings;
 mod consent;
 mod console;
 mod console_browser;

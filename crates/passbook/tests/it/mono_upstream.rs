@@ -44,7 +44,7 @@ async fn mono_on_clock(
 }
 
 /// Links `username`'s account at GTBank through Passbook's page and Mono's; Passbook's id.
-async fn link_through_mono(mono: &TestApp, passbook: &TestApp, reference: &str, username: &str) -> String {
+pub(crate) async fn link_through_mono(mono: &TestApp, passbook: &TestApp, reference: &str, username: &str) -> String {
     let data = passbook.initiate(reference, json!({})).await;
     let page = passbook.open(data["mono_url"].as_str().unwrap()).await;
     page.choose_institution(GTBANK).await;

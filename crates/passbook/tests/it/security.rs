@@ -73,7 +73,7 @@ async fn rotating_the_master_key_keeps_every_value_readable() {
 }
 
 /// Everything the database holds: the SQLite files' bytes, or every PostgreSQL row as text.
-async fn database_contents(t: &TestApp) -> String {
+pub(crate) async fn database_contents(t: &TestApp) -> String {
     if !on_postgres() {
         let mut bytes = Vec::new();
         for entry in std::fs::read_dir(t.dir.path()).unwrap() {

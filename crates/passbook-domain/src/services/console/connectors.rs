@@ -27,7 +27,7 @@ impl Passbook {
         let today = Timestamp(self.clock.now().0.div_euclid(DAY_MS) * DAY_MS);
         let listing = self.institutions.now();
         let mut all = Vec::new();
-        for connector in self.institutions.connectors() {
+        for connector in self.institutions.connectors().iter() {
             let name = connector.name().to_string();
             let served: Vec<&InstitutionHealth> = institutions
                 .iter()
