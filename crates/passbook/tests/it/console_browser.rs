@@ -12,13 +12,14 @@ use crate::console::{PASSWORD, setup_link};
 use crate::support::*;
 
 const WIDE: &str = "--window-size=1280,900";
-const PAGES: [(&str, &str); 8] = [
+const PAGES: [(&str, &str); 9] = [
     ("/console", "Overview"),
     ("/console/apps", "Apps"),
     ("/console/accounts", "Customers & accounts"),
     ("/console/links", "Link sessions"),
     ("/console/webhooks", "Webhooks"),
     ("/console/institutions", "Institutions"),
+    ("/console/connectors", "Connectors"),
     ("/console/operators", "Operators"),
     ("/console/audit", "Audit log"),
 ];
@@ -217,6 +218,15 @@ async fn operators_run_passbook_from_the_console_in_chromium() {
     assert_eq!(text(&b, &format!("{gtbank} td:nth-child(2)")).await, "degraded");
     assert_eq!(t.get("/v3/institutions?name=GTBank").await.1["data"][0]["status"], "degraded");
     b.shot("institutions").await;
+
+    // Connectors: SimpleFIN switched on from its form is offered at once.
+    b.goto(&format!("{base}/console/connectors")).await;
+    b.fill("#connector-simplefin input[name=daily_requests]", "12").await;
+    submit(&b, "#save-simplefin").await;
+    b.wait(".notice").await;
+    assert_eq!(text(&b, "#connector-simplefin .connector-state").await, "on");
+    assert_eq!(t.get("/v3/institutions?name=SimpleFIN").await.1["data"].as_array().map(Vec::len), Some(1));
+    b.shot("connectors").await;
 
     // Customers and accounts: found by name, refreshed, unlinked after a confirmation.
     b.goto(&format!("{base}/console/accounts")).await;
