@@ -59,6 +59,9 @@ pub enum ConnectorError {
     /// A failure on Passbook's side that retrying will not fix.
     #[error("connector failure: {0}")]
     Internal(String),
+    /// What the account's data is read from is gone or unreadable (a statement import).
+    #[error("the account's source cannot be read: {0}")]
+    Unreadable(String),
 }
 
 /// What a consent is asked for.
@@ -140,15 +143,21 @@ pub struct FetchedData {
     /// rotated credential): stored, sealed, with the data the fetch read, so neither is kept
     /// without the other.
     pub renewed_handle: Option<String>,
+    /// The data status where the source decides it (a statement: AVAILABLE only when it states
+    /// its balance and its numbers reconcile); `None`: it follows from what was fetched.
+    pub status: Option<crate::model::DataStatus>,
 }
 
 /// A linked account as a connector addresses it.
 #[derive(Debug, Clone)]
 pub struct ConnectorAccount<'a> {
+    pub app_id: &'a str,
     pub account_id: &'a str,
     pub institution_id: &'a str,
     pub connector_ref: &'a str,
     pub account_number: &'a str,
+    /// The currency the account was linked in.
+    pub currency: &'a str,
     /// A refresh rather than the first fetch after the user logged in.
     pub refresh: bool,
     /// When the user last logged in for this account.
@@ -165,10 +174,12 @@ impl<'a> ConnectorAccount<'a> {
     /// How a linked account is shown to its connector.
     pub fn of(account: &'a crate::model::Account, refresh: bool, now: Timestamp) -> Self {
         Self {
+            app_id: &account.app_id,
             account_id: &account.id,
             institution_id: &account.institution_id,
             connector_ref: &account.connector_ref,
             account_number: &account.account_number,
+            currency: &account.currency,
             refresh,
             authorised_at: account.authorised_at,
             now,
@@ -234,6 +245,13 @@ pub trait Connector: Send + Sync {
 
     /// The institutions this connector serves.
     fn institutions(&self) -> Vec<Institution>;
+
+    /// The way in this connector serves at *every* institution, whichever connector lists it:
+    /// the statement files (any bank's statement). Accounts linked that way are fetched through
+    /// this connector; every institution then offers that way.
+    fn serves_way_in(&self) -> Option<crate::model::WayIn> {
+        None
+    }
 
     /// Test logins, for connectors that simulate institutions; real connectors have none.
     fn sandbox_logins(&self) -> Vec<SandboxLogin> {

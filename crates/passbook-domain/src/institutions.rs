@@ -5,35 +5,50 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use crate::connector::{Connector, SandboxLogin};
-use crate::model::{AuthMethod, Institution};
+use crate::model::{Account, AuthMethod, AuthMethodSpec, Institution, WayIn};
 
-/// The institution of statements from banks no connector serves.
+/// The institution of statements from banks no connector serves (the statement connector lists
+/// it).
 pub const OTHER_BANK_ID: &str = "5f2d08c0a0b0c0d0e0f00001";
 
-/// The institutions as the connectors listed them at one moment. Every institution also offers
-/// the file way in (upload a statement), and one more institution stands for any bank Passbook
-/// has no connector for: its accounts come only from statements.
+/// The institutions as the connectors listed them at one moment. A connector that serves a way
+/// in at every institution (the statement files) adds that way to every institution, and its
+/// own institutions (the one that stands for any bank without a connector) come last.
 pub struct Listing {
-    entries: Vec<(Institution, Option<Arc<dyn Connector>>)>,
+    entries: Vec<(Institution, Arc<dyn Connector>)>,
     by_id: HashMap<String, usize>,
     connectors: Arc<[Arc<dyn Connector>]>,
+    /// The connectors that serve a way in at every institution.
+    by_way: Vec<(WayIn, Arc<dyn Connector>)>,
 }
 
 impl Listing {
     fn of(connectors: Arc<[Arc<dyn Connector>]>) -> Self {
+        let by_way: Vec<(WayIn, Arc<dyn Connector>)> =
+            connectors.iter().filter_map(|c| Some((c.serves_way_in()?, c.clone()))).collect();
+        let files = by_way.iter().any(|(way, _)| *way == WayIn::File);
         let mut entries = Vec::new();
         for connector in connectors.iter() {
             for mut institution in connector.institutions() {
-                if !institution.supports(AuthMethod::StatementUpload) {
-                    institution.auth_methods.push(crate::model::AuthMethodSpec::statement_upload());
+                if files && !institution.supports(AuthMethod::StatementUpload) {
+                    institution.auth_methods.push(AuthMethodSpec::statement_upload());
                 }
-                entries.push((institution, Some(connector.clone())));
+                entries.push((institution, connector.clone()));
             }
         }
-        entries.sort_by_key(|(institution, _)| institution.name.to_lowercase());
-        entries.push((other_bank(), None));
+        entries.sort_by_key(|(institution, _)| (only_by_file(institution), institution.name.to_lowercase()));
         let by_id = entries.iter().enumerate().map(|(i, (inst, _))| (inst.id.clone(), i)).collect();
-        Self { entries, by_id, connectors }
+        Self { entries, by_id, connectors, by_way }
+    }
+
+    /// The connector an account's data is fetched through: the one that serves its way in at
+    /// every institution (a statement account: the statement files), else its institution's.
+    pub fn connector_for(&self, account: &Account) -> Option<&Arc<dyn Connector>> {
+        let way = account.auth_method.way_in();
+        match self.by_way.iter().find(|(served, _)| *served == way) {
+            Some((_, connector)) => Some(connector),
+            None => self.connector(&account.institution_id).map(|(_, connector)| connector),
+        }
     }
 
     pub fn all(&self) -> impl Iterator<Item = &Institution> {
@@ -44,10 +59,10 @@ impl Listing {
         self.by_id.get(id).map(|&i| &self.entries[i].0)
     }
 
-    /// The institution and its connector; `None` also for institutions reached only by file.
+    /// The institution and the connector that lists it.
     pub fn connector(&self, id: &str) -> Option<(&Institution, &Arc<dyn Connector>)> {
         let (institution, connector) = &self.entries[*self.by_id.get(id)?];
-        connector.as_ref().map(|c| (institution, c))
+        Some((institution, connector))
     }
 
     /// Institutions whose name or bank code contains `query` (case-insensitive).
@@ -118,9 +133,14 @@ impl Institutions {
         self.now().get(id).cloned()
     }
 
-    /// The institution and its connector; `None` also for institutions reached only by file.
+    /// The institution and the connector that lists it.
     pub fn connector(&self, id: &str) -> Option<(Institution, Arc<dyn Connector>)> {
         self.now().connector(id).map(|(institution, connector)| (institution.clone(), connector.clone()))
+    }
+
+    /// The connector an account's data is fetched through ([`Listing::connector_for`]).
+    pub fn connector_for(&self, account: &Account) -> Option<Arc<dyn Connector>> {
+        self.now().connector_for(account).cloned()
     }
 
     pub fn sandbox_logins(&self) -> Vec<SandboxLogin> {
@@ -138,18 +158,7 @@ impl Institutions {
     }
 }
 
-fn other_bank() -> Institution {
-    Institution {
-        id: OTHER_BANK_ID.into(),
-        name: "Another bank (upload a statement)".into(),
-        kind: crate::model::InstitutionKind::PersonalBanking,
-        bank_code: String::new(),
-        nip_code: String::new(),
-        country: "NG".into(),
-        primary_color: "#4A5568".into(),
-        icon: None,
-        identifier: "passbook.statement".into(),
-        status: crate::model::InstitutionStatus::Operational,
-        auth_methods: vec![crate::model::AuthMethodSpec::statement_upload()],
-    }
+/// An institution reached only by a file: it sorts after the banks.
+fn only_by_file(institution: &Institution) -> bool {
+    institution.auth_methods.iter().all(|m| m.method.way_in() == WayIn::File)
 }

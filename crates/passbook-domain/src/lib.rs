@@ -18,6 +18,7 @@ pub mod model;
 pub mod net;
 pub mod read_deadline;
 pub mod services;
+pub mod statement_account;
 pub mod statement_file;
 pub mod statement_pdf;
 pub mod statement_signature;

@@ -1,6 +1,6 @@
 //! Assembles the connectors: those the flags set, those an operator saved from the console or
 //! the CLI (the flags win where both name one), the sandbox banks where Mono does not take
-//! their place, and those a program embedding Passbook adds.
+//! their place, the statement files (always), and those a program embedding Passbook adds.
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -9,7 +9,7 @@ use passbook_domain::{Clock, Connector};
 use passbook_institutions::settings::{self, Configured};
 use passbook_institutions::{
     EnableBankingConnector, EnableBankingOptions, MonoConnector, MonoOptions, SandboxConnector, SandboxOptions,
-    SimpleFinConnector, SimpleFinOptions,
+    SimpleFinConnector, SimpleFinOptions, StatementFiles,
 };
 use passbook_store::SqlStore;
 
@@ -140,6 +140,7 @@ impl ConnectorSetup for Assembly {
             }
             None => built.connectors.push(Arc::new(SandboxConnector::new(self.sandbox.clone(), self.clock.clone()))),
         }
+        built.connectors.push(Arc::new(StatementFiles::new(self.store.clone())));
         if let Some(options) = chosen.simplefin {
             built.connectors.push(self.simplefin(options));
         }

@@ -103,14 +103,14 @@ pub fn error_type(err: &ConnectorError) -> &'static str {
         ConnectorError::AccountLocked => "ACCOUNT_LOCKED",
         ConnectorError::InstitutionUnavailable | ConnectorError::QuotaExhausted { .. } => "INSTITUTION_UNAVAILABLE",
         ConnectorError::ReauthorisationRequired => "REAUTHORISATION_REQUIRED",
-        ConnectorError::Transient(_) | ConnectorError::Internal(_) => "INTERNAL_ERROR",
+        ConnectorError::Transient(_) | ConnectorError::Internal(_) | ConnectorError::Unreadable(_) => "INTERNAL_ERROR",
     }
 }
 
 /// What the user reads about a refusal: the bank's reason, never a connector's internals.
 pub fn user_message(err: &ConnectorError) -> String {
     match err {
-        ConnectorError::Transient(_) | ConnectorError::Internal(_) => {
+        ConnectorError::Transient(_) | ConnectorError::Internal(_) | ConnectorError::Unreadable(_) => {
             "Something went wrong while talking to the bank. Try again in a moment.".into()
         }
         other => other.to_string(),

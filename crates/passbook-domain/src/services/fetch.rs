@@ -152,7 +152,7 @@ impl Passbook {
         Ok(self.store.settle_job(&failed, self.clock.now()).await?.into())
     }
 
-    /// Asks the connector (or, for a statement account, reads its statement); `Err` carries the
+    /// Asks the account's connector (a statement account's: the statement files); `Err` carries the
     /// reason for a transient failure worth retrying. `realtime`: the app asked for fresh data.
     pub(super) async fn fetch(
         &self,
@@ -161,23 +161,7 @@ impl Passbook {
         realtime: bool,
         now: Timestamp,
     ) -> std::result::Result<SyncResult, String> {
-        if account.auth_method == AuthMethod::StatementUpload {
-            return Ok(match self.statement_data(account).await {
-                Ok(Some((data, status))) => SyncResult {
-                    data: Some(data),
-                    empty_status: status,
-                    sync: SyncStatus::Successful,
-                    status: Some(status),
-                    failure: None,
-                    as_of: Some(now),
-                },
-                Ok(None) => {
-                    SyncResult::failed(DataStatus::Failed, SyncStatus::Failed, FetchFailure::StatementUnreadable)
-                }
-                Err(err) => return Err(err.to_string()),
-            });
-        }
-        let Some((_, connector)) = self.institutions.connector(&account.institution_id) else {
+        let Some(connector) = self.institutions.connector_for(account) else {
             tracing::error!(account = %account.id, institution = %account.institution_id, "no connector serves this institution");
             return Ok(SyncResult::failed(DataStatus::Failed, SyncStatus::Failed, FetchFailure::NoConnector));
         };
@@ -185,10 +169,10 @@ impl Passbook {
             connector.fetch(ConnectorAccount { realtime, ..ConnectorAccount::of(account, refresh, now) }).await;
         Ok(match fetched {
             Ok(data) => SyncResult {
+                status: data.status,
                 data: Some(data),
                 empty_status: DataStatus::Unavailable,
                 sync: SyncStatus::Successful,
-                status: None,
                 failure: None,
                 as_of: Some(now),
             },
@@ -201,6 +185,10 @@ impl Passbook {
             Err(ConnectorError::Internal(reason)) => {
                 tracing::error!(account = %account.id, %reason, "data fetch failed");
                 SyncResult::failed(DataStatus::Failed, SyncStatus::Failed, FetchFailure::FetchFailed)
+            }
+            Err(ConnectorError::Unreadable(reason)) => {
+                tracing::error!(account = %account.id, %reason, "the account's source cannot be read");
+                SyncResult::failed(DataStatus::Failed, SyncStatus::Failed, FetchFailure::StatementUnreadable)
             }
             Err(other) => {
                 tracing::info!(account = %account.id, reason = %other, "institution returned no data");

@@ -14,8 +14,8 @@ impl Passbook {
                 "Earnings and assets exist only for accounts at investment platforms (type INVESTMENT_PLATFORM)",
             )
         };
-        let (institution, connector) =
-            self.institutions.connector(&account.institution_id).ok_or_else(not_investment)?;
+        let institution = self.institutions.get(&account.institution_id).ok_or_else(not_investment)?;
+        let connector = self.institutions.connector_for(&account).ok_or_else(not_investment)?;
         if institution.kind != InstitutionKind::InvestmentPlatform {
             return Err(not_investment());
         }

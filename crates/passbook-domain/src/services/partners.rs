@@ -37,7 +37,9 @@ impl Passbook {
     async fn renew_without_user(&self, app: &App, token: &str, session: LinkSession) -> Result<LinkSession> {
         let Some(account_id) = session.context.reauth_account_id.clone() else { return Ok(session) };
         let Some(account) = self.store.account(&app.id, &account_id).await? else { return Ok(session) };
-        let Some((institution, connector)) = self.institutions.connector(&account.institution_id) else {
+        let (Some(institution), Some(connector)) =
+            (self.institutions.get(&account.institution_id), self.institutions.connector_for(&account))
+        else {
             return Ok(session);
         };
         match connector.renew(&institution, ConnectorAccount::of(&account, true, self.clock.now())).await {

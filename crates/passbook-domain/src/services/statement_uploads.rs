@@ -3,7 +3,6 @@
 use sha2::{Digest, Sha256};
 
 use super::Passbook;
-use crate::connector::{FetchedData, FetchedTransaction};
 use crate::integrity::Integrity;
 use crate::linking::StatementUpload;
 use crate::model::*;
@@ -76,53 +75,15 @@ impl Passbook {
         Ok(Ok((previews(&import, fallback_currency.as_deref()), ReadReport::of(&import.file))))
     }
 
-    /// The import and account index behind a statement account.
-    async fn statement_account(&self, account: &Account) -> Result<Option<(StatementImport, usize)>> {
-        let Some((import_id, index)) = parse_ref(&account.connector_ref) else { return Ok(None) };
-        let import = self.store.statement_import(&account.app_id, import_id).await?;
-        Ok(import.filter(|i| index < i.file.accounts.len()).map(|i| (i, index)))
-    }
-
-    /// A statement account's data, as a fetch would bring it, and its data status: AVAILABLE when
-    /// the statement states its balance and its numbers reconcile, else PARTIAL.
-    pub(super) async fn statement_data(&self, account: &Account) -> Result<Option<(FetchedData, DataStatus)>> {
-        let Some((import, index)) = self.statement_account(account).await? else { return Ok(None) };
-        let file = &import.file.accounts[index];
-        let currency = file.currency.clone().unwrap_or_else(|| account.currency.clone());
-        let balance = file.closing_balance();
-        let reconciled = file.reconcile().status == ReconciliationStatus::Balanced;
-        let status = if balance.is_some() && reconciled { DataStatus::Available } else { DataStatus::Partial };
-        let data = FetchedData {
-            balance,
-            identity: file.holder.as_ref().map(|name| Identity {
-                full_name: name.clone(),
-                bvn: None,
-                email: None,
-                phone: None,
-                gender: None,
-                dob: None,
-                address_line1: None,
-                address_line2: None,
-                state_of_origin: None,
-                lga_of_origin: None,
-                marital_status: None,
-            }),
-            transactions: Some(transactions(file, &currency)),
-            pending: Vec::new(),
-            account_type: file.kind.clone(),
-            bvn: None,
-            renewed_handle: None,
-        };
-        Ok(Some((data, status)))
-    }
-
     /// Where a statement account's data came from (from the import's summary: the rows are not
     /// read); `None` for accounts linked otherwise.
     pub async fn account_source(&self, account: &Account) -> Result<Option<AccountSource>> {
         if account.auth_method != AuthMethod::StatementUpload {
             return Ok(None);
         }
-        let Some((import_id, index)) = parse_ref(&account.connector_ref) else { return Ok(None) };
+        let Some((import_id, index)) = crate::statement_account::parse_handle(&account.connector_ref) else {
+            return Ok(None);
+        };
         let Some(mut summary) = self.store.statement_import_summary(&account.app_id, import_id).await? else {
             return Ok(None);
         };
@@ -142,13 +103,6 @@ impl Passbook {
             integrity: summary.integrity,
         }))
     }
-}
-
-/// `statement:{import}:{index}`.
-pub(super) fn parse_ref(connector_ref: &str) -> Option<(&str, usize)> {
-    let rest = connector_ref.strip_prefix("statement:")?;
-    let (import, index) = rest.rsplit_once(':')?;
-    Some((import, index.parse().ok()?))
 }
 
 /// The currency an uploader names for a file that states none: an ISO 4217 code.
@@ -190,7 +144,7 @@ pub(crate) fn previews(import: &StatementImport, currency: Option<&str>) -> Vec<
         .map(|(i, a)| {
             let number = account_number(&import.file.accounts, i);
             StatementPreview {
-                connector_ref: format!("statement:{}:{i}", import.id),
+                connector_ref: crate::statement_account::handle(&import.id, i),
                 format: import.file.format,
                 name: a
                     .holder
@@ -236,35 +190,6 @@ fn derived_number(account: &FileAccount, index: usize) -> String {
     let digest = Sha256::digest(&facts);
     let n = u64::from_be_bytes(digest[..8].try_into().expect("eight bytes")) % 10_000_000_000;
     format!("{n:010}")
-}
-
-/// The rows as transactions. A row is known by everything the bank states of it (date,
-/// amount, narration, reference, running balance) and, among rows that state exactly the same,
-/// by how many came before it: two different rows never share an identity (a reference is not
-/// unique in every format: MT940 files repeat `NONREF` and batch references), and a newer
-/// statement that overlaps an older one adds only the rows that are new.
-pub(crate) fn transactions(file: &FileAccount, currency: &str) -> Vec<FetchedTransaction> {
-    let mut seen: std::collections::HashMap<[u8; 32], u32> = std::collections::HashMap::new();
-    file.rows
-        .iter()
-        .map(|row| {
-            let stated = serde_json::to_vec(&(row.date.0, row.amount, &row.narration, &row.reference, row.balance))
-                .expect("a row serialises");
-            let digest: [u8; 32] = Sha256::digest(&stated).into();
-            let n = seen.entry(digest).or_default();
-            let fingerprint = format!("row:{}:{n}", hex::encode(&digest[..16]));
-            *n += 1;
-            FetchedTransaction {
-                fingerprint,
-                date: row.date,
-                narration: row.narration.clone(),
-                amount: row.amount.abs(),
-                kind: if row.amount < 0 { TxKind::Debit } else { TxKind::Credit },
-                balance: row.balance,
-                currency: currency.to_string(),
-            }
-        })
-        .collect()
 }
 
 /// An import without a browser (the API and the CLI): the file and whom it belongs to.
@@ -353,64 +278,5 @@ impl Passbook {
         };
         let integrity = source.map(|s| s.integrity).unwrap_or_default();
         Ok(ImportedStatement { accounts, previews, report, integrity })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn row(day: i64, amount: i64, narration: &str, reference: Option<&str>) -> FileRow {
-        FileRow {
-            date: Timestamp(day * 86_400_000),
-            amount,
-            narration: narration.into(),
-            reference: reference.map(str::to_string),
-            balance: None,
-        }
-    }
-
-    /// Rows from a small alphabet of dates, amounts, narrations and references, so that many
-    /// share a reference and a date, and some are identical.
-    fn generated(seed: u64, n: usize) -> Vec<FileRow> {
-        let mut x = seed;
-        let mut next = move |m: u64| {
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            (x >> 33) % m
-        };
-        (0..n)
-            .map(|_| {
-                let reference = ["NONREF", "BATCH1", ""][next(3) as usize];
-                row(next(3) as i64, next(4) as i64 * 100 - 150, ["fee", "transfer"][next(2) as usize], {
-                    (!reference.is_empty()).then_some(reference)
-                })
-            })
-            .collect()
-    }
-
-    #[test]
-    fn no_two_rows_share_an_identity_and_a_reimport_matches_every_row() {
-        for seed in 0..200 {
-            let account = FileAccount { rows: generated(seed, 1 + seed as usize % 60), ..FileAccount::default() };
-            let first = transactions(&account, "NGN");
-            let ids: std::collections::HashSet<&str> = first.iter().map(|t| t.fingerprint.as_str()).collect();
-            assert_eq!(ids.len(), account.rows.len(), "seed {seed}: every row read is kept");
-            let again = transactions(&account, "NGN");
-            assert!(again.iter().all(|t| ids.contains(t.fingerprint.as_str())), "seed {seed}: re-import adds none");
-            // A later statement that repeats the days from the second on adds nothing.
-            let later: Vec<FileRow> = account.rows.iter().filter(|r| r.date.0 >= 86_400_000).cloned().collect();
-            let overlap = transactions(&FileAccount { rows: later, ..FileAccount::default() }, "NGN");
-            assert!(overlap.iter().all(|t| ids.contains(t.fingerprint.as_str())), "seed {seed}: overlap adds none");
-        }
-    }
-
-    #[test]
-    fn rows_sharing_a_reference_and_a_date_stay_apart() {
-        let account = FileAccount {
-            rows: vec![row(1, -500, "a", Some("NONREF")), row(1, -700, "b", Some("NONREF"))],
-            ..FileAccount::default()
-        };
-        let t = transactions(&account, "DKK");
-        assert_ne!(t[0].fingerprint, t[1].fingerprint);
     }
 }

@@ -72,7 +72,9 @@ impl Passbook {
     ) -> Result<Option<Signal>> {
         let Some(mine) = span(account) else { return Ok(None) };
         for other in earlier.iter().filter(|a| a.auth_method == AuthMethod::StatementUpload) {
-            let Some((import_id, index)) = super::statement_uploads::parse_ref(&other.connector_ref) else { continue };
+            let Some((import_id, index)) = crate::statement_account::parse_handle(&other.connector_ref) else {
+                continue;
+            };
             let Some(import) = self.store.statement_import(app_id, import_id).await? else { continue };
             let Some(theirs) = import.file.accounts.get(index) else { continue };
             let Some(their_span) = span(theirs) else { continue };

@@ -43,10 +43,7 @@ impl Passbook {
     /// Tells the account's upstream that it was unlinked. Best effort: the app's unlink stands
     /// whatever the upstream answers, and a refusal is logged for the operator.
     pub(super) async fn unlink_upstream(&self, account: &Account) {
-        let Some((_, connector)) = self.institutions.connector(&account.institution_id) else { return };
-        if account.auth_method == AuthMethod::StatementUpload {
-            return;
-        }
+        let Some(connector) = self.institutions.connector_for(account) else { return };
         let siblings = match self.still_linked_beside(account).await {
             Ok(siblings) => siblings,
             Err(err) => {

@@ -91,6 +91,7 @@ pub(super) fn fetched(
         pending: Vec::new(),
         account_type: details.account.kind.clone(),
         renewed_handle: None,
+        status: None,
     })
 }
 

@@ -226,6 +226,7 @@ impl Connector for SandboxConnector {
             pending: history.pending,
             account_type: None,
             renewed_handle: None,
+            status: None,
         };
         match scenario {
             Scenario::DataPartial => {

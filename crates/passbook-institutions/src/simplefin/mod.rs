@@ -244,6 +244,7 @@ fn fetched(account: &wire::Account) -> Result<FetchedData, ConnectorError> {
         account_type: None,
         bvn: None,
         renewed_handle: None,
+        status: None,
     })
 }
 
