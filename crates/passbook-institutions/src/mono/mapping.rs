@@ -37,7 +37,10 @@ pub(super) fn upstream_error(err: passbook_client::Error) -> ConnectorError {
         passbook_client::Error::Api { status: 401 | 403, message, .. } => {
             ConnectorError::Internal(format!("Mono refused the operator's secret key: {message}"))
         }
-        passbook_client::Error::Api { status: 429 | 500.., .. } | passbook_client::Error::Transport(_) => {
+        // A gateway in front of Mono answers 502/503/504 in HTML, not in Mono's envelope.
+        passbook_client::Error::Api { status: 429 | 500.., .. }
+        | passbook_client::Error::Decode { status: 429 | 500.., .. }
+        | passbook_client::Error::Transport(_) => {
             tracing::info!(error = %err, "Mono did not answer");
             ConnectorError::InstitutionUnavailable
         }

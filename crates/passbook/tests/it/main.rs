@@ -22,6 +22,7 @@ mod enable_banking_fake;
 mod enable_banking_keys;
 mod events_api;
 mod failover;
+mod fault_proxy;
 mod hardening;
 mod integrity;
 mod lifecycle;

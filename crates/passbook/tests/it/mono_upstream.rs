@@ -11,21 +11,27 @@ use passbook_domain::clock::ManualClock;
 use passbook_institutions::MonoOptions;
 use serde_json::json;
 
+use crate::fault_proxy::{Fault, FaultProxy};
 use crate::support::*;
 
 /// "Mono" (a sandbox Passbook whose app is the operator's Mono account) and the operator's
 /// Passbook in front of it, with "Mono"'s webhooks pointed at Passbook.
 pub(crate) async fn mono_and_passbook() -> (TestApp, TestApp) {
-    mono_on_clock(Arc::new(ManualClock::new(passbook_domain::SystemClock.now())), |_| {}).await
+    mono_on_clock(Arc::new(ManualClock::new(passbook_domain::SystemClock.now())), None, |_| {}).await
 }
 
+/// With `front`, Passbook reaches "Mono" through that proxy.
 async fn mono_on_clock(
     clock: Arc<ManualClock>,
+    front: Option<&FaultProxy>,
     adjust: impl FnOnce(&mut passbook::Config) + Send + 'static,
 ) -> (TestApp, TestApp) {
     let mono = TestApp::spawn_with(move |c| c.clock = clock).await;
+    if let Some(proxy) = front {
+        proxy.point_at(&mono.base);
+    }
     let options = MonoOptions {
-        base_url: mono.base.clone(),
+        base_url: front.map_or_else(|| mono.base.clone(), |proxy| proxy.url.clone()),
         secret_key: mono.key().to_string(),
         webhook_secret: mono.app.app.webhook_secret.clone(),
         realtime_per_day: 10,
@@ -137,7 +143,7 @@ async fn mono_notifications_are_checked() {
 #[tokio::test]
 async fn reauthorisation_at_mono_keeps_passbook_s_account_id() {
     let clock = Arc::new(ManualClock::new(passbook_domain::SystemClock.now()));
-    let (mono, passbook) = mono_on_clock(clock.clone(), |_| {}).await;
+    let (mono, passbook) = mono_on_clock(clock.clone(), None, |_| {}).await;
     let id = link_through_mono(&mono, &passbook, "via-mono-reauth", "user_reauth").await;
     assert_eq!(passbook.wait_for_data(&id).await.meta.data_status, "AVAILABLE");
 
@@ -177,12 +183,62 @@ async fn mono_down_keeps_the_data_and_says_so() {
     assert_eq!((now.meta.data_status.as_str(), now.account.balance), ("AVAILABLE", linked.account.balance));
 }
 
+/// Mono slow, failing or answering malformed JSON: each refresh fails as the table in
+/// `docs/connectors/README.md` says, and the data already read stays. Past the operator's daily
+/// budget of billed real-time calls, a real-time refresh reads what Mono holds, unbilled.
+#[tokio::test]
+async fn mono_failures_keep_the_data_and_real_time_calls_stay_within_the_budget() {
+    let clock = Arc::new(ManualClock::new(passbook_domain::SystemClock.now()));
+    let proxy = FaultProxy::start().await;
+    let passbook_clock = clock.clone();
+    let (mono, passbook) = mono_on_clock(clock.clone(), Some(&proxy), move |c| {
+        c.clock = passbook_clock;
+        let options = c.mono.as_mut().unwrap();
+        (options.timeout, options.realtime_per_day) = (Duration::from_secs(1), 1);
+    })
+    .await;
+    let id = link_through_mono(&mono, &passbook, "via-mono-faults", "user_good").await;
+    let linked = passbook.wait_for_data(&id).await;
+
+    let refresh = async |fault: Fault, expected: &str| {
+        clock.advance(6 * 60_000);
+        assert_eq!(realtime_refresh(&passbook, &id).await, "failed", "{fault:?}");
+        let now = passbook.api().account(&id).await.unwrap();
+        assert_eq!(now.passbook.unwrap().freshness.last_failure.as_deref(), Some(expected), "{fault:?}");
+        let kept = (now.meta.data_status.as_str(), now.account.balance);
+        assert_eq!(kept, ("AVAILABLE", linked.account.balance), "{fault:?}: the data stays");
+    };
+    for (fault, failure) in [
+        (Fault::Malformed, "fetch_failed"),
+        (Fault::Status(StatusCode::UNAUTHORIZED), "fetch_failed"),
+        (Fault::Status(StatusCode::SERVICE_UNAVAILABLE), "bank_unavailable"),
+        (Fault::Status(StatusCode::TOO_MANY_REQUESTS), "bank_unavailable"),
+        (Fault::Slow(Duration::from_secs(3)), "bank_unavailable"),
+    ] {
+        proxy.set(fault);
+        refresh(fault, failure).await;
+    }
+
+    proxy.set(Fault::None);
+    let billed = proxy.realtime_calls();
+    assert!(billed > 0, "the faults above were real-time calls, within the budget of 1");
+    // To one in the morning (UTC) of the next day: the budget is per UTC day.
+    let (day, hour) = (86_400_000, 3_600_000);
+    clock.advance(day - clock.now().0.rem_euclid(day) + hour);
+    assert_eq!(realtime_refresh(&passbook, &id).await, "finished");
+    let today = proxy.realtime_calls();
+    assert!(today > billed, "a new day, a new budget: this refresh was billed");
+    clock.advance(6 * 60_000);
+    assert_eq!(realtime_refresh(&passbook, &id).await, "finished", "past the budget, still answered");
+    assert_eq!(proxy.realtime_calls(), today, "past the day's budget, Mono is asked without x-realtime");
+}
+
 /// Mono's list changes (here: its operator marks GTBank down); Passbook reads it again while it
 /// runs, and its link page and `/v3/institutions` say so.
 #[tokio::test]
 async fn mono_s_institution_list_is_read_again_while_passbook_runs() {
     let clock = Arc::new(ManualClock::new(passbook_domain::SystemClock.now()));
-    let (mono, passbook) = mono_on_clock(clock, |c| c.institutions_refresh = Duration::from_millis(200)).await;
+    let (mono, passbook) = mono_on_clock(clock, None, |c| c.institutions_refresh = Duration::from_millis(200)).await;
     let status = || async {
         let (_, listed) = passbook.get("/v3/institutions?name=GTBank").await;
         listed["data"][0]["status"].as_str().unwrap().to_string()
