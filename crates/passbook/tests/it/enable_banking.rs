@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 
 use crate::enable_banking_fake::{FakeBank, transaction};
 use crate::enable_banking_keys::{APPLICATION_KEY, UNKNOWN_KEY};
+use crate::fault_proxy::{Fault, FaultProxy};
 use crate::support::*;
 
 fn days_ago(n: i64) -> String {
@@ -169,6 +170,54 @@ async fn accounts_linked_by_consent_keep_their_ids_through_a_new_consent() {
     let freshness = t.api().account(&current).await.unwrap().passbook.unwrap().freshness;
     assert_eq!(freshness.last_failure.as_deref(), Some("reauthorisation_required"));
     assert_eq!(bank.refused_tokens(), 0, "every request carried a valid application token");
+}
+
+/// The bank slow, failing, answering malformed JSON, out of unattended requests for the day, or
+/// revoking the consent: each refresh says why, and the data already read stays.
+#[tokio::test]
+async fn bank_failures_keep_the_data_and_say_why() {
+    let bank = FakeBank::start("app-1234", APPLICATION_KEY, accounts()).await;
+    let proxy = FaultProxy::start().await;
+    proxy.point_at(&bank.url);
+    let clock = Arc::new(ManualClock::new(passbook_domain::SystemClock.now()));
+    let eb = EnableBankingOptions {
+        base_url: proxy.url.clone(),
+        timeout: Duration::from_secs(1),
+        ..options(&bank, APPLICATION_KEY)
+    };
+    let shared = clock.clone();
+    let t = TestApp::spawn_with(move |c| {
+        c.clock = shared;
+        c.enable_banking = Some(eb);
+    })
+    .await;
+    let id = link_both(&t, "eb-faults").await.remove(0);
+    let linked = t.wait_for_data(&id).await;
+    // To one in the morning (UTC) of the next day: PSD2's allowance is per day.
+    let (day, hour) = (86_400_000, 3_600_000);
+    clock.advance(day - clock.now().0.rem_euclid(day) + hour);
+
+    let refresh = async |fault: Fault, expected: Option<&str>| {
+        proxy.set(fault);
+        clock.advance(6 * 60_000);
+        let status = realtime_refresh(&t, &id).await;
+        assert_eq!(status, if expected.is_some() { "failed" } else { "finished" }, "{fault:?}");
+        let now = t.api().account(&id).await.unwrap();
+        if expected.is_some() {
+            assert_eq!(now.passbook.unwrap().freshness.last_failure.as_deref(), expected, "{fault:?}");
+        }
+        let kept = (now.meta.data_status.as_str(), now.account.balance);
+        assert_eq!(kept, ("AVAILABLE", linked.account.balance), "{fault:?}: the data stays");
+    };
+    refresh(Fault::Slow(Duration::from_secs(3)), Some("bank_unavailable")).await;
+    refresh(Fault::Status(StatusCode::BAD_GATEWAY), Some("bank_unavailable")).await;
+    refresh(Fault::Malformed, Some("fetch_failed")).await;
+    refresh(Fault::None, None).await;
+    // Four requests a day without the user: the fifth is not sent.
+    refresh(Fault::None, Some("quota_exhausted")).await;
+    clock.advance(day);
+    let revoked = r#"{"error":"REVOKED_SESSION","message":"The PSU revoked the consent"}"#;
+    refresh(Fault::Reply(StatusCode::UNAUTHORIZED, revoked), Some("reauthorisation_required")).await;
 }
 
 /// Unlinking tells the bank once no linked account needs the consent: one consent covers both

@@ -19,6 +19,8 @@ pub enum Fault {
     Status(StatusCode),
     /// Answers 200 with a body cut short.
     Malformed,
+    /// Answers this status with this JSON body (the upstream's own refusal).
+    Reply(StatusCode, &'static str),
 }
 
 #[derive(Clone)]
@@ -74,12 +76,14 @@ async fn forward(
     match fault {
         Fault::Slow(delay) => tokio::time::sleep(delay).await,
         Fault::Status(status) => {
-            return (status, [("content-type", "text/html")], "<html><body>Service unavailable</body></html>").into_response();
+            return (status, [("content-type", "text/html")], "<html><body>Service unavailable</body></html>")
+                .into_response();
         }
         Fault::Malformed => {
             return (StatusCode::OK, [("content-type", "application/json")], r#"{"status":"successful","data":{"#)
                 .into_response();
         }
+        Fault::Reply(status, body) => return (status, [("content-type", "application/json")], body).into_response(),
         Fault::None => {}
     }
     let path = uri.path_and_query().map_or("/", |p| p.as_str());
