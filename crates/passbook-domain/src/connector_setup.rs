@@ -79,11 +79,37 @@ pub enum ConfiguredBy {
     Off,
 }
 
+/// Saved settings that did not make a connector, and why (a key the upstream refused).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotStarted {
+    pub connector: String,
+    pub reason: String,
+}
+
+/// A value the connector cannot use: which field, and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldProblem {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldProblem {
+    pub fn new(field: &str, message: impl Into<String>) -> Self {
+        Self { field: field.to_string(), message: message.into() }
+    }
+}
+
+/// One connector's saved settings, as far as a process needs to know they changed.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SavedVersion {
+    pub name: String,
+    pub version: String,
+}
+
 /// The connectors built from the flags and the saved settings.
 pub struct Built {
     pub connectors: Vec<Arc<dyn Connector>>,
-    /// Saved settings that did not make a connector, and why (a key the upstream refused).
-    pub failures: Vec<(String, String)>,
+    pub not_started: Vec<NotStarted>,
 }
 
 /// Builds the running connectors from the process's flags and the operator's saved settings;
@@ -97,11 +123,11 @@ pub trait ConnectorSetup: Send + Sync {
     /// then kept but not used).
     fn set_by_flags(&self, name: &str) -> bool;
 
-    /// Checks saved values before they are kept: `Err((field, message))` names the problem.
-    fn check(&self, settings: &ConnectorSettings) -> Result<(), (String, String)>;
+    /// Checks saved values before they are kept.
+    fn check(&self, settings: &ConnectorSettings) -> Result<(), FieldProblem>;
 
     /// Every connector: those the flags set, those saved settings set (a failure there is
-    /// reported in [`Built::failures`], never fatal), and the sandbox banks where no upstream
+    /// reported in [`Built::not_started`], never fatal), and the sandbox banks where no upstream
     /// takes their place. `Err` only when a connector the flags set cannot start.
     async fn build(&self, saved: &[ConnectorSettings]) -> Result<Built, String>;
 }
@@ -117,9 +143,9 @@ pub struct Configurator {
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct BuiltFrom {
-    /// The saved settings' names and versions, in name order.
-    pub versions: Vec<(String, String)>,
-    pub failures: Vec<(String, String)>,
+    /// The saved settings' versions, in name order.
+    pub versions: Vec<SavedVersion>,
+    pub not_started: Vec<NotStarted>,
 }
 
 impl Configurator {
@@ -130,7 +156,7 @@ impl Configurator {
         saved: &[ConnectorSettings],
     ) -> Result<(Self, Vec<Arc<dyn Connector>>), String> {
         let built = setup.build(saved).await?;
-        let from = BuiltFrom { versions: versions_of(saved), failures: built.failures };
+        let from = BuiltFrom { versions: versions_of(saved), not_started: built.not_started };
         let configurator = Self { setup, built: std::sync::Mutex::new(from), building: Default::default() };
         Ok((configurator, built.connectors))
     }
@@ -139,9 +165,9 @@ impl Configurator {
         self.built.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
     }
 
-    pub(crate) fn record(&self, saved: &[ConnectorSettings], failures: Vec<(String, String)>) {
+    pub(crate) fn record(&self, saved: &[ConnectorSettings], not_started: Vec<NotStarted>) {
         *self.built.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) =
-            BuiltFrom { versions: versions_of(saved), failures };
+            BuiltFrom { versions: versions_of(saved), not_started };
     }
 
     pub fn form(&self, name: &str) -> Option<&'static ConnectorForm> {
@@ -149,9 +175,10 @@ impl Configurator {
     }
 }
 
-/// Names and versions in name order, as the store lists them.
-pub(crate) fn versions_of(saved: &[ConnectorSettings]) -> Vec<(String, String)> {
-    let mut versions: Vec<_> = saved.iter().map(|s| (s.name.clone(), s.version.clone())).collect();
+/// The versions in name order, as the store lists them.
+pub(crate) fn versions_of(saved: &[ConnectorSettings]) -> Vec<SavedVersion> {
+    let mut versions: Vec<_> =
+        saved.iter().map(|s| SavedVersion { name: s.name.clone(), version: s.version.clone() }).collect();
     versions.sort();
     versions
 }

@@ -417,7 +417,7 @@ pub trait ConsoleStore: Send + Sync {
     async fn connector_settings(&self) -> Result<Vec<crate::connector_setup::ConnectorSettings>>;
     /// Each saved connector's name and version: what a process compares with the settings it
     /// built its connectors from, without opening them.
-    async fn connector_settings_versions(&self) -> Result<Vec<(String, String)>>;
+    async fn connector_settings_versions(&self) -> Result<Vec<crate::connector_setup::SavedVersion>>;
     /// Saves (sealed) one connector's settings, replacing what was saved, with the audit line.
     async fn save_connector_settings(
         &self,

@@ -3,7 +3,7 @@
 //! options (`crates/passbook/src/cli/connectors.rs`).
 use std::time::Duration;
 
-use passbook_domain::connector_setup::{ConnectorForm, ConnectorSettings, SettingField};
+use passbook_domain::connector_setup::{ConnectorForm, ConnectorSettings, FieldProblem, SettingField};
 
 use crate::enable_banking::ENABLE_BANKING_CONNECTOR;
 use crate::mono::MONO_CONNECTOR;
@@ -106,11 +106,8 @@ pub enum Configured {
     EnableBanking(EnableBankingOptions),
 }
 
-/// A problem with one field: its name and what is wrong.
-pub type FieldError = (String, String);
-
 /// Reads saved values into the connector's options, or names the field that is wrong.
-pub fn options(settings: &ConnectorSettings) -> Result<Configured, FieldError> {
+pub fn options(settings: &ConnectorSettings) -> Result<Configured, FieldProblem> {
     let values = Values(settings);
     Ok(match settings.name.as_str() {
         "simplefin" => Configured::SimpleFin(SimpleFinOptions {
@@ -132,15 +129,15 @@ pub fn options(settings: &ConnectorSettings) -> Result<Configured, FieldError> {
             consent_days: values.number("consent_days", 90, 1..=730)?,
             timeout: UPSTREAM_TIMEOUT,
         }),
-        other => return Err(("name".into(), format!("No connector named '{other}' can be configured"))),
+        other => return Err(FieldProblem::new("name", format!("No connector named '{other}' can be configured"))),
     })
 }
 
 struct Values<'a>(&'a ConnectorSettings);
 
 impl Values<'_> {
-    fn required(&self, field: &str) -> Result<String, FieldError> {
-        self.0.get(field).map(str::to_string).ok_or_else(|| (field.into(), format!("{field} is required")))
+    fn required(&self, field: &str) -> Result<String, FieldProblem> {
+        self.0.get(field).map(str::to_string).ok_or_else(|| FieldProblem::new(field, format!("{field} is required")))
     }
 
     fn number<T: std::str::FromStr + PartialOrd + std::fmt::Display>(
@@ -148,33 +145,40 @@ impl Values<'_> {
         field: &str,
         default: T,
         range: std::ops::RangeInclusive<T>,
-    ) -> Result<T, FieldError> {
+    ) -> Result<T, FieldProblem> {
         let Some(text) = self.0.get(field) else { return Ok(default) };
-        let wrong =
-            || (field.to_string(), format!("{field} must be a whole number from {} to {}", range.start(), range.end()));
+        let wrong = || {
+            FieldProblem::new(
+                field,
+                format!("{field} must be a whole number from {} to {}", range.start(), range.end()),
+            )
+        };
         let number: T = text.parse().map_err(|_| wrong())?;
         range.contains(&number).then_some(number).ok_or_else(wrong)
     }
 
-    fn url(&self, field: &str, default: &str) -> Result<String, FieldError> {
+    fn url(&self, field: &str, default: &str) -> Result<String, FieldProblem> {
         let url = self.0.get(field).unwrap_or(default);
         match reqwest::Url::parse(url) {
             Ok(parsed) if matches!(parsed.scheme(), "http" | "https") && parsed.host().is_some() => {
                 Ok(url.trim_end_matches('/').to_string())
             }
-            _ => Err((field.into(), format!("{field} must be an http or https URL"))),
+            _ => Err(FieldProblem::new(field, format!("{field} must be an http or https URL"))),
         }
     }
 
-    fn pem(&self, field: &str) -> Result<String, FieldError> {
+    fn pem(&self, field: &str) -> Result<String, FieldProblem> {
         let pem = self.required(field)?;
         match pem.contains("-----BEGIN") && pem.contains("PRIVATE KEY-----") {
             true => Ok(pem),
-            false => Err((field.into(), format!("{field} must be a PEM private key (-----BEGIN PRIVATE KEY-----…)"))),
+            false => Err(FieldProblem::new(
+                field,
+                format!("{field} must be a PEM private key (-----BEGIN PRIVATE KEY-----…)"),
+            )),
         }
     }
 
-    fn countries(&self, field: &str) -> Result<Vec<String>, FieldError> {
+    fn countries(&self, field: &str) -> Result<Vec<String>, FieldProblem> {
         let countries: Vec<String> = self
             .0
             .get(field)
@@ -187,9 +191,10 @@ impl Values<'_> {
             && countries.iter().all(|c| c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase()))
         {
             true => Ok(countries),
-            false => {
-                Err((field.into(), format!("{field} must be two-letter country codes separated by commas (FI,SE)")))
-            }
+            false => Err(FieldProblem::new(
+                field,
+                format!("{field} must be two-letter country codes separated by commas (FI,SE)"),
+            )),
         }
     }
 }
@@ -237,7 +242,7 @@ mod tests {
 
     #[test]
     fn a_wrong_value_is_named() {
-        let wrong = |name: &str, values: &[(&str, &str)]| options(&saved(name, values)).err().map(|(field, _)| field);
+        let wrong = |name: &str, values: &[(&str, &str)]| options(&saved(name, values)).err().map(|p| p.field);
         assert_eq!(wrong("simplefin", &[("daily_requests", "0")]).as_deref(), Some("daily_requests"));
         assert_eq!(wrong("mono", &[("secret_key", "sk")]).as_deref(), Some("webhook_secret"));
         let mono = [("secret_key", "sk"), ("webhook_secret", "w"), ("base_url", "file:///etc/passwd")];

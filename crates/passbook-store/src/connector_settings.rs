@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use passbook_domain::Timestamp;
-use passbook_domain::connector_setup::ConnectorSettings;
+use passbook_domain::connector_setup::{ConnectorSettings, SavedVersion};
 use passbook_domain::model::AuditEntry;
 
 use crate::SqlStore;
@@ -30,10 +30,12 @@ pub(crate) async fn all(store: &SqlStore) -> StoreResult<Vec<ConnectorSettings>>
         .collect()
 }
 
-pub(crate) async fn versions(store: &SqlStore) -> StoreResult<Vec<(String, String)>> {
-    Ok(crate::sql::query_as("SELECT name, version FROM connector_settings ORDER BY name")
-        .fetch_all(&store.pool)
-        .await?)
+pub(crate) async fn versions(store: &SqlStore) -> StoreResult<Vec<SavedVersion>> {
+    let rows: Vec<(String, String)> =
+        crate::sql::query_as("SELECT name, version FROM connector_settings ORDER BY name")
+            .fetch_all(&store.pool)
+            .await?;
+    Ok(rows.into_iter().map(|(name, version)| SavedVersion { name, version }).collect())
 }
 
 pub(crate) async fn save(store: &SqlStore, settings: &ConnectorSettings, audit: &AuditEntry) -> StoreResult<()> {

@@ -214,7 +214,7 @@ pub(crate) async fn health_figures(store: &SqlStore, since: Timestamp) -> StoreR
 /// The `ConsoleStore` port, on the functions above and in `operators.rs`.
 mod port {
     use async_trait::async_trait;
-    use passbook_domain::connector_setup::ConnectorSettings;
+    use passbook_domain::connector_setup::{ConnectorSettings, SavedVersion};
     use passbook_domain::model::*;
     use passbook_domain::store::*;
     use passbook_domain::{Result, Timestamp};
@@ -324,7 +324,7 @@ mod port {
             Ok(self.retrying(|| crate::connector_settings::all(self)).await?)
         }
 
-        async fn connector_settings_versions(&self) -> Result<Vec<(String, String)>> {
+        async fn connector_settings_versions(&self) -> Result<Vec<SavedVersion>> {
             Ok(self.retrying(|| crate::connector_settings::versions(self)).await?)
         }
 

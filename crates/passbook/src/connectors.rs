@@ -4,7 +4,9 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use passbook_domain::connector_setup::{Built, ConnectorForm, ConnectorSettings, ConnectorSetup};
+use passbook_domain::connector_setup::{
+    Built, ConnectorForm, ConnectorSettings, ConnectorSetup, FieldProblem, NotStarted,
+};
 use passbook_domain::{Clock, Connector};
 use passbook_institutions::settings::{self, Configured};
 use passbook_institutions::{
@@ -54,7 +56,7 @@ impl Assembly {
     }
 
     /// The flags' options, and saved settings for what the flags leave unset.
-    fn choose(&self, saved: &[ConnectorSettings], failures: &mut Vec<(String, String)>) -> Chosen {
+    fn choose(&self, saved: &[ConnectorSettings], not_started: &mut Vec<NotStarted>) -> Chosen {
         let mut chosen = Chosen {
             simplefin: self.simplefin.clone(),
             mono: self.mono.clone(),
@@ -65,7 +67,10 @@ impl Assembly {
                 Ok(Configured::SimpleFin(options)) => chosen.simplefin = Some(options),
                 Ok(Configured::Mono(options)) => chosen.mono = Some(options),
                 Ok(Configured::EnableBanking(options)) => chosen.enable_banking = Some(options),
-                Err((field, why)) => failures.push((settings.name.clone(), format!("{field}: {why}"))),
+                Err(problem) => not_started.push(NotStarted {
+                    connector: settings.name.clone(),
+                    reason: format!("{}: {}", problem.field, problem.message),
+                }),
             }
         }
         chosen
@@ -101,7 +106,7 @@ impl Assembly {
         match built {
             Ok(connector) => into.connectors.push(connector),
             Err(why) if self.set_by_flags(name) => return Err(why),
-            Err(why) => into.failures.push((name.to_string(), why)),
+            Err(reason) => into.not_started.push(NotStarted { connector: name.to_string(), reason }),
         }
         Ok(())
     }
@@ -122,13 +127,13 @@ impl ConnectorSetup for Assembly {
         }
     }
 
-    fn check(&self, saved: &ConnectorSettings) -> Result<(), (String, String)> {
+    fn check(&self, saved: &ConnectorSettings) -> Result<(), FieldProblem> {
         settings::options(saved).map(drop)
     }
 
     async fn build(&self, saved: &[ConnectorSettings]) -> Result<Built, String> {
-        let mut built = Built { connectors: Vec::new(), failures: Vec::new() };
-        let chosen = self.choose(saved, &mut built.failures);
+        let mut built = Built { connectors: Vec::new(), not_started: Vec::new() };
+        let chosen = self.choose(saved, &mut built.not_started);
         // Mono's institutions share the sandbox banks' ids: one or the other is offered.
         match chosen.mono {
             Some(options) => {

@@ -28,7 +28,7 @@ impl Passbook {
     /// Every configurable connector, how it is configured, and what is saved for it.
     pub async fn connector_settings(&self) -> Result<Vec<ConnectorSetting>> {
         let saved = self.store.connector_settings().await?;
-        let failures = self.configurator.built_from().failures;
+        let not_started = self.configurator.built_from().not_started;
         let setup = &self.configurator.setup;
         Ok(setup
             .forms()
@@ -52,7 +52,7 @@ impl Passbook {
                         .map(|f| f.name)
                         .collect(),
                     updated_at: mine.map(|m| m.updated_at),
-                    failure: failures.iter().find(|(name, _)| name == form.name).map(|(_, why)| why.clone()),
+                    failure: not_started.iter().find(|n| n.connector == form.name).map(|n| n.reason.clone()),
                 }
             })
             .collect())
@@ -84,17 +84,17 @@ impl Passbook {
             version: crate::ids::random_alnum(16),
             updated_at: self.clock.now(),
         };
-        self.configurator.setup.check(&settings).map_err(|(field, message)| Error::invalid(&field, message))?;
+        self.configurator.setup.check(&settings).map_err(|problem| Error::invalid(&problem.field, problem.message))?;
         saved.push(settings.clone());
         let built = self.configurator.setup.build(&saved).await.map_err(Error::Unavailable)?;
-        if let Some((_, why)) = built.failures.iter().find(|(failed, _)| failed == name) {
+        if let Some(why) = built.not_started.iter().find(|n| n.connector == name).map(|n| &n.reason) {
             return Err(Error::invalid(name, format!("{} did not start with these settings: {why}", form.title)));
         }
         let detail = changed_fields(form, previous.as_ref(), &settings);
         let audit = self.audit_entry(actor, "", "connector_configured", name, &detail);
         self.store.save_connector_settings(&settings, &audit).await?;
         self.institutions.replace(built.connectors);
-        self.configurator.record(&saved, built.failures);
+        self.configurator.record(&saved, built.not_started);
         Ok(())
     }
 
@@ -133,11 +133,11 @@ impl Passbook {
             return Ok(());
         }
         let built = self.configurator.setup.build(&saved).await.map_err(Error::Unavailable)?;
-        for (name, why) in &built.failures {
-            tracing::warn!(connector = %name, reason = %why, "a configured connector did not start");
+        for failed in &built.not_started {
+            tracing::warn!(connector = %failed.connector, reason = %failed.reason, "a configured connector did not start");
         }
         self.institutions.replace(built.connectors);
-        self.configurator.record(&saved, built.failures);
+        self.configurator.record(&saved, built.not_started);
         Ok(())
     }
 }
