@@ -48,36 +48,39 @@ pub async fn idempotent(State(state): State<AppState>, request: Request, next: N
         .into_response(),
         Ok(IdempotencyClaim::Started) => {
             let response = next.run(Request::from_parts(parts, Body::from(body))).await;
-            let (parts, body) = response.into_parts();
-            let body = match to_bytes(body, usize::MAX).await {
-                Ok(body) => body,
-                Err(err) => {
-                    tracing::error!(error = %err, "could not read an answer to keep it");
-                    let _ = state.passbook.finish_idempotent(&app, &key, None).await;
-                    return ApiError::new(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        "Internal server error; the failure was logged",
-                    )
-                    .into_response();
-                }
-            };
-            let status = parts.status;
-            let transient = status.is_server_error()
-                || status == StatusCode::TOO_MANY_REQUESTS
-                || status == StatusCode::REQUEST_TIMEOUT
-                || body.len() > MAX_KEPT_ANSWER;
-            let answer = StoredAnswer {
-                status: status.as_u16(),
-                content_type: parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string),
-                body: body.to_vec(),
-            };
-            let kept = (!transient).then_some(&answer);
-            if let Err(err) = state.passbook.finish_idempotent(&app, &key, kept).await {
-                tracing::error!(error = %err, "could not keep an idempotent answer; the key frees after its lock");
-            }
-            Response::from_parts(parts, Body::from(body))
+            keep_answer(&state, &app, &key, response).await
         }
     }
+}
+
+/// Reads the handler's answer, keeps it for the key (unless it is worth retrying: a server
+/// failure, a refusal for load or time, an answer too large to keep) and sends it on.
+async fn keep_answer(state: &AppState, app: &passbook_domain::model::App, key: &str, response: Response) -> Response {
+    let (parts, body) = response.into_parts();
+    let body = match to_bytes(body, usize::MAX).await {
+        Ok(body) => body,
+        Err(err) => {
+            tracing::error!(error = %err, "could not read an answer to keep it");
+            let _ = state.passbook.finish_idempotent(app, key, None).await;
+            let message = "Internal server error; the failure was logged";
+            return ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, message).into_response();
+        }
+    };
+    let status = parts.status;
+    let transient = status.is_server_error()
+        || status == StatusCode::TOO_MANY_REQUESTS
+        || status == StatusCode::REQUEST_TIMEOUT
+        || body.len() > MAX_KEPT_ANSWER;
+    let answer = StoredAnswer {
+        status: status.as_u16(),
+        content_type: parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string),
+        body: body.to_vec(),
+    };
+    let kept = (!transient).then_some(&answer);
+    if let Err(err) = state.passbook.finish_idempotent(app, key, kept).await {
+        tracing::error!(error = %err, "could not keep an idempotent answer; the key frees after its lock");
+    }
+    Response::from_parts(parts, Body::from(body))
 }
 
 fn replay(answer: StoredAnswer) -> Response {

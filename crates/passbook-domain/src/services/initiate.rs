@@ -309,28 +309,9 @@ impl Passbook {
         mode: LinkMode,
         widget_origin: Option<String>,
     ) -> Result<CreatedSession> {
-        let mut link = link;
-        if let Some(account_id) = &link.reauth_account {
-            let account = self.store.account(&app.id, account_id).await?.ok_or_else(|| {
-                Error::invalid("account", format!("account '{account_id}' is not a linked account of this app"))
-            })?;
-            link.customer = CustomerSpec::Existing(account.customer_id.clone());
-            link.institution = Some((account.institution_id.clone(), Some(account.auth_method)));
-        }
+        let link = self.for_reauth(app, link).await?;
         let now = self.clock.now();
-        let mut named_customer = None;
-        let customer = match link.customer {
-            CustomerSpec::Existing(id) => Some(self.store.customer(&app.id, &id).await?.ok_or_else(|| {
-                Error::invalid("customer.id", format!("customer.id '{id}' is not a customer of this app"))
-            })?),
-            // A public key is no proof of who the customer is: opening the widget makes no
-            // customer and answers the same whether the e-mail is known or not.
-            CustomerSpec::New { name, email } if mode == LinkMode::Widget => {
-                named_customer = Some(NamedCustomer { name, email });
-                None
-            }
-            CustomerSpec::New { name, email } => Some(new_customer(&app.id, name, email, now)),
-        };
+        let (customer, named_customer) = self.link_customer(app, link.customer, mode, now).await?;
         let token = ids::random_alnum(32);
         let context = LinkContext {
             consented: false,
@@ -366,6 +347,44 @@ impl Passbook {
             }
         }
         Ok(CreatedSession { token, session })
+    }
+
+    /// A re-authorisation links again the account's customer at the account's institution, by
+    /// the way it was linked.
+    async fn for_reauth(&self, app: &App, mut link: InitiateLink) -> Result<InitiateLink> {
+        if let Some(account_id) = &link.reauth_account {
+            let account = self.store.account(&app.id, account_id).await?.ok_or_else(|| {
+                Error::invalid("account", format!("account '{account_id}' is not a linked account of this app"))
+            })?;
+            link.customer = CustomerSpec::Existing(account.customer_id.clone());
+            link.institution = Some((account.institution_id.clone(), Some(account.auth_method)));
+        }
+        Ok(link)
+    }
+
+    /// The link's customer: an existing one, one made now, or (in the widget) only named until
+    /// the account is linked.
+    async fn link_customer(
+        &self,
+        app: &App,
+        spec: CustomerSpec,
+        mode: LinkMode,
+        now: Timestamp,
+    ) -> Result<(Option<Customer>, Option<NamedCustomer>)> {
+        Ok(match spec {
+            CustomerSpec::Existing(id) => {
+                let customer = self.store.customer(&app.id, &id).await?.ok_or_else(|| {
+                    Error::invalid("customer.id", format!("customer.id '{id}' is not a customer of this app"))
+                })?;
+                (Some(customer), None)
+            }
+            // A public key is no proof of who the customer is: opening the widget makes no
+            // customer and answers the same whether the e-mail is known or not.
+            CustomerSpec::New { name, email } if mode == LinkMode::Widget => {
+                (None, Some(NamedCustomer { name, email }))
+            }
+            CustomerSpec::New { name, email } => (Some(new_customer(&app.id, name, email, now)), None),
+        })
     }
 }
 

@@ -8,7 +8,7 @@ use crate::crypto::hash_secret;
 use crate::linking::{self, BankAnswer, BankCall, BankRequest, LinkAction, LinkEvent, LinkPlan, Moved, Next, World};
 use crate::model::*;
 use crate::store::SessionSaved;
-use crate::{Error, Result, ids, webhook_payloads};
+use crate::{Error, Result, Timestamp, ids, webhook_payloads};
 
 /// How long a widget's code can be exchanged for the account id.
 pub const AUTH_CODE_TTL_MS: i64 = 10 * 60 * 1000;
@@ -238,24 +238,7 @@ impl Passbook {
     /// completion, in one transaction.
     async fn link_accounts(&self, mut session: LinkSession, plan: &LinkPlan) -> Result<LinkSession> {
         let now = self.clock.now();
-        let customer_id = self.customer_of(&mut session).await?;
-        let mut accounts = Vec::with_capacity(plan.accounts.len());
-        for discovered in &plan.accounts {
-            let existing = self
-                .store
-                .find_account_id(&session.app_id, &customer_id, &plan.institution_id, &discovered.account_number)
-                .await?;
-            accounts.push(NewAccount {
-                id: existing.unwrap_or_else(|| ids::object_id(now)),
-                app_id: session.app_id.clone(),
-                customer_id: customer_id.clone(),
-                institution_id: plan.institution_id.clone(),
-                auth_method: plan.auth_method,
-                reference: session.reference.clone(),
-                discovered: discovered.clone(),
-                created_at: now,
-            });
-        }
+        let accounts = self.new_accounts(&mut session, plan, now).await?;
         let reauth = session.context.reauth_account_id.is_some();
         let events: Vec<_> = accounts
             .iter()
@@ -277,20 +260,7 @@ impl Passbook {
                 run_at: now,
             })
             .collect();
-        let (code, stored_code) = match session.mode {
-            LinkMode::Hosted => (None, None),
-            LinkMode::Widget | LinkMode::Api => {
-                let code = format!("code_{}", ids::random_alnum(32));
-                let stored = NewAuthCode {
-                    code_hash: hash_secret(&code),
-                    app_id: session.app_id.clone(),
-                    account_id: accounts[0].id.clone(),
-                    created_at: now,
-                    expires_at: now.plus_millis(AUTH_CODE_TTL_MS),
-                };
-                (Some(code), Some(stored))
-            }
-        };
+        let (code, stored_code) = exchange_code(&session, &accounts[0], now);
         session.state = linking::linked(plan, accounts.iter().map(|a| a.id.clone()).collect(), code);
         session.completed_at = Some(now);
         let saved =
@@ -300,6 +270,35 @@ impl Passbook {
         self.wake_dispatcher();
         self.wake_runner();
         Ok(session)
+    }
+
+    /// The plan's accounts as the session's customer's: an account it already has at the
+    /// institution under the same number keeps its id (a re-authorisation, a newer statement).
+    async fn new_accounts(
+        &self,
+        session: &mut LinkSession,
+        plan: &LinkPlan,
+        now: Timestamp,
+    ) -> Result<Vec<NewAccount>> {
+        let customer_id = self.customer_of(session).await?;
+        let mut accounts = Vec::with_capacity(plan.accounts.len());
+        for discovered in &plan.accounts {
+            let existing = self
+                .store
+                .find_account_id(&session.app_id, &customer_id, &plan.institution_id, &discovered.account_number)
+                .await?;
+            accounts.push(NewAccount {
+                id: existing.unwrap_or_else(|| ids::object_id(now)),
+                app_id: session.app_id.clone(),
+                customer_id: customer_id.clone(),
+                institution_id: plan.institution_id.clone(),
+                auth_method: plan.auth_method,
+                reference: session.reference.clone(),
+                discovered: discovered.clone(),
+                created_at: now,
+            });
+        }
+        Ok(accounts)
     }
 
     /// The session's customer. One the widget only named is made now (or found by its e-mail:
@@ -378,5 +377,24 @@ fn processing_account(new: &NewAccount) -> Account {
         freshness: Freshness::default(),
         created_at: new.created_at,
         updated_at: new.created_at,
+    }
+}
+
+/// The code the widget (or the Partners API) exchanges for the account id, and its stored hash;
+/// the hosted page's user goes back to the app's redirect URL without one.
+fn exchange_code(session: &LinkSession, first: &NewAccount, now: Timestamp) -> (Option<String>, Option<NewAuthCode>) {
+    match session.mode {
+        LinkMode::Hosted => (None, None),
+        LinkMode::Widget | LinkMode::Api => {
+            let code = format!("code_{}", ids::random_alnum(32));
+            let stored = NewAuthCode {
+                code_hash: hash_secret(&code),
+                app_id: session.app_id.clone(),
+                account_id: first.id.clone(),
+                created_at: now,
+                expires_at: now.plus_millis(AUTH_CODE_TTL_MS),
+            };
+            (Some(code), Some(stored))
+        }
     }
 }

@@ -216,58 +216,9 @@ impl Passbook {
     /// Links the accounts of a statement file as a user of the link page would (the same
     /// session steps, the same webhooks), without a browser.
     pub async fn import_statement(&self, app: &App, req: StatementImportRequest) -> Result<ImportedStatement> {
-        use crate::linking::LinkAction;
-        let link = match req.account.as_deref() {
-            Some(account) => super::InitiateLink::reauth(Some(account), req.reference.clone(), None)?,
-            None => {
-                let institution =
-                    req.institution.clone().unwrap_or_else(|| crate::institutions::OTHER_BANK_ID.to_string());
-                let known = self.institutions.get(&institution).ok_or_else(|| {
-                    Error::invalid(
-                        "institution",
-                        format!("institution '{institution}' is not a known institution; see GET /v3/institutions"),
-                    )
-                })?;
-                super::InitiateLink {
-                    customer: req.customer.clone().ok_or_else(|| {
-                        Error::invalid("customer", "customer is required: {\"name\", \"email\"} or {\"id\"}")
-                    })?,
-                    reference: req.reference.clone(),
-                    redirect_url: None,
-                    institution: Some((known.id.clone(), Some(AuthMethod::StatementUpload))),
-                    reauth_account: None,
-                }
-            }
-        };
+        let link = self.import_link(&req)?;
         let created = self.create_session(app, link, LinkMode::Api, None).await?;
-        let token = created.token;
-        let uploaded =
-            self.advance(&token, created.session, LinkAction::UploadStatement(Ok(req.upload))).await?.session;
-        let (previews, report) = match &uploaded.state {
-            LinkState::ReviewStatement { accounts, report, .. } => (accounts.clone(), report.clone()),
-            LinkState::UploadStatement { error, .. } => {
-                return Err(Error::invalid(
-                    "statement",
-                    error.clone().unwrap_or_else(|| "The file could not be read".into()),
-                ));
-            }
-            other => return Err(Error::Conflict(format!("The import stopped at step {}", other.step().as_str()))),
-        };
-        let mut session = self.advance(&token, uploaded, LinkAction::ConfirmStatement).await?.session;
-        if let LinkState::SelectAccounts { accounts, .. } = &session.state {
-            let all = accounts.iter().map(DiscoveredAccount::choice).collect();
-            session = self.advance(&token, session, LinkAction::SelectAccounts(all)).await?.session;
-        }
-        let ids = match &session.state {
-            LinkState::Linked { account_ids, .. } => account_ids.clone(),
-            other => {
-                let why = other
-                    .error()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| format!("it stopped at step {}", other.step().as_str()));
-                return Err(Error::invalid("statement", format!("The statement could not be linked: {why}")));
-            }
-        };
+        let (ids, previews, report) = self.walk_import(&created.token, created.session, req.upload).await?;
         let mut accounts = Vec::with_capacity(ids.len());
         for id in ids {
             accounts.push(self.account(app, &AccountId(id)).await?);
@@ -278,5 +229,65 @@ impl Passbook {
         };
         let integrity = source.map(|s| s.integrity).unwrap_or_default();
         Ok(ImportedStatement { accounts, previews, report, integrity })
+    }
+
+    /// The link an import starts: renewing the account it names, or a new one at its
+    /// institution ("another bank" by default) for its customer.
+    fn import_link(&self, req: &StatementImportRequest) -> Result<super::InitiateLink> {
+        if let Some(account) = req.account.as_deref() {
+            return super::InitiateLink::reauth(Some(account), req.reference.clone(), None);
+        }
+        let institution = req.institution.clone().unwrap_or_else(|| crate::institutions::OTHER_BANK_ID.to_string());
+        let known = self.institutions.get(&institution).ok_or_else(|| {
+            Error::invalid(
+                "institution",
+                format!("institution '{institution}' is not a known institution; see GET /v3/institutions"),
+            )
+        })?;
+        Ok(super::InitiateLink {
+            customer: req
+                .customer
+                .clone()
+                .ok_or_else(|| Error::invalid("customer", "customer is required: {\"name\", \"email\"} or {\"id\"}"))?,
+            reference: req.reference.clone(),
+            redirect_url: None,
+            institution: Some((known.id, Some(AuthMethod::StatementUpload))),
+            reauth_account: None,
+        })
+    }
+
+    /// Takes the session through the link page's steps (upload, confirm, choose every account):
+    /// the linked account ids, with what the review step showed.
+    async fn walk_import(
+        &self,
+        token: &str,
+        session: LinkSession,
+        upload: StatementUpload,
+    ) -> Result<(Vec<String>, Vec<StatementPreview>, ReadReport)> {
+        use crate::linking::LinkAction;
+        let uploaded = self.advance(token, session, LinkAction::UploadStatement(Ok(upload))).await?.session;
+        let (previews, report) = match &uploaded.state {
+            LinkState::ReviewStatement { accounts, report, .. } => (accounts.clone(), report.clone()),
+            LinkState::UploadStatement { error, .. } => {
+                let why = error.clone().unwrap_or_else(|| "The file could not be read".into());
+                return Err(Error::invalid("statement", why));
+            }
+            other => return Err(Error::Conflict(format!("The import stopped at step {}", other.step().as_str()))),
+        };
+        let mut session = self.advance(token, uploaded, LinkAction::ConfirmStatement).await?.session;
+        if let LinkState::SelectAccounts { accounts, .. } = &session.state {
+            let all = accounts.iter().map(DiscoveredAccount::choice).collect();
+            session = self.advance(token, session, LinkAction::SelectAccounts(all)).await?.session;
+        }
+        match &session.state {
+            LinkState::Linked { account_ids, .. } => Ok((account_ids.clone(), previews, report)),
+            other => {
+                let why = other
+                    .error()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| format!("it stopped at step {}", other.step().as_str()));
+                Err(Error::invalid("statement", format!("The statement could not be linked: {why}")))
+            }
+        }
     }
 }

@@ -233,26 +233,15 @@ fn stamp_duty(amount: i64) -> Vec<(String, i64)> {
 fn day_activity(rng: &mut ChaCha8Rng, persona: &Persona, salary: i64, day: i64) -> Vec<Planned> {
     let date = Timestamp(day * DAY_MS).to_datetime().date();
     let mut out = Vec::new();
-    let at = |rng: &mut ChaCha8Rng, from_hour: i64, to_hour: i64| {
-        rng.random_range(from_hour * 3_600_000..to_hour * 3_600_000)
-    };
-    let credit = |offset_ms, narration: String, amount| Planned {
-        offset_ms,
-        charges: stamp_duty(amount),
-        narration,
-        amount,
-        kind: TxKind::Credit,
-        card: false,
-    };
-    let debit = |offset_ms, narration: String, amount, charges| Planned {
-        offset_ms,
-        narration,
-        amount,
-        kind: TxKind::Debit,
-        charges,
-        card: false,
-    };
+    // In this order: the generator's draws follow it, and the sandbox's history must not change.
+    income(rng, persona, salary, date, &mut out);
+    spending(rng, &mut out);
+    bills(rng, date, &mut out);
+    out
+}
 
+/// The salary on the 25th, and now and then a transfer in.
+fn income(rng: &mut ChaCha8Rng, persona: &Persona, salary: i64, date: time::Date, out: &mut Vec<Planned>) {
     if date.day() == 25 {
         let month = Month::try_from(date.month() as u8).map(|m| format!("{m}")).unwrap_or_default().to_uppercase();
         out.push(credit(at(rng, 7, 10), format!("SALARY FOR {month} {}", persona.employer), salary));
@@ -261,6 +250,10 @@ fn day_activity(rng: &mut ChaCha8Rng, persona: &Persona, salary: i64, day: i64) 
         let amount = naira(rng, 2_000, 80_000, 500);
         out.push(credit(at(rng, 8, 22), format!("NIP/TRF FRM {}/{}", counterparty(rng), pick(rng, BANKS)), amount));
     }
+}
+
+/// Card purchases, transfers out, airtime and data, cash and USSD transfers, each on some days.
+fn spending(rng: &mut ChaCha8Rng, out: &mut Vec<Planned>) {
     if rng.random_bool(0.5) {
         let amount = naira(rng, 1_500, 45_000, 50);
         let purchase = debit(at(rng, 9, 21), format!("POS PURCHASE @ {}", pick(rng, MERCHANTS)), amount, Vec::new());
@@ -293,6 +286,10 @@ fn day_activity(rng: &mut ChaCha8Rng, persona: &Persona, salary: i64, day: i64) 
             vec![("NIP CHARGE + VAT".into(), transfer_fee(amount))],
         ));
     }
+}
+
+/// Bills on the 3rd and the 18th, SMS alert charges on the 28th.
+fn bills(rng: &mut ChaCha8Rng, date: time::Date, out: &mut Vec<Planned>) {
     if date.day() == 3 || date.day() == 18 {
         let (biller, low, high) = pick(rng, BILLERS);
         let amount = naira(rng, low, high, 100);
@@ -312,7 +309,19 @@ fn day_activity(rng: &mut ChaCha8Rng, persona: &Persona, salary: i64, day: i64) 
             Vec::new(),
         ));
     }
-    out
+}
+
+/// A time of day between two hours, in milliseconds after midnight.
+fn at(rng: &mut ChaCha8Rng, from_hour: i64, to_hour: i64) -> i64 {
+    rng.random_range(from_hour * 3_600_000..to_hour * 3_600_000)
+}
+
+fn credit(offset_ms: i64, narration: String, amount: i64) -> Planned {
+    Planned { offset_ms, charges: stamp_duty(amount), narration, amount, kind: TxKind::Credit, card: false }
+}
+
+fn debit(offset_ms: i64, narration: String, amount: i64, charges: Vec<(String, i64)>) -> Planned {
+    Planned { offset_ms, narration, amount, kind: TxKind::Debit, charges, card: false }
 }
 
 #[cfg(test)]
