@@ -20,65 +20,85 @@ struct Field<'a> {
 
 pub fn read(bytes: &[u8]) -> Result<StatementFile, ReadError> {
     let text = decode(bytes).replace(['\u{1}', '\u{3}'], "");
-    let fields = fields(&text);
-    let mut statements: Vec<(String, FileAccount, Segment)> = Vec::new();
-    let mut current: Option<(String, FileAccount, Segment)> = None;
-    let mut pending: Option<FileRow> = None;
-    for field in &fields {
+    let mut walk = Walk::default();
+    for field in &fields(&text) {
         passbook_domain::read_deadline::check()?;
+        walk.field(field)?;
+    }
+    let statements = walk.finish();
+    if statements.is_empty() {
+        return Err(ReadError::NothingFound("no MT940 statement (:20:) in the file".into()));
+    }
+    Ok(StatementFile::new(FileFormat::Mt940, join(statements)))
+}
+
+/// The statements read so far, the one being read (its account, what it holds, its segment),
+/// and the row whose `:86:` may still follow.
+#[derive(Default)]
+struct Walk {
+    statements: Vec<(String, FileAccount, Segment)>,
+    current: Option<(String, FileAccount, Segment)>,
+    pending: Option<FileRow>,
+}
+
+impl Walk {
+    fn field(&mut self, field: &Field) -> Result<(), ReadError> {
         let value = field.lines.first().copied().unwrap_or_default().trim();
         match field.tag {
             "20" => {
-                flush(&mut pending, current.as_mut());
-                statements.extend(current.take());
-                current = Some((
-                    String::new(),
-                    FileAccount::default(),
-                    Segment { first_row: 0, rows: 0, opening: None, closing: None },
-                ));
+                self.flush();
+                self.statements.extend(self.current.take());
+                let segment = Segment { first_row: 0, rows: 0, opening: None, closing: None };
+                self.current = Some((String::new(), FileAccount::default(), segment));
             }
             "25" => {
-                if let Some((account, _, _)) = current.as_mut() {
+                if let Some((account, _, _)) = self.current.as_mut() {
                     *account = value.to_string();
                 }
             }
             "60F" | "60M" => {
                 let (balance, currency) = balance(value)?;
-                if let Some((_, file, segment)) = current.as_mut() {
+                if let Some((_, file, segment)) = self.current.as_mut() {
                     segment.opening = Some(balance.amount);
                     file.opening = Some(balance);
                     file.currency = Some(currency);
                 }
             }
             "61" => {
-                flush(&mut pending, current.as_mut());
-                pending = Some(statement_line(field)?);
+                self.flush();
+                self.pending = Some(statement_line(field)?);
             }
-            "86" => {
-                let narration = clean(&field.lines.iter().map(|l| strip_subfields(l)).collect::<Vec<_>>().join(" "));
-                // A statement-level :86: (Danske Bank) describes no row.
-                if let Some(row) = pending.as_mut() {
-                    row.narration =
-                        if row.narration.is_empty() { narration } else { format!("{} {narration}", row.narration) };
-                }
-            }
+            "86" => self.narrate(field),
             "62F" | "62M" => {
-                flush(&mut pending, current.as_mut());
+                self.flush();
                 let (balance, _) = balance(value)?;
-                if let Some((_, file, segment)) = current.as_mut() {
+                if let Some((_, file, segment)) = self.current.as_mut() {
                     segment.closing = Some(balance.amount);
                     file.closing = Some(balance);
                 }
             }
             _ => {}
         }
+        Ok(())
     }
-    flush(&mut pending, current.as_mut());
-    statements.extend(current.take());
-    if statements.is_empty() {
-        return Err(ReadError::NothingFound("no MT940 statement (:20:) in the file".into()));
+
+    /// An `:86:` adds to the row before it; a statement-level one (Danske Bank) describes no row.
+    fn narrate(&mut self, field: &Field) {
+        let narration = clean(&field.lines.iter().map(|l| strip_subfields(l)).collect::<Vec<_>>().join(" "));
+        if let Some(row) = self.pending.as_mut() {
+            row.narration = if row.narration.is_empty() { narration } else { format!("{} {narration}", row.narration) };
+        }
     }
-    Ok(StatementFile::new(FileFormat::Mt940, join(statements)))
+
+    fn flush(&mut self) {
+        flush(&mut self.pending, self.current.as_mut());
+    }
+
+    fn finish(mut self) -> Vec<(String, FileAccount, Segment)> {
+        self.flush();
+        self.statements.extend(self.current.take());
+        self.statements
+    }
 }
 
 fn flush(pending: &mut Option<FileRow>, current: Option<&mut (String, FileAccount, Segment)>) {

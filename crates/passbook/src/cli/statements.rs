@@ -124,14 +124,13 @@ async fn import_statement(command: ImportArgs) -> anyhow::Result<()> {
     let found = passbook.find_app(app.app_id.as_deref()).await?;
     let bytes = read_with_progress(&file)?;
     eprintln!("reading the statement…");
-    let customer = match (&account, customer_id, customer_name, customer_email) {
-        (Some(_), ..) => None,
-        (None, id, name, email) => {
-            Some(passbook_domain::services::CustomerSpec::parse(Some(passbook_types::linking::CustomerIn {
-                id,
-                name,
-                email,
-            }))?)
+    // Renewing an account keeps its customer.
+    let customer = match account {
+        Some(_) => None,
+        None => {
+            let named =
+                passbook_types::linking::CustomerIn { id: customer_id, name: customer_name, email: customer_email };
+            Some(passbook_domain::services::CustomerSpec::parse(Some(named))?)
         }
     };
     let request = passbook_domain::services::StatementImportRequest {
@@ -147,6 +146,12 @@ async fn import_statement(command: ImportArgs) -> anyhow::Result<()> {
         },
     };
     let imported = passbook.import_statement(&found, request).await?;
+    print_imported(&imported);
+    Ok(())
+}
+
+/// What was linked, and what the reader passed over.
+fn print_imported(imported: &passbook_domain::services::ImportedStatement) {
     for (account, preview) in imported.accounts.iter().zip(&imported.previews) {
         let currency = if account.currency.is_empty() { "(currency not stated)" } else { &account.currency };
         println!(
@@ -166,7 +171,6 @@ async fn import_statement(command: ImportArgs) -> anyhow::Result<()> {
     if report.skipped_total > report.skipped.len() {
         println!("  and {} more", report.skipped_total - report.skipped.len());
     }
-    Ok(())
 }
 
 /// Reads the file in chunks, drawing a progress bar on stderr.
