@@ -1,5 +1,8 @@
 //! Linked accounts and their data, institutions, customers.
-use passbook_types::accounts::*;
+use passbook_types::accounts::{
+    AccountDetails, AccountListItem, AssetsOut, BalanceOut, CreditworthinessRequest, EarningOut, IdentityOut,
+    IncomeRecordOut, JobOut, StatementAnswer, StatementJobOut, StatementQuery, TransactionOut, TransactionsQuery,
+};
 use passbook_types::customers::{CustomerChanges, CustomerIn, CustomerOut};
 use passbook_types::institutions::{InstitutionOut, InstitutionsQuery};
 use passbook_types::{ListMeta, PageMeta};

@@ -1,7 +1,10 @@
 //! Passbook's own API (`/passbook/v1`): the webhook outbox, the endpoint and its secret,
 //! statement imports, settings, the sandbox's controls and the transaction change feed.
 use passbook_types::PageMeta;
-use passbook_types::passbook::*;
+use passbook_types::passbook::{
+    EventOut, EventsQuery, ImportOut, ReplayOut, ReplayRequest, RotatedSecretOut, SandboxClockIn, SandboxClockOut,
+    SandboxWebhookIn, SettingsIn, SettingsOut, SyncOut, SyncQuery, TestEventOut, WebhookIn, WebhookOut,
+};
 use reqwest::Method;
 use reqwest::multipart::{Form, Part};
 use serde_json::json;

@@ -4,7 +4,14 @@ use async_trait::async_trait;
 
 use crate::Result;
 use crate::Timestamp;
-use crate::model::*;
+use crate::model::{
+    Account, AccountSearch, AccountVersion, App, AttemptKind, AuditEntry, CodeRefusal, Customer, DataKind, DataStatus,
+    DeliveryAttempt, DeliveryRecord, EventFilter, EventStatus, FetchFailure, HealthFigures, Identity, IncomeRecord,
+    InstitutionOverride, InstitutionStatus, Invite, Job, JobRecord, JobSettlement, LinkFilter, LinkSession,
+    LinkSummary, NewAccount, NewAuthCode, NewEvent, NewJob, Operator, OperatorRecord, OperatorSession, OverviewFigures,
+    Page, PageRequest, PendingEvent, Role, Settled, StatementJob, StoredEvent, StoredIdentity, TimelineEntry,
+    Transaction, TransactionFilter,
+};
 
 /// Changes a data fetch makes to an account.
 #[derive(Debug, Clone)]

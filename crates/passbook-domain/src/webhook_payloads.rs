@@ -1,5 +1,11 @@
 //! Builds the webhook events Passbook sends, in Mono's shapes.
-use passbook_types::webhooks::*;
+use passbook_types::webhooks::{
+    ACCOUNT_CONNECTED, ACCOUNT_CREDIT_WORTHINESS, ACCOUNT_INCOME, ACCOUNT_REAUTHORIZED, ACCOUNT_UNLINKED,
+    ACCOUNT_UPDATED, AccountConnectedData, AccountIncomeData, AccountReauthorizedData, AccountRef, AccountUnlinkedData,
+    AccountUpdatedData, ConnectedMeta, CreditWorthinessData, IncomeSummary, JOBS_UPDATE, JobsUpdateData,
+    STATEMENT_FLAGGED, SYNC_UPDATES_AVAILABLE, StatementFlaggedData, SyncUpdatesAvailableData, UnlinkedAccount,
+    UpdatedMeta, WEBHOOK_TEST, WebhookAccount, WebhookEvent, WebhookInstitution, WebhookTestData,
+};
 use serde::Serialize;
 
 use crate::Timestamp;

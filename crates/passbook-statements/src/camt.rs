@@ -5,7 +5,9 @@
 //! names, not schemas. A DOCTYPE is refused: statements never need one, and refusing it rules
 //! out external entities and entity expansion.
 use passbook_domain::Timestamp;
-use passbook_domain::statement_file::*;
+use passbook_domain::statement_file::{
+    FileAccount, FileFormat, FileRow, ReadError, Segment, StatedBalance, StatementFile,
+};
 use quick_xml::Reader;
 use quick_xml::events::Event;
 

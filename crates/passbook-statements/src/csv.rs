@@ -1,6 +1,6 @@
 //! CSV exports: the delimiter is whichever of `,` `;` tab `|` splits the lines most evenly;
 //! the rest is the table reader's.
-use passbook_domain::statement_file::*;
+use passbook_domain::statement_file::{FileFormat, ReadError, StatementFile};
 
 use crate::table;
 use crate::text::decode;

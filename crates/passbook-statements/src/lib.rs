@@ -18,7 +18,7 @@ mod table;
 mod text;
 mod xls_extent;
 
-use passbook_domain::statement_file::*;
+use passbook_domain::statement_file::{ReadError, StatementFile, StatementReader};
 
 /// Reads statement files of at most `max_bytes`.
 #[derive(Debug, Clone)]

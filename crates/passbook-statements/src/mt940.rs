@@ -3,7 +3,9 @@
 //! debit/credit mark (`CR300,`, `DD212,39`), entry dates left blank, `:86:` narrations over
 //! several lines, and several statements for several accounts in one file.
 use passbook_domain::Timestamp;
-use passbook_domain::statement_file::*;
+use passbook_domain::statement_file::{
+    FileAccount, FileFormat, FileRow, ReadError, Segment, StatedBalance, StatementFile,
+};
 
 use crate::text::{clean, day, decode, full_year, parse_amount};
 

@@ -5,7 +5,7 @@
 //! several transaction lists in one statement, raw `&` in memos, values padded with spaces). The
 //! reader walks the tags in order and knows which ones start an account, a transaction and a
 //! balance, so none of those slips matters.
-use passbook_domain::statement_file::*;
+use passbook_domain::statement_file::{FileAccount, FileFormat, FileRow, ReadError, StatedBalance, StatementFile};
 
 use crate::text::{clean, compact_date, decimal_separator, decode, parse_amount};
 

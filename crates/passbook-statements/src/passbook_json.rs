@@ -2,7 +2,7 @@
 //! period, balances and rows as Passbook issued them. Its signature is checked apart, by the
 //! domain's `statement_signature`; read here is what it states.
 use passbook_domain::Timestamp;
-use passbook_domain::statement_file::*;
+use passbook_domain::statement_file::{FileAccount, FileFormat, FileRow, ReadError, StatedBalance, StatementFile};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -106,6 +106,7 @@ pub fn read(file: &[u8]) -> Result<StatementFile, ReadError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use passbook_domain::statement_file::ReconciliationStatus;
 
     fn document(kind: &str) -> String {
         format!(

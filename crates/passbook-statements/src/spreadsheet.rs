@@ -5,7 +5,7 @@
 use std::io::Cursor;
 
 use calamine::{Data, DataRef, Reader, Sheets, open_workbook_auto_from_rs};
-use passbook_domain::statement_file::*;
+use passbook_domain::statement_file::{FileFormat, ReadError, StatementFile};
 
 use crate::table;
 

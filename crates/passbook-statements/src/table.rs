@@ -4,7 +4,9 @@
 //! balances stated around the table. A file without a header row is read when its columns
 //! prove themselves: a date column, and an amount and balance column whose running balance
 //! holds from row to row.
-use passbook_domain::statement_file::*;
+use passbook_domain::statement_file::{
+    FileAccount, FileFormat, FileRow, MAX_SKIPPED_LINES, ReadError, SkippedLine, StatedBalance, StatementFile,
+};
 
 use crate::header_names::{Role, role};
 use crate::text::{DateOrder, clean, date_order, decimal_separator, parse_amount, parse_date};

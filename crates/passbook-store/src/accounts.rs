@@ -1,5 +1,8 @@
 use passbook_domain::Timestamp;
-use passbook_domain::model::*;
+use passbook_domain::model::{
+    Account, AccountSearch, AccountVersion, AuthMethod, Customer, DataKind, DataStatus, FetchFailure, Freshness,
+    Identity, JobSettlement, NewAccount, NewEvent, Page, PageRequest, Settled, StoredIdentity,
+};
 use passbook_domain::store::FetchUpdate;
 use passbook_domain::sync::TransactionChanges;
 use sqlx::{Any, FromRow, Transaction as SqlTransaction};
@@ -563,8 +566,11 @@ pub(crate) async fn unlink(store: &SqlStore, account: &Account, event: &NewEvent
 mod port {
     use async_trait::async_trait;
     use passbook_domain::Result;
-    use passbook_domain::model::*;
-    use passbook_domain::store::*;
+    use passbook_domain::model::{
+        Account, AccountVersion, Customer, JobSettlement, NewEvent, Page, PageRequest, Settled, StoredIdentity,
+        Transaction, TransactionFilter,
+    };
+    use passbook_domain::store::{AccountStore, FetchUpdate};
     use passbook_domain::sync::{LoggedChange, SyncState, TransactionChanges};
 
     use crate::SqlStore;

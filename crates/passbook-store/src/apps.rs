@@ -328,8 +328,8 @@ pub(crate) async fn set_refresh_interval(
 /// The `AppStore` port, on the functions above.
 mod port {
     use async_trait::async_trait;
-    use passbook_domain::model::*;
-    use passbook_domain::store::*;
+    use passbook_domain::model::{App, AuditEntry};
+    use passbook_domain::store::{AppStore, CatchUp, SandboxMove};
     use passbook_domain::{Result, Timestamp};
 
     use crate::SqlStore;

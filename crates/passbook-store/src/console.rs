@@ -1,7 +1,10 @@
 //! What the operator console reads across apps — link summaries and timelines, and the raw
 //! figures of its charts — and the `ConsoleStore` port (with `operators.rs`).
 use passbook_domain::Timestamp;
-use passbook_domain::model::*;
+use passbook_domain::model::{
+    HealthFigures, LinkFilter, LinkGroup, LinkStatus, LinkSummary, OverviewFigures, Page, PageRequest, Sample,
+    TimelineEntry,
+};
 use sqlx::FromRow;
 
 use crate::SqlStore;
@@ -215,8 +218,12 @@ pub(crate) async fn health_figures(store: &SqlStore, since: Timestamp) -> StoreR
 mod port {
     use async_trait::async_trait;
     use passbook_domain::connector_setup::{ConnectorSettings, SavedVersion};
-    use passbook_domain::model::*;
-    use passbook_domain::store::*;
+    use passbook_domain::model::{
+        Account, AccountSearch, AuditEntry, Customer, HealthFigures, InstitutionOverride, InstitutionStatus, Invite,
+        LinkFilter, LinkSummary, Operator, OperatorRecord, OperatorSession, OverviewFigures, Page, PageRequest, Role,
+        TimelineEntry,
+    };
+    use passbook_domain::store::{ConsoleStore, OperatorCreated};
     use passbook_domain::{Result, Timestamp};
 
     use crate::SqlStore;

@@ -188,8 +188,8 @@ pub(crate) async fn delete(store: &SqlStore, app_id: &str, id: &str) -> StoreRes
 mod port {
     use async_trait::async_trait;
     use passbook_domain::Result;
-    use passbook_domain::model::*;
-    use passbook_domain::store::*;
+    use passbook_domain::model::{Customer, Page, PageRequest};
+    use passbook_domain::store::{CustomerDeleted, CustomerStore};
 
     use crate::SqlStore;
 

@@ -1,5 +1,8 @@
 //! The webhook outbox and its delivery log.
-use passbook_domain::model::*;
+use passbook_domain::model::{
+    AuditEntry, DeliveryAttempt, DeliveryOutcome, DeliveryRecord, EventFilter, EventStatus, NewEvent, Page,
+    PageRequest, PendingEvent, StoredEvent,
+};
 use passbook_domain::{Timestamp, ids};
 use sqlx::{Any, FromRow, Transaction};
 
@@ -420,8 +423,11 @@ pub(crate) async fn counts(store: &SqlStore) -> StoreResult<Vec<(EventStatus, u6
 /// The `EventStore` port, on the functions above.
 mod port {
     use async_trait::async_trait;
-    use passbook_domain::model::*;
-    use passbook_domain::store::*;
+    use passbook_domain::model::{
+        AuditEntry, DeliveryAttempt, DeliveryRecord, EventFilter, EventStatus, NewEvent, Page, PageRequest,
+        PendingEvent, StoredEvent,
+    };
+    use passbook_domain::store::EventStore;
     use passbook_domain::{Result, Timestamp};
 
     use crate::SqlStore;

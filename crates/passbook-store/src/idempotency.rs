@@ -121,7 +121,7 @@ pub(crate) async fn finish(
 /// The `ServiceStore` port, on the functions above.
 mod port {
     use async_trait::async_trait;
-    use passbook_domain::store::*;
+    use passbook_domain::store::{IdempotencyClaim, ServiceStore, StoredAnswer};
     use passbook_domain::{Result, Timestamp};
 
     use crate::SqlStore;

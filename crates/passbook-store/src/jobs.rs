@@ -263,8 +263,8 @@ pub(crate) async fn schedule_refreshes(store: &SqlStore, now: Timestamp, limit: 
 /// The `JobStore` port, on the functions above.
 mod port {
     use async_trait::async_trait;
-    use passbook_domain::model::*;
-    use passbook_domain::store::*;
+    use passbook_domain::model::{AuditEntry, Job, JobRecord, JobSettlement, NewJob, Settled};
+    use passbook_domain::store::JobStore;
     use passbook_domain::{Result, Timestamp};
 
     use crate::SqlStore;

@@ -303,8 +303,10 @@ pub(crate) async fn exchange_code(
 /// The `LinkStore` port, on the functions above.
 mod port {
     use async_trait::async_trait;
-    use passbook_domain::model::*;
-    use passbook_domain::store::*;
+    use passbook_domain::model::{
+        AttemptKind, CodeRefusal, Customer, LinkSession, NewAccount, NewAuthCode, NewEvent, NewJob,
+    };
+    use passbook_domain::store::{LinkStore, SessionCreated, SessionSaved};
     use passbook_domain::{Result, Timestamp};
 
     use crate::SqlStore;

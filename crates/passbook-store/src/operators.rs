@@ -1,7 +1,10 @@
 //! The console's people: operators, invitations, sessions, failed logins, the audit log, and
 //! operators' switches on institutions.
 use passbook_domain::Timestamp;
-use passbook_domain::model::*;
+use passbook_domain::model::{
+    AuditEntry, InstitutionOverride, InstitutionStatus, Invite, Operator, OperatorRecord, OperatorSession, Page,
+    PageRequest, Role,
+};
 use passbook_domain::store::OperatorCreated;
 use sqlx::{Any, FromRow, Transaction};
 

@@ -74,7 +74,7 @@ pub(crate) async fn revoke(store: &SqlStore, app_id: &str, customer_id: &str, no
 /// The `ShareStore` port, on the functions above.
 mod port {
     use async_trait::async_trait;
-    use passbook_domain::store::*;
+    use passbook_domain::store::{NewSimpleFinToken, ShareStore, SimpleFinGrant};
     use passbook_domain::{Result, Timestamp};
 
     use crate::SqlStore;

@@ -153,8 +153,8 @@ pub(crate) async fn expire(store: &SqlStore, before: Timestamp) -> StoreResult<(
 /// The `ReportStore` port, on the functions above.
 mod port {
     use async_trait::async_trait;
-    use passbook_domain::model::*;
-    use passbook_domain::store::*;
+    use passbook_domain::model::{IncomeRecord, NewEvent, NewJob, Page, PageRequest, StatementJob};
+    use passbook_domain::store::ReportStore;
     use passbook_domain::{Result, Timestamp};
 
     use crate::SqlStore;

@@ -15,7 +15,10 @@ use std::time::{Duration, Instant};
 use axum::routing::post;
 use passbook::Config;
 use passbook_domain::connector::FetchedTransaction;
-use passbook_domain::model::*;
+use passbook_domain::model::{
+    App, AuthMethod, Customer, DataKind, DataStatus, DiscoveredAccount, LinkContext, LinkMode, LinkSession, LinkState,
+    NewAccount, TxKind,
+};
 use passbook_domain::store::{FetchUpdate, SessionCreated};
 use passbook_domain::{Passbook, Timestamp, Vault, ids, sync, webhook_payloads};
 

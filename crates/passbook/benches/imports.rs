@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use passbook::Config;
 use passbook_domain::linking::StatementUpload;
-use passbook_domain::model::*;
+use passbook_domain::model::{AccountId, DataStatus, Transaction, TxKind};
 use passbook_domain::services::{CustomerSpec, StatementImportRequest};
 use passbook_domain::statement_file::StatementReader;
 use passbook_domain::statement_pdf::{StatementDoc, render};

@@ -4,7 +4,10 @@
 use super::events::{InstitutionRef, LinkEvent, error_type, user_message};
 use crate::connector::{ConnectorError, Credentials, LoginStep};
 use crate::institutions::Listing;
-use crate::model::*;
+use crate::model::{
+    AttemptKind, AuthMethod, DiscoveredAccount, FailureReason, Institution, LinkContext, LinkSession, LinkState,
+    StatementPreview, WayIn,
+};
 use crate::statement_file::{ReadError, ReadReport};
 use crate::{Error, Result};
 

@@ -1,6 +1,9 @@
 //! Reading linked accounts and their data, always within one app.
 use super::Passbook;
-use crate::model::*;
+use crate::model::{
+    Account, AccountId, AccountVersion, App, Customer, DataKind, Page, PageRequest, StoredIdentity, Transaction,
+    TransactionFilter,
+};
 use crate::{Error, Result, ids, webhook_payloads};
 
 impl Passbook {

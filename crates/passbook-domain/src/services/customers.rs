@@ -3,7 +3,7 @@ use passbook_types::customers::CustomerIn;
 
 use super::Passbook;
 use super::initiate::{MAX_NAME_LEN, is_valid_email, text_field};
-use crate::model::*;
+use crate::model::{App, Customer, CustomerId, CustomerProfile, Page, PageRequest};
 use crate::store::CustomerDeleted;
 use crate::{Error, Result, ids};
 

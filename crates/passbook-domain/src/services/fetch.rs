@@ -4,7 +4,10 @@ use std::time::Duration;
 
 use super::Passbook;
 use crate::connector::{ConnectorAccount, ConnectorError, FetchedData, FetchedTransaction};
-use crate::model::*;
+use crate::model::{
+    Account, AccountId, App, DataKind, DataStatus, FetchFailure, Institution, InstitutionKind, InstitutionStatus, Job,
+    JobEnd, JobId, JobKind, JobRecord, JobSettlement, JobStatus, NewEvent, NewJob, Settled, SyncStatus,
+};
 use crate::store::FetchUpdate;
 use crate::{Error, Result, Timestamp, ids, sync, webhook_payloads};
 

@@ -6,7 +6,7 @@ use serde_json::json;
 use super::Passbook;
 use super::queries::parse_positive;
 use crate::income::{analyse, can_afford, monthly_payment};
-use crate::model::*;
+use crate::model::{Account, AccountId, App, DataKind, IncomeRecord, Page, PageRequest};
 use crate::{Error, Result, ids, webhook_payloads};
 
 impl Passbook {

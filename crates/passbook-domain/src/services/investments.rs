@@ -2,7 +2,7 @@
 //! institution when asked.
 use super::Passbook;
 use crate::connector::{ConnectorAccount, Investments};
-use crate::model::*;
+use crate::model::{Account, AccountId, App, InstitutionKind};
 use crate::{Error, Result};
 
 impl Passbook {

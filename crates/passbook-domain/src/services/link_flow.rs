@@ -6,7 +6,10 @@ use super::Passbook;
 use crate::connector::{ConnectorError, Credentials};
 use crate::crypto::hash_secret;
 use crate::linking::{self, BankAnswer, BankCall, BankRequest, LinkAction, LinkEvent, LinkPlan, Moved, Next, World};
-use crate::model::*;
+use crate::model::{
+    Account, AttemptKind, AuthMethod, DataStatus, Freshness, JobKind, LinkMode, LinkSession, LinkState, NewAccount,
+    NewAuthCode, NewJob, WidgetEvent,
+};
 use crate::store::SessionSaved;
 use crate::{Error, Result, Timestamp, ids, webhook_payloads};
 

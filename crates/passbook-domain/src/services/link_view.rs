@@ -4,7 +4,10 @@ use super::Passbook;
 use super::link_flow::Advanced;
 use crate::Result;
 use crate::linking::page_name;
-use crate::model::*;
+use crate::model::{
+    AuthMethod, Challenge, DiscoveredAccount, FailureReason, Institution, InstitutionOverride, LinkMode, LinkSession,
+    LinkState, StatementPreview, WidgetEvent,
+};
 
 /// A link page, finished.
 #[derive(Debug, Clone)]

@@ -6,7 +6,7 @@ use super::Passbook;
 use super::initiate::InitiateLink;
 use crate::connector::{ConnectorAccount, Credentials};
 use crate::linking::{self, LinkAction, StatementUpload};
-use crate::model::*;
+use crate::model::{App, LinkMode, LinkSession};
 use crate::{Error, Result};
 
 /// A Partners API session: its token is the `x-session-id` of the calls that follow.

@@ -22,7 +22,10 @@ enum SandboxWebhook {
 
 impl SandboxWebhook {
     fn parse(request: &SandboxWebhookIn) -> Result<Self> {
-        use passbook_types::webhooks::*;
+        use passbook_types::webhooks::{
+            ACCOUNT_CONNECTED, ACCOUNT_CREDIT_WORTHINESS, ACCOUNT_INCOME, ACCOUNT_REAUTHORIZED, ACCOUNT_UNLINKED,
+            ACCOUNT_UPDATED, JOBS_UPDATE, SYNC_UPDATES_AVAILABLE, WEBHOOK_TEST,
+        };
         let event = request.event.as_deref().unwrap_or_default();
         Ok(match event {
             ACCOUNT_CONNECTED => Self::Connected,

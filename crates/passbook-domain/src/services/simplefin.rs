@@ -4,7 +4,7 @@
 //! customer's linked accounts, whatever way they came in (a bank, a statement file).
 use super::Passbook;
 use crate::crypto::hash_secret;
-use crate::model::*;
+use crate::model::{Account, AccountSearch, App, Customer, CustomerId, PageRequest, Transaction, TransactionFilter};
 use crate::store::{NewSimpleFinToken, SimpleFinGrant};
 use crate::{Error, Result, Timestamp, ids};
 

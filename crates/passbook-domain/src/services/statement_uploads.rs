@@ -5,8 +5,12 @@ use sha2::{Digest, Sha256};
 use super::Passbook;
 use crate::integrity::Integrity;
 use crate::linking::StatementUpload;
-use crate::model::*;
-use crate::statement_file::*;
+use crate::model::{
+    Account, AccountId, App, AuthMethod, DiscoveredAccount, LinkMode, LinkSession, LinkState, StatementPreview,
+};
+use crate::statement_file::{
+    FileAccount, FileFormat, ReadError, ReadReport, Reconciliation, SkippedLine, StatementImport,
+};
 use crate::{Error, Result, Timestamp, ids};
 
 /// Where an account's data came from and how far it can be trusted: shown beside Mono's fields.

@@ -5,7 +5,10 @@ use passbook_types::passbook::{JsonStatementOut, JsonStatementRowOut};
 
 use super::Passbook;
 use super::fetch::JobResult;
-use crate::model::*;
+use crate::model::{
+    Account, AccountId, App, DataKind, JobId, JobKind, NewJob, PageRequest, StatementJob, StatementStatus, Transaction,
+    TransactionFilter, TxKind,
+};
 use crate::statement_pdf::{StatementDoc, render};
 use crate::statement_signature::Manifest;
 

@@ -1,7 +1,7 @@
 //! What upstream aggregators tell Passbook (their webhooks), and what Passbook tells them.
 use super::Passbook;
 use crate::connector::{ConnectorAccount, NotificationRefused, UpstreamNotice};
-use crate::model::*;
+use crate::model::{Account, AccountSearch, JobKind, NewJob, PageRequest};
 use crate::{Error, Result, ids};
 
 /// The most of a customer's other accounts at one institution looked at on an unlink.

@@ -6,7 +6,7 @@ use passbook_types::passbook::{EventsQuery, ReplayRequest};
 
 use super::Passbook;
 use super::queries::{parse_instant, parse_positive};
-use crate::model::*;
+use crate::model::{App, DeliveryAttempt, EventFilter, EventId, EventStatus, Page, PageRequest, StoredEvent};
 use crate::{Error, Result, ids, webhook_payloads};
 
 /// How long the previous secret keeps signing after a rotation.

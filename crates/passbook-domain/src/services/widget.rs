@@ -5,7 +5,7 @@ use passbook_types::connect::WidgetQuery;
 use super::Passbook;
 use super::initiate::InitiateLink;
 use crate::crypto::hash_secret;
-use crate::model::*;
+use crate::model::{App, CodeRefusal, LinkMode};
 use crate::{Error, Result};
 
 impl Passbook {

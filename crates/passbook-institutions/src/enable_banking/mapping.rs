@@ -4,7 +4,9 @@ use std::collections::HashMap;
 
 use passbook_domain::Timestamp;
 use passbook_domain::connector::{ConnectorError, FetchedTransaction};
-use passbook_domain::model::*;
+use passbook_domain::model::{
+    AuthMethod, AuthMethodSpec, DiscoveredAccount, Institution, InstitutionKind, InstitutionStatus, TxKind,
+};
 use passbook_types::money;
 use sha2::{Digest, Sha256};
 

@@ -14,8 +14,11 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use passbook_domain::connector::*;
-use passbook_domain::model::*;
+use passbook_domain::connector::{
+    Connector, ConnectorAccount, ConnectorError, ConsentRequest, ConsentStart, Credentials, FetchedData, LoginStep,
+    RequestBudget,
+};
+use passbook_domain::model::{AuthMethod, DiscoveredAccount, Institution};
 use passbook_domain::{Clock, Timestamp};
 use serde::de::DeserializeOwned;
 

@@ -3,7 +3,9 @@ use passbook_client::types::accounts::{AccountDetails, IdentityOut, TransactionO
 use passbook_client::types::institutions::InstitutionOut;
 use passbook_domain::Timestamp;
 use passbook_domain::connector::{ConnectorError, FetchedData, FetchedTransaction};
-use passbook_domain::model::*;
+use passbook_domain::model::{
+    AuthMethod, AuthMethodSpec, DiscoveredAccount, Identity, Institution, InstitutionKind, InstitutionStatus, TxKind,
+};
 
 /// An institution Mono lists, linked through Mono's page.
 pub(super) fn institution(listed: &InstitutionOut) -> Institution {

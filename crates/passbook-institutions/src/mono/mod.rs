@@ -16,8 +16,11 @@ use passbook_client::Client;
 use passbook_client::types::accounts::TransactionsQuery;
 use passbook_client::types::institutions::InstitutionsQuery;
 use passbook_client::types::linking::{CustomerIn, InitiateRequest, InstitutionChoice, RefMeta};
-use passbook_domain::connector::*;
-use passbook_domain::model::*;
+use passbook_domain::connector::{
+    Connector, ConnectorAccount, ConnectorError, ConnectorMemory, ConsentRequest, ConsentStart, Credentials,
+    FetchedData, LoginStep, NotificationRefused, RequestBudget, UpstreamNotice,
+};
+use passbook_domain::model::{AuthMethod, DiscoveredAccount, Institution};
 use passbook_domain::{Clock, Timestamp};
 
 use mapping::{account_error, discovered, fetched, institution, upstream_error};

@@ -11,7 +11,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use time::Month;
 
-use super::names::*;
+use super::names::{BANKS, BILLERS, FIRST_NAMES, LAST_NAMES, MERCHANTS, NETWORKS, PHONE_PREFIXES};
 use super::persona::{Persona, pick};
 use super::seed;
 

@@ -11,8 +11,11 @@ mod scenario;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use passbook_domain::connector::*;
-use passbook_domain::model::*;
+use passbook_domain::connector::{
+    Connector, ConnectorAccount, ConnectorError, ConsentRequest, ConsentStart, Credentials, FetchedData, Investments,
+    LoginStep, SandboxLogin,
+};
+use passbook_domain::model::{AuthMethod, DiscoveredAccount, Institution, InstitutionKind};
 use passbook_domain::{Clock, Timestamp};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;

@@ -4,7 +4,7 @@ use passbook_domain::model::Identity;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::names::*;
+use super::names::{EMPLOYERS, FIRST_NAMES, LAST_NAMES, PHONE_PREFIXES, STATES, STREETS};
 use super::seed;
 
 #[derive(Debug, Clone)]

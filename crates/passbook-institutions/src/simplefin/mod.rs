@@ -9,8 +9,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use passbook_domain::connector::*;
-use passbook_domain::model::*;
+use passbook_domain::connector::{
+    Connector, ConnectorAccount, ConnectorError, Credentials, FetchedData, FetchedTransaction, LoginStep, RequestBudget,
+};
+use passbook_domain::model::{
+    AuthMethod, AuthMethodSpec, DiscoveredAccount, FormField, Institution, InstitutionKind, InstitutionStatus, TxKind,
+};
 use passbook_domain::{Clock, Timestamp};
 use passbook_egress::Egress;
 use sha2::{Digest, Sha256};

@@ -5,7 +5,7 @@ use axum::response::Response;
 
 use passbook_domain::model::{Account, AccountId, App, Cursor, DataKind, JobId, PageRequest, TransactionFilter};
 use passbook_domain::services::{parse_list_page, parse_transactions_query};
-use passbook_types::accounts::*;
+use passbook_types::accounts::{AccountListItem, BalanceOut, TransactionOut, TransactionsQuery};
 use passbook_types::{ListMeta, PageMeta, PageQuery, Success};
 
 use super::answer_cache::Rendered;

@@ -4,7 +4,10 @@ use axum::extract::{Path, State};
 use passbook_domain::model::{DeliveryAttempt, EventId, StoredEvent};
 use passbook_domain::services::{EventHistory, EventsPage, RotatedSecret};
 use passbook_domain::webhook_payloads::body_with_sequence;
-use passbook_types::passbook::*;
+use passbook_types::passbook::{
+    AttemptOut, EventOut, EventsQuery, ReplayOut, ReplayRequest, RotatedSecretOut, SandboxWebhookIn, SettingsIn,
+    SettingsOut, TestEventOut, WebhookIn, WebhookOut,
+};
 use passbook_types::{PageMeta, Success};
 
 use super::success;

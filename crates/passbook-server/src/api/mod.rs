@@ -20,13 +20,22 @@ mod sync;
 mod verification;
 mod wire;
 
-use passbook_types::accounts::*;
+use passbook_types::accounts::{
+    AccountDetails, AccountListItem, AssetsOut, BalanceOut, CreditworthinessRequest, EarningOut, IdentityOut,
+    IncomeQuery, IncomeRecordOut, JobOut, SignedStatementQuery, StatementAnswer, StatementJobOut, StatementQuery,
+    TransactionOut, TransactionsQuery,
+};
 use passbook_types::connect::{ExchangeAnswer, ExchangeRequest, SandboxOut};
 use passbook_types::customers::{CustomerChanges, CustomerIn, CustomerOut};
 use passbook_types::institutions::{InstitutionOut, InstitutionsQuery};
 use passbook_types::linking::{InitiateRequest, InitiateResponse};
 use passbook_types::partners::{PartnerAnswer, ReauthSessionRequest, SessionAnswer, SessionRequest};
-use passbook_types::passbook::*;
+use passbook_types::passbook::{
+    EventOut, EventsQuery, HealthOut, ImportOut, JsonStatementFile, NotificationIn, NotificationOut, ReplayOut,
+    ReplayRequest, RotatedSecretOut, SandboxClockIn, SandboxClockOut, SandboxWebhookIn, SettingsIn, SettingsOut,
+    SigningKeyOut, SimpleFinRevokedOut, SimpleFinTokenOut, SyncOut, SyncQuery, TestEventOut, VerificationOut,
+    WebhookIn, WebhookOut,
+};
 use passbook_types::{ListMeta, PageMeta, PageQuery, Success};
 use serde_json::json;
 

@@ -1,9 +1,14 @@
 //! Domain models to Mono's wire shapes.
 use passbook_domain::Timestamp;
-use passbook_domain::model::*;
+use passbook_domain::model::{
+    Account, Customer, DataKind, FormField, Freshness, Institution, StoredIdentity, Transaction,
+};
 use passbook_domain::services::AccountSource;
-use passbook_types::accounts::*;
-use passbook_types::institutions::*;
+use passbook_types::accounts::{
+    AccountDetails, AccountListItem, AccountMeta, AccountOut, BrokenRowOut, CustomerRef, DataSourceOut, FreshnessOut,
+    IdentityOut, InstitutionRef, PassbookAccountMeta, PeriodOut, ReconciliationOut, TransactionOut,
+};
+use passbook_types::institutions::{AuthMethodOut, FormElement, InstitutionOut, LoginUi, ScopeOut};
 
 pub fn institution_ref(inst: Option<&Institution>, id: &str, with_id: bool) -> InstitutionRef {
     InstitutionRef {

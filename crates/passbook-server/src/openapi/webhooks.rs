@@ -1,6 +1,11 @@
 //! The `webhooks` section: every event Passbook POSTs to an app's webhook URL, with its body's
 //! schema and the headers that authenticate it.
-use passbook_types::webhooks::*;
+use passbook_types::webhooks::{
+    ACCOUNT_CONNECTED, ACCOUNT_CREDIT_WORTHINESS, ACCOUNT_INCOME, ACCOUNT_REAUTHORIZED, ACCOUNT_UNLINKED,
+    ACCOUNT_UPDATED, AccountConnectedData, AccountIncomeData, AccountReauthorizedData, AccountUnlinkedData,
+    AccountUpdatedData, CreditWorthinessData, JOBS_UPDATE, JobsUpdateData, STATEMENT_FLAGGED, SYNC_UPDATES_AVAILABLE,
+    StatementFlaggedData, SyncUpdatesAvailableData, WEBHOOK_TEST, WebhookEvent, WebhookTestData,
+};
 use serde_json::{Map, Value, json};
 
 use super::Schemas;

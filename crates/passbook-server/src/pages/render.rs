@@ -12,7 +12,11 @@ use passbook_domain::services::{LinkView, StepView};
 use passbook_domain::statement_file::{ReconciliationStatus, minor};
 
 use super::page_url;
-use super::views::*;
+use super::views::{
+    AccountItem, AccountsPage, AuthMethodPage, Chrome, ConsentPage, DEFAULT_BRAND, InstitutionItem, InstitutionsPage,
+    IntroPage, LoginPage, OutcomePage, ReviewItem, ReviewPage, UploadPage, WidgetBridge, method_choices, new_nonce,
+    script_json,
+};
 
 /// The page for a link's view: a pure function of what the domain decided.
 pub fn step(token: &str, view: LinkView) -> Response {

@@ -9,7 +9,7 @@ mod rewrites;
 mod rows;
 
 use lopdf::{Document, LoadOptions};
-use passbook_domain::statement_file::*;
+use passbook_domain::statement_file::ReadError;
 
 pub use layout::{Line, Word};
 pub use rows::read;

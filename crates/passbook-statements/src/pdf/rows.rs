@@ -8,7 +8,9 @@
 //! balance`, `ALTER KONTOSTAND`, `LAST MONTH'S BALANCE`, …). Dates without a year take the year
 //! that puts them on or before the latest date the document states.
 use passbook_domain::Timestamp;
-use passbook_domain::statement_file::*;
+use passbook_domain::statement_file::{
+    FileAccount, FileFormat, FileRow, MAX_SKIPPED_LINES, ReadError, SkippedLine, StatedBalance, StatementFile,
+};
 
 use super::facts::{self, STOPS, is_amount_like, row_date};
 use super::{Line, Word};

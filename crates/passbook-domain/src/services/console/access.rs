@@ -2,7 +2,9 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 
 use crate::crypto::hash_secret;
-use crate::model::*;
+use crate::model::{
+    AuditEntry, Invite, Operator, OperatorRecord, OperatorSession, Page, PageRequest, Permission, Role,
+};
 use crate::services::Passbook;
 use crate::store::OperatorCreated;
 use crate::{Error, Result, ids};

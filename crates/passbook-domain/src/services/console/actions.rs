@@ -5,7 +5,11 @@ use passbook_types::passbook::{EventsQuery, ReplayRequest, SandboxClockIn, Sandb
 
 use super::Signed;
 use crate::crypto::hash_secret;
-use crate::model::*;
+use crate::model::{
+    Account, AccountId, AccountSearch, App, CreatedApp, Customer, EventId, Institution, InstitutionOverride,
+    InstitutionStatus, JobKind, LinkFilter, LinkSummary, NewJob, Page, PageRequest, Permission, TimelineEntry,
+    Transaction, TransactionFilter,
+};
 use crate::services::Passbook;
 use crate::services::webhooks::{EventHistory, EventsPage, RotatedSecret};
 use crate::{Error, Result, Timestamp, ids};

@@ -2,7 +2,7 @@
 //! figures: counts per day, the funnel, success rates and percentiles.
 use std::collections::BTreeMap;
 
-use crate::model::*;
+use crate::model::{HealthFigures, Institution, OverviewFigures, Sample, TIMELINE_STEPS, timeline_bit};
 use crate::services::Passbook;
 use crate::{Result, Timestamp};
 
@@ -170,6 +170,7 @@ fn health(institution: Institution, figures: &HealthFigures) -> InstitutionHealt
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::LinkGroup;
 
     #[test]
     fn percentiles_take_the_nearest_rank() {
