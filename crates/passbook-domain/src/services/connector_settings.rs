@@ -58,6 +58,13 @@ impl Passbook {
             .collect())
     }
 
+    /// The form of the connector named so.
+    pub fn connector_form(&self, name: &str) -> Result<&'static ConnectorForm> {
+        self.configurator
+            .form(name)
+            .ok_or_else(|| Error::not_found(format!("No connector named '{name}' can be configured")))
+    }
+
     /// The console's save: owners only.
     pub async fn configure_connector_as(
         &self,
@@ -74,7 +81,7 @@ impl Passbook {
     /// its saved value. The connector is built before anything is kept: settings the upstream
     /// refuses (a wrong key) are answered with its reason and not saved.
     pub async fn configure_connector(&self, actor: &str, name: &str, values: BTreeMap<String, String>) -> Result<()> {
-        let form = self.configurator.form(name).ok_or_else(|| unknown_connector(name))?;
+        let form = self.connector_form(name)?;
         let _building = self.configurator.building.lock().await;
         let mut saved = self.store.connector_settings().await?;
         let previous = saved.iter().position(|s| s.name == name).map(|i| saved.remove(i));
@@ -107,7 +114,7 @@ impl Passbook {
     /// Deletes `name`'s saved settings and stops the connector (unless the flags set it). Its
     /// accounts keep their data; their fetches fail with `no_connector` until it is back.
     pub async fn remove_connector(&self, actor: &str, name: &str) -> Result<()> {
-        self.configurator.form(name).ok_or_else(|| unknown_connector(name))?;
+        self.connector_form(name)?;
         let audit = self.audit_entry(actor, "", "connector_removed", name, "");
         if !self.store.remove_connector_settings(name, &audit).await? {
             return Err(Error::not_found(format!("No settings are saved for the connector '{name}'")));
@@ -140,10 +147,6 @@ impl Passbook {
         self.configurator.record(&saved, built.not_started);
         Ok(())
     }
-}
-
-fn unknown_connector(name: &str) -> Error {
-    Error::not_found(format!("No connector named '{name}' can be configured"))
 }
 
 /// The new values over the saved ones. A field not given keeps its saved value; given empty, a

@@ -117,10 +117,7 @@ pub async fn confirm_remove(
     operator: Operator,
     Path(name): Path<String>,
 ) -> ConsoleResult {
-    let form =
-        state.passbook.configurator.form(&name).ok_or_else(|| {
-            passbook_domain::Error::not_found(format!("No connector named '{name}' can be configured"))
-        })?;
+    let form = state.passbook.connector_form(&name)?;
     Ok(render(ConfirmPage {
         chrome: operator.chrome("connectors", None),
         title: "Switch off a connector",
