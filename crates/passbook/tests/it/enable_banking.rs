@@ -193,9 +193,7 @@ async fn bank_failures_keep_the_data_and_say_why() {
     .await;
     let id = link_both(&t, "eb-faults").await.remove(0);
     let linked = t.wait_for_data(&id).await;
-    // To one in the morning (UTC) of the next day: PSD2's allowance is per day.
-    let (day, hour) = (86_400_000, 3_600_000);
-    clock.advance(day - clock.now().0.rem_euclid(day) + hour);
+    to_one_in_the_morning(&clock);
 
     let refresh = async |fault: Fault, expected: Option<&str>| {
         proxy.set(fault);
@@ -215,7 +213,7 @@ async fn bank_failures_keep_the_data_and_say_why() {
     refresh(Fault::None, None).await;
     // Four requests a day without the user: the fifth is not sent.
     refresh(Fault::None, Some("quota_exhausted")).await;
-    clock.advance(day);
+    clock.advance(86_400_000);
     let revoked = r#"{"error":"REVOKED_SESSION","message":"The PSU revoked the consent"}"#;
     refresh(Fault::Reply(StatusCode::UNAUTHORIZED, revoked), Some("reauthorisation_required")).await;
 }

@@ -222,9 +222,7 @@ async fn mono_failures_keep_the_data_and_real_time_calls_stay_within_the_budget(
     proxy.set(Fault::None);
     let billed = proxy.realtime_calls();
     assert!(billed > 0, "the faults above were real-time calls, within the budget of 1");
-    // To one in the morning (UTC) of the next day: the budget is per UTC day.
-    let (day, hour) = (86_400_000, 3_600_000);
-    clock.advance(day - clock.now().0.rem_euclid(day) + hour);
+    to_one_in_the_morning(&clock);
     assert_eq!(realtime_refresh(&passbook, &id).await, "finished");
     let today = proxy.realtime_calls();
     assert!(today > billed, "a new day, a new budget: this refresh was billed");

@@ -368,6 +368,14 @@ pub async fn realtime_get(t: &TestApp, path: &str) -> reqwest::Response {
 }
 
 /// A GET of the balance with `x-realtime: true`: a refresh now; answers the job's status.
+/// Moves `clock` to one in the morning (UTC) of the next day: allowances counted per UTC day
+/// then hold for the rest of a test, whenever it runs.
+pub fn to_one_in_the_morning(clock: &passbook_domain::clock::ManualClock) {
+    use passbook_domain::Clock;
+    let (day, hour) = (86_400_000, 3_600_000);
+    clock.advance(day - clock.now().0.rem_euclid(day) + hour);
+}
+
 pub async fn realtime_refresh(t: &TestApp, id: &str) -> String {
     let res = realtime_get(t, &format!("/v2/accounts/{id}/balance")).await;
     res.headers().get("x-job-status").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
