@@ -191,9 +191,10 @@ async fn bank_failures_keep_the_data_and_say_why() {
         c.enable_banking = Some(eb);
     })
     .await;
+    // PSD2's allowance is per day: the refreshes below stay in one.
+    clear_of_midnight(&clock);
     let id = link_both(&t, "eb-faults").await.remove(0);
     let linked = t.wait_for_data(&id).await;
-    to_one_in_the_morning(&clock);
 
     let refresh = async |fault: Fault, expected: Option<&str>| {
         proxy.set(fault);

@@ -197,6 +197,7 @@ async fn mono_failures_keep_the_data_and_real_time_calls_stay_within_the_budget(
         (options.timeout, options.realtime_per_day) = (Duration::from_secs(1), 1);
     })
     .await;
+    clear_of_midnight(&clock);
     let id = link_through_mono(&mono, &passbook, "via-mono-faults", "user_good").await;
     let linked = passbook.wait_for_data(&id).await;
 
@@ -222,7 +223,7 @@ async fn mono_failures_keep_the_data_and_real_time_calls_stay_within_the_budget(
     proxy.set(Fault::None);
     let billed = proxy.realtime_calls();
     assert!(billed > 0, "the faults above were real-time calls, within the budget of 1");
-    to_one_in_the_morning(&clock);
+    next_day_at_one(&clock);
     assert_eq!(realtime_refresh(&passbook, &id).await, "finished");
     let today = proxy.realtime_calls();
     assert!(today > billed, "a new day, a new budget: this refresh was billed");

@@ -229,7 +229,7 @@ async fn revoked_access_asks_for_a_new_token_which_keeps_the_account_id() {
 async fn the_daily_allowance_is_never_exceeded_and_shows_in_freshness() {
     let (t, clock) =
         with_simplefin(|c| c.simplefin = Some(SimpleFinOptions { daily_requests: 3, ..Default::default() })).await;
-    to_one_in_the_morning(&clock);
+    clear_of_midnight(&clock);
     let bridge = Bridge::start(two_accounts(now_secs(), false)).await;
     let id = link_first_account(&t, &bridge, "sfin-quota").await;
     t.wait_for_data(&id).await;

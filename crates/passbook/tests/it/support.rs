@@ -368,12 +368,24 @@ pub async fn realtime_get(t: &TestApp, path: &str) -> reqwest::Response {
 }
 
 /// A GET of the balance with `x-realtime: true`: a refresh now; answers the job's status.
-/// Moves `clock` to one in the morning (UTC) of the next day: allowances counted per UTC day
-/// then hold for the rest of a test, whenever it runs.
-pub fn to_one_in_the_morning(clock: &passbook_domain::clock::ManualClock) {
+const DAY_MS: i64 = 86_400_000;
+const HOUR_MS: i64 = 3_600_000;
+
+/// Moves `clock` past the next UTC midnight when it is within two hours of it, so that the
+/// allowances a test counts per UTC day stay in one day, whenever the test runs. A jump of at
+/// most three hours: no console session, invitation or scheduled refresh comes due with it.
+pub fn clear_of_midnight(clock: &passbook_domain::clock::ManualClock) {
     use passbook_domain::Clock;
-    let (day, hour) = (86_400_000, 3_600_000);
-    clock.advance(day - clock.now().0.rem_euclid(day) + hour);
+    let to_midnight = DAY_MS - clock.now().0.rem_euclid(DAY_MS);
+    if to_midnight < 2 * HOUR_MS {
+        clock.advance(to_midnight + HOUR_MS);
+    }
+}
+
+/// Moves `clock` to one in the morning (UTC) of the next day: a new day's allowances.
+pub fn next_day_at_one(clock: &passbook_domain::clock::ManualClock) {
+    use passbook_domain::Clock;
+    clock.advance(DAY_MS - clock.now().0.rem_euclid(DAY_MS) + HOUR_MS);
 }
 
 pub async fn realtime_refresh(t: &TestApp, id: &str) -> String {
