@@ -2,7 +2,8 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use passbook_domain::model::{Account, Customer, PageRequest};
+use passbook_domain::model::{Account, Customer, PageRequest, Transaction};
+use passbook_domain::services::AccountSource;
 use serde::Deserialize;
 
 use super::format::{Column, Pager, naira, query, sort_rows, when, when_opt};
@@ -81,8 +82,19 @@ struct StatementFacts {
     signals: Vec<passbook_domain::integrity::Signal>,
 }
 
-fn institution_name(state: &AppState, id: &str) -> String {
-    state.passbook.institutions.get(id).map_or_else(|| id.to_string(), |i| i.name.clone())
+impl AccountRow {
+    fn of(state: &AppState, a: Account, c: Customer) -> Self {
+        Self {
+            institution: state.passbook.institutions.get(&a.institution_id).map_or(a.institution_id, |i| i.name),
+            number: a.account_number,
+            status: a.data_status.as_str().to_string(),
+            balance: a.balance.map_or_else(|| "—".into(), naira),
+            last_refresh: when_opt(a.freshness.last_refreshed_at),
+            id: a.id,
+            customer: c.name,
+            email: c.email,
+        }
+    }
 }
 
 pub async fn list(State(state): State<AppState>, operator: Operator, Params(q): Params<ListQuery>) -> ConsoleResult {
@@ -91,20 +103,7 @@ pub async fn list(State(state): State<AppState>, operator: Operator, Params(q): 
     let app = q.app.clone().filter(|a| !a.is_empty());
     let found =
         state.passbook.console_accounts(app.as_deref(), &search, PageRequest::new(page, Some(PER_PAGE))).await?;
-    let mut rows: Vec<AccountRow> = found
-        .items
-        .into_iter()
-        .map(|(a, c)| AccountRow {
-            institution: institution_name(&state, &a.institution_id),
-            number: a.account_number.clone(),
-            status: a.data_status.as_str().to_string(),
-            balance: a.balance.map_or_else(|| "—".into(), naira),
-            last_refresh: when_opt(a.freshness.last_refreshed_at),
-            id: a.id,
-            customer: c.name,
-            email: c.email,
-        })
-        .collect();
+    let mut rows: Vec<AccountRow> = found.items.into_iter().map(|(a, c)| AccountRow::of(&state, a, c)).collect();
     let base = format!("/console/accounts?{}", query(&[("q", q.q.as_deref()), ("app", app.as_deref())]));
     let columns = sort_rows(
         &mut rows,
@@ -140,17 +139,6 @@ pub async fn show(
 ) -> ConsoleResult {
     let page = state.passbook.console_account(&id).await?;
     let account = page.account;
-    let transactions = page
-        .transactions
-        .into_iter()
-        .map(|t| TxRow {
-            date: when(t.date),
-            narration: t.narration,
-            amount: naira(t.amount),
-            kind: t.kind.as_str(),
-            balance: t.balance.map_or_else(|| "—".into(), naira),
-        })
-        .collect();
     Ok(render(AccountPage {
         chrome: operator.chrome("accounts", q.notice.as_deref()),
         app_name: page.app.name,
@@ -165,8 +153,26 @@ pub async fn show(
         next_refresh: when_opt(account.freshness.next_refresh_at),
         customer: page.customer,
         account,
-        transactions,
-        statement: page.source.map(|s| StatementFacts {
+        transactions: page.transactions.into_iter().map(TxRow::from).collect(),
+        statement: page.source.map(StatementFacts::from),
+    }))
+}
+
+impl From<Transaction> for TxRow {
+    fn from(t: Transaction) -> Self {
+        Self {
+            date: when(t.date),
+            narration: t.narration,
+            amount: naira(t.amount),
+            kind: t.kind.as_str(),
+            balance: t.balance.map_or_else(|| "—".into(), naira),
+        }
+    }
+}
+
+impl From<AccountSource> for StatementFacts {
+    fn from(s: AccountSource) -> Self {
+        Self {
             format: s.format.as_str(),
             imported_at: when(s.imported_at),
             rows_read: s.rows_read,
@@ -175,8 +181,8 @@ pub async fn show(
             skipped: s.skipped,
             verdict: s.integrity.verdict.as_str(),
             signals: s.integrity.signals,
-        }),
-    }))
+        }
+    }
 }
 
 pub async fn refresh(

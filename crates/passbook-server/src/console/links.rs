@@ -80,19 +80,26 @@ fn row(state: &AppState, s: LinkSummary, apps: &[(String, String)]) -> LinkRow {
     }
 }
 
+impl ListQuery {
+    /// The filter the query names; an empty field, or a status or reason no one has, filters nothing.
+    fn filter(&self, now: passbook_domain::Timestamp) -> LinkFilter {
+        let nonempty = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
+        LinkFilter {
+            app_id: nonempty(&self.app),
+            status: nonempty(&self.status).as_deref().and_then(LinkStatus::parse),
+            failure_reason: nonempty(&self.reason).filter(|r| FAILURE_REASONS.contains(&r.as_str())),
+            now,
+        }
+    }
+}
+
 async fn app_names(state: &AppState) -> ConsoleResult<Vec<(String, String)>> {
     Ok(state.passbook.list_apps().await?.into_iter().map(|a| (a.id, a.name)).collect())
 }
 
 pub async fn list(State(state): State<AppState>, operator: Operator, Params(q): Params<ListQuery>) -> ConsoleResult {
     let page = q.page.unwrap_or(1).max(1);
-    let nonempty = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
-    let filter = LinkFilter {
-        app_id: nonempty(&q.app),
-        status: nonempty(&q.status).as_deref().and_then(LinkStatus::parse),
-        failure_reason: nonempty(&q.reason).filter(|r| FAILURE_REASONS.contains(&r.as_str())),
-        now: state.passbook.clock.now(),
-    };
+    let filter = q.filter(state.passbook.clock.now());
     let found = state.passbook.link_sessions(&filter, PageRequest::new(page, Some(PER_PAGE))).await?;
     let apps = app_names(&state).await?;
     let mut rows: Vec<LinkRow> = found.items.into_iter().map(|s| row(&state, s, &apps)).collect();
