@@ -24,6 +24,22 @@ pub struct LoginLimits {
     pub per_address: u64,
 }
 
+impl LoginLimits {
+    /// Which limit the failures counted (per account and address, per account, per address)
+    /// exceed, as the refusal says it.
+    fn exceeded(&self, counted: &[u64]) -> Option<&'static str> {
+        if counted[0] > self.per_account_and_address {
+            Some("for this account from this address")
+        } else if counted[1] > self.per_account {
+            Some("for this account")
+        } else if counted[2] > self.per_address {
+            Some("from this address")
+        } else {
+            None
+        }
+    }
+}
+
 impl Default for LoginLimits {
     fn default() -> Self {
         Self { per_account_and_address: 5, per_account: 50, per_address: 20 }
@@ -263,16 +279,7 @@ impl Passbook {
         let attempt = ids::random_alnum(24);
         let since = now.plus_millis(-LOGIN_WINDOW_MS);
         let counted = self.store.claim_login_attempt(&attempt, &subjects, now, since).await?;
-        let limits = self.settings.console_logins;
-        let over = if counted[0] > limits.per_account_and_address {
-            Some("for this account from this address")
-        } else if counted[1] > limits.per_account {
-            Some("for this account")
-        } else if counted[2] > limits.per_address {
-            Some("from this address")
-        } else {
-            None
-        };
+        let over = self.settings.console_logins.exceeded(&counted);
         let record = self.store.operator_by_email(&email).await?;
         // Who was tried, for the audit: an operator's id, never an e-mail typed by a stranger.
         let tried = record.as_ref().map_or("unknown operator".to_string(), |r| r.operator.id.clone());
