@@ -236,7 +236,10 @@ impl Passbook {
         end: Option<JobSettlement>,
     ) -> Result<Settled> {
         let now = self.clock.now();
-        let first_fetch = fetching.is_first_fetch();
+        // A first fetch whose first try failed is retried later; a refresh may have stored the
+        // account's data meanwhile (Mono's webhook asked for one). Failing again, it must not
+        // leave the account as if nothing had ever been fetched.
+        let first_fetch = fetching.is_first_fetch() && (result.data.is_some() || account.retrieved_data.is_empty());
         let data = result.data.as_ref();
         let retrieved = result.retrieved_after(&account.retrieved_data, first_fetch);
         let posted = data.and_then(|d| d.transactions.as_deref());
