@@ -20,9 +20,7 @@ use crate::Config;
 /// What every build needs: the flags' options, the store connectors keep their state in, and
 /// the sandbox's and the egress guard's settings.
 pub struct Assembly {
-    simplefin: Option<SimpleFinOptions>,
-    mono: Option<MonoOptions>,
-    enable_banking: Option<EnableBankingOptions>,
+    flags: Chosen,
     sandbox: SandboxOptions,
     allow_private: bool,
     extra: Vec<Arc<dyn Connector>>,
@@ -31,7 +29,7 @@ pub struct Assembly {
 }
 
 /// The options a build uses: the flags', or else the saved settings'.
-#[derive(Default)]
+#[derive(Clone)]
 struct Chosen {
     simplefin: Option<SimpleFinOptions>,
     mono: Option<MonoOptions>,
@@ -41,9 +39,11 @@ struct Chosen {
 impl Assembly {
     pub fn new(config: &Config, public_url: &str, store: Arc<SqlStore>) -> Self {
         Self {
-            simplefin: config.simplefin.clone(),
-            mono: config.mono.clone(),
-            enable_banking: config.enable_banking.clone(),
+            flags: Chosen {
+                simplefin: config.simplefin.clone(),
+                mono: config.mono.clone(),
+                enable_banking: config.enable_banking.clone(),
+            },
             sandbox: SandboxOptions {
                 public_url: public_url.trim_end_matches('/').to_string(),
                 ..config.sandbox.clone()
@@ -57,11 +57,7 @@ impl Assembly {
 
     /// The flags' options, and saved settings for what the flags leave unset.
     fn choose(&self, saved: &[ConnectorSettings], not_started: &mut Vec<NotStarted>) -> Chosen {
-        let mut chosen = Chosen {
-            simplefin: self.simplefin.clone(),
-            mono: self.mono.clone(),
-            enable_banking: self.enable_banking.clone(),
-        };
+        let mut chosen = self.flags.clone();
         for settings in saved.iter().filter(|s| !self.set_by_flags(&s.name)) {
             match settings::options(settings) {
                 Ok(Configured::SimpleFin(options)) => chosen.simplefin = Some(options),
@@ -120,9 +116,9 @@ impl ConnectorSetup for Assembly {
 
     fn set_by_flags(&self, name: &str) -> bool {
         match name {
-            n if n == settings::SIMPLEFIN.name => self.simplefin.is_some(),
-            n if n == settings::MONO.name => self.mono.is_some(),
-            n if n == settings::ENABLE_BANKING.name => self.enable_banking.is_some(),
+            n if n == settings::SIMPLEFIN.name => self.flags.simplefin.is_some(),
+            n if n == settings::MONO.name => self.flags.mono.is_some(),
+            n if n == settings::ENABLE_BANKING.name => self.flags.enable_banking.is_some(),
             _ => false,
         }
     }
