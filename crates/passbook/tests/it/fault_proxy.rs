@@ -21,6 +21,9 @@ pub enum Fault {
     Malformed,
     /// Answers this status with this JSON body (the upstream's own refusal).
     Reply(StatusCode, &'static str),
+    /// Forwards, and says in the answer that the upstream is still fetching the account's data
+    /// (Mono's `meta.data_status: PROCESSING`).
+    Processing,
 }
 
 #[derive(Clone)]
@@ -84,7 +87,7 @@ async fn forward(
                 .into_response();
         }
         Fault::Reply(status, body) => return (status, [("content-type", "application/json")], body).into_response(),
-        Fault::None => {}
+        Fault::None | Fault::Processing => {}
     }
     let path = uri.path_and_query().map_or("/", |p| p.as_str());
     let upstream = proxy.upstream.lock().unwrap().clone();
@@ -95,10 +98,23 @@ async fn forward(
     let answer = request.send().await.unwrap();
     let status = answer.status();
     let content_type = answer.headers().get("content-type").cloned();
-    let body = answer.bytes().await.unwrap();
+    let mut body = answer.bytes().await.unwrap();
+    if fault == Fault::Processing {
+        body = still_processing(body);
+    }
     let mut response = (status, body).into_response();
     if let Some(content_type) = content_type {
         response.headers_mut().insert("content-type", content_type);
     }
     response
+}
+
+/// The answer with its account's `meta.data_status` (where it has one) turned to PROCESSING.
+fn still_processing(body: Bytes) -> Bytes {
+    let Ok(mut answer) = serde_json::from_slice::<serde_json::Value>(&body) else { return body };
+    match answer.pointer_mut("/data/meta/data_status") {
+        Some(status) => *status = "PROCESSING".into(),
+        None => return body,
+    }
+    Bytes::from(serde_json::to_vec(&answer).unwrap())
 }

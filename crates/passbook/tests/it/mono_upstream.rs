@@ -232,6 +232,47 @@ async fn mono_failures_keep_the_data_and_real_time_calls_stay_within_the_budget(
     assert_eq!(proxy.realtime_calls(), today, "past the day's budget, Mono is asked without x-realtime");
 }
 
+/// Mono still fetching at link: the first fetch waits to try again. Meanwhile a refresh stores
+/// the account's data; when the first fetch's retry then fails, the data stays (it once left the
+/// account FAILED with no balance, as if nothing had ever been fetched).
+#[tokio::test]
+async fn a_first_fetch_failing_after_a_refresh_stored_the_data_keeps_it() {
+    let clock = Arc::new(ManualClock::new(passbook_domain::SystemClock.now()));
+    let proxy = FaultProxy::start().await;
+    let passbook_clock = clock.clone();
+    let (mono, passbook) = mono_on_clock(clock.clone(), Some(&proxy), move |c| c.clock = passbook_clock).await;
+    clear_of_midnight(&clock);
+    proxy.set(Fault::Processing);
+    let id = link_through_mono(&mono, &passbook, "via-mono-first-fetch", "user_good").await;
+    let mut db = database(&passbook).await;
+    // The first fetch's job, between its tries: (tries, done).
+    let first_fetch = async |db: &mut sqlx::AnyConnection| {
+        let job: Option<(i64, i64)> = sqlx::query_as(
+            "SELECT attempts, COALESCE(done_at, 0) FROM jobs
+             WHERE kind = 'fetch_account' AND subject = $1 AND locked_until IS NULL",
+        )
+        .bind(&id)
+        .fetch_optional(db)
+        .await
+        .unwrap();
+        job.map(|(tries, done_at)| (tries, done_at > 0))
+    };
+    eventually("the first fetch tried once and waits", async || first_fetch(&mut db).await == Some((1, false))).await;
+
+    proxy.set(Fault::None);
+    assert_eq!(realtime_refresh(&passbook, &id).await, "finished");
+    let stored = passbook.api().account(&id).await.unwrap();
+    assert_eq!(stored.meta.data_status, "AVAILABLE");
+    assert!(stored.account.balance.is_some());
+
+    proxy.set(Fault::Malformed);
+    clock.advance(60_000);
+    eventually("the first fetch tried again", async || first_fetch(&mut db).await == Some((2, true))).await;
+    let now = passbook.api().account(&id).await.unwrap();
+    assert_eq!(now.passbook.unwrap().freshness.last_failure.as_deref(), Some("fetch_failed"));
+    assert_eq!((now.meta.data_status.as_str(), now.account.balance), ("AVAILABLE", stored.account.balance));
+}
+
 /// Mono's list changes (here: its operator marks GTBank down); Passbook reads it again while it
 /// runs, and its link page and `/v3/institutions` say so.
 #[tokio::test]

@@ -713,3 +713,19 @@ pub async fn built_statement_pdf(t: &TestApp, id: &str) -> Vec<u8> {
     assert_eq!(res.headers()["content-type"], "application/pdf");
     res.bytes().await.unwrap().to_vec()
 }
+
+/// Waits (up to 20 s) until `holds` is true; fails naming `what` otherwise.
+pub async fn eventually(what: &str, mut holds: impl AsyncFnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !holds().await {
+        assert!(Instant::now() < deadline, "never happened: {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A connection of the test's own to the server's database.
+pub async fn database(t: &TestApp) -> sqlx::AnyConnection {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    sqlx::AnyConnection::connect(&t.config.database_url).await.unwrap()
+}
