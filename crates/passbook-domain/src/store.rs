@@ -6,11 +6,11 @@ use crate::Result;
 use crate::Timestamp;
 use crate::model::{
     Account, AccountSearch, AccountVersion, App, AttemptKind, AuditEntry, CodeRefusal, Customer, DataKind, DataStatus,
-    DeliveryAttempt, DeliveryRecord, EventFilter, EventStatus, FetchFailure, HealthFigures, Identity, IncomeRecord,
-    InstitutionOverride, InstitutionStatus, Invite, Job, JobRecord, JobSettlement, LinkFilter, LinkSession,
-    LinkSummary, NewAccount, NewAuthCode, NewEvent, NewJob, Operator, OperatorRecord, OperatorSession, OverviewFigures,
-    Page, PageRequest, PendingEvent, Role, Settled, StatementJob, StoredEvent, StoredIdentity, TimelineEntry,
-    Transaction, TransactionFilter,
+    DeliveryAttempt, DeliveryRecord, EventClaim, EventFilter, EventStatus, FetchFailure, HealthFigures, Identity,
+    IncomeRecord, InstitutionOverride, InstitutionStatus, Invite, Job, JobRecord, JobSettlement, LinkFilter,
+    LinkSession, LinkSummary, NewAccount, NewAuthCode, NewEvent, NewJob, Operator, OperatorRecord, OperatorSession,
+    OverviewFigures, Page, PageRequest, PendingEvent, Role, Settled, StatementJob, StoredEvent, StoredIdentity,
+    TimelineEntry, Transaction, TransactionFilter,
 };
 
 /// Changes a data fetch makes to an account.
@@ -331,15 +331,17 @@ pub trait EventStore: Send + Sync {
     /// Claims up to `limit` due events, with no app past `per_app` in flight over all workers;
     /// an event waits while an earlier one about the same account is still pending, so that
     /// each account's events are delivered in order.
-    async fn claim_events(
-        &self,
-        now: Timestamp,
-        lease_until: Timestamp,
-        limit: u32,
-        per_app: u32,
-    ) -> Result<Vec<PendingEvent>>;
+    async fn claim_events(&self, claim: &EventClaim) -> Result<Vec<PendingEvent>>;
     /// Records attempts and what follows from each, in one transaction.
     async fn record_deliveries(&self, records: &[DeliveryRecord]) -> Result<()>;
+    /// Records attempts (as [`Self::record_deliveries`]) and claims the next due events (as
+    /// [`Self::claim_events`], with the recorded deliveries no longer in flight), in one
+    /// transaction.
+    async fn record_and_claim_events(
+        &self,
+        records: &[DeliveryRecord],
+        claim: &EventClaim,
+    ) -> Result<Vec<PendingEvent>>;
     /// Writes an event that reports no other change (such as a webhook test), and the audit line
     /// of the action that sent it, if any.
     async fn insert_event(&self, event: &NewEvent, audit: Option<&AuditEntry>) -> Result<()>;

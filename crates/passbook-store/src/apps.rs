@@ -24,6 +24,27 @@ struct AppRow {
     previous_secret_key_expires_at: Option<i64>,
 }
 
+impl AppRow {
+    /// The row of [`COLUMNS`], read on the calling thread ([`crate::inline`]).
+    fn from_inline(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: row.get(0)?,
+            name: row.get(1)?,
+            secret_key_hash: row.get(2)?,
+            secret_key_hint: row.get(3)?,
+            public_key: row.get(4)?,
+            webhook_url: row.get(5)?,
+            webhook_secret_sealed: row.get(6)?,
+            previous_webhook_secret_sealed: row.get(7)?,
+            previous_webhook_secret_expires_at: row.get(8)?,
+            refresh_interval_hours: row.get(9)?,
+            created_at: row.get(10)?,
+            previous_secret_key_hash: row.get(11)?,
+            previous_secret_key_expires_at: row.get(12)?,
+        })
+    }
+}
+
 const COLUMNS: &str = "id, name, secret_key_hash, secret_key_hint, public_key, webhook_url, webhook_secret_sealed, \
     previous_webhook_secret_sealed, previous_webhook_secret_expires_at, refresh_interval_hours, created_at, \
     previous_secret_key_hash, previous_secret_key_expires_at";
@@ -89,11 +110,25 @@ pub(crate) async fn list(store: &SqlStore) -> StoreResult<Vec<App>> {
     rows.into_iter().map(|r| store.app_from_row(r)).collect()
 }
 
-pub(crate) async fn by_column(store: &SqlStore, column: &str, value: &str) -> StoreResult<Option<App>> {
-    debug_assert!(matches!(column, "id" | "public_key"));
+/// An app by id: the webhook dispatcher reads the app of every claim, so on SQLite the read runs
+/// on the calling thread ([`crate::inline`]).
+pub(crate) async fn by_id(store: &SqlStore, id: &str) -> StoreResult<Option<App>> {
+    static SQL: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| format!("SELECT {COLUMNS} FROM apps WHERE id = $1"));
+    let row: Option<AppRow> = match &store.inline {
+        Some(inline) => inline.read(|db| {
+            use rusqlite::OptionalExtension;
+            db.prepare_cached(&SQL)?.query_row([id], AppRow::from_inline).optional()
+        })?,
+        None => crate::sql::query_as(sqlx::AssertSqlSafe(SQL.as_str())).bind(id).fetch_optional(&store.pool).await?,
+    };
+    row.map(|r| store.app_from_row(r)).transpose()
+}
+
+pub(crate) async fn by_public_key(store: &SqlStore, key: &str) -> StoreResult<Option<App>> {
     let row: Option<AppRow> =
-        crate::sql::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM apps WHERE {column} = $1")))
-            .bind(value)
+        crate::sql::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM apps WHERE public_key = $1")))
+            .bind(key)
             .fetch_optional(&store.pool)
             .await?;
     row.map(|r| store.app_from_row(r)).transpose()
@@ -345,7 +380,7 @@ mod port {
         }
 
         async fn app(&self, id: &str) -> Result<Option<App>> {
-            Ok(self.retrying(|| crate::apps::by_column(self, "id", id)).await?)
+            Ok(self.retrying(|| crate::apps::by_id(self, id)).await?)
         }
 
         async fn app_by_secret_hash(&self, hash: &str, now: Timestamp) -> Result<Option<App>> {
@@ -382,7 +417,7 @@ mod port {
         }
 
         async fn app_by_public_key(&self, key: &str) -> Result<Option<App>> {
-            Ok(self.retrying(|| crate::apps::by_column(self, "public_key", key)).await?)
+            Ok(self.retrying(|| crate::apps::by_public_key(self, key)).await?)
         }
 
         async fn set_refresh_interval(&self, app_id: &str, hours: u32, audit: Option<&AuditEntry>) -> Result<bool> {

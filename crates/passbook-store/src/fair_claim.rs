@@ -6,6 +6,7 @@
 //! `fetch_serialised`, so claims take turns across processes and the per-app limit holds over
 //! all of them.
 use passbook_domain::Timestamp;
+use sqlx::{Any, Transaction};
 
 use crate::error::StoreResult;
 use crate::{Backend, LockName, SqlStore};
@@ -40,15 +41,43 @@ pub(crate) async fn claim<R>(
 where
     R: Send + Unpin + for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
 {
-    let query = crate::sql::query_as(sqlx::AssertSqlSafe(sql(store.backend, queue)))
+    store.fetch_serialised(lock, query(store.backend, queue, now, lease_until, limit, per_app)).await
+}
+
+/// [`claim`] inside a write transaction that holds the claim's turn (`SqlStore::take_turn`).
+pub(crate) async fn claim_in<R>(
+    tx: &mut Transaction<'static, Any>,
+    (backend, queue): (Backend, &Queue),
+    now: Timestamp,
+    lease_until: Timestamp,
+    limit: u32,
+    per_app: u32,
+) -> StoreResult<Vec<R>>
+where
+    R: Send + Unpin + for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+{
+    Ok(query(backend, queue, now, lease_until, limit, per_app).fetch_all(&mut **tx).await?)
+}
+
+fn query<R>(
+    backend: Backend,
+    queue: &Queue,
+    now: Timestamp,
+    lease_until: Timestamp,
+    limit: u32,
+    per_app: u32,
+) -> sqlx::query::QueryAs<'static, Any, R, sqlx::any::AnyArguments>
+where
+    R: Send + Unpin + for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+{
+    crate::sql::query_as(sqlx::AssertSqlSafe(sql(backend, queue)))
         .bind(now.0)
         .bind(lease_until.0)
         .bind(i64::from(limit))
-        .bind(i64::from(per_app));
-    store.fetch_serialised(lock, query).await
+        .bind(i64::from(per_app))
 }
 
-fn sql(backend: Backend, q: &Queue) -> String {
+pub(crate) fn sql(backend: Backend, q: &Queue) -> String {
     let Queue { table, open, due, order, pick, also_set, returning } = q;
     // The order's columns, as a table alias names them.
     let of = |alias: &str| order.iter().map(|c| format!("{alias}.{c}")).collect::<Vec<_>>().join(", ");

@@ -1,4 +1,4 @@
-//! SQLite reads on the calling thread.
+//! SQLite reads on the calling thread, and the webhook dispatcher's writes in one hand-off.
 //!
 //! sqlx runs each SQLite statement on its connection's own thread and hands the rows back through
 //! a channel. For the small indexed reads that serve the API (an account by id, a page of
@@ -22,6 +22,8 @@ const KEPT: usize = 8;
 pub(crate) struct InlineReads {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
+    /// A read-write connection for [`Self::write`], opened at its first use.
+    writer: Mutex<Option<Connection>>,
 }
 
 impl InlineReads {
@@ -32,7 +34,7 @@ impl InlineReads {
         if path.is_empty() || path.starts_with(':') || rest.contains("mode=memory") {
             return None;
         }
-        Some(Self { path: path.into(), idle: Mutex::default() })
+        Some(Self { path: path.into(), idle: Mutex::default(), writer: Mutex::default() })
     }
 
     /// Runs `read` on an idle connection (or a new one).
@@ -48,6 +50,31 @@ impl InlineReads {
             idle.push(connection);
         }
         Ok(result?)
+    }
+
+    /// Runs `write` in a write transaction (taken at once, as `SqlStore::write` takes it) on this
+    /// store's writing connection, and commits it if `write` succeeds. It blocks for as long as
+    /// another connection holds the write lock: call it on a blocking thread.
+    pub fn write<T>(&self, write: impl FnOnce(&rusqlite::Transaction<'_>) -> StoreResult<T>) -> StoreResult<T> {
+        let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let connection = match writer.take() {
+            Some(connection) => connection,
+            None => self.connect_writer()?,
+        };
+        let connection = writer.insert(connection);
+        let tx = connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let done = write(&tx)?;
+        tx.commit()?;
+        Ok(done)
+    }
+
+    /// The writing connection, set as the store's pooled ones are (`set_up` in `lib.rs`).
+    fn connect_writer(&self) -> rusqlite::Result<Connection> {
+        let connection = Connection::open(&self.path)?;
+        connection.busy_timeout(Duration::from_secs(10))?;
+        connection.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON")?;
+        connection.set_prepared_statement_cache_capacity(32);
+        Ok(connection)
     }
 
     pub fn path(&self) -> &std::path::Path {

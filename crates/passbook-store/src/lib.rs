@@ -398,6 +398,15 @@ impl SqlStore {
         }
     }
 
+    /// Waits in `tx` for the turn named `lock`, which is this transaction's until it ends. On
+    /// SQLite a write transaction's lock is every turn already.
+    async fn take_turn(&self, tx: &mut Transaction<'static, Any>, lock: LockName) -> Result<(), StoreError> {
+        if self.backend == Backend::Postgres {
+            crate::sql::query("SELECT pg_advisory_xact_lock($1)::text").bind(lock as i64).fetch_one(&mut **tx).await?;
+        }
+        Ok(())
+    }
+
     /// Runs a claiming statement so that claims of the same `lock` take turns across processes:
     /// on PostgreSQL inside a transaction that holds an advisory lock; on SQLite one statement
     /// already holds the database's write lock, and nothing is held across an `await`.
@@ -413,10 +422,7 @@ impl SqlStore {
             Backend::Sqlite => Ok(query.fetch_all(&self.pool).await?),
             Backend::Postgres => {
                 let mut tx = self.pool.begin().await?;
-                crate::sql::query("SELECT pg_advisory_xact_lock($1)::text")
-                    .bind(lock as i64)
-                    .fetch_one(&mut *tx)
-                    .await?;
+                self.take_turn(&mut tx, lock).await?;
                 let rows = query.fetch_all(&mut *tx).await?;
                 tx.commit().await?;
                 Ok(rows)

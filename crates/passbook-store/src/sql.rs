@@ -197,9 +197,16 @@ mod tests {
 
     #[test]
     fn no_statement_of_the_store_binds_a_bare_limit() {
-        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-        for file in std::fs::read_dir(src).unwrap() {
-            let path = file.unwrap().path();
+        let mut folders = vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src")];
+        let mut files = Vec::new();
+        while let Some(folder) = folders.pop() {
+            for entry in std::fs::read_dir(folder).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() { folders.push(path) } else { files.push(path) }
+            }
+        }
+        assert!(files.iter().any(|f| f.ends_with("events/mod.rs")), "the walk reaches modules in folders");
+        for path in files {
             let text = std::fs::read_to_string(&path).unwrap();
             let code = text.split("#[cfg(test)]").next().unwrap();
             for bare in ["LIMIT $", "LIMIT \")", "LIMIT ?"] {

@@ -2,7 +2,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use passbook_domain::model::{App, DeliveryAttempt, DeliveryOutcome, DeliveryRecord, PendingEvent};
+use passbook_domain::model::{App, DeliveryAttempt, DeliveryOutcome, DeliveryRecord, EventClaim, PendingEvent};
+use passbook_domain::services::Outbox;
 use passbook_domain::{Passbook, Timestamp, webhook_payloads, webhook_signature};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 
@@ -47,113 +48,132 @@ impl Default for DispatcherOptions {
 /// schedule.
 pub struct Dispatcher {
     passbook: Passbook,
+    outbox: Outbox,
     http: Egress,
     slots: Arc<Semaphore>,
     options: Arc<DispatcherOptions>,
-    /// Where finished deliveries go to be recorded (see [`settle`]).
-    settled: mpsc::UnboundedSender<Settled>,
-    settler: tokio::task::JoinHandle<()>,
+    /// Where deliveries go when they finish, to be recorded.
+    finishing: mpsc::UnboundedSender<Finished>,
+    finished: mpsc::UnboundedReceiver<Finished>,
 }
 
-/// A finished delivery, and the slot it holds until it is recorded.
-type Settled = (DeliveryRecord, OwnedSemaphorePermit);
+/// A finished delivery, and the slot it holds until it is recorded (so that the per-app limit,
+/// which counts leased events over all workers, counts every unrecorded delivery).
+type Finished = (DeliveryRecord, OwnedSemaphorePermit);
 
 impl Dispatcher {
     pub fn new(passbook: Passbook, options: DispatcherOptions) -> Self {
         let user_agent = concat!("Passbook-Webhooks/", env!("CARGO_PKG_VERSION"));
         let http = Egress::new(user_agent, options.timeout, options.allow_private);
-        let (settled, finished) = mpsc::unbounded_channel();
-        let settler = tokio::spawn(settle(passbook.clone(), finished, options.lease / 2));
+        let (finishing, finished) = mpsc::unbounded_channel();
         let slots = Arc::new(Semaphore::new(options.concurrency));
-        Self { passbook, http, slots, options: Arc::new(options), settled, settler }
+        let outbox = passbook.outbox();
+        Self { passbook, outbox, http, slots, options: Arc::new(options), finishing, finished }
     }
 
-    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
-        while !*shutdown.borrow() {
-            let claimed = self.claim().await;
-            if claimed == 0 && crate::idle(&self.passbook.work.events, &mut shutdown).await {
-                break;
+    /// Each turn records the deliveries finished since the last and claims events for the free
+    /// slots, in one transaction (a profile of the worker under a backlog showed its time going to
+    /// the hand-offs of each statement to the database: a record and a claim apart cost two
+    /// commits and a claim that found the app at its limit); then waits for a delivery to
+    /// finish, new events, or the poll interval. After shutdown it claims nothing more, and ends
+    /// once the deliveries in flight are finished (within their timeout) and recorded, so that
+    /// no transaction of its outlives it.
+    pub async fn run(mut self, mut shutdown: watch::Receiver<bool>) {
+        let mut finished = Vec::new();
+        let mut closing = *shutdown.borrow();
+        loop {
+            let (records, permits): (Vec<DeliveryRecord>, Vec<OwnedSemaphorePermit>) = finished.drain(..).unzip();
+            if closing {
+                self.record(&records).await;
+                drop(permits);
+                if self.slots.available_permits() == self.options.concurrency {
+                    break;
+                }
+            } else {
+                self.record_and_claim(records, permits).await;
+            }
+            tokio::select! {
+                _ = self.finished.recv_many(&mut finished, 256) => {}
+                _ = self.passbook.work.events.notified(), if !closing => {}
+                _ = tokio::time::sleep(crate::POLL_INTERVAL), if !closing => {}
+                _ = shutdown.changed(), if !closing => closing = true,
             }
         }
-        // Deliveries still in flight finish (within their timeout) and are recorded before the
-        // dispatcher is done, so no transaction of its outlives it.
-        let Self { settled, settler, .. } = self;
-        drop(settled);
-        let _ = settler.await;
     }
 
-    async fn claim(&self) -> usize {
-        if self.slots.available_permits() == 0 {
-            // Every slot is delivering: wait for one to be recorded, not for a poll interval.
-            drop(self.slots.acquire().await.expect("semaphore never closes"));
+    async fn record_and_claim(&self, records: Vec<DeliveryRecord>, permits: Vec<OwnedSemaphorePermit>) {
+        let free = self.slots.available_permits() + permits.len();
+        if free == 0 {
+            return;
         }
-        let free = self.slots.available_permits();
         let now = self.passbook.clock.now();
-        let lease = now.plus_millis(self.options.lease.as_millis() as i64);
-        let claimed = self.passbook.outbox().claim(now, lease, free as u32, self.options.per_app).await;
-        let events = match claimed {
-            Ok(events) => events,
+        let lease_until = now.plus_millis(self.options.lease.as_millis() as i64);
+        let claim = EventClaim { now, lease_until, limit: free as u32, per_app: self.options.per_app };
+        let claimed = if records.is_empty() {
+            self.outbox.claim(&claim).await
+        } else {
+            self.outbox.record_and_claim(&records, &claim).await
+        };
+        match claimed {
+            Ok(events) => {
+                drop(permits);
+                self.start(events).await;
+            }
             Err(err) => {
                 tracing::error!(error = %err, "could not claim webhook events");
-                return 0;
-            }
-        };
-        let count = events.len();
-        let apps = self.apps_of(&events).await;
-        for event in events {
-            let permit = self.slots.clone().acquire_owned().await.expect("semaphore never closes");
-            let app = apps.get(&event.app_id).cloned().unwrap_or_else(|| Err("the app is unknown".into()));
-            let (passbook, http, options) = (self.passbook.clone(), self.http.clone(), self.options.clone());
-            let settled = self.settled.clone();
-            tokio::spawn(async move {
-                let record = deliver_one(&passbook, &http, &options, app, event).await;
-                // Only if the dispatcher is gone; the lease then brings the event back.
-                let _ = settled.send((record, permit));
-            });
-        }
-        count
-    }
-
-    /// The apps of a claim's events, each read once: `Ok(None)` when the app no longer exists.
-    async fn apps_of(&self, events: &[PendingEvent]) -> HashMap<String, Result<Option<Arc<App>>, String>> {
-        let outbox = self.passbook.outbox();
-        let mut apps = HashMap::new();
-        for event in events {
-            if !apps.contains_key(&event.app_id) {
-                let app = outbox.app(&event.app_id).await;
-                apps.insert(event.app_id.clone(), app.map(|a| a.map(Arc::new)).map_err(|e| e.to_string()));
+                self.record(&records).await;
             }
         }
-        apps
     }
-}
 
-/// Records finished deliveries: whatever has finished by the time the previous batch was
-/// written goes in one transaction (a profile of the dispatcher showed its time going to the
-/// database round trips of one transaction per delivery). Slots are freed once their delivery
-/// is recorded, so that the per-app limit counts every unrecorded delivery. With the database
-/// unavailable (a failover), recording is tried again for up to `patience` (half the lease), so
-/// that a delivery made is not made again because it could not be written down.
-async fn settle(passbook: Passbook, mut finished: mpsc::UnboundedReceiver<Settled>, patience: Duration) {
-    let outbox = passbook.outbox();
-    let mut batch = Vec::new();
-    while finished.recv_many(&mut batch, 256).await > 0 {
-        let (records, permits): (Vec<DeliveryRecord>, Vec<OwnedSemaphorePermit>) = batch.drain(..).unzip();
-        let recorded = crate::patiently(patience, "recording deliveries", || outbox.record(&records));
+    /// Records finished deliveries on their own. With the database unavailable (a failover),
+    /// recording is tried again for up to half the lease, so that a delivery made is not made
+    /// again because it could not be written down.
+    async fn record(&self, records: &[DeliveryRecord]) {
+        if records.is_empty() {
+            return;
+        }
+        let patience = self.options.lease / 2;
+        let recorded = crate::patiently(patience, "recording deliveries", || self.outbox.record(records));
         if let Err(err) = recorded.await {
             // One record the database refuses (its event unlinked meanwhile, say) must not cost
             // the others theirs: one by one, each that can be recorded is.
             tracing::warn!(deliveries = records.len(), error = %err, "recording deliveries one by one");
-            for record in &records {
-                if let Err(err) = outbox.record(std::slice::from_ref(record)).await {
+            for record in records {
+                if let Err(err) = self.outbox.record(std::slice::from_ref(record)).await {
                     tracing::error!(id = %record.event_id, error = %err,
                         "could not record a delivery; it will be sent again after its lease");
                 }
             }
         }
-        drop(permits);
-        // The next events of the same accounts may now be due.
-        passbook.work.events.notify_one();
+    }
+
+    /// Sends each claimed event in a task of its own, holding a slot until it is recorded.
+    async fn start(&self, events: Vec<PendingEvent>) {
+        let apps = self.apps_of(&events).await;
+        for event in events {
+            let permit = self.slots.clone().acquire_owned().await.expect("semaphore never closes");
+            let app = apps.get(&event.app_id).cloned().unwrap_or_else(|| Err("the app is unknown".into()));
+            let (passbook, http, options) = (self.passbook.clone(), self.http.clone(), self.options.clone());
+            let finishing = self.finishing.clone();
+            tokio::spawn(async move {
+                let record = deliver_one(&passbook, &http, &options, app, event).await;
+                // Only if the dispatcher is gone; the lease then brings the event back.
+                let _ = finishing.send((record, permit));
+            });
+        }
+    }
+
+    /// The apps of a claim's events, each read once: `Ok(None)` when the app no longer exists.
+    async fn apps_of(&self, events: &[PendingEvent]) -> HashMap<String, Result<Option<Arc<App>>, String>> {
+        let mut apps = HashMap::new();
+        for event in events {
+            if !apps.contains_key(&event.app_id) {
+                let app = self.outbox.app(&event.app_id).await;
+                apps.insert(event.app_id.clone(), app.map(|a| a.map(Arc::new)).map_err(|e| e.to_string()));
+            }
+        }
+        apps
     }
 }
 

@@ -95,6 +95,16 @@ pub struct DeliveryRecord {
     pub outcome: DeliveryOutcome,
 }
 
+/// What a dispatcher asks of the outbox: up to `limit` due events, leased until `lease_until`,
+/// with no app past `per_app` in flight over all workers.
+#[derive(Debug, Clone, Copy)]
+pub struct EventClaim {
+    pub now: Timestamp,
+    pub lease_until: Timestamp,
+    pub limit: u32,
+    pub per_app: u32,
+}
+
 /// What happened when an event was sent.
 #[derive(Debug, Clone)]
 pub enum DeliveryOutcome {

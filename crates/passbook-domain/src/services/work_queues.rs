@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::Result;
 use crate::Timestamp;
-use crate::model::{App, DeliveryRecord, Job, JobSettlement, PendingEvent, Settled};
+use crate::model::{App, DeliveryRecord, EventClaim, Job, JobSettlement, PendingEvent, Settled};
 use crate::store::{AppStore, EventStore, JobStore};
 
 use super::Passbook;
@@ -19,15 +19,9 @@ pub struct Outbox {
 }
 
 impl Outbox {
-    /// Up to `limit` due events, leased until `lease_until`; no app past `per_app` in flight.
-    pub async fn claim(
-        &self,
-        now: Timestamp,
-        lease_until: Timestamp,
-        limit: u32,
-        per_app: u32,
-    ) -> Result<Vec<PendingEvent>> {
-        self.events.claim_events(now, lease_until, limit, per_app).await
+    /// Due events, leased as `claim` says.
+    pub async fn claim(&self, claim: &EventClaim) -> Result<Vec<PendingEvent>> {
+        self.events.claim_events(claim).await
     }
 
     /// The app an event goes to (its webhook URL and secrets); `None` when it no longer exists.
@@ -38,6 +32,11 @@ impl Outbox {
     /// What the deliveries came to, in one transaction.
     pub async fn record(&self, records: &[DeliveryRecord]) -> Result<()> {
         self.events.record_deliveries(records).await
+    }
+
+    /// What the deliveries came to, and the next due events, in one transaction.
+    pub async fn record_and_claim(&self, records: &[DeliveryRecord], claim: &EventClaim) -> Result<Vec<PendingEvent>> {
+        self.events.record_and_claim_events(records, claim).await
     }
 }
 

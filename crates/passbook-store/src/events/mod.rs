@@ -1,6 +1,6 @@
 //! The webhook outbox and its delivery log.
 use passbook_domain::model::{
-    AuditEntry, DeliveryAttempt, DeliveryOutcome, DeliveryRecord, EventFilter, EventStatus, NewEvent, Page,
+    AuditEntry, DeliveryAttempt, DeliveryOutcome, DeliveryRecord, EventClaim, EventFilter, EventStatus, NewEvent, Page,
     PageRequest, PendingEvent, StoredEvent,
 };
 use passbook_domain::{Timestamp, ids};
@@ -60,25 +60,33 @@ pub(crate) async fn insert(store: &SqlStore, tx: &mut Transaction<'static, Any>,
     Ok(())
 }
 
+/// Takes the account's counter row, which serialises releasing its next event with writers of
+/// its events (see `insert`). Parameters: `$1` app, `$2` account.
+const LOCK_ACCOUNT_QUEUE: &str = "UPDATE event_sequences SET last = last WHERE app_id = $1 AND account_key = $2";
+
+/// Lets the account's next held event go, unless one is already free to go.
+const RELEASE_NEXT: &str = "UPDATE events SET held = 0
+     WHERE id = (SELECT id FROM events WHERE app_id = $1 AND account_id = $2 AND status = 'pending' AND held = 1
+                 ORDER BY sequence LIMIT 1)
+       AND NOT EXISTS (SELECT 1 FROM events WHERE app_id = $1 AND account_id = $2 AND status = 'pending' AND held = 0)";
+
+const ATTEMPT_COLUMNS: &str =
+    "id, event_id, attempted_at, status_code, latency_ms, error, next_attempt_at, response_excerpt";
+
+/// A failed attempt to retry: `$1` event, `$2` when, `$3` the error.
+const RETRY_LATER: &str = "UPDATE events SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3, locked_until = NULL WHERE id = $1";
+
+/// A failed attempt that is the last: `$1` event, `$2` the error.
+const GIVE_UP: &str =
+    "UPDATE events SET status = 'failed', attempts = attempts + 1, last_error = $2, locked_until = NULL
+     WHERE id = $1 RETURNING app_id, account_id";
+
 /// Lets the next held event of the account go, unless one is already free to go. Its due time
 /// stays the time it was written, so it takes its place in the app's queue by age.
 async fn release_next(tx: &mut Transaction<'static, Any>, app_id: &str, account_id: &str) -> StoreResult<()> {
-    // The counter row serialises this with writers of the account's events (see `insert`).
-    crate::sql::query("UPDATE event_sequences SET last = last WHERE app_id = $1 AND account_key = $2")
-        .bind(app_id)
-        .bind(account_id)
-        .execute(&mut **tx)
-        .await?;
-    crate::sql::query(
-        "UPDATE events SET held = 0
-         WHERE id = (SELECT id FROM events WHERE app_id = $1 AND account_id = $2 AND status = 'pending' AND held = 1
-                     ORDER BY sequence LIMIT 1)
-           AND NOT EXISTS (SELECT 1 FROM events WHERE app_id = $1 AND account_id = $2 AND status = 'pending' AND held = 0)",
-    )
-    .bind(app_id)
-    .bind(account_id)
-    .execute(&mut **tx)
-    .await?;
+    for sql in [LOCK_ACCOUNT_QUEUE, RELEASE_NEXT] {
+        crate::sql::query(sql).bind(app_id).bind(account_id).execute(&mut **tx).await?;
+    }
     Ok(())
 }
 
@@ -106,6 +114,26 @@ struct EventRow {
     last_error: Option<String>,
     created_at: i64,
     delivered_at: Option<i64>,
+}
+
+impl EventRow {
+    /// The row of [`COLUMNS`], read with rusqlite ([`crate::inline`]).
+    fn from_inline(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: row.get(0)?,
+            app_id: row.get(1)?,
+            account_id: row.get(2)?,
+            sequence: row.get(3)?,
+            event: row.get(4)?,
+            payload_sealed: row.get(5)?,
+            status: row.get(6)?,
+            attempts: row.get(7)?,
+            next_attempt_at: row.get(8)?,
+            last_error: row.get(9)?,
+            created_at: row.get(10)?,
+            delivered_at: row.get(11)?,
+        })
+    }
 }
 
 #[derive(FromRow)]
@@ -141,43 +169,69 @@ impl SqlStore {
     }
 }
 
-/// Claims due events with a lease. Only the head of each account's queue is ever due (the rest
-/// are held), so the claim reads no more than each app's first few due events, however many
-/// wait; and no app gets more than `per_app` deliveries in flight.
-pub(crate) async fn claim(
+/// The outbox as [`fair_claim`] sees it. Only the head of each account's queue is ever due (the
+/// rest are held), so a claim reads no more than each app's first few due events, however many
+/// wait.
+const EVENTS: fair_claim::Queue = fair_claim::Queue {
+    table: "events",
+    open: "status = 'pending'",
+    due: "r.status = 'pending' AND r.held = 0 AND r.next_attempt_at <= $1",
+    order: &["next_attempt_at", "created_at"],
+    // The oldest first, over all apps.
+    pick: "next_attempt_at, created_at",
+    also_set: "",
+    returning: COLUMNS,
+};
+
+/// Claims due events with a lease; no app gets more than `per_app` deliveries in flight.
+pub(crate) async fn claim(store: &SqlStore, claim: &EventClaim) -> StoreResult<Vec<PendingEvent>> {
+    let EventClaim { now, lease_until, limit, per_app } = *claim;
+    let rows = fair_claim::claim(store, (&EVENTS, LockName::EventClaim), now, lease_until, limit, per_app).await?;
+    store.pending_events(rows)
+}
+
+/// [`record`] and [`claim`] in one transaction: what a dispatcher does each time deliveries
+/// finish, one commit instead of two. The claim's turn is taken first, as every claim takes it
+/// before its rows, so that two workers never wait on each other. On a SQLite file the whole
+/// transaction is one hand-off to a blocking thread ([`sqlite_turn`]).
+pub(crate) async fn record_and_claim(
     store: &SqlStore,
-    now: Timestamp,
-    lease_until: Timestamp,
-    limit: u32,
-    per_app: u32,
+    records: &[DeliveryRecord],
+    claim: &EventClaim,
 ) -> StoreResult<Vec<PendingEvent>> {
-    const EVENTS: fair_claim::Queue = fair_claim::Queue {
-        table: "events",
-        open: "status = 'pending'",
-        due: "r.status = 'pending' AND r.held = 0 AND r.next_attempt_at <= $1",
-        order: &["next_attempt_at", "created_at"],
-        // The oldest first, over all apps.
-        pick: "next_attempt_at, created_at",
-        also_set: "",
-        returning: COLUMNS,
-    };
-    let rows: Vec<EventRow> =
-        fair_claim::claim(store, (&EVENTS, LockName::EventClaim), now, lease_until, limit, per_app).await?;
-    rows.into_iter()
-        .map(|r| {
-            let e = store.event_from_row(r)?;
-            Ok(PendingEvent {
-                id: e.id,
-                app_id: e.app_id,
-                account_id: e.account_id,
-                sequence: e.sequence,
-                event: e.event,
-                payload: e.payload,
-                attempts: e.attempts,
-                created_at: e.created_at,
+    if let Some(inline) = &store.inline {
+        let (inline, records, claim) = (inline.clone(), records.to_vec(), *claim);
+        let turn = move || inline.write(|tx| sqlite_turn::record_and_claim(tx, &records, &claim));
+        let rows = tokio::task::spawn_blocking(turn).await.map_err(|e| StoreError::Corrupt(e.to_string()))??;
+        return store.pending_events(rows);
+    }
+    let EventClaim { now, lease_until, limit, per_app } = *claim;
+    let mut tx = store.write().await?;
+    store.take_turn(&mut tx, LockName::EventClaim).await?;
+    record_in(store, &mut tx, records).await?;
+    let rows = fair_claim::claim_in(&mut tx, (store.backend, &EVENTS), now, lease_until, limit, per_app).await?;
+    tx.commit().await?;
+    store.pending_events(rows)
+}
+
+impl SqlStore {
+    fn pending_events(&self, rows: Vec<EventRow>) -> StoreResult<Vec<PendingEvent>> {
+        rows.into_iter()
+            .map(|r| {
+                let e = self.event_from_row(r)?;
+                Ok(PendingEvent {
+                    id: e.id,
+                    app_id: e.app_id,
+                    account_id: e.account_id,
+                    sequence: e.sequence,
+                    event: e.event,
+                    payload: e.payload,
+                    attempts: e.attempts,
+                    created_at: e.created_at,
+                })
             })
-        })
-        .collect()
+            .collect()
+    }
 }
 
 /// Logs attempts and applies their outcomes, in one transaction: a dispatcher settles what its
@@ -187,19 +241,31 @@ pub(crate) async fn record(store: &SqlStore, records: &[DeliveryRecord]) -> Stor
         return Ok(());
     }
     let mut tx = store.write().await?;
-    insert_attempts(store, &mut tx, records).await?;
-    let mut finished = mark_delivered(store, &mut tx, records).await?;
+    record_in(store, &mut tx, records).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn record_in(
+    store: &SqlStore,
+    tx: &mut Transaction<'static, Any>,
+    records: &[DeliveryRecord],
+) -> StoreResult<()> {
+    if records.is_empty() {
+        return Ok(());
+    }
+    insert_attempts(store, tx, records).await?;
+    let mut finished = mark_delivered(store, tx, records).await?;
     for r in records {
-        finished.extend(apply_failure(&mut tx, r).await?);
+        finished.extend(apply_failure(tx, r).await?);
     }
     // The same order in every transaction, so that two settling workers never wait on each other.
     finished.sort();
     for (app_id, account_id) in finished {
         if let Some(account_id) = account_id {
-            release_next(&mut tx, &app_id, &account_id).await?;
+            release_next(tx, &app_id, &account_id).await?;
         }
     }
-    tx.commit().await?;
     Ok(())
 }
 
@@ -209,12 +275,8 @@ async fn insert_attempts(
     tx: &mut Transaction<'static, Any>,
     records: &[DeliveryRecord],
 ) -> StoreResult<()> {
-    let mut attempts = SqlBuilder::new(
-        store.backend,
-        "INSERT INTO delivery_attempts (id, event_id, attempted_at, status_code, latency_ms, error, next_attempt_at,
-                                        response_excerpt)
-         VALUES ",
-    );
+    let mut attempts =
+        SqlBuilder::new(store.backend, format!("INSERT INTO delivery_attempts ({ATTEMPT_COLUMNS}) VALUES "));
     for (n, r) in records.iter().enumerate() {
         if n > 0 {
             attempts.push(", ");
@@ -244,25 +306,14 @@ async fn apply_failure(
     match &r.outcome {
         DeliveryOutcome::Delivered => Ok(None),
         DeliveryOutcome::Retry { at, error } => {
-            crate::sql::query(
-                "UPDATE events SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3, locked_until = NULL
-                 WHERE id = $1",
-            )
-            .bind(&r.event_id)
-            .bind(at.0)
-            .bind(error.clone())
-            .execute(&mut **tx)
-            .await?;
+            crate::sql::query(RETRY_LATER).bind(&r.event_id).bind(at.0).bind(error.clone()).execute(&mut **tx).await?;
             Ok(None)
         }
-        DeliveryOutcome::GaveUp { error } => Ok(crate::sql::query_as::<(String, Option<String>)>(
-            "UPDATE events SET status = 'failed', attempts = attempts + 1, last_error = $2, locked_until = NULL
-             WHERE id = $1 RETURNING app_id, account_id",
-        )
-        .bind(&r.event_id)
-        .bind(error.clone())
-        .fetch_optional(&mut **tx)
-        .await?),
+        DeliveryOutcome::GaveUp { error } => Ok(crate::sql::query_as::<(String, Option<String>)>(GIVE_UP)
+            .bind(&r.event_id)
+            .bind(error.clone())
+            .fetch_optional(&mut **tx)
+            .await?),
     }
 }
 
@@ -421,10 +472,12 @@ pub(crate) async fn counts(store: &SqlStore) -> StoreResult<Vec<(EventStatus, u6
 }
 
 /// The `EventStore` port, on the functions above.
+mod sqlite_turn;
+
 mod port {
     use async_trait::async_trait;
     use passbook_domain::model::{
-        AuditEntry, DeliveryAttempt, DeliveryRecord, EventFilter, EventStatus, NewEvent, Page, PageRequest,
+        AuditEntry, DeliveryAttempt, DeliveryRecord, EventClaim, EventFilter, EventStatus, NewEvent, Page, PageRequest,
         PendingEvent, StoredEvent,
     };
     use passbook_domain::store::EventStore;
@@ -434,18 +487,20 @@ mod port {
 
     #[async_trait]
     impl EventStore for SqlStore {
-        async fn claim_events(
-            &self,
-            now: Timestamp,
-            lease_until: Timestamp,
-            limit: u32,
-            per_app: u32,
-        ) -> Result<Vec<PendingEvent>> {
-            Ok(self.retrying(|| crate::events::claim(self, now, lease_until, limit, per_app)).await?)
+        async fn claim_events(&self, claim: &EventClaim) -> Result<Vec<PendingEvent>> {
+            Ok(self.retrying(|| crate::events::claim(self, claim)).await?)
         }
 
         async fn record_deliveries(&self, records: &[DeliveryRecord]) -> Result<()> {
             Ok(self.retrying(|| crate::events::record(self, records)).await?)
+        }
+
+        async fn record_and_claim_events(
+            &self,
+            records: &[DeliveryRecord],
+            claim: &EventClaim,
+        ) -> Result<Vec<PendingEvent>> {
+            Ok(self.retrying(|| crate::events::record_and_claim(self, records, claim)).await?)
         }
 
         async fn insert_event(&self, event: &NewEvent, audit: Option<&AuditEntry>) -> Result<()> {
