@@ -6,10 +6,10 @@ use crate::Result;
 use crate::Timestamp;
 use crate::model::{
     Account, AccountSearch, AccountVersion, App, AttemptKind, AuditEntry, CodeRefusal, Customer, DataKind, DataStatus,
-    DeliveryAttempt, DeliveryRecord, EventClaim, EventFilter, EventStatus, FetchFailure, HealthFigures, Identity,
-    IncomeRecord, InstitutionOverride, InstitutionStatus, Invite, Job, JobRecord, JobSettlement, LinkFilter,
-    LinkSession, LinkSummary, NewAccount, NewAuthCode, NewEvent, NewJob, Operator, OperatorRecord, OperatorSession,
-    OverviewFigures, Page, PageRequest, PendingEvent, Role, Settled, StatementJob, StoredEvent, StoredIdentity,
+    DeliveryAttempt, DeliveryRecord, EventFilter, EventStatus, FetchFailure, HealthFigures, Identity, IncomeRecord,
+    InstitutionOverride, InstitutionStatus, Invite, Job, JobRecord, JobSettlement, LinkFilter, LinkSession,
+    LinkSummary, NewAccount, NewAuthCode, NewEvent, NewJob, Operator, OperatorRecord, OperatorSession, OverviewFigures,
+    Page, PageRequest, PendingEvent, QueueClaim, Role, Settled, StatementJob, StoredEvent, StoredIdentity,
     TimelineEntry, Transaction, TransactionFilter,
 };
 
@@ -263,7 +263,7 @@ pub trait AccountStore: Send + Sync {
 #[async_trait]
 pub trait JobStore: Send + Sync {
     /// Claims due jobs fairly over apps; no app holds more than `per_app` at once.
-    async fn claim_jobs(&self, now: Timestamp, lease_until: Timestamp, limit: u32, per_app: u32) -> Result<Vec<Job>>;
+    async fn claim_jobs(&self, claim: &QueueClaim) -> Result<Vec<Job>>;
     /// Keeps the lease of a running job (claimed as `attempt`); false when it is no longer ours.
     async fn extend_job_lease(&self, id: &str, attempt: u32, until: Timestamp) -> Result<bool>;
     /// How many of the app's jobs are waiting or running.
@@ -331,7 +331,7 @@ pub trait EventStore: Send + Sync {
     /// Claims up to `limit` due events, with no app past `per_app` in flight over all workers;
     /// an event waits while an earlier one about the same account is still pending, so that
     /// each account's events are delivered in order.
-    async fn claim_events(&self, claim: &EventClaim) -> Result<Vec<PendingEvent>>;
+    async fn claim_events(&self, claim: &QueueClaim) -> Result<Vec<PendingEvent>>;
     /// Records attempts and what follows from each, in one transaction.
     async fn record_deliveries(&self, records: &[DeliveryRecord]) -> Result<()>;
     /// Records attempts (as [`Self::record_deliveries`]) and claims the next due events (as
@@ -340,7 +340,7 @@ pub trait EventStore: Send + Sync {
     async fn record_and_claim_events(
         &self,
         records: &[DeliveryRecord],
-        claim: &EventClaim,
+        claim: &QueueClaim,
     ) -> Result<Vec<PendingEvent>>;
     /// Writes an event that reports no other change (such as a webhook test), and the audit line
     /// of the action that sent it, if any.

@@ -5,7 +5,7 @@
 //! the lease's end, `$3` the rows wanted, `$4` per app. The callers run it under
 //! `fetch_serialised`, so claims take turns across processes and the per-app limit holds over
 //! all of them.
-use passbook_domain::Timestamp;
+use passbook_domain::model::QueueClaim;
 use sqlx::{Any, Transaction};
 
 use crate::error::StoreResult;
@@ -28,53 +28,43 @@ pub(crate) struct Queue {
     pub returning: &'static str,
 }
 
-/// Leases up to `limit` due rows of the queue until `lease_until`, no app past `per_app`;
-/// returns the claimed rows' `returning` columns.
+/// Leases due rows of the queue as `claim` says; returns the claimed rows' `returning` columns.
 pub(crate) async fn claim<R>(
     store: &SqlStore,
     (queue, lock): (&Queue, LockName),
-    now: Timestamp,
-    lease_until: Timestamp,
-    limit: u32,
-    per_app: u32,
+    claim: &QueueClaim,
 ) -> StoreResult<Vec<R>>
 where
     R: Send + Unpin + for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
 {
-    store.fetch_serialised(lock, query(store.backend, queue, now, lease_until, limit, per_app)).await
+    store.fetch_serialised(lock, query(store.backend, queue, claim)).await
 }
 
 /// [`claim`] inside a write transaction that holds the claim's turn (`SqlStore::take_turn`).
 pub(crate) async fn claim_in<R>(
     tx: &mut Transaction<'static, Any>,
     (backend, queue): (Backend, &Queue),
-    now: Timestamp,
-    lease_until: Timestamp,
-    limit: u32,
-    per_app: u32,
+    claim: &QueueClaim,
 ) -> StoreResult<Vec<R>>
 where
     R: Send + Unpin + for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
 {
-    Ok(query(backend, queue, now, lease_until, limit, per_app).fetch_all(&mut **tx).await?)
+    Ok(query(backend, queue, claim).fetch_all(&mut **tx).await?)
 }
 
 fn query<R>(
     backend: Backend,
     queue: &Queue,
-    now: Timestamp,
-    lease_until: Timestamp,
-    limit: u32,
-    per_app: u32,
+    claim: &QueueClaim,
 ) -> sqlx::query::QueryAs<'static, Any, R, sqlx::any::AnyArguments>
 where
     R: Send + Unpin + for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
 {
     crate::sql::query_as(sqlx::AssertSqlSafe(sql(backend, queue)))
-        .bind(now.0)
-        .bind(lease_until.0)
-        .bind(i64::from(limit))
-        .bind(i64::from(per_app))
+        .bind(claim.now.0)
+        .bind(claim.lease_until.0)
+        .bind(i64::from(claim.limit))
+        .bind(i64::from(claim.per_app))
 }
 
 pub(crate) fn sql(backend: Backend, q: &Queue) -> String {

@@ -1,4 +1,6 @@
-use passbook_domain::model::{AuditEntry, Job, JobEnd, JobKind, JobRecord, JobSettlement, JobStatus, NewJob, Settled};
+use passbook_domain::model::{
+    AuditEntry, Job, JobEnd, JobKind, JobRecord, JobSettlement, JobStatus, NewJob, QueueClaim, Settled,
+};
 use passbook_domain::{Timestamp, ids};
 use sqlx::{Any, Transaction};
 
@@ -72,13 +74,7 @@ pub(crate) async fn insert_realtime(store: &SqlStore, job: &NewJob, since: Times
 /// work one more job before any app gets another, and no app holds more than
 /// `per_app` jobs at once (over all workers). A job whose lease expired (its worker died) is
 /// due again.
-pub(crate) async fn claim(
-    store: &SqlStore,
-    now: Timestamp,
-    lease_until: Timestamp,
-    limit: u32,
-    per_app: u32,
-) -> StoreResult<Vec<Job>> {
+pub(crate) async fn claim(store: &SqlStore, claim: &QueueClaim) -> StoreResult<Vec<Job>> {
     const JOBS: fair_claim::Queue = fair_claim::Queue {
         table: "jobs",
         open: "done_at IS NULL AND failed_at IS NULL",
@@ -89,8 +85,7 @@ pub(crate) async fn claim(
         also_set: ", attempts = attempts + 1, started_at = $1",
         returning: "id, kind, subject, attempts",
     };
-    let rows: Vec<(String, String, String, i64)> =
-        fair_claim::claim(store, (&JOBS, LockName::JobClaim), now, lease_until, limit, per_app).await?;
+    let rows: Vec<(String, String, String, i64)> = fair_claim::claim(store, (&JOBS, LockName::JobClaim), claim).await?;
     Ok(rows
         .into_iter()
         .filter_map(|(id, kind, subject, attempts)| {
@@ -263,7 +258,7 @@ pub(crate) async fn schedule_refreshes(store: &SqlStore, now: Timestamp, limit: 
 /// The `JobStore` port, on the functions above.
 mod port {
     use async_trait::async_trait;
-    use passbook_domain::model::{AuditEntry, Job, JobRecord, JobSettlement, NewJob, Settled};
+    use passbook_domain::model::{AuditEntry, Job, JobRecord, JobSettlement, NewJob, QueueClaim, Settled};
     use passbook_domain::store::JobStore;
     use passbook_domain::{Result, Timestamp};
 
@@ -271,14 +266,8 @@ mod port {
 
     #[async_trait]
     impl JobStore for SqlStore {
-        async fn claim_jobs(
-            &self,
-            now: Timestamp,
-            lease_until: Timestamp,
-            limit: u32,
-            per_app: u32,
-        ) -> Result<Vec<Job>> {
-            Ok(self.retrying(|| crate::jobs::claim(self, now, lease_until, limit, per_app)).await?)
+        async fn claim_jobs(&self, claim: &QueueClaim) -> Result<Vec<Job>> {
+            Ok(self.retrying(|| crate::jobs::claim(self, claim)).await?)
         }
 
         async fn extend_job_lease(&self, id: &str, attempt: u32, until: Timestamp) -> Result<bool> {

@@ -2,7 +2,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use passbook_domain::model::{App, DeliveryAttempt, DeliveryOutcome, DeliveryRecord, EventClaim, PendingEvent};
+use passbook_domain::model::{App, DeliveryAttempt, DeliveryOutcome, DeliveryRecord, PendingEvent, QueueClaim};
 use passbook_domain::services::Outbox;
 use passbook_domain::{Passbook, Timestamp, webhook_payloads, webhook_signature};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
@@ -108,7 +108,7 @@ impl Dispatcher {
         }
         let now = self.passbook.clock.now();
         let lease_until = now.plus_millis(self.options.lease.as_millis() as i64);
-        let claim = EventClaim { now, lease_until, limit: free as u32, per_app: self.options.per_app };
+        let claim = QueueClaim { now, lease_until, limit: free as u32, per_app: self.options.per_app };
         let claimed = if records.is_empty() {
             self.outbox.claim(&claim).await
         } else {

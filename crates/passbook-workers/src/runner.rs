@@ -1,7 +1,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use passbook_domain::model::{Job, JobEnd, JobSettlement};
+use passbook_domain::model::{Job, JobEnd, JobSettlement, QueueClaim};
 use passbook_domain::services::JobResult;
 use passbook_domain::{Passbook, Timestamp};
 use tokio::sync::{Semaphore, watch};
@@ -63,8 +63,9 @@ impl JobRunner {
             return 0;
         }
         let now = self.passbook.clock.now();
-        let lease = now.plus_millis(self.lease.as_millis() as i64);
-        let jobs = match self.passbook.job_queue().claim(now, lease, free as u32, JOBS_IN_FLIGHT_PER_APP).await {
+        let lease_until = now.plus_millis(self.lease.as_millis() as i64);
+        let claim = QueueClaim { now, lease_until, limit: free as u32, per_app: JOBS_IN_FLIGHT_PER_APP };
+        let jobs = match self.passbook.job_queue().claim(&claim).await {
             Ok(jobs) => jobs,
             Err(err) => {
                 tracing::error!(error = %err, "could not claim jobs");

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use axum::routing::post;
 use passbook::Config;
-use passbook_domain::model::{EventClaim, NewEvent};
+use passbook_domain::model::{NewEvent, QueueClaim};
 use passbook_domain::{Timestamp, Vault, ids};
 
 /// Test events (independent of each other) and events about one account (delivered in order).
@@ -55,7 +55,7 @@ async fn main() {
         for _ in 0..CLAIMS {
             let started = Instant::now();
             let at = queued.passbook.clock.now();
-            let claim = EventClaim { now: at, lease_until: Timestamp(at.0 - 1), limit: 16, per_app: 4 };
+            let claim = QueueClaim { now: at, lease_until: Timestamp(at.0 - 1), limit: 16, per_app: 4 };
             store.claim_events(&claim).await.unwrap();
             claims.push(started.elapsed());
         }

@@ -95,10 +95,10 @@ pub struct DeliveryRecord {
     pub outcome: DeliveryOutcome,
 }
 
-/// What a dispatcher asks of the outbox: up to `limit` due events, leased until `lease_until`,
-/// with no app past `per_app` in flight over all workers.
+/// What a worker asks of a queue (the webhook outbox, the jobs): up to `limit` due rows, leased
+/// until `lease_until`, with no app past `per_app` in flight over all workers.
 #[derive(Debug, Clone, Copy)]
-pub struct EventClaim {
+pub struct QueueClaim {
     pub now: Timestamp,
     pub lease_until: Timestamp,
     pub limit: u32,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::Result;
 use crate::Timestamp;
-use crate::model::{App, DeliveryRecord, EventClaim, Job, JobSettlement, PendingEvent, Settled};
+use crate::model::{App, DeliveryRecord, Job, JobSettlement, PendingEvent, QueueClaim, Settled};
 use crate::store::{AppStore, EventStore, JobStore};
 
 use super::Passbook;
@@ -20,7 +20,7 @@ pub struct Outbox {
 
 impl Outbox {
     /// Due events, leased as `claim` says.
-    pub async fn claim(&self, claim: &EventClaim) -> Result<Vec<PendingEvent>> {
+    pub async fn claim(&self, claim: &QueueClaim) -> Result<Vec<PendingEvent>> {
         self.events.claim_events(claim).await
     }
 
@@ -35,7 +35,7 @@ impl Outbox {
     }
 
     /// What the deliveries came to, and the next due events, in one transaction.
-    pub async fn record_and_claim(&self, records: &[DeliveryRecord], claim: &EventClaim) -> Result<Vec<PendingEvent>> {
+    pub async fn record_and_claim(&self, records: &[DeliveryRecord], claim: &QueueClaim) -> Result<Vec<PendingEvent>> {
         self.events.record_and_claim_events(records, claim).await
     }
 }
@@ -47,9 +47,9 @@ pub struct JobQueue {
 }
 
 impl JobQueue {
-    /// Due jobs, fairly over apps, leased until `lease_until`; no app past `per_app` at once.
-    pub async fn claim(&self, now: Timestamp, lease_until: Timestamp, limit: u32, per_app: u32) -> Result<Vec<Job>> {
-        self.jobs.claim_jobs(now, lease_until, limit, per_app).await
+    /// Due jobs, fairly over apps, leased as `claim` says.
+    pub async fn claim(&self, claim: &QueueClaim) -> Result<Vec<Job>> {
+        self.jobs.claim_jobs(claim).await
     }
 
     /// Keeps a running job's lease; false when the job is no longer this claim's.

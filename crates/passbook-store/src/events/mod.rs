@@ -1,7 +1,7 @@
 //! The webhook outbox and its delivery log.
 use passbook_domain::model::{
-    AuditEntry, DeliveryAttempt, DeliveryOutcome, DeliveryRecord, EventClaim, EventFilter, EventStatus, NewEvent, Page,
-    PageRequest, PendingEvent, StoredEvent,
+    AuditEntry, DeliveryAttempt, DeliveryOutcome, DeliveryRecord, EventFilter, EventStatus, NewEvent, Page,
+    PageRequest, PendingEvent, QueueClaim, StoredEvent,
 };
 use passbook_domain::{Timestamp, ids};
 use sqlx::{Any, FromRow, Transaction};
@@ -184,9 +184,8 @@ const EVENTS: fair_claim::Queue = fair_claim::Queue {
 };
 
 /// Claims due events with a lease; no app gets more than `per_app` deliveries in flight.
-pub(crate) async fn claim(store: &SqlStore, claim: &EventClaim) -> StoreResult<Vec<PendingEvent>> {
-    let EventClaim { now, lease_until, limit, per_app } = *claim;
-    let rows = fair_claim::claim(store, (&EVENTS, LockName::EventClaim), now, lease_until, limit, per_app).await?;
+pub(crate) async fn claim(store: &SqlStore, claim: &QueueClaim) -> StoreResult<Vec<PendingEvent>> {
+    let rows = fair_claim::claim(store, (&EVENTS, LockName::EventClaim), claim).await?;
     store.pending_events(rows)
 }
 
@@ -197,7 +196,7 @@ pub(crate) async fn claim(store: &SqlStore, claim: &EventClaim) -> StoreResult<V
 pub(crate) async fn record_and_claim(
     store: &SqlStore,
     records: &[DeliveryRecord],
-    claim: &EventClaim,
+    claim: &QueueClaim,
 ) -> StoreResult<Vec<PendingEvent>> {
     if let Some(inline) = &store.inline {
         let (inline, records, claim) = (inline.clone(), records.to_vec(), *claim);
@@ -205,11 +204,10 @@ pub(crate) async fn record_and_claim(
         let rows = tokio::task::spawn_blocking(turn).await.map_err(|e| StoreError::Corrupt(e.to_string()))??;
         return store.pending_events(rows);
     }
-    let EventClaim { now, lease_until, limit, per_app } = *claim;
     let mut tx = store.write().await?;
     store.take_turn(&mut tx, LockName::EventClaim).await?;
     record_in(store, &mut tx, records).await?;
-    let rows = fair_claim::claim_in(&mut tx, (store.backend, &EVENTS), now, lease_until, limit, per_app).await?;
+    let rows = fair_claim::claim_in(&mut tx, (store.backend, &EVENTS), claim).await?;
     tx.commit().await?;
     store.pending_events(rows)
 }
@@ -477,8 +475,8 @@ mod sqlite_turn;
 mod port {
     use async_trait::async_trait;
     use passbook_domain::model::{
-        AuditEntry, DeliveryAttempt, DeliveryRecord, EventClaim, EventFilter, EventStatus, NewEvent, Page, PageRequest,
-        PendingEvent, StoredEvent,
+        AuditEntry, DeliveryAttempt, DeliveryRecord, EventFilter, EventStatus, NewEvent, Page, PageRequest,
+        PendingEvent, QueueClaim, StoredEvent,
     };
     use passbook_domain::store::EventStore;
     use passbook_domain::{Result, Timestamp};
@@ -487,7 +485,7 @@ mod port {
 
     #[async_trait]
     impl EventStore for SqlStore {
-        async fn claim_events(&self, claim: &EventClaim) -> Result<Vec<PendingEvent>> {
+        async fn claim_events(&self, claim: &QueueClaim) -> Result<Vec<PendingEvent>> {
             Ok(self.retrying(|| crate::events::claim(self, claim)).await?)
         }
 
@@ -498,7 +496,7 @@ mod port {
         async fn record_and_claim_events(
             &self,
             records: &[DeliveryRecord],
-            claim: &EventClaim,
+            claim: &QueueClaim,
         ) -> Result<Vec<PendingEvent>> {
             Ok(self.retrying(|| crate::events::record_and_claim(self, records, claim)).await?)
         }

@@ -7,7 +7,7 @@
 use std::sync::LazyLock;
 
 use passbook_domain::ids;
-use passbook_domain::model::{DeliveryOutcome, DeliveryRecord, EventClaim};
+use passbook_domain::model::{DeliveryOutcome, DeliveryRecord, QueueClaim};
 use rusqlite::{OptionalExtension, ToSql, Transaction};
 
 use super::{ATTEMPT_COLUMNS, EVENTS, EventRow, GIVE_UP, LOCK_ACCOUNT_QUEUE, RELEASE_NEXT, RETRY_LATER};
@@ -28,7 +28,7 @@ static CLAIM: LazyLock<String> = LazyLock::new(|| fair_claim::sql(Backend::Sqlit
 pub(super) fn record_and_claim(
     tx: &Transaction<'_>,
     records: &[DeliveryRecord],
-    claim: &EventClaim,
+    claim: &QueueClaim,
 ) -> StoreResult<Vec<EventRow>> {
     let mut finished = Vec::new();
     for r in records {
