@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use passbook_domain::model::{App, DeliveryAttempt, DeliveryOutcome, DeliveryRecord, PendingEvent, QueueClaim};
 use passbook_domain::services::Outbox;
-use passbook_domain::{Passbook, Timestamp, webhook_payloads, webhook_signature};
+use passbook_domain::{Timestamp, webhook_payloads, webhook_signature};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 
 use crate::schedule::{WEBHOOK_RETRY_SCHEDULE, next_delay};
@@ -47,7 +47,6 @@ impl Default for DispatcherOptions {
 /// Delivers the webhook outbox: at least once, in order per account, on the published retry
 /// schedule.
 pub struct Dispatcher {
-    passbook: Passbook,
     outbox: Outbox,
     http: Egress,
     slots: Arc<Semaphore>,
@@ -62,13 +61,12 @@ pub struct Dispatcher {
 type Finished = (DeliveryRecord, OwnedSemaphorePermit);
 
 impl Dispatcher {
-    pub fn new(passbook: Passbook, options: DispatcherOptions) -> Self {
+    pub fn new(outbox: Outbox, options: DispatcherOptions) -> Self {
         let user_agent = concat!("Passbook-Webhooks/", env!("CARGO_PKG_VERSION"));
         let http = Egress::new(user_agent, options.timeout, options.allow_private);
         let (finishing, finished) = mpsc::unbounded_channel();
         let slots = Arc::new(Semaphore::new(options.concurrency));
-        let outbox = passbook.outbox();
-        Self { passbook, outbox, http, slots, options: Arc::new(options), finishing, finished }
+        Self { outbox, http, slots, options: Arc::new(options), finishing, finished }
     }
 
     /// Each turn records the deliveries finished since the last and claims events for the free
@@ -94,7 +92,7 @@ impl Dispatcher {
             }
             tokio::select! {
                 _ = self.finished.recv_many(&mut finished, 256) => {}
-                _ = self.passbook.work.events.notified(), if !closing => {}
+                _ = self.outbox.new_events(), if !closing => {}
                 _ = tokio::time::sleep(crate::POLL_INTERVAL), if !closing => {}
                 _ = shutdown.changed(), if !closing => closing = true,
             }
@@ -106,7 +104,7 @@ impl Dispatcher {
         if free == 0 {
             return;
         }
-        let now = self.passbook.clock.now();
+        let now = self.outbox.now();
         let lease_until = now.plus_millis(self.options.lease.as_millis() as i64);
         let claim = QueueClaim { now, lease_until, limit: free as u32, per_app: self.options.per_app };
         let claimed = if records.is_empty() {
@@ -154,10 +152,10 @@ impl Dispatcher {
         for event in events {
             let permit = self.slots.clone().acquire_owned().await.expect("semaphore never closes");
             let app = apps.get(&event.app_id).cloned().unwrap_or_else(|| Err("the app is unknown".into()));
-            let (passbook, http, options) = (self.passbook.clone(), self.http.clone(), self.options.clone());
+            let (outbox, http, options) = (self.outbox.clone(), self.http.clone(), self.options.clone());
             let finishing = self.finishing.clone();
             tokio::spawn(async move {
-                let record = deliver_one(&passbook, &http, &options, app, event).await;
+                let record = deliver_one(&outbox, &http, &options, app, event).await;
                 // Only if the dispatcher is gone; the lease then brings the event back.
                 let _ = finishing.send((record, permit));
             });
@@ -196,13 +194,13 @@ impl Answer {
 
 /// Sends the event once and says what to record.
 async fn deliver_one(
-    passbook: &Passbook,
+    outbox: &Outbox,
     http: &Egress,
     options: &DispatcherOptions,
     app: Result<Option<Arc<App>>, String>,
     event: PendingEvent,
 ) -> DeliveryRecord {
-    let attempted_at = passbook.clock.now();
+    let attempted_at = outbox.now();
     let started = Instant::now();
     let answer = match app {
         Ok(Some(app)) => attempt(http, &app, &event, attempted_at).await,
@@ -210,7 +208,7 @@ async fn deliver_one(
         Err(err) => Answer::failed(format!("could not load the app: {err}"), false),
     };
     let latency = started.elapsed();
-    let now = passbook.clock.now();
+    let now = outbox.now();
     let (outcome, next_attempt_at) = match &answer.error {
         None => (DeliveryOutcome::Delivered, None),
         Some(error) => match next_delay(&options.schedule, event.attempts + 1) {
@@ -225,7 +223,7 @@ async fn deliver_one(
     };
     let label = match &outcome {
         DeliveryOutcome::Delivered => {
-            passbook.metrics.delivered((now.0 - event.created_at.0).max(0) as f64 / 1000.0);
+            outbox.delivered((now.0 - event.created_at.0).max(0) as f64 / 1000.0);
             tracing::debug!(event = %event.event, id = %event.id, "webhook delivered");
             "delivered"
         }
@@ -238,7 +236,7 @@ async fn deliver_one(
             "failed"
         }
     };
-    passbook.metrics.attempt(label, latency.as_secs_f64());
+    outbox.attempted(label, latency.as_secs_f64());
     let attempt = DeliveryAttempt {
         attempted_at,
         status_code: answer.status_code,

@@ -36,7 +36,7 @@ pub fn spawn(
     if passbook.settings.sandbox {
         workers.push(tokio::spawn(finish_sandbox_moves(passbook.clone(), shutdown.clone())));
     }
-    workers.push(tokio::spawn(Dispatcher::new(passbook, options).run(shutdown)));
+    workers.push(tokio::spawn(Dispatcher::new(passbook.outbox(), options).run(shutdown)));
     workers
 }
 
@@ -144,10 +144,10 @@ where
 }
 
 /// Waits for the poll interval, a wake-up, or shutdown; true when shutting down.
-pub(crate) async fn idle(wakeup: &tokio::sync::Notify, shutdown: &mut watch::Receiver<bool>) -> bool {
+pub(crate) async fn idle(wakeup: impl Future<Output = ()>, shutdown: &mut watch::Receiver<bool>) -> bool {
     tokio::select! {
         _ = tokio::time::sleep(POLL_INTERVAL) => false,
-        _ = wakeup.notified() => false,
+        _ = wakeup => false,
         _ = shutdown.changed() => true,
     }
 }

@@ -38,7 +38,7 @@ impl JobRunner {
             if let Err(err) = self.passbook.schedule_refreshes().await {
                 tracing::error!(error = %err, "could not schedule refreshes");
             }
-            let now = self.passbook.clock.now();
+            let now = self.passbook.now();
             if now.0 - expired_at.0 >= EXPIRY_EVERY_MS {
                 expired_at = now;
                 match self.passbook.expire_retained().await {
@@ -50,7 +50,7 @@ impl JobRunner {
                 }
             }
             let claimed = self.claim().await;
-            if claimed == 0 && crate::idle(&self.passbook.work.jobs, &mut shutdown).await {
+            if claimed == 0 && crate::idle(self.passbook.job_queue().new_jobs(), &mut shutdown).await {
                 return;
             }
         }
@@ -62,7 +62,7 @@ impl JobRunner {
             tokio::time::sleep(crate::POLL_INTERVAL).await;
             return 0;
         }
-        let now = self.passbook.clock.now();
+        let now = self.passbook.now();
         let lease_until = now.plus_millis(self.lease.as_millis() as i64);
         let claim = QueueClaim { now, lease_until, limit: free as u32, per_app: JOBS_IN_FLIGHT_PER_APP };
         let jobs = match self.passbook.job_queue().claim(&claim).await {
@@ -92,7 +92,7 @@ async fn run_one(passbook: &Passbook, job: Job, lease: Duration) {
         passbook.run_job(&job).await
     };
     crate::crash_point("job-ran");
-    let now = passbook.clock.now();
+    let now = passbook.now();
     // Half the lease, as for deliveries: the job is still ours while its outcome is written.
     let patience = lease / 2;
     let settled = match outcome {
@@ -152,7 +152,7 @@ impl LeaseKeeper {
             ticks.tick().await;
             loop {
                 ticks.tick().await;
-                let until = passbook.clock.now().plus_millis(lease.as_millis() as i64);
+                let until = passbook.now().plus_millis(lease.as_millis() as i64);
                 match passbook.job_queue().extend_lease(&id, attempt, until).await {
                     Ok(true) => {}
                     Ok(false) => return,

@@ -131,6 +131,11 @@ pub struct Wakeups {
 }
 
 impl Passbook {
+    /// The time by this installation's clock (the tests' manual clock, in tests).
+    pub fn now(&self) -> crate::Timestamp {
+        self.clock.now()
+    }
+
     /// Webhook events were written: the dispatcher looks at once (a signal keeps one wake-up
     /// for a dispatcher that is busy now).
     pub(crate) fn wake_dispatcher(&self) {

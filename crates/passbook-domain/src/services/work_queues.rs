@@ -9,16 +9,41 @@ use crate::Timestamp;
 use crate::model::{App, DeliveryRecord, Job, JobSettlement, PendingEvent, QueueClaim, Settled};
 use crate::store::{AppStore, EventStore, JobStore};
 
-use super::Passbook;
+use super::{Passbook, Wakeups};
+use crate::clock::Clock;
+use crate::metrics::Metrics;
 
 /// The webhook outbox, as the dispatcher sees it.
 #[derive(Clone)]
 pub struct Outbox {
     events: Arc<dyn EventStore>,
     apps: Arc<dyn AppStore>,
+    clock: Arc<dyn Clock>,
+    work: Arc<Wakeups>,
+    metrics: Arc<Metrics>,
 }
 
 impl Outbox {
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    /// Returns once events were written or released in this process since the last call (a
+    /// signal given while nobody waits is kept for the next).
+    pub async fn new_events(&self) {
+        self.work.events.notified().await;
+    }
+
+    /// An attempt ended (`delivered`, `retry` or `failed`) after `secs`.
+    pub fn attempted(&self, outcome: &'static str, secs: f64) {
+        self.metrics.attempt(outcome, secs);
+    }
+
+    /// An event reached its app `secs` after it was written.
+    pub fn delivered(&self, secs: f64) {
+        self.metrics.delivered(secs);
+    }
+
     /// Due events, leased as `claim` says.
     pub async fn claim(&self, claim: &QueueClaim) -> Result<Vec<PendingEvent>> {
         self.events.claim_events(claim).await
@@ -44,9 +69,16 @@ impl Outbox {
 #[derive(Clone)]
 pub struct JobQueue {
     jobs: Arc<dyn JobStore>,
+    work: Arc<Wakeups>,
 }
 
 impl JobQueue {
+    /// Returns once jobs were queued in this process since the last call (a signal given while
+    /// nobody waits is kept for the next).
+    pub async fn new_jobs(&self) {
+        self.work.jobs.notified().await;
+    }
+
     /// Due jobs, fairly over apps, leased as `claim` says.
     pub async fn claim(&self, claim: &QueueClaim) -> Result<Vec<Job>> {
         self.jobs.claim_jobs(claim).await
@@ -69,10 +101,16 @@ impl JobQueue {
 
 impl Passbook {
     pub fn outbox(&self) -> Outbox {
-        Outbox { events: self.store.clone(), apps: self.store.clone() }
+        Outbox {
+            events: self.store.clone(),
+            apps: self.store.clone(),
+            clock: self.clock.clone(),
+            work: self.work.clone(),
+            metrics: self.metrics.clone(),
+        }
     }
 
     pub fn job_queue(&self) -> JobQueue {
-        JobQueue { jobs: self.store.clone() }
+        JobQueue { jobs: self.store.clone(), work: self.work.clone() }
     }
 }

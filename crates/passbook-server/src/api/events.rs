@@ -117,7 +117,7 @@ pub async fn rotate_secret(
 }
 
 fn webhook_out(app: &passbook_domain::model::App, state: &AppState) -> WebhookOut {
-    let now = state.passbook.clock.now();
+    let now = state.passbook.now();
     WebhookOut {
         url: app.webhook_url.clone(),
         secret_rotation_overlap_until: app

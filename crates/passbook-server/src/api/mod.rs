@@ -395,7 +395,7 @@ fn list_meta(
 
 /// The success envelope with Mono's message for the endpoint.
 fn success<T, M>(state: &AppState, message: &str, data: T) -> passbook_types::Success<T, M> {
-    passbook_types::Success::new(message, state.passbook.clock.now().to_iso(), data)
+    passbook_types::Success::new(message, state.passbook.now().to_iso(), data)
 }
 
 /// `GET /metrics`: Prometheus text.

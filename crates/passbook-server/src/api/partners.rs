@@ -102,7 +102,7 @@ pub async fn commit(
 
 /// Where the session stands, as a Partners API answer.
 fn answer(state: &AppState, session: &LinkSession) -> (StatusCode, Json<PartnerAnswer>) {
-    let timestamp = state.passbook.clock.now().to_iso();
+    let timestamp = state.passbook.now().to_iso();
     let (status, body) = match progress(session) {
         Ok((response_code, message, data)) => (
             StatusCode::OK,

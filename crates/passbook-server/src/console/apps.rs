@@ -109,7 +109,7 @@ pub async fn show(
 ) -> ConsoleResult {
     let app = state.passbook.console_app(&id).await?;
     let sandbox = state.passbook.console_sandbox_clock(&app).await?;
-    let now = state.passbook.clock.now();
+    let now = state.passbook.now();
     let live = |until: passbook_domain::Timestamp| (until > now).then(|| when(until));
     Ok(render(AppPage {
         chrome: operator.chrome("apps", q.notice.as_deref()),
