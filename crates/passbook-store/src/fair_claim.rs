@@ -2,9 +2,9 @@
 //! over apps. Each app's first due rows are read (at most `per_app`, from an index, however many
 //! wait), ranked within the app after the rows it already has in flight over all workers, and
 //! the best `limit` of those within the app's allowance are leased. Parameters: `$1` now, `$2`
-//! the lease's end, `$3` the rows wanted, `$4` per app. The callers run it under
-//! `fetch_serialised`, so claims take turns across processes and the per-app limit holds over
-//! all of them.
+//! the lease's end, `$3` the rows wanted, `$4` per app. It runs under `fetch_serialised`
+//! ([`claim`]) or in a transaction that took the claim's turn ([`claim_in`]), so claims take turns
+//! across processes and the per-app limit holds over all of them.
 use passbook_domain::model::QueueClaim;
 use sqlx::{Any, Transaction};
 

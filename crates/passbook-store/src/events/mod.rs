@@ -469,9 +469,9 @@ pub(crate) async fn counts(store: &SqlStore) -> StoreResult<Vec<(EventStatus, u6
     Ok(rows.into_iter().filter_map(|(s, n)| Some((EventStatus::parse(&s)?, n as u64))).collect())
 }
 
-/// The `EventStore` port, on the functions above.
 mod sqlite_turn;
 
+/// The `EventStore` port, on the functions above.
 mod port {
     use async_trait::async_trait;
     use passbook_domain::model::{
