@@ -47,7 +47,7 @@ impl StoreError {
             if matches!(source.downcast_ref::<StoreError>(), Some(StoreError::Crypto(_))))
     }
 
-    fn sqlstate(&self) -> Option<String> {
+    pub(crate) fn sqlstate(&self) -> Option<String> {
         match self {
             StoreError::Database(sqlx::Error::Database(db)) => db.code().map(|c| c.into_owned()),
             _ => None,

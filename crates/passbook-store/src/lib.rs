@@ -181,6 +181,9 @@ pub struct SqlStore {
     /// The API's hottest reads on a SQLite file, run on the calling thread.
     inline: Option<Arc<inline::InlineReads>>,
     staleness: Arc<Staleness>,
+    /// Behind a pooler in transaction mode: no statement is prepared, and each transaction is
+    /// begun and ended where the pooler can see it.
+    pooler: bool,
     /// Account versions kept, forgotten as changes are announced (PostgreSQL) or seen in the
     /// WAL-index (SQLite).
     versions: Option<Arc<versions::VersionCache>>,
@@ -278,7 +281,7 @@ impl SqlStore {
             .connect(&url)
             .await?;
         let versions = versions::VersionCache::for_store(backend, pooler, url, inline.as_deref());
-        Ok(Self { pool, backend, vault, inline, staleness, versions })
+        Ok(Self { pool, backend, vault, inline, staleness, pooler, versions })
     }
 
     /// Whether the database takes writes: PostgreSQL not in recovery (SQLite always does).

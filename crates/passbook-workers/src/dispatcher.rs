@@ -245,7 +245,7 @@ async fn deliver_one(
         next_attempt_at,
         response_excerpt: answer.excerpt,
     };
-    DeliveryRecord { event_id: event.id, attempt, outcome }
+    DeliveryRecord { event_id: event.id, app_id: event.app_id, account_id: event.account_id, attempt, outcome }
 }
 
 /// One POST of the event. Only a 2xx answer counts as delivered.
@@ -306,10 +306,11 @@ async fn answered(response: reqwest::Response) -> Answer {
 }
 
 /// The first bytes of the endpoint's answer (its first chunk, at most [`EXCERPT_BYTES`]); the
-/// rest is never read.
+/// rest is never read. What is not UTF-8, and NUL (which PostgreSQL's text cannot hold), becomes
+/// U+FFFD.
 async fn excerpt(mut response: reqwest::Response) -> Option<String> {
     let chunk = tokio::time::timeout(Duration::from_secs(2), response.chunk()).await.ok()?.ok()??;
-    let text = String::from_utf8_lossy(&chunk[..chunk.len().min(EXCERPT_BYTES)]).trim().to_string();
+    let text = String::from_utf8_lossy(&chunk[..chunk.len().min(EXCERPT_BYTES)]).trim().replace('\0', "\u{FFFD}");
     (!text.is_empty()).then_some(text)
 }
 

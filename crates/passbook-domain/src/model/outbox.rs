@@ -91,8 +91,29 @@ pub struct EventFilter {
 #[derive(Debug, Clone)]
 pub struct DeliveryRecord {
     pub event_id: String,
+    /// The event's app and account, as claimed: the account's next event is released when this
+    /// one is finished.
+    pub app_id: String,
+    pub account_id: Option<String>,
     pub attempt: DeliveryAttempt,
     pub outcome: DeliveryOutcome,
+}
+
+impl DeliveryRecord {
+    /// The accounts whose next event may go once `records` are recorded: those of events
+    /// delivered or given up on, each once, in one order (app, then account), so that two
+    /// workers settling at once take the accounts' queues in the same order and never wait on
+    /// each other.
+    pub fn finished_accounts(records: &[DeliveryRecord]) -> Vec<(&str, &str)> {
+        let mut finished: Vec<(&str, &str)> = records
+            .iter()
+            .filter(|r| !matches!(r.outcome, DeliveryOutcome::Retry { .. }))
+            .filter_map(|r| Some((r.app_id.as_str(), r.account_id.as_deref()?)))
+            .collect();
+        finished.sort_unstable();
+        finished.dedup();
+        finished
+    }
 }
 
 /// What a worker asks of a queue (the webhook outbox, the jobs): up to `limit` due rows, leased
@@ -326,4 +347,41 @@ pub struct IncomeRecord {
     pub period_months: Option<u32>,
     pub report: serde_json::Value,
     pub created_at: Timestamp,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(app: &str, account: Option<&str>, outcome: DeliveryOutcome) -> DeliveryRecord {
+        let attempt = DeliveryAttempt {
+            attempted_at: Timestamp(1),
+            status_code: None,
+            latency_ms: 0,
+            error: None,
+            next_attempt_at: None,
+            response_excerpt: None,
+        };
+        DeliveryRecord {
+            event_id: "e".into(),
+            app_id: app.into(),
+            account_id: account.map(Into::into),
+            attempt,
+            outcome,
+        }
+    }
+
+    #[test]
+    fn accounts_of_finished_events_are_released_once_each_in_one_order() {
+        let retry = DeliveryOutcome::Retry { at: Timestamp(2), error: "500".into() };
+        let gave_up = DeliveryOutcome::GaveUp { error: "410".into() };
+        let records = [
+            record("app_b", Some("acc_1"), DeliveryOutcome::Delivered),
+            record("app_a", Some("acc_2"), retry),
+            record("app_a", None, DeliveryOutcome::Delivered),
+            record("app_a", Some("acc_3"), gave_up),
+            record("app_b", Some("acc_1"), DeliveryOutcome::Delivered),
+        ];
+        assert_eq!(DeliveryRecord::finished_accounts(&records), [("app_a", "acc_3"), ("app_b", "acc_1")]);
+    }
 }

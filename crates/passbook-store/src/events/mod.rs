@@ -78,8 +78,12 @@ const RETRY_LATER: &str = "UPDATE events SET attempts = attempts + 1, next_attem
 
 /// A failed attempt that is the last: `$1` event, `$2` the error.
 const GIVE_UP: &str =
-    "UPDATE events SET status = 'failed', attempts = attempts + 1, last_error = $2, locked_until = NULL
-     WHERE id = $1 RETURNING app_id, account_id";
+    "UPDATE events SET status = 'failed', attempts = attempts + 1, last_error = $2, locked_until = NULL WHERE id = $1";
+
+/// A delivered event: `$1` event, `$2` when. (The sqlx path marks many in one statement.)
+const MARK_DELIVERED: &str = "UPDATE events
+     SET status = 'delivered', attempts = attempts + 1, locked_until = NULL, last_error = NULL, delivered_at = $2
+     WHERE id = $1";
 
 /// Lets the next held event of the account go, unless one is already free to go. Its due time
 /// stays the time it was written, so it takes its place in the app's queue by age.
@@ -192,7 +196,8 @@ pub(crate) async fn claim(store: &SqlStore, claim: &QueueClaim) -> StoreResult<V
 /// [`record`] and [`claim`] in one transaction: what a dispatcher does each time deliveries
 /// finish, one commit instead of two. The claim's turn is taken first, as every claim takes it
 /// before its rows, so that two workers never wait on each other. On a SQLite file the whole
-/// transaction is one hand-off to a blocking thread ([`sqlite_turn`]).
+/// transaction is one hand-off to a blocking thread ([`sqlite_turn`]); on PostgreSQL, unless
+/// behind a pooler, one round trip ([`postgres_turn`]).
 pub(crate) async fn record_and_claim(
     store: &SqlStore,
     records: &[DeliveryRecord],
@@ -202,6 +207,10 @@ pub(crate) async fn record_and_claim(
         let (inline, records, claim) = (inline.clone(), records.to_vec(), *claim);
         let turn = move || inline.write(|tx| sqlite_turn::record_and_claim(tx, &records, &claim));
         let rows = tokio::task::spawn_blocking(turn).await.map_err(|e| StoreError::Corrupt(e.to_string()))??;
+        return store.pending_events(rows);
+    }
+    if store.backend == crate::Backend::Postgres && !store.pooler {
+        let rows = postgres_turn::record_and_claim(store, records, claim).await?;
         return store.pending_events(rows);
     }
     let mut tx = store.write().await?;
@@ -253,16 +262,12 @@ async fn record_in(
         return Ok(());
     }
     insert_attempts(store, tx, records).await?;
-    let mut finished = mark_delivered(store, tx, records).await?;
+    mark_delivered(store, tx, records).await?;
     for r in records {
-        finished.extend(apply_failure(tx, r).await?);
+        apply_failure(tx, r).await?;
     }
-    // The same order in every transaction, so that two settling workers never wait on each other.
-    finished.sort();
-    for (app_id, account_id) in finished {
-        if let Some(account_id) = account_id {
-            release_next(tx, &app_id, &account_id).await?;
-        }
+    for (app_id, account_id) in DeliveryRecord::finished_accounts(records) {
+        release_next(tx, app_id, account_id).await?;
     }
     Ok(())
 }
@@ -295,36 +300,27 @@ async fn insert_attempts(
     Ok(())
 }
 
-/// A failed attempt: to be retried, or given up on (then its app and account are returned, for
-/// the account's next event to be released).
-async fn apply_failure(
-    tx: &mut Transaction<'static, Any>,
-    r: &DeliveryRecord,
-) -> StoreResult<Option<(String, Option<String>)>> {
-    match &r.outcome {
-        DeliveryOutcome::Delivered => Ok(None),
-        DeliveryOutcome::Retry { at, error } => {
-            crate::sql::query(RETRY_LATER).bind(&r.event_id).bind(at.0).bind(error.clone()).execute(&mut **tx).await?;
-            Ok(None)
-        }
-        DeliveryOutcome::GaveUp { error } => Ok(crate::sql::query_as::<(String, Option<String>)>(GIVE_UP)
-            .bind(&r.event_id)
-            .bind(error.clone())
-            .fetch_optional(&mut **tx)
-            .await?),
-    }
+/// A failed attempt: to be retried, or given up on.
+async fn apply_failure(tx: &mut Transaction<'static, Any>, r: &DeliveryRecord) -> StoreResult<()> {
+    let failure = match &r.outcome {
+        DeliveryOutcome::Delivered => return Ok(()),
+        DeliveryOutcome::Retry { at, error } => crate::sql::query(RETRY_LATER).bind(&r.event_id).bind(at.0).bind(error),
+        DeliveryOutcome::GaveUp { error } => crate::sql::query(GIVE_UP).bind(&r.event_id).bind(error),
+    };
+    failure.execute(&mut **tx).await?;
+    Ok(())
 }
 
-/// Marks the delivered events of `records` in one statement; returns their apps and accounts.
+/// Marks the delivered events of `records` in one statement.
 async fn mark_delivered(
     store: &SqlStore,
     tx: &mut Transaction<'static, Any>,
     records: &[DeliveryRecord],
-) -> StoreResult<Vec<(String, Option<String>)>> {
+) -> StoreResult<()> {
     let delivered: Vec<&DeliveryRecord> =
         records.iter().filter(|r| matches!(r.outcome, DeliveryOutcome::Delivered)).collect();
     if delivered.is_empty() {
-        return Ok(Vec::new());
+        return Ok(());
     }
     let mut qb = SqlBuilder::new(
         store.backend,
@@ -339,9 +335,9 @@ async fn mark_delivered(
             row.bind(r.event_id.clone());
         }
     });
-    qb.push(" RETURNING app_id, account_id");
     let (sql, args) = qb.finish();
-    Ok(crate::sql::query_as_with(sql, args).fetch_all(&mut **tx).await?)
+    crate::sql::query_with(sql, args).execute(&mut **tx).await?;
+    Ok(())
 }
 
 fn push_filter(qb: &mut SqlBuilder, app_id: &str, filter: &EventFilter) {
@@ -469,6 +465,7 @@ pub(crate) async fn counts(store: &SqlStore) -> StoreResult<Vec<(EventStatus, u6
     Ok(rows.into_iter().filter_map(|(s, n)| Some((EventStatus::parse(&s)?, n as u64))).collect())
 }
 
+mod postgres_turn;
 mod sqlite_turn;
 
 /// The `EventStore` port, on the functions above.

@@ -8,19 +8,17 @@ use std::sync::LazyLock;
 
 use passbook_domain::ids;
 use passbook_domain::model::{DeliveryOutcome, DeliveryRecord, QueueClaim};
-use rusqlite::{OptionalExtension, ToSql, Transaction};
+use rusqlite::{ToSql, Transaction};
 
-use super::{ATTEMPT_COLUMNS, EVENTS, EventRow, GIVE_UP, LOCK_ACCOUNT_QUEUE, RELEASE_NEXT, RETRY_LATER};
+use super::{
+    ATTEMPT_COLUMNS, EVENTS, EventRow, GIVE_UP, LOCK_ACCOUNT_QUEUE, MARK_DELIVERED, RELEASE_NEXT, RETRY_LATER,
+};
 use crate::error::StoreResult;
 use crate::{Backend, fair_claim};
 
 static INSERT_ATTEMPT: LazyLock<String> = LazyLock::new(|| {
     format!("INSERT INTO delivery_attempts ({ATTEMPT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
 });
-
-const MARK_DELIVERED: &str = "UPDATE events
-     SET status = 'delivered', attempts = attempts + 1, locked_until = NULL, last_error = NULL, delivered_at = $2
-     WHERE id = $1 RETURNING app_id, account_id";
 
 static CLAIM: LazyLock<String> = LazyLock::new(|| fair_claim::sql(Backend::Sqlite, &EVENTS));
 
@@ -30,18 +28,13 @@ pub(super) fn record_and_claim(
     records: &[DeliveryRecord],
     claim: &QueueClaim,
 ) -> StoreResult<Vec<EventRow>> {
-    let mut finished = Vec::new();
     for r in records {
         insert_attempt(tx, r)?;
-        finished.extend(apply_outcome(tx, r)?);
+        apply_outcome(tx, r)?;
     }
-    // The same order as the sqlx path, so that two settling workers never wait on each other.
-    finished.sort();
-    for (app_id, account_id) in finished {
-        if let Some(account_id) = account_id {
-            for sql in [LOCK_ACCOUNT_QUEUE, RELEASE_NEXT] {
-                tx.prepare_cached(sql)?.execute(&numbered(&[&app_id, &account_id])[..])?;
-            }
+    for (app_id, account_id) in DeliveryRecord::finished_accounts(records) {
+        for sql in [LOCK_ACCOUNT_QUEUE, RELEASE_NEXT] {
+            tx.prepare_cached(sql)?.execute(&numbered(&[&app_id, &account_id])[..])?;
         }
     }
     let params = [&claim.now.0 as &dyn ToSql, &claim.lease_until.0, &i64::from(claim.limit), &i64::from(claim.per_app)];
@@ -74,21 +67,18 @@ fn insert_attempt(tx: &Transaction<'_>, r: &DeliveryRecord) -> StoreResult<()> {
     Ok(())
 }
 
-/// The event after the attempt; its app and account when it is finished (delivered or given
-/// up), for the account's next event to be released.
-fn apply_outcome(tx: &Transaction<'_>, r: &DeliveryRecord) -> StoreResult<Option<(String, Option<String>)>> {
-    let finished = |row: &rusqlite::Row<'_>| Ok((row.get(0)?, row.get(1)?));
-    Ok(match &r.outcome {
-        DeliveryOutcome::Delivered => tx
-            .prepare_cached(MARK_DELIVERED)?
-            .query_row(&numbered(&[&r.event_id, &r.attempt.attempted_at.0])[..], finished)
-            .optional()?,
+/// The event after the attempt: delivered, to be retried, or given up on.
+fn apply_outcome(tx: &Transaction<'_>, r: &DeliveryRecord) -> StoreResult<()> {
+    let id = &r.event_id;
+    let done = match &r.outcome {
+        DeliveryOutcome::Delivered => {
+            tx.prepare_cached(MARK_DELIVERED)?.execute(&numbered(&[id, &r.attempt.attempted_at.0])[..])
+        }
         DeliveryOutcome::Retry { at, error } => {
-            tx.prepare_cached(RETRY_LATER)?.execute(&numbered(&[&r.event_id, &at.0, error])[..])?;
-            None
+            tx.prepare_cached(RETRY_LATER)?.execute(&numbered(&[id, &at.0, error])[..])
         }
-        DeliveryOutcome::GaveUp { error } => {
-            tx.prepare_cached(GIVE_UP)?.query_row(&numbered(&[&r.event_id, error])[..], finished).optional()?
-        }
-    })
+        DeliveryOutcome::GaveUp { error } => tx.prepare_cached(GIVE_UP)?.execute(&numbered(&[id, error])[..]),
+    };
+    done?;
+    Ok(())
 }

@@ -60,17 +60,19 @@ pub struct Receiver {
     pub url: String,
 }
 
-/// A scripted answer: a status, possibly after a delay, possibly with `Retry-After`.
+/// A scripted answer: a status, possibly after a delay, possibly with `Retry-After`, with a body
+/// of its own or one that names the status.
 #[derive(Debug, Clone, Copy)]
 pub struct Reply {
     pub status: StatusCode,
     pub delay: Duration,
     pub retry_after: Option<u64>,
+    pub body: Option<&'static str>,
 }
 
 impl From<StatusCode> for Reply {
     fn from(status: StatusCode) -> Self {
-        Reply { status, delay: Duration::ZERO, retry_after: None }
+        Reply { status, delay: Duration::ZERO, retry_after: None, body: None }
     }
 }
 
@@ -173,7 +175,7 @@ async fn record(State(receiver): State<Receiver>, headers: HeaderMap, body: Byte
     receiver.received.lock().unwrap().push(Received { headers, body, status: reply.status });
     tokio::time::sleep(reply.delay).await;
     // A body Passbook keeps the start of, for the console's delivery log.
-    let said = format!("receiver answered {}", reply.status.as_u16());
+    let said = reply.body.map_or_else(|| format!("receiver answered {}", reply.status.as_u16()), str::to_string);
     match reply.retry_after {
         Some(secs) => (reply.status, [("retry-after", secs.to_string())], said).into_response(),
         None => (reply.status, said).into_response(),

@@ -104,7 +104,7 @@ async fn a_timed_out_attempt_is_retried_and_logged() {
         c.webhook_timeout = Duration::from_millis(300);
     })
     .await;
-    t.receiver.reply_next(&[Reply { status: StatusCode::OK, delay: Duration::from_secs(2), retry_after: None }]);
+    t.receiver.reply_next(&[Reply { delay: Duration::from_secs(2), ..Reply::from(StatusCode::OK) }]);
     t.link("slow-hook-1", "user_good").await;
     t.receiver.wait_for("mono.events.account_updated", 1).await;
     let (_, list) = t.get("/passbook/v1/events?event=mono.events.account_connected").await;
@@ -118,14 +118,29 @@ async fn a_timed_out_attempt_is_retried_and_logged() {
     assert_eq!(event["data"]["status"], "delivered");
 }
 
+/// What a receiver answers is kept as it came, whatever it holds: on PostgreSQL the dispatcher's
+/// turn writes it into its query as a literal (`postgres_turn`), and PostgreSQL's text cannot hold
+/// a NUL, which had every record of such an answer refused (the event sent again after its lease,
+/// for ever).
+#[tokio::test]
+async fn a_receivers_answer_is_kept_as_it_came_whatever_it_holds() {
+    const ANSWER: &str = "it's \\'; DELETE FROM events; --\n$1 E'\\x00' ünïcödé \0 end";
+    let t = TestApp::spawn_with(fast_retries).await;
+    t.receiver.reply_next(&[Reply { body: Some(ANSWER), ..Reply::from(StatusCode::INTERNAL_SERVER_ERROR) }]);
+    let id = t.api().send_test_webhook().await.unwrap().event_id;
+    wait_for_status(&t, &id, "delivered").await;
+    let passbook = &t.server.as_ref().unwrap().passbook;
+    let history = passbook.console_event(&t.app.app.id, &id).await.unwrap();
+    let excerpts: Vec<_> = history.attempts.iter().map(|a| a.response_excerpt.as_deref()).collect();
+    let kept = ANSWER.replace('\0', "\u{FFFD}");
+    assert_eq!(excerpts, [Some(kept.as_str()), Some("receiver answered 200")]);
+    assert_eq!(history.attempts[0].error.as_deref(), Some("the endpoint answered 500 Internal Server Error"));
+}
+
 #[tokio::test]
 async fn retry_after_replaces_the_scheduled_delay() {
     let t = TestApp::spawn_with(fast_retries).await;
-    t.receiver.reply_next(&[Reply {
-        status: StatusCode::SERVICE_UNAVAILABLE,
-        delay: Duration::ZERO,
-        retry_after: Some(2),
-    }]);
+    t.receiver.reply_next(&[Reply { retry_after: Some(2), ..Reply::from(StatusCode::SERVICE_UNAVAILABLE) }]);
     let (_, sent) = t.post_json("/passbook/v1/webhook/test", serde_json::json!({})).await;
     let id = sent["data"]["event_id"].as_str().unwrap().to_string();
     t.receiver.wait_for("mono.events.webhook_test", 1).await;
