@@ -6,7 +6,7 @@
 //! own (`PREPARE`, so that the claim is not planned again on every turn: planning it costs five
 //! times running it) and run with `EXECUTE`, in the one transaction PostgreSQL makes of a
 //! multi-statement query (all of it, or none of it). A simple query carries no parameters, so the
-//! values are written into it as literals ([`literal`]).
+//! values are written into it as literals ([`Literal`]).
 //!
 //! Not behind a pooler in transaction mode, where a connection's prepared statements may be on
 //! another server connection: the store takes the sqlx path there.
