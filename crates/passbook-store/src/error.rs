@@ -14,6 +14,10 @@ pub enum StoreError {
     Crypto(#[from] passbook_domain::crypto::CryptoError),
     #[error("corrupt row: {0}")]
     Corrupt(String),
+    /// Work handed to a blocking thread (the dispatcher's turn on SQLite) that panicked or was
+    /// cancelled; what it did is rolled back with its transaction.
+    #[error("the store's blocking task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
     /// The database URL names something that cannot be used.
     #[error("{0}")]
     Setup(String),

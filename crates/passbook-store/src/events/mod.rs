@@ -206,7 +206,7 @@ pub(crate) async fn record_and_claim(
     if let Some(inline) = &store.inline {
         let (inline, records, claim) = (inline.clone(), records.to_vec(), *claim);
         let turn = move || inline.write(|tx| sqlite_turn::record_and_claim(tx, &records, &claim));
-        let rows = tokio::task::spawn_blocking(turn).await.map_err(|e| StoreError::Corrupt(e.to_string()))??;
+        let rows = tokio::task::spawn_blocking(turn).await??;
         return store.pending_events(rows);
     }
     if store.backend == crate::Backend::Postgres && !store.pooler {
