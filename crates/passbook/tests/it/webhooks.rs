@@ -137,6 +137,38 @@ async fn a_receivers_answer_is_kept_as_it_came_whatever_it_holds() {
     assert_eq!(history.attempts[0].error.as_deref(), Some("the endpoint answered 500 Internal Server Error"));
 }
 
+/// A delivery whose record the database refuses (its event deleted meanwhile, by an unlink)
+/// costs the delivery recorded beside it nothing: that one is recorded, not sent again after its
+/// lease. The turn that held both fails whole (on PostgreSQL one multi-statement query, which
+/// must leave its connection fit for the next turn); the dispatcher then records one by one.
+#[tokio::test]
+async fn a_record_refused_costs_the_delivery_beside_it_nothing() {
+    use passbook_client::types::passbook::SandboxWebhookIn;
+    use sqlx::Row;
+    let t = TestApp::spawn().await;
+    t.link("refused-1", "user_good").await;
+    let id = connected_ids(&t.receiver, 1).await.remove(0);
+    t.receiver.wait_for("mono.events.account_updated", 1).await;
+    let api = t.api();
+    t.receiver.set_open(false);
+    let event = Some("mono.events.account_reauthorized".into());
+    api.send_sandbox_webhook(&SandboxWebhookIn { account: Some(id.clone()), event, ..Default::default() }).await.unwrap();
+    let test = api.send_test_webhook().await.unwrap().event_id;
+    let mut db = database(&t).await;
+    let in_flight = "SELECT COUNT(*) FROM events WHERE status = 'pending' AND locked_until IS NOT NULL";
+    eventually("both deliveries in flight", async || {
+        sqlx::query(in_flight).fetch_one(&mut db).await.unwrap().get::<i64, _>(0) == 2
+    })
+    .await;
+    let (status, body) = t.post_json(&format!("/v2/accounts/{id}/unlink"), serde_json::json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    t.receiver.set_open(true);
+    wait_for_status(&t, &test, "delivered").await;
+    t.receiver.wait_for("mono.events.account_unlinked", 1).await;
+    let tests = t.receiver.all().iter().filter(|r| r.event() == "mono.events.webhook_test").count();
+    assert_eq!(tests, 1, "the test event was recorded as delivered, not sent again");
+}
+
 #[tokio::test]
 async fn retry_after_replaces_the_scheduled_delay() {
     let t = TestApp::spawn_with(fast_retries).await;
