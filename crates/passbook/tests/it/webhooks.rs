@@ -152,7 +152,9 @@ async fn a_record_refused_costs_the_delivery_beside_it_nothing() {
     let api = t.api();
     t.receiver.set_open(false);
     let event = Some("mono.events.account_reauthorized".into());
-    api.send_sandbox_webhook(&SandboxWebhookIn { account: Some(id.clone()), event, ..Default::default() }).await.unwrap();
+    api.send_sandbox_webhook(&SandboxWebhookIn { account: Some(id.clone()), event, ..Default::default() })
+        .await
+        .unwrap();
     let test = api.send_test_webhook().await.unwrap().event_id;
     let mut db = database(&t).await;
     let in_flight = "SELECT COUNT(*) FROM events WHERE status = 'pending' AND locked_until IS NOT NULL";
