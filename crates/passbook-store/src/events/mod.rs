@@ -73,6 +73,12 @@ const RELEASE_NEXT: &str = "UPDATE events SET held = 0
 const ATTEMPT_COLUMNS: &str =
     "id, event_id, attempted_at, status_code, latency_ms, error, next_attempt_at, response_excerpt";
 
+/// One attempt's log row, `$1`…`$8` in [`ATTEMPT_COLUMNS`]' order: what each turn runs per record
+/// (the sqlx path writes a turn's attempts in one statement).
+static INSERT_ATTEMPT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!("INSERT INTO delivery_attempts ({ATTEMPT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+});
+
 /// A failed attempt to retry: `$1` event, `$2` when, `$3` the error.
 const RETRY_LATER: &str = "UPDATE events SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3, locked_until = NULL WHERE id = $1";
 

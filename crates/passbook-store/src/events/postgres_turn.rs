@@ -18,19 +18,14 @@ use passbook_domain::ids;
 use passbook_domain::model::{DeliveryOutcome, DeliveryRecord, QueueClaim};
 use sqlx::{Either, FromRow};
 
-use super::{
-    ATTEMPT_COLUMNS, EVENTS, EventRow, GIVE_UP, LOCK_ACCOUNT_QUEUE, MARK_DELIVERED, RELEASE_NEXT, RETRY_LATER,
-};
+use super::{EVENTS, EventRow, GIVE_UP, INSERT_ATTEMPT, LOCK_ACCOUNT_QUEUE, MARK_DELIVERED, RELEASE_NEXT, RETRY_LATER};
 use crate::error::StoreResult;
 use crate::{Backend, LockName, SqlStore, fair_claim};
 
 /// The turn's statements, by the names they are prepared under.
 static STATEMENTS: LazyLock<[(&str, String); 7]> = LazyLock::new(|| {
     [
-        (
-            "passbook_insert_attempt",
-            format!("INSERT INTO delivery_attempts ({ATTEMPT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"),
-        ),
+        ("passbook_insert_attempt", INSERT_ATTEMPT.clone()),
         ("passbook_mark_delivered", MARK_DELIVERED.into()),
         ("passbook_retry_later", RETRY_LATER.into()),
         ("passbook_give_up", GIVE_UP.into()),

@@ -10,15 +10,9 @@ use passbook_domain::ids;
 use passbook_domain::model::{DeliveryOutcome, DeliveryRecord, QueueClaim};
 use rusqlite::{ToSql, Transaction};
 
-use super::{
-    ATTEMPT_COLUMNS, EVENTS, EventRow, GIVE_UP, LOCK_ACCOUNT_QUEUE, MARK_DELIVERED, RELEASE_NEXT, RETRY_LATER,
-};
+use super::{EVENTS, EventRow, GIVE_UP, INSERT_ATTEMPT, LOCK_ACCOUNT_QUEUE, MARK_DELIVERED, RELEASE_NEXT, RETRY_LATER};
 use crate::error::StoreResult;
 use crate::{Backend, fair_claim};
-
-static INSERT_ATTEMPT: LazyLock<String> = LazyLock::new(|| {
-    format!("INSERT INTO delivery_attempts ({ATTEMPT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-});
 
 static CLAIM: LazyLock<String> = LazyLock::new(|| fair_claim::sql(Backend::Sqlite, &EVENTS));
 
