@@ -7,6 +7,7 @@ use passbook_domain::services::Outbox;
 use passbook_domain::{Timestamp, webhook_payloads, webhook_signature};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 
+use crate::in_flight::InFlight;
 use crate::schedule::{WEBHOOK_RETRY_SCHEDULE, next_delay};
 use passbook_egress::Egress;
 
@@ -54,11 +55,19 @@ pub struct Dispatcher {
     /// Where deliveries go when they finish, to be recorded.
     finishing: mpsc::UnboundedSender<Finished>,
     finished: mpsc::UnboundedReceiver<Finished>,
+    in_flight: InFlight,
+    /// The apps delivered for, at the version each was read at ([`PendingEvent::app_version`]).
+    apps: HashMap<String, (i64, Arc<App>)>,
 }
 
 /// A finished delivery, and the slot it holds until it is recorded (so that the per-app limit,
 /// which counts leased events over all workers, counts every unrecorded delivery).
-type Finished = (DeliveryRecord, OwnedSemaphorePermit);
+struct Finished {
+    record: DeliveryRecord,
+    permit: OwnedSemaphorePermit,
+    /// The turn that started it ([`InFlight::started`]).
+    turn: u64,
+}
 
 impl Dispatcher {
     pub fn new(outbox: Outbox, options: DispatcherOptions) -> Self {
@@ -66,21 +75,25 @@ impl Dispatcher {
         let http = Egress::new(user_agent, options.timeout, options.allow_private);
         let (finishing, finished) = mpsc::unbounded_channel();
         let slots = Arc::new(Semaphore::new(options.concurrency));
-        Self { outbox, http, slots, options: Arc::new(options), finishing, finished }
+        let in_flight = InFlight::default();
+        let apps = HashMap::new();
+        Self { outbox, http, slots, options: Arc::new(options), finishing, finished, in_flight, apps }
     }
 
     /// Each turn records the deliveries finished since the last and claims events for the free
     /// slots, in one transaction (a profile of the worker under a backlog showed its time going to
     /// the hand-offs of each statement to the database: a record and a claim apart cost two
     /// commits and a claim that found the app at its limit); then waits for a delivery to
-    /// finish, new events, or the poll interval. After shutdown it claims nothing more, and ends
+    /// finish (and briefly for the others a recent turn started, [`InFlight`]), new events, or the
+    /// poll interval. After shutdown it claims nothing more, and ends
     /// once the deliveries in flight are finished (within their timeout) and recorded, so that
     /// no transaction of its outlives it.
     pub async fn run(mut self, mut shutdown: watch::Receiver<bool>) {
         let mut finished = Vec::new();
         let mut closing = *shutdown.borrow();
         loop {
-            let (records, permits): (Vec<DeliveryRecord>, Vec<OwnedSemaphorePermit>) = finished.drain(..).unzip();
+            let (records, permits): (Vec<DeliveryRecord>, Vec<OwnedSemaphorePermit>) =
+                finished.drain(..).map(|f: Finished| (f.record, f.permit)).unzip();
             if closing {
                 self.record(&records).await;
                 drop(permits);
@@ -91,7 +104,7 @@ impl Dispatcher {
                 self.record_and_claim(records, permits).await;
             }
             tokio::select! {
-                _ = self.finished.recv_many(&mut finished, 256) => {}
+                _ = self.finished.recv_many(&mut finished, 256) => self.gather(&mut finished).await,
                 _ = self.outbox.new_events(), if !closing => {}
                 _ = tokio::time::sleep(crate::POLL_INTERVAL), if !closing => {}
                 _ = shutdown.changed(), if !closing => closing = true,
@@ -99,7 +112,24 @@ impl Dispatcher {
         }
     }
 
-    async fn record_and_claim(&self, records: Vec<DeliveryRecord>, permits: Vec<OwnedSemaphorePermit>) {
+    /// Takes in the deliveries that finish while a recent turn still has some out, up to
+    /// [`InFlight::gather_until`], so that the next turn records them together.
+    async fn gather(&mut self, finished: &mut Vec<Finished>) {
+        let mut noted = 0;
+        loop {
+            for f in &finished[noted..] {
+                self.in_flight.finished(f.turn);
+            }
+            noted = finished.len();
+            let Some(until) = self.in_flight.gather_until(Instant::now()) else { return };
+            tokio::select! {
+                received = self.finished.recv_many(finished, 256) => if received == 0 { return },
+                _ = tokio::time::sleep_until(until.into()) => return,
+            }
+        }
+    }
+
+    async fn record_and_claim(&mut self, records: Vec<DeliveryRecord>, permits: Vec<OwnedSemaphorePermit>) {
         let free = self.slots.available_permits() + permits.len();
         if free == 0 {
             return;
@@ -147,8 +177,9 @@ impl Dispatcher {
     }
 
     /// Sends each claimed event in a task of its own, holding a slot until it is recorded.
-    async fn start(&self, events: Vec<PendingEvent>) {
+    async fn start(&mut self, events: Vec<PendingEvent>) {
         let apps = self.apps_of(&events).await;
+        let turn = self.in_flight.started(events.len());
         for event in events {
             let permit = self.slots.clone().acquire_owned().await.expect("semaphore never closes");
             let app = apps.get(&event.app_id).cloned().unwrap_or_else(|| Err("the app is unknown".into()));
@@ -157,21 +188,40 @@ impl Dispatcher {
             tokio::spawn(async move {
                 let record = deliver_one(&outbox, &http, &options, app, event).await;
                 // Only if the dispatcher is gone; the lease then brings the event back.
-                let _ = finishing.send((record, permit));
+                let _ = finishing.send(Finished { record, permit, turn });
             });
         }
     }
 
-    /// The apps of a claim's events, each read once: `Ok(None)` when the app no longer exists.
-    async fn apps_of(&self, events: &[PendingEvent]) -> HashMap<String, Result<Option<Arc<App>>, String>> {
+    /// The apps of a claim's events: those kept at the version the claim saw, the others read
+    /// (once each, and kept); `Ok(None)` when the app no longer exists.
+    async fn apps_of(&mut self, events: &[PendingEvent]) -> HashMap<String, Result<Option<Arc<App>>, String>> {
         let mut apps = HashMap::new();
         for event in events {
-            if !apps.contains_key(&event.app_id) {
-                let app = self.outbox.app(&event.app_id).await;
-                apps.insert(event.app_id.clone(), app.map(|a| a.map(Arc::new)).map_err(|e| e.to_string()));
+            if apps.contains_key(&event.app_id) {
+                continue;
             }
+            let app = match self.apps.get(&event.app_id) {
+                Some((version, app)) if *version == event.app_version => Ok(Some(app.clone())),
+                _ => self.read_app(&event.app_id, event.app_version).await,
+            };
+            apps.insert(event.app_id.clone(), app);
         }
         apps
+    }
+
+    /// Reads the app and keeps it as of `version`: a change made since the claim moved the
+    /// version on again, so the next claim reads it anew.
+    async fn read_app(&mut self, id: &str, version: i64) -> Result<Option<Arc<App>>, String> {
+        let app = self.outbox.app(id).await.map_err(|e| e.to_string())?.map(Arc::new);
+        if self.apps.len() >= KEPT_APPS {
+            self.apps.clear();
+        }
+        match &app {
+            Some(app) => self.apps.insert(id.to_string(), (version, app.clone())),
+            None => self.apps.remove(id),
+        };
+        Ok(app)
     }
 }
 
@@ -315,6 +365,9 @@ async fn excerpt(mut response: reqwest::Response) -> Option<String> {
 }
 
 const EXCERPT_BYTES: usize = 200;
+
+/// Past this many apps kept, the dispatcher starts over (each is read again at its next claim).
+const KEPT_APPS: usize = 10_000;
 
 fn describe(err: &reqwest::Error) -> String {
     if err.is_timeout() {

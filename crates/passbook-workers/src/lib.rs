@@ -3,6 +3,7 @@
 //! their work from the database with leases, so several processes can run them and a crashed
 //! worker's work is picked up again once its lease runs out.
 mod dispatcher;
+mod in_flight;
 mod runner;
 mod schedule;
 

@@ -17,6 +17,9 @@ pub struct NewEvent {
 pub struct PendingEvent {
     pub id: String,
     pub app_id: String,
+    /// The version of the app when the event was claimed: every change of an app moves it on, so
+    /// a worker that kept the app at this version need not read it again.
+    pub app_version: i64,
     pub account_id: Option<String>,
     /// Position among the account's events (1, 2, …), sent so receivers can order them.
     pub sequence: i64,

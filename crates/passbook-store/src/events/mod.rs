@@ -159,6 +159,25 @@ struct AttemptRow {
 const COLUMNS: &str = "id, app_id, account_id, sequence, event, payload_sealed, status, attempts, next_attempt_at, \
     last_error, created_at, delivered_at";
 
+/// A claimed event: its row, and the version of its app as the claim saw it.
+#[derive(FromRow)]
+struct ClaimedRow {
+    #[sqlx(flatten)]
+    event: EventRow,
+    app_version: i64,
+}
+
+impl ClaimedRow {
+    /// The row of [`CLAIMED`], read with rusqlite ([`crate::inline`]).
+    fn from_inline(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self { event: EventRow::from_inline(row)?, app_version: row.get(12)? })
+    }
+}
+
+/// What a claim returns: [`COLUMNS`], then the app's version.
+const CLAIMED: &str = "id, app_id, account_id, sequence, event, payload_sealed, status, attempts, next_attempt_at, \
+    last_error, created_at, delivered_at, (SELECT a.version FROM apps a WHERE a.id = events.app_id) AS app_version";
+
 impl SqlStore {
     fn event_from_row(&self, r: EventRow) -> StoreResult<StoredEvent> {
         Ok(StoredEvent {
@@ -190,7 +209,7 @@ const EVENTS: fair_claim::Queue = fair_claim::Queue {
     // The oldest first, over all apps.
     pick: "next_attempt_at, created_at",
     also_set: "",
-    returning: COLUMNS,
+    returning: CLAIMED,
 };
 
 /// Claims due events with a lease; no app gets more than `per_app` deliveries in flight.
@@ -228,13 +247,15 @@ pub(crate) async fn record_and_claim(
 }
 
 impl SqlStore {
-    fn pending_events(&self, rows: Vec<EventRow>) -> StoreResult<Vec<PendingEvent>> {
+    fn pending_events(&self, rows: Vec<ClaimedRow>) -> StoreResult<Vec<PendingEvent>> {
         rows.into_iter()
             .map(|r| {
-                let e = self.event_from_row(r)?;
+                let app_version = r.app_version;
+                let e = self.event_from_row(r.event)?;
                 Ok(PendingEvent {
                     id: e.id,
                     app_id: e.app_id,
+                    app_version,
                     account_id: e.account_id,
                     sequence: e.sequence,
                     event: e.event,

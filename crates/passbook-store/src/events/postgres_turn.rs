@@ -18,7 +18,9 @@ use passbook_domain::ids;
 use passbook_domain::model::{DeliveryOutcome, DeliveryRecord, QueueClaim};
 use sqlx::{Either, FromRow};
 
-use super::{EVENTS, EventRow, GIVE_UP, INSERT_ATTEMPT, LOCK_ACCOUNT_QUEUE, MARK_DELIVERED, RELEASE_NEXT, RETRY_LATER};
+use super::{
+    ClaimedRow, EVENTS, GIVE_UP, INSERT_ATTEMPT, LOCK_ACCOUNT_QUEUE, MARK_DELIVERED, RELEASE_NEXT, RETRY_LATER,
+};
 use crate::error::StoreResult;
 use crate::{Backend, LockName, SqlStore, fair_claim};
 
@@ -41,7 +43,7 @@ pub(super) async fn record_and_claim(
     store: &SqlStore,
     records: &[DeliveryRecord],
     claim: &QueueClaim,
-) -> StoreResult<Vec<EventRow>> {
+) -> StoreResult<Vec<ClaimedRow>> {
     let script = Script::of(records, claim);
     let mut connection = store.pool.acquire().await?;
     match script.run(&mut connection).await {
@@ -108,14 +110,14 @@ impl Script {
     }
 
     /// Runs the script; the rows of its last statement.
-    async fn run(&self, connection: &mut sqlx::AnyConnection) -> StoreResult<Vec<EventRow>> {
+    async fn run(&self, connection: &mut sqlx::AnyConnection) -> StoreResult<Vec<ClaimedRow>> {
         let mut finished = 0;
         let mut rows = Vec::new();
         let mut results = sqlx::raw_sql(sqlx::AssertSqlSafe(self.text.clone())).fetch_many(connection);
         while let Some(result) = results.try_next().await? {
             match result {
                 Either::Left(_) => finished += 1,
-                Either::Right(row) if finished + 1 == self.statements => rows.push(EventRow::from_row(&row)?),
+                Either::Right(row) if finished + 1 == self.statements => rows.push(ClaimedRow::from_row(&row)?),
                 Either::Right(_) => {}
             }
         }

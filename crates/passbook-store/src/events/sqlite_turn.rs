@@ -10,7 +10,9 @@ use passbook_domain::ids;
 use passbook_domain::model::{DeliveryOutcome, DeliveryRecord, QueueClaim};
 use rusqlite::{ToSql, Transaction};
 
-use super::{EVENTS, EventRow, GIVE_UP, INSERT_ATTEMPT, LOCK_ACCOUNT_QUEUE, MARK_DELIVERED, RELEASE_NEXT, RETRY_LATER};
+use super::{
+    ClaimedRow, EVENTS, GIVE_UP, INSERT_ATTEMPT, LOCK_ACCOUNT_QUEUE, MARK_DELIVERED, RELEASE_NEXT, RETRY_LATER,
+};
 use crate::error::StoreResult;
 use crate::{Backend, fair_claim};
 
@@ -21,7 +23,7 @@ pub(super) fn record_and_claim(
     tx: &Transaction<'_>,
     records: &[DeliveryRecord],
     claim: &QueueClaim,
-) -> StoreResult<Vec<EventRow>> {
+) -> StoreResult<Vec<ClaimedRow>> {
     for r in records {
         insert_attempt(tx, r)?;
         apply_outcome(tx, r)?;
@@ -33,7 +35,7 @@ pub(super) fn record_and_claim(
     }
     let params = [&claim.now.0 as &dyn ToSql, &claim.lease_until.0, &i64::from(claim.limit), &i64::from(claim.per_app)];
     let mut statement = tx.prepare_cached(&CLAIM)?;
-    let rows = statement.query_map(&numbered(&params)[..], EventRow::from_inline)?.collect::<Result<_, _>>()?;
+    let rows = statement.query_map(&numbered(&params)[..], ClaimedRow::from_inline)?.collect::<Result<_, _>>()?;
     Ok(rows)
 }
 

@@ -171,6 +171,31 @@ async fn a_record_refused_costs_the_delivery_beside_it_nothing() {
     assert_eq!(tests, 1, "the test event was recorded as delivered, not sent again");
 }
 
+/// The worker keeps the apps it delivers for between claims; a webhook URL changed by another
+/// process (here the CLI) still reaches the very next delivery.
+#[tokio::test]
+async fn a_webhook_url_changed_by_another_process_applies_to_the_next_delivery() {
+    let t = TestApp::spawn().await;
+    let api = t.api();
+    let first = api.send_test_webhook().await.unwrap();
+    wait_for_status(&t, &first.event_id, "delivered").await;
+
+    let other = Receiver::start().await;
+    let out = passbook_cli(&t, &["apps", "set-webhook", &t.app.app.id, &other.url]).await;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let second = api.send_test_webhook().await.unwrap();
+    let got = other.wait_for("mono.events.webhook_test", 1).await;
+    assert_eq!(got[0].event_id(), second.event_id);
+    let tests_at_first: Vec<_> = t
+        .receiver
+        .all()
+        .into_iter()
+        .filter(|r| r.event() == "mono.events.webhook_test")
+        .map(|r| r.event_id())
+        .collect();
+    assert_eq!(tests_at_first, [first.event_id], "the old URL got only the event sent before the change");
+}
+
 #[tokio::test]
 async fn retry_after_replaces_the_scheduled_delay() {
     let t = TestApp::spawn_with(fast_retries).await;
