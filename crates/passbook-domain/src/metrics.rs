@@ -10,7 +10,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
-use crate::model::EventStatus;
+use crate::model::{EventCount, EventStatus};
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct EventLabel {
@@ -76,9 +76,9 @@ impl Metrics {
     }
 
     /// The text exposition, with the outbox counts read from the database just now.
-    pub fn render(&self, queue: &[(EventStatus, u64)]) -> String {
+    pub fn render(&self, queue: &[EventCount]) -> String {
         for status in [EventStatus::Pending, EventStatus::Delivered, EventStatus::Failed] {
-            let n = queue.iter().find(|(s, _)| *s == status).map_or(0, |(_, n)| *n);
+            let n = queue.iter().find(|c| c.status == status).map_or(0, |c| c.events);
             self.queue.get_or_create(&StatusLabel { status: status.as_str() }).set(n as i64);
         }
         let mut out = String::new();

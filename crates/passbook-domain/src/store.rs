@@ -5,12 +5,12 @@ use async_trait::async_trait;
 use crate::Result;
 use crate::Timestamp;
 use crate::model::{
-    Account, AccountSearch, AccountVersion, App, AttemptKind, AuditEntry, CodeRefusal, Customer, DataKind, DataStatus,
-    DeliveryAttempt, DeliveryRecord, EventFilter, EventStatus, FetchFailure, HealthFigures, Identity, IncomeRecord,
-    InstitutionOverride, InstitutionStatus, Invite, Job, JobRecord, JobSettlement, LinkFilter, LinkSession,
-    LinkSummary, NewAccount, NewAuthCode, NewEvent, NewJob, Operator, OperatorRecord, OperatorSession, OverviewFigures,
-    Page, PageRequest, PendingEvent, QueueClaim, Role, Settled, StatementJob, StoredEvent, StoredIdentity,
-    TimelineEntry, Transaction, TransactionFilter,
+    Account, AccountSearch, AccountVersion, AccountWithCustomer, App, AttemptKind, AuditEntry, CodeExchange, Customer,
+    DataKind, DataStatus, DeliveryRecord, EarlierUpload, EventCount, EventFilter, EventHistory, Expired, FetchFailure,
+    HealthFigures, Identity, IncomeRecord, InstitutionOverride, InstitutionStatus, Invite, Job, JobRecord,
+    JobSettlement, LinkFilter, LinkSession, LinkSummary, LiveSession, NewAccount, NewAuthCode, NewEvent, NewJob,
+    Operator, OperatorRecord, OperatorSession, OverviewFigures, Page, PageRequest, PendingEvent, QueueClaim, Role,
+    Settled, StatementJob, StoredEvent, StoredIdentity, TimelineEntry, Transaction, TransactionFilter,
 };
 
 /// Changes a data fetch makes to an account.
@@ -192,12 +192,7 @@ pub trait LinkStore: Send + Sync {
         code: Option<&NewAuthCode>,
     ) -> Result<SessionSaved>;
     /// Marks the app's code used and returns its account id, once; or why not.
-    async fn exchange_auth_code(
-        &self,
-        app_id: &str,
-        code_hash: &str,
-        now: Timestamp,
-    ) -> Result<std::result::Result<String, CodeRefusal>>;
+    async fn exchange_auth_code(&self, app_id: &str, code_hash: &str, now: Timestamp) -> Result<CodeExchange>;
 }
 
 /// Linked accounts, their identities and transactions.
@@ -218,7 +213,7 @@ pub trait AccountStore: Send + Sync {
         institution_id: &str,
         account_number: &str,
     ) -> Result<Option<String>>;
-    async fn list_accounts(&self, app_id: &str, page: PageRequest) -> Result<Page<(Account, Customer)>>;
+    async fn list_accounts(&self, app_id: &str, page: PageRequest) -> Result<Page<AccountWithCustomer>>;
     async fn identity(&self, account_id: &str) -> Result<Option<StoredIdentity>>;
     /// Deletes the account with its transactions, identity, jobs, codes and earlier events,
     /// writes `event` and an audit line naming `actor`, in one transaction.
@@ -307,7 +302,7 @@ pub trait ReportStore: Send + Sync {
     async fn statement_pdf(&self, id: &str) -> Result<Option<Vec<u8>>>;
     /// Forgets the PDFs built before `before` (their statements become `EXPIRED`) and the jobs
     /// that finished before it; how many of each.
-    async fn expire_statements_and_jobs(&self, before: Timestamp) -> Result<(u64, u64)>;
+    async fn expire_statements_and_jobs(&self, before: Timestamp) -> Result<Expired>;
 }
 
 /// Uploaded statements: what was read from each file, for the accounts linked from it.
@@ -316,7 +311,7 @@ pub trait ImportStore: Send + Sync {
     async fn insert_statement_import(&self, import: &crate::statement_file::StatementImport) -> Result<()>;
     async fn statement_import(&self, app_id: &str, id: &str) -> Result<Option<crate::statement_file::StatementImport>>;
     /// The app's earlier imports of a file with this SHA-256: (import id, customer id).
-    async fn statement_imports_of_file(&self, app_id: &str, sha256: &str) -> Result<Vec<(String, String)>>;
+    async fn statement_imports_of_file(&self, app_id: &str, sha256: &str) -> Result<Vec<EarlierUpload>>;
     /// The import's summary alone (its rows are not read).
     async fn statement_import_summary(
         &self,
@@ -346,7 +341,7 @@ pub trait EventStore: Send + Sync {
     /// of the action that sent it, if any.
     async fn insert_event(&self, event: &NewEvent, audit: Option<&AuditEntry>) -> Result<()>;
     async fn list_events(&self, app_id: &str, filter: &EventFilter, page: PageRequest) -> Result<Page<StoredEvent>>;
-    async fn event(&self, app_id: &str, id: &str) -> Result<Option<(StoredEvent, Vec<DeliveryAttempt>)>>;
+    async fn event(&self, app_id: &str, id: &str) -> Result<Option<EventHistory>>;
     /// Puts the app's matching events that are not pending back in the queue, with a fresh
     /// retry schedule; `id` narrows it to one event. Returns how many. The audit line, if any, is
     /// written with it.
@@ -359,7 +354,7 @@ pub trait EventStore: Send + Sync {
         audit: Option<&AuditEntry>,
     ) -> Result<u64>;
     /// How many events are in each status, over all apps (for metrics).
-    async fn event_counts(&self) -> Result<Vec<(EventStatus, u64)>>;
+    async fn event_counts(&self) -> Result<Vec<EventCount>>;
 }
 
 /// What creating an operator came to.
@@ -400,7 +395,7 @@ pub trait ConsoleStore: Send + Sync {
     async fn revoke_invite(&self, token_hash: &str, now: Timestamp, audit: &AuditEntry) -> Result<bool>;
     async fn insert_operator_session(&self, session: &OperatorSession) -> Result<()>;
     /// An unexpired session and its operator.
-    async fn operator_session(&self, token_hash: &str, now: Timestamp) -> Result<Option<(OperatorSession, Operator)>>;
+    async fn operator_session(&self, token_hash: &str, now: Timestamp) -> Result<Option<LiveSession>>;
     async fn delete_operator_session(&self, token_hash: &str) -> Result<()>;
     /// Failed logins of each subject since `since`.
     /// Counts login `attempt` against each subject before its password is checked; returns each
@@ -435,7 +430,7 @@ pub trait ConsoleStore: Send + Sync {
     ) -> Result<()>;
     /// Deletes one connector's settings with the audit line; whether there were any.
     async fn remove_connector_settings(&self, name: &str, audit: &AuditEntry) -> Result<bool>;
-    async fn search_accounts(&self, search: &AccountSearch, page: PageRequest) -> Result<Page<(Account, Customer)>>;
+    async fn search_accounts(&self, search: &AccountSearch, page: PageRequest) -> Result<Page<AccountWithCustomer>>;
     /// The most recent customers over all apps, newest first.
     async fn recent_customers(&self, limit: u32) -> Result<Vec<Customer>>;
     async fn link_summaries(&self, filter: &LinkFilter, page: PageRequest) -> Result<Page<LinkSummary>>;

@@ -1,7 +1,7 @@
 use passbook_domain::Timestamp;
 use passbook_domain::model::{
-    Account, AccountSearch, AccountVersion, AuthMethod, Customer, DataKind, DataStatus, FetchFailure, Freshness,
-    Identity, JobSettlement, NewAccount, NewEvent, Page, PageRequest, Settled, StoredIdentity,
+    Account, AccountSearch, AccountVersion, AccountWithCustomer, AuthMethod, DataKind, DataStatus, FetchFailure,
+    Freshness, Identity, JobSettlement, NewAccount, NewEvent, Page, PageRequest, Settled, StoredIdentity,
 };
 use passbook_domain::store::FetchUpdate;
 use passbook_domain::sync::TransactionChanges;
@@ -328,7 +328,7 @@ pub(crate) async fn find_id(
     .await?)
 }
 
-pub(crate) async fn list(store: &SqlStore, app_id: &str, page: PageRequest) -> StoreResult<Page<(Account, Customer)>> {
+pub(crate) async fn list(store: &SqlStore, app_id: &str, page: PageRequest) -> StoreResult<Page<AccountWithCustomer>> {
     search(store, &AccountSearch { app_id: Some(app_id.to_string()), ..AccountSearch::default() }, page).await
 }
 
@@ -337,7 +337,7 @@ pub(crate) async fn search(
     store: &SqlStore,
     search: &AccountSearch,
     page: PageRequest,
-) -> StoreResult<Page<(Account, Customer)>> {
+) -> StoreResult<Page<AccountWithCustomer>> {
     if search.customer_ids.as_ref().is_some_and(Vec::is_empty) {
         return Ok(Page { items: Vec::new(), total: 0 });
     }
@@ -387,7 +387,7 @@ pub(crate) async fn search(
                 profile_sealed: row.c_profile_sealed,
                 created_at: row.c_created_at,
             })?;
-            Ok((store.account_from_row(row.account)?, customer))
+            Ok(AccountWithCustomer { account: store.account_from_row(row.account)?, customer })
         })
         .collect::<StoreResult<Vec<_>>>()?;
     Ok(Page { items, total: total as u64 })
@@ -567,8 +567,8 @@ mod port {
     use async_trait::async_trait;
     use passbook_domain::Result;
     use passbook_domain::model::{
-        Account, AccountVersion, Customer, JobSettlement, NewEvent, Page, PageRequest, Settled, StoredIdentity,
-        Transaction, TransactionFilter,
+        Account, AccountVersion, AccountWithCustomer, JobSettlement, NewEvent, Page, PageRequest, Settled,
+        StoredIdentity, Transaction, TransactionFilter,
     };
     use passbook_domain::store::{AccountStore, FetchUpdate};
     use passbook_domain::sync::{LoggedChange, SyncState, TransactionChanges};
@@ -605,7 +605,7 @@ mod port {
                 .await?)
         }
 
-        async fn list_accounts(&self, app_id: &str, page: PageRequest) -> Result<Page<(Account, Customer)>> {
+        async fn list_accounts(&self, app_id: &str, page: PageRequest) -> Result<Page<AccountWithCustomer>> {
             Ok(self.retrying(|| crate::accounts::list(self, app_id, page.clone())).await?)
         }
 

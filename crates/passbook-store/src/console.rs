@@ -219,9 +219,9 @@ mod port {
     use async_trait::async_trait;
     use passbook_domain::connector_setup::{ConnectorSettings, SavedVersion};
     use passbook_domain::model::{
-        Account, AccountSearch, AuditEntry, Customer, HealthFigures, InstitutionOverride, InstitutionStatus, Invite,
-        LinkFilter, LinkSummary, Operator, OperatorRecord, OperatorSession, OverviewFigures, Page, PageRequest, Role,
-        TimelineEntry,
+        AccountSearch, AccountWithCustomer, AuditEntry, Customer, HealthFigures, InstitutionOverride,
+        InstitutionStatus, Invite, LinkFilter, LinkSummary, LiveSession, Operator, OperatorRecord, OperatorSession,
+        OverviewFigures, Page, PageRequest, Role, TimelineEntry,
     };
     use passbook_domain::store::{ConsoleStore, OperatorCreated};
     use passbook_domain::{Result, Timestamp};
@@ -280,11 +280,7 @@ mod port {
             Ok(self.retrying(|| ops::insert_session(self, session)).await?)
         }
 
-        async fn operator_session(
-            &self,
-            token_hash: &str,
-            now: Timestamp,
-        ) -> Result<Option<(OperatorSession, Operator)>> {
+        async fn operator_session(&self, token_hash: &str, now: Timestamp) -> Result<Option<LiveSession>> {
             Ok(self.retrying(|| ops::session(self, token_hash, now)).await?)
         }
 
@@ -347,7 +343,7 @@ mod port {
             &self,
             search: &AccountSearch,
             page: PageRequest,
-        ) -> Result<Page<(Account, Customer)>> {
+        ) -> Result<Page<AccountWithCustomer>> {
             Ok(self.retrying(|| crate::accounts::search(self, search, page.clone())).await?)
         }
 

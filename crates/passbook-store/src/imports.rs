@@ -1,5 +1,6 @@
 //! Uploaded statements, sealed.
 use passbook_domain::Timestamp;
+use passbook_domain::model::EarlierUpload;
 use passbook_domain::statement_file::{ImportSummary, StatementFile, StatementImport};
 
 use crate::SqlStore;
@@ -31,15 +32,16 @@ pub(crate) async fn insert(store: &SqlStore, import: &StatementImport) -> StoreR
     Ok(())
 }
 
-pub(crate) async fn of_file(store: &SqlStore, app_id: &str, sha256: &str) -> StoreResult<Vec<(String, String)>> {
-    Ok(crate::sql::query_as(
+pub(crate) async fn of_file(store: &SqlStore, app_id: &str, sha256: &str) -> StoreResult<Vec<EarlierUpload>> {
+    let rows: Vec<(String, String)> = crate::sql::query_as(
         "SELECT id, customer_id FROM statement_imports WHERE app_id = $1 AND file_sha256 = $2 AND customer_id IS NOT NULL \
          ORDER BY created_at DESC LIMIT 50",
     )
     .bind(app_id)
     .bind(sha256)
     .fetch_all(&store.pool)
-    .await?)
+    .await?;
+    Ok(rows.into_iter().map(|(import_id, customer_id)| EarlierUpload { import_id, customer_id }).collect())
 }
 
 pub(crate) async fn get(store: &SqlStore, app_id: &str, id: &str) -> StoreResult<Option<StatementImport>> {
@@ -82,6 +84,7 @@ pub(crate) async fn summary(store: &SqlStore, app_id: &str, id: &str) -> StoreRe
 mod port {
     use async_trait::async_trait;
     use passbook_domain::Result;
+    use passbook_domain::model::EarlierUpload;
     use passbook_domain::statement_file::{ImportSummary, StatementImport};
     use passbook_domain::store::ImportStore;
 
@@ -97,7 +100,7 @@ mod port {
             Ok(super::get(self, app_id, id).await?)
         }
 
-        async fn statement_imports_of_file(&self, app_id: &str, sha256: &str) -> Result<Vec<(String, String)>> {
+        async fn statement_imports_of_file(&self, app_id: &str, sha256: &str) -> Result<Vec<EarlierUpload>> {
             Ok(super::of_file(self, app_id, sha256).await?)
         }
 

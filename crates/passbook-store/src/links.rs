@@ -1,5 +1,5 @@
 use passbook_domain::model::{
-    AttemptKind, CodeRefusal, Customer, LinkMode, LinkSession, LinkState, NewAccount, NewAuthCode, NewEvent, NewJob,
+    AttemptKind, CodeExchange, Customer, LinkMode, LinkSession, LinkState, NewAccount, NewAuthCode, NewEvent, NewJob,
     timeline_bit,
 };
 use passbook_domain::store::{SessionCreated, SessionSaved};
@@ -274,7 +274,7 @@ pub(crate) async fn exchange_code(
     app_id: &str,
     code_hash: &str,
     now: Timestamp,
-) -> StoreResult<Result<String, CodeRefusal>> {
+) -> StoreResult<CodeExchange> {
     let mut tx = store.write().await?;
     let row: Option<(String, i64, Option<i64>)> = crate::sql::query_as(
         "SELECT account_id, expires_at, used_at FROM auth_codes WHERE code_hash = $1 AND app_id = $2",
@@ -284,16 +284,16 @@ pub(crate) async fn exchange_code(
     .fetch_optional(&mut *tx)
     .await?;
     let outcome = match row {
-        None => Err(CodeRefusal::Unknown),
-        Some((_, _, Some(_))) => Err(CodeRefusal::Used),
-        Some((_, expires_at, None)) if expires_at < now.0 => Err(CodeRefusal::Expired),
+        None => CodeExchange::Unknown,
+        Some((_, _, Some(_))) => CodeExchange::Used,
+        Some((_, expires_at, None)) if expires_at < now.0 => CodeExchange::Expired,
         Some((account_id, _, None)) => {
             crate::sql::query("UPDATE auth_codes SET used_at = $2 WHERE code_hash = $1")
                 .bind(code_hash)
                 .bind(now.0)
                 .execute(&mut *tx)
                 .await?;
-            Ok(account_id)
+            CodeExchange::Exchanged { account_id }
         }
     };
     tx.commit().await?;
@@ -304,7 +304,7 @@ pub(crate) async fn exchange_code(
 mod port {
     use async_trait::async_trait;
     use passbook_domain::model::{
-        AttemptKind, CodeRefusal, Customer, LinkSession, NewAccount, NewAuthCode, NewEvent, NewJob,
+        AttemptKind, CodeExchange, Customer, LinkSession, NewAccount, NewAuthCode, NewEvent, NewJob,
     };
     use passbook_domain::store::{LinkStore, SessionCreated, SessionSaved};
     use passbook_domain::{Result, Timestamp};
@@ -360,12 +360,7 @@ mod port {
             Ok(self.retrying(|| crate::links::refund_attempt(self, session_id, kind)).await?)
         }
 
-        async fn exchange_auth_code(
-            &self,
-            app_id: &str,
-            code_hash: &str,
-            now: Timestamp,
-        ) -> Result<std::result::Result<String, CodeRefusal>> {
+        async fn exchange_auth_code(&self, app_id: &str, code_hash: &str, now: Timestamp) -> Result<CodeExchange> {
             Ok(self.retrying(|| crate::links::exchange_code(self, app_id, code_hash, now)).await?)
         }
     }

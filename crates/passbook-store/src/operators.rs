@@ -2,8 +2,8 @@
 //! operators' switches on institutions.
 use passbook_domain::Timestamp;
 use passbook_domain::model::{
-    AuditEntry, InstitutionOverride, InstitutionStatus, Invite, Operator, OperatorRecord, OperatorSession, Page,
-    PageRequest, Role,
+    AuditEntry, InstitutionOverride, InstitutionStatus, Invite, LiveSession, Operator, OperatorRecord, OperatorSession,
+    Page, PageRequest, Role,
 };
 use passbook_domain::store::OperatorCreated;
 use sqlx::{Any, FromRow, Transaction};
@@ -237,11 +237,7 @@ struct SessionRow {
     operator: OperatorRow,
 }
 
-pub(crate) async fn session(
-    store: &SqlStore,
-    token_hash: &str,
-    now: Timestamp,
-) -> StoreResult<Option<(OperatorSession, Operator)>> {
+pub(crate) async fn session(store: &SqlStore, token_hash: &str, now: Timestamp) -> StoreResult<Option<LiveSession>> {
     let row: Option<SessionRow> = crate::sql::query_as(
         "SELECT s.token_hash, s.browser_hash, s.created_at AS s_created_at, s.expires_at,
                 o.id, o.email_sealed, o.password_hash, o.role, o.created_at
@@ -261,7 +257,7 @@ pub(crate) async fn session(
         created_at: Timestamp(row.s_created_at),
         expires_at: Timestamp(row.expires_at),
     };
-    Ok(Some((session, operator)))
+    Ok(Some(LiveSession { session, operator }))
 }
 
 pub(crate) async fn delete_session(store: &SqlStore, token_hash: &str) -> StoreResult<()> {

@@ -1,5 +1,5 @@
 use passbook_domain::Timestamp;
-use passbook_domain::model::{NewJob, StatementJob, StatementStatus};
+use passbook_domain::model::{Expired, NewJob, StatementJob, StatementStatus};
 use sqlx::FromRow;
 
 use crate::error::{StoreError, StoreResult};
@@ -132,7 +132,7 @@ pub(crate) async fn pdf(store: &SqlStore, id: &str) -> StoreResult<Option<Vec<u8
     sealed.flatten().map(|s| store.vault.open(&s, &pdf_context(id)).map_err(Into::into)).transpose()
 }
 
-pub(crate) async fn expire(store: &SqlStore, before: Timestamp) -> StoreResult<(u64, u64)> {
+pub(crate) async fn expire(store: &SqlStore, before: Timestamp) -> StoreResult<Expired> {
     let mut tx = store.write().await?;
     let pdfs = crate::sql::query(
         "UPDATE statements SET status = 'EXPIRED', pdf_sealed = NULL WHERE status = 'BUILT' AND built_at < $1",
@@ -147,13 +147,13 @@ pub(crate) async fn expire(store: &SqlStore, before: Timestamp) -> StoreResult<(
         .await?
         .rows_affected();
     tx.commit().await?;
-    Ok((pdfs, jobs))
+    Ok(Expired { pdfs, jobs })
 }
 
 /// The `ReportStore` port, on the functions above.
 mod port {
     use async_trait::async_trait;
-    use passbook_domain::model::{IncomeRecord, NewEvent, NewJob, Page, PageRequest, StatementJob};
+    use passbook_domain::model::{Expired, IncomeRecord, NewEvent, NewJob, Page, PageRequest, StatementJob};
     use passbook_domain::store::ReportStore;
     use passbook_domain::{Result, Timestamp};
 
@@ -199,7 +199,7 @@ mod port {
             Ok(self.retrying(|| crate::statements::pdf(self, id)).await?)
         }
 
-        async fn expire_statements_and_jobs(&self, before: Timestamp) -> Result<(u64, u64)> {
+        async fn expire_statements_and_jobs(&self, before: Timestamp) -> Result<Expired> {
             Ok(self.retrying(|| crate::statements::expire(self, before)).await?)
         }
     }

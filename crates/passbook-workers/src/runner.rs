@@ -42,7 +42,7 @@ impl JobRunner {
             if now.0 - expired_at.0 >= EXPIRY_EVERY_MS {
                 expired_at = now;
                 match self.passbook.expire_retained().await {
-                    Ok((pdfs, jobs)) if pdfs + jobs > 0 => {
+                    Ok(passbook_domain::model::Expired { pdfs, jobs }) if pdfs + jobs > 0 => {
                         tracing::info!(pdfs, jobs, "forgot what was past its retention")
                     }
                     Ok(_) => {}

@@ -144,11 +144,18 @@ pub struct ConsentCall {
     pub consent_id: Option<String>,
 }
 
+/// What came of a [`ConsentCall`]: the bank registered the consent, or could not.
+pub type ConsentStarted = std::result::Result<crate::connector::ConsentStart, ConnectorError>;
+
 #[derive(Debug, PartialEq, Eq)]
 pub struct FileCall {
     pub institution_id: String,
     pub upload: StatementUpload,
 }
+
+/// What came of a [`FileCall`]: the accounts to review and the import's report, or why the file
+/// could not be read.
+pub type FileRead = std::result::Result<(Vec<StatementPreview>, ReadReport), ReadError>;
 
 #[derive(Debug, PartialEq, Eq)]
 pub struct LinkPlan {
@@ -393,12 +400,7 @@ pub fn after_bank<C: Catalogue + ?Sized>(
 }
 
 /// The bank registered the consent (the user now goes to `bank_url`), or could not.
-pub fn after_consent_start(
-    session: &LinkSession,
-    call: &ConsentCall,
-    nonce: String,
-    started: std::result::Result<crate::connector::ConsentStart, ConnectorError>,
-) -> Next {
+pub fn after_consent_start(session: &LinkSession, call: &ConsentCall, nonce: String, started: ConsentStarted) -> Next {
     let institution_id = call.institution_id.clone();
     match started {
         Ok(start) => move_to(
@@ -441,11 +443,7 @@ pub fn after_consent<C: Catalogue + ?Sized>(
 
 /// What the `StatementReader` made of the uploaded file: the accounts to review, or why it
 /// could not be read (a password asks for the password).
-pub fn after_file(
-    session: &LinkSession,
-    call: &FileCall,
-    read: std::result::Result<(Vec<StatementPreview>, ReadReport), ReadError>,
-) -> Next {
+pub fn after_file(session: &LinkSession, call: &FileCall, read: FileRead) -> Next {
     let institution_id = call.institution_id.clone();
     match read {
         Ok((accounts, report)) if !accounts.is_empty() => {

@@ -1,7 +1,14 @@
 use serde::{Deserialize, Serialize};
 
-use super::{AuthMethod, DataKind, DataStatus, DiscoveredAccount};
+use super::{AuthMethod, Customer, DataKind, DataStatus, DiscoveredAccount};
 use crate::Timestamp;
+
+/// An account with the customer it belongs to, as account lists show them.
+#[derive(Debug, Clone)]
+pub struct AccountWithCustomer {
+    pub account: Account,
+    pub customer: Customer,
+}
 
 /// A linked account. Its id is permanent.
 #[derive(Debug, Clone)]

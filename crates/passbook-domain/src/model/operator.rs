@@ -100,6 +100,13 @@ pub struct Invite {
     pub expires_at: Timestamp,
 }
 
+/// A live session and the operator it signs in.
+#[derive(Debug, Clone)]
+pub struct LiveSession {
+    pub session: OperatorSession,
+    pub operator: Operator,
+}
+
 /// A logged-in browser.
 #[derive(Debug, Clone)]
 pub struct OperatorSession {

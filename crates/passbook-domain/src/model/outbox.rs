@@ -299,12 +299,46 @@ pub struct NewAuthCode {
     pub expires_at: Timestamp,
 }
 
-/// Why an exchange failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CodeRefusal {
+/// An event with every attempt to deliver it.
+#[derive(Debug, Clone)]
+pub struct EventHistory {
+    pub event: StoredEvent,
+    pub attempts: Vec<DeliveryAttempt>,
+}
+
+/// What an exchange of an authorization code came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodeExchange {
+    /// The code was this app's, unused and unexpired; now it is used. The account it names.
+    Exchanged {
+        account_id: String,
+    },
     Unknown,
     Expired,
     Used,
+}
+
+/// What a pass over the retention forgot.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Expired {
+    /// Built PDF statements whose file was dropped.
+    pub pdfs: u64,
+    /// Finished jobs deleted.
+    pub jobs: u64,
+}
+
+/// How many events are in one status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventCount {
+    pub status: EventStatus,
+    pub events: u64,
+}
+
+/// An earlier upload of the same file: which import, and for which customer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EarlierUpload {
+    pub import_id: String,
+    pub customer_id: String,
 }
 
 /// A PDF statement requested with `output=pdf`.

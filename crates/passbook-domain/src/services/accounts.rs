@@ -1,8 +1,8 @@
 //! Reading linked accounts and their data, always within one app.
 use super::Passbook;
 use crate::model::{
-    Account, AccountId, AccountVersion, App, Customer, DataKind, Page, PageRequest, StoredIdentity, Transaction,
-    TransactionFilter,
+    Account, AccountId, AccountVersion, AccountWithCustomer, App, DataKind, Page, PageRequest, StoredIdentity,
+    Transaction, TransactionFilter,
 };
 use crate::{Error, Result, ids, webhook_payloads};
 
@@ -36,7 +36,7 @@ impl Passbook {
         Ok(())
     }
 
-    pub async fn list_accounts(&self, app: &App, page: PageRequest) -> Result<Page<(Account, Customer)>> {
+    pub async fn list_accounts(&self, app: &App, page: PageRequest) -> Result<Page<AccountWithCustomer>> {
         self.store.list_accounts(&app.id, page).await
     }
 

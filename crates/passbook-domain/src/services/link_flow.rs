@@ -149,7 +149,7 @@ impl Passbook {
         session: &LinkSession,
         call: &linking::ConsentCall,
         nonce: &str,
-    ) -> Result<std::result::Result<crate::connector::ConsentStart, ConnectorError>> {
+    ) -> Result<linking::ConsentStarted> {
         let Some((institution, connector)) = self.institutions.connector(&call.institution_id) else {
             return Ok(Err(ConnectorError::InstitutionUnavailable));
         };

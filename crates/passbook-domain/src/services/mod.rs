@@ -32,6 +32,7 @@ mod work_queues;
 
 use std::sync::Arc;
 
+pub use crate::model::EventHistory;
 pub use app_cache::{APP_CACHE_TTL, AppCache};
 pub use apps::key_hint;
 pub use connector_settings::ConnectorSetting;
@@ -49,7 +50,7 @@ pub use statement_uploads::{AccountSource, ImportedStatement, StatementImportReq
 pub use statements::{Statement, StatementOutput, parse_statement_query};
 pub use verification::Verification;
 pub use webhooks::SECRET_ROTATION_OVERLAP_MS;
-pub use webhooks::{EventHistory, EventsPage, RotatedSecret};
+pub use webhooks::{EventsPage, RotatedSecret};
 pub use work_queues::{JobQueue, Outbox};
 
 use crate::{Clock, Institutions, Store};

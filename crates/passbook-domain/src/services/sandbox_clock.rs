@@ -130,8 +130,9 @@ impl Passbook {
                 found
                     .items
                     .into_iter()
-                    .filter(|(a, _)| a.auth_method != AuthMethod::StatementUpload)
-                    .map(|(a, _)| a.id),
+                    .map(|found| found.account)
+                    .filter(|a| a.auth_method != AuthMethod::StatementUpload)
+                    .map(|a| a.id),
             );
             if done {
                 return Ok(ids);

@@ -132,7 +132,7 @@ impl Passbook {
             ..AccountSearch::default()
         };
         let page = PageRequest { page: 1, limit: None, after: None };
-        Ok(self.store.search_accounts(&search, page).await?.items.into_iter().map(|(account, _)| account).collect())
+        Ok(self.store.search_accounts(&search, page).await?.items.into_iter().map(|found| found.account).collect())
     }
 
     async fn shared_transactions(

@@ -8,9 +8,7 @@ use crate::linking::StatementUpload;
 use crate::model::{
     Account, AccountId, App, AuthMethod, DiscoveredAccount, LinkMode, LinkSession, LinkState, StatementPreview,
 };
-use crate::statement_file::{
-    FileAccount, FileFormat, ReadError, ReadReport, Reconciliation, SkippedLine, StatementImport,
-};
+use crate::statement_file::{FileAccount, FileFormat, ReadReport, Reconciliation, SkippedLine, StatementImport};
 use crate::{Error, Result, Timestamp, ids};
 
 /// Where an account's data came from and how far it can be trusted: shown beside Mono's fields.
@@ -40,7 +38,7 @@ impl Passbook {
         customer_id: &str,
         institution_id: &str,
         upload: StatementUpload,
-    ) -> Result<std::result::Result<(Vec<StatementPreview>, ReadReport), ReadError>> {
+    ) -> Result<crate::linking::FileRead> {
         let fallback_currency = upload.currency.clone().or_else(|| {
             let institution = self.institutions.get(institution_id)?;
             (institution.id != crate::institutions::OTHER_BANK_ID).then(|| country_currency(&institution.country))?

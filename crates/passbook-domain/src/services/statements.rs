@@ -150,7 +150,7 @@ impl Passbook {
 
     /// Forgets what is past the retention: built PDFs (a file per request, megabytes each) and
     /// finished jobs. The workers call it now and then.
-    pub async fn expire_retained(&self) -> Result<(u64, u64)> {
+    pub async fn expire_retained(&self) -> Result<crate::model::Expired> {
         let before = self.clock.now().plus_millis(-self.settings.retention_ms);
         self.store.expire_statements_and_jobs(before).await
     }

@@ -29,7 +29,7 @@ impl Passbook {
             .statement_imports_of_file(app_id, file_sha256)
             .await?
             .into_iter()
-            .filter(|(_, customer)| customer != customer_id)
+            .filter(|earlier| earlier.customer_id != customer_id)
             .count();
         if others > 0 {
             signals.push(Signal::against(

@@ -69,8 +69,9 @@ impl Passbook {
         Ok(found
             .items
             .into_iter()
-            .filter(|(other, _)| other.id != account.id && other.institution_id == account.institution_id)
-            .map(|(other, _)| other.connector_ref)
+            .map(|found| found.account)
+            .filter(|other| other.id != account.id && other.institution_id == account.institution_id)
+            .map(|other| other.connector_ref)
             .collect())
     }
 }

@@ -6,7 +6,7 @@ use passbook_types::passbook::{EventsQuery, ReplayRequest};
 
 use super::Passbook;
 use super::queries::{parse_instant, parse_positive};
-use crate::model::{App, DeliveryAttempt, EventFilter, EventId, EventStatus, Page, PageRequest, StoredEvent};
+use crate::model::{App, EventFilter, EventHistory, EventId, EventStatus, Page, PageRequest, StoredEvent};
 use crate::{Error, Result, ids, webhook_payloads};
 
 /// How long the previous secret keeps signing after a rotation.
@@ -78,12 +78,10 @@ impl Passbook {
         if !ids::is_event_id(id.as_str()) {
             return Err(Error::not_found(format!("No event with id '{id}' was found for this app")));
         }
-        let (event, attempts) = self
-            .store
+        self.store
             .event(&app.id, id.as_str())
             .await?
-            .ok_or_else(|| Error::not_found(format!("No event with id '{id}' was found for this app")))?;
-        Ok(EventHistory { event, attempts })
+            .ok_or_else(|| Error::not_found(format!("No event with id '{id}' was found for this app")))
     }
 
     /// Delivers one event again (same `event_id`), with a fresh retry schedule.
@@ -175,10 +173,4 @@ pub struct RotatedSecret {
 pub struct EventsPage {
     pub events: Page<StoredEvent>,
     pub request: PageRequest,
-}
-
-/// An event with every attempt to deliver it.
-pub struct EventHistory {
-    pub event: StoredEvent,
-    pub attempts: Vec<DeliveryAttempt>,
 }

@@ -5,7 +5,7 @@ use passbook_types::connect::WidgetQuery;
 use super::Passbook;
 use super::initiate::InitiateLink;
 use crate::crypto::hash_secret;
-use crate::model::{App, CodeRefusal, LinkMode};
+use crate::model::{App, CodeExchange, LinkMode};
 use crate::{Error, Result};
 
 impl Passbook {
@@ -38,12 +38,12 @@ impl Passbook {
         let code =
             code.map(str::trim).filter(|c| !c.is_empty()).ok_or_else(|| Error::invalid("code", "code is required"))?;
         match self.store.exchange_auth_code(&app.id, &hash_secret(code), self.clock.now()).await? {
-            Ok(account_id) => Ok(account_id),
-            Err(CodeRefusal::Unknown) => Err(Error::invalid("code", "Invalid authorization code")),
-            Err(CodeRefusal::Expired) => {
+            CodeExchange::Exchanged { account_id } => Ok(account_id),
+            CodeExchange::Unknown => Err(Error::invalid("code", "Invalid authorization code")),
+            CodeExchange::Expired => {
                 Err(Error::invalid("code", "This authorization code has expired (codes last 10 minutes)"))
             }
-            Err(CodeRefusal::Used) => Err(Error::invalid("code", "This authorization code has already been exchanged")),
+            CodeExchange::Used => Err(Error::invalid("code", "This authorization code has already been exchanged")),
         }
     }
 }

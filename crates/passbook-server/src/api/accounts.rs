@@ -23,8 +23,11 @@ pub async fn list(
     let page = parse_list_page(query.page.as_deref())?;
     let found = state.passbook.list_accounts(&app, page.clone()).await?;
     let institutions = state.passbook.institutions.now();
-    let data =
-        found.items.iter().map(|(a, c)| wire::account_list_item(a, c, institutions.get(&a.institution_id))).collect();
+    let data = found
+        .items
+        .iter()
+        .map(|f| wire::account_list_item(&f.account, &f.customer, institutions.get(&f.account.institution_id)))
+        .collect();
     let meta =
         list_meta(&page, found.total, |n| format!("{}/v2/accounts?page={n}", state.passbook.settings.public_url));
     Ok(Json(success(&state, "Data retrieved successfully", data).with_meta(meta)))

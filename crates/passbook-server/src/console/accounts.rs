@@ -103,7 +103,8 @@ pub async fn list(State(state): State<AppState>, operator: Operator, Params(q): 
     let app = q.app.clone().filter(|a| !a.is_empty());
     let found =
         state.passbook.console_accounts(app.as_deref(), &search, PageRequest::new(page, Some(PER_PAGE))).await?;
-    let mut rows: Vec<AccountRow> = found.items.into_iter().map(|(a, c)| AccountRow::of(&state, a, c)).collect();
+    let mut rows: Vec<AccountRow> =
+        found.items.into_iter().map(|f| AccountRow::of(&state, f.account, f.customer)).collect();
     let base = format!("/console/accounts?{}", query(&[("q", q.q.as_deref()), ("app", app.as_deref())]));
     let columns = sort_rows(
         &mut rows,

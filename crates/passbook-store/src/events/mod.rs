@@ -1,7 +1,7 @@
 //! The webhook outbox and its delivery log.
 use passbook_domain::model::{
-    AuditEntry, DeliveryAttempt, DeliveryOutcome, DeliveryRecord, EventFilter, EventStatus, NewEvent, Page,
-    PageRequest, PendingEvent, QueueClaim, StoredEvent,
+    AuditEntry, DeliveryAttempt, DeliveryOutcome, DeliveryRecord, EventCount, EventFilter, EventHistory, EventStatus,
+    NewEvent, Page, PageRequest, PendingEvent, QueueClaim, StoredEvent,
 };
 use passbook_domain::{Timestamp, ids};
 use sqlx::{Any, FromRow, Transaction};
@@ -405,11 +405,7 @@ pub(crate) async fn list(
     Ok(Page { items, total: total as u64 })
 }
 
-pub(crate) async fn one(
-    store: &SqlStore,
-    app_id: &str,
-    id: &str,
-) -> StoreResult<Option<(StoredEvent, Vec<DeliveryAttempt>)>> {
+pub(crate) async fn one(store: &SqlStore, app_id: &str, id: &str) -> StoreResult<Option<EventHistory>> {
     let row: Option<EventRow> = crate::sql::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM events WHERE app_id = $1 AND id = $2"
     )))
@@ -436,7 +432,7 @@ pub(crate) async fn one(
             response_excerpt: a.response_excerpt,
         })
         .collect();
-    Ok(Some((store.event_from_row(row)?, attempts)))
+    Ok(Some(EventHistory { event: store.event_from_row(row)?, attempts }))
 }
 
 pub(crate) async fn replay(
@@ -486,10 +482,13 @@ pub(crate) async fn replay(
     Ok(done.rows_affected())
 }
 
-pub(crate) async fn counts(store: &SqlStore) -> StoreResult<Vec<(EventStatus, u64)>> {
+pub(crate) async fn counts(store: &SqlStore) -> StoreResult<Vec<EventCount>> {
     let rows: Vec<(String, i64)> =
         crate::sql::query_as("SELECT status, COUNT(*) FROM events GROUP BY status").fetch_all(&store.pool).await?;
-    Ok(rows.into_iter().filter_map(|(s, n)| Some((EventStatus::parse(&s)?, n as u64))).collect())
+    Ok(rows
+        .into_iter()
+        .filter_map(|(s, n)| Some(EventCount { status: EventStatus::parse(&s)?, events: n as u64 }))
+        .collect())
 }
 
 mod postgres_turn;
@@ -499,8 +498,8 @@ mod sqlite_turn;
 mod port {
     use async_trait::async_trait;
     use passbook_domain::model::{
-        AuditEntry, DeliveryAttempt, DeliveryRecord, EventFilter, EventStatus, NewEvent, Page, PageRequest,
-        PendingEvent, QueueClaim, StoredEvent,
+        AuditEntry, DeliveryRecord, EventCount, EventFilter, EventHistory, NewEvent, Page, PageRequest, PendingEvent,
+        QueueClaim, StoredEvent,
     };
     use passbook_domain::store::EventStore;
     use passbook_domain::{Result, Timestamp};
@@ -538,7 +537,7 @@ mod port {
             Ok(self.retrying(|| crate::events::list(self, app_id, filter, page.clone())).await?)
         }
 
-        async fn event(&self, app_id: &str, id: &str) -> Result<Option<(StoredEvent, Vec<DeliveryAttempt>)>> {
+        async fn event(&self, app_id: &str, id: &str) -> Result<Option<EventHistory>> {
             Ok(self.retrying(|| crate::events::one(self, app_id, id)).await?)
         }
 
@@ -553,7 +552,7 @@ mod port {
             Ok(self.retrying(|| crate::events::replay(self, app_id, id, filter, now, audit)).await?)
         }
 
-        async fn event_counts(&self) -> Result<Vec<(EventStatus, u64)>> {
+        async fn event_counts(&self) -> Result<Vec<EventCount>> {
             Ok(self.retrying(|| crate::events::counts(self)).await?)
         }
     }

@@ -3,7 +3,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 
 use crate::crypto::hash_secret;
 use crate::model::{
-    AuditEntry, Invite, Operator, OperatorRecord, OperatorSession, Page, PageRequest, Permission, Role,
+    AuditEntry, Invite, LiveSession, Operator, OperatorRecord, OperatorSession, Page, PageRequest, Permission, Role,
 };
 use crate::services::Passbook;
 use crate::store::OperatorCreated;
@@ -331,7 +331,9 @@ impl Passbook {
     /// opened it. A session shown by another browser is ended: its cookie was copied.
     pub async fn signed_in(&self, token: &str, browser: &str) -> Result<Option<Signed>> {
         let token_hash = hash_secret(token);
-        let Some((session, operator)) = self.store.operator_session(&token_hash, self.clock.now()).await? else {
+        let Some(LiveSession { session, operator }) =
+            self.store.operator_session(&token_hash, self.clock.now()).await?
+        else {
             return Ok(None);
         };
         if session.browser_hash != hash_secret(browser) {

@@ -5,13 +5,14 @@ use passbook_types::passbook::{EventsQuery, ReplayRequest, SandboxClockIn, Sandb
 
 use super::Signed;
 use crate::crypto::hash_secret;
+use crate::model::EventHistory;
 use crate::model::{
-    Account, AccountId, AccountSearch, App, CreatedApp, Customer, EventId, Institution, InstitutionOverride,
-    InstitutionStatus, JobKind, LinkFilter, LinkSummary, NewJob, Page, PageRequest, Permission, TimelineEntry,
-    Transaction, TransactionFilter,
+    Account, AccountId, AccountSearch, AccountWithCustomer, App, CreatedApp, Customer, EventId, Institution,
+    InstitutionOverride, InstitutionStatus, JobKind, LinkFilter, LinkSummary, NewJob, Page, PageRequest, Permission,
+    TimelineEntry, Transaction, TransactionFilter,
 };
 use crate::services::Passbook;
-use crate::services::webhooks::{EventHistory, EventsPage, RotatedSecret};
+use crate::services::webhooks::{EventsPage, RotatedSecret};
 use crate::{Error, Result, Timestamp, ids};
 
 /// Overlaps an operator may give a rotated secret key, in hours (0: the old key stops now).
@@ -151,7 +152,7 @@ impl Passbook {
         app_id: Option<&str>,
         query: &str,
         page: PageRequest,
-    ) -> Result<Page<(Account, Customer)>> {
+    ) -> Result<Page<AccountWithCustomer>> {
         let query = query.trim();
         let mut search = AccountSearch { app_id: app_id.map(str::to_string), ..AccountSearch::default() };
         if query.is_empty() {
