@@ -337,6 +337,8 @@ pub trait EventStore: Send + Sync {
         records: &[DeliveryRecord],
         claim: &QueueClaim,
     ) -> Result<Vec<PendingEvent>>;
+    /// Ends `owner`'s leases of these events, not sent: they are due again at once.
+    async fn release_events(&self, ids: &[String], owner: i64) -> Result<()>;
     /// Writes an event that reports no other change (such as a webhook test), and the audit line
     /// of the action that sent it, if any.
     async fn insert_event(&self, event: &NewEvent, audit: Option<&AuditEntry>) -> Result<()>;

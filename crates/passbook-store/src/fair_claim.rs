@@ -2,7 +2,8 @@
 //! over apps. Each app's first due rows are read (at most `per_app`, from an index, however many
 //! wait), ranked within the app after the rows it already has in flight over all workers, and
 //! the best `limit` of those within the app's allowance are leased. Parameters: `$1` now, `$2`
-//! the lease's end, `$3` the rows wanted, `$4` per app. It runs under `fetch_serialised`
+//! the lease's end, `$3` the rows wanted, `$4` the app's allowance, and for a queue whose workers
+//! lease ahead ([`Queue::exclusive`]) `$5` the claiming worker and `$6` the app's limit. It runs under `fetch_serialised`
 //! ([`claim`]) or in a transaction that took the claim's turn ([`claim_in`]), so claims take turns
 //! across processes and the per-app limit holds over all of them.
 use passbook_domain::model::QueueClaim;
@@ -26,6 +27,11 @@ pub(crate) struct Queue {
     /// What a claim sets besides `locked_until = $2`.
     pub also_set: &'static str,
     pub returning: &'static str,
+    /// Whether workers lease ahead ([`QueueClaim::ahead`]): the allowance `$4` beyond the app's
+    /// limit `$6` is only for a worker that no other worker shares the app with (`locked_by`).
+    /// Then whoever holds the app's leases sends at most its limit at once; shared, the app's
+    /// leases over all workers stay within its limit.
+    pub exclusive: bool,
 }
 
 /// Leases due rows of the queue as `claim` says; returns the claimed rows' `returning` columns.
@@ -60,11 +66,12 @@ fn query<R>(
 where
     R: Send + Unpin + for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
 {
-    crate::sql::query_as(sqlx::AssertSqlSafe(sql(backend, queue)))
+    let query = crate::sql::query_as(sqlx::AssertSqlSafe(sql(backend, queue)))
         .bind(claim.now.0)
         .bind(claim.lease_until.0)
         .bind(i64::from(claim.limit))
-        .bind(i64::from(claim.per_app))
+        .bind(i64::from(claim.allowance()));
+    if queue.exclusive { query.bind(claim.owner).bind(i64::from(claim.per_app)) } else { query }
 }
 
 pub(crate) fn sql(backend: Backend, q: &Queue) -> String {
@@ -87,7 +94,7 @@ pub(crate) fn sql(backend: Backend, q: &Queue) -> String {
 /// lease, as the planner made of a count over all apps, read the row of every lease taken since
 /// the last vacuum (a bitmap scan never marks an index entry dead), 79 pages a claim.
 fn ranked(backend: Backend, q: &Queue) -> String {
-    let Queue { table, open, due, order, .. } = q;
+    let Queue { table, open, due, order, exclusive, .. } = q;
     // The order's columns, as a table alias names them.
     let of = |alias: &str| order.iter().map(|c| format!("{alias}.{c}")).collect::<Vec<_>>().join(", ");
     let (in_app, x_order, d_order) = (of("r"), of("x"), of("d"));
@@ -106,13 +113,20 @@ fn ranked(backend: Backend, q: &Queue) -> String {
                  ORDER BY {in_app} LIMIT CAST($4 AS BIGINT))"
         ),
     };
+    let live = format!("l.app_id = d.app_id AND {open} AND l.locked_until IS NOT NULL AND l.locked_until >= $1");
+    // An app another worker holds leases of is allowed its limit, not the allowance.
+    let others = match exclusive {
+        true => format!(
+            " + CASE WHEN EXISTS (SELECT 1 FROM {table} l WHERE {live} AND (l.locked_by IS NULL OR l.locked_by <> $5)) \
+             THEN CAST($4 AS BIGINT) - CAST($6 AS BIGINT) ELSE 0 END"
+        ),
+        false => String::new(),
+    };
     format!(
         "WITH due AS (SELECT x.id, x.app_id, {x_order} {due_of_each_app}),
          in_flight AS (
              SELECT d.app_id, (SELECT COUNT(*) FROM (
-                        SELECT 1 FROM {table} l
-                        WHERE l.app_id = d.app_id AND {open} AND l.locked_until IS NOT NULL AND l.locked_until >= $1
-                        LIMIT CAST($4 AS BIGINT)) s) AS n
+                        SELECT 1 FROM {table} l WHERE {live} LIMIT CAST($4 AS BIGINT)) s){others} AS n
              FROM (SELECT DISTINCT app_id FROM due) d),
          ranked AS (
              SELECT d.id, {d_order},

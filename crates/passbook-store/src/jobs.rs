@@ -84,6 +84,7 @@ pub(crate) async fn claim(store: &SqlStore, claim: &QueueClaim) -> StoreResult<V
         pick: "turn, run_at",
         also_set: ", attempts = attempts + 1, started_at = $1",
         returning: "id, kind, subject, attempts",
+        exclusive: false,
     };
     let rows: Vec<(String, String, String, i64)> = fair_claim::claim(store, (&JOBS, LockName::JobClaim), claim).await?;
     Ok(rows

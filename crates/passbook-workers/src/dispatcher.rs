@@ -5,9 +5,10 @@ use std::time::{Duration, Instant};
 use passbook_domain::model::{App, DeliveryAttempt, DeliveryOutcome, DeliveryRecord, PendingEvent, QueueClaim};
 use passbook_domain::services::Outbox;
 use passbook_domain::{Timestamp, webhook_payloads, webhook_signature};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
+use tokio::sync::{mpsc, watch};
 
 use crate::in_flight::InFlight;
+use crate::lanes::{Lanes, Leased};
 use crate::schedule::{WEBHOOK_RETRY_SCHEDULE, next_delay};
 use passbook_egress::Egress;
 
@@ -50,8 +51,12 @@ impl Default for DispatcherOptions {
 pub struct Dispatcher {
     outbox: Outbox,
     http: Egress,
-    slots: Arc<Semaphore>,
     options: Arc<DispatcherOptions>,
+    /// This worker, as its leases name it (`locked_by`).
+    owner: i64,
+    /// How many times an app's limit of its events this worker leases at once ([`Lanes`]).
+    ahead: u32,
+    lanes: Lanes,
     /// Where deliveries go when they finish, to be recorded.
     finishing: mpsc::UnboundedSender<Finished>,
     finished: mpsc::UnboundedReceiver<Finished>,
@@ -60,11 +65,9 @@ pub struct Dispatcher {
     apps: HashMap<String, (i64, Arc<App>)>,
 }
 
-/// A finished delivery, and the slot it holds until it is recorded (so that the per-app limit,
-/// which counts leased events over all workers, counts every unrecorded delivery).
+/// A finished delivery, held (and counted in flight by the per-app limit) until recorded.
 struct Finished {
     record: DeliveryRecord,
-    permit: OwnedSemaphorePermit,
     /// The turn that started it ([`InFlight::started`]).
     turn: u64,
 }
@@ -74,37 +77,49 @@ impl Dispatcher {
         let user_agent = concat!("Passbook-Webhooks/", env!("CARGO_PKG_VERSION"));
         let http = Egress::new(user_agent, options.timeout, options.allow_private);
         let (finishing, finished) = mpsc::unbounded_channel();
-        let slots = Arc::new(Semaphore::new(options.concurrency));
-        let in_flight = InFlight::default();
-        let apps = HashMap::new();
-        Self { outbox, http, slots, options: Arc::new(options), finishing, finished, in_flight, apps }
+        let (ahead, max_wait) = lease_ahead(&options);
+        let lanes = Lanes::new(options.concurrency, options.per_app, max_wait);
+        let owner = i64::from_be_bytes(passbook_domain::ids::random_bytes()) & i64::MAX;
+        Self {
+            outbox,
+            http,
+            options: Arc::new(options),
+            owner,
+            ahead,
+            lanes,
+            finishing,
+            finished,
+            in_flight: InFlight::default(),
+            apps: HashMap::new(),
+        }
     }
 
-    /// Each turn records the deliveries finished since the last and claims events for the free
-    /// slots, in one transaction (a profile of the worker under a backlog showed its time going to
-    /// the hand-offs of each statement to the database: a record and a claim apart cost two
+    /// Each turn records the deliveries finished since the last and claims events for what it
+    /// may hold, in one transaction (a profile of the worker under a backlog showed its time going
+    /// to the hand-offs of each statement to the database: a record and a claim apart cost two
     /// commits and a claim that found the app at its limit); then waits for a delivery to
-    /// finish (and briefly for the others a recent turn started, [`InFlight`]), new events, or the
-    /// poll interval. After shutdown it claims nothing more, and ends
-    /// once the deliveries in flight are finished (within their timeout) and recorded, so that
-    /// no transaction of its outlives it.
+    /// finish (sending the app's next waiting event at once, and waiting briefly for the others a
+    /// recent turn started, [`InFlight`]), new events, or the poll interval. After shutdown it
+    /// gives back the leases of what it has not sent, claims nothing more, and ends once the
+    /// deliveries in flight are finished (within their timeout) and recorded, so that no
+    /// transaction of its outlives it.
     pub async fn run(mut self, mut shutdown: watch::Receiver<bool>) {
         let mut finished = Vec::new();
         let mut closing = *shutdown.borrow();
         loop {
-            let (records, permits): (Vec<DeliveryRecord>, Vec<OwnedSemaphorePermit>) =
-                finished.drain(..).map(|f: Finished| (f.record, f.permit)).unzip();
+            let records: Vec<DeliveryRecord> = finished.drain(..).map(|f: Finished| f.record).collect();
             if closing {
+                self.let_go().await;
                 self.record(&records).await;
-                drop(permits);
-                if self.slots.available_permits() == self.options.concurrency {
+                self.lanes.recorded(records.len());
+                if self.lanes.sending() == 0 {
                     break;
                 }
             } else {
-                self.record_and_claim(records, permits).await;
+                self.record_and_claim(records).await;
             }
             tokio::select! {
-                _ = self.finished.recv_many(&mut finished, 256) => self.gather(&mut finished).await,
+                _ = self.finished.recv_many(&mut finished, 256) => self.take_in(&mut finished, closing).await,
                 _ = self.outbox.new_events(), if !closing => {}
                 _ = tokio::time::sleep(crate::POLL_INTERVAL), if !closing => {}
                 _ = shutdown.changed(), if !closing => closing = true,
@@ -112,31 +127,38 @@ impl Dispatcher {
         }
     }
 
-    /// Takes in the deliveries that finish while a recent turn still has some out, up to
+    /// Notes the finished deliveries in `finished` (sending the next waiting events in their
+    /// place), and takes in those that finish while a recent turn still has some out, up to
     /// [`InFlight::gather_until`], so that the next turn records them together.
-    async fn gather(&mut self, finished: &mut Vec<Finished>) {
+    async fn take_in(&mut self, finished: &mut Vec<Finished>, closing: bool) {
         let mut noted = 0;
+        let give_up = Instant::now() + crate::in_flight::GATHER_FOR;
         loop {
             for f in &finished[noted..] {
                 self.in_flight.finished(f.turn);
+                self.lanes.sent(&f.record.app_id);
             }
             noted = finished.len();
+            if !closing {
+                self.send_waiting();
+            }
             let Some(until) = self.in_flight.gather_until(Instant::now()) else { return };
             tokio::select! {
                 received = self.finished.recv_many(finished, 256) => if received == 0 { return },
-                _ = tokio::time::sleep_until(until.into()) => return,
+                _ = tokio::time::sleep_until(until.min(give_up).into()) => return,
             }
         }
     }
 
-    async fn record_and_claim(&mut self, records: Vec<DeliveryRecord>, permits: Vec<OwnedSemaphorePermit>) {
-        let free = self.slots.available_permits() + permits.len();
+    async fn record_and_claim(&mut self, records: Vec<DeliveryRecord>) {
+        let free = self.lanes.free(self.ahead, records.len());
         if free == 0 {
             return;
         }
         let now = self.outbox.now();
         let lease_until = now.plus_millis(self.options.lease.as_millis() as i64);
-        let claim = QueueClaim { now, lease_until, limit: free as u32, per_app: self.options.per_app };
+        let (per_app, ahead, owner) = (self.options.per_app, self.ahead, self.owner);
+        let claim = QueueClaim { now, lease_until, limit: free as u32, per_app, ahead, owner };
         let claimed = if records.is_empty() {
             self.outbox.claim(&claim).await
         } else {
@@ -144,13 +166,30 @@ impl Dispatcher {
         };
         match claimed {
             Ok(events) => {
-                drop(permits);
-                self.start(events).await;
+                self.lanes.recorded(records.len());
+                let apps = self.apps_of(&events).await;
+                self.lanes.hold(events.into_iter().map(|event| {
+                    let app = apps.get(&event.app_id).cloned().unwrap_or_else(|| Err("the app is unknown".into()));
+                    Leased { event, app, claimed_at: now }
+                }));
+                self.send_waiting();
             }
             Err(err) => {
                 tracing::error!(error = %err, "could not claim webhook events");
                 self.record(&records).await;
+                self.lanes.recorded(records.len());
             }
+        }
+    }
+
+    /// Gives back the leases of the events not yet sent, so that they are due again at once.
+    async fn let_go(&mut self) {
+        let ids = self.lanes.let_go();
+        if ids.is_empty() {
+            return;
+        }
+        if let Err(err) = self.outbox.release(&ids, self.owner).await {
+            tracing::warn!(events = ids.len(), error = %err, "could not give back leased webhook events; they come due when their lease ends");
         }
     }
 
@@ -176,19 +215,17 @@ impl Dispatcher {
         }
     }
 
-    /// Sends each claimed event in a task of its own, holding a slot until it is recorded.
-    async fn start(&mut self, events: Vec<PendingEvent>) {
-        let apps = self.apps_of(&events).await;
-        let turn = self.in_flight.started(events.len());
-        for event in events {
-            let permit = self.slots.clone().acquire_owned().await.expect("semaphore never closes");
-            let app = apps.get(&event.app_id).cloned().unwrap_or_else(|| Err("the app is unknown".into()));
+    /// Sends, each in a task of its own, the waiting events that the limits allow now.
+    fn send_waiting(&mut self) {
+        let sending = self.lanes.start_sending(self.outbox.now());
+        let turn = self.in_flight.started(sending.len());
+        for Leased { event, app, .. } in sending {
             let (outbox, http, options) = (self.outbox.clone(), self.http.clone(), self.options.clone());
             let finishing = self.finishing.clone();
             tokio::spawn(async move {
                 let record = deliver_one(&outbox, &http, &options, app, event).await;
                 // Only if the dispatcher is gone; the lease then brings the event back.
-                let _ = finishing.send(Finished { record, permit, turn });
+                let _ = finishing.send(Finished { record, turn });
             });
         }
     }
@@ -366,6 +403,24 @@ async fn excerpt(mut response: reqwest::Response) -> Option<String> {
 
 const EXCERPT_BYTES: usize = 200;
 
+/// How many times an app's limit of its events a worker leases at once, and how long an event may
+/// wait to be sent: the lease less its timeout and half the lease to record it. Each round of an
+/// app's deliveries ends within a timeout, so an event leased ahead waits about one timeout per
+/// round before it: as many rounds as that wait leaves room for, at most [`MAX_AHEAD`]. (Leasing
+/// only what it sends at once, a worker sends each event at once: it may wait without bound.) With
+/// the defaults (a 60 s lease, a 10 s timeout) three: at 4 in flight per app on PostgreSQL, 2
+/// gave 4,715–4,783 deliveries/s and 3 gave 5,333–5,616 (slots waited on every turn before).
+fn lease_ahead(options: &DispatcherOptions) -> (u32, Duration) {
+    let max_wait = options.lease.saturating_sub(options.timeout + options.lease / 2);
+    let rounds = max_wait.as_millis() / options.timeout.as_millis().max(1);
+    match u32::try_from(rounds + 1).unwrap_or(MAX_AHEAD).min(MAX_AHEAD) {
+        1 => (1, Duration::MAX),
+        ahead => (ahead, max_wait),
+    }
+}
+
+const MAX_AHEAD: u32 = 4;
+
 /// Past this many apps kept, the dispatcher starts over (each is read again at its next claim).
 const KEPT_APPS: usize = 10_000;
 
@@ -376,5 +431,27 @@ fn describe(err: &reqwest::Error) -> String {
         "could not connect to the endpoint".into()
     } else {
         format!("request failed: {err}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn leases_ahead_as_far_as_the_lease_leaves_room() {
+        let with = |lease, timeout| {
+            let options = DispatcherOptions {
+                lease: Duration::from_secs(lease),
+                timeout: Duration::from_secs(timeout),
+                ..DispatcherOptions::default()
+            };
+            lease_ahead(&options).0
+        };
+        assert_eq!(with(60, 10), 3, "the defaults");
+        assert_eq!(with(2, 1), 1, "the tests' processes: no room");
+        assert_eq!(with(6, 1), 3);
+        assert_eq!(with(600, 1), MAX_AHEAD);
+        assert_eq!(with(15, 10), 1, "a lease shorter than two timeouts");
     }
 }

@@ -4,6 +4,7 @@
 //! worker's work is picked up again once its lease runs out.
 mod dispatcher;
 mod in_flight;
+mod lanes;
 mod runner;
 mod schedule;
 

@@ -64,7 +64,8 @@ impl JobRunner {
         }
         let now = self.passbook.now();
         let lease_until = now.plus_millis(self.lease.as_millis() as i64);
-        let claim = QueueClaim { now, lease_until, limit: free as u32, per_app: JOBS_IN_FLIGHT_PER_APP };
+        let claim =
+            QueueClaim { now, lease_until, limit: free as u32, per_app: JOBS_IN_FLIGHT_PER_APP, ahead: 1, owner: 0 };
         let jobs = match self.passbook.job_queue().claim(&claim).await {
             Ok(jobs) => jobs,
             Err(err) => {

@@ -55,7 +55,8 @@ async fn main() {
         for _ in 0..CLAIMS {
             let started = Instant::now();
             let at = queued.passbook.clock.now();
-            let claim = QueueClaim { now: at, lease_until: Timestamp(at.0 - 1), limit: 16, per_app: 4 };
+            let claim =
+                QueueClaim { now: at, lease_until: Timestamp(at.0 - 1), limit: 16, per_app: 4, ahead: 1, owner: 1 };
             store.claim_events(&claim).await.unwrap();
             claims.push(started.elapsed());
         }

@@ -127,6 +127,18 @@ pub struct QueueClaim {
     pub lease_until: Timestamp,
     pub limit: u32,
     pub per_app: u32,
+    /// How many times `per_app` the worker may lease of an app that no other worker holds
+    /// leases of (it then sends at most `per_app` of them at once itself); 1 for the jobs.
+    pub ahead: u32,
+    /// The claiming worker, kept with each lease of the webhook outbox (the jobs ignore it).
+    pub owner: i64,
+}
+
+impl QueueClaim {
+    /// What the worker may lease of an app no other worker holds.
+    pub fn allowance(&self) -> u32 {
+        self.per_app.saturating_mul(self.ahead.max(1))
+    }
 }
 
 /// What happened when an event was sent.

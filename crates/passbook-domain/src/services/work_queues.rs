@@ -63,6 +63,11 @@ impl Outbox {
     pub async fn record_and_claim(&self, records: &[DeliveryRecord], claim: &QueueClaim) -> Result<Vec<PendingEvent>> {
         self.events.record_and_claim_events(records, claim).await
     }
+
+    /// Gives back `owner`'s leases of events it will not send.
+    pub async fn release(&self, ids: &[String], owner: i64) -> Result<()> {
+        self.events.release_events(ids, owner).await
+    }
 }
 
 /// The job queue, as the runner sees it.

@@ -208,8 +208,9 @@ const EVENTS: fair_claim::Queue = fair_claim::Queue {
     order: &["next_attempt_at", "created_at"],
     // The oldest first, over all apps.
     pick: "next_attempt_at, created_at",
-    also_set: "",
+    also_set: ", locked_by = $5",
     returning: CLAIMED,
+    exclusive: true,
 };
 
 /// Claims due events with a lease; no app gets more than `per_app` deliveries in flight.
@@ -491,6 +492,23 @@ pub(crate) async fn counts(store: &SqlStore) -> StoreResult<Vec<EventCount>> {
         .collect())
 }
 
+/// Ends `owner`'s leases of events it will not send (a worker stopping with events it leased
+/// ahead of its slots), so that they are due again now rather than when the lease runs out.
+pub(crate) async fn release(store: &SqlStore, ids: &[String], owner: i64) -> StoreResult<()> {
+    let mut tx = store.write().await?;
+    for id in ids {
+        crate::sql::query(
+            "UPDATE events SET locked_until = NULL WHERE id = $1 AND status = 'pending' AND locked_by = $2",
+        )
+        .bind(id)
+        .bind(owner)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
 mod postgres_turn;
 mod sqlite_turn;
 
@@ -522,6 +540,10 @@ mod port {
             claim: &QueueClaim,
         ) -> Result<Vec<PendingEvent>> {
             Ok(self.retrying(|| crate::events::record_and_claim(self, records, claim)).await?)
+        }
+
+        async fn release_events(&self, ids: &[String], owner: i64) -> Result<()> {
+            Ok(self.retrying(|| crate::events::release(self, ids, owner)).await?)
         }
 
         async fn insert_event(&self, event: &NewEvent, audit: Option<&AuditEntry>) -> Result<()> {

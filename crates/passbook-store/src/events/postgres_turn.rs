@@ -97,8 +97,10 @@ impl Script {
                 script.execute(name, &[app_id.into(), account_id.into()]);
             }
         }
-        let (limit, per_app) = (i64::from(claim.limit), i64::from(claim.per_app));
-        let claim = [claim.now.0.into(), claim.lease_until.0.into(), limit.into(), per_app.into()];
+        let (limit, allowance, per_app) =
+            (i64::from(claim.limit), i64::from(claim.allowance()), i64::from(claim.per_app));
+        let (now, until) = (claim.now.0.into(), claim.lease_until.0.into());
+        let claim = [now, until, limit.into(), allowance.into(), claim.owner.into(), per_app.into()];
         script.execute("passbook_claim_events", &claim);
         script
     }

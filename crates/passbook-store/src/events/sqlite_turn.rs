@@ -33,7 +33,8 @@ pub(super) fn record_and_claim(
             tx.prepare_cached(sql)?.execute(&numbered(&[&app_id, &account_id])[..])?;
         }
     }
-    let params = [&claim.now.0 as &dyn ToSql, &claim.lease_until.0, &i64::from(claim.limit), &i64::from(claim.per_app)];
+    let (limit, allowance, per_app) = (i64::from(claim.limit), i64::from(claim.allowance()), i64::from(claim.per_app));
+    let params = [&claim.now.0 as &dyn ToSql, &claim.lease_until.0, &limit, &allowance, &claim.owner, &per_app];
     let mut statement = tx.prepare_cached(&CLAIM)?;
     let rows = statement.query_map(&numbered(&params)[..], ClaimedRow::from_inline)?.collect::<Result<_, _>>()?;
     Ok(rows)

@@ -131,6 +131,45 @@ async fn several_workers_deliver_each_event_once_and_in_order() {
     }
 }
 
+/// Two workers that lease ahead (a lease of six timeouts lets each lease three times its limit
+/// per app) never send an app more than a limit at once between them, and send each event once.
+/// The receiver holds every request, so that what each worker sends stays in flight; the first
+/// worker's limit is 1, so that it fills its allowance (3) with events it cannot send yet, and the
+/// second (limit 2) finds events due and another's leases on the app.
+#[tokio::test]
+async fn two_workers_leasing_ahead_keep_an_apps_limit_between_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, key, receiver, secret) = process_setup(&dir).await;
+    let api = serve(&db, &key, &["--no-workers"]);
+    let worker = |per_app| {
+        let args = ["worker", "--no-migrate", "--webhook-timeout-secs", "5", "--webhook-lease-secs", "30"];
+        serve(&db, &key, &[&args[..], &["--webhook-concurrency-per-app", per_app]].concat())
+    };
+    let http = client();
+    let send_tests = async |n: usize| {
+        for _ in 0..n {
+            let sent = http.post(format!("{}/passbook/v1/webhook/test", api.base)).header("mono-sec-key", &secret);
+            assert!(sent.send().await.unwrap().status().is_success());
+        }
+    };
+    receiver.set_open(false);
+
+    let first = worker("1");
+    send_tests(3).await;
+    eventually("the first worker sends one", async || receiver.most_at_once() == 1).await;
+    let second = worker("2");
+    send_tests(3).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await; // the second looks several times
+    assert!(receiver.most_at_once() <= 2, "{} requests at once to one app", receiver.most_at_once());
+
+    receiver.set_open(true);
+    receiver.wait_for_distinct("mono.events.webhook_test", 6).await;
+    tokio::time::sleep(Duration::from_millis(300)).await; // a duplicate would arrive by now
+    assert_eq!(receiver.all().len(), 6, "each event once");
+    assert!(receiver.most_at_once() <= 2, "{} requests at once to one app", receiver.most_at_once());
+    drop((api, first, second));
+}
+
 /// A worker killed right after a fetch ran (`PASSBOOK_CRASH_AT=job-ran`: the data, its
 /// `account_updated` and the job's end were one transaction) leaves nothing to run again: after
 /// another worker takes over, the app has heard `account_updated` once.

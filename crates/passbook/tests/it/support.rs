@@ -1,4 +1,5 @@
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -58,6 +59,9 @@ pub struct Receiver {
     /// While false, requests wait before being answered (and recorded).
     pub open: Arc<tokio::sync::watch::Sender<bool>>,
     pub url: String,
+    /// Requests in progress now (held while closed, or being answered), and the most there ever
+    /// were at once.
+    at_once: Arc<(AtomicUsize, AtomicUsize)>,
 }
 
 /// A scripted answer: a status, possibly after a delay, possibly with `Retry-After`, with a body
@@ -84,6 +88,7 @@ impl Receiver {
             received: Default::default(),
             script: Default::default(),
             open: Arc::new(tokio::sync::watch::channel(true).0),
+            at_once: Default::default(),
         };
         let state = receiver.clone();
         let app = axum::Router::new()
@@ -92,6 +97,11 @@ impl Receiver {
             .with_state(state);
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         receiver
+    }
+
+    /// The most requests that were ever in progress at once.
+    pub fn most_at_once(&self) -> usize {
+        self.at_once.1.load(Ordering::SeqCst)
     }
 
     /// Answer the next requests with these statuses.
@@ -169,11 +179,14 @@ impl Receiver {
 
 async fn record(State(receiver): State<Receiver>, headers: HeaderMap, body: Bytes) -> axum::response::Response {
     use axum::response::IntoResponse;
+    let (now, most) = &*receiver.at_once;
+    most.fetch_max(now.fetch_add(1, Ordering::SeqCst) + 1, Ordering::SeqCst);
     let _ = receiver.open.subscribe().wait_for(|open| *open).await;
     let reply = receiver.script.lock().unwrap().pop_front().unwrap_or(Reply::from(StatusCode::OK));
     let body = String::from_utf8_lossy(&body).into_owned();
     receiver.received.lock().unwrap().push(Received { headers, body, status: reply.status });
     tokio::time::sleep(reply.delay).await;
+    now.fetch_sub(1, Ordering::SeqCst);
     // A body Passbook keeps the start of, for the console's delivery log.
     let said = reply.body.map_or_else(|| format!("receiver answered {}", reply.status.as_u16()), str::to_string);
     match reply.retry_after {

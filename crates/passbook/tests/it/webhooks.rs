@@ -196,6 +196,31 @@ async fn a_webhook_url_changed_by_another_process_applies_to_the_next_delivery()
     assert_eq!(tests_at_first, [first.event_id], "the old URL got only the event sent before the change");
 }
 
+/// A worker stopping gives back the leases of the events it leased ahead and had not sent yet,
+/// so that they go out as soon as a worker runs again, not when their lease (40 s) ends.
+#[tokio::test]
+async fn a_stopping_worker_gives_back_what_it_had_not_sent() {
+    let mut t = TestApp::spawn_with(|c| {
+        c.webhook_concurrency_per_app = 1;
+        c.webhook_timeout = Duration::from_secs(2);
+        c.webhook_lease = Duration::from_secs(40);
+    })
+    .await;
+    t.receiver.set_open(false);
+    let api = t.api();
+    let mut sent = Vec::new();
+    for _ in 0..4 {
+        sent.push(api.send_test_webhook().await.unwrap().event_id);
+    }
+    eventually("one delivery held at the receiver", async || t.receiver.most_at_once() == 1).await;
+
+    t.restart(|_| {}).await;
+    t.receiver.set_open(true);
+    let got = t.receiver.wait_for_distinct("mono.events.webhook_test", 3).await;
+    let ids: Vec<String> = got.iter().map(Received::event_id).collect();
+    assert!(ids.iter().all(|id| sent.contains(id)), "{ids:?}");
+}
+
 #[tokio::test]
 async fn retry_after_replaces_the_scheduled_delay() {
     let t = TestApp::spawn_with(fast_retries).await;
