@@ -2,6 +2,7 @@
 //! mode the finisher of sandbox clock moves cut short. The first two claim
 //! their work from the database with leases, so several processes can run them and a crashed
 //! worker's work is picked up again once its lease runs out.
+mod delivery;
 mod dispatcher;
 mod in_flight;
 mod lanes;

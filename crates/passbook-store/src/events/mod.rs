@@ -156,8 +156,15 @@ struct AttemptRow {
     response_excerpt: Option<String>,
 }
 
-const COLUMNS: &str = "id, app_id, account_id, sequence, event, payload_sealed, status, attempts, next_attempt_at, \
-    last_error, created_at, delivered_at";
+/// An event's columns, as [`EventRow`] reads them (a macro, so that [`CLAIMED`] can add to them).
+macro_rules! event_columns {
+    () => {
+        "id, app_id, account_id, sequence, event, payload_sealed, status, attempts, next_attempt_at, \
+         last_error, created_at, delivered_at"
+    };
+}
+
+const COLUMNS: &str = event_columns!();
 
 /// A claimed event: its row, and the version of its app as the claim saw it.
 #[derive(FromRow)]
@@ -175,8 +182,8 @@ impl ClaimedRow {
 }
 
 /// What a claim returns: [`COLUMNS`], then the app's version.
-const CLAIMED: &str = "id, app_id, account_id, sequence, event, payload_sealed, status, attempts, next_attempt_at, \
-    last_error, created_at, delivered_at, (SELECT a.version FROM apps a WHERE a.id = events.app_id) AS app_version";
+const CLAIMED: &str =
+    concat!(event_columns!(), ", (SELECT a.version FROM apps a WHERE a.id = events.app_id) AS app_version");
 
 impl SqlStore {
     fn event_from_row(&self, r: EventRow) -> StoreResult<StoredEvent> {
