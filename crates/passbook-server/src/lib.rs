@@ -113,7 +113,7 @@ pub fn router_with(passbook: Passbook, options: &HttpOptions) -> Router {
     let timeout = options.request_timeout;
     let edge = tower::ServiceBuilder::new()
         .layer(middleware::from_fn_with_state(
-            edge::Edge { clock: state.passbook.clock.clone(), trusted_proxies: options.trusted_proxies.clone().into() },
+            edge::Edge { clock: state.passbook.clock(), trusted_proxies: options.trusted_proxies.clone().into() },
             edge::around,
         ))
         .layer(TraceLayer::new_for_http().make_span_with(edge::request_span))

@@ -43,7 +43,7 @@ async fn accounts(State(state): State<AppState>, headers: HeaderMap, RawQuery(qu
         Err(message) => return (StatusCode::BAD_REQUEST, message).into_response(),
     };
     match state.passbook.simplefin_accounts(&id, &password, &query).await {
-        Ok(shared) => Json(account_set(&state.passbook.settings.public_url, shared)).into_response(),
+        Ok(shared) => Json(account_set(state.passbook.public_url(), shared)).into_response(),
         Err(err) => refusal(err),
     }
 }

@@ -36,7 +36,7 @@ pub fn spawn(
 ) -> Vec<JoinHandle<()>> {
     let runner = JobRunner::new(passbook.clone(), job_lease);
     let mut workers = vec![tokio::spawn(runner.run(shutdown.clone()))];
-    if passbook.settings.sandbox {
+    if passbook.sandbox_mode() {
         workers.push(tokio::spawn(finish_sandbox_moves(passbook.clone(), shutdown.clone())));
     }
     workers.push(tokio::spawn(Dispatcher::new(passbook.outbox(), options).run(shutdown)));
@@ -78,7 +78,7 @@ pub fn refresh_institutions(
         loop {
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {
-                    let refreshed = passbook.institutions.refresh().await;
+                    let refreshed = passbook.institutions().refresh().await;
                     if refreshed.changed > 0 {
                         tracing::info!(connectors = refreshed.changed, "institution lists changed upstream");
                     }

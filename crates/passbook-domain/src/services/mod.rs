@@ -137,6 +137,31 @@ impl Passbook {
         self.clock.now()
     }
 
+    /// The clock itself, for what keeps time outside the domain (the HTTP edge's rate limits).
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        self.clock.clone()
+    }
+
+    /// The address this installation is reached at, without a trailing slash.
+    pub fn public_url(&self) -> &str {
+        &self.settings.public_url
+    }
+
+    /// Whether this installation runs as a sandbox (`--mode sandbox`).
+    pub fn sandbox_mode(&self) -> bool {
+        self.settings.sandbox
+    }
+
+    /// The institutions users may link, with their connectors.
+    pub fn institutions(&self) -> &Institutions {
+        &self.institutions
+    }
+
+    /// What signs the statements this installation issues and checks uploaded ones.
+    pub fn signer(&self) -> &crate::statement_signature::Signer {
+        &self.signer
+    }
+
     /// Webhook events were written: the dispatcher looks at once (a signal keeps one wake-up
     /// for a dispatcher that is busy now).
     pub(crate) fn wake_dispatcher(&self) {

@@ -22,14 +22,13 @@ pub async fn list(
 ) -> ApiResult<Json<Success<Vec<AccountListItem>, ListMeta>>> {
     let page = parse_list_page(query.page.as_deref())?;
     let found = state.passbook.list_accounts(&app, page.clone()).await?;
-    let institutions = state.passbook.institutions.now();
+    let institutions = state.passbook.institutions().now();
     let data = found
         .items
         .iter()
         .map(|f| wire::account_list_item(&f.account, &f.customer, institutions.get(&f.account.institution_id)))
         .collect();
-    let meta =
-        list_meta(&page, found.total, |n| format!("{}/v2/accounts?page={n}", state.passbook.settings.public_url));
+    let meta = list_meta(&page, found.total, |n| format!("{}/v2/accounts?page={n}", state.passbook.public_url()));
     Ok(Json(success(&state, "Data retrieved successfully", data).with_meta(meta)))
 }
 
@@ -44,7 +43,7 @@ pub async fn details(
     let job = realtime(&state, &app, &id, &headers, true).await?;
     conditional::answer(&state, &app, &id, (&uri, &headers), job, async |account| {
         let source = state.passbook.account_source(&account).await?;
-        let listing = state.passbook.institutions.now();
+        let listing = state.passbook.institutions().now();
         let data = wire::account_details(&account, listing.get(&account.institution_id), source.as_ref());
         Ok(Rendered::new("Request was succesfully completed", &data))
     })
@@ -159,7 +158,7 @@ async fn transactions_page(
     let found = state.passbook.transactions_of(account, &filter, page.clone()).await?;
     let next_cursor = found.items.last().map(Cursor::after);
     let pages = page.limit.map_or(1, |l| found.total.div_ceil(l));
-    let base = &state.passbook.settings.public_url;
+    let base = &state.passbook.public_url();
     let data: Vec<TransactionOut> = found.items.into_iter().map(wire::transaction).collect();
     let meta = PageMeta {
         total: found.total,

@@ -37,8 +37,7 @@ pub async fn list(
 ) -> ApiResult<Json<Success<Vec<CustomerOut>, ListMeta>>> {
     let page = parse_list_page(query.page.as_deref())?;
     let found = state.passbook.list_customers(&app, page.clone()).await?;
-    let meta =
-        list_meta(&page, found.total, |n| format!("{}/v2/customers?page={n}", state.passbook.settings.public_url));
+    let meta = list_meta(&page, found.total, |n| format!("{}/v2/customers?page={n}", state.passbook.public_url()));
     let data = found.items.iter().map(customer_out).collect();
     Ok(Json(success(&state, "Data retrieved successfully", data).with_meta(meta)))
 }

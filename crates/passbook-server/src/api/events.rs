@@ -24,8 +24,8 @@ pub async fn list(
     let data = found.items.iter().map(|e| event_out(e, None)).collect();
     let pages = page.limit.map_or(1, |l| found.total.div_ceil(l));
     let link = |n: u64| {
-        let mut url = url::Url::parse(&format!("{}/passbook/v1/events", state.passbook.settings.public_url))
-            .expect("valid public_url");
+        let mut url =
+            url::Url::parse(&format!("{}/passbook/v1/events", state.passbook.public_url())).expect("valid public_url");
         {
             let mut pairs = url.query_pairs_mut();
             pairs.append_pair("page", &n.to_string());

@@ -15,7 +15,7 @@ pub async fn initiate(
     AuthApp(app): AuthApp,
     ApiJson(body): ApiJson<InitiateRequest>,
 ) -> ApiResult<Json<Success<InitiateResponse>>> {
-    let link = InitiateLink::parse(body, &state.passbook.institutions)?;
+    let link = InitiateLink::parse(body, state.passbook.institutions())?;
     let created = state.passbook.initiate_link(&app, link).await?;
     let reauth = created.reauth.clone();
     let data = InitiateResponse {

@@ -35,7 +35,7 @@ pub async fn income_records(
 ) -> ApiResult<Json<Success<Vec<IncomeRecordOut>, ListMeta>>> {
     let page = parse_list_page(query.page.as_deref())?;
     let found = state.passbook.income_records(&app, &id, page.clone()).await?;
-    let base = &state.passbook.settings.public_url;
+    let base = &state.passbook.public_url();
     let meta = list_meta(&page, found.total, |n| format!("{base}/v2/accounts/{id}/income-records?page={n}"));
     let records = found
         .items

@@ -57,7 +57,7 @@ pub async fn reauth_session(
 
 fn session_created(state: &AppState, created: &PartnerSession) -> Success<SessionAnswer> {
     let (token, session) = (&created.token, &created.session);
-    let institution = session.state.institution_id().and_then(|id| state.passbook.institutions.get(id));
+    let institution = session.state.institution_id().and_then(|id| state.passbook.institutions().get(id));
     let spec = institution
         .as_ref()
         .and_then(|i| session.state.auth_method().and_then(|m| i.auth_method(m)).or(i.auth_methods.first()));

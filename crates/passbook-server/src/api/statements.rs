@@ -76,7 +76,7 @@ pub async fn signed_json(
 
 fn job_out(state: &AppState, job: &StatementJob) -> StatementJobOut {
     let path = (job.status == StatementStatus::Built).then(|| {
-        format!("{}/v2/accounts/{}/statement/jobs/{}/pdf", state.passbook.settings.public_url, job.account_id, job.id)
+        format!("{}/v2/accounts/{}/statement/jobs/{}/pdf", state.passbook.public_url(), job.account_id, job.id)
     });
     StatementJobOut {
         id: job.id.clone(),

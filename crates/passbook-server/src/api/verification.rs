@@ -58,7 +58,7 @@ fn statement_out(m: &Manifest) -> SignedStatementOut {
 }
 
 pub async fn signing_key(State(state): State<AppState>) -> Json<Success<SigningKeyOut>> {
-    let signer = &state.passbook.signer;
+    let signer = &state.passbook.signer();
     let out = SigningKeyOut {
         key_id: signer.key_id(),
         algorithm: "Ed25519".into(),

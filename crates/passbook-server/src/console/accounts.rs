@@ -85,7 +85,7 @@ struct StatementFacts {
 impl AccountRow {
     fn of(state: &AppState, a: Account, c: Customer) -> Self {
         Self {
-            institution: state.passbook.institutions.get(&a.institution_id).map_or(a.institution_id, |i| i.name),
+            institution: state.passbook.institutions().get(&a.institution_id).map_or(a.institution_id, |i| i.name),
             number: a.account_number,
             status: a.data_status.as_str().to_string(),
             balance: a.balance.map_or_else(|| "—".into(), naira),

@@ -216,7 +216,7 @@ pub async fn operators(State(state): State<AppState>, operator: Operator) -> Con
 pub async fn invite(State(state): State<AppState>, Acting { operator, form }: Acting) -> ConsoleResult {
     let role = field(&form, "role");
     let token = state.passbook.invite_operator(&operator.0, role).await?;
-    let link = format!("{}/console/join/{token}", state.passbook.settings.public_url);
+    let link = format!("{}/console/join/{token}", state.passbook.public_url());
     operators_page(&state, &operator, Some((link, Role::parse(role).unwrap_or(Role::Viewer)))).await
 }
 

@@ -72,7 +72,7 @@ fn row(state: &AppState, s: LinkSummary, apps: &[(String, String)]) -> LinkRow {
         step: s.step.replace('_', " "),
         institution: s.institution_id.as_deref().map_or_else(
             || "—".into(),
-            |i| state.passbook.institutions.get(i).map_or(i.to_string(), |x| x.name.clone()),
+            |i| state.passbook.institutions().get(i).map_or(i.to_string(), |x| x.name.clone()),
         ),
         failure: s.failure_reason.unwrap_or_default(),
         created: when(s.created_at),

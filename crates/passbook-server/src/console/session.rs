@@ -130,7 +130,7 @@ fn browser(headers: &HeaderMap) -> &str {
 /// `HttpOnly`, `SameSite=Strict`, only under `/console`, and `Secure` when Passbook is served
 /// over TLS (its public URL is https).
 fn set_cookie(state: &AppState, name: &str, value: &str, max_age_secs: i64) -> HeaderValue {
-    let secure = if state.passbook.settings.public_url.starts_with("https://") { "; Secure" } else { "" };
+    let secure = if state.passbook.public_url().starts_with("https://") { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
         "{name}={value}; Path=/console; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{secure}"
     ))

@@ -43,7 +43,7 @@ struct ConsentPage {
 /// `redirect_uri` when it is one of this server's link pages: the same origin as the public URL
 /// and, once parsed (`..` and `%2e%2e` resolved), a path under its `/link/`.
 fn back_to_passbook(state: &AppState, redirect_uri: &str) -> Result<url::Url, Error> {
-    let public = url::Url::parse(&state.passbook.settings.public_url).ok();
+    let public = url::Url::parse(state.passbook.public_url()).ok();
     let links = public.as_ref().map(|p| format!("{}/link/", p.path().trim_end_matches('/')));
     url::Url::parse(redirect_uri)
         .ok()
