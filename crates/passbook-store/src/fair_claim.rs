@@ -3,9 +3,10 @@
 //! wait), ranked within the app after the rows it already has in flight over all workers, and
 //! the best `limit` of those within the app's allowance are leased. Parameters: `$1` now, `$2`
 //! the lease's end, `$3` the rows wanted, `$4` the app's allowance, and for a queue whose workers
-//! lease ahead ([`Queue::exclusive`]) `$5` the claiming worker and `$6` the app's limit. It runs under `fetch_serialised`
-//! ([`claim`]) or in a transaction that took the claim's turn ([`claim_in`]), so claims take turns
-//! across processes and the per-app limit holds over all of them.
+//! lease ahead ([`Queue::exclusive`]) `$5` the claiming worker and `$6` the app's limit. It runs
+//! under `fetch_serialised` ([`claim`]) or in a transaction that took the claim's turn
+//! ([`claim_in`]), so claims take turns across processes and the per-app limit holds over all of
+//! them.
 use passbook_domain::model::QueueClaim;
 use sqlx::{Any, Transaction};
 

@@ -51,8 +51,6 @@ pub struct Dispatcher {
     options: Arc<DispatcherOptions>,
     /// This worker, as its leases name it (`locked_by`).
     owner: i64,
-    /// How many times an app's limit of its events this worker leases at once ([`Lanes`]).
-    ahead: u32,
     lanes: Lanes,
     /// Where deliveries go when they finish, to be recorded.
     finishing: mpsc::UnboundedSender<Finished>,
@@ -75,14 +73,13 @@ impl Dispatcher {
         let http = Egress::new(user_agent, options.timeout, options.allow_private);
         let (finishing, finished) = mpsc::unbounded_channel();
         let (ahead, max_wait) = lease_ahead(&options);
-        let lanes = Lanes::new(options.concurrency, options.per_app, max_wait);
+        let lanes = Lanes::new(options.concurrency, options.per_app, ahead, max_wait);
         let owner = i64::from_be_bytes(passbook_domain::ids::random_bytes()) & i64::MAX;
         Self {
             outbox,
             http,
             options: Arc::new(options),
             owner,
-            ahead,
             lanes,
             finishing,
             finished,
@@ -148,13 +145,13 @@ impl Dispatcher {
     }
 
     async fn record_and_claim(&mut self, records: Vec<DeliveryRecord>) {
-        let free = self.lanes.free(self.ahead, records.len());
+        let free = self.lanes.free(records.len());
         if free == 0 {
             return;
         }
         let now = self.outbox.now();
         let lease_until = now.plus_millis(self.options.lease.as_millis() as i64);
-        let (per_app, ahead, owner) = (self.options.per_app, self.ahead, self.owner);
+        let (per_app, ahead, owner) = (self.options.per_app, self.lanes.ahead(), self.owner);
         let claim = QueueClaim { now, lease_until, limit: free as u32, per_app, ahead, owner };
         let claimed = if records.is_empty() {
             self.outbox.claim(&claim).await

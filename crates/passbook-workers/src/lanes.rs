@@ -3,8 +3,9 @@
 //! A worker leases up to `ahead` times an app's limit of its events, and sends at most the limit
 //! at once itself: a delivery that finishes is followed at once by the app's next waiting event,
 //! without waiting for the database (whose turn, on PostgreSQL, took longer than a delivery).
-//! The limit still holds over all workers because a claim gives a worker nothing of an app whose
-//! live leases are another's (`locked_by`, migration 0018).
+//! The limit still holds over all workers because each lease names its worker (`locked_by`,
+//! migration 0018) and an app whose live leases are partly another worker's is allowed only its
+//! limit over all of them (`fair_claim.rs`).
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,6 +26,8 @@ pub struct Lanes {
     /// Deliveries at once over all apps, and to one app.
     concurrency: usize,
     per_app: u32,
+    /// How many times its concurrency the worker holds at most (and an app's limit it leases).
+    ahead: u32,
     /// How long an event may wait to be sent and still leave its lease room for its timeout and
     /// its record ([`crate::dispatcher`]'s `lease_ahead`).
     max_wait: Duration,
@@ -36,10 +39,11 @@ pub struct Lanes {
 }
 
 impl Lanes {
-    pub fn new(concurrency: usize, per_app: u32, max_wait: Duration) -> Self {
+    pub fn new(concurrency: usize, per_app: u32, ahead: u32, max_wait: Duration) -> Self {
         Self {
             concurrency,
             per_app,
+            ahead,
             max_wait,
             waiting: VecDeque::new(),
             sending: 0,
@@ -50,8 +54,12 @@ impl Lanes {
 
     /// How many more events this worker may lease, holding at most `ahead` times its
     /// concurrency, once `recording` of those it holds are recorded.
-    pub fn free(&self, ahead: u32, recording: usize) -> usize {
-        (self.concurrency * ahead as usize).saturating_sub(self.held - recording)
+    pub fn free(&self, recording: usize) -> usize {
+        (self.concurrency * self.ahead as usize).saturating_sub(self.held - recording)
+    }
+
+    pub fn ahead(&self) -> u32 {
+        self.ahead
     }
 
     /// Newly claimed events, to be sent in claim order.
@@ -140,24 +148,25 @@ mod tests {
 
     #[test]
     fn sends_at_most_the_apps_limit_and_the_next_when_one_finishes() {
-        let mut lanes = Lanes::new(16, 2, Duration::from_secs(20));
+        let mut lanes = Lanes::new(16, 2, 2, Duration::from_secs(20));
         lanes.hold(["a1", "a2", "a3", "a4"].map(|id| leased(id, "a", 0)));
         lanes.hold([leased("b1", "b", 0)]);
         assert_eq!(ids(&lanes.start_sending(Timestamp(0))), ["a1", "a2", "b1"], "two of a, then b");
         assert!(lanes.start_sending(Timestamp(0)).is_empty(), "a is at its limit");
         lanes.sent("a");
         assert_eq!(ids(&lanes.start_sending(Timestamp(0))), ["a3"]);
-        assert_eq!(lanes.free(2, 0), 32 - 5, "all five still held");
+        assert_eq!(lanes.free(0), 32 - 5, "all five still held");
+        assert_eq!(lanes.free(1), 32 - 4, "one of them being recorded");
         lanes.recorded(1);
-        assert_eq!(lanes.free(2, 0), 32 - 4);
+        assert_eq!(lanes.free(0), 32 - 4);
         assert_eq!(lanes.let_go(), ["a4"]);
-        assert_eq!(lanes.free(2, 0), 32 - 3);
+        assert_eq!(lanes.free(0), 32 - 3);
         assert_eq!(lanes.sending(), 3);
     }
 
     #[test]
     fn the_workers_own_limit_holds_over_apps() {
-        let mut lanes = Lanes::new(2, 4, Duration::from_secs(20));
+        let mut lanes = Lanes::new(2, 4, 1, Duration::from_secs(20));
         lanes.hold(["a1", "b1", "c1"].map(|id| leased(id, &id[..1], 0)));
         assert_eq!(ids(&lanes.start_sending(Timestamp(0))), ["a1", "b1"]);
         lanes.sent("b");
@@ -166,9 +175,9 @@ mod tests {
 
     #[test]
     fn an_event_that_waited_too_long_is_not_sent() {
-        let mut lanes = Lanes::new(16, 4, Duration::from_secs(20));
+        let mut lanes = Lanes::new(16, 4, 1, Duration::from_secs(20));
         lanes.hold([leased("late", "a", 0), leased("fine", "a", 5_000)]);
         assert_eq!(ids(&lanes.start_sending(Timestamp(20_001))), ["fine"]);
-        assert_eq!(lanes.free(1, 0), 15, "the late one is no longer held");
+        assert_eq!(lanes.free(0), 15, "the late one is no longer held");
     }
 }

@@ -220,7 +220,7 @@ const EVENTS: fair_claim::Queue = fair_claim::Queue {
     exclusive: true,
 };
 
-/// Claims due events with a lease; no app gets more than `per_app` deliveries in flight.
+/// Claims due events with a lease, within each app's allowance ([`fair_claim::Queue::exclusive`]).
 pub(crate) async fn claim(store: &SqlStore, claim: &QueueClaim) -> StoreResult<Vec<PendingEvent>> {
     let rows = fair_claim::claim(store, (&EVENTS, LockName::EventClaim), claim).await?;
     store.pending_events(rows)
@@ -502,17 +502,17 @@ pub(crate) async fn counts(store: &SqlStore) -> StoreResult<Vec<EventCount>> {
 /// Ends `owner`'s leases of events it will not send (a worker stopping with events it leased
 /// ahead of its slots), so that they are due again now rather than when the lease runs out.
 pub(crate) async fn release(store: &SqlStore, ids: &[String], owner: i64) -> StoreResult<()> {
-    let mut tx = store.write().await?;
-    for id in ids {
-        crate::sql::query(
-            "UPDATE events SET locked_until = NULL WHERE id = $1 AND status = 'pending' AND locked_by = $2",
-        )
-        .bind(id)
-        .bind(owner)
-        .execute(&mut *tx)
-        .await?;
+    if ids.is_empty() {
+        return Ok(());
     }
-    tx.commit().await?;
+    let mut qb = SqlBuilder::new(store.backend, "UPDATE events SET locked_until = NULL WHERE locked_by = ");
+    qb.push_bind(owner).push(" AND status = 'pending' AND id IN ").push_row(|row| {
+        for id in ids {
+            row.bind(id.clone());
+        }
+    });
+    let (sql, args) = qb.finish();
+    crate::sql::query_with(sql, args).execute(&store.pool).await?;
     Ok(())
 }
 
