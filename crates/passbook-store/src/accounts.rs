@@ -564,8 +564,6 @@ pub(crate) async fn unlink(store: &SqlStore, account: &Account, event: &NewEvent
 
 /// The `AccountStore` port, on the functions above.
 mod port {
-    use async_trait::async_trait;
-    use passbook_domain::Result;
     use passbook_domain::model::{
         Account, AccountVersion, AccountWithCustomer, JobSettlement, NewEvent, Page, PageRequest, Settled,
         StoredIdentity, Transaction, TransactionFilter,
@@ -573,84 +571,43 @@ mod port {
     use passbook_domain::store::{AccountStore, FetchUpdate};
     use passbook_domain::sync::{LoggedChange, SyncState, TransactionChanges};
 
-    use crate::SqlStore;
-
-    #[async_trait]
-    impl AccountStore for SqlStore {
-        async fn account(&self, app_id: &str, id: &str) -> Result<Option<Account>> {
-            Ok(self.retrying(|| crate::accounts::scoped(self, app_id, id)).await?)
-        }
-
-        async fn account_version(&self, app_id: &str, id: &str) -> Result<Option<AccountVersion>> {
-            Ok(self.retrying(|| crate::accounts::version(self, app_id, id)).await?)
-        }
-
-        async fn accounts_with_number(&self, app_id: &str, number: &str, limit: u32) -> Result<Vec<Account>> {
-            Ok(super::with_number(self, app_id, number, limit).await?)
-        }
-
-        async fn account_by_id(&self, id: &str) -> Result<Option<Account>> {
-            Ok(self.retrying(|| crate::accounts::by_id(self, id)).await?)
-        }
-
-        async fn find_account_id(
-            &self,
+    crate::port::impl_port! { AccountStore {
+        retried fn account(app_id: &str, id: &str) -> Option<Account> = crate::accounts::scoped(app_id, id);
+        retried fn account_version(app_id: &str, id: &str) -> Option<AccountVersion>
+            = crate::accounts::version(app_id, id);
+        once fn accounts_with_number(app_id: &str, number: &str, limit: u32) -> Vec<Account>
+            = super::with_number(app_id, number, limit);
+        retried fn account_by_id(id: &str) -> Option<Account> = crate::accounts::by_id(id);
+        retried fn find_account_id(
             app_id: &str,
             customer_id: &str,
             institution_id: &str,
             account_number: &str,
-        ) -> Result<Option<String>> {
-            Ok(self
-                .retrying(|| crate::accounts::find_id(self, app_id, customer_id, institution_id, account_number))
-                .await?)
-        }
-
-        async fn list_accounts(&self, app_id: &str, page: PageRequest) -> Result<Page<AccountWithCustomer>> {
-            Ok(self.retrying(|| crate::accounts::list(self, app_id, page.clone())).await?)
-        }
-
-        async fn unlink_account(&self, account: &Account, event: &NewEvent, actor: &str) -> Result<()> {
-            Ok(self.retrying(|| crate::accounts::unlink(self, account, event, actor)).await?)
-        }
-
-        async fn identity(&self, account_id: &str) -> Result<Option<StoredIdentity>> {
-            Ok(self.retrying(|| crate::accounts::identity(self, account_id)).await?)
-        }
-
-        async fn transactions(
-            &self,
+        ) -> Option<String>
+            = crate::accounts::find_id(app_id, customer_id, institution_id, account_number);
+        retried fn list_accounts(app_id: &str, page: PageRequest) -> Page<AccountWithCustomer>
+            = crate::accounts::list(app_id, page.clone());
+        retried fn unlink_account(account: &Account, event: &NewEvent, actor: &str) -> ()
+            = crate::accounts::unlink(account, event, actor);
+        retried fn identity(account_id: &str) -> Option<StoredIdentity> = crate::accounts::identity(account_id);
+        retried fn transactions(
             account_id: &str,
             filter: &TransactionFilter,
             page: PageRequest,
             total_hint: u64,
-        ) -> Result<Page<Transaction>> {
-            Ok(self.retrying(|| crate::transactions::page(self, account_id, filter, page.clone(), total_hint)).await?)
-        }
-
-        async fn save_fetch(
-            &self,
+        ) -> Page<Transaction>
+            = crate::transactions::page(account_id, filter, page.clone(), total_hint);
+        retried fn save_fetch(
             update: &FetchUpdate,
             changes: &TransactionChanges,
             events: &[NewEvent],
             settles: Option<&JobSettlement>,
-        ) -> Result<Settled> {
-            Ok(self.retrying(|| crate::accounts::save_fetch(self, update, changes, events, settles)).await?)
-        }
-
-        async fn sync_state(&self, account_id: &str) -> Result<SyncState> {
-            Ok(self.retrying(|| crate::sync::state(self, account_id)).await?)
-        }
-
-        async fn transaction_changes(&self, account_id: &str, after: u64, limit: u32) -> Result<Vec<LoggedChange>> {
-            Ok(self.retrying(|| crate::sync::changes(self, account_id, after, limit)).await?)
-        }
-
-        async fn known_fingerprints(
-            &self,
-            account_id: &str,
-            fingerprints: &[String],
-        ) -> Result<std::collections::HashSet<String>> {
-            Ok(self.retrying(|| crate::transactions::known(self, account_id, fingerprints)).await?)
-        }
-    }
+        ) -> Settled
+            = crate::accounts::save_fetch(update, changes, events, settles);
+        retried fn sync_state(account_id: &str) -> SyncState = crate::sync::state(account_id);
+        retried fn transaction_changes(account_id: &str, after: u64, limit: u32) -> Vec<LoggedChange>
+            = crate::sync::changes(account_id, after, limit);
+        retried fn known_fingerprints(account_id: &str, fingerprints: &[String]) -> std::collections::HashSet<String>
+            = crate::transactions::known(account_id, fingerprints);
+    }}
 }

@@ -362,97 +362,45 @@ pub(crate) async fn set_refresh_interval(
 
 /// The `AppStore` port, on the functions above.
 mod port {
-    use async_trait::async_trait;
+    use passbook_domain::Timestamp;
     use passbook_domain::model::{App, AuditEntry};
     use passbook_domain::store::{AppStore, CatchUp, SandboxMove};
-    use passbook_domain::{Result, Timestamp};
 
-    use crate::SqlStore;
-
-    #[async_trait]
-    impl AppStore for SqlStore {
-        async fn insert_app(&self, app: &App, audit: &AuditEntry) -> Result<()> {
-            Ok(self.retrying(|| crate::apps::insert(self, app, audit)).await?)
-        }
-
-        async fn list_apps(&self) -> Result<Vec<App>> {
-            Ok(self.retrying(|| crate::apps::list(self)).await?)
-        }
-
-        async fn app(&self, id: &str) -> Result<Option<App>> {
-            Ok(self.retrying(|| crate::apps::by_id(self, id)).await?)
-        }
-
-        async fn app_by_secret_hash(&self, hash: &str, now: Timestamp) -> Result<Option<App>> {
-            Ok(self.retrying(|| crate::apps::by_secret_hash(self, hash, now)).await?)
-        }
-
-        async fn rename_app(&self, app_id: &str, name: &str, audit: &AuditEntry) -> Result<bool> {
-            Ok(self.retrying(|| crate::apps::rename(self, app_id, name, audit)).await?)
-        }
-
-        async fn rotate_secret_key(
-            &self,
+    crate::port::impl_port! { AppStore {
+        retried fn insert_app(app: &App, audit: &AuditEntry) -> () = crate::apps::insert(app, audit);
+        retried fn list_apps() -> Vec<App> = crate::apps::list();
+        retried fn app(id: &str) -> Option<App> = crate::apps::by_id(id);
+        retried fn app_by_secret_hash(hash: &str, now: Timestamp) -> Option<App>
+            = crate::apps::by_secret_hash(hash, now);
+        retried fn rename_app(app_id: &str, name: &str, audit: &AuditEntry) -> bool
+            = crate::apps::rename(app_id, name, audit);
+        retried fn rotate_secret_key(
             app_id: &str,
             hash: &str,
             hint: &str,
             overlap_until: Timestamp,
             audit: &AuditEntry,
-        ) -> Result<bool> {
-            Ok(self.retrying(|| crate::apps::rotate_key(self, app_id, hash, hint, overlap_until, audit)).await?)
-        }
-
-        async fn set_webhook_url(&self, app_id: &str, url: Option<&str>, audit: &AuditEntry) -> Result<bool> {
-            Ok(self.retrying(|| crate::apps::set_webhook_url(self, app_id, url, audit)).await?)
-        }
-
-        async fn rotate_webhook_secret(
-            &self,
+        ) -> bool
+            = crate::apps::rotate_key(app_id, hash, hint, overlap_until, audit);
+        retried fn set_webhook_url(app_id: &str, url: Option<&str>, audit: &AuditEntry) -> bool
+            = crate::apps::set_webhook_url(app_id, url, audit);
+        retried fn rotate_webhook_secret(
             app_id: &str,
             secret: &str,
             overlap_until: Timestamp,
             audit: &AuditEntry,
-        ) -> Result<bool> {
-            Ok(self.retrying(|| crate::apps::rotate_secret(self, app_id, secret, overlap_until, audit)).await?)
-        }
-
-        async fn app_by_public_key(&self, key: &str) -> Result<Option<App>> {
-            Ok(self.retrying(|| crate::apps::by_public_key(self, key)).await?)
-        }
-
-        async fn set_refresh_interval(&self, app_id: &str, hours: u32, audit: Option<&AuditEntry>) -> Result<bool> {
-            Ok(self.retrying(|| crate::apps::set_refresh_interval(self, app_id, hours, audit)).await?)
-        }
-
-        async fn sandbox_offset(&self, app_id: &str) -> Result<i64> {
-            Ok(self.retrying(|| crate::apps::sandbox_offset(self, app_id)).await?)
-        }
-
-        async fn advance_sandbox_clock(
-            &self,
-            app_id: &str,
-            by: &SandboxMove,
-            audit: &AuditEntry,
-        ) -> Result<Option<i64>> {
-            Ok(self.retrying(|| crate::apps::advance_sandbox_clock(self, app_id, by, audit)).await?)
-        }
-
-        async fn sandbox_catch_up(&self, app_id: &str) -> Result<Option<CatchUp>> {
-            Ok(self.retrying(|| crate::apps::sandbox_catch_up(self, app_id)).await?)
-        }
-
-        async fn sandbox_step_done(
-            &self,
-            app_id: &str,
-            at: Timestamp,
-            next: Timestamp,
-            now: Timestamp,
-        ) -> Result<bool> {
-            Ok(self.retrying(|| crate::apps::sandbox_step_done(self, app_id, at, next, now)).await?)
-        }
-
-        async fn claim_stalled_catch_ups(&self, before: Timestamp, now: Timestamp) -> Result<Vec<String>> {
-            Ok(self.retrying(|| crate::apps::claim_stalled_catch_ups(self, before, now)).await?)
-        }
-    }
+        ) -> bool
+            = crate::apps::rotate_secret(app_id, secret, overlap_until, audit);
+        retried fn app_by_public_key(key: &str) -> Option<App> = crate::apps::by_public_key(key);
+        retried fn set_refresh_interval(app_id: &str, hours: u32, audit: Option<&AuditEntry>) -> bool
+            = crate::apps::set_refresh_interval(app_id, hours, audit);
+        retried fn sandbox_offset(app_id: &str) -> i64 = crate::apps::sandbox_offset(app_id);
+        retried fn advance_sandbox_clock(app_id: &str, by: &SandboxMove, audit: &AuditEntry) -> Option<i64>
+            = crate::apps::advance_sandbox_clock(app_id, by, audit);
+        retried fn sandbox_catch_up(app_id: &str) -> Option<CatchUp> = crate::apps::sandbox_catch_up(app_id);
+        retried fn sandbox_step_done(app_id: &str, at: Timestamp, next: Timestamp, now: Timestamp) -> bool
+            = crate::apps::sandbox_step_done(app_id, at, next, now);
+        retried fn claim_stalled_catch_ups(before: Timestamp, now: Timestamp) -> Vec<String>
+            = crate::apps::claim_stalled_catch_ups(before, now);
+    }}
 }

@@ -216,7 +216,8 @@ pub(crate) async fn health_figures(store: &SqlStore, since: Timestamp) -> StoreR
 
 /// The `ConsoleStore` port, on the functions above and in `operators.rs`.
 mod port {
-    use async_trait::async_trait;
+    use crate::operators as ops;
+    use passbook_domain::Timestamp;
     use passbook_domain::connector_setup::{ConnectorSettings, SavedVersion};
     use passbook_domain::model::{
         AccountSearch, AccountWithCustomer, AuditEntry, Customer, HealthFigures, InstitutionOverride,
@@ -224,155 +225,49 @@ mod port {
         OverviewFigures, Page, PageRequest, Role, TimelineEntry,
     };
     use passbook_domain::store::{ConsoleStore, OperatorCreated};
-    use passbook_domain::{Result, Timestamp};
 
-    use crate::SqlStore;
-    use crate::operators as ops;
-
-    #[async_trait]
-    impl ConsoleStore for SqlStore {
-        async fn operator_count(&self) -> Result<u64> {
-            Ok(self.retrying(|| ops::count(self)).await?)
-        }
-
-        async fn operators(&self) -> Result<Vec<Operator>> {
-            Ok(self.retrying(|| ops::list(self)).await?)
-        }
-
-        async fn operator_by_email(&self, email: &str) -> Result<Option<OperatorRecord>> {
-            Ok(self.retrying(|| ops::by_email(self, email)).await?)
-        }
-
-        async fn insert_operator(
-            &self,
-            record: &OperatorRecord,
-            invite: Option<&str>,
-            audit: &AuditEntry,
-        ) -> Result<OperatorCreated> {
-            Ok(self.retrying(|| ops::insert(self, record, invite, audit)).await?)
-        }
-
-        async fn set_operator_role(&self, id: &str, role: Role, audit: &AuditEntry) -> Result<bool> {
-            Ok(self.retrying(|| ops::set_role(self, id, role, audit)).await?)
-        }
-
-        async fn delete_operator(&self, id: &str, audit: &AuditEntry) -> Result<bool> {
-            Ok(self.retrying(|| ops::delete(self, id, audit)).await?)
-        }
-
-        async fn insert_invite(&self, invite: &Invite, audit: Option<&AuditEntry>) -> Result<()> {
-            Ok(self.retrying(|| ops::insert_invite(self, invite, audit)).await?)
-        }
-
-        async fn invite(&self, token_hash: &str, now: Timestamp) -> Result<Option<Invite>> {
-            Ok(self.retrying(|| ops::invite(self, token_hash, now)).await?)
-        }
-
-        async fn pending_invites(&self, now: Timestamp) -> Result<Vec<Invite>> {
-            Ok(self.retrying(|| ops::pending_invites(self, now)).await?)
-        }
-
-        async fn revoke_invite(&self, token_hash: &str, now: Timestamp, audit: &AuditEntry) -> Result<bool> {
-            Ok(self.retrying(|| ops::revoke_invite(self, token_hash, now, audit)).await?)
-        }
-
-        async fn insert_operator_session(&self, session: &OperatorSession) -> Result<()> {
-            Ok(self.retrying(|| ops::insert_session(self, session)).await?)
-        }
-
-        async fn operator_session(&self, token_hash: &str, now: Timestamp) -> Result<Option<LiveSession>> {
-            Ok(self.retrying(|| ops::session(self, token_hash, now)).await?)
-        }
-
-        async fn delete_operator_session(&self, token_hash: &str) -> Result<()> {
-            Ok(self.retrying(|| ops::delete_session(self, token_hash)).await?)
-        }
-
-        async fn claim_login_attempt(
-            &self,
-            attempt: &str,
-            subjects: &[String],
-            at: Timestamp,
-            since: Timestamp,
-        ) -> Result<Vec<u64>> {
-            Ok(self.retrying(|| ops::claim_login(self, attempt, subjects, at, since)).await?)
-        }
-
-        async fn forget_login_attempt(&self, attempt: &str, cleared: Option<&str>) -> Result<()> {
-            Ok(self.retrying(|| ops::forget_login(self, attempt, cleared)).await?)
-        }
-
-        async fn record_audit(&self, entry: &AuditEntry) -> Result<()> {
-            Ok(self.retrying(|| ops::record_audit(self, entry)).await?)
-        }
-
-        async fn audit_log(&self, page: PageRequest) -> Result<Page<AuditEntry>> {
-            Ok(self.retrying(|| ops::audit_log(self, page.clone())).await?)
-        }
-
-        async fn institution_overrides(&self) -> Result<Vec<InstitutionOverride>> {
-            Ok(self.retrying(|| ops::institution_overrides(self)).await?)
-        }
-
-        async fn set_institution_override(
-            &self,
-            id: &str,
-            status: InstitutionStatus,
-            audit: &AuditEntry,
-        ) -> Result<()> {
-            Ok(self.retrying(|| ops::set_institution_override(self, id, status, audit)).await?)
-        }
-
-        async fn connector_settings(&self) -> Result<Vec<ConnectorSettings>> {
-            Ok(self.retrying(|| crate::connector_settings::all(self)).await?)
-        }
-
-        async fn connector_settings_versions(&self) -> Result<Vec<SavedVersion>> {
-            Ok(self.retrying(|| crate::connector_settings::versions(self)).await?)
-        }
-
-        async fn save_connector_settings(&self, settings: &ConnectorSettings, audit: &AuditEntry) -> Result<()> {
-            Ok(self.retrying(|| crate::connector_settings::save(self, settings, audit)).await?)
-        }
-
-        async fn remove_connector_settings(&self, name: &str, audit: &AuditEntry) -> Result<bool> {
-            Ok(self.retrying(|| crate::connector_settings::remove(self, name, audit)).await?)
-        }
-
-        async fn search_accounts(
-            &self,
-            search: &AccountSearch,
-            page: PageRequest,
-        ) -> Result<Page<AccountWithCustomer>> {
-            Ok(self.retrying(|| crate::accounts::search(self, search, page.clone())).await?)
-        }
-
-        async fn recent_customers(&self, limit: u32) -> Result<Vec<Customer>> {
-            Ok(self.retrying(|| crate::customers::recent(self, limit)).await?)
-        }
-
-        async fn link_summaries(&self, filter: &LinkFilter, page: PageRequest) -> Result<Page<LinkSummary>> {
-            Ok(self.retrying(|| super::link_summaries(self, filter, page.clone())).await?)
-        }
-
-        async fn link_summary(&self, id: &str) -> Result<Option<LinkSummary>> {
-            Ok(self.retrying(|| super::link_summary(self, id)).await?)
-        }
-
-        async fn link_timeline(&self, session_id: &str) -> Result<Vec<TimelineEntry>> {
-            Ok(self.retrying(|| super::link_timeline(self, session_id)).await?)
-        }
-
-        async fn overview_figures(&self, since: Timestamp) -> Result<OverviewFigures> {
-            Ok(self.retrying(|| super::overview_figures(self, since)).await?)
-        }
-
-        async fn health_figures(&self, since: Timestamp) -> Result<HealthFigures> {
-            Ok(self.retrying(|| super::health_figures(self, since)).await?)
-        }
-
-        async fn requests_counted(&self, key_prefix: &str, since: Timestamp) -> Result<u64> {
-            Ok(self.retrying(|| crate::budgets::counted(self, key_prefix, since)).await?)
-        }
-    }
+    crate::port::impl_port! { ConsoleStore {
+        retried fn operator_count() -> u64 = ops::count();
+        retried fn operators() -> Vec<Operator> = ops::list();
+        retried fn operator_by_email(email: &str) -> Option<OperatorRecord> = ops::by_email(email);
+        retried fn insert_operator(record: &OperatorRecord, invite: Option<&str>, audit: &AuditEntry) -> OperatorCreated
+            = ops::insert(record, invite, audit);
+        retried fn set_operator_role(id: &str, role: Role, audit: &AuditEntry) -> bool = ops::set_role(id, role, audit);
+        retried fn delete_operator(id: &str, audit: &AuditEntry) -> bool = ops::delete(id, audit);
+        retried fn insert_invite(invite: &Invite, audit: Option<&AuditEntry>) -> () = ops::insert_invite(invite, audit);
+        retried fn invite(token_hash: &str, now: Timestamp) -> Option<Invite> = ops::invite(token_hash, now);
+        retried fn pending_invites(now: Timestamp) -> Vec<Invite> = ops::pending_invites(now);
+        retried fn revoke_invite(token_hash: &str, now: Timestamp, audit: &AuditEntry) -> bool
+            = ops::revoke_invite(token_hash, now, audit);
+        retried fn insert_operator_session(session: &OperatorSession) -> () = ops::insert_session(session);
+        retried fn operator_session(token_hash: &str, now: Timestamp) -> Option<LiveSession>
+            = ops::session(token_hash, now);
+        retried fn delete_operator_session(token_hash: &str) -> () = ops::delete_session(token_hash);
+        retried fn claim_login_attempt(attempt: &str, subjects: &[String], at: Timestamp, since: Timestamp) -> Vec<u64>
+            = ops::claim_login(attempt, subjects, at, since);
+        retried fn forget_login_attempt(attempt: &str, cleared: Option<&str>) -> ()
+            = ops::forget_login(attempt, cleared);
+        retried fn record_audit(entry: &AuditEntry) -> () = ops::record_audit(entry);
+        retried fn audit_log(page: PageRequest) -> Page<AuditEntry> = ops::audit_log(page.clone());
+        retried fn institution_overrides() -> Vec<InstitutionOverride> = ops::institution_overrides();
+        retried fn set_institution_override(id: &str, status: InstitutionStatus, audit: &AuditEntry) -> ()
+            = ops::set_institution_override(id, status, audit);
+        retried fn connector_settings() -> Vec<ConnectorSettings> = crate::connector_settings::all();
+        retried fn connector_settings_versions() -> Vec<SavedVersion> = crate::connector_settings::versions();
+        retried fn save_connector_settings(settings: &ConnectorSettings, audit: &AuditEntry) -> ()
+            = crate::connector_settings::save(settings, audit);
+        retried fn remove_connector_settings(name: &str, audit: &AuditEntry) -> bool
+            = crate::connector_settings::remove(name, audit);
+        retried fn search_accounts(search: &AccountSearch, page: PageRequest) -> Page<AccountWithCustomer>
+            = crate::accounts::search(search, page.clone());
+        retried fn recent_customers(limit: u32) -> Vec<Customer> = crate::customers::recent(limit);
+        retried fn link_summaries(filter: &LinkFilter, page: PageRequest) -> Page<LinkSummary>
+            = super::link_summaries(filter, page.clone());
+        retried fn link_summary(id: &str) -> Option<LinkSummary> = super::link_summary(id);
+        retried fn link_timeline(session_id: &str) -> Vec<TimelineEntry> = super::link_timeline(session_id);
+        retried fn overview_figures(since: Timestamp) -> OverviewFigures = super::overview_figures(since);
+        retried fn health_figures(since: Timestamp) -> HealthFigures = super::health_figures(since);
+        retried fn requests_counted(key_prefix: &str, since: Timestamp) -> u64
+            = crate::budgets::counted(key_prefix, since);
+    }}
 }

@@ -186,37 +186,17 @@ pub(crate) async fn delete(store: &SqlStore, app_id: &str, id: &str) -> StoreRes
 
 /// The `CustomerStore` port, on the functions above.
 mod port {
-    use async_trait::async_trait;
-    use passbook_domain::Result;
     use passbook_domain::model::{Customer, Page, PageRequest};
     use passbook_domain::store::{CustomerDeleted, CustomerStore};
 
-    use crate::SqlStore;
-
-    #[async_trait]
-    impl CustomerStore for SqlStore {
-        async fn customer(&self, app_id: &str, id: &str) -> Result<Option<Customer>> {
-            Ok(self.retrying(|| crate::customers::get(self, app_id, id)).await?)
-        }
-
-        async fn insert_customer(&self, customer: &Customer) -> Result<bool> {
-            Ok(self.retrying(|| crate::customers::create(self, customer)).await?)
-        }
-
-        async fn customer_by_email_or_new(&self, customer: &Customer) -> Result<Customer> {
-            Ok(self.retrying(|| crate::customers::by_email_or_new(self, customer)).await?)
-        }
-
-        async fn update_customer(&self, customer: &Customer) -> Result<()> {
-            Ok(self.retrying(|| crate::customers::update(self, customer)).await?)
-        }
-
-        async fn list_customers(&self, app_id: &str, page: PageRequest) -> Result<Page<Customer>> {
-            Ok(self.retrying(|| crate::customers::list(self, app_id, page.clone())).await?)
-        }
-
-        async fn delete_customer(&self, app_id: &str, id: &str) -> Result<CustomerDeleted> {
-            Ok(self.retrying(|| crate::customers::delete(self, app_id, id)).await?)
-        }
-    }
+    crate::port::impl_port! { CustomerStore {
+        retried fn customer(app_id: &str, id: &str) -> Option<Customer> = crate::customers::get(app_id, id);
+        retried fn insert_customer(customer: &Customer) -> bool = crate::customers::create(customer);
+        retried fn customer_by_email_or_new(customer: &Customer) -> Customer
+            = crate::customers::by_email_or_new(customer);
+        retried fn update_customer(customer: &Customer) -> () = crate::customers::update(customer);
+        retried fn list_customers(app_id: &str, page: PageRequest) -> Page<Customer>
+            = crate::customers::list(app_id, page.clone());
+        retried fn delete_customer(app_id: &str, id: &str) -> CustomerDeleted = crate::customers::delete(app_id, id);
+    }}
 }

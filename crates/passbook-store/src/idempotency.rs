@@ -120,40 +120,22 @@ pub(crate) async fn finish(
 
 /// The `ServiceStore` port, on the functions above.
 mod port {
-    use async_trait::async_trait;
+    use passbook_domain::Timestamp;
     use passbook_domain::store::{IdempotencyClaim, ServiceStore, StoredAnswer};
-    use passbook_domain::{Result, Timestamp};
 
-    use crate::SqlStore;
-
-    #[async_trait]
-    impl ServiceStore for SqlStore {
-        async fn begin_idempotent(
-            &self,
+    crate::port::impl_port! { ServiceStore {
+        retried fn begin_idempotent(
             app_id: &str,
             key: &str,
             request_hash: &str,
             now: Timestamp,
             lock_until: Timestamp,
             expired_before: Timestamp,
-        ) -> Result<IdempotencyClaim> {
-            Ok(self
-                .retrying(|| {
-                    crate::idempotency::begin(self, app_id, key, request_hash, now, lock_until, expired_before)
-                })
-                .await?)
-        }
-
-        async fn finish_idempotent(&self, app_id: &str, key: &str, answer: Option<&StoredAnswer>) -> Result<()> {
-            Ok(self.retrying(|| crate::idempotency::finish(self, app_id, key, answer)).await?)
-        }
-
-        async fn pending_migrations(&self) -> Result<Vec<i64>> {
-            Ok(self.retrying(|| crate::SqlStore::pending_migrations(self)).await?)
-        }
-
-        async fn accepts_writes(&self) -> Result<bool> {
-            Ok(crate::SqlStore::accepts_writes(self).await?)
-        }
-    }
+        ) -> IdempotencyClaim
+            = crate::idempotency::begin(app_id, key, request_hash, now, lock_until, expired_before);
+        retried fn finish_idempotent(app_id: &str, key: &str, answer: Option<&StoredAnswer>) -> ()
+            = crate::idempotency::finish(app_id, key, answer);
+        retried fn pending_migrations() -> Vec<i64> = crate::SqlStore::pending_migrations();
+        once fn accepts_writes() -> bool = crate::SqlStore::accepts_writes();
+    }}
 }

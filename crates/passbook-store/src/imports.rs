@@ -82,30 +82,15 @@ pub(crate) async fn summary(store: &SqlStore, app_id: &str, id: &str) -> StoreRe
 }
 
 mod port {
-    use async_trait::async_trait;
-    use passbook_domain::Result;
     use passbook_domain::model::EarlierUpload;
     use passbook_domain::statement_file::{ImportSummary, StatementImport};
     use passbook_domain::store::ImportStore;
 
-    use crate::SqlStore;
-
-    #[async_trait]
-    impl ImportStore for SqlStore {
-        async fn insert_statement_import(&self, import: &StatementImport) -> Result<()> {
-            Ok(super::insert(self, import).await?)
-        }
-
-        async fn statement_import(&self, app_id: &str, id: &str) -> Result<Option<StatementImport>> {
-            Ok(super::get(self, app_id, id).await?)
-        }
-
-        async fn statement_imports_of_file(&self, app_id: &str, sha256: &str) -> Result<Vec<EarlierUpload>> {
-            Ok(super::of_file(self, app_id, sha256).await?)
-        }
-
-        async fn statement_import_summary(&self, app_id: &str, id: &str) -> Result<Option<ImportSummary>> {
-            Ok(super::summary(self, app_id, id).await?)
-        }
-    }
+    crate::port::impl_port! { ImportStore {
+        once fn insert_statement_import(import: &StatementImport) -> () = super::insert(import);
+        once fn statement_import(app_id: &str, id: &str) -> Option<StatementImport> = super::get(app_id, id);
+        once fn statement_imports_of_file(app_id: &str, sha256: &str) -> Vec<EarlierUpload>
+            = super::of_file(app_id, sha256);
+        once fn statement_import_summary(app_id: &str, id: &str) -> Option<ImportSummary> = super::summary(app_id, id);
+    }}
 }

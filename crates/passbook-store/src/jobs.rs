@@ -258,49 +258,24 @@ pub(crate) async fn schedule_refreshes(store: &SqlStore, now: Timestamp, limit: 
 
 /// The `JobStore` port, on the functions above.
 mod port {
-    use async_trait::async_trait;
+    use passbook_domain::Timestamp;
     use passbook_domain::model::{AuditEntry, Job, JobRecord, JobSettlement, NewJob, QueueClaim, Settled};
     use passbook_domain::store::JobStore;
-    use passbook_domain::{Result, Timestamp};
 
-    use crate::SqlStore;
-
-    #[async_trait]
-    impl JobStore for SqlStore {
-        async fn claim_jobs(&self, claim: &QueueClaim) -> Result<Vec<Job>> {
-            Ok(self.retrying(|| crate::jobs::claim(self, claim)).await?)
-        }
-
-        async fn extend_job_lease(&self, id: &str, attempt: u32, until: Timestamp) -> Result<bool> {
-            Ok(self.retrying(|| crate::jobs::extend_lease(self, id, attempt, until)).await?)
-        }
-
-        async fn pending_jobs(&self, app_id: &str) -> Result<u64> {
-            Ok(self.retrying(|| crate::jobs::pending_count(self, app_id)).await?)
-        }
-
-        async fn settle_job(&self, settlement: &JobSettlement, at: Timestamp) -> Result<Settled> {
-            Ok(self.retrying(|| crate::jobs::settle_alone(self, settlement, at)).await?)
-        }
-
-        async fn insert_job(&self, job: &NewJob, audit: Option<&AuditEntry>) -> Result<String> {
-            Ok(self.retrying(|| crate::jobs::insert_alone(self, job, audit)).await?)
-        }
-
-        async fn job(&self, account_id: &str, id: &str) -> Result<Option<JobRecord>> {
-            Ok(self.retrying(|| crate::jobs::one(self, account_id, id)).await?)
-        }
-
-        async fn insert_realtime_job(&self, job: &NewJob, since: Timestamp) -> Result<String> {
-            Ok(self.retrying(|| crate::jobs::insert_realtime(self, job, since)).await?)
-        }
-
-        async fn schedule_refreshes(&self, now: Timestamp, limit: u32) -> Result<u64> {
-            Ok(self.retrying(|| crate::jobs::schedule_refreshes(self, now, limit)).await?)
-        }
-
-        async fn retry_job(&self, id: &str, attempt: u32, at: Timestamp, error: &str) -> Result<Settled> {
-            Ok(self.retrying(|| crate::jobs::retry(self, id, attempt, at, error)).await?)
-        }
-    }
+    crate::port::impl_port! { JobStore {
+        retried fn claim_jobs(claim: &QueueClaim) -> Vec<Job> = crate::jobs::claim(claim);
+        retried fn extend_job_lease(id: &str, attempt: u32, until: Timestamp) -> bool
+            = crate::jobs::extend_lease(id, attempt, until);
+        retried fn pending_jobs(app_id: &str) -> u64 = crate::jobs::pending_count(app_id);
+        retried fn settle_job(settlement: &JobSettlement, at: Timestamp) -> Settled
+            = crate::jobs::settle_alone(settlement, at);
+        retried fn insert_job(job: &NewJob, audit: Option<&AuditEntry>) -> String
+            = crate::jobs::insert_alone(job, audit);
+        retried fn job(account_id: &str, id: &str) -> Option<JobRecord> = crate::jobs::one(account_id, id);
+        retried fn insert_realtime_job(job: &NewJob, since: Timestamp) -> String
+            = crate::jobs::insert_realtime(job, since);
+        retried fn schedule_refreshes(now: Timestamp, limit: u32) -> u64 = crate::jobs::schedule_refreshes(now, limit);
+        retried fn retry_job(id: &str, attempt: u32, at: Timestamp, error: &str) -> Settled
+            = crate::jobs::retry(id, attempt, at, error);
+    }}
 }

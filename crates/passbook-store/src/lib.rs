@@ -28,6 +28,7 @@ mod links;
 mod operators;
 #[cfg(test)]
 mod own_writes_tests;
+mod port;
 mod rekey;
 mod shares;
 mod sql;
@@ -94,24 +95,6 @@ enum LockName {
     EventClaim = 0x7062_0001,
     JobClaim = 0x7062_0002,
     LoginAttempts = 0x7062_0003,
-}
-
-/// How often an operation refused for a transaction conflict runs in all.
-const CONFLICT_TRIES: u32 = 6;
-
-/// Whether an operation that failed with `err` after `tries` runs should run again (after a
-/// pause, taken here). See [`SqlStore::retrying`].
-async fn again_after_conflict(err: &StoreError, tries: &mut u32) -> bool {
-    use std::hash::{BuildHasher, RandomState};
-    if *tries >= CONFLICT_TRIES || !err.is_conflict() {
-        return false;
-    }
-    tracing::debug!(error = %err, tries = *tries, "retrying after a transaction conflict");
-    // Retries of transactions that collided are spread, so that they do not collide again.
-    let jitter = RandomState::new().hash_one(std::time::Instant::now()) % (5 << *tries);
-    tokio::time::sleep(Duration::from_millis(jitter)).await;
-    *tries += 1;
-    true
 }
 
 /// Connection settings an operator tunes.
@@ -357,39 +340,6 @@ impl SqlStore {
                 }
             }
             Backend::Postgres => Ok(self.pool.begin().await?),
-        }
-    }
-
-    /// Runs `operation` again when the database gave it up for a conflict with another
-    /// transaction: a serialization failure (`40001`, which distributed engines that speak
-    /// PostgreSQL, such as YugabyteDB and CockroachDB, answer for read restarts and write
-    /// conflicts) or a deadlock (`40P01`). Every store operation is its own transaction, or a
-    /// single statement, so a refused one left nothing behind and can simply run again.
-    ///
-    /// An operation that met a stale connection (a standby, a server gone) closes every older
-    /// connection; it runs once more, on a fresh one, when it failed before any statement ran
-    /// (a write refused as read-only). Otherwise the outcome may be unknown (a commit cut off)
-    /// and is left to the caller: the API answers 503 and idempotency keys make retries safe.
-    async fn retrying<T, F, Fut>(&self, operation: F) -> Result<T, StoreError>
-    where
-        F: Fn() -> Fut,
-        Fut: std::future::Future<Output = Result<T, StoreError>>,
-    {
-        let mut tries = 1;
-        let mut moved = false;
-        loop {
-            match operation().await {
-                Err(err) if again_after_conflict(&err, &mut tries).await => {}
-                Err(err) if err.is_stale_connection() => {
-                    self.staleness.mark();
-                    if moved || !err.never_ran() {
-                        return Err(err);
-                    }
-                    tracing::info!(error = %err, "the connection led to a standby or a server gone; running again");
-                    moved = true;
-                }
-                other => return other,
-            }
         }
     }
 

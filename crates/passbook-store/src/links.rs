@@ -302,66 +302,29 @@ pub(crate) async fn exchange_code(
 
 /// The `LinkStore` port, on the functions above.
 mod port {
-    use async_trait::async_trait;
+    use passbook_domain::Timestamp;
     use passbook_domain::model::{
         AttemptKind, CodeExchange, Customer, LinkSession, NewAccount, NewAuthCode, NewEvent, NewJob,
     };
     use passbook_domain::store::{LinkStore, SessionCreated, SessionSaved};
-    use passbook_domain::{Result, Timestamp};
 
-    use crate::SqlStore;
-
-    #[async_trait]
-    impl LinkStore for SqlStore {
-        async fn create_link_session(
-            &self,
-            customer: Option<&Customer>,
-            session: &LinkSession,
-        ) -> Result<SessionCreated> {
-            Ok(self.retrying(|| crate::links::create_session(self, customer, session)).await?)
-        }
-
-        async fn link_session(&self, id: &str) -> Result<Option<LinkSession>> {
-            Ok(self.retrying(|| crate::links::session(self, id)).await?)
-        }
-
-        async fn save_link_session(&self, session: &mut LinkSession) -> Result<SessionSaved> {
-            let mut tries = 1;
-            loop {
-                match crate::links::save_session(self, session).await {
-                    Err(err) if crate::again_after_conflict(&err, &mut tries).await => {}
-                    other => return Ok(other?),
-                }
-            }
-        }
-
-        async fn complete_link_session(
-            &self,
+    crate::port::impl_port! { LinkStore {
+        retried fn create_link_session(customer: Option<&Customer>, session: &LinkSession) -> SessionCreated
+            = crate::links::create_session(customer, session);
+        retried fn link_session(id: &str) -> Option<LinkSession> = crate::links::session(id);
+        retried fn save_link_session(session: &mut LinkSession) -> SessionSaved = crate::links::save_session(session);
+        retried fn complete_link_session(
             session: &mut LinkSession,
             accounts: &[NewAccount],
             events: &[NewEvent],
             jobs: &[NewJob],
             code: Option<&NewAuthCode>,
-        ) -> Result<SessionSaved> {
-            let mut tries = 1;
-            loop {
-                match crate::links::complete_session(self, session, accounts, events, jobs, code).await {
-                    Err(err) if crate::again_after_conflict(&err, &mut tries).await => {}
-                    other => return Ok(other?),
-                }
-            }
-        }
-
-        async fn count_link_attempt(&self, session_id: &str, kind: AttemptKind, max: u32) -> Result<Option<u32>> {
-            Ok(self.retrying(|| crate::links::count_attempt(self, session_id, kind, max)).await?)
-        }
-
-        async fn refund_link_attempt(&self, session_id: &str, kind: AttemptKind) -> Result<()> {
-            Ok(self.retrying(|| crate::links::refund_attempt(self, session_id, kind)).await?)
-        }
-
-        async fn exchange_auth_code(&self, app_id: &str, code_hash: &str, now: Timestamp) -> Result<CodeExchange> {
-            Ok(self.retrying(|| crate::links::exchange_code(self, app_id, code_hash, now)).await?)
-        }
-    }
+        ) -> SessionSaved = crate::links::complete_session(session, accounts, events, jobs, code);
+        retried fn count_link_attempt(session_id: &str, kind: AttemptKind, max: u32) -> Option<u32>
+            = crate::links::count_attempt(session_id, kind, max);
+        retried fn refund_link_attempt(session_id: &str, kind: AttemptKind) -> ()
+            = crate::links::refund_attempt(session_id, kind);
+        retried fn exchange_auth_code(app_id: &str, code_hash: &str, now: Timestamp) -> CodeExchange
+            = crate::links::exchange_code(app_id, code_hash, now);
+    }}
 }

@@ -73,33 +73,16 @@ pub(crate) async fn revoke(store: &SqlStore, app_id: &str, customer_id: &str, no
 
 /// The `ShareStore` port, on the functions above.
 mod port {
-    use async_trait::async_trait;
+    use passbook_domain::Timestamp;
     use passbook_domain::store::{NewSimpleFinToken, ShareStore, SimpleFinGrant};
-    use passbook_domain::{Result, Timestamp};
 
-    use crate::SqlStore;
-
-    #[async_trait]
-    impl ShareStore for SqlStore {
-        async fn insert_simplefin_token(&self, token: &NewSimpleFinToken) -> Result<()> {
-            Ok(self.retrying(|| super::insert_token(self, token)).await?)
-        }
-
-        async fn claim_simplefin(
-            &self,
-            claim_hash: &str,
-            password_hash: &str,
-            now: Timestamp,
-        ) -> Result<Option<SimpleFinGrant>> {
-            Ok(self.retrying(|| super::claim(self, claim_hash, password_hash, now)).await?)
-        }
-
-        async fn simplefin_grant(&self, id: &str, password_hash: &str) -> Result<Option<SimpleFinGrant>> {
-            Ok(self.retrying(|| super::grant_for(self, id, password_hash)).await?)
-        }
-
-        async fn revoke_simplefin(&self, app_id: &str, customer_id: &str, now: Timestamp) -> Result<u64> {
-            Ok(self.retrying(|| super::revoke(self, app_id, customer_id, now)).await?)
-        }
-    }
+    crate::port::impl_port! { ShareStore {
+        retried fn insert_simplefin_token(token: &NewSimpleFinToken) -> () = super::insert_token(token);
+        retried fn claim_simplefin(claim_hash: &str, password_hash: &str, now: Timestamp) -> Option<SimpleFinGrant>
+            = super::claim(claim_hash, password_hash, now);
+        retried fn simplefin_grant(id: &str, password_hash: &str) -> Option<SimpleFinGrant>
+            = super::grant_for(id, password_hash);
+        retried fn revoke_simplefin(app_id: &str, customer_id: &str, now: Timestamp) -> u64
+            = super::revoke(app_id, customer_id, now);
+    }}
 }

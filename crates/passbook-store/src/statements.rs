@@ -152,55 +152,27 @@ pub(crate) async fn expire(store: &SqlStore, before: Timestamp) -> StoreResult<E
 
 /// The `ReportStore` port, on the functions above.
 mod port {
-    use async_trait::async_trait;
+    use passbook_domain::Timestamp;
     use passbook_domain::model::{Expired, IncomeRecord, NewEvent, NewJob, Page, PageRequest, StatementJob};
     use passbook_domain::store::ReportStore;
-    use passbook_domain::{Result, Timestamp};
 
-    use crate::SqlStore;
-
-    #[async_trait]
-    impl ReportStore for SqlStore {
-        async fn insert_income_record(&self, app_id: &str, record: &IncomeRecord, event: &NewEvent) -> Result<()> {
-            Ok(self.retrying(|| crate::income::insert(self, app_id, record, event)).await?)
-        }
-
-        async fn income_records(
-            &self,
-            app_id: &str,
-            account_id: &str,
-            page: PageRequest,
-        ) -> Result<Page<IncomeRecord>> {
-            Ok(self.retrying(|| crate::income::list(self, app_id, account_id, page.clone())).await?)
-        }
-
-        async fn insert_statement(
-            &self,
+    crate::port::impl_port! { ReportStore {
+        retried fn insert_income_record(app_id: &str, record: &IncomeRecord, event: &NewEvent) -> ()
+            = crate::income::insert(app_id, record, event);
+        retried fn income_records(app_id: &str, account_id: &str, page: PageRequest) -> Page<IncomeRecord>
+            = crate::income::list(app_id, account_id, page.clone());
+        retried fn insert_statement(
             statement: &StatementJob,
             job: &NewJob,
             limit: (u32, Timestamp),
-        ) -> Result<Option<StatementJob>> {
-            Ok(self.retrying(|| crate::statements::insert(self, statement, job, limit)).await?)
-        }
-
-        async fn statement(&self, app_id: &str, account_id: &str, id: &str) -> Result<Option<StatementJob>> {
-            Ok(self.retrying(|| crate::statements::get(self, app_id, account_id, id)).await?)
-        }
-
-        async fn statement_by_id(&self, id: &str) -> Result<Option<StatementJob>> {
-            Ok(self.retrying(|| crate::statements::by_id(self, id)).await?)
-        }
-
-        async fn finish_statement(&self, id: &str, pdf: Option<&[u8]>, at: Timestamp) -> Result<()> {
-            Ok(self.retrying(|| crate::statements::finish(self, id, pdf, at)).await?)
-        }
-
-        async fn statement_pdf(&self, id: &str) -> Result<Option<Vec<u8>>> {
-            Ok(self.retrying(|| crate::statements::pdf(self, id)).await?)
-        }
-
-        async fn expire_statements_and_jobs(&self, before: Timestamp) -> Result<Expired> {
-            Ok(self.retrying(|| crate::statements::expire(self, before)).await?)
-        }
-    }
+        ) -> Option<StatementJob>
+            = crate::statements::insert(statement, job, limit);
+        retried fn statement(app_id: &str, account_id: &str, id: &str) -> Option<StatementJob>
+            = crate::statements::get(app_id, account_id, id);
+        retried fn statement_by_id(id: &str) -> Option<StatementJob> = crate::statements::by_id(id);
+        retried fn finish_statement(id: &str, pdf: Option<&[u8]>, at: Timestamp) -> ()
+            = crate::statements::finish(id, pdf, at);
+        retried fn statement_pdf(id: &str) -> Option<Vec<u8>> = crate::statements::pdf(id);
+        retried fn expire_statements_and_jobs(before: Timestamp) -> Expired = crate::statements::expire(before);
+    }}
 }

@@ -521,68 +521,32 @@ mod sqlite_turn;
 
 /// The `EventStore` port, on the functions above.
 mod port {
-    use async_trait::async_trait;
+    use passbook_domain::Timestamp;
     use passbook_domain::model::{
         AuditEntry, DeliveryRecord, EventCount, EventFilter, EventHistory, NewEvent, Page, PageRequest, PendingEvent,
         QueueClaim, StoredEvent,
     };
     use passbook_domain::store::EventStore;
-    use passbook_domain::{Result, Timestamp};
 
-    use crate::SqlStore;
-
-    #[async_trait]
-    impl EventStore for SqlStore {
-        async fn claim_events(&self, claim: &QueueClaim) -> Result<Vec<PendingEvent>> {
-            Ok(self.retrying(|| crate::events::claim(self, claim)).await?)
-        }
-
-        async fn record_deliveries(&self, records: &[DeliveryRecord]) -> Result<()> {
-            Ok(self.retrying(|| crate::events::record(self, records)).await?)
-        }
-
-        async fn record_and_claim_events(
-            &self,
-            records: &[DeliveryRecord],
-            claim: &QueueClaim,
-        ) -> Result<Vec<PendingEvent>> {
-            Ok(self.retrying(|| crate::events::record_and_claim(self, records, claim)).await?)
-        }
-
-        async fn release_events(&self, ids: &[String], owner: i64) -> Result<()> {
-            Ok(self.retrying(|| crate::events::release(self, ids, owner)).await?)
-        }
-
-        async fn insert_event(&self, event: &NewEvent, audit: Option<&AuditEntry>) -> Result<()> {
-            Ok(self.retrying(|| crate::events::insert_alone(self, event, audit)).await?)
-        }
-
-        async fn list_events(
-            &self,
-            app_id: &str,
-            filter: &EventFilter,
-            page: PageRequest,
-        ) -> Result<Page<StoredEvent>> {
-            Ok(self.retrying(|| crate::events::list(self, app_id, filter, page.clone())).await?)
-        }
-
-        async fn event(&self, app_id: &str, id: &str) -> Result<Option<EventHistory>> {
-            Ok(self.retrying(|| crate::events::one(self, app_id, id)).await?)
-        }
-
-        async fn replay_events(
-            &self,
+    crate::port::impl_port! { EventStore {
+        retried fn claim_events(claim: &QueueClaim) -> Vec<PendingEvent> = crate::events::claim(claim);
+        retried fn record_deliveries(records: &[DeliveryRecord]) -> () = crate::events::record(records);
+        retried fn record_and_claim_events(records: &[DeliveryRecord], claim: &QueueClaim) -> Vec<PendingEvent>
+            = crate::events::record_and_claim(records, claim);
+        retried fn release_events(ids: &[String], owner: i64) -> () = crate::events::release(ids, owner);
+        retried fn insert_event(event: &NewEvent, audit: Option<&AuditEntry>) -> ()
+            = crate::events::insert_alone(event, audit);
+        retried fn list_events(app_id: &str, filter: &EventFilter, page: PageRequest) -> Page<StoredEvent>
+            = crate::events::list(app_id, filter, page.clone());
+        retried fn event(app_id: &str, id: &str) -> Option<EventHistory> = crate::events::one(app_id, id);
+        retried fn replay_events(
             app_id: &str,
             id: Option<&str>,
             filter: &EventFilter,
             now: Timestamp,
             audit: Option<&AuditEntry>,
-        ) -> Result<u64> {
-            Ok(self.retrying(|| crate::events::replay(self, app_id, id, filter, now, audit)).await?)
-        }
-
-        async fn event_counts(&self) -> Result<Vec<EventCount>> {
-            Ok(self.retrying(|| crate::events::counts(self)).await?)
-        }
-    }
+        ) -> u64
+            = crate::events::replay(app_id, id, filter, now, audit);
+        retried fn event_counts() -> Vec<EventCount> = crate::events::counts();
+    }}
 }
