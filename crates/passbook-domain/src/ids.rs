@@ -11,6 +11,7 @@ static COUNTER: AtomicU32 = AtomicU32::new(0);
 /// A 24-hex id in the form of a Mongo ObjectId, as Mono's ids are: 4 bytes of seconds,
 /// 5 random bytes and a 3-byte counter, so ids sort roughly by creation time.
 pub fn object_id(now: Timestamp) -> String {
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "an ObjectId keeps the low 32 bits")]
     let secs = (now.0 / 1000) as u32;
     let random: [u8; 5] = rand::rng().random();
     let count = COUNTER.fetch_add(1, Ordering::Relaxed) & 0x00ff_ffff;

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::model::{Transaction, TxKind};
+use crate::numbers;
 
 pub use passbook_types::webhooks::IncomeStream;
 
@@ -64,8 +65,8 @@ pub fn analyse(transactions: &[Transaction]) -> IncomeReport {
                 IncomeStream {
                     income_type: kind.to_string(),
                     frequency: if monthly { "MONTHLY" } else { "VARIABLE" }.into(),
-                    aggregated_monthly_average: total / months_assessed as i64,
-                    average_income_amount: mean.round() as i64,
+                    aggregated_monthly_average: total / numbers::signed(months_assessed),
+                    average_income_amount: numbers::round(mean),
                     stability: (stability * 100.0).round() / 100.0,
                     first_income_date: first.date.to_iso()[..10].to_string(),
                     last_income_date: last.date.to_iso()[..10].to_string(),
@@ -80,7 +81,8 @@ pub fn analyse(transactions: &[Transaction]) -> IncomeReport {
         })
         .collect();
     streams.sort_by_key(|(_, s)| std::cmp::Reverse(s.aggregated_monthly_average));
-    let total_income: i64 = streams.iter().map(|(_, s)| s.average_income_amount * s.number_of_incomes as i64).sum();
+    let total_income: i64 =
+        streams.iter().map(|(_, s)| s.average_income_amount * numbers::signed(s.number_of_incomes)).sum();
     let monthly_income = streams.iter().map(|(_, s)| s.aggregated_monthly_average).sum();
     let employer = streams.iter().find(|(_, s)| s.income_type == "SALARY").map(|(n, _)| n.clone()).unwrap_or_default();
     IncomeReport {
@@ -101,7 +103,7 @@ pub fn monthly_payment(principal: i64, annual_rate: f64, months: u32) -> i64 {
     let discount = 1.0 - (1.0 + r).powf(-n);
     let payment =
         if r.abs() < 1e-9 || discount <= f64::EPSILON { principal as f64 / n } else { principal as f64 * r / discount };
-    payment.round().clamp(0.0, i64::MAX as f64) as i64
+    numbers::round(payment).max(0)
 }
 
 /// A loan is affordable when its repayment, with existing repayments, stays within a third of

@@ -16,6 +16,7 @@ pub mod linking;
 pub mod metrics;
 pub mod model;
 pub mod net;
+pub mod numbers;
 pub mod read_deadline;
 pub mod services;
 pub mod statement_account;

@@ -79,7 +79,7 @@ impl Metrics {
     pub fn render(&self, queue: &[EventCount]) -> String {
         for status in [EventStatus::Pending, EventStatus::Delivered, EventStatus::Failed] {
             let n = queue.iter().find(|c| c.status == status).map_or(0, |c| c.events);
-            self.queue.get_or_create(&StatusLabel { status: status.as_str() }).set(n as i64);
+            self.queue.get_or_create(&StatusLabel { status: status.as_str() }).set(crate::numbers::signed(n));
         }
         let mut out = String::new();
         encode(&mut out, &self.registry.lock().expect("metrics registry lock"))

@@ -67,6 +67,7 @@ fn transactions(file: &FileAccount, currency: &str) -> Vec<FetchedTransaction> {
 }
 
 #[cfg(test)]
+#[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap, reason = "generated test rows")]
 mod tests {
     use super::*;
     use crate::Timestamp;

@@ -120,8 +120,14 @@ impl RateLimiter {
         }
         bucket.tokens -= 1.0;
         let refill = Duration::from_secs_f64((capacity - bucket.tokens) / per_second);
-        Ok(Standing { limit: per_minute, remaining: bucket.tokens as u32, reset: refill })
+        Ok(Standing { limit: per_minute, remaining: whole_tokens(bucket.tokens), reset: refill })
     }
+}
+
+/// The whole requests a bucket's tokens allow (`X-RateLimit-Remaining`).
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "tokens lie in 0..=per_minute")]
+fn whole_tokens(tokens: f64) -> u32 {
+    tokens as u32
 }
 
 /// One limit a request is counted against.

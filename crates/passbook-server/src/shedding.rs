@@ -46,7 +46,7 @@ impl Connections {
     }
 
     fn now_ms(&self) -> u64 {
-        self.started.elapsed().as_millis() as u64
+        passbook_domain::numbers::millis_u64(self.started.elapsed())
     }
 
     /// A newly accepted connection; it leaves the registry when the returned handle is dropped.
@@ -68,7 +68,7 @@ impl Connections {
     pub(crate) fn shed_one(&self) -> bool {
         let open = self.open.lock().expect("open connections");
         // A connection just accepted, or just answered, may have its request on the way.
-        let Some(idle_before) = self.now_ms().checked_sub(IDLE_AT_LEAST.as_millis() as u64) else {
+        let Some(idle_before) = self.now_ms().checked_sub(passbook_domain::numbers::millis_u64(IDLE_AT_LEAST)) else {
             return false;
         };
         let idlest = open

@@ -145,7 +145,7 @@ fn format_float(f: f64) -> String {
 /// An Excel serial date (days since 1899-12-30) as `YYYY-MM-DD`.
 fn serial_date(serial: f64) -> String {
     let epoch = time::Date::from_calendar_date(1899, time::Month::December, 30).expect("valid");
-    match epoch.checked_add(time::Duration::days(serial.floor() as i64)) {
+    match epoch.checked_add(time::Duration::days(passbook_domain::numbers::round(serial.floor()))) {
         Some(d) => format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day()),
         None => String::new(),
     }

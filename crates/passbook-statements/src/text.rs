@@ -114,7 +114,7 @@ pub fn month_number(word: &str) -> Option<u8> {
         "december",
     ];
     let i = MONTHS.iter().position(|m| w.len() >= 3 && w.starts_with(m))?;
-    (FULL[i].starts_with(&w) || w == "sept").then(|| i as u8 + 1)
+    (FULL[i].starts_with(&w) || w == "sept").then_some(i + 1).and_then(|m| u8::try_from(m).ok())
 }
 
 /// A date written with the month's name, as Nigerian banks and wallets print them:

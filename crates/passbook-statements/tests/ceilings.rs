@@ -5,6 +5,12 @@
 //! resident memory is watched: no input may raise it by more than `MEMORY_CEILING`. Time is
 //! bounded by the deadline, which `hostile.rs` shows every reader keeps. The one test of this
 //! binary runs alone, so the peak is this read's.
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    clippy::cast_sign_loss,
+    reason = "test data and assertions on small, known numbers; the lints hold the shipped code"
+)]
 use std::time::{Duration, Instant};
 
 use lopdf::{Document, Object, Stream, dictionary};

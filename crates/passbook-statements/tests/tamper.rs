@@ -5,6 +5,12 @@
 //! genuine ones are (false alarms); holds the figures this version reaches.
 //!
 //! `cargo test -p passbook-statements --test tamper -- --nocapture` prints the table.
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    clippy::cast_sign_loss,
+    reason = "test data and assertions on small, known numbers; the lints hold the shipped code"
+)]
 use lopdf::content::{Content, Operation};
 use lopdf::{Document, Object, Stream, dictionary};
 use passbook_domain::Timestamp;

@@ -3,6 +3,7 @@ use passbook_domain::model::{
     Account, AccountSearch, AccountVersion, AccountWithCustomer, AuthMethod, DataKind, DataStatus, FetchFailure,
     Freshness, Identity, JobSettlement, NewAccount, NewEvent, Page, PageRequest, Settled, StoredIdentity,
 };
+use passbook_domain::numbers;
 use passbook_domain::store::FetchUpdate;
 use passbook_domain::sync::TransactionChanges;
 use sqlx::{Any, FromRow, Transaction as SqlTransaction};
@@ -115,7 +116,7 @@ impl SqlStore {
             kind: row.kind,
             balance: row.balance,
             reference: row.reference,
-            transaction_count: row.transaction_count as u64,
+            transaction_count: numbers::count(row.transaction_count),
             authorised_at: Timestamp(row.authorised_at),
             needs_reauth: row.needs_reauth != 0,
             freshness: FreshnessRow {
@@ -271,7 +272,7 @@ pub(crate) async fn version(store: &SqlStore, app_id: &str, id: &str) -> StoreRe
             Ok(AccountVersion {
                 id: row.id,
                 updated_at: Timestamp(row.updated_at),
-                transaction_count: row.transaction_count as u64,
+                transaction_count: numbers::count(row.transaction_count),
                 data_status,
                 freshness: row.freshness.freshness(),
             })
@@ -390,7 +391,7 @@ pub(crate) async fn search(
             Ok(AccountWithCustomer { account: store.account_from_row(row.account)?, customer })
         })
         .collect::<StoreResult<Vec<_>>>()?;
-    Ok(Page { items, total: total as u64 })
+    Ok(Page { items, total: numbers::count(total) })
 }
 
 pub(crate) async fn identity(store: &SqlStore, account_id: &str) -> StoreResult<Option<StoredIdentity>> {
@@ -499,7 +500,7 @@ async fn apply_update(
     .bind(update.bvn.as_ref().map(|b| store.vault.seal_str(b, &ctx("bvn", id))))
     .bind(update.data_status.as_str())
     .bind(format_retrieved(&update.retrieved_data))
-    .bind(inserted as i64)
+    .bind(numbers::signed(inserted))
     .bind(update.updated_at.0)
     .bind(update.needs_reauth as i64)
     .bind(update.failure.is_none().then_some(update.updated_at.0))

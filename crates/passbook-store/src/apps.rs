@@ -1,5 +1,6 @@
 use passbook_domain::Timestamp;
 use passbook_domain::model::{App, AuditEntry};
+use passbook_domain::numbers;
 use passbook_domain::store::{CatchUp, SandboxMove};
 use sqlx::{Any, FromRow, Transaction};
 
@@ -69,7 +70,7 @@ impl SqlStore {
             webhook_secret: self.vault.open_str(&row.webhook_secret_sealed, &secret_context(&row.id))?,
             previous_webhook_secret: previous,
             previous_secret_key: row.previous_secret_key_hash.zip(row.previous_secret_key_expires_at.map(Timestamp)),
-            refresh_interval_hours: row.refresh_interval_hours as u32,
+            refresh_interval_hours: numbers::small_count(row.refresh_interval_hours),
             id: row.id,
             name: row.name,
             secret_key_hash: row.secret_key_hash,

@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use passbook_domain::Timestamp;
 use passbook_domain::connector::{ConnectorError, ConnectorMemory, RequestBudget};
+use passbook_domain::numbers;
 
 use crate::SqlStore;
 use crate::error::StoreResult;
@@ -57,7 +58,7 @@ pub(crate) async fn counted(store: &SqlStore, key_prefix: &str, since: Timestamp
     .bind(since.0)
     .fetch_one(&store.pool)
     .await?;
-    Ok(used.max(0) as u64)
+    Ok(numbers::count(used))
 }
 
 fn memory_context(key: &str) -> String {

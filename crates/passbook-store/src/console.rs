@@ -5,6 +5,7 @@ use passbook_domain::model::{
     HealthFigures, LinkFilter, LinkGroup, LinkStatus, LinkSummary, OverviewFigures, Page, PageRequest, Sample,
     TimelineEntry,
 };
+use passbook_domain::numbers;
 use sqlx::FromRow;
 
 use crate::SqlStore;
@@ -39,7 +40,7 @@ impl From<SummaryRow> for LinkSummary {
             institution_id: r.institution_id,
             failure_reason: r.failure_reason,
             reference: r.reference,
-            login_attempts: r.login_attempts as u32,
+            login_attempts: numbers::small_count(r.login_attempts),
             created_at: Timestamp(r.created_at),
             expires_at: Timestamp(r.expires_at),
             completed_at: r.completed_at.map(Timestamp),
@@ -88,7 +89,7 @@ pub(crate) async fn link_summaries(
     qb.push(" ORDER BY created_at DESC, id DESC").push_page(&page);
     let (sql, args) = qb.finish();
     let rows: Vec<SummaryRow> = crate::sql::query_as_with(sql, args).fetch_all(&store.pool).await?;
-    Ok(Page { items: rows.into_iter().map(Into::into).collect(), total: total as u64 })
+    Ok(Page { items: rows.into_iter().map(Into::into).collect(), total: numbers::count(total) })
 }
 
 pub(crate) async fn link_summary(store: &SqlStore, id: &str) -> StoreResult<Option<LinkSummary>> {
@@ -110,11 +111,11 @@ pub(crate) async fn link_timeline(store: &SqlStore, session_id: &str) -> StoreRe
 }
 
 fn counted(rows: Vec<(String, i64)>) -> Vec<(String, u64)> {
-    rows.into_iter().map(|(k, n)| (k, n as u64)).collect()
+    rows.into_iter().map(|(k, n)| (k, numbers::count(n))).collect()
 }
 
 fn counted_by(rows: Vec<(String, String, i64)>) -> Vec<(String, String, u64)> {
-    rows.into_iter().map(|(a, b, n)| (a, b, n as u64)).collect()
+    rows.into_iter().map(|(a, b, n)| (a, b, numbers::count(n))).collect()
 }
 
 /// The overview's figures since `since`: the window's link sessions grouped by day and path, the
@@ -148,7 +149,13 @@ pub(crate) async fn overview_figures(store: &SqlStore, since: Timestamp) -> Stor
     Ok(OverviewFigures {
         links: links
             .into_iter()
-            .map(|(day, step, reached, last_step, n)| LinkGroup { day, step, reached, last_step, count: n as u64 })
+            .map(|(day, step, reached, last_step, n)| LinkGroup {
+                day,
+                step,
+                reached,
+                last_step,
+                count: numbers::count(n),
+            })
             .collect(),
         deliveries: deliveries.into_iter().map(|(ms, ok, n)| sample(ms, ok, n)).collect(),
         fetches: fetches(store, since).await?,
@@ -157,7 +164,7 @@ pub(crate) async fn overview_figures(store: &SqlStore, since: Timestamp) -> Stor
 }
 
 fn sample(ms: i64, ok: i64, count: i64) -> Sample {
-    Sample { ms: ms.max(0) as u64, ok: ok == 1, count: count as u64 }
+    Sample { ms: numbers::count(ms), ok: ok == 1, count: numbers::count(count) }
 }
 
 /// The newest finished data fetches since `since`, counted by institution, duration and outcome.

@@ -1,5 +1,6 @@
 use passbook_domain::Timestamp;
 use passbook_domain::model::{Customer, CustomerProfile, Page, PageRequest};
+use passbook_domain::numbers;
 use passbook_domain::store::CustomerDeleted;
 use sqlx::{Any, FromRow, Transaction};
 
@@ -137,12 +138,12 @@ pub(crate) async fn list(store: &SqlStore, app_id: &str, page: PageRequest) -> S
         "SELECT {COLUMNS} FROM customers WHERE app_id = $1 ORDER BY created_at DESC, id DESC LIMIT CAST($2 AS BIGINT) OFFSET $3"
     )))
     .bind(app_id)
-    .bind(page.limit.map_or(i64::MAX, |l| l as i64))
-    .bind(page.offset() as i64)
+    .bind(page.limit.map_or(i64::MAX, numbers::signed))
+    .bind(numbers::signed(page.offset()))
     .fetch_all(&store.pool)
     .await?;
     let items = rows.into_iter().map(|r| store.customer_from_row(r)).collect::<StoreResult<_>>()?;
-    Ok(Page { items, total: total as u64 })
+    Ok(Page { items, total: numbers::count(total) })
 }
 
 /// The most recent customers of every app.
@@ -166,7 +167,7 @@ pub(crate) async fn delete(store: &SqlStore, app_id: &str, id: &str) -> StoreRes
             .await?;
     if accounts > 0 {
         tx.rollback().await?;
-        return Ok(CustomerDeleted::HasAccounts(accounts as u64));
+        return Ok(CustomerDeleted::HasAccounts(numbers::count(accounts)));
     }
     for table in ["link_sessions", "simplefin_access"] {
         crate::sql::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE app_id = $1 AND customer_id = $2")))

@@ -84,7 +84,8 @@ async fn held_by_another(
         (false, _) => IdempotencyClaim::Mismatch,
         (true, None) => IdempotencyClaim::InProgress,
         (true, Some(status)) => IdempotencyClaim::Replay(StoredAnswer {
-            status: status as u16,
+            status: u16::try_from(status)
+                .map_err(|_| crate::StoreError::Corrupt(format!("idempotency answer status {status}")))?,
             content_type,
             body: match sealed {
                 Some(sealed) => store.vault.open(&sealed, &answer_context(app_id, key))?,

@@ -1,5 +1,6 @@
 use passbook_domain::model::IncomeRecord;
 use passbook_domain::model::{NewEvent, Page, PageRequest};
+use passbook_domain::numbers;
 
 use crate::error::{StoreError, StoreResult};
 use crate::{SqlStore, events};
@@ -44,8 +45,8 @@ pub(crate) async fn list(
     )
     .bind(app_id)
     .bind(account_id)
-    .bind(page.limit.map_or(i64::MAX, |l| l as i64))
-    .bind(page.offset() as i64)
+    .bind(page.limit.map_or(i64::MAX, numbers::signed))
+    .bind(numbers::signed(page.offset()))
     .fetch_all(&store.pool)
     .await?;
     let items = rows
@@ -55,5 +56,5 @@ pub(crate) async fn list(
             serde_json::from_slice(&json).map_err(|e| StoreError::Corrupt(format!("income record: {e}")))
         })
         .collect::<StoreResult<_>>()?;
-    Ok(Page { items, total: total as u64 })
+    Ok(Page { items, total: numbers::count(total) })
 }

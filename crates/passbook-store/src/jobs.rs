@@ -1,6 +1,7 @@
 use passbook_domain::model::{
     AuditEntry, Job, JobEnd, JobKind, JobRecord, JobSettlement, JobStatus, NewJob, QueueClaim, Settled,
 };
+use passbook_domain::numbers;
 use passbook_domain::{Timestamp, ids};
 use sqlx::{Any, Transaction};
 
@@ -91,7 +92,7 @@ pub(crate) async fn claim(store: &SqlStore, claim: &QueueClaim) -> StoreResult<V
         .into_iter()
         .filter_map(|(id, kind, subject, attempts)| {
             let kind = JobKind::from_parts(&kind, subject)?;
-            Some(Job { id, kind, attempts: attempts as u32 })
+            Some(Job { id, kind, attempts: numbers::small_count(attempts) })
         })
         .collect())
 }
@@ -183,7 +184,7 @@ pub(crate) async fn pending_count(store: &SqlStore, app_id: &str) -> StoreResult
     .bind(app_id)
     .fetch_one(&store.pool)
     .await?;
-    Ok(n as u64)
+    Ok(numbers::count(n))
 }
 
 #[derive(sqlx::FromRow)]

@@ -41,6 +41,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use passbook_domain::Vault;
+use passbook_domain::numbers;
 use sqlx::any::AnyPoolOptions;
 use sqlx::{Any, AnyPool, Executor, Transaction};
 
@@ -139,14 +140,14 @@ impl Staleness {
     }
 
     fn mark(&self) {
-        let now = self.epoch.elapsed().as_millis() as u64 + 1;
+        let now = numbers::millis_u64(self.epoch.elapsed()) + 1;
         self.marked_at.fetch_max(now, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Whether a connection of this age was made before the last mark.
     fn is_stale(&self, age: Duration) -> bool {
         let marked = self.marked_at.load(std::sync::atomic::Ordering::Relaxed);
-        let made = self.epoch.elapsed().saturating_sub(age).as_millis() as u64;
+        let made = numbers::millis_u64(self.epoch.elapsed().saturating_sub(age));
         marked > 0 && made < marked
     }
 }

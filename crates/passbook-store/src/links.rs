@@ -2,6 +2,7 @@ use passbook_domain::model::{
     AttemptKind, CodeExchange, Customer, LinkMode, LinkSession, LinkState, NewAccount, NewAuthCode, NewEvent, NewJob,
     timeline_bit,
 };
+use passbook_domain::numbers;
 use passbook_domain::store::{SessionCreated, SessionSaved};
 use passbook_domain::{Clock, SystemClock, Timestamp};
 use sqlx::{Any, FromRow, Transaction};
@@ -40,8 +41,8 @@ impl SqlStore {
             redirect_url: row.redirect_url,
             context,
             state,
-            login_attempts: row.login_attempts as u32,
-            challenge_attempts: row.challenge_attempts as u32,
+            login_attempts: numbers::small_count(row.login_attempts),
+            challenge_attempts: numbers::small_count(row.challenge_attempts),
             version: row.version,
             created_at: Timestamp(row.created_at),
             expires_at: Timestamp(row.expires_at),
@@ -206,7 +207,7 @@ pub(crate) async fn count_attempt(store: &SqlStore, id: &str, kind: AttemptKind,
     .await?
     .into_iter()
     .next();
-    Ok(n.map(|n| n as u32))
+    Ok(n.map(numbers::small_count))
 }
 
 /// Gives back an attempt the bank never judged (it was unavailable).

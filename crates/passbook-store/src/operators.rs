@@ -5,6 +5,7 @@ use passbook_domain::model::{
     AuditEntry, InstitutionOverride, InstitutionStatus, Invite, LiveSession, Operator, OperatorRecord, OperatorSession,
     Page, PageRequest, Role,
 };
+use passbook_domain::numbers;
 use passbook_domain::store::OperatorCreated;
 use sqlx::{Any, FromRow, Transaction};
 
@@ -42,7 +43,7 @@ impl SqlStore {
 
 pub(crate) async fn count(store: &SqlStore) -> StoreResult<u64> {
     let n: i64 = crate::sql::query_scalar("SELECT COUNT(*) FROM operators").fetch_one(&store.pool).await?;
-    Ok(n as u64)
+    Ok(numbers::count(n))
 }
 
 pub(crate) async fn list(store: &SqlStore) -> StoreResult<Vec<Operator>> {
@@ -300,7 +301,7 @@ pub(crate) async fn claim_login(
             .bind(since.0)
             .fetch_one(&mut *tx)
             .await?;
-        counts.push(n as u64);
+        counts.push(numbers::count(n));
     }
     tx.commit().await?;
     Ok(counts)
@@ -346,8 +347,8 @@ pub(crate) async fn audit_log(store: &SqlStore, page: PageRequest) -> StoreResul
     let rows: Vec<(String, String, String, String, String, i64)> = crate::sql::query_as(
         "SELECT actor, app_id, action, subject, detail, at FROM audit_log ORDER BY at DESC LIMIT CAST($1 AS BIGINT) OFFSET $2",
     )
-    .bind(page.limit.map_or(i64::MAX, |l| l as i64))
-    .bind(page.offset() as i64)
+    .bind(page.limit.map_or(i64::MAX, numbers::signed))
+    .bind(numbers::signed(page.offset()))
     .fetch_all(&store.pool)
     .await?;
     let items = rows
@@ -361,7 +362,7 @@ pub(crate) async fn audit_log(store: &SqlStore, page: PageRequest) -> StoreResul
             at: Timestamp(at),
         })
         .collect();
-    Ok(Page { items, total: total as u64 })
+    Ok(Page { items, total: numbers::count(total) })
 }
 
 pub(crate) async fn institution_overrides(store: &SqlStore) -> StoreResult<Vec<InstitutionOverride>> {

@@ -1,5 +1,6 @@
 use passbook_domain::Timestamp;
 use passbook_domain::model::{Expired, NewJob, StatementJob, StatementStatus};
+use passbook_domain::numbers;
 use sqlx::FromRow;
 
 use crate::error::{StoreError, StoreResult};
@@ -24,7 +25,7 @@ fn from_row(r: StatementRow) -> StoreResult<StatementJob> {
         id: r.id,
         app_id: r.app_id,
         account_id: r.account_id,
-        months: r.months as u32,
+        months: numbers::small_count(r.months),
         created_at: Timestamp(r.created_at),
     })
 }

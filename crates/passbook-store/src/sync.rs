@@ -1,6 +1,7 @@
 //! The transaction change feed and pending records (`transaction_changes`,
 //! `pending_transactions`): written with each fetch, read by the sync endpoint.
 use passbook_domain::model::Transaction;
+use passbook_domain::numbers;
 use passbook_domain::sync::{ChangeKind, LoggedChange, SyncState, SyncedTransaction, TransactionChanges};
 use sqlx::{Any, Transaction as SqlTransaction};
 
@@ -49,7 +50,7 @@ pub(crate) async fn state(store: &SqlStore, account_id: &str) -> StoreResult<Syn
             )
         })
         .collect::<StoreResult<_>>()?;
-    Ok(SyncState { change_seq: seq as u64, pending, data_as_of: passbook_domain::Timestamp(data_as_of) })
+    Ok(SyncState { change_seq: numbers::count(seq), pending, data_as_of: passbook_domain::Timestamp(data_as_of) })
 }
 
 /// Numbers the fetch's changes after the account's last one, unless the account has moved on
@@ -65,8 +66,8 @@ pub(crate) async fn claim_numbers(
          WHERE id = $1 AND change_seq = $3 AND data_as_of <= COALESCE($4, data_as_of)",
     )
     .bind(account_id)
-    .bind(changes.log.len() as i64)
-    .bind(changes.after_seq as i64)
+    .bind(numbers::signed(changes.log.len()))
+    .bind(numbers::signed(changes.after_seq))
     .bind(changes.as_of.map(|t| t.0))
     .execute(&mut **tx)
     .await?;
@@ -106,7 +107,7 @@ pub(crate) async fn write(
         .execute(&mut **tx)
         .await?;
     }
-    let numbered: Vec<_> = changes.log.iter().zip(changes.after_seq as i64 + 1..).collect();
+    let numbered: Vec<_> = changes.log.iter().zip(numbers::signed(changes.after_seq) + 1..).collect();
     for chunk in numbered.chunks(BATCH_ROWS) {
         let mut qb = SqlBuilder::new(
             store.backend,
@@ -174,7 +175,7 @@ pub(crate) async fn changes(
     };
     let json: Option<String> = crate::sql::query_scalar(sql)
         .bind(id_bytes(account_id)?)
-        .bind(after as i64)
+        .bind(numbers::signed(after))
         .bind(limit as i64)
         .fetch_one(&store.pool)
         .await?;
@@ -215,5 +216,5 @@ fn logged(account_id: &str, ChangeRow(seq, code, id, pending, posted): ChangeRow
         (None, Some(row)) => Some(SyncedTransaction { transaction: row.try_into()?, pending: false }),
         (None, None) => None,
     };
-    Ok(LoggedChange { seq: seq as u64, kind, transaction_id: id, transaction })
+    Ok(LoggedChange { seq: numbers::count(seq), kind, transaction_id: id, transaction })
 }

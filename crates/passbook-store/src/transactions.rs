@@ -1,6 +1,7 @@
 use passbook_domain::Timestamp;
 use passbook_domain::categorise::categorise;
 use passbook_domain::model::{Page, PageRequest, Transaction, TransactionFilter, TxKind};
+use passbook_domain::numbers;
 use sqlx::{Any, Transaction as SqlTransaction};
 
 use crate::error::{StoreError, StoreResult};
@@ -215,7 +216,7 @@ async fn count(store: &SqlStore, account: Vec<u8>, filter: &TransactionFilter) -
     push_filter(&mut qb, account, filter);
     let (sql, args) = qb.finish();
     let total: i64 = crate::sql::query_scalar_with(sql, args).fetch_one(&store.pool).await?;
-    Ok(total as u64)
+    Ok(numbers::count(total))
 }
 
 /// The fingerprints among `fingerprints` that the account already has.

@@ -9,13 +9,16 @@ where
 {
     let Some(number) = Option::<serde_json::Number>::deserialize(deserializer)? else { return Ok(None) };
     let whole = number.as_i64().or_else(|| {
-        number
-            .as_f64()
-            .filter(|f| f.fract() == 0.0 && (i64::MIN as f64..=i64::MAX as f64).contains(f))
-            .map(|f| f as i64)
+        number.as_f64().filter(|f| f.fract() == 0.0 && (i64::MIN as f64..=i64::MAX as f64).contains(f)).map(whole_of)
     });
     let whole = whole.ok_or_else(|| D::Error::custom(format!("expected a whole number, got {number}")))?;
     T::try_from(whole).map(Some).map_err(|_| D::Error::custom(format!("{whole} is out of range")))
+}
+
+/// The integer a whole, in-range float stands for.
+#[allow(clippy::cast_possible_truncation, reason = "called on whole numbers within range only")]
+fn whole_of(f: f64) -> i64 {
+    f as i64
 }
 
 /// Marks `fields` required in a struct's schema: `serde(default)` (which whole numbers need, to

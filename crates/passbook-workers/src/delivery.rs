@@ -7,7 +7,6 @@ use passbook_domain::services::Outbox;
 use passbook_domain::{Timestamp, webhook_payloads, webhook_signature};
 use passbook_egress::Egress;
 
-use crate::dispatcher::DispatcherOptions;
 use crate::schedule::next_delay;
 
 /// Bounds within which a receiver's `Retry-After` replaces the scheduled delay.
@@ -30,11 +29,11 @@ impl Answer {
     }
 }
 
-/// Sends the event once and says what to record.
+/// Sends the event once and says what to record; `schedule` spaces the attempts.
 pub(crate) async fn deliver_one(
     outbox: &Outbox,
     http: &Egress,
-    options: &DispatcherOptions,
+    schedule: &[Duration],
     app: Result<Option<Arc<App>>, String>,
     event: PendingEvent,
 ) -> DeliveryRecord {
@@ -49,11 +48,11 @@ pub(crate) async fn deliver_one(
     let now = outbox.now();
     let (outcome, next_attempt_at) = match &answer.error {
         None => (DeliveryOutcome::Delivered, None),
-        Some(error) => match next_delay(&options.schedule, event.attempts + 1) {
+        Some(error) => match next_delay(schedule, event.attempts + 1) {
             Some(scheduled) if !answer.permanent => {
                 let delay =
                     answer.retry_after.map_or(scheduled, |d| d.clamp(RETRY_AFTER_BOUNDS.0, RETRY_AFTER_BOUNDS.1));
-                let at = now.plus_millis(delay.as_millis() as i64);
+                let at = now.plus(delay);
                 (DeliveryOutcome::Retry { at, error: error.clone() }, Some(at))
             }
             _ => (DeliveryOutcome::GaveUp { error: error.clone() }, None),
@@ -78,7 +77,7 @@ pub(crate) async fn deliver_one(
     let attempt = DeliveryAttempt {
         attempted_at,
         status_code: answer.status_code,
-        latency_ms: latency.as_millis() as u64,
+        latency_ms: passbook_domain::numbers::millis_u64(latency),
         error: answer.error,
         next_attempt_at,
         response_excerpt: answer.excerpt,

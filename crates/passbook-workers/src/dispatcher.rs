@@ -150,9 +150,10 @@ impl Dispatcher {
             return;
         }
         let now = self.outbox.now();
-        let lease_until = now.plus_millis(self.options.lease.as_millis() as i64);
+        let lease_until = now.plus(self.options.lease);
         let (per_app, ahead, owner) = (self.options.per_app, self.lanes.ahead(), self.owner);
-        let claim = QueueClaim { now, lease_until, limit: free as u32, per_app, ahead, owner };
+        let claim =
+            QueueClaim { now, lease_until, limit: passbook_domain::numbers::narrow(free), per_app, ahead, owner };
         let claimed = if records.is_empty() {
             self.outbox.claim(&claim).await
         } else {
@@ -217,7 +218,7 @@ impl Dispatcher {
             let (outbox, http, options) = (self.outbox.clone(), self.http.clone(), self.options.clone());
             let finishing = self.finishing.clone();
             tokio::spawn(async move {
-                let record = deliver_one(&outbox, &http, &options, app, event).await;
+                let record = deliver_one(&outbox, &http, &options.schedule, app, event).await;
                 // Only if the dispatcher is gone; the lease then brings the event back.
                 let _ = finishing.send(Finished { record, turn });
             });

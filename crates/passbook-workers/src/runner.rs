@@ -63,9 +63,15 @@ impl JobRunner {
             return 0;
         }
         let now = self.passbook.now();
-        let lease_until = now.plus_millis(self.lease.as_millis() as i64);
-        let claim =
-            QueueClaim { now, lease_until, limit: free as u32, per_app: JOBS_IN_FLIGHT_PER_APP, ahead: 1, owner: 0 };
+        let lease_until = now.plus(self.lease);
+        let claim = QueueClaim {
+            now,
+            lease_until,
+            limit: passbook_domain::numbers::narrow(free),
+            per_app: JOBS_IN_FLIGHT_PER_APP,
+            ahead: 1,
+            owner: 0,
+        };
         let jobs = match self.passbook.job_queue().claim(&claim).await {
             Ok(jobs) => jobs,
             Err(err) => {
@@ -131,7 +137,7 @@ async fn retry_or_give_up(
 ) -> passbook_domain::Result<JobResult> {
     match next_delay(&JOB_RETRY_SCHEDULE, job.attempts) {
         Some(delay) => {
-            let at = now.plus_millis(delay.as_millis() as i64);
+            let at = now.plus(delay);
             Ok(passbook.job_queue().retry(&job.id, job.attempts, at, reason).await?.into())
         }
         None => {
@@ -153,7 +159,7 @@ impl LeaseKeeper {
             ticks.tick().await;
             loop {
                 ticks.tick().await;
-                let until = passbook.now().plus_millis(lease.as_millis() as i64);
+                let until = passbook.now().plus(lease);
                 match passbook.job_queue().extend_lease(&id, attempt, until).await {
                     Ok(true) => {}
                     Ok(false) => return,

@@ -18,8 +18,7 @@ pub const JOB_RETRY_SCHEDULE: [Duration; 5] = [secs(0), secs(5), secs(30), secs(
 /// retries from a burst do not arrive together; `None` when the schedule is used up.
 pub fn next_delay(schedule: &[Duration], attempts: u32) -> Option<Duration> {
     let base = *schedule.get(attempts as usize)?;
-    let jitter = base.as_millis() as f64 * rand::rng().random_range(-0.1..=0.1);
-    Some(Duration::from_millis((base.as_millis() as f64 + jitter).max(0.0) as u64))
+    Some(base.mul_f64(rand::rng().random_range(0.9..=1.1)))
 }
 
 #[cfg(test)]

@@ -9,6 +9,12 @@
 //!    receiver.
 //!
 //! Run with `cargo bench -p passbook --bench hot_paths`.
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    clippy::cast_sign_loss,
+    reason = "test data and assertions on small, known numbers; the lints hold the shipped code"
+)]
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 

@@ -7,6 +7,12 @@
 //! Run with `cargo bench -p passbook --bench imports`. The import is split in two: reading the
 //! file, keeping it and linking its account (the request); then the data fetch that stores the
 //! rows as transactions (the background job).
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    clippy::cast_sign_loss,
+    reason = "test data and assertions on small, known numbers; the lints hold the shipped code"
+)]
 use std::io::Write;
 use std::time::{Duration, Instant};
 

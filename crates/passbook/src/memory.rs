@@ -42,7 +42,7 @@ pub fn limit_arenas() {
         return;
     }
     let cores = std::thread::available_parallelism().map_or(2, usize::from);
-    set_arena_max(cores.clamp(2, 8) as i32);
+    set_arena_max(i32::try_from(cores.clamp(2, 8)).unwrap_or(8));
 }
 
 #[cfg(all(target_os = "linux", target_env = "gnu"))]

@@ -46,7 +46,7 @@ pub fn generate(account_id: &str, persona: &Persona, linked_at: Timestamp, now: 
     let last_day = now.0.div_euclid(DAY_MS);
     let mut entries = Vec::new();
     for day in first_day..=last_day {
-        let mut rng = ChaCha8Rng::seed_from_u64(account_seed ^ (day as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let mut rng = ChaCha8Rng::seed_from_u64(account_seed ^ day.cast_unsigned().wrapping_mul(0x9E37_79B9_7F4A_7C15));
         let mut day_events = day_activity(&mut rng, persona, salary, day);
         if busy {
             day_events.extend(busy_payments(&mut rng));
@@ -116,7 +116,7 @@ impl CardHold {
     /// Drawn from a generator of its own, so the day's other records stay as they were.
     fn draw(account_seed: u64, day: i64, n: usize, planned: &Planned) -> Self {
         let mut rng = ChaCha8Rng::seed_from_u64(
-            account_seed.rotate_left(29) ^ ((day as u64) << 16 | n as u64).wrapping_mul(0xD6E8_FEB8_6659_FD93),
+            account_seed.rotate_left(29) ^ (day.cast_unsigned() << 16 | n as u64).wrapping_mul(0xD6E8_FEB8_6659_FD93),
         );
         let settles_after_ms = rng.random_range(18 * 3_600_000..54 * 3_600_000);
         let reversed = rng.random_bool(0.08);
@@ -160,7 +160,7 @@ impl Ledger {
             if *amount <= self.balance {
                 self.push(
                     format!("{fingerprint}-c{i}"),
-                    Timestamp(at.0 + 1000 * (i as i64 + 1)),
+                    Timestamp(at.0 + 1000 * (passbook_domain::numbers::signed(i) + 1)),
                     narration.clone(),
                     *amount,
                     TxKind::Debit,

@@ -1,6 +1,7 @@
 //! Holdings and earnings of a sandbox investment account, generated from the account id.
 use passbook_domain::Timestamp;
 use passbook_domain::connector::{Asset, Earning, Investments};
+use passbook_domain::numbers;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -27,7 +28,7 @@ pub fn generate(account_id: &str, linked_at: Timestamp) -> Investments {
     {
         let cost = rng.random_range(50_000..2_000_000); // US cents
         let growth = rng.random_range(-0.15..0.45);
-        let value = (cost as f64 * (1.0 + growth)).round() as i64;
+        let value = numbers::round(cost as f64 * (1.0 + growth));
         let quantity = (*price > 0).then(|| (value as f64 / *price as f64 * 1000.0).round() / 1000.0);
         assets.push(Asset {
             name: name.to_string(),
@@ -39,7 +40,7 @@ pub fn generate(account_id: &str, linked_at: Timestamp) -> Investments {
             price: (*price > 0).then_some(*price),
         });
         for month in 1..=rng.random_range(2..=6) {
-            let amount = (cost as f64 * rng.random_range(0.002..0.01)).round() as i64;
+            let amount = numbers::round(cost as f64 * rng.random_range(0.002..0.01));
             earnings.push(Earning {
                 id: format!("{account_id}-e{i}-{month}"),
                 amount,

@@ -2,6 +2,7 @@
 //! JavaScript off. Colours come from classes in `console.css`.
 use std::fmt::Write;
 
+use passbook_domain::numbers::narrow;
 use passbook_domain::services::console::DayLinks;
 
 const WIDTH: u32 = 640;
@@ -28,7 +29,7 @@ pub fn links_per_day(days: &[DayLinks]) -> String {
         frame.day(&mut svg, i, day, days.len() <= 16 || i % 2 == 0);
     }
     for (k, class) in SERIES.iter().enumerate() {
-        let x = left + k as u32 * 90;
+        let x = left + narrow(k) * 90;
         let _ = write!(
             svg,
             r#"<rect class="{class}" x="{x}" y="4" width="10" height="10"/><text class="axis" x="{}" y="13">{class}</text>"#,
@@ -89,7 +90,7 @@ impl Frame {
 /// after the value.
 pub fn bars(label: &str, rows: &[(String, u64, String)]) -> String {
     let row_h = 26;
-    let height = (rows.len().max(1) as u32) * row_h + 8;
+    let height = narrow(rows.len().max(1)) * row_h + 8;
     let (name_w, value_w) = (170, 150);
     let room = (WIDTH - name_w - value_w) as f64;
     let max = rows.iter().map(|r| r.1).max().unwrap_or(0).max(1);
@@ -102,7 +103,7 @@ pub fn bars(label: &str, rows: &[(String, u64, String)]) -> String {
         svg.push_str(r#"<text class="axis" x="0" y="18">Nothing yet</text>"#);
     }
     for (i, (name, value, note)) in rows.iter().enumerate() {
-        let y = 4 + i as u32 * row_h;
+        let y = 4 + narrow(i) * row_h;
         let w = (*value as f64 * room / max as f64).max(1.0);
         let _ = write!(
             svg,

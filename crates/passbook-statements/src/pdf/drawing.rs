@@ -109,8 +109,14 @@ fn overwritten_text(page: usize, runs: &[&Run], finding: &mut Finding) {
 /// An amount whose font (or size) differs from the one every other figure of its line uses,
 /// where that style is the page's usual one for figures: a cell typed in by an editor. Whole
 /// lines in another style (bold totals) are not counted.
+/// A font size in tenths of a point, to compare sizes as equal that print alike.
+#[allow(clippy::cast_possible_truncation, reason = "`as` saturates a hostile size; no real one comes near")]
+fn tenths(size: f32) -> i32 {
+    (size * 10.0).round() as i32
+}
+
 fn amounts_in_odd_fonts(page: usize, runs: &[&Run], finding: &mut Finding) {
-    let style = |r: &Run| (r.font.clone(), (r.size * 10.0).round() as i32);
+    let style = |r: &Run| (r.font.clone(), tenths(r.size));
     let figures: Vec<&&Run> = runs.iter().filter(|r| !r.invisible && has_digit(&r.text)).collect();
     let mut usual: HashMap<(String, i32), usize> = HashMap::new();
     for run in &figures {

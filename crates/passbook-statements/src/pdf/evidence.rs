@@ -180,7 +180,12 @@ fn pdf_date(text: &str) -> Option<i64> {
         }
         _ => 0,
     };
-    let date = time::Date::from_calendar_date(year as i32, time::Month::try_from(month as u8).ok()?, day as u8).ok()?;
+    let date = time::Date::from_calendar_date(
+        i32::try_from(year).ok()?,
+        time::Month::try_from(u8::try_from(month).ok()?).ok()?,
+        u8::try_from(day).ok()?,
+    )
+    .ok()?;
     let days = (date - time::Date::from_calendar_date(1970, time::Month::January, 1).ok()?).whole_days();
     Some(days * 86_400 + hour * 3600 + minute * 60 + second - offset)
 }
@@ -305,7 +310,7 @@ fn offsets(bytes: &[u8], signals: &mut Vec<Signal>) {
                     continue;
                 };
                 let Ok(offset) = offset.parse::<usize>() else { continue };
-                let number = start + i as u32;
+                let number = start.saturating_add(passbook_domain::numbers::narrow(i));
                 if !points_at(bytes, offset, number) {
                     broken += 1;
                     first.get_or_insert((number, offset));

@@ -137,8 +137,8 @@ fn month_name_date(words: &[&str], i: usize) -> Option<Timestamp> {
     let month = words.get(i + 1)?.to_lowercase();
     let m = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
         .iter()
-        .position(|n| month.starts_with(n))? as u8
-        + 1;
+        .position(|n| month.starts_with(n))?;
+    let m = u8::try_from(m + 1).ok()?;
     let y = words.get(i + 2)?.trim_matches(|c: char| !c.is_ascii_digit());
     let y: i32 = match y.len() {
         4 => y.parse().ok()?,

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use lopdf::{Dictionary, Document, Object};
+use passbook_domain::numbers::narrow;
 
 /// The widths a font states, in thousandths of its size.
 #[derive(Debug, Clone)]
@@ -40,7 +41,7 @@ impl Metrics {
             }
             return Some(Self::Composite { widths, default });
         }
-        let first = font.get(b"FirstChar").ok().and_then(number)? as u32;
+        let first = char_code(font.get(b"FirstChar").ok().and_then(number)?);
         let widths = resolve(font.get(b"Widths").ok()?)?;
         let widths: Vec<f32> =
             widths.as_array().ok()?.iter().take(MAX_WIDTHS).map(|w| number(w).unwrap_or(0.0)).collect();
@@ -93,23 +94,30 @@ fn read_w(
     let mut i = 0;
     while i + 1 < w.len() && out.len() < MAX_WIDTHS {
         let Some(start) = number(&w[i]) else { return };
-        let start = start as u32;
+        let start = char_code(start);
         match resolve(&w[i + 1]) {
             Some(Object::Array(list)) => {
                 for (k, width) in list.iter().take(MAX_WIDTHS).enumerate() {
-                    out.insert(start + k as u32, number(width).unwrap_or(0.0));
+                    out.insert(start.saturating_add(narrow(k)), number(width).unwrap_or(0.0));
                 }
                 i += 2;
             }
             _ => {
                 let (Some(end), Some(width)) = (number(&w[i + 1]), w.get(i + 2).and_then(number)) else { return };
-                for code in start..=(end as u32).min(start + MAX_WIDTHS as u32) {
+                for code in start..=char_code(end).min(start.saturating_add(narrow(MAX_WIDTHS))) {
                     out.insert(code, width);
                 }
                 i += 3;
             }
         }
     }
+}
+
+/// A character code a font gives as a number: `as` saturates a hostile one (negative, NaN,
+/// beyond `u32`) instead of failing the page.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "saturating, on purpose")]
+fn char_code(n: f32) -> u32 {
+    n as u32
 }
 
 #[cfg(test)]

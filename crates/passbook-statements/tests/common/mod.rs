@@ -1,5 +1,11 @@
 //! Where the sample statements live: `../shared/statements/` beside the repository (never
 //! copied into it), or `PASSBOOK_STATEMENT_SAMPLES`.
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    clippy::cast_sign_loss,
+    reason = "test data and assertions on small, known numbers; the lints hold the shipped code"
+)]
 #[allow(dead_code)]
 pub fn samples_dir() -> std::path::PathBuf {
     let dir = std::env::var("PASSBOOK_STATEMENT_SAMPLES")

@@ -2,6 +2,12 @@
 //! (from what is publicly known of them: column names, date and amount forms, banner rows,
 //! balance rows, row order), made with known ground truth. Each layout is written as CSV and as
 //! XLSX; every one must read back exactly.
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    clippy::cast_sign_loss,
+    reason = "test data and assertions on small, known numbers; the lints hold the shipped code"
+)]
 pub mod pdf;
 
 use time::{Date, Month};

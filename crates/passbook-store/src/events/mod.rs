@@ -3,6 +3,7 @@ use passbook_domain::model::{
     AuditEntry, DeliveryAttempt, DeliveryOutcome, DeliveryRecord, EventCount, EventFilter, EventHistory, EventStatus,
     NewEvent, Page, PageRequest, PendingEvent, QueueClaim, StoredEvent,
 };
+use passbook_domain::numbers;
 use passbook_domain::{Timestamp, ids};
 use sqlx::{Any, FromRow, Transaction};
 
@@ -197,7 +198,7 @@ impl SqlStore {
             account_id: r.account_id,
             sequence: r.sequence,
             event: r.event,
-            attempts: r.attempts as u32,
+            attempts: numbers::small_count(r.attempts),
             last_error: r.last_error,
             created_at: Timestamp(r.created_at),
             delivered_at: r.delivered_at.map(Timestamp),
@@ -324,7 +325,7 @@ async fn insert_attempts(
                 .bind(r.event_id.clone())
                 .bind(r.attempt.attempted_at.0)
                 .bind(r.attempt.status_code.map(i64::from))
-                .bind(r.attempt.latency_ms as i64)
+                .bind(numbers::signed(r.attempt.latency_ms))
                 .bind(r.attempt.error.clone())
                 .bind(r.attempt.next_attempt_at.map(|t| t.0))
                 .bind(r.attempt.response_excerpt.clone());
@@ -410,7 +411,7 @@ pub(crate) async fn list(
     let (sql, args) = qb.finish();
     let rows: Vec<EventRow> = crate::sql::query_as_with(sql, args).fetch_all(&store.pool).await?;
     let items = rows.into_iter().map(|r| store.event_from_row(r)).collect::<StoreResult<_>>()?;
-    Ok(Page { items, total: total as u64 })
+    Ok(Page { items, total: numbers::count(total) })
 }
 
 pub(crate) async fn one(store: &SqlStore, app_id: &str, id: &str) -> StoreResult<Option<EventHistory>> {
@@ -433,8 +434,8 @@ pub(crate) async fn one(store: &SqlStore, app_id: &str, id: &str) -> StoreResult
         .into_iter()
         .map(|a| DeliveryAttempt {
             attempted_at: Timestamp(a.attempted_at),
-            status_code: a.status_code.map(|c| c as u16),
-            latency_ms: a.latency_ms as u64,
+            status_code: a.status_code.and_then(|c| u16::try_from(c).ok()),
+            latency_ms: numbers::count(a.latency_ms),
             error: a.error,
             next_attempt_at: a.next_attempt_at.map(Timestamp),
             response_excerpt: a.response_excerpt,
@@ -495,7 +496,7 @@ pub(crate) async fn counts(store: &SqlStore) -> StoreResult<Vec<EventCount>> {
         crate::sql::query_as("SELECT status, COUNT(*) FROM events GROUP BY status").fetch_all(&store.pool).await?;
     Ok(rows
         .into_iter()
-        .filter_map(|(s, n)| Some(EventCount { status: EventStatus::parse(&s)?, events: n as u64 }))
+        .filter_map(|(s, n)| Some(EventCount { status: EventStatus::parse(&s)?, events: numbers::count(n) }))
         .collect())
 }
 

@@ -16,6 +16,7 @@ use std::sync::LazyLock;
 use futures_util::TryStreamExt;
 use passbook_domain::ids;
 use passbook_domain::model::{DeliveryOutcome, DeliveryRecord, QueueClaim};
+use passbook_domain::numbers;
 use sqlx::{Either, FromRow};
 
 use super::{
@@ -77,7 +78,7 @@ impl Script {
                     r.event_id.as_str().into(),
                     a.attempted_at.0.into(),
                     a.status_code.map(i64::from).into(),
-                    (a.latency_ms as i64).into(),
+                    numbers::signed(a.latency_ms).into(),
                     a.error.as_deref().into(),
                     a.next_attempt_at.map(|t| t.0).into(),
                     a.response_excerpt.as_deref().into(),

@@ -8,6 +8,7 @@ use std::sync::LazyLock;
 
 use passbook_domain::ids;
 use passbook_domain::model::{DeliveryOutcome, DeliveryRecord, QueueClaim};
+use passbook_domain::numbers;
 use rusqlite::{ToSql, Transaction};
 
 use super::{
@@ -55,7 +56,7 @@ fn insert_attempt(tx: &Transaction<'_>, r: &DeliveryRecord) -> StoreResult<()> {
         &r.event_id,
         &a.attempted_at.0,
         &a.status_code.map(i64::from),
-        &(a.latency_ms as i64),
+        &numbers::signed(a.latency_ms),
         &a.error,
         &a.next_attempt_at.map(|t| t.0),
         &a.response_excerpt,

@@ -14,6 +14,12 @@
 //! - (`PASSBOOK_BENCH_ONLY=pages`, `webhooks` or `disk` runs only that section, to profile it)
 //! - with `PASSBOOK_BENCH_PRISM` naming Stoplight Prism's executable
 //!   (`npm install @stoplight/prism-cli`), the transactions page against `prism mock` too.
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    clippy::cast_sign_loss,
+    reason = "test data and assertions on small, known numbers; the lints hold the shipped code"
+)]
 #[path = "../common/postgres.rs"]
 mod postgres;
 

@@ -178,7 +178,7 @@ fn read_with_progress(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
     use std::io::Read;
     let mut file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
     let total = file.metadata()?.len().max(1);
-    let mut out = Vec::with_capacity(total as usize);
+    let mut out = Vec::with_capacity(usize::try_from(total).unwrap_or(0));
     let mut chunk = vec![0u8; 256 * 1024];
     loop {
         let n = file.read(&mut chunk)?;
@@ -189,7 +189,7 @@ fn read_with_progress(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
         let done = out.len() as u64 * 30 / total;
         eprint!(
             "\rreading [{:<30}] {:>3}%  {:.1}/{:.1} MB",
-            "#".repeat(done as usize),
+            "#".repeat(usize::try_from(done).unwrap_or(0)),
             out.len() as u64 * 100 / total,
             out.len() as f64 / 1e6,
             total as f64 / 1e6

@@ -1,5 +1,11 @@
 //! Integration tests: each test starts the real server on 127.0.0.1:0 with its own SQLite
 //! database, talks to it over HTTP, and receives its webhooks on a local receiver.
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    clippy::cast_sign_loss,
+    reason = "test data and assertions on small, known numbers; the lints hold the shipped code"
+)]
 mod support;
 
 mod accounts;

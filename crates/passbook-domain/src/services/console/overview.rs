@@ -42,7 +42,7 @@ impl Timings {
         let count: u64 = samples.iter().map(|s| s.count).sum();
         let ok = samples.iter().filter(|s| s.ok).map(|s| s.count).sum();
         let at = |q: f64| {
-            let rank = ((count as f64 * q).ceil() as u64).max(1);
+            let rank = crate::numbers::count(crate::numbers::round((count as f64 * q).ceil())).max(1);
             let mut seen = 0;
             samples.iter().find(|s| {
                 seen += s.count;
