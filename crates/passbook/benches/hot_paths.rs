@@ -172,7 +172,7 @@ async fn time_conditional(http: &reqwest::Client, key: &str, url: &str, etag: Op
 /// Creates a linked account with `count` transactions, one a day going back from now, written
 /// as one fetch.
 async fn seed_account(passbook: &Passbook, app: &App, label: &str, count: usize) -> String {
-    let now = passbook.clock.now();
+    let now = passbook.now();
     let customer = Customer {
         id: ids::object_id(now),
         app_id: app.id.clone(),
@@ -198,7 +198,7 @@ async fn seed_account(passbook: &Passbook, app: &App, label: &str, count: usize)
         completed_at: None,
     };
     let SessionCreated::Created(Some(customer)) =
-        passbook.store.create_link_session(Some(&customer), &session).await.unwrap()
+        passbook.store().create_link_session(Some(&customer), &session).await.unwrap()
     else {
         panic!("a new customer and reference")
     };
@@ -226,7 +226,7 @@ async fn seed_account(passbook: &Passbook, app: &App, label: &str, count: usize)
         auth_code: None,
     };
     done.completed_at = Some(now);
-    passbook.store.complete_link_session(&mut done, std::slice::from_ref(&account), &[], &[], None).await.unwrap();
+    passbook.store().complete_link_session(&mut done, std::slice::from_ref(&account), &[], &[], None).await.unwrap();
     let mut balance = 0;
     let transactions: Vec<FetchedTransaction> = (0..count)
         .map(|i| {
@@ -245,7 +245,7 @@ async fn seed_account(passbook: &Passbook, app: &App, label: &str, count: usize)
         })
         .collect();
     let changes = sync::plan(&account.id, &transactions, &[], &Default::default(), Default::default(), None);
-    let stored = passbook.store.account_by_id(&account.id).await.unwrap().unwrap();
+    let stored = passbook.store().account_by_id(&account.id).await.unwrap().unwrap();
     let update = FetchUpdate {
         account_id: account.id.clone(),
         balance: Some(balance),
@@ -260,9 +260,9 @@ async fn seed_account(passbook: &Passbook, app: &App, label: &str, count: usize)
         linked_at: stored.authorised_at,
         updated_at: now,
     };
-    let institution = passbook.institutions.get(&stored.institution_id).unwrap();
+    let institution = passbook.institutions().get(&stored.institution_id).unwrap();
     let event = webhook_payloads::account_updated(&stored, &institution, None, now);
-    passbook.store.save_fetch(&update, &changes, std::slice::from_ref(&event), None).await.unwrap();
+    passbook.store().save_fetch(&update, &changes, std::slice::from_ref(&event), None).await.unwrap();
     account.id
 }
 

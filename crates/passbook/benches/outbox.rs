@@ -43,8 +43,8 @@ async fn main() {
         config.http.rate_limits = passbook_server::RateLimits::off();
         let queued = start(&config).await;
         let app = queued.passbook.create_app("Outbox bench", Some(&hook)).await.unwrap();
-        let store = queued.passbook.store.clone();
-        let now = queued.passbook.clock.now();
+        let store = queued.passbook.store().clone();
+        let now = queued.passbook.now();
         for i in 0..APP_EVENTS + ACCOUNT_EVENTS {
             let account = (i >= APP_EVENTS).then(|| "6b0000000000000000000001".to_string());
             store.insert_event(&event(&app.app.id, account, now), None).await.unwrap();
@@ -54,7 +54,7 @@ async fn main() {
         let mut claims = Vec::new();
         for _ in 0..CLAIMS {
             let started = Instant::now();
-            let at = queued.passbook.clock.now();
+            let at = queued.passbook.now();
             let claim =
                 QueueClaim { now: at, lease_until: Timestamp(at.0 - 1), limit: 16, per_app: 4, ahead: 1, owner: 1 };
             store.claim_events(&claim).await.unwrap();

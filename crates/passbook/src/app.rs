@@ -5,7 +5,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use passbook_domain::connector_setup::Configurator;
 use passbook_domain::model::CreatedApp;
-use passbook_domain::services::Settings;
+use passbook_domain::services::{Parts, Settings};
 use passbook_domain::store::ConsoleStore;
 use passbook_domain::{Institutions, Passbook};
 use passbook_store::SqlStore;
@@ -30,7 +30,7 @@ pub async fn build(config: &Config, public_url: String) -> anyhow::Result<Passbo
     let saved = store.connector_settings().await.context("reading the connectors' saved settings")?;
     let assembly = Arc::new(crate::connectors::Assembly::new(config, &public_url, store.clone()));
     let (configurator, connectors) = Configurator::start(assembly, &saved).await.map_err(anyhow::Error::msg)?;
-    let passbook = Passbook {
+    let passbook = Passbook::new(Parts {
         institutions: Arc::new(Institutions::new(connectors)),
         configurator: Arc::new(configurator),
         store,
@@ -48,11 +48,8 @@ pub async fn build(config: &Config, public_url: String) -> anyhow::Result<Passbo
             sandbox: config.sandbox_mode,
             retention_ms: passbook_domain::numbers::millis(config.retention),
         },
-        work: Default::default(),
-        metrics: Default::default(),
-        apps: Default::default(),
         signer,
-    };
+    });
     // Decrypting every app checks that the master key matches this database.
     if let Err(err) = passbook.list_apps().await {
         let hint = match passbook_store::StoreError::is_key_mismatch(&err) {
@@ -147,6 +144,7 @@ pub async fn start(config: Config, listener: TcpListener) -> anyhow::Result<Serv
         passbook.ensure_sandbox_app(config.sandbox_webhook_url.as_deref()).await.context("creating the sandbox app")?;
     let console_setup_link = match config.http.console {
         true => passbook
+            .console()
             .setup_token_if_needed()
             .await
             .context("making the console's setup link")?

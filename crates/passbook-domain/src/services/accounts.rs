@@ -1,8 +1,8 @@
 //! Reading linked accounts and their data, always within one app.
 use super::Passbook;
 use crate::model::{
-    Account, AccountId, AccountVersion, AccountWithCustomer, App, DataKind, Page, PageRequest, StoredIdentity,
-    Transaction, TransactionFilter,
+    Account, AccountId, AccountVersion, AccountWithCustomer, App, AuditEntry, DataKind, JobKind, NewJob, Page,
+    PageRequest, StoredIdentity, Transaction, TransactionFilter,
 };
 use crate::{Error, Result, ids, webhook_payloads};
 
@@ -34,6 +34,28 @@ impl Passbook {
         self.metrics.event_created(&event.event);
         self.wake_dispatcher();
         Ok(())
+    }
+
+    /// An account of any app, for operators (who see every app).
+    pub(crate) async fn any_account(&self, id: &AccountId) -> Result<Option<Account>> {
+        if !ids::is_object_id(id.as_str()) {
+            return Ok(None);
+        }
+        self.store.account_by_id(id.as_str()).await
+    }
+
+    /// Queues a refresh of the account now, with the audit line of whoever asked; the job's id.
+    pub(crate) async fn queue_refresh(&self, account: &Account, audit: Option<&AuditEntry>) -> Result<String> {
+        let now = self.clock.now();
+        let job = NewJob {
+            id: ids::object_id(now),
+            app_id: account.app_id.clone(),
+            kind: JobKind::RefreshAccount { account_id: account.id.clone() },
+            run_at: now,
+        };
+        let job_id = self.store.insert_job(&job, audit).await?;
+        self.wake_runner();
+        Ok(job_id)
     }
 
     pub async fn list_accounts(&self, app: &App, page: PageRequest) -> Result<Page<AccountWithCustomer>> {

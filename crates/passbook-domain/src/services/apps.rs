@@ -5,7 +5,16 @@ pub const DEFAULT_REFRESH_HOURS: u32 = 24;
 pub const REFRESH_INTERVALS: [u32; 3] = [24, 12, 6];
 use crate::crypto::hash_secret;
 use crate::model::{App, CreatedApp};
-use crate::{Error, Result, ids, net};
+use crate::{Error, Result, Timestamp, ids, net};
+
+/// Overlaps an operator may give a rotated secret key, in hours (0: the old key stops now).
+pub const KEY_OVERLAPS_HOURS: [i64; 4] = [0, 1, 24, 72];
+
+/// A secret key just made: shown once.
+pub struct RotatedKey {
+    pub secret_key: String,
+    pub previous_valid_until: Option<Timestamp>,
+}
 
 impl Passbook {
     /// Creates an app with fresh keys. The secret key is returned once and stored only as a
@@ -66,6 +75,49 @@ impl Passbook {
             return Err(Error::not_found(format!("No app with id '{app_id}'")));
         }
         Ok(())
+    }
+
+    pub(crate) async fn rename_app(&self, app_id: &str, name: &str, actor: &str) -> Result<()> {
+        let name = super::initiate::app_name(name)?;
+        let audit = self.audit_entry(actor, app_id, "app_renamed", app_id, &name);
+        if !self.store.rename_app(app_id, &name, &audit).await? {
+            return Err(Error::not_found(format!("No app with id '{app_id}'")));
+        }
+        self.apps.clear();
+        Ok(())
+    }
+
+    /// A new secret key; the current one keeps working for `overlap_hours`.
+    pub(crate) async fn rotate_secret_key(&self, app_id: &str, overlap_hours: i64, actor: &str) -> Result<RotatedKey> {
+        if !KEY_OVERLAPS_HOURS.contains(&overlap_hours) {
+            return Err(Error::invalid("overlap_hours", "overlap_hours must be 0, 1, 24 or 72"));
+        }
+        let now = self.clock.now();
+        // A key rolled earlier was promised its own overlap: a second rotation with an overlap
+        // would cut it short without saying so. Overlap 0 ends every older key now, on purpose.
+        if overlap_hours > 0
+            && let Some((_, until)) = self.find_app(Some(app_id)).await?.previous_secret_key
+            && until > now
+        {
+            return Err(Error::Conflict(format!(
+                "The previous secret key still works until {} (the last rotation's overlap); rotate again after \
+                 then, or with overlap 0 to end every older key now",
+                until.to_iso()
+            )));
+        }
+        let secret_key = new_secret_key();
+        let until = now.plus_millis(overlap_hours * 3_600_000);
+        let audit =
+            self.audit_entry(actor, app_id, "secret_key_rotated", app_id, &format!("overlap {overlap_hours} h"));
+        let found = self
+            .store
+            .rotate_secret_key(app_id, &hash_secret(&secret_key), &key_hint(&secret_key), until, &audit)
+            .await?;
+        self.apps.clear();
+        if !found {
+            return Err(Error::not_found(format!("No app with id '{app_id}'")));
+        }
+        Ok(RotatedKey { secret_key, previous_valid_until: (overlap_hours > 0).then_some(until) })
     }
 
     /// An absolute http(s) URL; outside sandbox mode not one known to be internal (the

@@ -4,9 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::connector_setup::{ConfiguredBy, ConnectorForm, ConnectorSettings, versions_of};
-use crate::model::Permission;
 use crate::services::Passbook;
-use crate::services::console::Signed;
 use crate::{Error, Result};
 
 /// One configurable connector as the console and the CLI show it. Secret values never leave
@@ -65,17 +63,6 @@ impl Passbook {
             .ok_or_else(|| Error::not_found(format!("No connector named '{name}' can be configured")))
     }
 
-    /// The console's save: owners only.
-    pub async fn configure_connector_as(
-        &self,
-        by: &Signed,
-        name: &str,
-        values: BTreeMap<String, String>,
-    ) -> Result<()> {
-        self.allow(by, Permission::ConfigureConnectors).await?;
-        self.configure_connector(&by.actor(), name, values).await
-    }
-
     /// Saves `name`'s settings and switches the connector on in this process at once (other
     /// processes follow with [`Passbook::follow_connector_settings`]). A secret field left empty keeps
     /// its saved value. The connector is built before anything is kept: settings the upstream
@@ -103,12 +90,6 @@ impl Passbook {
         self.institutions.replace(built.connectors);
         self.configurator.record(&saved, built.not_started);
         Ok(())
-    }
-
-    /// The console's switch-off: owners only.
-    pub async fn remove_connector_as(&self, by: &Signed, name: &str) -> Result<()> {
-        self.allow(by, Permission::ConfigureConnectors).await?;
-        self.remove_connector(&by.actor(), name).await
     }
 
     /// Deletes `name`'s saved settings and stops the connector (unless the flags set it). Its

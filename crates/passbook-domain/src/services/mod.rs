@@ -99,25 +99,39 @@ impl Default for Settings {
 /// How long readiness waits for the database before answering that it does not answer.
 pub const READINESS_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
-/// The domain services, shared by the HTTP layer and the workers.
+/// The domain services, shared by the HTTP layer and the workers: every operation Passbook
+/// offers is a method, grouped by area in this module's files. Built once by the composition
+/// root from [`Parts`]; what it holds is reached only through its operations.
 #[derive(Clone)]
 pub struct Passbook {
+    store: Arc<dyn Store>,
+    institutions: Arc<Institutions>,
+    /// Builds the connectors from flags and the operator's saved settings, again when those change.
+    configurator: Arc<crate::connector_setup::Configurator>,
+    /// The file way in: reads uploaded statements, on the reader pool's threads.
+    statements: Arc<dyn crate::statement_file::StatementReader>,
+    readers: Arc<ReaderPool>,
+    clock: Arc<dyn Clock>,
+    settings: Settings,
+    /// Wakes the background workers when new work is written, so that they need not wait
+    /// for their next poll.
+    work: Arc<Wakeups>,
+    metrics: Arc<crate::metrics::Metrics>,
+    /// Apps by secret-key hash, for authentication.
+    apps: Arc<AppCache>,
+    /// Signs the statements this installation issues, and checks uploaded ones.
+    signer: crate::statement_signature::Signer,
+}
+
+/// What the composition root (the `passbook` binary) builds the services from.
+pub struct Parts {
     pub store: Arc<dyn Store>,
     pub institutions: Arc<Institutions>,
-    /// Builds the connectors from flags and the operator's saved settings, again when those change.
     pub configurator: Arc<crate::connector_setup::Configurator>,
-    /// The file way in: reads uploaded statements, on the reader pool's threads.
     pub statements: Arc<dyn crate::statement_file::StatementReader>,
     pub readers: Arc<ReaderPool>,
     pub clock: Arc<dyn Clock>,
     pub settings: Settings,
-    /// Wakes the background workers when new work is written, so that they need not wait
-    /// for their next poll.
-    pub work: Arc<Wakeups>,
-    pub metrics: Arc<crate::metrics::Metrics>,
-    /// Apps by secret-key hash, for authentication.
-    pub apps: Arc<AppCache>,
-    /// Signs the statements this installation issues, and checks uploaded ones.
     pub signer: crate::statement_signature::Signer,
 }
 
@@ -132,6 +146,29 @@ pub struct Wakeups {
 }
 
 impl Passbook {
+    pub fn new(parts: Parts) -> Self {
+        let Parts { store, institutions, configurator, statements, readers, clock, settings, signer } = parts;
+        Self {
+            store,
+            institutions,
+            configurator,
+            statements,
+            readers,
+            clock,
+            settings,
+            signer,
+            work: Default::default(),
+            metrics: Default::default(),
+            apps: Default::default(),
+        }
+    }
+
+    /// The storage port itself, for what works below the services: benchmarks of one storage
+    /// path, and tests that set up a state no request makes.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
     /// The time by this installation's clock (the tests' manual clock, in tests).
     pub fn now(&self) -> crate::Timestamp {
         self.clock.now()
@@ -160,6 +197,26 @@ impl Passbook {
     /// What signs the statements this installation issues and checks uploaded ones.
     pub fn signer(&self) -> &crate::statement_signature::Signer {
         &self.signer
+    }
+
+    /// An audit line of an action taken now, for the store to write (with the change, where the
+    /// change's own store method takes it).
+    pub(crate) fn audit_entry(
+        &self,
+        actor: &str,
+        app_id: &str,
+        action: &str,
+        subject: &str,
+        detail: &str,
+    ) -> crate::model::AuditEntry {
+        crate::model::AuditEntry {
+            actor: actor.to_string(),
+            app_id: app_id.to_string(),
+            action: action.to_string(),
+            subject: subject.to_string(),
+            detail: detail.to_string(),
+            at: self.clock.now(),
+        }
     }
 
     /// Webhook events were written: the dispatcher looks at once (a signal keeps one wake-up

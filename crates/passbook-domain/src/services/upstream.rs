@@ -1,8 +1,8 @@
 //! What upstream aggregators tell Passbook (their webhooks), and what Passbook tells them.
 use super::Passbook;
 use crate::connector::{ConnectorAccount, NotificationRefused, UpstreamNotice};
-use crate::model::{Account, AccountSearch, JobKind, NewJob, PageRequest};
-use crate::{Error, Result, ids};
+use crate::model::{Account, AccountSearch, PageRequest};
+use crate::{Error, Result};
 
 /// The most of a customer's other accounts at one institution looked at on an unlink.
 const MAX_SIBLINGS: u64 = 100;
@@ -24,18 +24,8 @@ impl Passbook {
         let mut queued = 0;
         for UpstreamNotice::Refresh { account_id } in notices {
             let Some(account) = self.store.account_by_id(&account_id).await? else { continue };
-            let now = self.clock.now();
-            let job = NewJob {
-                id: ids::object_id(now),
-                app_id: account.app_id.clone(),
-                kind: JobKind::RefreshAccount { account_id: account.id.clone() },
-                run_at: now,
-            };
-            self.store.insert_job(&job, None).await?;
+            self.queue_refresh(&account, None).await?;
             queued += 1;
-        }
-        if queued > 0 {
-            self.wake_runner();
         }
         Ok(queued)
     }

@@ -26,7 +26,7 @@ pub async fn exchange(
 pub async fn sandbox(State(state): State<AppState>, AuthApp(_app): AuthApp) -> ApiResult<Json<Success<SandboxOut>>> {
     let credentials = state
         .passbook
-        .institutions
+        .institutions()
         .sandbox_logins()
         .into_iter()
         .map(|l| SandboxLogin {

@@ -102,7 +102,7 @@ pub async fn list(State(state): State<AppState>, operator: Operator, Params(q): 
     let search = q.q.clone().unwrap_or_default();
     let app = q.app.clone().filter(|a| !a.is_empty());
     let found =
-        state.passbook.console_accounts(app.as_deref(), &search, PageRequest::new(page, Some(PER_PAGE))).await?;
+        state.passbook.console().accounts(app.as_deref(), &search, PageRequest::new(page, Some(PER_PAGE))).await?;
     let mut rows: Vec<AccountRow> =
         found.items.into_iter().map(|f| AccountRow::of(&state, f.account, f.customer)).collect();
     let base = format!("/console/accounts?{}", query(&[("q", q.q.as_deref()), ("app", app.as_deref())]));
@@ -138,7 +138,7 @@ pub async fn show(
     Path(id): Path<String>,
     Params(q): Params<ListQuery>,
 ) -> ConsoleResult {
-    let page = state.passbook.console_account(&id).await?;
+    let page = state.passbook.console().account(&id).await?;
     let account = page.account;
     Ok(render(AccountPage {
         chrome: operator.chrome("accounts", q.notice.as_deref()),
@@ -191,7 +191,7 @@ pub async fn refresh(
     Path(id): Path<String>,
     Acting { operator, .. }: Acting,
 ) -> ConsoleResult {
-    state.passbook.console_refresh_account(&operator.0, &id).await?;
+    state.passbook.console().refresh_account(&operator.0, &id).await?;
     Ok(done(&format!("/console/accounts/{id}"), "refresh"))
 }
 
@@ -201,7 +201,7 @@ pub async fn confirm_unlink(
     operator: Operator,
     Path(id): Path<String>,
 ) -> ConsoleResult {
-    let page = state.passbook.console_account(&id).await?;
+    let page = state.passbook.console().account(&id).await?;
     let (account, customer) = (page.account, page.customer.map_or_else(String::new, |c| c.name));
     Ok(render(ConfirmPage {
         chrome: operator.chrome("accounts", None),
@@ -225,6 +225,6 @@ pub async fn unlink(
     Path(id): Path<String>,
     Acting { operator, .. }: Acting,
 ) -> ConsoleResult {
-    state.passbook.console_unlink_account(&operator.0, &id).await?;
+    state.passbook.console().unlink_account(&operator.0, &id).await?;
     Ok(done("/console/accounts", "unlinked"))
 }

@@ -92,8 +92,9 @@ pub async fn institutions(
     operator: Operator,
     Params(q): Params<PageQuery>,
 ) -> ConsoleResult {
-    let health = state.passbook.institution_health(HEALTH_DAYS).await?;
-    let connectors = state.passbook.connector_health(&health).await?.into_iter().map(ConnectorRow::from).collect();
+    let health = state.passbook.console().institution_health(HEALTH_DAYS).await?;
+    let connectors =
+        state.passbook.console().connector_health(&health).await?.into_iter().map(ConnectorRow::from).collect();
     let mut rows: Vec<HealthRow> = health.into_iter().map(HealthRow::from).collect();
     let columns = sort_rows(
         &mut rows,
@@ -123,7 +124,7 @@ pub async fn set_institution_status(
     Path(id): Path<String>,
     Acting { operator, form }: Acting,
 ) -> ConsoleResult {
-    state.passbook.set_institution_status(&operator.0, &id, field(&form, "status")).await?;
+    state.passbook.console().set_institution_status(&operator.0, &id, field(&form, "status")).await?;
     Ok(done("/console/institutions", "status"))
 }
 
@@ -159,7 +160,7 @@ struct InvitationRow {
 
 async fn operators_page(state: &AppState, operator: &Operator, invite: Option<(String, Role)>) -> ConsoleResult {
     let me = &operator.0.operator;
-    let all = state.passbook.operators().await?;
+    let all = state.passbook.console().operators().await?;
     let emails: std::collections::HashMap<&str, &str> = all.iter().map(|o| (o.id.as_str(), o.email.as_str())).collect();
     let operators = all
         .iter()
@@ -174,7 +175,7 @@ async fn operators_page(state: &AppState, operator: &Operator, invite: Option<(S
         .collect();
     let me = me.role;
     // Those who may not invite see no invitations (the service refuses them).
-    let pending = state.passbook.pending_invitations(&operator.0).await.unwrap_or_default();
+    let pending = state.passbook.console().pending_invitations(&operator.0).await.unwrap_or_default();
     let invitations = pending
         .into_iter()
         .map(|i| InvitationRow {
@@ -204,7 +205,7 @@ pub async fn revoke_invitation(
     Path(id): Path<String>,
     Acting { operator, .. }: Acting,
 ) -> ConsoleResult {
-    state.passbook.revoke_invitation(&operator.0, &id).await?;
+    state.passbook.console().revoke_invitation(&operator.0, &id).await?;
     Ok(done("/console/operators", "invitation"))
 }
 
@@ -215,7 +216,7 @@ pub async fn operators(State(state): State<AppState>, operator: Operator) -> Con
 /// Makes an invitation and shows its link, once, in the answer to the form.
 pub async fn invite(State(state): State<AppState>, Acting { operator, form }: Acting) -> ConsoleResult {
     let role = field(&form, "role");
-    let token = state.passbook.invite_operator(&operator.0, role).await?;
+    let token = state.passbook.console().invite_operator(&operator.0, role).await?;
     let link = format!("{}/console/join/{token}", state.passbook.public_url());
     operators_page(&state, &operator, Some((link, Role::parse(role).unwrap_or(Role::Viewer)))).await
 }
@@ -225,7 +226,7 @@ pub async fn change_role(
     Path(id): Path<String>,
     Acting { operator, form }: Acting,
 ) -> ConsoleResult {
-    state.passbook.change_operator_role(&operator.0, &id, field(&form, "role")).await?;
+    state.passbook.console().change_operator_role(&operator.0, &id, field(&form, "role")).await?;
     Ok(done("/console/operators", "role"))
 }
 
@@ -235,7 +236,7 @@ pub async fn confirm_remove(
     operator: Operator,
     Path(id): Path<String>,
 ) -> ConsoleResult {
-    let target = state.passbook.operator_to_manage(&operator.0, &id).await?;
+    let target = state.passbook.console().operator_to_manage(&operator.0, &id).await?;
     Ok(render(ConfirmPage {
         chrome: operator.chrome("operators", None),
         title: "Remove operator",
@@ -259,7 +260,7 @@ pub async fn remove(
     Path(id): Path<String>,
     Acting { operator, .. }: Acting,
 ) -> ConsoleResult {
-    state.passbook.remove_operator(&operator.0, &id).await?;
+    state.passbook.console().remove_operator(&operator.0, &id).await?;
     Ok(done("/console/operators", "removed"))
 }
 
@@ -282,8 +283,8 @@ struct AuditPage {
 
 pub async fn audit(State(state): State<AppState>, operator: Operator, Params(q): Params<PageQuery>) -> ConsoleResult {
     let page = q.page.unwrap_or(1).max(1);
-    let entries = state.passbook.audit_log(PageRequest::new(page, Some(AUDIT_PER_PAGE))).await?;
-    let operators = state.passbook.operators().await?;
+    let entries = state.passbook.console().audit_log(PageRequest::new(page, Some(AUDIT_PER_PAGE))).await?;
+    let operators = state.passbook.console().operators().await?;
     let apps = state.passbook.list_apps().await?;
     let who = |actor: &str| match actor.strip_prefix("operator:") {
         Some(id) => operators.iter().find(|o| o.id == id).map_or_else(|| actor.to_string(), |o| o.email.clone()),

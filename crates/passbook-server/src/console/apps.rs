@@ -91,7 +91,7 @@ pub async fn list(State(state): State<AppState>, operator: Operator, Params(q): 
 }
 
 pub async fn create(State(state): State<AppState>, Acting { operator, form }: Acting) -> ConsoleResult {
-    let created = state.passbook.console_create_app(&operator.0, field(&form, "name")).await?;
+    let created = state.passbook.console().create_app(&operator.0, field(&form, "name")).await?;
     Ok(render(SecretPage {
         chrome: operator.chrome("apps", None),
         app_id: created.app.id,
@@ -107,8 +107,8 @@ pub async fn show(
     Path(id): Path<String>,
     Params(q): Params<ListQuery>,
 ) -> ConsoleResult {
-    let app = state.passbook.console_app(&id).await?;
-    let sandbox = state.passbook.console_sandbox_clock(&app).await?;
+    let app = state.passbook.console().app(&id).await?;
+    let sandbox = state.passbook.console().sandbox_clock(&app).await?;
     let now = state.passbook.now();
     let live = |until: passbook_domain::Timestamp| (until > now).then(|| when(until));
     Ok(render(AppPage {
@@ -132,32 +132,32 @@ pub async fn act(
     let back = format!("/console/apps/{id}");
     let notice = match action.as_str() {
         "rename" => {
-            passbook.rename_app(by, &id, field(&form, "name")).await?;
+            passbook.console().rename_app(by, &id, field(&form, "name")).await?;
             "renamed"
         }
         "webhook-url" => {
-            passbook.console_set_webhook_url(by, &id, field(&form, "webhook_url")).await?;
+            passbook.console().set_webhook_url(by, &id, field(&form, "webhook_url")).await?;
             "webhook_url"
         }
         "refresh-interval" => {
-            passbook.console_set_refresh_interval(by, &id, field(&form, "hours")).await?;
+            passbook.console().set_refresh_interval(by, &id, field(&form, "hours")).await?;
             "refresh_interval"
         }
         "sandbox-clock" => {
-            passbook.console_advance_sandbox_clock(by, &id, field(&form, "days")).await?;
+            passbook.console().advance_sandbox_clock(by, &id, field(&form, "days")).await?;
             "sandbox_clock"
         }
         "test-webhook" => {
-            passbook.console_test_webhook(by, &id).await?;
+            passbook.console().test_webhook(by, &id).await?;
             "test_webhook"
         }
         "secret-key" => {
             let hours = field(&form, "overlap_hours").parse().unwrap_or(-1);
-            let rotated = passbook.rotate_secret_key(by, &id, hours).await?;
+            let rotated = passbook.console().rotate_secret_key(by, &id, hours).await?;
             return Ok(secret_key_page(&operator, id, rotated));
         }
         "webhook-secret" => {
-            let rotated = passbook.console_rotate_webhook_secret(by, &id).await?;
+            let rotated = passbook.console().rotate_webhook_secret(by, &id).await?;
             return Ok(webhook_secret_page(&operator, id, rotated));
         }
         other => return Err(Error::not_found(format!("No app action '{other}'")).into()),

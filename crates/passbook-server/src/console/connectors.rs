@@ -108,7 +108,7 @@ pub async fn save(
 ) -> ConsoleResult {
     form.remove("csrf");
     let values: BTreeMap<String, String> = form.into_iter().collect();
-    state.passbook.configure_connector_as(&operator.0, &name, values).await?;
+    state.passbook.console().configure_connector(&operator.0, &name, values).await?;
     Ok(done("/console/connectors", "connector_saved"))
 }
 
@@ -140,6 +140,6 @@ pub async fn remove(
     Path(name): Path<String>,
     Acting { operator, .. }: Acting,
 ) -> ConsoleResult {
-    state.passbook.remove_connector_as(&operator.0, &name).await?;
+    state.passbook.console().remove_connector(&operator.0, &name).await?;
     Ok(done("/console/connectors", "connector_removed"))
 }

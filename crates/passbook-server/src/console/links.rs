@@ -100,7 +100,7 @@ async fn app_names(state: &AppState) -> ConsoleResult<Vec<(String, String)>> {
 pub async fn list(State(state): State<AppState>, operator: Operator, Params(q): Params<ListQuery>) -> ConsoleResult {
     let page = q.page.unwrap_or(1).max(1);
     let filter = q.filter(state.passbook.now());
-    let found = state.passbook.link_sessions(&filter, PageRequest::new(page, Some(PER_PAGE))).await?;
+    let found = state.passbook.console().link_sessions(&filter, PageRequest::new(page, Some(PER_PAGE))).await?;
     let apps = app_names(&state).await?;
     let mut rows: Vec<LinkRow> = found.items.into_iter().map(|s| row(&state, s, &apps)).collect();
     let base = format!(
@@ -136,7 +136,7 @@ pub async fn list(State(state): State<AppState>, operator: Operator, Params(q): 
 }
 
 pub async fn show(State(state): State<AppState>, operator: Operator, Path(id): Path<String>) -> ConsoleResult {
-    let (summary, timeline) = state.passbook.link_session_timeline(&id).await?;
+    let (summary, timeline) = state.passbook.console().link_session_timeline(&id).await?;
     let apps = app_names(&state).await?;
     Ok(render(LinkPage {
         chrome: operator.chrome("links", None),

@@ -37,7 +37,7 @@ pub async fn show(
     Params(q): Params<OverviewQuery>,
 ) -> ConsoleResult {
     let days = q.days.filter(|d| [7, 14, 30, 90].contains(d)).unwrap_or(14);
-    let o = state.passbook.console_overview(days).await?;
+    let o = state.passbook.console().overview(days).await?;
     let funnel: Vec<(String, u64, String)> = o
         .funnel
         .iter()

@@ -43,7 +43,7 @@ impl FromRequestParts<AppState> for Operator {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         let to_login = || Redirect::to("/console/login").into_response();
         let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else { return Err(to_login()) };
-        match state.passbook.signed_in(&token, browser(&parts.headers)).await {
+        match state.passbook.console().signed_in(&token, browser(&parts.headers)).await {
             Ok(Some(signed)) => Ok(Operator(signed)),
             Ok(None) => Err(to_login()),
             Err(err) => Err(ConsoleError(err).into_response()),
@@ -88,7 +88,10 @@ impl FromRequest<AppState> for Acting {
         let Fields(form) = Fields::from_request(Request::from_parts(parts, body), state).await?;
         match form.get("csrf") {
             Some(sent) if same(sent, &operator.0.csrf) => Ok(Acting { operator, form }),
-            _ => Err(ConsoleError(state.passbook.refuse(&operator.0, CSRF_REFUSED.into()).await).into_response()),
+            _ => {
+                Err(ConsoleError(state.passbook.console().refuse(&operator.0, CSRF_REFUSED.into()).await)
+                    .into_response())
+            }
         }
     }
 }
@@ -184,7 +187,7 @@ pub async fn log_in(
     let field = |name: &str| form.get(name).map(String::as_str).unwrap_or_default();
     let login =
         LoginForm { email: field("email"), password: field("password"), address: &address, browser: browser(&headers) };
-    match state.passbook.log_in(&login).await {
+    match state.passbook.console().log_in(&login).await {
         Ok(opened) => Ok(signed_in(&state, opened)),
         Err(err @ (Error::Unauthorized(_) | Error::TooManyAttempts(_))) => {
             let (status, retry) = match &err {
@@ -215,14 +218,14 @@ fn signed_in(state: &AppState, opened: OpenedSession) -> Response {
 }
 
 pub async fn log_out(State(state): State<AppState>, Acting { operator, .. }: Acting) -> ConsoleResult {
-    state.passbook.log_out(&operator.0).await?;
+    state.passbook.console().log_out(&operator.0).await?;
     let mut response = Redirect::to("/console/login").into_response();
     response.headers_mut().append(header::SET_COOKIE, set_cookie(&state, SESSION_COOKIE, "", 0));
     Ok(response)
 }
 
 pub async fn join_page(State(state): State<AppState>, Path(token): Path<String>) -> ConsoleResult {
-    let invite = state.passbook.invitation(&token).await?;
+    let invite = state.passbook.console().invitation(&token).await?;
     Ok(with_form_token(&state, |form_token| {
         render(JoinPage { form_token, role: invite.role.as_str(), first: invite.invited_by.is_none(), error: None })
     }))
@@ -237,7 +240,7 @@ pub async fn join(
     check_form_token(&headers, &form)?;
     let field = |name: &str| form.get(name).map(String::as_str).unwrap_or_default();
     if field("password") != field("confirm") {
-        let invite = state.passbook.invitation(&token).await?;
+        let invite = state.passbook.console().invitation(&token).await?;
         let error = Some("The two passwords differ; type the same password twice".to_string());
         return Ok(with_form_token(&state, |form_token| {
             render_with(
@@ -246,10 +249,10 @@ pub async fn join(
             )
         }));
     }
-    match state.passbook.join(&token, field("email"), field("password"), browser(&headers)).await {
+    match state.passbook.console().join(&token, field("email"), field("password"), browser(&headers)).await {
         Ok(opened) => Ok(signed_in(&state, opened)),
         Err(err @ (Error::Invalid { .. } | Error::Conflict(_))) => {
-            let invite = state.passbook.invitation(&token).await?;
+            let invite = state.passbook.console().invitation(&token).await?;
             let error = Some(err.to_string());
             Ok(with_form_token(&state, |form_token| {
                 render_with(

@@ -108,7 +108,7 @@ pub async fn list(State(state): State<AppState>, operator: Operator, Params(q): 
         return Ok(Redirect::to("/console/apps").into_response());
     };
     let page = q.page.unwrap_or(1).max(1);
-    let found = state.passbook.console_events(&app, &q.events_query(page)).await?;
+    let found = state.passbook.console().events(&app, &q.events_query(page)).await?;
     let mut rows: Vec<EventRow> = found.events.items.into_iter().map(event_row).collect();
     let base = q.address(&app);
     let columns = sort_rows(
@@ -160,7 +160,7 @@ pub async fn show(
     Path((app, id)): Path<(String, String)>,
     Params(q): Params<ListQuery>,
 ) -> ConsoleResult {
-    let history = state.passbook.console_event(&app, &id).await?;
+    let history = state.passbook.console().event(&app, &id).await?;
     let payload = serde_json::from_str::<serde_json::Value>(&history.event.payload)
         .and_then(|v| serde_json::to_string_pretty(&v))
         .unwrap_or(history.event.payload.clone());
@@ -189,7 +189,7 @@ pub async fn replay_one(
     Path((app, id)): Path<(String, String)>,
     Acting { operator, .. }: Acting,
 ) -> ConsoleResult {
-    state.passbook.console_replay_event(&operator.0, &app, &id).await?;
+    state.passbook.console().replay_event(&operator.0, &app, &id).await?;
     Ok(done(&format!("/console/webhooks/{app}/{id}"), "replayed"))
 }
 
@@ -207,7 +207,7 @@ pub async fn replay_range(
         since: given("since"),
         until: given("until"),
     };
-    let count = state.passbook.console_replay_events(&operator.0, &app, &request).await?;
+    let count = state.passbook.console().replay_events(&operator.0, &app, &request).await?;
     let back = query(&[("app", Some(&app)), ("replayed", Some(&count.to_string()))]);
     Ok(Redirect::to(&format!("/console/webhooks?{back}")).into_response())
 }

@@ -37,7 +37,7 @@ pub(super) async fn operators(command: OperatorsCommand) -> anyhow::Result<()> {
             } else {
                 (passbook_domain::ids::random_alnum(20), true)
             };
-            let operator = passbook.create_operator(&email, &password, &role).await?;
+            let operator = passbook.console().create_operator(&email, &password, &role).await?;
             println!("created {} operator {} ({})", operator.role.as_str(), operator.email, operator.id);
             if made {
                 println!("password (shown only now): {password}");
@@ -45,7 +45,7 @@ pub(super) async fn operators(command: OperatorsCommand) -> anyhow::Result<()> {
         }
         OperatorsCommand::List { db } => {
             let passbook = app::build(&db.config(), String::new()).await?;
-            for operator in passbook.operators().await? {
+            for operator in passbook.console().operators().await? {
                 println!("{}  {:<9}  {}", operator.id, operator.role.as_str(), operator.email);
             }
         }

@@ -121,7 +121,7 @@ async fn an_account_links_through_a_connector_saved_from_the_cli() {
 
     // The running server follows the CLI's save, and links through Mono's page.
     let deadline = Instant::now() + Duration::from_secs(60);
-    while passbook.server.as_ref().unwrap().passbook.institutions.named("mono").is_none() {
+    while passbook.server.as_ref().unwrap().passbook.institutions().named("mono").is_none() {
         assert!(Instant::now() < deadline, "the server never followed the CLI's settings");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }

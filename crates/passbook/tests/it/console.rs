@@ -160,7 +160,7 @@ pub async fn team(t: &TestApp) -> [Console; 4] {
     let owner = Console::join(&t.base, &setup_link(t), "owner@example.com").await;
     let passbook = &t.server.as_ref().unwrap().passbook;
     for role in ["admin", "developer", "viewer"] {
-        passbook.create_operator(&format!("{role}@example.com"), PASSWORD, role).await.unwrap();
+        passbook.console().create_operator(&format!("{role}@example.com"), PASSWORD, role).await.unwrap();
     }
     let [admin, developer, viewer] = [
         Console::login(&t.base, "admin@example.com").await,
@@ -218,10 +218,10 @@ async fn every_form_needs_its_sessions_csrf_token() {
     let other = Console::login(&t.base, "admin@example.com").await;
     let theirs = hidden(&other.get("/console").await.body, "csrf");
     assert_eq!(owner.post_raw(&app, &[("name", "Renamed"), ("csrf", &theirs)]).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(t.server.as_ref().unwrap().passbook.console_app(&t.app.app.id).await.unwrap().name, "Test app");
+    assert_eq!(t.server.as_ref().unwrap().passbook.console().app(&t.app.app.id).await.unwrap().name, "Test app");
     let renamed = owner.post(&app, &[("name", "Renamed")]).await;
     assert_eq!(renamed.status, StatusCode::SEE_OTHER);
-    assert_eq!(t.server.as_ref().unwrap().passbook.console_app(&t.app.app.id).await.unwrap().name, "Renamed");
+    assert_eq!(t.server.as_ref().unwrap().passbook.console().app(&t.app.app.id).await.unwrap().name, "Renamed");
     // Names follow the API's rules: bounded, no NUL, no invisible text direction tricks.
     let long = "x".repeat(5_000);
     for (name, why) in [
@@ -236,7 +236,7 @@ async fn every_form_needs_its_sessions_csrf_token() {
         let created = owner.post("/console/apps", &[("name", name)]).await;
         assert_eq!(created.status, StatusCode::BAD_REQUEST, "{name:?}: {}", created.body);
     }
-    assert_eq!(t.server.as_ref().unwrap().passbook.console_app(&t.app.app.id).await.unwrap().name, "Renamed");
+    assert_eq!(t.server.as_ref().unwrap().passbook.console().app(&t.app.app.id).await.unwrap().name, "Renamed");
     // The login form has its own token: a post without the cookie's twin is refused.
     let forged = send(
         t.http
@@ -608,7 +608,7 @@ async fn operators_are_given_other_roles_and_removed() {
     let [owner, admin, developer, viewer] = team(&t).await;
     let passbook = &t.server.as_ref().unwrap().passbook;
     let id = |email: &'static str| async move {
-        passbook.operators().await.unwrap().into_iter().find(|o| o.email == email).unwrap().id
+        passbook.console().operators().await.unwrap().into_iter().find(|o| o.email == email).unwrap().id
     };
     let rename = format!("/console/apps/{}/rename", t.app.app.id);
     assert_eq!(viewer.post(&rename, &[("name", "By a viewer")]).await.status, StatusCode::FORBIDDEN);
@@ -768,7 +768,7 @@ async fn a_setup_link_used_twice_at_once_makes_one_owner() {
         made += usize::from(status == StatusCode::SEE_OTHER);
     }
     assert_eq!(made, 1);
-    assert_eq!(t.server.as_ref().unwrap().passbook.operators().await.unwrap().len(), 1);
+    assert_eq!(t.server.as_ref().unwrap().passbook.console().operators().await.unwrap().len(), 1);
 }
 
 #[tokio::test]
@@ -791,5 +791,5 @@ async fn a_malformed_query_or_form_gets_the_consoles_page_naming_it() {
     .await;
     assert_eq!(not_a_form.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert!(not_a_form.body.contains("Invalid form"), "{}", not_a_form.body);
-    assert_eq!(t.server.as_ref().unwrap().passbook.console_app(&t.app.app.id).await.unwrap().name, "Test app");
+    assert_eq!(t.server.as_ref().unwrap().passbook.console().app(&t.app.app.id).await.unwrap().name, "Test app");
 }

@@ -107,7 +107,7 @@ async fn built_pdfs_are_forgotten_after_the_retention() {
     let (status, body) = t.get(&path).await;
     assert_eq!(status, StatusCode::GONE, "{body}");
     assert!(body["message"].as_str().unwrap().contains("no longer kept"), "{body}");
-    let store = &t.server.as_ref().unwrap().passbook.store;
+    let store = t.server.as_ref().unwrap().passbook.store();
     let job_id = job_path.rsplit('/').next().unwrap();
     assert_eq!(store.statement_pdf(job_id).await.unwrap(), None, "the file is gone from the database");
 }

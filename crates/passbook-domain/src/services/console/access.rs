@@ -1,11 +1,11 @@
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 
+use super::Console;
 use crate::crypto::hash_secret;
 use crate::model::{
     AuditEntry, Invite, LiveSession, Operator, OperatorRecord, OperatorSession, Page, PageRequest, Permission, Role,
 };
-use crate::services::Passbook;
 use crate::store::OperatorCreated;
 use crate::{Error, Result, ids};
 
@@ -90,7 +90,7 @@ impl Signed {
     }
 }
 
-impl Passbook {
+impl Console<'_> {
     /// On a database without operators: a new setup link's token (the first owner's way in).
     pub async fn setup_token_if_needed(&self) -> Result<Option<String>> {
         if self.store.operator_count().await? > 0 {
@@ -102,7 +102,7 @@ impl Passbook {
     /// A one-time link's token; an operator's invitation is audited with it.
     async fn new_invite(&self, role: Role, invited_by: Option<&Signed>) -> Result<String> {
         let token = ids::random_alnum(32);
-        let now = self.clock.now();
+        let now = self.passbook.now();
         let invite = Invite {
             token_hash: hash_secret(&token),
             role,
@@ -110,7 +110,8 @@ impl Passbook {
             created_at: now,
             expires_at: now.plus_millis(INVITE_TTL_MS),
         };
-        let audit = invited_by.map(|by| self.audit_entry(&by.actor(), "", "operator_invited", "", role.as_str()));
+        let audit =
+            invited_by.map(|by| self.passbook.audit_entry(&by.actor(), "", "operator_invited", "", role.as_str()));
         self.store.insert_invite(&invite, audit.as_ref()).await?;
         Ok(token)
     }
@@ -128,14 +129,14 @@ impl Passbook {
     /// Invitations waiting to be used, for those who may invite.
     pub async fn pending_invitations(&self, by: &Signed) -> Result<Vec<Invite>> {
         self.allow(by, Permission::InviteOperators).await?;
-        self.store.pending_invites(self.clock.now()).await
+        self.store.pending_invites(self.passbook.now()).await
     }
 
     /// Ends a pending invitation (by its token's hash, as the operators page lists it), if `by`
     /// could have sent one for that role.
     pub async fn revoke_invitation(&self, by: &Signed, token_hash: &str) -> Result<()> {
         self.allow(by, Permission::InviteOperators).await?;
-        let now = self.clock.now();
+        let now = self.passbook.now();
         let Some(invite) = self.store.invite(token_hash, now).await? else {
             return Err(Error::not_found("No pending invitation with that id"));
         };
@@ -144,7 +145,7 @@ impl Passbook {
                 .refuse(by, format!("Only an owner can revoke an invitation to be an {}", invite.role.as_str()))
                 .await);
         }
-        let audit = self.audit_entry(&by.actor(), "", "invitation_revoked", "", invite.role.as_str());
+        let audit = self.passbook.audit_entry(&by.actor(), "", "invitation_revoked", "", invite.role.as_str());
         if !self.store.revoke_invite(token_hash, now, &audit).await? {
             return Err(Error::not_found("No pending invitation with that id"));
         }
@@ -158,7 +159,7 @@ impl Passbook {
         if !by.operator.role.can_invite(role) {
             return Err(self.refuse(by, format!("Only an owner can make an {}", role.as_str())).await);
         }
-        let audit = self.audit_entry(&by.actor(), "", "operator_role_changed", &target.id, role.as_str());
+        let audit = self.passbook.audit_entry(&by.actor(), "", "operator_role_changed", &target.id, role.as_str());
         self.store.set_operator_role(&target.id, role, &audit).await?;
         Ok(())
     }
@@ -166,7 +167,7 @@ impl Passbook {
     /// Removes another operator; their sessions end at once.
     pub async fn remove_operator(&self, by: &Signed, id: &str) -> Result<Operator> {
         let target = self.operator_to_manage(by, id).await?;
-        let audit = self.audit_entry(&by.actor(), "", "operator_removed", &target.id, target.role.as_str());
+        let audit = self.passbook.audit_entry(&by.actor(), "", "operator_removed", &target.id, target.role.as_str());
         self.store.delete_operator(&target.id, &audit).await?;
         Ok(target)
     }
@@ -197,7 +198,7 @@ impl Passbook {
     pub async fn invitation(&self, token: &str) -> Result<Invite> {
         let invite = self
             .store
-            .invite(&hash_secret(token), self.clock.now())
+            .invite(&hash_secret(token), self.passbook.now())
             .await?
             .ok_or_else(|| Error::not_found("This invitation was used already, has expired, or never existed"))?;
         if let Some(inviter) = &invite.invited_by {
@@ -250,12 +251,12 @@ impl Passbook {
                 format!("password must be at least {MIN_PASSWORD_CHARS} characters"),
             ));
         }
-        let now = self.clock.now();
+        let now = self.passbook.now();
         let operator = Operator { id: ids::object_id(now), email, role, created_at: now };
         let password_hash = hash_password(password.to_string()).await?;
         let record = OperatorRecord { operator: operator.clone(), password_hash };
         let actor = if invite.is_some() { format!("operator:{}", operator.id) } else { "cli".to_string() };
-        let audit = self.audit_entry(&actor, "", action, &operator.id, role.as_str());
+        let audit = self.passbook.audit_entry(&actor, "", action, &operator.id, role.as_str());
         match self.store.insert_operator(&record, invite, &audit).await? {
             OperatorCreated::Created => Ok(operator),
             OperatorCreated::EmailTaken => {
@@ -269,7 +270,7 @@ impl Passbook {
     /// counted before the password is checked, so guesses sent in parallel share the limits.
     pub async fn log_in(&self, form: &LoginForm<'_>) -> Result<OpenedSession> {
         let email = form.email.trim().to_lowercase();
-        let now = self.clock.now();
+        let now = self.passbook.now();
         let account = hash_secret(&email);
         let subjects = [
             format!("account:{account}:{}", form.address),
@@ -279,7 +280,7 @@ impl Passbook {
         let attempt = ids::random_alnum(24);
         let since = now.plus_millis(-LOGIN_WINDOW_MS);
         let counted = self.store.claim_login_attempt(&attempt, &subjects, now, since).await?;
-        let over = self.settings.console_logins.exceeded(&counted);
+        let over = self.passbook.settings.console_logins.exceeded(&counted);
         let record = self.store.operator_by_email(&email).await?;
         // Who was tried, for the audit: an operator's id, never an e-mail typed by a stranger.
         let tried = record.as_ref().map_or("unknown operator".to_string(), |r| r.operator.id.clone());
@@ -287,7 +288,13 @@ impl Passbook {
         if let Some(whose) = over {
             self.store.forget_login_attempt(&attempt, None).await?;
             self.store
-                .record_audit(&self.audit_entry("anonymous", "", "login_refused", &tried, &format!("{whose}, {from}")))
+                .record_audit(&self.passbook.audit_entry(
+                    "anonymous",
+                    "",
+                    "login_refused",
+                    &tried,
+                    &format!("{whose}, {from}"),
+                ))
                 .await?;
             return Err(Error::TooManyAttempts(format!(
                 "Too many failed logins {whose}; try again in {} minutes",
@@ -301,12 +308,16 @@ impl Passbook {
             Some(record) if matches => {
                 self.store.forget_login_attempt(&attempt, Some(&subjects[0])).await?;
                 let actor = format!("operator:{}", record.operator.id);
-                self.store.record_audit(&self.audit_entry(&actor, "", "operator_logged_in", &tried, &from)).await?;
+                self.store
+                    .record_audit(&self.passbook.audit_entry(&actor, "", "operator_logged_in", &tried, &from))
+                    .await?;
                 self.open_session(record.operator, form.browser).await
             }
             // The claimed attempt stays: it is a failure now.
             _ => {
-                self.store.record_audit(&self.audit_entry("anonymous", "", "login_failed", &tried, &from)).await?;
+                self.store
+                    .record_audit(&self.passbook.audit_entry("anonymous", "", "login_failed", &tried, &from))
+                    .await?;
                 Err(Error::Unauthorized("Wrong e-mail or password".into()))
             }
         }
@@ -314,7 +325,7 @@ impl Passbook {
 
     async fn open_session(&self, operator: Operator, browser: &str) -> Result<OpenedSession> {
         let token = ids::random_alnum(43);
-        let now = self.clock.now();
+        let now = self.passbook.now();
         self.store
             .insert_operator_session(&OperatorSession {
                 token_hash: hash_secret(&token),
@@ -332,14 +343,14 @@ impl Passbook {
     pub async fn signed_in(&self, token: &str, browser: &str) -> Result<Option<Signed>> {
         let token_hash = hash_secret(token);
         let Some(LiveSession { session, operator }) =
-            self.store.operator_session(&token_hash, self.clock.now()).await?
+            self.store.operator_session(&token_hash, self.passbook.now()).await?
         else {
             return Ok(None);
         };
         if session.browser_hash != hash_secret(browser) {
             tracing::warn!(operator = %operator.id, "a console session was shown by another browser; ended");
             self.store.delete_operator_session(&token_hash).await?;
-            let audit = self.audit_entry("anonymous", "", "session_ended_other_browser", &operator.id, "");
+            let audit = self.passbook.audit_entry("anonymous", "", "session_ended_other_browser", &operator.id, "");
             self.store.record_audit(&audit).await?;
             return Ok(None);
         }
@@ -349,7 +360,13 @@ impl Passbook {
     pub async fn log_out(&self, signed: &Signed) -> Result<()> {
         self.store.delete_operator_session(&signed.token_hash).await?;
         self.store
-            .record_audit(&self.audit_entry(&signed.actor(), "", "operator_logged_out", &signed.operator.id, ""))
+            .record_audit(&self.passbook.audit_entry(
+                &signed.actor(),
+                "",
+                "operator_logged_out",
+                &signed.operator.id,
+                "",
+            ))
             .await
     }
 
@@ -365,7 +382,7 @@ impl Passbook {
     /// An operator's action refused: the audit log keeps who tried and why (a failure to write
     /// it is logged, and the refusal stands).
     pub async fn refuse(&self, by: &Signed, why: String) -> Error {
-        let audit = self.audit_entry(&by.actor(), "", "action_refused", &by.operator.id, &why);
+        let audit = self.passbook.audit_entry(&by.actor(), "", "action_refused", &by.operator.id, &why);
         if let Err(err) = self.store.record_audit(&audit).await {
             tracing::warn!(%err, "could not audit a refused console action");
         }
@@ -378,26 +395,6 @@ impl Passbook {
 
     pub async fn audit_log(&self, page: PageRequest) -> Result<Page<AuditEntry>> {
         self.store.audit_log(page).await
-    }
-
-    /// An audit line of an action taken now, for the store to write (with the change, where the
-    /// change's own store method takes it).
-    pub(crate) fn audit_entry(
-        &self,
-        actor: &str,
-        app_id: &str,
-        action: &str,
-        subject: &str,
-        detail: &str,
-    ) -> AuditEntry {
-        AuditEntry {
-            actor: actor.to_string(),
-            app_id: app_id.to_string(),
-            action: action.to_string(),
-            subject: subject.to_string(),
-            detail: detail.to_string(),
-            at: self.clock.now(),
-        }
     }
 }
 

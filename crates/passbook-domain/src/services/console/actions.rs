@@ -3,28 +3,20 @@
 //! asks), and writes its audit line.
 use passbook_types::passbook::{EventsQuery, ReplayRequest, SandboxClockIn, SandboxClockOut};
 
+use super::Console;
 use super::Signed;
-use crate::crypto::hash_secret;
 use crate::model::EventHistory;
 use crate::model::{
     Account, AccountId, AccountSearch, AccountWithCustomer, App, CreatedApp, Customer, EventId, Institution,
-    InstitutionOverride, InstitutionStatus, JobKind, LinkFilter, LinkSummary, NewJob, Page, PageRequest, Permission,
-    TimelineEntry, Transaction, TransactionFilter,
+    InstitutionOverride, InstitutionStatus, LinkFilter, LinkSummary, Page, PageRequest, Permission, TimelineEntry,
+    Transaction, TransactionFilter,
 };
-use crate::services::Passbook;
+use crate::services::apps::RotatedKey;
 use crate::services::webhooks::{EventsPage, RotatedSecret};
-use crate::{Error, Result, Timestamp, ids};
+use crate::{Error, Result, ids};
 
-/// Overlaps an operator may give a rotated secret key, in hours (0: the old key stops now).
-pub const KEY_OVERLAPS_HOURS: [i64; 4] = [0, 1, 24, 72];
 /// Customers whose names a search by name reads (names are sealed, so they are opened here).
 const NAME_SEARCH_CUSTOMERS: u32 = 5_000;
-
-/// A secret key just made: shown once.
-pub struct RotatedKey {
-    pub secret_key: String,
-    pub previous_valid_until: Option<Timestamp>,
-}
 
 /// An account as the console shows it.
 pub struct AccountPage {
@@ -37,117 +29,72 @@ pub struct AccountPage {
     pub source: Option<super::super::AccountSource>,
 }
 
-impl Passbook {
+impl Console<'_> {
     /// An app by id, for the console (operators see every app).
-    pub async fn console_app(&self, id: &str) -> Result<App> {
-        self.store.app(id).await?.ok_or_else(|| Error::not_found(format!("No app with id '{id}'")))
+    pub async fn app(&self, id: &str) -> Result<App> {
+        self.passbook.find_app(Some(id)).await
     }
 
-    pub async fn console_create_app(&self, by: &Signed, name: &str) -> Result<CreatedApp> {
+    pub async fn create_app(&self, by: &Signed, name: &str) -> Result<CreatedApp> {
         self.allow(by, Permission::ManageApps).await?;
-        self.create_app_as(name, None, &by.actor()).await
+        self.passbook.create_app_as(name, None, &by.actor()).await
     }
 
     pub async fn rename_app(&self, by: &Signed, app_id: &str, name: &str) -> Result<()> {
         self.allow(by, Permission::ManageApps).await?;
-        let name = crate::services::initiate::app_name(name)?;
-        let audit = self.audit_entry(&by.actor(), app_id, "app_renamed", app_id, &name);
-        if !self.store.rename_app(app_id, &name, &audit).await? {
-            return Err(Error::not_found(format!("No app with id '{app_id}'")));
-        }
-        self.apps.clear();
-        Ok(())
+        self.passbook.rename_app(app_id, name, &by.actor()).await
     }
 
     /// A new secret key; the current one keeps working for `overlap_hours`.
     pub async fn rotate_secret_key(&self, by: &Signed, app_id: &str, overlap_hours: i64) -> Result<RotatedKey> {
         self.allow(by, Permission::ManageApps).await?;
-        if !KEY_OVERLAPS_HOURS.contains(&overlap_hours) {
-            return Err(Error::invalid("overlap_hours", "overlap_hours must be 0, 1, 24 or 72"));
-        }
-        let now = self.clock.now();
-        // A key rolled earlier was promised its own overlap: a second rotation with an overlap
-        // would cut it short without saying so. Overlap 0 ends every older key now, on purpose.
-        if overlap_hours > 0
-            && let Some((_, until)) = self.console_app(app_id).await?.previous_secret_key
-            && until > now
-        {
-            return Err(Error::Conflict(format!(
-                "The previous secret key still works until {} (the last rotation's overlap); rotate again after \
-                 then, or with overlap 0 to end every older key now",
-                until.to_iso()
-            )));
-        }
-        let secret_key = crate::services::apps::new_secret_key();
-        let until = now.plus_millis(overlap_hours * 3_600_000);
-        let audit =
-            self.audit_entry(&by.actor(), app_id, "secret_key_rotated", app_id, &format!("overlap {overlap_hours} h"));
-        let found = self
-            .store
-            .rotate_secret_key(
-                app_id,
-                &hash_secret(&secret_key),
-                &crate::services::key_hint(&secret_key),
-                until,
-                &audit,
-            )
-            .await?;
-        self.apps.clear();
-        if !found {
-            return Err(Error::not_found(format!("No app with id '{app_id}'")));
-        }
-        Ok(RotatedKey { secret_key, previous_valid_until: (overlap_hours > 0).then_some(until) })
+        self.passbook.rotate_secret_key(app_id, overlap_hours, &by.actor()).await
     }
 
-    pub async fn console_set_webhook_url(&self, by: &Signed, app_id: &str, url: &str) -> Result<()> {
+    pub async fn set_webhook_url(&self, by: &Signed, app_id: &str, url: &str) -> Result<()> {
         self.allow(by, Permission::ManageApps).await?;
-        self.update_webhook_url(&self.console_app(app_id).await?, Some(url), &by.actor()).await.map(drop)
+        self.passbook.update_webhook_url(&self.app(app_id).await?, Some(url), &by.actor()).await.map(drop)
     }
 
-    pub async fn console_rotate_webhook_secret(&self, by: &Signed, app_id: &str) -> Result<RotatedSecret> {
+    pub async fn rotate_webhook_secret(&self, by: &Signed, app_id: &str) -> Result<RotatedSecret> {
         self.allow(by, Permission::ManageApps).await?;
-        self.rotate_webhook_secret(&self.console_app(app_id).await?, &by.actor()).await
+        self.passbook.rotate_webhook_secret(&self.app(app_id).await?, &by.actor()).await
     }
 
-    pub async fn console_set_refresh_interval(&self, by: &Signed, app_id: &str, hours: &str) -> Result<()> {
+    pub async fn set_refresh_interval(&self, by: &Signed, app_id: &str, hours: &str) -> Result<()> {
         self.allow(by, Permission::ManageApps).await?;
         let hours = hours
             .trim()
             .parse()
             .map_err(|_| Error::invalid("refresh_interval_hours", "refresh_interval_hours must be 24, 12 or 6"))?;
-        self.set_refresh_interval(app_id, hours, &by.actor()).await
+        self.passbook.set_refresh_interval(app_id, hours, &by.actor()).await
     }
 
-    pub async fn console_test_webhook(&self, by: &Signed, app_id: &str) -> Result<String> {
+    pub async fn test_webhook(&self, by: &Signed, app_id: &str) -> Result<String> {
         self.allow(by, Permission::ManageApps).await?;
-        self.send_test_webhook(&self.console_app(app_id).await?, &by.actor()).await
+        self.passbook.send_test_webhook(&self.app(app_id).await?, &by.actor()).await
     }
 
     /// The app's sandbox clock, in sandbox mode (`None` otherwise).
-    pub async fn console_sandbox_clock(&self, app: &App) -> Result<Option<SandboxClockOut>> {
-        if !self.settings.sandbox {
+    pub async fn sandbox_clock(&self, app: &App) -> Result<Option<SandboxClockOut>> {
+        if !self.passbook.sandbox_mode() {
             return Ok(None);
         }
-        self.sandbox_clock(app).await.map(Some)
+        self.passbook.sandbox_clock(app).await.map(Some)
     }
 
     /// Moves the app's sandbox clock `days` ahead, running the refreshes on the way.
-    pub async fn console_advance_sandbox_clock(
-        &self,
-        by: &Signed,
-        app_id: &str,
-        days: &str,
-    ) -> Result<SandboxClockOut> {
+    pub async fn advance_sandbox_clock(&self, by: &Signed, app_id: &str, days: &str) -> Result<SandboxClockOut> {
         self.allow(by, Permission::UseSandbox).await?;
         let days =
             days.trim().parse().map_err(|_| Error::invalid("days", "days must be a whole number from 1 to 366"))?;
         let request = SandboxClockIn { days: Some(days), to: None };
-        self.advance_sandbox_clock(&self.console_app(app_id).await?, &request, &by.actor()).await
+        self.passbook.advance_sandbox_clock(&self.app(app_id).await?, &request, &by.actor()).await
     }
 
     /// Accounts matching `query`: an account or customer id, an account number, an e-mail, or
     /// part of a customer's name.
-    pub async fn console_accounts(
+    pub async fn accounts(
         &self,
         app_id: Option<&str>,
         query: &str,
@@ -171,63 +118,59 @@ impl Passbook {
         self.store.search_accounts(&search, page).await
     }
 
-    pub async fn console_account(&self, id: &str) -> Result<AccountPage> {
+    pub async fn account(&self, id: &str) -> Result<AccountPage> {
         let missing = || Error::not_found(format!("No account with id '{id}'"));
         if !ids::is_object_id(id) {
             return Err(missing());
         }
-        let account = self.store.account_by_id(id).await?.ok_or_else(missing)?;
-        let app = self.console_app(&account.app_id).await?;
-        let customer = self.store.customer(&app.id, &account.customer_id).await?;
-        let transactions =
-            self.transactions_of(&account, &TransactionFilter::default(), PageRequest::new(1, Some(10))).await?.items;
+        let account = self.passbook.any_account(&AccountId::from(id)).await?.ok_or_else(missing)?;
+        let app = self.app(&account.app_id).await?;
+        let customer =
+            self.passbook.find_customer(&app, &crate::model::CustomerId::from(account.customer_id.as_str())).await?;
+        let transactions = self
+            .passbook
+            .transactions_of(&account, &TransactionFilter::default(), PageRequest::new(1, Some(10)))
+            .await?
+            .items;
         let overrides = self.store.institution_overrides().await?;
-        let institution = self.institutions.get(&account.institution_id).map(|i| with_override(&i, &overrides));
-        let source = self.account_source(&account).await?;
+        let institution =
+            self.passbook.institutions().get(&account.institution_id).map(|i| with_override(&i, &overrides));
+        let source = self.passbook.account_source(&account).await?;
         Ok(AccountPage { account, customer, app, institution, transactions, source })
     }
 
     /// Queues a refresh of the account now; the job's id.
-    pub async fn console_refresh_account(&self, by: &Signed, id: &str) -> Result<String> {
+    pub async fn refresh_account(&self, by: &Signed, id: &str) -> Result<String> {
         self.allow(by, Permission::ManageAccounts).await?;
-        let AccountPage { account, app, .. } = self.console_account(id).await?;
-        let now = self.clock.now();
-        let job = NewJob {
-            id: ids::object_id(now),
-            app_id: app.id.clone(),
-            kind: JobKind::RefreshAccount { account_id: account.id.clone() },
-            run_at: now,
-        };
-        let audit = self.audit_entry(&by.actor(), &app.id, "account_refresh_requested", &account.id, "");
-        let job_id = self.store.insert_job(&job, Some(&audit)).await?;
-        self.wake_runner();
-        Ok(job_id)
+        let AccountPage { account, app, .. } = self.account(id).await?;
+        let audit = self.passbook.audit_entry(&by.actor(), &app.id, "account_refresh_requested", &account.id, "");
+        self.passbook.queue_refresh(&account, Some(&audit)).await
     }
 
     /// Unlinks the account as `DELETE /v2/accounts/{id}/unlink` does, on the operator's word.
-    pub async fn console_unlink_account(&self, by: &Signed, id: &str) -> Result<()> {
+    pub async fn unlink_account(&self, by: &Signed, id: &str) -> Result<()> {
         self.allow(by, Permission::ManageAccounts).await?;
-        let AccountPage { account, app, .. } = self.console_account(id).await?;
-        self.unlink_account(&app, &AccountId::from(account.id.as_str()), &by.actor()).await
+        let AccountPage { account, app, .. } = self.account(id).await?;
+        self.passbook.unlink_account(&app, &AccountId::from(account.id.as_str()), &by.actor()).await
     }
 
-    pub async fn console_events(&self, app_id: &str, query: &EventsQuery) -> Result<EventsPage> {
-        self.list_events(&self.console_app(app_id).await?, query).await
+    pub async fn events(&self, app_id: &str, query: &EventsQuery) -> Result<EventsPage> {
+        self.passbook.list_events(&self.app(app_id).await?, query).await
     }
 
-    pub async fn console_event(&self, app_id: &str, id: &str) -> Result<EventHistory> {
-        self.event(&self.console_app(app_id).await?, &EventId::from(id)).await
+    pub async fn event(&self, app_id: &str, id: &str) -> Result<EventHistory> {
+        self.passbook.event(&self.app(app_id).await?, &EventId::from(id)).await
     }
 
-    pub async fn console_replay_event(&self, by: &Signed, app_id: &str, id: &str) -> Result<()> {
+    pub async fn replay_event(&self, by: &Signed, app_id: &str, id: &str) -> Result<()> {
         self.allow(by, Permission::ReplayWebhooks).await?;
-        self.replay_event(&self.console_app(app_id).await?, &EventId::from(id), &by.actor()).await
+        self.passbook.replay_event(&self.app(app_id).await?, &EventId::from(id), &by.actor()).await
     }
 
     /// Replays every event the filter matches; how many.
-    pub async fn console_replay_events(&self, by: &Signed, app_id: &str, request: &ReplayRequest) -> Result<u64> {
+    pub async fn replay_events(&self, by: &Signed, app_id: &str, request: &ReplayRequest) -> Result<u64> {
         self.allow(by, Permission::ReplayWebhooks).await?;
-        self.replay_events(&self.console_app(app_id).await?, request, &by.actor()).await
+        self.passbook.replay_events(&self.app(app_id).await?, request, &by.actor()).await
     }
 
     pub async fn link_sessions(&self, filter: &LinkFilter, page: PageRequest) -> Result<Page<LinkSummary>> {
@@ -244,17 +187,17 @@ impl Passbook {
     /// Every institution with the status operators gave it.
     pub async fn institutions_now(&self) -> Result<Vec<Institution>> {
         let overrides = self.store.institution_overrides().await?;
-        Ok(self.institutions.now().all().map(|i| with_override(i, &overrides)).collect())
+        Ok(self.passbook.institutions().now().all().map(|i| with_override(i, &overrides)).collect())
     }
 
     pub async fn set_institution_status(&self, by: &Signed, id: &str, status: &str) -> Result<()> {
         self.allow(by, Permission::ManageInstitutions).await?;
         let status = InstitutionStatus::parse(status.trim())
             .ok_or_else(|| Error::invalid("status", "status must be operational, degraded or down"))?;
-        if self.institutions.get(id).is_none() {
+        if self.passbook.institutions().get(id).is_none() {
             return Err(Error::not_found(format!("No institution with id '{id}'")));
         }
-        let audit = self.audit_entry(&by.actor(), "", "institution_status_changed", id, status.as_str());
+        let audit = self.passbook.audit_entry(&by.actor(), "", "institution_status_changed", id, status.as_str());
         self.store.set_institution_override(id, status, &audit).await
     }
 }

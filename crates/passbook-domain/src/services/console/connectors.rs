@@ -1,9 +1,10 @@
-//! Each connector's health, from its institutions' health and the upstream requests it counted.
-use crate::Result;
-use crate::Timestamp;
-use crate::services::Passbook;
+//! The connectors as the console shows and sets them: each one's health, from its
+//! institutions' health and the upstream requests it counted, and its saved settings.
+use std::collections::BTreeMap;
 
-use super::InstitutionHealth;
+use super::{Console, InstitutionHealth, Signed};
+use crate::model::Permission;
+use crate::{Result, Timestamp};
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -20,14 +21,14 @@ pub struct ConnectorHealth {
     pub last_failure: Option<(Timestamp, String)>,
 }
 
-impl Passbook {
+impl Console<'_> {
     /// Sums `institutions` (from [`Passbook::institution_health`]) by the connector that serves
     /// each.
     pub async fn connector_health(&self, institutions: &[InstitutionHealth]) -> Result<Vec<ConnectorHealth>> {
-        let today = Timestamp(self.clock.now().0.div_euclid(DAY_MS) * DAY_MS);
-        let listing = self.institutions.now();
+        let today = Timestamp(self.passbook.now().0.div_euclid(DAY_MS) * DAY_MS);
+        let listing = self.passbook.institutions().now();
         let mut all = Vec::new();
-        for connector in self.institutions.connectors().iter() {
+        for connector in self.passbook.institutions().connectors().iter() {
             let name = connector.name().to_string();
             let served: Vec<&InstitutionHealth> = institutions
                 .iter()
@@ -43,5 +44,17 @@ impl Passbook {
             });
         }
         Ok(all)
+    }
+
+    /// The console's save of a connector's settings: owners only.
+    pub async fn configure_connector(&self, by: &Signed, name: &str, values: BTreeMap<String, String>) -> Result<()> {
+        self.allow(by, Permission::ConfigureConnectors).await?;
+        self.passbook.configure_connector(&by.actor(), name, values).await
+    }
+
+    /// The console's switch-off of a connector: owners only.
+    pub async fn remove_connector(&self, by: &Signed, name: &str) -> Result<()> {
+        self.allow(by, Permission::ConfigureConnectors).await?;
+        self.passbook.remove_connector(&by.actor(), name).await
     }
 }

@@ -2,8 +2,8 @@
 //! figures: counts per day, the funnel, success rates and percentiles.
 use std::collections::BTreeMap;
 
+use super::Console;
 use crate::model::{HealthFigures, Institution, OverviewFigures, Sample, TIMELINE_STEPS, timeline_bit};
-use crate::services::Passbook;
 use crate::{Result, Timestamp};
 
 const DAY_MS: i64 = 86_400_000;
@@ -86,10 +86,10 @@ impl InstitutionHealth {
     }
 }
 
-impl Passbook {
+impl Console<'_> {
     /// The last `days` days (today included) of links, webhooks and fetches.
-    pub async fn console_overview(&self, days: u32) -> Result<Overview> {
-        let today = self.clock.now().0.div_euclid(DAY_MS);
+    pub async fn overview(&self, days: u32) -> Result<Overview> {
+        let today = self.passbook.now().0.div_euclid(DAY_MS);
         let first = today - i64::from(days.max(1)) + 1;
         let since = Timestamp(first * DAY_MS);
         let figures = self.store.overview_figures(since).await?;
@@ -98,7 +98,7 @@ impl Passbook {
 
     /// Each institution's link success, login errors and fetches over the last `days` days.
     pub async fn institution_health(&self, days: u32) -> Result<Vec<InstitutionHealth>> {
-        let since = self.clock.now().plus_millis(-i64::from(days) * DAY_MS);
+        let since = self.passbook.now().plus_millis(-i64::from(days) * DAY_MS);
         let figures = self.store.health_figures(since).await?;
         Ok(self.institutions_now().await?.into_iter().map(|i| health(i, &figures)).collect())
     }
