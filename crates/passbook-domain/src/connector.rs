@@ -5,7 +5,7 @@ use std::fmt;
 use async_trait::async_trait;
 
 use crate::Timestamp;
-use crate::model::{AuthMethod, Challenge, DiscoveredAccount, Identity, Institution, TxKind};
+use crate::model::{AccountId, AppId, AuthMethod, Challenge, DiscoveredAccount, Identity, Institution, TxKind};
 
 /// What the user typed into the institution's login or challenge form. Never logged.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -151,8 +151,8 @@ pub struct FetchedData {
 /// A linked account as a connector addresses it.
 #[derive(Debug, Clone)]
 pub struct ConnectorAccount<'a> {
-    pub app_id: &'a str,
-    pub account_id: &'a str,
+    pub app_id: &'a AppId,
+    pub account_id: &'a AccountId,
     pub institution_id: &'a str,
     pub connector_ref: &'a str,
     pub account_number: &'a str,
@@ -210,7 +210,7 @@ pub struct SandboxLogin {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UpstreamNotice {
     /// The account's data changed upstream (or its access did): fetch it again.
-    Refresh { account_id: String },
+    Refresh { account_id: AccountId },
 }
 
 /// Why a notification was not taken.

@@ -3,7 +3,7 @@
 use sha2::{Digest, Sha256};
 
 use crate::connector::{FetchedData, FetchedTransaction};
-use crate::model::{DataStatus, Identity, TxKind};
+use crate::model::{DataStatus, Identity, ImportId, TxKind};
 use crate::statement_file::{FileAccount, ReconciliationStatus};
 
 const PREFIX: &str = "statement:";
@@ -14,10 +14,10 @@ pub fn handle(import_id: &str, index: usize) -> String {
 }
 
 /// The import and account index a handle names; `None` for any other handle.
-pub fn parse_handle(connector_ref: &str) -> Option<(&str, usize)> {
+pub fn parse_handle(connector_ref: &str) -> Option<(ImportId, usize)> {
     let rest = connector_ref.strip_prefix(PREFIX)?;
     let (import, index) = rest.rsplit_once(':')?;
-    Some((import, index.parse().ok()?))
+    Some((import.into(), index.parse().ok()?))
 }
 
 /// What a fetch of the account brings: its closing balance, its holder, its rows, and its data

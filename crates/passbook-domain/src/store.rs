@@ -5,18 +5,19 @@ use async_trait::async_trait;
 use crate::Result;
 use crate::Timestamp;
 use crate::model::{
-    Account, AccountSearch, AccountVersion, AccountWithCustomer, App, AttemptKind, AuditEntry, CodeExchange, Customer,
-    DataKind, DataStatus, DeliveryRecord, EarlierUpload, EventCount, EventFilter, EventHistory, Expired, FetchFailure,
-    HealthFigures, Identity, IncomeRecord, InstitutionOverride, InstitutionStatus, Invite, Job, JobRecord,
-    JobSettlement, LinkFilter, LinkSession, LinkSummary, LiveSession, NewAccount, NewAuthCode, NewEvent, NewJob,
-    Operator, OperatorRecord, OperatorSession, OverviewFigures, Page, PageRequest, PendingEvent, QueueClaim, Role,
-    Settled, StatementJob, StoredEvent, StoredIdentity, TimelineEntry, Transaction, TransactionFilter,
+    Account, AccountId, AccountSearch, AccountVersion, AccountWithCustomer, App, AppId, AttemptKind, AuditEntry,
+    CodeExchange, Customer, CustomerId, DataKind, DataStatus, DeliveryRecord, EarlierUpload, EventCount, EventFilter,
+    EventHistory, EventId, Expired, FetchFailure, GrantId, HealthFigures, Identity, ImportId, IncomeRecord,
+    InstitutionId, InstitutionOverride, InstitutionStatus, Invite, Job, JobId, JobRecord, JobSettlement, LinkFilter,
+    LinkSession, LinkSummary, LiveSession, NewAccount, NewAuthCode, NewEvent, NewJob, Operator, OperatorId,
+    OperatorRecord, OperatorSession, OverviewFigures, Page, PageRequest, PendingEvent, QueueClaim, Role, SessionId,
+    Settled, StatementId, StatementJob, StoredEvent, StoredIdentity, TimelineEntry, Transaction, TransactionFilter,
 };
 
 /// Changes a data fetch makes to an account.
 #[derive(Debug, Clone)]
 pub struct FetchUpdate {
-    pub account_id: String,
+    pub account_id: AccountId,
     pub balance: Option<i64>,
     pub identity: Option<Identity>,
     pub kind: Option<String>,
@@ -108,14 +109,14 @@ pub trait AppStore: Send + Sync {
     /// Inserts the app with its audit line.
     async fn insert_app(&self, app: &App, audit: &AuditEntry) -> Result<()>;
     async fn list_apps(&self) -> Result<Vec<App>>;
-    async fn app(&self, id: &str) -> Result<Option<App>>;
+    async fn app(&self, id: &AppId) -> Result<Option<App>>;
     /// The app whose secret key, or previous key still in its overlap at `now`, has this hash.
     async fn app_by_secret_hash(&self, hash: &str, now: Timestamp) -> Result<Option<App>>;
-    async fn rename_app(&self, app_id: &str, name: &str, audit: &AuditEntry) -> Result<bool>;
+    async fn rename_app(&self, app_id: &AppId, name: &str, audit: &AuditEntry) -> Result<bool>;
     /// Makes `hash` the app's secret key; the current key keeps working until `overlap_until`.
     async fn rotate_secret_key(
         &self,
-        app_id: &str,
+        app_id: &AppId,
         hash: &str,
         hint: &str,
         overlap_until: Timestamp,
@@ -124,42 +125,42 @@ pub trait AppStore: Send + Sync {
     async fn app_by_public_key(&self, key: &str) -> Result<Option<App>>;
     /// Sets or clears the app's webhook URL; false if there is no such app. Changes that carry an
     /// audit line write it in their transaction.
-    async fn set_webhook_url(&self, app_id: &str, url: Option<&str>, audit: &AuditEntry) -> Result<bool>;
+    async fn set_webhook_url(&self, app_id: &AppId, url: Option<&str>, audit: &AuditEntry) -> Result<bool>;
     /// Makes `secret` the app's webhook secret; the old one keeps signing until `overlap_until`.
     async fn rotate_webhook_secret(
         &self,
-        app_id: &str,
+        app_id: &AppId,
         secret: &str,
         overlap_until: Timestamp,
         audit: &AuditEntry,
     ) -> Result<bool>;
-    async fn set_refresh_interval(&self, app_id: &str, hours: u32, audit: Option<&AuditEntry>) -> Result<bool>;
+    async fn set_refresh_interval(&self, app_id: &AppId, hours: u32, audit: Option<&AuditEntry>) -> Result<bool>;
     /// How far the app's sandbox clock is ahead of the time now, in milliseconds.
-    async fn sandbox_offset(&self, app_id: &str) -> Result<i64>;
+    async fn sandbox_offset(&self, app_id: &AppId) -> Result<i64>;
     /// Moves the app's sandbox clock ahead, unless that takes it past the bound (`None`), and
     /// extends its catch-up to the new time; the new offset.
-    async fn advance_sandbox_clock(&self, app_id: &str, by: &SandboxMove, audit: &AuditEntry) -> Result<Option<i64>>;
+    async fn advance_sandbox_clock(&self, app_id: &AppId, by: &SandboxMove, audit: &AuditEntry) -> Result<Option<i64>>;
     /// The refreshes the app's clock moves still owe, if any.
-    async fn sandbox_catch_up(&self, app_id: &str) -> Result<Option<CatchUp>>;
+    async fn sandbox_catch_up(&self, app_id: &AppId) -> Result<Option<CatchUp>>;
     /// Records the step at `at` done (the next at `next`, or none past the catch-up's end),
     /// unless another process recorded it first (false).
-    async fn sandbox_step_done(&self, app_id: &str, at: Timestamp, next: Timestamp, now: Timestamp) -> Result<bool>;
+    async fn sandbox_step_done(&self, app_id: &AppId, at: Timestamp, next: Timestamp, now: Timestamp) -> Result<bool>;
     /// Apps whose catch-up nobody has moved on since `before`, each claimed for this process.
-    async fn claim_stalled_catch_ups(&self, before: Timestamp, now: Timestamp) -> Result<Vec<String>>;
+    async fn claim_stalled_catch_ups(&self, before: Timestamp, now: Timestamp) -> Result<Vec<AppId>>;
 }
 
 /// An app's customers.
 #[async_trait]
 pub trait CustomerStore: Send + Sync {
-    async fn customer(&self, app_id: &str, id: &str) -> Result<Option<Customer>>;
+    async fn customer(&self, app_id: &AppId, id: &CustomerId) -> Result<Option<Customer>>;
     /// False (and nothing written) when the app already has a customer with this e-mail.
     async fn insert_customer(&self, customer: &Customer) -> Result<bool>;
     /// The app's customer with this customer's e-mail, created from it if there is none.
     async fn customer_by_email_or_new(&self, customer: &Customer) -> Result<Customer>;
     async fn update_customer(&self, customer: &Customer) -> Result<()>;
-    async fn list_customers(&self, app_id: &str, page: PageRequest) -> Result<Page<Customer>>;
+    async fn list_customers(&self, app_id: &AppId, page: PageRequest) -> Result<Page<Customer>>;
     /// Deletes the customer and its link sessions, unless it has linked accounts.
-    async fn delete_customer(&self, app_id: &str, id: &str) -> Result<CustomerDeleted>;
+    async fn delete_customer(&self, app_id: &AppId, id: &CustomerId) -> Result<CustomerDeleted>;
 }
 
 /// Link sessions, their attempts and widget messages, and the codes the widget hands out.
@@ -169,7 +170,7 @@ pub trait LinkStore: Send + Sync {
     /// customer with this e-mail (created from `customer` if there is none). Without a customer,
     /// the session's context names one for later.
     async fn create_link_session(&self, customer: Option<&Customer>, session: &LinkSession) -> Result<SessionCreated>;
-    async fn link_session(&self, id: &str) -> Result<Option<LinkSession>>;
+    async fn link_session(&self, id: &SessionId) -> Result<Option<LinkSession>>;
     /// Saves the session's progress over the version it was read at (and bumps the version),
     /// unless it was completed or saved by another request meanwhile.
     async fn save_link_session(&self, session: &mut LinkSession) -> Result<SessionSaved>;
@@ -178,9 +179,9 @@ pub trait LinkStore: Send + Sync {
     /// Counts one more attempt of `kind` unless `max` were made; returns the new count, or
     /// `None` at the cap (or once the session is finished). One statement: parallel requests
     /// each get their own number.
-    async fn count_link_attempt(&self, session_id: &str, kind: AttemptKind, max: u32) -> Result<Option<u32>>;
+    async fn count_link_attempt(&self, session_id: &SessionId, kind: AttemptKind, max: u32) -> Result<Option<u32>>;
     /// Gives back an attempt the bank never judged.
-    async fn refund_link_attempt(&self, session_id: &str, kind: AttemptKind) -> Result<()>;
+    async fn refund_link_attempt(&self, session_id: &SessionId, kind: AttemptKind) -> Result<()>;
     /// Marks the session finished and, in the same transaction, creates or re-links its
     /// accounts and writes their events and jobs; nothing when the save is refused.
     async fn complete_link_session(
@@ -192,35 +193,35 @@ pub trait LinkStore: Send + Sync {
         code: Option<&NewAuthCode>,
     ) -> Result<SessionSaved>;
     /// Marks the app's code used and returns its account id, once; or why not.
-    async fn exchange_auth_code(&self, app_id: &str, code_hash: &str, now: Timestamp) -> Result<CodeExchange>;
+    async fn exchange_auth_code(&self, app_id: &AppId, code_hash: &str, now: Timestamp) -> Result<CodeExchange>;
 }
 
 /// Linked accounts, their identities and transactions.
 #[async_trait]
 pub trait AccountStore: Send + Sync {
     /// An account of this app; another app's account is `None`.
-    async fn account(&self, app_id: &str, id: &str) -> Result<Option<Account>>;
+    async fn account(&self, app_id: &AppId, id: &AccountId) -> Result<Option<Account>>;
     /// The version of an account of this app, without the rest of it.
-    async fn account_version(&self, app_id: &str, id: &str) -> Result<Option<AccountVersion>>;
-    async fn account_by_id(&self, id: &str) -> Result<Option<Account>>;
+    async fn account_version(&self, app_id: &AppId, id: &AccountId) -> Result<Option<AccountVersion>>;
+    async fn account_by_id(&self, id: &AccountId) -> Result<Option<Account>>;
     /// The app's accounts with this number (at most `limit`, newest first).
-    async fn accounts_with_number(&self, app_id: &str, number: &str, limit: u32) -> Result<Vec<Account>>;
+    async fn accounts_with_number(&self, app_id: &AppId, number: &str, limit: u32) -> Result<Vec<Account>>;
     /// The id of the customer's account with this number at this institution, if linked before.
     async fn find_account_id(
         &self,
-        app_id: &str,
-        customer_id: &str,
-        institution_id: &str,
+        app_id: &AppId,
+        customer_id: &CustomerId,
+        institution_id: &InstitutionId,
         account_number: &str,
-    ) -> Result<Option<String>>;
-    async fn list_accounts(&self, app_id: &str, page: PageRequest) -> Result<Page<AccountWithCustomer>>;
-    async fn identity(&self, account_id: &str) -> Result<Option<StoredIdentity>>;
+    ) -> Result<Option<AccountId>>;
+    async fn list_accounts(&self, app_id: &AppId, page: PageRequest) -> Result<Page<AccountWithCustomer>>;
+    async fn identity(&self, account_id: &AccountId) -> Result<Option<StoredIdentity>>;
     /// Deletes the account with its transactions, identity, jobs, codes and earlier events,
     /// writes `event` and an audit line naming `actor`, in one transaction.
     async fn unlink_account(&self, account: &Account, event: &NewEvent, actor: &str) -> Result<()>;
     async fn transactions(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         filter: &TransactionFilter,
         page: PageRequest,
         total_hint: u64,
@@ -238,18 +239,18 @@ pub trait AccountStore: Send + Sync {
         settles: Option<&JobSettlement>,
     ) -> Result<Settled>;
     /// The account's change log position and pending records.
-    async fn sync_state(&self, account_id: &str) -> Result<crate::sync::SyncState>;
+    async fn sync_state(&self, account_id: &AccountId) -> Result<crate::sync::SyncState>;
     /// Up to `limit` changes of the account's log after number `after`, in order.
     async fn transaction_changes(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         after: u64,
         limit: u32,
     ) -> Result<Vec<crate::sync::LoggedChange>>;
     /// Which of these fingerprints the account already has.
     async fn known_fingerprints(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         fingerprints: &[String],
     ) -> Result<std::collections::HashSet<String>>;
 }
@@ -260,31 +261,36 @@ pub trait JobStore: Send + Sync {
     /// Claims due jobs fairly over apps; no app holds more than `per_app` at once.
     async fn claim_jobs(&self, claim: &QueueClaim) -> Result<Vec<Job>>;
     /// Keeps the lease of a running job (claimed as `attempt`); false when it is no longer ours.
-    async fn extend_job_lease(&self, id: &str, attempt: u32, until: Timestamp) -> Result<bool>;
+    async fn extend_job_lease(&self, id: &JobId, attempt: u32, until: Timestamp) -> Result<bool>;
     /// How many of the app's jobs are waiting or running.
-    async fn pending_jobs(&self, app_id: &str) -> Result<u64>;
+    async fn pending_jobs(&self, app_id: &AppId) -> Result<u64>;
     /// Ends a job that wrote nothing else (or whose writes were their own transactions).
     async fn settle_job(&self, settlement: &JobSettlement, at: Timestamp) -> Result<Settled>;
     /// Queues the job, unless one of its kind about its subject is pending: returns the id of
     /// the job that will do the work. The audit line, if any, is written with it.
-    async fn insert_job(&self, job: &NewJob, audit: Option<&AuditEntry>) -> Result<String>;
-    async fn job(&self, account_id: &str, id: &str) -> Result<Option<JobRecord>>;
+    async fn insert_job(&self, job: &NewJob, audit: Option<&AuditEntry>) -> Result<JobId>;
+    async fn job(&self, account_id: &AccountId, id: &JobId) -> Result<Option<JobRecord>>;
     /// Queues a real-time sync of the job's account unless one was started at or after `since`;
     /// returns the id of the job that answers. Parallel requests for one account queue one job.
-    async fn insert_realtime_job(&self, job: &NewJob, since: Timestamp) -> Result<String>;
+    async fn insert_realtime_job(&self, job: &NewJob, since: Timestamp) -> Result<JobId>;
     /// Moves each account whose refresh is due to its next slot and queues a refresh job for
     /// it, in one transaction; returns how many.
     async fn schedule_refreshes(&self, now: Timestamp, limit: u32) -> Result<u64>;
     /// Puts the job (claimed as `attempt`) back in the queue for `at`.
-    async fn retry_job(&self, id: &str, attempt: u32, at: Timestamp, error: &str) -> Result<Settled>;
+    async fn retry_job(&self, id: &JobId, attempt: u32, at: Timestamp, error: &str) -> Result<Settled>;
 }
 
 /// Income reports and PDF statements.
 #[async_trait]
 pub trait ReportStore: Send + Sync {
     /// Keeps the report and writes its event, in one transaction.
-    async fn insert_income_record(&self, app_id: &str, record: &IncomeRecord, event: &NewEvent) -> Result<()>;
-    async fn income_records(&self, app_id: &str, account_id: &str, page: PageRequest) -> Result<Page<IncomeRecord>>;
+    async fn insert_income_record(&self, app_id: &AppId, record: &IncomeRecord, event: &NewEvent) -> Result<()>;
+    async fn income_records(
+        &self,
+        app_id: &AppId,
+        account_id: &AccountId,
+        page: PageRequest,
+    ) -> Result<Page<IncomeRecord>>;
     /// Records a statement to build and queues its job, in one transaction; when the same
     /// statement (account and period) is being built already, returns that one instead.
     /// Queues the build, or joins the account's identical one waiting; `None` when the account
@@ -295,11 +301,12 @@ pub trait ReportStore: Send + Sync {
         job: &NewJob,
         limit: (u32, Timestamp),
     ) -> Result<Option<StatementJob>>;
-    async fn statement(&self, app_id: &str, account_id: &str, id: &str) -> Result<Option<StatementJob>>;
-    async fn statement_by_id(&self, id: &str) -> Result<Option<StatementJob>>;
+    async fn statement(&self, app_id: &AppId, account_id: &AccountId, id: &StatementId)
+    -> Result<Option<StatementJob>>;
+    async fn statement_by_id(&self, id: &StatementId) -> Result<Option<StatementJob>>;
     /// Stores the built PDF (`None`: the build failed).
-    async fn finish_statement(&self, id: &str, pdf: Option<&[u8]>, at: Timestamp) -> Result<()>;
-    async fn statement_pdf(&self, id: &str) -> Result<Option<Vec<u8>>>;
+    async fn finish_statement(&self, id: &StatementId, pdf: Option<&[u8]>, at: Timestamp) -> Result<()>;
+    async fn statement_pdf(&self, id: &StatementId) -> Result<Option<Vec<u8>>>;
     /// Forgets the PDFs built before `before` (their statements become `EXPIRED`) and the jobs
     /// that finished before it; how many of each.
     async fn expire_statements_and_jobs(&self, before: Timestamp) -> Result<Expired>;
@@ -309,14 +316,18 @@ pub trait ReportStore: Send + Sync {
 #[async_trait]
 pub trait ImportStore: Send + Sync {
     async fn insert_statement_import(&self, import: &crate::statement_file::StatementImport) -> Result<()>;
-    async fn statement_import(&self, app_id: &str, id: &str) -> Result<Option<crate::statement_file::StatementImport>>;
+    async fn statement_import(
+        &self,
+        app_id: &AppId,
+        id: &ImportId,
+    ) -> Result<Option<crate::statement_file::StatementImport>>;
     /// The app's earlier imports of a file with this SHA-256: (import id, customer id).
-    async fn statement_imports_of_file(&self, app_id: &str, sha256: &str) -> Result<Vec<EarlierUpload>>;
+    async fn statement_imports_of_file(&self, app_id: &AppId, sha256: &str) -> Result<Vec<EarlierUpload>>;
     /// The import's summary alone (its rows are not read).
     async fn statement_import_summary(
         &self,
-        app_id: &str,
-        id: &str,
+        app_id: &AppId,
+        id: &ImportId,
     ) -> Result<Option<crate::statement_file::ImportSummary>>;
 }
 
@@ -338,19 +349,19 @@ pub trait EventStore: Send + Sync {
         claim: &QueueClaim,
     ) -> Result<Vec<PendingEvent>>;
     /// Ends `owner`'s leases of these events, not sent: they are due again at once.
-    async fn release_events(&self, ids: &[String], owner: i64) -> Result<()>;
+    async fn release_events(&self, ids: &[EventId], owner: i64) -> Result<()>;
     /// Writes an event that reports no other change (such as a webhook test), and the audit line
     /// of the action that sent it, if any.
     async fn insert_event(&self, event: &NewEvent, audit: Option<&AuditEntry>) -> Result<()>;
-    async fn list_events(&self, app_id: &str, filter: &EventFilter, page: PageRequest) -> Result<Page<StoredEvent>>;
-    async fn event(&self, app_id: &str, id: &str) -> Result<Option<EventHistory>>;
+    async fn list_events(&self, app_id: &AppId, filter: &EventFilter, page: PageRequest) -> Result<Page<StoredEvent>>;
+    async fn event(&self, app_id: &AppId, id: &EventId) -> Result<Option<EventHistory>>;
     /// Puts the app's matching events that are not pending back in the queue, with a fresh
     /// retry schedule; `id` narrows it to one event. Returns how many. The audit line, if any, is
     /// written with it.
     async fn replay_events(
         &self,
-        app_id: &str,
-        id: Option<&str>,
+        app_id: &AppId,
+        id: Option<&EventId>,
         filter: &EventFilter,
         now: Timestamp,
         audit: Option<&AuditEntry>,
@@ -384,9 +395,9 @@ pub trait ConsoleStore: Send + Sync {
         audit: &AuditEntry,
     ) -> Result<OperatorCreated>;
     /// Gives the operator another role; false if there is no such operator.
-    async fn set_operator_role(&self, id: &str, role: Role, audit: &AuditEntry) -> Result<bool>;
+    async fn set_operator_role(&self, id: &OperatorId, role: Role, audit: &AuditEntry) -> Result<bool>;
     /// Deletes the operator and their sessions; false if there is no such operator.
-    async fn delete_operator(&self, id: &str, audit: &AuditEntry) -> Result<bool>;
+    async fn delete_operator(&self, id: &OperatorId, audit: &AuditEntry) -> Result<bool>;
     /// Inserts the invitation (and its audit line, for an operator's).
     async fn insert_invite(&self, invite: &Invite, audit: Option<&AuditEntry>) -> Result<()>;
     /// An unused invitation that has not expired at `now`.
@@ -418,7 +429,12 @@ pub trait ConsoleStore: Send + Sync {
     async fn institution_overrides(&self) -> Result<Vec<InstitutionOverride>>;
     /// Sets the institution's status (or with `Operational` removes the override) and writes the
     /// audit line, whose time it takes.
-    async fn set_institution_override(&self, id: &str, status: InstitutionStatus, audit: &AuditEntry) -> Result<()>;
+    async fn set_institution_override(
+        &self,
+        id: &InstitutionId,
+        status: InstitutionStatus,
+        audit: &AuditEntry,
+    ) -> Result<()>;
     /// Every connector's saved settings, opened.
     async fn connector_settings(&self) -> Result<Vec<crate::connector_setup::ConnectorSettings>>;
     /// Each saved connector's name and version: what a process compares with the settings it
@@ -436,8 +452,8 @@ pub trait ConsoleStore: Send + Sync {
     /// The most recent customers over all apps, newest first.
     async fn recent_customers(&self, limit: u32) -> Result<Vec<Customer>>;
     async fn link_summaries(&self, filter: &LinkFilter, page: PageRequest) -> Result<Page<LinkSummary>>;
-    async fn link_summary(&self, id: &str) -> Result<Option<LinkSummary>>;
-    async fn link_timeline(&self, session_id: &str) -> Result<Vec<TimelineEntry>>;
+    async fn link_summary(&self, id: &SessionId) -> Result<Option<LinkSummary>>;
+    async fn link_timeline(&self, session_id: &SessionId) -> Result<Vec<TimelineEntry>>;
     async fn overview_figures(&self, since: Timestamp) -> Result<OverviewFigures>;
     async fn health_figures(&self, since: Timestamp) -> Result<HealthFigures>;
     /// Upstream requests counted (`RequestBudget`) under keys starting with `key_prefix`, in
@@ -453,7 +469,7 @@ pub trait ServiceStore: Send + Sync {
     /// `lock_until`, counts as unused.
     async fn begin_idempotent(
         &self,
-        app_id: &str,
+        app_id: &AppId,
         key: &str,
         request_hash: &str,
         now: Timestamp,
@@ -462,7 +478,7 @@ pub trait ServiceStore: Send + Sync {
     ) -> Result<IdempotencyClaim>;
     /// Keeps the first request's answer for replay, or (`None`) forgets the key, so that a retry
     /// runs again (the answer was a transient failure).
-    async fn finish_idempotent(&self, app_id: &str, key: &str, answer: Option<&StoredAnswer>) -> Result<()>;
+    async fn finish_idempotent(&self, app_id: &AppId, key: &str, answer: Option<&StoredAnswer>) -> Result<()>;
     /// Versions of the migrations this build has that the database lacks; an error when the
     /// database does not answer (readiness).
     async fn pending_migrations(&self) -> Result<Vec<i64>>;
@@ -474,17 +490,17 @@ pub trait ServiceStore: Send + Sync {
 /// A customer's grant of SimpleFIN access to their accounts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SimpleFinGrant {
-    pub id: String,
-    pub app_id: String,
-    pub customer_id: String,
+    pub id: GrantId,
+    pub app_id: AppId,
+    pub customer_id: CustomerId,
 }
 
 /// A setup token made for a customer; only hashes of secrets are stored.
 #[derive(Debug, Clone)]
 pub struct NewSimpleFinToken {
-    pub id: String,
-    pub app_id: String,
-    pub customer_id: String,
+    pub id: GrantId,
+    pub app_id: AppId,
+    pub customer_id: CustomerId,
     pub claim_hash: String,
     pub expires_at: Timestamp,
     pub created_at: Timestamp,
@@ -503,9 +519,9 @@ pub trait ShareStore: Send + Sync {
         now: Timestamp,
     ) -> Result<Option<SimpleFinGrant>>;
     /// The grant these access credentials hold, if claimed and not revoked.
-    async fn simplefin_grant(&self, id: &str, password_hash: &str) -> Result<Option<SimpleFinGrant>>;
+    async fn simplefin_grant(&self, id: &GrantId, password_hash: &str) -> Result<Option<SimpleFinGrant>>;
     /// Revokes the customer's grants and unclaimed tokens; how many.
-    async fn revoke_simplefin(&self, app_id: &str, customer_id: &str, now: Timestamp) -> Result<u64>;
+    async fn revoke_simplefin(&self, app_id: &AppId, customer_id: &CustomerId, now: Timestamp) -> Result<u64>;
 }
 
 /// The whole storage port: every area, as one object the services hold.

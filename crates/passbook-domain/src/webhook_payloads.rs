@@ -10,16 +10,22 @@ use serde::Serialize;
 
 use crate::Timestamp;
 use crate::ids;
-use crate::model::{Account, Institution, JobKind, JobStatus, NewEvent, SyncStatus};
+use crate::model::{Account, AccountId, AppId, Institution, JobKind, JobStatus, NewEvent, SyncStatus};
 
-fn event<T: Serialize>(name: &str, app_id: &str, account_id: Option<&str>, now: Timestamp, data: T) -> NewEvent {
+fn event<T: Serialize>(
+    name: &str,
+    app_id: &AppId,
+    account_id: Option<&AccountId>,
+    now: Timestamp,
+    data: T,
+) -> NewEvent {
     let id = ids::event_id();
     let body =
         WebhookEvent { event: name.to_string(), event_id: id.clone(), timestamp: now.to_iso(), data, sequence: None };
     NewEvent {
-        id,
-        app_id: app_id.to_string(),
-        account_id: account_id.map(str::to_string),
+        id: id.into(),
+        app_id: app_id.clone(),
+        account_id: account_id.cloned(),
         event: name.to_string(),
         payload: serde_json::to_string(&body).expect("webhook payloads serialise"),
         created_at: now,
@@ -27,9 +33,9 @@ fn event<T: Serialize>(name: &str, app_id: &str, account_id: Option<&str>, now: 
 }
 
 /// `mono.events.webhook_test`, sent on request to check an endpoint.
-pub fn webhook_test(app_id: &str, now: Timestamp) -> NewEvent {
+pub fn webhook_test(app_id: &AppId, now: Timestamp) -> NewEvent {
     let data = WebhookTestData {
-        app: app_id.into(),
+        app: app_id.to_string(),
         message: "This is a test event from Passbook. Answer with a 2xx status to acknowledge it.".into(),
     };
     event(WEBHOOK_TEST, app_id, None, now, data)
@@ -48,9 +54,9 @@ pub fn body_with_sequence(payload: &str, sequence: i64) -> String {
 /// `mono.events.account_income` (contract §3.2).
 pub fn account_income(account: &Account, report: &crate::income::IncomeReport, now: Timestamp) -> NewEvent {
     let data = AccountIncomeData {
-        account: account.id.clone(),
-        app: account.app_id.clone(),
-        business: account.app_id.clone(),
+        account: account.id.to_string(),
+        app: account.app_id.to_string(),
+        business: account.app_id.to_string(),
         account_name: account.name.clone(),
         account_number: account.account_number.clone(),
         income_summary: IncomeSummary { total_income: report.total_income, employer: report.employer.clone() },
@@ -64,9 +70,9 @@ pub fn account_income(account: &Account, report: &crate::income::IncomeReport, n
 /// `mono.events.account_credit_worthiness` (contract §3.2).
 pub fn account_credit_worthiness(account: &Account, assessment: serde_json::Value, now: Timestamp) -> NewEvent {
     let data = CreditWorthinessData {
-        account: account.id.clone(),
-        app: account.app_id.clone(),
-        business: account.app_id.clone(),
+        account: account.id.to_string(),
+        app: account.app_id.to_string(),
+        business: account.app_id.to_string(),
         assessment: match assessment {
             serde_json::Value::Object(fields) => fields,
             _ => serde_json::Map::new(),
@@ -78,8 +84,8 @@ pub fn account_credit_worthiness(account: &Account, assessment: serde_json::Valu
 /// `mono.events.account_unlinked`: the account as both `id` and `_id` (Mono's docs show both).
 pub fn account_unlinked(account: &Account, now: Timestamp) -> NewEvent {
     let data = AccountUnlinkedData {
-        account: UnlinkedAccount { id: account.id.clone(), mongo_id: account.id.clone() },
-        customer: account.customer_id.clone(),
+        account: UnlinkedAccount { id: account.id.to_string(), mongo_id: account.id.to_string() },
+        customer: account.customer_id.to_string(),
     };
     event(ACCOUNT_UNLINKED, &account.app_id, Some(&account.id), now, data)
 }
@@ -94,7 +100,7 @@ pub fn sync_updates_available(
     use crate::sync::ChangeKind;
     let count = |kind| changes.log.iter().filter(|c| c.kind == kind).count() as u64;
     let data = SyncUpdatesAvailableData {
-        account: account.id.clone(),
+        account: account.id.to_string(),
         added: count(ChangeKind::Added),
         modified: count(ChangeKind::Modified),
         removed: count(ChangeKind::Removed),
@@ -106,22 +112,22 @@ pub fn sync_updates_available(
 /// statement file judged `altered` or `suspicious`.
 pub fn statement_flagged(account: &Account, integrity: &crate::integrity::Integrity, now: Timestamp) -> NewEvent {
     let wire = integrity.wire();
-    let data = StatementFlaggedData { account: account.id.clone(), verdict: wire.verdict, signals: wire.signals };
+    let data = StatementFlaggedData { account: account.id.to_string(), verdict: wire.verdict, signals: wire.signals };
     event(STATEMENT_FLAGGED, &account.app_id, Some(&account.id), now, data)
 }
 
 /// `mono.events.account_connected`, sent as soon as an account is linked.
 pub fn account_connected(account: &Account, now: Timestamp) -> NewEvent {
     let data = AccountConnectedData {
-        id: account.id.clone(),
-        customer: account.customer_id.clone(),
+        id: account.id.to_string(),
+        customer: account.customer_id.to_string(),
         meta: ConnectedMeta {
             data_status: account.data_status.as_str().into(),
             auth_method: account.auth_method.as_str().into(),
             reference: account.reference.clone(),
         },
-        app: account.app_id.clone(),
-        business: account.app_id.clone(),
+        app: account.app_id.to_string(),
+        business: account.app_id.to_string(),
     };
     event(ACCOUNT_CONNECTED, &account.app_id, Some(&account.id), now, data)
 }
@@ -136,9 +142,9 @@ pub struct SyncMeta {
 /// `mono.accounts.jobs.update`: a real-time job's state.
 pub fn jobs_update(account: &Account, job_id: &str, kind: &JobKind, status: JobStatus, now: Timestamp) -> NewEvent {
     let data = JobsUpdateData {
-        account: account.id.clone(),
-        business: account.app_id.clone(),
-        app: account.app_id.clone(),
+        account: account.id.to_string(),
+        business: account.app_id.to_string(),
+        app: account.app_id.to_string(),
         id: job_id.into(),
         name: kind.mono_name(),
         status: status.as_str().into(),
@@ -149,9 +155,9 @@ pub fn jobs_update(account: &Account, job_id: &str, kind: &JobKind, status: JobS
 /// `mono.events.account_reauthorized`: the user logged in again.
 pub fn account_reauthorized(account: &Account, now: Timestamp) -> NewEvent {
     let data = AccountReauthorizedData {
-        account: AccountRef { id: account.id.clone() },
-        app: account.app_id.clone(),
-        business: account.app_id.clone(),
+        account: AccountRef { id: account.id.to_string() },
+        app: account.app_id.to_string(),
+        business: account.app_id.to_string(),
     };
     event(ACCOUNT_REAUTHORIZED, &account.app_id, Some(&account.id), now, data)
 }
@@ -166,7 +172,7 @@ pub fn account_updated(
 ) -> NewEvent {
     let data = AccountUpdatedData {
         account: WebhookAccount {
-            id: account.id.clone(),
+            id: account.id.to_string(),
             name: account.name.clone(),
             account_number: account.account_number.clone(),
             currency: account.currency.clone(),
@@ -179,7 +185,7 @@ pub fn account_updated(
                 bank_code: institution.bank_code.clone(),
                 kind: institution.kind.as_str().into(),
             },
-            customer: account.customer_id.clone(),
+            customer: account.customer_id.to_string(),
             created_at: account.created_at.to_iso(),
             updated_at: account.updated_at.to_iso(),
         },

@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use base64::Engine;
-use passbook_domain::model::{Transaction, TxKind};
+use passbook_domain::model::{GrantId, Transaction, TxKind};
 use passbook_domain::services::{SharedAccount, SharedAccounts, SimpleFinQuery};
 use passbook_domain::{Error, Timestamp};
 use passbook_types::simplefin as wire;
@@ -42,7 +42,7 @@ async fn accounts(State(state): State<AppState>, headers: HeaderMap, RawQuery(qu
         Ok(query) => query,
         Err(message) => return (StatusCode::BAD_REQUEST, message).into_response(),
     };
-    match state.passbook.simplefin_accounts(&id, &password, &query).await {
+    match state.passbook.simplefin_accounts(&GrantId::from(id), &password, &query).await {
         Ok(shared) => Json(account_set(state.passbook.public_url(), shared)).into_response(),
         Err(err) => refusal(err),
     }
@@ -92,7 +92,7 @@ fn parse_query(raw: &str) -> Result<SimpleFinQuery, String> {
             "end-date" => query.end = Some(seconds()?),
             "pending" => query.pending = value == "1",
             "balances-only" => query.balances_only = value == "1",
-            "account" => query.accounts.push(value.into_owned()),
+            "account" => query.accounts.push(value.into_owned().into()),
             _ => {}
         }
     }
@@ -133,7 +133,7 @@ fn shared_account(sfin_url: &str, shared: SharedAccount) -> wire::Account {
             name: Some(institution),
             id: Some(account.institution_id.clone()),
         },
-        id: account.id.clone(),
+        id: account.id.to_string(),
         name: account.name.clone().unwrap_or_default(),
         currency: account.currency.clone(),
         balance,

@@ -1,4 +1,5 @@
 use passbook_domain::Timestamp;
+use passbook_domain::model::AccountId;
 use passbook_domain::model::{
     Account, AccountSearch, AccountVersion, AccountWithCustomer, AuthMethod, DataKind, DataStatus, FetchFailure,
     Freshness, Identity, JobSettlement, NewAccount, NewEvent, Page, PageRequest, Settled, StoredIdentity,
@@ -107,9 +108,9 @@ impl SqlStore {
             auth_method: AuthMethod::parse(&row.auth_method).ok_or_else(|| corrupt("auth_method"))?,
             data_status: DataStatus::parse(&row.data_status).ok_or_else(|| corrupt("data_status"))?,
             retrieved_data: parse_retrieved(&row.retrieved_data),
-            id: row.id,
-            app_id: row.app_id,
-            customer_id: row.customer_id,
+            id: row.id.into(),
+            app_id: row.app_id.into(),
+            customer_id: row.customer_id.into(),
             institution_id: row.institution_id,
             account_number: row.account_number,
             currency: row.currency,
@@ -165,9 +166,9 @@ pub(crate) async fn upsert_linked(
              data_status = 'PROCESSING', reference = excluded.reference, updated_at = excluded.updated_at,
              authorised_at = excluded.authorised_at, needs_reauth = 0, next_refresh_at = excluded.next_refresh_at",
     )
-    .bind(&new.id)
-    .bind(&new.app_id)
-    .bind(&new.customer_id)
+    .bind(new.id.as_str())
+    .bind(new.app_id.as_str())
+    .bind(new.customer_id.as_str())
     .bind(&new.institution_id)
     .bind(new.auth_method.as_str())
     .bind(store.vault.seal_str(&new.discovered.connector_ref, &ctx("connector_ref", &new.id)))
@@ -270,7 +271,7 @@ pub(crate) async fn version(store: &SqlStore, app_id: &str, id: &str) -> StoreRe
             let data_status = DataStatus::parse(&row.data_status)
                 .ok_or_else(|| StoreError::Corrupt(format!("account {}: data_status", row.id)))?;
             Ok(AccountVersion {
-                id: row.id,
+                id: row.id.into(),
                 updated_at: Timestamp(row.updated_at),
                 transaction_count: numbers::count(row.transaction_count),
                 data_status,
@@ -317,8 +318,8 @@ pub(crate) async fn find_id(
     customer_id: &str,
     institution_id: &str,
     account_number: &str,
-) -> StoreResult<Option<String>> {
-    Ok(crate::sql::query_scalar(
+) -> StoreResult<Option<AccountId>> {
+    let id: Option<String> = crate::sql::query_scalar(
         "SELECT id FROM accounts WHERE app_id = $1 AND customer_id = $2 AND institution_id = $3 AND account_number = $4",
     )
     .bind(app_id)
@@ -326,11 +327,12 @@ pub(crate) async fn find_id(
     .bind(institution_id)
     .bind(account_number)
     .fetch_optional(&store.pool)
-    .await?)
+    .await?;
+    Ok(id.map(AccountId::from))
 }
 
 pub(crate) async fn list(store: &SqlStore, app_id: &str, page: PageRequest) -> StoreResult<Page<AccountWithCustomer>> {
-    search(store, &AccountSearch { app_id: Some(app_id.to_string()), ..AccountSearch::default() }, page).await
+    search(store, &AccountSearch { app_id: Some(app_id.into()), ..AccountSearch::default() }, page).await
 }
 
 /// Accounts with their customers, newest first, matching every condition of `search`.
@@ -348,7 +350,7 @@ pub(crate) async fn search(
             format!("SELECT {select} FROM accounts a JOIN customers c ON c.id = a.customer_id WHERE 1 = 1"),
         );
         if let Some(app_id) = &search.app_id {
-            qb.push(" AND a.app_id = ").push_bind(app_id.clone());
+            qb.push(" AND a.app_id = ").push_bind(app_id.to_string());
         }
         if let Some(id) = &search.id {
             qb.push(" AND (a.id = ").push_bind(id.clone()).push(" OR a.customer_id = ").push_bind(id.clone()).push(")");
@@ -362,7 +364,7 @@ pub(crate) async fn search(
         if let Some(ids) = &search.customer_ids {
             qb.push(" AND a.customer_id IN ").push_row(|row| {
                 for id in ids {
-                    row.bind(id.clone());
+                    row.bind(id.to_string());
                 }
             });
         }
@@ -494,7 +496,7 @@ async fn apply_update(
              connector_ref_sealed = COALESCE($13, connector_ref_sealed)
          WHERE id = $1 AND authorised_at = $14",
     )
-    .bind(id)
+    .bind(id.as_str())
     .bind(update.balance)
     .bind(&update.kind)
     .bind(update.bvn.as_ref().map(|b| store.vault.seal_str(b, &ctx("bvn", id))))
@@ -524,7 +526,7 @@ pub(crate) async fn unlink(store: &SqlStore, account: &Account, event: &NewEvent
     // already orders everything.
     for sql in ["SELECT id FROM accounts WHERE id = $1", "SELECT id FROM events WHERE account_id = $1"] {
         crate::sql::query(sqlx::AssertSqlSafe(format!("{sql}{}", store.for_update())))
-            .bind(id)
+            .bind(id.as_str())
             .fetch_all(&mut *tx)
             .await?;
     }
@@ -544,7 +546,7 @@ pub(crate) async fn unlink(store: &SqlStore, account: &Account, event: &NewEvent
         "DELETE FROM delivery_attempts WHERE event_id IN (SELECT id FROM events WHERE account_id = $1)",
         "DELETE FROM events WHERE account_id = $1",
     ] {
-        crate::sql::query(sql).bind(id).execute(&mut *tx).await?;
+        crate::sql::query(sql).bind(id.as_str()).execute(&mut *tx).await?;
     }
     // Written after the earlier events are gone, so nothing holds it back; its sequence number
     // carries on from theirs.
@@ -552,8 +554,8 @@ pub(crate) async fn unlink(store: &SqlStore, account: &Account, event: &NewEvent
     crate::sql::query(
         "INSERT INTO audit_log (app_id, action, subject, at, actor) VALUES ($1, 'account_unlinked', $2, $3, $4)",
     )
-    .bind(&account.app_id)
-    .bind(id)
+    .bind(account.app_id.as_str())
+    .bind(id.as_str())
     .bind(event.created_at.0)
     .bind(actor)
     .execute(&mut *tx)
@@ -569,30 +571,31 @@ mod port {
         Account, AccountVersion, AccountWithCustomer, JobSettlement, NewEvent, Page, PageRequest, Settled,
         StoredIdentity, Transaction, TransactionFilter,
     };
+    use passbook_domain::model::{AccountId, AppId, CustomerId, InstitutionId};
     use passbook_domain::store::{AccountStore, FetchUpdate};
     use passbook_domain::sync::{LoggedChange, SyncState, TransactionChanges};
 
     crate::port::impl_port! { AccountStore {
-        retried fn account(app_id: &str, id: &str) -> Option<Account> = crate::accounts::scoped(app_id, id);
-        retried fn account_version(app_id: &str, id: &str) -> Option<AccountVersion>
+        retried fn account(app_id: &AppId, id: &AccountId) -> Option<Account> = crate::accounts::scoped(app_id, id);
+        retried fn account_version(app_id: &AppId, id: &AccountId) -> Option<AccountVersion>
             = crate::accounts::version(app_id, id);
-        once fn accounts_with_number(app_id: &str, number: &str, limit: u32) -> Vec<Account>
+        once fn accounts_with_number(app_id: &AppId, number: &str, limit: u32) -> Vec<Account>
             = super::with_number(app_id, number, limit);
-        retried fn account_by_id(id: &str) -> Option<Account> = crate::accounts::by_id(id);
+        retried fn account_by_id(id: &AccountId) -> Option<Account> = crate::accounts::by_id(id);
         retried fn find_account_id(
-            app_id: &str,
-            customer_id: &str,
-            institution_id: &str,
+            app_id: &AppId,
+            customer_id: &CustomerId,
+            institution_id: &InstitutionId,
             account_number: &str,
-        ) -> Option<String>
+        ) -> Option<AccountId>
             = crate::accounts::find_id(app_id, customer_id, institution_id, account_number);
-        retried fn list_accounts(app_id: &str, page: PageRequest) -> Page<AccountWithCustomer>
+        retried fn list_accounts(app_id: &AppId, page: PageRequest) -> Page<AccountWithCustomer>
             = crate::accounts::list(app_id, page.clone());
         retried fn unlink_account(account: &Account, event: &NewEvent, actor: &str) -> ()
             = crate::accounts::unlink(account, event, actor);
-        retried fn identity(account_id: &str) -> Option<StoredIdentity> = crate::accounts::identity(account_id);
+        retried fn identity(account_id: &AccountId) -> Option<StoredIdentity> = crate::accounts::identity(account_id);
         retried fn transactions(
-            account_id: &str,
+            account_id: &AccountId,
             filter: &TransactionFilter,
             page: PageRequest,
             total_hint: u64,
@@ -605,10 +608,10 @@ mod port {
             settles: Option<&JobSettlement>,
         ) -> Settled
             = crate::accounts::save_fetch(update, changes, events, settles);
-        retried fn sync_state(account_id: &str) -> SyncState = crate::sync::state(account_id);
-        retried fn transaction_changes(account_id: &str, after: u64, limit: u32) -> Vec<LoggedChange>
+        retried fn sync_state(account_id: &AccountId) -> SyncState = crate::sync::state(account_id);
+        retried fn transaction_changes(account_id: &AccountId, after: u64, limit: u32) -> Vec<LoggedChange>
             = crate::sync::changes(account_id, after, limit);
-        retried fn known_fingerprints(account_id: &str, fingerprints: &[String]) -> std::collections::HashSet<String>
+        retried fn known_fingerprints(account_id: &AccountId, fingerprints: &[String]) -> std::collections::HashSet<String>
             = crate::transactions::known(account_id, fingerprints);
     }}
 }

@@ -1,4 +1,5 @@
 use passbook_domain::Timestamp;
+use passbook_domain::model::AppId;
 use passbook_domain::model::{App, AuditEntry};
 use passbook_domain::numbers;
 use passbook_domain::store::{CatchUp, SandboxMove};
@@ -71,7 +72,7 @@ impl SqlStore {
             previous_webhook_secret: previous,
             previous_secret_key: row.previous_secret_key_hash.zip(row.previous_secret_key_expires_at.map(Timestamp)),
             refresh_interval_hours: numbers::small_count(row.refresh_interval_hours),
-            id: row.id,
+            id: row.id.into(),
             name: row.name,
             secret_key_hash: row.secret_key_hash,
             secret_key_hint: row.secret_key_hint,
@@ -89,7 +90,7 @@ pub(crate) async fn insert(store: &SqlStore, app: &App, audit: &AuditEntry) -> S
                            refresh_interval_hours)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
-    .bind(&app.id)
+    .bind(app.id.as_str())
     .bind(&app.name)
     .bind(&app.secret_key_hash)
     .bind(&app.secret_key_hint)
@@ -321,7 +322,7 @@ pub(crate) async fn claim_stalled_catch_ups(
     store: &SqlStore,
     before: Timestamp,
     now: Timestamp,
-) -> StoreResult<Vec<String>> {
+) -> StoreResult<Vec<AppId>> {
     let mut tx = store.write().await?;
     let ids: Vec<String> = crate::sql::query_scalar(
         "UPDATE apps SET sandbox_catch_up_touched = $2
@@ -333,7 +334,7 @@ pub(crate) async fn claim_stalled_catch_ups(
     .fetch_all(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok(ids)
+    Ok(ids.into_iter().map(AppId::from).collect())
 }
 
 pub(crate) async fn set_refresh_interval(
@@ -364,44 +365,45 @@ pub(crate) async fn set_refresh_interval(
 /// The `AppStore` port, on the functions above.
 mod port {
     use passbook_domain::Timestamp;
+    use passbook_domain::model::AppId;
     use passbook_domain::model::{App, AuditEntry};
     use passbook_domain::store::{AppStore, CatchUp, SandboxMove};
 
     crate::port::impl_port! { AppStore {
         retried fn insert_app(app: &App, audit: &AuditEntry) -> () = crate::apps::insert(app, audit);
         retried fn list_apps() -> Vec<App> = crate::apps::list();
-        retried fn app(id: &str) -> Option<App> = crate::apps::by_id(id);
+        retried fn app(id: &AppId) -> Option<App> = crate::apps::by_id(id);
         retried fn app_by_secret_hash(hash: &str, now: Timestamp) -> Option<App>
             = crate::apps::by_secret_hash(hash, now);
-        retried fn rename_app(app_id: &str, name: &str, audit: &AuditEntry) -> bool
+        retried fn rename_app(app_id: &AppId, name: &str, audit: &AuditEntry) -> bool
             = crate::apps::rename(app_id, name, audit);
         retried fn rotate_secret_key(
-            app_id: &str,
+            app_id: &AppId,
             hash: &str,
             hint: &str,
             overlap_until: Timestamp,
             audit: &AuditEntry,
         ) -> bool
             = crate::apps::rotate_key(app_id, hash, hint, overlap_until, audit);
-        retried fn set_webhook_url(app_id: &str, url: Option<&str>, audit: &AuditEntry) -> bool
+        retried fn set_webhook_url(app_id: &AppId, url: Option<&str>, audit: &AuditEntry) -> bool
             = crate::apps::set_webhook_url(app_id, url, audit);
         retried fn rotate_webhook_secret(
-            app_id: &str,
+            app_id: &AppId,
             secret: &str,
             overlap_until: Timestamp,
             audit: &AuditEntry,
         ) -> bool
             = crate::apps::rotate_secret(app_id, secret, overlap_until, audit);
         retried fn app_by_public_key(key: &str) -> Option<App> = crate::apps::by_public_key(key);
-        retried fn set_refresh_interval(app_id: &str, hours: u32, audit: Option<&AuditEntry>) -> bool
+        retried fn set_refresh_interval(app_id: &AppId, hours: u32, audit: Option<&AuditEntry>) -> bool
             = crate::apps::set_refresh_interval(app_id, hours, audit);
-        retried fn sandbox_offset(app_id: &str) -> i64 = crate::apps::sandbox_offset(app_id);
-        retried fn advance_sandbox_clock(app_id: &str, by: &SandboxMove, audit: &AuditEntry) -> Option<i64>
+        retried fn sandbox_offset(app_id: &AppId) -> i64 = crate::apps::sandbox_offset(app_id);
+        retried fn advance_sandbox_clock(app_id: &AppId, by: &SandboxMove, audit: &AuditEntry) -> Option<i64>
             = crate::apps::advance_sandbox_clock(app_id, by, audit);
-        retried fn sandbox_catch_up(app_id: &str) -> Option<CatchUp> = crate::apps::sandbox_catch_up(app_id);
-        retried fn sandbox_step_done(app_id: &str, at: Timestamp, next: Timestamp, now: Timestamp) -> bool
+        retried fn sandbox_catch_up(app_id: &AppId) -> Option<CatchUp> = crate::apps::sandbox_catch_up(app_id);
+        retried fn sandbox_step_done(app_id: &AppId, at: Timestamp, next: Timestamp, now: Timestamp) -> bool
             = crate::apps::sandbox_step_done(app_id, at, next, now);
-        retried fn claim_stalled_catch_ups(before: Timestamp, now: Timestamp) -> Vec<String>
+        retried fn claim_stalled_catch_ups(before: Timestamp, now: Timestamp) -> Vec<AppId>
             = crate::apps::claim_stalled_catch_ups(before, now);
     }}
 }

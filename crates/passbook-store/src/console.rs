@@ -33,8 +33,8 @@ struct SummaryRow {
 impl From<SummaryRow> for LinkSummary {
     fn from(r: SummaryRow) -> Self {
         Self {
-            id: r.id,
-            app_id: r.app_id,
+            id: r.id.into(),
+            app_id: r.app_id.into(),
             mode: r.mode,
             step: r.step,
             institution_id: r.institution_id,
@@ -53,7 +53,7 @@ const SUMMARY: &str = "id, app_id, mode, step, institution_id, failure_reason, r
 
 fn push_link_filter(qb: &mut SqlBuilder, filter: &LinkFilter) {
     if let Some(app_id) = &filter.app_id {
-        qb.push(" AND app_id = ").push_bind(app_id.clone());
+        qb.push(" AND app_id = ").push_bind(app_id.to_string());
     }
     match filter.status {
         None => {}
@@ -231,6 +231,7 @@ mod port {
         InstitutionStatus, Invite, LinkFilter, LinkSummary, LiveSession, Operator, OperatorRecord, OperatorSession,
         OverviewFigures, Page, PageRequest, Role, TimelineEntry,
     };
+    use passbook_domain::model::{InstitutionId, OperatorId, SessionId};
     use passbook_domain::store::{ConsoleStore, OperatorCreated};
 
     crate::port::impl_port! { ConsoleStore {
@@ -239,8 +240,8 @@ mod port {
         retried fn operator_by_email(email: &str) -> Option<OperatorRecord> = ops::by_email(email);
         retried fn insert_operator(record: &OperatorRecord, invite: Option<&str>, audit: &AuditEntry) -> OperatorCreated
             = ops::insert(record, invite, audit);
-        retried fn set_operator_role(id: &str, role: Role, audit: &AuditEntry) -> bool = ops::set_role(id, role, audit);
-        retried fn delete_operator(id: &str, audit: &AuditEntry) -> bool = ops::delete(id, audit);
+        retried fn set_operator_role(id: &OperatorId, role: Role, audit: &AuditEntry) -> bool = ops::set_role(id, role, audit);
+        retried fn delete_operator(id: &OperatorId, audit: &AuditEntry) -> bool = ops::delete(id, audit);
         retried fn insert_invite(invite: &Invite, audit: Option<&AuditEntry>) -> () = ops::insert_invite(invite, audit);
         retried fn invite(token_hash: &str, now: Timestamp) -> Option<Invite> = ops::invite(token_hash, now);
         retried fn pending_invites(now: Timestamp) -> Vec<Invite> = ops::pending_invites(now);
@@ -257,7 +258,7 @@ mod port {
         retried fn record_audit(entry: &AuditEntry) -> () = ops::record_audit(entry);
         retried fn audit_log(page: PageRequest) -> Page<AuditEntry> = ops::audit_log(page.clone());
         retried fn institution_overrides() -> Vec<InstitutionOverride> = ops::institution_overrides();
-        retried fn set_institution_override(id: &str, status: InstitutionStatus, audit: &AuditEntry) -> ()
+        retried fn set_institution_override(id: &InstitutionId, status: InstitutionStatus, audit: &AuditEntry) -> ()
             = ops::set_institution_override(id, status, audit);
         retried fn connector_settings() -> Vec<ConnectorSettings> = crate::connector_settings::all();
         retried fn connector_settings_versions() -> Vec<SavedVersion> = crate::connector_settings::versions();
@@ -270,8 +271,8 @@ mod port {
         retried fn recent_customers(limit: u32) -> Vec<Customer> = crate::customers::recent(limit);
         retried fn link_summaries(filter: &LinkFilter, page: PageRequest) -> Page<LinkSummary>
             = super::link_summaries(filter, page.clone());
-        retried fn link_summary(id: &str) -> Option<LinkSummary> = super::link_summary(id);
-        retried fn link_timeline(session_id: &str) -> Vec<TimelineEntry> = super::link_timeline(session_id);
+        retried fn link_summary(id: &SessionId) -> Option<LinkSummary> = super::link_summary(id);
+        retried fn link_timeline(session_id: &SessionId) -> Vec<TimelineEntry> = super::link_timeline(session_id);
         retried fn overview_figures(since: Timestamp) -> OverviewFigures = super::overview_figures(since);
         retried fn health_figures(since: Timestamp) -> HealthFigures = super::health_figures(since);
         retried fn requests_counted(key_prefix: &str, since: Timestamp) -> u64

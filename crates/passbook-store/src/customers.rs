@@ -31,8 +31,8 @@ impl SqlStore {
             email: self.vault.open_str(&row.email_sealed, &ctx("email", &row.id))?,
             profile: serde_json::from_slice::<CustomerProfile>(&profile)
                 .map_err(|e| StoreError::Corrupt(format!("customer profile: {e}")))?,
-            id: row.id,
-            app_id: row.app_id,
+            id: row.id.into(),
+            app_id: row.app_id.into(),
             created_at: Timestamp(row.created_at),
         })
     }
@@ -57,8 +57,8 @@ async fn insert(
          VALUES ($1, $2, $3, $4, $5, $6, $7)"
     };
     crate::sql::query(sql)
-        .bind(&c.id)
-        .bind(&c.app_id)
+        .bind(c.id.as_str())
+        .bind(c.app_id.as_str())
         .bind(store.vault.blind_index(&c.email))
         .bind(store.vault.seal_str(&c.name, &ctx("name", &c.id)))
         .bind(store.vault.seal_str(&c.email, &ctx("email", &c.id)))
@@ -79,7 +79,7 @@ pub(crate) async fn insert_or_find_by_email(
     let row: CustomerRow = crate::sql::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM customers WHERE app_id = $1 AND email_index = $2"
     )))
-    .bind(&customer.app_id)
+    .bind(customer.app_id.as_str())
     .bind(store.vault.blind_index(&customer.email))
     .fetch_one(&mut **tx)
     .await?;
@@ -120,8 +120,8 @@ pub(crate) async fn get(store: &SqlStore, app_id: &str, id: &str) -> StoreResult
 
 pub(crate) async fn update(store: &SqlStore, c: &Customer) -> StoreResult<()> {
     crate::sql::query("UPDATE customers SET name_sealed = $3, profile_sealed = $4 WHERE app_id = $1 AND id = $2")
-        .bind(&c.app_id)
-        .bind(&c.id)
+        .bind(c.app_id.as_str())
+        .bind(c.id.as_str())
         .bind(store.vault.seal_str(&c.name, &ctx("name", &c.id)))
         .bind(sealed_profile(store, c))
         .execute(&store.pool)
@@ -187,17 +187,18 @@ pub(crate) async fn delete(store: &SqlStore, app_id: &str, id: &str) -> StoreRes
 
 /// The `CustomerStore` port, on the functions above.
 mod port {
+    use passbook_domain::model::{AppId, CustomerId};
     use passbook_domain::model::{Customer, Page, PageRequest};
     use passbook_domain::store::{CustomerDeleted, CustomerStore};
 
     crate::port::impl_port! { CustomerStore {
-        retried fn customer(app_id: &str, id: &str) -> Option<Customer> = crate::customers::get(app_id, id);
+        retried fn customer(app_id: &AppId, id: &CustomerId) -> Option<Customer> = crate::customers::get(app_id, id);
         retried fn insert_customer(customer: &Customer) -> bool = crate::customers::create(customer);
         retried fn customer_by_email_or_new(customer: &Customer) -> Customer
             = crate::customers::by_email_or_new(customer);
         retried fn update_customer(customer: &Customer) -> () = crate::customers::update(customer);
-        retried fn list_customers(app_id: &str, page: PageRequest) -> Page<Customer>
+        retried fn list_customers(app_id: &AppId, page: PageRequest) -> Page<Customer>
             = crate::customers::list(app_id, page.clone());
-        retried fn delete_customer(app_id: &str, id: &str) -> CustomerDeleted = crate::customers::delete(app_id, id);
+        retried fn delete_customer(app_id: &AppId, id: &CustomerId) -> CustomerDeleted = crate::customers::delete(app_id, id);
     }}
 }

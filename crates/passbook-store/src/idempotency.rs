@@ -122,11 +122,12 @@ pub(crate) async fn finish(
 /// The `ServiceStore` port, on the functions above.
 mod port {
     use passbook_domain::Timestamp;
+    use passbook_domain::model::AppId;
     use passbook_domain::store::{IdempotencyClaim, ServiceStore, StoredAnswer};
 
     crate::port::impl_port! { ServiceStore {
         retried fn begin_idempotent(
-            app_id: &str,
+            app_id: &AppId,
             key: &str,
             request_hash: &str,
             now: Timestamp,
@@ -134,7 +135,7 @@ mod port {
             expired_before: Timestamp,
         ) -> IdempotencyClaim
             = crate::idempotency::begin(app_id, key, request_hash, now, lock_until, expired_before);
-        retried fn finish_idempotent(app_id: &str, key: &str, answer: Option<&StoredAnswer>) -> ()
+        retried fn finish_idempotent(app_id: &AppId, key: &str, answer: Option<&StoredAnswer>) -> ()
             = crate::idempotency::finish(app_id, key, answer);
         retried fn pending_migrations() -> Vec<i64> = crate::SqlStore::pending_migrations();
         once fn accepts_writes() -> bool = crate::SqlStore::accepts_writes();

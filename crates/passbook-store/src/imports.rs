@@ -41,7 +41,10 @@ pub(crate) async fn of_file(store: &SqlStore, app_id: &str, sha256: &str) -> Sto
     .bind(sha256)
     .fetch_all(&store.pool)
     .await?;
-    Ok(rows.into_iter().map(|(import_id, customer_id)| EarlierUpload { import_id, customer_id }).collect())
+    Ok(rows
+        .into_iter()
+        .map(|(import_id, customer_id)| EarlierUpload { import_id, customer_id: customer_id.into() })
+        .collect())
 }
 
 pub(crate) async fn get(store: &SqlStore, app_id: &str, id: &str) -> StoreResult<Option<StatementImport>> {
@@ -83,14 +86,15 @@ pub(crate) async fn summary(store: &SqlStore, app_id: &str, id: &str) -> StoreRe
 
 mod port {
     use passbook_domain::model::EarlierUpload;
+    use passbook_domain::model::{AppId, ImportId};
     use passbook_domain::statement_file::{ImportSummary, StatementImport};
     use passbook_domain::store::ImportStore;
 
     crate::port::impl_port! { ImportStore {
         once fn insert_statement_import(import: &StatementImport) -> () = super::insert(import);
-        once fn statement_import(app_id: &str, id: &str) -> Option<StatementImport> = super::get(app_id, id);
-        once fn statement_imports_of_file(app_id: &str, sha256: &str) -> Vec<EarlierUpload>
+        once fn statement_import(app_id: &AppId, id: &ImportId) -> Option<StatementImport> = super::get(app_id, id);
+        once fn statement_imports_of_file(app_id: &AppId, sha256: &str) -> Vec<EarlierUpload>
             = super::of_file(app_id, sha256);
-        once fn statement_import_summary(app_id: &str, id: &str) -> Option<ImportSummary> = super::summary(app_id, id);
+        once fn statement_import_summary(app_id: &AppId, id: &ImportId) -> Option<ImportSummary> = super::summary(app_id, id);
     }}
 }

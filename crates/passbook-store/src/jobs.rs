@@ -1,3 +1,4 @@
+use passbook_domain::model::JobId;
 use passbook_domain::model::{
     AuditEntry, Job, JobEnd, JobKind, JobRecord, JobSettlement, JobStatus, NewJob, QueueClaim, Settled,
 };
@@ -10,7 +11,7 @@ use crate::{LockName, SqlStore, fair_claim};
 
 /// Queues the job unless the same kind of job about the same subject is pending already;
 /// returns the id of the job that will do the work (this one, or the one already queued).
-pub(crate) async fn insert(tx: &mut Transaction<'static, Any>, job: &NewJob) -> StoreResult<String> {
+pub(crate) async fn insert(tx: &mut Transaction<'static, Any>, job: &NewJob) -> StoreResult<JobId> {
     // On PostgreSQL the waiting job can finish between the two statements (each reads the
     // latest commits): then there is none to share, and the job is queued after all.
     const TRIES: usize = 3;
@@ -20,8 +21,8 @@ pub(crate) async fn insert(tx: &mut Transaction<'static, Any>, job: &NewJob) -> 
              ON CONFLICT (kind, subject) WHERE done_at IS NULL AND failed_at IS NULL DO NOTHING
              RETURNING id",
         )
-        .bind(&job.id)
-        .bind(&job.app_id)
+        .bind(job.id.as_str())
+        .bind(job.app_id.as_str())
         .bind(job.kind.name())
         .bind(job.kind.subject())
         .bind(job.run_at.0)
@@ -30,7 +31,7 @@ pub(crate) async fn insert(tx: &mut Transaction<'static, Any>, job: &NewJob) -> 
         .into_iter()
         .next();
         if let Some(id) = inserted {
-            return Ok(id);
+            return Ok(id.into());
         }
         let waiting: Option<String> = crate::sql::query_scalar(
             "SELECT id FROM jobs WHERE kind = $1 AND subject = $2 AND done_at IS NULL AND failed_at IS NULL",
@@ -40,7 +41,7 @@ pub(crate) async fn insert(tx: &mut Transaction<'static, Any>, job: &NewJob) -> 
         .fetch_optional(&mut **tx)
         .await?;
         if let Some(id) = waiting {
-            return Ok(id);
+            return Ok(id.into());
         }
     }
     Err(StoreError::Corrupt(format!("could not queue job {} of {}", job.kind.name(), job.kind.subject())))
@@ -49,7 +50,7 @@ pub(crate) async fn insert(tx: &mut Transaction<'static, Any>, job: &NewJob) -> 
 /// Queues a real-time sync of the account unless one was started since `since`: returns the
 /// id of the job that answers (this one, or the earlier one). The account's row is locked
 /// first, so that parallel requests for one account queue one job.
-pub(crate) async fn insert_realtime(store: &SqlStore, job: &NewJob, since: Timestamp) -> StoreResult<String> {
+pub(crate) async fn insert_realtime(store: &SqlStore, job: &NewJob, since: Timestamp) -> StoreResult<JobId> {
     let mut tx = store.write().await?;
     crate::sql::query(sqlx::AssertSqlSafe(format!("SELECT id FROM accounts WHERE id = $1{}", store.for_update())))
         .bind(job.kind.subject())
@@ -64,7 +65,7 @@ pub(crate) async fn insert_realtime(store: &SqlStore, job: &NewJob, since: Times
     .fetch_optional(&mut *tx)
     .await?;
     let id = match recent {
-        Some(id) => id,
+        Some(id) => id.into(),
         None => insert(&mut tx, job).await?,
     };
     tx.commit().await?;
@@ -92,7 +93,7 @@ pub(crate) async fn claim(store: &SqlStore, claim: &QueueClaim) -> StoreResult<V
         .into_iter()
         .filter_map(|(id, kind, subject, attempts)| {
             let kind = JobKind::from_parts(&kind, subject)?;
-            Some(Job { id, kind, attempts: numbers::small_count(attempts) })
+            Some(Job { id: id.into(), kind, attempts: numbers::small_count(attempts) })
         })
         .collect())
 }
@@ -128,7 +129,7 @@ pub(crate) async fn settle(
              locked_until = NULL
          WHERE id = $1 AND attempts = $2 AND done_at IS NULL AND failed_at IS NULL",
     )
-    .bind(&settlement.job_id)
+    .bind(settlement.job_id.as_str())
     .bind(settlement.attempt as i64)
     .bind(done_at)
     .bind(failed_at)
@@ -166,7 +167,7 @@ pub(crate) async fn retry(
     Ok(if updated.rows_affected() == 1 { Settled::Yes } else { Settled::TakenOver })
 }
 
-pub(crate) async fn insert_alone(store: &SqlStore, job: &NewJob, audit: Option<&AuditEntry>) -> StoreResult<String> {
+pub(crate) async fn insert_alone(store: &SqlStore, job: &NewJob, audit: Option<&AuditEntry>) -> StoreResult<JobId> {
     let mut tx = store.write().await?;
     let id = insert(&mut tx, job).await?;
     if let Some(audit) = audit {
@@ -211,7 +212,7 @@ fn record(row: JobRow) -> Option<JobRecord> {
     };
     Some(JobRecord {
         kind: JobKind::from_parts(&row.kind, row.subject)?,
-        id: row.id,
+        id: row.id.into(),
         status,
         has_new_data: outcome.as_ref().and_then(|o| o["has_new_data"].as_bool()),
         created_at: Timestamp(row.created_at),
@@ -245,9 +246,9 @@ pub(crate) async fn schedule_refreshes(store: &SqlStore, now: Timestamp, limit: 
     .await?;
     for (account_id, app_id) in &due {
         let job = NewJob {
-            id: ids::object_id(now),
-            app_id: app_id.clone(),
-            kind: JobKind::RefreshAccount { account_id: account_id.clone() },
+            id: ids::object_id(now).into(),
+            app_id: app_id.as_str().into(),
+            kind: JobKind::RefreshAccount { account_id: account_id.as_str().into() },
             run_at: now,
         };
         insert(&mut tx, &job).await?;
@@ -260,23 +261,24 @@ pub(crate) async fn schedule_refreshes(store: &SqlStore, now: Timestamp, limit: 
 /// The `JobStore` port, on the functions above.
 mod port {
     use passbook_domain::Timestamp;
+    use passbook_domain::model::{AccountId, AppId, JobId};
     use passbook_domain::model::{AuditEntry, Job, JobRecord, JobSettlement, NewJob, QueueClaim, Settled};
     use passbook_domain::store::JobStore;
 
     crate::port::impl_port! { JobStore {
         retried fn claim_jobs(claim: &QueueClaim) -> Vec<Job> = crate::jobs::claim(claim);
-        retried fn extend_job_lease(id: &str, attempt: u32, until: Timestamp) -> bool
+        retried fn extend_job_lease(id: &JobId, attempt: u32, until: Timestamp) -> bool
             = crate::jobs::extend_lease(id, attempt, until);
-        retried fn pending_jobs(app_id: &str) -> u64 = crate::jobs::pending_count(app_id);
+        retried fn pending_jobs(app_id: &AppId) -> u64 = crate::jobs::pending_count(app_id);
         retried fn settle_job(settlement: &JobSettlement, at: Timestamp) -> Settled
             = crate::jobs::settle_alone(settlement, at);
-        retried fn insert_job(job: &NewJob, audit: Option<&AuditEntry>) -> String
+        retried fn insert_job(job: &NewJob, audit: Option<&AuditEntry>) -> JobId
             = crate::jobs::insert_alone(job, audit);
-        retried fn job(account_id: &str, id: &str) -> Option<JobRecord> = crate::jobs::one(account_id, id);
-        retried fn insert_realtime_job(job: &NewJob, since: Timestamp) -> String
+        retried fn job(account_id: &AccountId, id: &JobId) -> Option<JobRecord> = crate::jobs::one(account_id, id);
+        retried fn insert_realtime_job(job: &NewJob, since: Timestamp) -> JobId
             = crate::jobs::insert_realtime(job, since);
         retried fn schedule_refreshes(now: Timestamp, limit: u32) -> u64 = crate::jobs::schedule_refreshes(now, limit);
-        retried fn retry_job(id: &str, attempt: u32, at: Timestamp, error: &str) -> Settled
+        retried fn retry_job(id: &JobId, attempt: u32, at: Timestamp, error: &str) -> Settled
             = crate::jobs::retry(id, attempt, at, error);
     }}
 }

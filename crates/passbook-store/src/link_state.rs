@@ -66,14 +66,14 @@ impl LegacyFlow {
         let context = LinkContext {
             consented: self.consented,
             widget_origin: self.widget_origin,
-            reauth_account_id: self.reauth_account_id,
+            reauth_account_id: self.reauth_account_id.map(Into::into),
             named_customer: None,
         };
         let error = self.error;
         let state = match (step, self.institution_id, self.auth_method) {
             (LinkStep::Linked, institution_id, _) => LinkState::Linked {
                 institution_id: institution_id.unwrap_or_default(),
-                account_ids: self.linked_account_ids,
+                account_ids: self.linked_account_ids.into_iter().map(Into::into).collect(),
                 auth_code: self.auth_code,
             },
             (LinkStep::Failed, _, _) => LinkState::Failed {

@@ -34,9 +34,9 @@ impl SqlStore {
         let (context, state) = link_state::from_json(&json, &row.step)?;
         Ok(LinkSession {
             mode: LinkMode::parse(&row.mode).ok_or_else(|| StoreError::Corrupt(format!("link mode {}", row.mode)))?,
-            id: row.id,
-            app_id: row.app_id,
-            customer_id: row.customer_id,
+            id: row.id.into(),
+            app_id: row.app_id.into(),
+            customer_id: row.customer_id.map(Into::into),
             reference: row.reference,
             redirect_url: row.redirect_url,
             context,
@@ -76,9 +76,9 @@ pub(crate) async fn create_session(
         "INSERT INTO link_sessions (id, app_id, customer_id, reference, redirect_url, step, flow_sealed, login_attempts, created_at, expires_at, mode)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
-    .bind(&session.id)
-    .bind(&session.app_id)
-    .bind(&session.customer_id)
+    .bind(session.id.as_str())
+    .bind(session.app_id.as_str())
+    .bind(session.customer_id.as_deref())
     .bind(&session.reference)
     .bind(&session.redirect_url)
     .bind(session.step().as_str())
@@ -125,19 +125,19 @@ async fn update_session(
                 version = version + 1
          WHERE id = $1 AND version = $5 AND completed_at IS NULL",
     )
-    .bind(&session.id)
+    .bind(session.id.as_str())
     .bind(session.step().as_str())
     .bind(store.seal_state(session))
     .bind(session.completed_at.map(|t| t.0))
     .bind(session.version)
-    .bind(&session.customer_id)
+    .bind(session.customer_id.as_deref())
     .execute(&mut **tx)
     .await?;
     if updated.rows_affected() == 0 {
         // Read in the same transaction: another pooled connection may be waiting for our lock.
         let completed: Option<Option<i64>> =
             crate::sql::query_scalar("SELECT completed_at FROM link_sessions WHERE id = $1")
-                .bind(&session.id)
+                .bind(session.id.as_str())
                 .fetch_optional(&mut **tx)
                 .await?;
         return Ok(match completed {
@@ -164,7 +164,7 @@ async fn record_step(tx: &mut Transaction<'static, Any>, session: &LinkSession) 
                                   reached = reached | $4, last_step = CASE WHEN $5 = 'failed' THEN last_step ELSE $5 END
          WHERE id = $1",
     )
-    .bind(&session.id)
+    .bind(session.id.as_str())
     .bind(session.state.institution_id())
     .bind(failure)
     .bind(timeline_bit(step))
@@ -175,7 +175,7 @@ async fn record_step(tx: &mut Transaction<'static, Any>, session: &LinkSession) 
         "INSERT INTO link_timeline (session_id, position, at, step, note, institution_id)
          SELECT $1, COALESCE(MAX(position) + 1, 0), $2, $3, $4, $5 FROM link_timeline WHERE session_id = $1",
     )
-    .bind(&session.id)
+    .bind(session.id.as_str())
     .bind(SystemClock.now().0)
     .bind(step)
     .bind(session.state.note())
@@ -257,8 +257,8 @@ pub(crate) async fn complete_session(
             "INSERT INTO auth_codes (code_hash, app_id, account_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(&code.code_hash)
-        .bind(&code.app_id)
-        .bind(&code.account_id)
+        .bind(code.app_id.as_str())
+        .bind(code.account_id.as_str())
         .bind(code.created_at.0)
         .bind(code.expires_at.0)
         .execute(&mut *tx)
@@ -304,6 +304,7 @@ pub(crate) async fn exchange_code(
 /// The `LinkStore` port, on the functions above.
 mod port {
     use passbook_domain::Timestamp;
+    use passbook_domain::model::{AppId, SessionId};
     use passbook_domain::model::{
         AttemptKind, CodeExchange, Customer, LinkSession, NewAccount, NewAuthCode, NewEvent, NewJob,
     };
@@ -312,7 +313,7 @@ mod port {
     crate::port::impl_port! { LinkStore {
         retried fn create_link_session(customer: Option<&Customer>, session: &LinkSession) -> SessionCreated
             = crate::links::create_session(customer, session);
-        retried fn link_session(id: &str) -> Option<LinkSession> = crate::links::session(id);
+        retried fn link_session(id: &SessionId) -> Option<LinkSession> = crate::links::session(id);
         retried fn save_link_session(session: &mut LinkSession) -> SessionSaved = crate::links::save_session(session);
         retried fn complete_link_session(
             session: &mut LinkSession,
@@ -321,11 +322,11 @@ mod port {
             jobs: &[NewJob],
             code: Option<&NewAuthCode>,
         ) -> SessionSaved = crate::links::complete_session(session, accounts, events, jobs, code);
-        retried fn count_link_attempt(session_id: &str, kind: AttemptKind, max: u32) -> Option<u32>
+        retried fn count_link_attempt(session_id: &SessionId, kind: AttemptKind, max: u32) -> Option<u32>
             = crate::links::count_attempt(session_id, kind, max);
-        retried fn refund_link_attempt(session_id: &str, kind: AttemptKind) -> ()
+        retried fn refund_link_attempt(session_id: &SessionId, kind: AttemptKind) -> ()
             = crate::links::refund_attempt(session_id, kind);
-        retried fn exchange_auth_code(app_id: &str, code_hash: &str, now: Timestamp) -> CodeExchange
+        retried fn exchange_auth_code(app_id: &AppId, code_hash: &str, now: Timestamp) -> CodeExchange
             = crate::links::exchange_code(app_id, code_hash, now);
     }}
 }

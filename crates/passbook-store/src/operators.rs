@@ -33,7 +33,7 @@ impl SqlStore {
             operator: Operator {
                 email: self.vault.open_str(&row.email_sealed, &email_context(&row.id))?,
                 role: Role::parse(&row.role).unwrap_or(Role::Viewer),
-                id: row.id,
+                id: row.id.into(),
                 created_at: Timestamp(row.created_at),
             },
             password_hash: row.password_hash,
@@ -87,7 +87,7 @@ pub(crate) async fn insert(
     let inserted = crate::sql::query(
         "INSERT INTO operators (id, email_index, email_sealed, password_hash, role, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
     )
-    .bind(&op.id)
+    .bind(op.id.as_str())
     .bind(store.vault.blind_index(&op.email))
     .bind(store.vault.seal_str(&op.email, &email_context(&op.id)))
     .bind(&record.password_hash)
@@ -218,7 +218,7 @@ pub(crate) async fn insert_session(store: &SqlStore, s: &OperatorSession) -> Sto
         "INSERT INTO operator_sessions (token_hash, operator_id, browser_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(&s.token_hash)
-    .bind(&s.operator_id)
+    .bind(s.operator_id.as_str())
     .bind(&s.browser_hash)
     .bind(s.created_at.0)
     .bind(s.expires_at.0)

@@ -10,9 +10,9 @@ pub(crate) async fn insert_token(store: &SqlStore, token: &NewSimpleFinToken) ->
         "INSERT INTO simplefin_access (id, app_id, customer_id, claim_hash, claim_expires_at, created_at)
          VALUES ($1, $2, $3, $4, $5, $6)",
     )
-    .bind(&token.id)
-    .bind(&token.app_id)
-    .bind(&token.customer_id)
+    .bind(token.id.as_str())
+    .bind(token.app_id.as_str())
+    .bind(token.customer_id.as_str())
     .bind(&token.claim_hash)
     .bind(token.expires_at.0)
     .bind(token.created_at.0)
@@ -24,7 +24,7 @@ pub(crate) async fn insert_token(store: &SqlStore, token: &NewSimpleFinToken) ->
 type GrantRow = (String, String, String);
 
 fn grant((id, app_id, customer_id): GrantRow) -> SimpleFinGrant {
-    SimpleFinGrant { id, app_id, customer_id }
+    SimpleFinGrant { id: id.into(), app_id: app_id.into(), customer_id: customer_id.into() }
 }
 
 /// One conditional update claims the token, so of two claims at once only one finds it unclaimed.
@@ -74,15 +74,16 @@ pub(crate) async fn revoke(store: &SqlStore, app_id: &str, customer_id: &str, no
 /// The `ShareStore` port, on the functions above.
 mod port {
     use passbook_domain::Timestamp;
+    use passbook_domain::model::{AppId, CustomerId, GrantId};
     use passbook_domain::store::{NewSimpleFinToken, ShareStore, SimpleFinGrant};
 
     crate::port::impl_port! { ShareStore {
         retried fn insert_simplefin_token(token: &NewSimpleFinToken) -> () = super::insert_token(token);
         retried fn claim_simplefin(claim_hash: &str, password_hash: &str, now: Timestamp) -> Option<SimpleFinGrant>
             = super::claim(claim_hash, password_hash, now);
-        retried fn simplefin_grant(id: &str, password_hash: &str) -> Option<SimpleFinGrant>
+        retried fn simplefin_grant(id: &GrantId, password_hash: &str) -> Option<SimpleFinGrant>
             = super::grant_for(id, password_hash);
-        retried fn revoke_simplefin(app_id: &str, customer_id: &str, now: Timestamp) -> u64
+        retried fn revoke_simplefin(app_id: &AppId, customer_id: &CustomerId, now: Timestamp) -> u64
             = super::revoke(app_id, customer_id, now);
     }}
 }

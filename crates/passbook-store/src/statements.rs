@@ -22,9 +22,9 @@ fn from_row(r: StatementRow) -> StoreResult<StatementJob> {
     Ok(StatementJob {
         status: StatementStatus::parse(&r.status)
             .ok_or_else(|| StoreError::Corrupt(format!("statement status {}", r.status)))?,
-        id: r.id,
-        app_id: r.app_id,
-        account_id: r.account_id,
+        id: r.id.into(),
+        app_id: r.app_id.into(),
+        account_id: r.account_id.into(),
         months: numbers::small_count(r.months),
         created_at: Timestamp(r.created_at),
     })
@@ -46,14 +46,14 @@ pub(crate) async fn insert(
     // Builds of the account are counted under its row lock, so requests sent at once cannot
     // pass the limit together; a request that joins a waiting build costs nothing.
     crate::sql::query(sqlx::AssertSqlSafe(format!("SELECT id FROM accounts WHERE id = $1{}", store.for_update())))
-        .bind(&s.account_id)
+        .bind(s.account_id.as_str())
         .fetch_all(&mut *tx)
         .await?;
     let waiting: Option<StatementRow> = crate::sql::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM statements WHERE app_id = $1 AND account_id = $2 AND months = $3 AND status = 'BUILDING'"
     )))
-    .bind(&s.app_id)
-    .bind(&s.account_id)
+    .bind(s.app_id.as_str())
+    .bind(s.account_id.as_str())
     .bind(s.months as i64)
     .fetch_optional(&mut *tx)
     .await?;
@@ -64,7 +64,7 @@ pub(crate) async fn insert(
     let (max, since) = limit;
     let recent: i64 =
         crate::sql::query_scalar("SELECT COUNT(*) FROM statements WHERE account_id = $1 AND created_at >= $2")
-            .bind(&s.account_id)
+            .bind(s.account_id.as_str())
             .bind(since.0)
             .fetch_one(&mut *tx)
             .await?;
@@ -74,9 +74,9 @@ pub(crate) async fn insert(
     crate::sql::query(
         "INSERT INTO statements (id, app_id, account_id, months, status, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
     )
-    .bind(&s.id)
-    .bind(&s.app_id)
-    .bind(&s.account_id)
+    .bind(s.id.as_str())
+    .bind(s.app_id.as_str())
+    .bind(s.account_id.as_str())
     .bind(s.months as i64)
     .bind(s.status.as_str())
     .bind(s.created_at.0)
@@ -154,13 +154,14 @@ pub(crate) async fn expire(store: &SqlStore, before: Timestamp) -> StoreResult<E
 /// The `ReportStore` port, on the functions above.
 mod port {
     use passbook_domain::Timestamp;
+    use passbook_domain::model::{AccountId, AppId, StatementId};
     use passbook_domain::model::{Expired, IncomeRecord, NewEvent, NewJob, Page, PageRequest, StatementJob};
     use passbook_domain::store::ReportStore;
 
     crate::port::impl_port! { ReportStore {
-        retried fn insert_income_record(app_id: &str, record: &IncomeRecord, event: &NewEvent) -> ()
+        retried fn insert_income_record(app_id: &AppId, record: &IncomeRecord, event: &NewEvent) -> ()
             = crate::income::insert(app_id, record, event);
-        retried fn income_records(app_id: &str, account_id: &str, page: PageRequest) -> Page<IncomeRecord>
+        retried fn income_records(app_id: &AppId, account_id: &AccountId, page: PageRequest) -> Page<IncomeRecord>
             = crate::income::list(app_id, account_id, page.clone());
         retried fn insert_statement(
             statement: &StatementJob,
@@ -168,12 +169,12 @@ mod port {
             limit: (u32, Timestamp),
         ) -> Option<StatementJob>
             = crate::statements::insert(statement, job, limit);
-        retried fn statement(app_id: &str, account_id: &str, id: &str) -> Option<StatementJob>
+        retried fn statement(app_id: &AppId, account_id: &AccountId, id: &StatementId) -> Option<StatementJob>
             = crate::statements::get(app_id, account_id, id);
-        retried fn statement_by_id(id: &str) -> Option<StatementJob> = crate::statements::by_id(id);
-        retried fn finish_statement(id: &str, pdf: Option<&[u8]>, at: Timestamp) -> ()
+        retried fn statement_by_id(id: &StatementId) -> Option<StatementJob> = crate::statements::by_id(id);
+        retried fn finish_statement(id: &StatementId, pdf: Option<&[u8]>, at: Timestamp) -> ()
             = crate::statements::finish(id, pdf, at);
-        retried fn statement_pdf(id: &str) -> Option<Vec<u8>> = crate::statements::pdf(id);
+        retried fn statement_pdf(id: &StatementId) -> Option<Vec<u8>> = crate::statements::pdf(id);
         retried fn expire_statements_and_jobs(before: Timestamp) -> Expired = crate::statements::expire(before);
     }}
 }

@@ -123,7 +123,7 @@ impl VersionCache {
         if kept.len() >= MAX_KEPT {
             kept.clear();
         }
-        kept.insert(version.id.clone(), (app_id.to_string(), version.clone()));
+        kept.insert(version.id.to_string(), (app_id.to_string(), version.clone()));
     }
 
     /// On SQLite: forgets what was kept when a commit was made since it was read (or the header

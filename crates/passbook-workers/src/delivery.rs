@@ -109,7 +109,7 @@ async fn attempt(http: &Egress, app: &App, event: &PendingEvent, now: Timestamp)
         .post(parsed)
         .header("content-type", "application/json")
         .header("mono-webhook-secret", &app.webhook_secret)
-        .header("webhook-id", &event.id)
+        .header("webhook-id", event.id.as_str())
         .header("webhook-timestamp", timestamp.to_string())
         .header("webhook-signature", signatures.join(" "))
         .body(body);

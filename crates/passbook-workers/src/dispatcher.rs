@@ -2,7 +2,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use passbook_domain::model::{App, DeliveryRecord, PendingEvent, QueueClaim};
+use passbook_domain::model::{App, AppId, DeliveryRecord, PendingEvent, QueueClaim};
 use passbook_domain::services::Outbox;
 use passbook_egress::Egress;
 use tokio::sync::{mpsc, watch};
@@ -57,7 +57,7 @@ pub struct Dispatcher {
     finished: mpsc::UnboundedReceiver<Finished>,
     in_flight: InFlight,
     /// The apps delivered for, at the version each was read at ([`PendingEvent::app_version`]).
-    apps: HashMap<String, (i64, Arc<App>)>,
+    apps: HashMap<AppId, (i64, Arc<App>)>,
 }
 
 /// A finished delivery, held (and counted in flight by the per-app limit) until recorded.
@@ -227,7 +227,7 @@ impl Dispatcher {
 
     /// The apps of a claim's events: those kept at the version the claim saw, the others read
     /// (once each, and kept); `Ok(None)` when the app no longer exists.
-    async fn apps_of(&mut self, events: &[PendingEvent]) -> HashMap<String, Result<Option<Arc<App>>, String>> {
+    async fn apps_of(&mut self, events: &[PendingEvent]) -> HashMap<AppId, Result<Option<Arc<App>>, String>> {
         let mut apps = HashMap::new();
         for event in events {
             if apps.contains_key(&event.app_id) {
@@ -244,13 +244,13 @@ impl Dispatcher {
 
     /// Reads the app and keeps it as of `version`: a change made since the claim moved the
     /// version on again, so the next claim reads it anew.
-    async fn read_app(&mut self, id: &str, version: i64) -> Result<Option<Arc<App>>, String> {
+    async fn read_app(&mut self, id: &AppId, version: i64) -> Result<Option<Arc<App>>, String> {
         let app = self.outbox.app(id).await.map_err(|e| e.to_string())?.map(Arc::new);
         if self.apps.len() >= KEPT_APPS {
             self.apps.clear();
         }
         match &app {
-            Some(app) => self.apps.insert(id.to_string(), (version, app.clone())),
+            Some(app) => self.apps.insert(id.clone(), (version, app.clone())),
             None => self.apps.remove(id),
         };
         Ok(app)

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use passbook_domain::Timestamp;
-use passbook_domain::model::{App, PendingEvent};
+use passbook_domain::model::{App, AppId, EventId, PendingEvent};
 
 /// A claimed event, with what it needs to be sent.
 pub struct Leased {
@@ -33,7 +33,7 @@ pub struct Lanes {
     max_wait: Duration,
     waiting: VecDeque<Leased>,
     sending: usize,
-    sending_to: HashMap<String, u32>,
+    sending_to: HashMap<AppId, u32>,
     /// Leased and not yet recorded: waiting, being sent, or sent.
     held: usize,
 }
@@ -97,7 +97,7 @@ impl Lanes {
     }
 
     /// A delivery to `app_id` finished; it is held until recorded.
-    pub fn sent(&mut self, app_id: &str) {
+    pub fn sent(&mut self, app_id: &AppId) {
         self.sending -= 1;
         if let Some(n) = self.sending_to.get_mut(app_id) {
             *n -= 1;
@@ -113,7 +113,7 @@ impl Lanes {
     }
 
     /// The waiting events, no longer held (a worker stopping gives their leases back).
-    pub fn let_go(&mut self) -> Vec<String> {
+    pub fn let_go(&mut self) -> Vec<EventId> {
         self.held -= self.waiting.len();
         self.waiting.drain(..).map(|leased| leased.event.id).collect()
     }
@@ -153,7 +153,7 @@ mod tests {
         lanes.hold([leased("b1", "b", 0)]);
         assert_eq!(ids(&lanes.start_sending(Timestamp(0))), ["a1", "a2", "b1"], "two of a, then b");
         assert!(lanes.start_sending(Timestamp(0)).is_empty(), "a is at its limit");
-        lanes.sent("a");
+        lanes.sent(&"a".into());
         assert_eq!(ids(&lanes.start_sending(Timestamp(0))), ["a3"]);
         assert_eq!(lanes.free(0), 32 - 5, "all five still held");
         assert_eq!(lanes.free(1), 32 - 4, "one of them being recorded");
@@ -169,7 +169,7 @@ mod tests {
         let mut lanes = Lanes::new(2, 4, 1, Duration::from_secs(20));
         lanes.hold(["a1", "b1", "c1"].map(|id| leased(id, &id[..1], 0)));
         assert_eq!(ids(&lanes.start_sending(Timestamp(0))), ["a1", "b1"]);
-        lanes.sent("b");
+        lanes.sent(&"b".into());
         assert_eq!(ids(&lanes.start_sending(Timestamp(0))), ["c1"]);
     }
 

@@ -174,7 +174,7 @@ async fn time_conditional(http: &reqwest::Client, key: &str, url: &str, etag: Op
 async fn seed_account(passbook: &Passbook, app: &App, label: &str, count: usize) -> String {
     let now = passbook.now();
     let customer = Customer {
-        id: ids::object_id(now),
+        id: ids::object_id(now).into(),
         app_id: app.id.clone(),
         name: "Bench".into(),
         email: format!("{label}@bench.ng"),
@@ -182,7 +182,7 @@ async fn seed_account(passbook: &Passbook, app: &App, label: &str, count: usize)
         created_at: now,
     };
     let session = LinkSession {
-        id: ids::random_alnum(32),
+        id: ids::random_alnum(32).into(),
         mode: LinkMode::Hosted,
         app_id: app.id.clone(),
         customer_id: Some(customer.id.clone()),
@@ -203,7 +203,7 @@ async fn seed_account(passbook: &Passbook, app: &App, label: &str, count: usize)
         panic!("a new customer and reference")
     };
     let account = NewAccount {
-        id: ids::object_id(now),
+        id: ids::object_id(now).into(),
         app_id: app.id.clone(),
         customer_id: customer.id.clone(),
         institution_id: "5f2d08be60b92e2888287702".into(),
@@ -263,7 +263,7 @@ async fn seed_account(passbook: &Passbook, app: &App, label: &str, count: usize)
     let institution = passbook.institutions().get(&stored.institution_id).unwrap();
     let event = webhook_payloads::account_updated(&stored, &institution, None, now);
     passbook.store().save_fetch(&update, &changes, std::slice::from_ref(&event), None).await.unwrap();
-    account.id
+    account.id.into()
 }
 
 /// Records when `account_connected` events arrive, and for test events their delay since the

@@ -267,7 +267,7 @@ async fn main() {
         };
         let imported = passbook.import_statement(&app, request).await.unwrap();
         let linked = started.elapsed();
-        let id = AccountId(imported.accounts[0].id.clone());
+        let id = AccountId(imported.accounts[0].id.to_string());
         let deadline = Instant::now() + Duration::from_secs(600);
         loop {
             let account = passbook.account(&app, &id).await.unwrap();

@@ -86,9 +86,9 @@ fn event(app_id: &str, account_id: Option<String>, now: Timestamp) -> NewEvent {
     let id = ids::event_id();
     let payload = serde_json::json!({"event": "mono.events.webhook_test", "event_id": id, "data": {}}).to_string();
     NewEvent {
-        id,
-        app_id: app_id.to_string(),
-        account_id,
+        id: id.into(),
+        app_id: app_id.into(),
+        account_id: account_id.map(Into::into),
         event: "mono.events.webhook_test".into(),
         payload,
         created_at: now,

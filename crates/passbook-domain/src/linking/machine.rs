@@ -5,8 +5,8 @@ use super::events::{InstitutionRef, LinkEvent, error_type, user_message};
 use crate::connector::{ConnectorError, Credentials, LoginStep};
 use crate::institutions::Listing;
 use crate::model::{
-    AttemptKind, AuthMethod, DiscoveredAccount, FailureReason, Institution, LinkContext, LinkSession, LinkState,
-    StatementPreview, WayIn,
+    AccountId, AttemptKind, AuthMethod, DiscoveredAccount, FailureReason, Institution, LinkContext, LinkSession,
+    LinkState, StatementPreview, WayIn,
 };
 use crate::statement_file::{ReadError, ReadReport};
 use crate::{Error, Result};
@@ -506,7 +506,7 @@ pub fn renewed<C: Catalogue + ?Sized>(
 }
 
 /// The state of a link whose accounts were written.
-pub fn linked(plan: &LinkPlan, account_ids: Vec<String>, auth_code: Option<String>) -> LinkState {
+pub fn linked(plan: &LinkPlan, account_ids: Vec<AccountId>, auth_code: Option<String>) -> LinkState {
     LinkState::Linked { institution_id: plan.institution_id.clone(), account_ids, auth_code }
 }
 

@@ -1,5 +1,6 @@
 use serde::{Deserialize, Serialize};
 
+use super::{AccountId, AppId, CustomerId};
 use super::{AuthMethod, Customer, DataKind, DataStatus, DiscoveredAccount};
 use crate::Timestamp;
 
@@ -13,9 +14,9 @@ pub struct AccountWithCustomer {
 /// A linked account. Its id is permanent.
 #[derive(Debug, Clone)]
 pub struct Account {
-    pub id: String,
-    pub app_id: String,
-    pub customer_id: String,
+    pub id: AccountId,
+    pub app_id: AppId,
+    pub customer_id: CustomerId,
     pub institution_id: String,
     pub auth_method: AuthMethod,
     pub connector_ref: String,
@@ -88,7 +89,7 @@ impl FetchFailure {
 /// tell whether an answer about the account is still current without reading or decrypting it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountVersion {
-    pub id: String,
+    pub id: AccountId,
     pub updated_at: Timestamp,
     pub transaction_count: u64,
     pub data_status: DataStatus,
@@ -119,9 +120,9 @@ impl Account {
 /// An account to create (or re-link) when a link completes.
 #[derive(Debug, Clone)]
 pub struct NewAccount {
-    pub id: String,
-    pub app_id: String,
-    pub customer_id: String,
+    pub id: AccountId,
+    pub app_id: AppId,
+    pub customer_id: CustomerId,
     pub institution_id: String,
     pub auth_method: AuthMethod,
     pub reference: Option<String>,

@@ -1,9 +1,10 @@
+use super::{AppId, CustomerId};
 use crate::Timestamp;
 
 /// An integrator's application: its keys and where its webhooks go.
 #[derive(Debug, Clone)]
 pub struct App {
-    pub id: String,
+    pub id: AppId,
     pub name: String,
     /// SHA-256 of the secret key; the key itself is shown once and never stored.
     pub secret_key_hash: String,
@@ -45,8 +46,8 @@ pub struct CreatedApp {
 /// A customer of an app: the person (or business) who links accounts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Customer {
-    pub id: String,
-    pub app_id: String,
+    pub id: CustomerId,
+    pub app_id: AppId,
     pub name: String,
     pub email: String,
     pub profile: CustomerProfile,

@@ -1,12 +1,13 @@
 //! What the operator console reads across apps: searches, link summaries and the raw figures
 //! its charts are drawn from.
 use super::InstitutionStatus;
+use super::{AppId, CustomerId, SessionId};
 use crate::Timestamp;
 
 /// Which accounts to list; every given condition must hold.
 #[derive(Debug, Clone, Default)]
 pub struct AccountSearch {
-    pub app_id: Option<String>,
+    pub app_id: Option<AppId>,
     /// An account's id or its customer's id.
     pub id: Option<String>,
     pub account_number: Option<String>,
@@ -14,7 +15,7 @@ pub struct AccountSearch {
     pub email: Option<String>,
     /// Only these customers (a search by name, worked out by the domain); `Some(empty)` matches
     /// nothing.
-    pub customer_ids: Option<Vec<String>>,
+    pub customer_ids: Option<Vec<CustomerId>>,
 }
 
 /// Where a link stands, for the console's filters.
@@ -45,7 +46,7 @@ impl LinkStatus {
 
 #[derive(Debug, Clone, Default)]
 pub struct LinkFilter {
-    pub app_id: Option<String>,
+    pub app_id: Option<AppId>,
     pub status: Option<LinkStatus>,
     pub failure_reason: Option<String>,
     /// For `in_progress` and `expired`: the time now.
@@ -55,8 +56,8 @@ pub struct LinkFilter {
 /// A link session without its sealed state: what the console lists.
 #[derive(Debug, Clone)]
 pub struct LinkSummary {
-    pub id: String,
-    pub app_id: String,
+    pub id: SessionId,
+    pub app_id: AppId,
     pub mode: String,
     pub step: String,
     pub institution_id: Option<String>,

@@ -1,5 +1,6 @@
 use serde::{Deserialize, Serialize};
 
+use super::{AccountId, AppId, CustomerId, SessionId};
 use super::{AuthMethod, FormField};
 use crate::Timestamp;
 
@@ -96,11 +97,11 @@ impl LinkMode {
 #[derive(Debug, Clone)]
 pub struct LinkSession {
     /// SHA-256 of the token in the link URL; the token itself is never stored.
-    pub id: String,
+    pub id: SessionId,
     pub mode: LinkMode,
-    pub app_id: String,
+    pub app_id: AppId,
     /// `None` while the customer is only named (see [`LinkContext::named_customer`]).
-    pub customer_id: Option<String>,
+    pub customer_id: Option<CustomerId>,
     pub reference: Option<String>,
     pub redirect_url: Option<String>,
     pub context: LinkContext,
@@ -138,7 +139,7 @@ pub struct LinkContext {
     /// Widget mode: where the parent window lives (its origin), for `postMessage`.
     pub widget_origin: Option<String>,
     /// A re-authorisation: the account whose login is renewed.
-    pub reauth_account_id: Option<String>,
+    pub reauth_account_id: Option<AccountId>,
     /// A widget opened with a public key names its customer by name and e-mail; the customer is
     /// made (or found by e-mail) only when the flow needs one, so that opening the widget
     /// writes no customer and tells nobody whether the e-mail is known.
@@ -213,7 +214,7 @@ pub enum LinkState {
     },
     Linked {
         institution_id: String,
-        account_ids: Vec<String>,
+        account_ids: Vec<AccountId>,
         /// Widget and Partners API: the code the app exchanges for the account id.
         auth_code: Option<String>,
     },

@@ -1,5 +1,6 @@
 //! The people who run Passbook from the console: operators, their roles and sessions, and the
 //! audit log of what they did.
+use super::OperatorId;
 use crate::Timestamp;
 
 /// What an operator may do. Each role can do everything the roles below it can.
@@ -76,7 +77,7 @@ impl Role {
 
 #[derive(Debug, Clone)]
 pub struct Operator {
-    pub id: String,
+    pub id: OperatorId,
     pub email: String,
     pub role: Role,
     pub created_at: Timestamp,
@@ -111,7 +112,7 @@ pub struct LiveSession {
 #[derive(Debug, Clone)]
 pub struct OperatorSession {
     pub token_hash: String,
-    pub operator_id: String,
+    pub operator_id: OperatorId,
     /// SHA-256 of what the browser says it is; a session shown by another browser is refused.
     pub browser_hash: String,
     pub created_at: Timestamp,

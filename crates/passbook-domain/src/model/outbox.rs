@@ -1,11 +1,12 @@
+use super::{AccountId, AppId, CustomerId, EventId, JobId, StatementId};
 use crate::Timestamp;
 
 /// A webhook event to write in the same transaction as the change it reports.
 #[derive(Debug, Clone)]
 pub struct NewEvent {
-    pub id: String,
-    pub app_id: String,
-    pub account_id: Option<String>,
+    pub id: EventId,
+    pub app_id: AppId,
+    pub account_id: Option<AccountId>,
     pub event: String,
     /// The full JSON body to POST.
     pub payload: String,
@@ -15,12 +16,12 @@ pub struct NewEvent {
 /// An event claimed for delivery.
 #[derive(Debug, Clone)]
 pub struct PendingEvent {
-    pub id: String,
-    pub app_id: String,
+    pub id: EventId,
+    pub app_id: AppId,
     /// The version of the app when the event was claimed: every change of an app moves it on, so
     /// a worker that kept the app at this version need not read it again.
     pub app_version: i64,
-    pub account_id: Option<String>,
+    pub account_id: Option<AccountId>,
     /// Position among the account's events (1, 2, …), sent so receivers can order them.
     pub sequence: i64,
     pub event: String,
@@ -54,9 +55,9 @@ impl EventStatus {
 /// An event as the events API shows it.
 #[derive(Debug, Clone)]
 pub struct StoredEvent {
-    pub id: String,
-    pub app_id: String,
-    pub account_id: Option<String>,
+    pub id: EventId,
+    pub app_id: AppId,
+    pub account_id: Option<AccountId>,
     pub sequence: i64,
     pub event: String,
     pub payload: String,
@@ -93,11 +94,11 @@ pub struct EventFilter {
 /// An attempt to record, with what follows from it for its event.
 #[derive(Debug, Clone)]
 pub struct DeliveryRecord {
-    pub event_id: String,
+    pub event_id: EventId,
     /// The event's app and account, as claimed: the account's next event is released when this
     /// one is finished.
-    pub app_id: String,
-    pub account_id: Option<String>,
+    pub app_id: AppId,
+    pub account_id: Option<AccountId>,
     pub attempt: DeliveryAttempt,
     pub outcome: DeliveryOutcome,
 }
@@ -153,14 +154,14 @@ pub enum DeliveryOutcome {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JobKind {
     /// The first fetch after a link or a re-authorisation.
-    FetchAccount { account_id: String },
+    FetchAccount { account_id: AccountId },
     /// The scheduled refresh.
-    RefreshAccount { account_id: String },
+    RefreshAccount { account_id: AccountId },
     /// A real-time sync asked for with `x-realtime: true`: of the balance, or of the
     /// transactions (`statement`).
-    RealtimeSync { account_id: String, statement: bool },
+    RealtimeSync { account_id: AccountId, statement: bool },
     /// Building a PDF statement.
-    BuildStatement { statement_id: String },
+    BuildStatement { statement_id: StatementId },
 }
 
 impl JobKind {
@@ -189,13 +190,23 @@ impl JobKind {
         }
     }
 
+    /// The account the job fetches (none for a statement build).
+    pub fn account_id(&self) -> Option<&AccountId> {
+        match self {
+            Self::FetchAccount { account_id }
+            | Self::RefreshAccount { account_id }
+            | Self::RealtimeSync { account_id, .. } => Some(account_id),
+            Self::BuildStatement { .. } => None,
+        }
+    }
+
     pub fn from_parts(name: &str, subject: String) -> Option<Self> {
         match name {
-            "fetch_account" => Some(Self::FetchAccount { account_id: subject }),
-            "refresh_account" => Some(Self::RefreshAccount { account_id: subject }),
-            "sync_balance" => Some(Self::RealtimeSync { account_id: subject, statement: false }),
-            "sync_statement" => Some(Self::RealtimeSync { account_id: subject, statement: true }),
-            "build_statement" => Some(Self::BuildStatement { statement_id: subject }),
+            "fetch_account" => Some(Self::FetchAccount { account_id: subject.into() }),
+            "refresh_account" => Some(Self::RefreshAccount { account_id: subject.into() }),
+            "sync_balance" => Some(Self::RealtimeSync { account_id: subject.into(), statement: false }),
+            "sync_statement" => Some(Self::RealtimeSync { account_id: subject.into(), statement: true }),
+            "build_statement" => Some(Self::BuildStatement { statement_id: subject.into() }),
             _ => None,
         }
     }
@@ -206,7 +217,7 @@ impl JobKind {
 /// and whose job was claimed again settles nothing and writes nothing.
 #[derive(Debug, Clone)]
 pub struct JobSettlement {
-    pub job_id: String,
+    pub job_id: JobId,
     pub attempt: u32,
     pub end: JobEnd,
 }
@@ -242,7 +253,7 @@ pub enum Settled {
 /// A job as `GET /v2/accounts/{id}/jobs/{job_id}` shows it.
 #[derive(Debug, Clone)]
 pub struct JobRecord {
-    pub id: String,
+    pub id: JobId,
     pub kind: JobKind,
     pub status: JobStatus,
     pub has_new_data: Option<bool>,
@@ -286,16 +297,16 @@ impl SyncStatus {
 
 #[derive(Debug, Clone)]
 pub struct NewJob {
-    pub id: String,
+    pub id: JobId,
     /// Whose work it is: jobs are shared fairly between apps.
-    pub app_id: String,
+    pub app_id: AppId,
     pub kind: JobKind,
     pub run_at: Timestamp,
 }
 
 #[derive(Debug, Clone)]
 pub struct Job {
-    pub id: String,
+    pub id: JobId,
     pub kind: JobKind,
     pub attempts: u32,
 }
@@ -305,8 +316,8 @@ pub struct Job {
 pub struct NewAuthCode {
     /// SHA-256 of the code.
     pub code_hash: String,
-    pub app_id: String,
-    pub account_id: String,
+    pub app_id: AppId,
+    pub account_id: AccountId,
     pub created_at: Timestamp,
     pub expires_at: Timestamp,
 }
@@ -350,15 +361,15 @@ pub struct EventCount {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EarlierUpload {
     pub import_id: String,
-    pub customer_id: String,
+    pub customer_id: CustomerId,
 }
 
 /// A PDF statement requested with `output=pdf`.
 #[derive(Debug, Clone)]
 pub struct StatementJob {
-    pub id: String,
-    pub app_id: String,
-    pub account_id: String,
+    pub id: StatementId,
+    pub app_id: AppId,
+    pub account_id: AccountId,
     pub months: u32,
     pub status: StatementStatus,
     pub created_at: Timestamp,

@@ -1,7 +1,7 @@
 //! Reading linked accounts and their data, always within one app.
 use super::Passbook;
 use crate::model::{
-    Account, AccountId, AccountVersion, AccountWithCustomer, App, AuditEntry, DataKind, JobKind, NewJob, Page,
+    Account, AccountId, AccountVersion, AccountWithCustomer, App, AuditEntry, DataKind, JobId, JobKind, NewJob, Page,
     PageRequest, StoredIdentity, Transaction, TransactionFilter,
 };
 use crate::{Error, Result, ids, webhook_payloads};
@@ -12,7 +12,7 @@ impl Passbook {
         if !ids::is_object_id(id.as_str()) {
             return Err(no_such_account(id));
         }
-        self.store.account(&app.id, id.as_str()).await?.ok_or_else(|| no_such_account(id))
+        self.store.account(&app.id, id).await?.ok_or_else(|| no_such_account(id))
     }
 
     /// The version of the app's account, to answer conditional requests without reading it.
@@ -20,7 +20,7 @@ impl Passbook {
         if !ids::is_object_id(id.as_str()) {
             return Err(no_such_account(id));
         }
-        self.store.account_version(&app.id, id.as_str()).await?.ok_or_else(|| no_such_account(id))
+        self.store.account_version(&app.id, id).await?.ok_or_else(|| no_such_account(id))
     }
 
     /// Forgets the account: its data, credentials and history go, in one transaction with the
@@ -41,14 +41,14 @@ impl Passbook {
         if !ids::is_object_id(id.as_str()) {
             return Ok(None);
         }
-        self.store.account_by_id(id.as_str()).await
+        self.store.account_by_id(id).await
     }
 
     /// Queues a refresh of the account now, with the audit line of whoever asked; the job's id.
-    pub(crate) async fn queue_refresh(&self, account: &Account, audit: Option<&AuditEntry>) -> Result<String> {
+    pub(crate) async fn queue_refresh(&self, account: &Account, audit: Option<&AuditEntry>) -> Result<JobId> {
         let now = self.clock.now();
         let job = NewJob {
-            id: ids::object_id(now),
+            id: ids::object_id(now).into(),
             app_id: account.app_id.clone(),
             kind: JobKind::RefreshAccount { account_id: account.id.clone() },
             run_at: now,

@@ -53,7 +53,7 @@ mod tests {
 
     fn app(hash: &str) -> App {
         App {
-            id: format!("app-{hash}"),
+            id: format!("app-{hash}").into(),
             name: "A".into(),
             secret_key_hash: hash.into(),
             secret_key_hint: "test_sk_abcd".into(),

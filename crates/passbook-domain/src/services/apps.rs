@@ -4,7 +4,7 @@ use super::Passbook;
 pub const DEFAULT_REFRESH_HOURS: u32 = 24;
 pub const REFRESH_INTERVALS: [u32; 3] = [24, 12, 6];
 use crate::crypto::hash_secret;
-use crate::model::{App, CreatedApp};
+use crate::model::{App, AppId, CreatedApp};
 use crate::{Error, Result, Timestamp, ids, net};
 
 /// Overlaps an operator may give a rotated secret key, in hours (0: the old key stops now).
@@ -30,7 +30,7 @@ impl Passbook {
         let now = self.clock.now();
         let secret_key = new_secret_key();
         let app = App {
-            id: ids::object_id(now),
+            id: ids::object_id(now).into(),
             name,
             secret_key_hash: hash_secret(&secret_key),
             secret_key_hint: key_hint(&secret_key),
@@ -47,7 +47,7 @@ impl Passbook {
     }
 
     /// The app with this id, or the only app when `id` is `None`.
-    pub async fn find_app(&self, id: Option<&str>) -> Result<App> {
+    pub async fn find_app(&self, id: Option<&AppId>) -> Result<App> {
         match id {
             Some(id) => self.store.app(id).await?.ok_or_else(|| Error::not_found(format!("No app with id '{id}'"))),
             None => {
@@ -66,7 +66,7 @@ impl Passbook {
     }
 
     /// Sets (or with `None` clears) where the app's webhooks go.
-    pub async fn set_webhook_url(&self, app_id: &str, url: Option<&str>, actor: &str) -> Result<()> {
+    pub async fn set_webhook_url(&self, app_id: &AppId, url: Option<&str>, actor: &str) -> Result<()> {
         let url = url.map(|u| self.parse_webhook_url(u)).transpose()?;
         let audit = self.audit_entry(actor, app_id, "webhook_url_changed", app_id, url.as_deref().unwrap_or("(none)"));
         let found = self.store.set_webhook_url(app_id, url.as_deref(), &audit).await?;
@@ -77,7 +77,7 @@ impl Passbook {
         Ok(())
     }
 
-    pub(crate) async fn rename_app(&self, app_id: &str, name: &str, actor: &str) -> Result<()> {
+    pub(crate) async fn rename_app(&self, app_id: &AppId, name: &str, actor: &str) -> Result<()> {
         let name = super::initiate::app_name(name)?;
         let audit = self.audit_entry(actor, app_id, "app_renamed", app_id, &name);
         if !self.store.rename_app(app_id, &name, &audit).await? {
@@ -88,7 +88,12 @@ impl Passbook {
     }
 
     /// A new secret key; the current one keeps working for `overlap_hours`.
-    pub(crate) async fn rotate_secret_key(&self, app_id: &str, overlap_hours: i64, actor: &str) -> Result<RotatedKey> {
+    pub(crate) async fn rotate_secret_key(
+        &self,
+        app_id: &AppId,
+        overlap_hours: i64,
+        actor: &str,
+    ) -> Result<RotatedKey> {
         if !KEY_OVERLAPS_HOURS.contains(&overlap_hours) {
             return Err(Error::invalid("overlap_hours", "overlap_hours must be 0, 1, 24 or 72"));
         }
@@ -136,7 +141,7 @@ impl Passbook {
     }
 
     /// How often the app's accounts are refreshed: every 24, 12 or 6 hours.
-    pub async fn set_refresh_interval(&self, app_id: &str, hours: u32, actor: &str) -> Result<()> {
+    pub async fn set_refresh_interval(&self, app_id: &AppId, hours: u32, actor: &str) -> Result<()> {
         if !REFRESH_INTERVALS.contains(&hours) {
             return Err(Error::invalid(
                 "refresh_interval_hours",

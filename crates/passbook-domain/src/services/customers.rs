@@ -20,7 +20,7 @@ impl Passbook {
         apply_profile(&mut profile, &input, true)?;
         let now = self.clock.now();
         let customer = Customer {
-            id: ids::object_id(now),
+            id: ids::object_id(now).into(),
             app_id: app.id.clone(),
             name: display_name(&profile),
             email: email.to_lowercase(),
@@ -44,7 +44,7 @@ impl Passbook {
         if !ids::is_object_id(id.as_str()) {
             return Ok(None);
         }
-        self.store.customer(&app.id, id.as_str()).await
+        self.store.customer(&app.id, id).await
     }
 
     pub async fn list_customers(&self, app: &App, page: PageRequest) -> Result<Page<Customer>> {
@@ -77,7 +77,7 @@ impl Passbook {
         if !ids::is_object_id(id.as_str()) {
             return Err(Error::invalid("id", "Invalid Customer Id"));
         }
-        match self.store.delete_customer(&app.id, id.as_str()).await? {
+        match self.store.delete_customer(&app.id, id).await? {
             CustomerDeleted::Deleted => Ok(()),
             CustomerDeleted::NotFound => Err(Error::invalid("id", "Invalid Customer Id")),
             CustomerDeleted::HasAccounts(n) => {

@@ -5,8 +5,9 @@ use std::time::Duration;
 use super::Passbook;
 use crate::connector::{ConnectorAccount, ConnectorError, FetchedData, FetchedTransaction};
 use crate::model::{
-    Account, AccountId, App, DataKind, DataStatus, FetchFailure, Institution, InstitutionKind, InstitutionStatus, Job,
-    JobEnd, JobId, JobKind, JobRecord, JobSettlement, JobStatus, NewEvent, NewJob, Settled, SyncStatus,
+    Account, AccountId, App, AppId, DataKind, DataStatus, FetchFailure, Institution, InstitutionKind,
+    InstitutionStatus, Job, JobEnd, JobId, JobKind, JobRecord, JobSettlement, JobStatus, NewEvent, NewJob, Settled,
+    SyncStatus,
 };
 use crate::store::FetchUpdate;
 use crate::{Error, Result, Timestamp, ids, sync, webhook_payloads};
@@ -117,7 +118,7 @@ impl Passbook {
         if let JobKind::BuildStatement { statement_id } = &job.kind {
             return self.build_statement(statement_id).await;
         }
-        let Some(account) = self.store.account_by_id(job.kind.subject()).await? else {
+        let Some(account) = self.job_account(job).await? else {
             return Ok(JobResult::Done(None));
         };
         let refresh = !matches!(job.kind, JobKind::FetchAccount { .. });
@@ -135,9 +136,17 @@ impl Passbook {
         self.apply_sync(account, Fetching::Job(job), result, None).await
     }
 
+    /// The account a fetch job is about, if it still exists.
+    async fn job_account(&self, job: &Job) -> Result<Option<Account>> {
+        match job.kind.account_id() {
+            Some(id) => self.store.account_by_id(id).await,
+            None => Ok(None),
+        }
+    }
+
     /// The moment fetches for the app's accounts are for: now, or in sandbox mode the app's
     /// sandbox clock.
-    pub(crate) async fn data_now(&self, app_id: &str) -> Result<Timestamp> {
+    pub(crate) async fn data_now(&self, app_id: &AppId) -> Result<Timestamp> {
         let offset = if self.settings.sandbox { self.store.sandbox_offset(app_id).await? } else { 0 };
         Ok(self.clock.now().plus_millis(offset))
     }
@@ -148,7 +157,7 @@ impl Passbook {
         let failed = JobSettlement::of(job, JobEnd::Failed { reason: reason.to_string() });
         if let JobKind::BuildStatement { statement_id } = &job.kind {
             self.store.finish_statement(statement_id, None, self.clock.now()).await?;
-        } else if let Some(account) = self.store.account_by_id(job.kind.subject()).await? {
+        } else if let Some(account) = self.job_account(job).await? {
             let result = SyncResult::failed(DataStatus::Failed, SyncStatus::Failed, FetchFailure::RetriesExhausted);
             return self.apply_sync(account, Fetching::Job(job), result, Some(failed)).await;
         }
@@ -306,7 +315,7 @@ impl Passbook {
         let realtime_job = fetching.realtime_job();
         let sync = (!first_fetch).then_some(webhook_payloads::SyncMeta {
             sync_status,
-            job_id: realtime_job.map(|job| job.id.clone()),
+            job_id: (realtime_job.map(|job| job.id.clone())).map(Into::into),
             has_new_data,
         });
         if let Some(job) = realtime_job {
@@ -329,7 +338,7 @@ impl Passbook {
     /// What the bank's lists change, over the account's change log as it stands.
     async fn plan_changes(
         &self,
-        account_id: &str,
+        account_id: &AccountId,
         posted: Option<&[FetchedTransaction]>,
         pending: &[FetchedTransaction],
         listed_at: Option<Timestamp>,
@@ -360,7 +369,7 @@ impl Passbook {
         let account = self.account(app, account_id).await?;
         let now = self.clock.now();
         let job = NewJob {
-            id: ids::object_id(now),
+            id: ids::object_id(now).into(),
             app_id: app.id.clone(),
             kind: JobKind::RealtimeSync { account_id: account.id.clone(), statement },
             run_at: now,
@@ -385,7 +394,7 @@ impl Passbook {
             return Err(Error::not_found(format!("No job with id '{job_id}' for this account")));
         }
         self.store
-            .job(&account.id, job_id.as_str())
+            .job(&account.id, job_id)
             .await?
             .ok_or_else(|| Error::not_found(format!("No job with id '{job_id}' for this account")))
     }

@@ -6,7 +6,10 @@ use super::Passbook;
 use super::apps::parse_http_url;
 use crate::crypto::hash_secret;
 use crate::linking;
-use crate::model::{App, AuthMethod, Customer, CustomerProfile, LinkContext, LinkMode, LinkSession, NamedCustomer};
+use crate::model::{
+    AccountId, App, AppId, AuthMethod, Customer, CustomerId, CustomerProfile, LinkContext, LinkMode, LinkSession,
+    NamedCustomer,
+};
 use crate::store::SessionCreated;
 use crate::{Error, Institutions, Result, Timestamp, ids};
 
@@ -53,7 +56,7 @@ pub(crate) fn app_name(name: &str) -> Result<String> {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CustomerSpec {
-    Existing(String),
+    Existing(CustomerId),
     New { name: String, email: String },
 }
 
@@ -65,7 +68,7 @@ pub struct InitiateLink {
     pub redirect_url: Option<String>,
     pub institution: Option<(String, Option<AuthMethod>)>,
     /// Re-authorise this account instead of linking a new one.
-    pub reauth_account: Option<String>,
+    pub reauth_account: Option<AccountId>,
 }
 
 #[derive(Debug, Clone)]
@@ -76,7 +79,7 @@ pub struct InitiatedLink {
     pub redirect_url: Option<String>,
     pub created_at: Timestamp,
     /// For a re-authorisation: the account, its institution and auth method.
-    pub reauth: Option<(String, String, AuthMethod)>,
+    pub reauth: Option<(AccountId, String, AuthMethod)>,
 }
 
 impl InitiateLink {
@@ -168,11 +171,11 @@ impl InitiateLink {
             return Err(Error::invalid("account", format!("account '{account}' is not an account id")));
         }
         Ok(Self {
-            customer: CustomerSpec::Existing(String::new()),
+            customer: CustomerSpec::Existing(CustomerId::default()),
             reference,
             redirect_url,
             institution: None,
-            reauth_account: Some(account.to_string()),
+            reauth_account: Some(account.into()),
         })
     }
 
@@ -251,7 +254,7 @@ fn parse_customer(customer: Option<passbook_types::linking::CustomerIn>) -> Resu
     let customer =
         customer.ok_or_else(|| Error::invalid("customer", "customer is required: an object with name and email"))?;
     if let Some(id) = text_field("customer.id", customer.id, 64)? {
-        return Ok(CustomerSpec::Existing(id));
+        return Ok(CustomerSpec::Existing(id.into()));
     }
     let name = text_field("customer.name", customer.name, MAX_NAME_LEN)?
         .ok_or_else(|| Error::invalid("customer.name", "customer.name is required"))?;
@@ -295,7 +298,7 @@ impl Passbook {
             reauth,
             mono_url: format!("{}/link/{}", self.settings.public_url, created.token),
             // A hosted link (secret key) always has its customer.
-            customer_id: created.session.customer_id.clone().unwrap_or_default(),
+            customer_id: created.session.customer_id.clone().unwrap_or_default().into(),
             reference: created.session.reference,
             redirect_url: created.session.redirect_url,
             created_at: created.session.created_at,
@@ -322,7 +325,7 @@ impl Passbook {
         let choice = link.institution.as_ref().map(|(id, method)| (id.as_str(), *method));
         let state = linking::start(self.institutions.now().as_ref(), choice);
         let mut session = LinkSession {
-            id: hash_secret(&token),
+            id: hash_secret(&token).into(),
             mode,
             app_id: app.id.clone(),
             customer_id: customer.as_ref().map(|c| c.id.clone()),
@@ -389,9 +392,9 @@ impl Passbook {
 }
 
 /// A customer made now from a name and an e-mail.
-pub(crate) fn new_customer(app_id: &str, name: String, email: String, now: Timestamp) -> Customer {
+pub(crate) fn new_customer(app_id: &AppId, name: String, email: String, now: Timestamp) -> Customer {
     let profile = CustomerProfile::from_full_name(&name);
-    Customer { id: ids::object_id(now), app_id: app_id.to_string(), name, email, profile, created_at: now }
+    Customer { id: ids::object_id(now).into(), app_id: app_id.clone(), name, email, profile, created_at: now }
 }
 
 #[cfg(test)]

@@ -32,7 +32,7 @@ impl Passbook {
         let event = webhook_payloads::account_income(&account, &report, now);
         let record = IncomeRecord {
             id: ids::object_id(now),
-            account_id: account.id.clone(),
+            account_id: account.id.to_string(),
             period_months: months,
             report: json!({"income_summary": {"total_income": report.total_income, "employer": report.employer,
                                               "number_of_income_streams": report.streams.len()},

@@ -7,8 +7,8 @@ use crate::connector::{ConnectorError, Credentials};
 use crate::crypto::hash_secret;
 use crate::linking::{self, BankAnswer, BankCall, BankRequest, LinkAction, LinkEvent, LinkPlan, Moved, Next, World};
 use crate::model::{
-    Account, AttemptKind, AuthMethod, DataStatus, Freshness, JobKind, LinkMode, LinkSession, LinkState, NewAccount,
-    NewAuthCode, NewJob, WidgetEvent,
+    Account, AttemptKind, AuthMethod, CustomerId, DataStatus, Freshness, InstitutionId, JobKind, LinkMode, LinkSession,
+    LinkState, NewAccount, NewAuthCode, NewJob, SessionId, WidgetEvent,
 };
 use crate::store::SessionSaved;
 use crate::{Error, Result, Timestamp, ids, webhook_payloads};
@@ -28,7 +28,8 @@ pub struct Advanced {
 impl Passbook {
     /// The session behind a link token. Expired sessions that never finished are Gone.
     pub async fn link_session(&self, token: &str) -> Result<LinkSession> {
-        let session = self.store.link_session(&hash_secret(token)).await?.ok_or_else(link_not_found)?;
+        let session =
+            self.store.link_session(&SessionId::from(hash_secret(token))).await?.ok_or_else(link_not_found)?;
         if !session.state.is_final() && self.clock.now() > session.expires_at {
             return Err(Error::Gone("This link has expired. Ask the app for a new one.".into()));
         }
@@ -257,7 +258,7 @@ impl Passbook {
         let jobs: Vec<_> = accounts
             .iter()
             .map(|a| NewJob {
-                id: ids::object_id(now),
+                id: ids::object_id(now).into(),
                 app_id: a.app_id.clone(),
                 kind: JobKind::FetchAccount { account_id: a.id.clone() },
                 run_at: now,
@@ -284,14 +285,15 @@ impl Passbook {
         now: Timestamp,
     ) -> Result<Vec<NewAccount>> {
         let customer_id = self.customer_of(session).await?;
+        let institution = InstitutionId::from(plan.institution_id.as_str());
         let mut accounts = Vec::with_capacity(plan.accounts.len());
         for discovered in &plan.accounts {
             let existing = self
                 .store
-                .find_account_id(&session.app_id, &customer_id, &plan.institution_id, &discovered.account_number)
+                .find_account_id(&session.app_id, &customer_id, &institution, &discovered.account_number)
                 .await?;
             accounts.push(NewAccount {
-                id: existing.unwrap_or_else(|| ids::object_id(now)),
+                id: existing.unwrap_or_else(|| ids::object_id(now).into()),
                 app_id: session.app_id.clone(),
                 customer_id: customer_id.clone(),
                 institution_id: plan.institution_id.clone(),
@@ -307,7 +309,7 @@ impl Passbook {
     /// The session's customer. One the widget only named is made now (or found by its e-mail:
     /// the app's customer with that e-mail gets the account, as at Mono); the session keeps it
     /// from its next save.
-    async fn customer_of(&self, session: &mut LinkSession) -> Result<String> {
+    async fn customer_of(&self, session: &mut LinkSession) -> Result<CustomerId> {
         if let Some(id) = &session.customer_id {
             return Ok(id.clone());
         }

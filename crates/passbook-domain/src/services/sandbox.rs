@@ -105,6 +105,6 @@ impl Passbook {
         self.store.insert_event(&event, None).await?;
         self.metrics.event_created(&event.event);
         self.wake_dispatcher();
-        Ok(event.id)
+        Ok(event.id.into())
     }
 }

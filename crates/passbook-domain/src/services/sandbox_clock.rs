@@ -6,7 +6,7 @@ use time::Date;
 
 use super::Passbook;
 use super::fetch::Fetching;
-use crate::model::{Account, App, AuthMethod, PageRequest, SyncStatus};
+use crate::model::{Account, AccountId, App, AppId, AuthMethod, PageRequest, SyncStatus};
 use crate::store::{CatchUp, SandboxMove};
 use crate::{Error, Result, Timestamp};
 
@@ -77,7 +77,7 @@ impl Passbook {
     /// account at one sandbox time) after another, until none is owed; the refreshes of the
     /// steps this call recorded, and how many of them failed. A step another process recorded
     /// first was run twice: harmless, as a refresh at the same time finds no new change.
-    pub async fn catch_up_sandbox(&self, app_id: &str) -> Result<(u64, u64)> {
+    pub async fn catch_up_sandbox(&self, app_id: &AppId) -> Result<(u64, u64)> {
         let (mut refreshes, mut failed) = (0, 0);
         while let Some(CatchUp { at, .. }) = self.store.sandbox_catch_up(app_id).await? {
             let Some(app) = self.store.app(app_id).await? else { break };
@@ -120,7 +120,7 @@ impl Passbook {
     }
 
     /// The app's accounts that refreshes reach (not statement uploads).
-    async fn sandbox_refreshable(&self, app: &App) -> Result<Vec<String>> {
+    async fn sandbox_refreshable(&self, app: &App) -> Result<Vec<AccountId>> {
         let mut ids = Vec::new();
         let mut page = 1;
         loop {
@@ -143,7 +143,7 @@ impl Passbook {
 
     /// One refresh of the account as of sandbox time `at`, unless it waits for its user
     /// (re-authorisation) or is gone; its outcome.
-    async fn refresh_at(&self, id: &str, at: Timestamp) -> Result<Option<SyncStatus>> {
+    async fn refresh_at(&self, id: &AccountId, at: Timestamp) -> Result<Option<SyncStatus>> {
         let Some(account) = self.store.account_by_id(id).await?.filter(|a: &Account| !a.needs_reauth) else {
             return Ok(None);
         };

@@ -4,7 +4,9 @@
 //! customer's linked accounts, whatever way they came in (a bank, a statement file).
 use super::Passbook;
 use crate::crypto::hash_secret;
-use crate::model::{Account, AccountSearch, App, Customer, CustomerId, PageRequest, Transaction, TransactionFilter};
+use crate::model::{
+    Account, AccountId, AccountSearch, App, Customer, CustomerId, GrantId, PageRequest, Transaction, TransactionFilter,
+};
 use crate::store::{NewSimpleFinToken, SimpleFinGrant};
 use crate::{Error, Result, Timestamp, ids};
 
@@ -28,7 +30,7 @@ pub struct SimpleFinQuery {
     pub pending: bool,
     pub balances_only: bool,
     /// Only these accounts (none: all of them).
-    pub accounts: Vec<String>,
+    pub accounts: Vec<AccountId>,
 }
 
 /// One account as shared: its institution's name, and its transactions in the window asked.
@@ -58,7 +60,7 @@ impl Passbook {
         let now = self.clock.now();
         let secret = ids::random_alnum(32);
         let token = NewSimpleFinToken {
-            id: ids::object_id(now),
+            id: ids::object_id(now).into(),
             app_id: app.id.clone(),
             customer_id: customer.id,
             claim_hash: hash_secret(&secret),
@@ -92,7 +94,12 @@ impl Passbook {
     }
 
     /// `GET /simplefin/accounts` with the access URL's credentials.
-    pub async fn simplefin_accounts(&self, id: &str, password: &str, query: &SimpleFinQuery) -> Result<SharedAccounts> {
+    pub async fn simplefin_accounts(
+        &self,
+        id: &GrantId,
+        password: &str,
+        query: &SimpleFinQuery,
+    ) -> Result<SharedAccounts> {
         let grant = self.store.simplefin_grant(id, &hash_secret(password)).await?.ok_or_else(refused)?;
         let mut shared = SharedAccounts::default();
         let listing = self.institutions.now();

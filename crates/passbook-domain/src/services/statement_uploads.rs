@@ -6,7 +6,8 @@ use super::Passbook;
 use crate::integrity::Integrity;
 use crate::linking::StatementUpload;
 use crate::model::{
-    Account, AccountId, App, AuthMethod, DiscoveredAccount, LinkMode, LinkSession, LinkState, StatementPreview,
+    Account, AccountId, App, AppId, AuthMethod, CustomerId, DiscoveredAccount, LinkMode, LinkSession, LinkState,
+    StatementPreview,
 };
 use crate::statement_file::{FileAccount, FileFormat, ReadReport, Reconciliation, SkippedLine, StatementImport};
 use crate::{Error, Result, Timestamp, ids};
@@ -34,8 +35,8 @@ impl Passbook {
     /// institution's country's, else it stays unknown (empty).
     pub(super) async fn read_statement(
         &self,
-        app_id: &str,
-        customer_id: &str,
+        app_id: &AppId,
+        customer_id: &CustomerId,
         institution_id: &str,
         upload: StatementUpload,
     ) -> Result<crate::linking::FileRead> {
@@ -86,7 +87,7 @@ impl Passbook {
         let Some((import_id, index)) = crate::statement_account::parse_handle(&account.connector_ref) else {
             return Ok(None);
         };
-        let Some(mut summary) = self.store.statement_import_summary(&account.app_id, import_id).await? else {
+        let Some(mut summary) = self.store.statement_import_summary(&account.app_id, &import_id).await? else {
             return Ok(None);
         };
         if index >= summary.accounts.len() {
@@ -223,7 +224,7 @@ impl Passbook {
         let (ids, previews, report) = self.walk_import(&created.token, created.session, req.upload).await?;
         let mut accounts = Vec::with_capacity(ids.len());
         for id in ids {
-            accounts.push(self.account(app, &AccountId(id)).await?);
+            accounts.push(self.account(app, &id).await?);
         }
         let source = match accounts.first() {
             Some(account) => self.account_source(account).await?,
@@ -265,7 +266,7 @@ impl Passbook {
         token: &str,
         session: LinkSession,
         upload: StatementUpload,
-    ) -> Result<(Vec<String>, Vec<StatementPreview>, ReadReport)> {
+    ) -> Result<(Vec<AccountId>, Vec<StatementPreview>, ReadReport)> {
         use crate::linking::LinkAction;
         let uploaded = self.advance(token, session, LinkAction::UploadStatement(Ok(upload))).await?.session;
         let (previews, report) = match &uploaded.state {

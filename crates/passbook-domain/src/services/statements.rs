@@ -6,8 +6,8 @@ use passbook_types::passbook::{JsonStatementOut, JsonStatementRowOut};
 use super::Passbook;
 use super::fetch::JobResult;
 use crate::model::{
-    Account, AccountId, App, DataKind, JobId, JobKind, NewJob, PageRequest, StatementJob, StatementStatus, Transaction,
-    TransactionFilter, TxKind,
+    Account, AccountId, App, DataKind, JobKind, NewJob, PageRequest, StatementId, StatementJob, StatementStatus,
+    Transaction, TransactionFilter, TxKind,
 };
 use crate::statement_pdf::{StatementDoc, render};
 use crate::statement_signature::Manifest;
@@ -99,7 +99,7 @@ impl Passbook {
         }
         let now = self.clock.now();
         let statement = StatementJob {
-            id: ids::object_id(now),
+            id: ids::object_id(now).into(),
             app_id: app.id.clone(),
             account_id: account.id.clone(),
             months,
@@ -107,7 +107,7 @@ impl Passbook {
             created_at: now,
         };
         let job = NewJob {
-            id: ids::object_id(now),
+            id: ids::object_id(now).into(),
             app_id: app.id.clone(),
             kind: JobKind::BuildStatement { statement_id: statement.id.clone() },
             run_at: now,
@@ -123,18 +123,18 @@ impl Passbook {
         Ok(statement)
     }
 
-    pub async fn statement_job(&self, app: &App, id: &AccountId, job_id: &JobId) -> Result<StatementJob> {
+    pub async fn statement_job(&self, app: &App, id: &AccountId, job_id: &StatementId) -> Result<StatementJob> {
         let account = self.account(app, id).await?;
         if !ids::is_object_id(job_id.as_str()) {
             return Err(Error::not_found(format!("No statement job with id '{job_id}' for this account")));
         }
         self.store
-            .statement(&app.id, &account.id, job_id.as_str())
+            .statement(&app.id, &account.id, job_id)
             .await?
             .ok_or_else(|| Error::not_found(format!("No statement job with id '{job_id}' for this account")))
     }
 
-    pub async fn statement_pdf(&self, app: &App, id: &AccountId, job_id: &JobId) -> Result<Vec<u8>> {
+    pub async fn statement_pdf(&self, app: &App, id: &AccountId, job_id: &StatementId) -> Result<Vec<u8>> {
         let job = self.statement_job(app, id, job_id).await?;
         if job.status == StatementStatus::Expired {
             return Err(Error::Gone(format!(
@@ -155,7 +155,7 @@ impl Passbook {
         self.store.expire_statements_and_jobs(before).await
     }
 
-    pub(crate) async fn build_statement(&self, statement_id: &str) -> Result<JobResult> {
+    pub(crate) async fn build_statement(&self, statement_id: &StatementId) -> Result<JobResult> {
         let Some(statement) = self.store.statement_by_id(statement_id).await? else { return Ok(JobResult::Done(None)) };
         let Some(account) = self.store.account_by_id(&statement.account_id).await? else {
             self.store.finish_statement(statement_id, None, self.clock.now()).await?;

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use super::Passbook;
 use crate::Result;
 use crate::integrity::{Signal, Weight};
-use crate::model::{Account, AuthMethod};
+use crate::model::{Account, AppId, AuthMethod, CustomerId};
 use crate::statement_file::{FileAccount, StatementFile};
 
 /// The most earlier accounts of one number looked at.
@@ -18,8 +18,8 @@ const DAY_MS: i64 = 86_400_000;
 impl Passbook {
     pub(super) async fn upload_history(
         &self,
-        app_id: &str,
-        customer_id: &str,
+        app_id: &AppId,
+        customer_id: &CustomerId,
         file_sha256: &str,
         file: &StatementFile,
     ) -> Result<Vec<Signal>> {
@@ -29,7 +29,7 @@ impl Passbook {
             .statement_imports_of_file(app_id, file_sha256)
             .await?
             .into_iter()
-            .filter(|earlier| earlier.customer_id != customer_id)
+            .filter(|earlier| &earlier.customer_id != customer_id)
             .count();
         if others > 0 {
             signals.push(Signal::against(
@@ -43,7 +43,7 @@ impl Passbook {
             let Some(number) = account.account_number.as_deref() else { continue };
             let earlier = self.store.accounts_with_number(app_id, number, MAX_EARLIER).await?;
             let mut customers: Vec<&str> =
-                earlier.iter().map(|a| a.customer_id.as_str()).filter(|c| *c != customer_id).collect();
+                earlier.iter().map(|a| a.customer_id.as_str()).filter(|c| *c != customer_id.as_str()).collect();
             customers.sort();
             customers.dedup();
             if !customers.is_empty() {
@@ -65,7 +65,7 @@ impl Passbook {
     /// days both cover in full.
     async fn disagreement(
         &self,
-        app_id: &str,
+        app_id: &AppId,
         number: &str,
         account: &FileAccount,
         earlier: &[Account],
@@ -75,7 +75,7 @@ impl Passbook {
             let Some((import_id, index)) = crate::statement_account::parse_handle(&other.connector_ref) else {
                 continue;
             };
-            let Some(import) = self.store.statement_import(app_id, import_id).await? else { continue };
+            let Some(import) = self.store.statement_import(app_id, &import_id).await? else { continue };
             let Some(theirs) = import.file.accounts.get(index) else { continue };
             let Some(their_span) = span(theirs) else { continue };
             // Whole days inside both periods: the first and last day of a statement may be cut.

@@ -54,7 +54,7 @@ impl Passbook {
         self.store.insert_event(&event, Some(&audit)).await?;
         self.metrics.event_created(&event.event);
         self.wake_dispatcher();
-        Ok(event.id)
+        Ok(event.id.into())
     }
 
     pub async fn list_events(&self, app: &App, query: &EventsQuery) -> Result<EventsPage> {
@@ -79,7 +79,7 @@ impl Passbook {
             return Err(Error::not_found(format!("No event with id '{id}' was found for this app")));
         }
         self.store
-            .event(&app.id, id.as_str())
+            .event(&app.id, id)
             .await?
             .ok_or_else(|| Error::not_found(format!("No event with id '{id}' was found for this app")))
     }
@@ -92,7 +92,7 @@ impl Passbook {
         }
         let audit = self.audit_entry(actor, &app.id, "event_replayed", id.as_str(), "");
         let now = self.clock.now();
-        self.store.replay_events(&app.id, Some(id.as_str()), &EventFilter::default(), now, Some(&audit)).await?;
+        self.store.replay_events(&app.id, Some(id), &EventFilter::default(), now, Some(&audit)).await?;
         self.wake_dispatcher();
         Ok(())
     }

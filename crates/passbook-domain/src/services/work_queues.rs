@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::Result;
 use crate::Timestamp;
-use crate::model::{App, DeliveryRecord, Job, JobSettlement, PendingEvent, QueueClaim, Settled};
+use crate::model::{App, AppId, DeliveryRecord, EventId, Job, JobId, JobSettlement, PendingEvent, QueueClaim, Settled};
 use crate::store::{AppStore, EventStore, JobStore};
 
 use super::{Passbook, Wakeups};
@@ -50,7 +50,7 @@ impl Outbox {
     }
 
     /// The app an event goes to (its webhook URL and secrets); `None` when it no longer exists.
-    pub async fn app(&self, id: &str) -> Result<Option<App>> {
+    pub async fn app(&self, id: &AppId) -> Result<Option<App>> {
         self.apps.app(id).await
     }
 
@@ -65,7 +65,7 @@ impl Outbox {
     }
 
     /// Gives back `owner`'s leases of events it will not send.
-    pub async fn release(&self, ids: &[String], owner: i64) -> Result<()> {
+    pub async fn release(&self, ids: &[EventId], owner: i64) -> Result<()> {
         self.events.release_events(ids, owner).await
     }
 }
@@ -90,7 +90,7 @@ impl JobQueue {
     }
 
     /// Keeps a running job's lease; false when the job is no longer this claim's.
-    pub async fn extend_lease(&self, id: &str, attempt: u32, until: Timestamp) -> Result<bool> {
+    pub async fn extend_lease(&self, id: &JobId, attempt: u32, until: Timestamp) -> Result<bool> {
         self.jobs.extend_job_lease(id, attempt, until).await
     }
 
@@ -99,7 +99,7 @@ impl JobQueue {
     }
 
     /// Runs the job again at `at`, after `error`.
-    pub async fn retry(&self, id: &str, attempt: u32, at: Timestamp, error: &str) -> Result<Settled> {
+    pub async fn retry(&self, id: &JobId, attempt: u32, at: Timestamp, error: &str) -> Result<Settled> {
         self.jobs.retry_job(id, attempt, at, error).await
     }
 }

@@ -327,6 +327,6 @@ impl Connector for MonoConnector {
             .recall(&account_key(upstream))
             .await
             .map_err(|e| NotificationRefused::Malformed(e.to_string()))?;
-        Ok(known.map(|account_id| UpstreamNotice::Refresh { account_id }).into_iter().collect())
+        Ok(known.map(|account_id| UpstreamNotice::Refresh { account_id: account_id.into() }).into_iter().collect())
     }
 }

@@ -57,7 +57,7 @@ impl Connector for StatementFiles {
         let (import_id, index) = statement_account::parse_handle(account.connector_ref).ok_or_else(gone)?;
         let import = self
             .imports
-            .statement_import(account.app_id, import_id)
+            .statement_import(account.app_id, &import_id)
             .await
             .map_err(|err| ConnectorError::Transient(format!("reading the statement import: {err}")))?
             .ok_or_else(gone)?;

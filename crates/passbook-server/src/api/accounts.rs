@@ -81,12 +81,12 @@ pub async fn job(
 ) -> ApiResult<Json<Success<passbook_types::accounts::JobOut>>> {
     let job = state.passbook.job(&app, &id, &job_id).await?;
     let data = passbook_types::accounts::JobOut {
-        id: job.id,
+        id: job.id.into(),
         status: job.status.as_str().into(),
         name: job.kind.mono_name(),
         account: id.to_string(),
-        business: app.id.clone(),
-        app: app.id,
+        business: app.id.to_string(),
+        app: app.id.into(),
         has_new_data: job.has_new_data,
         created_at: job.created_at.to_iso(),
     };
@@ -104,7 +104,7 @@ pub async fn balance(
     let job = realtime(&state, &app, &id, &headers, false).await?;
     conditional::answer(&state, &app, &id, (&uri, &headers), job, async |account| {
         let data = account.has(DataKind::Balance).then(|| BalanceOut {
-            id: account.id.clone(),
+            id: account.id.to_string(),
             name: account.name.clone(),
             account_number: account.account_number.clone(),
             balance: account.balance.unwrap_or_default(),

@@ -64,7 +64,7 @@ pub async fn delete(
 fn customer_out(c: &Customer) -> CustomerOut {
     let p = &c.profile;
     CustomerOut {
-        id: c.id.clone(),
+        id: c.id.to_string(),
         kind: if p.business { "business" } else { "individual" }.into(),
         name: c.name.clone(),
         first_name: (!p.business).then(|| p.first_name.clone()).flatten(),

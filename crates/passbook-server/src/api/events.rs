@@ -131,9 +131,9 @@ fn webhook_out(app: &passbook_domain::model::App, state: &AppState) -> WebhookOu
 fn event_out(e: &StoredEvent, attempts: Option<&[DeliveryAttempt]>) -> EventOut {
     let body = body_with_sequence(&e.payload, e.sequence);
     EventOut {
-        id: e.id.clone(),
+        id: e.id.to_string(),
         event: e.event.clone(),
-        account: e.account_id.clone(),
+        account: e.account_id.clone().map(Into::into),
         sequence: e.sequence,
         status: e.status.as_str().into(),
         attempts: e.attempts,

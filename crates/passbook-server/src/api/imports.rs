@@ -67,7 +67,7 @@ fn import_out(ImportedStatement { accounts, previews, report, integrity }: Impor
     let accounts = accounts
         .into_iter()
         .map(|a| ImportedAccountOut {
-            id: a.id,
+            id: a.id.into(),
             name: a.name,
             account_number: a.account_number,
             currency: a.currency,

@@ -52,6 +52,6 @@ pub async fn assets(
             details: AssetDetails { symbol: a.symbol, price: a.price, current_balance: a.value },
         })
         .collect();
-    let data = AssetsOut { id: account.id, balances: [(key, found.cash_balance)].into(), assets };
+    let data = AssetsOut { id: account.id.into(), balances: [(key, found.cash_balance)].into(), assets };
     Ok(Json(success(&state, "Request was succesfully completed", data)))
 }

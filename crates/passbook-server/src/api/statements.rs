@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use passbook_domain::model::{AccountId, JobId, StatementJob, StatementStatus};
+use passbook_domain::model::{AccountId, StatementId, StatementJob, StatementStatus};
 use passbook_domain::services::{StatementOutput, parse_statement_query};
 use passbook_types::Success;
 use passbook_types::accounts::{SignedStatementQuery, StatementAnswer, StatementJobOut, StatementOut, StatementQuery};
@@ -44,7 +44,7 @@ pub async fn statement(
 pub async fn job(
     State(state): State<AppState>,
     AuthApp(app): AuthApp,
-    Path((id, job_id)): Path<(AccountId, JobId)>,
+    Path((id, job_id)): Path<(AccountId, StatementId)>,
 ) -> ApiResult<Json<Success<StatementJobOut>>> {
     let job = state.passbook.statement_job(&app, &id, &job_id).await?;
     Ok(Json(success(&state, "Request was successfully completed", job_out(&state, &job))))
@@ -53,7 +53,7 @@ pub async fn job(
 pub async fn pdf(
     State(state): State<AppState>,
     AuthApp(app): AuthApp,
-    Path((id, job_id)): Path<(AccountId, JobId)>,
+    Path((id, job_id)): Path<(AccountId, StatementId)>,
 ) -> ApiResult<Response> {
     let bytes = state.passbook.statement_pdf(&app, &id, &job_id).await?;
     let disposition = format!("attachment; filename=\"statement-{id}-{job_id}.pdf\"");
@@ -79,7 +79,7 @@ fn job_out(state: &AppState, job: &StatementJob) -> StatementJobOut {
         format!("{}/v2/accounts/{}/statement/jobs/{}/pdf", state.passbook.public_url(), job.account_id, job.id)
     });
     StatementJobOut {
-        id: job.id.clone(),
+        id: job.id.to_string(),
         status: job.status.as_str().into(),
         path,
         period: format!("last{}months", job.months),

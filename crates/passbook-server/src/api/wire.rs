@@ -21,7 +21,7 @@ pub fn institution_ref(inst: Option<&Institution>, id: &str, with_id: bool) -> I
 
 pub fn account_out(account: &Account, inst: Option<&Institution>) -> AccountOut {
     AccountOut {
-        id: account.id.clone(),
+        id: account.id.to_string(),
         name: account.name.clone(),
         account_number: account.account_number.clone(),
         currency: account.currency.clone(),
@@ -43,7 +43,7 @@ pub fn account_details(
             source: source.map(source_out),
         }),
         account: account_out(account, inst),
-        customer: CustomerRef { id: account.customer_id.clone(), name: None, email: None },
+        customer: CustomerRef { id: account.customer_id.to_string(), name: None, email: None },
         meta: AccountMeta {
             data_status: account.data_status.as_str().into(),
             auth_method: account.auth_method.as_str().into(),
@@ -55,7 +55,7 @@ pub fn account_details(
 
 pub fn account_list_item(account: &Account, customer: &Customer, inst: Option<&Institution>) -> AccountListItem {
     AccountListItem {
-        id: account.id.clone(),
+        id: account.id.to_string(),
         name: account.name.clone(),
         account_number: account.account_number.clone(),
         currency: account.currency.clone(),
@@ -66,7 +66,7 @@ pub fn account_list_item(account: &Account, customer: &Customer, inst: Option<&I
         kind: account.kind.clone(),
         institution: institution_ref(inst, &account.institution_id, true),
         customer: CustomerRef {
-            id: customer.id.clone(),
+            id: customer.id.to_string(),
             name: Some(customer.name.clone()),
             email: Some(customer.email.clone()),
         },

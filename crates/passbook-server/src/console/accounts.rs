@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use passbook_domain::model::{Account, Customer, PageRequest, Transaction};
+use passbook_domain::model::{Account, AccountId, AppId, Customer, PageRequest, Transaction};
 use passbook_domain::services::AccountSource;
 use serde::Deserialize;
 
@@ -38,7 +38,7 @@ struct AccountsPage {
     chrome: Chrome,
     q: String,
     app: String,
-    apps: Vec<(String, String)>,
+    apps: Vec<(AppId, String)>,
     columns: Vec<Column>,
     rows: Vec<AccountRow>,
     pager: Pager,
@@ -90,7 +90,7 @@ impl AccountRow {
             status: a.data_status.as_str().to_string(),
             balance: a.balance.map_or_else(|| "—".into(), naira),
             last_refresh: when_opt(a.freshness.last_refreshed_at),
-            id: a.id,
+            id: a.id.into(),
             customer: c.name,
             email: c.email,
         }
@@ -135,7 +135,7 @@ pub async fn list(State(state): State<AppState>, operator: Operator, Params(q): 
 pub async fn show(
     State(state): State<AppState>,
     operator: Operator,
-    Path(id): Path<String>,
+    Path(id): Path<AccountId>,
     Params(q): Params<ListQuery>,
 ) -> ConsoleResult {
     let page = state.passbook.console().account(&id).await?;
@@ -188,7 +188,7 @@ impl From<AccountSource> for StatementFacts {
 
 pub async fn refresh(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<AccountId>,
     Acting { operator, .. }: Acting,
 ) -> ConsoleResult {
     state.passbook.console().refresh_account(&operator.0, &id).await?;
@@ -199,7 +199,7 @@ pub async fn refresh(
 pub async fn confirm_unlink(
     State(state): State<AppState>,
     operator: Operator,
-    Path(id): Path<String>,
+    Path(id): Path<AccountId>,
 ) -> ConsoleResult {
     let page = state.passbook.console().account(&id).await?;
     let (account, customer) = (page.account, page.customer.map_or_else(String::new, |c| c.name));
@@ -222,7 +222,7 @@ pub async fn confirm_unlink(
 
 pub async fn unlink(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<AccountId>,
     Acting { operator, .. }: Acting,
 ) -> ConsoleResult {
     state.passbook.console().unlink_account(&operator.0, &id).await?;

@@ -167,7 +167,7 @@ async fn operators_page(state: &AppState, operator: &Operator, invite: Option<(S
         .cloned()
         .map(|o| OperatorRow {
             manageable: o.id != me.id && me.role.can_manage(o.role),
-            id: o.id,
+            id: o.id.into(),
             email: o.email,
             role: o.role.as_str(),
             since: when(o.created_at),

@@ -5,7 +5,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use passbook_domain::Error;
-use passbook_domain::model::App;
+use passbook_domain::model::{App, AppId};
 use passbook_domain::services::RotatedSecret;
 use passbook_domain::services::console::RotatedKey;
 use passbook_types::passbook::SandboxClockOut;
@@ -71,7 +71,7 @@ pub async fn list(State(state): State<AppState>, operator: Operator, Params(q): 
             webhook_url: a.webhook_url.clone().unwrap_or_else(|| "—".into()),
             refresh: a.refresh_interval_hours,
             created: when(a.created_at),
-            id: a.id,
+            id: a.id.into(),
             name: a.name,
         })
         .collect();
@@ -94,7 +94,7 @@ pub async fn create(State(state): State<AppState>, Acting { operator, form }: Ac
     let created = state.passbook.console().create_app(&operator.0, field(&form, "name")).await?;
     Ok(render(SecretPage {
         chrome: operator.chrome("apps", None),
-        app_id: created.app.id,
+        app_id: created.app.id.into(),
         what: "secret key",
         secret: created.secret_key,
         note: "Send it as mono-sec-key. It is shown this once: Passbook keeps only its hash.".into(),
@@ -104,7 +104,7 @@ pub async fn create(State(state): State<AppState>, Acting { operator, form }: Ac
 pub async fn show(
     State(state): State<AppState>,
     operator: Operator,
-    Path(id): Path<String>,
+    Path(id): Path<AppId>,
     Params(q): Params<ListQuery>,
 ) -> ConsoleResult {
     let app = state.passbook.console().app(&id).await?;
@@ -124,7 +124,7 @@ pub async fn show(
 /// Every change to one app: the action is the last part of the form's URL.
 pub async fn act(
     State(state): State<AppState>,
-    Path((id, action)): Path<(String, String)>,
+    Path((id, action)): Path<(AppId, String)>,
     Acting { operator, form }: Acting,
 ) -> ConsoleResult {
     let passbook = &state.passbook;
@@ -166,7 +166,7 @@ pub async fn act(
 }
 
 /// The new secret key, shown once.
-fn secret_key_page(operator: &Operator, app_id: String, rotated: RotatedKey) -> Response {
+fn secret_key_page(operator: &Operator, app_id: AppId, rotated: RotatedKey) -> Response {
     let note = match rotated.previous_valid_until {
         Some(until) => {
             format!("The previous key keeps working until {}; move your servers to this one before then.", when(until))
@@ -174,17 +174,17 @@ fn secret_key_page(operator: &Operator, app_id: String, rotated: RotatedKey) -> 
         None => "The previous key stopped working now.".into(),
     };
     let chrome = operator.chrome("apps", None);
-    render(SecretPage { chrome, app_id, what: "secret key", secret: rotated.secret_key, note })
+    render(SecretPage { chrome, app_id: app_id.into(), what: "secret key", secret: rotated.secret_key, note })
 }
 
 /// The new webhook secret, shown once.
-fn webhook_secret_page(operator: &Operator, app_id: String, rotated: RotatedSecret) -> Response {
+fn webhook_secret_page(operator: &Operator, app_id: AppId, rotated: RotatedSecret) -> Response {
     let note = format!(
         "Deliveries are signed with both secrets until {}; update your verifier before then.",
         when(rotated.previous_valid_until)
     );
     let chrome = operator.chrome("apps", None);
-    render(SecretPage { chrome, app_id, what: "webhook secret", secret: rotated.secret, note })
+    render(SecretPage { chrome, app_id: app_id.into(), what: "webhook secret", secret: rotated.secret, note })
 }
 
 pub(super) fn field<'a>(form: &'a HashMap<String, String>, name: &str) -> &'a str {

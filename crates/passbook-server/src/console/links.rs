@@ -1,7 +1,7 @@
 //! `/console/links`: link sessions by status and failure reason, and one session's steps.
 use askama::Template;
 use axum::extract::{Path, State};
-use passbook_domain::model::{LinkFilter, LinkStatus, LinkSummary, PageRequest};
+use passbook_domain::model::{AppId, LinkFilter, LinkStatus, LinkSummary, PageRequest, SessionId};
 use serde::Deserialize;
 
 use super::format::{Column, Pager, query, sort_rows, when, when_opt};
@@ -40,7 +40,7 @@ struct LinksPage {
     app: String,
     statuses: Vec<&'static str>,
     reasons: Vec<&'static str>,
-    apps: Vec<(String, String)>,
+    apps: Vec<(AppId, String)>,
     columns: Vec<Column>,
     rows: Vec<LinkRow>,
     pager: Pager,
@@ -64,10 +64,10 @@ struct LinkPage {
     steps: Vec<Step>,
 }
 
-fn row(state: &AppState, s: LinkSummary, apps: &[(String, String)]) -> LinkRow {
+fn row(state: &AppState, s: LinkSummary, apps: &[(AppId, String)]) -> LinkRow {
     LinkRow {
         short_id: s.id.chars().take(12).collect(),
-        app: apps.iter().find(|(id, _)| *id == s.app_id).map_or_else(|| s.app_id.clone(), |(_, name)| name.clone()),
+        app: apps.iter().find(|(id, _)| *id == s.app_id).map_or_else(|| s.app_id.to_string(), |(_, name)| name.clone()),
         mode: s.mode,
         step: s.step.replace('_', " "),
         institution: s.institution_id.as_deref().map_or_else(
@@ -76,7 +76,7 @@ fn row(state: &AppState, s: LinkSummary, apps: &[(String, String)]) -> LinkRow {
         ),
         failure: s.failure_reason.unwrap_or_default(),
         created: when(s.created_at),
-        id: s.id,
+        id: s.id.into(),
     }
 }
 
@@ -85,7 +85,7 @@ impl ListQuery {
     fn filter(&self, now: passbook_domain::Timestamp) -> LinkFilter {
         let nonempty = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
         LinkFilter {
-            app_id: nonempty(&self.app),
+            app_id: nonempty(&self.app).map(Into::into),
             status: nonempty(&self.status).as_deref().and_then(LinkStatus::parse),
             failure_reason: nonempty(&self.reason).filter(|r| FAILURE_REASONS.contains(&r.as_str())),
             now,
@@ -93,7 +93,7 @@ impl ListQuery {
     }
 }
 
-async fn app_names(state: &AppState) -> ConsoleResult<Vec<(String, String)>> {
+async fn app_names(state: &AppState) -> ConsoleResult<Vec<(AppId, String)>> {
     Ok(state.passbook.list_apps().await?.into_iter().map(|a| (a.id, a.name)).collect())
 }
 
@@ -135,7 +135,7 @@ pub async fn list(State(state): State<AppState>, operator: Operator, Params(q): 
     }))
 }
 
-pub async fn show(State(state): State<AppState>, operator: Operator, Path(id): Path<String>) -> ConsoleResult {
+pub async fn show(State(state): State<AppState>, operator: Operator, Path(id): Path<SessionId>) -> ConsoleResult {
     let (summary, timeline) = state.passbook.console().link_session_timeline(&id).await?;
     let apps = app_names(&state).await?;
     Ok(render(LinkPage {

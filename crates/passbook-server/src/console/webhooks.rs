@@ -3,6 +3,7 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect};
+use passbook_domain::model::{AppId, EventId};
 use passbook_types::passbook::{EventsQuery, ReplayRequest};
 use serde::Deserialize;
 
@@ -42,8 +43,8 @@ pub struct EventRow {
 #[template(path = "console/webhooks.html")]
 struct WebhooksPage {
     chrome: Chrome,
-    app: String,
-    apps: Vec<(String, String)>,
+    app: AppId,
+    apps: Vec<(AppId, String)>,
     status: String,
     event: String,
     account: String,
@@ -103,8 +104,10 @@ impl ListQuery {
 }
 
 pub async fn list(State(state): State<AppState>, operator: Operator, Params(q): Params<ListQuery>) -> ConsoleResult {
-    let apps: Vec<(String, String)> = state.passbook.list_apps().await?.into_iter().map(|a| (a.id, a.name)).collect();
-    let Some(app) = q.app.clone().filter(|a| !a.is_empty()).or_else(|| apps.first().map(|a| a.0.clone())) else {
+    let apps: Vec<(AppId, String)> = state.passbook.list_apps().await?.into_iter().map(|a| (a.id, a.name)).collect();
+    let Some(app) =
+        q.app.clone().filter(|a| !a.is_empty()).map(AppId::from).or_else(|| apps.first().map(|a| a.0.clone()))
+    else {
         return Ok(Redirect::to("/console/apps").into_response());
     };
     let page = q.page.unwrap_or(1).max(1);
@@ -144,20 +147,20 @@ pub async fn list(State(state): State<AppState>, operator: Operator, Params(q): 
 fn event_row(e: passbook_domain::model::StoredEvent) -> EventRow {
     EventRow {
         event: e.event,
-        account: e.account_id.unwrap_or_else(|| "—".into()),
+        account: (e.account_id.unwrap_or_else(|| "—".into())).into(),
         sequence: e.sequence,
         status: e.status.as_str(),
         attempts: e.attempts,
         created: when(e.created_at),
         delivered: when_opt(e.delivered_at),
-        id: e.id,
+        id: e.id.into(),
     }
 }
 
 pub async fn show(
     State(state): State<AppState>,
     operator: Operator,
-    Path((app, id)): Path<(String, String)>,
+    Path((app, id)): Path<(AppId, EventId)>,
     Params(q): Params<ListQuery>,
 ) -> ConsoleResult {
     let history = state.passbook.console().event(&app, &id).await?;
@@ -166,7 +169,7 @@ pub async fn show(
         .unwrap_or(history.event.payload.clone());
     Ok(render(EventPage {
         chrome: operator.chrome("webhooks", q.notice.as_deref()),
-        app,
+        app: app.into(),
         event: event_row(history.event),
         payload,
         attempts: history
@@ -186,7 +189,7 @@ pub async fn show(
 
 pub async fn replay_one(
     State(state): State<AppState>,
-    Path((app, id)): Path<(String, String)>,
+    Path((app, id)): Path<(AppId, EventId)>,
     Acting { operator, .. }: Acting,
 ) -> ConsoleResult {
     state.passbook.console().replay_event(&operator.0, &app, &id).await?;
@@ -196,7 +199,7 @@ pub async fn replay_one(
 /// Replays every event the form's filters match (failed ones unless it says otherwise).
 pub async fn replay_range(
     State(state): State<AppState>,
-    Path(app): Path<String>,
+    Path(app): Path<AppId>,
     Acting { operator, form }: Acting,
 ) -> ConsoleResult {
     let given = |name: &str| Some(field(&form, name).to_string()).filter(|v| !v.is_empty());

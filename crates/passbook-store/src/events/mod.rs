@@ -1,4 +1,5 @@
 //! The webhook outbox and its delivery log.
+use passbook_domain::model::EventId;
 use passbook_domain::model::{
     AuditEntry, DeliveryAttempt, DeliveryOutcome, DeliveryRecord, EventCount, EventFilter, EventHistory, EventStatus,
     NewEvent, Page, PageRequest, PendingEvent, QueueClaim, StoredEvent,
@@ -25,7 +26,7 @@ pub(crate) async fn insert(store: &SqlStore, tx: &mut Transaction<'static, Any>,
          ON CONFLICT (app_id, account_key) DO UPDATE SET last = event_sequences.last + 1
          RETURNING last",
     )
-    .bind(&event.app_id)
+    .bind(event.app_id.as_str())
     .bind(event.account_id.as_deref().unwrap_or(""))
     .fetch_all(&mut **tx)
     .await?
@@ -39,8 +40,8 @@ pub(crate) async fn insert(store: &SqlStore, tx: &mut Transaction<'static, Any>,
             "SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE app_id = $1 AND account_id = $2 AND status = 'pending'
                  LIMIT 1) p",
         )
-        .bind(&event.app_id)
-        .bind(account_id)
+        .bind(event.app_id.as_str())
+        .bind(account_id.as_str())
         .fetch_one(&mut **tx)
         .await?,
     };
@@ -48,9 +49,9 @@ pub(crate) async fn insert(store: &SqlStore, tx: &mut Transaction<'static, Any>,
         "INSERT INTO events (id, app_id, account_id, sequence, event, payload_sealed, next_attempt_at, created_at, held)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)",
     )
-    .bind(&event.id)
-    .bind(&event.app_id)
-    .bind(&event.account_id)
+    .bind(event.id.as_str())
+    .bind(event.app_id.as_str())
+    .bind(event.account_id.as_deref())
     .bind(sequence)
     .bind(&event.event)
     .bind(store.vault.seal_str(&event.payload, &payload_context(&event.id)))
@@ -193,9 +194,9 @@ impl SqlStore {
             status: EventStatus::parse(&r.status)
                 .ok_or_else(|| StoreError::Corrupt(format!("event status {}", r.status)))?,
             next_attempt_at: r.next_attempt_at.filter(|_| r.status == "pending").map(Timestamp),
-            id: r.id,
-            app_id: r.app_id,
-            account_id: r.account_id,
+            id: r.id.into(),
+            app_id: r.app_id.into(),
+            account_id: r.account_id.map(Into::into),
             sequence: r.sequence,
             event: r.event,
             attempts: numbers::small_count(r.attempts),
@@ -322,7 +323,7 @@ async fn insert_attempts(
         }
         attempts.push_row(|row| {
             row.bind(ids::object_id(r.attempt.attempted_at))
-                .bind(r.event_id.clone())
+                .bind(r.event_id.to_string())
                 .bind(r.attempt.attempted_at.0)
                 .bind(r.attempt.status_code.map(i64::from))
                 .bind(numbers::signed(r.attempt.latency_ms))
@@ -340,8 +341,10 @@ async fn insert_attempts(
 async fn apply_failure(tx: &mut Transaction<'static, Any>, r: &DeliveryRecord) -> StoreResult<()> {
     let failure = match &r.outcome {
         DeliveryOutcome::Delivered => return Ok(()),
-        DeliveryOutcome::Retry { at, error } => crate::sql::query(RETRY_LATER).bind(&r.event_id).bind(at.0).bind(error),
-        DeliveryOutcome::GaveUp { error } => crate::sql::query(GIVE_UP).bind(&r.event_id).bind(error),
+        DeliveryOutcome::Retry { at, error } => {
+            crate::sql::query(RETRY_LATER).bind(r.event_id.as_str()).bind(at.0).bind(error)
+        }
+        DeliveryOutcome::GaveUp { error } => crate::sql::query(GIVE_UP).bind(r.event_id.as_str()).bind(error),
     };
     failure.execute(&mut **tx).await?;
     Ok(())
@@ -364,11 +367,11 @@ async fn mark_delivered(
          delivered_at = CASE id",
     );
     for r in &delivered {
-        qb.push(" WHEN ").push_bind(r.event_id.clone()).push(" THEN ").push_bind(r.attempt.attempted_at.0);
+        qb.push(" WHEN ").push_bind(r.event_id.to_string()).push(" THEN ").push_bind(r.attempt.attempted_at.0);
     }
     qb.push(" END WHERE id IN ").push_row(|row| {
         for r in &delivered {
-            row.bind(r.event_id.clone());
+            row.bind(r.event_id.to_string());
         }
     });
     let (sql, args) = qb.finish();
@@ -447,7 +450,7 @@ pub(crate) async fn one(store: &SqlStore, app_id: &str, id: &str) -> StoreResult
 pub(crate) async fn replay(
     store: &SqlStore,
     app_id: &str,
-    id: Option<&str>,
+    id: Option<&EventId>,
     filter: &EventFilter,
     now: Timestamp,
     audit: Option<&AuditEntry>,
@@ -502,14 +505,14 @@ pub(crate) async fn counts(store: &SqlStore) -> StoreResult<Vec<EventCount>> {
 
 /// Ends `owner`'s leases of events it will not send (a worker stopping with events it leased
 /// ahead of its slots), so that they are due again now rather than when the lease runs out.
-pub(crate) async fn release(store: &SqlStore, ids: &[String], owner: i64) -> StoreResult<()> {
+pub(crate) async fn release(store: &SqlStore, ids: &[EventId], owner: i64) -> StoreResult<()> {
     if ids.is_empty() {
         return Ok(());
     }
     let mut qb = SqlBuilder::new(store.backend, "UPDATE events SET locked_until = NULL WHERE locked_by = ");
     qb.push_bind(owner).push(" AND status = 'pending' AND id IN ").push_row(|row| {
         for id in ids {
-            row.bind(id.clone());
+            row.bind(id.to_string());
         }
     });
     let (sql, args) = qb.finish();
@@ -523,6 +526,7 @@ mod sqlite_turn;
 /// The `EventStore` port, on the functions above.
 mod port {
     use passbook_domain::Timestamp;
+    use passbook_domain::model::{AppId, EventId};
     use passbook_domain::model::{
         AuditEntry, DeliveryRecord, EventCount, EventFilter, EventHistory, NewEvent, Page, PageRequest, PendingEvent,
         QueueClaim, StoredEvent,
@@ -534,15 +538,15 @@ mod port {
         retried fn record_deliveries(records: &[DeliveryRecord]) -> () = crate::events::record(records);
         retried fn record_and_claim_events(records: &[DeliveryRecord], claim: &QueueClaim) -> Vec<PendingEvent>
             = crate::events::record_and_claim(records, claim);
-        retried fn release_events(ids: &[String], owner: i64) -> () = crate::events::release(ids, owner);
+        retried fn release_events(ids: &[EventId], owner: i64) -> () = crate::events::release(ids, owner);
         retried fn insert_event(event: &NewEvent, audit: Option<&AuditEntry>) -> ()
             = crate::events::insert_alone(event, audit);
-        retried fn list_events(app_id: &str, filter: &EventFilter, page: PageRequest) -> Page<StoredEvent>
+        retried fn list_events(app_id: &AppId, filter: &EventFilter, page: PageRequest) -> Page<StoredEvent>
             = crate::events::list(app_id, filter, page.clone());
-        retried fn event(app_id: &str, id: &str) -> Option<EventHistory> = crate::events::one(app_id, id);
+        retried fn event(app_id: &AppId, id: &EventId) -> Option<EventHistory> = crate::events::one(app_id, id);
         retried fn replay_events(
-            app_id: &str,
-            id: Option<&str>,
+            app_id: &AppId,
+            id: Option<&EventId>,
             filter: &EventFilter,
             now: Timestamp,
             audit: Option<&AuditEntry>,

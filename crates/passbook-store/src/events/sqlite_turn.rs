@@ -53,7 +53,7 @@ fn insert_attempt(tx: &Transaction<'_>, r: &DeliveryRecord) -> StoreResult<()> {
     let a = &r.attempt;
     let values: [&dyn ToSql; 8] = [
         &ids::object_id(a.attempted_at),
-        &r.event_id,
+        &r.event_id.as_str(),
         &a.attempted_at.0,
         &a.status_code.map(i64::from),
         &numbers::signed(a.latency_ms),
@@ -67,7 +67,7 @@ fn insert_attempt(tx: &Transaction<'_>, r: &DeliveryRecord) -> StoreResult<()> {
 
 /// The event after the attempt: delivered, to be retried, or given up on.
 fn apply_outcome(tx: &Transaction<'_>, r: &DeliveryRecord) -> StoreResult<()> {
-    let id = &r.event_id;
+    let id = &r.event_id.as_str();
     let done = match &r.outcome {
         DeliveryOutcome::Delivered => {
             tx.prepare_cached(MARK_DELIVERED)?.execute(&numbered(&[id, &r.attempt.attempted_at.0])[..])

@@ -1,6 +1,6 @@
 //! `passbook apps`: creating and listing apps, and their webhook URLs.
 use clap::Subcommand;
-use passbook_domain::model::{App, CreatedApp};
+use passbook_domain::model::{App, AppId, CreatedApp};
 use serde_json::json;
 
 use super::DbArgs;
@@ -29,14 +29,14 @@ pub enum AppsCommand {
     },
     /// How often an app's accounts are refreshed: 24, 12 or 6 hours.
     SetRefresh {
-        app_id: String,
+        app_id: AppId,
         hours: u32,
         #[command(flatten)]
         db: DbArgs,
     },
     /// Set or clear an app's webhook URL.
     SetWebhook {
-        app_id: String,
+        app_id: AppId,
         /// The URL; omit to clear it.
         url: Option<String>,
         #[command(flatten)]

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-use passbook_domain::model::App;
+use passbook_domain::model::{App, AppId};
 
 use crate::{Config, app};
 
@@ -126,7 +126,7 @@ pub enum KeysCommand {
 #[derive(Debug, Args)]
 pub struct AppArgs {
     #[arg(long = "app")]
-    pub app_id: Option<String>,
+    pub app_id: Option<AppId>,
     #[command(flatten)]
     pub db: DbArgs,
 }
@@ -209,7 +209,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 
 async fn app_context(args: &AppArgs) -> anyhow::Result<(passbook_domain::Passbook, App)> {
     let passbook = app::build(&args.db.config(), String::new()).await?;
-    let app = passbook.find_app(args.app_id.as_deref()).await?;
+    let app = passbook.find_app(args.app_id.as_ref()).await?;
     Ok((passbook, app))
 }
 

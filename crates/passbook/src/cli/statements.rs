@@ -121,7 +121,7 @@ async fn import_statement(command: ImportArgs) -> anyhow::Result<()> {
     // The operator's own machine and file: a long read is theirs to wait for.
     config.statement_readers.deadline = std::time::Duration::from_secs(600);
     let passbook = app::build(&config, String::new()).await?;
-    let found = passbook.find_app(app.app_id.as_deref()).await?;
+    let found = passbook.find_app(app.app_id.as_ref()).await?;
     let bytes = read_with_progress(&file)?;
     eprintln!("reading the statement…");
     // Renewing an account keeps its customer.

@@ -109,7 +109,7 @@ async fn built_pdfs_are_forgotten_after_the_retention() {
     assert!(body["message"].as_str().unwrap().contains("no longer kept"), "{body}");
     let store = t.server.as_ref().unwrap().passbook.store();
     let job_id = job_path.rsplit('/').next().unwrap();
-    assert_eq!(store.statement_pdf(job_id).await.unwrap(), None, "the file is gone from the database");
+    assert_eq!(store.statement_pdf(&job_id.into()).await.unwrap(), None, "the file is gone from the database");
 }
 
 #[tokio::test]

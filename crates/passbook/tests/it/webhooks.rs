@@ -130,7 +130,7 @@ async fn a_receivers_answer_is_kept_as_it_came_whatever_it_holds() {
     let id = t.api().send_test_webhook().await.unwrap().event_id;
     wait_for_status(&t, &id, "delivered").await;
     let passbook = &t.server.as_ref().unwrap().passbook;
-    let history = passbook.console().event(&t.app.app.id, &id).await.unwrap();
+    let history = passbook.console().event(&t.app.app.id, &id.as_str().into()).await.unwrap();
     let excerpts: Vec<_> = history.attempts.iter().map(|a| a.response_excerpt.as_deref()).collect();
     let kept = ANSWER.replace('\0', "\u{FFFD}");
     assert_eq!(excerpts, [Some(kept.as_str()), Some("receiver answered 200")]);
@@ -300,9 +300,9 @@ async fn production_mode_refuses_internal_addresses_when_set_and_when_called() {
         let passbook = &t.server.as_ref().unwrap().passbook;
         let audit = passbook_domain::model::AuditEntry {
             actor: "test".into(),
-            app_id: t.app.app.id.clone(),
+            app_id: t.app.app.id.to_string(),
             action: "webhook_url_changed".into(),
-            subject: t.app.app.id.clone(),
+            subject: t.app.app.id.to_string(),
             detail: url.clone(),
             at: passbook.now(),
         };

@@ -106,7 +106,7 @@ impl Console<'_> {
         let invite = Invite {
             token_hash: hash_secret(&token),
             role,
-            invited_by: invited_by.map(|by| by.operator.id.clone()),
+            invited_by: (invited_by.map(|by| by.operator.id.clone())).map(Into::into),
             created_at: now,
             expires_at: now.plus_millis(INVITE_TTL_MS),
         };
@@ -252,7 +252,7 @@ impl Console<'_> {
             ));
         }
         let now = self.passbook.now();
-        let operator = Operator { id: ids::object_id(now), email, role, created_at: now };
+        let operator = Operator { id: ids::object_id(now).into(), email, role, created_at: now };
         let password_hash = hash_password(password.to_string()).await?;
         let record = OperatorRecord { operator: operator.clone(), password_hash };
         let actor = if invite.is_some() { format!("operator:{}", operator.id) } else { "cli".to_string() };
@@ -283,7 +283,7 @@ impl Console<'_> {
         let over = self.passbook.settings.console_logins.exceeded(&counted);
         let record = self.store.operator_by_email(&email).await?;
         // Who was tried, for the audit: an operator's id, never an e-mail typed by a stranger.
-        let tried = record.as_ref().map_or("unknown operator".to_string(), |r| r.operator.id.clone());
+        let tried = record.as_ref().map_or("unknown operator".to_string(), |r| r.operator.id.to_string());
         let from = format!("from {}", form.address);
         if let Some(whose) = over {
             self.store.forget_login_attempt(&attempt, None).await?;

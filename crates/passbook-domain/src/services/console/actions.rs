@@ -7,9 +7,9 @@ use super::Console;
 use super::Signed;
 use crate::model::EventHistory;
 use crate::model::{
-    Account, AccountId, AccountSearch, AccountWithCustomer, App, CreatedApp, Customer, EventId, Institution,
-    InstitutionOverride, InstitutionStatus, LinkFilter, LinkSummary, Page, PageRequest, Permission, TimelineEntry,
-    Transaction, TransactionFilter,
+    Account, AccountId, AccountSearch, AccountWithCustomer, App, AppId, CreatedApp, Customer, EventId, Institution,
+    InstitutionId, InstitutionOverride, InstitutionStatus, JobId, LinkFilter, LinkSummary, Page, PageRequest,
+    Permission, SessionId, TimelineEntry, Transaction, TransactionFilter,
 };
 use crate::services::apps::RotatedKey;
 use crate::services::webhooks::{EventsPage, RotatedSecret};
@@ -31,7 +31,7 @@ pub struct AccountPage {
 
 impl Console<'_> {
     /// An app by id, for the console (operators see every app).
-    pub async fn app(&self, id: &str) -> Result<App> {
+    pub async fn app(&self, id: &AppId) -> Result<App> {
         self.passbook.find_app(Some(id)).await
     }
 
@@ -40,28 +40,28 @@ impl Console<'_> {
         self.passbook.create_app_as(name, None, &by.actor()).await
     }
 
-    pub async fn rename_app(&self, by: &Signed, app_id: &str, name: &str) -> Result<()> {
+    pub async fn rename_app(&self, by: &Signed, app_id: &AppId, name: &str) -> Result<()> {
         self.allow(by, Permission::ManageApps).await?;
         self.passbook.rename_app(app_id, name, &by.actor()).await
     }
 
     /// A new secret key; the current one keeps working for `overlap_hours`.
-    pub async fn rotate_secret_key(&self, by: &Signed, app_id: &str, overlap_hours: i64) -> Result<RotatedKey> {
+    pub async fn rotate_secret_key(&self, by: &Signed, app_id: &AppId, overlap_hours: i64) -> Result<RotatedKey> {
         self.allow(by, Permission::ManageApps).await?;
         self.passbook.rotate_secret_key(app_id, overlap_hours, &by.actor()).await
     }
 
-    pub async fn set_webhook_url(&self, by: &Signed, app_id: &str, url: &str) -> Result<()> {
+    pub async fn set_webhook_url(&self, by: &Signed, app_id: &AppId, url: &str) -> Result<()> {
         self.allow(by, Permission::ManageApps).await?;
         self.passbook.update_webhook_url(&self.app(app_id).await?, Some(url), &by.actor()).await.map(drop)
     }
 
-    pub async fn rotate_webhook_secret(&self, by: &Signed, app_id: &str) -> Result<RotatedSecret> {
+    pub async fn rotate_webhook_secret(&self, by: &Signed, app_id: &AppId) -> Result<RotatedSecret> {
         self.allow(by, Permission::ManageApps).await?;
         self.passbook.rotate_webhook_secret(&self.app(app_id).await?, &by.actor()).await
     }
 
-    pub async fn set_refresh_interval(&self, by: &Signed, app_id: &str, hours: &str) -> Result<()> {
+    pub async fn set_refresh_interval(&self, by: &Signed, app_id: &AppId, hours: &str) -> Result<()> {
         self.allow(by, Permission::ManageApps).await?;
         let hours = hours
             .trim()
@@ -70,7 +70,7 @@ impl Console<'_> {
         self.passbook.set_refresh_interval(app_id, hours, &by.actor()).await
     }
 
-    pub async fn test_webhook(&self, by: &Signed, app_id: &str) -> Result<String> {
+    pub async fn test_webhook(&self, by: &Signed, app_id: &AppId) -> Result<String> {
         self.allow(by, Permission::ManageApps).await?;
         self.passbook.send_test_webhook(&self.app(app_id).await?, &by.actor()).await
     }
@@ -84,7 +84,7 @@ impl Console<'_> {
     }
 
     /// Moves the app's sandbox clock `days` ahead, running the refreshes on the way.
-    pub async fn advance_sandbox_clock(&self, by: &Signed, app_id: &str, days: &str) -> Result<SandboxClockOut> {
+    pub async fn advance_sandbox_clock(&self, by: &Signed, app_id: &AppId, days: &str) -> Result<SandboxClockOut> {
         self.allow(by, Permission::UseSandbox).await?;
         let days =
             days.trim().parse().map_err(|_| Error::invalid("days", "days must be a whole number from 1 to 366"))?;
@@ -101,7 +101,8 @@ impl Console<'_> {
         page: PageRequest,
     ) -> Result<Page<AccountWithCustomer>> {
         let query = query.trim();
-        let mut search = AccountSearch { app_id: app_id.map(str::to_string), ..AccountSearch::default() };
+        let mut search =
+            AccountSearch { app_id: app_id.map(str::to_string).map(Into::into), ..AccountSearch::default() };
         if query.is_empty() {
         } else if ids::is_object_id(query) {
             search.id = Some(query.to_string());
@@ -118,15 +119,14 @@ impl Console<'_> {
         self.store.search_accounts(&search, page).await
     }
 
-    pub async fn account(&self, id: &str) -> Result<AccountPage> {
+    pub async fn account(&self, id: &AccountId) -> Result<AccountPage> {
         let missing = || Error::not_found(format!("No account with id '{id}'"));
         if !ids::is_object_id(id) {
             return Err(missing());
         }
-        let account = self.passbook.any_account(&AccountId::from(id)).await?.ok_or_else(missing)?;
+        let account = self.passbook.any_account(id).await?.ok_or_else(missing)?;
         let app = self.app(&account.app_id).await?;
-        let customer =
-            self.passbook.find_customer(&app, &crate::model::CustomerId::from(account.customer_id.as_str())).await?;
+        let customer = self.passbook.find_customer(&app, &account.customer_id).await?;
         let transactions = self
             .passbook
             .transactions_of(&account, &TransactionFilter::default(), PageRequest::new(1, Some(10)))
@@ -140,7 +140,7 @@ impl Console<'_> {
     }
 
     /// Queues a refresh of the account now; the job's id.
-    pub async fn refresh_account(&self, by: &Signed, id: &str) -> Result<String> {
+    pub async fn refresh_account(&self, by: &Signed, id: &AccountId) -> Result<JobId> {
         self.allow(by, Permission::ManageAccounts).await?;
         let AccountPage { account, app, .. } = self.account(id).await?;
         let audit = self.passbook.audit_entry(&by.actor(), &app.id, "account_refresh_requested", &account.id, "");
@@ -148,27 +148,27 @@ impl Console<'_> {
     }
 
     /// Unlinks the account as `DELETE /v2/accounts/{id}/unlink` does, on the operator's word.
-    pub async fn unlink_account(&self, by: &Signed, id: &str) -> Result<()> {
+    pub async fn unlink_account(&self, by: &Signed, id: &AccountId) -> Result<()> {
         self.allow(by, Permission::ManageAccounts).await?;
         let AccountPage { account, app, .. } = self.account(id).await?;
-        self.passbook.unlink_account(&app, &AccountId::from(account.id.as_str()), &by.actor()).await
+        self.passbook.unlink_account(&app, &account.id, &by.actor()).await
     }
 
-    pub async fn events(&self, app_id: &str, query: &EventsQuery) -> Result<EventsPage> {
+    pub async fn events(&self, app_id: &AppId, query: &EventsQuery) -> Result<EventsPage> {
         self.passbook.list_events(&self.app(app_id).await?, query).await
     }
 
-    pub async fn event(&self, app_id: &str, id: &str) -> Result<EventHistory> {
-        self.passbook.event(&self.app(app_id).await?, &EventId::from(id)).await
+    pub async fn event(&self, app_id: &AppId, id: &EventId) -> Result<EventHistory> {
+        self.passbook.event(&self.app(app_id).await?, id).await
     }
 
-    pub async fn replay_event(&self, by: &Signed, app_id: &str, id: &str) -> Result<()> {
+    pub async fn replay_event(&self, by: &Signed, app_id: &AppId, id: &EventId) -> Result<()> {
         self.allow(by, Permission::ReplayWebhooks).await?;
-        self.passbook.replay_event(&self.app(app_id).await?, &EventId::from(id), &by.actor()).await
+        self.passbook.replay_event(&self.app(app_id).await?, id, &by.actor()).await
     }
 
     /// Replays every event the filter matches; how many.
-    pub async fn replay_events(&self, by: &Signed, app_id: &str, request: &ReplayRequest) -> Result<u64> {
+    pub async fn replay_events(&self, by: &Signed, app_id: &AppId, request: &ReplayRequest) -> Result<u64> {
         self.allow(by, Permission::ReplayWebhooks).await?;
         self.passbook.replay_events(&self.app(app_id).await?, request, &by.actor()).await
     }
@@ -178,7 +178,7 @@ impl Console<'_> {
     }
 
     /// A link's summary and the steps it went through.
-    pub async fn link_session_timeline(&self, id: &str) -> Result<(LinkSummary, Vec<TimelineEntry>)> {
+    pub async fn link_session_timeline(&self, id: &SessionId) -> Result<(LinkSummary, Vec<TimelineEntry>)> {
         let summary =
             self.store.link_summary(id).await?.ok_or_else(|| Error::not_found(format!("No link session '{id}'")))?;
         Ok((summary, self.store.link_timeline(id).await?))
@@ -198,7 +198,7 @@ impl Console<'_> {
             return Err(Error::not_found(format!("No institution with id '{id}'")));
         }
         let audit = self.passbook.audit_entry(&by.actor(), "", "institution_status_changed", id, status.as_str());
-        self.store.set_institution_override(id, status, &audit).await
+        self.store.set_institution_override(&InstitutionId::from(id), status, &audit).await
     }
 }
 
