@@ -340,7 +340,7 @@ async fn link_to_webhook(
 async fn webhook_throughput(passbook: &Passbook, app: &App, tests: &Arc<Mutex<Vec<(Instant, i64)>>>, count: usize) {
     let started = Instant::now();
     for _ in 0..count {
-        passbook.send_test_webhook(app, "bench").await.unwrap();
+        passbook.webhooks().send_test(app, "bench").await.unwrap();
     }
     let queued = started.elapsed();
     loop {

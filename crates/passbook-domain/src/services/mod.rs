@@ -50,7 +50,7 @@ pub use statement_uploads::{AccountSource, ImportedStatement, StatementImportReq
 pub use statements::{Statement, StatementOutput, parse_statement_query};
 pub use verification::Verification;
 pub use webhooks::SECRET_ROTATION_OVERLAP_MS;
-pub use webhooks::{EventsPage, RotatedSecret};
+pub use webhooks::{EventsPage, RotatedSecret, Webhooks};
 pub use work_queues::{JobQueue, Outbox};
 
 use crate::{Clock, Institutions, Store};

@@ -1,5 +1,5 @@
-//! The app's view and control of its webhooks: settings, secret rotation, test events, the
-//! event log and replays.
+//! The app's view and control of its webhooks, as a service of its own
+//! ([`Passbook::webhooks`]): settings, secret rotation, test events, the event log and replays.
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use passbook_types::passbook::{EventsQuery, ReplayRequest};
@@ -7,6 +7,7 @@ use passbook_types::passbook::{EventsQuery, ReplayRequest};
 use super::Passbook;
 use super::queries::{parse_instant, parse_positive};
 use crate::model::{App, EventFilter, EventHistory, EventId, EventStatus, Page, PageRequest, StoredEvent};
+use crate::store::{AppStore, EventStore};
 use crate::{Error, Result, ids, webhook_payloads};
 
 /// How long the previous secret keeps signing after a rotation.
@@ -14,18 +15,34 @@ pub const SECRET_ROTATION_OVERLAP_MS: i64 = 24 * 60 * 60 * 1000;
 const DEFAULT_EVENTS_LIMIT: u64 = 50;
 const MAX_EVENTS_LIMIT: u64 = 200;
 
+/// The webhooks service: the outbox's events through the [`EventStore`], the app's webhook
+/// settings through the [`AppStore`], and nothing else of the store.
+#[derive(Clone, Copy)]
+pub struct Webhooks<'a> {
+    passbook: &'a Passbook,
+    events: &'a dyn EventStore,
+    app_store: &'a dyn AppStore,
+}
+
 impl Passbook {
+    /// The app's webhooks: settings, secret rotation, test events, the event log and replays.
+    pub fn webhooks(&self) -> Webhooks<'_> {
+        Webhooks { passbook: self, events: self.store.as_ref(), app_store: self.store.as_ref() }
+    }
+}
+
+impl Webhooks<'_> {
     /// Sets or clears where the app's webhooks go; `actor` (`api`, `cli`, `operator:<id>`) goes in
     /// the audit log.
-    pub async fn update_webhook_url(&self, app: &App, url: Option<&str>, actor: &str) -> Result<App> {
+    pub async fn set_url(&self, app: &App, url: Option<&str>, actor: &str) -> Result<App> {
         let url = url.map(str::trim).filter(|u| !u.is_empty());
-        self.set_webhook_url(&app.id, url, actor).await?;
-        self.store.app(&app.id).await?.ok_or_else(|| Error::not_found("app"))
+        self.passbook.set_webhook_url(&app.id, url, actor).await?;
+        self.app_store.app(&app.id).await?.ok_or_else(|| Error::not_found("app"))
     }
 
     /// A new webhook secret; the old one also signs deliveries for the overlap.
-    pub async fn rotate_webhook_secret(&self, app: &App, actor: &str) -> Result<RotatedSecret> {
-        let now = self.clock.now();
+    pub async fn rotate_secret(&self, app: &App, actor: &str) -> Result<RotatedSecret> {
+        let now = self.passbook.now();
         // The previous secret was promised its overlap; a second rotation would end it early.
         if let Some((_, until)) = &app.previous_webhook_secret
             && *until > now
@@ -37,9 +54,9 @@ impl Passbook {
         }
         let secret = new_webhook_secret();
         let until = now.plus_millis(SECRET_ROTATION_OVERLAP_MS);
-        let audit = self.audit_entry(actor, &app.id, "webhook_secret_rotated", &app.id, "");
-        let found = self.store.rotate_webhook_secret(&app.id, &secret, until, &audit).await?;
-        self.apps.clear();
+        let audit = self.passbook.audit_entry(actor, &app.id, "webhook_secret_rotated", &app.id, "");
+        let found = self.app_store.rotate_webhook_secret(&app.id, &secret, until, &audit).await?;
+        self.passbook.apps.clear();
         if !found {
             return Err(Error::not_found("app"));
         }
@@ -48,16 +65,16 @@ impl Passbook {
 
     /// Queues `mono.events.webhook_test` through the normal delivery pipeline; `actor` goes in
     /// the audit log.
-    pub async fn send_test_webhook(&self, app: &App, actor: &str) -> Result<String> {
-        let event = webhook_payloads::webhook_test(&app.id, self.clock.now());
-        let audit = self.audit_entry(actor, &app.id, "webhook_test_sent", &event.id, "");
-        self.store.insert_event(&event, Some(&audit)).await?;
-        self.metrics.event_created(&event.event);
-        self.wake_dispatcher();
-        Ok(event.id.into())
+    pub async fn send_test(&self, app: &App, actor: &str) -> Result<EventId> {
+        let event = webhook_payloads::webhook_test(&app.id, self.passbook.now());
+        let audit = self.passbook.audit_entry(actor, &app.id, "webhook_test_sent", &event.id, "");
+        self.events.insert_event(&event, Some(&audit)).await?;
+        self.passbook.metrics.event_created(&event.event);
+        self.passbook.wake_dispatcher();
+        Ok(event.id)
     }
 
-    pub async fn list_events(&self, app: &App, query: &EventsQuery) -> Result<EventsPage> {
+    pub async fn events(&self, app: &App, query: &EventsQuery) -> Result<EventsPage> {
         let filter = parse_event_filter(
             query.status.as_deref(),
             query.event.as_deref(),
@@ -71,14 +88,14 @@ impl Passbook {
             return Err(Error::invalid("limit", format!("limit must be at most {MAX_EVENTS_LIMIT}")));
         }
         let page = PageRequest::new(page, Some(limit));
-        Ok(EventsPage { events: self.store.list_events(&app.id, &filter, page.clone()).await?, request: page })
+        Ok(EventsPage { events: self.events.list_events(&app.id, &filter, page.clone()).await?, request: page })
     }
 
     pub async fn event(&self, app: &App, id: &EventId) -> Result<EventHistory> {
         if !ids::is_event_id(id.as_str()) {
             return Err(Error::not_found(format!("No event with id '{id}' was found for this app")));
         }
-        self.store
+        self.events
             .event(&app.id, id)
             .await?
             .ok_or_else(|| Error::not_found(format!("No event with id '{id}' was found for this app")))
@@ -90,10 +107,10 @@ impl Passbook {
         if event.status == EventStatus::Pending {
             return Err(Error::Conflict(format!("Event '{id}' is still pending delivery")));
         }
-        let audit = self.audit_entry(actor, &app.id, "event_replayed", id.as_str(), "");
-        let now = self.clock.now();
-        self.store.replay_events(&app.id, Some(id), &EventFilter::default(), now, Some(&audit)).await?;
-        self.wake_dispatcher();
+        let audit = self.passbook.audit_entry(actor, &app.id, "event_replayed", id.as_str(), "");
+        let now = self.passbook.now();
+        self.events.replay_events(&app.id, Some(id), &EventFilter::default(), now, Some(&audit)).await?;
+        self.passbook.wake_dispatcher();
         Ok(())
     }
 
@@ -121,9 +138,9 @@ impl Passbook {
             req.since.as_deref().unwrap_or("-"),
             req.until.as_deref().unwrap_or("-"),
         );
-        let audit = self.audit_entry(actor, &app.id, "events_replayed", "", &detail);
-        let count = self.store.replay_events(&app.id, None, &filter, self.clock.now(), Some(&audit)).await?;
-        self.wake_dispatcher();
+        let audit = self.passbook.audit_entry(actor, &app.id, "events_replayed", "", &detail);
+        let count = self.events.replay_events(&app.id, None, &filter, self.passbook.now(), Some(&audit)).await?;
+        self.passbook.wake_dispatcher();
         Ok(count)
     }
 }

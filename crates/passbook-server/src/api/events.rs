@@ -20,7 +20,7 @@ pub async fn list(
     AuthApp(app): AuthApp,
     ApiQuery(query): ApiQuery<EventsQuery>,
 ) -> ApiResult<Json<Success<Vec<EventOut>, PageMeta>>> {
-    let EventsPage { events: found, request: page } = state.passbook.list_events(&app, &query).await?;
+    let EventsPage { events: found, request: page } = state.passbook.webhooks().events(&app, &query).await?;
     let data = found.items.iter().map(|e| event_out(e, None)).collect();
     let pages = page.limit.map_or(1, |l| found.total.div_ceil(l));
     let link = |n: u64| {
@@ -58,7 +58,7 @@ pub async fn show(
     AuthApp(app): AuthApp,
     Path(id): Path<EventId>,
 ) -> ApiResult<Json<Success<EventOut>>> {
-    let EventHistory { event, attempts } = state.passbook.event(&app, &id).await?;
+    let EventHistory { event, attempts } = state.passbook.webhooks().event(&app, &id).await?;
     Ok(Json(success(&state, "Event retrieved successfully", event_out(&event, Some(&attempts)))))
 }
 
@@ -68,7 +68,7 @@ pub async fn replay_one(
     ApiActor(actor): ApiActor,
     Path(id): Path<EventId>,
 ) -> ApiResult<Json<Success<ReplayOut>>> {
-    state.passbook.replay_event(&app, &id, &actor).await?;
+    state.passbook.webhooks().replay_event(&app, &id, &actor).await?;
     Ok(Json(success(&state, "Event queued for delivery", ReplayOut { replayed: 1 })))
 }
 
@@ -78,7 +78,7 @@ pub async fn replay_many(
     ApiActor(actor): ApiActor,
     ApiJson(body): ApiJson<ReplayRequest>,
 ) -> ApiResult<Json<Success<ReplayOut>>> {
-    let replayed = state.passbook.replay_events(&app, &body, &actor).await?;
+    let replayed = state.passbook.webhooks().replay_events(&app, &body, &actor).await?;
     Ok(Json(success(&state, "Events queued for delivery", ReplayOut { replayed })))
 }
 
@@ -87,8 +87,8 @@ pub async fn send_test(
     AuthApp(app): AuthApp,
     ApiActor(actor): ApiActor,
 ) -> ApiResult<Json<Success<TestEventOut>>> {
-    let event_id = state.passbook.send_test_webhook(&app, &actor).await?;
-    Ok(Json(success(&state, "Test event queued for delivery", TestEventOut { event_id })))
+    let event_id = state.passbook.webhooks().send_test(&app, &actor).await?;
+    Ok(Json(success(&state, "Test event queued for delivery", TestEventOut { event_id: event_id.into() })))
 }
 
 pub async fn get_webhook(State(state): State<AppState>, AuthApp(app): AuthApp) -> ApiResult<Json<Success<WebhookOut>>> {
@@ -101,7 +101,7 @@ pub async fn put_webhook(
     ApiActor(actor): ApiActor,
     ApiJson(body): ApiJson<WebhookIn>,
 ) -> ApiResult<Json<Success<WebhookOut>>> {
-    let app = state.passbook.update_webhook_url(&app, body.url.as_deref(), &actor).await?;
+    let app = state.passbook.webhooks().set_url(&app, body.url.as_deref(), &actor).await?;
     Ok(Json(success(&state, "Webhook updated successfully", webhook_out(&app, &state))))
 }
 
@@ -111,7 +111,7 @@ pub async fn rotate_secret(
     ApiActor(actor): ApiActor,
 ) -> ApiResult<Json<Success<RotatedSecretOut>>> {
     let RotatedSecret { secret, previous_valid_until: until } =
-        state.passbook.rotate_webhook_secret(&app, &actor).await?;
+        state.passbook.webhooks().rotate_secret(&app, &actor).await?;
     let data = RotatedSecretOut { secret, previous_secret_valid_until: until.to_iso() };
     Ok(Json(success(&state, "Webhook secret rotated; it is shown only now", data)))
 }

@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use passbook_domain::connector::Credentials;
-use passbook_domain::model::{LinkSession, LinkState, StatementPreview};
+use passbook_domain::model::{Challenge, DiscoveredAccount, LinkSession, LinkState, StatementPreview};
 use passbook_domain::services::PartnerSession;
 use passbook_domain::statement_file::ReadReport;
 use passbook_types::Success;
@@ -124,30 +124,12 @@ fn progress(session: &LinkSession) -> Result<(u16, &'static str, Value), String>
     }
     Ok(match &session.state {
         LinkState::Linked { auth_code, .. } => (99, "Account linked successfully", json!({"code": auth_code})),
-        LinkState::SelectAccounts { accounts, .. } => {
-            let accounts: Vec<Value> = accounts
-                .iter()
-                .map(|a| {
-                    json!({"accountNumber": a.account_number, "name": a.name, "type": a.kind, "currency": a.currency,
-                           "status": "active", "balance": a.balance})
-                })
-                .collect();
-            (101, "Select the account to link", json!({"accounts": accounts}))
-        }
+        LinkState::SelectAccounts { accounts, .. } => (101, "Select the account to link", account_choice(accounts)),
         LinkState::Challenge { challenge, .. } => {
-            let form: Vec<_> = challenge.fields.iter().map(super::wire::form_element).collect();
-            let message =
-                if challenge.fields.iter().any(|f| f.name == "otp") { "OTP required" } else { "Input required" };
-            (102, message, json!({"userInput": {"title": challenge.title, "form": form}}))
+            let otp = challenge.fields.iter().any(|f| f.name == "otp");
+            (102, if otp { "OTP required" } else { "Input required" }, challenge_input(challenge))
         }
-        LinkState::UploadStatement { .. } => (
-            102,
-            "Upload the statement",
-            json!({"userInput": {"title": "Upload a bank statement", "form": [
-                {"type": "elements.input", "name": "statement", "hint": "The statement file, base64-encoded", "contentType": "file"},
-                {"type": "elements.input", "name": "password", "hint": "The file's password, if it has one", "contentType": "password"}
-            ]}}),
-        ),
+        LinkState::UploadStatement { .. } => (102, "Upload the statement", upload_input()),
         LinkState::ReviewStatement { accounts, report, .. } => (102, "Confirm the statement", review(accounts, report)),
         LinkState::Consent { error: None, .. } => (
             102,
@@ -165,6 +147,32 @@ fn progress(session: &LinkSession) -> Result<(u16, &'static str, Value), String>
             return Err("Log in with the institution's form".into());
         }
     })
+}
+
+/// The accounts the user may choose from, as the Partners API lists them.
+fn account_choice(accounts: &[DiscoveredAccount]) -> Value {
+    let accounts: Vec<Value> = accounts
+        .iter()
+        .map(|a| {
+            json!({"accountNumber": a.account_number, "name": a.name, "type": a.kind, "currency": a.currency,
+                   "status": "active", "balance": a.balance})
+        })
+        .collect();
+    json!({"accounts": accounts})
+}
+
+/// The bank's question, as a form of the Partners API's elements.
+fn challenge_input(challenge: &Challenge) -> Value {
+    let form: Vec<_> = challenge.fields.iter().map(super::wire::form_element).collect();
+    json!({"userInput": {"title": challenge.title, "form": form}})
+}
+
+/// The statement upload's form: the file, and its password if it has one.
+fn upload_input() -> Value {
+    json!({"userInput": {"title": "Upload a bank statement", "form": [
+        {"type": "elements.input", "name": "statement", "hint": "The statement file, base64-encoded", "contentType": "file"},
+        {"type": "elements.input", "name": "password", "hint": "The file's password, if it has one", "contentType": "password"}
+    ]}})
 }
 
 /// What a statement's review shows the integrator: each account read, and the read's report.

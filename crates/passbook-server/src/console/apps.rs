@@ -127,42 +127,30 @@ pub async fn act(
     Path((id, action)): Path<(AppId, String)>,
     Acting { operator, form }: Acting,
 ) -> ConsoleResult {
-    let passbook = &state.passbook;
+    let console = state.passbook.console();
     let by = &operator.0;
-    let back = format!("/console/apps/{id}");
     let notice = match action.as_str() {
-        "rename" => {
-            passbook.console().rename_app(by, &id, field(&form, "name")).await?;
-            "renamed"
-        }
-        "webhook-url" => {
-            passbook.console().set_webhook_url(by, &id, field(&form, "webhook_url")).await?;
-            "webhook_url"
-        }
+        "rename" => console.rename_app(by, &id, field(&form, "name")).await.map(|()| "renamed")?,
+        "webhook-url" => console.set_webhook_url(by, &id, field(&form, "webhook_url")).await.map(|()| "webhook_url")?,
         "refresh-interval" => {
-            passbook.console().set_refresh_interval(by, &id, field(&form, "hours")).await?;
-            "refresh_interval"
+            console.set_refresh_interval(by, &id, field(&form, "hours")).await.map(|()| "refresh_interval")?
         }
         "sandbox-clock" => {
-            passbook.console().advance_sandbox_clock(by, &id, field(&form, "days")).await?;
-            "sandbox_clock"
+            console.advance_sandbox_clock(by, &id, field(&form, "days")).await.map(|_| "sandbox_clock")?
         }
-        "test-webhook" => {
-            passbook.console().test_webhook(by, &id).await?;
-            "test_webhook"
-        }
+        "test-webhook" => console.test_webhook(by, &id).await.map(|_| "test_webhook")?,
         "secret-key" => {
             let hours = field(&form, "overlap_hours").parse().unwrap_or(-1);
-            let rotated = passbook.console().rotate_secret_key(by, &id, hours).await?;
+            let rotated = console.rotate_secret_key(by, &id, hours).await?;
             return Ok(secret_key_page(&operator, id, rotated));
         }
         "webhook-secret" => {
-            let rotated = passbook.console().rotate_webhook_secret(by, &id).await?;
+            let rotated = console.rotate_webhook_secret(by, &id).await?;
             return Ok(webhook_secret_page(&operator, id, rotated));
         }
         other => return Err(Error::not_found(format!("No app action '{other}'")).into()),
     };
-    Ok(done(&back, notice))
+    Ok(done(&format!("/console/apps/{id}"), notice))
 }
 
 /// The new secret key, shown once.

@@ -77,7 +77,7 @@ pub(super) async fn events(command: EventsCommand) -> anyhow::Result<()> {
         EventsCommand::List { status, event, account, since, until, page, app } => {
             let (passbook, app) = app_context(&app).await?;
             let query = EventsQuery { status, event, account, since, until, page, limit: None };
-            let EventsPage { events: found, request: page } = passbook.list_events(&app, &query).await?;
+            let EventsPage { events: found, request: page } = passbook.webhooks().events(&app, &query).await?;
             println!("{} events (page {})", found.total, page.page);
             for e in found.items {
                 println!(
@@ -95,7 +95,7 @@ pub(super) async fn events(command: EventsCommand) -> anyhow::Result<()> {
         }
         EventsCommand::Show { event_id, app } => {
             let (passbook, app) = app_context(&app).await?;
-            let EventHistory { event, attempts } = passbook.event(&app, &EventId(event_id.clone())).await?;
+            let EventHistory { event, attempts } = passbook.webhooks().event(&app, &EventId(event_id.clone())).await?;
             let attempts: Vec<_> = attempts
                 .iter()
                 .map(|a| {
@@ -116,12 +116,12 @@ pub(super) async fn events(command: EventsCommand) -> anyhow::Result<()> {
             let (passbook, app) = app_context(&app).await?;
             match event_id {
                 Some(id) => {
-                    passbook.replay_event(&app, &EventId(id.clone()), "cli").await?;
+                    passbook.webhooks().replay_event(&app, &EventId(id.clone()), "cli").await?;
                     println!("event {id} queued for delivery");
                 }
                 None => {
                     let req = ReplayRequest { status, since, until, ..ReplayRequest::default() };
-                    let n = passbook.replay_events(&app, &req, "cli").await?;
+                    let n = passbook.webhooks().replay_events(&app, &req, "cli").await?;
                     println!("{n} events queued for delivery");
                 }
             }
@@ -138,18 +138,18 @@ pub(super) async fn webhook(command: WebhookCommand) -> anyhow::Result<()> {
         }
         WebhookCommand::Set { url, app } => {
             let (passbook, app) = app_context(&app).await?;
-            let app = passbook.update_webhook_url(&app, url.as_deref(), "cli").await?;
+            let app = passbook.webhooks().set_url(&app, url.as_deref(), "cli").await?;
             println!("webhook URL of {}: {}", app.id, app.webhook_url.as_deref().unwrap_or("(none)"));
         }
         WebhookCommand::Test { app } => {
             let (passbook, app) = app_context(&app).await?;
-            let id = passbook.send_test_webhook(&app, "cli").await?;
+            let id = passbook.webhooks().send_test(&app, "cli").await?;
             println!("queued mono.events.webhook_test as event {id}; a running `passbook serve` delivers it");
         }
         WebhookCommand::RotateSecret { app } => {
             let (passbook, app) = app_context(&app).await?;
             let RotatedSecret { secret, previous_valid_until: until } =
-                passbook.rotate_webhook_secret(&app, "cli").await?;
+                passbook.webhooks().rotate_secret(&app, "cli").await?;
             println!("new webhook secret (shown only now): {secret}\nthe previous secret keeps signing until {until}");
         }
     }

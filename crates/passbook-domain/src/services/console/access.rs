@@ -271,12 +271,7 @@ impl Console<'_> {
     pub async fn log_in(&self, form: &LoginForm<'_>) -> Result<OpenedSession> {
         let email = form.email.trim().to_lowercase();
         let now = self.passbook.now();
-        let account = hash_secret(&email);
-        let subjects = [
-            format!("account:{account}:{}", form.address),
-            format!("account:{account}"),
-            format!("address:{}", form.address),
-        ];
+        let subjects = login_subjects(&email, form.address);
         let attempt = ids::random_alnum(24);
         let since = now.plus_millis(-LOGIN_WINDOW_MS);
         let counted = self.store.claim_login_attempt(&attempt, &subjects, now, since).await?;
@@ -287,15 +282,7 @@ impl Console<'_> {
         let from = format!("from {}", form.address);
         if let Some(whose) = over {
             self.store.forget_login_attempt(&attempt, None).await?;
-            self.store
-                .record_audit(&self.passbook.audit_entry(
-                    "anonymous",
-                    "",
-                    "login_refused",
-                    &tried,
-                    &format!("{whose}, {from}"),
-                ))
-                .await?;
+            self.audit("anonymous", "login_refused", &tried, &format!("{whose}, {from}")).await?;
             return Err(Error::TooManyAttempts(format!(
                 "Too many failed logins {whose}; try again in {} minutes",
                 LOGIN_WINDOW_MS / 60_000
@@ -307,17 +294,12 @@ impl Console<'_> {
         match record {
             Some(record) if matches => {
                 self.store.forget_login_attempt(&attempt, Some(&subjects[0])).await?;
-                let actor = format!("operator:{}", record.operator.id);
-                self.store
-                    .record_audit(&self.passbook.audit_entry(&actor, "", "operator_logged_in", &tried, &from))
-                    .await?;
+                self.audit(&format!("operator:{}", record.operator.id), "operator_logged_in", &tried, &from).await?;
                 self.open_session(record.operator, form.browser).await
             }
             // The claimed attempt stays: it is a failure now.
             _ => {
-                self.store
-                    .record_audit(&self.passbook.audit_entry("anonymous", "", "login_failed", &tried, &from))
-                    .await?;
+                self.audit("anonymous", "login_failed", &tried, &from).await?;
                 Err(Error::Unauthorized("Wrong e-mail or password".into()))
             }
         }
@@ -350,8 +332,7 @@ impl Console<'_> {
         if session.browser_hash != hash_secret(browser) {
             tracing::warn!(operator = %operator.id, "a console session was shown by another browser; ended");
             self.store.delete_operator_session(&token_hash).await?;
-            let audit = self.passbook.audit_entry("anonymous", "", "session_ended_other_browser", &operator.id, "");
-            self.store.record_audit(&audit).await?;
+            self.audit("anonymous", "session_ended_other_browser", &operator.id, "").await?;
             return Ok(None);
         }
         Ok(Some(Signed { operator, csrf: csrf_token(token), token_hash }))
@@ -359,15 +340,13 @@ impl Console<'_> {
 
     pub async fn log_out(&self, signed: &Signed) -> Result<()> {
         self.store.delete_operator_session(&signed.token_hash).await?;
-        self.store
-            .record_audit(&self.passbook.audit_entry(
-                &signed.actor(),
-                "",
-                "operator_logged_out",
-                &signed.operator.id,
-                "",
-            ))
-            .await
+        self.audit(&signed.actor(), "operator_logged_out", &signed.operator.id, "").await
+    }
+
+    /// An audit line of its own, about the console rather than an app (a login, a refusal:
+    /// nothing else changes with it).
+    async fn audit(&self, actor: &str, action: &str, subject: &str, detail: &str) -> Result<()> {
+        self.store.record_audit(&self.passbook.audit_entry(actor, "", action, subject, detail)).await
     }
 
     /// Refuses, and audits the refusal, unless the operator's role allows `permission`.
@@ -382,8 +361,7 @@ impl Console<'_> {
     /// An operator's action refused: the audit log keeps who tried and why (a failure to write
     /// it is logged, and the refusal stands).
     pub async fn refuse(&self, by: &Signed, why: String) -> Error {
-        let audit = self.passbook.audit_entry(&by.actor(), "", "action_refused", &by.operator.id, &why);
-        if let Err(err) = self.store.record_audit(&audit).await {
+        if let Err(err) = self.audit(&by.actor(), "action_refused", &by.operator.id, &why).await {
             tracing::warn!(%err, "could not audit a refused console action");
         }
         Error::Forbidden(why)
@@ -396,6 +374,13 @@ impl Console<'_> {
     pub async fn audit_log(&self, page: PageRequest) -> Result<Page<AuditEntry>> {
         self.store.audit_log(page).await
     }
+}
+
+/// What a login attempt counts against: the account from this address, the account, and the
+/// address (the e-mail only as a hash).
+fn login_subjects(email: &str, address: &str) -> [String; 3] {
+    let account = hash_secret(email);
+    [format!("account:{account}:{address}"), format!("account:{account}"), format!("address:{address}")]
 }
 
 /// The token a session's forms carry: derived from the cookie's token, which a page on another

@@ -53,12 +53,12 @@ impl Console<'_> {
 
     pub async fn set_webhook_url(&self, by: &Signed, app_id: &AppId, url: &str) -> Result<()> {
         self.allow(by, Permission::ManageApps).await?;
-        self.passbook.update_webhook_url(&self.app(app_id).await?, Some(url), &by.actor()).await.map(drop)
+        self.passbook.webhooks().set_url(&self.app(app_id).await?, Some(url), &by.actor()).await.map(drop)
     }
 
     pub async fn rotate_webhook_secret(&self, by: &Signed, app_id: &AppId) -> Result<RotatedSecret> {
         self.allow(by, Permission::ManageApps).await?;
-        self.passbook.rotate_webhook_secret(&self.app(app_id).await?, &by.actor()).await
+        self.passbook.webhooks().rotate_secret(&self.app(app_id).await?, &by.actor()).await
     }
 
     pub async fn set_refresh_interval(&self, by: &Signed, app_id: &AppId, hours: &str) -> Result<()> {
@@ -70,9 +70,9 @@ impl Console<'_> {
         self.passbook.set_refresh_interval(app_id, hours, &by.actor()).await
     }
 
-    pub async fn test_webhook(&self, by: &Signed, app_id: &AppId) -> Result<String> {
+    pub async fn test_webhook(&self, by: &Signed, app_id: &AppId) -> Result<EventId> {
         self.allow(by, Permission::ManageApps).await?;
-        self.passbook.send_test_webhook(&self.app(app_id).await?, &by.actor()).await
+        self.passbook.webhooks().send_test(&self.app(app_id).await?, &by.actor()).await
     }
 
     /// The app's sandbox clock, in sandbox mode (`None` otherwise).
@@ -155,22 +155,22 @@ impl Console<'_> {
     }
 
     pub async fn events(&self, app_id: &AppId, query: &EventsQuery) -> Result<EventsPage> {
-        self.passbook.list_events(&self.app(app_id).await?, query).await
+        self.passbook.webhooks().events(&self.app(app_id).await?, query).await
     }
 
     pub async fn event(&self, app_id: &AppId, id: &EventId) -> Result<EventHistory> {
-        self.passbook.event(&self.app(app_id).await?, id).await
+        self.passbook.webhooks().event(&self.app(app_id).await?, id).await
     }
 
     pub async fn replay_event(&self, by: &Signed, app_id: &AppId, id: &EventId) -> Result<()> {
         self.allow(by, Permission::ReplayWebhooks).await?;
-        self.passbook.replay_event(&self.app(app_id).await?, id, &by.actor()).await
+        self.passbook.webhooks().replay_event(&self.app(app_id).await?, id, &by.actor()).await
     }
 
     /// Replays every event the filter matches; how many.
     pub async fn replay_events(&self, by: &Signed, app_id: &AppId, request: &ReplayRequest) -> Result<u64> {
         self.allow(by, Permission::ReplayWebhooks).await?;
-        self.passbook.replay_events(&self.app(app_id).await?, request, &by.actor()).await
+        self.passbook.webhooks().replay_events(&self.app(app_id).await?, request, &by.actor()).await
     }
 
     pub async fn link_sessions(&self, filter: &LinkFilter, page: PageRequest) -> Result<Page<LinkSummary>> {
