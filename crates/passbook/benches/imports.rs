@@ -270,7 +270,7 @@ async fn main() {
         let id = AccountId(imported.accounts[0].id.to_string());
         let deadline = Instant::now() + Duration::from_secs(600);
         loop {
-            let account = passbook.account(&app, &id).await.unwrap();
+            let account = passbook.accounts().get(&app, &id).await.unwrap();
             if account.data_status != DataStatus::Processing {
                 assert_eq!(account.transaction_count as usize, ROWS, "{label}: every row stored");
                 break;

@@ -1,24 +1,39 @@
-//! `/v2/customers`: creating, reading, updating and deleting an app's customers.
+//! `/v2/customers`: creating, reading, updating and deleting an app's customers, as a service
+//! of its own ([`Passbook::customers`]).
 use passbook_types::customers::CustomerIn;
 
 use super::Passbook;
 use super::initiate::{MAX_NAME_LEN, is_valid_email, text_field};
 use crate::model::{App, Customer, CustomerId, CustomerProfile, Page, PageRequest};
-use crate::store::CustomerDeleted;
+use crate::store::{CustomerDeleted, CustomerStore};
 use crate::{Error, Result, ids};
 
 const MAX_ADDRESS_LEN: usize = 100;
 const EXISTS: &str = "Customer already exists with similar credentials (email or names supplied)";
 
+/// The customers service: an app's customers through the [`CustomerStore`] alone.
+#[derive(Clone, Copy)]
+pub struct Customers<'a> {
+    passbook: &'a Passbook,
+    store: &'a dyn CustomerStore,
+}
+
 impl Passbook {
-    pub async fn create_customer(&self, app: &App, input: CustomerIn) -> Result<Customer> {
+    /// An app's customers.
+    pub fn customers(&self) -> Customers<'_> {
+        Customers { passbook: self, store: self.store.as_ref() }
+    }
+}
+
+impl Customers<'_> {
+    pub async fn create(&self, app: &App, input: CustomerIn) -> Result<Customer> {
         let email = clean(input.email.clone()).ok_or_else(|| Error::invalid("email", "email is required"))?;
         if !is_valid_email(&email) {
             return Err(Error::invalid("email", format!("email '{email}' is not a valid email address")));
         }
         let mut profile = CustomerProfile::default();
         apply_profile(&mut profile, &input, true)?;
-        let now = self.clock.now();
+        let now = self.passbook.now();
         let customer = Customer {
             id: ids::object_id(now).into(),
             app_id: app.id.clone(),
@@ -34,25 +49,25 @@ impl Passbook {
     }
 
     /// The app's customer; Mono's 400 for an id it does not know.
-    pub async fn customer(&self, app: &App, id: &CustomerId) -> Result<Customer> {
+    pub async fn get(&self, app: &App, id: &CustomerId) -> Result<Customer> {
         let invalid = || Error::invalid("id", "Invalid Customer Id, could not fetch customer");
-        self.find_customer(app, id).await?.ok_or_else(invalid)
+        self.find(app, id).await?.ok_or_else(invalid)
     }
 
     /// The app's customer, if `id` names one (another app's customer is none).
-    pub(crate) async fn find_customer(&self, app: &App, id: &CustomerId) -> Result<Option<Customer>> {
+    pub(crate) async fn find(&self, app: &App, id: &CustomerId) -> Result<Option<Customer>> {
         if !ids::is_object_id(id.as_str()) {
             return Ok(None);
         }
         self.store.customer(&app.id, id).await
     }
 
-    pub async fn list_customers(&self, app: &App, page: PageRequest) -> Result<Page<Customer>> {
+    pub async fn list(&self, app: &App, page: PageRequest) -> Result<Page<Customer>> {
         self.store.list_customers(&app.id, page).await
     }
 
-    pub async fn update_customer(&self, app: &App, id: &CustomerId, input: CustomerIn) -> Result<Customer> {
-        let mut customer = self.customer(app, id).await?;
+    pub async fn update(&self, app: &App, id: &CustomerId, input: CustomerIn) -> Result<Customer> {
+        let mut customer = self.get(app, id).await?;
         if input.email.is_some() {
             return Err(Error::invalid("email", "email cannot be changed; create a new customer instead"));
         }
@@ -73,7 +88,7 @@ impl Passbook {
         Ok(customer)
     }
 
-    pub async fn delete_customer(&self, app: &App, id: &CustomerId) -> Result<()> {
+    pub async fn delete(&self, app: &App, id: &CustomerId) -> Result<()> {
         if !ids::is_object_id(id.as_str()) {
             return Err(Error::invalid("id", "Invalid Customer Id"));
         }

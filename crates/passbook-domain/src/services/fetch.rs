@@ -366,7 +366,7 @@ impl Passbook {
     /// `x-realtime: true`: starts a sync of the account (or answers the one started in the last
     /// five minutes) and waits a few seconds for it, so the answer can carry fresh data.
     pub async fn realtime_sync(&self, app: &App, account_id: &AccountId, statement: bool) -> Result<JobRecord> {
-        let account = self.account(app, account_id).await?;
+        let account = self.accounts().get(app, account_id).await?;
         let now = self.clock.now();
         let job = NewJob {
             id: ids::object_id(now).into(),
@@ -389,7 +389,7 @@ impl Passbook {
     }
 
     pub async fn job(&self, app: &App, account_id: &AccountId, job_id: &JobId) -> Result<JobRecord> {
-        let account = self.account(app, account_id).await?;
+        let account = self.accounts().get(app, account_id).await?;
         if !ids::is_object_id(job_id.as_str()) {
             return Err(Error::not_found(format!("No job with id '{job_id}' for this account")));
         }

@@ -11,7 +11,7 @@ use crate::{Error, Result, ids, webhook_payloads};
 
 impl Passbook {
     async fn analysable(&self, app: &App, id: &AccountId) -> Result<Account> {
-        let account = self.account(app, id).await?;
+        let account = self.accounts().get(app, id).await?;
         if !account.has(DataKind::Transactions) {
             return Err(Error::Conflict(format!(
                 "The account's transactions are not available (data_status {})",
@@ -47,7 +47,7 @@ impl Passbook {
     }
 
     pub async fn income_records(&self, app: &App, id: &AccountId, page: PageRequest) -> Result<Page<IncomeRecord>> {
-        let account = self.account(app, id).await?;
+        let account = self.accounts().get(app, id).await?;
         self.store.income_records(&app.id, &account.id, page).await
     }
 

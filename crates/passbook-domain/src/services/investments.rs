@@ -7,7 +7,7 @@ use crate::{Error, Result};
 
 impl Passbook {
     pub async fn investments(&self, app: &App, id: &AccountId) -> Result<AccountInvestments> {
-        let account = self.account(app, id).await?;
+        let account = self.accounts().get(app, id).await?;
         let not_investment = || {
             Error::invalid(
                 "id",

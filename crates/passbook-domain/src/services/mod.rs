@@ -33,9 +33,11 @@ mod work_queues;
 use std::sync::Arc;
 
 pub use crate::model::EventHistory;
+pub use accounts::Accounts;
 pub use app_cache::{APP_CACHE_TTL, AppCache};
 pub use apps::key_hint;
 pub use connector_settings::ConnectorSetting;
+pub use customers::Customers;
 pub use fetch::JobResult;
 pub use idempotency::{IDEMPOTENCY_TTL_MS, request_fingerprint};
 pub use initiate::{CustomerSpec, InitiateLink, InitiatedLink};

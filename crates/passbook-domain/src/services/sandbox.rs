@@ -80,7 +80,7 @@ impl Passbook {
         let id = request.account.as_deref().filter(|a| !a.is_empty());
         let id = AccountId::from(id.ok_or_else(|| Error::invalid("account", "account is required: an account id"))?);
         let webhook = SandboxWebhook::parse(request)?;
-        let account = self.account(app, &id).await?;
+        let account = self.accounts().get(app, &id).await?;
         let now = self.clock.now();
         let event = match webhook {
             SandboxWebhook::Connected => webhook_payloads::account_connected(&account, now),

@@ -129,7 +129,7 @@ impl Passbook {
     /// The app's customer; an unknown id (or another app's customer) is not found.
     async fn granting_customer(&self, app: &App, customer_id: &CustomerId) -> Result<Customer> {
         let missing = || Error::not_found(format!("No customer with id '{customer_id}' was found for this app"));
-        self.find_customer(app, customer_id).await?.ok_or_else(missing)
+        self.customers().find(app, customer_id).await?.ok_or_else(missing)
     }
 
     async fn granted_accounts(&self, grant: &SimpleFinGrant) -> Result<Vec<Account>> {
@@ -149,7 +149,7 @@ impl Passbook {
     ) -> Result<(Vec<Transaction>, Vec<Transaction>)> {
         let filter = TransactionFilter { start: query.start, end: query.end, ..TransactionFilter::default() };
         let all = PageRequest { page: 1, limit: None, after: None };
-        let posted = self.transactions_of(account, &filter, all).await?.items;
+        let posted = self.accounts().transactions(account, &filter, all).await?.items;
         let in_window =
             |t: &Transaction| query.start.is_none_or(|s| t.date >= s) && query.end.is_none_or(|e| t.date < e);
         let pending = match query.pending {

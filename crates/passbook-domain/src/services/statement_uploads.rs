@@ -224,7 +224,7 @@ impl Passbook {
         let (ids, previews, report) = self.walk_import(&created.token, created.session, req.upload).await?;
         let mut accounts = Vec::with_capacity(ids.len());
         for id in ids {
-            accounts.push(self.account(app, &id).await?);
+            accounts.push(self.accounts().get(app, &id).await?);
         }
         let source = match accounts.first() {
             Some(account) => self.account_source(account).await?,

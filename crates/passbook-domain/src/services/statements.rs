@@ -53,7 +53,7 @@ pub struct Statement {
 
 impl Passbook {
     pub async fn statement(&self, app: &App, id: &AccountId, months: u32) -> Result<Statement> {
-        let account = self.account(app, id).await?;
+        let account = self.accounts().get(app, id).await?;
         let requested_days = months as i64 * MONTH_DAYS;
         if !account.has(DataKind::Transactions) {
             return Ok(Statement { transactions: Vec::new(), requested_days, available_days: 0 });
@@ -83,7 +83,7 @@ impl Passbook {
 
     /// `output=pdf`: queues the build and answers at once with the job.
     pub async fn request_statement_pdf(&self, app: &App, id: &AccountId, months: u32) -> Result<StatementJob> {
-        let account = self.account(app, id).await?;
+        let account = self.accounts().get(app, id).await?;
         if !account.has(DataKind::Transactions) {
             return Err(Error::Conflict(format!(
                 "The account's transactions are not available (data_status {}); a statement can be built once they are",
@@ -124,7 +124,7 @@ impl Passbook {
     }
 
     pub async fn statement_job(&self, app: &App, id: &AccountId, job_id: &StatementId) -> Result<StatementJob> {
-        let account = self.account(app, id).await?;
+        let account = self.accounts().get(app, id).await?;
         if !ids::is_object_id(job_id.as_str()) {
             return Err(Error::not_found(format!("No statement job with id '{job_id}' for this account")));
         }
@@ -191,7 +191,7 @@ impl Passbook {
     /// `GET /passbook/v1/accounts/{id}/statement`: the period's statement as a JSON document
     /// signed like the PDFs, made at once (it is small beside a PDF), to keep or hand to a lender.
     pub async fn signed_json_statement(&self, app: &App, id: &AccountId, months: u32) -> Result<Vec<u8>> {
-        let account = self.account(app, id).await?;
+        let account = self.accounts().get(app, id).await?;
         if !account.has(DataKind::Transactions) {
             return Err(Error::Conflict(format!(
                 "The account's transactions are not available (data_status {}); a statement can be made once they are",

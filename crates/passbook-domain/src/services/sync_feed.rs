@@ -15,7 +15,7 @@ impl Passbook {
                 Error::invalid("count", format!("count must be a whole number from 1 to {MAX_SYNC_COUNT}, got '{raw}'"))
             })?,
         };
-        let account = self.account(app, id).await?;
+        let account = self.accounts().get(app, id).await?;
         let last = self.store.sync_state(&account.id).await?.change_seq;
         let after = Cursor::parse(query.cursor.as_deref(), &account.id, last)?;
         let changes = self.store.transaction_changes(&account.id, after, count + 1).await?;

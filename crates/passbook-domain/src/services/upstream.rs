@@ -24,7 +24,7 @@ impl Passbook {
         let mut queued = 0;
         for UpstreamNotice::Refresh { account_id } in notices {
             let Some(account) = self.store.account_by_id(&account_id).await? else { continue };
-            self.queue_refresh(&account, None).await?;
+            self.accounts().queue_refresh(&account, None).await?;
             queued += 1;
         }
         Ok(queued)

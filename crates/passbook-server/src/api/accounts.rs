@@ -21,7 +21,7 @@ pub async fn list(
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Success<Vec<AccountListItem>, ListMeta>>> {
     let page = parse_list_page(query.page.as_deref())?;
-    let found = state.passbook.list_accounts(&app, page.clone()).await?;
+    let found = state.passbook.accounts().list(&app, page.clone()).await?;
     let institutions = state.passbook.institutions().now();
     let data = found
         .items
@@ -124,7 +124,7 @@ pub async fn identity(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     conditional::answer(&state, &app, &id, (&uri, &headers), HeaderMap::new(), async |account| {
-        let identity = state.passbook.identity_of(&account).await?;
+        let identity = state.passbook.accounts().identity(&account).await?;
         let data = identity.as_ref().map(wire::identity);
         Ok(Rendered::new(not_ready_or(&account, "Request was succesfully completed"), &data))
     })
@@ -155,7 +155,7 @@ async fn transactions_page(
     filter: TransactionFilter,
     page: PageRequest,
 ) -> ApiResult<Rendered> {
-    let found = state.passbook.transactions_of(account, &filter, page.clone()).await?;
+    let found = state.passbook.accounts().transactions(account, &filter, page.clone()).await?;
     let next_cursor = found.items.last().map(Cursor::after);
     let pages = page.limit.map_or(1, |l| found.total.div_ceil(l));
     let base = &state.passbook.public_url();
@@ -208,6 +208,6 @@ pub async fn unlink(
     ApiActor(actor): ApiActor,
     Path(id): Path<AccountId>,
 ) -> ApiResult<Json<Success<Option<()>>>> {
-    state.passbook.unlink_account(&app, &id, &actor).await?;
+    state.passbook.accounts().unlink(&app, &id, &actor).await?;
     Ok(Json(success(&state, "Account unlinked successfully", None)))
 }

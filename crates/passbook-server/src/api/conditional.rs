@@ -31,14 +31,14 @@ where
     Fut: Future<Output = ApiResult<Rendered>>,
 {
     let (uri, headers) = request;
-    let tag = etag(&state.passbook.account_version(app, id).await?, uri);
+    let tag = etag(&state.passbook.accounts().version(app, id).await?, uri);
     if let Some(unchanged) = not_modified(headers, &tag) {
         return Ok(unchanged);
     }
     let (tag, rendered) = match state.answers.get(&tag) {
         Some(kept) => (tag, kept),
         None => {
-            let account = state.passbook.account(app, id).await?;
+            let account = state.passbook.accounts().get(app, id).await?;
             // The tag of what is rendered, should the account have changed meanwhile.
             let tag = etag(&AccountVersion::of(&account), uri);
             let rendered = Arc::new(render(account).await?);

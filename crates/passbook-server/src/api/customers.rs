@@ -17,7 +17,7 @@ pub async fn create(
     AuthApp(app): AuthApp,
     ApiJson(body): ApiJson<CustomerIn>,
 ) -> ApiResult<(StatusCode, Json<Success<CustomerOut>>)> {
-    let customer = state.passbook.create_customer(&app, body).await?;
+    let customer = state.passbook.customers().create(&app, body).await?;
     Ok((StatusCode::CREATED, Json(success(&state, "Created customer successfully", customer_out(&customer)))))
 }
 
@@ -26,7 +26,7 @@ pub async fn show(
     AuthApp(app): AuthApp,
     Path(id): Path<CustomerId>,
 ) -> ApiResult<Json<Success<CustomerOut>>> {
-    let customer = state.passbook.customer(&app, &id).await?;
+    let customer = state.passbook.customers().get(&app, &id).await?;
     Ok(Json(success(&state, "Customer Data retrieved successfully", customer_out(&customer))))
 }
 
@@ -36,7 +36,7 @@ pub async fn list(
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Success<Vec<CustomerOut>, ListMeta>>> {
     let page = parse_list_page(query.page.as_deref())?;
-    let found = state.passbook.list_customers(&app, page.clone()).await?;
+    let found = state.passbook.customers().list(&app, page.clone()).await?;
     let meta = list_meta(&page, found.total, |n| format!("{}/v2/customers?page={n}", state.passbook.public_url()));
     let data = found.items.iter().map(customer_out).collect();
     Ok(Json(success(&state, "Data retrieved successfully", data).with_meta(meta)))
@@ -48,7 +48,7 @@ pub async fn update(
     Path(id): Path<CustomerId>,
     ApiJson(body): ApiJson<CustomerChanges>,
 ) -> ApiResult<Json<Success<Option<()>>>> {
-    state.passbook.update_customer(&app, &id, body.into()).await?;
+    state.passbook.customers().update(&app, &id, body.into()).await?;
     Ok(Json(success(&state, "Customer updated successfully", None)))
 }
 
@@ -57,7 +57,7 @@ pub async fn delete(
     AuthApp(app): AuthApp,
     Path(id): Path<CustomerId>,
 ) -> ApiResult<Json<Success<Option<()>>>> {
-    state.passbook.delete_customer(&app, &id).await?;
+    state.passbook.customers().delete(&app, &id).await?;
     Ok(Json(success(&state, "Deleted customer successfully", None)))
 }
 

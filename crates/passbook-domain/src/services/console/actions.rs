@@ -124,12 +124,13 @@ impl Console<'_> {
         if !ids::is_object_id(id) {
             return Err(missing());
         }
-        let account = self.passbook.any_account(id).await?.ok_or_else(missing)?;
+        let account = self.passbook.accounts().any(id).await?.ok_or_else(missing)?;
         let app = self.app(&account.app_id).await?;
-        let customer = self.passbook.find_customer(&app, &account.customer_id).await?;
+        let customer = self.passbook.customers().find(&app, &account.customer_id).await?;
         let transactions = self
             .passbook
-            .transactions_of(&account, &TransactionFilter::default(), PageRequest::new(1, Some(10)))
+            .accounts()
+            .transactions(&account, &TransactionFilter::default(), PageRequest::new(1, Some(10)))
             .await?
             .items;
         let overrides = self.store.institution_overrides().await?;
@@ -144,14 +145,14 @@ impl Console<'_> {
         self.allow(by, Permission::ManageAccounts).await?;
         let AccountPage { account, app, .. } = self.account(id).await?;
         let audit = self.passbook.audit_entry(&by.actor(), &app.id, "account_refresh_requested", &account.id, "");
-        self.passbook.queue_refresh(&account, Some(&audit)).await
+        self.passbook.accounts().queue_refresh(&account, Some(&audit)).await
     }
 
     /// Unlinks the account as `DELETE /v2/accounts/{id}/unlink` does, on the operator's word.
     pub async fn unlink_account(&self, by: &Signed, id: &AccountId) -> Result<()> {
         self.allow(by, Permission::ManageAccounts).await?;
         let AccountPage { account, app, .. } = self.account(id).await?;
-        self.passbook.unlink_account(&app, &account.id, &by.actor()).await
+        self.passbook.accounts().unlink(&app, &account.id, &by.actor()).await
     }
 
     pub async fn events(&self, app_id: &AppId, query: &EventsQuery) -> Result<EventsPage> {
