@@ -41,7 +41,7 @@ impl JobRunner {
             let now = self.passbook.now();
             if now.0 - expired_at.0 >= EXPIRY_EVERY_MS {
                 expired_at = now;
-                match self.passbook.expire_retained().await {
+                match self.passbook.statements().expire_retained().await {
                     Ok(passbook_domain::model::Expired { pdfs, jobs }) if pdfs + jobs > 0 => {
                         tracing::info!(pdfs, jobs, "forgot what was past its retention")
                     }

@@ -116,7 +116,7 @@ impl SyncResult {
 impl Passbook {
     pub async fn run_job(&self, job: &Job) -> Result<JobResult> {
         if let JobKind::BuildStatement { statement_id } = &job.kind {
-            return self.build_statement(statement_id).await;
+            return self.statements().build(statement_id).await;
         }
         let Some(account) = self.job_account(job).await? else {
             return Ok(JobResult::Done(None));

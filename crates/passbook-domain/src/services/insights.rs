@@ -26,7 +26,7 @@ impl Passbook {
     pub async fn request_income(&self, app: &App, id: &AccountId, period: Option<&str>) -> Result<Account> {
         let months = parse_positive("period", period)?.map(|m| m.min(120) as u32);
         let account = self.analysable(app, id).await?;
-        let (transactions, _) = self.period_transactions(&account, months.unwrap_or(120)).await?;
+        let (transactions, _) = self.statements().period_transactions(&account, months.unwrap_or(120)).await?;
         let report = analyse(&transactions);
         let now = self.clock.now();
         let event = webhook_payloads::account_income(&account, &report, now);
@@ -75,7 +75,7 @@ impl Passbook {
             Error::invalid("term", "term is required: the number of monthly repayments, from 1 to 360")
         })?;
         let account = self.analysable(app, id).await?;
-        let (transactions, _) = self.period_transactions(&account, 12).await?;
+        let (transactions, _) = self.statements().period_transactions(&account, 12).await?;
         let report = analyse(&transactions);
         let loans = req.existing_loans.unwrap_or_default();
         check_loans(&loans)?;

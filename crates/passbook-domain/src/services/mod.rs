@@ -49,7 +49,7 @@ pub use queries::{DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, parse_list_page, parse_tra
 pub use reader_pool::{ReaderLimits, ReaderPool};
 pub use simplefin::{SIMPLEFIN_TOKEN_TTL_MS, SharedAccount, SharedAccounts, SimpleFinQuery, SimpleFinToken};
 pub use statement_uploads::{AccountSource, ImportedStatement, StatementImportRequest, stated_currency};
-pub use statements::{Statement, StatementOutput, parse_statement_query};
+pub use statements::{Statement, StatementOutput, Statements, parse_statement_query};
 pub use verification::Verification;
 pub use webhooks::SECRET_ROTATION_OVERLAP_MS;
 pub use webhooks::{EventsPage, RotatedSecret, Webhooks};

@@ -15,6 +15,7 @@ use crate::statement_signature::Manifest;
 /// Statement PDFs one account may have built in an hour (requests that join a build waiting for
 /// the same period are free): one app cycling periods cannot take every build slot and the disk.
 const MAX_PDF_BUILDS_PER_ACCOUNT_HOUR: u32 = 10;
+use crate::store::{AccountStore, JobStore, ReportStore};
 use crate::{Error, Result, Timestamp, ids};
 
 const DAY_MS: i64 = 86_400_000;
@@ -51,9 +52,28 @@ pub struct Statement {
     pub available_days: i64,
 }
 
+/// The statements service: statements issued for an account (JSON, signed JSON, PDF builds)
+/// through the [`ReportStore`], the rows they show through the [`AccountStore`], and the
+/// app's job allowance through the [`JobStore`].
+#[derive(Clone, Copy)]
+pub struct Statements<'a> {
+    passbook: &'a Passbook,
+    reports: &'a dyn ReportStore,
+    accounts: &'a dyn AccountStore,
+    jobs: &'a dyn JobStore,
+}
+
 impl Passbook {
-    pub async fn statement(&self, app: &App, id: &AccountId, months: u32) -> Result<Statement> {
-        let account = self.accounts().get(app, id).await?;
+    /// Statements of an account: the JSON one, the signed one, and PDFs built in the background.
+    pub fn statements(&self) -> Statements<'_> {
+        let store = self.store.as_ref();
+        Statements { passbook: self, reports: store, accounts: store, jobs: store }
+    }
+}
+
+impl Statements<'_> {
+    pub async fn period(&self, app: &App, id: &AccountId, months: u32) -> Result<Statement> {
+        let account = self.passbook.accounts().get(app, id).await?;
         let requested_days = months as i64 * MONTH_DAYS;
         if !account.has(DataKind::Transactions) {
             return Ok(Statement { transactions: Vec::new(), requested_days, available_days: 0 });
@@ -63,13 +83,15 @@ impl Passbook {
     }
 
     pub(crate) async fn period_transactions(&self, account: &Account, months: u32) -> Result<(Vec<Transaction>, i64)> {
-        let now = self.clock.now();
+        let now = self.passbook.now();
         let filter = TransactionFilter {
             start: Some(now.plus_millis(-(months as i64) * MONTH_DAYS * DAY_MS)),
             ..Default::default()
         };
-        let page =
-            self.store.transactions(&account.id, &filter, PageRequest::new(1, None), account.transaction_count).await?;
+        let page = self
+            .accounts
+            .transactions(&account.id, &filter, PageRequest::new(1, None), account.transaction_count)
+            .await?;
         let requested_days = months as i64 * MONTH_DAYS;
         // Days of data the period can show: all of it when older records exist (a quiet first
         // week of the period is still covered), else back to the account's oldest record.
@@ -82,22 +104,22 @@ impl Passbook {
     }
 
     /// `output=pdf`: queues the build and answers at once with the job.
-    pub async fn request_statement_pdf(&self, app: &App, id: &AccountId, months: u32) -> Result<StatementJob> {
-        let account = self.accounts().get(app, id).await?;
+    pub async fn request_pdf(&self, app: &App, id: &AccountId, months: u32) -> Result<StatementJob> {
+        let account = self.passbook.accounts().get(app, id).await?;
         if !account.has(DataKind::Transactions) {
             return Err(Error::Conflict(format!(
                 "The account's transactions are not available (data_status {}); a statement can be built once they are",
                 account.data_status.as_str()
             )));
         }
-        let pending = self.store.pending_jobs(&app.id).await?;
-        if pending >= self.settings.max_pending_jobs_per_app {
+        let pending = self.jobs.pending_jobs(&app.id).await?;
+        if pending >= self.passbook.settings.max_pending_jobs_per_app {
             return Err(Error::TooManyAttempts(format!(
                 "This app has {pending} background jobs waiting (the limit is {}); ask again when they have finished",
-                self.settings.max_pending_jobs_per_app
+                self.passbook.settings.max_pending_jobs_per_app
             )));
         }
-        let now = self.clock.now();
+        let now = self.passbook.now();
         let statement = StatementJob {
             id: ids::object_id(now).into(),
             app_id: app.id.clone(),
@@ -113,57 +135,59 @@ impl Passbook {
             run_at: now,
         };
         let limit = (MAX_PDF_BUILDS_PER_ACCOUNT_HOUR, now.plus_millis(-3_600_000));
-        let Some(statement) = self.store.insert_statement(&statement, &job, limit).await? else {
+        let Some(statement) = self.reports.insert_statement(&statement, &job, limit).await? else {
             return Err(Error::TooManyAttempts(format!(
                 "This account has had {MAX_PDF_BUILDS_PER_ACCOUNT_HOUR} statement PDFs built in the last hour; ask \
                  again later, or fetch one already built"
             )));
         };
-        self.wake_runner();
+        self.passbook.wake_runner();
         Ok(statement)
     }
 
-    pub async fn statement_job(&self, app: &App, id: &AccountId, job_id: &StatementId) -> Result<StatementJob> {
-        let account = self.accounts().get(app, id).await?;
+    pub async fn job(&self, app: &App, id: &AccountId, job_id: &StatementId) -> Result<StatementJob> {
+        let account = self.passbook.accounts().get(app, id).await?;
         if !ids::is_object_id(job_id.as_str()) {
             return Err(Error::not_found(format!("No statement job with id '{job_id}' for this account")));
         }
-        self.store
+        self.reports
             .statement(&app.id, &account.id, job_id)
             .await?
             .ok_or_else(|| Error::not_found(format!("No statement job with id '{job_id}' for this account")))
     }
 
-    pub async fn statement_pdf(&self, app: &App, id: &AccountId, job_id: &StatementId) -> Result<Vec<u8>> {
-        let job = self.statement_job(app, id, job_id).await?;
+    pub async fn pdf(&self, app: &App, id: &AccountId, job_id: &StatementId) -> Result<Vec<u8>> {
+        let job = self.job(app, id, job_id).await?;
         if job.status == StatementStatus::Expired {
             return Err(Error::Gone(format!(
                 "This statement's PDF was built more than {} hours ago and is no longer kept; ask for a new one",
-                self.settings.retention_ms / 3_600_000
+                self.passbook.settings.retention_ms / 3_600_000
             )));
         }
         if job.status != StatementStatus::Built {
             return Err(Error::Conflict(format!("The statement is {}, not BUILT yet", job.status.as_str())));
         }
-        self.store.statement_pdf(&job.id).await?.ok_or_else(|| Error::not_found("statement file"))
+        self.reports.statement_pdf(&job.id).await?.ok_or_else(|| Error::not_found("statement file"))
     }
 
     /// Forgets what is past the retention: built PDFs (a file per request, megabytes each) and
     /// finished jobs. The workers call it now and then.
     pub async fn expire_retained(&self) -> Result<crate::model::Expired> {
-        let before = self.clock.now().plus_millis(-self.settings.retention_ms);
-        self.store.expire_statements_and_jobs(before).await
+        let before = self.passbook.now().plus_millis(-self.passbook.settings.retention_ms);
+        self.reports.expire_statements_and_jobs(before).await
     }
 
-    pub(crate) async fn build_statement(&self, statement_id: &StatementId) -> Result<JobResult> {
-        let Some(statement) = self.store.statement_by_id(statement_id).await? else { return Ok(JobResult::Done(None)) };
-        let Some(account) = self.store.account_by_id(&statement.account_id).await? else {
-            self.store.finish_statement(statement_id, None, self.clock.now()).await?;
+    pub(crate) async fn build(&self, statement_id: &StatementId) -> Result<JobResult> {
+        let Some(statement) = self.reports.statement_by_id(statement_id).await? else {
             return Ok(JobResult::Done(None));
         };
-        let facts = self.issued_statement(&account, statement.months).await?;
+        let Some(account) = self.accounts.account_by_id(&statement.account_id).await? else {
+            self.reports.finish_statement(statement_id, None, self.passbook.now()).await?;
+            return Ok(JobResult::Done(None));
+        };
+        let facts = self.issued(&account, statement.months).await?;
         let to = facts.to;
-        let (signer, public_url) = (self.signer.clone(), self.settings.public_url.clone());
+        let (signer, public_url) = (self.passbook.signer.clone(), self.passbook.settings.public_url.clone());
         // Drawing a year of a busy account takes a while: on a blocking thread, so that the async
         // threads keep answering every other request meanwhile, and on at most half the cores,
         // so that a flood of builds leaves the rest to everything else.
@@ -184,22 +208,22 @@ impl Passbook {
         })
         .await
         .map_err(|e| Error::Internal(format!("building a statement PDF stopped: {e}")))?;
-        self.store.finish_statement(statement_id, Some(&pdf), to).await?;
+        self.reports.finish_statement(statement_id, Some(&pdf), to).await?;
         Ok(JobResult::Done(None))
     }
 
     /// `GET /passbook/v1/accounts/{id}/statement`: the period's statement as a JSON document
     /// signed like the PDFs, made at once (it is small beside a PDF), to keep or hand to a lender.
-    pub async fn signed_json_statement(&self, app: &App, id: &AccountId, months: u32) -> Result<Vec<u8>> {
-        let account = self.accounts().get(app, id).await?;
+    pub async fn signed_json(&self, app: &App, id: &AccountId, months: u32) -> Result<Vec<u8>> {
+        let account = self.passbook.accounts().get(app, id).await?;
         if !account.has(DataKind::Transactions) {
             return Err(Error::Conflict(format!(
                 "The account's transactions are not available (data_status {}); a statement can be made once they are",
                 account.data_status.as_str()
             )));
         }
-        let facts = self.issued_statement(&account, months).await?;
-        let manifest = facts.manifest(&self.settings.public_url, &account);
+        let facts = self.issued(&account, months).await?;
+        let manifest = facts.manifest(&self.passbook.settings.public_url, &account);
         let transactions = facts
             .transactions
             .iter()
@@ -227,20 +251,21 @@ impl Passbook {
             transactions,
         };
         let statement = serde_json::to_value(statement).expect("a statement serialises");
-        Ok(self.signer.sign_json(statement, manifest))
+        Ok(self.passbook.signer.sign_json(statement, manifest))
     }
 
     /// What a statement Passbook issues states: the period's rows oldest first, and the balances
     /// before and after them.
-    async fn issued_statement(&self, account: &Account, months: u32) -> Result<IssuedStatement> {
+    async fn issued(&self, account: &Account, months: u32) -> Result<IssuedStatement> {
         let (mut transactions, _) = self.period_transactions(account, months).await?;
         transactions.reverse();
-        let now = self.clock.now();
+        let now = self.passbook.now();
         let signed = |t: &Transaction| if t.kind == TxKind::Credit { t.amount } else { -t.amount };
         let opening =
             transactions.first().and_then(|t| t.balance.map(|b| b - signed(t))).or(account.balance).unwrap_or(0);
         let closing = transactions.last().and_then(|t| t.balance).or(account.balance).unwrap_or(opening);
-        let institution = self.institutions.get(&account.institution_id).map_or_else(|| "Bank".to_string(), |i| i.name);
+        let institution =
+            self.passbook.institutions().get(&account.institution_id).map_or_else(|| "Bank".to_string(), |i| i.name);
         let from = Timestamp(now.0 - months as i64 * MONTH_DAYS * DAY_MS);
         Ok(IssuedStatement { transactions, opening, closing, institution, from, to: now })
     }

@@ -23,7 +23,7 @@ pub async fn statement(
     let (months, output) = parse_statement_query(&query)?;
     match output {
         StatementOutput::Json => {
-            let statement = state.passbook.statement(&app, &id, months).await?;
+            let statement = state.passbook.statements().period(&app, &id, months).await?;
             let rows: Vec<_> = statement.transactions.into_iter().map(wire::transaction).collect();
             let data = StatementOut {
                 count: rows.len(),
@@ -34,7 +34,7 @@ pub async fn statement(
             Ok(Json(success(&state, "Successfully fetched statement", StatementAnswer::Rows(data))))
         }
         StatementOutput::Pdf => {
-            let job = state.passbook.request_statement_pdf(&app, &id, months).await?;
+            let job = state.passbook.statements().request_pdf(&app, &id, months).await?;
             let data = StatementAnswer::Pdf(job_out(&state, &job));
             Ok(Json(success(&state, "Your statement is being built", data)))
         }
@@ -46,7 +46,7 @@ pub async fn job(
     AuthApp(app): AuthApp,
     Path((id, job_id)): Path<(AccountId, StatementId)>,
 ) -> ApiResult<Json<Success<StatementJobOut>>> {
-    let job = state.passbook.statement_job(&app, &id, &job_id).await?;
+    let job = state.passbook.statements().job(&app, &id, &job_id).await?;
     Ok(Json(success(&state, "Request was successfully completed", job_out(&state, &job))))
 }
 
@@ -55,7 +55,7 @@ pub async fn pdf(
     AuthApp(app): AuthApp,
     Path((id, job_id)): Path<(AccountId, StatementId)>,
 ) -> ApiResult<Response> {
-    let bytes = state.passbook.statement_pdf(&app, &id, &job_id).await?;
+    let bytes = state.passbook.statements().pdf(&app, &id, &job_id).await?;
     let disposition = format!("attachment; filename=\"statement-{id}-{job_id}.pdf\"");
     Ok(([(header::CONTENT_TYPE, "application/pdf".to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes)
         .into_response())
@@ -68,7 +68,7 @@ pub async fn signed_json(
     ApiQuery(query): ApiQuery<SignedStatementQuery>,
 ) -> ApiResult<Response> {
     let (months, _) = parse_statement_query(&StatementQuery { period: query.period, output: None })?;
-    let bytes = state.passbook.signed_json_statement(&app, &id, months).await?;
+    let bytes = state.passbook.statements().signed_json(&app, &id, months).await?;
     let disposition = format!("attachment; filename=\"statement-{id}-last{months}months.json\"");
     Ok(([(header::CONTENT_TYPE, "application/json".to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes)
         .into_response())
