@@ -265,7 +265,7 @@ async fn main() {
                 currency: None,
             },
         };
-        let imported = passbook.import_statement(&app, request).await.unwrap();
+        let imported = passbook.linking().import_statement(&app, request).await.unwrap();
         let linked = started.elapsed();
         let id = AccountId(imported.accounts[0].id.to_string());
         let deadline = Instant::now() + Duration::from_secs(600);

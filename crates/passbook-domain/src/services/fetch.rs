@@ -324,7 +324,7 @@ impl Passbook {
         }
         events.push(webhook_payloads::account_updated(account, &institution, sync.as_ref(), now));
         // A statement account is fetched once per file (linked, or renewed with a newer one).
-        if let Some(source) = self.account_source(account).await?
+        if let Some(source) = self.linking().account_source(account).await?
             && source.integrity.verdict.flagged()
         {
             events.push(webhook_payloads::statement_flagged(account, &source.integrity, now));

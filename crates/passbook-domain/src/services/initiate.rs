@@ -2,7 +2,7 @@
 use passbook_types::connect::WidgetQuery;
 use passbook_types::linking::{InitiateRequest, InstitutionChoice};
 
-use super::Passbook;
+use super::Linking;
 use super::apps::parse_http_url;
 use crate::crypto::hash_secret;
 use crate::linking;
@@ -286,8 +286,8 @@ pub(crate) struct CreatedSession {
     pub session: LinkSession,
 }
 
-impl Passbook {
-    pub async fn initiate_link(&self, app: &App, link: InitiateLink) -> Result<InitiatedLink> {
+impl Linking<'_> {
+    pub async fn initiate(&self, app: &App, link: InitiateLink) -> Result<InitiatedLink> {
         let created = self.create_session(app, link, LinkMode::Hosted, None).await?;
         let state = &created.session.state;
         let reauth = created.session.context.reauth_account_id.clone().map(|account| {
@@ -296,7 +296,7 @@ impl Passbook {
         });
         Ok(InitiatedLink {
             reauth,
-            mono_url: format!("{}/link/{}", self.settings.public_url, created.token),
+            mono_url: format!("{}/link/{}", self.passbook.settings.public_url, created.token),
             // A hosted link (secret key) always has its customer.
             customer_id: created.session.customer_id.clone().unwrap_or_default().into(),
             reference: created.session.reference,
@@ -313,7 +313,7 @@ impl Passbook {
         widget_origin: Option<String>,
     ) -> Result<CreatedSession> {
         let link = self.for_reauth(app, link).await?;
-        let now = self.clock.now();
+        let now = self.passbook.now();
         let (customer, named_customer) = self.link_customer(app, link.customer, mode, now).await?;
         let token = ids::random_alnum(32);
         let context = LinkContext {
@@ -323,7 +323,7 @@ impl Passbook {
             named_customer,
         };
         let choice = link.institution.as_ref().map(|(id, method)| (id.as_str(), *method));
-        let state = linking::start(self.institutions.now().as_ref(), choice);
+        let state = linking::start(self.passbook.institutions.now().as_ref(), choice);
         let mut session = LinkSession {
             id: hash_secret(&token).into(),
             mode,
@@ -337,10 +337,10 @@ impl Passbook {
             challenge_attempts: 0,
             version: 0,
             created_at: now,
-            expires_at: now.plus_millis(self.settings.link_ttl_ms),
+            expires_at: now.plus_millis(self.passbook.settings.link_ttl_ms),
             completed_at: None,
         };
-        match self.store.create_link_session(customer.as_ref(), &session).await? {
+        match self.links.create_link_session(customer.as_ref(), &session).await? {
             SessionCreated::Created(customer) => session.customer_id = customer.map(|c| c.id),
             SessionCreated::ReferenceTaken => {
                 return Err(Error::Conflict(format!(
@@ -356,7 +356,7 @@ impl Passbook {
     /// the way it was linked.
     async fn for_reauth(&self, app: &App, mut link: InitiateLink) -> Result<InitiateLink> {
         if let Some(account_id) = &link.reauth_account {
-            let account = self.store.account(&app.id, account_id).await?.ok_or_else(|| {
+            let account = self.accounts.account(&app.id, account_id).await?.ok_or_else(|| {
                 Error::invalid("account", format!("account '{account_id}' is not a linked account of this app"))
             })?;
             link.customer = CustomerSpec::Existing(account.customer_id.clone());
@@ -376,7 +376,7 @@ impl Passbook {
     ) -> Result<(Option<Customer>, Option<NamedCustomer>)> {
         Ok(match spec {
             CustomerSpec::Existing(id) => {
-                let customer = self.store.customer(&app.id, &id).await?.ok_or_else(|| {
+                let customer = self.customers.customer(&app.id, &id).await?.ok_or_else(|| {
                     Error::invalid("customer.id", format!("customer.id '{id}' is not a customer of this app"))
                 })?;
                 (Some(customer), None)

@@ -11,7 +11,39 @@ use crate::model::{
     LinkState, NewAccount, NewAuthCode, NewJob, SessionId, WidgetEvent,
 };
 use crate::store::SessionSaved;
+use crate::store::{AccountStore, AppStore, ConsoleStore, CustomerStore, ImportStore, LinkStore};
 use crate::{Error, Result, Timestamp, ids, webhook_payloads};
+
+/// The linking service ([`Passbook::linking`]): initiating links, the link page's and the
+/// widget's steps, the Partners API, and statement uploads. It holds the parts of the store a
+/// link touches: its sessions, the customer it links for, the accounts it makes or renews, the
+/// statement imports it reads, the app it belongs to, and the institutions' switches.
+#[derive(Clone, Copy)]
+pub struct Linking<'a> {
+    pub(super) passbook: &'a Passbook,
+    pub(super) links: &'a dyn LinkStore,
+    pub(super) customers: &'a dyn CustomerStore,
+    pub(super) accounts: &'a dyn AccountStore,
+    pub(super) imports: &'a dyn ImportStore,
+    pub(super) apps: &'a dyn AppStore,
+    pub(super) overrides: &'a dyn ConsoleStore,
+}
+
+impl Passbook {
+    /// Links: initiating them, their steps (hosted page, widget, Partners API), statement uploads.
+    pub fn linking(&self) -> Linking<'_> {
+        let store = self.store.as_ref();
+        Linking {
+            passbook: self,
+            links: store,
+            customers: store,
+            accounts: store,
+            imports: store,
+            apps: store,
+            overrides: store,
+        }
+    }
+}
 
 /// How long a widget's code can be exchanged for the account id.
 pub const AUTH_CODE_TTL_MS: i64 = 10 * 60 * 1000;
@@ -25,12 +57,12 @@ pub struct Advanced {
     pub messages: Vec<WidgetEvent>,
 }
 
-impl Passbook {
+impl Linking<'_> {
     /// The session behind a link token. Expired sessions that never finished are Gone.
-    pub async fn link_session(&self, token: &str) -> Result<LinkSession> {
+    pub async fn session(&self, token: &str) -> Result<LinkSession> {
         let session =
-            self.store.link_session(&SessionId::from(hash_secret(token))).await?.ok_or_else(link_not_found)?;
-        if !session.state.is_final() && self.clock.now() > session.expires_at {
+            self.links.link_session(&SessionId::from(hash_secret(token))).await?.ok_or_else(link_not_found)?;
+        if !session.state.is_final() && self.passbook.now() > session.expires_at {
             return Err(Error::Gone("This link has expired. Ask the app for a new one.".into()));
         }
         Ok(session)
@@ -54,7 +86,7 @@ impl Passbook {
 
     /// Carries out what the user did on the link behind `token`.
     pub async fn act(&self, token: &str, action: LinkAction) -> Result<Advanced> {
-        let session = self.link_session(token).await?;
+        let session = self.session(token).await?;
         self.advance(token, session, action).await
     }
 
@@ -62,7 +94,7 @@ impl Passbook {
     /// `token` is the link's (for the bank to send the user back to, in open banking).
     pub(super) async fn advance(&self, token: &str, session: LinkSession, action: LinkAction) -> Result<Advanced> {
         let renewing = self.reauth_account(&session).await?;
-        let listing = self.institutions.now();
+        let listing = self.passbook.institutions.now();
         let world = self.world(&listing, renewing.as_ref().map(|a| (a.account_number.as_str(), a.auth_method)));
         let next = linking::decide(&session, &world, action)?;
         self.follow(token, session, &world, next).await
@@ -96,7 +128,8 @@ impl Passbook {
                     next = linking::after_consent_start(&session, &call, nonce, started);
                 }
                 Next::FinishConsent(call, answer) => {
-                    let finished = match (self.institutions.connector(&call.institution_id), &call.consent_id) {
+                    let finished = match (self.passbook.institutions.connector(&call.institution_id), &call.consent_id)
+                    {
                         (Some((institution, connector)), Some(consent)) => {
                             connector.finish_consent(&institution, consent, &answer).await
                         }
@@ -136,7 +169,7 @@ impl Passbook {
     ) -> World<'a, crate::Listing> {
         World {
             catalogue: listing,
-            max_attempts: self.settings.max_login_attempts,
+            max_attempts: self.passbook.settings.max_login_attempts,
             reauth_account_number: renewing.map(|(number, _)| number),
             reauth_by_bank: renewing.is_some_and(|(_, way)| way != AuthMethod::StatementUpload),
         }
@@ -151,19 +184,19 @@ impl Passbook {
         call: &linking::ConsentCall,
         nonce: &str,
     ) -> Result<linking::ConsentStarted> {
-        let Some((institution, connector)) = self.institutions.connector(&call.institution_id) else {
+        let Some((institution, connector)) = self.passbook.institutions.connector(&call.institution_id) else {
             return Ok(Err(ConnectorError::InstitutionUnavailable));
         };
         let (customer_name, customer_email) = match (&session.customer_id, &session.context.named_customer) {
-            (Some(id), _) => self.store.customer(&session.app_id, id).await?.map(|c| (c.name, c.email)),
+            (Some(id), _) => self.customers.customer(&session.app_id, id).await?.map(|c| (c.name, c.email)),
             (None, Some(named)) => Some((named.name.clone(), named.email.clone())),
             (None, None) => None,
         }
         .unwrap_or_default();
         let renewing = self.reauth_account(session).await?.map(|account| account.connector_ref);
         let request = crate::connector::ConsentRequest {
-            return_url: format!("{}/link/{token}/consent-return", self.settings.public_url),
-            registered_return_url: format!("{}/link/consent-return", self.settings.public_url),
+            return_url: format!("{}/link/{token}/consent-return", self.passbook.settings.public_url),
+            registered_return_url: format!("{}/link/consent-return", self.passbook.settings.public_url),
             state: format!("{token}.{nonce}"),
             customer_name,
             customer_email,
@@ -176,21 +209,21 @@ impl Passbook {
     /// unlinked).
     async fn reauth_account(&self, session: &LinkSession) -> Result<Option<Account>> {
         let Some(account_id) = &session.context.reauth_account_id else { return Ok(None) };
-        self.store.account(&session.app_id, account_id).await
+        self.accounts.account(&session.app_id, account_id).await
     }
 
     /// Counts the attempt before the bank sees it (so parallel tries cannot exceed the limit),
     /// then asks the bank.
     async fn ask_bank(&self, session: &mut LinkSession, call: &BankCall) -> Result<BankAnswer> {
-        let max = self.settings.max_login_attempts;
-        let Some(attempt) = self.store.count_link_attempt(&session.id, call.kind, max).await? else {
+        let max = self.passbook.settings.max_login_attempts;
+        let Some(attempt) = self.links.count_link_attempt(&session.id, call.kind, max).await? else {
             return Ok(BankAnswer::NoAttemptsLeft);
         };
         match call.kind {
             AttemptKind::Login => session.login_attempts = attempt,
             AttemptKind::Challenge => session.challenge_attempts = attempt,
         }
-        let result = match self.institutions.connector(&call.institution_id) {
+        let result = match self.passbook.institutions.connector(&call.institution_id) {
             // An institution withdrawn while the link was open.
             None => Err(ConnectorError::InstitutionUnavailable),
             Some((institution, connector)) => match &call.request {
@@ -211,23 +244,23 @@ impl Passbook {
     /// again, unless it ended meanwhile.
     async fn settle(&self, mut session: LinkSession, moved: Moved) -> Result<LinkSession> {
         if let Some(kind) = moved.refund {
-            self.store.refund_link_attempt(&session.id, kind).await?;
+            self.links.refund_link_attempt(&session.id, kind).await?;
         }
         session.context = moved.context;
         session.state = moved.state;
         if !session.state.is_final() {
-            refuse_unsaved(self.store.save_link_session(&mut session).await?)?;
+            refuse_unsaved(self.links.save_link_session(&mut session).await?)?;
             return Ok(session);
         }
         const TRIES: usize = 10;
         let failed = session.state.clone();
         for _ in 0..TRIES {
             session.state = failed.clone();
-            session.completed_at = Some(self.clock.now());
-            match self.store.save_link_session(&mut session).await? {
+            session.completed_at = Some(self.passbook.now());
+            match self.links.save_link_session(&mut session).await? {
                 SessionSaved::Saved => return Ok(session),
                 SessionSaved::AlreadyEnded | SessionSaved::Changed => {
-                    session = self.store.link_session(&session.id).await?.ok_or_else(link_not_found)?;
+                    session = self.links.link_session(&session.id).await?.ok_or_else(link_not_found)?;
                     if session.state.is_final() {
                         return Ok(session);
                     }
@@ -241,7 +274,7 @@ impl Passbook {
     /// `account_reauthorized`) events and their data-fetch jobs are written with the session's
     /// completion, in one transaction.
     async fn link_accounts(&self, mut session: LinkSession, plan: &LinkPlan) -> Result<LinkSession> {
-        let now = self.clock.now();
+        let now = self.passbook.now();
         let accounts = self.new_accounts(&mut session, plan, now).await?;
         let reauth = session.context.reauth_account_id.is_some();
         let events: Vec<_> = accounts
@@ -268,11 +301,11 @@ impl Passbook {
         session.state = linking::linked(plan, accounts.iter().map(|a| a.id.clone()).collect(), code);
         session.completed_at = Some(now);
         let saved =
-            self.store.complete_link_session(&mut session, &accounts, &events, &jobs, stored_code.as_ref()).await?;
+            self.links.complete_link_session(&mut session, &accounts, &events, &jobs, stored_code.as_ref()).await?;
         refuse_unsaved(saved)?;
-        events.iter().for_each(|e| self.metrics.event_created(&e.event));
-        self.wake_dispatcher();
-        self.wake_runner();
+        events.iter().for_each(|e| self.passbook.metrics.event_created(&e.event));
+        self.passbook.wake_dispatcher();
+        self.passbook.wake_runner();
         Ok(session)
     }
 
@@ -289,7 +322,7 @@ impl Passbook {
         let mut accounts = Vec::with_capacity(plan.accounts.len());
         for discovered in &plan.accounts {
             let existing = self
-                .store
+                .accounts
                 .find_account_id(&session.app_id, &customer_id, &institution, &discovered.account_number)
                 .await?;
             accounts.push(NewAccount {
@@ -316,8 +349,8 @@ impl Passbook {
         let Some(named) = session.context.named_customer.clone() else {
             return Err(Error::Internal(format!("link session {} has no customer", session.id)));
         };
-        let customer = super::initiate::new_customer(&session.app_id, named.name, named.email, self.clock.now());
-        let stored = self.store.customer_by_email_or_new(&customer).await?;
+        let customer = super::initiate::new_customer(&session.app_id, named.name, named.email, self.passbook.now());
+        let stored = self.customers.customer_by_email_or_new(&customer).await?;
         session.customer_id = Some(stored.id.clone());
         Ok(stored.id)
     }

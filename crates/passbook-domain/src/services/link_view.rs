@@ -1,6 +1,6 @@
 //! What a link page shows, decided here so that the page only renders: it never calls back into
 //! the domain and showing it never writes.
-use super::Passbook;
+use super::Linking;
 use super::link_flow::Advanced;
 use crate::Result;
 use crate::linking::page_name;
@@ -80,10 +80,10 @@ pub enum StepView {
     },
 }
 
-impl Passbook {
+impl Linking<'_> {
     /// The page for the link behind `token`; `query` narrows the institution list.
-    pub async fn link_view(&self, token: &str, query: &str) -> Result<LinkView> {
-        let session = self.link_session(token).await?;
+    pub async fn page(&self, token: &str, query: &str) -> Result<LinkView> {
+        let session = self.session(token).await?;
         self.view(session, query, Vec::new()).await
     }
 
@@ -93,12 +93,12 @@ impl Passbook {
     }
 
     async fn view(&self, session: LinkSession, query: &str, messages: Vec<WidgetEvent>) -> Result<LinkView> {
-        let app_name = self.store.app(&session.app_id).await?.map_or_else(|| "The app".to_string(), |a| a.name);
-        let overrides = self.store.institution_overrides().await?;
+        let app_name = self.apps.app(&session.app_id).await?.map_or_else(|| "The app".to_string(), |a| a.name);
+        let overrides = self.overrides.institution_overrides().await?;
         let institution = session
             .state
             .institution_id()
-            .and_then(|id| self.institutions.get(id))
+            .and_then(|id| self.passbook.institutions.get(id))
             .map(|i| super::console::with_override(&i, &overrides));
         Ok(LinkView {
             mode: session.mode,
@@ -127,6 +127,7 @@ impl Passbook {
         let choose = || StepView::ChooseInstitution {
             query: query.to_string(),
             institutions: self
+                .passbook
                 .institutions
                 .now()
                 .search(query)

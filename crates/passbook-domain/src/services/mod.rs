@@ -42,7 +42,7 @@ pub use fetch::JobResult;
 pub use idempotency::{IDEMPOTENCY_TTL_MS, request_fingerprint};
 pub use initiate::{CustomerSpec, InitiateLink, InitiatedLink};
 pub use investments::AccountInvestments;
-pub use link_flow::Advanced;
+pub use link_flow::{Advanced, Linking};
 pub use link_view::{LinkView, StepView};
 pub use partners::PartnerSession;
 pub use queries::{DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, parse_list_page, parse_transactions_query};

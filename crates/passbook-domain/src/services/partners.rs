@@ -2,7 +2,7 @@
 //! link sessions (mode `Api`), so every sandbox scenario behaves as it does on the page.
 use passbook_types::partners::SessionRequest;
 
-use super::Passbook;
+use super::Linking;
 use super::initiate::InitiateLink;
 use crate::connector::{ConnectorAccount, Credentials};
 use crate::linking::{self, LinkAction, StatementUpload};
@@ -15,10 +15,10 @@ pub struct PartnerSession {
     pub session: LinkSession,
 }
 
-impl Passbook {
+impl Linking<'_> {
     /// `POST /v2/connect/session`.
     pub async fn partner_session(&self, app: &App, req: SessionRequest) -> Result<PartnerSession> {
-        let link = InitiateLink::for_partner(req, &self.institutions)?;
+        let link = InitiateLink::for_partner(req, &self.passbook.institutions)?;
         let created = self.create_session(app, link, LinkMode::Api, None).await?;
         Ok(PartnerSession { token: created.token, session: created.session })
     }
@@ -36,15 +36,16 @@ impl Passbook {
     /// Otherwise it stays at the login step for the user.
     async fn renew_without_user(&self, app: &App, token: &str, session: LinkSession) -> Result<LinkSession> {
         let Some(account_id) = session.context.reauth_account_id.clone() else { return Ok(session) };
-        let Some(account) = self.store.account(&app.id, &account_id).await? else { return Ok(session) };
-        let (Some(institution), Some(connector)) =
-            (self.institutions.get(&account.institution_id), self.institutions.connector_for(&account))
-        else {
+        let Some(account) = self.accounts.account(&app.id, &account_id).await? else { return Ok(session) };
+        let (Some(institution), Some(connector)) = (
+            self.passbook.institutions.get(&account.institution_id),
+            self.passbook.institutions.connector_for(&account),
+        ) else {
             return Ok(session);
         };
-        match connector.renew(&institution, ConnectorAccount::of(&account, true, self.clock.now())).await {
+        match connector.renew(&institution, ConnectorAccount::of(&account, true, self.passbook.now())).await {
             Ok(Some(accounts)) => {
-                let listing = self.institutions.now();
+                let listing = self.passbook.institutions.now();
                 let world = self.world(&listing, Some((&account.account_number, account.auth_method)));
                 let next = linking::renewed(&session, &world, accounts)?;
                 Ok(self.follow(token, session, &world, next).await?.session)
@@ -62,7 +63,7 @@ impl Passbook {
         let token = token
             .filter(|t| !t.is_empty())
             .ok_or_else(|| Error::invalid("x-session-id", "The x-session-id header is required"))?;
-        match self.link_session(token).await {
+        match self.session(token).await {
             Ok(session) if session.app_id == app.id && session.mode == LinkMode::Api => Ok(session),
             Ok(_) | Err(Error::NotFound(_)) => {
                 Err(Error::not_found("No session with this x-session-id; create one with POST /v2/connect/session"))

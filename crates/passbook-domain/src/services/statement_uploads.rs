@@ -2,7 +2,7 @@
 //! serving it as the account's data.
 use sha2::{Digest, Sha256};
 
-use super::Passbook;
+use super::Linking;
 use crate::integrity::Integrity;
 use crate::linking::StatementUpload;
 use crate::model::{
@@ -28,7 +28,7 @@ pub struct AccountSource {
     pub integrity: crate::integrity::Integrity,
 }
 
-impl Passbook {
+impl Linking<'_> {
     /// Reads an uploaded file (on the reader pool: parsing is CPU work) and keeps what was
     /// read; answers the accounts to review and the import report, or why the file could not be
     /// read. A file that states no currency is in the one the uploader names, else the chosen
@@ -41,12 +41,13 @@ impl Passbook {
         upload: StatementUpload,
     ) -> Result<crate::linking::FileRead> {
         let fallback_currency = upload.currency.clone().or_else(|| {
-            let institution = self.institutions.get(institution_id)?;
+            let institution = self.passbook.institutions.get(institution_id)?;
             (institution.id != crate::institutions::OTHER_BANK_ID).then(|| country_currency(&institution.country))?
         });
-        let (reader, signer) = (self.statements.clone(), self.signer.clone());
-        let keep = self.settings.keep_statement_files;
+        let (reader, signer) = (self.passbook.statements.clone(), self.passbook.signer.clone());
+        let keep = self.passbook.settings.keep_statement_files;
         let read = self
+            .passbook
             .readers
             .read(app_id, move || {
                 let read = reader.read(&upload.file, upload.file_name.as_deref(), upload.password.as_deref());
@@ -64,7 +65,7 @@ impl Passbook {
         };
         let history = self.upload_history(app_id, customer_id, &file_sha256, &file).await?;
         file.evidence.extend(history);
-        let now = self.clock.now();
+        let now = self.passbook.now();
         let import = StatementImport {
             id: ids::object_id(now),
             app_id: app_id.to_string(),
@@ -74,7 +75,7 @@ impl Passbook {
             file_sha256,
             customer_id: customer_id.to_string(),
         };
-        self.store.insert_statement_import(&import).await?;
+        self.imports.insert_statement_import(&import).await?;
         Ok(Ok((previews(&import, fallback_currency.as_deref()), ReadReport::of(&import.file))))
     }
 
@@ -87,7 +88,7 @@ impl Passbook {
         let Some((import_id, index)) = crate::statement_account::parse_handle(&account.connector_ref) else {
             return Ok(None);
         };
-        let Some(mut summary) = self.store.statement_import_summary(&account.app_id, &import_id).await? else {
+        let Some(mut summary) = self.imports.statement_import_summary(&account.app_id, &import_id).await? else {
             return Ok(None);
         };
         if index >= summary.accounts.len() {
@@ -215,7 +216,7 @@ pub struct ImportedStatement {
     pub integrity: Integrity,
 }
 
-impl Passbook {
+impl Linking<'_> {
     /// Links the accounts of a statement file as a user of the link page would (the same
     /// session steps, the same webhooks), without a browser.
     pub async fn import_statement(&self, app: &App, req: StatementImportRequest) -> Result<ImportedStatement> {
@@ -224,7 +225,7 @@ impl Passbook {
         let (ids, previews, report) = self.walk_import(&created.token, created.session, req.upload).await?;
         let mut accounts = Vec::with_capacity(ids.len());
         for id in ids {
-            accounts.push(self.accounts().get(app, &id).await?);
+            accounts.push(self.passbook.accounts().get(app, &id).await?);
         }
         let source = match accounts.first() {
             Some(account) => self.account_source(account).await?,
@@ -241,7 +242,7 @@ impl Passbook {
             return super::InitiateLink::reauth(Some(account), req.reference.clone(), None);
         }
         let institution = req.institution.clone().unwrap_or_else(|| crate::institutions::OTHER_BANK_ID.to_string());
-        let known = self.institutions.get(&institution).ok_or_else(|| {
+        let known = self.passbook.institutions.get(&institution).ok_or_else(|| {
             Error::invalid(
                 "institution",
                 format!("institution '{institution}' is not a known institution; see GET /v3/institutions"),

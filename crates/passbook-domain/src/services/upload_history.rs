@@ -5,7 +5,7 @@
 //! read, and what a signal says names no other customer.
 use std::collections::HashMap;
 
-use super::Passbook;
+use super::Linking;
 use crate::Result;
 use crate::integrity::{Signal, Weight};
 use crate::model::{Account, AppId, AuthMethod, CustomerId};
@@ -15,7 +15,7 @@ use crate::statement_file::{FileAccount, StatementFile};
 const MAX_EARLIER: u32 = 20;
 const DAY_MS: i64 = 86_400_000;
 
-impl Passbook {
+impl Linking<'_> {
     pub(super) async fn upload_history(
         &self,
         app_id: &AppId,
@@ -25,7 +25,7 @@ impl Passbook {
     ) -> Result<Vec<Signal>> {
         let mut signals = Vec::new();
         let others = self
-            .store
+            .imports
             .statement_imports_of_file(app_id, file_sha256)
             .await?
             .into_iter()
@@ -41,7 +41,7 @@ impl Passbook {
         }
         for account in &file.accounts {
             let Some(number) = account.account_number.as_deref() else { continue };
-            let earlier = self.store.accounts_with_number(app_id, number, MAX_EARLIER).await?;
+            let earlier = self.accounts.accounts_with_number(app_id, number, MAX_EARLIER).await?;
             let mut customers: Vec<&str> =
                 earlier.iter().map(|a| a.customer_id.as_str()).filter(|c| *c != customer_id.as_str()).collect();
             customers.sort();
@@ -75,7 +75,7 @@ impl Passbook {
             let Some((import_id, index)) = crate::statement_account::parse_handle(&other.connector_ref) else {
                 continue;
             };
-            let Some(import) = self.store.statement_import(app_id, &import_id).await? else { continue };
+            let Some(import) = self.imports.statement_import(app_id, &import_id).await? else { continue };
             let Some(theirs) = import.file.accounts.get(index) else { continue };
             let Some(their_span) = span(theirs) else { continue };
             // Whole days inside both periods: the first and last day of a statement may be cut.

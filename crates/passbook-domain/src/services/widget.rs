@@ -2,13 +2,13 @@
 //! and exchanging the code it returns.
 use passbook_types::connect::WidgetQuery;
 
-use super::Passbook;
+use super::Linking;
 use super::initiate::InitiateLink;
 use crate::crypto::hash_secret;
 use crate::model::{App, CodeExchange, LinkMode};
 use crate::{Error, Result};
 
-impl Passbook {
+impl Linking<'_> {
     /// Opens a widget session. Its messages go to the parent window's origin: the `referrer`
     /// that `connect.js` passes, else the origin of the page that framed it (`Referer`); with
     /// neither, the widget posts nothing.
@@ -19,11 +19,11 @@ impl Passbook {
             return Err(Error::Unauthorized("This public key does not belong to any app".into()));
         }
         let app = self
-            .store
+            .apps
             .app_by_public_key(key)
             .await?
             .ok_or_else(|| Error::Unauthorized("This public key does not belong to any app".into()))?;
-        let link = InitiateLink::for_widget(query, &self.institutions)?;
+        let link = InitiateLink::for_widget(query, &self.passbook.institutions)?;
         let origin = [query.referrer.as_deref(), referer]
             .into_iter()
             .flatten()
@@ -37,7 +37,7 @@ impl Passbook {
     pub async fn exchange_code(&self, app: &App, code: Option<&str>) -> Result<String> {
         let code =
             code.map(str::trim).filter(|c| !c.is_empty()).ok_or_else(|| Error::invalid("code", "code is required"))?;
-        match self.store.exchange_auth_code(&app.id, &hash_secret(code), self.clock.now()).await? {
+        match self.links.exchange_auth_code(&app.id, &hash_secret(code), self.passbook.now()).await? {
             CodeExchange::Exchanged { account_id } => Ok(account_id),
             CodeExchange::Unknown => Err(Error::invalid("code", "Invalid authorization code")),
             CodeExchange::Expired => {

@@ -42,7 +42,7 @@ pub async fn details(
 ) -> ApiResult<Response> {
     let job = realtime(&state, &app, &id, &headers, true).await?;
     conditional::answer(&state, &app, &id, (&uri, &headers), job, async |account| {
-        let source = state.passbook.account_source(&account).await?;
+        let source = state.passbook.linking().account_source(&account).await?;
         let listing = state.passbook.institutions().now();
         let data = wire::account_details(&account, listing.get(&account.institution_id), source.as_ref());
         Ok(Rendered::new("Request was succesfully completed", &data))

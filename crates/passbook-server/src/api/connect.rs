@@ -17,7 +17,7 @@ pub async fn exchange(
     AuthApp(app): AuthApp,
     ApiJson(body): ApiJson<ExchangeRequest>,
 ) -> ApiResult<Json<ExchangeAnswer>> {
-    let id = state.passbook.exchange_code(&app, body.code.as_deref()).await?;
+    let id = state.passbook.linking().exchange_code(&app, body.code.as_deref()).await?;
     let envelope = success(&state, "Request was successfully completed", ExchangeOut { id: id.clone() });
     Ok(Json(ExchangeAnswer { envelope, id }))
 }

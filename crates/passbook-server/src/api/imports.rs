@@ -29,7 +29,7 @@ pub async fn import(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<Json<Success<ImportOut>>> {
     let form = read_form(multipart, &["statement"], state.max_upload_bytes).await.map_err(refused)?;
-    let imported = state.passbook.import_statement(&app, import_request(form)?).await?;
+    let imported = state.passbook.linking().import_statement(&app, import_request(form)?).await?;
     Ok(Json(success(&state, "Statement imported", import_out(imported))))
 }
 

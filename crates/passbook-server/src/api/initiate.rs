@@ -16,7 +16,7 @@ pub async fn initiate(
     ApiJson(body): ApiJson<InitiateRequest>,
 ) -> ApiResult<Json<Success<InitiateResponse>>> {
     let link = InitiateLink::parse(body, state.passbook.institutions())?;
-    let created = state.passbook.initiate_link(&app, link).await?;
+    let created = state.passbook.linking().initiate(&app, link).await?;
     let reauth = created.reauth.clone();
     let data = InitiateResponse {
         mono_url: created.mono_url,

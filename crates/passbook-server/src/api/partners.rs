@@ -36,7 +36,7 @@ pub async fn create_session(
     AuthApp(app): AuthApp,
     ApiJson(body): ApiJson<SessionRequest>,
 ) -> ApiResult<Json<Success<SessionAnswer>>> {
-    let created = state.passbook.partner_session(&app, body).await?;
+    let created = state.passbook.linking().partner_session(&app, body).await?;
     Ok(Json(session_created(&state, &created)))
 }
 
@@ -45,7 +45,7 @@ pub async fn reauth_session(
     AuthApp(app): AuthApp,
     ApiJson(body): ApiJson<ReauthSessionRequest>,
 ) -> ApiResult<Json<Success<SessionAnswer>>> {
-    let created = state.passbook.partner_reauth_session(&app, body.account.as_deref()).await?;
+    let created = state.passbook.linking().partner_reauth_session(&app, body.account.as_deref()).await?;
     // Renewed without the user: Mono's answer carries `responseCode` inside `data` here.
     if let LinkState::Linked { auth_code, .. } = &created.session.state {
         let renewed =
@@ -86,7 +86,7 @@ pub async fn login(
     headers: HeaderMap,
     ApiJson(body): ApiJson<Value>,
 ) -> ApiResult<(StatusCode, Json<PartnerAnswer>)> {
-    let session = state.passbook.partner_login(&app, session_id(&headers), credentials(body)).await?;
+    let session = state.passbook.linking().partner_login(&app, session_id(&headers), credentials(body)).await?;
     Ok(answer(&state, &session))
 }
 
@@ -96,7 +96,7 @@ pub async fn commit(
     headers: HeaderMap,
     ApiJson(body): ApiJson<Value>,
 ) -> ApiResult<(StatusCode, Json<PartnerAnswer>)> {
-    let session = state.passbook.partner_commit(&app, session_id(&headers), credentials(body)).await?;
+    let session = state.passbook.linking().partner_commit(&app, session_id(&headers), credentials(body)).await?;
     Ok(answer(&state, &session))
 }
 

@@ -147,7 +147,7 @@ pub async fn list(State(state): State<AppState>, operator: Operator, Params(q): 
 fn event_row(e: passbook_domain::model::StoredEvent) -> EventRow {
     EventRow {
         event: e.event,
-        account: (e.account_id.unwrap_or_else(|| "—".into())).into(),
+        account: e.account_id.map_or_else(|| "—".into(), String::from),
         sequence: e.sequence,
         status: e.status.as_str(),
         attempts: e.attempts,

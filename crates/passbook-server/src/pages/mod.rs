@@ -74,7 +74,7 @@ async fn open_widget(
         Err(rejection) => return render::error(Error::invalid("query", rejection.body_text())),
     };
     let referer = headers.get(header::REFERER).and_then(|v| v.to_str().ok());
-    match state.passbook.open_widget(&query, referer).await {
+    match state.passbook.linking().open_widget(&query, referer).await {
         Ok(token) => Redirect::to(&page_url(&token)).into_response(),
         Err(err) => render::error(err),
     }
@@ -112,7 +112,7 @@ pub struct ShowQuery {
 }
 
 async fn show(State(state): State<AppState>, Path(token): Path<String>, Query(query): Query<ShowQuery>) -> Response {
-    match state.passbook.link_view(&token, query.q.as_deref().unwrap_or_default()).await {
+    match state.passbook.linking().page(&token, query.q.as_deref().unwrap_or_default()).await {
         Ok(view) => render::step(&token, view),
         Err(err) => render::error(err),
     }
@@ -120,8 +120,8 @@ async fn show(State(state): State<AppState>, Path(token): Path<String>, Query(qu
 
 /// Sends the browser on to the app once the link is finished.
 async fn continue_to_app(State(state): State<AppState>, Path(token): Path<String>) -> Response {
-    match state.passbook.link_session(&token).await {
-        Ok(session) => match state.passbook.redirect_target(&session) {
+    match state.passbook.linking().session(&token).await {
+        Ok(session) => match state.passbook.linking().redirect_target(&session) {
             Some(url) => Redirect::to(&url).into_response(),
             None => Redirect::to(&page_url(&token)).into_response(),
         },
@@ -147,7 +147,7 @@ fn credentials(body: &Bytes) -> Credentials {
 /// the action made for its parent window. A stale or repeated post, or a bad choice, shows the
 /// page again.
 async fn act(state: &AppState, token: &str, action: LinkAction) -> Response {
-    let result = state.passbook.act(token, action).await;
+    let result = state.passbook.linking().act(token, action).await;
     answer(state, token, result).await
 }
 
@@ -158,7 +158,7 @@ async fn answer(state: &AppState, token: &str, result: Result<Advanced, Error>) 
             Redirect::to(&bank_url).into_response()
         }
         Ok(advanced) if advanced.session.mode == LinkMode::Widget => {
-            match state.passbook.advanced_view(advanced).await {
+            match state.passbook.linking().advanced_view(advanced).await {
                 Ok(view) => render::step(token, view),
                 Err(err) => render::error(err),
             }
@@ -214,14 +214,14 @@ async fn consent_returned(
     Path(token): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let result = state.passbook.consent_returned(Some(&token), consent_answer(query)).await;
+    let result = state.passbook.linking().consent_returned(Some(&token), consent_answer(query)).await;
     answer(&state, &token, result.map(|(_, advanced)| advanced)).await
 }
 
 /// The bank sends the user back to the one redirect URI it has registered; the link is the one
 /// `state` names.
 async fn consent_returned_registered(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
-    match state.passbook.consent_returned(None, consent_answer(query)).await {
+    match state.passbook.linking().consent_returned(None, consent_answer(query)).await {
         Ok((token, advanced)) => answer(&state, &token, Ok(advanced)).await,
         Err(err) => render::error(err),
     }
@@ -237,10 +237,10 @@ async fn back(State(state): State<AppState>, Path(token): Path<String>) -> Respo
 
 /// Cancelling a hosted link returns to the app at once, when it gave a redirect URL.
 async fn cancel(State(state): State<AppState>, Path(token): Path<String>) -> Response {
-    let result = state.passbook.act(&token, LinkAction::Cancel).await;
+    let result = state.passbook.linking().act(&token, LinkAction::Cancel).await;
     if let Ok(advanced) = &result
         && advanced.session.mode == LinkMode::Hosted
-        && let Some(url) = state.passbook.redirect_target(&advanced.session)
+        && let Some(url) = state.passbook.linking().redirect_target(&advanced.session)
     {
         return Redirect::to(&url).into_response();
     }

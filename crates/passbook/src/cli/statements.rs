@@ -145,7 +145,7 @@ async fn import_statement(command: ImportArgs) -> anyhow::Result<()> {
             currency: passbook_domain::services::stated_currency(currency.as_deref())?,
         },
     };
-    let imported = passbook.import_statement(&found, request).await?;
+    let imported = passbook.linking().import_statement(&found, request).await?;
     print_imported(&imported);
     Ok(())
 }

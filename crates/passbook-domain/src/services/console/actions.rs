@@ -136,7 +136,7 @@ impl Console<'_> {
         let overrides = self.store.institution_overrides().await?;
         let institution =
             self.passbook.institutions().get(&account.institution_id).map(|i| with_override(&i, &overrides));
-        let source = self.passbook.account_source(&account).await?;
+        let source = self.passbook.linking().account_source(&account).await?;
         Ok(AccountPage { account, customer, app, institution, transactions, source })
     }
 
