@@ -1,5 +1,8 @@
 //! The operations Passbook offers, one module per area. Handlers and workers call these;
-//! these call the [`Store`] and the [`Connector`]s.
+//! these call the [`Store`] and the [`Connector`]s. The larger areas are services of their own,
+//! each reached from [`Passbook`] and holding only its part of the store: [`Passbook::linking`],
+//! [`Passbook::accounts`], [`Passbook::customers`], [`Passbook::statements`],
+//! [`Passbook::webhooks`], [`Passbook::console`], and the workers' [`Outbox`] and [`JobQueue`].
 mod accounts;
 mod app_cache;
 mod apps;
@@ -102,8 +105,8 @@ impl Default for Settings {
 pub const READINESS_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// The domain services, shared by the HTTP layer and the workers: every operation Passbook
-/// offers is a method, grouped by area in this module's files. Built once by the composition
-/// root from [`Parts`]; what it holds is reached only through its operations.
+/// offers is a method of it or of one of its services (see the module's head). Built once by
+/// the composition root from [`Parts`]; what it holds is reached only through its operations.
 #[derive(Clone)]
 pub struct Passbook {
     store: Arc<dyn Store>,
