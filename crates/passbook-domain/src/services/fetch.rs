@@ -315,7 +315,7 @@ impl Passbook {
         let realtime_job = fetching.realtime_job();
         let sync = (!first_fetch).then_some(webhook_payloads::SyncMeta {
             sync_status,
-            job_id: (realtime_job.map(|job| job.id.clone())).map(Into::into),
+            job_id: realtime_job.map(|job| job.id.to_string()),
             has_new_data,
         });
         if let Some(job) = realtime_job {

@@ -24,7 +24,7 @@ pub async fn initiate(
         meta: ReferenceOut { reference: created.reference },
         scope: if reauth.is_some() { "reauth" } else { "auth" }.into(),
         redirect_url: created.redirect_url,
-        account: (reauth.as_ref().map(|r| r.0.clone())).map(Into::into),
+        account: reauth.as_ref().map(|r| r.0.to_string()),
         institution: reauth.as_ref().map(|r| r.1.clone()),
         auth_method: reauth.as_ref().map(|r| r.2.as_str().to_string()),
         created_at: created.created_at.to_iso(),

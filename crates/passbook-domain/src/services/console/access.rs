@@ -106,7 +106,7 @@ impl Console<'_> {
         let invite = Invite {
             token_hash: hash_secret(&token),
             role,
-            invited_by: (invited_by.map(|by| by.operator.id.clone())).map(Into::into),
+            invited_by: invited_by.map(|by| by.operator.id.to_string()),
             created_at: now,
             expires_at: now.plus_millis(INVITE_TTL_MS),
         };

@@ -101,8 +101,7 @@ impl Console<'_> {
         page: PageRequest,
     ) -> Result<Page<AccountWithCustomer>> {
         let query = query.trim();
-        let mut search =
-            AccountSearch { app_id: app_id.map(str::to_string).map(Into::into), ..AccountSearch::default() };
+        let mut search = AccountSearch { app_id: app_id.map(AppId::from), ..AccountSearch::default() };
         if query.is_empty() {
         } else if ids::is_object_id(query) {
             search.id = Some(query.to_string());
@@ -121,9 +120,6 @@ impl Console<'_> {
 
     pub async fn account(&self, id: &AccountId) -> Result<AccountPage> {
         let missing = || Error::not_found(format!("No account with id '{id}'"));
-        if !ids::is_object_id(id) {
-            return Err(missing());
-        }
         let account = self.passbook.accounts().any(id).await?.ok_or_else(missing)?;
         let app = self.app(&account.app_id).await?;
         let customer = self.passbook.customers().find(&app, &account.customer_id).await?;
